@@ -1,0 +1,118 @@
+/*
+ * format.h - what a file format is to dredge.
+ *
+ * A format is one const descriptor: its name and extension, the magic
+ * signatures that mark a possible file start, the limits a real file of the
+ * kind respects, and a validate function.  Scan workers match the
+ * signatures; the validator pool calls validate on each candidate through a
+ * bounded reader; the writer uses the verdict.  Each format lives in its own
+ * src/formats/NAME.c and is listed once in formats.def.
+ */
+#ifndef DREDGE_FORMATS_FORMAT_H
+#define DREDGE_FORMATS_FORMAT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/bread.h"
+
+enum carve_verdict {
+	CARVE_REJECT = 0,   /* not a file of this format */
+	CARVE_ACCEPT,       /* a whole file: length is its exact size */
+	CARVE_TRUNCATED,    /* a file cut short: length is what was there */
+};
+
+#define CARVE_META_MAX 12
+#define CARVE_META_KEY 24
+#define CARVE_META_VAL 80
+
+/* A little metadata a validator found (dimensions, duration, camera). */
+struct carve_meta {
+	char key[CARVE_META_KEY];
+	char val[CARVE_META_VAL];
+};
+
+/* What validate() returns about one candidate. */
+struct carve_result {
+	enum carve_verdict verdict;
+	uint64_t length;      /* logical bytes of the file from its start */
+	const char *ext;      /* extension when not the descriptor's (mov) */
+	const char *reason;   /* static text: why rejected or truncated */
+	unsigned nmeta;
+	struct carve_meta meta[CARVE_META_MAX];
+};
+
+/*
+ * Magic bytes at a fixed distance from the file start.  Every byte must
+ * match, except that mask (when not NULL) selects which bits count.
+ */
+struct format_sig {
+	const uint8_t *bytes;
+	const uint8_t *mask;
+	uint8_t len;
+	uint8_t offset;
+};
+
+#define FORMAT_SIG_MAX_REACH 32   /* offset + len of any signature */
+
+struct format {
+	const char *name;         /* short unique name: "jpeg" */
+	const char *ext;          /* default extension and folder: "jpg" */
+	const char *description;
+	const struct format_sig *sigs;
+	unsigned nsigs;
+	/*
+	 * Alignment a real start has even under --any-offset (1: any byte).
+	 * Formats whose magic is short and common use the block size.
+	 */
+	uint32_t align;
+	uint64_t min_size;        /* smaller than this is rejected */
+	uint64_t max_size;        /* the reader stops here */
+	/* Fills res; reads only through br. Never aborts, never allocates
+	 * without bound. */
+	void (*validate)(struct bread *br, struct carve_result *res);
+};
+
+/* Verdict helpers for validators. */
+static inline void carve_accept(struct carve_result *res, uint64_t length)
+{
+	res->verdict = CARVE_ACCEPT;
+	res->length = length;
+}
+
+static inline void carve_truncated(struct carve_result *res, uint64_t length,
+                                   const char *why)
+{
+	res->verdict = CARVE_TRUNCATED;
+	res->length = length;
+	res->reason = why;
+}
+
+static inline void carve_reject(struct carve_result *res, const char *why)
+{
+	res->verdict = CARVE_REJECT;
+	res->length = 0;
+	res->reason = why;
+}
+
+/* Adds one metadata item (silently dropped once the list is full). */
+void carve_meta_add(struct carve_result *res, const char *key,
+                    const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Signature literal: FORMAT_SIG("\xff\xd8\xff", 0). */
+#define FORMAT_SIG(lit, off)                                              \
+	{ .bytes = (const uint8_t *)(lit), .mask = NULL,                  \
+	  .len = sizeof(lit) - 1, .offset = (off) }
+
+#define FORMAT_SIGS(arr) .sigs = (arr), .nsigs = sizeof(arr) / sizeof((arr)[0])
+
+/* The table of every known format, in formats.def order. */
+extern const struct format *const format_table[];  /* NULL-terminated */
+extern const unsigned format_count;
+
+/* Looks a format up by name or extension; NULL when unknown. */
+const struct format *format_find(const char *name);
+
+#endif

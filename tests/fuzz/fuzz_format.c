@@ -1,0 +1,28 @@
+/*
+ * fuzz_format.c - libFuzzer entry point for one validator.
+ *
+ * Built once per format with -DFUZZ_FORMAT="name" (see `make fuzz`); the
+ * same function is what tests/fuzz/replay.c feeds the saved corpus to in
+ * `make check`, so a crash found by fuzzing stays a regression test.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "fmt_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct format *fmt;
+	struct carve_result res;
+
+	if (fmt == NULL) {
+		fmt = format_find(FUZZ_FORMAT);
+		if (fmt == NULL)
+			abort();
+	}
+	tu_validate(fmt, data, size, 0, &res);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * fmt_util.h - helpers for format validator tests: run a validator over a
+ * file or a buffer the way the pipeline does, load test data, hash bytes.
+ */
+#ifndef DREDGE_TESTS_FMT_UTIL_H
+#define DREDGE_TESTS_FMT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/format.h"
+
+/* Directory of committed test files ($srcdir/tests/data). */
+const char *tu_datadir(void);
+
+/* Reads a whole file into a malloc'd buffer; bails out of the test on error. */
+uint8_t *tu_load(const char *path, size_t *len);
+
+/* Reads tests/data/NAME. */
+uint8_t *tu_load_data(const char *name, size_t *len);
+
+/*
+ * Validates buf[off..len) with fmt through a bounded reader over an
+ * in-memory file, limited to min(len - off, fmt->max_size) as the pipeline
+ * does.  Returns the verdict; *res receives the full result.
+ */
+enum carve_verdict tu_validate(const struct format *fmt, const uint8_t *buf,
+                               size_t len, size_t off,
+                               struct carve_result *res);
+
+/* XXH3-128 of a buffer as 32 lowercase hex digits. */
+void tu_hash_hex(const void *buf, size_t len, char out[33]);
+
+/* Deterministic pseudo-random bytes (xorshift64*). */
+void tu_random(uint8_t *buf, size_t len, uint64_t seed);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * test_bread.c - the bounded reader: limits, windows, extents, find.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "fmt_util.h"
+#include "core/bread.h"
+
+int main(void)
+{
+	enum { N = 1 << 20 };
+	uint8_t *data = malloc(N);
+	struct bread br;
+	int fd = memfd_create("bread", 0);
+
+	tu_random(data, N, 42);
+	if (fd < 0 || write(fd, data, N) != N)
+		tap_bail("memfd");
+
+	ok(bread_open(&br, fd, 1000, 5000, 4096) == 0, "open a 5000-byte view");
+	is_u64(bread_size(&br), 5000, "size is the view's");
+	const uint8_t *p = bread_peek(&br, 0, 16);
+	ok(p && memcmp(p, data + 1000, 16) == 0, "peek at 0 maps to 1000");
+	ok(bread_peek(&br, 4990, 10) != NULL, "peek ending at the limit");
+	ok(bread_peek(&br, 4991, 10) == NULL, "peek past the limit fails");
+	ok(bread_peek(&br, UINT64_MAX - 2, 8) == NULL, "overflowing offset fails");
+	ok(bread_peek(&br, 0, 8192) == NULL, "peek wider than the window fails");
+	uint8_t tmp[6000];
+	is_u64(bread_read(&br, 0, tmp, sizeof(tmp)), 5000, "read stops at limit");
+	ok(memcmp(tmp, data + 1000, 5000) == 0, "read returns the right bytes");
+	uint32_t v;
+	ok(bread_le32(&br, 4, &v) == 0 && v == mem_le32(data + 1004), "le32");
+	ok(bread_be32(&br, 4997, &v) == -1, "be32 across the limit fails");
+	uint64_t at = bread_find(&br, 0, 5000, data + 1000 + 4500, 8);
+	is_u64(at, 4500, "find across window refills");
+	is_u64(bread_find(&br, 0, 4000, data + 1000 + 4500, 8), UINT64_MAX,
+	       "find honours its end");
+	bread_limit(&br, 100);
+	ok(bread_peek(&br, 96, 8) == NULL, "limit narrows the view");
+	bread_close(&br);
+
+	struct extent ext[3] = { { 0, 100 }, { 5000, 50 }, { 200, 1000 } };
+	ok(bread_open_extents(&br, fd, ext, 3, 64) == 0, "open three extents");
+	is_u64(bread_size(&br), 1150, "size is the sum of extents");
+	is_u64(bread_read(&br, 90, tmp, 70), 70, "read across two seams");
+	ok(memcmp(tmp, data + 90, 10) == 0 && memcmp(tmp + 10, data + 5000, 50)
+	   == 0 && memcmp(tmp + 60, data + 200, 10) == 0,
+	   "bytes come from each extent in order");
+	bread_close(&br);
+
+	ok(bread_open(&br, fd, N - 10, 100, 0) == 0, "view past the file end");
+	ok(bread_peek(&br, 0, 20) == NULL && br.err == -EIO,
+	   "reading past the source end fails with EIO");
+	bread_close(&br);
+	bread_close(&br);
+	ok(1, "closing twice is harmless");
+
+	close(fd);
+	free(data);
+	return tap_done();
+}
