@@ -1,0 +1,31 @@
+#!/bin/sh
+# Builds one libFuzzer binary per format with clang, ASan and UBSan:
+#   tests/fuzz/build.sh BUILDDIR [FORMAT...]
+# BUILDDIR is a configured build folder (for config.h); the binaries go to
+# BUILDDIR/fuzz/fuzz_FORMAT.  Without FORMAT arguments every format listed
+# in src/formats/formats.def is built.  Run one with, for example:
+#   BUILDDIR/fuzz/fuzz_jpeg -max_total_time=300 CORPUS_COPY tests/fuzz/corpus/jpeg
+set -eu
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:?usage: build.sh BUILDDIR [FORMAT...]}
+shift
+build=$(cd "$build" && pwd)
+CLANG=${CLANG:-clang}
+command -v "$CLANG" >/dev/null || { echo "build.sh: $CLANG not found (install clang)" >&2; exit 1; }
+names=$*
+[ -n "$names" ] || names=$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def")
+formats=$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def")
+mkdir -p "$build/fuzz"
+lib_sources="$src/src/core/bread.c $src/src/formats/registry.c $src/tests/unit/fmt_util.c"
+for f in $formats; do
+	lib_sources="$lib_sources $src/src/formats/$f.c"
+done
+for name in $names; do
+	"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined \
+		-I"$build" -I"$src/include" -I"$src/src" -I"$src/tests/unit" \
+		-DFUZZ_FORMAT="\"$name\"" \
+		$lib_sources $(pkg-config --cflags --libs libxxhash) \
+		"$src/tests/fuzz/fuzz_format.c" -o "$build/fuzz/fuzz_$name"
+	echo "built $build/fuzz/fuzz_$name"
+done
