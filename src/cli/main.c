@@ -1,11 +1,17 @@
 /*
  * main.c - the dredge command line: subcommands, options, exit codes.
  *
- * Only this file calls exit().  Each subcommand parses its own options and
- * hands a config to the library.
+ * Only this file calls exit() or decides what the user reads: library
+ * calls return codes and one-line messages, printed here as
+ * "dredge: MESSAGE".  Exit status: 0 success, 1 the run failed, 2 the
+ * command line was wrong.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,27 +19,7 @@
 #include "dredge.h"
 #include "formats/format.h"
 
-static int cmd_types(int argc, char **argv)
-{
-	printf("%-8s %-5s %-6s %-30s %s\n", "NAME", "EXT", "ALIGN",
-	       "SIGNATURES (offset:hex)", "DESCRIPTION");
-	for (unsigned i = 0; i < format_count; i++) {
-		const struct format *f = format_table[i];
-		char sigs[256] = "";
-		size_t n = 0;
-
-		for (unsigned s = 0; s < f->nsigs && n < sizeof(sigs) - 40; s++) {
-			n += (size_t)snprintf(sigs + n, sizeof(sigs) - n, "%s%u:",
-			                      s ? " " : "", f->sigs[s].offset);
-			for (unsigned b = 0; b < f->sigs[s].len && n < sizeof(sigs) - 4; b++)
-				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
-				                      "%02x", f->sigs[s].bytes[b]);
-		}
-		printf("%-8s %-5s %-6u %-30s %s\n", f->name, f->ext, f->align,
-		       sigs, f->description);
-	}
-	return 0;
-}
+#define EXIT_USAGE 2
 
 static void usage(FILE *to)
 {
@@ -41,27 +27,295 @@ static void usage(FILE *to)
 	        "usage: dredge COMMAND [ARGS]\n"
 	        "\n"
 	        "commands:\n"
-	        "  types                       list formats and their signatures\n"
-	        "  version                     print the version\n");
+	        "  scan SOURCE -o DIR [OPTIONS]  recover files from an image or device\n"
+	        "  types                         list formats and their signatures\n"
+	        "  version                       print the version\n"
+	        "\n"
+	        "Run 'dredge scan --help' for the scan options; see dredge(1).\n");
+}
+
+static void scan_usage(FILE *to)
+{
+	fprintf(to,
+	        "usage: dredge scan SOURCE -o DIR [OPTIONS]\n"
+	        "\n"
+	        "  -o, --output DIR       folder for recovered files and reports\n"
+	        "  -t, --types LIST       comma-separated formats (default: all)\n"
+	        "  -j, --threads N        scan and validator workers (default: CPUs)\n"
+	        "      --block-size N     candidate starts at multiples of N (512)\n"
+	        "      --any-offset       candidate starts at every byte\n"
+	        "      --chunk-size SIZE  bytes per read (default 4M)\n"
+	        "      --queue-depth N    reads in flight (default 4)\n"
+	        "      --io ENGINE        auto, uring or pread (default auto)\n"
+	        "      --direct MODE      O_DIRECT: auto (devices), on, off\n"
+	        "      --keep-embedded    keep files found inside other files\n"
+	        "      --report-only      write the report but no files\n"
+	        "      --force            write into a folder that holds files\n"
+	        "      --progress         progress line even when not a terminal\n"
+	        "      --no-progress      no progress line\n"
+	        "  -q, --quiet            no summary\n");
+}
+
+/* Parses a byte count with an optional K/M/G suffix (powers of 1024). */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (errno != 0 || end == s || s[0] == '-')
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || (shift && v > (ULLONG_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *opt, const char *s, uint64_t max,
+                      uint64_t *out)
+{
+	if (parse_size(s, out) != 0 || *out > max) {
+		fprintf(stderr, "dredge: invalid value '%s' for %s\n", s, opt);
+		return -1;
+	}
+	return 0;
+}
+
+/* The command line as one string, for the report. */
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) * 2 + 3;
+	char *s = malloc(len), *p = s;
+	if (s == NULL)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		int quote = argv[i][0] == '\0' || strpbrk(argv[i], " \t'\"") != NULL;
+		if (i)
+			*p++ = ' ';
+		if (quote)
+			*p++ = '\'';
+		for (const char *a = argv[i]; *a; a++) {
+			if (*a == '\'' && quote) {
+				memcpy(p, "'\\''", 4);
+				p += 4;
+			} else {
+				*p++ = *a;
+			}
+		}
+		if (quote)
+			*p++ = '\'';
+	}
+	*p = '\0';
+	return s;
+}
+
+static void print_summary(const struct dredge_summary *s,
+                          const struct dredge_scan_config *cfg)
+{
+	double gib = (double)s->bytes_scanned / (1u << 30);
+	double rate = s->seconds > 0 ? (double)s->bytes_scanned / s->seconds / 1e6
+	              : 0;
+
+	fprintf(stderr, "dredge: scanned %.2f GiB in %.2f s (%.0f MB/s, %s%s)\n",
+	        gib, s->seconds, rate, s->io_engine ? s->io_engine : "-",
+	        s->direct ? ", O_DIRECT" : "");
+	fprintf(stderr, "dredge: %" PRIu64 " files recovered", s->files);
+	for (unsigned i = 0; i < s->ntypes; i++)
+		fprintf(stderr, "%s%" PRIu64 " %s", i ? ", " : " (",
+		        s->per_type[i].count, s->per_type[i].ext);
+	fprintf(stderr, "%s; %" PRIu64 " truncated, %" PRIu64
+	        " duplicates, %" PRIu64 " unreadable ranges\n",
+	        s->ntypes ? ")" : "", s->truncated, s->duplicates,
+	        s->bad_ranges);
+	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
+	        cfg->outdir, cfg->outdir);
+}
+
+static int cmd_scan(int argc, char **argv, char *cmdline)
+{
+	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
+	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS };
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "types", required_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "block-size", required_argument, NULL, O_BLOCK },
+		{ "any-offset", no_argument, NULL, O_ANY },
+		{ "chunk-size", required_argument, NULL, O_CHUNK },
+		{ "queue-depth", required_argument, NULL, O_DEPTH },
+		{ "io", required_argument, NULL, O_IO },
+		{ "direct", required_argument, NULL, O_DIRECT },
+		{ "keep-embedded", no_argument, NULL, O_KEEP },
+		{ "report-only", no_argument, NULL, O_REPORT_ONLY },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dredge_scan_config cfg;
+	struct dredge_summary sum;
+	int quiet = 0, c;
+	uint64_t v;
+
+	dredge_scan_config_init(&cfg);
+	cfg.command_line = cmdline;
+	while ((c = getopt_long(argc, argv, "o:t:j:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': cfg.outdir = optarg; break;
+		case 't': cfg.types = optarg; break;
+		case 'j':
+			if (parse_uint("--threads", optarg, 256, &v) != 0 || v == 0) {
+				if (v == 0)
+					fprintf(stderr, "dredge: --threads must be at least 1\n");
+				return EXIT_USAGE;
+			}
+			cfg.threads = (unsigned)v;
+			break;
+		case O_BLOCK:
+			if (parse_uint("--block-size", optarg, 1u << 30, &v) != 0)
+				return EXIT_USAGE;
+			cfg.block_size = (uint32_t)v;
+			break;
+		case O_ANY: cfg.any_offset = 1; break;
+		case O_CHUNK:
+			if (parse_uint("--chunk-size", optarg, 1u << 30, &v) != 0)
+				return EXIT_USAGE;
+			cfg.chunk_size = (uint32_t)v;
+			break;
+		case O_DEPTH:
+			if (parse_uint("--queue-depth", optarg, 256, &v) != 0)
+				return EXIT_USAGE;
+			cfg.queue_depth = (unsigned)v;
+			break;
+		case O_IO:
+			if (strcmp(optarg, "auto") == 0)
+				cfg.io = DREDGE_IO_AUTO;
+			else if (strcmp(optarg, "uring") == 0 ||
+			         strcmp(optarg, "io_uring") == 0)
+				cfg.io = DREDGE_IO_URING;
+			else if (strcmp(optarg, "pread") == 0)
+				cfg.io = DREDGE_IO_PREAD;
+			else {
+				fprintf(stderr, "dredge: --io must be auto, uring or "
+				        "pread, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_DIRECT:
+			if (strcmp(optarg, "auto") == 0)
+				cfg.direct = -1;
+			else if (strcmp(optarg, "on") == 0)
+				cfg.direct = 1;
+			else if (strcmp(optarg, "off") == 0)
+				cfg.direct = 0;
+			else {
+				fprintf(stderr, "dredge: --direct must be auto, on or "
+				        "off, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_KEEP: cfg.keep_embedded = 1; break;
+		case O_REPORT_ONLY: cfg.report_only = 1; break;
+		case O_FORCE: cfg.force = 1; break;
+		case O_PROGRESS: cfg.progress = 1; break;
+		case O_NO_PROGRESS: cfg.progress = 0; break;
+		case 'q': quiet = 1; break;
+		case 'h': scan_usage(stdout); return 0;
+		default: scan_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "dredge: scan needs a SOURCE (an image file or "
+		        "block device)\n");
+		scan_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "dredge: scan takes one SOURCE; unexpected '%s'\n",
+		        argv[optind + 1]);
+		return EXIT_USAGE;
+	}
+	if (cfg.outdir == NULL) {
+		fprintf(stderr, "dredge: scan needs an output folder (-o DIR)\n");
+		return EXIT_USAGE;
+	}
+	cfg.source = argv[optind];
+
+	int rc = dredge_scan(&cfg, &sum);
+	if (rc != 0) {
+		fprintf(stderr, "dredge: %s\n", sum.error[0] ? sum.error
+		        : dredge_strerror(rc));
+		if (sum.bytes_scanned > 0 && !quiet)
+			print_summary(&sum, &cfg);
+		return EXIT_FAILURE;
+	}
+	if (!quiet)
+		print_summary(&sum, &cfg);
+	return 0;
+}
+
+static int cmd_types(void)
+{
+	printf("%-8s %-5s %-6s %-40s %s\n", "NAME", "EXT", "ALIGN",
+	       "SIGNATURES (offset:hex)", "DESCRIPTION");
+	for (unsigned i = 0; i < format_count; i++) {
+		const struct format *f = format_table[i];
+		char sigs[512] = "";
+		size_t n = 0;
+
+		for (unsigned s = 0; s < f->nsigs && n < sizeof(sigs) - 80; s++) {
+			n += (size_t)snprintf(sigs + n, sizeof(sigs) - n, "%s%u:",
+			                      s ? " " : "", f->sigs[s].offset);
+			for (unsigned b = 0; b < f->sigs[s].len; b++)
+				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
+				                      "%02x", f->sigs[s].bytes[b]);
+		}
+		printf("%-8s %-5s %-6u %-40s %s\n", f->name, f->ext, f->align,
+		       sigs, f->description);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "types") == 0)
-		return cmd_types(argc - 1, argv + 1);
-	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("dredge %s\n", PACKAGE_VERSION);
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "scan") == 0) {
+		char *cmdline = join_args(argc, argv);
+		int rc = cmd_scan(argc - 1, argv + 1, cmdline);
+		free(cmdline);
+		return rc;
+	}
+	if (strcmp(cmd, "types") == 0)
+		return cmd_types();
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("%s\n", dredge_version());
 		return 0;
 	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "dredge: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, "dredge: unknown command '%s'\n", cmd);
 	usage(stderr);
-	return 2;
+	return EXIT_USAGE;
 }

@@ -23,6 +23,7 @@ static int bread_alloc(struct bread *br, size_t win_cap)
 	br->win = malloc(br->win_cap);
 	if (br->win == NULL)
 		return -ENOMEM;
+	br->own_win = 1;
 	br->win_off = 0;
 	br->win_len = 0;
 	br->err = 0;
@@ -62,9 +63,28 @@ int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
 	return bread_alloc(br, win_cap);
 }
 
+int bread_open_window(struct bread *br, int fd, uint64_t img_off,
+                      uint64_t size, uint8_t *win, size_t win_cap)
+{
+	memset(br, 0, sizeof(*br));
+	if (win == NULL || win_cap == 0)
+		return -EINVAL;
+	br->fd = fd;
+	br->one.img_off = img_off;
+	br->one.len = size;
+	br->ext = &br->one;
+	br->next = 1;
+	br->size = size;
+	br->win = win;
+	br->win_cap = win_cap;
+	return 0;
+}
+
 void bread_close(struct bread *br)
 {
-	free(br->win);
+	if (br->own_win)
+		free(br->win);
+	br->own_win = 0;
 	br->win = NULL;
 	br->win_len = 0;
 }

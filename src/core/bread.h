@@ -39,6 +39,7 @@ struct bread {
 	uint64_t win_off;            /* logical offset of win[0] */
 	size_t win_len;
 	int err;                     /* first I/O error (-errno), sticky */
+	int own_win;                 /* win was allocated by bread_open */
 };
 
 /*
@@ -54,6 +55,14 @@ int bread_open(struct bread *br, int fd, uint64_t img_off, uint64_t size,
  */
 int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
                        unsigned next, size_t win_cap);
+
+/*
+ * As bread_open, but reads through the caller's window buffer (win_cap
+ * bytes) instead of allocating one: for callers that validate many
+ * candidates in a row.
+ */
+int bread_open_window(struct bread *br, int fd, uint64_t img_off,
+                      uint64_t size, uint8_t *win, size_t win_cap);
 
 /* Releases the window.  Accepts a zeroed or already closed reader. */
 void bread_close(struct bread *br);

@@ -1,0 +1,621 @@
+/*
+ * output.c - the writer: commits validated batches in chunk order.
+ *
+ * For each candidate, in source order: a start inside a file already
+ * accepted is dropped (an EXIF thumbnail, a JPEG inside a video) unless
+ * embedded files are kept; a truncated file never hides what lies inside
+ * it.  Each file's bytes are copied from the source while XXH3-128 hashes
+ * them; content already written once is not written again, but every
+ * location still gets its report entry.  A file is written under a .part
+ * name and renamed when complete, so an interrupted run never leaves a
+ * partial file under a final name.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "core/output.h"
+#include "core/report.h"
+
+#define COPY_BUF (1u << 20)
+#define WRITER_WINDOW (256u * 1024u)
+
+struct seen {
+	XXH128_hash_t hash;
+	uint64_t id;          /* 0: empty slot */
+};
+
+struct type_count {
+	const char *ext;
+	uint64_t n;
+};
+
+struct output {
+	struct pipeline *p;
+	int dirfd;
+	struct report *rep;
+	uint8_t *buf;
+	uint8_t *win;
+	struct seen *seen;
+	size_t seen_cap, seen_n;
+	uint64_t next_id;
+	uint64_t cover_hi;
+	uint64_t files, truncated, duplicates;
+	struct type_count types[DREDGE_MAX_TYPES * 4];
+	unsigned ntypes;
+	atomic_uint_fast64_t nfiles_live;
+	/* progress */
+	pthread_t progress;
+	int progress_on;
+	pthread_mutex_t plock;
+	pthread_cond_t pcond;
+	int pstop;
+	struct timespec t0;
+};
+
+void output_free_batch(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->cand[i].full);
+	free(b->cand);
+	free(b);
+}
+
+/* ------------------------------------------------------------- folder */
+
+static int mkdir_parents(const char *path)
+{
+	char tmp[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, len + 1);
+	for (char *s = tmp + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int dir_has_entries(int dirfd)
+{
+	int fd = dup(dirfd);
+	if (fd < 0)
+		return 0;
+	DIR *d = fdopendir(fd);
+	int found = 0;
+
+	if (d == NULL) {
+		close(fd);
+		return 0;
+	}
+	for (struct dirent *e; !found && (e = readdir(d)) != NULL;)
+		found = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return found;
+}
+
+static int prepare_dir(struct pipeline *p, int *dirfd)
+{
+	const char *dir = p->cfg->outdir;
+	char *err = p->sum->error;
+	size_t errlen = sizeof(p->sum->error);
+	struct stat st;
+	int rc;
+
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "output folder '%s' is not a folder", dir);
+		return -ENOTDIR;
+	}
+	if ((rc = mkdir_parents(dir)) != 0) {
+		snprintf(err, errlen, "cannot create output folder '%s': %s",
+		         dir, strerror(-rc));
+		return rc;
+	}
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open output folder '%s': %s", dir,
+		         strerror(-rc));
+		return rc;
+	}
+	if (fstat(*dirfd, &st) == 0 && p->src.is_blockdev &&
+	    st.st_dev == p->src.rdev) {
+		snprintf(err, errlen, "output folder '%s' is on the device being "
+		         "recovered (%s); choose a folder on another disk", dir,
+		         p->src.path);
+		return -EXDEV;
+	}
+	if (!p->cfg->force && dir_has_entries(*dirfd)) {
+		snprintf(err, errlen, "output folder '%s' already holds files "
+		         "(use --force to write into it anyway)", dir);
+		return -EEXIST;
+	}
+	if (faccessat(*dirfd, ".", W_OK, AT_EACCESS) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot write to output folder '%s': %s",
+		         dir, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+int output_open(struct pipeline *p, struct output **outp)
+{
+	struct output *out = calloc(1, sizeof(*out));
+	int rc;
+
+	if (out == NULL)
+		return -ENOMEM;
+	out->p = p;
+	out->dirfd = -1;
+	out->next_id = 1;
+	out->buf = malloc(COPY_BUF);
+	out->win = malloc(WRITER_WINDOW);
+	out->seen_cap = 1024;
+	out->seen = calloc(out->seen_cap, sizeof(*out->seen));
+	pthread_mutex_init(&out->plock, NULL);
+	pthread_cond_init(&out->pcond, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &out->t0);
+	if (out->buf == NULL || out->win == NULL || out->seen == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if ((rc = prepare_dir(p, &out->dirfd)) != 0)
+		goto fail;
+
+	struct report_info info = {
+		.source = p->src.path,
+		.source_size = p->src.size,
+		.sector_size = p->src.sector_size,
+		.command_line = p->cfg->command_line,
+		.io_engine = p->engine,
+		.block_size = p->cfg->block_size,
+		.any_offset = p->cfg->any_offset,
+	};
+	if ((rc = report_open(&out->rep, out->dirfd, &info)) != 0) {
+		snprintf(p->sum->error, sizeof(p->sum->error),
+		         "cannot write to output folder '%s': %s", p->cfg->outdir,
+		         strerror(-rc));
+		goto fail;
+	}
+	*outp = out;
+	return 0;
+fail:
+	if (out->dirfd >= 0)
+		close(out->dirfd);
+	free(out->buf);
+	free(out->win);
+	free(out->seen);
+	pthread_mutex_destroy(&out->plock);
+	pthread_cond_destroy(&out->pcond);
+	free(out);
+	return rc;
+}
+
+/* ------------------------------------------------------------- dedup */
+
+static uint64_t seen_slot(const struct output *out, XXH128_hash_t h)
+{
+	return (h.low64 ^ (h.high64 >> 7)) & (out->seen_cap - 1);
+}
+
+/* Returns the id already written with hash h, or 0 after recording id. */
+static uint64_t seen_check(struct output *out, XXH128_hash_t h, uint64_t id)
+{
+	if (out->seen_n * 2 >= out->seen_cap) {
+		size_t cap = out->seen_cap * 2;
+		struct seen *ns = calloc(cap, sizeof(*ns));
+		if (ns != NULL) {
+			struct seen *old = out->seen;
+			size_t oldcap = out->seen_cap;
+			out->seen = ns;
+			out->seen_cap = cap;
+			for (size_t i = 0; i < oldcap; i++) {
+				if (old[i].id == 0)
+					continue;
+				uint64_t s = seen_slot(out, old[i].hash);
+				while (out->seen[s].id != 0)
+					s = (s + 1) & (cap - 1);
+				out->seen[s] = old[i];
+			}
+			free(old);
+		}
+	}
+	uint64_t s = seen_slot(out, h);
+	while (out->seen[s].id != 0) {
+		if (XXH128_isEqual(out->seen[s].hash, h))
+			return out->seen[s].id;
+		s = (s + 1) & (out->seen_cap - 1);
+	}
+	out->seen[s].hash = h;
+	out->seen[s].id = id;
+	out->seen_n++;
+	return 0;
+}
+
+/* ------------------------------------------------------------- files */
+
+static void count_type(struct output *out, const char *ext)
+{
+	for (unsigned i = 0; i < out->ntypes; i++)
+		if (strcmp(out->types[i].ext, ext) == 0) {
+			out->types[i].n++;
+			return;
+		}
+	if (out->ntypes < sizeof(out->types) / sizeof(out->types[0])) {
+		out->types[out->ntypes].ext = ext;
+		out->types[out->ntypes++].n = 1;
+	}
+}
+
+/* Reads source bytes for the copy; an unreadable piece reads as zeros,
+ * as it did for the scan. */
+static void copy_read(struct output *out, uint8_t *dst, uint64_t off,
+                      size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pread(out->p->src.fd, dst + done, len - done,
+		                  (off_t)(off + done));
+		if (r > 0) {
+			done += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		memset(dst + done, 0, len - done);
+		return;
+	}
+}
+
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Copies runs into fd (or only hashes them when fd < 0); 0 or -errno of a
+ * failed write.
+ */
+static int copy_runs(struct output *out, const struct extent *runs,
+                     unsigned nruns, int fd, XXH128_hash_t *hash)
+{
+	XXH3_state_t *st = XXH3_createState();
+	int rc = 0;
+
+	if (st == NULL)
+		return -ENOMEM;
+	XXH3_128bits_reset(st);
+	for (unsigned i = 0; i < nruns && rc == 0; i++) {
+		for (uint64_t pos = 0; pos < runs[i].len && rc == 0;) {
+			size_t n = runs[i].len - pos < COPY_BUF
+			           ? (size_t)(runs[i].len - pos) : COPY_BUF;
+			copy_read(out, out->buf, runs[i].img_off + pos, n);
+			XXH3_128bits_update(st, out->buf, n);
+			if (fd >= 0)
+				rc = write_all(fd, out->buf, n);
+			pos += n;
+		}
+	}
+	*hash = XXH3_128bits_digest(st);
+	XXH3_freeState(st);
+	return rc;
+}
+
+static void hash_hex(XXH128_hash_t h, char out[33])
+{
+	XXH128_canonical_t c;
+
+	XXH128_canonicalFromHash(&c, h);
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
+}
+
+static int commit_file(struct output *out, struct candidate *c)
+{
+	struct pipeline *p = out->p;
+	const struct format *fmt = p->formats[c->fmt];
+	uint32_t ss = p->src.sector_size;
+	int truncated = c->verdict == CARVE_TRUNCATED;
+	char name[256], part[300];
+	struct extent run = { .img_off = c->off, .len = c->length };
+	XXH128_hash_t h;
+	int fd = -1, rc;
+
+	/* Named by start sector; a start inside a sector (--any-offset)
+	 * adds the byte within it. */
+	if (c->off % ss == 0)
+		snprintf(name, sizeof(name), "%s/%c%07" PRIu64 ".%s", c->ext,
+		         truncated ? 't' : 'f', c->off / ss, c->ext);
+	else
+		snprintf(name, sizeof(name), "%s/%c%07" PRIu64 "_%" PRIu64
+		         ".%s", c->ext, truncated ? 't' : 'f', c->off / ss,
+		         c->off % ss, c->ext);
+	snprintf(part, sizeof(part), "%s.part", name);
+
+	if (!p->cfg->report_only) {
+		if (mkdirat(out->dirfd, c->ext, 0755) != 0 && errno != EEXIST) {
+			rc = -errno;
+			pipeline_fail(p, rc, "cannot create '%s/%s': %s",
+			              p->cfg->outdir, c->ext, strerror(-rc));
+			return rc;
+		}
+		fd = openat(out->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC |
+		            O_CLOEXEC, 0644);
+		if (fd < 0) {
+			rc = -errno;
+			pipeline_fail(p, rc, "cannot write '%s/%s': %s",
+			              p->cfg->outdir, part, strerror(-rc));
+			return rc;
+		}
+	}
+	rc = copy_runs(out, &run, 1, fd, &h);
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc != 0) {
+		unlinkat(out->dirfd, part, 0);
+		pipeline_fail(p, rc, "cannot write '%s/%s': %s", p->cfg->outdir,
+		              name, strerror(-rc));
+		return rc;
+	}
+
+	uint64_t id = out->next_id++;
+	uint64_t dup = seen_check(out, h, id);
+	if (dup != 0) {
+		if (fd >= 0)
+			unlinkat(out->dirfd, part, 0);
+		out->duplicates++;
+	} else {
+		if (fd >= 0 && renameat(out->dirfd, part, out->dirfd, name) != 0) {
+			rc = -errno;
+			pipeline_fail(p, rc, "cannot write '%s/%s': %s",
+			              p->cfg->outdir, name, strerror(-rc));
+			return rc;
+		}
+		out->files++;
+		out->truncated += truncated;
+		count_type(out, c->ext);
+		atomic_fetch_add(&out->nfiles_live, 1);
+	}
+
+	char hex[33];
+	hash_hex(h, hex);
+	struct report_entry e = {
+		.id = id,
+		.filename = name,
+		.format = fmt->name,
+		.ext = c->ext,
+		.truncated = truncated,
+		.size = c->length,
+		.runs = &run,
+		.nruns = 1,
+		.hash = hex,
+		.duplicate_of = dup,
+		.reason = truncated ? c->reason : NULL,
+		.res = c->full,
+		.sector_size = ss,
+	};
+	rc = report_add(out->rep, &e);
+	if (rc != 0)
+		pipeline_fail(p, rc, "cannot write the report in '%s': %s",
+		              p->cfg->outdir, strerror(-rc));
+	return rc;
+}
+
+static int commit_batch(struct output *out, struct batch *b)
+{
+	struct pipeline *p = out->p;
+	struct bread br;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct candidate *c = &b->cand[i];
+
+		if (!p->cfg->keep_embedded && c->off < out->cover_hi)
+			continue;   /* inside a file already accepted */
+		if (c->skipped)
+			pipeline_validate(p, c, &br, out->win, WRITER_WINDOW);
+		if (c->verdict == CARVE_REJECT)
+			continue;
+		int rc = commit_file(out, c);
+		if (rc != 0)
+			return rc;
+		if (c->verdict == CARVE_ACCEPT && c->off + c->length > out->cover_hi) {
+			out->cover_hi = c->off + c->length;
+			atomic_store(&p->cover_hi, out->cover_hi);
+		}
+	}
+	return 0;
+}
+
+void *writer_main(void *arg)
+{
+	struct output *out = arg;
+	struct pipeline *p = out->p;
+	unsigned window = p->credits;
+	struct batch **pending = calloc(window, sizeof(*pending));
+
+	if (pending == NULL) {
+		pipeline_fail(p, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (uint64_t next = 0; next < p->nchunks;) {
+		struct batch *b = pending[next % window];
+		if (b != NULL && b->seq == next) {
+			pending[next % window] = NULL;
+			int rc = commit_batch(out, b);
+			output_free_batch(b);
+			pipeline_give_credit(p);
+			if (rc != 0)
+				break;
+			next++;
+			continue;
+		}
+		b = queue_pop(&p->done_q);
+		if (b == NULL)
+			break;   /* aborted, or the pipeline ran dry */
+		pending[b->seq % window] = b;
+	}
+	for (unsigned i = 0; i < window; i++)
+		if (pending[i] != NULL)
+			output_free_batch(pending[i]);
+	/* Drain what an aborted pipeline left behind. */
+	free(pending);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ progress */
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	       (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void progress_line(struct output *out, int final)
+{
+	struct pipeline *p = out->p;
+	double secs = since(&out->t0);
+	uint64_t done = atomic_load(&p->bytes_scanned);
+	uint64_t total = p->end - p->start;
+	double rate = secs > 0 ? (double)done / secs : 0;
+	char eta[32] = "--:--";
+
+	if (rate > 0 && done < total) {
+		uint64_t left = (uint64_t)((double)(total - done) / rate);
+		snprintf(eta, sizeof(eta), "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64,
+		         left / 3600, left / 60 % 60, left % 60);
+	}
+	fprintf(stderr, "\r\033[K%.2f / %.2f GiB  %5.1f%%  %7.1f MB/s  ETA %s  "
+	        "files %" PRIu64 "%s", (double)done / (1u << 30),
+	        (double)total / (1u << 30),
+	        total ? 100.0 * (double)done / (double)total : 100.0,
+	        rate / 1e6, eta, (uint64_t)atomic_load(&out->nfiles_live),
+	        final ? "\n" : "");
+	fflush(stderr);
+}
+
+static void *progress_main(void *arg)
+{
+	struct output *out = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&out->plock);
+	while (!out->pstop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&out->pcond, &out->plock, &ts);
+		if (!out->pstop)
+			progress_line(out, 0);
+	}
+	pthread_mutex_unlock(&out->plock);
+	progress_line(out, 1);
+	return NULL;
+}
+
+void output_progress_start(struct output *out)
+{
+	int on = out->p->cfg->progress;
+
+	if (on < 0)
+		on = isatty(STDERR_FILENO);
+	if (!on)
+		return;
+	out->progress_on = pthread_create(&out->progress, NULL, progress_main,
+	                                  out) == 0;
+}
+
+void output_progress_stop(struct output *out)
+{
+	if (!out->progress_on)
+		return;
+	pthread_mutex_lock(&out->plock);
+	out->pstop = 1;
+	pthread_cond_signal(&out->pcond);
+	pthread_mutex_unlock(&out->plock);
+	pthread_join(out->progress, NULL);
+	out->progress_on = 0;
+}
+
+/* ------------------------------------------------------------- closing */
+
+int output_close(struct output *out, int status)
+{
+	struct pipeline *p = out->p;
+	struct dredge_summary *sum = p->sum;
+	struct report_range *bad = NULL;
+
+	if (p->nbad > 0) {
+		bad = calloc(p->nbad, sizeof(*bad));
+		for (size_t i = 0; bad && i < p->nbad; i++) {
+			bad[i].off = p->bad[i].off;
+			bad[i].len = p->bad[i].len;
+		}
+	}
+	struct report_end end = {
+		.bad = bad,
+		.nbad = bad ? p->nbad : 0,
+		.bytes_scanned = atomic_load(&p->bytes_scanned),
+		.files = out->files,
+		.truncated = out->truncated,
+		.duplicates = out->duplicates,
+		.status = status == 0 ? "completed" : sum->error,
+	};
+	int rc = report_close(out->rep, &end);
+	free(bad);
+	if (rc != 0 && status == 0)
+		snprintf(sum->error, sizeof(sum->error),
+		         "cannot finish the report in '%s': %s", p->cfg->outdir,
+		         strerror(-rc));
+
+	sum->files = out->files;
+	sum->truncated = out->truncated;
+	sum->duplicates = out->duplicates;
+	sum->ntypes = out->ntypes < DREDGE_MAX_TYPES ? out->ntypes
+	              : DREDGE_MAX_TYPES;
+	for (unsigned i = 0; i < sum->ntypes; i++) {
+		sum->per_type[i].ext = out->types[i].ext;
+		sum->per_type[i].count = out->types[i].n;
+	}
+	close(out->dirfd);
+	free(out->buf);
+	free(out->win);
+	free(out->seen);
+	pthread_mutex_destroy(&out->plock);
+	pthread_cond_destroy(&out->pcond);
+	free(out);
+	return rc;
+}

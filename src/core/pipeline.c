@@ -1,0 +1,542 @@
+/*
+ * pipeline.c - dredge_scan(): sets the pipeline up, runs its threads, and
+ * takes it down.  Also the scan workers and the validator pool, the two
+ * stages simple enough to live beside the plumbing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/output.h"
+#include "core/pipeline.h"
+
+#define VALIDATE_WINDOW (256u * 1024u)
+#define BATCH_MAX_CANDIDATES (1u << 18)
+
+/* ------------------------------------------------------------ plumbing */
+
+void pipeline_abort(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->credit_lock);
+	p->aborted = 1;
+	pthread_cond_broadcast(&p->credit_cond);
+	pthread_mutex_unlock(&p->credit_lock);
+	ring_abort(&p->ring);
+	queue_abort(&p->scan_q);
+	queue_abort(&p->valid_q);
+	queue_abort(&p->done_q);
+}
+
+void pipeline_fail(struct pipeline *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&p->fatal_lock);
+	if (atomic_load(&p->fatal) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(p->fatal_msg, sizeof(p->fatal_msg), fmt, ap);
+		va_end(ap);
+		atomic_store(&p->fatal, code ? code : -EIO);
+	}
+	pthread_mutex_unlock(&p->fatal_lock);
+	pipeline_abort(p);
+}
+
+int pipeline_take_credit(struct pipeline *p)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&p->credit_lock);
+	while (p->credits == 0 && !p->aborted)
+		pthread_cond_wait(&p->credit_cond, &p->credit_lock);
+	if (p->aborted)
+		rc = -ECANCELED;
+	else
+		p->credits--;
+	pthread_mutex_unlock(&p->credit_lock);
+	return rc;
+}
+
+int pipeline_try_credit(struct pipeline *p)
+{
+	int got = 0;
+
+	pthread_mutex_lock(&p->credit_lock);
+	if (p->credits > 0 && !p->aborted) {
+		p->credits--;
+		got = 1;
+	}
+	pthread_mutex_unlock(&p->credit_lock);
+	return got;
+}
+
+void pipeline_give_credit(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->credit_lock);
+	p->credits++;
+	pthread_cond_signal(&p->credit_cond);
+	pthread_mutex_unlock(&p->credit_lock);
+}
+
+void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len)
+{
+	pthread_mutex_lock(&p->bad_lock);
+	if (p->nbad > 0 && p->bad[p->nbad - 1].off + p->bad[p->nbad - 1].len
+	    == off) {
+		p->bad[p->nbad - 1].len += len;
+	} else {
+		if (p->nbad == p->capbad) {
+			size_t cap = p->capbad ? p->capbad * 2 : 64;
+			struct bad_range *nb = realloc(p->bad, cap * sizeof(*nb));
+			if (nb == NULL) {
+				pthread_mutex_unlock(&p->bad_lock);
+				return;
+			}
+			p->bad = nb;
+			p->capbad = cap;
+		}
+		p->bad[p->nbad].off = off;
+		p->bad[p->nbad].len = len;
+		p->nbad++;
+	}
+	pthread_mutex_unlock(&p->bad_lock);
+}
+
+int pipeline_chunk_ready(struct pipeline *p, struct chunk *c)
+{
+	if (queue_push(&p->scan_q, c) != 0) {
+		ring_release(&p->ring, c);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ scanning */
+
+static void batch_emit(void *arg, uint64_t start, unsigned fmt)
+{
+	struct batch *b = arg;
+
+	if (b->n == b->cap) {
+		if (b->cap >= BATCH_MAX_CANDIDATES) {
+			b->overflow = 1;
+			return;
+		}
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct candidate *nc = realloc(b->cand, cap * sizeof(*nc));
+		if (nc == NULL) {
+			b->overflow = 1;
+			return;
+		}
+		b->cand = nc;
+		b->cap = cap;
+	}
+	struct candidate *c = &b->cand[b->n++];
+	memset(c, 0, sizeof(*c));
+	c->off = start;
+	c->fmt = (uint16_t)fmt;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return (int)x->fmt - (int)y->fmt;
+}
+
+/* Matches signatures that straddle the end of chunk c, using the bytes
+ * that follow it on the source. */
+static void scan_tail(struct pipeline *p, struct chunk *c, struct batch *b)
+{
+	uint8_t tail[2 * FORMAT_SIG_MAX_REACH];
+	uint64_t hi = c->off + c->len;
+	size_t keep = p->match.reach - 1, extra = p->match.reach - 1;
+
+	if (hi >= p->src.size || keep == 0)
+		return;
+	if (keep > c->len)
+		keep = c->len;
+	if (extra > p->src.size - hi)
+		extra = (size_t)(p->src.size - hi);
+	memcpy(tail, c->buf + c->len - keep, keep);
+	ssize_t r = pread(p->src.fd, tail + keep, extra, (off_t)hi);
+	if (r <= 0)
+		return;
+	match_scan(&p->match, tail, keep + (size_t)r, hi - keep, hi - keep,
+	           hi, hi, batch_emit, b);
+}
+
+static void *scan_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct chunk *c;
+
+	while ((c = queue_pop(&p->scan_q)) != NULL) {
+		struct batch *b = calloc(1, sizeof(*b));
+		if (b == NULL) {
+			ring_release(&p->ring, c);
+			pipeline_fail(p, -ENOMEM, "out of memory");
+			break;
+		}
+		b->seq = c->seq;
+		b->lo = c->off;
+		b->hi = c->off + c->len;
+		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
+		           batch_emit, b);
+		scan_tail(p, c, b);
+		ring_release(&p->ring, c);
+		if (p->match.any_offset || b->n > 1)
+			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
+		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
+		atomic_fetch_add(&p->ncandidates, b->n);
+		if (queue_push(&p->valid_q, b) != 0) {
+			free(b->cand);
+			free(b);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------- validating */
+
+void pipeline_validate(struct pipeline *p, struct candidate *c,
+                       struct bread *br, uint8_t *win, size_t win_cap)
+{
+	const struct format *fmt = p->formats[c->fmt];
+	uint64_t size = p->src.size - c->off;
+	struct carve_result res;
+
+	c->skipped = 0;
+	if (size > fmt->max_size)
+		size = fmt->max_size;
+	memset(&res, 0, sizeof(res));
+	if (bread_open_window(br, p->src.fd, c->off, size, win, win_cap) != 0) {
+		c->verdict = CARVE_REJECT;
+		c->reason = "reader setup failed";
+		return;
+	}
+	fmt->validate(br, &res);
+	bread_close(br);
+	if (res.verdict != CARVE_REJECT && res.length > size) {
+		/* A validator must not claim bytes it could not read. */
+		res.verdict = CARVE_TRUNCATED;
+		res.length = size;
+		res.reason = "validator overran its reader";
+	}
+	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size) {
+		res.verdict = CARVE_REJECT;
+		res.reason = "smaller than the format allows";
+	}
+	c->verdict = (uint8_t)res.verdict;
+	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
+	c->ext = res.ext ? res.ext : fmt->ext;
+	c->reason = res.reason;
+	if (res.verdict != CARVE_REJECT) {
+		c->full = malloc(sizeof(res));
+		if (c->full != NULL)
+			memcpy(c->full, &res, sizeof(res));
+	}
+}
+
+static void *validate_main(void *arg)
+{
+	struct pipeline *p = arg;
+	uint8_t *win = malloc(VALIDATE_WINDOW);
+	struct batch *b;
+	struct bread br;
+
+	if (win == NULL) {
+		pipeline_fail(p, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	while ((b = queue_pop(&p->valid_q)) != NULL) {
+		uint64_t covered = 0;
+		for (size_t i = 0; i < b->n; i++) {
+			struct candidate *c = &b->cand[i];
+			/* A start inside a file already accepted will be
+			 * dropped by the writer: skip the work.  The writer
+			 * validates a skipped candidate itself should the
+			 * covering file not be kept after all. */
+			if (!p->cfg->keep_embedded &&
+			    (c->off < covered ||
+			     c->off < atomic_load(&p->cover_hi))) {
+				c->skipped = 1;
+				continue;
+			}
+			pipeline_validate(p, c, &br, win, VALIDATE_WINDOW);
+			if (c->verdict == CARVE_ACCEPT &&
+			    c->off + c->length > covered)
+				covered = c->off + c->length;
+		}
+		if (queue_push(&p->done_q, b) != 0) {
+			output_free_batch(b);
+			break;
+		}
+	}
+	free(win);
+	return NULL;
+}
+
+/* -------------------------------------------------------------- set-up */
+
+static int select_formats(struct pipeline *p, const char *types)
+{
+	if (types == NULL || *types == '\0' || strcmp(types, "all") == 0) {
+		for (unsigned i = 0; i < format_count && i < DREDGE_MAX_TYPES; i++)
+			p->formats[p->nformats++] = format_table[i];
+		return 0;
+	}
+	char *list = strdup(types), *save = NULL;
+	if (list == NULL)
+		return -ENOMEM;
+	for (char *t = strtok_r(list, ",", &save); t != NULL;
+	     t = strtok_r(NULL, ",", &save)) {
+		const struct format *f = format_find(t);
+		if (f == NULL) {
+			snprintf(p->sum->error, sizeof(p->sum->error),
+			         "unknown file type '%s' (see 'dredge types')", t);
+			free(list);
+			return -EINVAL;
+		}
+		int dup = 0;
+		for (unsigned i = 0; i < p->nformats; i++)
+			dup |= p->formats[i] == f;
+		if (!dup && p->nformats < DREDGE_MAX_TYPES)
+			p->formats[p->nformats++] = f;
+	}
+	free(list);
+	/* Keep the table's order so the result does not depend on how the
+	 * list was written. */
+	for (unsigned i = 1; i < p->nformats; i++)
+		for (unsigned j = i; j > 0; j--) {
+			unsigned a = 0, b = 0;
+			for (unsigned k = 0; k < format_count; k++) {
+				if (format_table[k] == p->formats[j - 1]) a = k;
+				if (format_table[k] == p->formats[j]) b = k;
+			}
+			if (a < b)
+				break;
+			const struct format *t = p->formats[j];
+			p->formats[j] = p->formats[j - 1];
+			p->formats[j - 1] = t;
+		}
+	return 0;
+}
+
+static int check_config(const struct dredge_scan_config *cfg, char *err,
+                        size_t errlen)
+{
+	if (cfg->source == NULL || cfg->outdir == NULL) {
+		snprintf(err, errlen, "a source and an output folder are needed");
+		return -EINVAL;
+	}
+	if (cfg->block_size == 0 || (cfg->block_size & (cfg->block_size - 1))) {
+		snprintf(err, errlen, "block size %u is not a power of two",
+		         cfg->block_size);
+		return -EINVAL;
+	}
+	if (cfg->chunk_size < 65536 || cfg->chunk_size % 4096 != 0 ||
+	    cfg->chunk_size > (1u << 30)) {
+		snprintf(err, errlen, "chunk size %u must be a multiple of 4096 "
+		         "from 64 KiB to 1 GiB", cfg->chunk_size);
+		return -EINVAL;
+	}
+	if (cfg->queue_depth == 0 || cfg->queue_depth > 256) {
+		snprintf(err, errlen, "queue depth %u must be from 1 to 256",
+		         cfg->queue_depth);
+		return -EINVAL;
+	}
+	if (cfg->threads > 256) {
+		snprintf(err, errlen, "%u threads is more than the 256 allowed",
+		         cfg->threads);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void dredge_scan_config_init(struct dredge_scan_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->block_size = 512;
+	cfg->chunk_size = DREDGE_DEFAULT_CHUNK;
+	cfg->queue_depth = DREDGE_DEFAULT_DEPTH;
+	cfg->io = DREDGE_IO_AUTO;
+	cfg->direct = -1;
+	cfg->progress = -1;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *reader_main(void *arg)
+{
+	struct pipeline *p = arg;
+	int rc = p->engine[0] == 'i' ? reader_uring_run(p) : reader_pread_run(p);
+
+	if (rc < 0 && atomic_load(&p->fatal) == 0)
+		pipeline_fail(p, rc, "reading '%s' failed: %s", p->src.path,
+		              strerror(-rc));
+	queue_close(&p->scan_q);
+	return NULL;
+}
+
+static int choose_engine(struct pipeline *p)
+{
+	const struct dredge_scan_config *cfg = p->cfg;
+
+	if (cfg->io == DREDGE_IO_PREAD) {
+		p->engine = "pread";
+		return 0;
+	}
+	int rc = reader_uring_probe(cfg->queue_depth * 2);
+	if (rc == 0) {
+		p->engine = "io_uring";
+		return 0;
+	}
+	if (cfg->io == DREDGE_IO_URING) {
+		snprintf(p->sum->error, sizeof(p->sum->error),
+		         "io_uring is not available here: %s (use --io=pread)",
+		         strerror(-rc));
+		return rc;
+	}
+	p->engine = "pread";   /* ENOSYS, EPERM (seccomp), old kernel */
+	return 0;
+}
+
+static void pipeline_destroy(struct pipeline *p)
+{
+	match_free(&p->match);
+	ring_destroy(&p->ring);
+	queue_destroy(&p->scan_q);
+	queue_destroy(&p->valid_q);
+	queue_destroy(&p->done_q);
+	pthread_mutex_destroy(&p->credit_lock);
+	pthread_cond_destroy(&p->credit_cond);
+	pthread_mutex_destroy(&p->bad_lock);
+	pthread_mutex_destroy(&p->fatal_lock);
+	free(p->bad);
+	source_close(&p->src);
+}
+
+int dredge_scan(const struct dredge_scan_config *cfg,
+                struct dredge_summary *sum)
+{
+	struct pipeline *p;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if ((rc = check_config(cfg, sum->error, sizeof(sum->error))) != 0)
+		return rc;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->cfg = cfg;
+	p->sum = sum;
+	pthread_mutex_init(&p->credit_lock, NULL);
+	pthread_cond_init(&p->credit_cond, NULL);
+	pthread_mutex_init(&p->bad_lock, NULL);
+	pthread_mutex_init(&p->fatal_lock, NULL);
+	p->src.fd = p->src.fd_direct = -1;
+
+	double t0 = now_seconds();
+	if ((rc = select_formats(p, cfg->types)) != 0)
+		goto out;
+	rc = source_open(&p->src, cfg->source, cfg->direct, sum->error,
+	                 sizeof(sum->error));
+	if (rc != 0)
+		goto out;
+	sum->source_size = p->src.size;
+	p->start = 0;
+	p->end = p->src.size;
+	p->chunk_size = cfg->chunk_size;
+	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
+	p->threads = cfg->threads;
+	if (p->threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		p->threads = n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
+	}
+	p->queue_depth = cfg->queue_depth;
+	p->use_direct = p->src.fd_direct >= 0;
+	if ((rc = choose_engine(p)) != 0)
+		goto out;
+
+	rc = match_init(&p->match, p->formats, p->nformats, cfg->block_size,
+	                cfg->any_offset);
+	if (rc != 0)
+		goto out;
+	unsigned nslots = p->queue_depth + p->threads + 1;
+	p->credits = nslots + 2 * p->threads + 2;
+	if ((rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||
+	    (rc = queue_init(&p->scan_q, nslots)) != 0 ||
+	    (rc = queue_init(&p->valid_q, p->credits)) != 0 ||
+	    (rc = queue_init(&p->done_q, p->credits)) != 0) {
+		snprintf(sum->error, sizeof(sum->error),
+		         "cannot allocate %u chunks of %zu bytes: %s", nslots,
+		         p->chunk_size, strerror(-rc));
+		goto out;
+	}
+
+	struct output *out = NULL;
+	rc = output_open(p, &out);
+	if (rc != 0)
+		goto out;
+
+	pthread_t reader, writer, scanners[256], validators[256];
+	pthread_create(&writer, NULL, writer_main, out);
+	for (unsigned i = 0; i < p->threads; i++) {
+		pthread_create(&validators[i], NULL, validate_main, p);
+		pthread_create(&scanners[i], NULL, scan_main, p);
+	}
+	output_progress_start(out);
+	pthread_create(&reader, NULL, reader_main, p);
+
+	pthread_join(reader, NULL);
+	for (unsigned i = 0; i < p->threads; i++)
+		pthread_join(scanners[i], NULL);
+	queue_close(&p->valid_q);
+	for (unsigned i = 0; i < p->threads; i++)
+		pthread_join(validators[i], NULL);
+	queue_close(&p->done_q);
+	pthread_join(writer, NULL);
+	output_progress_stop(out);
+
+	sum->bytes_scanned = atomic_load(&p->bytes_scanned);
+	sum->candidates = atomic_load(&p->ncandidates);
+	sum->io_engine = p->engine;
+	sum->direct = p->use_direct;
+	sum->bad_ranges = p->nbad;
+	sum->seconds = now_seconds() - t0;
+	rc = atomic_load(&p->fatal);
+	if (rc != 0)
+		snprintf(sum->error, sizeof(sum->error), "%s", p->fatal_msg);
+	int rc2 = output_close(out, rc);
+	if (rc == 0)
+		rc = rc2;
+out:
+	pipeline_destroy(p);
+	free(p);
+	return rc;
+}
+
+const char *dredge_strerror(int code)
+{
+	return strerror(code < 0 ? -code : code);
+}
+
+const char *dredge_version(void)
+{
+	return PACKAGE_STRING;
+}

@@ -1,0 +1,137 @@
+/*
+ * pipeline.h - the scan context shared by the pipeline's threads.
+ *
+ *   reader ──► scan queue ──► scan workers ──► validate queue ──► validators
+ *                                                                    │
+ *                                   writer (in chunk order) ◄────────┘
+ *
+ * The reader fills chunks from the ring and numbers them.  A scan worker
+ * turns a chunk into a batch of candidates and gives the chunk back.
+ * Validators fill in each candidate's verdict.  The writer takes batches
+ * strictly in chunk order, so the output never depends on thread timing.
+ * The number of batches alive at once is capped (credits), which bounds
+ * memory whatever the size of the source.
+ */
+#ifndef DREDGE_CORE_PIPELINE_H
+#define DREDGE_CORE_PIPELINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "dredge.h"
+#include "core/match.h"
+#include "core/queue.h"
+#include "core/ring.h"
+#include "core/source.h"
+#include "formats/format.h"
+
+/* Read size and reads in flight unless told otherwise (see README). */
+#define DREDGE_DEFAULT_CHUNK (4u << 20)
+#define DREDGE_DEFAULT_DEPTH 4
+
+struct candidate {
+	uint64_t off;
+	uint16_t fmt;            /* index into pipeline.formats */
+	uint8_t verdict;         /* enum carve_verdict */
+	uint8_t skipped;         /* not validated: inside an accepted file */
+	uint64_t length;
+	const char *ext;
+	const char *reason;
+	struct carve_result *full;   /* metadata, for accepted/truncated */
+};
+
+struct batch {
+	uint64_t seq;
+	uint64_t lo, hi;             /* source range whose starts it holds */
+	struct candidate *cand;
+	size_t n, cap;
+	int overflow;                /* candidate cap hit: rest not kept */
+};
+
+/* An unreadable range met by the reader. */
+struct bad_range {
+	uint64_t off, len;
+};
+
+struct pipeline {
+	const struct dredge_scan_config *cfg;
+	struct dredge_summary *sum;
+	struct source src;
+	const struct format *formats[DREDGE_MAX_TYPES];
+	unsigned nformats;
+	struct matcher match;
+	struct ring ring;
+	struct queue scan_q;         /* chunks to scan */
+	struct queue valid_q;        /* batches to validate */
+	struct queue done_q;         /* validated batches, any order */
+
+	uint64_t start, end;         /* source range scanned */
+	size_t chunk_size;
+	uint64_t nchunks;
+	unsigned threads;
+	unsigned queue_depth;
+	int use_direct;              /* reader uses src.fd_direct */
+	const char *engine;
+
+	/* Batch credits: at most `credits` batches exist at once. */
+	pthread_mutex_t credit_lock;
+	pthread_cond_t credit_cond;
+	unsigned credits;
+	int aborted;
+
+	/* The end of the furthest file the writer accepted: a start before
+	 * it will be dropped, so validators may skip it. */
+	atomic_uint_fast64_t cover_hi;
+
+	pthread_mutex_t bad_lock;
+	struct bad_range *bad;
+	size_t nbad, capbad;
+
+	atomic_uint_fast64_t bytes_read;
+	atomic_uint_fast64_t bytes_scanned;
+	atomic_uint_fast64_t ncandidates;
+	atomic_uint_fast64_t nfiles;
+	atomic_int fatal;            /* first fatal error, -errno */
+	char fatal_msg[512];
+	pthread_mutex_t fatal_lock;
+};
+
+/* Records the first fatal error and stops every stage. */
+void pipeline_fail(struct pipeline *p, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Stops every stage (after a failure or an interruption). */
+void pipeline_abort(struct pipeline *p);
+
+/* Waits for a batch credit; -ECANCELED once aborted. */
+int pipeline_take_credit(struct pipeline *p);
+/* Takes a credit if one is free: 1, else 0 at once. */
+int pipeline_try_credit(struct pipeline *p);
+void pipeline_give_credit(struct pipeline *p);
+
+/* Records an unreadable range (merged with its neighbour when adjacent). */
+void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len);
+
+/* Hands a filled chunk to the scan workers. */
+int pipeline_chunk_ready(struct pipeline *p, struct chunk *c);
+
+/* Validates one candidate with the pipeline's formats and source. */
+void pipeline_validate(struct pipeline *p, struct candidate *c,
+                       struct bread *br, uint8_t *win, size_t win_cap);
+
+/* The reader thread bodies; each returns 0 or -errno. */
+int reader_uring_run(struct pipeline *p);
+int reader_pread_run(struct pipeline *p);
+/* Whether io_uring can be set up here (0) or why not (-errno). */
+int reader_uring_probe(unsigned depth);
+
+/* Fills c->buf[from..c->len) with pread on the buffered descriptor,
+ * isolating unreadable sectors (zero-filled, recorded). 0 or -errno for a
+ * failure that must stop the scan. */
+int reader_fill_pread(struct pipeline *p, struct chunk *c, size_t from);
+
+/* The writer thread body. */
+void *writer_main(void *arg);
+
+#endif

@@ -1,0 +1,48 @@
+# tap.sh - TAP helpers for the shell tests (sourced).
+# Each check prints "ok N - what" or "not ok N - what"; tap_done prints
+# the plan and exits non-zero when anything failed.
+tap_n=0
+tap_failed=0
+
+ok() {  # ok CONDITION-EXIT-STATUS DESCRIPTION
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+check() {  # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+	desc=$1
+	shift
+	"$@" >/dev/null 2>&1
+	ok $? "$desc"
+}
+
+is() {  # is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2" | head -40
+	fi
+}
+
+tap_done() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+	exit $?
+}
+
+# A scratch folder in the build tree, removed on exit.
+tap_workdir() {
+	mkdir -p "$top_builddir/tests/work"
+	work=$(mktemp -d "$top_builddir/tests/work/$1.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+}
+
+MKIMAGE="$top_builddir/tests/tools/mkimage"
+XXH128SUM="$top_builddir/tests/tools/xxh128sum"
+DATA="$srcdir/tests/data"
