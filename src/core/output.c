@@ -459,7 +459,7 @@ void *writer_main(void *arg)
 {
 	struct output *out = arg;
 	struct pipeline *p = out->p;
-	unsigned window = p->credits;
+	unsigned window = p->max_credits;
 	struct batch **pending = calloc(window, sizeof(*pending));
 
 	if (pending == NULL) {

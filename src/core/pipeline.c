@@ -478,11 +478,11 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	if (rc != 0)
 		goto out;
 	unsigned nslots = p->queue_depth + p->threads + 1;
-	p->credits = nslots + 2 * p->threads + 2;
+	p->max_credits = p->credits = nslots + 2 * p->threads + 2;
 	if ((rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||
 	    (rc = queue_init(&p->scan_q, nslots)) != 0 ||
-	    (rc = queue_init(&p->valid_q, p->credits)) != 0 ||
-	    (rc = queue_init(&p->done_q, p->credits)) != 0) {
+	    (rc = queue_init(&p->valid_q, p->max_credits)) != 0 ||
+	    (rc = queue_init(&p->done_q, p->max_credits)) != 0) {
 		snprintf(sum->error, sizeof(sum->error),
 		         "cannot allocate %u chunks of %zu bytes: %s", nslots,
 		         p->chunk_size, strerror(-rc));

@@ -77,7 +77,8 @@ struct pipeline {
 	/* Batch credits: at most `credits` batches exist at once. */
 	pthread_mutex_t credit_lock;
 	pthread_cond_t credit_cond;
-	unsigned credits;
+	unsigned credits;            /* free now */
+	unsigned max_credits;        /* fixed before the threads start */
 	int aborted;
 
 	/* The end of the furthest file the writer accepted: a start before
