@@ -16,6 +16,12 @@
 #include "core/bread.h"
 
 #define BREAD_DEFAULT_WINDOW (256u * 1024u)
+/*
+ * Most candidates are rejected after a few bytes, so the first read is
+ * small; each further refill doubles, so walking a large file quickly
+ * reaches whole-window reads.
+ */
+#define BREAD_FIRST_FILL 4096u
 
 static int bread_alloc(struct bread *br, size_t win_cap)
 {
@@ -24,6 +30,7 @@ static int bread_alloc(struct bread *br, size_t win_cap)
 	if (br->win == NULL)
 		return -ENOMEM;
 	br->own_win = 1;
+	br->fill = BREAD_FIRST_FILL;
 	br->win_off = 0;
 	br->win_len = 0;
 	br->err = 0;
@@ -77,6 +84,7 @@ int bread_open_window(struct bread *br, int fd, uint64_t img_off,
 	br->size = size;
 	br->win = win;
 	br->win_cap = win_cap;
+	br->fill = BREAD_FIRST_FILL;
 	return 0;
 }
 
@@ -144,7 +152,11 @@ static int bread_fill(struct bread *br, uint64_t off, size_t n)
 	if (off >= br->win_off && off + n <= br->win_off + br->win_len)
 		return 0;
 
-	size_t want = br->win_cap;
+	size_t want = br->fill < br->win_cap ? br->fill : br->win_cap;
+	if (want < n)
+		want = n;
+	if (br->fill < br->win_cap)
+		br->fill *= 2;
 	if (want > br->size - off)
 		want = (size_t)(br->size - off);
 	int rc = bread_fetch(br, off, br->win, want);

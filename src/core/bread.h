@@ -38,6 +38,7 @@ struct bread {
 	size_t win_cap;
 	uint64_t win_off;            /* logical offset of win[0] */
 	size_t win_len;
+	size_t fill;                 /* next refill size: grows from 4 KiB */
 	int err;                     /* first I/O error (-errno), sticky */
 	int own_win;                 /* win was allocated by bread_open */
 };

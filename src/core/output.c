@@ -486,7 +486,6 @@ void *writer_main(void *arg)
 	for (unsigned i = 0; i < window; i++)
 		if (pending[i] != NULL)
 			output_free_batch(pending[i]);
-	/* Drain what an aborted pipeline left behind. */
 	free(pending);
 	return NULL;
 }

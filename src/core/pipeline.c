@@ -512,6 +512,11 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	queue_close(&p->done_q);
 	pthread_join(writer, NULL);
 	output_progress_stop(out);
+	/* An aborted run leaves work in the queues. */
+	for (struct batch *b; (b = queue_take_left(&p->valid_q)) != NULL;)
+		output_free_batch(b);
+	for (struct batch *b; (b = queue_take_left(&p->done_q)) != NULL;)
+		output_free_batch(b);
 
 	sum->bytes_scanned = atomic_load(&p->bytes_scanned);
 	sum->candidates = atomic_load(&p->ncandidates);

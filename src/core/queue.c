@@ -83,3 +83,17 @@ void queue_abort(struct queue *q)
 	pthread_cond_broadcast(&q->not_full);
 	pthread_mutex_unlock(&q->lock);
 }
+
+void *queue_take_left(struct queue *q)
+{
+	void *item = NULL;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->count > 0) {
+		item = q->items[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->count--;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return item;
+}

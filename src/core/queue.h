@@ -36,6 +36,10 @@ void *queue_pop(struct queue *q);
 /* No more pushes; consumers drain the rest. */
 void queue_close(struct queue *q);
 
+/* Takes an item left in the queue without waiting, aborted or not; NULL
+ * when empty.  For freeing what an aborted pipeline left behind. */
+void *queue_take_left(struct queue *q);
+
 /* Wakes all waiters; pushes fail and pops return NULL from now on. */
 void queue_abort(struct queue *q);
 
