@@ -40,6 +40,15 @@ struct dredge_scan_config {
 	int force;                 /* write into a folder holding results */
 	int progress;              /* progress line: -1 on a tty, 0, 1 */
 	int report_only;           /* report without writing files */
+	int resume;                /* continue an interrupted scan in outdir */
+	/* When set and it becomes non-zero (a signal handler's flag: a
+	 * lock-free atomic, safe to set from a handler and to read from the
+	 * reader thread), the scan stops reading, finishes what is in flight,
+	 * writes its checkpoint and returns -EINTR. */
+	const _Atomic int *stop;
+	/* Stop the same way once reading reaches this source offset (0:
+	 * never): time-boxed runs, and tests of resuming. */
+	uint64_t stop_at;
 };
 
 #define DREDGE_MAX_TYPES 64
@@ -55,9 +64,10 @@ struct dredge_summary {
 	double seconds;
 	const char *io_engine;     /* "io_uring" or "pread" */
 	int direct;                /* whether O_DIRECT was used */
+	int interrupted;           /* stopped early; a checkpoint was written */
 	unsigned ntypes;
 	struct {
-		const char *ext;
+		char ext[16];
 		uint64_t count;
 	} per_type[DREDGE_MAX_TYPES];
 	char error[512];           /* set when dredge_scan fails */

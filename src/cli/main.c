@@ -4,7 +4,8 @@
  * Only this file calls exit() or decides what the user reads: library
  * calls return codes and one-line messages, printed here as
  * "dredge: MESSAGE".  Exit status: 0 success, 1 the run failed, 2 the
- * command line was wrong.
+ * command line was wrong, 3 --stop-at was reached, 128+N stopped by signal
+ * N (both resumable with --resume).
  */
 #include "config.h"
 
@@ -12,14 +13,50 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dredge.h"
 #include "formats/format.h"
 
 #define EXIT_USAGE 2
+#define EXIT_STOPPED 3   /* --stop-at reached; resumable */
+
+/*
+ * The first SIGINT or SIGTERM asks the scan to stop cleanly (finish what
+ * is in flight, write the reports and a checkpoint); a second one ends the
+ * process at once.  The flag is the one piece of global state: a signal
+ * handler has nowhere else to put it.
+ */
+static _Atomic int stop_signal;
+
+static void on_signal(int sig)
+{
+	static const char msg[] = "\ndredge: stopping after the data in flight "
+	                          "(signal again to quit at once)\n";
+	int saved = errno;
+
+	if (atomic_exchange(&stop_signal, sig) != 0)
+		_exit(128 + sig);
+	ssize_t r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)r;
+	errno = saved;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 static void usage(FILE *to)
 {
@@ -50,6 +87,8 @@ static void scan_usage(FILE *to)
 	        "      --direct MODE      O_DIRECT: auto (devices), on, off\n"
 	        "      --keep-embedded    keep files found inside other files\n"
 	        "      --report-only      write the report but no files\n"
+	        "      --resume           continue an interrupted scan in DIR\n"
+	        "      --stop-at OFFSET   stop (resumably) once reading reaches OFFSET\n"
 	        "      --force            write into a folder that holds files\n"
 	        "      --progress         progress line even when not a terminal\n"
 	        "      --no-progress      no progress line\n"
@@ -147,7 +186,8 @@ static void print_summary(const struct dredge_summary *s,
 static int cmd_scan(int argc, char **argv, char *cmdline)
 {
 	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
-	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS };
+	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS, O_RESUME,
+	       O_STOP_AT };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "types", required_argument, NULL, 't' },
@@ -160,6 +200,8 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		{ "direct", required_argument, NULL, O_DIRECT },
 		{ "keep-embedded", no_argument, NULL, O_KEEP },
 		{ "report-only", no_argument, NULL, O_REPORT_ONLY },
+		{ "resume", no_argument, NULL, O_RESUME },
+		{ "stop-at", required_argument, NULL, O_STOP_AT },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
@@ -231,6 +273,12 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 			break;
 		case O_KEEP: cfg.keep_embedded = 1; break;
 		case O_REPORT_ONLY: cfg.report_only = 1; break;
+		case O_RESUME: cfg.resume = 1; break;
+		case O_STOP_AT:
+			if (parse_uint("--stop-at", optarg, UINT64_MAX, &v) != 0)
+				return EXIT_USAGE;
+			cfg.stop_at = v;
+			break;
 		case O_FORCE: cfg.force = 1; break;
 		case O_PROGRESS: cfg.progress = 1; break;
 		case O_NO_PROGRESS: cfg.progress = 0; break;
@@ -255,6 +303,8 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		return EXIT_USAGE;
 	}
 	cfg.source = argv[optind];
+	cfg.stop = &stop_signal;
+	catch_signals();
 
 	int rc = dredge_scan(&cfg, &sum);
 	if (rc != 0) {
@@ -262,6 +312,9 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		        : dredge_strerror(rc));
 		if (sum.bytes_scanned > 0 && !quiet)
 			print_summary(&sum, &cfg);
+		if (sum.interrupted)
+			return atomic_load(&stop_signal) ? 128 + atomic_load(&stop_signal)
+			       : EXIT_STOPPED;
 		return EXIT_FAILURE;
 	}
 	if (!quiet)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "core/checkpoint.h"
 #include "core/output.h"
 #include "core/report.h"
 
@@ -36,7 +37,7 @@ struct seen {
 };
 
 struct type_count {
-	const char *ext;
+	char ext[16];
 	uint64_t n;
 };
 
@@ -53,6 +54,9 @@ struct output {
 	uint64_t files, truncated, duplicates;
 	struct type_count types[DREDGE_MAX_TYPES * 4];
 	unsigned ntypes;
+	/* where the last whole batch left things, for the checkpoint */
+	struct checkpoint *ck;
+	double ck_time;
 	atomic_uint_fast64_t nfiles_live;
 	/* progress */
 	pthread_t progress;
@@ -143,7 +147,7 @@ static int prepare_dir(struct pipeline *p, int *dirfd)
 		         p->src.path);
 		return -EXDEV;
 	}
-	if (!p->cfg->force && dir_has_entries(*dirfd)) {
+	if (!p->cfg->force && !p->cfg->resume && dir_has_entries(*dirfd)) {
 		snprintf(err, errlen, "output folder '%s' already holds files "
 		         "(use --force to write into it anyway)", dir);
 		return -EEXIST;
@@ -155,59 +159,6 @@ static int prepare_dir(struct pipeline *p, int *dirfd)
 		return rc;
 	}
 	return 0;
-}
-
-int output_open(struct pipeline *p, struct output **outp)
-{
-	struct output *out = calloc(1, sizeof(*out));
-	int rc;
-
-	if (out == NULL)
-		return -ENOMEM;
-	out->p = p;
-	out->dirfd = -1;
-	out->next_id = 1;
-	out->buf = malloc(COPY_BUF);
-	out->win = malloc(WRITER_WINDOW);
-	out->seen_cap = 1024;
-	out->seen = calloc(out->seen_cap, sizeof(*out->seen));
-	pthread_mutex_init(&out->plock, NULL);
-	pthread_cond_init(&out->pcond, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &out->t0);
-	if (out->buf == NULL || out->win == NULL || out->seen == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	if ((rc = prepare_dir(p, &out->dirfd)) != 0)
-		goto fail;
-
-	struct report_info info = {
-		.source = p->src.path,
-		.source_size = p->src.size,
-		.sector_size = p->src.sector_size,
-		.command_line = p->cfg->command_line,
-		.io_engine = p->engine,
-		.block_size = p->cfg->block_size,
-		.any_offset = p->cfg->any_offset,
-	};
-	if ((rc = report_open(&out->rep, out->dirfd, &info)) != 0) {
-		snprintf(p->sum->error, sizeof(p->sum->error),
-		         "cannot write to output folder '%s': %s", p->cfg->outdir,
-		         strerror(-rc));
-		goto fail;
-	}
-	*outp = out;
-	return 0;
-fail:
-	if (out->dirfd >= 0)
-		close(out->dirfd);
-	free(out->buf);
-	free(out->win);
-	free(out->seen);
-	pthread_mutex_destroy(&out->plock);
-	pthread_cond_destroy(&out->pcond);
-	free(out);
-	return rc;
 }
 
 /* ------------------------------------------------------------- dedup */
@@ -251,6 +202,253 @@ static uint64_t seen_check(struct output *out, XXH128_hash_t h, uint64_t id)
 	return 0;
 }
 
+/* ------------------------------------------------------- checkpoints */
+
+static void checkpoint_flush(struct output *out);
+
+/* What identifies this scan, for comparing with a checkpoint. */
+static void describe_scan(struct pipeline *p, struct checkpoint *ck)
+{
+	const struct dredge_scan_config *cfg = p->cfg;
+	size_t n = 0, want = p->src.size < (1u << 20) ? (size_t)p->src.size
+	                     : (1u << 20);
+	uint8_t *buf = malloc(want);
+
+	ck->source_size = p->src.size;
+	if (buf != NULL) {
+		size_t got = 0;
+		while (got < want) {
+			ssize_t r = pread(p->src.fd, buf + got, want - got,
+			                  (off_t)got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		ck->source_sample = XXH3_64bits(buf, got);
+		free(buf);
+	}
+	for (unsigned i = 0; i < p->nformats; i++)
+		n += (size_t)snprintf(ck->formats + n, sizeof(ck->formats) - n,
+		                      "%s%s", i ? "," : "", p->formats[i]->name);
+	ck->block_size = cfg->block_size;
+	ck->any_offset = cfg->any_offset;
+	ck->keep_embedded = cfg->keep_embedded;
+	ck->report_only = cfg->report_only;
+}
+
+/* Re-learns the content already written from the report's first len
+ * bytes, so de-duplication goes on as if the scan had not stopped. */
+static int reload_seen(struct output *out, uint64_t len)
+{
+	int fd = openat(out->dirfd, "report.jsonl", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	uint64_t pos = 0;
+
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	ssize_t n;
+	while (pos < len && (n = getline(&line, &cap, f)) > 0) {
+		pos += (uint64_t)n;
+		uint64_t id;
+		char hex[33];
+		const char *h = strstr(line, "\"xxh3_128\":\"");
+		if (sscanf(line, "{\"id\":%" SCNu64, &id) != 1 || h == NULL ||
+		    strstr(line, "\"duplicate_of\":null") == NULL ||
+		    sscanf(h + 12, "%32[0-9a-f]", hex) != 1 || strlen(hex) != 32)
+			continue;
+		XXH128_canonical_t c;
+		for (int i = 0; i < 16; i++) {
+			unsigned v;
+			sscanf(hex + 2 * i, "%2x", &v);
+			c.digest[i] = (unsigned char)v;
+		}
+		seen_check(out, XXH128_hashFromCanonical(&c), id);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* Takes up an interrupted scan's state from its checkpoint. */
+static int resume_state(struct output *out)
+{
+	struct pipeline *p = out->p;
+	char *err = p->sum->error;
+	size_t errlen = sizeof(p->sum->error);
+	const char *dir = p->cfg->outdir;
+	struct checkpoint *have = malloc(sizeof(*have));
+	char why[256];
+	int rc;
+
+	if (have == NULL)
+		return -ENOMEM;
+	rc = checkpoint_load(out->dirfd, have);
+	if (rc == -ENOENT) {
+		snprintf(err, errlen, "there is no interrupted scan to resume "
+		         "in '%s'", dir);
+	} else if (rc != 0) {
+		snprintf(err, errlen, "the checkpoint in '%s' is damaged; "
+		         "start a new scan in another folder", dir);
+	} else if ((rc = checkpoint_compare(have, out->ck, why,
+	                                    sizeof(why))) != 0) {
+		snprintf(err, errlen, "cannot resume the scan in '%s': %s",
+		         dir, why);
+	} else if ((rc = report_reopen(&out->rep, out->dirfd, have->xml_len,
+	                               have->jsonl_len)) != 0 ||
+	           (rc = reload_seen(out, have->jsonl_len)) != 0) {
+		snprintf(err, errlen, "cannot resume the scan in '%s': its "
+		         "reports are missing or shorter than its checkpoint "
+		         "says", dir);
+		rc = -EINVAL;
+	}
+	if (rc != 0) {
+		free(have);
+		return rc;
+	}
+	p->start = have->resume_offset;
+	out->cover_hi = have->cover_hi;
+	atomic_store(&p->cover_hi, have->cover_hi);
+	out->next_id = have->next_id;
+	out->files = have->files;
+	out->truncated = have->truncated;
+	out->duplicates = have->duplicates;
+	atomic_store(&out->nfiles_live, have->files);
+	for (unsigned i = 0; i < have->ntypes && i < DREDGE_MAX_TYPES * 4; i++) {
+		memcpy(out->types[i].ext, have->types[i].ext,
+		       sizeof(out->types[i].ext));
+		out->types[i].n = have->types[i].n;
+		out->ntypes = i + 1;
+	}
+	for (unsigned i = 0; i < have->nbad; i++)
+		pipeline_add_bad(p, have->bad[i].off, have->bad[i].len);
+	free(out->ck);
+	out->ck = have;
+	return 0;
+}
+
+/* Records the state after a whole batch ending at hi was committed, and
+ * saves it at most once a second (or when forced). */
+static void checkpoint_note(struct output *out, uint64_t hi, int force)
+{
+	struct pipeline *p = out->p;
+	struct checkpoint *ck = out->ck;
+	struct timespec t;
+
+	ck->resume_offset = hi;
+	ck->cover_hi = out->cover_hi;
+	ck->next_id = out->next_id;
+	ck->files = out->files;
+	ck->truncated = out->truncated;
+	ck->duplicates = out->duplicates;
+	ck->ntypes = out->ntypes < CHECKPOINT_MAX_TYPES ? out->ntypes
+	             : CHECKPOINT_MAX_TYPES;
+	for (unsigned i = 0; i < ck->ntypes; i++) {
+		memcpy(ck->types[i].ext, out->types[i].ext, sizeof(ck->types[i].ext));
+		ck->types[i].n = out->types[i].n;
+	}
+	pthread_mutex_lock(&p->bad_lock);
+	ck->nbad = 0;
+	for (size_t i = 0; i < p->nbad && ck->nbad < CHECKPOINT_MAX_BAD; i++) {
+		if (p->bad[i].off >= hi)
+			continue;
+		ck->bad[ck->nbad].off = p->bad[i].off;
+		ck->bad[ck->nbad++].len = p->bad[i].len;
+	}
+	pthread_mutex_unlock(&p->bad_lock);
+	if (report_lengths(out->rep, &ck->xml_len, &ck->jsonl_len) != 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	if (force || now - out->ck_time >= 1.0) {
+		checkpoint_flush(out);
+		out->ck_time = now;
+	}
+}
+
+/* Makes everything the checkpoint speaks of durable, then saves it. */
+static void checkpoint_flush(struct output *out)
+{
+	syncfs(out->dirfd);
+	checkpoint_save(out->dirfd, out->ck);
+}
+
+/* -------------------------------------------------------------- open */
+
+int output_open(struct pipeline *p, struct output **outp)
+{
+	struct output *out = calloc(1, sizeof(*out));
+	int rc;
+
+	if (out == NULL)
+		return -ENOMEM;
+	out->p = p;
+	out->dirfd = -1;
+	out->next_id = 1;
+	out->buf = malloc(COPY_BUF);
+	out->win = malloc(WRITER_WINDOW);
+	out->seen_cap = 1024;
+	out->seen = calloc(out->seen_cap, sizeof(*out->seen));
+	pthread_mutex_init(&out->plock, NULL);
+	pthread_cond_init(&out->pcond, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &out->t0);
+	if (out->buf == NULL || out->win == NULL || out->seen == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if ((rc = prepare_dir(p, &out->dirfd)) != 0)
+		goto fail;
+
+	struct report_info info = {
+		.source = p->src.path,
+		.source_size = p->src.size,
+		.sector_size = p->src.sector_size,
+		.command_line = p->cfg->command_line,
+		.io_engine = p->engine,
+		.block_size = p->cfg->block_size,
+		.any_offset = p->cfg->any_offset,
+	};
+	out->ck = calloc(1, sizeof(*out->ck));
+	if (out->ck == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	describe_scan(p, out->ck);
+	if (p->cfg->resume) {
+		if ((rc = resume_state(out)) != 0)
+			goto fail;
+	} else {
+		rc = report_open(&out->rep, out->dirfd, &info);
+		if (rc != 0) {
+			snprintf(p->sum->error, sizeof(p->sum->error),
+			         "cannot write to output folder '%s': %s",
+			         p->cfg->outdir, strerror(-rc));
+			goto fail;
+		}
+		checkpoint_remove(out->dirfd);   /* one left by --force */
+		out->ck->resume_offset = p->start;
+		out->ck->next_id = out->next_id;
+		report_lengths(out->rep, &out->ck->xml_len, &out->ck->jsonl_len);
+	}
+	*outp = out;
+	return 0;
+fail:
+	free(out->ck);
+	if (out->dirfd >= 0)
+		close(out->dirfd);
+	free(out->buf);
+	free(out->win);
+	free(out->seen);
+	pthread_mutex_destroy(&out->plock);
+	pthread_cond_destroy(&out->pcond);
+	free(out);
+	return rc;
+}
+
 /* ------------------------------------------------------------- files */
 
 static void count_type(struct output *out, const char *ext)
@@ -261,7 +459,8 @@ static void count_type(struct output *out, const char *ext)
 			return;
 		}
 	if (out->ntypes < sizeof(out->types) / sizeof(out->types[0])) {
-		out->types[out->ntypes].ext = ext;
+		snprintf(out->types[out->ntypes].ext,
+		         sizeof(out->types[0].ext), "%s", ext);
 		out->types[out->ntypes++].n = 1;
 	}
 }
@@ -466,15 +665,18 @@ void *writer_main(void *arg)
 		pipeline_fail(p, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	for (uint64_t next = 0; next < p->nchunks;) {
+	uint64_t next = 0;
+	while (next < p->nchunks) {
 		struct batch *b = pending[next % window];
 		if (b != NULL && b->seq == next) {
 			pending[next % window] = NULL;
 			int rc = commit_batch(out, b);
+			uint64_t hi = b->hi;
 			output_free_batch(b);
 			pipeline_give_credit(p);
 			if (rc != 0)
 				break;
+			checkpoint_note(out, hi, 0);
 			next++;
 			continue;
 		}
@@ -486,6 +688,12 @@ void *writer_main(void *arg)
 	for (unsigned i = 0; i < window; i++)
 		if (pending[i] != NULL)
 			output_free_batch(pending[i]);
+	/* A scan that stopped early keeps a checkpoint of its last whole
+	 * batch; one that completed needs none. */
+	if (next == p->nchunks && atomic_load(&p->fatal) == 0)
+		checkpoint_remove(out->dirfd);
+	else
+		checkpoint_flush(out);
 	free(pending);
 	return NULL;
 }
@@ -587,7 +795,8 @@ int output_close(struct output *out, int status)
 	struct report_end end = {
 		.bad = bad,
 		.nbad = bad ? p->nbad : 0,
-		.bytes_scanned = atomic_load(&p->bytes_scanned),
+		/* over the whole scan, resumed parts included */
+		.bytes_scanned = p->start + atomic_load(&p->bytes_scanned),
 		.files = out->files,
 		.truncated = out->truncated,
 		.duplicates = out->duplicates,
@@ -606,10 +815,12 @@ int output_close(struct output *out, int status)
 	sum->ntypes = out->ntypes < DREDGE_MAX_TYPES ? out->ntypes
 	              : DREDGE_MAX_TYPES;
 	for (unsigned i = 0; i < sum->ntypes; i++) {
-		sum->per_type[i].ext = out->types[i].ext;
+		memcpy(sum->per_type[i].ext, out->types[i].ext,
+		       sizeof(sum->per_type[i].ext));
 		sum->per_type[i].count = out->types[i].n;
 	}
 	close(out->dirfd);
+	free(out->ck);
 	free(out->buf);
 	free(out->win);
 	free(out->seen);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,7 +463,6 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	p->start = 0;
 	p->end = p->src.size;
 	p->chunk_size = cfg->chunk_size;
-	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
 	p->threads = cfg->threads;
 	if (p->threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -473,26 +473,28 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	if ((rc = choose_engine(p)) != 0)
 		goto out;
 
-	rc = match_init(&p->match, p->formats, p->nformats, cfg->block_size,
-	                cfg->any_offset);
+	/* The output comes first: a resumed scan learns where to start. */
+	struct output *out = NULL;
+	rc = output_open(p, &out);
 	if (rc != 0)
 		goto out;
+	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
+
+	rc = match_init(&p->match, p->formats, p->nformats, cfg->block_size,
+	                cfg->any_offset);
 	unsigned nslots = p->queue_depth + p->threads + 1;
 	p->max_credits = p->credits = nslots + 2 * p->threads + 2;
-	if ((rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||
+	if (rc != 0 ||
+	    (rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||
 	    (rc = queue_init(&p->scan_q, nslots)) != 0 ||
 	    (rc = queue_init(&p->valid_q, p->max_credits)) != 0 ||
 	    (rc = queue_init(&p->done_q, p->max_credits)) != 0) {
 		snprintf(sum->error, sizeof(sum->error),
 		         "cannot allocate %u chunks of %zu bytes: %s", nslots,
 		         p->chunk_size, strerror(-rc));
+		output_close(out, rc);
 		goto out;
 	}
-
-	struct output *out = NULL;
-	rc = output_open(p, &out);
-	if (rc != 0)
-		goto out;
 
 	pthread_t reader, writer, scanners[256], validators[256];
 	pthread_create(&writer, NULL, writer_main, out);
@@ -525,8 +527,17 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	sum->bad_ranges = p->nbad;
 	sum->seconds = now_seconds() - t0;
 	rc = atomic_load(&p->fatal);
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(sum->error, sizeof(sum->error), "%s", p->fatal_msg);
+	} else if (sum->bytes_scanned < p->end - p->start) {
+		/* Only a stop request ends a run early without an error. */
+		rc = -EINTR;
+		sum->interrupted = 1;
+		snprintf(sum->error, sizeof(sum->error), "interrupted after %"
+		         PRIu64 " of %" PRIu64 " bytes; a checkpoint is in '%s' "
+		         "(continue with --resume)",
+		         p->start + sum->bytes_scanned, p->end, cfg->outdir);
+	}
 	int rc2 = output_close(out, rc);
 	if (rc == 0)
 		rc = rc2;

@@ -114,6 +114,16 @@ void pipeline_give_credit(struct pipeline *p);
 /* Records an unreadable range (merged with its neighbour when adjacent). */
 void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len);
 
+/* Whether the scan must stop before reading the chunk at source offset
+ * off: the user asked (a signal), or --stop-at was reached. */
+static inline int pipeline_stop_requested(const struct pipeline *p,
+                                          uint64_t off)
+{
+	return (p->cfg->stop != NULL &&
+	        atomic_load_explicit(p->cfg->stop, memory_order_relaxed)) ||
+	       (p->cfg->stop_at != 0 && off >= p->cfg->stop_at);
+}
+
 /* Hands a filled chunk to the scan workers. */
 int pipeline_chunk_ready(struct pipeline *p, struct chunk *c);
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -144,6 +145,59 @@ int report_open(struct report **out, int dirfd, const struct report_info *info)
 	        info->source_size, info->sector_size);
 	*out = rep;
 	return report_flush(rep);
+}
+
+static FILE *reopen_at(int dirfd, const char *name, uint64_t len)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < len ||
+	    ftruncate(fd, (off_t)len) != 0 ||
+	    lseek(fd, 0, SEEK_END) != (off_t)len) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "a");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
+int report_reopen(struct report **out, int dirfd, uint64_t xml_len,
+                  uint64_t jsonl_len)
+{
+	struct report *rep = calloc(1, sizeof(*rep));
+
+	if (rep == NULL)
+		return -ENOMEM;
+	rep->xml = reopen_at(dirfd, "report.xml", xml_len);
+	rep->jsonl = rep->xml ? reopen_at(dirfd, "report.jsonl", jsonl_len)
+	             : NULL;
+	if (rep->jsonl == NULL) {
+		int e = errno;
+		if (rep->xml)
+			fclose(rep->xml);
+		free(rep);
+		return -e;
+	}
+	*out = rep;
+	return 0;
+}
+
+int report_lengths(struct report *rep, uint64_t *xml_len, uint64_t *jsonl_len)
+{
+	int rc = report_flush(rep);
+	long x = ftell(rep->xml), j = ftell(rep->jsonl);
+
+	if (rc == 0 && (x < 0 || j < 0))
+		rc = -errno;
+	*xml_len = (uint64_t)x;
+	*jsonl_len = (uint64_t)j;
+	return rc;
 }
 
 int report_add(struct report *rep, const struct report_entry *e)

@@ -61,6 +61,16 @@ int report_open(struct report **rep, int dirfd, const struct report_info *info);
 /* Appends one entry to both reports; 0 or -errno. */
 int report_add(struct report *rep, const struct report_entry *e);
 
+/*
+ * Opens the reports of an interrupted scan in dirfd for appending, first
+ * cutting them back to the given lengths (where its checkpoint stood).
+ */
+int report_reopen(struct report **rep, int dirfd, uint64_t xml_len,
+                  uint64_t jsonl_len);
+
+/* Flushes both reports and gives their lengths; 0 or -errno. */
+int report_lengths(struct report *rep, uint64_t *xml_len, uint64_t *jsonl_len);
+
 /* Writes the closing parts and closes both files; 0 or -errno. */
 int report_close(struct report *rep, const struct report_end *end);
 

@@ -37,7 +37,8 @@ static ssize_t read_direct(struct pipeline *p, struct chunk *c)
 int reader_pread_run(struct pipeline *p)
 {
 	for (uint64_t seq = 0; seq < p->nchunks; seq++) {
-		if (pipeline_take_credit(p) != 0)
+		if (pipeline_stop_requested(p, p->start + seq * p->chunk_size) ||
+		    pipeline_take_credit(p) != 0)
 			return 0;
 		struct chunk *c = ring_acquire(&p->ring);
 		if (c == NULL)

@@ -132,7 +132,8 @@ int reader_uring_run(struct pipeline *p)
 
 	rc = 0;
 	for (;;) {
-		while (u.inflight < p->queue_depth && seq < p->nchunks) {
+		while (u.inflight < p->queue_depth && seq < p->nchunks &&
+		       !pipeline_stop_requested(p, p->start + seq * p->chunk_size)) {
 			struct chunk *c;
 			if (u.inflight == 0) {
 				if (pipeline_take_credit(p) != 0)

@@ -48,7 +48,11 @@ static void run_case(const char *path, const uint8_t *data, uint64_t size,
 	struct pipeline *p = calloc(1, sizeof(*p));
 	char err[256];
 	struct consume c = { .p = p, .data = data };
+	struct dredge_scan_config cfg;
 	pthread_t t;
+
+	dredge_scan_config_init(&cfg);
+	p->cfg = &cfg;
 
 	pthread_mutex_init(&p->credit_lock, NULL);
 	pthread_cond_init(&p->credit_cond, NULL);
