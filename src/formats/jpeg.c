@@ -23,6 +23,11 @@
  * there; before that point it is a rejection.  Metadata: width, height,
  * components, coding process, and make, model and DateTimeOriginal from the
  * first EXIF APP1 (bounded, best effort: bad EXIF never rejects the image).
+ *
+ * Not handled: JPEG-LS (SOF55, whose scans escape FF differently) and the
+ * other JPGn extension markers are rejected; hierarchical files are walked
+ * but only loosely checked.  MPO and gain-map files are accepted at the
+ * first image's EOI; the images after it are candidates of their own.
  */
 #include "config.h"
 
