@@ -211,8 +211,10 @@ static void test_cuts(const struct sample *s, unsigned idx)
 		 * zero read as a stuffed FF 00) */
 		memset(b + cut, 0, 2u << 20);
 		run(b, cut + (2u << 20), &res);
-		zeros += near_cut(&res, cut + (data[cut - 1] == 0xff), sd, 16) &&
-		         strcmp(res.reason, "zeros where scan data should be") == 0;
+		zeros += near_cut(&res, cut + (data[cut - 1] == 0xff), sd,
+		                  16) &&
+		         strcmp(res.reason, "zeros where scan data should be")
+		         == 0;
 
 		/* cut, then erased flash */
 		memset(b + cut, 0xff, 8192);
@@ -395,7 +397,8 @@ static void test_neighbours(void)
 		const char *why;
 	} starts[] = {
 		{ "\xff\xd8\xff\xd9", 4, "no header segment after SOI" },
-		{ "\xff\xd8\xff\xda\x00\x08", 6, "no header segment after SOI" },
+		{ "\xff\xd8\xff\xda\x00\x08", 6,
+		  "no header segment after SOI" },
 		{ "\xff\xd8\xff\x00", 4, "no header segment after SOI" },
 		{ "\xff\xd8\xff", 3, "shorter than a marker" },
 		{ "\xff\xd9\xff\xe0", 4, "no SOI marker" },
