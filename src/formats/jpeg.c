@@ -23,6 +23,11 @@
  * there; before that point it is a rejection.  Metadata: width, height,
  * components, coding process, and make, model and DateTimeOriginal from the
  * first EXIF APP1 (bounded, best effort: bad EXIF never rejects the image).
+ *
+ * Not handled: JPEG-LS (SOF55, whose scans escape FF differently) and the
+ * other JPGn extension markers are rejected; hierarchical files are walked
+ * but only loosely checked.  MPO and gain-map files are accepted at the
+ * first image's EOI; the images after it are candidates of their own.
  */
 #include "config.h"
 
@@ -137,8 +142,9 @@ static void jpeg_meta(struct carve_result *res, const struct jpeg_state *st)
 	carve_meta_add(res, "width", "%u", st->width);
 	carve_meta_add(res, "height", "%u", st->height);
 	carve_meta_add(res, "components", "%u", st->ncomp);
-	if (jpeg_coding[st->sof - M_SOF0] != NULL)
-		carve_meta_add(res, "coding", "%s", jpeg_coding[st->sof - M_SOF0]);
+	const char *coding = jpeg_coding[st->sof - M_SOF0];
+	if (coding != NULL)
+		carve_meta_add(res, "coding", "%s", coding);
 	if (st->make[0] != '\0')
 		carve_meta_add(res, "make", "%s", st->make);
 	if (st->model[0] != '\0')
@@ -215,7 +221,8 @@ static void exif_date(char s[EXIF_TEXT])
 	static const char pat[] = "dddd:dd:dd dd:dd:dd";
 
 	for (size_t i = 0; i < sizeof(pat) - 1; i++) {
-		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i]) {
+		bool digit = s[i] >= '0' && s[i] <= '9';
+		if (pat[i] == 'd' ? !digit : s[i] != pat[i]) {
 			s[0] = '\0';
 			return;
 		}
@@ -636,7 +643,8 @@ static void jpeg_validate(struct bread *br, struct carve_result *res)
 				return;
 			}
 			if (p[0] != 0xff) {
-				jpeg_cut(res, &st, at, "no marker where one was due");
+				jpeg_cut(res, &st, at,
+				         "no marker where one was due");
 				return;
 			}
 			if (p[1] != 0xff)
@@ -678,7 +686,8 @@ static void jpeg_validate(struct bread *br, struct carve_result *res)
 
 		uint16_t len;
 		if (bread_be16(br, off, &len) != 0) {
-			jpeg_cut(res, &st, st.size, "data ends in a segment header");
+			jpeg_cut(res, &st, st.size,
+			         "data ends in a segment header");
 			return;
 		}
 		if (len < 2) {
@@ -686,7 +695,8 @@ static void jpeg_validate(struct bread *br, struct carve_result *res)
 			return;
 		}
 		if (off + len > st.size) {
-			jpeg_cut(res, &st, st.size, "data ends inside a segment");
+			jpeg_cut(res, &st, st.size,
+			         "data ends inside a segment");
 			return;
 		}
 		why = jpeg_segment(br, &st, m, off + 2, len - 2u);

@@ -211,8 +211,10 @@ static void test_cuts(const struct sample *s, unsigned idx)
 		 * zero read as a stuffed FF 00) */
 		memset(b + cut, 0, 2u << 20);
 		run(b, cut + (2u << 20), &res);
-		zeros += near_cut(&res, cut + (data[cut - 1] == 0xff), sd, 16) &&
-		         strcmp(res.reason, "zeros where scan data should be") == 0;
+		zeros += near_cut(&res, cut + (data[cut - 1] == 0xff), sd,
+		                  16) &&
+		         strcmp(res.reason, "zeros where scan data should be")
+		         == 0;
 
 		/* cut, then erased flash */
 		memset(b + cut, 0xff, 8192);
@@ -395,7 +397,8 @@ static void test_neighbours(void)
 		const char *why;
 	} starts[] = {
 		{ "\xff\xd8\xff\xd9", 4, "no header segment after SOI" },
-		{ "\xff\xd8\xff\xda\x00\x08", 6, "no header segment after SOI" },
+		{ "\xff\xd8\xff\xda\x00\x08", 6,
+		  "no header segment after SOI" },
 		{ "\xff\xd8\xff\x00", 4, "no header segment after SOI" },
 		{ "\xff\xd8\xff", 3, "shorter than a marker" },
 		{ "\xff\xd9\xff\xe0", 4, "no SOI marker" },
@@ -482,10 +485,23 @@ static void test_corrupt(void)
 	b[sof + 5] = 0;                        /* height 0, no DNL */
 	b[sof + 6] = 0;
 	CHECK(CARVE_REJECT, 0, "no image height", "SOF height 0");
+	uint8_t *f;
+
+	/* Height 0 in the frame header, given by a DNL after the scan. */
+	b[sof + 5] = 0;
+	b[sof + 6] = 0;
+	f = insert(b, len, len - 2, (const uint8_t *)"\xff\xdc\x00\x04\x00\x78",
+	           6, &n);
+	run(f, n, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.length == n,
+	   "height 0 + DNL: accepted");
+	is_str(meta(&res, "height"), "120", "height 0 + DNL: height from DNL");
+	free(f);
+	memcpy(b, data, len);
 
 	/* The frame header twice. */
 	size_t soflen = 2u + mem_be16(data + sof + 2);
-	uint8_t *f = insert(data, len, (size_t)sof + soflen, data + sof,
+	f = insert(data, len, (size_t)sof + soflen, data + sof,
 	                    soflen, &n);
 	run(f, n, &res);
 	ok(res.verdict == CARVE_REJECT &&
@@ -679,6 +695,22 @@ static void test_bombs(void)
 	ok(res.verdict == CARVE_TRUNCATED && res.length < sd + 80000 &&
 	   strcmp(res.reason, "scan data longer than the image allows") == 0,
 	   "8x8 frame with 1 MiB of scan: truncated at the bound");
+	free(b);
+
+	/* A 4000x3000 frame (room for megabytes of scan) cut mid-scan and
+	 * followed by zeroed sectors: the zero-run bound ends it, not the
+	 * reader's limit. */
+	size_t cut = (sd + len) / 2, zlen = 3u << 20;
+	b = malloc(cut + zlen);
+	memcpy(b, data, cut);
+	b[sof + 5] = 3000 >> 8; b[sof + 6] = 3000 & 255;
+	b[sof + 7] = 4000 >> 8; b[sof + 8] = 4000 & 255;
+	memset(b + cut, 0, zlen);
+	run(b, cut + zlen, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.length <= cut &&
+	   res.length + 16 >= cut &&
+	   strcmp(res.reason, "zeros where scan data should be") == 0,
+	   "big frame cut + 3 MiB of zeros: truncated at the cut");
 	free(b);
 
 	/* The same frame with FF 00 pairs only: bounded, no hang. */
