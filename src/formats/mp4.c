@@ -35,6 +35,7 @@
 
 #define MP4_MAX_SIZE (64ull << 30)
 #define MP4_MAX_TOP_BOXES 1000000u  /* top-level boxes (moof/mdat pairs) */
+#define MP4_MAX_UNKNOWN 8u          /* unknown top-level boxes in a row */
 #define MP4_MAX_INNER_BOXES 100000u /* boxes inside one moov, moof or meta */
 #define MP4_MAX_DEPTH 16u
 #define MP4_MAX_TRACKS 32u          /* tracks examined; more are walked only */
@@ -43,7 +44,7 @@
 #define MP4_MAX_FIRST_BOX (1u << 20) /* free/skip/wide opening a QuickTime file */
 #define MP4_SPREAD 64u              /* samples checked per video track */
 #define MP4_DENSE 4096u             /* samples rechecked to find the first bad */
-#define MP4_FRAG_SPREAD 64u         /* fragments checked */
+#define MP4_FRAG_KEEP 128u          /* fragments kept for checking */
 #define MP4_MAX_NALS 64u            /* NAL units walked in one sample */
 #define MP4_TAB_BUF 2048u
 
@@ -130,7 +131,10 @@ struct mp4_file {
 	uint64_t mdat_bytes;        /* declared payload bytes of all mdats */
 	bool mdat_to_end;
 	uint64_t open_lo;           /* payload start of a size-0 mdat */
-	uint64_t nmoof, first_moof;
+	uint64_t nmoof, last_moof;
+	uint64_t moofs[MP4_FRAG_KEEP];  /* every stride-th moof */
+	unsigned nkeep;
+	uint64_t stride;
 
 	/* the movie box */
 	unsigned nboxes;            /* budget of one inner walk */
@@ -197,6 +201,18 @@ static bool mp4_top_known(uint32_t t)
 		return true;
 	}
 	return false;
+}
+
+/* A plausible vendor box type: letters, digits and spaces, a letter first. */
+static bool mp4_vendor_type(uint32_t t)
+{
+	for (int i = 0; i < 4; i++) {
+		uint8_t c = (uint8_t)(t >> (24 - 8 * i));
+		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (!alpha && (i == 0 || !((c >= '0' && c <= '9') || c == ' ')))
+			return false;
+	}
+	return true;
 }
 
 /* Boxes whose payload is a sequence of boxes the validator looks into. */
@@ -335,22 +351,60 @@ static void mp4_add_mdat(struct mp4_file *f, uint64_t lo, uint64_t hi)
 }
 
 /*
+ * Notes a moof.  Every stride-th one is kept; when the set fills, every
+ * other one is dropped and the stride doubles, so what stays is spread
+ * evenly over the file without a second walk over it.
+ */
+static void mp4_keep_moof(struct mp4_file *f, uint64_t off)
+{
+	uint64_t i = f->nmoof++;
+
+	f->last_moof = off;
+	if (i % f->stride != 0)
+		return;
+	if (f->nkeep == MP4_FRAG_KEEP) {
+		for (unsigned k = 0; k < MP4_FRAG_KEEP / 2; k++)
+			f->moofs[k] = f->moofs[2 * k];
+		f->nkeep = MP4_FRAG_KEEP / 2;
+		f->stride *= 2;
+		if (i % f->stride != 0)
+			return;
+	}
+	f->moofs[f->nkeep++] = off;
+}
+
+/*
  * Walks the top-level boxes from 0 to where the sequence stops: an unknown
  * or malformed header, a second ftyp or moov (the next file), the limit, or
  * a box running past the limit (f->overrun).  Returns 0 or -1.
  */
 static int mp4_walk_top(struct mp4_file *f)
 {
-	uint64_t off = 0;
+	uint64_t off = 0, known_end = 0;
+	unsigned unknown = 0;
 
 	for (unsigned n = 0;; n++) {
 		struct mp4_box b;
 
 		if (n >= MP4_MAX_TOP_BOXES)
 			return mp4_fail(f, "too many boxes");
-		if (mp4_box_read(f->br, off, f->limit, &b) != 0 ||
-		    !mp4_top_known(b.type))
+		if (mp4_box_read(f->br, off, f->limit, &b) != 0)
 			break;
+		if (!mp4_top_known(b.type)) {
+			/*
+			 * Cameras add boxes of their own (DJI's 'camd'...).
+			 * A few well-formed ones are walked over, but the
+			 * file ends after the last known box, so junk past
+			 * the end cannot lengthen it.
+			 */
+			if (n == 0 || ++unknown > MP4_MAX_UNKNOWN ||
+			    !mp4_vendor_type(b.type) || b.to_end ||
+			    b.size > f->limit - off)
+				break;
+			off += b.size;
+			continue;
+		}
+		unknown = 0;
 		if (n == 0) {
 			if (b.type == FCC('f', 't', 'y', 'p')) {
 				if (mp4_ftyp(f, &b) != 0)
@@ -405,15 +459,15 @@ static int mp4_walk_top(struct mp4_file *f)
 			f->open_lo = off + b.hdr;
 			break;
 		case FCC('m', 'o', 'o', 'f'):
-			if (f->nmoof++ == 0)
-				f->first_moof = off;
+			mp4_keep_moof(f, off);
 			break;
 		}
 		off += b.size;
+		known_end = off;
 		if (b.to_end)
 			break;
 	}
-	f->end = off;
+	f->end = known_end;
 	return 0;
 }
 
@@ -822,6 +876,13 @@ static bool mp4_hevc_header(uint8_t b0, uint8_t b1)
 	return layer <= 1;
 }
 
+/* The one- or two-byte NAL unit header at p is valid for the track. */
+static bool mp4_nal_header(const struct mp4_track *t, const uint8_t *p)
+{
+	return t->nal == MP4_NAL_AVC ? mp4_avc_header(p[0]) :
+	       mp4_hevc_header(p[0], p[1]);
+}
+
 /*
  * True when the sample [off, off+size) is a run of length-prefixed NAL
  * units that tiles it exactly (the first MP4_MAX_NALS of them are looked
@@ -845,12 +906,36 @@ static bool mp4_nal_ok(struct bread *br, const struct mp4_track *t,
 			len = (len << 8) | p[i];
 		if (len < hl || len > end - pos - ln)
 			return false;
-		if (t->nal == MP4_NAL_AVC ? !mp4_avc_header(p[ln]) :
-		    !mp4_hevc_header(p[ln], p[ln + 1]))
+		if (!mp4_nal_header(t, p + ln))
 			return false;
 		pos += ln + len;
 	}
 	return true;
+}
+
+/*
+ * True when the sample starts with an Annex B start code and a valid NAL
+ * header: some recorders write their elementary stream into avc1 samples
+ * unchanged, and players cope.
+ */
+static bool mp4_annexb(struct bread *br, const struct mp4_track *t,
+                       uint64_t off, uint64_t size)
+{
+	const uint8_t *p = size >= 6 ? bread_peek(br, off, 6) : NULL;
+
+	if (p == NULL || p[0] != 0 || p[1] != 0)
+		return false;
+	if (p[2] == 1)
+		return mp4_nal_header(t, p + 3);
+	return p[2] == 0 && p[3] == 1 && mp4_nal_header(t, p + 4);
+}
+
+/* A sample is right when it is length-prefixed NAL units, or Annex B. */
+static bool mp4_sample_ok(struct bread *br, const struct mp4_track *t,
+                          uint64_t off, uint64_t size, uint64_t *bad_at)
+{
+	return mp4_nal_ok(br, t, off, size, bad_at) ||
+	       mp4_annexb(br, t, off, size);
 }
 
 /* Checks one sample of a fragment; returns false when it is wrong. */
@@ -862,7 +947,7 @@ static bool mp4_frag_sample(struct mp4_file *f, const struct mp4_track *t,
 	if (t->nal == MP4_NAL_NONE || size == 0 ||
 	    mp4_locate(f, off, size) != MP4_IN)
 		return true;
-	if (mp4_nal_ok(f->br, t, off, size, &bad)) {
+	if (mp4_sample_ok(f->br, t, off, size, &bad)) {
 		mp4_good(f, off);
 		return true;
 	}
@@ -1215,7 +1300,16 @@ static int mp4_walk(struct mp4_file *f, uint64_t off, uint64_t end,
 
 #define MP4_NONE UINT64_MAX
 
-/* Which samples of a track one pass checks, and what it found. */
+/* A sample picked for checking. */
+struct mp4_pick {
+	uint64_t sample, off, size;
+};
+
+/*
+ * Which samples of a track one pass checks, and what it found.  The spread
+ * pass only notes its picks and checks them after the table walk, so the
+ * reader's window does not swing between the moov and the mdat per pick.
+ */
 struct mp4_check {
 	bool dense;
 	uint64_t lo, hi;            /* dense: the samples lo <= s < hi */
@@ -1226,6 +1320,8 @@ struct mp4_check {
 	uint64_t good;              /* last good sample before the first bad */
 	uint64_t bad, bad_at;       /* first bad sample and its wrong byte */
 	uint64_t good_at;           /* lowest offset of a good sample */
+	unsigned npick;
+	struct mp4_pick pick[MP4_SPREAD];
 };
 
 /* Moves c->next to the sample after it that the pass should check. */
@@ -1269,24 +1365,36 @@ static void mp4_check_init(struct mp4_check *c, const struct mp4_track *t,
 		c->next = MP4_NONE;
 }
 
-/* Checks the sample c->next, found at [off, off+size), then picks on. */
-static void mp4_check_sample(struct mp4_file *f, const struct mp4_track *t,
-                             struct mp4_check *c, uint64_t off, uint64_t size)
+/* Checks sample number idx, found at [off, off+size). */
+static void mp4_test_sample(struct mp4_file *f, const struct mp4_track *t,
+                            struct mp4_check *c, uint64_t idx, uint64_t off,
+                            uint64_t size)
 {
 	uint64_t bad;
 
 	/* Samples past the limit are the truncation check's business. */
-	if (size != 0 && mp4_locate(f, off, size) == MP4_IN) {
-		c->done++;
-		if (mp4_nal_ok(f->br, t, off, size, &bad)) {
-			c->good = c->next;
-			if (off < c->good_at)
-				c->good_at = off;
-		} else {
-			c->bad = c->next;
-			c->bad_at = bad;
-		}
+	if (c->bad != MP4_NONE || size == 0 ||
+	    mp4_locate(f, off, size) != MP4_IN)
+		return;
+	c->done++;
+	if (mp4_sample_ok(f->br, t, off, size, &bad)) {
+		c->good = idx;
+		if (off < c->good_at)
+			c->good_at = off;
+	} else {
+		c->bad = idx;
+		c->bad_at = bad;
 	}
+}
+
+/* The sample c->next is at [off, off+size): check or note it, pick on. */
+static void mp4_check_sample(struct mp4_file *f, const struct mp4_track *t,
+                             struct mp4_check *c, uint64_t off, uint64_t size)
+{
+	if (c->dense)
+		mp4_test_sample(f, t, c, c->next, off, size);
+	else if (c->npick < MP4_SPREAD)
+		c->pick[c->npick++] = (struct mp4_pick){ c->next, off, size };
 	mp4_pick_next(c, false);
 }
 
@@ -1421,6 +1529,9 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 	mp4_check_init(&c, t, false, 0, 0);
 	if (mp4_track_pass(f, t, &c, bytes, data_end) != 0)
 		return -1;
+	for (unsigned i = 0; i < c.npick; i++)
+		mp4_test_sample(f, t, &c, c.pick[i].sample, c.pick[i].off,
+		                c.pick[i].size);
 	if (c.bad != MP4_NONE) {
 		mp4_check_init(&d, t, true, c.good == MP4_NONE ? 0 : c.good + 1,
 		               c.bad);
@@ -1438,57 +1549,52 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 }
 
 /*
- * Examines up to MP4_FRAG_SPREAD movie fragments spread over the file
- * (always the first and the last): each must parse, name a known track,
- * keep its data in the mdat after it, carry a rising sequence number, and
- * its video samples must match the codec.  A bad fragment marks the data
- * wrong from its moof on.
+ * Examines the moof at off: it must parse, name known tracks, keep its data
+ * in the mdat after it and carry a sequence number above *seq; its video
+ * samples must match the codec.  Returns false once the data is wrong.
  */
+static bool mp4_fragment(struct mp4_file *f, uint64_t off, bool last,
+                         bool first, uint32_t *seq)
+{
+	struct mp4_frag *g = &f->frag;
+	struct mp4_box b, m;
+
+	if (mp4_box_read(f->br, off, f->end, &b) != 0 ||
+	    b.type != FCC('m', 'o', 'o', 'f') || b.size > f->end - off) {
+		mp4_bad(f, off, "bad movie fragment");
+		return false;
+	}
+	memset(g, 0, sizeof(*g));
+	g->moof_off = off;
+	g->last = last;
+	if (mp4_box_read(f->br, off + b.size, f->limit, &m) == 0 &&
+	    m.type == FCC('m', 'd', 'a', 't')) {
+		g->have_mdat = true;
+		g->mdat.lo = m.off + m.hdr;
+		g->mdat.hi = m.to_end ? UINT64_MAX : mp4_sat_add(m.off, m.size);
+	}
+	f->nboxes = 0;
+	if (mp4_walk(f, off + b.hdr, off + b.size, FCC('m', 'o', 'o', 'f'),
+	             1) != 0 || (!first && g->seq <= *seq)) {
+		f->why = NULL;
+		mp4_bad(f, off, "bad movie fragment");
+		return false;
+	}
+	*seq = g->seq;
+	return f->bad_at == MP4_NONE;
+}
+
+/* Examines the kept fragments and the last one, in file order. */
 static void mp4_fragments(struct mp4_file *f)
 {
-	uint64_t off = f->first_moof, idx = 0, pick = 0, j = 0;
-	uint64_t k = f->nmoof < MP4_FRAG_SPREAD ? f->nmoof : MP4_FRAG_SPREAD;
 	uint32_t seq = 0;
-	bool have_seq = false;
-	struct mp4_frag *g = &f->frag;
 
-	for (unsigned n = 0; n < MP4_MAX_TOP_BOXES && off < f->end; n++) {
-		struct mp4_box b, m;
-
-		if (mp4_box_read(f->br, off, f->end, &b) != 0)
-			break;
-		off += b.size;
-		if (b.type != FCC('m', 'o', 'o', 'f'))
-			continue;
-		if (idx++ != pick)
-			continue;
-		memset(g, 0, sizeof(*g));
-		g->moof_off = b.off;
-		g->last = idx == f->nmoof;
-		if (mp4_box_read(f->br, off, f->limit, &m) == 0 &&
-		    m.type == FCC('m', 'd', 'a', 't')) {
-			g->have_mdat = true;
-			g->mdat.lo = m.off + m.hdr;
-			g->mdat.hi = m.to_end ? UINT64_MAX :
-			             mp4_sat_add(m.off, m.size);
-		}
-		f->nboxes = 0;
-		if (mp4_walk(f, b.off + b.hdr, b.off + b.size,
-		             FCC('m', 'o', 'o', 'f'), 1) != 0 ||
-		    (have_seq && g->seq <= seq)) {
-			f->why = NULL;
-			mp4_bad(f, b.off, "bad movie fragment");
+	for (unsigned i = 0; i < f->nkeep; i++)
+		if (!mp4_fragment(f, f->moofs[i], f->moofs[i] == f->last_moof,
+		                  i == 0, &seq))
 			return;
-		}
-		have_seq = true;
-		seq = g->seq;
-		if (f->bad_at != MP4_NONE)
-			return;
-		/* The next of k picks from the first moof to the last. */
-		if (++j >= k)
-			return;
-		pick = k == f->nmoof ? j : j * (f->nmoof - 1) / (k - 1);
-	}
+	if (f->nkeep > 0 && f->moofs[f->nkeep - 1] != f->last_moof)
+		mp4_fragment(f, f->last_moof, true, false, &seq);
 }
 
 /* ------------------------------------------------------------ verdict */
@@ -1723,6 +1829,7 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 	f.br = br;
 	f.limit = bread_size(br);
 	f.bad_at = f.good_at = MP4_NONE;
+	f.stride = 1;
 	if (mp4_walk_top(&f) != 0) {
 		carve_reject(res, f.why);
 		return;

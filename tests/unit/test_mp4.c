@@ -235,6 +235,14 @@ static void test_dashcam_damage(void)
 	   (unsigned long long)r.length);
 	free(buf);
 
+	/* A cluster of zeros, as trimmed or wiped flash reads back. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	memset(buf + 16384, 0, 4096);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "a zeroed cluster: truncated");
+	ok(r.length >= 16384 && r.length < 16384 + 4096,
+	   "a zeroed cluster: length %llu inside it", (unsigned long long)r.length);
+	free(buf);
+
 	/* 32 KiB inserted at the start of the mdat: every chunk offset now
 	 * points at the wrong bytes, though the box sizes add up. */
 	buf = malloc(len + 32768);
@@ -266,6 +274,26 @@ static void test_dashcam_damage(void)
 	shift_stco(buf, total, (int64_t)moov);
 	is_u64(run(buf, total, &r), CARVE_REJECT, "offsets past the mdat");
 	is_str(r.reason, "chunk offset outside mdat", "offsets past the mdat: reason");
+	free(buf);
+
+	/* A camera's own box between the mdat and the moov is walked over;
+	 * one after the end is not counted. */
+	buf = malloc(len + 64 + 4096);
+	memcpy(buf, d, moov);
+	mem_put_be32(buf + moov, 64);
+	memcpy(buf + moov + 4, "camd", 4);
+	memset(buf + moov + 8, 0x5a, 56);
+	memcpy(buf + moov + 64, d + moov, len - moov);
+	tu_random(buf + len + 64, 4096, 7);
+	is_u64(run(buf, len + 64 + 4096, &r), CARVE_ACCEPT,
+	       "a vendor box before the moov");
+	is_u64(r.length, len + 64, "a vendor box before the moov: counted");
+	memcpy(buf, d, len);
+	mem_put_be32(buf + len, 64);
+	memcpy(buf + len + 4, "camd", 4);
+	is_u64(run(buf, len + 64 + 4096, &r), CARVE_ACCEPT,
+	       "a vendor-like box after the end");
+	is_u64(r.length, len, "a vendor-like box after the end: not counted");
 	free(buf);
 
 	/* Two clips back to back: the first ends where the second starts. */
@@ -384,6 +412,16 @@ static void test_faststart_damage(void)
 	is_str(r.reason, "sample data does not match codec", "first NAL: reason");
 	free(buf);
 
+	/* An Annex B start code where the first NAL length should be, as
+	 * some recorders write: still the codec's data. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	mem_put_be32(buf + first, 1);
+	is_u64(run(buf, total, &r), CARVE_ACCEPT, "Annex B framing: accepted");
+	buf[first + 4] = 0x80;
+	is_u64(run(buf, total, &r), CARVE_REJECT,
+	       "Annex B framing with a bad NAL header: rejected");
+	free(buf);
+
 	/* A NAL header with the forbidden bit set, later in the clip. */
 	buf = embed(d, len, 0, 0, 0, &total);
 	uint32_t last = mem_be32(d + co[0] + 16 + 4 * (mem_be32(d + co[0] + 12) - 1));
@@ -443,6 +481,74 @@ static void test_fragmented(void)
 	ok(mv != 0, "fragmented: mvex found");
 	memcpy(buf + mv + 4, "free", 4);
 	is_u64(run(buf, total, &r), CARVE_REJECT, "fragments without mvex");
+	free(buf);
+	free(d);
+}
+
+/* Points every tfhd base_data_offset in the moof at off to base + delta. */
+static void rebase_moof(uint8_t *b, size_t off, uint64_t delta, uint32_t seq)
+{
+	size_t end = off + box_size(b, off);
+
+	mem_put_be32(b + off + 20, seq);    /* mfhd sequence_number */
+	for (size_t t = off + 8; t + 8 <= end; t += box_size(b, t)) {
+		if (mem_be32(b + t + 4) != fcc("traf"))
+			continue;
+		size_t h = t + 8;
+		if (mem_be32(b + h + 4) == fcc("tfhd") && (b[h + 11] & 1)) {
+			uint64_t base = ((uint64_t)mem_be32(b + h + 16) << 32) |
+			                mem_be32(b + h + 20);
+			base += delta;
+			mem_put_be32(b + h + 16, (uint32_t)(base >> 32));
+			mem_put_be32(b + h + 20, (uint32_t)base);
+		}
+	}
+}
+
+/* Many fragments: the checked ones are a spread, the last among them. */
+static void test_many_fragments(void)
+{
+	enum { N = 300 };
+	size_t len;
+	uint8_t *d = tu_load_data("mp4/fragmented.mp4", &len);
+	size_t moof = top_box(d, len, "moof");
+	size_t pair = box_size(d, moof) + box_size(d, moof + box_size(d, moof));
+	size_t total = moof + N * pair;
+	uint8_t *buf = malloc(total + 4096);
+	size_t at[N];
+	struct carve_result r;
+
+	memcpy(buf, d, moof);
+	for (unsigned i = 0; i < N; i++) {
+		at[i] = moof + i * pair;
+		memcpy(buf + at[i], d + moof, pair);
+		rebase_moof(buf, at[i], at[i] - moof, i + 1);
+	}
+	tu_random(buf + total, 4096, 61);
+	double t0 = now();
+	is_u64(run(buf, total + 4096, &r), CARVE_ACCEPT, "%d fragments: accepted", N);
+	is_u64(r.length, total, "%d fragments: length", N);
+	ok(now() - t0 < 2.0, "%d fragments: quick", N);
+
+	/* From fragment 200 on, foreign media data. */
+	for (unsigned i = 200; i < N; i++)
+		tu_random(buf + at[i] + box_size(d, moof) + 8, 200, 62 + i);
+	is_u64(run(buf, total + 4096, &r), CARVE_TRUNCATED,
+	       "foreign data from fragment 200 on: truncated");
+	is_str(r.reason, "sample data does not match codec",
+	       "foreign data from fragment 200 on: reason");
+	ok(r.length >= at[200] && r.length <= at[204],
+	   "foreign data from fragment 200 on: cut at a moof near it (%llu)",
+	   (unsigned long long)r.length);
+
+	/* Only the last fragment bad: it is always among those checked. */
+	for (unsigned i = 200; i < N; i++)
+		memcpy(buf + at[i], d + moof, pair), rebase_moof(buf, at[i],
+		                                     at[i] - moof, i + 1);
+	tu_random(buf + at[N - 1] + box_size(d, moof) + 8, 200, 63);
+	is_u64(run(buf, total + 4096, &r), CARVE_TRUNCATED,
+	       "a foreign last fragment: truncated");
+	is_u64(r.length, at[N - 1], "a foreign last fragment: cut at its moof");
 	free(buf);
 	free(d);
 }
@@ -646,6 +752,7 @@ int main(void)
 	test_dashcam_damage();
 	test_faststart_damage();
 	test_fragmented();
+	test_many_fragments();
 	test_quicktime();
 	test_heif();
 	test_bombs();
