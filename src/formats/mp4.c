@@ -1088,8 +1088,10 @@ static int mp4_trun(struct mp4_file *f, const struct mp4_box *b)
 			const uint8_t *e = mp4_tab_next(&tab);
 			if (e == NULL)
 				return mp4_fail(f, "bad movie fragment");
-			if (flags & 0x100)
-				dur = mem_be32(e), e += 4;
+			if (flags & 0x100) {
+				dur = mem_be32(e);
+				e += 4;
+			}
 			if (flags & 0x200)
 				size = mem_be32(e);
 		} else if (count > 2 && i == 1) {

@@ -97,6 +97,84 @@ static void shift_stco(uint8_t *b, size_t len, int64_t delta)
 	shift_track(b, len, delta, -1);
 }
 
+/* Adds delta to the size of every container box that holds pos. */
+static void grow_parents(uint8_t *b, size_t off, size_t end, size_t pos,
+                         int64_t delta)
+{
+	static const char *const cont[] = { "moov", "trak", "mdia", "minf",
+	                                    "stbl", NULL };
+	while (off + 8 <= end) {
+		uint32_t s = box_size(b, off);
+		if (s < 8 || s > end - off)
+			break;
+		for (int i = 0; cont[i]; i++) {
+			if (mem_be32(b + off + 4) == fcc(cont[i]) &&
+			    pos > off && pos < off + s) {
+				grow_parents(b, off + 8, off + s, pos, delta);
+				mem_put_be32(b + off, (uint32_t)(s + delta));
+			}
+		}
+		off += s;
+	}
+}
+
+/*
+ * Rewrites the first stco of a moov-last file as co64 and the first stsz
+ * as an stz2 with fields of the given bits; returns the new buffer.
+ */
+static uint8_t *rewrite_tables(const uint8_t *d, size_t len, unsigned bits,
+                               size_t *out_len)
+{
+	size_t co, sz;
+	uint8_t *b = malloc(2 * len + 64), *t = malloc(2 * len + 64);
+
+	memcpy(b, d, len);
+	find_boxes(b, 0, len, "stco", &co, 1, 0);
+	uint32_t n = mem_be32(b + co + 12);
+	size_t nsz = 16 + 8 * (size_t)n;
+	memcpy(t, b, co);
+	mem_put_be32(t + co, (uint32_t)nsz);
+	memcpy(t + co + 4, "co64", 4);
+	memcpy(t + co + 8, b + co + 8, 8);
+	for (uint32_t i = 0; i < n; i++) {
+		mem_put_be32(t + co + 16 + 8 * i, 0);
+		memcpy(t + co + 20 + 8 * i, b + co + 16 + 4 * i, 4);
+	}
+	memcpy(t + co + nsz, b + co + box_size(b, co), len - co - box_size(b, co));
+	grow_parents(t, 0, len, co, (int64_t)nsz - box_size(b, co));
+	len += nsz - box_size(b, co);
+
+	find_boxes(t, 0, len, "stsz", &sz, 1, 0);
+	n = mem_be32(t + sz + 16);
+	nsz = 20 + ((size_t)n * bits + 7) / 8;
+	memcpy(b, t, sz);
+	mem_put_be32(b + sz, (uint32_t)nsz);
+	memcpy(b + sz + 4, "stz2", 4);
+	memset(b + sz + 8, 0, 8);
+	b[sz + 15] = (uint8_t)bits;
+	mem_put_be32(b + sz + 16, n);
+	memset(b + sz + 20, 0, nsz - 20);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = mem_be32(t + sz + 20 + 4 * i);
+		uint8_t *e = b + sz + 20;
+		if (bits == 16) {
+			e[2 * i] = (uint8_t)(v >> 8);
+			e[2 * i + 1] = (uint8_t)v;
+		} else if (bits == 8) {
+			e[i] = (uint8_t)v;
+		} else {
+			e[i / 2] |= (uint8_t)((v & 15) << (i % 2 ? 0 : 4));
+		}
+	}
+	memcpy(b + sz + nsz, t + sz + box_size(t, sz),
+	       len - sz - box_size(t, sz));
+	grow_parents(b, 0, len, sz, (int64_t)nsz - box_size(t, sz));
+	len += nsz - box_size(t, sz);
+	free(t);
+	*out_len = len;
+	return b;
+}
+
 /* filler(pre) + data + filler(post), seeded. */
 static uint8_t *embed(const uint8_t *data, size_t len, size_t pre,
                       size_t post, uint64_t seed, size_t *total)
@@ -294,6 +372,23 @@ static void test_dashcam_damage(void)
 	is_u64(run(buf, len + 64 + 4096, &r), CARVE_ACCEPT,
 	       "a vendor-like box after the end");
 	is_u64(r.length, len, "a vendor-like box after the end: not counted");
+	free(buf);
+
+	/* The same tables in their other forms: co64 and a 16-bit stz2. */
+	size_t nlen;
+	buf = rewrite_tables(d, len, 16, &nlen);
+	ok(top_box(buf, nlen, "moov") == moov && nlen != len,
+	   "co64 + stz2 copy built (%zu bytes)", nlen);
+	is_u64(run(buf, nlen, &r), CARVE_ACCEPT, "co64 + stz2/16: accepted");
+	is_u64(r.length, nlen, "co64 + stz2/16: length");
+	/* 8-bit fields cannot hold these sizes: the sums no longer match
+	 * the chunks, which the codec check sees. */
+	free(buf);
+	buf = rewrite_tables(d, len, 8, &nlen);
+	ok(run(buf, nlen, &r) != CARVE_ACCEPT, "stz2/8 with clipped sizes: not accepted");
+	free(buf);
+	buf = rewrite_tables(d, len, 4, &nlen);
+	ok(run(buf, nlen, &r) != CARVE_ACCEPT, "stz2/4 with clipped sizes: not accepted");
 	free(buf);
 
 	/* Two clips back to back: the first ends where the second starts. */
@@ -542,9 +637,10 @@ static void test_many_fragments(void)
 	   (unsigned long long)r.length);
 
 	/* Only the last fragment bad: it is always among those checked. */
-	for (unsigned i = 200; i < N; i++)
-		memcpy(buf + at[i], d + moof, pair), rebase_moof(buf, at[i],
-		                                     at[i] - moof, i + 1);
+	for (unsigned i = 200; i < N; i++) {
+		memcpy(buf + at[i], d + moof, pair);
+		rebase_moof(buf, at[i], at[i] - moof, i + 1);
+	}
 	tu_random(buf + at[N - 1] + box_size(d, moof) + 8, 200, 63);
 	is_u64(run(buf, total + 4096, &r), CARVE_TRUNCATED,
 	       "a foreign last fragment: truncated");
