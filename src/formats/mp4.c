@@ -1808,18 +1808,23 @@ static int mp4_movie(struct mp4_file *f)
  * extent map alike:
  *   ACCEPT      the box sequence is whole, every chunk lies in an mdat, and
  *               every H.264/H.265 sample checked is well-formed NAL units;
- *   TRUNCATED   with "sample data does not match codec": samples up to some
- *               point were right and then one was not.  length is the first
- *               byte proven wrong (the NAL length field where the walk of
- *               the first bad sample failed; for fragmented files the moof
- *               of the first bad fragment, so the prefix is a playable
- *               fragmented file).  The data went wrong at or before length
- *               and after the last good sample before it: the dense recheck
- *               narrows that to one sample of the video track;
- *   REJECT      with the same reason when the very first sample checked is
- *               already wrong (the chunk offsets point at foreign data);
- *   TRUNCATED   "media data cut short", "no moov box (recording cut off)",
- *               "moov box cut short" when the data ends at the limit.
+ *   TRUNCATED   "sample data does not match codec": samples up to some
+ *               point were right, then one was not.  length is the first
+ *               byte proven wrong: the NAL length field where the walk of
+ *               the first bad sample failed (for fragmented files, the
+ *               moof of the first bad fragment, so the prefix is itself a
+ *               playable fragmented file).  The data went wrong at or
+ *               before length and after the end of the last good video
+ *               sample before it; a dense recheck (up to MP4_DENSE samples)
+ *               makes those two samples neighbours in the track;
+ *   REJECT      the same reason when the first sample checked is already
+ *               wrong: the chunk offsets point at foreign data;
+ *   TRUNCATED   "no moov box (recording cut off)": ftyp + mdat and no moov;
+ *               length is the end of the mdat, or the limit when the mdat
+ *               has size 0 or runs past it;
+ *   TRUNCATED   "media data cut short", "moov box cut short", "file cut
+ *               short", "mdat runs to the end of the data": length is the
+ *               limit, where the data ran out.
  */
 static void mp4_validate(struct bread *br, struct carve_result *res)
 {
