@@ -1,0 +1,857 @@
+/*
+ * test_mp4.c - the ISO-BMFF / QuickTime validator on real clips made by
+ * ffmpeg and heif-enc (tests/data/mp4/make.sh), on damaged copies of them
+ * (cut, shifted, overwritten, bad counts), on structural bombs, and through
+ * an extent map the way a reassembly engine would use it.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "fmt_util.h"
+#include "formats/format.h"
+
+static const struct format *mp4;
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *meta_get(const struct carve_result *r, const char *key)
+{
+	for (unsigned i = 0; i < r->nmeta; i++)
+		if (strcmp(r->meta[i].key, key) == 0)
+			return r->meta[i].val;
+	return NULL;
+}
+
+static uint32_t fcc(const char *s)
+{
+	return mem_be32((const uint8_t *)s);
+}
+
+/* Box size at off (32-bit form only: the samples use no largesize). */
+static uint32_t box_size(const uint8_t *b, size_t off)
+{
+	return mem_be32(b + off);
+}
+
+/* Offset of the first top-level box of type t, or SIZE_MAX. */
+static size_t top_box(const uint8_t *b, size_t len, const char *t)
+{
+	for (size_t off = 0; off + 8 <= len;) {
+		uint32_t s = box_size(b, off);
+		if (mem_be32(b + off + 4) == fcc(t))
+			return off;
+		if (s < 8)
+			break;
+		off += s;
+	}
+	return SIZE_MAX;
+}
+
+/* Collects offsets of boxes of type t below [off, end) into out. */
+static unsigned find_boxes(const uint8_t *b, size_t off, size_t end,
+                           const char *t, size_t *out, unsigned max,
+                           unsigned n)
+{
+	static const char *const cont[] = { "moov", "trak", "mdia", "minf",
+	                                    "stbl", NULL };
+	while (off + 8 <= end && n < max) {
+		uint32_t s = box_size(b, off);
+		if (s < 8 || s > end - off)
+			break;
+		if (mem_be32(b + off + 4) == fcc(t))
+			out[n++] = off;
+		for (int i = 0; cont[i]; i++)
+			if (mem_be32(b + off + 4) == fcc(cont[i]))
+				n = find_boxes(b, off + 8, off + s, t, out, max, n);
+		off += s;
+	}
+	return n;
+}
+
+/* Adds delta to the stco entries of track only (or of all when -1). */
+static void shift_track(uint8_t *b, size_t len, int64_t delta, int only)
+{
+	size_t at[16];
+	unsigned n = find_boxes(b, 0, len, "stco", at, 16, 0);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (only >= 0 && (unsigned)only != i)
+			continue;
+		uint32_t cnt = mem_be32(b + at[i] + 12);
+		for (uint32_t e = 0; e < cnt; e++) {
+			uint8_t *p = b + at[i] + 16 + 4 * e;
+			mem_put_be32(p, (uint32_t)((int64_t)mem_be32(p) + delta));
+		}
+	}
+}
+
+/* Adds delta to every stco entry of the file. */
+static void shift_stco(uint8_t *b, size_t len, int64_t delta)
+{
+	shift_track(b, len, delta, -1);
+}
+
+/* Adds delta to the size of every container box that holds pos. */
+static void grow_parents(uint8_t *b, size_t off, size_t end, size_t pos,
+                         int64_t delta)
+{
+	static const char *const cont[] = { "moov", "trak", "mdia", "minf",
+	                                    "stbl", NULL };
+	while (off + 8 <= end) {
+		uint32_t s = box_size(b, off);
+		if (s < 8 || s > end - off)
+			break;
+		for (int i = 0; cont[i]; i++) {
+			if (mem_be32(b + off + 4) == fcc(cont[i]) &&
+			    pos > off && pos < off + s) {
+				grow_parents(b, off + 8, off + s, pos, delta);
+				mem_put_be32(b + off, (uint32_t)(s + delta));
+			}
+		}
+		off += s;
+	}
+}
+
+/*
+ * Rewrites the first stco of a moov-last file as co64 and the first stsz
+ * as an stz2 with fields of the given bits; returns the new buffer.
+ */
+static uint8_t *rewrite_tables(const uint8_t *d, size_t len, unsigned bits,
+                               size_t *out_len)
+{
+	size_t co, sz;
+	uint8_t *b = malloc(2 * len + 64), *t = malloc(2 * len + 64);
+
+	memcpy(b, d, len);
+	find_boxes(b, 0, len, "stco", &co, 1, 0);
+	uint32_t n = mem_be32(b + co + 12);
+	size_t nsz = 16 + 8 * (size_t)n;
+	memcpy(t, b, co);
+	mem_put_be32(t + co, (uint32_t)nsz);
+	memcpy(t + co + 4, "co64", 4);
+	memcpy(t + co + 8, b + co + 8, 8);
+	for (uint32_t i = 0; i < n; i++) {
+		mem_put_be32(t + co + 16 + 8 * i, 0);
+		memcpy(t + co + 20 + 8 * i, b + co + 16 + 4 * i, 4);
+	}
+	memcpy(t + co + nsz, b + co + box_size(b, co), len - co - box_size(b, co));
+	grow_parents(t, 0, len, co, (int64_t)nsz - box_size(b, co));
+	len += nsz - box_size(b, co);
+
+	find_boxes(t, 0, len, "stsz", &sz, 1, 0);
+	n = mem_be32(t + sz + 16);
+	nsz = 20 + ((size_t)n * bits + 7) / 8;
+	memcpy(b, t, sz);
+	mem_put_be32(b + sz, (uint32_t)nsz);
+	memcpy(b + sz + 4, "stz2", 4);
+	memset(b + sz + 8, 0, 8);
+	b[sz + 15] = (uint8_t)bits;
+	mem_put_be32(b + sz + 16, n);
+	memset(b + sz + 20, 0, nsz - 20);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = mem_be32(t + sz + 20 + 4 * i);
+		uint8_t *e = b + sz + 20;
+		if (bits == 16) {
+			e[2 * i] = (uint8_t)(v >> 8);
+			e[2 * i + 1] = (uint8_t)v;
+		} else if (bits == 8) {
+			e[i] = (uint8_t)v;
+		} else {
+			e[i / 2] |= (uint8_t)((v & 15) << (i % 2 ? 0 : 4));
+		}
+	}
+	memcpy(b + sz + nsz, t + sz + box_size(t, sz),
+	       len - sz - box_size(t, sz));
+	grow_parents(b, 0, len, sz, (int64_t)nsz - box_size(t, sz));
+	len += nsz - box_size(t, sz);
+	free(t);
+	*out_len = len;
+	return b;
+}
+
+/* filler(pre) + data + filler(post), seeded. */
+static uint8_t *embed(const uint8_t *data, size_t len, size_t pre,
+                      size_t post, uint64_t seed, size_t *total)
+{
+	uint8_t *buf = malloc(pre + len + post);
+
+	if (buf == NULL)
+		tap_bail("out of memory");
+	tu_random(buf, pre, seed);
+	memcpy(buf + pre, data, len);
+	tu_random(buf + pre + len, post, seed + 1);
+	*total = pre + len + post;
+	return buf;
+}
+
+static enum carve_verdict run(const uint8_t *buf, size_t len,
+                              struct carve_result *r)
+{
+	return tu_validate(mp4, buf, len, 0, r);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---------------------------------------------------------------- samples */
+
+struct sample {
+	const char *file, *ext, *brand, *duration, *codec;
+	const char *width, *height, *tracks;
+};
+
+static const struct sample samples[] = {
+	{ "mp4/dashcam.mp4", "mp4", "isom", "2.000", "avc1", "176", "144", "2" },
+	{ "mp4/h264_faststart.mp4", "mp4", "isom", "1.000", "avc1", "96", "64", "2" },
+	{ "mp4/h264.mov", "mov", "qt", "1.000", "avc1", "96", "64", "2" },
+	{ "mp4/fragmented.mp4", "mp4", "isom", "2.128", "avc1", "96", "64", "2" },
+	{ "mp4/audio.m4a", "m4a", "M4A", "1.000", "mp4a", NULL, NULL, "1" },
+	{ "mp4/clip.3gp", "3gp", "3gp4", "1.000", "s263", "128", "96", "2" },
+	{ "mp4/h265.mp4", "mp4", "isom", "1.000", "hvc1", "96", "64", "2" },
+	{ "mp4/image.heic", "heic", "heic", NULL, "hvc1", "64", "64", NULL },
+};
+
+static void test_sample(const struct sample *s, uint64_t seed)
+{
+	size_t len, total;
+	uint8_t *data = tu_load_data(s->file, &len);
+	uint8_t *buf = embed(data, len, 4096, 8192, seed, &total);
+	struct carve_result r;
+	char want[33], got[33];
+
+	is_u64(tu_validate(mp4, buf, total, 4096, &r), CARVE_ACCEPT,
+	       "%s: accepted inside filler", s->file);
+	is_u64(r.length, len, "%s: exact length", s->file);
+	tu_hash_hex(data, len, want);
+	tu_hash_hex(buf + 4096, r.length <= len ? r.length : len, got);
+	is_str(got, want, "%s: recovered bytes hash equal", s->file);
+	is_str(r.ext, s->ext, "%s: extension", s->file);
+	is_str(meta_get(&r, "brand"), s->brand, "%s: brand", s->file);
+	is_str(meta_get(&r, "duration"), s->duration, "%s: duration", s->file);
+	is_str(meta_get(&r, "codec"), s->codec, "%s: codec", s->file);
+	is_str(meta_get(&r, "width"), s->width, "%s: width", s->file);
+	is_str(meta_get(&r, "height"), s->height, "%s: height", s->file);
+	is_str(meta_get(&r, "tracks"), s->tracks, "%s: tracks", s->file);
+	if (s->duration != NULL)
+		is_str(meta_get(&r, "creation_time"), "2024-05-01T12:34:56Z",
+		       "%s: creation time", s->file);
+
+	/* Cut anywhere: never accepted, never longer than what is there. */
+	static const double cuts[] = { 0.0, 0.1, 0.33, 0.5, 0.77, 0.999 };
+	int never = 1;
+	for (unsigned i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		size_t cut = 16 + (size_t)((double)(len - 17) * cuts[i]);
+		enum carve_verdict v = run(data, cut, &r);
+		if (v == CARVE_ACCEPT || (v == CARVE_TRUNCATED && r.length > cut)) {
+			printf("# cut at %zu: verdict %d length %llu\n", cut, v,
+			       (unsigned long long)r.length);
+			never = 0;
+		}
+	}
+	ok(never, "%s: cut copies are never accepted", s->file);
+	free(buf);
+	free(data);
+}
+
+/* ---------------------------------------------------------------- damage */
+
+static void test_dashcam_damage(void)
+{
+	size_t len, total;
+	uint8_t *d = tu_load_data("mp4/dashcam.mp4", &len);
+	size_t moov = top_box(d, len, "moov"), mdat = top_box(d, len, "mdat");
+	struct carve_result r;
+	uint8_t *buf;
+
+	ok(moov != SIZE_MAX && mdat != SIZE_MAX && mdat < moov,
+	   "dashcam: moov after mdat (at %zu)", moov);
+
+	/* The recording cut off before the moov was written. */
+	is_u64(run(d, moov, &r), CARVE_TRUNCATED, "moov cut off: truncated");
+	is_u64(r.length, moov, "moov cut off: length is the moov offset");
+	is_str(r.reason, "no moov box (recording cut off)", "moov cut off: reason");
+	is_str(r.ext, "mp4", "moov cut off: extension still known");
+	/* ... and followed by unrelated data instead of the end. */
+	buf = embed(d, moov, 0, 20000, 11, &total);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "moov replaced by junk");
+	is_u64(r.length, moov, "moov replaced by junk: length is the moov offset");
+	free(buf);
+
+	is_u64(run(d, 30000, &r), CARVE_TRUNCATED, "cut mid-mdat: truncated");
+	is_u64(r.length, 30000, "cut mid-mdat: length is what is there");
+	is_str(r.reason, "no moov box (recording cut off)", "cut mid-mdat: reason");
+
+	is_u64(run(d, moov + 100, &r), CARVE_TRUNCATED, "cut inside moov");
+	is_str(r.reason, "moov box cut short", "cut inside moov: reason");
+
+	/* A recorder that never filled in the mdat size. */
+	buf = embed(d, moov, 0, 0, 0, &total);
+	mem_put_be32(buf + mdat, 0);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "size-0 mdat, no moov");
+	is_u64(r.length, total, "size-0 mdat, no moov: runs to the limit");
+	free(buf);
+
+	/* One 32 KiB cluster inside the mdat overwritten. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	tu_random(buf + 16384, 32768, 5);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED,
+	       "a foreign cluster in the mdat: truncated");
+	is_str(r.reason, "sample data does not match codec",
+	       "a foreign cluster: codec reason");
+	ok(r.length >= 16384 && r.length < 16384 + 32768,
+	   "a foreign cluster: length %llu points into the bad cluster",
+	   (unsigned long long)r.length);
+	free(buf);
+
+	/* A cluster of zeros, as trimmed or wiped flash reads back. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	memset(buf + 16384, 0, 4096);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "a zeroed cluster: truncated");
+	ok(r.length >= 16384 && r.length < 16384 + 4096,
+	   "a zeroed cluster: length %llu inside it", (unsigned long long)r.length);
+	free(buf);
+
+	/* 32 KiB inserted at the start of the mdat: every chunk offset now
+	 * points at the wrong bytes, though the box sizes add up. */
+	buf = malloc(len + 32768);
+	memcpy(buf, d, mdat + 8);
+	tu_random(buf + mdat + 8, 32768, 6);
+	memcpy(buf + mdat + 8 + 32768, d + mdat + 8, len - mdat - 8);
+	mem_put_be32(buf + mdat, box_size(d, mdat) + 32768);
+	is_u64(run(buf, len + 32768, &r), CARVE_REJECT,
+	       "mdat shifted by 32 KiB: rejected");
+	is_str(r.reason, "sample data does not match codec",
+	       "mdat shifted: codec reason");
+	/* With the offsets moved along it is a good file again. */
+	shift_stco(buf, len + 32768, 32768);
+	is_u64(run(buf, len + 32768, &r), CARVE_ACCEPT,
+	       "mdat shifted with its offsets: accepted");
+	is_u64(r.length, len + 32768, "mdat shifted with its offsets: length");
+	free(buf);
+
+	/* The video chunk offsets moved by a few bytes. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	shift_track(buf, total, -3, 0);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "video offsets off by 3: rejected");
+	is_str(r.reason, "sample data does not match codec",
+	       "video offsets off by 3: codec reason");
+	free(buf);
+
+	/* Chunk offsets outside any mdat. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	shift_stco(buf, total, (int64_t)moov);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "offsets past the mdat");
+	is_str(r.reason, "chunk offset outside mdat", "offsets past the mdat: reason");
+	free(buf);
+
+	/* A camera's own box between the mdat and the moov is walked over;
+	 * one after the end is not counted. */
+	buf = malloc(len + 64 + 4096);
+	memcpy(buf, d, moov);
+	mem_put_be32(buf + moov, 64);
+	memcpy(buf + moov + 4, "camd", 4);
+	memset(buf + moov + 8, 0x5a, 56);
+	memcpy(buf + moov + 64, d + moov, len - moov);
+	tu_random(buf + len + 64, 4096, 7);
+	is_u64(run(buf, len + 64 + 4096, &r), CARVE_ACCEPT,
+	       "a vendor box before the moov");
+	is_u64(r.length, len + 64, "a vendor box before the moov: counted");
+	memcpy(buf, d, len);
+	mem_put_be32(buf + len, 64);
+	memcpy(buf + len + 4, "camd", 4);
+	is_u64(run(buf, len + 64 + 4096, &r), CARVE_ACCEPT,
+	       "a vendor-like box after the end");
+	is_u64(r.length, len, "a vendor-like box after the end: not counted");
+	free(buf);
+
+	/* The same tables in their other forms: co64 and a 16-bit stz2. */
+	size_t nlen;
+	buf = rewrite_tables(d, len, 16, &nlen);
+	ok(top_box(buf, nlen, "moov") == moov && nlen != len,
+	   "co64 + stz2 copy built (%zu bytes)", nlen);
+	is_u64(run(buf, nlen, &r), CARVE_ACCEPT, "co64 + stz2/16: accepted");
+	is_u64(r.length, nlen, "co64 + stz2/16: length");
+	/* 8-bit fields cannot hold these sizes: the sums no longer match
+	 * the chunks, which the codec check sees. */
+	free(buf);
+	buf = rewrite_tables(d, len, 8, &nlen);
+	ok(run(buf, nlen, &r) != CARVE_ACCEPT, "stz2/8 with clipped sizes: not accepted");
+	free(buf);
+	buf = rewrite_tables(d, len, 4, &nlen);
+	ok(run(buf, nlen, &r) != CARVE_ACCEPT, "stz2/4 with clipped sizes: not accepted");
+	free(buf);
+
+	/* Two clips back to back: the first ends where the second starts. */
+	buf = malloc(2 * len);
+	memcpy(buf, d, len);
+	memcpy(buf + len, d, len);
+	is_u64(run(buf, 2 * len, &r), CARVE_ACCEPT, "two clips back to back");
+	is_u64(r.length, len, "two clips: the first ends at the second's ftyp");
+	free(buf);
+
+	/* A sample table count the box cannot hold. */
+	size_t at[4];
+	buf = embed(d, len, 0, 0, 0, &total);
+	ok(find_boxes(buf, 0, total, "stco", at, 4, 0) == 2, "two stco boxes");
+	mem_put_be32(buf + at[0] + 12, 0xffffffffu);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "stco count 0xffffffff");
+	is_str(r.reason, "sample table count exceeds its box", "stco count: reason");
+	free(buf);
+	buf = embed(d, len, 0, 0, 0, &total);
+	ok(find_boxes(buf, 0, total, "stsz", at, 4, 0) == 2, "two stsz boxes");
+	mem_put_be32(buf + at[0] + 16, 0xfffffff0u);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "stsz count 0xfffffff0");
+	free(buf);
+	buf = embed(d, len, 0, 0, 0, &total);
+	ok(find_boxes(buf, 0, total, "stsz", at, 4, 0) == 2, "stsz again");
+	mem_put_be32(buf + at[0] + 20, 0x7fffffffu);  /* one huge sample */
+	is_u64(run(buf, total, &r), CARVE_REJECT, "a sample bigger than the mdat");
+	free(buf);
+
+	/* A trak box growing past its moov. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	ok(find_boxes(buf, 0, total, "trak", at, 4, 0) == 2, "two trak boxes");
+	mem_put_be32(buf + at[1], box_size(buf, at[1]) + 4096);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "trak overruns its moov");
+	is_str(r.reason, "box overruns its parent", "trak overrun: reason");
+	free(buf);
+
+	free(d);
+}
+
+static void test_faststart_damage(void)
+{
+	size_t len, total;
+	uint8_t *d = tu_load_data("mp4/h264_faststart.mp4", &len);
+	size_t mdat = top_box(d, len, "mdat");
+	struct carve_result r;
+	uint8_t *buf;
+
+	ok(mdat != SIZE_MAX && top_box(d, len, "moov") < mdat,
+	   "faststart: moov before mdat");
+	is_u64(run(d, len - 1000, &r), CARVE_TRUNCATED, "faststart cut in mdat");
+	is_u64(r.length, len - 1000, "faststart cut: length is what is there");
+	is_str(r.reason, "media data cut short", "faststart cut: reason");
+
+	/* Cut, then foreign data where the rest of the mdat should be. */
+	buf = embed(d, len - 3000, 0, 3000, 21, &total);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED,
+	       "faststart with a foreign tail: truncated");
+	is_str(r.reason, "sample data does not match codec",
+	       "foreign tail: codec reason");
+	ok(r.length >= len - 3000 - 1500 && r.length < len,
+	   "foreign tail: length %llu near the seam at %zu",
+	   (unsigned long long)r.length, len - 3000);
+	free(buf);
+
+	/* mdat size 0, moov before it: the file ends with its last chunk. */
+	buf = embed(d, len, 0, 5000, 22, &total);
+	mem_put_be32(buf + mdat, 0);
+	is_u64(run(buf, total, &r), CARVE_ACCEPT, "size-0 mdat after the moov");
+	is_u64(r.length, len, "size-0 mdat: ends with the last chunk");
+	free(buf);
+
+	/* Box sizes that claim everything. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	mem_put_be32(buf + mdat, 0xffffffffu);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "mdat size 0xffffffff");
+	is_u64(r.length, total, "mdat size 0xffffffff: length is the limit");
+	free(buf);
+
+	static const uint8_t bomb[] =
+		"\0\0\0\x18" "ftypisom\0\0\0\0isommp41"
+		"\0\0\0\x01" "mdat\xff\xff\xff\xff\xff\xff\xff\xff";
+	buf = embed(bomb, sizeof(bomb) - 1, 0, 4000, 23, &total);
+	double t0 = now();
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "largesize 2^64-1 mdat");
+	is_str(r.reason, "no moov box (recording cut off)", "largesize: reason");
+	is_u64(r.length, total, "largesize: length is the limit");
+	mem_put_be32(buf + 24, 0xffffffffu);
+	memcpy(buf + 28, "moov", 4);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "moov size 0xffffffff");
+	memcpy(buf + 28, "free", 4);
+	mem_put_be32(buf + 24, 1);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "free largesize 2^64-1");
+	/* A QuickTime start that claims everything. */
+	is_u64(run(buf + 24, total - 24, &r), CARVE_REJECT,
+	       "free 2^64-1 as a QuickTime start");
+	memcpy(buf + 28, "mdat", 4);
+	is_u64(run(buf + 24, total - 24, &r), CARVE_REJECT,
+	       "mdat 2^64-1 as a QuickTime start");
+	ok(now() - t0 < 1.0, "huge sizes are turned down at once");
+	free(buf);
+
+	/* Tiny box sizes. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	mem_put_be32(buf + mdat, 7);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "mdat size 7");
+	free(buf);
+
+	/* The first video sample damaged: nothing good to keep. */
+	size_t co[2];
+	ok(find_boxes(d, 0, len, "stco", co, 2, 0) == 2, "faststart stco");
+	uint32_t first = mem_be32(d + co[0] + 16);
+	buf = embed(d, len, 0, 0, 0, &total);
+	memset(buf + first, 0xff, 4);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "first NAL length wrong");
+	is_str(r.reason, "sample data does not match codec", "first NAL: reason");
+	free(buf);
+
+	/* An Annex B start code where the first NAL length should be, as
+	 * some recorders write: still the codec's data. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	mem_put_be32(buf + first, 1);
+	is_u64(run(buf, total, &r), CARVE_ACCEPT, "Annex B framing: accepted");
+	buf[first + 4] = 0x80;
+	is_u64(run(buf, total, &r), CARVE_REJECT,
+	       "Annex B framing with a bad NAL header: rejected");
+	free(buf);
+
+	/* A NAL header with the forbidden bit set, later in the clip. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	uint32_t last = mem_be32(d + co[0] + 16 + 4 * (mem_be32(d + co[0] + 12) - 1));
+	buf[last + 4] |= 0x80;
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "forbidden bit in the last chunk");
+	is_u64(r.length, last, "forbidden bit: length is the bad NAL's offset");
+	free(buf);
+
+	free(d);
+}
+
+static void test_fragmented(void)
+{
+	size_t len, total;
+	uint8_t *d = tu_load_data("mp4/fragmented.mp4", &len);
+	size_t moof[16], n = 0;
+	struct carve_result r;
+	uint8_t *buf;
+
+	for (size_t off = 0; off + 8 <= len && n < 16; off += box_size(d, off))
+		if (mem_be32(d + off + 4) == fcc("moof"))
+			moof[n++] = off;
+	ok(n >= 4, "fragmented: %zu fragments", n);
+
+	/* Stopped after a whole fragment: a valid fragmented file. */
+	is_u64(run(d, moof[3], &r), CARVE_ACCEPT, "cut at a fragment boundary");
+	is_u64(r.length, moof[3], "cut at a fragment boundary: length");
+	/* Stopped inside a fragment's mdat. */
+	is_u64(run(d, moof[3] - 100, &r), CARVE_TRUNCATED, "cut inside a fragment");
+	is_str(r.reason, "media data cut short", "cut inside a fragment: reason");
+	is_u64(r.length, moof[3] - 100, "cut inside a fragment: length");
+
+	/* A fragment's media data overwritten. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	tu_random(buf + moof[1] + box_size(d, moof[1]) + 8, 1500, 31);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "a foreign fragment payload");
+	is_str(r.reason, "sample data does not match codec",
+	       "foreign fragment: codec reason");
+	is_u64(r.length, moof[1], "foreign fragment: cut at its moof");
+	free(buf);
+
+	/* Fragments out of sequence. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	mem_put_be32(buf + moof[2] + 20, 1);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "fragment sequence repeats");
+	is_str(r.reason, "bad movie fragment", "fragment sequence: reason");
+	is_u64(r.length, moof[2], "fragment sequence: cut at the bad moof");
+	free(buf);
+
+	/* No mvex: fragments of nothing. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	size_t mv = 0;
+	for (size_t off = 8 + top_box(d, len, "moov"); off < moof[0];
+	     off += box_size(buf, off))
+		if (mem_be32(buf + off + 4) == fcc("mvex"))
+			mv = off;
+	ok(mv != 0, "fragmented: mvex found");
+	memcpy(buf + mv + 4, "free", 4);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "fragments without mvex");
+	free(buf);
+	free(d);
+}
+
+/* Points every tfhd base_data_offset in the moof at off to base + delta. */
+static void rebase_moof(uint8_t *b, size_t off, uint64_t delta, uint32_t seq)
+{
+	size_t end = off + box_size(b, off);
+
+	mem_put_be32(b + off + 20, seq);    /* mfhd sequence_number */
+	for (size_t t = off + 8; t + 8 <= end; t += box_size(b, t)) {
+		if (mem_be32(b + t + 4) != fcc("traf"))
+			continue;
+		size_t h = t + 8;
+		if (mem_be32(b + h + 4) == fcc("tfhd") && (b[h + 11] & 1)) {
+			uint64_t base = ((uint64_t)mem_be32(b + h + 16) << 32) |
+			                mem_be32(b + h + 20);
+			base += delta;
+			mem_put_be32(b + h + 16, (uint32_t)(base >> 32));
+			mem_put_be32(b + h + 20, (uint32_t)base);
+		}
+	}
+}
+
+/* Many fragments: the checked ones are a spread, the last among them. */
+static void test_many_fragments(void)
+{
+	enum { N = 300 };
+	size_t len;
+	uint8_t *d = tu_load_data("mp4/fragmented.mp4", &len);
+	size_t moof = top_box(d, len, "moof");
+	size_t pair = box_size(d, moof) + box_size(d, moof + box_size(d, moof));
+	size_t total = moof + N * pair;
+	uint8_t *buf = malloc(total + 4096);
+	size_t at[N];
+	struct carve_result r;
+
+	memcpy(buf, d, moof);
+	for (unsigned i = 0; i < N; i++) {
+		at[i] = moof + i * pair;
+		memcpy(buf + at[i], d + moof, pair);
+		rebase_moof(buf, at[i], at[i] - moof, i + 1);
+	}
+	tu_random(buf + total, 4096, 61);
+	double t0 = now();
+	is_u64(run(buf, total + 4096, &r), CARVE_ACCEPT, "%d fragments: accepted", N);
+	is_u64(r.length, total, "%d fragments: length", N);
+	ok(now() - t0 < 2.0, "%d fragments: quick", N);
+
+	/* From fragment 200 on, foreign media data. */
+	for (unsigned i = 200; i < N; i++)
+		tu_random(buf + at[i] + box_size(d, moof) + 8, 200, 62 + i);
+	is_u64(run(buf, total + 4096, &r), CARVE_TRUNCATED,
+	       "foreign data from fragment 200 on: truncated");
+	is_str(r.reason, "sample data does not match codec",
+	       "foreign data from fragment 200 on: reason");
+	ok(r.length >= at[200] && r.length <= at[204],
+	   "foreign data from fragment 200 on: cut at a moof near it (%llu)",
+	   (unsigned long long)r.length);
+
+	/* Only the last fragment bad: it is always among those checked. */
+	for (unsigned i = 200; i < N; i++) {
+		memcpy(buf + at[i], d + moof, pair);
+		rebase_moof(buf, at[i], at[i] - moof, i + 1);
+	}
+	tu_random(buf + at[N - 1] + box_size(d, moof) + 8, 200, 63);
+	is_u64(run(buf, total + 4096, &r), CARVE_TRUNCATED,
+	       "a foreign last fragment: truncated");
+	is_u64(r.length, at[N - 1], "a foreign last fragment: cut at its moof");
+	free(buf);
+	free(d);
+}
+
+static void test_quicktime(void)
+{
+	size_t len;
+	uint8_t *d = tu_load_data("mp4/h264.mov", &len);
+	size_t ftyp = box_size(d, 0);
+	struct carve_result r;
+
+	/* An old QuickTime file: no ftyp, 'wide' first, offsets to match. */
+	uint8_t *qt = malloc(len - ftyp + 4096);
+	memcpy(qt, d + ftyp, len - ftyp);
+	shift_stco(qt, len - ftyp, -(int64_t)ftyp);
+	tu_random(qt + len - ftyp, 4096, 41);
+	ok(memcmp(qt + 4, "wide", 4) == 0, "QuickTime copy starts with wide");
+	is_u64(run(qt, len - ftyp + 4096, &r), CARVE_ACCEPT,
+	       "QuickTime without ftyp: accepted");
+	is_u64(r.length, len - ftyp, "QuickTime without ftyp: length");
+	is_str(r.ext, "mov", "QuickTime without ftyp: mov");
+	ok(meta_get(&r, "brand") == NULL, "QuickTime without ftyp: no brand");
+	/* Its offsets left unshifted are wrong by the ftyp's size. */
+	shift_stco(qt, len - ftyp, (int64_t)ftyp);
+	ok(run(qt, len - ftyp + 4096, &r) != CARVE_ACCEPT,
+	   "QuickTime with offsets off by the ftyp: not accepted");
+	/* Starting at the inner mdat of a real file is not a file. */
+	size_t mdat = top_box(d, len, "mdat");
+	ok(run(d + mdat, len - mdat, &r) != CARVE_ACCEPT,
+	   "the mdat inside a file is not a QuickTime start");
+	free(qt);
+	free(d);
+}
+
+static void test_heif(void)
+{
+	size_t len, total;
+	uint8_t *d = tu_load_data("mp4/image.heic", &len);
+	size_t meta = top_box(d, len, "meta");
+	struct carve_result r;
+
+	ok(run(d, len - 10, &r) == CARVE_TRUNCATED && r.length == len - 10,
+	   "heic cut in its mdat: truncated");
+	uint8_t *buf = embed(d, len, 0, 0, 0, &total);
+	/* The iloc is the fourth child of meta in heif-enc output. */
+	size_t off = meta + 12, iloc = 0;
+	while (off + 8 <= meta + box_size(d, meta)) {
+		if (mem_be32(buf + off + 4) == fcc("iloc"))
+			iloc = off;
+		off += box_size(buf, off);
+	}
+	ok(iloc != 0, "heic: iloc found");
+	/* version 0, offset/length/base sizes 4/4/4: count(2) id(2) dri(2)
+	 * base(4) n(2) offset(4) length(4) */
+	ok(buf[iloc + 8] == 0 && buf[iloc + 12] == 0x44 &&
+	   buf[iloc + 13] == 0x40, "heic: iloc layout as expected");
+	mem_put_be32(buf + iloc + 18, (uint32_t)len + 100);
+	is_u64(run(buf, total, &r), CARVE_REJECT, "iloc extent past the file");
+	is_str(r.reason, "item extent outside the file", "iloc: reason");
+	free(buf);
+	free(d);
+}
+
+/* ---------------------------------------------------------------- bombs */
+
+static void test_bombs(void)
+{
+	struct carve_result r;
+	static const uint8_t ftyp[] = "\0\0\0\x18" "ftypisom\0\0\0\0isommp41";
+	size_t n = 1000000, len = 24 + 8 * n;
+	uint8_t *buf = calloc(1, len + 8);
+
+	/* A million tiny free boxes. */
+	memcpy(buf, ftyp, 24);
+	for (size_t i = 0; i < n; i++) {
+		mem_put_be32(buf + 24 + 8 * i, 8);
+		memcpy(buf + 24 + 8 * i + 4, "free", 4);
+	}
+	double t0 = now();
+	is_u64(run(buf, len, &r), CARVE_REJECT, "a million free boxes: rejected");
+	mem_put_be32(buf + len, 8);
+	memcpy(buf + len + 4, "free", 4);
+	is_u64(run(buf, len + 8, &r), CARVE_REJECT, "a million and one free boxes");
+	is_str(r.reason, "too many boxes", "a million and one: reason");
+	ok(now() - t0 < 5.0, "a million boxes walked quickly (%.2f s)", now() - t0);
+	free(buf);
+
+	/* Boxes nested deeper than the limit inside a moov. */
+	enum { DEPTH = 40 };
+	len = 24 + 8 + 8 * DEPTH + 16 + 8;
+	buf = calloc(1, len);
+	memcpy(buf, ftyp, 24);
+	mem_put_be32(buf + 24, (uint32_t)(8 + 8 * DEPTH + 16));
+	memcpy(buf + 28, "moov", 4);
+	for (unsigned i = 0; i < DEPTH; i++) {
+		mem_put_be32(buf + 32 + 8 * i, (uint32_t)(8 * (DEPTH - i) + 16));
+		memcpy(buf + 36 + 8 * i, "dinf", 4);
+	}
+	mem_put_be32(buf + 32 + 8 * DEPTH, 16);
+	memcpy(buf + 36 + 8 * DEPTH, "free", 4);
+	mem_put_be32(buf + len - 8, 8);
+	memcpy(buf + len - 4, "mdat", 4);
+	is_u64(run(buf, len, &r), CARVE_REJECT, "boxes nested %d deep", DEPTH);
+	is_str(r.reason, "boxes nested too deep", "deep nesting: reason");
+	free(buf);
+
+	/* Random bytes with 'ftyp' at 4, and each QuickTime signature. */
+	static const char *const sigs[] = { "ftyp", "moov", "mdat", "wide",
+	                                    "free", "skip" };
+	uint8_t rnd[16384];
+	int all = 1;
+	for (unsigned s = 0; s < 6; s++) {
+		for (uint64_t seed = 1; seed <= 200; seed++) {
+			tu_random(rnd, sizeof(rnd), seed * 7 + s);
+			memcpy(rnd + 4, sigs[s], 4);
+			if (seed & 1)   /* a small, plausible size */
+				mem_put_be32(rnd, 8 + (uint32_t)(seed * 8));
+			if (run(rnd, sizeof(rnd), &r) != CARVE_REJECT)
+				all = 0;
+		}
+	}
+	ok(all, "random bytes with a signature at 4 are rejected");
+
+	/* A valid ftyp followed by junk. */
+	memcpy(rnd, ftyp, 24);
+	is_u64(run(rnd, sizeof(rnd), &r), CARVE_REJECT, "ftyp then junk");
+	is_str(r.reason, "no moov box", "ftyp then junk: reason");
+	/* A bad ftyp. */
+	mem_put_be32(rnd, 0x1234);
+	is_u64(run(rnd, sizeof(rnd), &r), CARVE_REJECT, "ftyp of odd size");
+	is_str(r.reason, "bad ftyp box", "odd ftyp: reason");
+}
+
+/* ------------------------------------------------------- reassembly use */
+
+/*
+ * How a reassembly engine uses the validator: the clip's clusters are
+ * scattered on a "medium"; an extent map puts them back in order.  The
+ * right map is accepted; a map that takes a foreign cluster in the middle
+ * of the mdat comes back TRUNCATED with the codec reason, at a length
+ * inside the wrong cluster.
+ */
+static void test_extents(void)
+{
+	enum { CL = 4096 };
+	size_t len;
+	uint8_t *d = tu_load_data("mp4/dashcam.mp4", &len);
+	size_t ncl = (len + CL - 1) / CL;
+	size_t img_len = (ncl + 8) * CL;
+	uint8_t *img = malloc(img_len);
+	struct extent ext[3];
+	struct carve_result r;
+	struct bread br;
+	int fd = memfd_create("mp4-extents", 0);
+
+	/* Layout: clusters 0..5 at 0, a foreign cluster at 6, the rest
+	 * (6..ncl-1) from cluster 8 on. */
+	tu_random(img, img_len, 51);
+	memcpy(img, d, 6 * CL);
+	memcpy(img + 8 * CL, d + 6 * CL, len - 6 * CL);
+	if (fd < 0 || write(fd, img, img_len) != (ssize_t)img_len)
+		tap_bail("memfd");
+
+	ext[0] = (struct extent){ 0, 6 * CL };
+	ext[1] = (struct extent){ 8 * CL, len - 6 * CL };
+	memset(&r, 0, sizeof(r));
+	ok(bread_open_extents(&br, fd, ext, 2, 0) == 0, "extent reader");
+	mp4->validate(&br, &r);
+	bread_close(&br);
+	is_u64(r.verdict, CARVE_ACCEPT, "right extent map: accepted");
+	is_u64(r.length, len, "right extent map: whole length");
+
+	/* The engine's wrong guess: cluster 6 is the foreign one. */
+	ext[0] = (struct extent){ 0, 6 * CL };
+	ext[1] = (struct extent){ 6 * CL, CL };
+	ext[2] = (struct extent){ 9 * CL, len - 7 * CL };
+	memset(&r, 0, sizeof(r));
+	ok(bread_open_extents(&br, fd, ext, 3, 0) == 0, "wrong extent map");
+	mp4->validate(&br, &r);
+	bread_close(&br);
+	is_u64(r.verdict, CARVE_TRUNCATED, "wrong extent map: truncated");
+	is_str(r.reason, "sample data does not match codec",
+	       "wrong extent map: codec reason");
+	ok(r.length >= 6 * CL && r.length < 8 * CL,
+	   "wrong extent map: length %llu in the guessed cluster or just after",
+	   (unsigned long long)r.length);
+	close(fd);
+	free(img);
+	free(d);
+}
+
+int main(void)
+{
+	mp4 = format_find("mp4");
+	if (mp4 == NULL)
+		tap_bail("no mp4 format");
+	ok(format_find("mp4") == mp4 && mp4->max_size == (64ull << 30) &&
+	   mp4->min_size == 32, "descriptor limits");
+	for (unsigned i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		test_sample(&samples[i], 1000 + i);
+	test_dashcam_damage();
+	test_faststart_damage();
+	test_fragmented();
+	test_many_fragments();
+	test_quicktime();
+	test_heif();
+	test_bombs();
+	test_extents();
+	return tap_done();
+}
