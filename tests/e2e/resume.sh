@@ -63,7 +63,7 @@ refuse() {  # refuse MESSAGE DESCRIPTION ARGS...
 }
 all=$("$DREDGE" types | awk 'NR > 1 {print $1}' | paste -sd, -)
 if [ "$all" != jpeg ]; then
-	refuse "cannot resume the scan in '$work/r': --types differs: the interrupted scan used 'jpeg', this one '$all'" \
+	refuse "cannot resume the scan in '$work/r2': --types differs: the interrupted scan used 'jpeg', this one '$all'" \
 		"other types" "$img" -o "$work/r2" --resume
 fi
 "$MKIMAGE" -o "$work/other.img" -z 16M -s 78
