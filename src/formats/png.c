@@ -137,6 +137,7 @@ static bool png_type_ok(const uint8_t *t)
 	return true;
 }
 
+/* True when the chunk type t is name. */
 static bool png_type_is(const uint8_t *t, const char *name)
 {
 	return t[0] == (uint8_t)name[0] && t[1] == (uint8_t)name[1] &&

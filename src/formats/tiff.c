@@ -138,6 +138,7 @@ struct tiff_ifd_info {
 	uint8_t child_kind[TIFF_MAX_CHILDREN];
 };
 
+/* Loads from memory in the given byte order. */
 static uint16_t tiff_mem16(const uint8_t *p, bool be)
 {
 	return be ? mem_be16(p) : mem_le16(p);
@@ -148,7 +149,7 @@ static uint32_t tiff_mem32(const uint8_t *p, bool be)
 	return be ? mem_be32(p) : mem_le32(p);
 }
 
-/* Reads a 16- or 32-bit value in the given byte order; 0 or -1. */
+/* Reads a value through the reader in the given byte order; 0 or -1. */
 static int tiff_rd16(struct tiff_ctx *c, uint64_t off, bool be, uint16_t *v)
 {
 	return be ? bread_be16(c->br, off, v) : bread_le16(c->br, off, v);
@@ -595,6 +596,7 @@ static enum tiff_ifd_status tiff_chain(struct tiff_ctx *c,
 	return first;
 }
 
+/* Walks a directory (and its chain) reached from inside another one. */
 static void tiff_walk(struct tiff_ctx *c, const struct tiff_view *v,
                       uint64_t off, enum tiff_kind kind, unsigned depth)
 {
