@@ -1,0 +1,743 @@
+/*
+ * tiff.c - TIFF and TIFF-based camera RAW validator (NEF, CR2, DNG, ARW,
+ * ORF, RW2, PEF).
+ *
+ * A TIFF is an 8-byte header and a graph of image file directories (IFDs)
+ * joined by offsets: the main chain (IFD0 and its next pointers), SubIFDs,
+ * the EXIF, GPS and Interoperability IFDs, and maker notes whose layout is
+ * known (Nikon type 3 with its own embedded TIFF header, Canon as a plain
+ * IFD, Olympus and OM System with their own header).  The data lives
+ * wherever the directories point, before or after them, so the end of the
+ * file is the furthest byte that any directory, out-of-line tag value,
+ * strip, tile or JPEG thumbnail references.  The walk is cycle-safe (a set
+ * of visited IFD offsets), bounded in IFDs, entries, array elements and
+ * depth, and checks every offset and size against the reader's limit: a
+ * reference past it means the file was cut, and the result is truncated.
+ *
+ * The four-byte magic is weak, so the first IFD is checked hard before
+ * anything else (offset, entry count, known field types, ascending tags).
+ * Camera RAW files are named by their header variant (RW2, ORF), the
+ * DNGVersion tag, the CR2 marker, or the Make tag when the file also shows
+ * raw data (a CFA image, SubIFDs, a raw compression scheme); a camera TIFF
+ * without such evidence stays "tif".  Maker notes are trusted less than the
+ * main structure: a reference from inside one that leaves the readable
+ * bytes is ignored instead of marking the file truncated.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "formats/format.h"
+
+#define TIFF_MAX_SIZE (512ull << 20)
+#define TIFF_MAX_IFDS 1024u          /* visited set: ends cycles too */
+#define TIFF_MAX_ENTRIES 100000u     /* IFD entries over the whole file */
+#define TIFF_MAX_VALUES (4u << 20)   /* strip/tile array elements read */
+#define TIFF_MAX_IFD_ENTRIES 1000u
+#define TIFF_MAX_DEPTH 6             /* IFD0 > EXIF > maker note > ... */
+#define TIFF_MAX_CHILDREN 32         /* sub-IFDs followed from one IFD */
+#define TIFF_BATCH 64                /* array elements read at once */
+#define TIFF_STR 64
+
+/* Tags the walk acts on. */
+enum {
+	TAG_WIDTH = 256, TAG_HEIGHT = 257, TAG_COMPRESSION = 259,
+	TAG_PHOTOMETRIC = 262, TAG_MAKE = 271, TAG_MODEL = 272,
+	TAG_STRIP_OFFSETS = 273, TAG_STRIP_COUNTS = 279, TAG_DATETIME = 306,
+	TAG_TILE_OFFSETS = 324, TAG_TILE_COUNTS = 325, TAG_SUBIFDS = 330,
+	TAG_JPEG_OFFSET = 513, TAG_JPEG_LENGTH = 514, TAG_EXIF_IFD = 34665,
+	TAG_GPS_IFD = 34853, TAG_DATETIME_ORIGINAL = 36867,
+	TAG_MAKER_NOTE = 37500, TAG_INTEROP_IFD = 40965,
+	TAG_DNG_VERSION = 50706,
+	TAG_NIKON_PREVIEW_IFD = 0x0011,
+};
+
+enum {
+	TYPE_BYTE = 1, TYPE_ASCII = 2, TYPE_SHORT = 3, TYPE_LONG = 4,
+	TYPE_SBYTE = 6, TYPE_UNDEFINED = 7, TYPE_SSHORT = 8, TYPE_SLONG = 9,
+	TYPE_IFD = 13,
+};
+
+/* Bytes per value of field types 1..13; 0 marks an unknown type. */
+static const uint8_t tiff_type_size[14] = {
+	0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4
+};
+
+enum tiff_kind {
+	TIFF_MAIN,      /* IFD0 chain, CR2 raw IFD */
+	TIFF_SUB,       /* SubIFDs and other IFD-typed pointers */
+	TIFF_EXIF,
+	TIFF_GPS,
+	TIFF_INTEROP,
+	TIFF_MAKER,     /* maker-note IFDs */
+};
+
+enum tiff_ifd_status { IFD_OK, IFD_BAD, IFD_PAST, IFD_SEEN };
+
+static const struct format_sig tiff_sigs[] = {
+	FORMAT_SIG("II*\0", 0),
+	FORMAT_SIG("MM\0*", 0),
+	FORMAT_SIG("IIU\0", 0),      /* Panasonic RW2 */
+	FORMAT_SIG("IIRO", 0),       /* Olympus ORF */
+	FORMAT_SIG("IIRS", 0),
+	FORMAT_SIG("MMOR", 0),
+};
+
+/*
+ * How offsets inside one directory are read: relative to base (a maker
+ * note's own TIFF header, else 0), in one byte order; soft directories
+ * (maker notes) may not mark the file truncated.
+ */
+struct tiff_view {
+	uint64_t base;
+	bool be;
+	bool soft;
+};
+
+/* One IFD entry, with the absolute position of its values. */
+struct tiff_entry {
+	uint16_t tag;
+	uint16_t type;
+	uint32_t count;
+	uint64_t pos;       /* values: in the entry or out of line */
+	bool inline_val;
+};
+
+struct tiff_ctx {
+	struct bread *br;
+	uint64_t limit;
+	uint64_t end;                 /* furthest referenced byte so far */
+	bool past;                    /* a hard reference beyond the limit */
+	bool exhausted;               /* an entry or value budget ran out */
+	bool file_be;
+	unsigned nifd;
+	uint32_t entries_left;
+	uint32_t values_left;
+	uint64_t ifd_seen[TIFF_MAX_IFDS];
+	/* what the file says about itself */
+	bool dng, raw_hint;
+	uint64_t best_area;
+	uint32_t width, height;
+	char make[TIFF_STR], model[TIFF_STR];
+	char datetime[TIFF_STR], datetime_orig[TIFF_STR];
+};
+
+/* What one directory points to, gathered before it is acted on. */
+struct tiff_ifd_info {
+	struct tiff_entry strip_off, strip_len, tile_off, tile_len;
+	bool has_strip_off, has_strip_len, has_tile_off, has_tile_len;
+	uint32_t jpeg_off, jpeg_len;
+	uint32_t width, height;
+	uint64_t maker_off, maker_len;
+	unsigned nchild;
+	uint64_t child[TIFF_MAX_CHILDREN];
+	uint8_t child_kind[TIFF_MAX_CHILDREN];
+};
+
+/* Loads from memory in the given byte order. */
+static uint16_t tiff_mem16(const uint8_t *p, bool be)
+{
+	return be ? mem_be16(p) : mem_le16(p);
+}
+
+static uint32_t tiff_mem32(const uint8_t *p, bool be)
+{
+	return be ? mem_be32(p) : mem_le32(p);
+}
+
+/* Reads a value through the reader in the given byte order; 0 or -1. */
+static int tiff_rd16(struct tiff_ctx *c, uint64_t off, bool be, uint16_t *v)
+{
+	return be ? bread_be16(c->br, off, v) : bread_le16(c->br, off, v);
+}
+
+static int tiff_rd32(struct tiff_ctx *c, uint64_t off, bool be, uint32_t *v)
+{
+	return be ? bread_be32(c->br, off, v) : bread_le32(c->br, off, v);
+}
+
+/*
+ * Notes that [start, start+len) belongs to the file: it moves the end, or,
+ * past the limit, marks the file truncated unless the view is soft.
+ */
+static void tiff_ref(struct tiff_ctx *c, const struct tiff_view *v,
+                     uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+
+	if (end > c->limit) {
+		if (!v->soft)
+			c->past = true;
+		return;
+	}
+	if (end > c->end)
+		c->end = end;
+}
+
+/*
+ * Reads up to n unsigned integer values (BYTE, SHORT, LONG or IFD) of e
+ * starting at index first; returns how many were read.
+ */
+static unsigned tiff_elems(struct tiff_ctx *c, const struct tiff_view *v,
+                           const struct tiff_entry *e, uint32_t first,
+                           unsigned n, uint32_t *out)
+{
+	uint8_t buf[TIFF_BATCH * 4];
+	unsigned sz;
+
+	switch (e->type) {
+	case TYPE_BYTE:
+	case TYPE_UNDEFINED:
+		sz = 1;
+		break;
+	case TYPE_SHORT:
+		sz = 2;
+		break;
+	case TYPE_LONG:
+	case TYPE_IFD:
+		sz = 4;
+		break;
+	default:
+		return 0;
+	}
+	if (first >= e->count)
+		return 0;
+	if (n > e->count - first)
+		n = e->count - first;
+	if (n > TIFF_BATCH)
+		n = TIFF_BATCH;
+	size_t got = bread_read(c->br, e->pos + (uint64_t)first * sz, buf,
+	                        (size_t)n * sz);
+	n = (unsigned)(got / sz);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *p = buf + (size_t)i * sz;
+		out[i] = sz == 1 ? p[0] : sz == 2 ? tiff_mem16(p, v->be) :
+		         tiff_mem32(p, v->be);
+	}
+	return n;
+}
+
+/* The first value of an integer entry, or 0. */
+static uint32_t tiff_first(struct tiff_ctx *c, const struct tiff_view *v,
+                           const struct tiff_entry *e)
+{
+	uint32_t x;
+
+	return tiff_elems(c, v, e, 0, 1, &x) == 1 ? x : 0;
+}
+
+/* Copies an ASCII entry into out as printable text (first one wins). */
+static void tiff_string(struct tiff_ctx *c, const struct tiff_entry *e,
+                        char out[TIFF_STR])
+{
+	uint8_t buf[TIFF_STR - 1];
+	size_t n, len = 0;
+
+	if (out[0] != '\0' || e->type != TYPE_ASCII)
+		return;
+	n = e->count < sizeof(buf) ? e->count : sizeof(buf);
+	n = bread_read(c->br, e->pos, buf, n);
+	for (size_t i = 0; i < n && buf[i] != '\0'; i++)
+		out[len++] = (buf[i] >= 0x20 && buf[i] < 0x7f) ? (char)buf[i] : '?';
+	while (len > 0 && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+}
+
+/* Remembers a directory to walk once the current one is done. */
+static void tiff_add_child(struct tiff_ifd_info *info, uint64_t off,
+                           enum tiff_kind kind)
+{
+	if (info->nchild < TIFF_MAX_CHILDREN) {
+		info->child[info->nchild] = off;
+		info->child_kind[info->nchild] = (uint8_t)kind;
+		info->nchild++;
+	}
+}
+
+/* Notes every strip or tile [offset, offset+count) of a pair of arrays. */
+static void tiff_ranges(struct tiff_ctx *c, const struct tiff_view *v,
+                        const struct tiff_entry *offs,
+                        const struct tiff_entry *lens)
+{
+	uint32_t n = offs->count;
+
+	if (lens == NULL) {
+		/* No sizes (old writers): at least each start is in the file. */
+		for (uint32_t i = 0; i < n && i < TIFF_BATCH; i++) {
+			uint32_t o;
+			if (tiff_elems(c, v, offs, i, 1, &o) == 1 && o != 0)
+				tiff_ref(c, v, v->base + o, 1);
+		}
+		return;
+	}
+	if (lens->count < n)
+		n = lens->count;
+	for (uint32_t i = 0; i < n;) {
+		uint32_t o[TIFF_BATCH], l[TIFF_BATCH];
+		unsigned k = n - i < TIFF_BATCH ? n - i : TIFF_BATCH;
+
+		if (c->values_left < k) {
+			c->exhausted = true;
+			return;
+		}
+		c->values_left -= k;
+		unsigned ko = tiff_elems(c, v, offs, i, k, o);
+		unsigned kl = tiff_elems(c, v, lens, i, k, l);
+		if (ko < k || kl < k)
+			return;   /* the arrays themselves were out of reach */
+		for (unsigned j = 0; j < k; j++)
+			if (l[j] != 0)
+				tiff_ref(c, v, v->base + o[j], l[j]);
+		i += k;
+	}
+}
+
+static void tiff_walk(struct tiff_ctx *c, const struct tiff_view *v,
+                      uint64_t off, enum tiff_kind kind, unsigned depth);
+
+/*
+ * Walks a maker note at [off, off+len) whose layout is known from its
+ * header or from the camera make; others are left alone.
+ */
+static void tiff_maker_note(struct tiff_ctx *c, const struct tiff_view *parent,
+                            uint64_t off, uint64_t len, unsigned depth)
+{
+	uint8_t h[18];
+	struct tiff_view v = { .base = parent->base, .be = parent->be,
+	                       .soft = true };
+
+	if (len < sizeof(h) || bread_read(c->br, off, h, sizeof(h)) != sizeof(h))
+		return;
+	if (memcmp(h, "Nikon\0\x02", 7) == 0) {
+		/* Type 3: an embedded TIFF header; offsets count from it. */
+		const uint8_t *t = h + 10;
+		if (memcmp(t, "II*\0", 4) != 0 && memcmp(t, "MM\0*", 4) != 0)
+			return;
+		v.base = off + 10;
+		v.be = t[0] == 'M';
+		tiff_walk(c, &v, v.base + tiff_mem32(t + 4, v.be), TIFF_MAKER,
+		          depth);
+	} else if (memcmp(h, "OLYMPUS\0", 8) == 0 &&
+	           (memcmp(h + 8, "II", 2) == 0 || memcmp(h + 8, "MM", 2) == 0)) {
+		/* Newer Olympus: offsets count from the maker note. */
+		v.base = off;
+		v.be = h[8] == 'M';
+		tiff_walk(c, &v, off + 12, TIFF_MAKER, depth);
+	} else if (memcmp(h, "OM SYSTEM\0\0\0", 12) == 0 &&
+	           (memcmp(h + 12, "II", 2) == 0 || memcmp(h + 12, "MM", 2) == 0)) {
+		v.base = off;
+		v.be = h[12] == 'M';
+		tiff_walk(c, &v, off + 16, TIFF_MAKER, depth);
+	} else if (strncasecmp(c->make, "Canon", 5) == 0) {
+		/* Canon: a bare IFD, offsets relative to the file's header. */
+		tiff_walk(c, &v, off, TIFF_MAKER, depth);
+	}
+}
+
+/*
+ * Checks and reads one directory at off (absolute), notes everything it
+ * references and walks its children.  *next receives the absolute offset
+ * of the next IFD in its chain, 0 when there is none.
+ */
+static enum tiff_ifd_status tiff_ifd(struct tiff_ctx *c,
+                                     const struct tiff_view *v, uint64_t off,
+                                     enum tiff_kind kind, unsigned depth,
+                                     uint64_t *next)
+{
+	struct tiff_ifd_info info;
+	uint16_t n;
+
+	*next = 0;
+	for (unsigned i = 0; i < c->nifd; i++)
+		if (c->ifd_seen[i] == off)
+			return IFD_SEEN;
+	if (c->nifd >= TIFF_MAX_IFDS)
+		return IFD_SEEN;
+	if (tiff_rd16(c, off, v->be, &n) != 0)
+		return IFD_PAST;
+	if (n == 0 || n > TIFF_MAX_IFD_ENTRIES)
+		return IFD_BAD;
+	uint64_t table = off + 2, table_end = table + 12ull * n;
+	if (table_end > c->limit)
+		return IFD_PAST;
+	if (c->entries_left < n) {
+		c->exhausted = true;
+		return IFD_SEEN;
+	}
+
+	/* Junk gate: field types must be known and tags mostly ascending. */
+	unsigned bad = 0;
+	uint16_t prev = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *p = bread_peek(c->br, table + 12ull * i, 12);
+		if (p == NULL)
+			return IFD_PAST;
+		uint16_t tag = tiff_mem16(p, v->be), type = tiff_mem16(p + 2, v->be);
+		if (type == 0 || type > 13)
+			bad++;
+		if (i > 0 && tag <= prev)
+			bad++;
+		prev = tag;
+	}
+	if (bad * 4 > n)
+		return IFD_BAD;
+
+	c->ifd_seen[c->nifd++] = off;
+	c->entries_left -= n;
+	memset(&info, 0, sizeof(info));
+	if (kind != TIFF_MAKER) {
+		uint32_t nx;
+		if (tiff_rd32(c, table_end, v->be, &nx) == 0) {
+			tiff_ref(c, v, table_end, 4);
+			if (nx != 0)
+				*next = v->base + nx;
+		} else if (kind == TIFF_MAIN) {
+			c->past = true;     /* the chain's link itself is cut */
+		}
+	}
+	tiff_ref(c, v, off, 2 + 12ull * n);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t raw[12];
+		struct tiff_entry e;
+
+		if (bread_read(c->br, table + 12ull * i, raw, 12) != 12)
+			return IFD_PAST;
+		e.tag = tiff_mem16(raw, v->be);
+		e.type = tiff_mem16(raw + 2, v->be);
+		e.count = tiff_mem32(raw + 4, v->be);
+		if (e.type == 0 || e.type > 13 || e.count == 0)
+			continue;
+		uint64_t bytes = (uint64_t)e.count * tiff_type_size[e.type];
+		e.inline_val = bytes <= 4;
+		if (e.inline_val) {
+			e.pos = table + 12ull * i + 8;
+		} else {
+			e.pos = v->base + tiff_mem32(raw + 8, v->be);
+			tiff_ref(c, v, e.pos, bytes);
+		}
+
+		switch (e.tag) {
+		case TAG_WIDTH:
+			info.width = tiff_first(c, v, &e);
+			break;
+		case TAG_HEIGHT:
+			info.height = tiff_first(c, v, &e);
+			break;
+		case TAG_COMPRESSION: {
+			uint32_t x = tiff_first(c, v, &e);
+			/* Nikon, Sony, Pentax, packed raw schemes */
+			if (x == 34713 || x == 32767 || x == 32769 ||
+			    x == 32770 || x == 65000 || x == 65535)
+				c->raw_hint = true;
+			break;
+		}
+		case TAG_PHOTOMETRIC: {
+			uint32_t x = tiff_first(c, v, &e);
+			if (x == 32803 || x == 34892)   /* CFA, LinearRaw */
+				c->raw_hint = true;
+			break;
+		}
+		case TAG_MAKE:
+			if (kind == TIFF_MAIN)
+				tiff_string(c, &e, c->make);
+			break;
+		case TAG_MODEL:
+			if (kind == TIFF_MAIN)
+				tiff_string(c, &e, c->model);
+			break;
+		case TAG_DATETIME:
+			if (kind == TIFF_MAIN)
+				tiff_string(c, &e, c->datetime);
+			break;
+		case TAG_DATETIME_ORIGINAL:
+			if (kind == TIFF_EXIF)
+				tiff_string(c, &e, c->datetime_orig);
+			break;
+		case TAG_STRIP_OFFSETS:
+			info.strip_off = e;
+			info.has_strip_off = true;
+			break;
+		case TAG_STRIP_COUNTS:
+			info.strip_len = e;
+			info.has_strip_len = true;
+			break;
+		case TAG_TILE_OFFSETS:
+			info.tile_off = e;
+			info.has_tile_off = true;
+			break;
+		case TAG_TILE_COUNTS:
+			info.tile_len = e;
+			info.has_tile_len = true;
+			break;
+		case TAG_JPEG_OFFSET:
+			info.jpeg_off = tiff_first(c, v, &e);
+			break;
+		case TAG_JPEG_LENGTH:
+			info.jpeg_len = tiff_first(c, v, &e);
+			break;
+		case TAG_SUBIFDS:
+			if (kind != TIFF_MAKER)
+				c->raw_hint = true;
+			/* Zero entries are skipped, so bound the elements read. */
+			for (uint32_t k = 0; k < e.count &&
+			     k < 8 * TIFF_MAX_CHILDREN;) {
+				uint32_t o[TIFF_BATCH];
+				unsigned got = tiff_elems(c, v, &e, k, TIFF_BATCH, o);
+				if (got == 0)
+					break;
+				for (unsigned j = 0; j < got; j++)
+					if (o[j] != 0)
+						tiff_add_child(&info, v->base + o[j],
+						               kind == TIFF_MAKER ?
+						               TIFF_MAKER : TIFF_SUB);
+				k += got;
+				if (info.nchild >= TIFF_MAX_CHILDREN)
+					break;
+			}
+			break;
+		case TAG_EXIF_IFD:
+		case TAG_GPS_IFD:
+		case TAG_INTEROP_IFD:
+			if (kind != TIFF_MAKER) {
+				uint32_t o = tiff_first(c, v, &e);
+				enum tiff_kind k = e.tag == TAG_EXIF_IFD ? TIFF_EXIF :
+				                   e.tag == TAG_GPS_IFD ? TIFF_GPS :
+				                   TIFF_INTEROP;
+				if (o != 0)
+					tiff_add_child(&info, v->base + o, k);
+			}
+			break;
+		case TAG_MAKER_NOTE:
+			if (kind == TIFF_EXIF && !e.inline_val) {
+				info.maker_off = e.pos;
+				info.maker_len = e.count;
+			}
+			break;
+		case TAG_DNG_VERSION:
+			if (kind == TIFF_MAIN)
+				c->dng = true;
+			break;
+		default:
+			/* Nikon's preview image sits in an IFD of the maker note. */
+			if (e.type == TYPE_IFD ||
+			    (kind == TIFF_MAKER && e.tag == TAG_NIKON_PREVIEW_IFD &&
+			     e.type == TYPE_LONG &&
+			     strncasecmp(c->make, "NIKON", 5) == 0)) {
+				uint32_t o = tiff_first(c, v, &e);
+				if (o != 0)
+					tiff_add_child(&info, v->base + o,
+					               kind == TIFF_MAKER ? TIFF_MAKER :
+					               TIFF_SUB);
+			}
+			break;
+		}
+	}
+
+	if (info.has_strip_off)
+		tiff_ranges(c, v, &info.strip_off,
+		            info.has_strip_len ? &info.strip_len : NULL);
+	if (info.has_tile_off)
+		tiff_ranges(c, v, &info.tile_off,
+		            info.has_tile_len ? &info.tile_len : NULL);
+	if (info.jpeg_off != 0 && info.jpeg_len != 0)
+		tiff_ref(c, v, v->base + info.jpeg_off, info.jpeg_len);
+	if (kind == TIFF_MAIN || kind == TIFF_SUB) {
+		uint64_t area = (uint64_t)info.width * info.height;
+		if (area > c->best_area) {
+			c->best_area = area;
+			c->width = info.width;
+			c->height = info.height;
+		}
+	}
+
+	if (depth < TIFF_MAX_DEPTH) {
+		for (unsigned i = 0; i < info.nchild; i++)
+			tiff_walk(c, v, info.child[i],
+			          (enum tiff_kind)info.child_kind[i], depth + 1);
+		if (info.maker_len != 0)
+			tiff_maker_note(c, v, info.maker_off, info.maker_len,
+			                depth + 1);
+	}
+	return IFD_OK;
+}
+
+/*
+ * Walks the directory at off and, for chained kinds, the ones its next
+ * pointers lead to.  Junk where a non-first IFD should be ends the branch;
+ * a directory past the limit marks the file truncated (unless soft).
+ * Returns the status of the first directory.
+ */
+static enum tiff_ifd_status tiff_chain(struct tiff_ctx *c,
+                                       const struct tiff_view *v, uint64_t off,
+                                       enum tiff_kind kind, unsigned depth)
+{
+	enum tiff_ifd_status first = IFD_OK;
+
+	for (unsigned i = 0; off != 0 && i < TIFF_MAX_IFDS; i++) {
+		uint64_t next;
+		enum tiff_ifd_status st = tiff_ifd(c, v, off, kind, depth, &next);
+
+		if (i == 0)
+			first = st;
+		if (st == IFD_PAST && !v->soft)
+			c->past = true;
+		if (st != IFD_OK)
+			break;
+		if (kind != TIFF_MAIN && kind != TIFF_SUB)
+			break;      /* EXIF, GPS, maker notes: one directory */
+		off = next;
+	}
+	return first;
+}
+
+/* Walks a directory (and its chain) reached from inside another one. */
+static void tiff_walk(struct tiff_ctx *c, const struct tiff_view *v,
+                      uint64_t off, enum tiff_kind kind, unsigned depth)
+{
+	(void)tiff_chain(c, v, off, kind, depth);
+}
+
+/* Case-insensitive prefix test on the Make string. */
+static bool tiff_make_is(const struct tiff_ctx *c, const char *prefix)
+{
+	return strncasecmp(c->make, prefix, strlen(prefix)) == 0;
+}
+
+/* The extension a RAW file of this make carries, or NULL. */
+static const char *tiff_raw_ext(const struct tiff_ctx *c)
+{
+	if (tiff_make_is(c, "NIKON"))
+		return "nef";
+	if (tiff_make_is(c, "SONY"))
+		return "arw";
+	if (tiff_make_is(c, "OLYMPUS") || tiff_make_is(c, "OM Digital"))
+		return "orf";
+	if (tiff_make_is(c, "Panasonic"))
+		return "rw2";
+	if (tiff_make_is(c, "PENTAX") || tiff_make_is(c, "RICOH"))
+		return "pef";
+	return NULL;
+}
+
+/* "YYYY:MM:DD HH:MM:SS" becomes "YYYY-MM-DD HH:MM:SS"; others unchanged. */
+static void tiff_meta_time(struct carve_result *res, const char *t)
+{
+	char buf[TIFF_STR];
+
+	snprintf(buf, sizeof(buf), "%s", t);
+	if (strlen(buf) >= 19 && buf[4] == ':' && buf[7] == ':' &&
+	    buf[10] == ' ' && buf[13] == ':' && buf[16] == ':') {
+		buf[4] = '-';
+		buf[7] = '-';
+	}
+	carve_meta_add(res, "datetime", "%s", buf);
+}
+
+/* Checks the header, walks every directory and works out the end. */
+static void tiff_validate(struct bread *br, struct carve_result *res)
+{
+	struct tiff_ctx c;
+	uint8_t h[16];
+	const char *ext = NULL;
+	size_t got = bread_read(br, 0, h, sizeof(h));
+
+	if (got < 8) {
+		carve_reject(res, "no TIFF header");
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.br = br;
+	c.limit = bread_size(br);
+	c.entries_left = TIFF_MAX_ENTRIES;
+	c.values_left = TIFF_MAX_VALUES;
+	if (memcmp(h, "II*\0", 4) == 0) {
+		c.file_be = false;
+	} else if (memcmp(h, "MM\0*", 4) == 0) {
+		c.file_be = true;
+	} else if (memcmp(h, "IIU\0", 4) == 0) {
+		ext = "rw2";
+	} else if (memcmp(h, "IIRO", 4) == 0 || memcmp(h, "IIRS", 4) == 0) {
+		ext = "orf";
+	} else if (memcmp(h, "MMOR", 4) == 0) {
+		c.file_be = true;
+		ext = "orf";
+	} else {
+		carve_reject(res, "no TIFF header");
+		return;
+	}
+
+	struct tiff_view v = { .base = 0, .be = c.file_be, .soft = false };
+	uint32_t ifd0 = tiff_mem32(h + 4, c.file_be);
+	if (ifd0 < 8 || ifd0 >= c.limit) {
+		carve_reject(res, "first IFD offset out of range");
+		return;
+	}
+	c.end = 8;
+	switch (tiff_chain(&c, &v, ifd0, TIFF_MAIN, 0)) {
+	case IFD_OK:
+		break;
+	case IFD_PAST:
+		carve_reject(res, "first IFD past the end");
+		return;
+	default:
+		carve_reject(res, "bad first IFD");
+		return;
+	}
+	/* CR2: "CR", version 2.0, and the raw IFD's offset after the header. */
+	bool cr2 = got >= 16 && !c.file_be && memcmp(h + 8, "CR\x02\0", 4) == 0;
+	if (cr2) {
+		if (c.end < 16)
+			c.end = 16;
+		uint32_t raw_ifd = mem_le32(h + 12);
+		if (raw_ifd >= 16)
+			tiff_walk(&c, &v, raw_ifd, TIFF_MAIN, 0);
+	}
+	if (c.exhausted) {
+		carve_reject(res, "too many IFD entries");
+		return;
+	}
+
+	if (ext == NULL) {
+		if (c.dng)
+			ext = "dng";
+		else if (cr2)
+			ext = "cr2";
+		else if (c.raw_hint)
+			ext = tiff_raw_ext(&c);
+	}
+	res->ext = ext;
+	if (c.width != 0 && c.height != 0) {
+		carve_meta_add(res, "width", "%u", (unsigned)c.width);
+		carve_meta_add(res, "height", "%u", (unsigned)c.height);
+	}
+	if (c.make[0] != '\0')
+		carve_meta_add(res, "make", "%s", c.make);
+	if (c.model[0] != '\0')
+		carve_meta_add(res, "model", "%s", c.model);
+	if (c.datetime_orig[0] != '\0')
+		tiff_meta_time(res, c.datetime_orig);
+	else if (c.datetime[0] != '\0')
+		tiff_meta_time(res, c.datetime);
+	if (c.past)
+		carve_truncated(res, c.limit, "references data past the end");
+	else
+		carve_accept(res, c.end);
+}
+
+const struct format format_tiff = {
+	.name = "tiff",
+	.ext = "tif",
+	.description = "TIFF image and TIFF-based camera RAW (NEF, CR2, DNG, "
+	               "ARW, ORF, RW2, PEF)",
+	FORMAT_SIGS(tiff_sigs),
+	.align = 1,
+	.min_size = 8 + 2 + 12 + 4,
+	.max_size = TIFF_MAX_SIZE,
+	.validate = tiff_validate,
+};

@@ -1,0 +1,89 @@
+/*
+ * img_check.h - checks shared by the image format tests (tiff, png, gif,
+ * bmp): a sample embedded in random filler must come back whole, and a
+ * sample cut short must never be accepted.
+ */
+#ifndef DREDGE_TESTS_IMG_CHECK_H
+#define DREDGE_TESTS_IMG_CHECK_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "fmt_util.h"
+
+#define IC_LEAD 4096     /* filler before the sample */
+#define IC_TAIL 3000     /* filler after it */
+
+/* The value of a metadata item, or NULL. */
+__attribute__((unused))
+static const char *ic_meta(const struct carve_result *r, const char *key)
+{
+	for (unsigned i = 0; i < r->nmeta; i++)
+		if (strcmp(r->meta[i].key, key) == 0)
+			return r->meta[i].val;
+	return NULL;
+}
+
+/*
+ * Puts data between seeded random filler, validates it at its offset and
+ * checks: accepted, exact length, same hash.  *res keeps the result.
+ */
+__attribute__((unused))
+static void ic_embedded(const struct format *fmt, const char *name,
+                        const uint8_t *data, size_t len, uint64_t seed,
+                        struct carve_result *res)
+{
+	size_t total = IC_LEAD + len + IC_TAIL;
+	uint8_t *buf = malloc(total);
+	char want[33], got[33];
+
+	if (buf == NULL)
+		tap_bail("out of memory");
+	tu_random(buf, total, seed);
+	memcpy(buf + IC_LEAD, data, len);
+	enum carve_verdict v = tu_validate(fmt, buf, total, IC_LEAD, res);
+	if (!ok(v == CARVE_ACCEPT, "%s: accepted inside filler", name))
+		printf("#   verdict %d, reason %s\n", (int)v,
+		       res->reason ? res->reason : "-");
+	is_u64(res->length, len, "%s: exact length", name);
+	tu_hash_hex(data, len, want);
+	tu_hash_hex(buf + IC_LEAD, res->length <= len + IC_TAIL ?
+	            (size_t)res->length : 0, got);
+	is_str(got, want, "%s: carved bytes hash like the original", name);
+	free(buf);
+}
+
+/*
+ * Cuts data at many points (the source ends there) and checks that no cut
+ * is accepted and that no truncated result claims bytes that are not
+ * there.  Returns how many cuts came back truncated.
+ */
+__attribute__((unused))
+static unsigned ic_cuts(const struct format *fmt, const char *name,
+                        const uint8_t *data, size_t len)
+{
+	unsigned bad = 0, truncated = 0, tried = 0;
+	struct carve_result res;
+
+	for (unsigned k = 1; k <= 24; k++) {
+		size_t cut = k < 24 ? len * k / 24 : len - 1;
+		if (cut == 0)
+			continue;
+		enum carve_verdict v = tu_validate(fmt, data, cut, 0, &res);
+		tried++;
+		if (v == CARVE_ACCEPT || (v == CARVE_TRUNCATED &&
+		                          res.length > cut)) {
+			printf("#   cut at %zu: verdict %d length %llu\n", cut,
+			       (int)v, (unsigned long long)res.length);
+			bad++;
+		}
+		if (v == CARVE_TRUNCATED)
+			truncated++;
+	}
+	ok(bad == 0, "%s: %u cuts, none accepted or overlong (%u truncated)",
+	   name, tried, truncated);
+	return truncated;
+}
+
+#endif
