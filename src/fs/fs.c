@@ -186,14 +186,14 @@ static inline void bitmap_clear(struct fs_bitmap *b, uint64_t i)
 void fs_time_str(const struct fs_time *t, char *buf, size_t len)
 {
 	if (t->year == 0) {
-		snprintf(buf, len, "-");
+		snprintf(buf, len, "0000-00-00 00:00:00");
 		return;
 	}
 	int n = snprintf(buf, len, "%04u-%02u-%02u %02u:%02u:%02u", t->year,
 	                 t->month, t->day, t->hour, t->min, t->sec);
 	if (t->has_utc_offset && n > 0 && (size_t)n < len) {
 		int m = t->utc_offset < 0 ? -t->utc_offset : t->utc_offset;
-		snprintf(buf + n, len - (size_t)n, " %c%02d:%02d",
+		snprintf(buf + n, len - (size_t)n, "%c%02d:%02d",
 		         t->utc_offset < 0 ? '-' : '+', m / 60, m % 60);
 	}
 }

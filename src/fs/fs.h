@@ -323,7 +323,10 @@ ssize_t fs_runs_read(struct fs_volume *vol, const struct fs_runs *runs,
 int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
                 const struct format *fmt, struct carve_result *res);
 
-/* Formats t as "2024-05-06 10:11:12" (plus " +01:00" with a zone). */
+/*
+ * Formats t as "2024-05-06 10:11:12" (with a zone "...10:11:12+01:00");
+ * "0000-00-00 00:00:00" when no time was recorded.
+ */
 void fs_time_str(const struct fs_time *t, char *buf, size_t len);
 
 #endif
