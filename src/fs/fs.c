@@ -596,6 +596,9 @@ static int deleted_runs(struct fs_volume *vol, const struct fs_entry *e,
 	return 0;
 }
 
+static int deleted_fat_dir_runs(struct fs_volume *vol, uint32_t start,
+                                struct fs_runs *r);
+
 int fs_file_runs(struct fs_volume *vol, const struct fs_entry *e,
                  const struct fs_bitmap *alloc, struct fs_runs *r)
 {
@@ -618,7 +621,10 @@ int fs_file_runs(struct fs_volume *vol, const struct fs_entry *e,
 		return 0;   /* the fixed FAT12/16 root has no clusters */
 	if (need == 0 || e->start_cluster == 0)
 		return 0;
-	if (fs_entry_is_deleted(e)) {
+	if (fs_entry_is_deleted(e) && dir && vol->type != FS_EXFAT) {
+		/* No size and no chain: the clusters up to the end mark. */
+		rc = deleted_fat_dir_runs(vol, e->start_cluster, r);
+	} else if (fs_entry_is_deleted(e)) {
 		rc = deleted_runs(vol, e, need, alloc, r);
 	} else if (e->flags & FS_E_NO_FAT_CHAIN) {
 		uint64_t end = (uint64_t)vol->cluster_count + 2;
@@ -813,10 +819,7 @@ static int dir_list(struct fs_volume *vol, const struct fs_entry *dir,
 		map.fixed = vol->offset + vol->root_offset;
 		len = (uint64_t)vol->root_entries * 32;
 	} else {
-		if (fs_entry_is_deleted(dir) && vol->type != FS_EXFAT)
-			rc = deleted_fat_dir_runs(vol, dir->start_cluster, &runs);
-		else
-			rc = fs_file_runs(vol, dir, NULL, &runs);
+		rc = fs_file_runs(vol, dir, NULL, &runs);
 		if (rc != 0)
 			return rc;
 		if (vol->type == FS_EXFAT && !(dir->flags & FS_E_ROOT))
