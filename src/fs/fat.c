@@ -37,7 +37,15 @@ enum fs_type fat_probe(const uint8_t *b)
 	           b[16] <= 4 && mem_le16(b + 14) > 0 && is_pow2(b[13]);
 	if (!named && !sane)
 		return FS_NONE;
-	return mem_le16(b + 22) == 0 ? FS_FAT32 : FS_FAT16;
+	if (mem_le16(b + 22) == 0)
+		return FS_FAT32;
+	/* The type follows from the cluster count, as in fat_open. */
+	uint64_t total = mem_le16(b + 19) ? mem_le16(b + 19) : mem_le32(b + 32);
+	uint64_t meta = mem_le16(b + 14) + (uint64_t)b[16] * mem_le16(b + 22) +
+	                ((uint64_t)mem_le16(b + 17) * 32 + bps - 1) / (bps ? bps : 1);
+	if (b[13] != 0 && total > meta && (total - meta) / b[13] < 4085)
+		return FS_FAT12;
+	return FS_FAT16;
 }
 
 /* Copies a space-padded label, trimmed; "" for "NO NAME". */

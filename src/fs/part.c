@@ -219,7 +219,7 @@ static void read_ebr_chain(int fd, uint64_t size, struct part_table *pt,
 		if (p1[4] == 0 || !is_extended(p1[4]) || mem_le32(p1 + 12) == 0)
 			return;
 		uint64_t next = ext_lba + mem_le32(p1 + 8);
-		if (next <= ext_lba || next >= ext_lba + ext_len) {
+		if (next < ext_lba || next >= ext_lba + ext_len) {
 			pwarn(warn, arg, "extended partition: next EBR at sector %llu "
 			      "lies outside the extended partition; cut there",
 			      (unsigned long long)next);
