@@ -40,8 +40,11 @@ hash() { "$XXH128SUM" "$1" | cut -d' ' -f1; }
 
 # patch IMG OFFSET HEX: overwrite bytes of an image
 patch() {
-	printf "$(printf '%s' "$3" | sed 's/../\\x&/g')" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+	_oct=""
+	for _b in $(printf '%s' "$3" | sed 's/../& /g'); do
+		_oct="$_oct$(printf '\\%03o' "0x$_b")"
+	done
+	printf "$_oct" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
 # find_bytes IMG STRING: byte offset of the first STRING in IMG
