@@ -334,7 +334,7 @@ static void print_runs(const struct fs_runs *r)
 			       r->v[i].cluster + r->v[i].count - 1);
 	}
 	if (r->n > RUNS_SHOWN)
-		printf(",...(%u runs)", r->n);
+		printf(",...(+%u)", r->n - RUNS_SHOWN);
 }
 
 /* The extension of name (after the last dot), or NULL. */
