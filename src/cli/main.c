@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_fs.h"
 #include "dredge.h"
 #include "formats/format.h"
 
@@ -65,6 +66,7 @@ static void usage(FILE *to)
 	        "\n"
 	        "commands:\n"
 	        "  scan SOURCE -o DIR [OPTIONS]  recover files from an image or device\n"
+	        "  fs info|ls|cat|export SOURCE  partitions and FAT/exFAT volumes\n"
 	        "  types                         list formats and their signatures\n"
 	        "  version                       print the version\n"
 	        "\n"
@@ -357,6 +359,8 @@ int main(int argc, char **argv)
 		free(cmdline);
 		return rc;
 	}
+	if (strcmp(cmd, "fs") == 0)
+		return cmd_fs(argc - 1, argv + 1);
 	if (strcmp(cmd, "types") == 0)
 		return cmd_types();
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

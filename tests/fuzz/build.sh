@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds one libFuzzer binary per format with clang, ASan and UBSan:
-#   tests/fuzz/build.sh BUILDDIR [FORMAT...]
+# Builds one libFuzzer binary per format, and fuzz_fat for the partition
+# table and FAT/exFAT parsers, with clang, ASan and UBSan:
+#   tests/fuzz/build.sh BUILDDIR [FORMAT...|fat]
 # BUILDDIR is a configured build folder (for config.h); the binaries go to
 # BUILDDIR/fuzz/fuzz_FORMAT.  Without FORMAT arguments every format listed
 # in src/formats/formats.def is built.  Run one with, for example:
@@ -13,7 +14,7 @@ build=$(cd "$build" && pwd)
 CLANG=${CLANG:-clang}
 command -v "$CLANG" >/dev/null || { echo "build.sh: $CLANG not found (install clang)" >&2; exit 1; }
 names=$*
-[ -n "$names" ] || names=$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def")
+[ -n "$names" ] || names="$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def") fat"
 formats=$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def")
 mkdir -p "$build/fuzz"
 lib_sources="$src/src/core/bread.c $src/src/formats/registry.c $src/tests/unit/fmt_util.c"
@@ -21,6 +22,17 @@ for f in $formats; do
 	lib_sources="$lib_sources $src/src/formats/$f.c"
 done
 for name in $names; do
+	if [ "$name" = fat ]; then
+		"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+			-fno-sanitize-recover=undefined \
+			-I"$build" -I"$src/include" -I"$src/src" \
+			$lib_sources "$src/src/fs/fs.c" "$src/src/fs/fat.c" \
+			"$src/src/fs/exfat.c" "$src/src/fs/part.c" \
+			$(pkg-config --cflags --libs libxxhash) \
+			"$src/tests/fuzz/fuzz_fat.c" -o "$build/fuzz/fuzz_fat"
+		echo "built $build/fuzz/fuzz_fat"
+		continue
+	fi
 	"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined \
 		-I"$build" -I"$src/include" -I"$src/src" -I"$src/tests/unit" \

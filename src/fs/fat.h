@@ -1,0 +1,73 @@
+/*
+ * fat.h - what the FAT and exFAT back ends offer fs.c.
+ *
+ * fs.c owns the common work (the FAT cache, cluster chains, loading a
+ * directory's bytes, walking the tree, allocation maps); fat.c and exfat.c
+ * each parse their own boot sector and directory entries.  Nothing outside
+ * src/fs includes this header: the interface is fs.h.
+ */
+#ifndef DREDGE_FS_FAT_H
+#define DREDGE_FS_FAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs/fs.h"
+
+/* Entries parsed out of one directory. */
+struct fs_dirlist {
+	struct fs_entry *v;
+	unsigned n, cap;
+	int saw_dot;        /* FAT: the directory starts with "." and ".." */
+};
+
+/*
+ * Where the bytes of a loaded directory lie: either one fixed region (FAT
+ * root) or the runs of its clusters.
+ */
+struct fs_dirmap {
+	uint64_t fixed;               /* source byte, when runs is NULL */
+	const struct fs_runs *runs;
+};
+
+/* Source byte offset of logical byte off of a loaded directory. */
+uint64_t fs_dirmap_offset(const struct fs_volume *vol,
+                          const struct fs_dirmap *map, uint64_t off);
+
+/* Appends a copy of e; -ENOMEM when the list cannot grow. */
+int fs_dirlist_push(struct fs_dirlist *l, const struct fs_entry *e);
+void fs_dirlist_free(struct fs_dirlist *l);
+
+/* Reports one anomaly through vol->warn. */
+void fs_warnf(struct fs_volume *vol, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reads n bytes at source byte off; 0 or -errno (-EIO past the end). */
+int fs_pread(const struct fs_volume *vol, uint64_t off, void *buf, size_t n);
+
+/*
+ * Appends UTF-16LE units (stopping at a NUL unit) to dst as UTF-8; broken
+ * surrogates become U+FFFD.  Returns the new length of dst.
+ */
+size_t fs_utf16_to_utf8(const uint8_t *src, size_t units, char *dst,
+                        size_t dlen, size_t pos);
+
+/* FAT12/16/32 */
+int fat_open(struct fs_volume *vol, const uint8_t *boot, char *err,
+             size_t errlen);
+int fat_parse_dir(struct fs_volume *vol, const uint8_t *buf, size_t len,
+                  const struct fs_dirmap *map, unsigned flags,
+                  uint32_t parent_flags, struct fs_dirlist *out);
+enum fs_type fat_probe(const uint8_t *boot);
+
+/* exFAT */
+int exfat_open(struct fs_volume *vol, const uint8_t *boot, char *err,
+               size_t errlen);
+int exfat_parse_dir(struct fs_volume *vol, const uint8_t *buf, size_t len,
+                    const struct fs_dirmap *map, unsigned flags,
+                    uint32_t parent_flags, struct fs_dirlist *out);
+int exfat_probe(const uint8_t *boot);
+/* Reads the root directory's bitmap and label entries (after open). */
+int exfat_load_meta(struct fs_volume *vol, char *err, size_t errlen);
+
+#endif
