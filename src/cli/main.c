@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_bench.h"
 #include "cli/cmd_fs.h"
 #include "dredge.h"
 #include "formats/format.h"
@@ -67,6 +68,7 @@ static void usage(FILE *to)
 	        "commands:\n"
 	        "  scan SOURCE -o DIR [OPTIONS]  recover files from an image or device\n"
 	        "  fs info|ls|cat|export SOURCE  partitions and FAT/exFAT volumes\n"
+	        "  bench SOURCE [OPTIONS]        raw read and scan throughput\n"
 	        "  types                         list formats and their signatures\n"
 	        "  version                       print the version\n"
 	        "\n"
@@ -359,6 +361,8 @@ int main(int argc, char **argv)
 		free(cmdline);
 		return rc;
 	}
+	if (strcmp(cmd, "bench") == 0)
+		return cmd_bench(argc - 1, argv + 1);
 	if (strcmp(cmd, "fs") == 0)
 		return cmd_fs(argc - 1, argv + 1);
 	if (strcmp(cmd, "types") == 0)
