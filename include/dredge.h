@@ -24,6 +24,16 @@ enum dredge_io {
 	DREDGE_IO_PREAD,
 };
 
+/* The any-offset signature search: the scalar reference or a SIMD variant
+ * (each finds exactly the same candidates). */
+enum dredge_simd {
+	DREDGE_SIMD_AUTO = 0,   /* the fastest this CPU runs */
+	DREDGE_SIMD_SCALAR,
+	DREDGE_SIMD_SSE2,
+	DREDGE_SIMD_AVX2,
+	DREDGE_SIMD_AVX512,     /* AVX-512F and AVX-512BW */
+};
+
 struct dredge_scan_config {
 	const char *source;        /* image file or block device */
 	const char *outdir;        /* created if missing */
@@ -76,6 +86,18 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 
 /* A message for a code returned by dredge_scan. */
 const char *dredge_strerror(int code);
+
+/* "scalar", "sse2", "avx2", "avx512" or "auto"; NULL for other values. */
+const char *dredge_simd_name(enum dredge_simd v);
+
+/* Parses one of those names into *v: 0, or -EINVAL. */
+int dredge_simd_parse(const char *name, enum dredge_simd *v);
+
+/* Whether this build on this CPU runs v (AUTO and SCALAR: always). */
+int dredge_simd_supported(enum dredge_simd v);
+
+/* The variant AUTO stands for here. */
+enum dredge_simd dredge_simd_auto(void);
 
 /* "dredge 0.1.0". */
 const char *dredge_version(void);
