@@ -50,6 +50,7 @@ struct dredge_scan_config {
 	int force;                 /* write into a folder holding results */
 	int progress;              /* progress line: -1 on a tty, 0, 1 */
 	int report_only;           /* report without writing files */
+	enum dredge_simd simd;     /* any-offset search variant */
 };
 
 #define DREDGE_MAX_TYPES 64
@@ -64,6 +65,7 @@ struct dredge_summary {
 	uint64_t bad_ranges;       /* unreadable ranges met */
 	double seconds;
 	const char *io_engine;     /* "io_uring" or "pread" */
+	const char *simd;          /* the any-offset variant that ran */
 	int direct;                /* whether O_DIRECT was used */
 	unsigned ntypes;
 	struct {

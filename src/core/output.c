@@ -189,6 +189,7 @@ int output_open(struct pipeline *p, struct output **outp)
 		.io_engine = p->engine,
 		.block_size = p->cfg->block_size,
 		.any_offset = p->cfg->any_offset,
+		.simd = dredge_simd_name(p->match.simd),
 	};
 	if ((rc = report_open(&out->rep, out->dirfd, &info)) != 0) {
 		snprintf(p->sum->error, sizeof(p->sum->error),

@@ -360,6 +360,16 @@ static int check_config(const struct dredge_scan_config *cfg, char *err,
 		         cfg->threads);
 		return -EINVAL;
 	}
+	if (dredge_simd_name(cfg->simd) == NULL) {
+		snprintf(err, errlen, "unknown SIMD variant %d", (int)cfg->simd);
+		return -EINVAL;
+	}
+	if (!dredge_simd_supported(cfg->simd)) {
+		snprintf(err, errlen, "the %s search does not run on this "
+		         "machine ('dredge version' lists those that do)",
+		         dredge_simd_name(cfg->simd));
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
@@ -475,8 +485,11 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 
 	rc = match_init(&p->match, p->formats, p->nformats, cfg->block_size,
 	                cfg->any_offset);
+	if (rc == 0)
+		rc = match_use(&p->match, cfg->simd);
 	if (rc != 0)
 		goto out;
+	sum->simd = dredge_simd_name(p->match.simd);
 	unsigned nslots = p->queue_depth + p->threads + 1;
 	p->max_credits = p->credits = nslots + 2 * p->threads + 2;
 	if ((rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||
