@@ -181,6 +181,10 @@ int output_open(struct pipeline *p, struct output **outp)
 	if ((rc = prepare_dir(p, &out->dirfd)) != 0)
 		goto fail;
 
+	/* From the config, as match_use resolves it: the matcher may not be
+	 * built yet. */
+	enum dredge_simd simd = p->cfg->simd != DREDGE_SIMD_AUTO ? p->cfg->simd
+	                        : dredge_simd_auto();
 	struct report_info info = {
 		.source = p->src.path,
 		.source_size = p->src.size,
@@ -189,7 +193,7 @@ int output_open(struct pipeline *p, struct output **outp)
 		.io_engine = p->engine,
 		.block_size = p->cfg->block_size,
 		.any_offset = p->cfg->any_offset,
-		.simd = dredge_simd_name(p->match.simd),
+		.simd = dredge_simd_name(simd),
 	};
 	if ((rc = report_open(&out->rep, out->dirfd, &info)) != 0) {
 		snprintf(p->sum->error, sizeof(p->sum->error),
