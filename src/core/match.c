@@ -346,22 +346,27 @@ static void scan_blocks(const struct match_run *r)
 static void scan_bytes(const struct match_run *r)
 {
 	const struct matcher *m = r->m;
+	const uint8_t *data = r->data;
+	const uint16_t *first = m->first;
+	uint64_t data_off = r->data_off, lo = r->lo, hi = r->hi;
 	/* A start p is found through its first signature byte at p+offset,
 	 * so look at bytes from lo (offset 0) to hi + max offset. */
-	uint64_t q_lo = r->lo - r->data_off;
-	uint64_t q_hi = r->hi - r->data_off + m->reach;
+	uint64_t q_lo = lo - data_off;
+	uint64_t q_hi = hi - data_off + m->reach;
 	if (q_hi > r->len)
 		q_hi = r->len;
 
 	for (uint64_t q = q_lo; q < q_hi; q++) {
-		unsigned c = r->data[q];
-		for (unsigned i = m->first[c]; i < m->first[c + 1]; i++) {
+		unsigned c = data[q], i = first[c], end = first[c + 1];
+		if (i == end)
+			continue;
+		for (; i < end; i++) {
 			const struct match_sig *s = &m->sigs[m->anchor[i]];
-			uint64_t at = r->data_off + q;
-			if (at < r->lo + s->offset)
+			uint64_t at = data_off + q;
+			if (at < lo + s->offset)
 				continue;
 			uint64_t start = at - s->offset;
-			if (start < r->hi)
+			if (start < hi)
 				try_sig(r, m->anchor[i], start);
 		}
 	}
