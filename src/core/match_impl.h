@@ -14,7 +14,10 @@
 
 #include "core/match.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+/* The x86 variants, unless configure --disable-simd asked for the scalar
+ * matcher alone. */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && \
+    !defined(DREDGE_NO_SIMD)
 #define MATCH_X86 1
 #else
 #define MATCH_X86 0
