@@ -193,7 +193,9 @@ static void *scan_main(void *arg)
 		           batch_emit, b);
 		scan_tail(p, c, b);
 		ring_release(&p->ring, c);
-		if (p->match.any_offset || b->n > 1)
+		/* Candidates come in signature order, not offset order (and
+		 * no list at all when there are none: qsort wants a pointer). */
+		if (b->n > 1)
 			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
 		atomic_fetch_add(&p->ncandidates, b->n);
