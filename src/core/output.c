@@ -403,6 +403,9 @@ int output_open(struct pipeline *p, struct output **outp)
 	if ((rc = prepare_dir(p, &out->dirfd)) != 0)
 		goto fail;
 
+	/* From the config, as match_use resolves it. */
+	enum dredge_simd simd = p->cfg->simd != DREDGE_SIMD_AUTO ? p->cfg->simd
+	                        : dredge_simd_auto();
 	struct report_info info = {
 		.source = p->src.path,
 		.source_size = p->src.size,
@@ -411,6 +414,7 @@ int output_open(struct pipeline *p, struct output **outp)
 		.io_engine = p->engine,
 		.block_size = p->cfg->block_size,
 		.any_offset = p->cfg->any_offset,
+		.simd = dredge_simd_name(simd),
 	};
 	out->ck = calloc(1, sizeof(*out->ck));
 	if (out->ck == NULL) {

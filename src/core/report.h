@@ -25,6 +25,7 @@ struct report_info {
 	const char *io_engine;
 	uint32_t block_size;
 	int any_offset;
+	const char *simd;             /* the any-offset search variant */
 };
 
 struct report_entry {
