@@ -66,7 +66,8 @@ static size_t make_page(uint8_t *out, uint8_t flags, uint32_t serial,
 	mem_put_le32(out + 18, seq);
 	out[26] = len ? 1 : 0;
 	out[27] = len;
-	memcpy(out + 27 + out[26], data, len);
+	if (len > 0)
+		memcpy(out + 27 + out[26], data, len);
 	page_fix(out);
 	return page_len(out);
 }
