@@ -325,7 +325,8 @@ static void riff_walk_chunks(struct riff_walk *w, uint64_t off, uint64_t end,
 				riff_fail(w, WALK_SHORT, off, "data ends inside a chunk");
 			else if (parent != NULL ||
 			         memcmp(tail, (const uint8_t[8]){ 0 }, n) != 0)
-				riff_fail(w, WALK_BAD, off,
+				riff_fail(w, WALK_BAD, off, parent ?
+				          "chunk sizes do not add up to the LIST size" :
 				          "chunk sizes do not add up to the RIFF size");
 			else
 				off = end;

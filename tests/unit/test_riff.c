@@ -440,6 +440,22 @@ static void test_other_forms(void)
 	   "animated cursor accepted");
 	is_str(res.ext, "ani", "animated cursor: extension");
 
+	/* Three stray bytes at the end of the LIST: sizes do not add up. */
+	struct out o2 = { 0 };
+	out_bytes(&o2, o.p, fram);
+	out_le32(&o2, 0);
+	out_bytes(&o2, o.p + fram + 4, o.len - fram - 4);
+	out_bytes(&o2, "\0\0\0\0", 4);
+	/* RIFF and LIST both end one byte before the buffer's end, three
+	 * bytes after the icon chunk. */
+	mem_put_le32(o2.p + at, (uint32_t)(o2.len - 1 - at - 4));
+	mem_put_le32(o2.p + fram, (uint32_t)(o2.len - 1 - fram - 4));
+	tu_validate(F, o2.p, o2.len - 1, 0, &res);
+	ok(res.verdict == CARVE_REJECT, "stray bytes inside a LIST: rejected");
+	is_str(res.reason, "chunk sizes do not add up to the LIST size",
+	       "reason");
+	free(o2.p);
+
 	memcpy(o.p + 8, "Xyz1", 4);
 	tu_validate(F, o.p, o.len, 0, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == o.len,
