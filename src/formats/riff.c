@@ -674,6 +674,27 @@ static bool riff_follow_avix(struct riff_walk *first, uint64_t *end,
 	return true;
 }
 
+/* Metadata of the form, from what a convincing walk found. */
+static void riff_meta(const struct riff_walk *w, struct carve_result *res,
+                      unsigned riffs)
+{
+	switch (w->form) {
+	case FORM_AVI:
+		riff_meta_avi(w, res, riffs);
+		break;
+	case FORM_WAVE:
+		riff_meta_wav(w, res);
+		break;
+	case FORM_WEBP:
+		carve_meta_add(res, "width", "%u", w->img_w);
+		carve_meta_add(res, "height", "%u", w->img_h);
+		carve_meta_add(res, "codec", "%s", w->img_kind);
+		break;
+	default:
+		break;
+	}
+}
+
 static void riff_validate(struct bread *br, struct carve_result *res)
 {
 	struct riff_walk w = { .br = br, .limit = bread_size(br) };
@@ -700,32 +721,15 @@ static void riff_validate(struct bread *br, struct carve_result *res)
 		riff_fail(&w, WALK_BAD, 0, why);
 	if (w.status != WALK_OK) {
 		riff_verdict_failed(&w, res);
-		if (res->verdict != CARVE_REJECT && w.form == FORM_AVI)
-			riff_meta_avi(&w, res, 1);
+		if (res->verdict != CARVE_REJECT)
+			riff_meta(&w, res, 1);
 		return;
 	}
 
 	unsigned riffs = 1;
-	if (w.form == FORM_AVI && !riff_follow_avix(&w, &end, &riffs, res)) {
-		riff_meta_avi(&w, res, riffs);
-		return;
-	}
-	carve_accept(res, end);
-	switch (w.form) {
-	case FORM_AVI:
-		riff_meta_avi(&w, res, riffs);
-		break;
-	case FORM_WAVE:
-		riff_meta_wav(&w, res);
-		break;
-	case FORM_WEBP:
-		carve_meta_add(res, "width", "%u", w.img_w);
-		carve_meta_add(res, "height", "%u", w.img_h);
-		carve_meta_add(res, "codec", "%s", w.img_kind);
-		break;
-	default:
-		break;
-	}
+	if (w.form != FORM_AVI || riff_follow_avix(&w, &end, &riffs, res))
+		carve_accept(res, end);
+	riff_meta(&w, res, riffs);
 }
 
 static const struct format_sig riff_sigs[] = {

@@ -112,6 +112,7 @@ static void test_cut_wav(void)
 	ok(res.verdict == CARVE_TRUNCATED && res.length == 5000,
 	   "wav cut inside data: truncated at the cut");
 	is_str(res.reason, "data ends inside a chunk", "wav cut: reason");
+	mu_meta_is(&res, "sample_rate", "8000", "cut wav");
 	tu_validate(F, file, 30, 0, &res);
 	ok(res.verdict == CARVE_REJECT, "wav cut inside fmt: rejected");
 	free(file);
