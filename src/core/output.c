@@ -51,6 +51,8 @@ struct output {
 	size_t seen_cap, seen_n;
 	uint64_t next_id;
 	uint64_t cover_hi;
+	uint64_t trunc_end;          /* the last truncated file: its end */
+	unsigned trunc_fmt;          /* and its format */
 	uint64_t files, truncated, duplicates;
 	struct type_count types[DREDGE_MAX_TYPES * 4];
 	unsigned ntypes;
@@ -312,6 +314,8 @@ static int resume_state(struct output *out)
 	}
 	p->start = have->resume_offset;
 	out->cover_hi = have->cover_hi;
+	out->trunc_end = have->trunc_end;
+	out->trunc_fmt = have->trunc_fmt;
 	atomic_store(&p->cover_hi, have->cover_hi);
 	out->next_id = have->next_id;
 	out->files = have->files;
@@ -341,6 +345,8 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 
 	ck->resume_offset = hi;
 	ck->cover_hi = out->cover_hi;
+	ck->trunc_end = out->trunc_end;
+	ck->trunc_fmt = out->trunc_fmt;
 	ck->next_id = out->next_id;
 	ck->files = out->files;
 	ck->truncated = out->truncated;
@@ -647,9 +653,21 @@ static int commit_batch(struct output *out, struct batch *b)
 			pipeline_validate(p, c, &br, out->win, WRITER_WINDOW);
 		if (c->verdict == CARVE_REJECT)
 			continue;
+		/* A truncated file does not hide what lies inside it, except
+		 * its own tail: a same-format truncated start inside it that
+		 * ends exactly where it ends is a suffix of the same stream
+		 * (a pack of an MPEG stream with no end code), not news. */
+		if (c->verdict == CARVE_TRUNCATED && c->fmt == out->trunc_fmt &&
+		    c->off < out->trunc_end &&
+		    c->off + c->length == out->trunc_end)
+			continue;
 		int rc = commit_file(out, c);
 		if (rc != 0)
 			return rc;
+		if (c->verdict == CARVE_TRUNCATED) {
+			out->trunc_fmt = c->fmt;
+			out->trunc_end = c->off + c->length;
+		}
 		if (c->verdict == CARVE_ACCEPT && c->off + c->length > out->cover_hi) {
 			out->cover_hi = c->off + c->length;
 			atomic_store(&p->cover_hi, out->cover_hi);
