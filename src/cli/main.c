@@ -365,6 +365,12 @@ static int cmd_types(void)
 			for (unsigned b = 0; b < f->sigs[s].len; b++)
 				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
 				                      "%02x", f->sigs[s].bytes[b]);
+			if (f->sigs[s].mask != NULL)
+				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
+				                      "&mask");
+			if (f->sigs[s].align && f->sigs[s].align != f->align)
+				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
+				                      "/%u", f->sigs[s].align);
 		}
 		printf("%-8s %-5s %-6u %-40s %s\n", f->name, f->ext, f->align,
 		       sigs, f->description);

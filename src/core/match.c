@@ -524,7 +524,8 @@ int match_init(struct matcher *m, const struct format *const *formats,
 			ms->offset = fs->offset;
 			ms->reach = (uint8_t)(fs->offset + fs->len);
 			ms->fmt = (uint16_t)f;
-			uint32_t a = formats[f]->align ? formats[f]->align : 1;
+			uint32_t a = fs->align ? fs->align
+			             : formats[f]->align ? formats[f]->align : 1;
 			if (!any_offset && a < block)
 				a = block;
 			ms->align = a;

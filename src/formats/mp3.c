@@ -395,7 +395,7 @@ static void mp3_validate(struct bread *br, struct carve_result *res)
  * all three layers, so an untagged .mp2 is found as well as an .mp3.
  * Together with ID3v2 tags. */
 static const struct format_sig mp3_sigs[] = {
-	FORMAT_SIG("ID3", 0),
+	FORMAT_SIG_ALIGNED("ID3", 0, 1),   /* a tag is strong enough */
 	{ .bytes = (const uint8_t *)"\xff\xe2", .mask = (const uint8_t *)"\xff\xe6",
 	  .len = 2, .offset = 0 },
 	{ .bytes = (const uint8_t *)"\xff\xe4", .mask = (const uint8_t *)"\xff\xe6",

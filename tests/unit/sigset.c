@@ -28,12 +28,14 @@ FMT(png, 1, SIG("\x89PNG\r\n\x1a\n", 0));
 FMT(gif, 1, SIG("GIF87a", 0), SIG("GIF89a", 0));
 FMT(tiff, 1, SIG("II*\0", 0), SIG("MM\0*", 0), SIG("IIRO", 0),
     SIG("IIU\0", 0), SIG("MMOR", 0));
-FMT(bmff, 1, SIG("ftyp", 4), SIG("mdat", 4));
+FMT(bmff, 1, SIG("ftyp", 4), FORMAT_SIG_ALIGNED("mdat", 4, 512),
+    FORMAT_SIG_ALIGNED("wide", 4, 64));
 FMT(riff, 1, SIG("RIFF", 0), SIG("RF64", 0), SIG("BW64", 0));
 FMT(ogg, 1, SIG("OggS\0\x02", 0));
 FMT(zip, 1, SIG("PK\x03\x04", 0));
 FMT(pdf, 1, SIG("%PDF-", 0));
-FMT(mp3, 512, SIG("ID3", 0), MSIG("\xff\xe2", "\xff\xe6", 0));
+FMT(mp3, 512, FORMAT_SIG_ALIGNED("ID3", 0, 1),
+    MSIG("\xff\xe2", "\xff\xe6", 0));
 FMT(bmp, 512, SIG("BM", 0));
 FMT(mpegps, 512, SIG("\0\0\x01\xba", 0));
 FMT(flac, 1, SIG("fLaC", 0));

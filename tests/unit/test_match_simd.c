@@ -99,11 +99,13 @@ static void brute(const struct format *const *fl, unsigned nf, uint32_t block,
 	if (hi > off + len)
 		hi = off + len;
 	for (unsigned f = 0; f < nf; f++) {
-		uint64_t align = fl[f]->align ? fl[f]->align : 1;
-		if (!any && align < block)
-			align = block;
 		for (unsigned s = 0; s < fl[f]->nsigs; s++) {
 			const struct format_sig *fs = &fl[f]->sigs[s];
+			/* A signature's own alignment overrides its format's. */
+			uint64_t align = fs->align ? fs->align
+			                 : fl[f]->align ? fl[f]->align : 1;
+			if (!any && align < block)
+				align = block;
 			for (uint64_t p = lo; p < hi; p++) {
 				if (p % align != 0 || (!any && p % block != 0) ||
 				    p + fs->offset + fs->len > off + len ||
