@@ -12,9 +12,9 @@
  * offset and size (counted from the candidate's start, which is what makes
  * the carved length exact and what tells an archive's first header from
  * its second), the entry count, and the directory entries naming local
- * headers with the same names (all of them lie before the directory; the
- * first 64 and then one in 1024 are read back).  The file ends after the
- * archive comment.
+ * headers with the same names and data of the same sizes (all of them lie
+ * before the directory; the first 64 and then one in 1024 are read back).
+ * The file ends after the archive comment.
  *
  * Members written to a stream (general-purpose bit 3) carry their sizes in
  * a data descriptor after the data.  Their end is found by searching for a
@@ -357,26 +357,46 @@ static void zip_note_name(struct zip_walk *w, const char *name, size_t n)
 	}
 }
 
-/* Does the central entry's local header offset name a matching header? */
-static bool zip_local_matches(struct zip_walk *w, uint64_t lho,
-                              const char *name, uint16_t nlen)
+/*
+ * Does the central entry's local header offset name a header with the
+ * same name, whose data, csize bytes long by the directory, ends where a
+ * data descriptor (when the member has one) or the next header begins?
+ * This confirms the ends the local walk found by searching.  Returns NULL
+ * or why not.
+ */
+static const char *zip_local_matches(struct zip_walk *w, uint64_t lho,
+                                     const char *name, uint16_t nlen,
+                                     uint64_t csize)
 {
 	const uint8_t *h;
+	uint64_t data, end;
+	uint16_t flags;
 
 	if (lho >= w->cd_start || w->cd_start - lho < ZIP_LOCAL_LEN + nlen)
-		return false;
+		return "local header offset mismatch";
 	h = bread_peek(w->br, lho, ZIP_LOCAL_LEN + nlen);
-	return h != NULL && mem_le32(h) == ZIP_SIG_LOCAL &&
-	       mem_le16(h + 26) == nlen &&
-	       memcmp(h + ZIP_LOCAL_LEN, name, nlen) == 0;
+	if (h == NULL || mem_le32(h) != ZIP_SIG_LOCAL ||
+	    mem_le16(h + 26) != nlen ||
+	    memcmp(h + ZIP_LOCAL_LEN, name, nlen) != 0)
+		return "local header offset mismatch";
+	flags = mem_le16(h + 6);
+	data = lho + ZIP_LOCAL_LEN + nlen + mem_le16(h + 28);
+	if (data > w->cd_start || csize > w->cd_start - data)
+		return "member size mismatch";
+	end = data + csize;
+	if (flags & ZIP_FLAG_DESC ? zip_desc_at(w, data, end, false, &end) :
+	    zip_sig_at(w, end, ZIP_SIG_LOCAL) ||
+	    zip_sig_at(w, end, ZIP_SIG_CENTRAL))
+		return NULL;
+	return "member size mismatch";
 }
 
 /*
  * Walks central directory entry number idx at off; sets *next past it.
- * ZIP_ELSEWHERE when its local header offset names no matching header:
- * the directory belongs to an archive that starts elsewhere.  Only a
- * sample of the local headers is read back, since each one costs a jump
- * away from the directory in the reader's window.
+ * ZIP_ELSEWHERE when its local header offset names no matching member:
+ * the directory belongs to an archive that starts elsewhere, or disagrees
+ * with the members.  Only a sample of the members is read back, since
+ * each one costs a jump away from the directory in the reader's window.
  */
 static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
                                  uint32_t idx, uint64_t *next)
@@ -404,29 +424,41 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 	if (bread_read(w->br, off + ZIP_CENTRAL_LEN, name, nlen) != nlen)
 		return ZIP_CUT;
 
-	if (lho == 0xffffffffu) {
+	uint64_t csize = csize32;
+	if (lho == 0xffffffffu || csize32 == 0xffffffffu) {
 		/* ZIP64 extra: only the fields marked all-ones, in order */
-		uint64_t zx;
+		uint64_t zx, at, zend;
 		uint16_t zlen;
-		uint64_t at;
 
 		if (!zip_extra_find(w, off + ZIP_CENTRAL_LEN + nlen, xlen,
 		                    ZIP_EXTRA_ZIP64, &zx, &zlen)) {
-			w->why = "ZIP64 offset missing";
+			w->why = "ZIP64 fields missing";
 			return ZIP_BAD;
 		}
-		at = zx + (usize32 == 0xffffffffu ? 8 : 0) +
-		     (csize32 == 0xffffffffu ? 8 : 0);
-		if (at + 8 > zx + zlen || bread_le64(w->br, at, &lho) != 0) {
-			w->why = "ZIP64 offset missing";
+		at = zx + (usize32 == 0xffffffffu ? 8 : 0);
+		zend = zx + zlen;
+		if (csize32 == 0xffffffffu) {
+			if (at + 8 > zend || bread_le64(w->br, at, &csize) != 0) {
+				w->why = "ZIP64 fields missing";
+				return ZIP_BAD;
+			}
+			at += 8;
+		}
+		if (lho == 0xffffffffu &&
+		    (at + 8 > zend || bread_le64(w->br, at, &lho) != 0)) {
+			w->why = "ZIP64 fields missing";
 			return ZIP_BAD;
 		}
 	}
-	if ((disk != 0 && disk != 0xffff) || lho >= w->cd_start)
+	if ((disk != 0 && disk != 0xffff) || lho >= w->cd_start) {
+		w->why = "local header offset mismatch";
 		return ZIP_ELSEWHERE;
-	if ((idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0) &&
-	    !zip_local_matches(w, lho, name, nlen))
-		return ZIP_ELSEWHERE;
+	}
+	if (idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0) {
+		w->why = zip_local_matches(w, lho, name, nlen, csize);
+		if (w->why != NULL)
+			return ZIP_ELSEWHERE;
+	}
 	zip_note_name(w, name, nlen);
 	*next = off + rec;
 	return ZIP_OK;
@@ -499,7 +531,7 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 			return;
 		}
 		if (st == ZIP_ELSEWHERE) {
-			carve_reject(res, "local header offset mismatch");
+			carve_reject(res, w.why);
 			return;
 		}
 		if (st == ZIP_BAD) {

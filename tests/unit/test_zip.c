@@ -458,6 +458,13 @@ static void check_corrupt(void)
 	is_str(res.reason, "local header offset mismatch",
 	       "bad local header offset: reason");
 
+	MUTATE("csize", cd + 20, 1);
+	tu_validate(&format_zip, b, len, 0, &res);
+	ok(res.verdict == CARVE_REJECT, "directory size of a member + 1: "
+	   "rejected");
+	is_str(res.reason, "member size mismatch",
+	       "directory size of a member: reason");
+
 	memcpy(b, f, len);
 	b[eocd + 20] = 0xff;
 	b[eocd + 21] = 0xff;
@@ -491,6 +498,19 @@ static void check_corrupt(void)
 	tu_validate(&format_zip, f, len, second, &res);
 	ok(res.verdict == CARVE_REJECT, "start at the second member: rejected "
 	   "(%s)", res.reason ? res.reason : "");
+	free(b);
+	free(f);
+
+	/* a streamed member whose directory size disagrees with the
+	 * descriptor the walk found */
+	f = tu_load_data("zip/stream.zip", &len);
+	b = malloc(len);
+	cd = find_first(f, len, 0, "PK\x01\x02");
+	memcpy(b, f, len);
+	mem_put_le32(b + cd + 20, mem_le32(b + cd + 20) - 1);
+	tu_validate(&format_zip, b, len, 0, &res);
+	is_str(res.reason, "member size mismatch",
+	       "streamed member, directory size - 1: rejected");
 	free(b);
 	free(f);
 
