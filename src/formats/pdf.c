@@ -40,6 +40,8 @@
 #define PDF_MAX_ITEMS     20000000u   /* objects and sections walked */
 #define PDF_MAX_DEPTH     64          /* nested dictionaries and arrays */
 #define PDF_MAX_ENTRIES   10000000u   /* xref table entries in a section */
+#define PDF_MAX_BAD_TAILS 16u         /* tails naming no section, before
+                                         the first good one */
 #define PDF_MAX_GAP       (1u << 20)  /* whitespace and comments in a row */
 #define PDF_MAX_GAP_AFTER 4096u       /* ... right after an end */
 #define PDF_MAX_INT       1000000000000000ll
@@ -106,7 +108,7 @@ struct pdf_doc {
 	uint64_t end;           /* after the last good %%EOF, 0: none yet */
 	unsigned items_at_end;  /* items walked up to that end */
 	uint64_t last_good;     /* after the last complete item */
-	bool bad_tail;
+	unsigned bad_tails;
 	unsigned revisions;
 	unsigned items;
 	bool linearized, xref_table, xref_stream;
@@ -383,13 +385,16 @@ static void dict_commit(struct pdf_dict *d, const struct pdf_tok *v,
 
 	if (strcmp(k, "Type") == 0 && v != NULL && v->type == PT_NAME)
 		memcpy(d->type, v->text, sizeof(d->type));
-	else if (strcmp(k, "Length") == 0 && is_int)
-		d->has_length = true, d->length = ival;
-	else if (strcmp(k, "Prev") == 0 && is_int)
-		d->has_prev = true, d->prev = ival;
-	else if (strcmp(k, "Count") == 0 && is_int)
-		d->has_count = true, d->count = ival;
-	else if (strcmp(k, "Parent") == 0)
+	else if (strcmp(k, "Length") == 0 && is_int) {
+		d->has_length = true;
+		d->length = ival;
+	} else if (strcmp(k, "Prev") == 0 && is_int) {
+		d->has_prev = true;
+		d->prev = ival;
+	} else if (strcmp(k, "Count") == 0 && is_int) {
+		d->has_count = true;
+		d->count = ival;
+	} else if (strcmp(k, "Parent") == 0)
 		d->has_parent = true;
 	else if (strcmp(k, "Linearized") == 0)
 		d->linearized = true;
@@ -708,9 +713,10 @@ static enum pdf_step pdf_tail(struct pdf_doc *doc)
 			                      doc->xref[i].prev);
 	}
 	if (!good) {
-		if (doc->end != 0)
+		/* a linearized file's first tail names no section (it says
+		 * "startxref 0"); more than a few such are not a document */
+		if (doc->end != 0 || ++doc->bad_tails > PDF_MAX_BAD_TAILS)
 			return PS_BAD;
-		doc->bad_tail = true;
 		return PS_OK;
 	}
 	doc->end = at;
@@ -825,7 +831,7 @@ static void pdf_validate(struct bread *br, struct carve_result *res)
 	pdf_walk(doc, body);
 
 	if (doc->end == 0) {
-		if (doc->bad_tail)
+		if (doc->bad_tails > 0)
 			carve_truncated(res, doc->last_good,
 			                "startxref points at no xref");
 		else if (doc->items > 0)

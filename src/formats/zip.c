@@ -21,6 +21,11 @@
  * descriptor whose compressed size equals the distance walked and which is
  * followed by the next header; the central directory then confirms it.
  *
+ * Android's APK Signature Scheme v2 and later put a signing block between
+ * the last member and the central directory (apksigner may pad the gap
+ * before it with zeros to a 4096-byte boundary); it is recognised by its
+ * magic and sizes and stepped over.
+ *
  * The specific kind is told by the names inside: "[Content_Types].xml"
  * with word/, xl/ or ppt/ parts, a stored "mimetype" first member for ODF
  * and EPUB, AndroidManifest.xml or classes.dex for APK, and
@@ -53,6 +58,8 @@
 #define ZIP_CHECK_FIRST   64u          /* local headers checked one by one */
 #define ZIP_CHECK_EVERY   1024u        /* ... then one in this many */
 #define ZIP_MAX_SIZE      (1ull << 36)
+#define ZIP_MAX_APK_SIG   (64u << 20)  /* an APK signing block */
+#define ZIP_APK_SIG_MAGIC "APK Sig Block 42"
 #define ZIP_EXTRA_ZIP64   0x0001u
 #define ZIP_FLAG_DESC     0x0008u      /* sizes follow the data */
 
@@ -64,6 +71,7 @@ enum {
 	ZIP_HAS_PPT           = 1 << 3,
 	ZIP_HAS_JAR_MANIFEST  = 1 << 4,
 	ZIP_HAS_ANDROID       = 1 << 5,
+	ZIP_HAS_APK_SIG_BLOCK = 1 << 6,
 };
 
 /* How a step of the walk went. */
@@ -138,8 +146,57 @@ static bool zip_extra_find(struct zip_walk *w, uint64_t off, uint32_t len,
 }
 
 /*
+ * An APK signing block at off: its size (not counting the first size
+ * field), id-value pairs, the size again, and the magic.  apksigner may
+ * align the block to 4096 bytes with zeros before it.  Returns the offset
+ * after it, or off when there is none.
+ */
+static uint64_t zip_apk_sig_block(struct zip_walk *w, uint64_t off)
+{
+	uint64_t at = off;
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t size, size2;
+		const uint8_t *m;
+
+		if (i == 1) {
+			/* the zero padding up to the next 4096 boundary */
+			uint64_t pad = (4096 - (off & 4095)) & 4095;
+			const uint8_t *z = bread_peek(w->br, off, (size_t)pad);
+			if (pad == 0 || z == NULL)
+				break;
+			for (uint64_t j = 0; j < pad; j++)
+				if (z[j] != 0)
+					return off;
+			at = off + pad;
+		}
+		if (bread_le64(w->br, at, &size) != 0 || size < 32 ||
+		    size > ZIP_MAX_APK_SIG || at + 8 > w->size ||
+		    size > w->size - at - 8)
+			continue;
+		m = bread_peek(w->br, at + 8 + size - 16, 16);
+		if (m == NULL || memcmp(m, ZIP_APK_SIG_MAGIC, 16) != 0)
+			continue;
+		if (bread_le64(w->br, at + 8 + size - 24, &size2) != 0 ||
+		    size2 != size)
+			continue;
+		w->has |= ZIP_HAS_APK_SIG_BLOCK;
+		return at + 8 + size;
+	}
+	return off;
+}
+
+/* Does a record that may follow a member's data start at off? */
+static bool zip_follows(struct zip_walk *w, uint64_t off)
+{
+	return zip_sig_at(w, off, ZIP_SIG_LOCAL) ||
+	       zip_sig_at(w, off, ZIP_SIG_CENTRAL) ||
+	       zip_apk_sig_block(w, off) != off;
+}
+
+/*
  * Is there a data descriptor at p closing member data [d, p), followed by
- * the next local or central header?  z64 says which size width the member
+ * the next header (or an APK signing block)?  z64 says which size width the member
  * should use; the other is tried too, since writers disagree.
  */
 static bool zip_desc_at(struct zip_walk *w, uint64_t d, uint64_t p, bool z64,
@@ -161,9 +218,7 @@ static bool zip_desc_at(struct zip_walk *w, uint64_t d, uint64_t p, bool z64,
 				continue;
 			if (!wide)
 				csize = v32;
-			if (csize == dist &&
-			    (zip_sig_at(w, p + len, ZIP_SIG_LOCAL) ||
-			     zip_sig_at(w, p + len, ZIP_SIG_CENTRAL))) {
+			if (csize == dist && zip_follows(w, p + len)) {
 				*end = p + len;
 				return true;
 			}
@@ -175,9 +230,7 @@ static bool zip_desc_at(struct zip_walk *w, uint64_t d, uint64_t p, bool z64,
 			continue;
 		if (!wide)
 			csize = v32;
-		if (csize == dist &&
-		    (zip_sig_at(w, p + len, ZIP_SIG_LOCAL) ||
-		     zip_sig_at(w, p + len, ZIP_SIG_CENTRAL))) {
+		if (csize == dist && zip_follows(w, p + len)) {
 			*end = p + len;
 			return true;
 		}
@@ -385,8 +438,7 @@ static const char *zip_local_matches(struct zip_walk *w, uint64_t lho,
 		return "member size mismatch";
 	end = data + csize;
 	if (flags & ZIP_FLAG_DESC ? zip_desc_at(w, data, end, false, &end) :
-	    zip_sig_at(w, end, ZIP_SIG_LOCAL) ||
-	    zip_sig_at(w, end, ZIP_SIG_CENTRAL))
+	    zip_follows(w, end))
 		return NULL;
 	return "member size mismatch";
 }
@@ -478,7 +530,7 @@ static const char *zip_kind(const struct zip_walk *w)
 {
 	if (w->mime_ext != NULL)
 		return w->mime_ext;
-	if (w->has & ZIP_HAS_ANDROID)
+	if (w->has & (ZIP_HAS_ANDROID | ZIP_HAS_APK_SIG_BLOCK))
 		return "apk";
 	if (w->has & ZIP_HAS_CONTENT_TYPES) {
 		if (w->has & ZIP_HAS_WORD)
@@ -520,6 +572,8 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 		carve_truncated(res, off, "member data cut off");
 		return;
 	}
+	if (!zip_sig_at(&w, off, ZIP_SIG_CENTRAL))
+		off = zip_apk_sig_block(&w, off);
 	w.cd_start = off;
 
 	/* the central directory must follow the last member */

@@ -384,6 +384,23 @@ static void check_built(void)
 	ok(secs < 3.0, "200001 objects walked in %.3f s", secs);
 	free(s.b);
 
+	/* tails that name no section, again and again */
+	sb_init(&s);
+	sb_printf(&s, "%%PDF-1.4\n1 0 obj\n<< >>\nendobj\n");
+	size_t tails16 = 0;
+	for (int i = 0; i < 100000; i++) {
+		sb_printf(&s, "startxref\n1\n%%%%EOF\n");
+		if (i == 15)
+			tails16 = s.len;
+	}
+	secs = run(&s, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.length == tails16,
+	   "100000 tails naming nothing: truncated after the 16th");
+	is_str(res.reason, "startxref points at no xref",
+	       "tails naming nothing: reason");
+	ok(secs < 1.0, "tails naming nothing: %.3f s", secs);
+	free(s.b);
+
 	/* header, then nothing of PDF */
 	sb_init(&s);
 	sb_printf(&s, "%%PDF-1.4\n\x01\x02garbage garbage garbage garbage "

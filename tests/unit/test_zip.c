@@ -35,6 +35,7 @@ static const struct sample {
 	{ "zip/minimal.odt", "odt", 3, "odt" },
 	{ "zip/minimal.epub", "epub", 4, "epub" },
 	{ "zip/layout.apk", "apk", 3, "apk" },
+	{ "zip/signed.apk", "apk", 2, "apk" },
 };
 
 static const char *meta(const struct carve_result *res, const char *key)
@@ -544,6 +545,30 @@ static void check_corrupt(void)
 	free(f);
 }
 
+/* The APK signing block between the members and the directory. */
+static void check_apk_sig_block(void)
+{
+	size_t len;
+	uint8_t *f = tu_load_data("zip/signed.apk", &len);
+	struct carve_result res;
+	size_t magic = find_last(f, len, "APK ");
+	size_t cd = find_first(f, len, 0, "PK\x01\x02");
+	size_t members_end = find_first(f, len, 0, "dex\n035") + 8;
+
+	ok(magic != SIZE_MAX && cd != SIZE_MAX, "signed.apk: signing block "
+	   "and directory found");
+	f[magic] = 'a';
+	tu_validate(&format_zip, f, len, 0, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.length == members_end,
+	   "signing block with a bad magic: truncated after the members");
+	f[magic] = 'A';
+	f[members_end + 5] = 1;   /* in the zero padding */
+	tu_validate(&format_zip, f, len, 0, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.length == members_end,
+	   "signing block after non-zero padding: truncated after the members");
+	free(f);
+}
+
 /* A stored zip inside a zip: the inner one is a file of its own. */
 static void check_nested(void)
 {
@@ -575,9 +600,11 @@ int main(void)
 	check_cuts("zip/stream.zip");
 	check_cuts("zip/zip64fz.zip");
 	check_cuts("zip/hello.jar");
+	check_cuts("zip/signed.apk");
 	check_built_descriptors();
 	check_corrupt();
 	check_nested();
+	check_apk_sig_block();
 	check_bombs();
 	check_many();
 	return tap_done();

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Re-makes the ZIP-family samples used by tests/unit/test_zip.c.
-# Needs: Info-ZIP zip, a JDK's jar, python3 (standard library zipfile).
+# Needs: Info-ZIP zip, a JDK's jar and keytool, apksigner, python3
+# (standard library zipfile).
 #   deflate.zip     zip -9: deflated entries plus a directory entry
 #   stored.zip      zip -0: stored entries, archive comment (zip -z)
 #   stream.zip      zip writing to a pipe: sizes in data descriptors
@@ -24,6 +25,10 @@
 #   minimal.epub    "mimetype" stored first, container.xml, an OPF package
 #   layout.apk      only the layout of an Android package (AndroidManifest.xml,
 #                   classes.dex, META-INF/MANIFEST.MF): not an installable app
+#   signed.apk      layout.apk signed by apksigner (APK Signature Scheme v2
+#                   only, with a throw-away key from keytool): an APK signing
+#                   block, after zero padding, between the members and the
+#                   central directory
 set -eu
 cd "$(dirname "$0")"
 out=$(pwd)
@@ -46,6 +51,7 @@ echo "a comment for the stored archive" | zip -q -z "$out/stored.zip"
 zip -q -X -9 - numbers.txt readme.txt | cat > "$out/stream.zip"
 zip -q -X -fz "$out/zip64fz.zip" readme.txt numbers.txt
 zip -q -X -0 "$out/nested.zip" readme.txt
+touch -t $stamp "$out/deflate.zip"
 (cd "$out" && zip -q -X -0 nested.zip deflate.zip)
 zip -q -X -9 "$out/nested.zip" numbers.txt
 
@@ -170,6 +176,14 @@ printf 'dex\n035\0' > classes.dex
 printf 'Manifest-Version: 1.0\n' > META-INF/MANIFEST.MF
 find . -exec touch -t $stamp {} +
 zip -q -X -9 "$out/layout.apk" AndroidManifest.xml classes.dex META-INF/MANIFEST.MF
+
+keytool -genkeypair -keystore "$tmp/ks.p12" -storetype PKCS12 \
+	-storepass dredgepw -keypass dredgepw -alias dredge -keyalg EC \
+	-groupname secp256r1 -validity 10000 -dname "CN=dredge test" >/dev/null 2>&1
+apksigner sign --ks "$tmp/ks.p12" --ks-pass pass:dredgepw --min-sdk-version 24 \
+	--v1-signing-enabled false --v2-signing-enabled true \
+	--out "$out/signed.apk" "$out/layout.apk"
+rm -f "$out/signed.apk.idsig"
 
 cd "$out"
 for f in *.zip *.jar *.docx *.xlsx *.odt *.epub *.apk; do
