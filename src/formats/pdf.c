@@ -128,6 +128,12 @@ static bool pdf_is_delim(int c)
 	       c == ']' || c == '{' || c == '}' || c == '/' || c == '%';
 }
 
+static bool pdf_is_hex(int c)
+{
+	return (c >= '0' && c <= '9') ||
+	       ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
 static bool pdf_is_regular(int c)
 {
 	return c >= 0 && !pdf_is_ws(c) && !pdf_is_delim(c);
@@ -242,12 +248,14 @@ static void lx_string(struct pdf_lex *lx, struct pdf_tok *t)
 			}
 			if (c >= '0' && c <= '7') {
 				int v = c - '0', d;
-				for (int i = 0; i < 2 && (d = lx_byte(lx, off)) >= '0' &&
-				     d <= '7'; i++, off++)
+				for (int i = 0; i < 2; i++, off++) {
+					d = lx_byte(lx, off);
+					if (d < '0' || d > '7')
+						break;
 					v = v * 8 + (d - '0');
+				}
 				c = v & 0xff;
-			} else if (c == 'n' || c == 'r' || c == 't' || c == 'f' ||
-			           c == 'b') {
+			} else if (c != 0 && strchr("nrtfb", c) != NULL) {
 				c = ' ';
 			}
 		} else if (c == '(') {
@@ -329,8 +337,7 @@ static void lx_next(struct pdf_lex *lx, struct pdf_tok *t)
 				lx->pos = off + 1;
 				break;
 			}
-			if (c < 0 || !(pdf_is_ws(c) || (c >= '0' && c <= '9') ||
-			               ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))) {
+			if (c < 0 || !(pdf_is_ws(c) || pdf_is_hex(c))) {
 				t->type = c < 0 ? PT_EOF : PT_ERR;
 				break;
 			}
@@ -358,7 +365,8 @@ static void lx_next(struct pdf_lex *lx, struct pdf_tok *t)
 		t->type = PT_ERR;
 		break;
 	default:
-		if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.') {
+		if ((c >= '0' && c <= '9') || c == '+' || c == '-' ||
+		    c == '.') {
 			lx_number(lx, t);
 		} else {
 			uint64_t end = lx_word(lx, lx->pos, t->text);
@@ -546,7 +554,9 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 	return PS_OK;
 }
 
-static void pdf_add_xref(struct pdf_doc *doc, uint64_t off, const struct pdf_dict *d)
+/* Remembers a cross-reference section and its /Prev. */
+static void pdf_add_xref(struct pdf_doc *doc, uint64_t off,
+                         const struct pdf_dict *d)
 {
 	if (doc->nxref >= PDF_MAX_XREFS)
 		return;
@@ -808,8 +818,8 @@ static void pdf_validate(struct bread *br, struct carve_result *res)
 	struct pdf_doc storage, *doc = &storage;
 	const uint8_t *h = bread_peek(br, 0, 8);
 
-	if (h == NULL || memcmp(h, "%PDF-", 5) != 0 ||
-	    h[5] < '0' || h[5] > '9' || h[6] != '.' || h[7] < '0' || h[7] > '9') {
+	if (h == NULL || memcmp(h, "%PDF-", 5) != 0 || h[5] < '0' ||
+	    h[5] > '9' || h[6] != '.' || h[7] < '0' || h[7] > '9') {
 		carve_reject(res, "no %PDF-d.d header");
 		return;
 	}

@@ -196,8 +196,8 @@ static bool zip_follows(struct zip_walk *w, uint64_t off)
 
 /*
  * Is there a data descriptor at p closing member data [d, p), followed by
- * the next header (or an APK signing block)?  z64 says which size width the member
- * should use; the other is tried too, since writers disagree.
+ * the next header (or an APK signing block)?  z64 says which size width
+ * the member should use; the other is tried too, since writers disagree.
  */
 static bool zip_desc_at(struct zip_walk *w, uint64_t d, uint64_t p, bool z64,
                         uint64_t *end)
@@ -358,14 +358,15 @@ static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
 		}
 		if (zlen >= 16 || usize32 == 0xffffffffu)
 			at += 8;
-		if (csize32 == 0xffffffffu &&
-		    (at + 8 > zx + zlen || bread_le64(w->br, at, &csize) != 0)) {
+		if (csize32 == 0xffffffffu && (at + 8 > zx + zlen ||
+		    bread_le64(w->br, at, &csize) != 0)) {
 			w->why = "ZIP64 sizes missing";
 			return ZIP_BAD;
 		}
 	}
 
-	if (w->nlocal == 0 && method == 0 && nlen == 8 && !(flags & ZIP_FLAG_DESC)) {
+	if (w->nlocal == 0 && method == 0 && nlen == 8 &&
+	    !(flags & ZIP_FLAG_DESC)) {
 		const uint8_t *n = bread_peek(w->br, off + ZIP_LOCAL_LEN, 8);
 		if (n != NULL && memcmp(n, "mimetype", 8) == 0)
 			zip_mimetype(w, data, csize);
@@ -490,7 +491,8 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 		at = zx + (usize32 == 0xffffffffu ? 8 : 0);
 		zend = zx + zlen;
 		if (csize32 == 0xffffffffu) {
-			if (at + 8 > zend || bread_le64(w->br, at, &csize) != 0) {
+			if (at + 8 > zend ||
+			    bread_le64(w->br, at, &csize) != 0) {
 				w->why = "ZIP64 fields missing";
 				return ZIP_BAD;
 			}
@@ -552,7 +554,8 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 	enum zip_step st = ZIP_OK;
 
 	/* local entries, back to back from the start */
-	while (w.nlocal < ZIP_MAX_ENTRIES && zip_sig_at(&w, off, ZIP_SIG_LOCAL)) {
+	while (w.nlocal < ZIP_MAX_ENTRIES &&
+	       zip_sig_at(&w, off, ZIP_SIG_LOCAL)) {
 		st = zip_local(&w, off, &next);
 		if (st != ZIP_OK)
 			break;
@@ -578,10 +581,12 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 
 	/* the central directory must follow the last member */
 	uint32_t count = 0;
-	while (count < ZIP_MAX_ENTRIES && zip_sig_at(&w, off, ZIP_SIG_CENTRAL)) {
+	while (count < ZIP_MAX_ENTRIES &&
+	       zip_sig_at(&w, off, ZIP_SIG_CENTRAL)) {
 		st = zip_central(&w, off, count, &next);
 		if (st == ZIP_CUT) {
-			carve_truncated(res, w.size, "central directory cut off");
+			carve_truncated(res, w.size,
+			                "central directory cut off");
 			return;
 		}
 		if (st == ZIP_ELSEWHERE) {
@@ -619,7 +624,8 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 		const uint8_t *z = bread_peek(br, off, 12 + ZIP_Z64_END_MIN);
 
 		if (z == NULL) {
-			carve_truncated(res, w.size, "ZIP64 end record cut off");
+			carve_truncated(res, w.size,
+			                "ZIP64 end record cut off");
 			return;
 		}
 		rsize = mem_le64(z + 4);
@@ -639,7 +645,8 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 		}
 		loc_at = off + 12 + rsize;
 		if (loc_at + ZIP_Z64_LOC_LEN > w.size) {
-			carve_truncated(res, w.size, "ZIP64 end record cut off");
+			carve_truncated(res, w.size,
+			                "ZIP64 end record cut off");
 			return;
 		}
 		z = bread_peek(br, loc_at, ZIP_Z64_LOC_LEN);
@@ -659,7 +666,8 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 
 	const uint8_t *e = bread_peek(br, off, ZIP_END_LEN);
 	if (e == NULL) {
-		carve_truncated(res, w.size, "end of central directory cut off");
+		carve_truncated(res, w.size,
+		                "end of central directory cut off");
 		return;
 	}
 	if (mem_le32(e) != ZIP_SIG_END) {

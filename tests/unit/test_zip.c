@@ -87,7 +87,8 @@ static void check_embedded(const struct sample *s)
 	is_str(h1, h2, "%s: carved bytes hash like the file", s->file);
 	is_str(res.ext, s->ext, "%s: extension", s->file);
 	const char *n = meta(&res, "entries");
-	is_u64(n ? strtoul(n, NULL, 10) : 0, s->entries, "%s: entries", s->file);
+	is_u64(n ? strtoul(n, NULL, 10) : 0, s->entries, "%s: entries",
+	       s->file);
 	is_str(meta(&res, "kind"), s->kind, "%s: kind", s->file);
 
 	/* alone, ending exactly where the buffer ends */
@@ -232,7 +233,8 @@ static void check_built_descriptors(void)
 		for (int wide = 0; wide < 2; wide++) {
 			struct zb z = { 0 };
 			static const char d1[] = "first member data";
-			static const char d2[] = "PK\x03\x04 PK\x07\x08 PK looks";
+			static const char d2[] =
+				"PK\x03\x04 PK\x07\x08 PK looks";
 			uint32_t l1, l2, cd;
 			struct carve_result res;
 
@@ -273,7 +275,8 @@ static void check_built_descriptors(void)
 			tu_validate(&format_zip, z.b, z.len, 0, &res);
 			ok(res.verdict == CARVE_ACCEPT && res.length == zlen,
 			   "descriptors %s signature, %s sizes: exact end",
-			   sig ? "with" : "without", wide ? "64-bit" : "32-bit");
+			   sig ? "with" : "without",
+			   wide ? "64-bit" : "32-bit");
 			free(z.b);
 		}
 	}
