@@ -1,0 +1,728 @@
+/*
+ * jpeg.c - the JPEG validator (JFIF, EXIF, plain JPEG interchange files).
+ *
+ * A JPEG file is SOI, a run of marker segments (tables, frame header,
+ * application data, comments), then one scan (baseline) or several
+ * (progressive) of entropy-coded data, each opened by an SOS segment, and
+ * EOI.  The validator walks that structure from the candidate's start:
+ * segments are checked and skipped by their length, entropy-coded data is
+ * stepped through with memchr for 0xFF (stuffed FF 00 and in-sequence
+ * RST0..7 are data, any other marker ends the scan), and the file ends at
+ * the EOI that follows the last scan.  Because APPn segments are skipped by
+ * length, the complete JPEG thumbnail inside an EXIF APP1 never ends the
+ * main image early; a candidate that starts at the thumbnail's own SOI is
+ * accepted at the thumbnail's EOI.
+ *
+ * This runs on every FF D8 FF on a drive, so a false start must fail in a
+ * few bytes: the marker after SOI has to be one a header can begin with,
+ * and each segment must end exactly where the next marker starts.
+ *
+ * Once a frame header and a scan have been seen, the end of the data or
+ * garbage where a marker was due (another file's SOI, an invalid marker, a
+ * long run of zeros or 0xFF fill) is a truncated file whose good part ends
+ * there; before that point it is a rejection.  Metadata: width, height,
+ * components, coding process, and make, model and DateTimeOriginal from the
+ * first EXIF APP1 (bounded, best effort: bad EXIF never rejects the image).
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "formats/format.h"
+
+#define JPEG_MIN_SIZE 128
+#define JPEG_MAX_SIZE (256ull << 20)
+
+/*
+ * Marker segments per file.  A real file has tens (progressive: a few
+ * hundred at most, scans plus their tables); the bound keeps a run of tiny
+ * segments from costing more than a fraction of a millisecond.
+ */
+#define JPEG_MAX_SEGMENTS 8192
+
+/* Consecutive 0xFF fill bytes before a marker; more is erased flash. */
+#define JPEG_MAX_FILL 1024
+
+/*
+ * Zero bytes in a row inside entropy-coded data.  Only a huge, perfectly
+ * flat image codes that many zero bits in a row; a cut file followed by
+ * zeroed sectors is far more likely, and without this bound the scan would
+ * run on to the reader's limit.
+ */
+#define JPEG_MAX_ZERO_RUN (1u << 20)
+
+/*
+ * When a scan ends badly in a run of at least this many zeros (a sector),
+ * the good part ends where the zeros begin.
+ */
+#define JPEG_ZERO_TAIL 512
+
+/*
+ * Entropy-coded bytes one 8x8 block can take, generously (the worst case
+ * of 8-bit baseline is about 200, of 16-bit lossless 256 per 64 samples),
+ * plus slack for scan overheads: beyond this, what we are stepping through
+ * is not this image's data.
+ */
+#define JPEG_BYTES_PER_BLOCK 1024u
+#define JPEG_SCAN_SLACK (64u << 10)
+
+/* IFD entries looked at per EXIF directory. */
+#define EXIF_MAX_ENTRIES 512
+
+#define EXIF_TEXT 64
+
+enum {
+	M_SOF0 = 0xc0, M_DHT = 0xc4, M_JPG = 0xc8, M_DAC = 0xcc,
+	M_SOF15 = 0xcf, M_RST0 = 0xd0, M_RST7 = 0xd7, M_SOI = 0xd8,
+	M_EOI = 0xd9, M_SOS = 0xda, M_DQT = 0xdb, M_DNL = 0xdc,
+	M_DRI = 0xdd, M_DHP = 0xde, M_EXP = 0xdf, M_APP0 = 0xe0,
+	M_APP1 = 0xe1, M_APP15 = 0xef, M_COM = 0xfe,
+};
+
+/* What the walk has seen so far. */
+struct jpeg_state {
+	uint64_t size;          /* reader limit */
+	uint64_t entropy;       /* entropy-coded bytes, all scans */
+	uint64_t entropy_max;   /* what the frame's size allows */
+	uint64_t data_from;     /* where the first scan's data starts */
+	unsigned nsegs;
+	uint16_t restart;       /* restart interval (MCUs), 0: none */
+	uint16_t width, height;
+	uint8_t sof;            /* first frame's SOF marker, 0: none yet */
+	uint8_t ncomp;
+	uint8_t comp_id[4];
+	bool dqt, sos, dhp, exif;
+	char make[EXIF_TEXT], model[EXIF_TEXT], created[EXIF_TEXT];
+};
+
+/* How an entropy-coded run ended. */
+enum jpeg_scan_end {
+	SCAN_MARKER,    /* at a marker: the walk goes on from there */
+	SCAN_DATA_END,  /* the reader's limit */
+	SCAN_GARBAGE,   /* something that cannot be this scan's data */
+};
+
+static const char *const jpeg_coding[16] = {
+	"baseline", "extended", "progressive", "lossless", NULL,
+	"differential sequential", "differential progressive",
+	"differential lossless", NULL, "extended arithmetic",
+	"progressive arithmetic", "lossless arithmetic", NULL,
+	"differential sequential arithmetic",
+	"differential progressive arithmetic",
+	"differential lossless arithmetic",
+};
+
+/* True for the SOFn markers (C0..CF less DHT, JPG and DAC). */
+static bool jpeg_is_sof(uint8_t m)
+{
+	return m >= M_SOF0 && m <= M_SOF15 && m != M_DHT && m != M_JPG &&
+	       m != M_DAC;
+}
+
+/* True for a marker a file's header may open with, right after SOI. */
+static bool jpeg_is_first(uint8_t m)
+{
+	return (m >= M_APP0 && m <= M_APP15) || m == M_DQT || m == M_DHT ||
+	       m == M_COM || m == M_DRI || m == M_DAC || m == M_DHP ||
+	       jpeg_is_sof(m) || m == 0xff;
+}
+
+/* Emits the metadata gathered so far. */
+static void jpeg_meta(struct carve_result *res, const struct jpeg_state *st)
+{
+	if (st->sof == 0)
+		return;
+	carve_meta_add(res, "width", "%u", st->width);
+	carve_meta_add(res, "height", "%u", st->height);
+	carve_meta_add(res, "components", "%u", st->ncomp);
+	if (jpeg_coding[st->sof - M_SOF0] != NULL)
+		carve_meta_add(res, "coding", "%s", jpeg_coding[st->sof - M_SOF0]);
+	if (st->make[0] != '\0')
+		carve_meta_add(res, "make", "%s", st->make);
+	if (st->model[0] != '\0')
+		carve_meta_add(res, "model", "%s", st->model);
+	if (st->created[0] != '\0')
+		carve_meta_add(res, "created", "%s", st->created);
+}
+
+/*
+ * Ends the walk short of an EOI at len: a truncated file when a frame and
+ * a scan were seen (there is an image to keep), a rejection otherwise.
+ */
+static void jpeg_cut(struct carve_result *res, const struct jpeg_state *st,
+                     uint64_t len, const char *why)
+{
+	if (st->sof != 0 && st->sos && len > st->data_from) {
+		carve_truncated(res, len, why);
+		jpeg_meta(res, st);
+	} else {
+		carve_reject(res, why);
+	}
+}
+
+/* ---------------------------------------------------------------- EXIF */
+
+struct exif {
+	const uint8_t *p;   /* the TIFF block: offsets count from here */
+	uint32_t n;
+	bool le;
+};
+
+static uint16_t exif_u16(const struct exif *x, uint32_t at)
+{
+	return x->le ? mem_le16(x->p + at) : mem_be16(x->p + at);
+}
+
+static uint32_t exif_u32(const struct exif *x, uint32_t at)
+{
+	return x->le ? mem_le32(x->p + at) : mem_be32(x->p + at);
+}
+
+/*
+ * Copies the ASCII value of the IFD entry at e into out as printable text
+ * (trailing blanks trimmed); leaves out empty when it is not usable.
+ */
+static void exif_text(const struct exif *x, uint32_t e, char out[EXIF_TEXT])
+{
+	uint32_t count = exif_u32(x, e + 4);
+	uint32_t at = e + 8;
+	size_t k = 0;
+
+	out[0] = '\0';
+	if (exif_u16(x, e + 2) != 2 || count == 0)
+		return;
+	if (count > 4) {
+		at = exif_u32(x, e + 8);
+		if (at > x->n || count > x->n - at)
+			return;
+	}
+	for (uint32_t i = 0; i < count && k < EXIF_TEXT - 1; i++) {
+		uint8_t c = x->p[at + i];
+		if (c == '\0')
+			break;
+		out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	while (k > 0 && out[k - 1] == ' ')
+		k--;
+	out[k] = '\0';
+}
+
+/* Rewrites an EXIF "YYYY:MM:DD HH:MM:SS" as ISO 8601; empties it if odd. */
+static void exif_date(char s[EXIF_TEXT])
+{
+	static const char pat[] = "dddd:dd:dd dd:dd:dd";
+
+	for (size_t i = 0; i < sizeof(pat) - 1; i++) {
+		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i]) {
+			s[0] = '\0';
+			return;
+		}
+	}
+	if (memcmp(s, "0000", 4) == 0) {
+		s[0] = '\0';
+		return;
+	}
+	s[4] = '-';
+	s[7] = '-';
+	s[10] = 'T';
+	s[19] = '\0';
+}
+
+/*
+ * Reads the tags we want from the IFD at off; returns the Exif sub-IFD
+ * offset found there (0 when none).
+ */
+static uint32_t exif_ifd(const struct exif *x, uint32_t off,
+                         struct jpeg_state *st, char *date)
+{
+	uint32_t sub = 0;
+
+	if (off < 8 || off > x->n - 2)
+		return 0;
+	uint32_t count = exif_u16(x, off);
+	if (count > EXIF_MAX_ENTRIES || count > (x->n - off - 2) / 12)
+		return 0;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t e = off + 2 + 12 * i;
+
+		switch (exif_u16(x, e)) {
+		case 0x010f:
+			exif_text(x, e, st->make);
+			break;
+		case 0x0110:
+			exif_text(x, e, st->model);
+			break;
+		case 0x0132:    /* DateTime: used when no DateTimeOriginal */
+			if (st->created[0] == '\0')
+				exif_text(x, e, st->created);
+			break;
+		case 0x9003:    /* DateTimeOriginal */
+			exif_text(x, e, date);
+			break;
+		case 0x8769:    /* the Exif IFD */
+			if (exif_u16(x, e + 2) == 4 || exif_u16(x, e + 2) == 13)
+				sub = exif_u32(x, e + 8);
+			break;
+		}
+	}
+	return sub;
+}
+
+/*
+ * Parses an APP1 payload [off, off+n) if it is EXIF: IFD0 and the Exif
+ * IFD only, no chains, so no loop is possible.
+ */
+static void jpeg_exif(struct bread *br, struct jpeg_state *st, uint64_t off,
+                      uint32_t n)
+{
+	char date[EXIF_TEXT] = "";
+
+	if (n < 6 + 8)
+		return;
+	const uint8_t *p = bread_peek(br, off, n);
+	if (p == NULL || memcmp(p, "Exif\0", 5) != 0)
+		return;
+	st->exif = true;
+
+	struct exif x = { .p = p + 6, .n = n - 6 };
+	if (memcmp(x.p, "II*\0", 4) == 0)
+		x.le = true;
+	else if (memcmp(x.p, "MM\0*", 4) != 0)
+		return;
+	uint32_t ifd0 = exif_u32(&x, 4);
+	uint32_t sub = exif_ifd(&x, ifd0, st, date);
+	if (sub != 0 && sub != ifd0)
+		exif_ifd(&x, sub, st, date);
+	if (date[0] != '\0')
+		memcpy(st->created, date, sizeof(date));
+	exif_date(st->created);
+}
+
+/* ------------------------------------------------------------ segments */
+
+/*
+ * Checks a frame header (SOFn or DHP) payload s[0..n) and records the
+ * geometry; false when it cannot be one.
+ */
+static bool jpeg_sof(struct jpeg_state *st, uint8_t m, const uint8_t *s,
+                     uint32_t n)
+{
+	bool lossless = (m & 3) == 3 && m != M_DHP;
+	unsigned hmax = 1, vmax = 1, hv = 0;
+
+	if (n < 6)
+		return false;
+	unsigned prec = s[0], nf = s[5];
+	uint16_t y = mem_be16(s + 1), x = mem_be16(s + 3);
+	if (nf == 0 || nf > 4 || n != 6 + 3 * nf || x == 0)
+		return false;
+	if (lossless ? (prec < 2 || prec > 16) :
+	    (prec != 8 && (prec != 12 || m == M_SOF0)))
+		return false;
+	for (unsigned i = 0; i < nf; i++) {
+		const uint8_t *c = s + 6 + 3 * i;
+		unsigned h = c[1] >> 4, v = c[1] & 15;
+
+		if (h < 1 || h > 4 || v < 1 || v > 4 || c[2] > 3)
+			return false;
+		for (unsigned j = 0; j < i; j++)
+			if (s[6 + 3 * j] == c[0])
+				return false;
+		hmax = h > hmax ? h : hmax;
+		vmax = v > vmax ? v : vmax;
+		hv += h * v;
+	}
+	/* Hierarchical files carry several frames (the DHP header first):
+	 * the size is the first header's, the components each frame's. */
+	st->ncomp = (uint8_t)nf;
+	for (unsigned i = 0; i < nf; i++)
+		st->comp_id[i] = s[6 + 3 * i];
+	if (m != M_DHP && st->sof == 0)
+		st->sof = m;
+	if (st->width != 0)
+		return true;
+	st->width = x;
+	st->height = y;
+	if (y == 0 || m == M_DHP) {
+		/* No bound: the height comes later (DNL), or several frames
+		 * share the data. */
+		st->entropy_max = UINT64_MAX;
+	} else {
+		uint64_t mcux = (x + 8u * hmax - 1) / (8u * hmax);
+		uint64_t mcuy = (y + 8u * vmax - 1) / (8u * vmax);
+		st->entropy_max = mcux * mcuy * hv * JPEG_BYTES_PER_BLOCK +
+		                  JPEG_SCAN_SLACK;
+	}
+	return true;
+}
+
+/* Checks a DHT payload: whole tables, none over-subscribed. */
+static bool jpeg_dht(const uint8_t *s, uint32_t n)
+{
+	uint32_t at = 0;
+
+	if (n == 0)
+		return false;
+	while (at < n) {
+		if (n - at < 17 || (s[at] >> 4) > 1 || (s[at] & 15) > 3)
+			return false;
+		uint32_t total = 0, space = 0;
+		for (unsigned l = 1; l <= 16; l++) {
+			total += s[at + l];
+			space += (uint32_t)s[at + l] << (16 - l);
+		}
+		if (total > 256 || space > (1u << 16) || n - at - 17 < total)
+			return false;
+		at += 17 + total;
+	}
+	return true;
+}
+
+/* Checks a DQT payload: whole 8- or 16-bit tables for slots 0..3. */
+static bool jpeg_dqt(const uint8_t *s, uint32_t n)
+{
+	uint32_t at = 0;
+
+	if (n == 0)
+		return false;
+	while (at < n) {
+		unsigned pq = s[at] >> 4;
+		uint32_t len = 1 + 64u * (pq + 1);
+
+		if (pq > 1 || (s[at] & 15) > 3 || n - at < len)
+			return false;
+		at += len;
+	}
+	return true;
+}
+
+/* Checks an SOS payload against the frame header. */
+static bool jpeg_sos(const struct jpeg_state *st, const uint8_t *s,
+                     uint32_t n)
+{
+	if (st->sof == 0 || n < 1)
+		return false;
+	unsigned ns = s[0];
+	if (ns < 1 || ns > 4 || n != 1 + 2 * ns + 3)
+		return false;
+	for (unsigned i = 0; i < ns; i++) {
+		const uint8_t *c = s + 1 + 2 * i;
+		bool found = false;
+
+		for (unsigned j = 0; j < st->ncomp; j++)
+			found |= st->comp_id[j] == c[0];
+		if (!found || (c[1] >> 4) > 3 || (c[1] & 15) > 3)
+			return false;
+	}
+	const uint8_t *t = s + 1 + 2 * ns;
+	return t[0] <= 63 && t[1] <= 63 && (t[2] >> 4) <= 13;
+}
+
+/* Checks a DAC payload: conditioning pairs for tables 0..3. */
+static bool jpeg_dac(const uint8_t *s, uint32_t n)
+{
+	if (n == 0 || n % 2 != 0)
+		return false;
+	for (uint32_t i = 0; i < n; i += 2)
+		if ((s[i] >> 4) > 1 || (s[i] & 15) > 3)
+			return false;
+	return true;
+}
+
+/*
+ * Checks one length-bearing segment m with payload [off, off+n) and
+ * records what it says; the reason when it cannot be real, else NULL.
+ */
+static const char *jpeg_segment(struct bread *br, struct jpeg_state *st,
+                                uint8_t m, uint64_t off, uint32_t n)
+{
+	if ((m >= M_APP0 && m <= M_APP15) || m == M_COM) {
+		if (m == M_APP1 && !st->exif)
+			jpeg_exif(br, st, off, n);
+		return NULL;   /* opaque: skipped by length */
+	}
+	if (m == M_JPG || (m >= 0xf0 && m <= 0xfd))
+		return "reserved JPEG extension marker";
+
+	/* Table and header segments are small: look at them whole. */
+	const uint8_t *s = bread_peek(br, off, n ? n : 1);
+	if (s == NULL)
+		return "unreadable segment";
+	switch (m) {
+	case M_DHT:
+		return jpeg_dht(s, n) ? NULL : "bad Huffman table";
+	case M_DQT:
+		st->dqt = true;
+		return jpeg_dqt(s, n) ? NULL : "bad quantization table";
+	case M_DAC:
+		return jpeg_dac(s, n) ? NULL : "bad arithmetic conditioning";
+	case M_DRI:
+		if (n != 2)
+			return "bad restart interval segment";
+		st->restart = mem_be16(s);
+		return NULL;
+	case M_SOS:
+		return jpeg_sos(st, s, n) ? NULL : "bad scan header";
+	case M_DNL:
+		if (n != 2 || !st->sos || mem_be16(s) == 0)
+			return "bad line count segment";
+		if (st->height == 0)
+			st->height = mem_be16(s);
+		return NULL;
+	case M_DHP:
+		if (st->sof != 0 || st->dhp)
+			return "hierarchy header after a frame";
+		st->dhp = true;
+		return jpeg_sof(st, m, s, n) ? NULL : "bad hierarchy header";
+	case M_EXP:
+		return n == 1 && st->dhp ? NULL : "bad expand segment";
+	}
+	if (jpeg_is_sof(m)) {
+		if (st->sof != 0 && !st->dhp)
+			return "second frame header";
+		return jpeg_sof(st, m, s, n) ? NULL : "bad frame header";
+	}
+	return "invalid marker";
+}
+
+/* -------------------------------------------------------- entropy data */
+
+/* Number of zero bytes at the end of p[0..n). */
+static size_t jpeg_trailing_zeros(const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && p[n - 1 - k] == 0)
+		k++;
+	return k;
+}
+
+/*
+ * Steps through the entropy-coded data of one scan from off.  On return
+ * *at is the marker that ends it (SCAN_MARKER), or where the good data
+ * ends (with *why): before the garbage (SCAN_GARBAGE) or at the limit
+ * (SCAN_DATA_END), in both cases less a trailing run of zeros.
+ */
+static enum jpeg_scan_end jpeg_scan(struct bread *br, struct jpeg_state *st,
+                                    uint64_t off, uint64_t *at,
+                                    const char **why)
+{
+	uint64_t start = off, zrun_from = off, zrun = 0;
+	/* The last offset this frame can still have data at. */
+	uint64_t room = st->entropy_max - st->entropy;
+	uint64_t limit = room > UINT64_MAX - off ? UINT64_MAX : off + room;
+	unsigned rst = 0, fill;
+	uint8_t m;
+
+	for (;;) {
+		size_t len;
+		const uint8_t *p;
+
+		if (off > limit) {
+			*at = limit;
+			*why = "scan data longer than the image allows";
+			goto garbage;
+		}
+		p = bread_span(br, off, &len);
+		if (p == NULL)
+			goto data_end;
+		if (limit - off < len)
+			len = (size_t)(limit - off) + 1;
+		const uint8_t *ff = memchr(p, 0xff, len);
+		size_t n = ff != NULL ? (size_t)(ff - p) : len;
+
+		/* Track runs of zeros; real data almost never ends a stretch
+		 * without an FF on a zero, so this costs a byte or two. */
+		size_t tz = jpeg_trailing_zeros(p, n);
+		if (tz == n) {
+			zrun += n;
+		} else {
+			zrun = tz;
+			zrun_from = off + n - tz;
+		}
+		off += n;
+		if (zrun >= JPEG_MAX_ZERO_RUN) {
+			*at = off;
+			*why = "zeros where scan data should be";
+			goto garbage;
+		}
+		if (ff == NULL)
+			continue;
+
+		/* An FF: fill bytes may come before what follows it. */
+		uint64_t mark = off;
+		if (n + 1 < len && ff[1] != 0xff) {
+			m = ff[1];      /* the common case, in the span */
+			off += 2;
+		} else {
+			for (fill = 0, m = 0xff; m == 0xff; fill++) {
+				if (fill > JPEG_MAX_FILL) {
+					*at = mark;
+					*why = "too many fill bytes";
+					goto garbage;
+				}
+				if (bread_u8(br, ++off, &m) != 0)
+					goto data_end;
+			}
+			off++;
+		}
+		if (m >= M_RST0 && m <= M_RST7) {
+			if (st->restart == 0 || m != M_RST0 + rst) {
+				*at = mark;
+				*why = "restart marker out of sequence";
+				goto garbage;
+			}
+			rst = (rst + 1) & 7;
+		} else if (m != 0x00) {         /* 00: a stuffed FF data byte */
+			st->entropy += mark - start;
+			*at = mark;
+			return SCAN_MARKER;
+		}
+		zrun = 0;
+		zrun_from = off;
+	}
+
+data_end:
+	*at = st->size;
+	*why = "data ends inside a scan";
+	if (zrun >= JPEG_ZERO_TAIL) {
+		*at = zrun_from;
+		*why = "zeros where scan data should be";
+	}
+	return SCAN_DATA_END;
+garbage:
+	if (zrun >= JPEG_ZERO_TAIL && zrun_from < *at) {
+		*at = zrun_from;
+		*why = "zeros where scan data should be";
+	}
+	return SCAN_GARBAGE;
+}
+
+/* ------------------------------------------------------------ validate */
+
+static void jpeg_validate(struct bread *br, struct carve_result *res)
+{
+	struct jpeg_state st;
+	const char *why = NULL;
+
+	memset(&st, 0, sizeof(st));
+	st.size = bread_size(br);
+	const uint8_t *p = bread_peek(br, 0, 4);
+	if (p == NULL) {
+		carve_reject(res, "shorter than a marker");
+		return;
+	}
+	if (p[0] != 0xff || p[1] != M_SOI || p[2] != 0xff) {
+		carve_reject(res, "no SOI marker");
+		return;
+	}
+	if (!jpeg_is_first(p[3])) {
+		carve_reject(res, "no header segment after SOI");
+		return;
+	}
+
+	uint64_t off = 2;
+	for (;;) {
+		uint64_t at = off;      /* where the next marker is due */
+		unsigned fill = 0;
+
+		for (;;) {
+			p = bread_peek(br, off, 2);
+			if (p == NULL) {
+				jpeg_cut(res, &st, st.size,
+				         "data ends between segments");
+				return;
+			}
+			if (p[0] != 0xff) {
+				jpeg_cut(res, &st, at, "no marker where one was due");
+				return;
+			}
+			if (p[1] != 0xff)
+				break;
+			if (++fill > JPEG_MAX_FILL) {
+				jpeg_cut(res, &st, at, "too many fill bytes");
+				return;
+			}
+			off++;
+		}
+		uint8_t m = p[1];
+		off += 2;
+		if (++st.nsegs > JPEG_MAX_SEGMENTS) {
+			jpeg_cut(res, &st, at, "too many segments");
+			return;
+		}
+
+		if (m == M_EOI) {
+			if (st.sof == 0 || !st.sos || st.entropy == 0) {
+				carve_reject(res, "EOI before any image data");
+			} else if (!st.dqt && (st.sof & 3) != 3) {
+				carve_reject(res, "no quantization table");
+			} else if (st.height == 0) {
+				carve_reject(res, "no image height");
+			} else {
+				carve_accept(res, off);
+				jpeg_meta(res, &st);
+			}
+			return;
+		}
+		if (m == M_SOI) {
+			jpeg_cut(res, &st, at, "another file starts (SOI)");
+			return;
+		}
+		if (m < M_SOF0 || (m >= M_RST0 && m <= M_RST7)) {
+			jpeg_cut(res, &st, at, "invalid marker");
+			return;
+		}
+
+		uint16_t len;
+		if (bread_be16(br, off, &len) != 0) {
+			jpeg_cut(res, &st, st.size, "data ends in a segment header");
+			return;
+		}
+		if (len < 2) {
+			jpeg_cut(res, &st, at, "bad segment length");
+			return;
+		}
+		if (off + len > st.size) {
+			jpeg_cut(res, &st, st.size, "data ends inside a segment");
+			return;
+		}
+		why = jpeg_segment(br, &st, m, off + 2, len - 2u);
+		if (why != NULL) {
+			jpeg_cut(res, &st, at, why);
+			return;
+		}
+		off += len;
+		if (m != M_SOS)
+			continue;
+
+		if (!st.sos)
+			st.data_from = off;
+		st.sos = true;
+		switch (jpeg_scan(br, &st, off, &off, &why)) {
+		case SCAN_MARKER:
+			break;
+		case SCAN_DATA_END:
+		case SCAN_GARBAGE:
+			jpeg_cut(res, &st, off, why);
+			return;
+		}
+	}
+}
+
+static const struct format_sig jpeg_sigs[] = {
+	FORMAT_SIG("\xff\xd8\xff", 0),
+};
+
+const struct format format_jpeg = {
+	.name = "jpeg",
+	.ext = "jpg",
+	.description = "JPEG image (JFIF, EXIF)",
+	FORMAT_SIGS(jpeg_sigs),
+	.align = 1,
+	.min_size = JPEG_MIN_SIZE,
+	.max_size = JPEG_MAX_SIZE,
+	.validate = jpeg_validate,
+};
