@@ -54,6 +54,7 @@ RUNS=3 PEER_RUNS="" STATES="hot,cold" PEERS_OPT="" MATRIX=short SEED=2026
 GRID=0 GRID_IMAGE=sparse CHUNKS="1M,2M,4M,8M,16M" DEPTHS="2,4,8"
 INSTALL=0 KEEP=0
 CMDLINE="bench/run.sh $*"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 while [ $# -gt 0 ]; do
 	opt=$1 val=""
@@ -182,7 +183,7 @@ machine() {
 		"$(uname -sr)"
 	echo "storage:  $DIR on $(findmnt -no SOURCE,FSTYPE -T "$DIR" | head -1 | tr -s ' ')," \
 		"recovered files to $SCRATCH ($(findmnt -no FSTYPE -T "$SCRATCH" | head -1))"
-	echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at start"
+	echo "load:     $LOAD_START (1, 5, 15 min) at the start"
 	echo "dredge:   $("$DREDGE" version 2>/dev/null)$(cd "$src" && git describe --always --dirty 2>/dev/null | sed 's/^/, git /')"
 	local v=""
 	for p in "${PEERS[@]}"; do
@@ -516,7 +517,13 @@ main_grid() {
 		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	{ k = $2 SUBSEP $3 SUBSEP $4; times[k] = times[k] " " $7; bytes[k] = $8; if ($12 !~ /^ok/) bad[k] = 1; seen[$4] = 1 }
+	{
+		k = $2 SUBSEP $3 SUBSEP $4; times[k] = times[k] " " $7; bytes[k] = $8; seen[$4] = 1
+		if ($12 !~ /^ok/) bad[k] = 1
+		r = $8 / $7 / 1e6
+		if (!(k in lo) || r < lo[k]) lo[k] = r
+		if (!(k in hi) || r > hi[k]) hi[k] = r
+	}
 	END {
 		nc = split(chunks, C, " "); nd = split(depths, D, " ")
 		split("hot cold", S, " ")
@@ -528,24 +535,31 @@ main_grid() {
 			printf "  %-8s", "chunk"
 			for (j = 1; j <= nd; j++) printf " %10s", "depth " D[j]
 			printf "\n"
-			best = 0
+			best = 0; spreads = ""
 			for (i = 1; i <= nc; i++) {
 				printf "  %-8s", C[i]
 				for (j = 1; j <= nd; j++) {
 					k = "dredge" SUBSEP "jpg uring j'"$NPROC"' chunk=" C[i] " depth=" D[j] SUBSEP s
 					if (!(k in times)) { printf " %10s", "-"; continue }
-					v = bytes[k] / median(times[k]) / 1e6
 					if (k in bad) { printf " %10s", "WRONG"; continue }
+					v = bytes[k] / median(times[k]) / 1e6
+					spreads = spreads " " (hi[k] - lo[k]) / v
 					printf " %10.0f", v
 					if (v > best) { best = v; bc = C[i]; bd = D[j] }
 				}
 				printf "\n"
 			}
+			if (best == 0) continue
+			sp = median(spreads)
+			printf "  best: --chunk-size %s --queue-depth %s, %.0f MB/s\n", bc, bd, best
+			printf "  run-to-run spread: the runs of one point differ by %.0f%% of their median (median over the points)\n", 100 * sp
 			d4 = "dredge" SUBSEP "jpg uring j'"$NPROC"' chunk=4M depth=4" SUBSEP s
-			printf "  best: --chunk-size %s --queue-depth %s, %.0f MB/s", bc, bd, best
-			if (d4 in times) printf " (default 4M/4: %.0f MB/s, %+.1f%%)", bytes[d4] / median(times[d4]) / 1e6,
-			                        100 * (best / (bytes[d4] / median(times[d4]) / 1e6) - 1)
-			printf "\n\n"
+			if ((d4 in times) && !(d4 in bad)) {
+				dv = bytes[d4] / median(times[d4]) / 1e6
+				verdict = (best / dv - 1 > sp) ? "more than the spread: worth a closer look" : "within the spread: keep the default"
+				printf "  default 4M/4: %.0f MB/s; the best is %+.0f%%: %s\n", dv, 100 * (best / dv - 1), verdict
+			}
+			printf "\n"
 		}
 	}' "$RESULTS"
 }
