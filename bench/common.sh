@@ -258,17 +258,39 @@ set_cache() {
 	esac
 }
 
+# disk_stat_path DIR: the block layer's counters (/sys/dev/block/M:N/stat)
+# of the device holding DIR, or nothing (tmpfs, overlay, no sysfs).
+disk_stat_path() {
+	local mm
+	mm=$(findmnt -no MAJ:MIN -T "$1" 2>/dev/null | head -1 | tr -d ' ')
+	[ -n "$mm" ] && [ -r "/sys/dev/block/$mm/stat" ] && echo "/sys/dev/block/$mm/stat"
+}
+
+# disk_read_bytes: bytes the device under the images has read so far
+# (sectors of 512 bytes), or "-" when unknown.
+disk_read_bytes() {
+	if [ -n "${DISK_STAT:-}" ]; then
+		awk '{ printf "%.0f\n", $3 * 512 }' "$DISK_STAT"
+	else
+		echo -
+	fi
+}
+
 # ---------------------------------------------------------------- timing
-# timed LOG CMD...: runs CMD with its output in LOG; sets ELAPSED (seconds)
-# and RC.
+# timed LOG CMD...: runs CMD with its output in LOG; sets ELAPSED (seconds),
+# RC, and DISKREAD (bytes the device read meanwhile, other processes'
+# reads included, or "-").
 timed() {
-	local logf=$1 t0 t1
+	local logf=$1 t0 t1 d0 d1
 	shift
+	d0=$(disk_read_bytes)
 	t0=$EPOCHREALTIME
 	"$@" >"$logf" 2>&1
 	RC=$?
 	t1=$EPOCHREALTIME
+	d1=$(disk_read_bytes)
 	ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+	if [ "$d0" = - ]; then DISKREAD=-; else DISKREAD=$((d1 - d0)); fi
 }
 
 # ---------------------------------------------------------------- checks

@@ -169,6 +169,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 OUT=$SCRATCH/run
+DISK_STAT=$(disk_stat_path "$DIR")
 
 NPROC=$(nproc)
 THREADS="1"
@@ -181,7 +182,7 @@ machine() {
 	echo "machine:  $NPROC CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
 		"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)," \
 		"$(uname -sr)"
-	echo "storage:  $DIR on $(findmnt -no SOURCE,FSTYPE -T "$DIR" | head -1 | tr -s ' ')," \
+	echo "storage:  $DIR on $(findmnt -no SOURCE,FSTYPE -T "$DIR" | head -1 | tr -s ' ')${DISK_STAT:+ ($DISK_STAT)}," \
 		"recovered files to $SCRATCH ($(findmnt -no FSTYPE -T "$SCRATCH" | head -1))"
 	echo "load:     $LOAD_START (1, 5, 15 min) at the start"
 	echo "dredge:   $("$DREDGE" version 2>/dev/null)$(cd "$src" && git describe --always --dirty 2>/dev/null | sed 's/^/, git /')"
@@ -263,8 +264,9 @@ run_one() {
 		count_exact "$OUT" "$man"
 		found=$FOUND planted=$PLANTED extra=$NOUT ;;
 	esac
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$tool" "$cfg" "$state" \
-		"$CACHE" "$run" "$ELAPSED" "$bytes" "$found" "$planted" "$extra" "$ok${note:+: $note}" >>"$RESULTS"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$tool" "$cfg" "$state" \
+		"$CACHE" "$run" "$ELAPSED" "$bytes" "$found" "$planted" "$extra" "$ok${note:+: $note}" \
+		"$DISKREAD" >>"$RESULTS"
 	log "$(printf '%-6s %-10s %-22s %-5s run %d: %7.0f MB/s %s' "$key" "$tool" "$cfg" "$CACHE" "$run" \
 		"$(awk -v b="$bytes" -v t="$ELAPSED" 'BEGIN { print b / t / 1e6 }')" \
 		"${found}/${planted}${ok:+ $ok}")"
@@ -316,6 +318,7 @@ print_table() {
 		if (!(k in lo) || rate < lo[k]) lo[k] = rate
 		if (!(k in hi) || rate > hi[k]) hi[k] = rate
 		nrun[k]++
+		if ($13 != "-" && $13 != "") disk[k] = disk[k] " " $13 / $8
 		if ($5 != $4) partial[k] = $5
 		if ($12 !~ /^ok/) bad[k] = $12
 		if ($9 != "-") {
@@ -332,8 +335,8 @@ print_table() {
 			if (tool[k] == "fio" && st[k] == "cold") ref[img[k], "cold"] = med[k]
 			if (tool[k] == "dd" && st[k] == "cold" && !have_fio) ref[img[k], "cold"] = med[k]
 		}
-		printf "%-11s %-30s %-6s %9s %17s %7s %13s  %s\n", "image", "tool / config", "cache",
-		       "MB/s", "(min-max)", "ratio", "exact/planted", "notes"
+		printf "%-11s %-30s %-6s %9s %17s %7s %13s %5s  %s\n", "image", "tool / config", "cache",
+		       "MB/s", "(min-max)", "ratio", "exact/planted", "disk", "notes"
 		for (i = 1; i <= nk; i++) {
 			k = order[i]
 			name = tool[k] (cfg[k] == "-" ? "" : " " cfg[k])
@@ -344,8 +347,10 @@ print_table() {
 			if (k in partial) note = note " cache " partial[k]
 			if (k in varied) note = note " (min over runs)"
 			if (nrun[k] != runs) note = note " " nrun[k] " runs"
-			printf "%-11s %-30s %-6s %9s %17s %7s %13s  %s\n", img[k], name, st[k], mbs,
-			       sprintf("(%.0f-%.0f)", lo[k], hi[k]), r, (k in found) ? found[k] : "-", note
+			dk = (k in disk) ? sprintf("%.2f", median(disk[k])) : "-"
+			if (st[k] == "hot" && dk != "-" && dk + 0 > 0.05) note = note " read from disk in a hot run"
+			printf "%-11s %-30s %-6s %9s %17s %7s %13s %5s  %s\n", img[k], name, st[k], mbs,
+			       sprintf("(%.0f-%.0f)", lo[k], hi[k]), r, (k in found) ? found[k] : "-", dk, note
 		}
 	}' "$RESULTS"
 }
