@@ -278,19 +278,30 @@ disk_read_bytes() {
 
 # ---------------------------------------------------------------- timing
 # timed LOG CMD...: runs CMD with its output in LOG; sets ELAPSED (seconds),
-# RC, and DISKREAD (bytes the device read meanwhile, other processes'
-# reads included, or "-").
+# RC, and DISKREAD: the bytes CMD (its threads and children included) had
+# read from a disk, from getrusage's ru_inblock through GNU time; without
+# /usr/bin/time, what the images' device read meanwhile, other processes'
+# reads included; "-" when neither is known.
 timed() {
-	local logf=$1 t0 t1 d0 d1
+	local logf=$1 t0 t1 d0 d1 blocks
 	shift
-	d0=$(disk_read_bytes)
-	t0=$EPOCHREALTIME
-	"$@" >"$logf" 2>&1
-	RC=$?
-	t1=$EPOCHREALTIME
-	d1=$(disk_read_bytes)
+	if [ -x /usr/bin/time ]; then
+		t0=$EPOCHREALTIME
+		/usr/bin/time -f '%I' -o "$logf.rusage" "$@" >"$logf" 2>&1
+		RC=$?
+		t1=$EPOCHREALTIME
+		blocks=$(tail -1 "$logf.rusage")
+		case $blocks in ''|*[!0-9]*) DISKREAD=- ;; *) DISKREAD=$((blocks * 512)) ;; esac
+	else
+		d0=$(disk_read_bytes)
+		t0=$EPOCHREALTIME
+		"$@" >"$logf" 2>&1
+		RC=$?
+		t1=$EPOCHREALTIME
+		d1=$(disk_read_bytes)
+		if [ "$d0" = - ]; then DISKREAD=-; else DISKREAD=$((d1 - d0)); fi
+	fi
 	ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-	if [ "$d0" = - ]; then DISKREAD=-; else DISKREAD=$((d1 - d0)); fi
 }
 
 # ---------------------------------------------------------------- checks

@@ -38,6 +38,8 @@ usage: bench/run.sh [OPTIONS]
       --matrix short|full  dredge configurations: one change at a time from
                         the default (short), or every combination (full)
       --seed N          image seed (default 2026)
+      --timeout SECONDS a run that takes longer is stopped and counted as
+                        failed (default 1800)
       --grid            time dredge over --chunks x --depths instead
       --grid-image sparse|dense  image the grid runs on (default sparse)
       --chunks LIST     grid chunk sizes (default 1M,2M,4M,8M,16M)
@@ -52,7 +54,7 @@ BUILD=$src/build DIR="" SCRATCH="" SIZE=4G DENSE_SIZE=1G PEERS_SIZE=1G
 PEERS_DENSE_SIZE=256M
 RUNS=3 PEER_RUNS="" STATES="hot,cold" PEERS_OPT="" MATRIX=short SEED=2026
 GRID=0 GRID_IMAGE=sparse CHUNKS="1M,2M,4M,8M,16M" DEPTHS="2,4,8"
-INSTALL=0 KEEP=0
+INSTALL=0 KEEP=0 TIMEOUT=1800
 CMDLINE="bench/run.sh $*"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -68,7 +70,7 @@ while [ $# -gt 0 ]; do
 	--install) INSTALL=1; takes=0 ;;
 	--keep) KEEP=1; takes=0 ;;
 	-b|--build|-d|--dir|--scratch|--size|--dense-size|--peers-size|--runs| \
-	--peers-dense-size|--peer-runs|--states|--peers|--matrix|--seed|--grid-image|--chunks|--depths) ;;
+	--peers-dense-size|--peer-runs|--states|--peers|--matrix|--seed|--timeout|--grid-image|--chunks|--depths) ;;
 	*) usage >&2; die "unknown option '$opt'" ;;
 	esac
 	if [ $takes = 1 ] && [ -z "$val" ]; then
@@ -91,6 +93,7 @@ while [ $# -gt 0 ]; do
 	--peers) PEERS_OPT=$val ;;
 	--matrix) MATRIX=$val ;;
 	--seed) SEED=$val ;;
+	--timeout) TIMEOUT=$val ;;
 	--grid-image) GRID_IMAGE=$val ;;
 	--chunks) CHUNKS=$val ;;
 	--depths) DEPTHS=$val ;;
@@ -103,6 +106,7 @@ case $PEER_RUNS in ''|*[!0-9]*|0) die "--peer-runs needs a number >= 1" ;; esac
 case $MATRIX in short|full) ;; *) die "--matrix is short or full" ;; esac
 case $GRID_IMAGE in sparse|dense) ;; *) die "--grid-image is sparse or dense" ;; esac
 case $SEED in ''|*[!0-9]*) die "--seed needs a number" ;; esac
+case $TIMEOUT in ''|*[!0-9]*|0) die "--timeout needs a number of seconds" ;; esac
 STATES=${STATES//,/ }
 for s in $STATES; do
 	case $s in hot|cold) ;; *) die "unknown cache state '$s'" ;; esac
@@ -241,7 +245,7 @@ run_one() {
 	scalpel) cmd=(scalpel -c "$DIR/scalpel-jpg.conf" -o "$OUT" "$img") ;;
 	esac
 	set_cache "$state" "$img"
-	timed "$DIR/last-run.log" "${cmd[@]}"
+	timed "$DIR/last-run.log" timeout "$TIMEOUT" "${cmd[@]}"
 	if [ "$tool" = fio ] && [ $RC = 0 ]; then
 		# fio's own runtime: its start-up (~0.4 s) is not reading.
 		local ms
@@ -249,7 +253,10 @@ run_one() {
 		[ -n "$ms" ] && [ "$ms" -gt 0 ] && ELAPSED=$(awk -v m="$ms" 'BEGIN { printf "%.4f", m / 1000 }')
 	fi
 	local found=- planted=- extra=- ok=ok note=""
-	if [ $RC != 0 ]; then
+	if [ $RC = 124 ]; then
+		ok=fail note="stopped after $TIMEOUT s (--timeout)"
+		FAILED+="  $key $tool $cfg $state run $run: $note"$'\n'
+	elif [ $RC != 0 ]; then
 		ok=fail note="exit $RC: $(tail -1 "$DIR/last-run.log" | cut -c1-100)"
 		FAILED+="  $key $tool $cfg $state run $run: $note"$'\n'
 	fi
@@ -386,11 +393,14 @@ print_ratios() {
 		}
 		print ""
 		print "targets:"
+		nt = 0
 		for (j = 1; j <= m; j++) {
 			d = sp SUBSEP "dredge" SUBSEP dcfg SUBSEP sts[j]; c = sp SUBSEP "cat" SUBSEP "-" SUBSEP sts[j]
-			if (sts[j] == "hot" && (d in rate) && (c in rate))
+			if (sts[j] == "hot" && (d in rate) && (c in rate)) {
+				nt++
 				printf "  dredge >= 80%% of hot-cache cat (%s): %.0f%% of cat: %s\n",
 				       sp, 100 * rate[d] / rate[c], verdict(!(d in bad), rate[d] >= 0.8 * rate[c])
+			}
 		}
 		for (i = 1; i <= n; i++) {
 			if (ims[i] !~ /^dense-/) continue
@@ -398,11 +408,13 @@ print_ratios() {
 				d = ims[i] SUBSEP "dredge" SUBSEP dcfg SUBSEP sts[j]; q = ims[i] SUBSEP "photorec" SUBSEP "-" SUBSEP sts[j]
 				if ((d in rate) && (q in rate) && !((ims[i], sts[j]) in shown)) {
 					shown[ims[i], sts[j]] = 1
+					nt++
 					printf "  dredge >= 10x PhotoRec (%s, %s): %.1fx: %s\n", ims[i], sts[j],
 					       rate[d] / rate[q], verdict(!(d in bad), rate[d] >= 10 * rate[q])
 				}
 			}
 		}
+		if (!nt) print "  not measured in this run (they need the hot cache, and PhotoRec)"
 	}' "$RESULTS"
 }
 
