@@ -44,7 +44,7 @@ usage: bench/run.sh [OPTIONS]
       --grid-image sparse|dense  image the grid runs on (default sparse)
       --chunks LIST     grid chunk sizes (default 1M,2M,4M,8M,16M)
       --depths LIST     grid queue depths (default 2,4,8)
-      --install         apt-get install the peers, fio and cjpeg first
+      --install         apt-get install the peers, fio, cjpeg and GNU time first
       --keep            keep the last run's recovered files
   -h, --help            this text
 EOF
@@ -130,7 +130,7 @@ SAMPLES=("$src"/tests/data/jpeg/*.jpg)
 
 if [ $INSTALL = 1 ]; then
 	log "installing peers and tools with apt-get"
-	apt-get install -y testdisk foremost scalpel fio libjpeg-turbo-progs >&2 ||
+	apt-get install -y testdisk foremost scalpel fio libjpeg-turbo-progs time >&2 ||
 		die "apt-get install failed (run apt-get update first?)"
 fi
 command -v fincore >/dev/null || die "fincore (util-linux) is needed to check the page cache"
