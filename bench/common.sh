@@ -11,6 +11,9 @@
 # after a header line that says how the image was made; an image whose
 # header still matches is reused.
 
+# Results are handed back in global variables (ELAPSED, FOUND, ...), read
+# by run.sh.
+# shellcheck disable=SC2034
 BENCH_GEN_VERSION=1
 
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -211,9 +214,9 @@ resident() { fincore -b -n -o RES "$1" | tr -d ' '; }
 # check that it stayed there; sets CACHE to "hot", or "hot~NN%" when less
 # than 99% of it is resident (memory pressure).
 cache_hot() {
-	local img=$1 sz res pct try
+	local img=$1 sz res pct _
 	sz=$(fsize "$img")
-	for try in 1 2; do
+	for _ in 1 2; do
 		cat "$img" >/dev/null
 		res=$(resident "$img")
 		((res * 100 >= sz * 99)) && { CACHE=hot; return 0; }
