@@ -110,7 +110,8 @@ static inline void try_sig(const struct matcher *m, unsigned si,
 	const struct match_sig *s = &m->sigs[si];
 	uint64_t at = start + s->offset;
 
-	if (start % s->align != 0 || at < data_off ||
+	if (start < m->base || (start - m->base) % s->align != 0 ||
+	    at < data_off ||
 	    at + s->len > data_off + len || start + s->reach <= need_end)
 		return;
 	if (sig_equal(s, data + (at - data_off)))
@@ -122,7 +123,8 @@ static void scan_blocks(const struct matcher *m, const uint8_t *data,
                         uint64_t hi, uint64_t need_end, match_emit_fn emit,
                         void *arg)
 {
-	uint64_t p = (lo + m->block - 1) / m->block * m->block;
+	uint64_t p = lo <= m->base ? m->base :
+	             m->base + (lo - m->base + m->block - 1) / m->block * m->block;
 
 	for (; p < hi; p += m->block)
 		for (unsigned s = 0; s < m->nsigs; s++)

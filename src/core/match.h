@@ -32,6 +32,10 @@ struct matcher {
 	unsigned reach;              /* largest offset + len */
 	int any_offset;
 	uint32_t block;
+	/* Block boundaries are base + k * block (a file system's clusters
+	 * start at its data area, not at a multiple of the cluster size);
+	 * signature alignments count from base too.  Below block. */
+	uint64_t base;
 	/* sigs whose byte at their own offset is b: anchor[first[b]..+count[b]] */
 	uint16_t first[256];
 	uint16_t count[256];
@@ -48,6 +52,12 @@ typedef void (*match_emit_fn)(void *arg, uint64_t start, unsigned fmt);
 int match_init(struct matcher *m, const struct format *const *formats,
                unsigned nformats, uint32_t block, int any_offset);
 void match_free(struct matcher *m);
+
+/* Moves the block grid so that source offset base is a block boundary. */
+static inline void match_set_base(struct matcher *m, uint64_t base)
+{
+	m->base = base % m->block;
+}
 
 /*
  * Reports matches whose start lies in [own_lo, own_hi) and whose signature
