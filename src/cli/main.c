@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_extract.h"
 #include "cli/cmd_fs.h"
 #include "dredge.h"
 #include "formats/format.h"
@@ -437,6 +438,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "fs") == 0)
 		return cmd_fs(argc - 1, argv + 1);
+	if (strcmp(cmd, "extract") == 0)
+		return cmd_extract(argc - 1, argv + 1);
 	if (strcmp(cmd, "types") == 0)
 		return cmd_types();
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
