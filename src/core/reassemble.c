@@ -629,7 +629,8 @@ static int try_drop(struct reasm *r, struct state *cur, struct verdict *best,
 /*
  * The data went wrong at logical x (NONE: in the first sample).  Tries, in
  * this order, dropping: a file of a known format starting at or shortly
- * before x's cluster (its clusters as one run); with an anchor, all the
+ * before x's cluster (its clusters as one run, with the files right after
+ * it while that is not enough); with an anchor, all the
  * clusters still guessed, as one gap starting near x (a clip written round
  * one file); short runs starting near x, nearest and shortest first.
  */
@@ -664,11 +665,20 @@ static int fix_codec(struct reasm *r, struct state *cur, struct verdict *best,
 
 	uint64_t j = jx;
 	for (unsigned n = 0; n < REASM_PROBE_BACK && j > 0; n++) {
-		uint64_t len = foreign_file(r, j);
-		if (len > 0) {
-			rc = try_drop(r, cur, best, j, j + len, took);
+		uint64_t len = foreign_file(r, j), end = j + len;
+		/* Files written one after another lie in one gap: while the
+		 * data stays wrong, take the next file along as well. */
+		for (unsigned k = 0; len > 0 && k < REASM_CHAIN; k++) {
+			rc = try_drop(r, cur, best, j, end, took);
 			if (rc != 0 || *took)
 				return rc;
+			if (g > 0 && end - j >= g)
+				break;   /* the gaps hold no more than that */
+			while (in_drops(full, nfull, end))
+				end++;
+			if (end >= r->nclusters || (len = foreign_file(r, end)) == 0)
+				break;
+			end += len;
 		}
 		j = prev_kept(full, nfull, j);
 	}

@@ -200,6 +200,15 @@ int main(void)
 	put(clip, clen, 7, 87 + jn, n - 7);
 	expect_whole("around a deleted JPEG", 80, clip, clen, 2);
 
+	/* Two files written one after the other fill one gap. */
+	volume(cs, 15);
+	uint32_t fn = (uint32_t)((flen + cs - 1) / cs);
+	put(clip, clen, 0, 80, 5);
+	put(jpg, jlen, 0, 85, jn);
+	put(fast, flen, 0, 85 + jn, fn);
+	put(clip, clen, 5, 85 + jn + fn, n - 5);
+	expect_whole("around a JPEG and a clip in one gap", 80, clip, clen, 2);
+
 	/* A recorder's next-free pointer wraps: the clip goes on at 2. */
 	volume(cs, 7);
 	put(clip, clen, 0, NCL - 1, 3);   /* NCL-1, NCL, NCL+1: the last three */
