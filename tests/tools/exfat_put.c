@@ -5,6 +5,7 @@
  *   exfat_put IMG mkdir /DIR
  *   exfat_put IMG put SRC /[DIR/]NAME contig|chain|frag|fill
  *   exfat_put IMG rm /[DIR/]NAME
+ *   exfat_put IMG runs /[DIR/]NAME   (prints START+COUNT,... of a file)
  *
  * contig stores the file in consecutive clusters with the NoFatChain flag;
  * chain writes a FAT chain over consecutive clusters; frag takes every
@@ -301,6 +302,31 @@ int main(int argc, char **argv)
 		add_set(dir, name, 0x20, n ? c[0] : 0, (uint64_t)size, mode == 0);
 		free(c);
 		free(data);
+	} else if (strcmp(cmd, "runs") == 0) {
+		uint32_t dir = parent_of(argv[3], &name);
+		uint8_t *buf = malloc(cs);
+		int i = find_set(dir, name, buf);
+		if (i < 0)
+			die("no such file");
+		uint8_t *d = buf + i * 32;
+		uint32_t c = le32(d + 32 + 20), start = c, n = 0;
+		uint64_t size = (uint64_t)le32(d + 32 + 24) |
+		                (uint64_t)le32(d + 32 + 28) << 32;
+		int nofat = d[32 + 1] & 2, first = 1;
+		for (uint64_t k = 0; c >= 2 && k < (size + cs - 1) / cs; k++) {
+			if (c != start + n) {
+				printf("%s%u+%u", first ? "" : ",", start, n);
+				first = 0;
+				start = c;
+				n = 0;
+			}
+			n++;
+			c = nofat ? c + 1 : fat_get(c);
+		}
+		if (n > 0)
+			printf("%s%u+%u", first ? "" : ",", start, n);
+		printf("\n");
+		free(buf);
 	} else if (strcmp(cmd, "rm") == 0) {
 		uint32_t dir = parent_of(argv[3], &name);
 		uint8_t *buf = malloc(cs);
