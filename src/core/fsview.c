@@ -199,6 +199,9 @@ static int find_volume(struct fsview_ctx *x, int fd, uint64_t size,
 		free(pt);
 		return rc;
 	}
+	unsigned nfs = 0;
+	for (unsigned i = 0; i < pt->n; i++)
+		nfs += pt->e[i].fs != FS_NONE && !pt->e[i].extended;
 	rc = part_select(pt, size, cfg->partition, off, len, why, sizeof(why));
 	free(pt);
 	if (rc == 0)
@@ -206,7 +209,7 @@ static int find_volume(struct fsview_ctx *x, int fd, uint64_t size,
 	/* Naming a partition that is not there, or not choosing among
 	 * several volumes, is the user's to fix; no volume at all is what a
 	 * wiped card looks like, and carving goes on without one. */
-	if (cfg->partition != 0 || rc != -ENOENT) {
+	if (cfg->partition != 0 || nfs > 1) {
 		snprintf(err, errlen, "%s: %s", x->path, why);
 		return rc;
 	}
