@@ -24,6 +24,16 @@ enum dredge_io {
 	DREDGE_IO_PREAD,
 };
 
+/* The any-offset signature search: the scalar reference or a SIMD variant
+ * (each finds exactly the same candidates). */
+enum dredge_simd {
+	DREDGE_SIMD_AUTO = 0,   /* the fastest this CPU runs */
+	DREDGE_SIMD_SCALAR,
+	DREDGE_SIMD_SSE2,
+	DREDGE_SIMD_AVX2,
+	DREDGE_SIMD_AVX512,     /* AVX-512F and AVX-512BW */
+};
+
 struct dredge_scan_config {
 	const char *source;        /* image file or block device */
 	const char *outdir;        /* created if missing */
@@ -49,6 +59,7 @@ struct dredge_scan_config {
 	/* Stop the same way once reading reaches this source offset (0:
 	 * never): time-boxed runs, and tests of resuming. */
 	uint64_t stop_at;
+	enum dredge_simd simd;     /* any-offset search variant */
 
 	/*
 	 * File-system-aware scanning of a FAT12/16/32 or exFAT volume: starts
@@ -82,6 +93,7 @@ struct dredge_summary {
 	uint64_t bad_ranges;       /* unreadable ranges met */
 	double seconds;
 	const char *io_engine;     /* "io_uring" or "pread" */
+	const char *simd;          /* the any-offset variant that ran */
 	int direct;                /* whether O_DIRECT was used */
 	int interrupted;           /* stopped early; a checkpoint was written */
 	uint64_t reassembled;      /* files written from several fragments */
@@ -107,6 +119,18 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 
 /* A message for a code returned by dredge_scan. */
 const char *dredge_strerror(int code);
+
+/* "scalar", "sse2", "avx2", "avx512" or "auto"; NULL for other values. */
+const char *dredge_simd_name(enum dredge_simd v);
+
+/* Parses one of those names into *v: 0, or -EINVAL. */
+int dredge_simd_parse(const char *name, enum dredge_simd *v);
+
+/* Whether this build on this CPU runs v (AUTO and SCALAR: always). */
+int dredge_simd_supported(enum dredge_simd v);
+
+/* The variant AUTO stands for here. */
+enum dredge_simd dredge_simd_auto(void);
 
 /* "dredge 0.1.0". */
 const char *dredge_version(void);

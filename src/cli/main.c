@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_bench.h"
 #include "cli/cmd_extract.h"
 #include "cli/cmd_fs.h"
 #include "dredge.h"
@@ -69,6 +70,7 @@ static void usage(FILE *to)
 	        "  scan SOURCE -o DIR [OPTIONS]  recover files from an image or device\n"
 	        "  extract SOURCE REPORT -o DIR  write files a --report-only scan found\n"
 	        "  fs info|ls|cat|export SOURCE  partitions and FAT/exFAT volumes\n"
+	        "  bench SOURCE [OPTIONS]        raw read and scan throughput\n"
 	        "  types                         list formats and their signatures\n"
 	        "  version                       print the version\n"
 	        "\n"
@@ -90,6 +92,9 @@ static void scan_usage(FILE *to)
 	        "      --clusters A-B     only files starting in clusters A to B\n"
 	        "  -p, --partition N      the volume in partition N (see 'dredge fs info')\n"
 	        "      --offset BYTES     the volume starting at byte BYTES\n"
+	        "      --simd VARIANT     any-offset search: auto, scalar, sse2,\n"
+	        "                         avx2 or avx512 (default auto, or\n"
+	        "                         $DREDGE_SIMD)\n"
 	        "      --chunk-size SIZE  bytes per read (default 4M)\n"
 	        "      --queue-depth N    reads in flight (default 4)\n"
 	        "      --io ENGINE        auto, uring or pread (default auto)\n"
@@ -135,6 +140,16 @@ static int parse_uint(const char *opt, const char *s, uint64_t max,
 {
 	if (parse_size(s, out) != 0 || *out > max) {
 		fprintf(stderr, "dredge: invalid value '%s' for %s\n", s, opt);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_simd(const char *what, const char *s, enum dredge_simd *v)
+{
+	if (dredge_simd_parse(s, v) != 0) {
+		fprintf(stderr, "dredge: %s must be auto, scalar, sse2, avx2 or "
+		        "avx512, not '%s'\n", what, s);
 		return -1;
 	}
 	return 0;
@@ -229,13 +244,14 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 {
 	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
 	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS, O_RESUME,
-	       O_STOP_AT, O_FS, O_UNALLOC, O_CLUSTERS, O_OFFSET };
+	       O_STOP_AT, O_SIMD, O_FS, O_UNALLOC, O_CLUSTERS, O_OFFSET };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "types", required_argument, NULL, 't' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "block-size", required_argument, NULL, O_BLOCK },
 		{ "any-offset", no_argument, NULL, O_ANY },
+		{ "simd", required_argument, NULL, O_SIMD },
 		{ "chunk-size", required_argument, NULL, O_CHUNK },
 		{ "queue-depth", required_argument, NULL, O_DEPTH },
 		{ "io", required_argument, NULL, O_IO },
@@ -263,6 +279,12 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 
 	dredge_scan_config_init(&cfg);
 	cfg.command_line = cmdline;
+	/* DREDGE_SIMD forces a variant the way --simd does, so a test suite
+	 * can rerun unchanged with each one. */
+	const char *env = getenv("DREDGE_SIMD");
+	if (env != NULL && *env != '\0' && parse_simd("DREDGE_SIMD", env,
+	                                               &cfg.simd) != 0)
+		return EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "o:t:j:p:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': cfg.outdir = optarg; break;
@@ -281,6 +303,10 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 			cfg.block_size = (uint32_t)v;
 			break;
 		case O_ANY: cfg.any_offset = 1; break;
+		case O_SIMD:
+			if (parse_simd("--simd", optarg, &cfg.simd) != 0)
+				return EXIT_USAGE;
+			break;
 		case O_CHUNK:
 			if (parse_uint("--chunk-size", optarg, 1u << 30, &v) != 0)
 				return EXIT_USAGE;
@@ -416,10 +442,29 @@ static int cmd_types(void)
 			for (unsigned b = 0; b < f->sigs[s].len; b++)
 				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
 				                      "%02x", f->sigs[s].bytes[b]);
+			if (f->sigs[s].mask != NULL)
+				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
+				                      "&mask");
+			if (f->sigs[s].align && f->sigs[s].align != f->align)
+				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
+				                      "/%u", f->sigs[s].align);
 		}
 		printf("%-8s %-5s %-6u %-40s %s\n", f->name, f->ext, f->align,
 		       sigs, f->description);
 	}
+	return 0;
+}
+
+/* The version, then the search variants this CPU runs and the one chosen
+ * by default. */
+static int cmd_version(void)
+{
+	printf("%s\n", dredge_version());
+	printf("simd: %s (runs here:", dredge_simd_name(dredge_simd_auto()));
+	for (int v = DREDGE_SIMD_SCALAR; dredge_simd_name(v) != NULL; v++)
+		if (dredge_simd_supported(v))
+			printf(" %s", dredge_simd_name(v));
+	printf(")\n");
 	return 0;
 }
 
@@ -436,16 +481,16 @@ int main(int argc, char **argv)
 		free(cmdline);
 		return rc;
 	}
+	if (strcmp(cmd, "bench") == 0)
+		return cmd_bench(argc - 1, argv + 1);
 	if (strcmp(cmd, "fs") == 0)
 		return cmd_fs(argc - 1, argv + 1);
 	if (strcmp(cmd, "extract") == 0)
 		return cmd_extract(argc - 1, argv + 1);
 	if (strcmp(cmd, "types") == 0)
 		return cmd_types();
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("%s\n", dredge_version());
-		return 0;
-	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
+		return cmd_version();
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		usage(stdout);

@@ -36,13 +36,15 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        "fs %d\nunallocated %d\nclusters %" PRIu32 " %" PRIu32 "\n"
 	        "volume %" PRIu64 "\n"
 	        "resume_offset %" PRIu64 "\ncover_hi %" PRIu64 "\n"
+	        "trunc_end %" PRIu64 "\ntrunc_fmt %u\n"
 	        "next_id %" PRIu64 "\nfiles %" PRIu64 "\ntruncated %" PRIu64
 	        "\nduplicates %" PRIu64 "\nxml_len %" PRIu64 "\njsonl_len %"
 	        PRIu64 "\n",
 	        ck->source_size, ck->source_sample, ck->formats,
 	        ck->block_size, ck->any_offset, ck->keep_embedded,
 	        ck->report_only, ck->fs, ck->unallocated, ck->cluster_first,
-	        ck->cluster_last, ck->volume, ck->resume_offset, ck->cover_hi, ck->next_id,
+	        ck->cluster_last, ck->volume, ck->resume_offset, ck->cover_hi,
+	        ck->trunc_end, ck->trunc_fmt, ck->next_id,
 	        ck->files, ck->truncated, ck->duplicates, ck->xml_len,
 	        ck->jsonl_len);
 	for (unsigned i = 0; i < ck->ntypes; i++)
@@ -114,6 +116,8 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 		U64(volume);
 		U64(resume_offset);
 		U64(cover_hi);
+		U64(trunc_end);
+		INT(trunc_fmt);
 		U64(next_id);
 		U64(files);
 		U64(truncated);

@@ -34,6 +34,8 @@ struct checkpoint {
 	/* where it stands */
 	uint64_t resume_offset;
 	uint64_t cover_hi;
+	uint64_t trunc_end;          /* the last truncated file's end, format */
+	unsigned trunc_fmt;
 	uint64_t next_id;
 	uint64_t files, truncated, duplicates;
 	uint64_t xml_len, jsonl_len;

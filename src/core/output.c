@@ -57,6 +57,8 @@ struct output {
 	 * counts towards cover_hi, so a start in a gap is not hidden. */
 	struct extent *cover;
 	size_t ncover, capcover;
+	uint64_t trunc_end;          /* the last truncated file: its end */
+	unsigned trunc_fmt;          /* and its format */
 	uint64_t files, truncated, duplicates, reassembled;
 	struct type_count types[DREDGE_MAX_TYPES * 4];
 	unsigned ntypes;
@@ -374,6 +376,8 @@ static int resume_state(struct output *out)
 	}
 	p->start = have->resume_offset;
 	out->cover_hi = have->cover_hi;
+	out->trunc_end = have->trunc_end;
+	out->trunc_fmt = have->trunc_fmt;
 	atomic_store(&p->cover_hi, have->cover_hi);
 	out->next_id = have->next_id;
 	out->files = have->files;
@@ -403,6 +407,8 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 
 	ck->resume_offset = hi;
 	ck->cover_hi = out->cover_hi;
+	ck->trunc_end = out->trunc_end;
+	ck->trunc_fmt = out->trunc_fmt;
 	ck->next_id = out->next_id;
 	ck->files = out->files;
 	ck->truncated = out->truncated;
@@ -465,6 +471,9 @@ int output_open(struct pipeline *p, struct output **outp)
 	if ((rc = prepare_dir(p, &out->dirfd)) != 0)
 		goto fail;
 
+	/* From the config, as match_use resolves it. */
+	enum dredge_simd simd = p->cfg->simd != DREDGE_SIMD_AUTO ? p->cfg->simd
+	                        : dredge_simd_auto();
 	struct report_info info = {
 		.source = p->src.path,
 		.source_size = p->src.size,
@@ -474,6 +483,7 @@ int output_open(struct pipeline *p, struct output **outp)
 		.block_size = p->fsv ? p->fsv->cluster_size : p->cfg->block_size,
 		.any_offset = p->cfg->any_offset,
 		.fs = p->fsv,
+		.simd = dredge_simd_name(simd),
 	};
 	out->ck = calloc(1, sizeof(*out->ck));
 	if (out->ck == NULL) {
@@ -744,9 +754,21 @@ static int commit_batch(struct output *out, struct batch *b)
 			pipeline_validate(p, c, &br, out->win, WRITER_WINDOW);
 		if (c->verdict == CARVE_REJECT)
 			continue;
+		/* A truncated file does not hide what lies inside it, except
+		 * its own tail: a same-format truncated start inside it that
+		 * ends exactly where it ends is a suffix of the same stream
+		 * (a pack of an MPEG stream with no end code), not news. */
+		if (c->verdict == CARVE_TRUNCATED && c->fmt == out->trunc_fmt &&
+		    c->off < out->trunc_end &&
+		    candidate_last_end(c) == out->trunc_end)
+			continue;
 		int rc = commit_file(out, c);
 		if (rc != 0)
 			return rc;
+		if (c->verdict == CARVE_TRUNCATED) {
+			out->trunc_fmt = c->fmt;
+			out->trunc_end = candidate_last_end(c);
+		}
 		if (c->verdict != CARVE_ACCEPT)
 			continue;
 		if (candidate_first_end(c) > out->cover_hi) {

@@ -208,7 +208,9 @@ static void *scan_main(void *arg)
 		           batch_emit, &x);
 		scan_tail(p, c, b);
 		ring_release(&p->ring, c);
-		if (p->match.any_offset || b->n > 1)
+		/* Candidates come in signature order, not offset order (and
+		 * no list at all when there are none: qsort wants a pointer). */
+		if (b->n > 1)
 			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
 		atomic_fetch_add(&p->ncandidates, b->n);
@@ -412,6 +414,16 @@ static int check_config(const struct dredge_scan_config *cfg, char *err,
 		         cfg->threads);
 		return -EINVAL;
 	}
+	if (dredge_simd_name(cfg->simd) == NULL) {
+		snprintf(err, errlen, "unknown SIMD variant %d", (int)cfg->simd);
+		return -EINVAL;
+	}
+	if (!dredge_simd_supported(cfg->simd)) {
+		snprintf(err, errlen, "the %s search does not run on this "
+		         "machine ('dredge version' lists those that do)",
+		         dredge_simd_name(cfg->simd));
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
@@ -573,18 +585,24 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	if ((rc = choose_engine(p)) != 0)
 		goto out;
 
-	/* The output comes first: a resumed scan learns where to start. */
+	rc = match_init(&p->match, p->formats, p->nformats,
+	                p->fsv ? p->fsv->cluster_size : cfg->block_size,
+	                cfg->any_offset);
+	if (rc == 0 && p->fsv != NULL)
+		match_set_base(&p->match, p->fsv->data_start);
+	if (rc == 0)
+		rc = match_use(&p->match, cfg->simd);
+	if (rc != 0)
+		goto out;
+	sum->simd = dredge_simd_name(p->match.simd);
+
+	/* The output comes next: a resumed scan learns where to start. */
 	struct output *out = NULL;
 	rc = output_open(p, &out);
 	if (rc != 0)
 		goto out;
 	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
 
-	rc = match_init(&p->match, p->formats, p->nformats,
-	                p->fsv ? p->fsv->cluster_size : cfg->block_size,
-	                cfg->any_offset);
-	if (rc == 0 && p->fsv != NULL)
-		match_set_base(&p->match, p->fsv->data_start);
 	unsigned nslots = p->queue_depth + p->threads + 1;
 	p->max_credits = p->credits = nslots + 2 * p->threads + 2;
 	if (rc != 0 ||

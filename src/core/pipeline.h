@@ -160,4 +160,12 @@ static inline uint64_t candidate_first_end(const struct candidate *c)
 	                    : c->off + c->length;
 }
 
+/* Where candidate c's last byte ends on the source. */
+static inline uint64_t candidate_last_end(const struct candidate *c)
+{
+	return c->nruns > 1 ? c->runs[c->nruns - 1].img_off +
+	                      c->runs[c->nruns - 1].len
+	                    : c->off + c->length;
+}
+
 #endif

@@ -137,9 +137,11 @@ int report_open(struct report **out, int dirfd, const struct report_info *info)
 	        "    </execution_environment>\n"
 	        "    <dredge:io_engine>%s</dredge:io_engine>\n"
 	        "    <dredge:block_size>%" PRIu32 "</dredge:block_size>\n"
-	        "    <dredge:any_offset>%d</dredge:any_offset>\n"
-	        "  </creator>\n  <source>\n    <image_filename>",
+	        "    <dredge:any_offset>%d</dredge:any_offset>\n",
 	        now, info->io_engine, info->block_size, info->any_offset);
+	if (info->any_offset && info->simd != NULL)
+		fprintf(f, "    <dredge:simd>%s</dredge:simd>\n", info->simd);
+	fprintf(f, "  </creator>\n  <source>\n    <image_filename>");
 	xml_text(f, info->source);
 	fprintf(f, "</image_filename>\n    <imagesize>%" PRIu64 "</imagesize>\n"
 	        "    <sectorsize>%" PRIu32 "</sectorsize>\n",

@@ -27,6 +27,7 @@ struct report_info {
 	const char *io_engine;
 	uint32_t block_size;
 	int any_offset;
+	const char *simd;             /* the any-offset search variant */
 	const struct fsview *fs;      /* the file system carved, or NULL */
 };
 

@@ -52,7 +52,17 @@ struct format_sig {
 	const uint8_t *mask;
 	uint8_t len;
 	uint8_t offset;
+	/* Alignment a start found by this signature has under --any-offset,
+	 * when it differs from the format's (0: the format's): a strong
+	 * magic may start anywhere while a weak one of the same format only
+	 * counts at sector starts. */
+	uint32_t align;
 };
+
+/* A signature with its own alignment: FORMAT_SIG_ALIGNED("moov", 4, 512). */
+#define FORMAT_SIG_ALIGNED(lit, off, al)                                  \
+	{ .bytes = (const uint8_t *)(lit), .mask = NULL,                  \
+	  .len = sizeof(lit) - 1, .offset = (off), .align = (al) }
 
 #define FORMAT_SIG_MAX_REACH 32   /* offset + len of any signature */
 

@@ -1919,12 +1919,15 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
  * offsets land in the mdat: junk is cheap to reject at any alignment.
  */
 static const struct format_sig mp4_sigs[] = {
+	/* ftyp may start anywhere (an MP4 inside a motion-photo JPEG); the
+	 * QuickTime atoms that can open an older file without ftyp are common
+	 * words, so they only count at sector starts. */
 	FORMAT_SIG("ftyp", 4),
-	FORMAT_SIG("moov", 4),
-	FORMAT_SIG("mdat", 4),
-	FORMAT_SIG("wide", 4),
-	FORMAT_SIG("free", 4),
-	FORMAT_SIG("skip", 4),
+	FORMAT_SIG_ALIGNED("moov", 4, 512),
+	FORMAT_SIG_ALIGNED("mdat", 4, 512),
+	FORMAT_SIG_ALIGNED("wide", 4, 512),
+	FORMAT_SIG_ALIGNED("free", 4, 512),
+	FORMAT_SIG_ALIGNED("skip", 4, 512),
 };
 
 const struct format format_mp4 = {

@@ -10,6 +10,10 @@ list=$work/planted
 
 hash() { "$XXH128SUM" "$1" | cut -d' ' -f1; }
 
+# Samples whose end cannot be proven by their format, recovered whole but
+# reported truncated: an MPEG program stream without its end code.
+unprovable="mpeg/ffmpeg_noend.vob"
+
 # Lay the files out: each at the next 4 KiB boundary after a gap of
 # 4-68 KiB of filler (gaps vary with a fixed pattern).
 off=65536
@@ -35,7 +39,9 @@ report=$work/out/report.jsonl
 # Every planted file: reported complete at its offset with its hash.
 missing=""
 while read -r at h f; do
-	grep -q "\"status\":\"complete\",\"offset\":$at,.*\"xxh3_128\":\"$h\"" "$report" ||
+	status=complete
+	case " $unprovable " in *" ${f#$DATA/} "*) status=truncated ;; esac
+	grep -q "\"status\":\"$status\",\"offset\":$at,.*\"xxh3_128\":\"$h\"" "$report" ||
 		missing="$missing ${f#$DATA/}@$at"
 done <"$list"
 is "$missing" "" "every planted file is recovered whole at its offset"
@@ -46,7 +52,8 @@ cut -d' ' -f2 "$list" | sort -u >"$work/want"
 	cut -d' ' -f1 | sort -u >"$work/got"
 extra=$(comm -13 "$work/want" "$work/got" | wc -l | tr -d ' ')
 is "$extra" 0 "no output matches no planted file"
-is "$(grep -c '"status":"truncated"' "$report")" 0 "nothing is reported truncated"
+is "$(grep -c '"status":"truncated"' "$report")" "$(echo $unprovable | wc -w)" \
+	"only the samples with no provable end are reported truncated"
 entries=$(grep -c '"filename"' "$report")
 is "$entries" "$n" "one report entry per planted file"
 if [ "$entries" != "$n" ] || [ "$missing" != "" ]; then

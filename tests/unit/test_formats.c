@@ -34,6 +34,11 @@ int main(void)
 				reach = 0;
 		ok(reach, "%s: signatures are non-empty and within %d bytes",
 		   f->name, FORMAT_SIG_MAX_REACH);
+		int sal = 1;
+		for (unsigned s = 0; s < f->nsigs; s++)
+			if (f->sigs[s].align & (f->sigs[s].align - 1))
+				sal = 0;
+		ok(sal, "%s: signature alignments are 0 or powers of two", f->name);
 		ok(f->max_size > f->min_size && f->max_size <= (1ull << 42),
 		   "%s: size limits are sane", f->name);
 		ok(f->align >= 1 && (f->align & (f->align - 1)) == 0,

@@ -1,0 +1,881 @@
+/*
+ * pdf.c - PDF documents.
+ *
+ * A PDF is a header ("%PDF-1.7"), a body of indirect objects ("12 0 obj
+ * ... endobj", streams inside them), a cross-reference section (an "xref"
+ * table with its "trailer" dictionary, or a cross-reference stream object
+ * of /Type /XRef), and a tail: "startxref", the offset of that section,
+ * "%%EOF".  Incremental updates append more objects, a new section whose
+ * /Prev names the previous one, and a new tail; linearized files put a
+ * first-page section and tail near the start and the main section later.
+ *
+ * The validator walks the document from the header, item by item: objects
+ * (with a small lexer that knows strings, dictionaries and names, and that
+ * skips stream data by a direct /Length, or by searching "endstream" when
+ * the length is indirect or wrong), xref tables, trailers and tails.  It
+ * never jumps by a startxref offset; it checks that offset instead.  A tail
+ * ends a revision when its startxref names a section walked in this
+ * document; a later tail extends the file only when its section's /Prev
+ * (or, for linearized files, its startxref) names a section walked before
+ * the previous end.  That is what tells an update from an unrelated PDF
+ * that happens to follow: that one starts with its own header, or, if its
+ * header was lost, its offsets are counted from elsewhere.  The walk stops
+ * at anything that is not a PDF item (garbage, another file) and, after an
+ * end, at anything but an object or an xref table; the file ends after the
+ * last good "%%EOF" and its end-of-line.
+ *
+ * Without any good tail the result is TRUNCATED: at the end of the last
+ * complete item ("no %%EOF"), or after a tail whose startxref names no
+ * section ("startxref points at no xref").
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "formats/format.h"
+
+#define PDF_MAX_SIZE      (2ull << 30)
+#define PDF_MAX_XREFS     512u        /* sections remembered per document */
+#define PDF_MAX_ITEMS     20000000u   /* objects and sections walked */
+#define PDF_MAX_DEPTH     64          /* nested dictionaries and arrays */
+#define PDF_MAX_ENTRIES   10000000u   /* xref table entries in a section */
+#define PDF_MAX_BAD_TAILS 16u         /* tails naming no section, before
+                                         the first good one */
+#define PDF_MAX_GAP       (1u << 20)  /* whitespace and comments in a row */
+#define PDF_MAX_GAP_AFTER 4096u       /* ... right after an end */
+#define PDF_MAX_INT       1000000000000000ll
+#define PDF_TEXT          64
+
+enum pdf_tok_type {
+	PT_EOF,          /* the reader ended */
+	PT_ERR,          /* bytes that are no PDF token */
+	PT_INT,
+	PT_REAL,
+	PT_NAME,
+	PT_STR,
+	PT_DICT_OPEN,
+	PT_DICT_CLOSE,
+	PT_ARR_OPEN,
+	PT_ARR_CLOSE,
+	PT_KW,           /* obj, endobj, stream, R, xref, trailer, true ... */
+};
+
+struct pdf_tok {
+	enum pdf_tok_type type;
+	uint64_t start, end;
+	long long ival;
+	char text[PDF_TEXT];   /* name (without '/'), keyword, string start */
+};
+
+/*
+ * Bytes come from the reader's current span, cached here; any other call
+ * on the reader moves its window, so those go through pdf_peek/pdf_find,
+ * which drop the cache.
+ */
+struct pdf_lex {
+	struct bread *br;
+	uint64_t pos;
+	const uint8_t *c;
+	uint64_t c_off;
+	size_t c_len;
+};
+
+/* The keys of one dictionary the walk cares about. */
+struct pdf_dict {
+	int state;              /* 0 key, 1 value, 2 int seen, 3 int int */
+	char key[PDF_TEXT];
+	long long ival;
+	char type[PDF_TEXT];
+	bool has_length, has_prev, has_count, has_parent, linearized;
+	long long length, prev, count;
+	char producer[PDF_TEXT];
+};
+
+enum pdf_step { PS_OK, PS_CUT, PS_BAD };
+
+struct pdf_xref {
+	uint64_t off;
+	long long prev;         /* -1: none */
+};
+
+struct pdf_doc {
+	struct pdf_lex lx;
+	uint64_t size;
+	struct pdf_xref xref[PDF_MAX_XREFS];
+	unsigned nxref;
+	unsigned nxref_at_end;  /* sections walked before the last end */
+	uint64_t end;           /* after the last good %%EOF, 0: none yet */
+	unsigned items_at_end;  /* items walked up to that end */
+	uint64_t last_good;     /* after the last complete item */
+	unsigned bad_tails;
+	unsigned revisions;
+	unsigned items;
+	bool linearized, xref_table, xref_stream;
+	long long pages;
+	char producer[PDF_TEXT];
+};
+
+static bool pdf_is_ws(int c)
+{
+	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' ||
+	       c == ' ';
+}
+
+static bool pdf_is_delim(int c)
+{
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' ||
+	       c == ']' || c == '{' || c == '}' || c == '/' || c == '%';
+}
+
+static bool pdf_is_hex(int c)
+{
+	return (c >= '0' && c <= '9') ||
+	       ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static bool pdf_is_regular(int c)
+{
+	return c >= 0 && !pdf_is_ws(c) && !pdf_is_delim(c);
+}
+
+/* The byte at off, or -1 past the reader's end. */
+static int lx_byte(struct pdf_lex *lx, uint64_t off)
+{
+	size_t len;
+	const uint8_t *p;
+
+	if (off - lx->c_off < lx->c_len)
+		return lx->c[off - lx->c_off];
+	p = bread_span(lx->br, off, &len);
+	if (p == NULL) {
+		lx->c_len = 0;
+		return -1;
+	}
+	lx->c = p;
+	lx->c_off = off;
+	lx->c_len = len;
+	return p[0];
+}
+
+static const uint8_t *pdf_peek(struct pdf_lex *lx, uint64_t off, size_t n)
+{
+	lx->c_len = 0;
+	return bread_peek(lx->br, off, n);
+}
+
+static uint64_t pdf_find(struct pdf_lex *lx, uint64_t off, uint64_t end,
+                         const char *s)
+{
+	lx->c_len = 0;
+	return bread_find(lx->br, off, end, s, strlen(s));
+}
+
+/* Does the text s sit at off? */
+static bool lx_match(struct pdf_lex *lx, uint64_t off, const char *s)
+{
+	size_t n = strlen(s);
+	const uint8_t *p = pdf_peek(lx, off, n);
+
+	return p != NULL && memcmp(p, s, n) == 0;
+}
+
+/*
+ * Skips whitespace and comments from lx->pos, at most limit bytes.
+ * Returns 0 at a token, -1 at the reader's end, -2 past the limit.
+ */
+static int lx_skip(struct pdf_lex *lx, uint64_t limit)
+{
+	uint64_t start = lx->pos;
+
+	for (;;) {
+		int c = lx_byte(lx, lx->pos);
+
+		if (c < 0)
+			return -1;
+		if (lx->pos - start > limit)
+			return -2;
+		if (pdf_is_ws(c)) {
+			lx->pos++;
+		} else if (c == '%') {
+			while (c >= 0 && c != '\r' && c != '\n' &&
+			       lx->pos - start <= limit)
+				c = lx_byte(lx, ++lx->pos);
+		} else {
+			return 0;
+		}
+	}
+}
+
+/* Copies up to PDF_TEXT-1 regular characters starting at off. */
+static uint64_t lx_word(struct pdf_lex *lx, uint64_t off, char *text)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = lx_byte(lx, off)) >= 0 && pdf_is_regular(c)) {
+		if (n + 1 < PDF_TEXT)
+			text[n++] = (char)c;
+		off++;
+	}
+	text[n] = '\0';
+	return off;
+}
+
+/*
+ * A literal string from the '(' at lx->pos.  Its first printable ASCII
+ * characters are kept (escapes decoded, so that UTF-16 text made of
+ * octal escapes still reads as its ASCII letters).
+ */
+static void lx_string(struct pdf_lex *lx, struct pdf_tok *t)
+{
+	uint64_t off = lx->pos + 1;
+	unsigned depth = 1;
+	size_t n = 0;
+
+	for (;;) {
+		int c = lx_byte(lx, off++);
+
+		if (c < 0) {
+			t->type = PT_EOF;
+			return;
+		}
+		if (c == '\\') {
+			c = lx_byte(lx, off++);
+			if (c < 0) {
+				t->type = PT_EOF;
+				return;
+			}
+			if (c >= '0' && c <= '7') {
+				int v = c - '0', d;
+				for (int i = 0; i < 2; i++, off++) {
+					d = lx_byte(lx, off);
+					if (d < '0' || d > '7')
+						break;
+					v = v * 8 + (d - '0');
+				}
+				c = v & 0xff;
+			} else if (c != 0 && strchr("nrtfb", c) != NULL) {
+				c = ' ';
+			}
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')' && --depth == 0) {
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && n + 1 < PDF_TEXT)
+			t->text[n++] = (char)c;
+	}
+	t->text[n] = '\0';
+	t->type = PT_STR;
+	lx->pos = off;
+}
+
+/* A number from lx->pos: PT_INT when it is a plain integer. */
+static void lx_number(struct pdf_lex *lx, struct pdf_tok *t)
+{
+	uint64_t off = lx->pos;
+	int c = lx_byte(lx, off);
+	bool neg = false, dot = false, digits = false;
+	long long v = 0;
+
+	if (c == '+' || c == '-') {
+		neg = c == '-';
+		c = lx_byte(lx, ++off);
+	}
+	for (;; c = lx_byte(lx, ++off)) {
+		if (c >= '0' && c <= '9') {
+			digits = true;
+			if (!dot && v <= PDF_MAX_INT)
+				v = v * 10 + (c - '0');
+		} else if (c == '.' && !dot) {
+			dot = true;
+		} else {
+			break;
+		}
+	}
+	if (!digits || pdf_is_regular(c)) {
+		t->type = PT_ERR;
+		return;
+	}
+	t->type = dot || v > PDF_MAX_INT ? PT_REAL : PT_INT;
+	t->ival = neg ? -v : v;
+	lx->pos = off;
+}
+
+/* Reads the next token; whitespace and comments before it are skipped. */
+static void lx_next(struct pdf_lex *lx, struct pdf_tok *t)
+{
+	int c, s = lx_skip(lx, PDF_MAX_GAP);
+
+	t->text[0] = '\0';
+	t->start = lx->pos;
+	if (s != 0) {
+		t->type = s == -1 ? PT_EOF : PT_ERR;
+		t->end = lx->pos;
+		return;
+	}
+	c = lx_byte(lx, lx->pos);
+	switch (c) {
+	case '/':
+		lx->pos = lx_word(lx, lx->pos + 1, t->text);
+		t->type = PT_NAME;
+		break;
+	case '(':
+		lx_string(lx, t);
+		break;
+	case '<':
+		if (lx_byte(lx, lx->pos + 1) == '<') {
+			t->type = PT_DICT_OPEN;
+			lx->pos += 2;
+			break;
+		}
+		for (uint64_t off = lx->pos + 1;; off++) {
+			c = lx_byte(lx, off);
+			if (c == '>') {
+				t->type = PT_STR;
+				lx->pos = off + 1;
+				break;
+			}
+			if (c < 0 || !(pdf_is_ws(c) || pdf_is_hex(c))) {
+				t->type = c < 0 ? PT_EOF : PT_ERR;
+				break;
+			}
+		}
+		break;
+	case '>':
+		if (lx_byte(lx, lx->pos + 1) == '>') {
+			t->type = PT_DICT_CLOSE;
+			lx->pos += 2;
+		} else {
+			t->type = PT_ERR;
+		}
+		break;
+	case '[':
+	case '{':
+		t->type = PT_ARR_OPEN;
+		lx->pos++;
+		break;
+	case ']':
+	case '}':
+		t->type = PT_ARR_CLOSE;
+		lx->pos++;
+		break;
+	case ')':
+		t->type = PT_ERR;
+		break;
+	default:
+		if ((c >= '0' && c <= '9') || c == '+' || c == '-' ||
+		    c == '.') {
+			lx_number(lx, t);
+		} else {
+			uint64_t end = lx_word(lx, lx->pos, t->text);
+			/* keywords are short; a long run is text, not PDF */
+			t->type = end - lx->pos < PDF_TEXT - 1 ? PT_KW : PT_ERR;
+			if (t->type == PT_KW)
+				lx->pos = end;
+		}
+		break;
+	}
+	t->end = lx->pos;
+}
+
+static bool tok_kw(const struct pdf_tok *t, const char *kw)
+{
+	return t->type == PT_KW && strcmp(t->text, kw) == 0;
+}
+
+/* Records one key of a dictionary: value is an integer, name or string. */
+static void dict_commit(struct pdf_dict *d, const struct pdf_tok *v,
+                        bool is_int, long long ival)
+{
+	const char *k = d->key;
+
+	if (strcmp(k, "Type") == 0 && v != NULL && v->type == PT_NAME)
+		memcpy(d->type, v->text, sizeof(d->type));
+	else if (strcmp(k, "Length") == 0 && is_int) {
+		d->has_length = true;
+		d->length = ival;
+	} else if (strcmp(k, "Prev") == 0 && is_int) {
+		d->has_prev = true;
+		d->prev = ival;
+	} else if (strcmp(k, "Count") == 0 && is_int) {
+		d->has_count = true;
+		d->count = ival;
+	} else if (strcmp(k, "Parent") == 0)
+		d->has_parent = true;
+	else if (strcmp(k, "Linearized") == 0)
+		d->linearized = true;
+	else if (strcmp(k, "Producer") == 0 && v != NULL && v->type == PT_STR)
+		memcpy(d->producer, v->text, sizeof(d->producer));
+}
+
+/*
+ * Feeds one token seen directly inside the dictionary (not nested) to the
+ * key/value pairing.  "5 0 R" references are told from integers.
+ */
+static void dict_token(struct pdf_dict *d, const struct pdf_tok *t)
+{
+	switch (d->state) {
+	case 0:
+		if (t->type == PT_NAME) {
+			memcpy(d->key, t->text, sizeof(d->key));
+			d->state = 1;
+		}
+		return;
+	case 1:
+		if (t->type == PT_INT) {
+			d->ival = t->ival;
+			d->state = 2;
+			return;
+		}
+		dict_commit(d, t, false, 0);
+		d->state = 0;
+		return;
+	case 2:
+		if (t->type == PT_INT) {
+			d->state = 3;
+			return;
+		}
+		dict_commit(d, NULL, true, d->ival);
+		d->state = 0;
+		dict_token(d, t);   /* the next key */
+		return;
+	default:
+		/* "N G R": a reference, present but not a direct value */
+		dict_commit(d, NULL, false, 0);
+		d->state = 0;
+		if (!tok_kw(t, "R"))
+			dict_token(d, t);
+		return;
+	}
+}
+
+/* The dictionary closed: a pending integer value is complete. */
+static void dict_close(struct pdf_dict *d)
+{
+	if (d->state == 2)
+		dict_commit(d, NULL, true, d->ival);
+	else if (d->state == 3)
+		dict_commit(d, NULL, false, 0);
+	d->state = 0;
+}
+
+/*
+ * Reads the tokens of one value that starts with t (already read): up to
+ * and including the keyword stop or "endobj" at nesting level 0, or, when
+ * stop is NULL, just the value.  Keys of a dictionary value are fed to d.
+ * On PS_OK, t is the last token read.
+ */
+static enum pdf_step pdf_value(struct pdf_doc *doc, struct pdf_tok *t,
+                               const char *stop, struct pdf_dict *d)
+{
+	int depth = 0;               /* dictionaries and arrays open */
+	bool top_dict = t->type == PT_DICT_OPEN;
+
+	for (;;) {
+		switch (t->type) {
+		case PT_EOF:
+			return PS_CUT;
+		case PT_ERR:
+			return PS_BAD;
+		case PT_DICT_OPEN:
+		case PT_ARR_OPEN:
+			if (depth == 1 && top_dict && d != NULL)
+				dict_token(d, t);
+			if (++depth > PDF_MAX_DEPTH)
+				return PS_BAD;
+			break;
+		case PT_DICT_CLOSE:
+		case PT_ARR_CLOSE:
+			if (depth == 0)
+				return PS_BAD;
+			if (--depth == 0 && top_dict && d != NULL)
+				dict_close(d);
+			break;
+		case PT_KW:
+			if (depth == 0 && stop != NULL &&
+			    (strcmp(t->text, stop) == 0 ||
+			     strcmp(t->text, "endobj") == 0))
+				return PS_OK;
+			/* structure keywords inside a value: a broken object */
+			if (strcmp(t->text, "obj") == 0 ||
+			    strcmp(t->text, "endobj") == 0 ||
+			    strcmp(t->text, "stream") == 0 ||
+			    strcmp(t->text, "endstream") == 0 ||
+			    strcmp(t->text, "xref") == 0 ||
+			    strcmp(t->text, "trailer") == 0 ||
+			    strcmp(t->text, "startxref") == 0)
+				return PS_BAD;
+			/* fall through */
+		default:
+			if (depth == 1 && top_dict && d != NULL)
+				dict_token(d, t);
+			break;
+		}
+		if (depth == 0 && stop == NULL)
+			return PS_OK;
+		lx_next(&doc->lx, t);
+	}
+}
+
+/* Skips stream data after the "stream" keyword ending at kw_end. */
+static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
+                                const struct pdf_dict *d)
+{
+	struct pdf_lex *lx = &doc->lx;
+	uint64_t data = kw_end;
+	int c = lx_byte(lx, data);
+
+	if (c == '\r' && lx_byte(lx, data + 1) == '\n')
+		data += 2;
+	else if (c == '\r' || c == '\n')
+		data += 1;
+	if (d->has_length && d->length >= 0 &&
+	    (uint64_t)d->length <= doc->size - data) {
+		uint64_t at = data + (uint64_t)d->length;
+		for (int i = 0; i < 4 && pdf_is_ws(lx_byte(lx, at)); i++)
+			at++;
+		if (lx_match(lx, at, "endstream")) {
+			lx->pos = at + 9;
+			return PS_OK;
+		}
+	}
+	/*
+	 * Indirect or wrong length: the first "endstream" closes it, unless
+	 * another document's header comes first (this one was cut short).
+	 */
+	uint64_t at = pdf_find(lx, data, UINT64_MAX, "endstream");
+	if (at == UINT64_MAX)
+		return PS_CUT;
+	if (pdf_find(lx, data, at, "%PDF-") != UINT64_MAX)
+		return PS_BAD;
+	lx->pos = at + 9;
+	return PS_OK;
+}
+
+/* Remembers a cross-reference section and its /Prev. */
+static void pdf_add_xref(struct pdf_doc *doc, uint64_t off,
+                         const struct pdf_dict *d)
+{
+	if (doc->nxref >= PDF_MAX_XREFS)
+		return;
+	doc->xref[doc->nxref].off = off;
+	doc->xref[doc->nxref].prev = d->has_prev ? d->prev : -1;
+	doc->nxref++;
+}
+
+/* One indirect object; its "N G obj" started at start, tokens are read. */
+static enum pdf_step pdf_object(struct pdf_doc *doc, uint64_t start)
+{
+	struct pdf_dict d = { 0 };
+	struct pdf_tok t;
+	enum pdf_step st;
+
+	lx_next(&doc->lx, &t);
+	st = pdf_value(doc, &t, "stream", &d);
+	if (st != PS_OK)
+		return st;
+	if (tok_kw(&t, "stream")) {
+		st = pdf_stream(doc, t.end, &d);
+		if (st != PS_OK)
+			return st;
+		lx_next(&doc->lx, &t);
+		if (t.type == PT_EOF)
+			return PS_CUT;
+		if (!tok_kw(&t, "endobj"))
+			return PS_BAD;
+	}
+	if (strcmp(d.type, "XRef") == 0) {
+		pdf_add_xref(doc, start, &d);
+		doc->xref_stream = true;
+	}
+	if (doc->items == 0 && d.linearized)
+		doc->linearized = true;
+	if (strcmp(d.type, "Pages") == 0 && !d.has_parent && d.has_count)
+		doc->pages = d.count;
+	if (d.producer[0] != '\0')
+		memcpy(doc->producer, d.producer, sizeof(doc->producer));
+	return PS_OK;
+}
+
+/* An xref table from the keyword at start through its trailer. */
+static enum pdf_step pdf_xref_table(struct pdf_doc *doc, uint64_t start)
+{
+	struct pdf_dict d = { 0 };
+	struct pdf_tok t;
+	uint64_t entries = 0;
+
+	for (;;) {
+		long long count;
+
+		lx_next(&doc->lx, &t);
+		if (tok_kw(&t, "trailer"))
+			break;
+		if (t.type != PT_INT || t.ival < 0)
+			return t.type == PT_EOF ? PS_CUT : PS_BAD;
+		lx_next(&doc->lx, &t);
+		if (t.type != PT_INT || t.ival < 0)
+			return t.type == PT_EOF ? PS_CUT : PS_BAD;
+		count = t.ival;
+		/* an entry takes 18 bytes at least: refuse counts that
+		 * cannot fit before the reader's end */
+		if ((uint64_t)count > PDF_MAX_ENTRIES - entries ||
+		    (uint64_t)count > (doc->size - t.end) / 18)
+			return PS_BAD;
+		entries += (uint64_t)count;
+		for (long long i = 0; i < count; i++) {
+			lx_next(&doc->lx, &t);
+			if (t.type != PT_INT)
+				return t.type == PT_EOF ? PS_CUT : PS_BAD;
+			lx_next(&doc->lx, &t);
+			if (t.type != PT_INT)
+				return t.type == PT_EOF ? PS_CUT : PS_BAD;
+			lx_next(&doc->lx, &t);
+			if (!tok_kw(&t, "n") && !tok_kw(&t, "f"))
+				return t.type == PT_EOF ? PS_CUT : PS_BAD;
+		}
+	}
+	lx_next(&doc->lx, &t);
+	if (t.type != PT_DICT_OPEN)
+		return t.type == PT_EOF ? PS_CUT : PS_BAD;
+	enum pdf_step st = pdf_value(doc, &t, NULL, &d);
+	if (st != PS_OK)
+		return st;
+	pdf_add_xref(doc, start, &d);
+	doc->xref_table = true;
+	return PS_OK;
+}
+
+/* Index of the section startxref x names, or -1. */
+static int pdf_xref_at(struct pdf_doc *doc, long long x)
+{
+	for (unsigned i = 0; i < doc->nxref; i++) {
+		uint64_t off = doc->xref[i].off;
+
+		if (x == (long long)off)
+			return (int)i;
+		/* a few blanks before the keyword are forgiven */
+		if (x >= 0 && (uint64_t)x < off && off - (uint64_t)x <= 4) {
+			uint64_t at = (uint64_t)x;
+			while (at < off && pdf_is_ws(lx_byte(&doc->lx, at)))
+				at++;
+			if (at == off)
+				return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Was some section of index [from, to) at offset x? */
+static bool pdf_section_in(const struct pdf_doc *doc, unsigned from,
+                           unsigned to, long long x)
+{
+	for (unsigned i = from; i < to; i++)
+		if ((long long)doc->xref[i].off == x)
+			return true;
+	return false;
+}
+
+/*
+ * "startxref N %%EOF" after the keyword: checks N and, when this tail
+ * belongs to the document, moves the end past it.  PS_BAD when the tail
+ * is malformed or, after an end, belongs to something else.
+ */
+static enum pdf_step pdf_tail(struct pdf_doc *doc)
+{
+	struct pdf_lex *lx = &doc->lx;
+	struct pdf_tok t;
+	uint64_t at;
+	int c;
+
+	lx_next(lx, &t);
+	if (t.type != PT_INT)
+		return t.type == PT_EOF ? PS_CUT : PS_BAD;
+	at = t.end;
+	for (int i = 0; i < 64 && pdf_is_ws(lx_byte(lx, at)); i++)
+		at++;
+	if (!lx_match(lx, at, "%%EOF"))
+		return lx_byte(lx, at + 4) < 0 ? PS_CUT : PS_BAD;
+	at += 5;
+	c = lx_byte(lx, at);
+	if (c == '\r' && lx_byte(lx, at + 1) == '\n')
+		at += 2;
+	else if (c == '\r' || c == '\n')
+		at += 1;
+	lx->pos = at;
+
+	int i = pdf_xref_at(doc, t.ival);
+	bool good = i >= 0;
+	if (good && doc->end != 0) {
+		/*
+		 * An update's new section chains back by /Prev to one before
+		 * the end.  A linearized file's last tail names its first-page
+		 * section, before the end, whose /Prev chains forward to the
+		 * new main section.  A copy of the same document (its header
+		 * lost) names an old section that chains to nothing new.
+		 */
+		unsigned old = doc->nxref_at_end;
+		if ((unsigned)i >= old)
+			good = pdf_section_in(doc, 0, old, doc->xref[i].prev);
+		else
+			good = pdf_section_in(doc, old, doc->nxref,
+			                      doc->xref[i].prev);
+	}
+	if (!good) {
+		/* a linearized file's first tail names no section (it says
+		 * "startxref 0"); more than a few such are not a document */
+		if (doc->end != 0 || ++doc->bad_tails > PDF_MAX_BAD_TAILS)
+			return PS_BAD;
+		return PS_OK;
+	}
+	doc->end = at;
+	doc->items_at_end = doc->items + 1;   /* the tail is an item too */
+	doc->nxref_at_end = doc->nxref;
+	doc->revisions++;
+	return PS_OK;
+}
+
+/*
+ * Skips whitespace and comments between items, at most limit bytes; 0 at
+ * an item.  Another document's header ends this one.
+ */
+static int pdf_skip_top(struct pdf_doc *doc, uint64_t limit)
+{
+	struct pdf_lex *lx = &doc->lx;
+	uint64_t start = lx->pos;
+
+	for (;;) {
+		int c = lx_byte(lx, lx->pos);
+
+		if (c < 0 || lx->pos - start > limit)
+			return -1;
+		if (pdf_is_ws(c)) {
+			lx->pos++;
+			continue;
+		}
+		if (c != '%')
+			return 0;
+		if (lx_match(lx, lx->pos, "%PDF-"))
+			return -1;
+		while (c >= 0 && c != '\r' && c != '\n' &&
+		       lx->pos - start <= limit)
+			c = lx_byte(lx, ++lx->pos);
+	}
+}
+
+/* Walks the items of the document; fills doc->end and doc->last_good. */
+static void pdf_walk(struct pdf_doc *doc, uint64_t body)
+{
+	struct pdf_lex *lx = &doc->lx;
+	struct pdf_tok t;
+
+	lx->pos = body;
+	doc->last_good = body;
+	while (doc->items < PDF_MAX_ITEMS) {
+		enum pdf_step st;
+		bool after_end = doc->end != 0 &&
+		                 doc->items == doc->items_at_end;
+		uint64_t gap = after_end ? PDF_MAX_GAP_AFTER : PDF_MAX_GAP;
+
+		if (pdf_skip_top(doc, gap) != 0)
+			break;
+		lx_next(lx, &t);
+		uint64_t start = t.start;
+		bool table = tok_kw(&t, "xref");
+		if (t.type == PT_INT) {
+			lx_next(lx, &t);
+			if (t.type != PT_INT)
+				break;
+			lx_next(lx, &t);
+			if (!tok_kw(&t, "obj"))
+				break;
+			st = pdf_object(doc, start);
+		} else if (after_end && !table) {
+			/* after an end only an update may follow */
+			break;
+		} else if (table) {
+			st = pdf_xref_table(doc, start);
+		} else if (tok_kw(&t, "startxref")) {
+			st = pdf_tail(doc);
+		} else {
+			break;
+		}
+		if (st != PS_OK)
+			break;
+		/*
+		 * A trailer counts only with the tail after it: random bytes
+		 * after a cut often read as the rest of a dictionary.
+		 */
+		if (!table)
+			doc->last_good = lx->pos;
+		doc->items++;
+	}
+}
+
+static void pdf_validate(struct bread *br, struct carve_result *res)
+{
+	struct pdf_doc storage, *doc = &storage;
+	const uint8_t *h = bread_peek(br, 0, 8);
+
+	if (h == NULL || memcmp(h, "%PDF-", 5) != 0 || h[5] < '0' ||
+	    h[5] > '9' || h[6] != '.' || h[7] < '0' || h[7] > '9') {
+		carve_reject(res, "no %PDF-d.d header");
+		return;
+	}
+	char version[4] = { (char)h[5], '.', (char)h[7], '\0' };
+
+	memset(doc, 0, sizeof(*doc));
+	doc->lx.br = br;
+	doc->size = bread_size(br);
+	doc->pages = -1;
+
+	/* the body starts after the header line */
+	uint64_t body = 8;
+	while (body < 1024) {
+		int c = lx_byte(&doc->lx, body);
+		if (c < 0 || c == '\r' || c == '\n')
+			break;
+		body++;
+	}
+	pdf_walk(doc, body);
+
+	if (doc->end == 0) {
+		if (doc->bad_tails > 0)
+			carve_truncated(res, doc->last_good,
+			                "startxref points at no xref");
+		else if (doc->items > 0)
+			carve_truncated(res, doc->last_good, "no %%EOF");
+		else
+			carve_reject(res, "no complete object");
+		if (res->verdict != CARVE_REJECT)
+			carve_meta_add(res, "version", "%s", version);
+		return;
+	}
+	carve_accept(res, doc->end);
+	carve_meta_add(res, "version", "%s", version);
+	carve_meta_add(res, "revisions", "%u", doc->revisions);
+	carve_meta_add(res, "xref", "%s", doc->xref_table && doc->xref_stream ?
+	               "hybrid" : doc->xref_stream ? "stream" : "table");
+	if (doc->linearized)
+		carve_meta_add(res, "linearized", "yes");
+	if (doc->pages >= 0)
+		carve_meta_add(res, "pages", "%lld", doc->pages);
+	if (doc->producer[0] != '\0')
+		carve_meta_add(res, "producer", "%s", doc->producer);
+}
+
+static const struct format_sig pdf_sigs[] = {
+	FORMAT_SIG("%PDF-", 0),
+};
+
+const struct format format_pdf = {
+	.name = "pdf",
+	.ext = "pdf",
+	.description = "PDF document",
+	FORMAT_SIGS(pdf_sigs),
+	.align = 1,
+	.min_size = 64,
+	.max_size = PDF_MAX_SIZE,
+	.validate = pdf_validate,
+};

@@ -1,0 +1,117 @@
+/*
+ * media_util.h - checks shared by the RIFF, MP3, Ogg and MPEG validator
+ * tests: a real sample embedded in random filler must come back whole, a
+ * cut sample must never be accepted, and metadata is looked up by key.
+ */
+#ifndef DREDGE_TESTS_MEDIA_UTIL_H
+#define DREDGE_TESTS_MEDIA_UTIL_H
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tap.h"
+#include "fmt_util.h"
+
+#define MU_LEAD 4096u    /* filler before an embedded sample */
+#define MU_TRAIL 3000u   /* filler after it */
+
+/* The value of metadata key in res, or NULL. */
+__attribute__((unused))
+static const char *mu_meta(const struct carve_result *res, const char *key)
+{
+	for (unsigned i = 0; i < res->nmeta; i++)
+		if (strcmp(res->meta[i].key, key) == 0)
+			return res->meta[i].val;
+	return NULL;
+}
+
+/* Checks that metadata key is want. */
+__attribute__((unused))
+static void mu_meta_is(const struct carve_result *res, const char *key,
+                       const char *want, const char *what)
+{
+	is_str(mu_meta(res, key), want, "%s: %s is %s", what, key, want);
+}
+
+/* A malloc'd buffer: seeded filler, the sample at MU_LEAD, more filler. */
+__attribute__((unused))
+static uint8_t *mu_embed(const uint8_t *file, size_t len, uint64_t seed,
+                         size_t *total)
+{
+	*total = MU_LEAD + len + MU_TRAIL;
+	uint8_t *buf = malloc(*total);
+	if (buf == NULL)
+		tap_bail("out of memory");
+	tu_random(buf, *total, seed);
+	memcpy(buf + MU_LEAD, file, len);
+	return buf;
+}
+
+/*
+ * Validates file embedded in filler and checks ACCEPT, exact length, hash
+ * of the carved bytes, and extension (when want_ext is not NULL).  *res
+ * keeps the result for metadata checks.
+ */
+__attribute__((unused))
+static void mu_check_embedded(const struct format *fmt, const char *name,
+                              const uint8_t *file, size_t len,
+                              const char *want_ext, uint64_t seed,
+                              struct carve_result *res)
+{
+	size_t total;
+	uint8_t *buf = mu_embed(file, len, seed, &total);
+	char h1[33], h2[33];
+
+	tu_validate(fmt, buf, total, MU_LEAD, res);
+	if (!ok(res->verdict == CARVE_ACCEPT, "%s: embedded sample accepted",
+	        name))
+		printf("#   verdict %d, reason %s\n", res->verdict,
+		       res->reason ? res->reason : "-");
+	is_u64(res->length, len, "%s: exact length", name);
+	tu_hash_hex(file, len, h1);
+	tu_hash_hex(buf + MU_LEAD, res->length <= total - MU_LEAD ?
+	            (size_t)res->length : 0, h2);
+	is_str(h2, h1, "%s: carved bytes hash like the original", name);
+	if (want_ext != NULL) {
+		const char *ext = res->ext ? res->ext : fmt->ext;
+		is_str(ext, want_ext, "%s: extension", name);
+	}
+	free(buf);
+}
+
+/*
+ * Cuts file at each of n points (as the end of the medium) and checks the
+ * validator never accepts, and that a truncated verdict keeps at most
+ * what is there.  Returns how many cuts came back TRUNCATED.
+ */
+__attribute__((unused))
+static unsigned mu_check_cuts(const struct format *fmt, const char *name,
+                              const uint8_t *file, const size_t *cuts,
+                              unsigned n)
+{
+	unsigned truncated = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct carve_result res;
+		enum carve_verdict v = tu_validate(fmt, file, cuts[i], 0, &res);
+		if (!ok(v != CARVE_ACCEPT && res.length <= cuts[i],
+		        "%s cut at %zu: not accepted (verdict %d, %s)", name,
+		        cuts[i], v, res.reason ? res.reason : "-"))
+			printf("#   length %llu\n", (unsigned long long)res.length);
+		if (v == CARVE_TRUNCATED)
+			truncated++;
+	}
+	return truncated;
+}
+
+/* Seconds since some fixed point, for "this was quick" checks. */
+__attribute__((unused))
+static double mu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#endif
