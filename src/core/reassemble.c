@@ -700,63 +700,76 @@ static int fix_codec(struct reasm *r, struct state *cur, struct verdict *best,
 	return 0;
 }
 
-/* The media data end at logical e and no box follows: find the anchor. */
+/*
+ * The media data end at logical e and no box follows: find the anchor.
+ * The kept clusters after e's are tried in turn for a box header at e's
+ * place; a file of a known format starting in the way is stepped over
+ * whole.  At most REASM_ANCHOR_STEPS single clusters and REASM_CHAIN files
+ * are stepped over, so a clip that lost its end costs little.
+ */
 static int fix_nomoov(struct reasm *r, struct state *cur,
                       struct verdict *best, uint64_t e, bool *took)
 {
+	struct drop full[REASM_MAX_DROPS + 1];
 	uint8_t b[16];
 	int rc;
 
 	*took = false;
 	if (!full_drops(r, cur))
 		return 0;
-	uint64_t je = base_of_logical(r->full, r->nfull, (e + r->s0) / r->cs);
+	unsigned nfull = r->nfull;
+	memcpy(full, r->full, sizeof(full));
+	uint64_t je = base_of_logical(full, nfull, (e + r->s0) / r->cs);
 	uint64_t in = (e + r->s0) % r->cs;
 	uint64_t j = je;
-	for (unsigned k = 0; k < REASM_ANCHOR_SEARCH; k++) {
+	unsigned steps = 0, files = 0;
+	while (steps < REASM_ANCHOR_STEPS &&
+	       r->validations < REASM_MAX_VALIDATIONS) {
 		j++;
-		while (in_drops(r->full, r->nfull, j))
+		while (in_drops(full, nfull, j))
 			j++;
-		if (j >= r->nclusters) {
+		while (j >= r->nclusters) {
 			if (!r->base_more || r->window >= r->limit)
 				return 0;
 			r->window = r->window > r->limit / 4 ? r->limit
 			            : r->window * 4;
 			if ((rc = base_build(r)) != 0)
 				return rc;
-			if (j >= r->nclusters)
-				return 0;
 		}
 		uint64_t img = fsview_offset(r->v, base_cluster(r, j)) + in;
 		size_t first = r->cs - in < sizeof(b) ? r->cs - in : sizeof(b);
-		if (read_at(r, img, b, first) != 0)
-			return 0;
-		if (first < sizeof(b)) {
+		bool have = read_at(r, img, b, first) == 0;
+		if (have && first < sizeof(b)) {
 			/* the header runs on into the next kept cluster */
 			uint64_t n = j + 1;
-			while (in_drops(r->full, r->nfull, n))
+			while (in_drops(full, nfull, n))
 				n++;
-			if (n >= r->nclusters ||
-			    read_at(r, fsview_offset(r->v, base_cluster(r, n)),
-			            b + first, sizeof(b) - first) != 0)
-				continue;
+			have = n < r->nclusters &&
+			       read_at(r, fsview_offset(r->v, base_cluster(r, n)),
+			               b + first, sizeof(b) - first) == 0;
 		}
-		if (!box_after_mdat(b))
+		if (have && box_after_mdat(b)) {
+			struct state t = *cur;
+			struct verdict v;
+			t.anchor = j;
+			t.anchor_at = e;
+			if ((rc = run(r, &t, &v)) != 0)
+				return rc;
+			if (v.ok && score(&v) > score(best)) {
+				*cur = t;
+				*best = v;
+				*took = true;
+				return 0;
+			}
 			continue;
-		struct state t = *cur;
-		struct verdict v;
-		t.anchor = j;
-		t.anchor_at = e;
-		if ((rc = run(r, &t, &v)) != 0)
-			return rc;
-		if (v.ok && score(&v) > score(best)) {
-			*cur = t;
-			*best = v;
-			*took = true;
-			return 0;
 		}
-		if (r->validations >= REASM_MAX_VALIDATIONS)
-			return 0;
+		uint64_t len = files < REASM_CHAIN ? foreign_file(r, j) : 0;
+		if (len > 0) {
+			files++;
+			j += len - 1;
+		} else {
+			steps++;
+		}
 	}
 	return 0;
 }

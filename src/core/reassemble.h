@@ -26,9 +26,10 @@
 #define REASM_MAX_VALIDATIONS 256   /* validator runs */
 #define REASM_LOOK_BACK 16          /* gap starts tried before a bad byte */
 #define REASM_SHORT_RUN 8           /* short gaps tried: start + length <= this */
-#define REASM_PROBE_BACK 256        /* clusters searched for a foreign file */
+#define REASM_PROBE_BACK 64         /* clusters searched for a foreign file */
 #define REASM_CHAIN 32              /* files in a row taken as one gap */
-#define REASM_ANCHOR_SEARCH 8192    /* clusters searched for the next box */
+#define REASM_ANCHOR_STEPS 256      /* single clusters searched for the
+                                       next box (files are stepped over) */
 #define REASM_FIRST_WINDOW (32ull << 20)  /* map bytes first validated */
 
 struct reasm_result {
