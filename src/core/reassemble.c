@@ -16,19 +16,22 @@
  *
  *   "sample data does not match codec", TRUNCATED at X (REJECT when the
  *   first sample checked is already wrong): the data went wrong at X or a
- *   little before.  A foreign run starts in X's cluster or one shortly
+ *   little before, so a foreign run starts in X's cluster or one shortly
  *   before it.  Where a file of a known format starts there, the run is
- *   that file's clusters (it was what the clip was written around); else
- *   single clusters are tried.  A drop is kept when the first wrong byte
- *   moves on.
+ *   that file's clusters, with the files right after it while that is not
+ *   enough (what the clip was written around); with an anchor (below), all
+ *   the guessed clusters as one gap there; else short runs, nearest and
+ *   shortest first.  A drop is kept only when the first wrong byte moves
+ *   on, which a wrong drop cannot make it do.
  *
  *   "no moov box (recording cut off)", TRUNCATED at E, the end of the
  *   media data: the box that follows it lies after a gap.  The clusters
  *   after E's are searched for a plausible box header at E's place in the
- *   cluster (box sizes line up); the one found is the anchor, and the gap
- *   is first assumed to lie just before it ("guessed" clusters), so that
- *   the sample tables can be read and the codec check can tell where the
- *   gaps really are: each one found takes the place of a guessed cluster.
+ *   cluster (box sizes line up), stepping over files of known formats
+ *   whole; the cluster found is the anchor, and the gap is first assumed
+ *   to lie just before it ("guessed" clusters), so that the sample tables
+ *   can be read and the codec check can tell where the gaps really are:
+ *   each one found takes the place of as many guessed clusters.
  *
  * Everything is bounded: REASM_MAX_VALIDATIONS validator runs, at most
  * REASM_MAX_DROPS dropped runs, a map of at most BREAD_MAX_EXTENTS extents
