@@ -7,13 +7,16 @@
 # Makes a FAT32 image (default 2200 MiB, 32 KiB clusters) and records on
 # it the way a car recorder does: clips (H.264 + AAC from ffmpeg, moov
 # last, 6-14 s at 8 Mbit/s, each different) each with a small GPS log in
-# /DCIM; every ninth clip is an event clip, copied to /EVENT and kept;
+# /DCIM; every sixth clip is an event clip, copied to /EVENT and kept;
 # when the card is full, the oldest clips and their logs are deleted until
-# the next clip fits, and the next clip takes the free clusters from where
-# the last write ended, wrapping round the card (mtools allocates from
-# FSInfo's next-free pointer as recorders do).  So clips fragment around
-# event clips and logs, and around clips deleted since.  Recording goes on
-# until 1.6 times the card has been written.
+# the next clip fits with 15% of the card to spare (recorders keep such a
+# reserve), and the next clip takes the free clusters from where the last
+# write ended, wrapping round the card (mtools allocates from FSInfo's
+# next-free pointer as recorders do).  So clips fragment around event
+# clips and logs, and the clips deleted last, ahead of the write pointer,
+# are still intact.  Recording goes on until three times the card has
+# been written, so that the clips still intact were themselves written
+# round event clips.
 #
 # The truth is every write's FAT chain, taken as it is written.  A deleted
 # clip is intact when no later write took any of its clusters; intact
@@ -66,7 +69,7 @@ record() {
 	: >"$work/writes"   # SEQ PATH HASH SIZE CHAIN
 	: >"$work/live"     # recording order of deletable clips: PATH LOGPATH
 	: >"$work/deleted"  # PATH
-	while [ "$written" -lt $((cap * 16 / 10)) ]; do
+	while [ "$written" -lt $((cap * 3)) ]; do
 		n=$((n + 1))
 		rnd=$(( (rnd * 1103515245 + 12345) % 2147483648 ))
 		local secs=$((6 + rnd % 9)) name clip log
@@ -75,7 +78,8 @@ record() {
 		log=$work/tmp.nmea
 		make_clip "$clip" "$secs" "$n" || exit 1
 		head -c $((20000 + rnd % 40000)) /dev/urandom | base64 >"$log"
-		local need=$(( $(stat -c %s "$clip") + $(stat -c %s "$log") + 1048576 ))
+		local need=$(( $(stat -c %s "$clip") + $(stat -c %s "$log") +
+		               cap * 15 / 100 ))
 		# Full: the oldest clips go, with their logs.
 		while [ "$(free_bytes)" -lt "$need" ] && [ -s "$work/live" ]; do
 			read -r old oldlog <"$work/live"
@@ -84,7 +88,7 @@ record() {
 			sed -i 1d "$work/live"
 		done
 		local dir=/DCIM
-		[ $((n % 9)) -eq 0 ] && dir=/EVENT
+		[ $((n % 6)) -eq 0 ] && dir=/EVENT
 		mcopy -i "$img" "$clip" "::$dir/$name.MP4" || exit 1
 		echo "$n $dir/$name.MP4 $(h "$clip") $(stat -c %s "$clip") $(chain "$img" "$dir/$name.MP4")" >>"$work/writes"
 		mcopy -i "$img" "$log" "::$dir/$name.NMA" || exit 1
@@ -132,7 +136,8 @@ run_tool() {  # run_tool NAME OUT: prints seconds
 	scalpel)
 		grep -E '^#[[:space:]]*mov[[:space:]]' /etc/scalpel/scalpel.conf |
 			sed 's/^#[[:space:]]*//' >"$work/scalpel.conf"
-		printf 'mp4\ty\t300000000\t????ftyp\n' >>"$work/scalpel.conf"
+		# No footer: each start is carved to the largest clip's size.
+		printf 'mp4\ty\t16000000\t????ftyp\n' >>"$work/scalpel.conf"
 		scalpel -c "$work/scalpel.conf" -o "$out/s" "$img" >/dev/null 2>&1 ;;
 	esac
 	t1=$(date +%s.%N)
@@ -183,7 +188,15 @@ for t in dredge-unalloc dredge-whole dredge-sectors photorec-whole photorec-free
 	photorec-*) command -v photorec >/dev/null || continue ;;
 	foremost|scalpel) command -v "$t" >/dev/null || continue ;;
 	esac
+	# scalpel writes every start out to the largest clip's size
+	if [ "$t" = scalpel ] &&
+	   [ "$(df -Pk "$work" | awk 'NR == 2 {print $4}')" -lt $((size_mib * 1024 * 12)) ]; then
+		printf '%-16s skipped: needs about %d GiB free\n' "$t" $((size_mib * 12 / 1024))
+		continue
+	fi
 	secs=$(run_tool "$t" "$work/out-$t")
 	{ read -r c f; read -r files; } <<<"$(count "$work/out-$t")"
 	printf '%-16s %9s %8s/%-3s %8s/%-3s %8s\n' "$t" "$secs" "$c" "$nc" "$f" "$nf" "$files"
+	# Carvers that cannot find an end write a lot; keep the disk free.
+	[ "$t" = dredge-unalloc ] || rm -rf "$work/out-$t"
 done

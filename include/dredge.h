@@ -44,7 +44,7 @@ struct dredge_scan_config {
 	uint32_t chunk_size;       /* bytes per read */
 	unsigned queue_depth;      /* reads in flight */
 	enum dredge_io io;
-	int direct;                /* O_DIRECT: -1 auto, 0 never, 1 always */
+	int direct;                /* O_DIRECT: 1 on; 0, -1 (auto) buffered */
 	int any_offset;            /* candidates at every byte */
 	int keep_embedded;         /* keep files found inside other files */
 	int force;                 /* write into a folder holding results */

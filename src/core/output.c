@@ -57,6 +57,8 @@ struct output {
 	 * counts towards cover_hi, so a start in a gap is not hidden. */
 	struct extent *cover;
 	size_t ncover, capcover;
+	char dirs[64][16];           /* type folders made so far */
+	unsigned ndirs;
 	uint64_t trunc_end;          /* the last truncated file: its end */
 	unsigned trunc_fmt;          /* and its format */
 	uint64_t files, truncated, duplicates, reassembled;
@@ -643,6 +645,17 @@ static void file_name(const struct output *out, const struct candidate *c,
 		         lead, unit, in, c->ext);
 }
 
+/* Whether the type folder ext was made already (remembered from now on). */
+static int dir_known(struct output *out, const char *ext)
+{
+	for (unsigned i = 0; i < out->ndirs; i++)
+		if (strcmp(out->dirs[i], ext) == 0)
+			return 1;
+	if (out->ndirs < sizeof(out->dirs) / sizeof(out->dirs[0]))
+		snprintf(out->dirs[out->ndirs++], sizeof(out->dirs[0]), "%s", ext);
+	return 0;
+}
+
 static int commit_file(struct output *out, struct candidate *c)
 {
 	struct pipeline *p = out->p;
@@ -662,7 +675,8 @@ static int commit_file(struct output *out, struct candidate *c)
 	snprintf(part, sizeof(part), "%s.part", name);
 
 	if (!p->cfg->report_only) {
-		if (mkdirat(out->dirfd, c->ext, 0755) != 0 && errno != EEXIST) {
+		if (!dir_known(out, c->ext) &&
+		    mkdirat(out->dirfd, c->ext, 0755) != 0 && errno != EEXIST) {
 			rc = -errno;
 			pipeline_fail(p, rc, "cannot create '%s/%s': %s",
 			              p->cfg->outdir, c->ext, strerror(-rc));

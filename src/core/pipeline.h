@@ -28,7 +28,7 @@
 #include "formats/format.h"
 
 /* Read size and reads in flight unless told otherwise (see README). */
-#define DREDGE_DEFAULT_CHUNK (4u << 20)
+#define DREDGE_DEFAULT_CHUNK (2u << 20)
 #define DREDGE_DEFAULT_DEPTH 4
 
 struct candidate {

@@ -82,7 +82,7 @@ int source_open(struct source *src, const char *path, int direct,
 		return source_fail(src, -e, err, errlen, path, strerror(e));
 	}
 
-	if (direct == 1 || (direct < 0 && src->is_blockdev)) {
+	if (direct == 1) {
 		src->fd_direct = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 		                      O_DIRECT);
 		/* tmpfs and some FUSE file systems refuse O_DIRECT: read

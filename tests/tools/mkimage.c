@@ -1,7 +1,7 @@
 /*
  * mkimage.c - builds a test drive image from a seed.
  *
- *   mkimage -o IMG -z SIZE [-s SEED] [-f random|zero|pattern] PLANT...
+ *   mkimage -o IMG -z SIZE [-s SEED] [-f random|zero] PLANT...
  *
  * The image is SIZE bytes of filler made from SEED, with each PLANT written
  * over it:
