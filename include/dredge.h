@@ -60,6 +60,25 @@ struct dredge_scan_config {
 	 * never): time-boxed runs, and tests of resuming. */
 	uint64_t stop_at;
 	enum dredge_simd simd;     /* any-offset search variant */
+
+	/*
+	 * File-system-aware scanning of a FAT12/16/32 or exFAT volume: starts
+	 * on the cluster grid, files named by start cluster, cluster runs in
+	 * the report, fragments reassembled around clusters live files own.
+	 * Any of the fields below asks for it; a volume that cannot be
+	 * trusted makes the scan fall back to the whole source (warned).
+	 */
+	int fs;                    /* the whole volume */
+	int unallocated;           /* only clusters no live file owns */
+	uint32_t cluster_first;    /* scan starts in these clusters only; */
+	uint32_t cluster_last;     /*   0, 0: all */
+	unsigned partition;        /* the volume in partition N (0: choose) */
+	int volume_offset_set;     /* the volume at this source byte */
+	uint64_t volume_offset;
+	/* Warnings (a damaged file system, a fallback): one line each, no
+	 * newline.  NULL: not shown. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
 };
 
 #define DREDGE_MAX_TYPES 64
@@ -77,6 +96,8 @@ struct dredge_summary {
 	const char *simd;          /* the any-offset variant that ran */
 	int direct;                /* whether O_DIRECT was used */
 	int interrupted;           /* stopped early; a checkpoint was written */
+	uint64_t reassembled;      /* files written from several fragments */
+	char volume[160];          /* the file system used, or "" */
 	unsigned ntypes;
 	struct {
 		char ext[16];

@@ -5,7 +5,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 packages="build-essential autoconf automake pkg-config liburing-dev
-	libxxhash-dev libxml2-utils clang dosfstools exfatprogs mtools fdisk gdisk"
+	libxxhash-dev libxml2-utils clang dosfstools exfatprogs mtools fdisk gdisk
+	ffmpeg"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

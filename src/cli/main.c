@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_bench.h"
+#include "cli/cmd_extract.h"
 #include "cli/cmd_fs.h"
 #include "dredge.h"
 #include "formats/format.h"
@@ -67,6 +68,7 @@ static void usage(FILE *to)
 	        "\n"
 	        "commands:\n"
 	        "  scan SOURCE -o DIR [OPTIONS]  recover files from an image or device\n"
+	        "  extract SOURCE REPORT -o DIR  write files a --report-only scan found\n"
 	        "  fs info|ls|cat|export SOURCE  partitions and FAT/exFAT volumes\n"
 	        "  bench SOURCE [OPTIONS]        raw read and scan throughput\n"
 	        "  types                         list formats and their signatures\n"
@@ -85,6 +87,11 @@ static void scan_usage(FILE *to)
 	        "  -j, --threads N        scan and validator workers (default: CPUs)\n"
 	        "      --block-size N     candidate starts at multiples of N (512)\n"
 	        "      --any-offset       candidate starts at every byte\n"
+	        "      --fs               carve the FAT/exFAT volume by clusters\n"
+	        "      --unallocated      only clusters no live file owns (implies --fs)\n"
+	        "      --clusters A-B     only files starting in clusters A to B\n"
+	        "  -p, --partition N      the volume in partition N (see 'dredge fs info')\n"
+	        "      --offset BYTES     the volume starting at byte BYTES\n"
 	        "      --simd VARIANT     any-offset search: auto, scalar, sse2,\n"
 	        "                         avx2 or avx512 (default auto, or\n"
 	        "                         $DREDGE_SIMD)\n"
@@ -178,6 +185,34 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
+static void warn_line(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "dredge: warning: %s\n", msg);
+}
+
+/* Parses "A-B" (or "A") cluster numbers. */
+static int parse_clusters(const char *s, uint32_t *a, uint32_t *b)
+{
+	char *end;
+	errno = 0;
+	unsigned long x = strtoul(s, &end, 10), y = x;
+
+	if (errno != 0 || end == s || s[0] == '-' || x > UINT32_MAX)
+		return -1;
+	if (*end == '-') {
+		const char *t = end + 1;
+		y = strtoul(t, &end, 10);
+		if (errno != 0 || end == t || *t == '-' || y > UINT32_MAX)
+			return -1;
+	}
+	if (*end != '\0' || x < 2 || y < x)
+		return -1;
+	*a = (uint32_t)x;
+	*b = (uint32_t)y;
+	return 0;
+}
+
 static void print_summary(const struct dredge_summary *s,
                           const struct dredge_scan_config *cfg)
 {
@@ -185,6 +220,8 @@ static void print_summary(const struct dredge_summary *s,
 	double rate = s->seconds > 0 ? (double)s->bytes_scanned / s->seconds / 1e6
 	              : 0;
 
+	if (s->volume[0] != '\0')
+		fprintf(stderr, "dredge: carved the %s\n", s->volume);
 	fprintf(stderr, "dredge: scanned %.2f GiB in %.2f s (%.0f MB/s, %s%s)\n",
 	        gib, s->seconds, rate, s->io_engine ? s->io_engine : "-",
 	        s->direct ? ", O_DIRECT" : "");
@@ -196,6 +233,9 @@ static void print_summary(const struct dredge_summary *s,
 	        " duplicates, %" PRIu64 " unreadable ranges\n",
 	        s->ntypes ? ")" : "", s->truncated, s->duplicates,
 	        s->bad_ranges);
+	if (s->reassembled > 0)
+		fprintf(stderr, "dredge: %" PRIu64 " files reassembled from "
+		        "fragments\n", s->reassembled);
 	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
 	        cfg->outdir, cfg->outdir);
 }
@@ -204,7 +244,7 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 {
 	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
 	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS, O_RESUME,
-	       O_STOP_AT, O_SIMD };
+	       O_STOP_AT, O_SIMD, O_FS, O_UNALLOC, O_CLUSTERS, O_OFFSET };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "types", required_argument, NULL, 't' },
@@ -220,6 +260,11 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		{ "report-only", no_argument, NULL, O_REPORT_ONLY },
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "stop-at", required_argument, NULL, O_STOP_AT },
+		{ "fs", no_argument, NULL, O_FS },
+		{ "unallocated", no_argument, NULL, O_UNALLOC },
+		{ "clusters", required_argument, NULL, O_CLUSTERS },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "offset", required_argument, NULL, O_OFFSET },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
@@ -240,7 +285,7 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 	if (env != NULL && *env != '\0' && parse_simd("DREDGE_SIMD", env,
 	                                               &cfg.simd) != 0)
 		return EXIT_USAGE;
-	while ((c = getopt_long(argc, argv, "o:t:j:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:t:j:p:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': cfg.outdir = optarg; break;
 		case 't': cfg.types = optarg; break;
@@ -307,6 +352,33 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 				return EXIT_USAGE;
 			cfg.stop_at = v;
 			break;
+		case O_FS: cfg.fs = 1; break;
+		case O_UNALLOC: cfg.unallocated = 1; break;
+		case O_CLUSTERS:
+			if (parse_clusters(optarg, &cfg.cluster_first,
+			                   &cfg.cluster_last) != 0) {
+				fprintf(stderr, "dredge: --clusters takes A-B, cluster "
+				        "numbers from 2 with A <= B, not '%s'\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (parse_uint("--partition", optarg, 100000, &v) != 0)
+				return EXIT_USAGE;
+			if (v == 0) {
+				fprintf(stderr, "dredge: partitions are numbered "
+				        "from 1\n");
+				return EXIT_USAGE;
+			}
+			cfg.partition = (unsigned)v;
+			break;
+		case O_OFFSET:
+			if (parse_uint("--offset", optarg, UINT64_MAX, &v) != 0)
+				return EXIT_USAGE;
+			cfg.volume_offset = v;
+			cfg.volume_offset_set = 1;
+			break;
 		case O_FORCE: cfg.force = 1; break;
 		case O_PROGRESS: cfg.progress = 1; break;
 		case O_NO_PROGRESS: cfg.progress = 0; break;
@@ -330,7 +402,12 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		fprintf(stderr, "dredge: scan needs an output folder (-o DIR)\n");
 		return EXIT_USAGE;
 	}
+	if (cfg.partition != 0 && cfg.volume_offset_set) {
+		fprintf(stderr, "dredge: -p and --offset cannot be combined\n");
+		return EXIT_USAGE;
+	}
 	cfg.source = argv[optind];
+	cfg.warn = warn_line;
 	cfg.stop = &stop_signal;
 	catch_signals();
 
@@ -408,6 +485,8 @@ int main(int argc, char **argv)
 		return cmd_bench(argc - 1, argv + 1);
 	if (strcmp(cmd, "fs") == 0)
 		return cmd_fs(argc - 1, argv + 1);
+	if (strcmp(cmd, "extract") == 0)
+		return cmd_extract(argc - 1, argv + 1);
 	if (strcmp(cmd, "types") == 0)
 		return cmd_types();
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)

@@ -50,24 +50,65 @@ int bread_open(struct bread *br, int fd, uint64_t img_off, uint64_t size,
 	return bread_alloc(br, win_cap);
 }
 
-int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
-                       unsigned next, size_t win_cap)
+/* Sets br up over ext (without a window); 0 or -errno. */
+static int bread_set_extents(struct bread *br, int fd,
+                             const struct extent *ext, unsigned next)
 {
 	uint64_t total = 0;
 
 	memset(br, 0, sizeof(*br));
 	if (next == 0 || next > BREAD_MAX_EXTENTS)
 		return -EINVAL;
+	if (next > 1) {
+		/* Logical starts, for finding an extent by binary search:
+		 * validators jump back and forth (tables at the end, samples
+		 * at the front) over maps of thousands of fragments. */
+		br->starts = malloc(next * sizeof(*br->starts));
+		if (br->starts == NULL)
+			return -ENOMEM;
+	}
 	for (unsigned i = 0; i < next; i++) {
-		if (ext[i].len > UINT64_MAX - total)
+		if (ext[i].len > UINT64_MAX - total) {
+			free(br->starts);
+			br->starts = NULL;
 			return -EINVAL;
+		}
+		if (br->starts != NULL)
+			br->starts[i] = total;
 		total += ext[i].len;
 	}
 	br->fd = fd;
 	br->ext = ext;
 	br->next = next;
 	br->size = total;
-	return bread_alloc(br, win_cap);
+	return 0;
+}
+
+int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
+                       unsigned next, size_t win_cap)
+{
+	int rc = bread_set_extents(br, fd, ext, next);
+
+	if (rc == 0 && (rc = bread_alloc(br, win_cap)) != 0)
+		bread_close(br);
+	return rc;
+}
+
+int bread_open_extents_window(struct bread *br, int fd,
+                              const struct extent *ext, unsigned next,
+                              uint8_t *win, size_t win_cap)
+{
+	if (win == NULL || win_cap == 0) {
+		memset(br, 0, sizeof(*br));
+		return -EINVAL;
+	}
+	int rc = bread_set_extents(br, fd, ext, next);
+	if (rc != 0)
+		return rc;
+	br->win = win;
+	br->win_cap = win_cap;
+	br->fill = BREAD_FIRST_FILL;
+	return 0;
 }
 
 int bread_open_window(struct bread *br, int fd, uint64_t img_off,
@@ -92,6 +133,8 @@ void bread_close(struct bread *br)
 {
 	if (br->own_win)
 		free(br->win);
+	free(br->starts);
+	br->starts = NULL;
 	br->own_win = 0;
 	br->win = NULL;
 	br->win_len = 0;
@@ -111,8 +154,22 @@ void bread_limit(struct bread *br, uint64_t size)
 static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 {
 	uint64_t base = 0;
+	unsigned first = 0;
 
-	for (unsigned i = 0; i < br->next && n > 0; i++) {
+	if (br->starts != NULL) {
+		/* the last extent starting at or before off */
+		unsigned lo = 0, hi = br->next;
+		while (hi - lo > 1) {
+			unsigned mid = lo + (hi - lo) / 2;
+			if (br->starts[mid] <= off)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		first = lo;
+		base = br->starts[lo];
+	}
+	for (unsigned i = first; i < br->next && n > 0; i++) {
 		const struct extent *e = &br->ext[i];
 
 		if (off >= base + e->len) {

@@ -26,13 +26,19 @@ struct extent {
 	uint64_t len;
 };
 
-#define BREAD_MAX_EXTENTS 64
+/*
+ * A reassembled file may have many fragments; the list is the caller's and
+ * the reader adds only an index of their logical starts (8 bytes each), so
+ * memory stays bounded by this.
+ */
+#define BREAD_MAX_EXTENTS 65536
 
 struct bread {
 	int fd;
 	uint64_t size;               /* logical bytes readable */
 	const struct extent *ext;    /* logical 0.. maps to these in order */
 	unsigned next;
+	uint64_t *starts;            /* logical start of each extent (several) */
 	struct extent one;           /* storage for the single-extent case */
 	uint8_t *win;
 	size_t win_cap;
@@ -56,6 +62,11 @@ int bread_open(struct bread *br, int fd, uint64_t img_off, uint64_t size,
  */
 int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
                        unsigned next, size_t win_cap);
+
+/* As bread_open_extents, through the caller's window (win_cap bytes). */
+int bread_open_extents_window(struct bread *br, int fd,
+                              const struct extent *ext, unsigned next,
+                              uint8_t *win, size_t win_cap);
 
 /*
  * As bread_open, but reads through the caller's window buffer (win_cap

@@ -33,6 +33,8 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        "source_size %" PRIu64 "\nsource_sample %016" PRIx64 "\n"
 	        "formats %s\nblock_size %" PRIu32 "\nany_offset %d\n"
 	        "keep_embedded %d\nreport_only %d\n"
+	        "fs %d\nunallocated %d\nclusters %" PRIu32 " %" PRIu32 "\n"
+	        "volume %" PRIu64 "\n"
 	        "resume_offset %" PRIu64 "\ncover_hi %" PRIu64 "\n"
 	        "trunc_end %" PRIu64 "\ntrunc_fmt %u\n"
 	        "next_id %" PRIu64 "\nfiles %" PRIu64 "\ntruncated %" PRIu64
@@ -40,7 +42,8 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        PRIu64 "\n",
 	        ck->source_size, ck->source_sample, ck->formats,
 	        ck->block_size, ck->any_offset, ck->keep_embedded,
-	        ck->report_only, ck->resume_offset, ck->cover_hi,
+	        ck->report_only, ck->fs, ck->unallocated, ck->cluster_first,
+	        ck->cluster_last, ck->volume, ck->resume_offset, ck->cover_hi,
 	        ck->trunc_end, ck->trunc_fmt, ck->next_id,
 	        ck->files, ck->truncated, ck->duplicates, ck->xml_len,
 	        ck->jsonl_len);
@@ -71,6 +74,7 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 	int fd = openat(dirfd, CHECKPOINT_NAME, O_RDONLY | O_CLOEXEC);
 
 	memset(ck, 0, sizeof(*ck));
+	ck->volume = UINT64_MAX;   /* checkpoints from before file systems */
 	if (fd < 0)
 		return -errno;
 	FILE *f = fdopen(fd, "r");
@@ -105,7 +109,11 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 			snprintf(ck->formats, sizeof(ck->formats), "%s", val);
 		else if (strcmp(key, "block_size") == 0)
 			ck->block_size = (uint32_t)strtoul(val, NULL, 10);
+		else if (strcmp(key, "clusters") == 0)
+			sscanf(val, "%" SCNu32 " %" SCNu32, &ck->cluster_first,
+			       &ck->cluster_last);
 		U64(source_size);
+		U64(volume);
 		U64(resume_offset);
 		U64(cover_hi);
 		U64(trunc_end);
@@ -119,6 +127,8 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 		INT(any_offset);
 		INT(keep_embedded);
 		INT(report_only);
+		INT(fs);
+		INT(unallocated);
 		else if (strcmp(key, "type") == 0 && ck->ntypes < CHECKPOINT_MAX_TYPES) {
 			char ext[16];
 			uint64_t n;
@@ -179,6 +189,33 @@ int checkpoint_compare(const struct checkpoint *have,
 	FLAG(any_offset, "--any-offset")
 	FLAG(keep_embedded, "--keep-embedded")
 	FLAG(report_only, "--report-only")
+	FLAG(fs, "--fs")
+	FLAG(unallocated, "--unallocated")
 #undef FLAG
+	if (have->cluster_first != want->cluster_first ||
+	    have->cluster_last != want->cluster_last) {
+		char a[32] = "all clusters", b[32] = "all clusters";
+		if (have->cluster_first || have->cluster_last)
+			snprintf(a, sizeof(a), "%" PRIu32 "-%" PRIu32,
+			         have->cluster_first, have->cluster_last);
+		if (want->cluster_first || want->cluster_last)
+			snprintf(b, sizeof(b), "%" PRIu32 "-%" PRIu32,
+			         want->cluster_first, want->cluster_last);
+		snprintf(why, len, "--clusters differs: the interrupted scan "
+		         "used %s, this one %s", a, b);
+		return -EINVAL;
+	}
+	if (have->volume != want->volume) {
+		char a[64] = "the whole source", b[64] = "the whole source";
+		if (have->volume != UINT64_MAX)
+			snprintf(a, sizeof(a), "the volume at byte %" PRIu64,
+			         have->volume);
+		if (want->volume != UINT64_MAX)
+			snprintf(b, sizeof(b), "the volume at byte %" PRIu64,
+			         want->volume);
+		snprintf(why, len, "the volume differs (-p, --offset): the "
+		         "interrupted scan carved %s, this one %s", a, b);
+		return -EINVAL;
+	}
 	return 0;
 }

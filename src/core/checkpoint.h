@@ -26,6 +26,11 @@ struct checkpoint {
 	int any_offset;
 	int keep_embedded;
 	int report_only;
+	int fs;                      /* --fs, --unallocated, --clusters as asked */
+	int unallocated;
+	uint32_t cluster_first, cluster_last;
+	uint64_t volume;             /* the volume carved (source byte), or
+	                                UINT64_MAX: the whole source */
 	/* where it stands */
 	uint64_t resume_offset;
 	uint64_t cover_hi;

@@ -309,8 +309,12 @@ static inline void try_sig(const struct match_run *r, unsigned si,
 {
 	const struct match_sig *s = &r->m->sigs[si];
 	uint64_t at = start + s->offset;
+	/* Block mode counts alignment from the grid's base (start >= base
+	 * there); any-offset alignments are sector-sized, which a file
+	 * system's data area always honours. */
+	uint64_t rel = r->m->any_offset ? start : start - r->m->base;
 
-	if (start % s->align != 0 || at < r->data_off ||
+	if (rel % s->align != 0 || at < r->data_off ||
 	    at + s->len > r->data_off + r->len || start + s->reach <= r->need_end)
 		return;
 	const uint8_t *p = r->data + (at - r->data_off);
@@ -326,7 +330,9 @@ static void scan_blocks(const struct match_run *r)
 {
 	const struct matcher *m = r->m;
 	uint64_t end = r->data_off + r->len;
-	uint64_t p = (r->lo + m->block - 1) / m->block * m->block;
+	uint64_t p = r->lo <= m->base ? m->base :
+	             m->base + (r->lo - m->base + m->block - 1) / m->block *
+	             m->block;
 
 	for (; p < r->hi; p += m->block) {
 		for (unsigned o = 0; o < m->noffsets; o++) {

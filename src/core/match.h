@@ -107,6 +107,10 @@ struct matcher {
 	unsigned reach;              /* largest offset + len */
 	int any_offset;
 	uint32_t block;
+	/* Block boundaries are base + k * block (a file system's clusters
+	 * start at its data area, not at a multiple of the cluster size);
+	 * signature alignments count from base too.  Below block. */
+	uint64_t base;
 	/* Signatures whose byte at their own offset accepts b:
 	 * anchor[first[b] .. first[b + 1]). */
 	uint16_t first[257];
@@ -129,6 +133,11 @@ int match_init(struct matcher *m, const struct format *const *formats,
                unsigned nformats, uint32_t block, int any_offset);
 void match_free(struct matcher *m);
 
+/* Moves the block grid so that source offset base is a block boundary. */
+static inline void match_set_base(struct matcher *m, uint64_t base)
+{
+	m->base = base % m->block;
+}
 /* Selects the any-offset variant; AUTO picks the fastest.  0, or -ENOTSUP
  * when this build or CPU cannot run it. */
 int match_use(struct matcher *m, enum dredge_simd v);

@@ -27,6 +27,7 @@
 #include "core/checkpoint.h"
 #include "core/output.h"
 #include "core/report.h"
+#include "core/report_read.h"
 
 #define COPY_BUF (1u << 20)
 #define WRITER_WINDOW (256u * 1024u)
@@ -51,11 +52,16 @@ struct output {
 	size_t seen_cap, seen_n;
 	uint64_t next_id;
 	uint64_t cover_hi;
+	/* Later fragments of accepted reassembled files that lie ahead:
+	 * a start inside one is inside that file.  Only the first fragment
+	 * counts towards cover_hi, so a start in a gap is not hidden. */
+	struct extent *cover;
+	size_t ncover, capcover;
 	char dirs[64][16];           /* type folders made so far */
 	unsigned ndirs;
 	uint64_t trunc_end;          /* the last truncated file: its end */
 	unsigned trunc_fmt;          /* and its format */
-	uint64_t files, truncated, duplicates;
+	uint64_t files, truncated, duplicates, reassembled;
 	struct type_count types[DREDGE_MAX_TYPES * 4];
 	unsigned ntypes;
 	/* where the last whole batch left things, for the checkpoint */
@@ -73,8 +79,10 @@ struct output {
 
 void output_free_batch(struct batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		free(b->cand[i].full);
+		free(b->cand[i].runs);
+	}
 	free(b->cand);
 	free(b);
 }
@@ -206,6 +214,46 @@ static uint64_t seen_check(struct output *out, XXH128_hash_t h, uint64_t id)
 	return 0;
 }
 
+/* ----------------------------------------------------------- coverage */
+
+/* Fragments remembered at most: a pathological image ends up with some
+ * embedded files kept rather than with unbounded memory. */
+#define COVER_MAX (1u << 22)
+
+/* Remembers fragment e of an accepted file if it lies beyond from. */
+static void cover_push(struct output *out, struct extent e, uint64_t from)
+{
+	if (e.len == 0 || e.img_off + e.len <= from || out->ncover >= COVER_MAX)
+		return;
+	if (out->ncover == out->capcover) {
+		size_t cap = out->capcover ? out->capcover * 2 : 64;
+		struct extent *n = realloc(out->cover, cap * sizeof(*n));
+		if (n == NULL)
+			return;
+		out->cover = n;
+		out->capcover = cap;
+	}
+	out->cover[out->ncover++] = e;
+}
+
+/* Whether a start at off lies inside a file already accepted.  Starts
+ * come in increasing order, so fragments ending before off are dropped. */
+static int covered(struct output *out, uint64_t off)
+{
+	int hit = off < out->cover_hi;
+	size_t k = 0;
+
+	for (size_t i = 0; i < out->ncover; i++) {
+		struct extent e = out->cover[i];
+		if (e.img_off + e.len <= off)
+			continue;
+		out->cover[k++] = e;
+		hit |= e.img_off <= off;
+	}
+	out->ncover = k;
+	return hit;
+}
+
 /* ------------------------------------------------------- checkpoints */
 
 static void checkpoint_flush(struct output *out);
@@ -238,11 +286,17 @@ static void describe_scan(struct pipeline *p, struct checkpoint *ck)
 	ck->any_offset = cfg->any_offset;
 	ck->keep_embedded = cfg->keep_embedded;
 	ck->report_only = cfg->report_only;
+	ck->fs = cfg->fs;
+	ck->unallocated = cfg->unallocated;
+	ck->cluster_first = cfg->cluster_first;
+	ck->cluster_last = cfg->cluster_last;
+	ck->volume = p->fsv ? p->fsv->vol_offset : UINT64_MAX;
 }
 
 /* Re-learns the content already written from the report's first len
- * bytes, so de-duplication goes on as if the scan had not stopped. */
-static int reload_seen(struct output *out, uint64_t len)
+ * bytes, so de-duplication goes on as if the scan had not stopped; and
+ * the fragments of reassembled files that lie beyond from. */
+static int reload_seen(struct output *out, uint64_t len, uint64_t from)
 {
 	int fd = openat(out->dirfd, "report.jsonl", O_RDONLY | O_CLOEXEC);
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
@@ -258,6 +312,13 @@ static int reload_seen(struct output *out, uint64_t len)
 	ssize_t n;
 	while (pos < len && (n = getline(&line, &cap, f)) > 0) {
 		pos += (uint64_t)n;
+		struct report_rec rec;
+		if (report_parse_line(line, &rec) == 0) {
+			for (unsigned i = 1; rec.complete && i < rec.nruns; i++)
+				cover_push(out, rec.runs[i], from);
+			out->reassembled += rec.nruns > 1 && rec.duplicate_of == 0;
+			report_rec_free(&rec);
+		}
 		uint64_t id;
 		char hex[33];
 		const char *h = strstr(line, "\"xxh3_128\":\"");
@@ -304,7 +365,8 @@ static int resume_state(struct output *out)
 		         dir, why);
 	} else if ((rc = report_reopen(&out->rep, out->dirfd, have->xml_len,
 	                               have->jsonl_len)) != 0 ||
-	           (rc = reload_seen(out, have->jsonl_len)) != 0) {
+	           (rc = reload_seen(out, have->jsonl_len,
+	                             have->resume_offset)) != 0) {
 		snprintf(err, errlen, "cannot resume the scan in '%s': its "
 		         "reports are missing or shorter than its checkpoint "
 		         "says", dir);
@@ -420,8 +482,9 @@ int output_open(struct pipeline *p, struct output **outp)
 		.sector_size = p->src.sector_size,
 		.command_line = p->cfg->command_line,
 		.io_engine = p->engine,
-		.block_size = p->cfg->block_size,
+		.block_size = p->fsv ? p->fsv->cluster_size : p->cfg->block_size,
 		.any_offset = p->cfg->any_offset,
+		.fs = p->fsv,
 		.simd = dredge_simd_name(simd),
 	};
 	out->ck = calloc(1, sizeof(*out->ck));
@@ -449,6 +512,7 @@ int output_open(struct pipeline *p, struct output **outp)
 	*outp = out;
 	return 0;
 fail:
+	free(out->cover);
 	free(out->ck);
 	if (out->dirfd >= 0)
 		close(out->dirfd);
@@ -550,6 +614,37 @@ static void hash_hex(XXH128_hash_t h, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
 }
 
+/*
+ * The name of c's file: by start sector, or in a file system by start
+ * cluster; a start inside a sector or cluster (--any-offset) adds the byte
+ * within it.  f (c in a file system) for whole files, t for truncated.
+ */
+static void file_name(const struct output *out, const struct candidate *c,
+                      int truncated, char *name, size_t len)
+{
+	const struct fsview *v = out->p->fsv;
+	uint64_t unit, in;
+	char lead;
+
+	if (v != NULL) {
+		uint32_t cl = fsview_cluster(v, c->off);
+		unit = cl;
+		in = c->off - fsview_offset(v, cl);
+		lead = truncated ? 't' : 'c';
+	} else {
+		uint32_t ss = out->p->src.sector_size;
+		unit = c->off / ss;
+		in = c->off % ss;
+		lead = truncated ? 't' : 'f';
+	}
+	if (in == 0)
+		snprintf(name, len, "%s/%c%07" PRIu64 ".%s", c->ext, lead, unit,
+		         c->ext);
+	else
+		snprintf(name, len, "%s/%c%07" PRIu64 "_%" PRIu64 ".%s", c->ext,
+		         lead, unit, in, c->ext);
+}
+
 /* Whether the type folder ext was made already (remembered from now on). */
 static int dir_known(struct output *out, const char *ext)
 {
@@ -568,19 +663,15 @@ static int commit_file(struct output *out, struct candidate *c)
 	uint32_t ss = p->src.sector_size;
 	int truncated = c->verdict == CARVE_TRUNCATED;
 	char name[256], part[300];
-	struct extent run = { .img_off = c->off, .len = c->length };
+	struct extent one = { .img_off = c->off, .len = c->length };
+	const struct extent *runs = c->nruns > 1 ? c->runs : &one;
+	unsigned nruns = c->nruns > 1 ? c->nruns : 1;
+	struct fsview_run *clusters = NULL;
+	unsigned nclusters = 0;
 	XXH128_hash_t h;
 	int fd = -1, rc;
 
-	/* Named by start sector; a start inside a sector (--any-offset)
-	 * adds the byte within it. */
-	if (c->off % ss == 0)
-		snprintf(name, sizeof(name), "%s/%c%07" PRIu64 ".%s", c->ext,
-		         truncated ? 't' : 'f', c->off / ss, c->ext);
-	else
-		snprintf(name, sizeof(name), "%s/%c%07" PRIu64 "_%" PRIu64
-		         ".%s", c->ext, truncated ? 't' : 'f', c->off / ss,
-		         c->off % ss, c->ext);
+	file_name(out, c, truncated, name, sizeof(name));
 	snprintf(part, sizeof(part), "%s.part", name);
 
 	if (!p->cfg->report_only) {
@@ -600,7 +691,7 @@ static int commit_file(struct output *out, struct candidate *c)
 			return rc;
 		}
 	}
-	rc = copy_runs(out, &run, 1, fd, &h);
+	rc = copy_runs(out, runs, nruns, fd, &h);
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc != 0) {
@@ -625,10 +716,17 @@ static int commit_file(struct output *out, struct candidate *c)
 		}
 		out->files++;
 		out->truncated += truncated;
+		out->reassembled += nruns > 1;
 		count_type(out, c->ext);
 		atomic_fetch_add(&out->nfiles_live, 1);
 	}
 
+	if (p->fsv != NULL) {
+		clusters = malloc(nruns * sizeof(*clusters));
+		if (clusters != NULL)
+			nclusters = fsview_cluster_runs(p->fsv, runs, nruns,
+			                                clusters, nruns);
+	}
 	char hex[33];
 	hash_hex(h, hex);
 	struct report_entry e = {
@@ -638,15 +736,18 @@ static int commit_file(struct output *out, struct candidate *c)
 		.ext = c->ext,
 		.truncated = truncated,
 		.size = c->length,
-		.runs = &run,
-		.nruns = 1,
+		.runs = runs,
+		.nruns = nruns,
 		.hash = hex,
 		.duplicate_of = dup,
 		.reason = truncated ? c->reason : NULL,
 		.res = c->full,
 		.sector_size = ss,
+		.clusters = clusters,
+		.nclusters = nclusters,
 	};
 	rc = report_add(out->rep, &e);
+	free(clusters);
 	if (rc != 0)
 		pipeline_fail(p, rc, "cannot write the report in '%s': %s",
 		              p->cfg->outdir, strerror(-rc));
@@ -661,7 +762,7 @@ static int commit_batch(struct output *out, struct batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 
-		if (!p->cfg->keep_embedded && c->off < out->cover_hi)
+		if (!p->cfg->keep_embedded && covered(out, c->off))
 			continue;   /* inside a file already accepted */
 		if (c->skipped)
 			pipeline_validate(p, c, &br, out->win, WRITER_WINDOW);
@@ -673,19 +774,23 @@ static int commit_batch(struct output *out, struct batch *b)
 		 * (a pack of an MPEG stream with no end code), not news. */
 		if (c->verdict == CARVE_TRUNCATED && c->fmt == out->trunc_fmt &&
 		    c->off < out->trunc_end &&
-		    c->off + c->length == out->trunc_end)
+		    candidate_last_end(c) == out->trunc_end)
 			continue;
 		int rc = commit_file(out, c);
 		if (rc != 0)
 			return rc;
 		if (c->verdict == CARVE_TRUNCATED) {
 			out->trunc_fmt = c->fmt;
-			out->trunc_end = c->off + c->length;
+			out->trunc_end = candidate_last_end(c);
 		}
-		if (c->verdict == CARVE_ACCEPT && c->off + c->length > out->cover_hi) {
-			out->cover_hi = c->off + c->length;
+		if (c->verdict != CARVE_ACCEPT)
+			continue;
+		if (candidate_first_end(c) > out->cover_hi) {
+			out->cover_hi = candidate_first_end(c);
 			atomic_store(&p->cover_hi, out->cover_hi);
 		}
+		for (unsigned k = 1; !p->cfg->keep_embedded && k < c->nruns; k++)
+			cover_push(out, c->runs[k], c->off);
 	}
 	return 0;
 }
@@ -847,6 +952,7 @@ int output_close(struct output *out, int status)
 
 	sum->files = out->files;
 	sum->truncated = out->truncated;
+	sum->reassembled = out->reassembled;
 	sum->duplicates = out->duplicates;
 	sum->ntypes = out->ntypes < DREDGE_MAX_TYPES ? out->ntypes
 	              : DREDGE_MAX_TYPES;
@@ -856,6 +962,7 @@ int output_close(struct output *out, int status)
 		sum->per_type[i].count = out->types[i].n;
 	}
 	close(out->dirfd);
+	free(out->cover);
 	free(out->ck);
 	free(out->buf);
 	free(out->win);

@@ -16,6 +16,7 @@
 
 #include "core/output.h"
 #include "core/pipeline.h"
+#include "core/reassemble.h"
 
 #define VALIDATE_WINDOW (256u * 1024u)
 #define BATCH_MAX_CANDIDATES (1u << 18)
@@ -120,9 +121,20 @@ int pipeline_chunk_ready(struct pipeline *p, struct chunk *c)
 
 /* ------------------------------------------------------------ scanning */
 
+/* Where scan workers put candidates: the batch, and the file system
+ * whose unowned starts are dropped. */
+struct emit_ctx {
+	const struct fsview *fsv;
+	struct batch *b;
+};
+
 static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 {
-	struct batch *b = arg;
+	struct emit_ctx *x = arg;
+	struct batch *b = x->b;
+
+	if (x->fsv != NULL && !fsview_owns_start(x->fsv, start))
+		return;   /* outside the clusters scanned, or live */
 
 	if (b->n == b->cap) {
 		if (b->cap >= BATCH_MAX_CANDIDATES) {
@@ -171,8 +183,9 @@ static void scan_tail(struct pipeline *p, struct chunk *c, struct batch *b)
 	ssize_t r = pread(p->src.fd, tail + keep, extra, (off_t)hi);
 	if (r <= 0)
 		return;
+	struct emit_ctx x = { p->fsv, b };
 	match_scan(&p->match, tail, keep + (size_t)r, hi - keep, hi - keep,
-	           hi, hi, batch_emit, b);
+	           hi, hi, batch_emit, &x);
 }
 
 static void *scan_main(void *arg)
@@ -190,8 +203,9 @@ static void *scan_main(void *arg)
 		b->seq = c->seq;
 		b->lo = c->off;
 		b->hi = c->off + c->len;
+		struct emit_ctx x = { p->fsv, b };
 		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
-		           batch_emit, b);
+		           batch_emit, &x);
 		scan_tail(p, c, b);
 		ring_release(&p->ring, c);
 		/* Candidates come in signature order, not offset order (and
@@ -211,24 +225,57 @@ static void *scan_main(void *arg)
 
 /* ---------------------------------------------------------- validating */
 
+/* Validates c over the clusters no live file owns from its start on. */
+static void validate_clusters(struct pipeline *p, struct candidate *c,
+                              uint8_t *win, size_t win_cap,
+                              struct carve_result *res, uint64_t *size)
+{
+	struct reasm_result rr;
+	int rc = reassemble(p->fsv, p->src.fd, p->src.size, p->formats[c->fmt],
+	                    p->formats, p->nformats, c->off, win, win_cap, &rr);
+
+	if (rc != 0) {
+		carve_reject(res, "reassembly failed");
+		*size = 0;
+		return;
+	}
+	*res = rr.res;
+	*size = res->length;
+	if (res->verdict != CARVE_REJECT && rr.next > 1) {
+		c->runs = rr.ext;
+		c->nruns = rr.next;
+	} else {
+		free(rr.ext);
+	}
+}
+
 void pipeline_validate(struct pipeline *p, struct candidate *c,
                        struct bread *br, uint8_t *win, size_t win_cap)
 {
 	const struct format *fmt = p->formats[c->fmt];
 	uint64_t size = p->src.size - c->off;
 	struct carve_result res;
+	uint32_t cl = p->fsv ? fsview_cluster(p->fsv, c->off) : 0;
 
 	c->skipped = 0;
+	free(c->runs);
+	c->runs = NULL;
+	c->nruns = 0;
 	if (size > fmt->max_size)
 		size = fmt->max_size;
 	memset(&res, 0, sizeof(res));
-	if (bread_open_window(br, p->src.fd, c->off, size, win, win_cap) != 0) {
-		c->verdict = CARVE_REJECT;
-		c->reason = "reader setup failed";
-		return;
+	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
+		validate_clusters(p, c, win, win_cap, &res, &size);
+	} else {
+		if (bread_open_window(br, p->src.fd, c->off, size, win,
+		                      win_cap) != 0) {
+			c->verdict = CARVE_REJECT;
+			c->reason = "reader setup failed";
+			return;
+		}
+		fmt->validate(br, &res);
+		bread_close(br);
 	}
-	fmt->validate(br, &res);
-	bread_close(br);
 	if (res.verdict != CARVE_REJECT && res.length > size) {
 		/* A validator must not claim bytes it could not read. */
 		res.verdict = CARVE_TRUNCATED;
@@ -243,7 +290,11 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;
 	c->reason = res.reason;
-	if (res.verdict != CARVE_REJECT) {
+	if (res.verdict == CARVE_REJECT) {
+		free(c->runs);
+		c->runs = NULL;
+		c->nruns = 0;
+	} else {
 		c->full = malloc(sizeof(res));
 		if (c->full != NULL)
 			memcpy(c->full, &res, sizeof(res));
@@ -277,8 +328,8 @@ static void *validate_main(void *arg)
 			}
 			pipeline_validate(p, c, &br, win, VALIDATE_WINDOW);
 			if (c->verdict == CARVE_ACCEPT &&
-			    c->off + c->length > covered)
-				covered = c->off + c->length;
+			    candidate_first_end(c) > covered)
+				covered = candidate_first_end(c);
 		}
 		if (queue_push(&p->done_q, b) != 0) {
 			output_free_batch(b);
@@ -387,6 +438,45 @@ void dredge_scan_config_init(struct dredge_scan_config *cfg)
 	cfg->progress = -1;
 }
 
+/* Whether cfg asks for a file-system-aware scan. */
+static int wants_fs(const struct dredge_scan_config *cfg)
+{
+	return cfg->fs || cfg->unallocated || cfg->cluster_first != 0 ||
+	       cfg->cluster_last != 0 || cfg->partition != 0 ||
+	       cfg->volume_offset_set;
+}
+
+/*
+ * The source range a file-system scan reads: from the first cluster it
+ * scans to the last (with --unallocated, the first and last free ones),
+ * the start rounded down to 4096 for O_DIRECT.
+ */
+static void fs_range(struct pipeline *p)
+{
+	const struct fsview *v = p->fsv;
+	uint64_t lo = v->first, hi = v->last;
+	const char *what = v->unallocated ? "unallocated clusters" : "clusters";
+
+	if (v->unallocated) {
+		lo = fsview_next_free(v, lo);
+		while (hi >= lo && hi >= 2 && fsview_is_live(v, (uint32_t)hi))
+			hi--;
+	}
+	if (lo > hi || lo >= fsview_end(v)) {
+		p->start = p->end = v->data_start & ~(uint64_t)4095;
+	} else {
+		p->start = fsview_offset(v, (uint32_t)lo) & ~(uint64_t)4095;
+		p->end = fsview_offset(v, (uint32_t)hi) + v->cluster_size;
+		if (p->end > p->src.size)
+			p->end = p->src.size;
+		if (p->start > p->end)
+			p->start = p->end;
+	}
+	snprintf(p->sum->volume, sizeof(p->sum->volume), "%s volume at byte "
+	         "%" PRIu64 ", %u-byte clusters; %s %u-%u", fsview_type_name(v),
+	         v->vol_offset, v->cluster_size, what, v->first, v->last);
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -441,6 +531,8 @@ static void pipeline_destroy(struct pipeline *p)
 	pthread_mutex_destroy(&p->bad_lock);
 	pthread_mutex_destroy(&p->fatal_lock);
 	free(p->bad);
+	fsview_free(p->fsv);
+	free(p->fsv);
 	source_close(&p->src);
 }
 
@@ -474,6 +566,14 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	sum->source_size = p->src.size;
 	p->start = 0;
 	p->end = p->src.size;
+	if (wants_fs(cfg)) {
+		rc = fsview_open(&p->fsv, p->src.fd, p->src.size, p->src.path,
+		                 cfg, sum->error, sizeof(sum->error));
+		if (rc != 0)
+			goto out;
+		if (p->fsv != NULL)
+			fs_range(p);
+	}
 	p->chunk_size = cfg->chunk_size;
 	p->threads = cfg->threads;
 	if (p->threads == 0) {
@@ -485,8 +585,11 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	if ((rc = choose_engine(p)) != 0)
 		goto out;
 
-	rc = match_init(&p->match, p->formats, p->nformats, cfg->block_size,
+	rc = match_init(&p->match, p->formats, p->nformats,
+	                p->fsv ? p->fsv->cluster_size : cfg->block_size,
 	                cfg->any_offset);
+	if (rc == 0 && p->fsv != NULL)
+		match_set_base(&p->match, p->fsv->data_start);
 	if (rc == 0)
 		rc = match_use(&p->match, cfg->simd);
 	if (rc != 0)

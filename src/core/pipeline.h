@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "dredge.h"
+#include "core/fsview.h"
 #include "core/match.h"
 #include "core/queue.h"
 #include "core/ring.h"
@@ -39,6 +40,8 @@ struct candidate {
 	const char *ext;
 	const char *reason;
 	struct carve_result *full;   /* metadata, for accepted/truncated */
+	struct extent *runs;         /* a reassembled file's extents, or NULL */
+	unsigned nruns;              /*   (then at least 2) */
 };
 
 struct batch {
@@ -66,6 +69,7 @@ struct pipeline {
 	struct queue valid_q;        /* batches to validate */
 	struct queue done_q;         /* validated batches, any order */
 
+	struct fsview *fsv;          /* the file system carved, or NULL */
 	uint64_t start, end;         /* source range scanned */
 	size_t chunk_size;
 	uint64_t nchunks;
@@ -127,7 +131,10 @@ static inline int pipeline_stop_requested(const struct pipeline *p,
 /* Hands a filled chunk to the scan workers. */
 int pipeline_chunk_ready(struct pipeline *p, struct chunk *c);
 
-/* Validates one candidate with the pipeline's formats and source. */
+/*
+ * Validates one candidate with the pipeline's formats and source; in a
+ * file system, over the clusters no live file owns when it starts in one.
+ */
 void pipeline_validate(struct pipeline *p, struct candidate *c,
                        struct bread *br, uint8_t *win, size_t win_cap);
 
@@ -144,5 +151,21 @@ int reader_fill_pread(struct pipeline *p, struct chunk *c, size_t from);
 
 /* The writer thread body. */
 void *writer_main(void *arg);
+
+/* Where the part of candidate c that starts at its offset ends: the
+ * file's end, or its first fragment's when it was reassembled. */
+static inline uint64_t candidate_first_end(const struct candidate *c)
+{
+	return c->nruns > 1 ? c->runs[0].img_off + c->runs[0].len
+	                    : c->off + c->length;
+}
+
+/* Where candidate c's last byte ends on the source. */
+static inline uint64_t candidate_last_end(const struct candidate *c)
+{
+	return c->nruns > 1 ? c->runs[c->nruns - 1].img_off +
+	                      c->runs[c->nruns - 1].len
+	                    : c->off + c->length;
+}
 
 #endif

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fsview.h"
 #include "core/report.h"
 
 #define DFXML_NS "http://www.forensicswiki.org/wiki/Category:Digital_Forensics_XML"
@@ -143,8 +144,17 @@ int report_open(struct report **out, int dirfd, const struct report_info *info)
 	fprintf(f, "  </creator>\n  <source>\n    <image_filename>");
 	xml_text(f, info->source);
 	fprintf(f, "</image_filename>\n    <imagesize>%" PRIu64 "</imagesize>\n"
-	        "    <sectorsize>%" PRIu32 "</sectorsize>\n  </source>\n",
+	        "    <sectorsize>%" PRIu32 "</sectorsize>\n",
 	        info->source_size, info->sector_size);
+	if (info->fs != NULL)
+		fprintf(f, "    <dredge:volume type='%s' offset='%" PRIu64 "' "
+		        "cluster_size='%" PRIu32 "' data_start='%" PRIu64 "' "
+		        "cluster_count='%" PRIu32 "' first='%" PRIu32 "' last='%"
+		        PRIu32 "' unallocated='%d'/>\n", fsview_type_name(info->fs),
+		        info->fs->vol_offset, info->fs->cluster_size,
+		        info->fs->data_start, info->fs->cluster_count,
+		        info->fs->first, info->fs->last, info->fs->unallocated);
+	fputs("  </source>\n", f);
 	*out = rep;
 	return report_flush(rep);
 }
@@ -218,8 +228,11 @@ int report_add(struct report *rep, const struct report_entry *e)
 		        e->runs[i].img_off, e->runs[i].len);
 		lo += e->runs[i].len;
 	}
-	fprintf(x, "    </byte_runs>\n"
-	        "    <hashdigest type='xxh3-128'>%s</hashdigest>\n"
+	fputs("    </byte_runs>\n", x);
+	for (unsigned i = 0; i < e->nclusters; i++)
+		fprintf(x, "    <dredge:cluster_run start='%" PRIu32 "' count='%"
+		        PRIu32 "'/>\n", e->clusters[i].start, e->clusters[i].count);
+	fprintf(x, "    <hashdigest type='xxh3-128'>%s</hashdigest>\n"
 	        "    <dredge:id>%" PRIu64 "</dredge:id>\n"
 	        "    <dredge:format>%s</dredge:format>\n"
 	        "    <dredge:type>%s</dredge:type>\n"
@@ -256,7 +269,17 @@ int report_add(struct report *rep, const struct report_entry *e)
 		        e->runs[i].img_off, e->runs[i].len);
 		lo += e->runs[i].len;
 	}
-	fprintf(j, "],\"xxh3_128\":\"%s\",\"duplicate_of\":", e->hash);
+	fputc(']', j);
+	if (e->clusters != NULL) {
+		fprintf(j, ",\"cluster\":%" PRIu32 ",\"clusters\":[",
+		        e->nclusters ? e->clusters[0].start : 0);
+		for (unsigned i = 0; i < e->nclusters; i++)
+			fprintf(j, "%s{\"start\":%" PRIu32 ",\"count\":%" PRIu32
+			        "}", i ? "," : "", e->clusters[i].start,
+			        e->clusters[i].count);
+		fputc(']', j);
+	}
+	fprintf(j, ",\"xxh3_128\":\"%s\",\"duplicate_of\":", e->hash);
 	if (e->duplicate_of)
 		fprintf(j, "%" PRIu64, e->duplicate_of);
 	else

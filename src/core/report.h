@@ -16,6 +16,8 @@
 #include "formats/format.h"
 
 struct report;
+struct fsview;
+struct fsview_run;
 
 struct report_info {
 	const char *source;
@@ -26,6 +28,7 @@ struct report_info {
 	uint32_t block_size;
 	int any_offset;
 	const char *simd;             /* the any-offset search variant */
+	const struct fsview *fs;      /* the file system carved, or NULL */
 };
 
 struct report_entry {
@@ -42,6 +45,9 @@ struct report_entry {
 	const char *reason;           /* why truncated, or NULL */
 	const struct carve_result *res;   /* metadata, or NULL */
 	uint32_t sector_size;
+	/* in a file system: the clusters the runs lie in */
+	const struct fsview_run *clusters;
+	unsigned nclusters;
 };
 
 struct report_range {

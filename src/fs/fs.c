@@ -725,25 +725,29 @@ ssize_t fs_runs_read(struct fs_volume *vol, const struct fs_runs *runs,
 int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
                 const struct format *fmt, struct carve_result *res)
 {
-	struct extent ext[BREAD_MAX_EXTENTS];
 	struct bread br;
 
 	memset(res, 0, sizeof(*res));
-	unsigned n = fs_runs_extents(vol, runs, ext, BREAD_MAX_EXTENTS);
+	unsigned n = fs_runs_extents(vol, runs, NULL, 0);
 	if (n > BREAD_MAX_EXTENTS)
 		return -E2BIG;
 	if (n == 0) {
 		carve_truncated(res, 0, "no content");
 		return 0;
 	}
+	struct extent *ext = malloc(n * sizeof(*ext));
+	if (ext == NULL)
+		return -ENOMEM;
+	n = fs_runs_extents(vol, runs, ext, n);
 	int rc = bread_open_extents(&br, vol->fd, ext, n, 0);
-	if (rc != 0)
-		return rc;
-	if (fmt->max_size)
-		bread_limit(&br, fmt->max_size);
-	fmt->validate(&br, res);
-	bread_close(&br);
-	return 0;
+	if (rc == 0) {
+		if (fmt->max_size)
+			bread_limit(&br, fmt->max_size);
+		fmt->validate(&br, res);
+		bread_close(&br);
+	}
+	free(ext);
+	return rc;
 }
 
 /* ------------------------------------------------------------ directories */

@@ -3,12 +3,15 @@
  * made by mkfs.exfat, without mounting it (no exFAT tool does that).
  *
  *   exfat_put IMG mkdir /DIR
- *   exfat_put IMG put SRC /[DIR/]NAME contig|chain|frag
+ *   exfat_put IMG put SRC /[DIR/]NAME contig|chain|frag|fill
  *   exfat_put IMG rm /[DIR/]NAME
+ *   exfat_put IMG runs /[DIR/]NAME   (prints START+COUNT,... of a file)
  *
  * contig stores the file in consecutive clusters with the NoFatChain flag;
  * chain writes a FAT chain over consecutive clusters; frag takes every
- * other free cluster and chains them.  rm does what a driver does on
+ * other free cluster and chains them; fill takes the first free clusters
+ * in order, as a driver does, and so fragments around files in the way.
+ * rm does what a driver does on
  * delete: clears the in-use bits of the entry set and the file's bits in
  * the allocation bitmap, leaving the FAT and the data alone.  Directories
  * are one cluster, in the root.  The tests run fsck.exfat -n on the result,
@@ -83,11 +86,16 @@ static uint32_t fat_get(uint32_t c)
 	return le32(b);
 }
 
-/* Allocates n clusters; mode 0 contig, 1 chain, 2 every other free one. */
+/* Allocates n clusters; mode 0 contig, 1 chain, 2 every other free one,
+ * 3 the first free ones. */
 static uint32_t *alloc(uint32_t n, int mode)
 {
 	uint32_t *v = calloc(n ? n : 1, sizeof(*v)), got = 0;
-	if (mode != 2) {
+	if (mode == 3) {
+		for (uint32_t c = 2; c < count + 2 && got < n; c++)
+			if (!used(c))
+				v[got++] = c;
+	} else if (mode != 2) {
 		for (uint32_t s = 2; s + n <= count + 2 && got < n; s++) {
 			uint32_t k;
 			for (k = 0; k < n && !used(s + k); k++)
@@ -284,7 +292,8 @@ int main(int argc, char **argv)
 			die("short read");
 		fclose(f);
 		int mode = strcmp(argv[5], "contig") == 0 ? 0 :
-		           strcmp(argv[5], "chain") == 0 ? 1 : 2;
+		           strcmp(argv[5], "chain") == 0 ? 1 :
+		           strcmp(argv[5], "fill") == 0 ? 3 : 2;
 		uint32_t n = (uint32_t)((size + cs - 1) / cs);
 		uint32_t dir = parent_of(argv[4], &name);
 		uint32_t *c = alloc(n, mode);
@@ -293,6 +302,31 @@ int main(int argc, char **argv)
 		add_set(dir, name, 0x20, n ? c[0] : 0, (uint64_t)size, mode == 0);
 		free(c);
 		free(data);
+	} else if (strcmp(cmd, "runs") == 0) {
+		uint32_t dir = parent_of(argv[3], &name);
+		uint8_t *buf = malloc(cs);
+		int i = find_set(dir, name, buf);
+		if (i < 0)
+			die("no such file");
+		uint8_t *d = buf + i * 32;
+		uint32_t c = le32(d + 32 + 20), start = c, n = 0;
+		uint64_t size = (uint64_t)le32(d + 32 + 24) |
+		                (uint64_t)le32(d + 32 + 28) << 32;
+		int nofat = d[32 + 1] & 2, first = 1;
+		for (uint64_t k = 0; c >= 2 && k < (size + cs - 1) / cs; k++) {
+			if (c != start + n) {
+				printf("%s%u+%u", first ? "" : ",", start, n);
+				first = 0;
+				start = c;
+				n = 0;
+			}
+			n++;
+			c = nofat ? c + 1 : fat_get(c);
+		}
+		if (n > 0)
+			printf("%s%u+%u", first ? "" : ",", start, n);
+		printf("\n");
+		free(buf);
 	} else if (strcmp(cmd, "rm") == 0) {
 		uint32_t dir = parent_of(argv[3], &name);
 		uint8_t *buf = malloc(cs);

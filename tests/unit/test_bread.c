@@ -55,6 +55,53 @@ int main(void)
 	   "bytes come from each extent in order");
 	bread_close(&br);
 
+	/* Thousands of fragments, read backwards and forwards: the extent
+	 * index must send every offset to its own fragment. */
+	enum { NF = 5000 };
+	struct extent *many = calloc(NF, sizeof(*many));
+	uint64_t *lstart = calloc(NF, sizeof(*lstart));
+	uint32_t seed = 7;
+	uint64_t total = 0;
+	for (unsigned i = 0; i < NF; i++) {
+		seed = seed * 1103515245u + 12345u;
+		many[i].len = i % 7 == 3 ? 0 : 1 + (seed >> 16) % 150;
+		many[i].img_off = (seed >> 3) % (N - 200);
+		lstart[i] = total;
+		total += many[i].len;
+	}
+	ok(bread_open_extents(&br, fd, many, NF, 4096) == 0, "open 5000 extents");
+	is_u64(bread_size(&br), total, "size is the sum of 5000 extents");
+	int good = 1;
+	for (unsigned k = 0; k < 3000 && good; k++) {
+		unsigned i = (k * 2654435761u) % NF;
+		if (many[i].len == 0)
+			continue;
+		uint8_t b;
+		uint64_t last = lstart[i] + many[i].len - 1;
+		good = bread_u8(&br, last, &b) == 0 &&
+		       b == data[many[i].img_off + many[i].len - 1];
+		good = good && bread_u8(&br, lstart[i], &b) == 0 &&
+		       b == data[many[i].img_off];
+		br.win_len = 0;   /* force a fetch each time */
+	}
+	ok(good, "random reads land in the right fragment");
+	bread_close(&br);
+	uint8_t win[8192];
+	ok(bread_open_extents_window(&br, fd, many, NF, win, sizeof(win)) == 0 &&
+	   br.win == win, "open over the caller's window");
+	is_u64(bread_read(&br, lstart[100], tmp, 300), 300, "read across fragments");
+	uint64_t want_off = 0;
+	int same = 1;
+	for (unsigned i = 100; want_off < 300; i++)
+		for (uint64_t j = 0; j < many[i].len && want_off < 300; j++)
+			same &= tmp[want_off++] == data[many[i].img_off + j];
+	ok(same, "... with each fragment's bytes in order");
+	bread_close(&br);
+	ok(bread_open_extents(&br, fd, many, BREAD_MAX_EXTENTS + 1, 0) == -EINVAL,
+	   "more extents than the reader takes are refused");
+	free(many);
+	free(lstart);
+
 	ok(bread_open(&br, fd, N - 10, 100, 0) == 0, "view past the file end");
 	ok(bread_peek(&br, 0, 20) == NULL && br.err == -EIO,
 	   "reading past the source end fails with EIO");

@@ -150,6 +150,23 @@ static void test_match(void)
 	   "own range and data offset are honoured");
 	match_free(&m);
 
+	/* Cluster grid: 2048-byte blocks starting at byte 1500 (a data area
+	 * that does not start at a multiple of the cluster size). */
+	ok(match_init(&m, fl, 2, 2048, 0) == 0, "cluster-sized blocks");
+	match_set_base(&m, 1500 + 2048 * 3);
+	is_u64(m.base, 1500, "the base is kept modulo the block");
+	memcpy(buf + 1500 + 2048 + 4, "ftyp", 4);
+	h.n = 0;
+	match_scan(&m, buf, 8192, 0, 0, 8192, 0, collect, &h);
+	ok(h.n == 2 && h.off[0] == 1500 && h.fmt[0] == 0 &&
+	   h.off[1] == 1500 + 2048 && h.fmt[1] == 1,
+	   "starts are found on the grid only, not at multiples of the block");
+	h.n = 0;
+	match_scan(&m, buf, 8192, 0, 1501, 8192, 0, collect, &h);
+	ok(h.n == 1 && h.off[0] == 1500 + 2048, "the grid rounds the range up");
+	memset(buf + 1500 + 2048 + 4, 0, 4);
+	match_free(&m);
+
 	ok(match_init(&m, fl, 2, 512, 1) == 0, "any-offset matcher");
 	h.n = 0;
 	match_scan(&m, buf, 8192, 0, 0, 8192, 0, collect, &h);

@@ -1,0 +1,202 @@
+#!/bin/bash
+# bench/dashcam.sh - a dashcam card, recorded in a loop, and what each
+# carver gets back of the clips it deleted.
+#
+#   bench/dashcam.sh [BUILDDIR] [WORKDIR] [SIZE_MIB] [SEED]
+#
+# Makes a FAT32 image (default 2200 MiB, 32 KiB clusters) and records on
+# it the way a car recorder does: clips (H.264 + AAC from ffmpeg, moov
+# last, 6-14 s at 8 Mbit/s, each different) each with a small GPS log in
+# /DCIM; every sixth clip is an event clip, copied to /EVENT and kept;
+# when the card is full, the oldest clips and their logs are deleted until
+# the next clip fits with 15% of the card to spare (recorders keep such a
+# reserve), and the next clip takes the free clusters from where the last
+# write ended, wrapping round the card (mtools allocates from FSInfo's
+# next-free pointer as recorders do).  So clips fragment around event
+# clips and logs, and the clips deleted last, ahead of the write pointer,
+# are still intact.  Recording goes on until three times the card has
+# been written, so that the clips still intact were themselves written
+# round event clips.
+#
+# The truth is every write's FAT chain, taken as it is written.  A deleted
+# clip is intact when no later write took any of its clusters; intact
+# clips are split into contiguous and fragmented ones.  Then dredge
+# (--unallocated, and the whole volume), PhotoRec (whole space and free
+# space), foremost and scalpel run on the image with only their MP4/MOV
+# carving on, and the table says how many intact deleted clips each
+# brought back byte-exact, how many files it wrote, and how long it took.
+# dredge's own output is checked first: every file it calls complete must
+# be a clip that was written.  Nothing here is a test.
+set -u
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$src/build}" && pwd)
+work=${2:-$build/bench-dashcam}
+size_mib=${3:-2200}
+seed=${4:-7}
+DREDGE=$build/src/dredge
+XXH=$build/tests/tools/xxh128sum
+export PATH=$PATH:/usr/sbin:/sbin MTOOLS_SKIP_CHECK=1 MTOOLS_NO_VFAT=0
+for t in mkfs.vfat mcopy mdel mshowfat mdir ffmpeg; do
+	command -v "$t" >/dev/null || { echo "dashcam.sh: $t is needed" >&2; exit 1; }
+done
+mkdir -p "$work"
+img=$work/card.img
+h() { "$XXH" "$1" | cut -d' ' -f1; }
+
+# --------------------------------------------------------- recording
+# chain IMG PATH: the file's clusters as "START+COUNT,..."
+chain() {
+	mshowfat -i "$1" "::$2" | sed 's/^[^<]*//' | tr -d '<>' | tr ' ' '\n' |
+	awk -F- 'NF { a = $1; b = (NF > 1 ? $2 : $1);
+		printf "%s%d+%d", (n++ ? "," : ""), a, b - a + 1 } END { print "" }'
+}
+free_bytes() { mdir -i "$img" ::/ | sed -n 's/^ *\([0-9 ]*\) bytes free$/\1/p' | tr -d ' '; }
+
+make_clip() {  # make_clip OUT SECONDS N
+	ffmpeg -nostdin -hide_banner -loglevel error -y \
+		-f lavfi -i "testsrc2=size=480x270:rate=25" \
+		-f lavfi -i "sine=frequency=$((150 + $3 * 53 % 900)):sample_rate=16000" \
+		-t "$2" -vf "hue=h=$(($3 * 37 % 360)),noise=alls=20:allf=t:all_seed=$(($3 + seed))" \
+		-c:v libx264 -preset ultrafast -b:v 8M -maxrate 8M -bufsize 4M -g 25 \
+		-threads 2 -c:a aac -b:a 64k "$1"
+}
+
+record() {
+	local n=0 written=0 cap=$((size_mib * 1048576)) rnd=$seed
+	rm -f "$img"
+	mkfs.vfat -C -F 32 -s 64 -n DASHCAM "$img" $((size_mib * 1024)) >/dev/null 2>&1
+	mmd -i "$img" ::/DCIM ::/EVENT
+	: >"$work/writes"   # SEQ PATH HASH SIZE CHAIN
+	: >"$work/live"     # recording order of deletable clips: PATH LOGPATH
+	: >"$work/deleted"  # PATH
+	while [ "$written" -lt $((cap * 3)) ]; do
+		n=$((n + 1))
+		rnd=$(( (rnd * 1103515245 + 12345) % 2147483648 ))
+		local secs=$((6 + rnd % 9)) name clip log
+		name=$(printf 'REC%05d' "$n")
+		clip=$work/tmp.mp4
+		log=$work/tmp.nmea
+		make_clip "$clip" "$secs" "$n" || exit 1
+		head -c $((20000 + rnd % 40000)) /dev/urandom | base64 >"$log"
+		local need=$(( $(stat -c %s "$clip") + $(stat -c %s "$log") +
+		               cap * 15 / 100 ))
+		# Full: the oldest clips go, with their logs.
+		while [ "$(free_bytes)" -lt "$need" ] && [ -s "$work/live" ]; do
+			read -r old oldlog <"$work/live"
+			mdel -i "$img" "::$old" "::$oldlog"
+			echo "$old" >>"$work/deleted"
+			sed -i 1d "$work/live"
+		done
+		local dir=/DCIM
+		[ $((n % 6)) -eq 0 ] && dir=/EVENT
+		mcopy -i "$img" "$clip" "::$dir/$name.MP4" || exit 1
+		echo "$n $dir/$name.MP4 $(h "$clip") $(stat -c %s "$clip") $(chain "$img" "$dir/$name.MP4")" >>"$work/writes"
+		mcopy -i "$img" "$log" "::$dir/$name.NMA" || exit 1
+		echo "$n.5 $dir/$name.NMA - $(stat -c %s "$log") $(chain "$img" "$dir/$name.NMA")" >>"$work/writes"
+		[ "$dir" = /DCIM ] && echo "$dir/$name.MP4 $dir/$name.NMA" >>"$work/live"
+		written=$((written + $(stat -c %s "$clip") + $(stat -c %s "$log")))
+	done
+	rm -f "$clip" "$log"
+	echo "recorded $n clips ($((written / 1048576)) MiB written), $(wc -l <"$work/deleted") deleted"
+}
+
+# A deleted clip is intact when no later write took one of its clusters.
+truth() {
+	awk -v del="$work/deleted" '
+		BEGIN { while ((getline l < del) > 0) deleted[l] = 1 }
+		{ seq[NR] = $1; path[NR] = $2; hash[NR] = $3; runs[NR] = $5
+		  nr = split($5, r, ",")
+		  for (i = 1; i <= nr; i++) { split(r[i], p, "+")
+		      for (k = 0; k < p[2]; k++) last[p[1] + k] = NR } }
+		END { for (w = 1; w <= NR; w++) {
+		      if (!(path[w] in deleted) || hash[w] == "-") continue
+		      ok = 1; nr = split(runs[w], r, ",")
+		      for (i = 1; i <= nr && ok; i++) { split(r[i], p, "+")
+		          for (k = 0; k < p[2]; k++) if (last[p[1] + k] != w) ok = 0 }
+		      if (ok) print hash[w], (nr > 1 ? "fragmented" : "contiguous"), path[w], runs[w] } }' \
+		"$work/writes" >"$work/intact"
+	awk '$3 != "-" { print $3 }' "$work/writes" >"$work/all-clips"
+}
+
+# ---------------------------------------------------------- carvers
+run_tool() {  # run_tool NAME OUT: prints seconds
+	local t=$1 out=$2 t0 t1
+	rm -rf "$out"
+	mkdir -p "$out"
+	t0=$(date +%s.%N)
+	case $t in
+	dredge-unalloc) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q --unallocated ;;
+	dredge-whole) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q --fs ;;
+	dredge-sectors) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q ;;
+	photorec-whole|photorec-free)
+		(cd "$out" && photorec /log /d "$out/recup" /cmd "$img" \
+			"fileopt,everything,disable,mov,enable,${t#photorec-}space,search" \
+			>/dev/null 2>&1) ;;
+	foremost) foremost -Q -t mov,mp4 -i "$img" -o "$out/f" >/dev/null 2>&1 ;;
+	scalpel)
+		grep -E '^#[[:space:]]*mov[[:space:]]' /etc/scalpel/scalpel.conf |
+			sed 's/^#[[:space:]]*//' >"$work/scalpel.conf"
+		# No footer: each start is carved to the largest clip's size.
+		printf 'mp4\ty\t16000000\t????ftyp\n' >>"$work/scalpel.conf"
+		scalpel -c "$work/scalpel.conf" -o "$out/s" "$img" >/dev/null 2>&1 ;;
+	esac
+	t1=$(date +%s.%N)
+	echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}'
+}
+
+count() {  # count OUT: "contiguous fragmented files"
+	find "$1" -type f \( -iname '*.mp4' -o -iname '*.mov' \) -size +0 |
+	while read -r f; do h "$f"; done | sort -u >"$1.hashes"
+	awk -v got="$1.hashes" '
+		BEGIN { while ((getline l < got) > 0) have[l] = 1 }
+		{ n[$2]++; if ($1 in have) ok[$2]++ }
+		END { printf "%d %d\n", ok["contiguous"], ok["fragmented"] }' "$work/intact"
+	find "$1" -type f \( -iname '*.mp4' -o -iname '*.mov' \) | wc -l
+}
+
+if [ ! -s "$work/writes" ] || [ ! -f "$img" ]; then
+	record
+fi
+truth
+nc=$(grep -c ' contiguous ' "$work/intact")
+nf=$(grep -c ' fragmented ' "$work/intact")
+nd=$(wc -l <"$work/deleted")
+
+# dredge's result, checked: what it calls complete must be a clip written,
+# and every fragmented intact clip it names must carry that clip's runs.
+"$DREDGE" scan "$img" -o "$work/check" -t mp4 -q --unallocated --force
+bad=0
+grep '"status":"complete"' "$work/check/report.jsonl" |
+	sed 's/.*"xxh3_128":"\([0-9a-f]*\)".*/\1/' | sort -u >"$work/check.complete"
+bad=$(comm -23 "$work/check.complete" <(sort -u "$work/all-clips") | wc -l)
+wrongruns=0
+while read -r hash kind path runs; do
+	got=$(grep "\"xxh3_128\":\"$hash\"" "$work/check/report.jsonl" | head -1 |
+		sed -n 's/.*"clusters":\[\([^]]*\)\].*/\1/p' |
+		sed 's/{"start":\([0-9]*\),"count":\([0-9]*\)}/\1+\2/g')
+	[ -n "$got" ] && [ "$got" != "$runs" ] && wrongruns=$((wrongruns + 1))
+done <"$work/intact"
+
+echo
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -r)"
+echo "command: $0 $*"
+echo "image: $size_mib MiB FAT32, 32 KiB clusters; $(wc -l <"$work/all-clips") clips recorded, $nd deleted: $nc intact contiguous, $nf intact fragmented"
+echo "dredge check: $bad files called complete that are no recorded clip; $wrongruns recovered clips with other cluster runs than their FAT chain"
+printf '%-16s %9s %12s %12s %8s\n' tool seconds contiguous fragmented "mp4 out"
+for t in dredge-unalloc dredge-whole dredge-sectors photorec-whole photorec-free foremost scalpel; do
+	case $t in
+	photorec-*) command -v photorec >/dev/null || continue ;;
+	foremost|scalpel) command -v "$t" >/dev/null || continue ;;
+	esac
+	# scalpel writes every start out to the largest clip's size
+	if [ "$t" = scalpel ] &&
+	   [ "$(df -Pk "$work" | awk 'NR == 2 {print $4}')" -lt $((size_mib * 1024 * 12)) ]; then
+		printf '%-16s skipped: needs about %d GiB free\n' "$t" $((size_mib * 12 / 1024))
+		continue
+	fi
+	secs=$(run_tool "$t" "$work/out-$t")
+	{ read -r c f; read -r files; } <<<"$(count "$work/out-$t")"
+	printf '%-16s %9s %8s/%-3s %8s/%-3s %8s\n' "$t" "$secs" "$c" "$nc" "$f" "$nf" "$files"
+	# Carvers that cannot find an end write a lot; keep the disk free.
+	[ "$t" = dredge-unalloc ] || rm -rf "$work/out-$t"
+done

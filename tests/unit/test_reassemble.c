@@ -1,0 +1,275 @@
+/*
+ * test_reassemble.c - the reassembly engine over a synthetic volume.
+ *
+ * A memory file plays the data area of a volume with small clusters, so
+ * that the real sample clips of tests/data/mp4 span many of them.  Clips
+ * are laid out contiguous, around live clusters, around freed clusters of
+ * random data and of another file, wrapping round the volume's end, and
+ * partly overwritten; each case checks the verdict, the exact bytes of the
+ * extents found, and that the work stayed within its bounds.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "fmt_util.h"
+#include "core/reassemble.h"
+
+#define DATA_START 1536u    /* not a multiple of the cluster size */
+#define NCL 300u
+
+static const struct format *mp4, *jpeg;
+static uint8_t *img;
+static size_t img_len;
+static int fd;
+static struct fsview v;
+
+static uint64_t coff(uint32_t c)
+{
+	return fsview_offset(&v, c);
+}
+
+/* A fresh volume of random clusters, none live, cluster size cs. */
+static void volume(uint32_t cs, uint64_t seed)
+{
+	fsview_free(&v);
+	img_len = DATA_START + (size_t)NCL * cs;
+	free(img);
+	img = malloc(img_len);
+	tu_random(img, img_len, seed);
+	if (fsview_init(&v, DATA_START, cs, NCL) != 0)
+		tap_bail("fsview_init");
+}
+
+/* Writes file bytes [from, from + n clusters) into clusters c, c+1, ... */
+static void put(const uint8_t *d, size_t len, size_t from_cl, uint32_t c,
+                size_t ncl)
+{
+	size_t cs = v.cluster_size;
+	for (size_t k = 0; k < ncl; k++) {
+		size_t at = (from_cl + k) * cs;
+		if (at >= len)
+			break;
+		size_t n = len - at < cs ? len - at : cs;
+		memcpy(img + coff(c + (uint32_t)k), d + at, n);
+	}
+}
+
+static void live(uint32_t a, uint32_t n)
+{
+	for (uint32_t c = a; c < a + n; c++)
+		fs_bitmap_set(&v.live, c);
+}
+
+static void flush(void)
+{
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, img, img_len, 0) !=
+	    (ssize_t)img_len)
+		tap_bail("memfd write");
+}
+
+/* Reassembles the candidate at cluster c. */
+static void run(uint32_t c, struct reasm_result *out)
+{
+	static uint8_t win[256 * 1024];
+	const struct format *fl[] = { jpeg, mp4 };
+
+	flush();
+	if (reassemble(&v, fd, img_len, mp4, fl, 2, coff(c), win, sizeof(win),
+	               out) != 0)
+		tap_bail("reassemble failed");
+}
+
+/* The bytes of the extents equal d (len bytes). */
+static int same_bytes(const struct reasm_result *r, const uint8_t *d,
+                      size_t len)
+{
+	size_t at = 0;
+	for (unsigned i = 0; i < r->next; i++) {
+		if (at + r->ext[i].len > len ||
+		    memcmp(img + r->ext[i].img_off, d + at, r->ext[i].len) != 0)
+			return 0;
+		at += r->ext[i].len;
+	}
+	return at == len;
+}
+
+/* Whether any extent touches a live cluster. */
+static int touches_live(const struct reasm_result *r)
+{
+	for (unsigned i = 0; i < r->next; i++)
+		for (uint64_t o = 0; o < r->ext[i].len; o += v.cluster_size)
+			if (fsview_is_live(&v, fsview_cluster(&v,
+			                   r->ext[i].img_off + o)))
+				return 1;
+	return 0;
+}
+
+static void expect_whole(const char *what, uint32_t c, const uint8_t *d,
+                         size_t len, unsigned nruns)
+{
+	struct reasm_result r;
+
+	run(c, &r);
+	is_u64(r.res.verdict, CARVE_ACCEPT, "%s: accepted", what);
+	is_u64(r.res.length, len, "%s: exact length", what);
+	ok(same_bytes(&r, d, len), "%s: the extents hold the file's bytes", what);
+	if (nruns)
+		is_u64(r.next, nruns, "%s: %u runs", what, nruns);
+	ok(!touches_live(&r), "%s: no live cluster taken", what);
+	ok(r.validations <= REASM_MAX_VALIDATIONS, "%s: %u validations", what,
+	   r.validations);
+	free(r.ext);
+}
+
+int main(void)
+{
+	size_t clen, flen, jlen;
+	uint8_t *clip = tu_load_data("mp4/dashcam.mp4", &clen);   /* moov last */
+	uint8_t *fast = tu_load_data("mp4/h264_faststart.mp4", &flen);
+	uint8_t *jpg = tu_load_data("jpeg/baseline.jpg", &jlen);
+	struct reasm_result r;
+
+	mp4 = format_find("mp4");
+	jpeg = format_find("jpeg");
+	fd = memfd_create("volume", 0);
+	if (mp4 == NULL || jpeg == NULL || fd < 0)
+		tap_bail("setup");
+
+	/* 4 KiB clusters: the 51628-byte clip spans 13. */
+	uint32_t cs = 4096, n = (uint32_t)((clen + cs - 1) / cs);
+
+	volume(cs, 1);
+	put(clip, clen, 0, 10, n);
+	expect_whole("contiguous clip", 10, clip, clen, 1);
+	run(10, &r);
+	is_u64(r.validations, 1, "a contiguous clip costs one validation");
+	free(r.ext);
+
+	volume(cs, 2);
+	put(clip, clen, 0, 10, 4);
+	live(14, 3);
+	put(clip, clen, 4, 17, 5);
+	live(22, 1);
+	put(clip, clen, 9, 23, n - 9);
+	expect_whole("around live clusters", 10, clip, clen, 3);
+	run(10, &r);
+	is_u64(r.validations, 1, "... found by skipping them, one validation");
+	free(r.ext);
+
+	volume(cs, 3);
+	put(clip, clen, 0, 40, 6);
+	put(clip, clen, 6, 41 + 6, n - 6);        /* cluster 46 is foreign */
+	expect_whole("around one freed cluster of other data", 40, clip, clen, 2);
+
+	volume(cs, 4);
+	put(clip, clen, 0, 40, 3);
+	put(clip, clen, 3, 45, 5);                 /* 43-44 foreign */
+	put(clip, clen, 8, 52, n - 8);             /* 50-51 foreign */
+	expect_whole("around two freed gaps", 40, clip, clen, 3);
+
+	volume(cs, 12);
+	put(clip, clen, 0, 40, 4);
+	put(clip, clen, 4, 44 + 9, n - 4);         /* 44-52 foreign */
+	expect_whole("around one long freed gap", 40, clip, clen, 2);
+
+	volume(cs, 13);
+	put(clip, clen, 0, 40, 2);
+	put(clip, clen, 2, 45, 4);                 /* 42-44 foreign */
+	put(clip, clen, 6, 51, 3);                 /* 49-50 foreign */
+	put(clip, clen, 9, 55, n - 9);             /* 54 foreign */
+	expect_whole("around three freed gaps of 3, 2 and 1", 40, clip, clen, 4);
+
+	volume(cs, 5);
+	put(clip, clen, 0, 60, 5);
+	live(65, 2);
+	put(clip, clen, 5, 67, 2);
+	put(clip, clen, 7, 70, n - 7);             /* 69 foreign */
+	expect_whole("live and freed gaps together", 60, clip, clen, 3);
+
+	/* The gap is a file the recorder wrote around, deleted since: a
+	 * JPEG of several clusters, dropped as one run. */
+	volume(cs, 6);
+	uint32_t jn = (uint32_t)((jlen + cs - 1) / cs);
+	put(clip, clen, 0, 80, 7);
+	put(jpg, jlen, 0, 87, jn);
+	put(clip, clen, 7, 87 + jn, n - 7);
+	expect_whole("around a deleted JPEG", 80, clip, clen, 2);
+
+	/* Two files written one after the other fill one gap. */
+	volume(cs, 15);
+	uint32_t fn = (uint32_t)((flen + cs - 1) / cs);
+	put(clip, clen, 0, 80, 5);
+	put(jpg, jlen, 0, 85, jn);
+	put(fast, flen, 0, 85 + jn, fn);
+	put(clip, clen, 5, 85 + jn + fn, n - 5);
+	expect_whole("around a JPEG and a clip in one gap", 80, clip, clen, 2);
+
+	/* A recorder's next-free pointer wraps: the clip goes on at 2. */
+	volume(cs, 7);
+	put(clip, clen, 0, NCL - 1, 3);   /* NCL-1, NCL, NCL+1: the last three */
+	live(2, 1);
+	put(clip, clen, 3, 3, n - 3);
+	expect_whole("wrapping round the volume's end", NCL - 1, clip, clen, 2);
+
+	/* Partly overwritten: a live file took two of the clip's clusters.
+	 * Never accepted; reported as what there was. */
+	volume(cs, 8);
+	put(clip, clen, 0, 100, n);
+	live(105, 2);
+	tu_random(img + coff(105), 2 * cs, 99);
+	run(100, &r);
+	is_u64(r.res.verdict, CARVE_TRUNCATED, "partly overwritten: truncated");
+	ok(r.res.length < clen + 2 * cs, "partly overwritten: not the whole clip");
+	ok(!touches_live(&r), "partly overwritten: no live cluster taken");
+	ok(r.validations <= REASM_MAX_VALIDATIONS,
+	   "partly overwritten: %u validations", r.validations);
+	free(r.ext);
+
+	/* Overwritten by other free data (a later clip deleted too): the
+	 * search finds nothing to accept either. */
+	volume(cs, 9);
+	put(clip, clen, 0, 100, n);
+	tu_random(img + coff(104), cs, 98);
+	run(100, &r);
+	ok(r.res.verdict != CARVE_ACCEPT, "a cluster lost to free data: not accepted");
+	ok(r.validations <= REASM_MAX_VALIDATIONS,
+	   "... within %u validations (%u)", REASM_MAX_VALIDATIONS, r.validations);
+	free(r.ext);
+
+	/* The moov first: the codec check alone finds the foreign cluster.
+	 * 1 KiB clusters so the small clip spans several. */
+	cs = 1024;
+	n = (uint32_t)((flen + cs - 1) / cs);
+	volume(cs, 10);
+	put(fast, flen, 0, 20, 4);
+	put(fast, flen, 4, 25, n - 4);             /* 24 foreign */
+	expect_whole("faststart clip around a freed cluster", 20, fast, flen, 2);
+	volume(cs, 14);
+	put(fast, flen, 0, 20, 3);
+	put(fast, flen, 3, 26, n - 3);             /* 23-25 foreign */
+	expect_whole("faststart clip around three freed clusters", 20, fast,
+	             flen, 2);
+
+	/* Starts no live file owns, a clip's header in a cluster and
+	 * random data after it: the validator's verdict stands. */
+	volume(4096, 11);
+	put(clip, clen, 0, 30, 1);
+	run(30, &r);
+	ok(r.res.verdict != CARVE_ACCEPT, "a lone header cluster is not a clip");
+	ok(r.validations <= REASM_MAX_VALIDATIONS, "... within bounds (%u)",
+	   r.validations);
+	free(r.ext);
+
+	fsview_free(&v);
+	free(img);
+	free(clip);
+	free(fast);
+	free(jpg);
+	close(fd);
+	return tap_done();
+}
