@@ -15,6 +15,7 @@
 
 #include "cli/cmd_bench.h"
 #include "core/devbench.h"
+#include "cli/cli_util.h"
 
 static void bench_usage(FILE *to)
 {
@@ -30,24 +31,6 @@ static void bench_usage(FILE *to)
 	        "      --json           one JSON object on stdout\n");
 }
 
-static int parse_bytes(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	unsigned shift = 0;
-
-	if (errno || end == s || *s == '-')
-		return -1;
-	if (*end == 'K' || *end == 'k') { shift = 10; end++; }
-	else if (*end == 'M' || *end == 'm') { shift = 20; end++; }
-	else if (*end == 'G' || *end == 'g') { shift = 30; end++; }
-	if (*end != '\0' || (shift && v > (~0ull >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 /* Parses "a,b,c" into out[0..max); returns the count or -1. */
 static int parse_list(const char *s, uint64_t *out, unsigned max)
 {
@@ -57,7 +40,7 @@ static int parse_list(const char *s, uint64_t *out, unsigned max)
 	if (copy == NULL)
 		return -1;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if ((unsigned)n == max || parse_bytes(t, &out[n]) != 0) {
+		if ((unsigned)n == max || cli_parse_size(t, &out[n]) != 0) {
 			free(copy);
 			return -1;
 		}
@@ -169,7 +152,7 @@ int cmd_bench(int argc, char **argv)
 			}
 			break;
 		case O_BYTES:
-			if (parse_bytes(optarg, &cfg.bytes) != 0 || cfg.bytes == 0) {
+			if (cli_parse_size(optarg, &cfg.bytes) != 0 || cfg.bytes == 0) {
 				fprintf(stderr, "dredge: invalid value '%s' for "
 				        "--bytes\n", optarg);
 				return 2;
@@ -206,13 +189,7 @@ int cmd_bench(int argc, char **argv)
 				cfg.depths[i] = (unsigned)list[i];
 			break;
 		case O_DIRECT:
-			if (strcmp(optarg, "auto") == 0)
-				cfg.direct = -1;
-			else if (strcmp(optarg, "on") == 0)
-				cfg.direct = 1;
-			else if (strcmp(optarg, "off") == 0)
-				cfg.direct = 0;
-			else {
+			if (cli_parse_direct(optarg, &cfg.direct) != 0) {
 				fprintf(stderr, "dredge: --direct must be auto, on or "
 				        "off, not '%s'\n", optarg);
 				return 2;

@@ -31,6 +31,7 @@
 #include "cli/cmd_extract.h"
 #include "core/report_read.h"
 #include "core/source.h"
+#include "cli/cli_util.h"
 
 #define EXIT_USAGE 2
 #define COPY_BUF (1u << 20)
@@ -65,31 +66,6 @@ static void extract_usage(FILE *to)
 	        "  -q, --quiet         no per-file lines\n");
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	unsigned shift = 0;
-
-	if (errno != 0 || end == s || s[0] == '-')
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end != '\0' || (shift && v > (ULLONG_MAX >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static int add_ids(struct sel *s, const char *arg)
 {
 	char *list = strdup(arg), *save = NULL;
@@ -100,7 +76,7 @@ static int add_ids(struct sel *s, const char *arg)
 	for (char *t = strtok_r(list, ",", &save); t != NULL && rc == 0;
 	     t = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
-		if (parse_size(t, &v) != 0 || v == 0 || strpbrk(t, "kKmMgGbB")) {
+		if (cli_parse_size(t, &v) != 0 || v == 0 || strpbrk(t, "kKmMgGbB")) {
 			fprintf(stderr, "dredge: --id takes report ids (1, 2, ...), "
 			        "not '%s'\n", t);
 			rc = -1;
@@ -408,7 +384,7 @@ int cmd_extract(int argc, char **argv)
 			}
 			break;
 		case O_MIN:
-			if (parse_size(optarg, &s.min_size) != 0) {
+			if (cli_parse_size(optarg, &s.min_size) != 0) {
 				fprintf(stderr, "dredge: invalid value '%s' for "
 				        "--min-size\n", optarg);
 				free(s.ids);

@@ -30,6 +30,7 @@
 #include "formats/format.h"
 #include "fs/fs.h"
 #include "fs/part.h"
+#include "cli/cli_util.h"
 
 #define EXIT_USAGE 2
 #define RUNS_SHOWN 8
@@ -68,27 +69,6 @@ static void warn_cb(void *arg, const char *msg)
 {
 	(void)arg;
 	fprintf(stderr, "dredge: warning: %s\n", msg);
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	unsigned shift = 0;
-
-	if (errno != 0 || end == s || s[0] == '-')
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
-	}
-	if (*end != '\0' || (shift && v > (ULLONG_MAX >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
 }
 
 /* Prints s with control characters and backslashes escaped. */
@@ -792,7 +772,7 @@ int cmd_fs(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "p:rdlo:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
-			if (parse_u64(optarg, &v) != 0 || v == 0 || v > 100000) {
+			if (cli_parse_size(optarg, &v) != 0 || v == 0 || v > 100000) {
 				fprintf(stderr, "dredge: invalid partition number '%s'\n",
 				        optarg);
 				return EXIT_USAGE;
@@ -800,7 +780,7 @@ int cmd_fs(int argc, char **argv)
 			part = (unsigned)v;
 			break;
 		case O_OFFSET:
-			if (parse_u64(optarg, &offset) != 0) {
+			if (cli_parse_size(optarg, &offset) != 0) {
 				fprintf(stderr, "dredge: invalid value '%s' for --offset\n",
 				        optarg);
 				return EXIT_USAGE;

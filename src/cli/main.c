@@ -25,6 +25,7 @@
 #include "cli/cmd_fs.h"
 #include "dredge.h"
 #include "formats/format.h"
+#include "cli/cli_util.h"
 
 #define EXIT_USAGE 2
 #define EXIT_STOPPED 3   /* --stop-at reached; resumable */
@@ -108,37 +109,10 @@ static void scan_usage(FILE *to)
 	        "      --no-progress      no progress line\n"
 	        "  -q, --quiet            no summary\n");
 }
-
-/* Parses a byte count with an optional K/M/G suffix (powers of 1024). */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-
-	if (errno != 0 || end == s || s[0] == '-')
-		return -1;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end != '\0' || (shift && v > (ULLONG_MAX >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static int parse_uint(const char *opt, const char *s, uint64_t max,
                       uint64_t *out)
 {
-	if (parse_size(s, out) != 0 || *out > max) {
+	if (cli_parse_size(s, out) != 0 || *out > max) {
 		fprintf(stderr, "dredge: invalid value '%s' for %s\n", s, opt);
 		return -1;
 	}
@@ -332,13 +306,7 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 			}
 			break;
 		case O_DIRECT:
-			if (strcmp(optarg, "auto") == 0)
-				cfg.direct = -1;
-			else if (strcmp(optarg, "on") == 0)
-				cfg.direct = 1;
-			else if (strcmp(optarg, "off") == 0)
-				cfg.direct = 0;
-			else {
+			if (cli_parse_direct(optarg, &cfg.direct) != 0) {
 				fprintf(stderr, "dredge: --direct must be auto, on or "
 				        "off, not '%s'\n", optarg);
 				return EXIT_USAGE;

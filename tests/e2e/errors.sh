@@ -45,6 +45,10 @@ run 2 "dredge: invalid value '12x' for --threads" \
 run 1 "dredge: block size 384 is not a power of two" \
 	"bad block size" -- scan "$work/img" -o "$work/o9" --block-size 384
 run 2 "dredge: unknown command 'scna'" "unknown command" -- scna
+"$DREDGE" scan "$work/img" -o "$work/hex" -q --stop-at 0x80000 --chunk-size 0x10000
+is "$?" 3 "sizes and offsets may be written in hex (0x...)"
+run 2 "dredge: invalid value '0x' for --stop-at" \
+	"a bare 0x is refused" -- scan "$work/img" -o "$work/o10" --stop-at 0x
 check "nothing was created for refused runs" test ! -e "$work/o1" -a ! -e "$work/o5"
 
 # --force writes into a folder that holds files, and keeps them.
