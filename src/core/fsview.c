@@ -128,23 +128,7 @@ static int live_map(struct fsview_ctx *x, struct fs_volume *vol)
 	fs_root_entry(vol, &root);
 	if (root.start_cluster != 0)
 		fs_bitmap_set(&x->dirs, root.start_cluster);
-	rc = live_entry(vol, "", &root, 0, x);
-	if (rc == 0 && vol->type == FS_EXFAT) {
-		struct fs_entry sys;
-		memset(&sys, 0, sizeof(sys));
-		snprintf(sys.name, sizeof(sys.name), "allocation bitmap");
-		sys.start_cluster = vol->bitmap_cluster;
-		sys.size = vol->bitmap_size;
-		rc = live_entry(vol, "(allocation bitmap)", &sys, 0, x);
-		if (rc == 0 && vol->upcase_cluster) {
-			snprintf(sys.name, sizeof(sys.name), "up-case table");
-			sys.start_cluster = vol->upcase_cluster;
-			sys.size = vol->upcase_size;
-			rc = live_entry(vol, "(up-case table)", &sys, 0, x);
-		}
-	}
-	if (rc == 0)
-		rc = fs_walk(vol, NULL, "", FS_WALK_RECURSE, live_entry, x);
+	rc = fs_walk_owners(vol, live_entry, x);
 	fs_bitmap_free(&x->dirs);
 	return rc;
 }

@@ -1082,31 +1082,38 @@ static int mark_entry(struct fs_volume *vol, const char *path,
 	return 0;
 }
 
-int fs_alloc_map(struct fs_volume *vol, struct fs_bitmap *map)
+int fs_walk_owners(struct fs_volume *vol, fs_walk_fn cb, void *arg)
 {
 	struct fs_entry root;
-	int rc = fs_bitmap_alloc(map, (uint64_t)vol->cluster_count + 2);
 
-	if (rc != 0)
-		return rc;
 	fs_root_entry(vol, &root);
-	rc = mark_entry(vol, "", &root, 0, map);
+	int rc = cb(vol, "", &root, 0, arg);
 	if (rc == 0 && vol->type == FS_EXFAT) {
 		struct fs_entry sys;
 		memset(&sys, 0, sizeof(sys));
 		snprintf(sys.name, sizeof(sys.name), "allocation bitmap");
 		sys.start_cluster = vol->bitmap_cluster;
 		sys.size = vol->bitmap_size;
-		rc = mark_entry(vol, "", &sys, 0, map);
+		rc = cb(vol, "(allocation bitmap)", &sys, 0, arg);
 		if (rc == 0 && vol->upcase_cluster) {
 			snprintf(sys.name, sizeof(sys.name), "up-case table");
 			sys.start_cluster = vol->upcase_cluster;
 			sys.size = vol->upcase_size;
-			rc = mark_entry(vol, "", &sys, 0, map);
+			rc = cb(vol, "(up-case table)", &sys, 0, arg);
 		}
 	}
 	if (rc == 0)
-		rc = fs_walk(vol, NULL, "", FS_WALK_RECURSE, mark_entry, map);
+		rc = fs_walk(vol, NULL, "", FS_WALK_RECURSE, cb, arg);
+	return rc;
+}
+
+int fs_alloc_map(struct fs_volume *vol, struct fs_bitmap *map)
+{
+	int rc = fs_bitmap_alloc(map, (uint64_t)vol->cluster_count + 2);
+
+	if (rc != 0)
+		return rc;
+	rc = fs_walk_owners(vol, mark_entry, map);
 	if (rc != 0)
 		fs_bitmap_free(map);
 	return rc;

@@ -300,6 +300,14 @@ unsigned fs_runs_extents(const struct fs_volume *vol,
  */
 int fs_alloc_map(struct fs_volume *vol, struct fs_bitmap *map);
 
+/*
+ * Calls cb for everything that owns clusters on a live volume: the root
+ * directory, exFAT's allocation bitmap and up-case table (as
+ * "(allocation bitmap)" and "(up-case table)"), then every live entry of
+ * the tree.  Stops at the first non-zero return and returns it.
+ */
+int fs_walk_owners(struct fs_volume *vol, fs_walk_fn cb, void *arg);
+
 /* Bitmap of the clusters the FAT (exFAT: allocation bitmap) marks used. */
 int fs_used_map(struct fs_volume *vol, struct fs_bitmap *map);
 
