@@ -89,6 +89,7 @@ static void scan_usage(FILE *to)
 	        "      --report-only      write the report but no files\n"
 	        "      --resume           continue an interrupted scan in DIR\n"
 	        "      --stop-at OFFSET   stop (resumably) once reading reaches OFFSET\n"
+	        "      --retries N        read unreadable sectors again N times at the end\n"
 	        "      --force            write into a folder that holds files\n"
 	        "      --progress         progress line even when not a terminal\n"
 	        "      --no-progress      no progress line\n"
@@ -179,6 +180,11 @@ static void print_summary(const struct dredge_summary *s,
 	        " duplicates, %" PRIu64 " unreadable ranges\n",
 	        s->ntypes ? ")" : "", s->truncated, s->duplicates,
 	        s->bad_ranges);
+	if (s->bad_ranges > 0 || s->files_unreadable > 0 || s->reread_bytes > 0)
+		fprintf(stderr, "dredge: %" PRIu64 " unreadable bytes (read as "
+		        "zeros), %" PRIu64 " read on retry; %" PRIu64 " files "
+		        "recovered hold unreadable bytes\n", s->bad_bytes,
+		        s->reread_bytes, s->files_unreadable);
 	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
 	        cfg->outdir, cfg->outdir);
 }
@@ -187,7 +193,7 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 {
 	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
 	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS, O_RESUME,
-	       O_STOP_AT };
+	       O_STOP_AT, O_RETRIES };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "types", required_argument, NULL, 't' },
@@ -202,6 +208,7 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		{ "report-only", no_argument, NULL, O_REPORT_ONLY },
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "stop-at", required_argument, NULL, O_STOP_AT },
+		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
@@ -278,6 +285,11 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 			if (parse_uint("--stop-at", optarg, UINT64_MAX, &v) != 0)
 				return EXIT_USAGE;
 			cfg.stop_at = v;
+			break;
+		case O_RETRIES:
+			if (parse_uint("--retries", optarg, 1000, &v) != 0)
+				return EXIT_USAGE;
+			cfg.retries = (unsigned)v;
 			break;
 		case O_FORCE: cfg.force = 1; break;
 		case O_PROGRESS: cfg.progress = 1; break;

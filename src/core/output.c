@@ -52,6 +52,8 @@ struct output {
 	uint64_t next_id;
 	uint64_t cover_hi;
 	uint64_t files, truncated, duplicates;
+	uint64_t files_unreadable;   /* written files holding zero-filled bytes */
+	uint64_t zeroed;             /* bytes of the file being copied */
 	struct type_count types[DREDGE_MAX_TYPES * 4];
 	unsigned ntypes;
 	/* where the last whole batch left things, for the checkpoint */
@@ -216,15 +218,11 @@ static void describe_scan(struct pipeline *p, struct checkpoint *ck)
 
 	ck->source_size = p->src.size;
 	if (buf != NULL) {
-		size_t got = 0;
-		while (got < want) {
-			ssize_t r = pread(p->src.fd, buf + got, want - got,
-			                  (off_t)got);
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		ck->source_sample = XXH3_64bits(buf, got);
+		/* Unreadable sectors read as zeros here too, so that a resume
+		 * on the same failing drive recognises it. */
+		source_read(p->src.fd, p->src.sector_size, buf, 0, want, 0,
+		            NULL, NULL);
+		ck->source_sample = XXH3_64bits(buf, want);
 		free(buf);
 	}
 	for (unsigned i = 0; i < p->nformats; i++)
@@ -317,6 +315,7 @@ static int resume_state(struct output *out)
 	out->files = have->files;
 	out->truncated = have->truncated;
 	out->duplicates = have->duplicates;
+	out->files_unreadable = have->files_unreadable;
 	atomic_store(&out->nfiles_live, have->files);
 	for (unsigned i = 0; i < have->ntypes && i < DREDGE_MAX_TYPES * 4; i++) {
 		memcpy(out->types[i].ext, have->types[i].ext,
@@ -324,8 +323,9 @@ static int resume_state(struct output *out)
 		out->types[i].n = have->types[i].n;
 		out->ntypes = i + 1;
 	}
-	for (unsigned i = 0; i < have->nbad; i++)
+	for (size_t i = 0; i < have->nbad; i++)
 		pipeline_add_bad(p, have->bad[i].off, have->bad[i].len);
+	checkpoint_clear(out->ck);
 	free(out->ck);
 	out->ck = have;
 	return 0;
@@ -345,19 +345,22 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 	ck->files = out->files;
 	ck->truncated = out->truncated;
 	ck->duplicates = out->duplicates;
+	ck->files_unreadable = out->files_unreadable;
 	ck->ntypes = out->ntypes < CHECKPOINT_MAX_TYPES ? out->ntypes
 	             : CHECKPOINT_MAX_TYPES;
 	for (unsigned i = 0; i < ck->ntypes; i++) {
 		memcpy(ck->types[i].ext, out->types[i].ext, sizeof(ck->types[i].ext));
 		ck->types[i].n = out->types[i].n;
 	}
+	/* Only what lies before hi: the reader may be further on, and a
+	 * resume reads from hi again. */
 	pthread_mutex_lock(&p->bad_lock);
 	ck->nbad = 0;
-	for (size_t i = 0; i < p->nbad && ck->nbad < CHECKPOINT_MAX_BAD; i++) {
-		if (p->bad[i].off >= hi)
-			continue;
-		ck->bad[ck->nbad].off = p->bad[i].off;
-		ck->bad[ck->nbad++].len = p->bad[i].len;
+	for (size_t i = 0; i < p->nbad && p->bad[i].off < hi; i++) {
+		uint64_t len = p->bad[i].len;
+		if (len > hi - p->bad[i].off)
+			len = hi - p->bad[i].off;
+		checkpoint_add_bad(ck, p->bad[i].off, len);
 	}
 	pthread_mutex_unlock(&p->bad_lock);
 	if (report_lengths(out->rep, &ck->xml_len, &ck->jsonl_len) != 0)
@@ -437,6 +440,8 @@ int output_open(struct pipeline *p, struct output **outp)
 	*outp = out;
 	return 0;
 fail:
+	if (out->ck != NULL)
+		checkpoint_clear(out->ck);
 	free(out->ck);
 	if (out->dirfd >= 0)
 		close(out->dirfd);
@@ -465,25 +470,22 @@ static void count_type(struct output *out, const char *ext)
 	}
 }
 
-/* Reads source bytes for the copy; an unreadable piece reads as zeros,
- * as it did for the scan. */
-static void copy_read(struct output *out, uint8_t *dst, uint64_t off,
-                      size_t len)
+static void copy_bad(void *arg, uint64_t off, uint64_t len, int err)
 {
-	size_t done = 0;
+	struct output *out = arg;
 
-	while (done < len) {
-		ssize_t r = pread(out->p->src.fd, dst + done, len - done,
-		                  (off_t)(off + done));
-		if (r > 0) {
-			done += (size_t)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		memset(dst + done, 0, len - done);
-		return;
-	}
+	out->zeroed += len;
+	pipeline_note_bad(out->p, off, len, err);
+}
+
+/* Reads source bytes for the copy; an unreadable sector reads as zeros,
+ * as it did for the scan, and is counted in out->zeroed.  0, or -errno
+ * when the source is gone. */
+static int copy_read(struct output *out, uint8_t *dst, uint64_t off,
+                     size_t len)
+{
+	return source_read(out->p->src.fd, out->p->src.sector_size, dst, off,
+	                   len, 0, copy_bad, out);
 }
 
 static int write_all(int fd, const uint8_t *buf, size_t len)
@@ -502,10 +504,11 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
 
 /*
  * Copies runs into fd (or only hashes them when fd < 0); 0 or -errno of a
- * failed write.
+ * failed write, or of a failed read with *read_failed set.
  */
 static int copy_runs(struct output *out, const struct extent *runs,
-                     unsigned nruns, int fd, XXH128_hash_t *hash)
+                     unsigned nruns, int fd, XXH128_hash_t *hash,
+                     int *read_failed)
 {
 	XXH3_state_t *st = XXH3_createState();
 	int rc = 0;
@@ -517,7 +520,11 @@ static int copy_runs(struct output *out, const struct extent *runs,
 		for (uint64_t pos = 0; pos < runs[i].len && rc == 0;) {
 			size_t n = runs[i].len - pos < COPY_BUF
 			           ? (size_t)(runs[i].len - pos) : COPY_BUF;
-			copy_read(out, out->buf, runs[i].img_off + pos, n);
+			if ((rc = copy_read(out, out->buf, runs[i].img_off + pos,
+			                    n)) != 0) {
+				*read_failed = 1;
+				break;
+			}
 			XXH3_128bits_update(st, out->buf, n);
 			if (fd >= 0)
 				rc = write_all(fd, out->buf, n);
@@ -538,6 +545,17 @@ static void hash_hex(XXH128_hash_t h, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
 }
 
+/* Stops the run after a failed write of the output file name. */
+static void write_failed(struct pipeline *p, int rc, const char *name)
+{
+	if (rc == -ENOSPC || rc == -EDQUOT)
+		pipeline_fail(p, rc, "output disk full writing '%s/%s': %s",
+		              p->cfg->outdir, name, strerror(-rc));
+	else
+		pipeline_fail(p, rc, "cannot write '%s/%s': %s",
+		              p->cfg->outdir, name, strerror(-rc));
+}
+
 static int commit_file(struct output *out, struct candidate *c)
 {
 	struct pipeline *p = out->p;
@@ -547,7 +565,7 @@ static int commit_file(struct output *out, struct candidate *c)
 	char name[256], part[300];
 	struct extent run = { .img_off = c->off, .len = c->length };
 	XXH128_hash_t h;
-	int fd = -1, rc;
+	int fd = -1, rc, read_failed = 0;
 
 	/* Named by start sector; a start inside a sector (--any-offset)
 	 * adds the byte within it. */
@@ -563,28 +581,41 @@ static int commit_file(struct output *out, struct candidate *c)
 	if (!p->cfg->report_only) {
 		if (mkdirat(out->dirfd, c->ext, 0755) != 0 && errno != EEXIST) {
 			rc = -errno;
-			pipeline_fail(p, rc, "cannot create '%s/%s': %s",
-			              p->cfg->outdir, c->ext, strerror(-rc));
+			if (rc == -ENOSPC || rc == -EDQUOT)
+				pipeline_fail(p, rc, "output disk full creating "
+				              "'%s/%s': %s", p->cfg->outdir, c->ext,
+				              strerror(-rc));
+			else
+				pipeline_fail(p, rc, "cannot create '%s/%s': %s",
+				              p->cfg->outdir, c->ext, strerror(-rc));
 			return rc;
 		}
 		fd = openat(out->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC |
 		            O_CLOEXEC, 0644);
 		if (fd < 0) {
 			rc = -errno;
-			pipeline_fail(p, rc, "cannot write '%s/%s': %s",
-			              p->cfg->outdir, part, strerror(-rc));
+			write_failed(p, rc, name);
 			return rc;
 		}
 	}
-	rc = copy_runs(out, &run, 1, fd, &h);
+	out->zeroed = 0;
+	rc = copy_runs(out, &run, 1, fd, &h, &read_failed);
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc != 0) {
-		unlinkat(out->dirfd, part, 0);
-		pipeline_fail(p, rc, "cannot write '%s/%s': %s", p->cfg->outdir,
-		              name, strerror(-rc));
+		/* Nothing half-written stays behind, and the file is not
+		 * reported: a resume writes it whole. */
+		if (fd >= 0)
+			unlinkat(out->dirfd, part, 0);
+		if (read_failed)
+			pipeline_fail(p, rc, "source '%s' disappeared while "
+			              "copying '%s/%s': %s", p->src.path,
+			              p->cfg->outdir, name, strerror(-rc));
+		else
+			write_failed(p, rc, name);
 		return rc;
 	}
+	uint64_t zeroed = out->zeroed;
 
 	uint64_t id = out->next_id++;
 	uint64_t dup = seen_check(out, h, id);
@@ -595,11 +626,12 @@ static int commit_file(struct output *out, struct candidate *c)
 	} else {
 		if (fd >= 0 && renameat(out->dirfd, part, out->dirfd, name) != 0) {
 			rc = -errno;
-			pipeline_fail(p, rc, "cannot write '%s/%s': %s",
-			              p->cfg->outdir, name, strerror(-rc));
+			unlinkat(out->dirfd, part, 0);
+			write_failed(p, rc, name);
 			return rc;
 		}
 		out->files++;
+		out->files_unreadable += zeroed > 0;
 		out->truncated += truncated;
 		count_type(out, c->ext);
 		atomic_fetch_add(&out->nfiles_live, 1);
@@ -621,6 +653,7 @@ static int commit_file(struct output *out, struct candidate *c)
 		.reason = truncated ? c->reason : NULL,
 		.res = c->full,
 		.sector_size = ss,
+		.unreadable = zeroed,
 	};
 	rc = report_add(out->rep, &e);
 	if (rc != 0)
@@ -670,7 +703,10 @@ void *writer_main(void *arg)
 		struct batch *b = pending[next % window];
 		if (b != NULL && b->seq == next) {
 			pending[next % window] = NULL;
-			int rc = commit_batch(out, b);
+			/* After a failure, verdicts may rest on a vanished
+			 * source: commit nothing more. */
+			int rc = atomic_load(&p->fatal) != 0 ? -ECANCELED
+			         : commit_batch(out, b);
 			uint64_t hi = b->hi;
 			output_free_batch(b);
 			pipeline_give_credit(p);
@@ -783,27 +819,44 @@ int output_close(struct output *out, int status)
 {
 	struct pipeline *p = out->p;
 	struct dredge_summary *sum = p->sum;
-	struct report_range *bad = NULL;
+	struct report_range *bad = NULL, *reread = NULL;
+	uint64_t bad_bytes = 0, reread_bytes = 0;
 
 	if (p->nbad > 0) {
 		bad = calloc(p->nbad, sizeof(*bad));
 		for (size_t i = 0; bad && i < p->nbad; i++) {
 			bad[i].off = p->bad[i].off;
 			bad[i].len = p->bad[i].len;
+			bad_bytes += bad[i].len;
+		}
+	}
+	if (p->nreread > 0) {
+		reread = calloc(p->nreread, sizeof(*reread));
+		for (size_t i = 0; reread && i < p->nreread; i++) {
+			reread[i].off = p->reread[i].off;
+			reread[i].len = p->reread[i].len;
+			reread_bytes += reread[i].len;
 		}
 	}
 	struct report_end end = {
 		.bad = bad,
 		.nbad = bad ? p->nbad : 0,
+		.reread = reread,
+		.nreread = reread ? p->nreread : 0,
 		/* over the whole scan, resumed parts included */
 		.bytes_scanned = p->start + atomic_load(&p->bytes_scanned),
 		.files = out->files,
 		.truncated = out->truncated,
 		.duplicates = out->duplicates,
+		.files_unreadable = out->files_unreadable,
 		.status = status == 0 ? "completed" : sum->error,
 	};
 	int rc = report_close(out->rep, &end);
 	free(bad);
+	free(reread);
+	sum->bad_ranges = p->nbad;
+	sum->bad_bytes = bad_bytes;
+	sum->reread_bytes = reread_bytes;
 	if (rc != 0 && status == 0)
 		snprintf(sum->error, sizeof(sum->error),
 		         "cannot finish the report in '%s': %s", p->cfg->outdir,
@@ -812,6 +865,7 @@ int output_close(struct output *out, int status)
 	sum->files = out->files;
 	sum->truncated = out->truncated;
 	sum->duplicates = out->duplicates;
+	sum->files_unreadable = out->files_unreadable;
 	sum->ntypes = out->ntypes < DREDGE_MAX_TYPES ? out->ntypes
 	              : DREDGE_MAX_TYPES;
 	for (unsigned i = 0; i < sum->ntypes; i++) {
@@ -820,6 +874,7 @@ int output_close(struct output *out, int status)
 		sum->per_type[i].count = out->types[i].n;
 	}
 	close(out->dirfd);
+	checkpoint_clear(out->ck);
 	free(out->ck);
 	free(out->buf);
 	free(out->win);

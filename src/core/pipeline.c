@@ -87,10 +87,28 @@ void pipeline_give_credit(struct pipeline *p)
 
 void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len)
 {
+	if (len == 0)
+		return;
 	pthread_mutex_lock(&p->bad_lock);
-	if (p->nbad > 0 && p->bad[p->nbad - 1].off + p->bad[p->nbad - 1].len
-	    == off) {
-		p->bad[p->nbad - 1].len += len;
+	/* Chunks complete out of order (io_uring), and validators and the
+	 * writer meet bad sectors too: insert in order, so the list and the
+	 * report do not depend on timing. */
+	size_t lo = 0, hi = p->nbad;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->bad[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* lo: first range starting at or after off.  Join the one before
+	 * when it reaches off. */
+	size_t at = lo;
+	if (at > 0 && p->bad[at - 1].off + p->bad[at - 1].len >= off) {
+		at--;
+		uint64_t end = off + len;
+		if (end > p->bad[at].off + p->bad[at].len)
+			p->bad[at].len = end - p->bad[at].off;
 	} else {
 		if (p->nbad == p->capbad) {
 			size_t cap = p->capbad ? p->capbad * 2 : 64;
@@ -102,11 +120,33 @@ void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len)
 			p->bad = nb;
 			p->capbad = cap;
 		}
-		p->bad[p->nbad].off = off;
-		p->bad[p->nbad].len = len;
+		memmove(&p->bad[at + 1], &p->bad[at],
+		        (p->nbad - at) * sizeof(*p->bad));
+		p->bad[at].off = off;
+		p->bad[at].len = len;
 		p->nbad++;
 	}
+	/* Swallow the ranges that the grown one now reaches. */
+	size_t next = at + 1;
+	while (next < p->nbad &&
+	       p->bad[next].off <= p->bad[at].off + p->bad[at].len) {
+		uint64_t end = p->bad[next].off + p->bad[next].len;
+		if (end > p->bad[at].off + p->bad[at].len)
+			p->bad[at].len = end - p->bad[at].off;
+		next++;
+	}
+	if (next > at + 1) {
+		memmove(&p->bad[at + 1], &p->bad[next],
+		        (p->nbad - next) * sizeof(*p->bad));
+		p->nbad -= next - (at + 1);
+	}
 	pthread_mutex_unlock(&p->bad_lock);
+}
+
+void pipeline_note_bad(void *arg, uint64_t off, uint64_t len, int err)
+{
+	(void)err;
+	pipeline_add_bad(arg, off, len);
 }
 
 int pipeline_chunk_ready(struct pipeline *p, struct chunk *c)
@@ -225,8 +265,20 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 		c->reason = "reader setup failed";
 		return;
 	}
+	bread_on_bad(br, p->src.sector_size, pipeline_note_bad, p);
 	fmt->validate(br, &res);
+	int err = br->err;
 	bread_close(br);
+	if (err != 0 && source_gone(-err)) {
+		/* What the validator saw is not the file: stop the run before
+		 * this verdict can be committed. */
+		pipeline_fail(p, err, "source '%s' disappeared while reading "
+		              "offset %" PRIu64 ": %s", p->src.path, c->off,
+		              strerror(-err));
+		c->verdict = CARVE_REJECT;
+		c->reason = "source disappeared";
+		return;
+	}
 	if (res.verdict != CARVE_REJECT && res.length > size) {
 		/* A validator must not claim bytes it could not read. */
 		res.verdict = CARVE_TRUNCATED;
@@ -278,7 +330,10 @@ static void *validate_main(void *arg)
 			    c->off + c->length > covered)
 				covered = c->off + c->length;
 		}
-		if (queue_push(&p->done_q, b) != 0) {
+		/* After a failure no verdict is trusted (the source may have
+		 * vanished under the validator): nothing more is committed. */
+		if (atomic_load(&p->fatal) != 0 ||
+		    queue_push(&p->done_q, b) != 0) {
 			output_free_batch(b);
 			break;
 		}
@@ -394,6 +449,100 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/* Reads piece bytes at off whole; 1 when read, 0 when not, -errno when
+ * the source is gone. */
+static int read_piece(struct pipeline *p, uint8_t *buf, uint64_t off,
+                      size_t piece)
+{
+	size_t done = 0;
+
+	while (done < piece) {
+		ssize_t r = pread(p->src.fd, buf + done, piece - done,
+		                  (off_t)(off + done));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0 && source_gone(errno))
+			return -errno;
+		if (r <= 0)
+			return 0;
+		done += (size_t)r;
+	}
+	return 1;
+}
+
+/*
+ * --retries: once the whole source has been read, each unreadable sector
+ * is read again, up to cfg->retries times.  Retrying at the end rather
+ * than on the spot keeps a failing drive reading good areas first (each
+ * failed read of a bad sector can take seconds), and keeps the main pass
+ * the same with or without retries.  A sector that reads leaves the
+ * unreadable list for p->reread: the report says so.  The recovered
+ * bytes are not copied into files already written (they keep the zeros
+ * the report counts in their unreadable_bytes); scanning again recovers
+ * them whole.  A stop request or a vanished source ends the retries; the
+ * sectors not retried stay unreadable.
+ */
+static void retry_bad(struct pipeline *p)
+{
+	uint32_t ss = p->src.sector_size;
+	uint8_t *buf = malloc(ss);
+	struct bad_range *old = p->bad;
+	size_t nold = p->nbad, cap = 0;
+	int give_up = 0;
+
+	if (buf == NULL || nold == 0) {
+		free(buf);
+		return;
+	}
+	p->bad = NULL;
+	p->nbad = p->capbad = 0;
+	for (size_t i = 0; i < nold; i++) {
+		uint64_t end = old[i].off + old[i].len;
+		for (uint64_t at = old[i].off; at < end;) {
+			size_t piece = ss - (size_t)(at % ss);
+			if (piece > end - at)
+				piece = (size_t)(end - at);
+			int got = 0;
+			for (unsigned k = 0; k < p->cfg->retries && !give_up &&
+			     !got; k++) {
+				if (p->cfg->stop != NULL &&
+				    atomic_load(p->cfg->stop)) {
+					give_up = 1;
+					break;
+				}
+				got = read_piece(p, buf, at, piece);
+				if (got < 0)
+					give_up = 1;
+			}
+			if (got <= 0) {
+				pipeline_add_bad(p, at, piece);
+			} else if (p->nreread > 0 &&
+			           p->reread[p->nreread - 1].off +
+			           p->reread[p->nreread - 1].len == at) {
+				p->reread[p->nreread - 1].len += piece;
+			} else {
+				if (p->nreread == cap) {
+					size_t nc = cap ? cap * 2 : 16;
+					struct bad_range *nr = realloc(p->reread,
+					                               nc * sizeof(*nr));
+					if (nr == NULL) {
+						pipeline_add_bad(p, at, piece);
+						at += piece;
+						continue;
+					}
+					p->reread = nr;
+					cap = nc;
+				}
+				p->reread[p->nreread].off = at;
+				p->reread[p->nreread++].len = piece;
+			}
+			at += piece;
+		}
+	}
+	free(old);
+	free(buf);
+}
+
 static int choose_engine(struct pipeline *p)
 {
 	const struct dredge_scan_config *cfg = p->cfg;
@@ -429,6 +578,7 @@ static void pipeline_destroy(struct pipeline *p)
 	pthread_mutex_destroy(&p->bad_lock);
 	pthread_mutex_destroy(&p->fatal_lock);
 	free(p->bad);
+	free(p->reread);
 	source_close(&p->src);
 }
 
@@ -521,10 +671,12 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		output_free_batch(b);
 
 	sum->bytes_scanned = atomic_load(&p->bytes_scanned);
+	if (atomic_load(&p->fatal) == 0 &&
+	    sum->bytes_scanned == p->end - p->start && cfg->retries > 0)
+		retry_bad(p);
 	sum->candidates = atomic_load(&p->ncandidates);
 	sum->io_engine = p->engine;
 	sum->direct = p->use_direct;
-	sum->bad_ranges = p->nbad;
 	sum->seconds = now_seconds() - t0;
 	rc = atomic_load(&p->fatal);
 	if (rc != 0) {

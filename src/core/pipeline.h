@@ -86,8 +86,11 @@ struct pipeline {
 	atomic_uint_fast64_t cover_hi;
 
 	pthread_mutex_t bad_lock;
-	struct bad_range *bad;
+	struct bad_range *bad;       /* sorted, disjoint, not adjacent */
 	size_t nbad, capbad;
+	/* unreadable in the scan, read by --retries at the end */
+	struct bad_range *reread;
+	size_t nreread;
 
 	atomic_uint_fast64_t bytes_read;
 	atomic_uint_fast64_t bytes_scanned;
@@ -111,8 +114,12 @@ int pipeline_take_credit(struct pipeline *p);
 int pipeline_try_credit(struct pipeline *p);
 void pipeline_give_credit(struct pipeline *p);
 
-/* Records an unreadable range (merged with its neighbour when adjacent). */
+/* Records an unreadable range; the list stays sorted, and overlapping or
+ * adjacent ranges are merged, whatever order they are met in. */
 void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len);
+
+/* A source_bad_fn (arg: the pipeline) that records the piece. */
+void pipeline_note_bad(void *arg, uint64_t off, uint64_t len, int err);
 
 /* Whether the scan must stop before reading the chunk at source offset
  * off: the user asked (a signal), or --stop-at was reached. */
