@@ -181,10 +181,10 @@ static void print_summary(const struct dredge_summary *s,
 	        s->ntypes ? ")" : "", s->truncated, s->duplicates,
 	        s->bad_ranges);
 	if (s->bad_ranges > 0 || s->files_unreadable > 0 || s->reread_bytes > 0)
-		fprintf(stderr, "dredge: %" PRIu64 " unreadable bytes (read as "
-		        "zeros), %" PRIu64 " read on retry; %" PRIu64 " files "
-		        "recovered hold unreadable bytes\n", s->bad_bytes,
-		        s->reread_bytes, s->files_unreadable);
+		fprintf(stderr, "dredge: unreadable: %" PRIu64 " bytes, read as "
+		        "zeros; %" PRIu64 " read on retry; %" PRIu64 " of the "
+		        "files hold some\n", s->bad_bytes, s->reread_bytes,
+		        s->files_unreadable);
 	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
 	        cfg->outdir, cfg->outdir);
 }

@@ -75,9 +75,11 @@ int source_open(struct source *src, const char *path, int direct,
 		return source_fail(src, -ENODATA, err, errlen, path,
 		                   "it is empty (0 bytes)");
 
-	/* Prove the source is readable now rather than deep in a thread. */
+	/* Prove the source is readable now rather than deep in a thread.
+	 * An unreadable first sector (EIO) is not a reason to give up on a
+	 * failing drive: the reader records it like any other. */
 	uint8_t probe[512];
-	if (pread(src->fd, probe, sizeof(probe), 0) < 0) {
+	if (pread(src->fd, probe, sizeof(probe), 0) < 0 && errno != EIO) {
 		int e = errno;
 		return source_fail(src, -e, err, errlen, path, strerror(e));
 	}
