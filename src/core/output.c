@@ -9,6 +9,13 @@
  * location still gets its report entry.  A file is written under a .part
  * name and renamed when complete, so an interrupted run never leaves a
  * partial file under a final name.
+ *
+ * A full output disk must not cost the reports: a reserve file
+ * (.dredge-reserve) holds back enough space to close both reports and
+ * save the checkpoint, growing with the list of unreadable ranges they
+ * will hold.  When a write fails for lack of space, the run stops, the
+ * reserve is given back, and the reports and checkpoint are written into
+ * it; --resume finishes the job once space is freed.
  */
 #include "config.h"
 
@@ -30,6 +37,11 @@
 
 #define COPY_BUF (1u << 20)
 #define WRITER_WINDOW (256u * 1024u)
+#define RESERVE_NAME ".dredge-reserve"
+/* The closing parts of both reports and a checkpoint (twice, while it is
+ * replaced) take a few KiB; each unreadable range adds a line to each. */
+#define RESERVE_BASE (64u * 1024u)
+#define RESERVE_PER_RANGE 256u
 
 struct seen {
 	XXH128_hash_t hash;
@@ -59,6 +71,8 @@ struct output {
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
 	double ck_time;
+	int reserve_fd;              /* -1: none */
+	uint64_t reserve_size;
 	atomic_uint_fast64_t nfiles_live;
 	/* progress */
 	pthread_t progress;
@@ -202,6 +216,66 @@ static uint64_t seen_check(struct output *out, XXH128_hash_t h, uint64_t id)
 	out->seen[s].id = id;
 	out->seen_n++;
 	return 0;
+}
+
+/* ------------------------------------------------------- reserve */
+
+/* Grows the reserve to size bytes; 0 or -errno (-ENOSPC: disk full). */
+static int reserve_grow(struct output *out, uint64_t size)
+{
+	if (out->reserve_fd < 0 || size <= out->reserve_size)
+		return 0;
+	int rc = posix_fallocate(out->reserve_fd, 0, (off_t)size);
+	if (rc == ENOSPC || rc == EDQUOT)
+		return -rc;
+	if (rc != 0) {
+		/* The file system cannot reserve space (not even by
+		 * writing zeros): go on without a reserve. */
+		close(out->reserve_fd);
+		unlinkat(out->dirfd, RESERVE_NAME, 0);
+		out->reserve_fd = -1;
+		return 0;
+	}
+	out->reserve_size = size;
+	return 0;
+}
+
+static uint64_t reserve_wanted(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->bad_lock);
+	size_t n = p->nbad;
+	pthread_mutex_unlock(&p->bad_lock);
+	return RESERVE_BASE + (uint64_t)RESERVE_PER_RANGE * n;
+}
+
+/* Gives the reserved space back, for the reports' closing parts. */
+static void reserve_release(struct output *out)
+{
+	if (out->reserve_fd < 0)
+		return;
+	close(out->reserve_fd);
+	unlinkat(out->dirfd, RESERVE_NAME, 0);
+	out->reserve_fd = -1;
+	out->reserve_size = 0;
+}
+
+static int reserve_open(struct output *out)
+{
+	struct pipeline *p = out->p;
+
+	out->reserve_fd = openat(out->dirfd, RESERVE_NAME, O_WRONLY | O_CREAT |
+	                         O_TRUNC | O_CLOEXEC, 0600);
+	if (out->reserve_fd < 0)
+		return 0;   /* no reserve; a later write will say why */
+	int rc = reserve_grow(out, reserve_wanted(p));
+	if (rc != 0) {
+		reserve_release(out);
+		snprintf(p->sum->error, sizeof(p->sum->error),
+		         "output disk full in '%s': cannot set aside %" PRIu64
+		         " bytes to close the reports with: %s", p->cfg->outdir,
+		         reserve_wanted(p), strerror(-rc));
+	}
+	return rc;
 }
 
 /* ------------------------------------------------------- checkpoints */
@@ -365,6 +439,13 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 	pthread_mutex_unlock(&p->bad_lock);
 	if (report_lengths(out->rep, &ck->xml_len, &ck->jsonl_len) != 0)
 		return;
+	/* More unreadable ranges make longer closing parts: keep room for
+	 * them, or stop now while there is. */
+	int rc = reserve_grow(out, reserve_wanted(p));
+	if (rc != 0)
+		pipeline_fail(p, rc, "output disk full in '%s': no room left to "
+		              "close the reports: %s", p->cfg->outdir,
+		              strerror(-rc));
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 	if (force || now - out->ck_time >= 1.0) {
@@ -391,6 +472,7 @@ int output_open(struct pipeline *p, struct output **outp)
 		return -ENOMEM;
 	out->p = p;
 	out->dirfd = -1;
+	out->reserve_fd = -1;
 	out->next_id = 1;
 	out->buf = malloc(COPY_BUF);
 	out->win = malloc(WRITER_WINDOW);
@@ -436,6 +518,11 @@ int output_open(struct pipeline *p, struct output **outp)
 		out->ck->resume_offset = p->start;
 		out->ck->next_id = out->next_id;
 		report_lengths(out->rep, &out->ck->xml_len, &out->ck->jsonl_len);
+	}
+	if ((rc = reserve_open(out)) != 0) {
+		report_close(out->rep, &(struct report_end){
+			.status = p->sum->error });
+		goto fail;
 	}
 	*outp = out;
 	return 0;
@@ -724,6 +811,9 @@ void *writer_main(void *arg)
 	for (unsigned i = 0; i < window; i++)
 		if (pending[i] != NULL)
 			output_free_batch(pending[i]);
+	/* No more files: the space held back is for the checkpoint and the
+	 * reports' closing parts now. */
+	reserve_release(out);
 	/* A scan that stopped early keeps a checkpoint of its last whole
 	 * batch; one that completed needs none. */
 	if (next == p->nchunks && atomic_load(&p->fatal) == 0)
@@ -821,6 +911,8 @@ int output_close(struct output *out, int status)
 	struct dredge_summary *sum = p->sum;
 	struct report_range *bad = NULL, *reread = NULL;
 	uint64_t bad_bytes = 0, reread_bytes = 0;
+
+	reserve_release(out);   /* if the writer did not run */
 
 	if (p->nbad > 0) {
 		bad = calloc(p->nbad, sizeof(*bad));
