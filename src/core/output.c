@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "core/blockdev.h"
 #include "core/checkpoint.h"
 #include "core/output.h"
 #include "core/report.h"
@@ -132,6 +133,44 @@ static int dir_has_entries(int dirfd)
 	return found;
 }
 
+/*
+ * Refuses an output folder whose file system lives on the source device,
+ * on a partition of it, or on the disk holding it: judged by the folder,
+ * or the nearest existing folder above it when it is still to be made.
+ */
+static int check_not_on_source(struct pipeline *p)
+{
+	const char *dir = p->cfg->outdir;
+	char path[4096], why[400];
+	struct stat st;
+
+	if (!p->src.is_blockdev)
+		return 0;
+	if (strlen(dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	snprintf(path, sizeof(path), "%s", dir);
+	while (stat(path, &st) != 0) {
+		if (strcmp(path, ".") == 0 || strcmp(path, "/") == 0)
+			return 0;   /* mkdir will say what is wrong */
+		char *slash = strrchr(path, '/');
+		if (slash == NULL)
+			snprintf(path, sizeof(path), ".");
+		else if (slash == path)
+			path[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (st.st_dev == p->src.rdev)
+		snprintf(why, sizeof(why), "is on the device being recovered "
+		         "(%s)", p->src.path);
+	else if (!blockdev_shares_source(p->src.rdev, p->src.path, st.st_dev,
+	                                 why, sizeof(why)))
+		return 0;
+	snprintf(p->sum->error, sizeof(p->sum->error), "output folder '%s' %s; "
+	         "choose a folder on another disk", dir, why);
+	return -EXDEV;
+}
+
 static int prepare_dir(struct pipeline *p, int *dirfd)
 {
 	const char *dir = p->cfg->outdir;
@@ -144,6 +183,9 @@ static int prepare_dir(struct pipeline *p, int *dirfd)
 		snprintf(err, errlen, "output folder '%s' is not a folder", dir);
 		return -ENOTDIR;
 	}
+	/* Before anything is created: even a new folder is a write. */
+	if ((rc = check_not_on_source(p)) != 0)
+		return rc;
 	if ((rc = mkdir_parents(dir)) != 0) {
 		snprintf(err, errlen, "cannot create output folder '%s': %s",
 		         dir, strerror(-rc));
@@ -155,13 +197,6 @@ static int prepare_dir(struct pipeline *p, int *dirfd)
 		snprintf(err, errlen, "cannot open output folder '%s': %s", dir,
 		         strerror(-rc));
 		return rc;
-	}
-	if (fstat(*dirfd, &st) == 0 && p->src.is_blockdev &&
-	    st.st_dev == p->src.rdev) {
-		snprintf(err, errlen, "output folder '%s' is on the device being "
-		         "recovered (%s); choose a folder on another disk", dir,
-		         p->src.path);
-		return -EXDEV;
 	}
 	if (!p->cfg->force && !p->cfg->resume && dir_has_entries(*dirfd)) {
 		snprintf(err, errlen, "output folder '%s' already holds files "
