@@ -87,7 +87,7 @@ struct output {
 void output_free_batch(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
-		free(b->cand[i].full);
+		free(b->cand[i].meta);
 	free(b->cand);
 	free(b);
 }
@@ -773,7 +773,8 @@ static int commit_file(struct output *out, struct candidate *c)
 		.hash = hex,
 		.duplicate_of = dup,
 		.reason = truncated ? c->reason : NULL,
-		.res = c->full,
+		.meta = c->meta,
+		.nmeta = c->nmeta,
 		.sector_size = ss,
 		.unreadable = zeroed,
 	};

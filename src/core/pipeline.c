@@ -18,7 +18,16 @@
 #include "core/pipeline.h"
 
 #define VALIDATE_WINDOW (256u * 1024u)
-#define BATCH_MAX_CANDIDATES (1u << 18)
+/*
+ * Candidates a batch holds before its scan worker validates them on the
+ * spot and drops the rejected ones.  Real media give a few per chunk; a
+ * hostile image can give one per sector, or per byte with --any-offset.
+ * Compacting keeps a batch's memory near the candidates that are real
+ * files (which the output holds anyway) without losing any: the verdicts
+ * are the ones the validators would give, so the output is unchanged.
+ * 32768 candidates are 1.5 MiB, and at most max_credits batches live.
+ */
+#define BATCH_SOFT_CAP (1u << 15)
 
 /* ------------------------------------------------------------ plumbing */
 
@@ -160,19 +169,64 @@ int pipeline_chunk_ready(struct pipeline *p, struct chunk *c)
 
 /* ------------------------------------------------------------ scanning */
 
+/* A scan worker's state while it turns one chunk into a batch. */
+struct scan_ctx {
+	struct pipeline *p;
+	struct batch *b;
+	size_t limit;                /* compact when the batch holds this many */
+	uint8_t *win;                /* validation window, made when needed */
+	int failed;
+};
+
+/* Validates what the batch holds and keeps only accepted and truncated
+ * candidates. */
+static void batch_compact(struct scan_ctx *x)
+{
+	struct batch *b = x->b;
+	struct bread br;
+	size_t kept = 0;
+
+	if (x->win == NULL && (x->win = malloc(VALIDATE_WINDOW)) == NULL) {
+		x->failed = 1;
+		pipeline_fail(x->p, -ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct candidate *c = &b->cand[i];
+		if (!c->validated) {
+			pipeline_validate(x->p, c, &br, x->win, VALIDATE_WINDOW);
+			c->validated = 1;
+		}
+		if (c->verdict != CARVE_REJECT)
+			b->cand[kept++] = *c;
+	}
+	b->n = kept;
+	/* Next time once it has doubled: compacting stays linear even when
+	 * most candidates are kept. */
+	x->limit = 2 * kept > BATCH_SOFT_CAP ? 2 * kept : BATCH_SOFT_CAP;
+}
+
 static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 {
-	struct batch *b = arg;
+	struct scan_ctx *x = arg;
+	struct batch *b = x->b;
 
-	if (b->n == b->cap) {
-		if (b->cap >= BATCH_MAX_CANDIDATES) {
-			b->overflow = 1;
+	if (x->failed)
+		return;
+	if (b->n >= x->limit) {
+		batch_compact(x);
+		if (x->failed)
 			return;
-		}
+	}
+	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 16;
 		struct candidate *nc = realloc(b->cand, cap * sizeof(*nc));
 		if (nc == NULL) {
-			b->overflow = 1;
+			/* Never lose a candidate silently: the run fails. */
+			x->failed = 1;
+			pipeline_fail(x->p, -ENOMEM, "out of memory holding the "
+			              "candidates found near offset %" PRIu64,
+			              start);
 			return;
 		}
 		b->cand = nc;
@@ -182,6 +236,7 @@ static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 	memset(c, 0, sizeof(*c));
 	c->off = start;
 	c->fmt = (uint16_t)fmt;
+	b->emitted++;
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -195,7 +250,7 @@ static int cand_cmp(const void *a, const void *b)
 
 /* Matches signatures that straddle the end of chunk c, using the bytes
  * that follow it on the source. */
-static void scan_tail(struct pipeline *p, struct chunk *c, struct batch *b)
+static void scan_tail(struct pipeline *p, struct chunk *c, struct scan_ctx *x)
 {
 	uint8_t tail[2 * FORMAT_SIG_MAX_REACH];
 	uint64_t hi = c->off + c->len;
@@ -212,12 +267,13 @@ static void scan_tail(struct pipeline *p, struct chunk *c, struct batch *b)
 	if (r <= 0)
 		return;
 	match_scan(&p->match, tail, keep + (size_t)r, hi - keep, hi - keep,
-	           hi, hi, batch_emit, b);
+	           hi, hi, batch_emit, x);
 }
 
 static void *scan_main(void *arg)
 {
 	struct pipeline *p = arg;
+	struct scan_ctx x = { .p = p };
 	struct chunk *c;
 
 	while ((c = queue_pop(&p->scan_q)) != NULL) {
@@ -230,20 +286,22 @@ static void *scan_main(void *arg)
 		b->seq = c->seq;
 		b->lo = c->off;
 		b->hi = c->off + c->len;
+		x.b = b;
+		x.limit = BATCH_SOFT_CAP;
 		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
-		           batch_emit, b);
-		scan_tail(p, c, b);
+		           batch_emit, &x);
+		scan_tail(p, c, &x);
 		ring_release(&p->ring, c);
 		if (p->match.any_offset || b->n > 1)
 			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
-		atomic_fetch_add(&p->ncandidates, b->n);
-		if (queue_push(&p->valid_q, b) != 0) {
-			free(b->cand);
-			free(b);
+		atomic_fetch_add(&p->ncandidates, b->emitted);
+		if (x.failed || queue_push(&p->valid_q, b) != 0) {
+			output_free_batch(b);
 			break;
 		}
 	}
+	free(x.win);
 	return NULL;
 }
 
@@ -293,10 +351,14 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;
 	c->reason = res.reason;
-	if (res.verdict != CARVE_REJECT) {
-		c->full = malloc(sizeof(res));
-		if (c->full != NULL)
-			memcpy(c->full, &res, sizeof(res));
+	if (res.verdict != CARVE_REJECT && res.nmeta > 0) {
+		unsigned n = res.nmeta < CARVE_META_MAX ? res.nmeta
+		             : CARVE_META_MAX;
+		c->meta = malloc(n * sizeof(*c->meta));
+		if (c->meta != NULL) {
+			memcpy(c->meta, res.meta, n * sizeof(*c->meta));
+			c->nmeta = n;
+		}
 	}
 }
 
@@ -315,6 +377,12 @@ static void *validate_main(void *arg)
 		uint64_t covered = 0;
 		for (size_t i = 0; i < b->n; i++) {
 			struct candidate *c = &b->cand[i];
+			if (c->validated) {   /* by its scan worker */
+				if (c->verdict == CARVE_ACCEPT &&
+				    c->off + c->length > covered)
+					covered = c->off + c->length;
+				continue;
+			}
 			/* A start inside a file already accepted will be
 			 * dropped by the writer: skip the work.  The writer
 			 * validates a skipped candidate itself should the

@@ -35,10 +35,14 @@ struct candidate {
 	uint16_t fmt;            /* index into pipeline.formats */
 	uint8_t verdict;         /* enum carve_verdict */
 	uint8_t skipped;         /* not validated: inside an accepted file */
+	uint8_t validated;       /* already validated by its scan worker */
 	uint64_t length;
 	const char *ext;
 	const char *reason;
-	struct carve_result *full;   /* metadata, for accepted/truncated */
+	/* metadata of an accepted or truncated file (NULL when none): only
+	 * as many entries as it holds, for dense hostile images */
+	struct carve_meta *meta;
+	unsigned nmeta;
 };
 
 struct batch {
@@ -46,7 +50,7 @@ struct batch {
 	uint64_t lo, hi;             /* source range whose starts it holds */
 	struct candidate *cand;
 	size_t n, cap;
-	int overflow;                /* candidate cap hit: rest not kept */
+	uint64_t emitted;            /* candidates found (n counts those kept) */
 };
 
 /* An unreadable range met by the reader. */

@@ -300,11 +300,11 @@ int report_add(struct report *rep, const struct report_entry *e)
 	if (e->unreadable)
 		fprintf(x, "    <dredge:unreadable_bytes>%" PRIu64
 		        "</dredge:unreadable_bytes>\n", e->unreadable);
-	for (unsigned i = 0; e->res && i < e->res->nmeta; i++) {
+	for (unsigned i = 0; i < e->nmeta; i++) {
 		fputs("    <dredge:meta name='", x);
-		xml_text(x, e->res->meta[i].key);
+		xml_text(x, e->meta[i].key);
 		fputs("'>", x);
-		xml_text(x, e->res->meta[i].val);
+		xml_text(x, e->meta[i].val);
 		fputs("</dredge:meta>\n", x);
 	}
 	fputs("  </fileobject>\n", x);
@@ -332,12 +332,12 @@ int report_add(struct report *rep, const struct report_entry *e)
 	json_string(j, e->reason);
 	fprintf(j, ",\"unreadable_bytes\":%" PRIu64, e->unreadable);
 	fputs(",\"meta\":{", j);
-	for (unsigned i = 0; e->res && i < e->res->nmeta; i++) {
+	for (unsigned i = 0; i < e->nmeta; i++) {
 		if (i)
 			fputc(',', j);
-		json_string(j, e->res->meta[i].key);
+		json_string(j, e->meta[i].key);
 		fputc(':', j);
-		json_string(j, e->res->meta[i].val);
+		json_string(j, e->meta[i].val);
 	}
 	fputs("}}\n", j);
 	return piece_end(rep);

@@ -40,7 +40,8 @@ struct report_entry {
 	const char *hash;             /* xxh3-128, 32 hex digits */
 	uint64_t duplicate_of;        /* id of the entry written, or 0 */
 	const char *reason;           /* why truncated, or NULL */
-	const struct carve_result *res;   /* metadata, or NULL */
+	const struct carve_meta *meta;    /* metadata, or NULL */
+	unsigned nmeta;
 	uint32_t sector_size;
 	uint64_t unreadable;          /* bytes read as zeros (bad sectors) */
 };
