@@ -744,19 +744,12 @@ static int commit_file(struct output *out, struct candidate *c)
 	if (dup != 0) {
 		if (fd >= 0)
 			unlinkat(out->dirfd, part, 0);
-		out->duplicates++;
-	} else {
-		if (fd >= 0 && renameat(out->dirfd, part, out->dirfd, name) != 0) {
-			rc = -errno;
-			unlinkat(out->dirfd, part, 0);
-			write_failed(p, rc, name);
-			return rc;
-		}
-		out->files++;
-		out->files_unreadable += zeroed > 0;
-		out->truncated += truncated;
-		count_type(out, c->ext);
-		atomic_fetch_add(&out->nfiles_live, 1);
+	} else if (fd >= 0 &&
+	           renameat(out->dirfd, part, out->dirfd, name) != 0) {
+		rc = -errno;
+		unlinkat(out->dirfd, part, 0);
+		write_failed(p, rc, name);
+		return rc;
 	}
 
 	char hex[33];
@@ -779,7 +772,26 @@ static int commit_file(struct output *out, struct candidate *c)
 		.unreadable = zeroed,
 	};
 	rc = report_add(out->rep, &e);
-	if (rc != 0)
+	if (rc == 0) {
+		if (dup != 0) {
+			out->duplicates++;
+		} else {
+			out->files++;
+			out->files_unreadable += zeroed > 0;
+			out->truncated += truncated;
+			count_type(out, c->ext);
+			atomic_fetch_add(&out->nfiles_live, 1);
+		}
+		return 0;
+	}
+	/* The report must list exactly the files on disk: one it cannot
+	 * list is taken back (a resume writes it again). */
+	if (dup == 0 && fd >= 0)
+		unlinkat(out->dirfd, name, 0);
+	if (rc == -ENOSPC || rc == -EDQUOT)
+		pipeline_fail(p, rc, "output disk full writing the reports in "
+		              "'%s': %s", p->cfg->outdir, strerror(-rc));
+	else if (rc != 0)
 		pipeline_fail(p, rc, "cannot write the report in '%s': %s",
 		              p->cfg->outdir, strerror(-rc));
 	return rc;
