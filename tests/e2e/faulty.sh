@@ -27,20 +27,21 @@ unmount() {
 		mounted=0
 		# faultfs writes its counts at unmount: wait for them.
 		i=0
-		while [ "$i" -lt 50 ] && [ "$(wc -l <"$work/log")" -lt "$mounts" ]; do
+		while [ "$i" -lt 200 ] && [ ! -s "$work/log.$mounts" ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
 	fi
 }
 trap 'unmount; rm -rf "$work"' EXIT
-: >"$work/log"
 mounts=0
 mount_ff() {  # mount_ff FAULTFS-OPTIONS...: serves $img as $mnt/disk.img
-	"$FAULTFS" "$img" "$mnt" --log "$work/log" "$@" 2>"$work/mount.err" ||
-		return 1
-	mounted=1
 	mounts=$((mounts + 1))
+	"$FAULTFS" "$img" "$mnt" --log "$work/log.$mounts" "$@" \
+		2>"$work/mount.err" || return 1
+	mounted=1
+	# It answers (and so will write its counts at unmount).
+	[ -f "$mnt/disk.img" ] || { echo "no disk.img in the mount" >"$work/mount.err"; return 1; }
 }
 
 J=$DATA/jpeg
@@ -128,7 +129,6 @@ check "and the same DFXML report apart from times" cmp "$work/a.xml" "$work/b.xm
 for io in uring pread; do
 	out=$work/retry$io
 	mount_ff $EIO $FLAKY
-	before=$(tail -1 "$work/log")
 	"$DREDGE" scan "$mnt/disk.img" -o "$out" --io $io --direct off \
 		--chunk-size 64K --retries 3 2>"$work/err"
 	ok $? "$io --retries 3: completes"
@@ -153,12 +153,12 @@ mount_ff $EIO
 "$DREDGE" scan "$mnt/disk.img" -o "$work/r0" --io pread --direct off \
 	--chunk-size 64K -q
 unmount
+e0=$(awk '{print $4}' "$work/log.$mounts")
 mount_ff $EIO
 "$DREDGE" scan "$mnt/disk.img" -o "$work/r5" --io pread --direct off \
 	--chunk-size 64K -q --retries 5
 unmount
-e0=$(sed -n 'x;$p' "$work/log" | awk '{print $4}')
-e5=$(tail -1 "$work/log" | awk '{print $4}')
+e5=$(awk '{print $4}' "$work/log.$mounts")
 is "$((e5 - e0))" 35 "--retries 5 reads each of the 7 bad sectors 5 more times"
 
 # The drive vanishes at 6 MiB: the run ends with a clear message, closed
@@ -198,5 +198,5 @@ done
 
 # What was injected, for the record.
 awk '{ r += $2; e += $4; f += $6; x += $8 } END {
-	printf "# faultfs served %d reads: %d EIO (bad), %d EIO (flaky), %d ENXIO (vanished), over %d mounts\n", r, e, f, x, NR }' "$work/log"
+	printf "# faultfs served %d reads: %d EIO (bad), %d EIO (flaky), %d ENXIO (vanished), over %d mounts\n", r, e, f, x, NR }' "$work"/log.*
 tap_done
