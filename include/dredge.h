@@ -79,6 +79,11 @@ struct dredge_scan_config {
 	 * newline.  NULL: not shown. */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* Once the whole source has been read, read each unreadable sector
+	 * again up to this many times; those that read are no longer
+	 * reported unreadable (the files already written keep the zeros
+	 * they were copied with; see the README). */
+	unsigned retries;
 };
 
 #define DREDGE_MAX_TYPES 64
@@ -90,7 +95,10 @@ struct dredge_summary {
 	uint64_t files;            /* distinct files written */
 	uint64_t truncated;        /* of which truncated */
 	uint64_t duplicates;       /* locations whose content was written */
-	uint64_t bad_ranges;       /* unreadable ranges met */
+	uint64_t bad_ranges;       /* unreadable ranges left at the end */
+	uint64_t bad_bytes;        /* their bytes (read as zeros) */
+	uint64_t files_unreadable; /* files written holding some of them */
+	uint64_t reread_bytes;     /* unreadable bytes that read on retry */
 	double seconds;
 	const char *io_engine;     /* "io_uring" or "pread" */
 	const char *simd;          /* the any-offset variant that ran */

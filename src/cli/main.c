@@ -104,6 +104,7 @@ static void scan_usage(FILE *to)
 	        "      --report-only      write the report but no files\n"
 	        "      --resume           continue an interrupted scan in DIR\n"
 	        "      --stop-at OFFSET   stop (resumably) once reading reaches OFFSET\n"
+	        "      --retries N        read unreadable sectors again N times at the end\n"
 	        "      --force            write into a folder that holds files\n"
 	        "      --progress         progress line even when not a terminal\n"
 	        "      --no-progress      no progress line\n"
@@ -210,6 +211,11 @@ static void print_summary(const struct dredge_summary *s,
 	if (s->reassembled > 0)
 		fprintf(stderr, "dredge: %" PRIu64 " files reassembled from "
 		        "fragments\n", s->reassembled);
+	if (s->bad_ranges > 0 || s->files_unreadable > 0 || s->reread_bytes > 0)
+		fprintf(stderr, "dredge: unreadable: %" PRIu64 " bytes, read as "
+		        "zeros; %" PRIu64 " read on retry; %" PRIu64 " of the "
+		        "files hold some\n", s->bad_bytes, s->reread_bytes,
+		        s->files_unreadable);
 	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
 	        cfg->outdir, cfg->outdir);
 }
@@ -218,7 +224,8 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 {
 	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
 	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS, O_RESUME,
-	       O_STOP_AT, O_SIMD, O_FS, O_UNALLOC, O_CLUSTERS, O_OFFSET };
+	       O_STOP_AT, O_SIMD, O_FS, O_UNALLOC, O_CLUSTERS, O_OFFSET,
+	       O_RETRIES };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "types", required_argument, NULL, 't' },
@@ -239,6 +246,7 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		{ "clusters", required_argument, NULL, O_CLUSTERS },
 		{ "partition", required_argument, NULL, 'p' },
 		{ "offset", required_argument, NULL, O_OFFSET },
+		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
@@ -346,6 +354,11 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 				return EXIT_USAGE;
 			cfg.volume_offset = v;
 			cfg.volume_offset_set = 1;
+			break;
+		case O_RETRIES:
+			if (parse_uint("--retries", optarg, 1000, &v) != 0)
+				return EXIT_USAGE;
+			cfg.retries = (unsigned)v;
 			break;
 		case O_FORCE: cfg.force = 1; break;
 		case O_PROGRESS: cfg.progress = 1; break;

@@ -178,20 +178,11 @@ static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 		}
 		uint64_t in = off - base;
 		size_t take = (size_t)(e->len - in < n ? e->len - in : n);
-		size_t done = 0;
-
-		while (done < take) {
-			ssize_t r = pread(br->fd, dst + done, take - done,
-			                  (off_t)(e->img_off + in + done));
-			if (r < 0) {
-				if (errno == EINTR || errno == EAGAIN)
-					continue;
-				return -errno;
-			}
-			if (r == 0)
-				return -EIO;  /* the source ended early */
-			done += (size_t)r;
-		}
+		int rc = source_read(br->fd, br->sector, dst,
+		                     e->img_off + in, take, 1, br->bad,
+		                     br->bad_arg);
+		if (rc != 0)
+			return rc == -ENODATA ? -EIO : rc;
 		dst += take;
 		off += take;
 		n -= take;

@@ -10,7 +10,9 @@
  *
  * Reads are served from a window (a few hundred KiB) refilled with pread on
  * the source's buffered descriptor, so walking a structure byte by byte
- * costs no system call per byte.
+ * costs no system call per byte.  An unreadable sector reads as zeros, as
+ * it did for the scan (source_read); only a source that ended early or
+ * vanished makes reads fail.
  */
 #ifndef DREDGE_CORE_BREAD_H
 #define DREDGE_CORE_BREAD_H
@@ -18,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/source.h"
 #include "util/mem.h"
 
 /* One contiguous run of the source image. */
@@ -47,6 +50,9 @@ struct bread {
 	size_t fill;                 /* next refill size: grows from 4 KiB */
 	int err;                     /* first I/O error (-errno), sticky */
 	int own_win;                 /* win was allocated by bread_open */
+	uint32_t sector;             /* unit of error isolation (512) */
+	source_bad_fn bad;           /* told of zero-filled pieces, or NULL */
+	void *bad_arg;
 };
 
 /*
@@ -75,6 +81,16 @@ int bread_open_extents_window(struct bread *br, int fd,
  */
 int bread_open_window(struct bread *br, int fd, uint64_t img_off,
                       uint64_t size, uint8_t *win, size_t win_cap);
+
+/* Reads sectors of ss bytes as the unit of isolation, telling bad (may be
+ * NULL) about each that could not be read and reads as zeros. */
+static inline void bread_on_bad(struct bread *br, uint32_t ss,
+                                source_bad_fn bad, void *arg)
+{
+	br->sector = ss;
+	br->bad = bad;
+	br->bad_arg = arg;
+}
 
 /* Releases the window.  Accepts a zeroed or already closed reader. */
 void bread_close(struct bread *br);

@@ -17,6 +17,28 @@
 #define CHECKPOINT_TMP ".dredge-checkpoint.tmp"
 #define CHECKPOINT_MAGIC "dredge-checkpoint 1"
 
+int checkpoint_add_bad(struct checkpoint *ck, uint64_t off, uint64_t len)
+{
+	if (ck->nbad == ck->capbad) {
+		size_t cap = ck->capbad ? ck->capbad * 2 : 64;
+		struct checkpoint_range *nb = realloc(ck->bad, cap * sizeof(*nb));
+		if (nb == NULL)
+			return -ENOMEM;
+		ck->bad = nb;
+		ck->capbad = cap;
+	}
+	ck->bad[ck->nbad].off = off;
+	ck->bad[ck->nbad++].len = len;
+	return 0;
+}
+
+void checkpoint_clear(struct checkpoint *ck)
+{
+	free(ck->bad);
+	ck->bad = NULL;
+	ck->nbad = ck->capbad = 0;
+}
+
 int checkpoint_save(int dirfd, const struct checkpoint *ck)
 {
 	int fd = openat(dirfd, CHECKPOINT_TMP, O_WRONLY | O_CREAT | O_TRUNC |
@@ -38,19 +60,19 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        "resume_offset %" PRIu64 "\ncover_hi %" PRIu64 "\n"
 	        "trunc_end %" PRIu64 "\ntrunc_fmt %u\n"
 	        "next_id %" PRIu64 "\nfiles %" PRIu64 "\ntruncated %" PRIu64
-	        "\nduplicates %" PRIu64 "\nxml_len %" PRIu64 "\njsonl_len %"
-	        PRIu64 "\n",
+	        "\nduplicates %" PRIu64 "\nfiles_unreadable %" PRIu64
+	        "\nxml_len %" PRIu64 "\njsonl_len %" PRIu64 "\n",
 	        ck->source_size, ck->source_sample, ck->formats,
 	        ck->block_size, ck->any_offset, ck->keep_embedded,
 	        ck->report_only, ck->fs, ck->unallocated, ck->cluster_first,
 	        ck->cluster_last, ck->volume, ck->resume_offset, ck->cover_hi,
 	        ck->trunc_end, ck->trunc_fmt, ck->next_id,
-	        ck->files, ck->truncated, ck->duplicates, ck->xml_len,
-	        ck->jsonl_len);
+	        ck->files, ck->truncated, ck->duplicates, ck->files_unreadable,
+	        ck->xml_len, ck->jsonl_len);
 	for (unsigned i = 0; i < ck->ntypes; i++)
 		fprintf(f, "type %s %" PRIu64 "\n", ck->types[i].ext,
 		        ck->types[i].n);
-	for (unsigned i = 0; i < ck->nbad; i++)
+	for (size_t i = 0; i < ck->nbad; i++)
 		fprintf(f, "bad %" PRIu64 " %" PRIu64 "\n", ck->bad[i].off,
 		        ck->bad[i].len);
 	fputs("end\n", f);
@@ -122,6 +144,7 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 		U64(files);
 		U64(truncated);
 		U64(duplicates);
+		U64(files_unreadable);
 		U64(xml_len);
 		U64(jsonl_len);
 		INT(any_offset);
@@ -136,16 +159,21 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 				memcpy(ck->types[ck->ntypes].ext, ext, sizeof(ext));
 				ck->types[ck->ntypes++].n = n;
 			}
-		} else if (strcmp(key, "bad") == 0 && ck->nbad < CHECKPOINT_MAX_BAD) {
-			if (sscanf(val, "%" SCNu64 " %" SCNu64, &ck->bad[ck->nbad].off,
-			           &ck->bad[ck->nbad].len) == 2)
-				ck->nbad++;
+		} else if (strcmp(key, "bad") == 0) {
+			uint64_t off, len;
+			if (sscanf(val, "%" SCNu64 " %" SCNu64, &off, &len) == 2 &&
+			    checkpoint_add_bad(ck, off, len) != 0)
+				break;
 		}
 #undef U64
 #undef INT
 	}
 	fclose(f);
-	return magic && ended ? 0 : -EINVAL;
+	if (!(magic && ended)) {
+		checkpoint_clear(ck);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void checkpoint_remove(int dirfd)

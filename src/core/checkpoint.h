@@ -15,7 +15,6 @@
 
 #define CHECKPOINT_NAME ".dredge-checkpoint"
 #define CHECKPOINT_MAX_TYPES 256
-#define CHECKPOINT_MAX_BAD 4096
 
 struct checkpoint {
 	/* what the scan was: a resume must match all of it */
@@ -38,17 +37,26 @@ struct checkpoint {
 	unsigned trunc_fmt;
 	uint64_t next_id;
 	uint64_t files, truncated, duplicates;
+	uint64_t files_unreadable;   /* files holding unreadable bytes */
 	uint64_t xml_len, jsonl_len;
 	unsigned ntypes;
 	struct {
 		char ext[16];
 		uint64_t n;
 	} types[CHECKPOINT_MAX_TYPES];
-	unsigned nbad;
-	struct {
+	/* unreadable ranges before resume_offset (a failing drive may have
+	 * many: the list grows as needed) */
+	size_t nbad, capbad;
+	struct checkpoint_range {
 		uint64_t off, len;
-	} bad[CHECKPOINT_MAX_BAD];
+	} *bad;
 };
+
+/* Appends an unreadable range to ck; 0 or -ENOMEM. */
+int checkpoint_add_bad(struct checkpoint *ck, uint64_t off, uint64_t len);
+
+/* Frees what ck holds (not ck itself); accepts a zeroed checkpoint. */
+void checkpoint_clear(struct checkpoint *ck);
 
 /* Saves ck in dirfd atomically; 0 or -errno. */
 int checkpoint_save(int dirfd, const struct checkpoint *ck);

@@ -9,6 +9,13 @@
  * location still gets its report entry.  A file is written under a .part
  * name and renamed when complete, so an interrupted run never leaves a
  * partial file under a final name.
+ *
+ * A full output disk must not cost the reports: a reserve file
+ * (.dredge-reserve) holds back enough space to close both reports and
+ * save the checkpoint, growing with the list of unreadable ranges they
+ * will hold.  When a write fails for lack of space, the run stops, the
+ * reserve is given back, and the reports and checkpoint are written into
+ * it; --resume finishes the job once space is freed.
  */
 #include "config.h"
 
@@ -24,6 +31,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "core/blockdev.h"
 #include "core/checkpoint.h"
 #include "core/output.h"
 #include "core/report.h"
@@ -31,6 +39,11 @@
 
 #define COPY_BUF (1u << 20)
 #define WRITER_WINDOW (256u * 1024u)
+#define RESERVE_NAME ".dredge-reserve"
+/* The closing parts of both reports and a checkpoint (twice, while it is
+ * replaced) take a few KiB; each unreadable range adds a line to each. */
+#define RESERVE_BASE (64u * 1024u)
+#define RESERVE_PER_RANGE 256u
 
 struct seen {
 	XXH128_hash_t hash;
@@ -62,11 +75,15 @@ struct output {
 	uint64_t trunc_end;          /* the last truncated file: its end */
 	unsigned trunc_fmt;          /* and its format */
 	uint64_t files, truncated, duplicates, reassembled;
+	uint64_t files_unreadable;   /* written files holding zero-filled bytes */
+	uint64_t zeroed;             /* bytes of the file being copied */
 	struct type_count types[DREDGE_MAX_TYPES * 4];
 	unsigned ntypes;
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
 	double ck_time;
+	int reserve_fd;              /* -1: none */
+	uint64_t reserve_size;
 	atomic_uint_fast64_t nfiles_live;
 	/* progress */
 	pthread_t progress;
@@ -80,7 +97,7 @@ struct output {
 void output_free_batch(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		free(b->cand[i].full);
+		free(b->cand[i].meta);
 		free(b->cand[i].runs);
 	}
 	free(b->cand);
@@ -128,6 +145,44 @@ static int dir_has_entries(int dirfd)
 	return found;
 }
 
+/*
+ * Refuses an output folder whose file system lives on the source device,
+ * on a partition of it, or on the disk holding it: judged by the folder,
+ * or the nearest existing folder above it when it is still to be made.
+ */
+static int check_not_on_source(struct pipeline *p)
+{
+	const char *dir = p->cfg->outdir;
+	char path[4096], why[400];
+	struct stat st;
+
+	if (!p->src.is_blockdev)
+		return 0;
+	if (strlen(dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	snprintf(path, sizeof(path), "%s", dir);
+	while (stat(path, &st) != 0) {
+		if (strcmp(path, ".") == 0 || strcmp(path, "/") == 0)
+			return 0;   /* mkdir will say what is wrong */
+		char *slash = strrchr(path, '/');
+		if (slash == NULL)
+			snprintf(path, sizeof(path), ".");
+		else if (slash == path)
+			path[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (st.st_dev == p->src.rdev)
+		snprintf(why, sizeof(why), "is on the device being recovered "
+		         "(%s)", p->src.path);
+	else if (!blockdev_shares_source(p->src.rdev, p->src.path, st.st_dev,
+	                                 why, sizeof(why)))
+		return 0;
+	snprintf(p->sum->error, sizeof(p->sum->error), "output folder '%s' %s; "
+	         "choose a folder on another disk", dir, why);
+	return -EXDEV;
+}
+
 static int prepare_dir(struct pipeline *p, int *dirfd)
 {
 	const char *dir = p->cfg->outdir;
@@ -140,6 +195,9 @@ static int prepare_dir(struct pipeline *p, int *dirfd)
 		snprintf(err, errlen, "output folder '%s' is not a folder", dir);
 		return -ENOTDIR;
 	}
+	/* Before anything is created: even a new folder is a write. */
+	if ((rc = check_not_on_source(p)) != 0)
+		return rc;
 	if ((rc = mkdir_parents(dir)) != 0) {
 		snprintf(err, errlen, "cannot create output folder '%s': %s",
 		         dir, strerror(-rc));
@@ -151,13 +209,6 @@ static int prepare_dir(struct pipeline *p, int *dirfd)
 		snprintf(err, errlen, "cannot open output folder '%s': %s", dir,
 		         strerror(-rc));
 		return rc;
-	}
-	if (fstat(*dirfd, &st) == 0 && p->src.is_blockdev &&
-	    st.st_dev == p->src.rdev) {
-		snprintf(err, errlen, "output folder '%s' is on the device being "
-		         "recovered (%s); choose a folder on another disk", dir,
-		         p->src.path);
-		return -EXDEV;
 	}
 	if (!p->cfg->force && !p->cfg->resume && dir_has_entries(*dirfd)) {
 		snprintf(err, errlen, "output folder '%s' already holds files "
@@ -254,6 +305,66 @@ static int covered(struct output *out, uint64_t off)
 	return hit;
 }
 
+/* ------------------------------------------------------- reserve */
+
+/* Grows the reserve to size bytes; 0 or -errno (-ENOSPC: disk full). */
+static int reserve_grow(struct output *out, uint64_t size)
+{
+	if (out->reserve_fd < 0 || size <= out->reserve_size)
+		return 0;
+	int rc = posix_fallocate(out->reserve_fd, 0, (off_t)size);
+	if (rc == ENOSPC || rc == EDQUOT)
+		return -rc;
+	if (rc != 0) {
+		/* The file system cannot reserve space (not even by
+		 * writing zeros): go on without a reserve. */
+		close(out->reserve_fd);
+		unlinkat(out->dirfd, RESERVE_NAME, 0);
+		out->reserve_fd = -1;
+		return 0;
+	}
+	out->reserve_size = size;
+	return 0;
+}
+
+static uint64_t reserve_wanted(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->bad_lock);
+	size_t n = p->nbad;
+	pthread_mutex_unlock(&p->bad_lock);
+	return RESERVE_BASE + (uint64_t)RESERVE_PER_RANGE * n;
+}
+
+/* Gives the reserved space back, for the reports' closing parts. */
+static void reserve_release(struct output *out)
+{
+	if (out->reserve_fd < 0)
+		return;
+	close(out->reserve_fd);
+	unlinkat(out->dirfd, RESERVE_NAME, 0);
+	out->reserve_fd = -1;
+	out->reserve_size = 0;
+}
+
+static int reserve_open(struct output *out)
+{
+	struct pipeline *p = out->p;
+
+	out->reserve_fd = openat(out->dirfd, RESERVE_NAME, O_WRONLY | O_CREAT |
+	                         O_TRUNC | O_CLOEXEC, 0600);
+	if (out->reserve_fd < 0)
+		return 0;   /* no reserve; a later write will say why */
+	int rc = reserve_grow(out, reserve_wanted(p));
+	if (rc != 0) {
+		reserve_release(out);
+		snprintf(p->sum->error, sizeof(p->sum->error),
+		         "output disk full in '%s': cannot set aside %" PRIu64
+		         " bytes to close the reports with: %s", p->cfg->outdir,
+		         reserve_wanted(p), strerror(-rc));
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------- checkpoints */
 
 static void checkpoint_flush(struct output *out);
@@ -268,15 +379,11 @@ static void describe_scan(struct pipeline *p, struct checkpoint *ck)
 
 	ck->source_size = p->src.size;
 	if (buf != NULL) {
-		size_t got = 0;
-		while (got < want) {
-			ssize_t r = pread(p->src.fd, buf + got, want - got,
-			                  (off_t)got);
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		ck->source_sample = XXH3_64bits(buf, got);
+		/* Unreadable sectors read as zeros here too, so that a resume
+		 * on the same failing drive recognises it. */
+		source_read(p->src.fd, p->src.sector_size, buf, 0, want, 0,
+		            NULL, NULL);
+		ck->source_sample = XXH3_64bits(buf, want);
 		free(buf);
 	}
 	for (unsigned i = 0; i < p->nformats; i++)
@@ -385,6 +492,7 @@ static int resume_state(struct output *out)
 	out->files = have->files;
 	out->truncated = have->truncated;
 	out->duplicates = have->duplicates;
+	out->files_unreadable = have->files_unreadable;
 	atomic_store(&out->nfiles_live, have->files);
 	for (unsigned i = 0; i < have->ntypes && i < DREDGE_MAX_TYPES * 4; i++) {
 		memcpy(out->types[i].ext, have->types[i].ext,
@@ -392,8 +500,9 @@ static int resume_state(struct output *out)
 		out->types[i].n = have->types[i].n;
 		out->ntypes = i + 1;
 	}
-	for (unsigned i = 0; i < have->nbad; i++)
+	for (size_t i = 0; i < have->nbad; i++)
 		pipeline_add_bad(p, have->bad[i].off, have->bad[i].len);
+	checkpoint_clear(out->ck);
 	free(out->ck);
 	out->ck = have;
 	return 0;
@@ -415,23 +524,33 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 	ck->files = out->files;
 	ck->truncated = out->truncated;
 	ck->duplicates = out->duplicates;
+	ck->files_unreadable = out->files_unreadable;
 	ck->ntypes = out->ntypes < CHECKPOINT_MAX_TYPES ? out->ntypes
 	             : CHECKPOINT_MAX_TYPES;
 	for (unsigned i = 0; i < ck->ntypes; i++) {
 		memcpy(ck->types[i].ext, out->types[i].ext, sizeof(ck->types[i].ext));
 		ck->types[i].n = out->types[i].n;
 	}
+	/* Only what lies before hi: the reader may be further on, and a
+	 * resume reads from hi again. */
 	pthread_mutex_lock(&p->bad_lock);
 	ck->nbad = 0;
-	for (size_t i = 0; i < p->nbad && ck->nbad < CHECKPOINT_MAX_BAD; i++) {
-		if (p->bad[i].off >= hi)
-			continue;
-		ck->bad[ck->nbad].off = p->bad[i].off;
-		ck->bad[ck->nbad++].len = p->bad[i].len;
+	for (size_t i = 0; i < p->nbad && p->bad[i].off < hi; i++) {
+		uint64_t len = p->bad[i].len;
+		if (len > hi - p->bad[i].off)
+			len = hi - p->bad[i].off;
+		checkpoint_add_bad(ck, p->bad[i].off, len);
 	}
 	pthread_mutex_unlock(&p->bad_lock);
 	if (report_lengths(out->rep, &ck->xml_len, &ck->jsonl_len) != 0)
 		return;
+	/* More unreadable ranges make longer closing parts: keep room for
+	 * them, or stop now while there is. */
+	int rc = reserve_grow(out, reserve_wanted(p));
+	if (rc != 0)
+		pipeline_fail(p, rc, "output disk full in '%s': no room left to "
+		              "close the reports: %s", p->cfg->outdir,
+		              strerror(-rc));
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 	if (force || now - out->ck_time >= 1.0) {
@@ -458,6 +577,7 @@ int output_open(struct pipeline *p, struct output **outp)
 		return -ENOMEM;
 	out->p = p;
 	out->dirfd = -1;
+	out->reserve_fd = -1;
 	out->next_id = 1;
 	out->buf = malloc(COPY_BUF);
 	out->win = malloc(WRITER_WINDOW);
@@ -509,10 +629,17 @@ int output_open(struct pipeline *p, struct output **outp)
 		out->ck->next_id = out->next_id;
 		report_lengths(out->rep, &out->ck->xml_len, &out->ck->jsonl_len);
 	}
+	if ((rc = reserve_open(out)) != 0) {
+		report_close(out->rep, &(struct report_end){
+			.status = p->sum->error });
+		goto fail;
+	}
 	*outp = out;
 	return 0;
 fail:
 	free(out->cover);
+	if (out->ck != NULL)
+		checkpoint_clear(out->ck);
 	free(out->ck);
 	if (out->dirfd >= 0)
 		close(out->dirfd);
@@ -541,25 +668,22 @@ static void count_type(struct output *out, const char *ext)
 	}
 }
 
-/* Reads source bytes for the copy; an unreadable piece reads as zeros,
- * as it did for the scan. */
-static void copy_read(struct output *out, uint8_t *dst, uint64_t off,
-                      size_t len)
+static void copy_bad(void *arg, uint64_t off, uint64_t len, int err)
 {
-	size_t done = 0;
+	struct output *out = arg;
 
-	while (done < len) {
-		ssize_t r = pread(out->p->src.fd, dst + done, len - done,
-		                  (off_t)(off + done));
-		if (r > 0) {
-			done += (size_t)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		memset(dst + done, 0, len - done);
-		return;
-	}
+	out->zeroed += len;
+	pipeline_note_bad(out->p, off, len, err);
+}
+
+/* Reads source bytes for the copy; an unreadable sector reads as zeros,
+ * as it did for the scan, and is counted in out->zeroed.  0, or -errno
+ * when the source is gone. */
+static int copy_read(struct output *out, uint8_t *dst, uint64_t off,
+                     size_t len)
+{
+	return source_read(out->p->src.fd, out->p->src.sector_size, dst, off,
+	                   len, 0, copy_bad, out);
 }
 
 static int write_all(int fd, const uint8_t *buf, size_t len)
@@ -578,10 +702,11 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
 
 /*
  * Copies runs into fd (or only hashes them when fd < 0); 0 or -errno of a
- * failed write.
+ * failed write, or of a failed read with *read_failed set.
  */
 static int copy_runs(struct output *out, const struct extent *runs,
-                     unsigned nruns, int fd, XXH128_hash_t *hash)
+                     unsigned nruns, int fd, XXH128_hash_t *hash,
+                     int *read_failed)
 {
 	XXH3_state_t *st = XXH3_createState();
 	int rc = 0;
@@ -593,7 +718,11 @@ static int copy_runs(struct output *out, const struct extent *runs,
 		for (uint64_t pos = 0; pos < runs[i].len && rc == 0;) {
 			size_t n = runs[i].len - pos < COPY_BUF
 			           ? (size_t)(runs[i].len - pos) : COPY_BUF;
-			copy_read(out, out->buf, runs[i].img_off + pos, n);
+			if ((rc = copy_read(out, out->buf, runs[i].img_off + pos,
+			                    n)) != 0) {
+				*read_failed = 1;
+				break;
+			}
 			XXH3_128bits_update(st, out->buf, n);
 			if (fd >= 0)
 				rc = write_all(fd, out->buf, n);
@@ -656,6 +785,17 @@ static int dir_known(struct output *out, const char *ext)
 	return 0;
 }
 
+/* Stops the run after a failed write of the output file name. */
+static void write_failed(struct pipeline *p, int rc, const char *name)
+{
+	if (rc == -ENOSPC || rc == -EDQUOT)
+		pipeline_fail(p, rc, "output disk full writing '%s/%s': %s",
+		              p->cfg->outdir, name, strerror(-rc));
+	else
+		pipeline_fail(p, rc, "cannot write '%s/%s': %s",
+		              p->cfg->outdir, name, strerror(-rc));
+}
+
 static int commit_file(struct output *out, struct candidate *c)
 {
 	struct pipeline *p = out->p;
@@ -669,7 +809,7 @@ static int commit_file(struct output *out, struct candidate *c)
 	struct fsview_run *clusters = NULL;
 	unsigned nclusters = 0;
 	XXH128_hash_t h;
-	int fd = -1, rc;
+	int fd = -1, rc, read_failed = 0;
 
 	file_name(out, c, truncated, name, sizeof(name));
 	snprintf(part, sizeof(part), "%s.part", name);
@@ -678,47 +818,53 @@ static int commit_file(struct output *out, struct candidate *c)
 		if (!dir_known(out, c->ext) &&
 		    mkdirat(out->dirfd, c->ext, 0755) != 0 && errno != EEXIST) {
 			rc = -errno;
-			pipeline_fail(p, rc, "cannot create '%s/%s': %s",
-			              p->cfg->outdir, c->ext, strerror(-rc));
+			if (rc == -ENOSPC || rc == -EDQUOT)
+				pipeline_fail(p, rc, "output disk full creating "
+				              "'%s/%s': %s", p->cfg->outdir, c->ext,
+				              strerror(-rc));
+			else
+				pipeline_fail(p, rc, "cannot create '%s/%s': %s",
+				              p->cfg->outdir, c->ext, strerror(-rc));
 			return rc;
 		}
 		fd = openat(out->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC |
 		            O_CLOEXEC, 0644);
 		if (fd < 0) {
 			rc = -errno;
-			pipeline_fail(p, rc, "cannot write '%s/%s': %s",
-			              p->cfg->outdir, part, strerror(-rc));
+			write_failed(p, rc, name);
 			return rc;
 		}
 	}
-	rc = copy_runs(out, runs, nruns, fd, &h);
+	out->zeroed = 0;
+	rc = copy_runs(out, runs, nruns, fd, &h, &read_failed);
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc != 0) {
-		unlinkat(out->dirfd, part, 0);
-		pipeline_fail(p, rc, "cannot write '%s/%s': %s", p->cfg->outdir,
-		              name, strerror(-rc));
+		/* Nothing half-written stays behind, and the file is not
+		 * reported: a resume writes it whole. */
+		if (fd >= 0)
+			unlinkat(out->dirfd, part, 0);
+		if (read_failed)
+			pipeline_fail(p, rc, "source '%s' disappeared while "
+			              "copying '%s/%s': %s", p->src.path,
+			              p->cfg->outdir, name, strerror(-rc));
+		else
+			write_failed(p, rc, name);
 		return rc;
 	}
+	uint64_t zeroed = out->zeroed;
 
 	uint64_t id = out->next_id++;
 	uint64_t dup = seen_check(out, h, id);
 	if (dup != 0) {
 		if (fd >= 0)
 			unlinkat(out->dirfd, part, 0);
-		out->duplicates++;
-	} else {
-		if (fd >= 0 && renameat(out->dirfd, part, out->dirfd, name) != 0) {
-			rc = -errno;
-			pipeline_fail(p, rc, "cannot write '%s/%s': %s",
-			              p->cfg->outdir, name, strerror(-rc));
-			return rc;
-		}
-		out->files++;
-		out->truncated += truncated;
-		out->reassembled += nruns > 1;
-		count_type(out, c->ext);
-		atomic_fetch_add(&out->nfiles_live, 1);
+	} else if (fd >= 0 &&
+	           renameat(out->dirfd, part, out->dirfd, name) != 0) {
+		rc = -errno;
+		unlinkat(out->dirfd, part, 0);
+		write_failed(p, rc, name);
+		return rc;
 	}
 
 	if (p->fsv != NULL) {
@@ -741,14 +887,36 @@ static int commit_file(struct output *out, struct candidate *c)
 		.hash = hex,
 		.duplicate_of = dup,
 		.reason = truncated ? c->reason : NULL,
-		.res = c->full,
+		.meta = c->meta,
+		.nmeta = c->nmeta,
 		.sector_size = ss,
 		.clusters = clusters,
 		.nclusters = nclusters,
+		.unreadable = zeroed,
 	};
 	rc = report_add(out->rep, &e);
 	free(clusters);
-	if (rc != 0)
+	if (rc == 0) {
+		if (dup != 0) {
+			out->duplicates++;
+		} else {
+			out->files++;
+			out->files_unreadable += zeroed > 0;
+			out->truncated += truncated;
+			out->reassembled += nruns > 1;
+			count_type(out, c->ext);
+			atomic_fetch_add(&out->nfiles_live, 1);
+		}
+		return 0;
+	}
+	/* The report must list exactly the files on disk: one it cannot
+	 * list is taken back (a resume writes it again). */
+	if (dup == 0 && fd >= 0)
+		unlinkat(out->dirfd, name, 0);
+	if (rc == -ENOSPC || rc == -EDQUOT)
+		pipeline_fail(p, rc, "output disk full writing the reports in "
+		              "'%s': %s", p->cfg->outdir, strerror(-rc));
+	else
 		pipeline_fail(p, rc, "cannot write the report in '%s': %s",
 		              p->cfg->outdir, strerror(-rc));
 	return rc;
@@ -811,7 +979,10 @@ void *writer_main(void *arg)
 		struct batch *b = pending[next % window];
 		if (b != NULL && b->seq == next) {
 			pending[next % window] = NULL;
-			int rc = commit_batch(out, b);
+			/* After a failure, verdicts may rest on a vanished
+			 * source: commit nothing more. */
+			int rc = atomic_load(&p->fatal) != 0 ? -ECANCELED
+			         : commit_batch(out, b);
 			uint64_t hi = b->hi;
 			output_free_batch(b);
 			pipeline_give_credit(p);
@@ -829,6 +1000,9 @@ void *writer_main(void *arg)
 	for (unsigned i = 0; i < window; i++)
 		if (pending[i] != NULL)
 			output_free_batch(pending[i]);
+	/* No more files: the space held back is for the checkpoint and the
+	 * reports' closing parts now. */
+	reserve_release(out);
 	/* A scan that stopped early keeps a checkpoint of its last whole
 	 * batch; one that completed needs none. */
 	if (next == p->nchunks && atomic_load(&p->fatal) == 0)
@@ -924,27 +1098,46 @@ int output_close(struct output *out, int status)
 {
 	struct pipeline *p = out->p;
 	struct dredge_summary *sum = p->sum;
-	struct report_range *bad = NULL;
+	struct report_range *bad = NULL, *reread = NULL;
+	uint64_t bad_bytes = 0, reread_bytes = 0;
+
+	reserve_release(out);   /* if the writer did not run */
 
 	if (p->nbad > 0) {
 		bad = calloc(p->nbad, sizeof(*bad));
 		for (size_t i = 0; bad && i < p->nbad; i++) {
 			bad[i].off = p->bad[i].off;
 			bad[i].len = p->bad[i].len;
+			bad_bytes += bad[i].len;
+		}
+	}
+	if (p->nreread > 0) {
+		reread = calloc(p->nreread, sizeof(*reread));
+		for (size_t i = 0; reread && i < p->nreread; i++) {
+			reread[i].off = p->reread[i].off;
+			reread[i].len = p->reread[i].len;
+			reread_bytes += reread[i].len;
 		}
 	}
 	struct report_end end = {
 		.bad = bad,
 		.nbad = bad ? p->nbad : 0,
+		.reread = reread,
+		.nreread = reread ? p->nreread : 0,
 		/* over the whole scan, resumed parts included */
 		.bytes_scanned = p->start + atomic_load(&p->bytes_scanned),
 		.files = out->files,
 		.truncated = out->truncated,
 		.duplicates = out->duplicates,
+		.files_unreadable = out->files_unreadable,
 		.status = status == 0 ? "completed" : sum->error,
 	};
 	int rc = report_close(out->rep, &end);
 	free(bad);
+	free(reread);
+	sum->bad_ranges = p->nbad;
+	sum->bad_bytes = bad_bytes;
+	sum->reread_bytes = reread_bytes;
 	if (rc != 0 && status == 0)
 		snprintf(sum->error, sizeof(sum->error),
 		         "cannot finish the report in '%s': %s", p->cfg->outdir,
@@ -954,6 +1147,7 @@ int output_close(struct output *out, int status)
 	sum->truncated = out->truncated;
 	sum->reassembled = out->reassembled;
 	sum->duplicates = out->duplicates;
+	sum->files_unreadable = out->files_unreadable;
 	sum->ntypes = out->ntypes < DREDGE_MAX_TYPES ? out->ntypes
 	              : DREDGE_MAX_TYPES;
 	for (unsigned i = 0; i < sum->ntypes; i++) {
@@ -963,6 +1157,7 @@ int output_close(struct output *out, int status)
 	}
 	close(out->dirfd);
 	free(out->cover);
+	checkpoint_clear(out->ck);
 	free(out->ck);
 	free(out->buf);
 	free(out->win);

@@ -19,7 +19,16 @@
 #include "core/reassemble.h"
 
 #define VALIDATE_WINDOW (256u * 1024u)
-#define BATCH_MAX_CANDIDATES (1u << 18)
+/*
+ * Candidates a batch holds before its scan worker validates them on the
+ * spot and drops the rejected ones.  Real media give a few per chunk; a
+ * hostile image can give one per sector, or per byte with --any-offset.
+ * Compacting keeps a batch's memory near the candidates that are real
+ * files (which the output holds anyway) without losing any: the verdicts
+ * are the ones the validators would give, so the output is unchanged.
+ * 32768 candidates are 1.5 MiB, and at most max_credits batches live.
+ */
+#define BATCH_SOFT_CAP (1u << 15)
 
 /* ------------------------------------------------------------ plumbing */
 
@@ -88,10 +97,28 @@ void pipeline_give_credit(struct pipeline *p)
 
 void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len)
 {
+	if (len == 0)
+		return;
 	pthread_mutex_lock(&p->bad_lock);
-	if (p->nbad > 0 && p->bad[p->nbad - 1].off + p->bad[p->nbad - 1].len
-	    == off) {
-		p->bad[p->nbad - 1].len += len;
+	/* Chunks complete out of order (io_uring), and validators and the
+	 * writer meet bad sectors too: insert in order, so the list and the
+	 * report do not depend on timing. */
+	size_t lo = 0, hi = p->nbad;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->bad[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* lo: first range starting at or after off.  Join the one before
+	 * when it reaches off. */
+	size_t at = lo;
+	if (at > 0 && p->bad[at - 1].off + p->bad[at - 1].len >= off) {
+		at--;
+		uint64_t end = off + len;
+		if (end > p->bad[at].off + p->bad[at].len)
+			p->bad[at].len = end - p->bad[at].off;
 	} else {
 		if (p->nbad == p->capbad) {
 			size_t cap = p->capbad ? p->capbad * 2 : 64;
@@ -103,11 +130,33 @@ void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len)
 			p->bad = nb;
 			p->capbad = cap;
 		}
-		p->bad[p->nbad].off = off;
-		p->bad[p->nbad].len = len;
+		memmove(&p->bad[at + 1], &p->bad[at],
+		        (p->nbad - at) * sizeof(*p->bad));
+		p->bad[at].off = off;
+		p->bad[at].len = len;
 		p->nbad++;
 	}
+	/* Swallow the ranges that the grown one now reaches. */
+	size_t next = at + 1;
+	while (next < p->nbad &&
+	       p->bad[next].off <= p->bad[at].off + p->bad[at].len) {
+		uint64_t end = p->bad[next].off + p->bad[next].len;
+		if (end > p->bad[at].off + p->bad[at].len)
+			p->bad[at].len = end - p->bad[at].off;
+		next++;
+	}
+	if (next > at + 1) {
+		memmove(&p->bad[at + 1], &p->bad[next],
+		        (p->nbad - next) * sizeof(*p->bad));
+		p->nbad -= next - (at + 1);
+	}
 	pthread_mutex_unlock(&p->bad_lock);
+}
+
+void pipeline_note_bad(void *arg, uint64_t off, uint64_t len, int err)
+{
+	(void)err;
+	pipeline_add_bad(arg, off, len);
 }
 
 int pipeline_chunk_ready(struct pipeline *p, struct chunk *c)
@@ -121,30 +170,68 @@ int pipeline_chunk_ready(struct pipeline *p, struct chunk *c)
 
 /* ------------------------------------------------------------ scanning */
 
-/* Where scan workers put candidates: the batch, and the file system
- * whose unowned starts are dropped. */
-struct emit_ctx {
-	const struct fsview *fsv;
+/* A scan worker's state while it turns one chunk into a batch. */
+struct scan_ctx {
+	struct pipeline *p;
 	struct batch *b;
+	const struct fsview *fsv;    /* drop starts this volume does not own */
+	size_t limit;                /* compact when the batch holds this many */
+	uint8_t *win;                /* validation window, made when needed */
+	int failed;
 };
+
+/* Validates what the batch holds and keeps only accepted and truncated
+ * candidates. */
+static void batch_compact(struct scan_ctx *x)
+{
+	struct batch *b = x->b;
+	struct bread br;
+	size_t kept = 0;
+
+	if (x->win == NULL && (x->win = malloc(VALIDATE_WINDOW)) == NULL) {
+		x->failed = 1;
+		pipeline_fail(x->p, -ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct candidate *c = &b->cand[i];
+		if (!c->validated) {
+			pipeline_validate(x->p, c, &br, x->win, VALIDATE_WINDOW);
+			c->validated = 1;
+		}
+		if (c->verdict != CARVE_REJECT)
+			b->cand[kept++] = *c;
+	}
+	b->n = kept;
+	/* Next time once it has doubled: compacting stays linear even when
+	 * most candidates are kept. */
+	x->limit = 2 * kept > BATCH_SOFT_CAP ? 2 * kept : BATCH_SOFT_CAP;
+}
 
 static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 {
-	struct emit_ctx *x = arg;
+	struct scan_ctx *x = arg;
 	struct batch *b = x->b;
 
 	if (x->fsv != NULL && !fsview_owns_start(x->fsv, start))
 		return;   /* outside the clusters scanned, or live */
 
-	if (b->n == b->cap) {
-		if (b->cap >= BATCH_MAX_CANDIDATES) {
-			b->overflow = 1;
+	if (x->failed)
+		return;
+	if (b->n >= x->limit) {
+		batch_compact(x);
+		if (x->failed)
 			return;
-		}
+	}
+	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 16;
 		struct candidate *nc = realloc(b->cand, cap * sizeof(*nc));
 		if (nc == NULL) {
-			b->overflow = 1;
+			/* Never lose a candidate silently: the run fails. */
+			x->failed = 1;
+			pipeline_fail(x->p, -ENOMEM, "out of memory holding the "
+			              "candidates found near offset %" PRIu64,
+			              start);
 			return;
 		}
 		b->cand = nc;
@@ -154,6 +241,7 @@ static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 	memset(c, 0, sizeof(*c));
 	c->off = start;
 	c->fmt = (uint16_t)fmt;
+	b->emitted++;
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -167,7 +255,7 @@ static int cand_cmp(const void *a, const void *b)
 
 /* Matches signatures that straddle the end of chunk c, using the bytes
  * that follow it on the source. */
-static void scan_tail(struct pipeline *p, struct chunk *c, struct batch *b)
+static void scan_tail(struct pipeline *p, struct chunk *c, struct scan_ctx *x)
 {
 	uint8_t tail[2 * FORMAT_SIG_MAX_REACH];
 	uint64_t hi = c->off + c->len;
@@ -183,14 +271,14 @@ static void scan_tail(struct pipeline *p, struct chunk *c, struct batch *b)
 	ssize_t r = pread(p->src.fd, tail + keep, extra, (off_t)hi);
 	if (r <= 0)
 		return;
-	struct emit_ctx x = { p->fsv, b };
 	match_scan(&p->match, tail, keep + (size_t)r, hi - keep, hi - keep,
-	           hi, hi, batch_emit, &x);
+	           hi, hi, batch_emit, x);
 }
 
 static void *scan_main(void *arg)
 {
 	struct pipeline *p = arg;
+	struct scan_ctx x = { .p = p, .fsv = p->fsv };
 	struct chunk *c;
 
 	while ((c = queue_pop(&p->scan_q)) != NULL) {
@@ -203,23 +291,24 @@ static void *scan_main(void *arg)
 		b->seq = c->seq;
 		b->lo = c->off;
 		b->hi = c->off + c->len;
-		struct emit_ctx x = { p->fsv, b };
+		x.b = b;
+		x.limit = BATCH_SOFT_CAP;
 		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
 		           batch_emit, &x);
-		scan_tail(p, c, b);
+		scan_tail(p, c, &x);
 		ring_release(&p->ring, c);
 		/* Candidates come in signature order, not offset order (and
 		 * no list at all when there are none: qsort wants a pointer). */
 		if (b->n > 1)
 			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
-		atomic_fetch_add(&p->ncandidates, b->n);
-		if (queue_push(&p->valid_q, b) != 0) {
-			free(b->cand);
-			free(b);
+		atomic_fetch_add(&p->ncandidates, b->emitted);
+		if (x.failed || queue_push(&p->valid_q, b) != 0) {
+			output_free_batch(b);
 			break;
 		}
 	}
+	free(x.win);
 	return NULL;
 }
 
@@ -264,6 +353,7 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	if (size > fmt->max_size)
 		size = fmt->max_size;
 	memset(&res, 0, sizeof(res));
+	int err = 0;
 	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
 		validate_clusters(p, c, win, win_cap, &res, &size);
 	} else {
@@ -273,8 +363,23 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 			c->reason = "reader setup failed";
 			return;
 		}
+		bread_on_bad(br, p->src.sector_size, pipeline_note_bad, p);
 		fmt->validate(br, &res);
+		err = br->err;
 		bread_close(br);
+	}
+	if (err != 0 && source_gone(-err)) {
+		/* What the validator saw is not the file: stop the run before
+		 * this verdict can be committed. */
+		pipeline_fail(p, err, "source '%s' disappeared while reading "
+		              "offset %" PRIu64 ": %s", p->src.path, c->off,
+		              strerror(-err));
+		c->verdict = CARVE_REJECT;
+		c->reason = "source disappeared";
+		free(c->runs);
+		c->runs = NULL;
+		c->nruns = 0;
+		return;
 	}
 	if (res.verdict != CARVE_REJECT && res.length > size) {
 		/* A validator must not claim bytes it could not read. */
@@ -294,10 +399,14 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 		free(c->runs);
 		c->runs = NULL;
 		c->nruns = 0;
-	} else {
-		c->full = malloc(sizeof(res));
-		if (c->full != NULL)
-			memcpy(c->full, &res, sizeof(res));
+	} else if (res.nmeta > 0) {
+		unsigned n = res.nmeta < CARVE_META_MAX ? res.nmeta
+		             : CARVE_META_MAX;
+		c->meta = malloc(n * sizeof(*c->meta));
+		if (c->meta != NULL) {
+			memcpy(c->meta, res.meta, n * sizeof(*c->meta));
+			c->nmeta = n;
+		}
 	}
 }
 
@@ -316,6 +425,12 @@ static void *validate_main(void *arg)
 		uint64_t covered = 0;
 		for (size_t i = 0; i < b->n; i++) {
 			struct candidate *c = &b->cand[i];
+			if (c->validated) {   /* by its scan worker */
+				if (c->verdict == CARVE_ACCEPT &&
+				    c->off + c->length > covered)
+					covered = c->off + c->length;
+				continue;
+			}
 			/* A start inside a file already accepted will be
 			 * dropped by the writer: skip the work.  The writer
 			 * validates a skipped candidate itself should the
@@ -331,7 +446,10 @@ static void *validate_main(void *arg)
 			    candidate_first_end(c) > covered)
 				covered = candidate_first_end(c);
 		}
-		if (queue_push(&p->done_q, b) != 0) {
+		/* After a failure no verdict is trusted (the source may have
+		 * vanished under the validator): nothing more is committed. */
+		if (atomic_load(&p->fatal) != 0 ||
+		    queue_push(&p->done_q, b) != 0) {
 			output_free_batch(b);
 			break;
 		}
@@ -496,6 +614,100 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+/* Reads piece bytes at off whole; 1 when read, 0 when not, -errno when
+ * the source is gone. */
+static int read_piece(struct pipeline *p, uint8_t *buf, uint64_t off,
+                      size_t piece)
+{
+	size_t done = 0;
+
+	while (done < piece) {
+		ssize_t r = pread(p->src.fd, buf + done, piece - done,
+		                  (off_t)(off + done));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0 && source_gone(errno))
+			return -errno;
+		if (r <= 0)
+			return 0;
+		done += (size_t)r;
+	}
+	return 1;
+}
+
+/*
+ * --retries: once the whole source has been read, each unreadable sector
+ * is read again, up to cfg->retries times.  Retrying at the end rather
+ * than on the spot keeps a failing drive reading good areas first (each
+ * failed read of a bad sector can take seconds), and keeps the main pass
+ * the same with or without retries.  A sector that reads leaves the
+ * unreadable list for p->reread: the report says so.  The recovered
+ * bytes are not copied into files already written (they keep the zeros
+ * the report counts in their unreadable_bytes); scanning again recovers
+ * them whole.  A stop request or a vanished source ends the retries; the
+ * sectors not retried stay unreadable.
+ */
+static void retry_bad(struct pipeline *p)
+{
+	uint32_t ss = p->src.sector_size;
+	uint8_t *buf = malloc(ss);
+	struct bad_range *old = p->bad;
+	size_t nold = p->nbad, cap = 0;
+	int give_up = 0;
+
+	if (buf == NULL || nold == 0) {
+		free(buf);
+		return;
+	}
+	p->bad = NULL;
+	p->nbad = p->capbad = 0;
+	for (size_t i = 0; i < nold; i++) {
+		uint64_t end = old[i].off + old[i].len;
+		for (uint64_t at = old[i].off; at < end;) {
+			size_t piece = ss - (size_t)(at % ss);
+			if (piece > end - at)
+				piece = (size_t)(end - at);
+			int got = 0;
+			for (unsigned k = 0; k < p->cfg->retries && !give_up &&
+			     !got; k++) {
+				if (p->cfg->stop != NULL &&
+				    atomic_load(p->cfg->stop)) {
+					give_up = 1;
+					break;
+				}
+				got = read_piece(p, buf, at, piece);
+				if (got < 0)
+					give_up = 1;
+			}
+			if (got <= 0) {
+				pipeline_add_bad(p, at, piece);
+			} else if (p->nreread > 0 &&
+			           p->reread[p->nreread - 1].off +
+			           p->reread[p->nreread - 1].len == at) {
+				p->reread[p->nreread - 1].len += piece;
+			} else {
+				if (p->nreread == cap) {
+					size_t nc = cap ? cap * 2 : 16;
+					struct bad_range *nr = realloc(p->reread,
+					                               nc * sizeof(*nr));
+					if (nr == NULL) {
+						pipeline_add_bad(p, at, piece);
+						at += piece;
+						continue;
+					}
+					p->reread = nr;
+					cap = nc;
+				}
+				p->reread[p->nreread].off = at;
+				p->reread[p->nreread++].len = piece;
+			}
+			at += piece;
+		}
+	}
+	free(old);
+	free(buf);
+}
+
 static int choose_engine(struct pipeline *p)
 {
 	const struct dredge_scan_config *cfg = p->cfg;
@@ -533,6 +745,7 @@ static void pipeline_destroy(struct pipeline *p)
 	free(p->bad);
 	fsview_free(p->fsv);
 	free(p->fsv);
+	free(p->reread);
 	source_close(&p->src);
 }
 
@@ -642,10 +855,12 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		output_free_batch(b);
 
 	sum->bytes_scanned = atomic_load(&p->bytes_scanned);
+	if (atomic_load(&p->fatal) == 0 &&
+	    sum->bytes_scanned == p->end - p->start && cfg->retries > 0)
+		retry_bad(p);
 	sum->candidates = atomic_load(&p->ncandidates);
 	sum->io_engine = p->engine;
 	sum->direct = p->use_direct;
-	sum->bad_ranges = p->nbad;
 	sum->seconds = now_seconds() - t0;
 	rc = atomic_load(&p->fatal);
 	if (rc != 0) {

@@ -36,10 +36,14 @@ struct candidate {
 	uint16_t fmt;            /* index into pipeline.formats */
 	uint8_t verdict;         /* enum carve_verdict */
 	uint8_t skipped;         /* not validated: inside an accepted file */
+	uint8_t validated;       /* already validated by its scan worker */
 	uint64_t length;
 	const char *ext;
 	const char *reason;
-	struct carve_result *full;   /* metadata, for accepted/truncated */
+	/* metadata of an accepted or truncated file (NULL when none): only
+	 * as many entries as it holds, for dense hostile images */
+	struct carve_meta *meta;
+	unsigned nmeta;
 	struct extent *runs;         /* a reassembled file's extents, or NULL */
 	unsigned nruns;              /*   (then at least 2) */
 };
@@ -49,7 +53,7 @@ struct batch {
 	uint64_t lo, hi;             /* source range whose starts it holds */
 	struct candidate *cand;
 	size_t n, cap;
-	int overflow;                /* candidate cap hit: rest not kept */
+	uint64_t emitted;            /* candidates found (n counts those kept) */
 };
 
 /* An unreadable range met by the reader. */
@@ -90,8 +94,11 @@ struct pipeline {
 	atomic_uint_fast64_t cover_hi;
 
 	pthread_mutex_t bad_lock;
-	struct bad_range *bad;
+	struct bad_range *bad;       /* sorted, disjoint, not adjacent */
 	size_t nbad, capbad;
+	/* unreadable in the scan, read by --retries at the end */
+	struct bad_range *reread;
+	size_t nreread;
 
 	atomic_uint_fast64_t bytes_read;
 	atomic_uint_fast64_t bytes_scanned;
@@ -115,8 +122,12 @@ int pipeline_take_credit(struct pipeline *p);
 int pipeline_try_credit(struct pipeline *p);
 void pipeline_give_credit(struct pipeline *p);
 
-/* Records an unreadable range (merged with its neighbour when adjacent). */
+/* Records an unreadable range; the list stays sorted, and overlapping or
+ * adjacent ranges are merged, whatever order they are met in. */
 void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len);
+
+/* A source_bad_fn (arg: the pipeline) that records the piece. */
+void pipeline_note_bad(void *arg, uint64_t off, uint64_t len, int err);
 
 /* Whether the scan must stop before reading the chunk at source offset
  * off: the user asked (a signal), or --stop-at was reached. */

@@ -5,6 +5,11 @@
  * escaped for each format: bytes outside printable ASCII become character
  * references (XML) or \u escapes (JSON), taking them as Latin-1 so that
  * nothing is silently dropped.
+ *
+ * Each entry is formatted in memory and written to both files at their
+ * known lengths; when a write fails (a full disk) both are cut back to
+ * where they were, so the reports never hold half an entry and can still
+ * be closed once space is freed.
  */
 #include "config.h"
 
@@ -25,9 +30,12 @@
 #define DREDGE_NS "urn:dredge:dfxml:1"
 
 struct report {
-	FILE *xml;
-	FILE *jsonl;
-	int err;
+	int xml, jsonl;              /* descriptors */
+	uint64_t xml_len, jsonl_len; /* what is written and kept */
+	/* the piece being formatted */
+	FILE *x, *j;
+	char *xbuf, *jbuf;
+	size_t xsize, jsize;
 };
 
 void report_time(char *buf, size_t len)
@@ -83,46 +91,106 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static int report_flush(struct report *rep)
+/* Starts formatting a piece of both reports (rep->x, rep->j). */
+static int piece_begin(struct report *rep)
 {
-	if (fflush(rep->xml) != 0 || ferror(rep->xml) ||
-	    fflush(rep->jsonl) != 0 || ferror(rep->jsonl)) {
-		if (rep->err == 0)
-			rep->err = errno ? -errno : -EIO;
+	rep->x = open_memstream(&rep->xbuf, &rep->xsize);
+	rep->j = rep->x ? open_memstream(&rep->jbuf, &rep->jsize) : NULL;
+	if (rep->j == NULL) {
+		if (rep->x)
+			fclose(rep->x);
+		free(rep->xbuf);
+		rep->x = NULL;
+		rep->xbuf = NULL;
+		return -ENOMEM;
 	}
-	return rep->err;
+	return 0;
 }
 
-static FILE *open_at(int dirfd, const char *name)
+static int pwrite_all(int fd, const char *buf, size_t len, uint64_t off)
 {
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	                0644);
-	if (fd < 0)
-		return NULL;
-	FILE *f = fdopen(fd, "w");
-	if (f == NULL)
-		close(fd);
-	return f;
+	while (len > 0) {
+		ssize_t w = pwrite(fd, buf, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		buf += w;
+		len -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Writes the formatted piece to both reports, all or nothing; 0 or
+ * -errno. */
+static int piece_end(struct report *rep)
+{
+	int rc = 0;
+
+	if (fclose(rep->x) != 0)
+		rc = -ENOMEM;
+	if (fclose(rep->j) != 0)
+		rc = -ENOMEM;
+	rep->x = rep->j = NULL;
+	if (rc == 0)
+		rc = pwrite_all(rep->xml, rep->xbuf, rep->xsize, rep->xml_len);
+	if (rc == 0)
+		rc = pwrite_all(rep->jsonl, rep->jbuf, rep->jsize,
+		                rep->jsonl_len);
+	if (rc == 0) {
+		rep->xml_len += rep->xsize;
+		rep->jsonl_len += rep->jsize;
+	} else {
+		/* Give back what part of it reached the disk. */
+		if (ftruncate(rep->xml, (off_t)rep->xml_len) != 0 ||
+		    ftruncate(rep->jsonl, (off_t)rep->jsonl_len) != 0)
+			rc = rc ? rc : -errno;
+	}
+	free(rep->xbuf);
+	free(rep->jbuf);
+	rep->xbuf = rep->jbuf = NULL;
+	return rc;
+}
+
+static int open_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	              0644);
+}
+
+static void report_free(struct report *rep)
+{
+	if (rep->xml >= 0)
+		close(rep->xml);
+	if (rep->jsonl >= 0)
+		close(rep->jsonl);
+	free(rep);
 }
 
 int report_open(struct report **out, int dirfd, const struct report_info *info)
 {
 	struct report *rep = calloc(1, sizeof(*rep));
 	char now[32];
+	int rc;
 
 	if (rep == NULL)
 		return -ENOMEM;
 	rep->xml = open_at(dirfd, "report.xml");
-	rep->jsonl = rep->xml ? open_at(dirfd, "report.jsonl") : NULL;
-	if (rep->jsonl == NULL) {
-		int e = errno;
-		if (rep->xml)
-			fclose(rep->xml);
-		free(rep);
-		return -e;
+	rep->jsonl = rep->xml >= 0 ? open_at(dirfd, "report.jsonl") : -1;
+	if (rep->jsonl < 0) {
+		rc = -errno;
+		report_free(rep);
+		return rc;
+	}
+	if ((rc = piece_begin(rep)) != 0) {
+		report_free(rep);
+		return rc;
 	}
 	report_time(now, sizeof(now));
-	FILE *f = rep->xml;
+	FILE *f = rep->x;
 	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
 	        "<dfxml xmloutputversion='1.0' xmlns='" DFXML_NS "'\n"
 	        "       xmlns:dc='http://purl.org/dc/elements/1.1/'\n"
@@ -155,28 +223,28 @@ int report_open(struct report **out, int dirfd, const struct report_info *info)
 		        info->fs->data_start, info->fs->cluster_count,
 		        info->fs->first, info->fs->last, info->fs->unallocated);
 	fputs("  </source>\n", f);
+	if ((rc = piece_end(rep)) != 0) {
+		report_free(rep);
+		return rc;
+	}
 	*out = rep;
-	return report_flush(rep);
+	return 0;
 }
 
-static FILE *reopen_at(int dirfd, const char *name, uint64_t len)
+static int reopen_at(int dirfd, const char *name, uint64_t len)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
 	struct stat st;
 
 	if (fd < 0)
-		return NULL;
+		return -1;
 	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < len ||
-	    ftruncate(fd, (off_t)len) != 0 ||
-	    lseek(fd, 0, SEEK_END) != (off_t)len) {
+	    ftruncate(fd, (off_t)len) != 0) {
 		close(fd);
 		errno = EINVAL;
-		return NULL;
+		return -1;
 	}
-	FILE *f = fdopen(fd, "a");
-	if (f == NULL)
-		close(fd);
-	return f;
+	return fd;
 }
 
 int report_reopen(struct report **out, int dirfd, uint64_t xml_len,
@@ -187,34 +255,32 @@ int report_reopen(struct report **out, int dirfd, uint64_t xml_len,
 	if (rep == NULL)
 		return -ENOMEM;
 	rep->xml = reopen_at(dirfd, "report.xml", xml_len);
-	rep->jsonl = rep->xml ? reopen_at(dirfd, "report.jsonl", jsonl_len)
-	             : NULL;
-	if (rep->jsonl == NULL) {
+	rep->jsonl = rep->xml >= 0 ? reopen_at(dirfd, "report.jsonl", jsonl_len)
+	             : -1;
+	if (rep->jsonl < 0) {
 		int e = errno;
-		if (rep->xml)
-			fclose(rep->xml);
-		free(rep);
+		report_free(rep);
 		return -e;
 	}
+	rep->xml_len = xml_len;
+	rep->jsonl_len = jsonl_len;
 	*out = rep;
 	return 0;
 }
 
 int report_lengths(struct report *rep, uint64_t *xml_len, uint64_t *jsonl_len)
 {
-	int rc = report_flush(rep);
-	long x = ftell(rep->xml), j = ftell(rep->jsonl);
-
-	if (rc == 0 && (x < 0 || j < 0))
-		rc = -errno;
-	*xml_len = (uint64_t)x;
-	*jsonl_len = (uint64_t)j;
-	return rc;
+	*xml_len = rep->xml_len;
+	*jsonl_len = rep->jsonl_len;
+	return 0;
 }
 
 int report_add(struct report *rep, const struct report_entry *e)
 {
-	FILE *x = rep->xml, *j = rep->jsonl;
+	int rc = piece_begin(rep);
+	if (rc != 0)
+		return rc;
+	FILE *x = rep->x, *j = rep->j;
 	const char *status = e->truncated ? "truncated" : "complete";
 
 	fputs("  <fileobject>\n    <filename>", x);
@@ -246,11 +312,14 @@ int report_add(struct report *rep, const struct report_entry *e)
 		xml_text(x, e->reason);
 		fputs("</dredge:reason>\n", x);
 	}
-	for (unsigned i = 0; e->res && i < e->res->nmeta; i++) {
+	if (e->unreadable)
+		fprintf(x, "    <dredge:unreadable_bytes>%" PRIu64
+		        "</dredge:unreadable_bytes>\n", e->unreadable);
+	for (unsigned i = 0; i < e->nmeta; i++) {
 		fputs("    <dredge:meta name='", x);
-		xml_text(x, e->res->meta[i].key);
+		xml_text(x, e->meta[i].key);
 		fputs("'>", x);
-		xml_text(x, e->res->meta[i].val);
+		xml_text(x, e->meta[i].val);
 		fputs("</dredge:meta>\n", x);
 	}
 	fputs("  </fileobject>\n", x);
@@ -286,16 +355,17 @@ int report_add(struct report *rep, const struct report_entry *e)
 		fputs("null", j);
 	fputs(",\"reason\":", j);
 	json_string(j, e->reason);
+	fprintf(j, ",\"unreadable_bytes\":%" PRIu64, e->unreadable);
 	fputs(",\"meta\":{", j);
-	for (unsigned i = 0; e->res && i < e->res->nmeta; i++) {
+	for (unsigned i = 0; i < e->nmeta; i++) {
 		if (i)
 			fputc(',', j);
-		json_string(j, e->res->meta[i].key);
+		json_string(j, e->meta[i].key);
 		fputc(':', j);
-		json_string(j, e->res->meta[i].val);
+		json_string(j, e->meta[i].val);
 	}
 	fputs("}}\n", j);
-	return report_flush(rep);
+	return piece_end(rep);
 }
 
 int report_close(struct report *rep, const struct report_end *end)
@@ -305,30 +375,46 @@ int report_close(struct report *rep, const struct report_end *end)
 
 	if (rep == NULL)
 		return 0;
+	if ((rc = piece_begin(rep)) != 0) {
+		report_free(rep);
+		return rc;
+	}
 	report_time(now, sizeof(now));
-	FILE *x = rep->xml;
-	for (uint64_t i = 0; i < end->nbad; i++)
+	FILE *x = rep->x, *j = rep->j;
+	uint64_t bad_bytes = 0;
+	for (uint64_t i = 0; i < end->nbad; i++) {
 		fprintf(x, "  <dredge:unreadable img_offset='%" PRIu64
 		        "' len='%" PRIu64 "'/>\n", end->bad[i].off,
 		        end->bad[i].len);
+		bad_bytes += end->bad[i].len;
+	}
+	for (uint64_t i = 0; i < end->nreread; i++)
+		fprintf(x, "  <dredge:read_on_retry img_offset='%" PRIu64
+		        "' len='%" PRIu64 "'/>\n", end->reread[i].off,
+		        end->reread[i].len);
 	fprintf(x, "  <dredge:summary bytes_scanned='%" PRIu64 "' files='%"
 	        PRIu64 "' truncated='%" PRIu64 "' duplicates='%" PRIu64
-	        "' unreadable_ranges='%" PRIu64 "' status='",
+	        "' unreadable_ranges='%" PRIu64 "' unreadable_bytes='%" PRIu64
+	        "' files_with_unreadable_bytes='%" PRIu64 "' status='",
 	        end->bytes_scanned, end->files, end->truncated,
-	        end->duplicates, end->nbad);
+	        end->duplicates, end->nbad, bad_bytes, end->files_unreadable);
 	xml_text(x, end->status);
 	fprintf(x, "'/>\n  <rusage>\n    <dredge:end_time>%s</dredge:end_time>\n"
 	        "  </rusage>\n</dfxml>\n", now);
 	for (uint64_t i = 0; i < end->nbad; i++)
-		fprintf(rep->jsonl, "{\"unreadable\":{\"img_offset\":%" PRIu64
+		fprintf(j, "{\"unreadable\":{\"img_offset\":%" PRIu64
 		        ",\"len\":%" PRIu64 "}}\n", end->bad[i].off,
 		        end->bad[i].len);
-	rc = report_flush(rep);
-	if (fsync(fileno(rep->xml)) != 0 || fsync(fileno(rep->jsonl)) != 0)
-		rc = rc ? rc : -errno;
-	if (fclose(rep->xml) != 0 && rc == 0)
+	for (uint64_t i = 0; i < end->nreread; i++)
+		fprintf(j, "{\"read_on_retry\":{\"img_offset\":%" PRIu64
+		        ",\"len\":%" PRIu64 "}}\n", end->reread[i].off,
+		        end->reread[i].len);
+	rc = piece_end(rep);
+	if (rc == 0 && (fsync(rep->xml) != 0 || fsync(rep->jsonl) != 0))
 		rc = -errno;
-	if (fclose(rep->jsonl) != 0 && rc == 0)
+	if (close(rep->xml) != 0 && rc == 0)
+		rc = -errno;
+	if (close(rep->jsonl) != 0 && rc == 0)
 		rc = -errno;
 	free(rep);
 	return rc;

@@ -2,8 +2,9 @@
  * report.h - report.xml (DFXML) and report.jsonl, written as files are
  * committed.
  *
- * Entries are appended and flushed one by one, so a run that ends early
- * still leaves a report of everything it wrote.  DFXML is the form
+ * Entries are appended and written one by one, whole or not at all, so a
+ * run that ends early (even on a full disk) still leaves a report of
+ * everything it wrote.  DFXML is the form
  * PhotoRec, bulk_extractor and The Sleuth Kit write (fileobject, byte_runs,
  * hashdigest); dredge-specific facts go in the dredge: namespace.
  */
@@ -43,11 +44,13 @@ struct report_entry {
 	const char *hash;             /* xxh3-128, 32 hex digits */
 	uint64_t duplicate_of;        /* id of the entry written, or 0 */
 	const char *reason;           /* why truncated, or NULL */
-	const struct carve_result *res;   /* metadata, or NULL */
+	const struct carve_meta *meta;    /* metadata, or NULL */
+	unsigned nmeta;
 	uint32_t sector_size;
 	/* in a file system: the clusters the runs lie in */
 	const struct fsview_run *clusters;
 	unsigned nclusters;
+	uint64_t unreadable;          /* bytes read as zeros (bad sectors) */
 };
 
 struct report_range {
@@ -58,7 +61,10 @@ struct report_end {
 	const struct report_range *bad;
 	uint64_t nbad;
 	uint64_t bytes_scanned;
+	const struct report_range *reread;   /* unreadable, then read on retry */
+	uint64_t nreread;
 	uint64_t files, truncated, duplicates;
+	uint64_t files_unreadable;    /* files holding unreadable bytes */
 	const char *status;           /* "completed", or the error */
 };
 
@@ -75,7 +81,7 @@ int report_add(struct report *rep, const struct report_entry *e);
 int report_reopen(struct report **rep, int dirfd, uint64_t xml_len,
                   uint64_t jsonl_len);
 
-/* Flushes both reports and gives their lengths; 0 or -errno. */
+/* Gives both reports' lengths (everything added is written); 0. */
 int report_lengths(struct report *rep, uint64_t *xml_len, uint64_t *jsonl_len);
 
 /* Writes the closing parts and closes both files; 0 or -errno. */

@@ -75,9 +75,11 @@ int source_open(struct source *src, const char *path, int direct,
 		return source_fail(src, -ENODATA, err, errlen, path,
 		                   "it is empty (0 bytes)");
 
-	/* Prove the source is readable now rather than deep in a thread. */
+	/* Prove the source is readable now rather than deep in a thread.
+	 * An unreadable first sector (EIO) is not a reason to give up on a
+	 * failing drive: the reader records it like any other. */
 	uint8_t probe[512];
-	if (pread(src->fd, probe, sizeof(probe), 0) < 0) {
+	if (pread(src->fd, probe, sizeof(probe), 0) < 0 && errno != EIO) {
 		int e = errno;
 		return source_fail(src, -e, err, errlen, path, strerror(e));
 	}
@@ -92,6 +94,71 @@ int source_open(struct source *src, const char *path, int direct,
 	if (src->path == NULL)
 		return source_fail(src, -ENOMEM, err, errlen, path,
 		                   strerror(ENOMEM));
+	return 0;
+}
+
+int source_gone(int err)
+{
+	return err == ENODEV || err == ENXIO || err == ESHUTDOWN ||
+	       err == ENOMEDIUM;
+}
+
+/* Reads [off, off+len) a sector at a time; see source_read. */
+static int read_sectors(int fd, uint32_t ss, uint8_t *dst, uint64_t off,
+                        size_t len, int end_is_error, source_bad_fn bad,
+                        void *arg)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t at = off + done;
+		size_t want = ss - (size_t)(at % ss);
+		if (want > len - done)
+			want = len - done;
+		ssize_t r;
+		do
+			r = pread(fd, dst + done, want, (off_t)at);
+		while (r < 0 && (errno == EINTR || errno == EAGAIN));
+		if (r > 0) {
+			done += (size_t)r;   /* a short read asks again */
+			continue;
+		}
+		int e = r < 0 ? errno : 0;
+		if (r < 0 && source_gone(e))
+			return -e;
+		if (r == 0 && end_is_error)
+			return -ENODATA;
+		/* Unreadable, or past an early end: zeros, and say so. */
+		memset(dst + done, 0, want);
+		if (bad != NULL)
+			bad(arg, at, want, e);
+		done += want;
+	}
+	return 0;
+}
+
+int source_read(int fd, uint32_t ss, uint8_t *dst, uint64_t off, size_t len,
+                int end_is_error, source_bad_fn bad, void *arg)
+{
+	size_t done = 0;
+
+	if (ss == 0)
+		ss = 512;
+	while (done < len) {
+		ssize_t r = pread(fd, dst + done, len - done, (off_t)(off + done));
+		if (r > 0) {
+			done += (size_t)r;
+			continue;
+		}
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0 && source_gone(errno))
+			return -errno;
+		/* An error or an early end somewhere in what is left: narrow
+		 * it down to the sector. */
+		return read_sectors(fd, ss, dst + done, off + done, len - done,
+		                    end_is_error, bad, arg);
+	}
 	return 0;
 }
 

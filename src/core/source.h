@@ -38,4 +38,26 @@ int source_open(struct source *src, const char *path, int direct,
 /* Closes both descriptors; accepts a zeroed or closed source. */
 void source_close(struct source *src);
 
+/* Whether a read error means the source is gone (device unplugged), as
+ * opposed to an unreadable sector: err is a positive errno. */
+int source_gone(int err);
+
+/* Told about each piece that could not be read and was zero-filled:
+ * [off, off+len) of the source, err the positive errno (0: the source
+ * ended before it). */
+typedef void (*source_bad_fn)(void *arg, uint64_t off, uint64_t len, int err);
+
+/*
+ * Reads [off, off+len) of fd into dst the way every stage of the pipeline
+ * must, so that they all see the same bytes: one large read first; when it
+ * fails, what is left is read a sector (ss bytes, aligned) at a time, and a
+ * sector that cannot be read is zero-filled and passed to bad (may be
+ * NULL).  Returns 0, or -errno when the source is gone (nothing after the
+ * failing piece is read then), or -ENODATA when the source ended early and
+ * end_is_error is set (otherwise the missing tail is zero-filled and passed
+ * to bad with err 0).
+ */
+int source_read(int fd, uint32_t ss, uint8_t *dst, uint64_t off, size_t len,
+                int end_is_error, source_bad_fn bad, void *arg);
+
 #endif

@@ -176,13 +176,25 @@ int reader_uring_run(struct pipeline *p)
 				break;
 		}
 		io_uring_cq_advance(&u.ring, n);
-		for (unsigned i = 0; i < n; i++)
-			if ((rc = complete(p, &u, done[i], res[i])) != 0)
-				goto out;
+		for (unsigned i = 0; i < n; i++) {
+			if ((rc = complete(p, &u, done[i], res[i])) == 0)
+				continue;
+			/* The rest of this batch has completed too: its
+			 * chunks go back, or the wait below never ends. */
+			for (unsigned k = i + 1; k < n; k++) {
+				u.inflight--;
+				ring_release(&p->ring, done[k]);
+			}
+			goto out;
+		}
 	}
 out:
 	/* Reads still in flight target ring memory: wait for them before
-	 * the ring can be torn down. */
+	 * the ring can be torn down.  Some may only be queued (a short read
+	 * asked again just before the failure): submit those first, or
+	 * their completions would never come. */
+	if (u.inflight > 0)
+		io_uring_submit(&u.ring);
 	while (u.inflight > 0) {
 		struct io_uring_cqe *cqe;
 		if (io_uring_wait_cqe(&u.ring, &cqe) != 0)

@@ -9,7 +9,11 @@
  *   FILE@OFFSET+LEN      only its first LEN bytes (a truncated copy)
  *   hex:HEXBYTES@OFFSET  raw bytes (false signatures, damage)
  *   rand:LEN@OFFSET      LEN seeded random bytes (overwrites, garbage)
- * OFFSET and LEN accept K/M/G suffixes.  A sparse image is made when the
+ *   FILE@OFFSET/STEP, hex:HEXBYTES@OFFSET/STEP
+ *                        the same at OFFSET and every STEP bytes after it,
+ *                        as far as it fits (dense hostile images)
+ * OFFSET and LEN accept K/M/G suffixes.  Repeated plants go down first,
+ * then the others in order.  A sparse image is made when the
  * filler is zero.  Images are generated into the build folder by the tests
  * and the benchmarks; the same seed gives the same bytes on every machine.
  */
@@ -89,10 +93,18 @@ static void pwrite_all(int fd, const uint8_t *buf, size_t len, uint64_t off)
 	}
 }
 
-static void plant(int fd, uint64_t size, const char *spec, uint64_t seed)
+/* A repeated plant: blen bytes at off, off + step, ... */
+struct repeat {
+	uint8_t *buf;
+	size_t blen;
+	uint64_t off, step;
+};
+
+static void plant(int fd, uint64_t size, const char *spec, uint64_t seed,
+                  struct repeat *rep)
 {
 	char *at = strrchr(spec, '@');
-	uint64_t off, len = UINT64_MAX;
+	uint64_t off, len = UINT64_MAX, step = 0;
 	const char *e;
 
 	if (at == NULL)
@@ -101,8 +113,12 @@ static void plant(int fd, uint64_t size, const char *spec, uint64_t seed)
 		die("bad offset in '%s'", spec);
 	if (*e == '+' && parse_size(e + 1, &len, &e) != 0)
 		die("bad length in '%s'", spec);
+	if (*e == '/' && (parse_size(e + 1, &step, &e) != 0 || step == 0))
+		die("bad step in '%s'", spec);
 	if (*e != '\0')
 		die("trailing text in '%s'", spec);
+	if ((step != 0) != (rep != NULL))
+		return;   /* not this pass */
 
 	size_t nlen = (size_t)(at - spec);
 	char *what = strndup(spec, nlen);
@@ -148,9 +164,39 @@ static void plant(int fd, uint64_t size, const char *spec, uint64_t seed)
 		blen = (size_t)len;
 	if (off > size || blen > size - off)
 		die("plant '%s' runs past the image end", spec);
+	free(what);
+	if (rep != NULL) {
+		if (blen == 0 || blen > step)
+			die("plant '%s' is longer than its step", spec);
+		rep->buf = buf;
+		rep->blen = blen;
+		rep->off = off;
+		rep->step = step;
+		return;
+	}
 	pwrite_all(fd, buf, blen, off);
 	free(buf);
-	free(what);
+}
+
+/* Lays the repeated plants over block [boff, boff+n) of the image. */
+static void overlay(uint8_t *block, uint64_t boff, size_t n, uint64_t size,
+                    const struct repeat *r, int nrep)
+{
+	for (int i = 0; i < nrep; i++) {
+		uint64_t k = boff > r[i].off
+		             ? (boff - r[i].off + r[i].step - 1) / r[i].step : 0;
+		/* the occurrence that may start before the block */
+		if (k > 0)
+			k--;
+		for (uint64_t at = r[i].off + k * r[i].step;
+		     at < boff + n; at += r[i].step) {
+			if (at + r[i].blen > size)
+				break;   /* only whole copies */
+			for (size_t j = 0; j < r[i].blen; j++)
+				if (at + j >= boff && at + j < boff + n)
+					block[at + j - boff] = r[i].buf[j];
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -186,20 +232,34 @@ int main(int argc, char **argv)
 		die("cannot create '%s'", out);
 	if (ftruncate(fd, (off_t)size) != 0)
 		die("cannot size '%s'", out);
-	if (strcmp(fill, "random") == 0) {
+	struct repeat *reps = calloc((size_t)argc, sizeof(*reps));
+	int nrep = 0;
+	for (int i = optind; i < argc; i++) {
+		plant(fd, size, argv[i], seed, &reps[nrep]);
+		nrep += reps[nrep].buf != NULL;
+	}
+	int random = strcmp(fill, "random") == 0;
+	if (!random && strcmp(fill, "zero") != 0)
+		die("unknown filler '%s'", fill);
+	if (random || nrep > 0) {
 		size_t bs = 1 << 20;
 		uint8_t *buf = malloc(bs);
 		for (uint64_t off = 0; off < size; off += bs) {
 			size_t n = size - off < bs ? (size_t)(size - off) : bs;
-			rng_fill(buf, n);
+			if (random)
+				rng_fill(buf, n);
+			else
+				memset(buf, 0, n);
+			overlay(buf, off, n, size, reps, nrep);
 			pwrite_all(fd, buf, n, off);
 		}
 		free(buf);
-	} else if (strcmp(fill, "zero") != 0) {
-		die("unknown filler '%s'", fill);
 	}
+	for (int i = 0; i < nrep; i++)
+		free(reps[i].buf);
+	free(reps);
 	for (int i = optind; i < argc; i++)
-		plant(fd, size, argv[i], seed);
+		plant(fd, size, argv[i], seed, NULL);
 	if (close(fd) != 0)
 		die("cannot write '%s'", out);
 	return 0;

@@ -90,6 +90,34 @@ static void run_case(const char *path, const uint8_t *data, uint64_t size,
 	free(p);
 }
 
+/* The unreadable list is sorted and merged whatever the order ranges are
+ * met in (io_uring completes chunks out of order; validators and the
+ * writer meet bad sectors too). */
+static void test_bad_list(void)
+{
+	static const struct { uint64_t off, len; } in[] = {
+		{ 8192, 512 }, { 0, 512 }, { 4096, 1024 }, { 512, 512 },
+		{ 9216, 512 }, { 8704, 512 }, { 4608, 256 }, { 20000, 100 },
+		{ 3000, 1096 }, { 0, 512 }, { 19000, 2000 },
+	};
+	static const struct { uint64_t off, len; } want[] = {
+		{ 0, 1024 }, { 3000, 2120 }, { 8192, 1536 }, { 19000, 2000 },
+	};
+	struct pipeline *p = calloc(1, sizeof(*p));
+	int same = 1;
+
+	pthread_mutex_init(&p->bad_lock, NULL);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		pipeline_add_bad(p, in[i].off, in[i].len);
+	same = p->nbad == sizeof(want) / sizeof(want[0]);
+	for (size_t i = 0; same && i < p->nbad; i++)
+		same = p->bad[i].off == want[i].off && p->bad[i].len == want[i].len;
+	ok(same, "unreadable ranges met out of order come out sorted and merged");
+	free(p->bad);
+	pthread_mutex_destroy(&p->bad_lock);
+	free(p);
+}
+
 int main(void)
 {
 	const char *dir = getenv("top_builddir");
@@ -103,6 +131,7 @@ int main(void)
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) != 0)
 		tap_bail("cannot write the test image");
 
+	test_bad_list();
 	int have_uring = reader_uring_probe(4) == 0;
 	for (int uring = 0; uring <= 1; uring++) {
 		if (uring && !have_uring) {
