@@ -390,17 +390,17 @@ static void mp3_validate(struct bread *br, struct carve_result *res)
 		               "");
 }
 
-/* Frame sync with a layer field of Layer III, II or I (any version, CRC
- * or not): 1111 1111  111v vLLp with LL = 01, 10, 11.  The validator walks
- * all three layers, so an untagged .mp2 is found as well as an .mp3.
- * Together with ID3v2 tags. */
+/* Frame sync with a layer field of Layer III or II (any version, CRC or
+ * not): 1111 1111  111v vLLp with LL = 01 or 10, so an untagged .mp2 is
+ * found as well as an .mp3.  Layer I (LL = 11) has no signature of its
+ * own: its sync reads FF FF, the bytes of erased flash and of padding, and
+ * a repeating pattern there parses as a chain of Layer I frames.  A Layer
+ * I stream is still found through its ID3v2 tag. */
 static const struct format_sig mp3_sigs[] = {
 	FORMAT_SIG_ALIGNED("ID3", 0, 1),   /* a tag is strong enough */
 	{ .bytes = (const uint8_t *)"\xff\xe2", .mask = (const uint8_t *)"\xff\xe6",
 	  .len = 2, .offset = 0 },
 	{ .bytes = (const uint8_t *)"\xff\xe4", .mask = (const uint8_t *)"\xff\xe6",
-	  .len = 2, .offset = 0 },
-	{ .bytes = (const uint8_t *)"\xff\xe6", .mask = (const uint8_t *)"\xff\xe6",
 	  .len = 2, .offset = 0 },
 };
 
