@@ -568,6 +568,23 @@ static void checkpoint_flush(struct output *out)
 
 /* -------------------------------------------------------------- open */
 
+/* Frees out and what it holds (a half-opened one too). */
+static void output_free(struct output *out)
+{
+	if (out->dirfd >= 0)
+		close(out->dirfd);
+	free(out->cover);
+	if (out->ck != NULL)
+		checkpoint_clear(out->ck);
+	free(out->ck);
+	free(out->buf);
+	free(out->win);
+	free(out->seen);
+	pthread_mutex_destroy(&out->plock);
+	pthread_cond_destroy(&out->pcond);
+	free(out);
+}
+
 int output_open(struct pipeline *p, struct output **outp)
 {
 	struct output *out = calloc(1, sizeof(*out));
@@ -637,18 +654,7 @@ int output_open(struct pipeline *p, struct output **outp)
 	*outp = out;
 	return 0;
 fail:
-	free(out->cover);
-	if (out->ck != NULL)
-		checkpoint_clear(out->ck);
-	free(out->ck);
-	if (out->dirfd >= 0)
-		close(out->dirfd);
-	free(out->buf);
-	free(out->win);
-	free(out->seen);
-	pthread_mutex_destroy(&out->plock);
-	pthread_cond_destroy(&out->pcond);
-	free(out);
+	output_free(out);
 	return rc;
 }
 
@@ -1155,15 +1161,6 @@ int output_close(struct output *out, int status)
 		       sizeof(sum->per_type[i].ext));
 		sum->per_type[i].count = out->types[i].n;
 	}
-	close(out->dirfd);
-	free(out->cover);
-	checkpoint_clear(out->ck);
-	free(out->ck);
-	free(out->buf);
-	free(out->win);
-	free(out->seen);
-	pthread_mutex_destroy(&out->plock);
-	pthread_cond_destroy(&out->pcond);
-	free(out);
+	output_free(out);
 	return rc;
 }
