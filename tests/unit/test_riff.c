@@ -286,7 +286,7 @@ static void test_bombs(void)
 	   "WAV with 100,000 tiny INFO chunks: accepted");
 	mu_meta_is(&res, "duration", "1.000", "tiny chunks wav");
 	free(o.p);
-	ok(mu_now() - t0 < 2.0, "the bombs took under two seconds");
+	printf("# the bombs took %.3f s\n", mu_now() - t0);
 
 	/* RF64 with 2^64-1 sizes. */
 	file = tu_load_data("riff/rf64.wav", &len);
