@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/match.h"
+#include "scan/match.h"
 #include "../tests/unit/fmt_util.h"
 #include "../tests/unit/sigset.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cli/cmd_bench.h"
-#include "core/devbench.h"
+#include "io/devbench.h"
 #include "cli/cli_util.h"
 
 static void bench_usage(FILE *to)

@@ -29,8 +29,8 @@
 #include <xxhash.h>
 
 #include "cli/cmd_extract.h"
-#include "core/report_read.h"
-#include "core/source.h"
+#include "out/report_read.h"
+#include "io/source.h"
 #include "cli/cli_util.h"
 
 #define EXIT_USAGE 2

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_fs.h"
-#include "core/source.h"
+#include "io/source.h"
 #include "formats/format.h"
 #include "fs/fs.h"
 #include "fs/part.h"

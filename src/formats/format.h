@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/bread.h"
+#include "common/bread.h"
 
 enum carve_verdict {
 	CARVE_REJECT = 0,   /* not a file of this format */

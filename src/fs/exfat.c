@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "fs/fat.h"
-#include "util/mem.h"
+#include "common/mem.h"
 
 #define EXFAT_MAX_NAME 255
 

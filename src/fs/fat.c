@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "fs/fat.h"
-#include "util/mem.h"
+#include "common/mem.h"
 
 #define FAT_LFN_MAX_PARTS 20   /* 20 * 13 units >= 255 characters */
 

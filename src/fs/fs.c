@@ -23,7 +23,7 @@
 
 #include "fs/fat.h"
 #include "formats/format.h"
-#include "util/mem.h"
+#include "common/mem.h"
 
 #define FS_CACHE_SLOTS 16
 #define FS_CACHE_BLOCK (64u * 1024u)

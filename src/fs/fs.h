@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/bread.h"
+#include "common/bread.h"
 
 struct format;
 struct carve_result;

@@ -17,7 +17,7 @@
 
 #include "fs/fat.h"
 #include "fs/part.h"
-#include "util/mem.h"
+#include "common/mem.h"
 
 #define GPT_MAX_ENTRIES 1024
 #define GPT_MAX_ARRAY (1u << 20)

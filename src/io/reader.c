@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 
 int reader_fill_pread(struct pipeline *p, struct chunk *c, size_t from)
 {

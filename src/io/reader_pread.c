@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 
 /* Reads a chunk with O_DIRECT; returns bytes read, or -errno. */
 static ssize_t read_direct(struct pipeline *p, struct chunk *c)

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 
 struct uring_reader {
 	struct io_uring ring;

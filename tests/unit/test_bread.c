@@ -11,7 +11,7 @@
 
 #include "tap.h"
 #include "fmt_util.h"
-#include "core/bread.h"
+#include "common/bread.h"
 
 int main(void)
 {

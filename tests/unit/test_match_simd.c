@@ -20,7 +20,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "sigset.h"
-#include "core/match.h"
+#include "scan/match.h"
 
 /* ------------------------------------------------------------ hit sets */
 

@@ -10,9 +10,9 @@
 
 #include "tap.h"
 #include "fmt_util.h"
-#include "core/match.h"
-#include "core/queue.h"
-#include "core/ring.h"
+#include "scan/match.h"
+#include "pipeline/queue.h"
+#include "pipeline/ring.h"
 
 /* ------------------------------------------------------------ queue */
 

@@ -13,7 +13,7 @@
 
 #include "tap.h"
 #include "fmt_util.h"
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 
 struct consume {
 	struct pipeline *p;

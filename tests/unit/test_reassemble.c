@@ -17,7 +17,7 @@
 
 #include "tap.h"
 #include "fmt_util.h"
-#include "core/reassemble.h"
+#include "reassemble/reassemble.h"
 
 #define DATA_START 1536u    /* not a multiple of the cluster size */
 #define NCL 300u

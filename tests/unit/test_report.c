@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "core/report.h"
+#include "out/report.h"
 
 static off_t size_at(int dirfd, const char *name)
 {

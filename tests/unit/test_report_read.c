@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "core/report_read.h"
+#include "out/report_read.h"
 
 static const char GOOD[] =
 	"{\"id\":7,\"filename\":\"mp4/c0000104.mp4\",\"format\":\"mp4\","

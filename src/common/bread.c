@@ -1,0 +1,310 @@
+/*
+ * bread.c - bounded random-access reader over one candidate file.
+ *
+ * Validators ask for small pieces at arbitrary logical offsets; the reader
+ * maps them through the file's extents onto the source and keeps one window
+ * of recently read bytes.  Nothing here trusts a length: every request is
+ * checked against the logical size first.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/bread.h"
+
+#define BREAD_DEFAULT_WINDOW (256u * 1024u)
+/*
+ * Most candidates are rejected after a few bytes, so the first read is
+ * small; each further refill doubles, so walking a large file quickly
+ * reaches whole-window reads.
+ */
+#define BREAD_FIRST_FILL 4096u
+
+static int bread_alloc(struct bread *br, size_t win_cap)
+{
+	br->win_cap = win_cap ? win_cap : BREAD_DEFAULT_WINDOW;
+	br->win = malloc(br->win_cap);
+	if (br->win == NULL)
+		return -ENOMEM;
+	br->own_win = 1;
+	br->fill = BREAD_FIRST_FILL;
+	br->win_off = 0;
+	br->win_len = 0;
+	br->err = 0;
+	return 0;
+}
+
+int bread_open(struct bread *br, int fd, uint64_t img_off, uint64_t size,
+               size_t win_cap)
+{
+	memset(br, 0, sizeof(*br));
+	br->fd = fd;
+	br->one.img_off = img_off;
+	br->one.len = size;
+	br->ext = &br->one;
+	br->next = 1;
+	br->size = size;
+	return bread_alloc(br, win_cap);
+}
+
+/* Sets br up over ext (without a window); 0 or -errno. */
+static int bread_set_extents(struct bread *br, int fd,
+                             const struct extent *ext, unsigned next)
+{
+	uint64_t total = 0;
+
+	memset(br, 0, sizeof(*br));
+	if (next == 0 || next > BREAD_MAX_EXTENTS)
+		return -EINVAL;
+	if (next > 1) {
+		/* Logical starts, for finding an extent by binary search:
+		 * validators jump back and forth (tables at the end, samples
+		 * at the front) over maps of thousands of fragments. */
+		br->starts = malloc(next * sizeof(*br->starts));
+		if (br->starts == NULL)
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < next; i++) {
+		if (ext[i].len > UINT64_MAX - total) {
+			free(br->starts);
+			br->starts = NULL;
+			return -EINVAL;
+		}
+		if (br->starts != NULL)
+			br->starts[i] = total;
+		total += ext[i].len;
+	}
+	br->fd = fd;
+	br->ext = ext;
+	br->next = next;
+	br->size = total;
+	return 0;
+}
+
+int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
+                       unsigned next, size_t win_cap)
+{
+	int rc = bread_set_extents(br, fd, ext, next);
+
+	if (rc == 0 && (rc = bread_alloc(br, win_cap)) != 0)
+		bread_close(br);
+	return rc;
+}
+
+int bread_open_extents_window(struct bread *br, int fd,
+                              const struct extent *ext, unsigned next,
+                              uint8_t *win, size_t win_cap)
+{
+	if (win == NULL || win_cap == 0) {
+		memset(br, 0, sizeof(*br));
+		return -EINVAL;
+	}
+	int rc = bread_set_extents(br, fd, ext, next);
+	if (rc != 0)
+		return rc;
+	br->win = win;
+	br->win_cap = win_cap;
+	br->fill = BREAD_FIRST_FILL;
+	return 0;
+}
+
+int bread_open_window(struct bread *br, int fd, uint64_t img_off,
+                      uint64_t size, uint8_t *win, size_t win_cap)
+{
+	memset(br, 0, sizeof(*br));
+	if (win == NULL || win_cap == 0)
+		return -EINVAL;
+	br->fd = fd;
+	br->one.img_off = img_off;
+	br->one.len = size;
+	br->ext = &br->one;
+	br->next = 1;
+	br->size = size;
+	br->win = win;
+	br->win_cap = win_cap;
+	br->fill = BREAD_FIRST_FILL;
+	return 0;
+}
+
+void bread_close(struct bread *br)
+{
+	if (br->own_win)
+		free(br->win);
+	free(br->starts);
+	br->starts = NULL;
+	br->own_win = 0;
+	br->win = NULL;
+	br->win_len = 0;
+}
+
+void bread_limit(struct bread *br, uint64_t size)
+{
+	if (size < br->size)
+		br->size = size;
+	if (br->win_off >= br->size)
+		br->win_len = 0;
+	else if (br->win_off + br->win_len > br->size)
+		br->win_len = (size_t)(br->size - br->win_off);
+}
+
+/* Reads logical [off, off+n) into dst through the extents; 0 or -errno. */
+static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
+{
+	uint64_t base = 0;
+	unsigned first = 0;
+
+	if (br->starts != NULL) {
+		/* the last extent starting at or before off */
+		unsigned lo = 0, hi = br->next;
+		while (hi - lo > 1) {
+			unsigned mid = lo + (hi - lo) / 2;
+			if (br->starts[mid] <= off)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		first = lo;
+		base = br->starts[lo];
+	}
+	for (unsigned i = first; i < br->next && n > 0; i++) {
+		const struct extent *e = &br->ext[i];
+
+		if (off >= base + e->len) {
+			base += e->len;
+			continue;
+		}
+		uint64_t in = off - base;
+		size_t take = (size_t)(e->len - in < n ? e->len - in : n);
+		int rc = source_read(br->fd, br->sector, dst,
+		                     e->img_off + in, take, 1, br->bad,
+		                     br->bad_arg);
+		if (rc != 0)
+			return rc == -ENODATA ? -EIO : rc;
+		dst += take;
+		off += take;
+		n -= take;
+		base += e->len;
+	}
+	return n == 0 ? 0 : -EIO;
+}
+
+/* Makes [off, off+n) resident in the window; 0 or -1. */
+static int bread_fill(struct bread *br, uint64_t off, size_t n)
+{
+	if (br->err != 0 || off >= br->size || n > br->size - off ||
+	    n > br->win_cap)
+		return -1;
+	if (off >= br->win_off && off + n <= br->win_off + br->win_len)
+		return 0;
+
+	size_t want = br->fill < br->win_cap ? br->fill : br->win_cap;
+	if (want < n)
+		want = n;
+	if (br->fill < br->win_cap)
+		br->fill *= 2;
+	if (want > br->size - off)
+		want = (size_t)(br->size - off);
+	int rc = bread_fetch(br, off, br->win, want);
+	if (rc != 0) {
+		br->err = rc;
+		br->win_len = 0;
+		return -1;
+	}
+	br->win_off = off;
+	br->win_len = want;
+	return 0;
+}
+
+const uint8_t *bread_peek(struct bread *br, uint64_t off, size_t n)
+{
+	if (n == 0)
+		n = 1;
+	if (bread_fill(br, off, n) != 0)
+		return NULL;
+	return br->win + (off - br->win_off);
+}
+
+const uint8_t *bread_span(struct bread *br, uint64_t off, size_t *len)
+{
+	if (bread_fill(br, off, 1) != 0) {
+		*len = 0;
+		return NULL;
+	}
+	*len = br->win_len - (size_t)(off - br->win_off);
+	return br->win + (off - br->win_off);
+}
+
+size_t bread_read(struct bread *br, uint64_t off, void *dst, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t len;
+		const uint8_t *p = bread_span(br, off + done, &len);
+		if (p == NULL)
+			break;
+		if (len > n - done)
+			len = n - done;
+		memcpy((uint8_t *)dst + done, p, len);
+		done += len;
+	}
+	return done;
+}
+
+uint64_t bread_find(struct bread *br, uint64_t off, uint64_t end,
+                    const void *needle, size_t nlen)
+{
+	if (end > br->size)
+		end = br->size;
+	if (nlen == 0 || nlen > br->win_cap / 2)
+		return UINT64_MAX;
+
+	while (off < end && end - off >= nlen) {
+		size_t len;
+		const uint8_t *p = bread_span(br, off, &len);
+		if (p == NULL)
+			return UINT64_MAX;
+		if (len > end - off)
+			len = (size_t)(end - off);
+		if (len < nlen) {
+			/* The window ends too close: restart it here. */
+			br->win_len = 0;
+			p = bread_span(br, off, &len);
+			if (p == NULL || len < nlen)
+				return UINT64_MAX;
+			if (len > end - off)
+				len = (size_t)(end - off);
+		}
+		const uint8_t *hit = memmem(p, len, needle, nlen);
+		if (hit != NULL)
+			return off + (uint64_t)(hit - p);
+		off += len - (nlen - 1);
+	}
+	return UINT64_MAX;
+}
+
+#define BREAD_GETTER(name, type, width, load)                             \
+	int bread_##name(struct bread *br, uint64_t off, type *v)          \
+	{                                                                  \
+		const uint8_t *p = bread_peek(br, off, width);             \
+		if (p == NULL)                                             \
+			return -1;                                         \
+		*v = load(p);                                              \
+		return 0;                                                  \
+	}
+
+static inline uint8_t mem_u8(const uint8_t *p)
+{
+	return p[0];
+}
+
+BREAD_GETTER(u8, uint8_t, 1, mem_u8)
+BREAD_GETTER(le16, uint16_t, 2, mem_le16)
+BREAD_GETTER(le32, uint32_t, 4, mem_le32)
+BREAD_GETTER(le64, uint64_t, 8, mem_le64)
+BREAD_GETTER(be16, uint16_t, 2, mem_be16)
+BREAD_GETTER(be32, uint32_t, 4, mem_be32)
+BREAD_GETTER(be64, uint64_t, 8, mem_be64)

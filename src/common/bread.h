@@ -1,0 +1,140 @@
+/*
+ * bread.h - the bounded random-access reader validators read through.
+ *
+ * A validator sees one candidate file as a byte array [0, size): logical
+ * offset 0 is the candidate's start.  The array is backed by one or more
+ * extents of the source image (several when a file was reassembled from
+ * fragments) and is cut at the smaller of the source's end and the format's
+ * maximum size.  Reads past that limit fail instead of reading on, so a
+ * hostile length field cannot walk a validator off the medium.
+ *
+ * Reads are served from a window (a few hundred KiB) refilled with pread on
+ * the source's buffered descriptor, so walking a structure byte by byte
+ * costs no system call per byte.  An unreadable sector reads as zeros, as
+ * it did for the scan (source_read); only a source that ended early or
+ * vanished makes reads fail.
+ */
+#ifndef DREDGE_COMMON_BREAD_H
+#define DREDGE_COMMON_BREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/source.h"
+#include "common/mem.h"
+
+/* One contiguous run of the source image. */
+struct extent {
+	uint64_t img_off;
+	uint64_t len;
+};
+
+/*
+ * A reassembled file may have many fragments; the list is the caller's and
+ * the reader adds only an index of their logical starts (8 bytes each), so
+ * memory stays bounded by this.
+ */
+#define BREAD_MAX_EXTENTS 65536
+
+struct bread {
+	int fd;
+	uint64_t size;               /* logical bytes readable */
+	const struct extent *ext;    /* logical 0.. maps to these in order */
+	unsigned next;
+	uint64_t *starts;            /* logical start of each extent (several) */
+	struct extent one;           /* storage for the single-extent case */
+	uint8_t *win;
+	size_t win_cap;
+	uint64_t win_off;            /* logical offset of win[0] */
+	size_t win_len;
+	size_t fill;                 /* next refill size: grows from 4 KiB */
+	int err;                     /* first I/O error (-errno), sticky */
+	int own_win;                 /* win was allocated by bread_open */
+	uint32_t sector;             /* unit of error isolation (512) */
+	source_bad_fn bad;           /* told of zero-filled pieces, or NULL */
+	void *bad_arg;
+};
+
+/*
+ * Opens a reader over the source bytes [img_off, img_off + size) of fd.
+ * win_cap is the window size (0 picks the default).  Returns 0 or -errno.
+ */
+int bread_open(struct bread *br, int fd, uint64_t img_off, uint64_t size,
+               size_t win_cap);
+
+/*
+ * Opens a reader over a list of extents (a reassembled file); logical
+ * offsets run through them in order.  ext must outlive the reader.
+ */
+int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
+                       unsigned next, size_t win_cap);
+
+/* As bread_open_extents, through the caller's window (win_cap bytes). */
+int bread_open_extents_window(struct bread *br, int fd,
+                              const struct extent *ext, unsigned next,
+                              uint8_t *win, size_t win_cap);
+
+/*
+ * As bread_open, but reads through the caller's window buffer (win_cap
+ * bytes) instead of allocating one: for callers that validate many
+ * candidates in a row.
+ */
+int bread_open_window(struct bread *br, int fd, uint64_t img_off,
+                      uint64_t size, uint8_t *win, size_t win_cap);
+
+/* Reads sectors of ss bytes as the unit of isolation, telling bad (may be
+ * NULL) about each that could not be read and reads as zeros. */
+static inline void bread_on_bad(struct bread *br, uint32_t ss,
+                                source_bad_fn bad, void *arg)
+{
+	br->sector = ss;
+	br->bad = bad;
+	br->bad_arg = arg;
+}
+
+/* Releases the window.  Accepts a zeroed or already closed reader. */
+void bread_close(struct bread *br);
+
+/* Logical size: reads at or past it fail. */
+static inline uint64_t bread_size(const struct bread *br)
+{
+	return br->size;
+}
+
+/* Narrows the readable size (never widens it). */
+void bread_limit(struct bread *br, uint64_t size);
+
+/*
+ * Pointer to n contiguous bytes at logical offset off, valid until the next
+ * call on br; NULL when [off, off+n) is not wholly readable (past the limit,
+ * n larger than the window, or an I/O error).
+ */
+const uint8_t *bread_peek(struct bread *br, uint64_t off, size_t n);
+
+/*
+ * Pointer to the bytes from off up to the end of what the window can hold
+ * (at least one byte), with their count in *len; NULL at or past the limit.
+ * For scanning runs of data (entropy-coded JPEG data, searching a marker).
+ */
+const uint8_t *bread_span(struct bread *br, uint64_t off, size_t *len);
+
+/* Copies up to n bytes at off into dst; returns the count copied. */
+size_t bread_read(struct bread *br, uint64_t off, void *dst, size_t n);
+
+/*
+ * Finds the first occurrence of needle at or after off and before end
+ * (end is clamped to the size); returns its offset or UINT64_MAX.
+ */
+uint64_t bread_find(struct bread *br, uint64_t off, uint64_t end,
+                    const void *needle, size_t nlen);
+
+/* Single-value helpers: return 0 and set *v, or -1 when not readable. */
+int bread_u8(struct bread *br, uint64_t off, uint8_t *v);
+int bread_le16(struct bread *br, uint64_t off, uint16_t *v);
+int bread_le32(struct bread *br, uint64_t off, uint32_t *v);
+int bread_le64(struct bread *br, uint64_t off, uint64_t *v);
+int bread_be16(struct bread *br, uint64_t off, uint16_t *v);
+int bread_be32(struct bread *br, uint64_t off, uint32_t *v);
+int bread_be64(struct bread *br, uint64_t off, uint64_t *v);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * fsview.c - opening the file system a scan carves, once, at set-up.
+ *
+ * The volume is found as `dredge fs` finds it (-p N, --offset, or the
+ * only FAT/exFAT volume), its live tree is walked to mark the clusters live
+ * files own, and it is closed again: the threads share only the bitmap and
+ * the geometry, never the volume (which is not thread-safe).  The walk is
+ * the one fs_alloc_map does, with one addition: it notes damage that makes
+ * the map untrustworthy (a live chain that loops or leaves the volume, a
+ * directory that contains itself), and then the view is not used at all.
+ * Damage a power cut leaves on a recorder's card (a chain longer than the
+ * size in its entry, a size the chain does not cover) is only warned about.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/fsview.h"
+#include "fs/part.h"
+
+/* File-system warnings shown per scan; a badly damaged FAT has thousands. */
+#define FSVIEW_MAX_WARNINGS 20
+
+struct fsview_ctx {
+	const struct dredge_scan_config *cfg;
+	const char *path;
+	unsigned warned;
+	/* the live walk */
+	struct fsview *v;
+	struct fs_bitmap dirs;       /* first clusters of directories met */
+	char damage[320];            /* why the map cannot be trusted */
+};
+
+static void say(struct fsview_ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(struct fsview_ctx *x, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (x->cfg->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	x->cfg->warn(x->cfg->warn_arg, msg);
+}
+
+/* The volume's own warnings, passed on up to a limit. */
+static void fs_warn_cb(void *arg, const char *msg)
+{
+	struct fsview_ctx *x = arg;
+
+	x->warned++;
+	if (x->warned < FSVIEW_MAX_WARNINGS)
+		say(x, "%s: %s", x->path, msg);
+	else if (x->warned == FSVIEW_MAX_WARNINGS)
+		say(x, "%s: more file-system warnings not shown", x->path);
+}
+
+static void note_damage(struct fsview_ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note_damage(struct fsview_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (x->damage[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(x->damage, sizeof(x->damage), fmt, ap);
+	va_end(ap);
+}
+
+static void mark_runs(struct fsview *v, const struct fs_runs *r)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		for (uint32_t k = 0; k < r->v[i].count; k++)
+			fs_bitmap_set(&v->live, (uint64_t)r->v[i].cluster + k);
+}
+
+/* Marks one live entry's clusters, noting damage. */
+static int live_entry(struct fs_volume *vol, const char *path,
+                      const struct fs_entry *e, unsigned depth, void *arg)
+{
+	struct fsview_ctx *x = arg;
+	const char *name = path[0] ? path : "/";
+	struct fs_runs r;
+
+	if (fs_entry_is_dir(e) && !(e->flags & FS_E_ROOT)) {
+		uint32_t c = e->start_cluster;
+		if (c == 0 && vol->type != FS_EXFAT)
+			note_damage(x, "the directory %s points at the root", name);
+		else if (c >= 2 && c < fsview_end(x->v) &&
+		         fs_bitmap_get(&x->dirs, c))
+			note_damage(x, "the directory %s contains itself or an "
+			            "ancestor", name);
+		fs_bitmap_set(&x->dirs, c);
+	}
+	int rc = fs_file_runs(vol, e, NULL, &r);
+	if (rc != 0)
+		return rc;
+	if (r.status & FS_RUNS_LOOP)
+		note_damage(x, "the cluster chain of %s loops", name);
+	else if (r.status & FS_RUNS_RANGE)
+		note_damage(x, "%s has a cluster number out of range", name);
+	else if (r.status & FS_RUNS_IO)
+		note_damage(x, "the FAT entries of %s cannot be read", name);
+	mark_runs(x->v, &r);
+	fs_runs_free(&r);
+	return 0;
+}
+
+/* The live map, as fs_alloc_map builds it; 0 or -errno. */
+static int live_map(struct fsview_ctx *x, struct fs_volume *vol)
+{
+	struct fs_entry root;
+	int rc;
+
+	rc = fs_bitmap_alloc(&x->dirs, fsview_end(x->v));
+	if (rc != 0)
+		return rc;
+	fs_root_entry(vol, &root);
+	if (root.start_cluster != 0)
+		fs_bitmap_set(&x->dirs, root.start_cluster);
+	rc = fs_walk_owners(vol, live_entry, x);
+	fs_bitmap_free(&x->dirs);
+	return rc;
+}
+
+int fsview_init(struct fsview *v, uint64_t data_start, uint32_t cluster_size,
+                uint32_t cluster_count)
+{
+	memset(v, 0, sizeof(*v));
+	if (cluster_size == 0 || cluster_count == 0)
+		return -EINVAL;
+	v->data_start = data_start;
+	v->cluster_size = cluster_size;
+	v->cluster_count = cluster_count;
+	v->first = 2;
+	v->last = cluster_count + 1;
+	return fs_bitmap_alloc(&v->live, fsview_end(v));
+}
+
+void fsview_free(struct fsview *v)
+{
+	if (v != NULL)
+		fs_bitmap_free(&v->live);
+}
+
+/* Finds the volume's byte range; 0, 1 to fall back, or -errno (err set). */
+static int find_volume(struct fsview_ctx *x, int fd, uint64_t size,
+                       uint64_t *off, uint64_t *len, char *err,
+                       size_t errlen)
+{
+	const struct dredge_scan_config *cfg = x->cfg;
+	struct part_table *pt;
+	char why[512];
+	int rc;
+
+	if (cfg->volume_offset_set) {
+		if (cfg->volume_offset >= size) {
+			snprintf(err, errlen, "--offset %llu is past the end of '%s' "
+			         "(%llu bytes)", (unsigned long long)cfg->volume_offset,
+			         x->path, (unsigned long long)size);
+			return -EINVAL;
+		}
+		*off = cfg->volume_offset;
+		*len = size - cfg->volume_offset;
+		return 0;
+	}
+	pt = malloc(sizeof(*pt));
+	if (pt == NULL)
+		return -ENOMEM;
+	rc = part_read(fd, size, pt, fs_warn_cb, x, why, sizeof(why));
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", x->path, why);
+		free(pt);
+		return rc;
+	}
+	unsigned nfs = 0;
+	for (unsigned i = 0; i < pt->n; i++)
+		nfs += pt->e[i].fs != FS_NONE && !pt->e[i].extended;
+	rc = part_select(pt, size, cfg->partition, off, len, why, sizeof(why));
+	free(pt);
+	if (rc == 0)
+		return 0;
+	/* Naming a partition that is not there, or not choosing among
+	 * several volumes, is the user's to fix; no volume at all is what a
+	 * wiped card looks like, and carving goes on without one. */
+	if (cfg->partition != 0 || nfs > 1) {
+		snprintf(err, errlen, "%s: %s", x->path, why);
+		return rc;
+	}
+	say(x, "%s: %s; carving the whole source", x->path, why);
+	return 1;
+}
+
+int fsview_open(struct fsview **out, int fd, uint64_t size, const char *path,
+                const struct dredge_scan_config *cfg, char *err,
+                size_t errlen)
+{
+	struct fsview_ctx x = { .cfg = cfg, .path = path };
+	struct fs_volume vol;
+	struct fsview *v = NULL;
+	uint64_t off, len;
+	char why[512];
+	int rc;
+
+	*out = NULL;
+	rc = find_volume(&x, fd, size, &off, &len, err, errlen);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	rc = fs_open(&vol, fd, off, len, fs_warn_cb, &x, why, sizeof(why));
+	if (rc != 0) {
+		say(&x, "%s: no usable file system at byte %llu (%s); carving the "
+		    "whole source", path, (unsigned long long)off, why);
+		return 0;
+	}
+	v = malloc(sizeof(*v));
+	if (v == NULL || (rc = fsview_init(v, fs_data_start(&vol),
+	                                   vol.cluster_size,
+	                                   vol.cluster_count)) != 0) {
+		free(v);
+		fs_close(&vol);
+		snprintf(err, errlen, "out of memory for the cluster map");
+		return -ENOMEM;
+	}
+	v->type = vol.type;
+	v->vol_offset = vol.offset;
+	x.v = v;
+	rc = live_map(&x, &vol);
+	fs_close(&vol);
+	if (rc != 0 || x.damage[0] != '\0') {
+		if (rc != 0)
+			snprintf(x.damage, sizeof(x.damage), "%s", strerror(-rc));
+		say(&x, "%s: the %s volume at byte %llu is damaged (%s); carving "
+		    "the whole source", path, fs_type_name(v->type),
+		    (unsigned long long)off, x.damage);
+		fsview_free(v);
+		free(v);
+		return 0;
+	}
+	for (uint64_t c = 2; c < fsview_end(v); c++)
+		v->live_clusters += fs_bitmap_get(&v->live, c);
+
+	if (cfg->cluster_first != 0 || cfg->cluster_last != 0) {
+		if (cfg->cluster_first < 2 || cfg->cluster_last < cfg->cluster_first ||
+		    cfg->cluster_last >= fsview_end(v)) {
+			snprintf(err, errlen, "--clusters %u-%u is outside the "
+			         "volume's clusters (2-%llu)", cfg->cluster_first,
+			         cfg->cluster_last,
+			         (unsigned long long)fsview_end(v) - 1);
+			fsview_free(v);
+			free(v);
+			return -EINVAL;
+		}
+		v->first = cfg->cluster_first;
+		v->last = cfg->cluster_last;
+	}
+	v->unallocated = cfg->unallocated;
+	*out = v;
+	return 0;
+}
+
+/* ------------------------------------------------------------ queries */
+
+/* The first cluster >= c whose live bit equals want, or the end. */
+static uint64_t next_bit(const struct fsview *v, uint64_t c, int want)
+{
+	uint64_t end = fsview_end(v);
+
+	while (c < end) {
+		uint64_t w = v->live.w[c >> 6];
+		if (!want)
+			w = ~w;
+		w &= ~(uint64_t)0 << (c & 63);
+		if (w != 0) {
+			uint64_t hit = (c & ~(uint64_t)63) + (uint64_t)__builtin_ctzll(w);
+			return hit < end ? hit : end;
+		}
+		c = (c | 63) + 1;
+	}
+	return end;
+}
+
+uint64_t fsview_next_free(const struct fsview *v, uint64_t c)
+{
+	return next_bit(v, c < 2 ? 2 : c, 0);
+}
+
+uint64_t fsview_next_live(const struct fsview *v, uint64_t c)
+{
+	return next_bit(v, c < 2 ? 2 : c, 1);
+}
+
+unsigned fsview_cluster_runs(const struct fsview *v, const struct extent *ext,
+                             unsigned n, struct fsview_run *out, unsigned max)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (ext[i].len == 0)
+			continue;
+		uint32_t a = fsview_cluster(v, ext[i].img_off);
+		uint32_t b = fsview_cluster(v, ext[i].img_off + ext[i].len - 1);
+		if (a == 0 || b == 0)
+			continue;   /* outside the data area: no clusters */
+		if (k > 0 && k <= max &&
+		    out[k - 1].start + out[k - 1].count == a) {
+			out[k - 1].count += b - a + 1;
+		} else if (k > 0 && k <= max &&
+		           out[k - 1].start + out[k - 1].count == a + 1) {
+			/* an extent ending mid-cluster and one going on in it */
+			out[k - 1].count += b - a;
+		} else {
+			if (k < max)
+				out[k] = (struct fsview_run){ a, b - a + 1 };
+			k++;
+		}
+	}
+	return k;
+}
+
+const char *fsview_type_name(const struct fsview *v)
+{
+	return fs_type_name(v->type);
+}

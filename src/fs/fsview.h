@@ -1,0 +1,119 @@
+/*
+ * fsview.h - what a scan knows of the file system it carves.
+ *
+ * When a scan is file-system aware (--fs, --unallocated, --clusters, -p,
+ * --offset), the FAT or exFAT volume is opened once at set-up, the clusters
+ * that live files own are marked in a bitmap, and the volume is closed
+ * again.  What stays is read-only and shared by every thread: the cluster
+ * geometry (where cluster 2 starts, the cluster size and count), the live
+ * map, and the cluster range the scan covers.  The matcher puts candidate
+ * starts on the cluster grid, scan workers drop starts the scan does not
+ * own, the validators reassemble fragmented files around live clusters
+ * (reassemble.h), and the writer names files by start cluster and reports
+ * cluster runs.
+ *
+ * A volume that cannot be trusted (no usable boot sector, a live cluster
+ * chain that loops or leaves the volume, a directory that contains itself)
+ * is not used: the scan falls back to carving the whole source by sectors,
+ * after a warning that says why.
+ */
+#ifndef DREDGE_FS_FSVIEW_H
+#define DREDGE_FS_FSVIEW_H
+
+#include <stdint.h>
+
+#include "dredge.h"
+#include "common/bread.h"
+#include "fs/fs.h"
+
+struct fsview {
+	enum fs_type type;
+	uint64_t vol_offset;         /* source byte where the volume starts */
+	uint64_t data_start;         /* source byte of cluster 2 */
+	uint32_t cluster_size;
+	uint32_t cluster_count;      /* clusters are 2 .. cluster_count + 1 */
+	uint32_t first, last;        /* clusters whose starts are scanned */
+	int unallocated;             /* only starts in clusters no live file owns */
+	struct fs_bitmap live;       /* clusters live files own */
+	uint64_t live_clusters;      /* of the whole volume */
+};
+
+/* Where a cluster run list for the report ends up. */
+struct fsview_run {
+	uint32_t start, count;
+};
+
+/*
+ * Opens the volume cfg chooses on the source fd (size bytes) and builds the
+ * view.  Returns 0 with *out set; 0 with *out NULL when the volume cannot
+ * be used (a warning ending in "carving the whole source" has gone to
+ * cfg->warn); or -errno with a message in err for a command-line mistake
+ * (no such partition, a cluster range outside the volume).
+ */
+int fsview_open(struct fsview **out, int fd, uint64_t size, const char *path,
+                const struct dredge_scan_config *cfg, char *err,
+                size_t errlen);
+
+/*
+ * Sets up a view from geometry alone, every cluster free and all scanned:
+ * for tests, and for callers that mark the live map themselves.
+ */
+int fsview_init(struct fsview *v, uint64_t data_start, uint32_t cluster_size,
+                uint32_t cluster_count);
+
+/* Releases what fsview_init or fsview_open set up; accepts NULL. */
+void fsview_free(struct fsview *v);
+
+/* Cluster holding source byte off, or 0 outside the data area. */
+static inline uint32_t fsview_cluster(const struct fsview *v, uint64_t off)
+{
+	if (off < v->data_start)
+		return 0;
+	uint64_t c = (off - v->data_start) / v->cluster_size;
+	return c < v->cluster_count ? (uint32_t)c + 2 : 0;
+}
+
+/* Source byte where cluster c starts (c must be in range). */
+static inline uint64_t fsview_offset(const struct fsview *v, uint32_t c)
+{
+	return v->data_start + (uint64_t)(c - 2) * v->cluster_size;
+}
+
+static inline int fsview_is_live(const struct fsview *v, uint32_t c)
+{
+	return fs_bitmap_get(&v->live, c);
+}
+
+/* One past the last cluster number. */
+static inline uint64_t fsview_end(const struct fsview *v)
+{
+	return (uint64_t)v->cluster_count + 2;
+}
+
+/* Whether a candidate starting at source byte off belongs to this scan:
+ * inside the data area, in the cluster range, and (with --unallocated) in
+ * a cluster no live file owns. */
+static inline int fsview_owns_start(const struct fsview *v, uint64_t off)
+{
+	uint32_t c = fsview_cluster(v, off);
+	return c != 0 && c >= v->first && c <= v->last &&
+	       !(v->unallocated && fsview_is_live(v, c));
+}
+
+/* The first cluster at or after c that no live file owns (fsview_end when
+ * none is left), and the first live one. */
+uint64_t fsview_next_free(const struct fsview *v, uint64_t c);
+uint64_t fsview_next_live(const struct fsview *v, uint64_t c);
+
+/*
+ * The cluster runs covering the source extents ext[0..n), in order, merged
+ * where one continues the next.  Returns how many there are (only max are
+ * written).
+ */
+unsigned fsview_cluster_runs(const struct fsview *v, const struct extent *ext,
+                             unsigned n, struct fsview_run *out, unsigned max);
+
+/* A short description for reports: "FAT32". */
+const char *fsview_type_name(const struct fsview *v);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * checkpoint.h - where a scan stands, saved so that an interrupted run can
+ * resume and end with exactly the output an uninterrupted run gives.
+ *
+ * The writer commits batches in source order, so "everything before
+ * resume_offset is done" is a complete description of progress, together
+ * with the writer's own state (ids, counts, the end of the last accepted
+ * file) and the lengths of the two reports at that moment.  The file is
+ * replaced atomically (temporary file, fsync, rename).
+ */
+#ifndef DREDGE_OUT_CHECKPOINT_H
+#define DREDGE_OUT_CHECKPOINT_H
+
+#include <stdint.h>
+
+#define CHECKPOINT_NAME ".dredge-checkpoint"
+#define CHECKPOINT_MAX_TYPES 256
+
+struct checkpoint {
+	/* what the scan was: a resume must match all of it */
+	uint64_t source_size;
+	uint64_t source_sample;      /* XXH3-64 of the source's first MiB */
+	char formats[512];           /* selected formats, comma-separated */
+	uint32_t block_size;
+	int any_offset;
+	int keep_embedded;
+	int report_only;
+	int fs;                      /* --fs, --unallocated, --clusters as asked */
+	int unallocated;
+	uint32_t cluster_first, cluster_last;
+	uint64_t volume;             /* the volume carved (source byte), or
+	                                UINT64_MAX: the whole source */
+	/* where it stands */
+	uint64_t resume_offset;
+	uint64_t cover_hi;
+	uint64_t trunc_end;          /* the last truncated file's end, format */
+	unsigned trunc_fmt;
+	uint64_t next_id;
+	uint64_t files, truncated, duplicates;
+	uint64_t files_unreadable;   /* files holding unreadable bytes */
+	uint64_t xml_len, jsonl_len;
+	unsigned ntypes;
+	struct {
+		char ext[16];
+		uint64_t n;
+	} types[CHECKPOINT_MAX_TYPES];
+	/* unreadable ranges before resume_offset (a failing drive may have
+	 * many: the list grows as needed) */
+	size_t nbad, capbad;
+	struct checkpoint_range {
+		uint64_t off, len;
+	} *bad;
+};
+
+/* Appends an unreadable range to ck; 0 or -ENOMEM. */
+int checkpoint_add_bad(struct checkpoint *ck, uint64_t off, uint64_t len);
+
+/* Frees what ck holds (not ck itself); accepts a zeroed checkpoint. */
+void checkpoint_clear(struct checkpoint *ck);
+
+/* Saves ck in dirfd atomically; 0 or -errno. */
+int checkpoint_save(int dirfd, const struct checkpoint *ck);
+
+/* Loads the checkpoint in dirfd; -ENOENT when there is none, -EINVAL when
+ * it is damaged. */
+int checkpoint_load(int dirfd, struct checkpoint *ck);
+
+/* Removes the checkpoint (a scan that completed needs none). */
+void checkpoint_remove(int dirfd);
+
+/*
+ * Compares the scan described by want with the one saved in have; returns
+ * 0, or -EINVAL with a sentence saying what differs in why.
+ */
+int checkpoint_compare(const struct checkpoint *have,
+                       const struct checkpoint *want, char *why, size_t len);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * report_read.c - a small JSON reader for report.jsonl lines.
+ *
+ * Only what dredge writes is accepted: one object per line whose values
+ * are strings, unsigned integers, null, and (for runs, clusters and meta)
+ * arrays and objects of those, nested at most a few levels.  Unknown keys
+ * are skipped, so later report fields do not break older readers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/report_read.h"
+
+#define MAX_DEPTH 8
+
+struct cur {
+	const char *p;
+};
+
+static void ws(struct cur *c)
+{
+	while (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n')
+		c->p++;
+}
+
+static bool eat(struct cur *c, char ch)
+{
+	ws(c);
+	if (*c->p != ch)
+		return false;
+	c->p++;
+	return true;
+}
+
+/* A string into out (cap bytes, NUL included); out may be NULL to skip.
+ * \u escapes above 0x7f are kept as '?' (dredge writes Latin-1 there). */
+static bool str(struct cur *c, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (!eat(c, '"'))
+		return false;
+	for (;;) {
+		char ch = *c->p++;
+		if (ch == '\0')
+			return false;
+		if (ch == '"')
+			break;
+		if (ch == '\\') {
+			char e = *c->p++;
+			switch (e) {
+			case '"': case '\\': case '/': ch = e; break;
+			case 'n': ch = '\n'; break;
+			case 't': ch = '\t'; break;
+			case 'r': ch = '\r'; break;
+			case 'b': ch = '\b'; break;
+			case 'f': ch = '\f'; break;
+			case 'u': {
+				unsigned v = 0;
+				for (int i = 0; i < 4; i++) {
+					char h = *c->p++;
+					v <<= 4;
+					if (h >= '0' && h <= '9')
+						v |= (unsigned)(h - '0');
+					else if (h >= 'a' && h <= 'f')
+						v |= (unsigned)(h - 'a' + 10);
+					else if (h >= 'A' && h <= 'F')
+						v |= (unsigned)(h - 'A' + 10);
+					else
+						return false;
+				}
+				ch = v < 0x80 ? (char)v : '?';
+				break;
+			}
+			default:
+				return false;
+			}
+		} else if ((unsigned char)ch < 0x20) {
+			return false;
+		}
+		if (out != NULL) {
+			if (n + 1 >= cap)
+				return false;
+			out[n++] = ch;
+		}
+	}
+	if (out != NULL)
+		out[n] = '\0';
+	return true;
+}
+
+static bool u64(struct cur *c, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	ws(c);
+	if (*c->p < '0' || *c->p > '9')
+		return false;
+	while (*c->p >= '0' && *c->p <= '9') {
+		unsigned d = (unsigned)(*c->p++ - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return true;
+}
+
+static bool word(struct cur *c, const char *w)
+{
+	size_t n = strlen(w);
+
+	ws(c);
+	if (strncmp(c->p, w, n) != 0)
+		return false;
+	c->p += n;
+	return true;
+}
+
+static bool skip(struct cur *c, unsigned depth)
+{
+	uint64_t v;
+
+	if (depth > MAX_DEPTH)
+		return false;
+	ws(c);
+	switch (*c->p) {
+	case '"':
+		return str(c, NULL, 0);
+	case '{':
+		c->p++;
+		if (eat(c, '}'))
+			return true;
+		do {
+			if (!str(c, NULL, 0) || !eat(c, ':') || !skip(c, depth + 1))
+				return false;
+		} while (eat(c, ','));
+		return eat(c, '}');
+	case '[':
+		c->p++;
+		if (eat(c, ']'))
+			return true;
+		do {
+			if (!skip(c, depth + 1))
+				return false;
+		} while (eat(c, ','));
+		return eat(c, ']');
+	case 'n':
+		return word(c, "null");
+	case 't':
+		return word(c, "true");
+	case 'f':
+		return word(c, "false");
+	default:
+		return u64(c, &v);
+	}
+}
+
+/* "runs":[{"offset":L,"img_offset":I,"len":N},...] */
+static bool runs(struct cur *c, struct report_rec *r)
+{
+	unsigned cap = 0;
+	uint64_t logical = 0;
+
+	if (!eat(c, '['))
+		return false;
+	if (eat(c, ']'))
+		return true;
+	do {
+		uint64_t lo = UINT64_MAX, img = UINT64_MAX, len = UINT64_MAX;
+		char key[16];
+		if (!eat(c, '{'))
+			return false;
+		do {
+			uint64_t v;
+			if (!str(c, key, sizeof(key)) || !eat(c, ':') || !u64(c, &v))
+				return false;
+			if (strcmp(key, "offset") == 0)
+				lo = v;
+			else if (strcmp(key, "img_offset") == 0)
+				img = v;
+			else if (strcmp(key, "len") == 0)
+				len = v;
+		} while (eat(c, ','));
+		if (!eat(c, '}') || lo != logical || img == UINT64_MAX ||
+		    len == UINT64_MAX || len > UINT64_MAX - logical ||
+		    img > UINT64_MAX - len)
+			return false;
+		if (r->nruns == cap) {
+			if (cap >= BREAD_MAX_EXTENTS)
+				return false;
+			unsigned ncap = cap ? cap * 2 : 4;
+			struct extent *e = realloc(r->runs, ncap * sizeof(*e));
+			if (e == NULL)
+				return false;
+			r->runs = e;
+			cap = ncap;
+		}
+		r->runs[r->nruns++] = (struct extent){ img, len };
+		logical += len;
+	} while (eat(c, ','));
+	return eat(c, ']');
+}
+
+int report_parse_line(const char *line, struct report_rec *r)
+{
+	struct cur c = { line };
+	char key[32], status[16] = "";
+	bool have_id = false, have_size = false, have_runs = false,
+	     have_dup = false;
+
+	memset(r, 0, sizeof(*r));
+	if (!eat(&c, '{'))
+		return -EINVAL;
+	do {
+		if (!str(&c, key, sizeof(key)) || !eat(&c, ':'))
+			goto bad;
+		bool good;
+		if (strcmp(key, "unreadable") == 0) {
+			report_rec_free(r);
+			return 1;
+		} else if (strcmp(key, "id") == 0) {
+			good = have_id = u64(&c, &r->id);
+		} else if (strcmp(key, "filename") == 0) {
+			good = str(&c, r->filename, sizeof(r->filename));
+		} else if (strcmp(key, "format") == 0) {
+			good = str(&c, r->format, sizeof(r->format));
+		} else if (strcmp(key, "type") == 0) {
+			good = str(&c, r->type, sizeof(r->type));
+		} else if (strcmp(key, "status") == 0) {
+			good = str(&c, status, sizeof(status));
+		} else if (strcmp(key, "size") == 0) {
+			good = have_size = u64(&c, &r->size);
+		} else if (strcmp(key, "runs") == 0) {
+			good = have_runs = runs(&c, r);
+		} else if (strcmp(key, "xxh3_128") == 0) {
+			good = str(&c, r->hash, sizeof(r->hash));
+		} else if (strcmp(key, "duplicate_of") == 0) {
+			have_dup = true;
+			good = word(&c, "null") || u64(&c, &r->duplicate_of);
+		} else {
+			good = skip(&c, 1);
+		}
+		if (!good)
+			goto bad;
+	} while (eat(&c, ','));
+	if (!eat(&c, '}'))
+		goto bad;
+	ws(&c);
+	if (*c.p != '\0')
+		goto bad;
+	r->complete = strcmp(status, "complete") == 0;
+	uint64_t total = 0;
+	for (unsigned i = 0; i < r->nruns; i++)
+		total += r->runs[i].len;
+	if (!have_id || !have_size || !have_runs || !have_dup ||
+	    r->filename[0] == '\0' || r->nruns == 0 || total != r->size ||
+	    strlen(r->hash) != 32 || strspn(r->hash, "0123456789abcdef") != 32 ||
+	    (!r->complete && strcmp(status, "truncated") != 0) ||
+	    r->id == 0 || r->duplicate_of >= r->id)
+		goto bad;
+	return 0;
+bad:
+	report_rec_free(r);
+	return -EINVAL;
+}
+
+void report_rec_free(struct report_rec *r)
+{
+	free(r->runs);
+	r->runs = NULL;
+	r->nruns = 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * report_read.h - reading the entries of a report.jsonl back.
+ *
+ * `dredge extract` writes chosen files from a report made with
+ * --report-only, and a resumed scan re-learns what the interrupted one
+ * committed; both read the JSON Lines report dredge itself wrote.  The
+ * parser is still strict and bounded: a line that is not what dredge writes
+ * is refused, never half-read.
+ */
+#ifndef DREDGE_OUT_REPORT_READ_H
+#define DREDGE_OUT_REPORT_READ_H
+
+#include <stdint.h>
+
+#include "common/bread.h"
+
+/* Longest report line read (a file of BREAD_MAX_EXTENTS runs fits). */
+#define REPORT_LINE_MAX (8u << 20)
+
+struct report_rec {
+	uint64_t id;
+	char filename[256];
+	char format[32];
+	char type[16];
+	int complete;            /* status "complete" (else "truncated") */
+	uint64_t size;
+	struct extent *runs;     /* malloc'd */
+	unsigned nruns;
+	char hash[33];           /* xxh3-128, lowercase hex */
+	uint64_t duplicate_of;   /* 0: written under its own name */
+};
+
+/*
+ * Parses one line.  Returns 0 for a file entry (r filled; free it with
+ * report_rec_free), 1 for another kind of line (an unreadable range), or
+ * -EINVAL for a line that is not a dredge report entry.
+ */
+int report_parse_line(const char *line, struct report_rec *r);
+
+void report_rec_free(struct report_rec *r);
+
+#endif

@@ -1,0 +1,894 @@
+/*
+ * pipeline.c - dredge_scan(): sets the pipeline up, runs its threads, and
+ * takes it down.  Also the scan workers and the validator pool, the two
+ * stages simple enough to live beside the plumbing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "out/output.h"
+#include "pipeline/pipeline.h"
+#include "reassemble/reassemble.h"
+
+#define VALIDATE_WINDOW (256u * 1024u)
+/*
+ * Candidates a batch holds before its scan worker validates them on the
+ * spot and drops the rejected ones.  Real media give a few per chunk; a
+ * hostile image can give one per sector, or per byte with --any-offset.
+ * Compacting keeps a batch's memory near the candidates that are real
+ * files (which the output holds anyway) without losing any: the verdicts
+ * are the ones the validators would give, so the output is unchanged.
+ * 32768 candidates are 1.5 MiB, and at most max_credits batches live.
+ */
+#define BATCH_SOFT_CAP (1u << 15)
+
+/* ------------------------------------------------------------ plumbing */
+
+void pipeline_abort(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->credit_lock);
+	p->aborted = 1;
+	pthread_cond_broadcast(&p->credit_cond);
+	pthread_mutex_unlock(&p->credit_lock);
+	ring_abort(&p->ring);
+	queue_abort(&p->scan_q);
+	queue_abort(&p->valid_q);
+	queue_abort(&p->done_q);
+}
+
+void pipeline_fail(struct pipeline *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&p->fatal_lock);
+	if (atomic_load(&p->fatal) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(p->fatal_msg, sizeof(p->fatal_msg), fmt, ap);
+		va_end(ap);
+		atomic_store(&p->fatal, code ? code : -EIO);
+	}
+	pthread_mutex_unlock(&p->fatal_lock);
+	pipeline_abort(p);
+}
+
+int pipeline_take_credit(struct pipeline *p)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&p->credit_lock);
+	while (p->credits == 0 && !p->aborted)
+		pthread_cond_wait(&p->credit_cond, &p->credit_lock);
+	if (p->aborted)
+		rc = -ECANCELED;
+	else
+		p->credits--;
+	pthread_mutex_unlock(&p->credit_lock);
+	return rc;
+}
+
+int pipeline_try_credit(struct pipeline *p)
+{
+	int got = 0;
+
+	pthread_mutex_lock(&p->credit_lock);
+	if (p->credits > 0 && !p->aborted) {
+		p->credits--;
+		got = 1;
+	}
+	pthread_mutex_unlock(&p->credit_lock);
+	return got;
+}
+
+void pipeline_give_credit(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->credit_lock);
+	p->credits++;
+	pthread_cond_signal(&p->credit_cond);
+	pthread_mutex_unlock(&p->credit_lock);
+}
+
+void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len)
+{
+	if (len == 0)
+		return;
+	pthread_mutex_lock(&p->bad_lock);
+	/* Chunks complete out of order (io_uring), and validators and the
+	 * writer meet bad sectors too: insert in order, so the list and the
+	 * report do not depend on timing. */
+	size_t lo = 0, hi = p->nbad;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->bad[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* lo: first range starting at or after off.  Join the one before
+	 * when it reaches off. */
+	size_t at = lo;
+	if (at > 0 && p->bad[at - 1].off + p->bad[at - 1].len >= off) {
+		at--;
+		uint64_t end = off + len;
+		if (end > p->bad[at].off + p->bad[at].len)
+			p->bad[at].len = end - p->bad[at].off;
+	} else {
+		if (p->nbad == p->capbad) {
+			size_t cap = p->capbad ? p->capbad * 2 : 64;
+			struct bad_range *nb = realloc(p->bad, cap * sizeof(*nb));
+			if (nb == NULL) {
+				pthread_mutex_unlock(&p->bad_lock);
+				return;
+			}
+			p->bad = nb;
+			p->capbad = cap;
+		}
+		memmove(&p->bad[at + 1], &p->bad[at],
+		        (p->nbad - at) * sizeof(*p->bad));
+		p->bad[at].off = off;
+		p->bad[at].len = len;
+		p->nbad++;
+	}
+	/* Swallow the ranges that the grown one now reaches. */
+	size_t next = at + 1;
+	while (next < p->nbad &&
+	       p->bad[next].off <= p->bad[at].off + p->bad[at].len) {
+		uint64_t end = p->bad[next].off + p->bad[next].len;
+		if (end > p->bad[at].off + p->bad[at].len)
+			p->bad[at].len = end - p->bad[at].off;
+		next++;
+	}
+	if (next > at + 1) {
+		memmove(&p->bad[at + 1], &p->bad[next],
+		        (p->nbad - next) * sizeof(*p->bad));
+		p->nbad -= next - (at + 1);
+	}
+	pthread_mutex_unlock(&p->bad_lock);
+}
+
+void pipeline_note_bad(void *arg, uint64_t off, uint64_t len, int err)
+{
+	(void)err;
+	pipeline_add_bad(arg, off, len);
+}
+
+int pipeline_chunk_ready(struct pipeline *p, struct chunk *c)
+{
+	if (queue_push(&p->scan_q, c) != 0) {
+		ring_release(&p->ring, c);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ scanning */
+
+/* A scan worker's state while it turns one chunk into a batch. */
+struct scan_ctx {
+	struct pipeline *p;
+	struct batch *b;
+	const struct fsview *fsv;    /* drop starts this volume does not own */
+	size_t limit;                /* compact when the batch holds this many */
+	uint8_t *win;                /* validation window, made when needed */
+	int failed;
+};
+
+/* Validates what the batch holds and keeps only accepted and truncated
+ * candidates. */
+static void batch_compact(struct scan_ctx *x)
+{
+	struct batch *b = x->b;
+	struct bread br;
+	size_t kept = 0;
+
+	if (x->win == NULL && (x->win = malloc(VALIDATE_WINDOW)) == NULL) {
+		x->failed = 1;
+		pipeline_fail(x->p, -ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct candidate *c = &b->cand[i];
+		if (!c->validated) {
+			pipeline_validate(x->p, c, &br, x->win, VALIDATE_WINDOW);
+			c->validated = 1;
+		}
+		if (c->verdict != CARVE_REJECT)
+			b->cand[kept++] = *c;
+	}
+	b->n = kept;
+	/* Next time once it has doubled: compacting stays linear even when
+	 * most candidates are kept. */
+	x->limit = 2 * kept > BATCH_SOFT_CAP ? 2 * kept : BATCH_SOFT_CAP;
+}
+
+static void batch_emit(void *arg, uint64_t start, unsigned fmt)
+{
+	struct scan_ctx *x = arg;
+	struct batch *b = x->b;
+
+	if (x->fsv != NULL && !fsview_owns_start(x->fsv, start))
+		return;   /* outside the clusters scanned, or live */
+
+	if (x->failed)
+		return;
+	if (b->n >= x->limit) {
+		batch_compact(x);
+		if (x->failed)
+			return;
+	}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct candidate *nc = realloc(b->cand, cap * sizeof(*nc));
+		if (nc == NULL) {
+			/* Never lose a candidate silently: the run fails. */
+			x->failed = 1;
+			pipeline_fail(x->p, -ENOMEM, "out of memory holding the "
+			              "candidates found near offset %" PRIu64,
+			              start);
+			return;
+		}
+		b->cand = nc;
+		b->cap = cap;
+	}
+	struct candidate *c = &b->cand[b->n++];
+	memset(c, 0, sizeof(*c));
+	c->off = start;
+	c->fmt = (uint16_t)fmt;
+	b->emitted++;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return (int)x->fmt - (int)y->fmt;
+}
+
+/* Matches signatures that straddle the end of chunk c, using the bytes
+ * that follow it on the source. */
+static void scan_tail(struct pipeline *p, struct chunk *c, struct scan_ctx *x)
+{
+	uint8_t tail[2 * FORMAT_SIG_MAX_REACH];
+	uint64_t hi = c->off + c->len;
+	size_t keep = p->match.reach - 1, extra = p->match.reach - 1;
+
+	if (hi >= p->src.size || keep == 0)
+		return;
+	if (keep > c->len)
+		keep = c->len;
+	if (extra > p->src.size - hi)
+		extra = (size_t)(p->src.size - hi);
+	memcpy(tail, c->buf + c->len - keep, keep);
+	ssize_t r = pread(p->src.fd, tail + keep, extra, (off_t)hi);
+	if (r <= 0)
+		return;
+	match_scan(&p->match, tail, keep + (size_t)r, hi - keep, hi - keep,
+	           hi, hi, batch_emit, x);
+}
+
+static void *scan_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct scan_ctx x = { .p = p, .fsv = p->fsv };
+	struct chunk *c;
+
+	while ((c = queue_pop(&p->scan_q)) != NULL) {
+		struct batch *b = calloc(1, sizeof(*b));
+		if (b == NULL) {
+			ring_release(&p->ring, c);
+			pipeline_fail(p, -ENOMEM, "out of memory");
+			break;
+		}
+		b->seq = c->seq;
+		b->lo = c->off;
+		b->hi = c->off + c->len;
+		x.b = b;
+		x.limit = BATCH_SOFT_CAP;
+		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
+		           batch_emit, &x);
+		scan_tail(p, c, &x);
+		ring_release(&p->ring, c);
+		/* Candidates come in signature order, not offset order (and
+		 * no list at all when there are none: qsort wants a pointer). */
+		if (b->n > 1)
+			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
+		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
+		atomic_fetch_add(&p->ncandidates, b->emitted);
+		if (x.failed || queue_push(&p->valid_q, b) != 0) {
+			output_free_batch(b);
+			break;
+		}
+	}
+	free(x.win);
+	return NULL;
+}
+
+/* ---------------------------------------------------------- validating */
+
+/* Validates c over the clusters no live file owns from its start on. */
+static void validate_clusters(struct pipeline *p, struct candidate *c,
+                              uint8_t *win, size_t win_cap,
+                              struct carve_result *res, uint64_t *size)
+{
+	struct reasm_result rr;
+	int rc = reassemble(p->fsv, p->src.fd, p->src.size, p->formats[c->fmt],
+	                    p->formats, p->nformats, c->off, win, win_cap, &rr);
+
+	if (rc != 0) {
+		carve_reject(res, "reassembly failed");
+		*size = 0;
+		return;
+	}
+	*res = rr.res;
+	*size = res->length;
+	if (res->verdict != CARVE_REJECT && rr.next > 1) {
+		c->runs = rr.ext;
+		c->nruns = rr.next;
+	} else {
+		free(rr.ext);
+	}
+}
+
+void pipeline_validate(struct pipeline *p, struct candidate *c,
+                       struct bread *br, uint8_t *win, size_t win_cap)
+{
+	const struct format *fmt = p->formats[c->fmt];
+	uint64_t size = p->src.size - c->off;
+	struct carve_result res;
+	uint32_t cl = p->fsv ? fsview_cluster(p->fsv, c->off) : 0;
+
+	c->skipped = 0;
+	free(c->runs);
+	c->runs = NULL;
+	c->nruns = 0;
+	if (size > fmt->max_size)
+		size = fmt->max_size;
+	memset(&res, 0, sizeof(res));
+	int err = 0;
+	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
+		validate_clusters(p, c, win, win_cap, &res, &size);
+	} else {
+		if (bread_open_window(br, p->src.fd, c->off, size, win,
+		                      win_cap) != 0) {
+			c->verdict = CARVE_REJECT;
+			c->reason = "reader setup failed";
+			return;
+		}
+		bread_on_bad(br, p->src.sector_size, pipeline_note_bad, p);
+		fmt->validate(br, &res);
+		err = br->err;
+		bread_close(br);
+	}
+	if (err != 0 && source_gone(-err)) {
+		/* What the validator saw is not the file: stop the run before
+		 * this verdict can be committed. */
+		pipeline_fail(p, err, "source '%s' disappeared while reading "
+		              "offset %" PRIu64 ": %s", p->src.path, c->off,
+		              strerror(-err));
+		c->verdict = CARVE_REJECT;
+		c->reason = "source disappeared";
+		free(c->runs);
+		c->runs = NULL;
+		c->nruns = 0;
+		return;
+	}
+	if (res.verdict != CARVE_REJECT && res.length > size) {
+		/* A validator must not claim bytes it could not read. */
+		res.verdict = CARVE_TRUNCATED;
+		res.length = size;
+		res.reason = "validator overran its reader";
+	}
+	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size) {
+		res.verdict = CARVE_REJECT;
+		res.reason = "smaller than the format allows";
+	}
+	c->verdict = (uint8_t)res.verdict;
+	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
+	c->ext = res.ext ? res.ext : fmt->ext;
+	c->reason = res.reason;
+	if (res.verdict == CARVE_REJECT) {
+		free(c->runs);
+		c->runs = NULL;
+		c->nruns = 0;
+	} else if (res.nmeta > 0) {
+		unsigned n = res.nmeta < CARVE_META_MAX ? res.nmeta
+		             : CARVE_META_MAX;
+		c->meta = malloc(n * sizeof(*c->meta));
+		if (c->meta != NULL) {
+			memcpy(c->meta, res.meta, n * sizeof(*c->meta));
+			c->nmeta = n;
+		}
+	}
+}
+
+static void *validate_main(void *arg)
+{
+	struct pipeline *p = arg;
+	uint8_t *win = malloc(VALIDATE_WINDOW);
+	struct batch *b;
+	struct bread br;
+
+	if (win == NULL) {
+		pipeline_fail(p, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	while ((b = queue_pop(&p->valid_q)) != NULL) {
+		uint64_t covered = 0;
+		for (size_t i = 0; i < b->n; i++) {
+			struct candidate *c = &b->cand[i];
+			if (c->validated) {   /* by its scan worker */
+				if (c->verdict == CARVE_ACCEPT &&
+				    c->off + c->length > covered)
+					covered = c->off + c->length;
+				continue;
+			}
+			/* A start inside a file already accepted will be
+			 * dropped by the writer: skip the work.  The writer
+			 * validates a skipped candidate itself should the
+			 * covering file not be kept after all. */
+			if (!p->cfg->keep_embedded &&
+			    (c->off < covered ||
+			     c->off < atomic_load(&p->cover_hi))) {
+				c->skipped = 1;
+				continue;
+			}
+			pipeline_validate(p, c, &br, win, VALIDATE_WINDOW);
+			if (c->verdict == CARVE_ACCEPT &&
+			    candidate_first_end(c) > covered)
+				covered = candidate_first_end(c);
+		}
+		/* After a failure no verdict is trusted (the source may have
+		 * vanished under the validator): nothing more is committed. */
+		if (atomic_load(&p->fatal) != 0 ||
+		    queue_push(&p->done_q, b) != 0) {
+			output_free_batch(b);
+			break;
+		}
+	}
+	free(win);
+	return NULL;
+}
+
+/* -------------------------------------------------------------- set-up */
+
+static int select_formats(struct pipeline *p, const char *types)
+{
+	if (types == NULL || *types == '\0' || strcmp(types, "all") == 0) {
+		for (unsigned i = 0; i < format_count && i < DREDGE_MAX_TYPES; i++)
+			p->formats[p->nformats++] = format_table[i];
+		return 0;
+	}
+	char *list = strdup(types), *save = NULL;
+	if (list == NULL)
+		return -ENOMEM;
+	for (char *t = strtok_r(list, ",", &save); t != NULL;
+	     t = strtok_r(NULL, ",", &save)) {
+		const struct format *f = format_find(t);
+		if (f == NULL) {
+			snprintf(p->sum->error, sizeof(p->sum->error),
+			         "unknown file type '%s' (see 'dredge types')", t);
+			free(list);
+			return -EINVAL;
+		}
+		int dup = 0;
+		for (unsigned i = 0; i < p->nformats; i++)
+			dup |= p->formats[i] == f;
+		if (!dup && p->nformats < DREDGE_MAX_TYPES)
+			p->formats[p->nformats++] = f;
+	}
+	free(list);
+	/* Keep the table's order so the result does not depend on how the
+	 * list was written. */
+	for (unsigned i = 1; i < p->nformats; i++)
+		for (unsigned j = i; j > 0; j--) {
+			unsigned a = 0, b = 0;
+			for (unsigned k = 0; k < format_count; k++) {
+				if (format_table[k] == p->formats[j - 1]) a = k;
+				if (format_table[k] == p->formats[j]) b = k;
+			}
+			if (a < b)
+				break;
+			const struct format *t = p->formats[j];
+			p->formats[j] = p->formats[j - 1];
+			p->formats[j - 1] = t;
+		}
+	return 0;
+}
+
+static int check_config(const struct dredge_scan_config *cfg, char *err,
+                        size_t errlen)
+{
+	if (cfg->source == NULL || cfg->outdir == NULL) {
+		snprintf(err, errlen, "a source and an output folder are needed");
+		return -EINVAL;
+	}
+	if (cfg->block_size == 0 || (cfg->block_size & (cfg->block_size - 1))) {
+		snprintf(err, errlen, "block size %u is not a power of two",
+		         cfg->block_size);
+		return -EINVAL;
+	}
+	if (cfg->chunk_size < 65536 || cfg->chunk_size % 4096 != 0 ||
+	    cfg->chunk_size > (1u << 30)) {
+		snprintf(err, errlen, "chunk size %u must be a multiple of 4096 "
+		         "from 64 KiB to 1 GiB", cfg->chunk_size);
+		return -EINVAL;
+	}
+	if (cfg->queue_depth == 0 || cfg->queue_depth > 256) {
+		snprintf(err, errlen, "queue depth %u must be from 1 to 256",
+		         cfg->queue_depth);
+		return -EINVAL;
+	}
+	if (cfg->threads > 256) {
+		snprintf(err, errlen, "%u threads is more than the 256 allowed",
+		         cfg->threads);
+		return -EINVAL;
+	}
+	if (dredge_simd_name(cfg->simd) == NULL) {
+		snprintf(err, errlen, "unknown SIMD variant %d", (int)cfg->simd);
+		return -EINVAL;
+	}
+	if (!dredge_simd_supported(cfg->simd)) {
+		snprintf(err, errlen, "the %s search does not run on this "
+		         "machine ('dredge version' lists those that do)",
+		         dredge_simd_name(cfg->simd));
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+void dredge_scan_config_init(struct dredge_scan_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->block_size = 512;
+	cfg->chunk_size = DREDGE_DEFAULT_CHUNK;
+	cfg->queue_depth = DREDGE_DEFAULT_DEPTH;
+	cfg->io = DREDGE_IO_AUTO;
+	cfg->direct = -1;
+	cfg->progress = -1;
+}
+
+/* Whether cfg asks for a file-system-aware scan. */
+static int wants_fs(const struct dredge_scan_config *cfg)
+{
+	return cfg->fs || cfg->unallocated || cfg->cluster_first != 0 ||
+	       cfg->cluster_last != 0 || cfg->partition != 0 ||
+	       cfg->volume_offset_set;
+}
+
+/*
+ * The source range a file-system scan reads: from the first cluster it
+ * scans to the last (with --unallocated, the first and last free ones),
+ * the start rounded down to 4096 for O_DIRECT.
+ */
+static void fs_range(struct pipeline *p)
+{
+	const struct fsview *v = p->fsv;
+	uint64_t lo = v->first, hi = v->last;
+	const char *what = v->unallocated ? "unallocated clusters" : "clusters";
+
+	if (v->unallocated) {
+		lo = fsview_next_free(v, lo);
+		while (hi >= lo && hi >= 2 && fsview_is_live(v, (uint32_t)hi))
+			hi--;
+	}
+	if (lo > hi || lo >= fsview_end(v)) {
+		p->start = p->end = v->data_start & ~(uint64_t)4095;
+	} else {
+		p->start = fsview_offset(v, (uint32_t)lo) & ~(uint64_t)4095;
+		p->end = fsview_offset(v, (uint32_t)hi) + v->cluster_size;
+		if (p->end > p->src.size)
+			p->end = p->src.size;
+		if (p->start > p->end)
+			p->start = p->end;
+	}
+	snprintf(p->sum->volume, sizeof(p->sum->volume), "%s volume at byte "
+	         "%" PRIu64 ", %u-byte clusters; %s %u-%u", fsview_type_name(v),
+	         v->vol_offset, v->cluster_size, what, v->first, v->last);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *reader_main(void *arg)
+{
+	struct pipeline *p = arg;
+	int rc = p->engine[0] == 'i' ? reader_uring_run(p) : reader_pread_run(p);
+
+	if (rc < 0 && atomic_load(&p->fatal) == 0)
+		pipeline_fail(p, rc, "reading '%s' failed: %s", p->src.path,
+		              strerror(-rc));
+	queue_close(&p->scan_q);
+	return NULL;
+}
+
+/* Reads piece bytes at off whole; 1 when read, 0 when not, -errno when
+ * the source is gone. */
+static int read_piece(struct pipeline *p, uint8_t *buf, uint64_t off,
+                      size_t piece)
+{
+	size_t done = 0;
+
+	while (done < piece) {
+		ssize_t r = pread(p->src.fd, buf + done, piece - done,
+		                  (off_t)(off + done));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0 && source_gone(errno))
+			return -errno;
+		if (r <= 0)
+			return 0;
+		done += (size_t)r;
+	}
+	return 1;
+}
+
+/*
+ * --retries: once the whole source has been read, each unreadable sector
+ * is read again, up to cfg->retries times.  Retrying at the end rather
+ * than on the spot keeps a failing drive reading good areas first (each
+ * failed read of a bad sector can take seconds), and keeps the main pass
+ * the same with or without retries.  A sector that reads leaves the
+ * unreadable list for p->reread: the report says so.  The recovered
+ * bytes are not copied into files already written (they keep the zeros
+ * the report counts in their unreadable_bytes); scanning again recovers
+ * them whole.  A stop request or a vanished source ends the retries; the
+ * sectors not retried stay unreadable.
+ */
+static void retry_bad(struct pipeline *p)
+{
+	uint32_t ss = p->src.sector_size;
+	uint8_t *buf = malloc(ss);
+	struct bad_range *old = p->bad;
+	size_t nold = p->nbad, cap = 0;
+	int give_up = 0;
+
+	if (buf == NULL || nold == 0) {
+		free(buf);
+		return;
+	}
+	p->bad = NULL;
+	p->nbad = p->capbad = 0;
+	for (size_t i = 0; i < nold; i++) {
+		uint64_t end = old[i].off + old[i].len;
+		for (uint64_t at = old[i].off; at < end;) {
+			size_t piece = ss - (size_t)(at % ss);
+			if (piece > end - at)
+				piece = (size_t)(end - at);
+			int got = 0;
+			for (unsigned k = 0; k < p->cfg->retries && !give_up &&
+			     !got; k++) {
+				if (p->cfg->stop != NULL &&
+				    atomic_load(p->cfg->stop)) {
+					give_up = 1;
+					break;
+				}
+				got = read_piece(p, buf, at, piece);
+				if (got < 0)
+					give_up = 1;
+			}
+			if (got <= 0) {
+				pipeline_add_bad(p, at, piece);
+			} else if (p->nreread > 0 &&
+			           p->reread[p->nreread - 1].off +
+			           p->reread[p->nreread - 1].len == at) {
+				p->reread[p->nreread - 1].len += piece;
+			} else {
+				if (p->nreread == cap) {
+					size_t nc = cap ? cap * 2 : 16;
+					struct bad_range *nr = realloc(p->reread,
+					                               nc * sizeof(*nr));
+					if (nr == NULL) {
+						pipeline_add_bad(p, at, piece);
+						at += piece;
+						continue;
+					}
+					p->reread = nr;
+					cap = nc;
+				}
+				p->reread[p->nreread].off = at;
+				p->reread[p->nreread++].len = piece;
+			}
+			at += piece;
+		}
+	}
+	free(old);
+	free(buf);
+}
+
+static int choose_engine(struct pipeline *p)
+{
+	const struct dredge_scan_config *cfg = p->cfg;
+
+	if (cfg->io == DREDGE_IO_PREAD) {
+		p->engine = "pread";
+		return 0;
+	}
+	int rc = reader_uring_probe(cfg->queue_depth * 2);
+	if (rc == 0) {
+		p->engine = "io_uring";
+		return 0;
+	}
+	if (cfg->io == DREDGE_IO_URING) {
+		snprintf(p->sum->error, sizeof(p->sum->error),
+		         "io_uring is not available here: %s (use --io=pread)",
+		         strerror(-rc));
+		return rc;
+	}
+	p->engine = "pread";   /* ENOSYS, EPERM (seccomp), old kernel */
+	return 0;
+}
+
+static void pipeline_destroy(struct pipeline *p)
+{
+	match_free(&p->match);
+	ring_destroy(&p->ring);
+	queue_destroy(&p->scan_q);
+	queue_destroy(&p->valid_q);
+	queue_destroy(&p->done_q);
+	pthread_mutex_destroy(&p->credit_lock);
+	pthread_cond_destroy(&p->credit_cond);
+	pthread_mutex_destroy(&p->bad_lock);
+	pthread_mutex_destroy(&p->fatal_lock);
+	free(p->bad);
+	fsview_free(p->fsv);
+	free(p->fsv);
+	free(p->reread);
+	source_close(&p->src);
+}
+
+int dredge_scan(const struct dredge_scan_config *cfg,
+                struct dredge_summary *sum)
+{
+	struct pipeline *p;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if ((rc = check_config(cfg, sum->error, sizeof(sum->error))) != 0)
+		return rc;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->cfg = cfg;
+	p->sum = sum;
+	pthread_mutex_init(&p->credit_lock, NULL);
+	pthread_cond_init(&p->credit_cond, NULL);
+	pthread_mutex_init(&p->bad_lock, NULL);
+	pthread_mutex_init(&p->fatal_lock, NULL);
+	p->src.fd = p->src.fd_direct = -1;
+
+	double t0 = now_seconds();
+	if ((rc = select_formats(p, cfg->types)) != 0)
+		goto out;
+	rc = source_open(&p->src, cfg->source, cfg->direct, sum->error,
+	                 sizeof(sum->error));
+	if (rc != 0)
+		goto out;
+	sum->source_size = p->src.size;
+	p->start = 0;
+	p->end = p->src.size;
+	if (wants_fs(cfg)) {
+		rc = fsview_open(&p->fsv, p->src.fd, p->src.size, p->src.path,
+		                 cfg, sum->error, sizeof(sum->error));
+		if (rc != 0)
+			goto out;
+		if (p->fsv != NULL)
+			fs_range(p);
+	}
+	p->chunk_size = cfg->chunk_size;
+	p->threads = cfg->threads;
+	if (p->threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		p->threads = n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
+	}
+	p->queue_depth = cfg->queue_depth;
+	p->use_direct = p->src.fd_direct >= 0;
+	if ((rc = choose_engine(p)) != 0)
+		goto out;
+
+	rc = match_init(&p->match, p->formats, p->nformats,
+	                p->fsv ? p->fsv->cluster_size : cfg->block_size,
+	                cfg->any_offset);
+	if (rc == 0 && p->fsv != NULL)
+		match_set_base(&p->match, p->fsv->data_start);
+	if (rc == 0)
+		rc = match_use(&p->match, cfg->simd);
+	if (rc != 0)
+		goto out;
+	sum->simd = dredge_simd_name(p->match.simd);
+
+	/* The output comes next: a resumed scan learns where to start. */
+	struct output *out = NULL;
+	rc = output_open(p, &out);
+	if (rc != 0)
+		goto out;
+	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
+
+	unsigned nslots = p->queue_depth + p->threads + 1;
+	p->max_credits = p->credits = nslots + 2 * p->threads + 2;
+	if (rc != 0 ||
+	    (rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||
+	    (rc = queue_init(&p->scan_q, nslots)) != 0 ||
+	    (rc = queue_init(&p->valid_q, p->max_credits)) != 0 ||
+	    (rc = queue_init(&p->done_q, p->max_credits)) != 0) {
+		snprintf(sum->error, sizeof(sum->error),
+		         "cannot allocate %u chunks of %zu bytes: %s", nslots,
+		         p->chunk_size, strerror(-rc));
+		output_close(out, rc);
+		goto out;
+	}
+
+	pthread_t reader, writer, scanners[256], validators[256];
+	pthread_create(&writer, NULL, writer_main, out);
+	for (unsigned i = 0; i < p->threads; i++) {
+		pthread_create(&validators[i], NULL, validate_main, p);
+		pthread_create(&scanners[i], NULL, scan_main, p);
+	}
+	output_progress_start(out);
+	pthread_create(&reader, NULL, reader_main, p);
+
+	pthread_join(reader, NULL);
+	for (unsigned i = 0; i < p->threads; i++)
+		pthread_join(scanners[i], NULL);
+	queue_close(&p->valid_q);
+	for (unsigned i = 0; i < p->threads; i++)
+		pthread_join(validators[i], NULL);
+	queue_close(&p->done_q);
+	pthread_join(writer, NULL);
+	output_progress_stop(out);
+	/* An aborted run leaves work in the queues. */
+	for (struct batch *b; (b = queue_take_left(&p->valid_q)) != NULL;)
+		output_free_batch(b);
+	for (struct batch *b; (b = queue_take_left(&p->done_q)) != NULL;)
+		output_free_batch(b);
+
+	sum->bytes_scanned = atomic_load(&p->bytes_scanned);
+	if (atomic_load(&p->fatal) == 0 &&
+	    sum->bytes_scanned == p->end - p->start && cfg->retries > 0)
+		retry_bad(p);
+	sum->candidates = atomic_load(&p->ncandidates);
+	sum->io_engine = p->engine;
+	sum->direct = p->use_direct;
+	sum->seconds = now_seconds() - t0;
+	rc = atomic_load(&p->fatal);
+	if (rc != 0) {
+		snprintf(sum->error, sizeof(sum->error), "%s", p->fatal_msg);
+	} else if (sum->bytes_scanned < p->end - p->start) {
+		/* Only a stop request ends a run early without an error. */
+		rc = -EINTR;
+		sum->interrupted = 1;
+		snprintf(sum->error, sizeof(sum->error), "interrupted after %"
+		         PRIu64 " of %" PRIu64 " bytes; a checkpoint is in '%s' "
+		         "(continue with --resume)",
+		         p->start + sum->bytes_scanned, p->end, cfg->outdir);
+	}
+	int rc2 = output_close(out, rc);
+	if (rc == 0)
+		rc = rc2;
+out:
+	pipeline_destroy(p);
+	free(p);
+	return rc;
+}
+
+const char *dredge_strerror(int code)
+{
+	return strerror(code < 0 ? -code : code);
+}
+
+const char *dredge_version(void)
+{
+	return PACKAGE_STRING;
+}

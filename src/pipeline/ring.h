@@ -1,0 +1,54 @@
+/*
+ * ring.h - the chunk ring: a fixed set of aligned buffers the reader fills
+ * and the scan workers borrow.
+ *
+ * All chunk memory is allocated once, 4096-aligned (O_DIRECT and io_uring
+ * registered buffers need it), so memory use depends on the slot count and
+ * chunk size, never on the size of the source.  A slot goes back to the free
+ * list when the scan worker that borrowed it is done with it.
+ */
+#ifndef DREDGE_PIPELINE_RING_H
+#define DREDGE_PIPELINE_RING_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct chunk {
+	uint8_t *buf;
+	unsigned index;      /* slot number (registered buffer index) */
+	uint64_t seq;        /* chunk number within the scanned range */
+	uint64_t off;        /* source offset of buf[0] */
+	size_t len;          /* valid bytes */
+	size_t done;         /* bytes read so far (reader's bookkeeping) */
+};
+
+struct ring {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	uint8_t *mem;
+	struct chunk *slots;
+	unsigned nslots;
+	size_t chunk_size;
+	unsigned *free_list;
+	unsigned nfree;
+	int aborted;
+};
+
+/* Allocates nslots chunks of chunk_size bytes (a multiple of 4096). */
+int ring_init(struct ring *r, unsigned nslots, size_t chunk_size);
+void ring_destroy(struct ring *r);
+
+/* Takes a free slot, waiting for one; NULL once aborted. */
+struct chunk *ring_acquire(struct ring *r);
+
+/* Takes a free slot if there is one, else NULL at once. */
+struct chunk *ring_try_acquire(struct ring *r);
+
+/* Gives a slot back. */
+void ring_release(struct ring *r, struct chunk *c);
+
+/* Wakes waiters; acquire returns NULL from now on. */
+void ring_abort(struct ring *r);
+
+#endif

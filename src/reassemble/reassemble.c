@@ -1,0 +1,863 @@
+/*
+ * reassemble.c - a candidate validated over a cluster map, and the search
+ * for the clusters that do not belong in it.
+ *
+ * The base map of a candidate is the sequence of clusters from its start
+ * cluster on that no live file owns, wrapping round to cluster 2 at the
+ * volume's end (a recorder's next-free pointer wraps too).  Clusters are
+ * numbered by their index in that sequence, and a candidate map is the base
+ * map minus some dropped index ranges.  The first validation is over the
+ * base map alone: a clip written around files that are still live comes
+ * back whole at once.
+ *
+ * When the clusters in the way were freed too, the base map holds foreign
+ * clusters, and the ISO-BMFF validator says where the data went wrong (see
+ * mp4_validate's verdict notes):
+ *
+ *   "sample data does not match codec", TRUNCATED at X (REJECT when the
+ *   first sample checked is already wrong): the data went wrong at X or a
+ *   little before, so a foreign run starts in X's cluster or one shortly
+ *   before it.  Where a file of a known format starts there, the run is
+ *   that file's clusters, with the files right after it while that is not
+ *   enough (what the clip was written around); with an anchor (below), all
+ *   the guessed clusters as one gap there; else short runs, nearest and
+ *   shortest first.  A drop is kept only when the first wrong byte moves
+ *   on, which a wrong drop cannot make it do.
+ *
+ *   "no moov box (recording cut off)", TRUNCATED at E, the end of the
+ *   media data: the box that follows it lies after a gap.  The clusters
+ *   after E's are searched for a plausible box header at E's place in the
+ *   cluster (box sizes line up), stepping over files of known formats
+ *   whole; the cluster found is the anchor, and the gap is first assumed
+ *   to lie just before it ("guessed" clusters), so that the sample tables
+ *   can be read and the codec check can tell where the gaps really are:
+ *   each one found takes the place of as many guessed clusters.
+ *
+ * Everything is bounded: REASM_MAX_VALIDATIONS validator runs, at most
+ * REASM_MAX_DROPS dropped runs, a map of at most BREAD_MAX_EXTENTS extents
+ * that starts at REASM_FIRST_WINDOW bytes and grows four-fold only while
+ * the validator runs out of data at its end.  Searching the live map goes a
+ * 64-bit word at a time.  If no map is accepted, the verdict over the base
+ * map stands: a clip that lost clusters to a live file is reported
+ * truncated, never passed off as whole.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reassemble/reassemble.h"
+#include "common/mem.h"
+
+/* The validator's words this search keys on (mp4.c's verdict notes). */
+static const char WHY_CODEC[] = "sample data does not match codec";
+static const char WHY_NOMOOV[] = "no moov box (recording cut off)";
+
+#define NONE UINT64_MAX
+
+/* A run of the base map: count clusters from cluster, base index first. */
+struct brun {
+	uint32_t cluster, count;
+	uint64_t first;
+};
+
+/* Base indices [a, b) left out of the map. */
+struct drop {
+	uint64_t a, b;
+};
+
+struct state {
+	struct drop drop[REASM_MAX_DROPS];   /* sorted, disjoint */
+	unsigned ndrop;
+	uint64_t anchor;        /* base index of the box after the media data */
+	uint64_t anchor_at;     /* the logical offset it must land at */
+};
+
+struct reasm {
+	const struct fsview *v;
+	int fd;
+	uint64_t size;
+	const struct format *fmt;
+	const struct format *const *formats;
+	unsigned nformats;
+	uint64_t off;
+	uint32_t c0, cs;
+	uint64_t s0;            /* bytes of the start cluster before off */
+	uint64_t limit;         /* the format's largest file */
+	uint64_t window;        /* map bytes wanted */
+	uint8_t *win;
+	size_t win_cap;
+	unsigned validations;
+	/* the base map */
+	struct brun *base;
+	unsigned nbase, capbase;
+	uint64_t nclusters;     /* in the base map */
+	bool base_more;         /* free clusters beyond it remain */
+	/* the map built last */
+	struct extent *ext;
+	unsigned next, capext;
+	uint64_t map_size;
+	struct drop full[REASM_MAX_DROPS + 1];   /* its drops, guesses too */
+	unsigned nfull;
+};
+
+struct verdict {
+	struct carve_result res;
+	bool ok;                /* a map could be built and validated */
+};
+
+/* ------------------------------------------------------------ base map */
+
+static int base_push(struct reasm *r, uint32_t c, uint32_t n)
+{
+	if (r->nbase > 0) {
+		struct brun *l = &r->base[r->nbase - 1];
+		if (l->cluster + l->count == c) {
+			l->count += n;
+			r->nclusters += n;
+			return 0;
+		}
+	}
+	if (r->nbase == r->capbase) {
+		unsigned cap = r->capbase ? r->capbase * 2 : 64;
+		struct brun *b = realloc(r->base, cap * sizeof(*b));
+		if (b == NULL)
+			return -ENOMEM;
+		r->base = b;
+		r->capbase = cap;
+	}
+	r->base[r->nbase++] = (struct brun){ c, n, r->nclusters };
+	r->nclusters += n;
+	return 0;
+}
+
+/* Free clusters in [a, b) in order, until the base map holds want. */
+static int base_segment(struct reasm *r, uint64_t a, uint64_t b,
+                        uint64_t want)
+{
+	const struct fsview *v = r->v;
+	uint64_t c = a;
+
+	while (c < b && r->nclusters < want) {
+		uint64_t f = fsview_next_free(v, c);
+		if (f >= b)
+			return 0;
+		if (fsview_offset(v, (uint32_t)f) >= r->size)
+			return 0;   /* the source ends inside the volume */
+		if (r->nbase >= BREAD_MAX_EXTENTS / 2)
+			return 0;   /* room for the drops' splits */
+		uint64_t l = fsview_next_live(v, f);
+		if (l > b)
+			l = b;
+		uint64_t fit = (r->size - fsview_offset(v, (uint32_t)f) +
+		                r->cs - 1) / r->cs;
+		if (l - f > fit)
+			l = f + fit;
+		if (l - f > want - r->nclusters)
+			l = f + (want - r->nclusters);
+		int rc = base_push(r, (uint32_t)f, (uint32_t)(l - f));
+		if (rc != 0)
+			return rc;
+		c = l;
+	}
+	if (c < b && r->nclusters >= want &&
+	    fsview_next_free(r->v, c) < b)
+		r->base_more = true;
+	return 0;
+}
+
+/* (Re)builds the base map to cover the window. */
+static int base_build(struct reasm *r)
+{
+	uint64_t want = (r->window + r->s0 + r->cs - 1) / r->cs;
+	uint64_t end = fsview_end(r->v);
+	int rc;
+
+	r->nbase = 0;
+	r->nclusters = 0;
+	r->base_more = false;
+	rc = base_segment(r, r->c0, end, want);
+	if (rc == 0 && r->nclusters < want && !r->base_more)
+		rc = base_segment(r, 2, r->c0, want);
+	return rc;
+}
+
+/* The cluster at base index j (j < nclusters). */
+static uint32_t base_cluster(const struct reasm *r, uint64_t j)
+{
+	unsigned lo = 0, hi = r->nbase;
+
+	while (hi - lo > 1) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (r->base[mid].first <= j)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return r->base[lo].cluster + (uint32_t)(j - r->base[lo].first);
+}
+
+/* ------------------------------------------------------------ drops */
+
+static bool in_drops(const struct drop *d, unsigned n, uint64_t j)
+{
+	for (unsigned i = 0; i < n && d[i].a <= j; i++)
+		if (j < d[i].b)
+			return true;
+	return false;
+}
+
+/* Adds [a, b) to a sorted, disjoint list of room cap; false when full. */
+static bool drops_add(struct drop *d, unsigned *n, unsigned cap, uint64_t a,
+                      uint64_t b)
+{
+	unsigned i = 0, k;
+
+	while (i < *n && d[i].b < a)
+		i++;
+	for (k = i; k < *n && d[k].a <= b; k++) {
+		if (d[k].a < a)
+			a = d[k].a;
+		if (d[k].b > b)
+			b = d[k].b;
+	}
+	/* d[i..k) merge into one */
+	if (k == i) {
+		if (*n >= cap)
+			return false;
+		memmove(d + i + 1, d + i, (*n - i) * sizeof(*d));
+		(*n)++;
+	} else if (k > i + 1) {
+		memmove(d + i + 1, d + k, (*n - k) * sizeof(*d));
+		*n -= k - i - 1;
+	}
+	d[i] = (struct drop){ a, b };
+	return true;
+}
+
+/* Indices of [0, j) that are dropped. */
+static uint64_t dropped_before(const struct drop *d, unsigned n, uint64_t j)
+{
+	uint64_t k = 0;
+
+	for (unsigned i = 0; i < n && d[i].a < j; i++)
+		k += (d[i].b < j ? d[i].b : j) - d[i].a;
+	return k;
+}
+
+/* The base index of logical cluster index lj of the map with drops d. */
+static uint64_t base_of_logical(const struct drop *d, unsigned n, uint64_t lj)
+{
+	uint64_t j = lj;
+
+	for (unsigned i = 0; i < n && d[i].a <= j; i++)
+		j += d[i].b - d[i].a;
+	return j;
+}
+
+/* The kept index just before j (0 when none: index 0 is never dropped). */
+static uint64_t prev_kept(const struct drop *d, unsigned n, uint64_t j)
+{
+	while (j > 0) {
+		j--;
+		bool hit = false;
+		for (unsigned i = 0; i < n; i++)
+			if (d[i].a <= j && j < d[i].b) {
+				j = d[i].a;
+				hit = true;
+				break;
+			}
+		if (!hit)
+			return j;
+	}
+	return 0;
+}
+
+/*
+ * The full drop list of st into r->full: its drops, and with an anchor the
+ * kept clusters just before it that must go so that it lands at its
+ * logical offset.  false when that cannot be (more is dropped already).
+ */
+static bool full_drops(struct reasm *r, const struct state *st)
+{
+	memcpy(r->full, st->drop, st->ndrop * sizeof(*st->drop));
+	r->nfull = st->ndrop;
+	if (st->anchor == NONE)
+		return true;
+	uint64_t want = (st->anchor_at + r->s0) / r->cs;
+	uint64_t have = st->anchor - dropped_before(st->drop, st->ndrop,
+	                                            st->anchor);
+	if (have < want)
+		return false;
+	uint64_t g = have - want, lo = st->anchor;
+	for (int k = (int)st->ndrop - 1; g > 0; k--) {
+		while (k >= 0 && st->drop[k].a >= lo)
+			k--;
+		uint64_t floor = k >= 0 ? st->drop[k].b : 0;
+		if (floor > lo)
+			floor = lo;
+		if (lo - floor >= g) {
+			lo -= g;
+			g = 0;
+			break;
+		}
+		g -= lo - floor;
+		if (k < 0)
+			return false;
+		lo = st->drop[k].a;
+	}
+	if (lo < 1)
+		return false;
+	if (lo < st->anchor &&
+	    !drops_add(r->full, &r->nfull, REASM_MAX_DROPS + 1, lo, st->anchor))
+		return false;
+	return true;
+}
+
+/* ------------------------------------------------------------ maps */
+
+static int ext_push(struct reasm *r, uint64_t img, uint64_t len)
+{
+	if (len == 0)
+		return 0;
+	if (r->next > 0 && r->ext[r->next - 1].img_off +
+	    r->ext[r->next - 1].len == img) {
+		r->ext[r->next - 1].len += len;
+	} else {
+		if (r->next == BREAD_MAX_EXTENTS)
+			return 1;
+		if (r->next == r->capext) {
+			unsigned cap = r->capext ? r->capext * 2 : 64;
+			struct extent *e = realloc(r->ext, cap * sizeof(*e));
+			if (e == NULL)
+				return -ENOMEM;
+			r->ext = e;
+			r->capext = cap;
+		}
+		r->ext[r->next++] = (struct extent){ img, len };
+	}
+	r->map_size += len;
+	return 0;
+}
+
+/* Base indices [a, b) as extents. */
+static int map_range(struct reasm *r, uint64_t a, uint64_t b)
+{
+	while (a < b) {
+		unsigned lo = 0, hi = r->nbase;
+		while (hi - lo > 1) {
+			unsigned mid = lo + (hi - lo) / 2;
+			if (r->base[mid].first <= a)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		const struct brun *u = &r->base[lo];
+		uint64_t end = u->first + u->count < b ? u->first + u->count : b;
+		uint64_t img = fsview_offset(r->v, u->cluster +
+		                             (uint32_t)(a - u->first));
+		uint64_t len = (end - a) * r->cs;
+		if (a == 0) {
+			img += r->s0;
+			len -= r->s0;
+		}
+		int rc = ext_push(r, img, len);
+		if (rc != 0)
+			return rc;
+		a = end;
+	}
+	return 0;
+}
+
+/* Builds the map of r->full over the base map, cut at the format's limit
+ * and the source's end.  0, or -errno. */
+static int map_build(struct reasm *r)
+{
+	uint64_t j = 0;
+
+	r->next = 0;
+	r->map_size = 0;
+	for (unsigned i = 0; i <= r->nfull; i++) {
+		uint64_t stop = i < r->nfull ? r->full[i].a : r->nclusters;
+		if (stop > r->nclusters)
+			stop = r->nclusters;
+		if (j < stop) {
+			int rc = map_range(r, j, stop);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				break;   /* as many extents as a reader takes */
+		}
+		if (i < r->nfull && r->full[i].b > j)
+			j = r->full[i].b;
+	}
+	/* Trim to the format's limit and the source. */
+	uint64_t total = 0;
+	for (unsigned i = 0; i < r->next; i++) {
+		struct extent *e = &r->ext[i];
+		if (e->img_off >= r->size) {
+			r->next = i;
+			break;
+		}
+		if (e->len > r->size - e->img_off)
+			e->len = r->size - e->img_off;
+		if (e->len > r->limit - total)
+			e->len = r->limit - total;
+		total += e->len;
+		if (total >= r->limit) {
+			r->next = i + 1;
+			break;
+		}
+	}
+	r->map_size = total;
+	return 0;
+}
+
+/* ------------------------------------------------------------ validating */
+
+/* Validates the map built last. */
+static void map_validate(struct reasm *r, const struct format *fmt,
+                         struct carve_result *res)
+{
+	struct bread br;
+
+	memset(res, 0, sizeof(*res));
+	r->validations++;
+	if (r->next == 0) {
+		carve_reject(res, "no clusters to read");
+		return;
+	}
+	if (bread_open_extents_window(&br, r->fd, r->ext, r->next, r->win,
+	                              r->win_cap) != 0) {
+		carve_reject(res, "reader setup failed");
+		return;
+	}
+	fmt->validate(&br, res);
+	bread_close(&br);
+	if (res->verdict != CARVE_REJECT && res->length > r->map_size) {
+		res->verdict = CARVE_TRUNCATED;
+		res->length = r->map_size;
+		res->reason = "validator overran its reader";
+	}
+}
+
+/*
+ * Validates the candidate over the map of st, growing the window while the
+ * validator runs out of data at its end.  v->ok is false when st cannot be
+ * mapped (its anchor cannot land) or the budget is spent.
+ */
+static int run(struct reasm *r, const struct state *st, struct verdict *v)
+{
+	v->ok = false;
+	memset(&v->res, 0, sizeof(v->res));
+	for (;;) {
+		if (r->validations >= REASM_MAX_VALIDATIONS)
+			return 0;
+		if (!full_drops(r, st))
+			return 0;
+		int rc = map_build(r);
+		if (rc != 0)
+			return rc;
+		map_validate(r, r->fmt, &v->res);
+		v->ok = true;
+		if (v->res.verdict == CARVE_TRUNCATED &&
+		    v->res.length >= r->map_size && r->base_more &&
+		    r->window < r->limit) {
+			r->window = r->window > r->limit / 4 ? r->limit
+			            : r->window * 4;
+			if ((rc = base_build(r)) != 0)
+				return rc;
+			continue;
+		}
+		return 0;
+	}
+}
+
+static bool is_codec(const struct carve_result *res)
+{
+	return res->reason != NULL && strcmp(res->reason, WHY_CODEC) == 0 &&
+	       res->verdict != CARVE_ACCEPT;
+}
+
+static bool is_nomoov(const struct carve_result *res)
+{
+	return res->verdict == CARVE_TRUNCATED && res->reason != NULL &&
+	       strcmp(res->reason, WHY_NOMOOV) == 0;
+}
+
+/* How far a verdict vouches for its map: more is better. */
+static uint64_t score(const struct verdict *v)
+{
+	if (!v->ok)
+		return 0;
+	if (v->res.verdict == CARVE_ACCEPT)
+		return NONE;
+	if (is_codec(&v->res))
+		return v->res.verdict == CARVE_REJECT ? 1 : v->res.length + 2;
+	return 0;
+}
+
+/* Builds the map of st without validating it (for the final extents). */
+static int run_map_only(struct reasm *r, const struct state *st)
+{
+	if (!full_drops(r, st)) {
+		r->next = 0;
+		r->map_size = 0;
+		return 0;
+	}
+	return map_build(r);
+}
+
+/* ------------------------------------------------------------ probes */
+
+static int read_at(const struct reasm *r, uint64_t img, uint8_t *buf,
+                   size_t n)
+{
+	if (img >= r->size || n > r->size - img)
+		return -1;
+	return pread(r->fd, buf, n, (off_t)img) == (ssize_t)n ? 0 : -1;
+}
+
+/* Whether b (16 bytes) looks like a top-level box that may follow media
+ * data: a movie box, or padding and user data before one. */
+static bool box_after_mdat(const uint8_t *b)
+{
+	uint32_t size = mem_be32(b), type = mem_be32(b + 4);
+	uint64_t big = size;
+
+	if (size == 1)
+		big = mem_be64(b + 8);
+	if (size == 0 || big < 8 || big > (1ull << 30))
+		return false;
+	switch (type) {
+	case 0x6d6f6f76: {          /* moov: its first child is known */
+		uint32_t child = mem_be32(b + 12);
+		return size != 1 && (child == 0x6d766864 || child == 0x7472616b ||
+		       child == 0x75647461 || child == 0x696f6473 ||
+		       child == 0x6d657461 || child == 0x70726f66 ||
+		       child == 0x636d6f76);   /* mvhd trak udta iods meta prfl cmov */
+	}
+	case 0x66726565: case 0x736b6970: case 0x77696465:  /* free skip wide */
+	case 0x75647461: case 0x75756964: case 0x6d657461:  /* udta uuid meta */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Whether a file of one of the scan's formats starts at base index j: its
+ * length in clusters when validated over the base map from there (0: no
+ * file).  That is what a clip was written around when the gap is a file.
+ */
+static uint64_t foreign_file(struct reasm *r, uint64_t j)
+{
+	uint8_t head[FORMAT_SIG_MAX_REACH];
+	uint32_t c = base_cluster(r, j);
+
+	if (read_at(r, fsview_offset(r->v, c), head, sizeof(head)) != 0)
+		return 0;
+	for (unsigned f = 0; f < r->nformats; f++) {
+		const struct format *fmt = r->formats[f];
+		bool hit = false;
+		for (unsigned s = 0; s < fmt->nsigs && !hit; s++) {
+			const struct format_sig *g = &fmt->sigs[s];
+			if (g->offset + g->len > sizeof(head))
+				continue;
+			hit = true;
+			for (unsigned k = 0; k < g->len && hit; k++) {
+				uint8_t m = g->mask ? g->mask[k] : 0xff;
+				hit = (head[g->offset + k] & m) == (g->bytes[k] & m);
+			}
+		}
+		if (!hit || r->validations >= REASM_MAX_VALIDATIONS)
+			continue;
+		/* The base map from j on, unbroken: the foreign file's own
+		 * clusters by the same rule. */
+		struct carve_result res;
+		uint64_t save_s0 = r->s0;
+		r->s0 = 0;
+		r->nfull = 0;
+		r->next = 0;
+		r->map_size = 0;
+		int rc = map_range(r, j, r->nclusters);
+		r->s0 = save_s0;
+		if (rc < 0)
+			return 0;
+		uint64_t lim = fmt->max_size;
+		if (r->map_size > lim) {
+			uint64_t t = 0;
+			for (unsigned i = 0; i < r->next; i++) {
+				if (r->ext[i].len > lim - t)
+					r->ext[i].len = lim - t;
+				t += r->ext[i].len;
+				if (t == lim) {
+					r->next = i + 1;
+					break;
+				}
+			}
+			r->map_size = lim;
+		}
+		map_validate(r, fmt, &res);
+		if (res.verdict != CARVE_REJECT && res.length > 0)
+			return (res.length + r->cs - 1) / r->cs;
+	}
+	return 0;
+}
+
+/* Adopts st + drop [a, b) if it validates better than *best. */
+static int try_drop(struct reasm *r, struct state *cur, struct verdict *best,
+                    uint64_t a, uint64_t b, bool *took)
+{
+	struct state t = *cur;
+	struct verdict v;
+
+	*took = false;
+	if (a == 0 || !drops_add(t.drop, &t.ndrop, REASM_MAX_DROPS, a, b))
+		return 0;
+	int rc = run(r, &t, &v);
+	if (rc != 0)
+		return rc;
+	if (v.ok && score(&v) > score(best)) {
+		*cur = t;
+		*best = v;
+		*took = true;
+	}
+	return 0;
+}
+
+/*
+ * The data went wrong at logical x (NONE: in the first sample).  Tries, in
+ * this order, dropping: a file of a known format starting at or shortly
+ * before x's cluster (its clusters as one run, with the files right after
+ * it while that is not enough); with an anchor, all the
+ * clusters still guessed, as one gap starting near x (a clip written round
+ * one file); short runs starting near x, nearest and shortest first.
+ */
+static int fix_codec(struct reasm *r, struct state *cur, struct verdict *best,
+                     uint64_t x, bool *took)
+{
+	struct drop full[REASM_MAX_DROPS + 1];
+	uint64_t back[REASM_LOOK_BACK];
+	int rc;
+
+	*took = false;
+	if (!full_drops(r, cur))
+		return 0;
+	uint64_t jx = x == NONE ? REASM_LOOK_BACK :
+	              base_of_logical(r->full, r->nfull, (x + r->s0) / r->cs);
+	if (jx >= r->nclusters)
+		return 0;
+	unsigned nfull = r->nfull;
+	memcpy(full, r->full, sizeof(full));
+	/* guessed clusters left: the anchor's kept distance minus its due */
+	uint64_t g = 0;
+	if (cur->anchor != NONE) {
+		g = dropped_before(full, nfull, cur->anchor) -
+		    dropped_before(cur->drop, cur->ndrop, cur->anchor);
+	}
+
+	/* The kept indices at and before jx, nearest first. */
+	unsigned nb = 0;
+	for (uint64_t j = jx; nb < REASM_LOOK_BACK && j > 0;
+	     j = prev_kept(full, nfull, j))
+		back[nb++] = j;
+
+	uint64_t j = jx;
+	for (unsigned n = 0; n < REASM_PROBE_BACK && j > 0; n++) {
+		uint64_t len = foreign_file(r, j), end = j + len;
+		/* Files written one after another lie in one gap: while the
+		 * data stays wrong, take the next file along as well. */
+		for (unsigned k = 0; len > 0 && k < REASM_CHAIN; k++) {
+			rc = try_drop(r, cur, best, j, end, took);
+			if (rc != 0 || *took)
+				return rc;
+			if (g > 0 && end - j >= g)
+				break;   /* the gaps hold no more than that */
+			while (in_drops(full, nfull, end))
+				end++;
+			if (end >= r->nclusters || (len = foreign_file(r, end)) == 0)
+				break;
+			end += len;
+		}
+		j = prev_kept(full, nfull, j);
+	}
+	for (unsigned i = 0; g > 0 && i < nb; i++) {
+		rc = try_drop(r, cur, best, back[i], back[i] + g, took);
+		if (rc != 0 || *took)
+			return rc;
+	}
+	for (unsigned d = 1; d <= REASM_SHORT_RUN; d++) {
+		for (unsigned i = 0; i < d && i < nb; i++) {
+			uint64_t len = d - i;
+			if (len == g)
+				continue;   /* tried above */
+			rc = try_drop(r, cur, best, back[i], back[i] + len, took);
+			if (rc != 0 || *took)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The media data end at logical e and no box follows: find the anchor.
+ * The kept clusters after e's are tried in turn for a box header at e's
+ * place; a file of a known format starting in the way is stepped over
+ * whole.  At most REASM_ANCHOR_STEPS single clusters and REASM_CHAIN files
+ * are stepped over, so a clip that lost its end costs little.
+ */
+static int fix_nomoov(struct reasm *r, struct state *cur,
+                      struct verdict *best, uint64_t e, bool *took)
+{
+	struct drop full[REASM_MAX_DROPS + 1];
+	uint8_t b[16];
+	int rc;
+
+	*took = false;
+	if (!full_drops(r, cur))
+		return 0;
+	unsigned nfull = r->nfull;
+	memcpy(full, r->full, sizeof(full));
+	uint64_t je = base_of_logical(full, nfull, (e + r->s0) / r->cs);
+	uint64_t in = (e + r->s0) % r->cs;
+	uint64_t j = je;
+	unsigned steps = 0, files = 0;
+	while (steps < REASM_ANCHOR_STEPS &&
+	       r->validations < REASM_MAX_VALIDATIONS) {
+		j++;
+		while (in_drops(full, nfull, j))
+			j++;
+		while (j >= r->nclusters) {
+			if (!r->base_more || r->window >= r->limit)
+				return 0;
+			r->window = r->window > r->limit / 4 ? r->limit
+			            : r->window * 4;
+			if ((rc = base_build(r)) != 0)
+				return rc;
+		}
+		uint64_t img = fsview_offset(r->v, base_cluster(r, j)) + in;
+		size_t first = r->cs - in < sizeof(b) ? r->cs - in : sizeof(b);
+		bool have = read_at(r, img, b, first) == 0;
+		if (have && first < sizeof(b)) {
+			/* the header runs on into the next kept cluster */
+			uint64_t n = j + 1;
+			while (in_drops(full, nfull, n))
+				n++;
+			have = n < r->nclusters &&
+			       read_at(r, fsview_offset(r->v, base_cluster(r, n)),
+			               b + first, sizeof(b) - first) == 0;
+		}
+		if (have && box_after_mdat(b)) {
+			struct state t = *cur;
+			struct verdict v;
+			t.anchor = j;
+			t.anchor_at = e;
+			if ((rc = run(r, &t, &v)) != 0)
+				return rc;
+			if (v.ok && score(&v) > score(best)) {
+				*cur = t;
+				*best = v;
+				*took = true;
+				return 0;
+			}
+			continue;
+		}
+		uint64_t len = files < REASM_CHAIN ? foreign_file(r, j) : 0;
+		if (len > 0) {
+			files++;
+			j += len - 1;
+		} else {
+			steps++;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ entry */
+
+int reassemble(const struct fsview *v, int fd, uint64_t size,
+               const struct format *fmt, const struct format *const *formats,
+               unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
+               struct reasm_result *out)
+{
+	struct reasm *r = calloc(1, sizeof(*r));
+	struct state *cur = calloc(1, sizeof(*cur));
+	struct verdict first, now;
+	int rc;
+
+	memset(&first, 0, sizeof(first));
+	memset(out, 0, sizeof(*out));
+	if (r == NULL || cur == NULL) {
+		free(r);
+		free(cur);
+		return -ENOMEM;
+	}
+	r->v = v;
+	r->fd = fd;
+	r->size = size;
+	r->fmt = fmt;
+	r->formats = formats;
+	r->nformats = nformats;
+	r->off = off;
+	r->cs = v->cluster_size;
+	r->c0 = fsview_cluster(v, off);
+	r->s0 = off - fsview_offset(v, r->c0);
+	r->limit = fmt->max_size ? fmt->max_size : UINT64_MAX;
+	r->window = REASM_FIRST_WINDOW < r->limit ? REASM_FIRST_WINDOW : r->limit;
+	r->win = win;
+	r->win_cap = win_cap;
+	cur->anchor = NONE;
+	rc = r->c0 == 0 ? -EINVAL : base_build(r);
+	if (rc == 0)
+		rc = run(r, cur, &first);
+	now = first;
+	/* The search works on whole clusters: a start inside a cluster
+	 * (--any-offset) is an embedded file, not a recording. */
+	while (rc == 0 && first.ok && r->s0 == 0 &&
+	       now.res.verdict != CARVE_ACCEPT &&
+	       r->validations < REASM_MAX_VALIDATIONS) {
+		bool took = false;
+		if (is_codec(&now.res))
+			rc = fix_codec(r, cur, &now, now.res.verdict == CARVE_REJECT
+			               ? NONE : now.res.length, &took);
+		else if (is_nomoov(&now.res) && cur->anchor == NONE)
+			rc = fix_nomoov(r, cur, &now, now.res.length, &took);
+		if (!took)
+			break;
+	}
+	if (rc == 0) {
+		const struct verdict *pick = now.res.verdict == CARVE_ACCEPT ?
+		                             &now : &first;
+		struct state base = { .anchor = NONE };
+		rc = run_map_only(r, pick == &now ? cur : &base);
+		out->res = pick->res;
+	}
+	if (rc == 0 && out->res.verdict != CARVE_REJECT) {
+		/* The file is the first res.length bytes of its map. */
+		uint64_t left = out->res.length;
+		unsigned n = 0;
+		while (n < r->next && left > 0) {
+			if (r->ext[n].len > left)
+				r->ext[n].len = left;
+			left -= r->ext[n].len;
+			n++;
+		}
+		out->ext = malloc((n ? n : 1) * sizeof(*out->ext));
+		if (out->ext == NULL) {
+			rc = -ENOMEM;
+		} else {
+			memcpy(out->ext, r->ext, n * sizeof(*out->ext));
+			out->next = n;
+		}
+	}
+	out->validations = r->validations;
+	free(r->base);
+	free(r->ext);
+	free(r);
+	free(cur);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * reassemble.h - validating a candidate over the clusters a deleted file
+ * can have used, and finding its fragments.
+ *
+ * A recorder writing a clip on a FAT stick takes the free clusters in
+ * order, so a clip fragments around the clusters other files held at the
+ * time.  When those files are still live, the clip is the clusters from its
+ * start on that no live file owns (The Sleuth Kit's rule); when some have
+ * been deleted since, their clusters lie in the clip's path and must be
+ * found and dropped.  The validator is the judge throughout: the candidate
+ * is validated over a candidate cluster map, and the verdict says whether
+ * the map is right and, for ISO-BMFF video, where it first goes wrong.
+ */
+#ifndef DREDGE_REASSEMBLE_REASSEMBLE_H
+#define DREDGE_REASSEMBLE_REASSEMBLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bread.h"
+#include "fs/fsview.h"
+#include "formats/format.h"
+
+/* Bounds per candidate: a pathological image costs at most this much. */
+#define REASM_MAX_DROPS 64          /* cluster runs taken out of the map */
+#define REASM_MAX_VALIDATIONS 256   /* validator runs */
+#define REASM_LOOK_BACK 16          /* gap starts tried before a bad byte */
+#define REASM_SHORT_RUN 8           /* short gaps tried: start + length <= this */
+#define REASM_PROBE_BACK 64         /* clusters searched for a foreign file */
+#define REASM_CHAIN 32              /* files in a row taken as one gap */
+#define REASM_ANCHOR_STEPS 256      /* single clusters searched for the
+                                       next box (files are stepped over) */
+#define REASM_FIRST_WINDOW (32ull << 20)  /* map bytes first validated */
+
+struct reasm_result {
+	struct carve_result res;     /* the verdict over the final map */
+	struct extent *ext;          /* the file's extents, res.length bytes
+	                                in all (malloc'd); NULL when rejected */
+	unsigned next;
+	unsigned validations;        /* validator runs spent */
+};
+
+/*
+ * Validates a candidate of format fmt starting at source byte off (in a
+ * cluster no live file owns) over the clusters from there on that no live
+ * file owns, wrapping round to cluster 2 at the volume's end, and looks
+ * for foreign clusters to drop when the verdict says where the data went
+ * wrong.  formats[0..nformats) are the formats whose files may lie in the
+ * way.  The source is fd (size bytes); reads go through win (win_cap
+ * bytes).  Returns 0 with out filled (free out->ext), or -errno.
+ */
+int reassemble(const struct fsview *v, int fd, uint64_t size,
+               const struct format *fmt, const struct format *const *formats,
+               unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
+               struct reasm_result *out);
+
+#endif
