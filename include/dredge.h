@@ -87,30 +87,42 @@ struct dredge_scan_config {
 };
 
 #define DREDGE_MAX_TYPES 64
+/* Extensions counted apart: a format may give several (riff: avi, wav). */
+#define DREDGE_MAX_EXTS (4 * DREDGE_MAX_TYPES)
+
+/*
+ * What the writer has committed.  One set of numbers: the writer keeps it,
+ * a checkpoint saves it, a resumed scan takes it up again, and the summary
+ * returns it.
+ */
+struct dredge_counts {
+	uint64_t files;            /* distinct files written */
+	uint64_t truncated;        /* of which truncated */
+	uint64_t reassembled;      /* of which written from several fragments */
+	uint64_t files_unreadable; /* of which holding unreadable bytes */
+	uint64_t duplicates;       /* locations whose content was written */
+	uint64_t next_id;          /* the next report entry's id (from 1) */
+	unsigned ntypes;           /* distinct files by extension */
+	struct {
+		char ext[16];
+		uint64_t count;
+	} per_type[DREDGE_MAX_EXTS];
+};
 
 struct dredge_summary {
 	uint64_t source_size;
 	uint64_t bytes_scanned;
 	uint64_t candidates;
-	uint64_t files;            /* distinct files written */
-	uint64_t truncated;        /* of which truncated */
-	uint64_t duplicates;       /* locations whose content was written */
+	struct dredge_counts count;  /* files written, by type, duplicates */
 	uint64_t bad_ranges;       /* unreadable ranges left at the end */
 	uint64_t bad_bytes;        /* their bytes (read as zeros) */
-	uint64_t files_unreadable; /* files written holding some of them */
 	uint64_t reread_bytes;     /* unreadable bytes that read on retry */
 	double seconds;
 	const char *io_engine;     /* "io_uring" or "pread" */
 	const char *simd;          /* the any-offset variant that ran */
 	int direct;                /* whether O_DIRECT was used */
 	int interrupted;           /* stopped early; a checkpoint was written */
-	uint64_t reassembled;      /* files written from several fragments */
 	char volume[160];          /* the file system used, or "" */
-	unsigned ntypes;
-	struct {
-		char ext[16];
-		uint64_t count;
-	} per_type[DREDGE_MAX_TYPES];
 	char error[512];           /* set when dredge_scan fails */
 };
 

@@ -200,22 +200,24 @@ static void print_summary(const struct dredge_summary *s,
 	fprintf(stderr, "dredge: scanned %.2f GiB in %.2f s (%.0f MB/s, %s%s)\n",
 	        gib, s->seconds, rate, s->io_engine ? s->io_engine : "-",
 	        s->direct ? ", O_DIRECT" : "");
-	fprintf(stderr, "dredge: %" PRIu64 " files recovered", s->files);
-	for (unsigned i = 0; i < s->ntypes; i++)
+	fprintf(stderr, "dredge: %" PRIu64 " files recovered", s->count.files);
+	for (unsigned i = 0; i < s->count.ntypes; i++)
 		fprintf(stderr, "%s%" PRIu64 " %s", i ? ", " : " (",
-		        s->per_type[i].count, s->per_type[i].ext);
+		        s->count.per_type[i].count, s->count.per_type[i].ext);
 	fprintf(stderr, "%s; %" PRIu64 " truncated, %" PRIu64
 	        " duplicates, %" PRIu64 " unreadable ranges\n",
-	        s->ntypes ? ")" : "", s->truncated, s->duplicates,
+	        s->count.ntypes ? ")" : "", s->count.truncated,
+	        s->count.duplicates,
 	        s->bad_ranges);
-	if (s->reassembled > 0)
+	if (s->count.reassembled > 0)
 		fprintf(stderr, "dredge: %" PRIu64 " files reassembled from "
-		        "fragments\n", s->reassembled);
-	if (s->bad_ranges > 0 || s->files_unreadable > 0 || s->reread_bytes > 0)
+		        "fragments\n", s->count.reassembled);
+	if (s->bad_ranges > 0 || s->count.files_unreadable > 0 ||
+	    s->reread_bytes > 0)
 		fprintf(stderr, "dredge: unreadable: %" PRIu64 " bytes, read as "
 		        "zeros; %" PRIu64 " read on retry; %" PRIu64 " of the "
 		        "files hold some\n", s->bad_bytes, s->reread_bytes,
-		        s->files_unreadable);
+		        s->count.files_unreadable);
 	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
 	        cfg->outdir, cfg->outdir);
 }

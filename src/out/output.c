@@ -50,11 +50,6 @@ struct seen {
 	uint64_t id;          /* 0: empty slot */
 };
 
-struct type_count {
-	char ext[16];
-	uint64_t n;
-};
-
 struct output {
 	struct pipeline *p;
 	int dirfd;
@@ -63,7 +58,7 @@ struct output {
 	uint8_t *win;
 	struct seen *seen;
 	size_t seen_cap, seen_n;
-	uint64_t next_id;
+	struct dredge_counts count;  /* saved by the checkpoint, summed up */
 	uint64_t cover_hi;
 	/* Later fragments of accepted reassembled files that lie ahead:
 	 * a start inside one is inside that file.  Only the first fragment
@@ -74,11 +69,7 @@ struct output {
 	unsigned ndirs;
 	uint64_t trunc_end;          /* the last truncated file: its end */
 	unsigned trunc_fmt;          /* and its format */
-	uint64_t files, truncated, duplicates, reassembled;
-	uint64_t files_unreadable;   /* written files holding zero-filled bytes */
 	uint64_t zeroed;             /* bytes of the file being copied */
-	struct type_count types[DREDGE_MAX_TYPES * 4];
-	unsigned ntypes;
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
 	double ck_time;
@@ -423,7 +414,8 @@ static int reload_seen(struct output *out, uint64_t len, uint64_t from)
 		if (report_parse_line(line, &rec) == 0) {
 			for (unsigned i = 1; rec.complete && i < rec.nruns; i++)
 				cover_push(out, rec.runs[i], from);
-			out->reassembled += rec.nruns > 1 && rec.duplicate_of == 0;
+			out->count.reassembled += rec.nruns > 1 &&
+			                          rec.duplicate_of == 0;
 			report_rec_free(&rec);
 		}
 		uint64_t id;
@@ -488,18 +480,10 @@ static int resume_state(struct output *out)
 	out->trunc_end = have->trunc_end;
 	out->trunc_fmt = have->trunc_fmt;
 	atomic_store(&p->cover_hi, have->cover_hi);
-	out->next_id = have->next_id;
-	out->files = have->files;
-	out->truncated = have->truncated;
-	out->duplicates = have->duplicates;
-	out->files_unreadable = have->files_unreadable;
-	atomic_store(&out->nfiles_live, have->files);
-	for (unsigned i = 0; i < have->ntypes && i < DREDGE_MAX_TYPES * 4; i++) {
-		memcpy(out->types[i].ext, have->types[i].ext,
-		       sizeof(out->types[i].ext));
-		out->types[i].n = have->types[i].n;
-		out->ntypes = i + 1;
-	}
+	/* reassembled: learnt again from the report */
+	have->count.reassembled = out->count.reassembled;
+	out->count = have->count;
+	atomic_store(&out->nfiles_live, have->count.files);
 	for (size_t i = 0; i < have->nbad; i++)
 		pipeline_add_bad(p, have->bad[i].off, have->bad[i].len);
 	checkpoint_clear(out->ck);
@@ -520,17 +504,7 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 	ck->cover_hi = out->cover_hi;
 	ck->trunc_end = out->trunc_end;
 	ck->trunc_fmt = out->trunc_fmt;
-	ck->next_id = out->next_id;
-	ck->files = out->files;
-	ck->truncated = out->truncated;
-	ck->duplicates = out->duplicates;
-	ck->files_unreadable = out->files_unreadable;
-	ck->ntypes = out->ntypes < CHECKPOINT_MAX_TYPES ? out->ntypes
-	             : CHECKPOINT_MAX_TYPES;
-	for (unsigned i = 0; i < ck->ntypes; i++) {
-		memcpy(ck->types[i].ext, out->types[i].ext, sizeof(ck->types[i].ext));
-		ck->types[i].n = out->types[i].n;
-	}
+	ck->count = out->count;
 	/* Only what lies before hi: the reader may be further on, and a
 	 * resume reads from hi again. */
 	pthread_mutex_lock(&p->bad_lock);
@@ -595,7 +569,7 @@ int output_open(struct pipeline *p, struct output **outp)
 	out->p = p;
 	out->dirfd = -1;
 	out->reserve_fd = -1;
-	out->next_id = 1;
+	out->count.next_id = 1;
 	out->buf = malloc(COPY_BUF);
 	out->win = malloc(WRITER_WINDOW);
 	out->seen_cap = 1024;
@@ -643,7 +617,7 @@ int output_open(struct pipeline *p, struct output **outp)
 		}
 		checkpoint_remove(out->dirfd);   /* one left by --force */
 		out->ck->resume_offset = p->start;
-		out->ck->next_id = out->next_id;
+		out->ck->count.next_id = out->count.next_id;
 		report_lengths(out->rep, &out->ck->xml_len, &out->ck->jsonl_len);
 	}
 	if ((rc = reserve_open(out)) != 0) {
@@ -660,17 +634,17 @@ fail:
 
 /* ------------------------------------------------------------- files */
 
-static void count_type(struct output *out, const char *ext)
+static void count_type(struct dredge_counts *n, const char *ext)
 {
-	for (unsigned i = 0; i < out->ntypes; i++)
-		if (strcmp(out->types[i].ext, ext) == 0) {
-			out->types[i].n++;
+	for (unsigned i = 0; i < n->ntypes; i++)
+		if (strcmp(n->per_type[i].ext, ext) == 0) {
+			n->per_type[i].count++;
 			return;
 		}
-	if (out->ntypes < sizeof(out->types) / sizeof(out->types[0])) {
-		snprintf(out->types[out->ntypes].ext,
-		         sizeof(out->types[0].ext), "%s", ext);
-		out->types[out->ntypes++].n = 1;
+	if (n->ntypes < DREDGE_MAX_EXTS) {
+		snprintf(n->per_type[n->ntypes].ext,
+		         sizeof(n->per_type[0].ext), "%s", ext);
+		n->per_type[n->ntypes++].count = 1;
 	}
 }
 
@@ -860,7 +834,7 @@ static int commit_file(struct output *out, struct candidate *c)
 	}
 	uint64_t zeroed = out->zeroed;
 
-	uint64_t id = out->next_id++;
+	uint64_t id = out->count.next_id++;
 	uint64_t dup = seen_check(out, h, id);
 	if (dup != 0) {
 		if (fd >= 0)
@@ -904,13 +878,13 @@ static int commit_file(struct output *out, struct candidate *c)
 	free(clusters);
 	if (rc == 0) {
 		if (dup != 0) {
-			out->duplicates++;
+			out->count.duplicates++;
 		} else {
-			out->files++;
-			out->files_unreadable += zeroed > 0;
-			out->truncated += truncated;
-			out->reassembled += nruns > 1;
-			count_type(out, c->ext);
+			out->count.files++;
+			out->count.files_unreadable += zeroed > 0;
+			out->count.truncated += truncated;
+			out->count.reassembled += nruns > 1;
+			count_type(&out->count, c->ext);
 			atomic_fetch_add(&out->nfiles_live, 1);
 		}
 		return 0;
@@ -1132,10 +1106,10 @@ int output_close(struct output *out, int status)
 		.nreread = reread ? p->nreread : 0,
 		/* over the whole scan, resumed parts included */
 		.bytes_scanned = p->start + atomic_load(&p->bytes_scanned),
-		.files = out->files,
-		.truncated = out->truncated,
-		.duplicates = out->duplicates,
-		.files_unreadable = out->files_unreadable,
+		.files = out->count.files,
+		.truncated = out->count.truncated,
+		.duplicates = out->count.duplicates,
+		.files_unreadable = out->count.files_unreadable,
 		.status = status == 0 ? "completed" : sum->error,
 	};
 	int rc = report_close(out->rep, &end);
@@ -1149,18 +1123,7 @@ int output_close(struct output *out, int status)
 		         "cannot finish the report in '%s': %s", p->cfg->outdir,
 		         strerror(-rc));
 
-	sum->files = out->files;
-	sum->truncated = out->truncated;
-	sum->reassembled = out->reassembled;
-	sum->duplicates = out->duplicates;
-	sum->files_unreadable = out->files_unreadable;
-	sum->ntypes = out->ntypes < DREDGE_MAX_TYPES ? out->ntypes
-	              : DREDGE_MAX_TYPES;
-	for (unsigned i = 0; i < sum->ntypes; i++) {
-		memcpy(sum->per_type[i].ext, out->types[i].ext,
-		       sizeof(sum->per_type[i].ext));
-		sum->per_type[i].count = out->types[i].n;
-	}
+	sum->count = out->count;
 	output_free(out);
 	return rc;
 }
