@@ -34,6 +34,15 @@ enum dredge_simd {
 	DREDGE_SIMD_AVX512,     /* AVX-512F and AVX-512BW */
 };
 
+/* Where a running scan stands, for a progress line. */
+struct dredge_progress {
+	uint64_t done;             /* bytes scanned by this run */
+	uint64_t total;            /* bytes this run scans */
+	uint64_t files;            /* distinct files written, resumed too */
+	double seconds;            /* since this run started scanning */
+	int final;                 /* the last call */
+};
+
 struct dredge_scan_config {
 	const char *source;        /* image file or block device */
 	const char *outdir;        /* created if missing */
@@ -48,7 +57,8 @@ struct dredge_scan_config {
 	int any_offset;            /* candidates at every byte */
 	int keep_embedded;         /* keep files found inside other files */
 	int force;                 /* write into a folder holding results */
-	int progress;              /* progress line: -1 on a tty, 0, 1 */
+	int progress;              /* progress_fn: 0 off; 1 or -1 on (the CLI
+	                              turns -1 into "stderr is a tty") */
 	int report_only;           /* report without writing files */
 	int resume;                /* continue an interrupted scan in outdir */
 	/* When set and it becomes non-zero (a signal handler's flag: a
@@ -79,6 +89,11 @@ struct dredge_scan_config {
 	 * newline.  NULL: not shown. */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* Progress: called about four times a second from a thread of the
+	 * engine's, and once at the end (final set), while progress is
+	 * non-zero.  NULL: not shown. */
+	void (*progress_fn)(void *arg, const struct dredge_progress *pr);
+	void *progress_arg;
 	/* Once the whole source has been read, read each unreadable sector
 	 * again up to this many times; those that read are no longer
 	 * reported unreadable (the files already written keep the zeros

@@ -166,6 +166,26 @@ static void warn_line(void *arg, const char *msg)
 	fprintf(stderr, "dredge: warning: %s\n", msg);
 }
 
+/* The progress line on stderr, redrawn in place. */
+static void progress_line(void *arg, const struct dredge_progress *pr)
+{
+	double rate = pr->seconds > 0 ? (double)pr->done / pr->seconds : 0;
+	char eta[32] = "--:--";
+
+	(void)arg;
+	if (rate > 0 && pr->done < pr->total) {
+		uint64_t left = (uint64_t)((double)(pr->total - pr->done) / rate);
+		snprintf(eta, sizeof(eta), "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64,
+		         left / 3600, left / 60 % 60, left % 60);
+	}
+	fprintf(stderr, "\r\033[K%.2f / %.2f GiB  %5.1f%%  %7.1f MB/s  ETA %s  "
+	        "files %" PRIu64 "%s", (double)pr->done / (1u << 30),
+	        (double)pr->total / (1u << 30),
+	        pr->total ? 100.0 * (double)pr->done / (double)pr->total : 100.0,
+	        rate / 1e6, eta, pr->files, pr->final ? "\n" : "");
+	fflush(stderr);
+}
+
 /* Parses "A-B" (or "A") cluster numbers. */
 static int parse_clusters(const char *s, uint32_t *a, uint32_t *b)
 {
@@ -391,6 +411,9 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 	}
 	cfg.source = argv[optind];
 	cfg.warn = warn_line;
+	if (cfg.progress < 0)
+		cfg.progress = isatty(STDERR_FILENO);
+	cfg.progress_fn = progress_line;
 	cfg.stop = &stop_signal;
 	catch_signals();
 
