@@ -34,6 +34,15 @@ enum dredge_simd {
 	DREDGE_SIMD_AVX512,     /* AVX-512F and AVX-512BW */
 };
 
+/* Where a running scan stands, for a progress line. */
+struct dredge_progress {
+	uint64_t done;             /* bytes scanned by this run */
+	uint64_t total;            /* bytes this run scans */
+	uint64_t files;            /* distinct files written, resumed too */
+	double seconds;            /* since this run started scanning */
+	int final;                 /* the last call */
+};
+
 struct dredge_scan_config {
 	const char *source;        /* image file or block device */
 	const char *outdir;        /* created if missing */
@@ -48,7 +57,8 @@ struct dredge_scan_config {
 	int any_offset;            /* candidates at every byte */
 	int keep_embedded;         /* keep files found inside other files */
 	int force;                 /* write into a folder holding results */
-	int progress;              /* progress line: -1 on a tty, 0, 1 */
+	int progress;              /* progress_fn: 0 off; 1 or -1 on (the CLI
+	                              turns -1 into "stderr is a tty") */
 	int report_only;           /* report without writing files */
 	int resume;                /* continue an interrupted scan in outdir */
 	/* When set and it becomes non-zero (a signal handler's flag: a
@@ -79,6 +89,11 @@ struct dredge_scan_config {
 	 * newline.  NULL: not shown. */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* Progress: called about four times a second from a thread of the
+	 * engine's, and once at the end (final set), while progress is
+	 * non-zero.  NULL: not shown. */
+	void (*progress_fn)(void *arg, const struct dredge_progress *pr);
+	void *progress_arg;
 	/* Once the whole source has been read, read each unreadable sector
 	 * again up to this many times; those that read are no longer
 	 * reported unreadable (the files already written keep the zeros
@@ -87,30 +102,42 @@ struct dredge_scan_config {
 };
 
 #define DREDGE_MAX_TYPES 64
+/* Extensions counted apart: a format may give several (riff: avi, wav). */
+#define DREDGE_MAX_EXTS (4 * DREDGE_MAX_TYPES)
+
+/*
+ * What the writer has committed.  One set of numbers: the writer keeps it,
+ * a checkpoint saves it, a resumed scan takes it up again, and the summary
+ * returns it.
+ */
+struct dredge_counts {
+	uint64_t files;            /* distinct files written */
+	uint64_t truncated;        /* of which truncated */
+	uint64_t reassembled;      /* of which written from several fragments */
+	uint64_t files_unreadable; /* of which holding unreadable bytes */
+	uint64_t duplicates;       /* locations whose content was written */
+	uint64_t next_id;          /* the next report entry's id (from 1) */
+	unsigned ntypes;           /* distinct files by extension */
+	struct {
+		char ext[16];
+		uint64_t count;
+	} per_type[DREDGE_MAX_EXTS];
+};
 
 struct dredge_summary {
 	uint64_t source_size;
 	uint64_t bytes_scanned;
 	uint64_t candidates;
-	uint64_t files;            /* distinct files written */
-	uint64_t truncated;        /* of which truncated */
-	uint64_t duplicates;       /* locations whose content was written */
+	struct dredge_counts count;  /* files written, by type, duplicates */
 	uint64_t bad_ranges;       /* unreadable ranges left at the end */
 	uint64_t bad_bytes;        /* their bytes (read as zeros) */
-	uint64_t files_unreadable; /* files written holding some of them */
 	uint64_t reread_bytes;     /* unreadable bytes that read on retry */
 	double seconds;
 	const char *io_engine;     /* "io_uring" or "pread" */
 	const char *simd;          /* the any-offset variant that ran */
 	int direct;                /* whether O_DIRECT was used */
 	int interrupted;           /* stopped early; a checkpoint was written */
-	uint64_t reassembled;      /* files written from several fragments */
 	char volume[160];          /* the file system used, or "" */
-	unsigned ntypes;
-	struct {
-		char ext[16];
-		uint64_t count;
-	} per_type[DREDGE_MAX_TYPES];
 	char error[512];           /* set when dredge_scan fails */
 };
 

@@ -166,6 +166,26 @@ static void warn_line(void *arg, const char *msg)
 	fprintf(stderr, "dredge: warning: %s\n", msg);
 }
 
+/* The progress line on stderr, redrawn in place. */
+static void progress_line(void *arg, const struct dredge_progress *pr)
+{
+	double rate = pr->seconds > 0 ? (double)pr->done / pr->seconds : 0;
+	char eta[32] = "--:--";
+
+	(void)arg;
+	if (rate > 0 && pr->done < pr->total) {
+		uint64_t left = (uint64_t)((double)(pr->total - pr->done) / rate);
+		snprintf(eta, sizeof(eta), "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64,
+		         left / 3600, left / 60 % 60, left % 60);
+	}
+	fprintf(stderr, "\r\033[K%.2f / %.2f GiB  %5.1f%%  %7.1f MB/s  ETA %s  "
+	        "files %" PRIu64 "%s", (double)pr->done / (1u << 30),
+	        (double)pr->total / (1u << 30),
+	        pr->total ? 100.0 * (double)pr->done / (double)pr->total : 100.0,
+	        rate / 1e6, eta, pr->files, pr->final ? "\n" : "");
+	fflush(stderr);
+}
+
 /* Parses "A-B" (or "A") cluster numbers. */
 static int parse_clusters(const char *s, uint32_t *a, uint32_t *b)
 {
@@ -200,22 +220,24 @@ static void print_summary(const struct dredge_summary *s,
 	fprintf(stderr, "dredge: scanned %.2f GiB in %.2f s (%.0f MB/s, %s%s)\n",
 	        gib, s->seconds, rate, s->io_engine ? s->io_engine : "-",
 	        s->direct ? ", O_DIRECT" : "");
-	fprintf(stderr, "dredge: %" PRIu64 " files recovered", s->files);
-	for (unsigned i = 0; i < s->ntypes; i++)
+	fprintf(stderr, "dredge: %" PRIu64 " files recovered", s->count.files);
+	for (unsigned i = 0; i < s->count.ntypes; i++)
 		fprintf(stderr, "%s%" PRIu64 " %s", i ? ", " : " (",
-		        s->per_type[i].count, s->per_type[i].ext);
+		        s->count.per_type[i].count, s->count.per_type[i].ext);
 	fprintf(stderr, "%s; %" PRIu64 " truncated, %" PRIu64
 	        " duplicates, %" PRIu64 " unreadable ranges\n",
-	        s->ntypes ? ")" : "", s->truncated, s->duplicates,
+	        s->count.ntypes ? ")" : "", s->count.truncated,
+	        s->count.duplicates,
 	        s->bad_ranges);
-	if (s->reassembled > 0)
+	if (s->count.reassembled > 0)
 		fprintf(stderr, "dredge: %" PRIu64 " files reassembled from "
-		        "fragments\n", s->reassembled);
-	if (s->bad_ranges > 0 || s->files_unreadable > 0 || s->reread_bytes > 0)
+		        "fragments\n", s->count.reassembled);
+	if (s->bad_ranges > 0 || s->count.files_unreadable > 0 ||
+	    s->reread_bytes > 0)
 		fprintf(stderr, "dredge: unreadable: %" PRIu64 " bytes, read as "
 		        "zeros; %" PRIu64 " read on retry; %" PRIu64 " of the "
 		        "files hold some\n", s->bad_bytes, s->reread_bytes,
-		        s->files_unreadable);
+		        s->count.files_unreadable);
 	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
 	        cfg->outdir, cfg->outdir);
 }
@@ -389,6 +411,9 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 	}
 	cfg.source = argv[optind];
 	cfg.warn = warn_line;
+	if (cfg.progress < 0)
+		cfg.progress = isatty(STDERR_FILENO);
+	cfg.progress_fn = progress_line;
 	cfg.stop = &stop_signal;
 	catch_signals();
 

@@ -187,7 +187,7 @@ static int scan_pass(const struct devbench_config *cfg,
 		res->scanned = 1;
 		res->scan_bytes = sum.bytes_scanned;
 		res->scan_seconds = sum.seconds;
-		res->scan_files = sum.files;
+		res->scan_files = sum.count.files;
 		res->scan_mbps = sum.seconds > 0
 		                 ? (double)sum.bytes_scanned / sum.seconds / 1e6 : 0;
 	} else {

@@ -66,12 +66,13 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        ck->block_size, ck->any_offset, ck->keep_embedded,
 	        ck->report_only, ck->fs, ck->unallocated, ck->cluster_first,
 	        ck->cluster_last, ck->volume, ck->resume_offset, ck->cover_hi,
-	        ck->trunc_end, ck->trunc_fmt, ck->next_id,
-	        ck->files, ck->truncated, ck->duplicates, ck->files_unreadable,
+	        ck->trunc_end, ck->trunc_fmt, ck->count.next_id,
+	        ck->count.files, ck->count.truncated, ck->count.duplicates,
+	        ck->count.files_unreadable,
 	        ck->xml_len, ck->jsonl_len);
-	for (unsigned i = 0; i < ck->ntypes; i++)
-		fprintf(f, "type %s %" PRIu64 "\n", ck->types[i].ext,
-		        ck->types[i].n);
+	for (unsigned i = 0; i < ck->count.ntypes; i++)
+		fprintf(f, "type %s %" PRIu64 "\n", ck->count.per_type[i].ext,
+		        ck->count.per_type[i].count);
 	for (size_t i = 0; i < ck->nbad; i++)
 		fprintf(f, "bad %" PRIu64 " %" PRIu64 "\n", ck->bad[i].off,
 		        ck->bad[i].len);
@@ -125,6 +126,8 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 	ck->name = strtoull(val, NULL, 10)
 #define INT(name) else if (strcmp(key, #name) == 0) \
 	ck->name = atoi(val)
+#define COUNT(name) else if (strcmp(key, #name) == 0) \
+	ck->count.name = strtoull(val, NULL, 10)
 		if (strcmp(key, "source_sample") == 0)
 			ck->source_sample = strtoull(val, NULL, 16);
 		else if (strcmp(key, "formats") == 0)
@@ -140,11 +143,11 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 		U64(cover_hi);
 		U64(trunc_end);
 		INT(trunc_fmt);
-		U64(next_id);
-		U64(files);
-		U64(truncated);
-		U64(duplicates);
-		U64(files_unreadable);
+		COUNT(next_id);
+		COUNT(files);
+		COUNT(truncated);
+		COUNT(duplicates);
+		COUNT(files_unreadable);
 		U64(xml_len);
 		U64(jsonl_len);
 		INT(any_offset);
@@ -152,12 +155,14 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 		INT(report_only);
 		INT(fs);
 		INT(unallocated);
-		else if (strcmp(key, "type") == 0 && ck->ntypes < CHECKPOINT_MAX_TYPES) {
+		else if (strcmp(key, "type") == 0 &&
+		         ck->count.ntypes < CHECKPOINT_MAX_TYPES) {
 			char ext[16];
 			uint64_t n;
 			if (sscanf(val, "%15s %" SCNu64, ext, &n) == 2) {
-				memcpy(ck->types[ck->ntypes].ext, ext, sizeof(ext));
-				ck->types[ck->ntypes++].n = n;
+				unsigned t = ck->count.ntypes++;
+				memcpy(ck->count.per_type[t].ext, ext, sizeof(ext));
+				ck->count.per_type[t].count = n;
 			}
 		} else if (strcmp(key, "bad") == 0) {
 			uint64_t off, len;
@@ -167,6 +172,7 @@ int checkpoint_load(int dirfd, struct checkpoint *ck)
 		}
 #undef U64
 #undef INT
+#undef COUNT
 	}
 	fclose(f);
 	if (!(magic && ended)) {

@@ -13,8 +13,10 @@
 
 #include <stdint.h>
 
+#include "dredge.h"
+
 #define CHECKPOINT_NAME ".dredge-checkpoint"
-#define CHECKPOINT_MAX_TYPES 256
+#define CHECKPOINT_MAX_TYPES DREDGE_MAX_EXTS
 
 struct checkpoint {
 	/* what the scan was: a resume must match all of it */
@@ -35,15 +37,10 @@ struct checkpoint {
 	uint64_t cover_hi;
 	uint64_t trunc_end;          /* the last truncated file's end, format */
 	unsigned trunc_fmt;
-	uint64_t next_id;
-	uint64_t files, truncated, duplicates;
-	uint64_t files_unreadable;   /* files holding unreadable bytes */
+	/* the writer's counts (all but reassembled, which a resume learns
+	 * again from the report) */
+	struct dredge_counts count;
 	uint64_t xml_len, jsonl_len;
-	unsigned ntypes;
-	struct {
-		char ext[16];
-		uint64_t n;
-	} types[CHECKPOINT_MAX_TYPES];
 	/* unreadable ranges before resume_offset (a failing drive may have
 	 * many: the list grows as needed) */
 	size_t nbad, capbad;

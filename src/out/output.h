@@ -1,33 +1,101 @@
 /*
  * output.h - the writer stage: the output folder, recovered files, hashes,
- * de-duplication, the reports and the progress line.
+ * de-duplication, the reports and the checkpoint.
+ *
+ * The writer sees the scan through this door only: a config of what it
+ * writes from (the source, the formats, the file system carved), hooks
+ * back into the pipeline (stop the run, publish how far accepted files
+ * reach, validate a candidate it kept, the list of unreadable ranges), and
+ * batches handed to output_commit in chunk order (pipeline/commit.h).
  */
 #ifndef DREDGE_OUT_OUTPUT_H
 #define DREDGE_OUT_OUTPUT_H
 
-#include "pipeline/pipeline.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bread.h"
+#include "dredge.h"
+#include "formats/format.h"
+#include "fs/fsview.h"
+#include "io/source.h"
+#include "out/report.h"
+#include "pipeline/batch.h"
 
 struct output;
 
+/* What the writer writes from; all of it outlives the writer. */
+struct writer_config {
+	const struct dredge_scan_config *cfg;
+	struct dredge_summary *sum;      /* error message, counts at the end */
+	const struct source *src;
+	const struct format *const *formats;   /* candidate.fmt indexes it */
+	unsigned nformats;
+	const struct fsview *fsv;        /* the file system carved, or NULL */
+	const char *engine;              /* the I/O engine, for the report */
+};
+
+/* A visitor of unreadable ranges. */
+typedef void (*writer_range_fn)(void *fn_arg, uint64_t off, uint64_t len);
+
+/* How the writer reaches the rest of the scan (arg is passed to each). */
+struct writer_hooks {
+	void *arg;
+	/* Records the first fatal error (msg) and stops every stage. */
+	void (*fail)(void *arg, int code, const char *msg);
+	/* Accepted files reach hi: validators may skip starts before it. */
+	void (*cover)(void *arg, uint64_t hi);
+	/* Validates c, which validators skipped (see candidate.skipped). */
+	void (*validate)(void *arg, struct candidate *c, struct bread *br,
+	                 uint8_t *win, size_t win_cap);
+	/* Records an unreadable range met while copying, or one a resumed
+	 * scan's checkpoint lists. */
+	source_bad_fn note_bad;
+	/* How many unreadable ranges are recorded now. */
+	size_t (*bad_count)(void *arg);
+	/* Calls fn for each unreadable range starting before `before`, in
+	 * order (under the list's lock: fn must not call back). */
+	void (*bad_each)(void *arg, uint64_t before, writer_range_fn fn,
+	                 void *fn_arg);
+};
+
 /*
  * Prepares the output folder (created if missing; one that already holds
- * files is refused unless cfg->force) and opens the reports.  0 or -errno
- * with p->sum->error set.
+ * files is refused unless cfg->force), opens the reports and holds back
+ * the reserve; with cfg->resume, takes up the interrupted scan there.
+ * *start: in, where the scanned range starts; out, where this run starts
+ * reading (a resumed scan's checkpoint says).  The pipeline is built over
+ * [*start, end) afterwards.  0 or -errno with wc->sum->error set.
  */
-int output_open(struct pipeline *p, struct output **out);
+int output_open(const struct writer_config *wc,
+                const struct writer_hooks *hooks, uint64_t *start,
+                struct output **out);
 
-/* The writer thread body (arg: struct output *). */
-void *writer_main(void *arg);
+/*
+ * Commits the batch that comes next in chunk order: writes its files,
+ * adds them to the reports, and notes the checkpoint.  0, or -errno after
+ * a failure that stops the run (reported through hooks->fail).
+ */
+int output_commit(struct output *out, struct batch *b);
 
-/* Starts / stops the progress line (a no-op unless enabled). */
-void output_progress_start(struct output *out);
-void output_progress_stop(struct output *out);
+/* No more batches: gives the reserve back, and removes the checkpoint
+ * (completed: all batches were committed) or saves it for a resume. */
+void output_finish(struct output *out, int completed);
 
-/* Finishes the reports, fills the summary and frees out; 0 or -errno.
- * status: 0, or the error that ended the run. */
-int output_close(struct output *out, int status);
+/* Distinct files written so far, resumed ones included; any thread. */
+uint64_t output_files(struct output *out);
 
-/* Frees a batch and what its candidates hold. */
-void output_free_batch(struct batch *b);
+/* What the reports close with. */
+struct writer_end {
+	uint64_t bytes_scanned;          /* over the whole scan, resumed too */
+	const struct report_range *bad;  /* unreadable at the end */
+	size_t nbad;
+	const struct report_range *reread;   /* unreadable, read on retry */
+	size_t nreread;
+};
+
+/* Finishes the reports, fills the summary's counts and frees out; 0 or
+ * -errno.  status: 0, or the error that ended the run. */
+int output_close(struct output *out, int status, const struct writer_end *end);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * pipeline.c - dredge_scan(): sets the pipeline up, runs its threads, and
  * takes it down.  Also the scan workers and the validator pool, the two
- * stages simple enough to live beside the plumbing.
+ * stages simple enough to live beside the plumbing, and the writer's
+ * thread and hooks: the door between the writer (out/output.h) and the
+ * pipeline.
  */
 #include "config.h"
 
@@ -15,6 +17,8 @@
 #include <unistd.h>
 
 #include "out/output.h"
+#include "out/progress.h"
+#include "pipeline/commit.h"
 #include "pipeline/pipeline.h"
 #include "reassemble/reassemble.h"
 
@@ -304,7 +308,7 @@ static void *scan_main(void *arg)
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
 		atomic_fetch_add(&p->ncandidates, b->emitted);
 		if (x.failed || queue_push(&p->valid_q, b) != 0) {
-			output_free_batch(b);
+			batch_free(b);
 			break;
 		}
 	}
@@ -450,12 +454,138 @@ static void *validate_main(void *arg)
 		 * vanished under the validator): nothing more is committed. */
 		if (atomic_load(&p->fatal) != 0 ||
 		    queue_push(&p->done_q, b) != 0) {
-			output_free_batch(b);
+			batch_free(b);
 			break;
 		}
 	}
 	free(win);
 	return NULL;
+}
+
+/* -------------------------------------------------------------- writer */
+
+static void writer_fail(void *arg, int code, const char *msg)
+{
+	pipeline_fail(arg, code, "%s", msg);
+}
+
+static void writer_cover(void *arg, uint64_t hi)
+{
+	struct pipeline *p = arg;
+
+	atomic_store(&p->cover_hi, hi);
+}
+
+static void writer_validate(void *arg, struct candidate *c, struct bread *br,
+                            uint8_t *win, size_t win_cap)
+{
+	pipeline_validate(arg, c, br, win, win_cap);
+}
+
+static size_t writer_bad_count(void *arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->bad_lock);
+	size_t n = p->nbad;
+	pthread_mutex_unlock(&p->bad_lock);
+	return n;
+}
+
+static void writer_bad_each(void *arg, uint64_t before, writer_range_fn fn,
+                            void *fn_arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->bad_lock);
+	for (size_t i = 0; i < p->nbad && p->bad[i].off < before; i++)
+		fn(fn_arg, p->bad[i].off, p->bad[i].len);
+	pthread_mutex_unlock(&p->bad_lock);
+}
+
+/* Commits the next batch in chunk order, then frees it. */
+static int writer_take(void *arg, struct batch *b)
+{
+	struct pipeline *p = arg;
+	/* After a failure, verdicts may rest on a vanished source: commit
+	 * nothing more. */
+	int rc = atomic_load(&p->fatal) != 0 ? -ECANCELED
+	         : output_commit(p->out, b);
+
+	batch_free(b);
+	pipeline_give_credit(p);
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct pipeline *p = arg;
+	uint64_t taken;
+
+	if (commit_run(&p->done_q, p->nchunks, p->max_credits, writer_take, p,
+	               &taken) != 0) {
+		pipeline_fail(p, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	output_finish(p->out, taken == p->nchunks &&
+	                      atomic_load(&p->fatal) == 0);
+	return NULL;
+}
+
+static uint64_t progress_done(void *arg)
+{
+	struct pipeline *p = arg;
+
+	return atomic_load(&p->bytes_scanned);
+}
+
+static uint64_t progress_files(void *arg)
+{
+	struct pipeline *p = arg;
+
+	return output_files(p->out);
+}
+
+/* A copy of n unreadable ranges for the report (NULL when none, or out
+ * of memory); *bytes: their sum. */
+static struct report_range *ranges_copy(const struct bad_range *v, size_t n,
+                                        uint64_t *bytes)
+{
+	struct report_range *r = n > 0 ? calloc(n, sizeof(*r)) : NULL;
+
+	*bytes = 0;
+	for (size_t i = 0; r && i < n; i++) {
+		r[i].off = v[i].off;
+		r[i].len = v[i].len;
+		*bytes += r[i].len;
+	}
+	return r;
+}
+
+/* Closes the writer with the scan's unreadable ranges; 0 or -errno. */
+static int writer_close(struct pipeline *p, int status)
+{
+	struct dredge_summary *sum = p->sum;
+	uint64_t bad_bytes, reread_bytes;
+	struct report_range *bad = ranges_copy(p->bad, p->nbad, &bad_bytes);
+	struct report_range *reread = ranges_copy(p->reread, p->nreread,
+	                                          &reread_bytes);
+	struct writer_end end = {
+		.bytes_scanned = p->start + atomic_load(&p->bytes_scanned),
+		.bad = bad,
+		.nbad = bad ? p->nbad : 0,
+		.reread = reread,
+		.nreread = reread ? p->nreread : 0,
+	};
+
+	sum->bad_ranges = p->nbad;
+	sum->bad_bytes = bad_bytes;
+	sum->reread_bytes = reread_bytes;
+	int rc = output_close(p->out, status, &end);
+	p->out = NULL;
+	free(bad);
+	free(reread);
+	return rc;
 }
 
 /* -------------------------------------------------------------- set-up */
@@ -809,9 +939,27 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		goto out;
 	sum->simd = dredge_simd_name(p->match.simd);
 
-	/* The output comes next: a resumed scan learns where to start. */
-	struct output *out = NULL;
-	rc = output_open(p, &out);
+	/* The writer comes next: a resumed scan's checkpoint says where
+	 * this run starts, and the pipeline is built over [start, end). */
+	const struct writer_config wc = {
+		.cfg = cfg,
+		.sum = sum,
+		.src = &p->src,
+		.formats = p->formats,
+		.nformats = p->nformats,
+		.fsv = p->fsv,
+		.engine = p->engine,
+	};
+	const struct writer_hooks hooks = {
+		.arg = p,
+		.fail = writer_fail,
+		.cover = writer_cover,
+		.validate = writer_validate,
+		.note_bad = pipeline_note_bad,
+		.bad_count = writer_bad_count,
+		.bad_each = writer_bad_each,
+	};
+	rc = output_open(&wc, &hooks, &p->start, &p->out);
 	if (rc != 0)
 		goto out;
 	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
@@ -826,17 +974,26 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		snprintf(sum->error, sizeof(sum->error),
 		         "cannot allocate %u chunks of %zu bytes: %s", nslots,
 		         p->chunk_size, strerror(-rc));
-		output_close(out, rc);
+		writer_close(p, rc);
 		goto out;
 	}
 
 	pthread_t reader, writer, scanners[256], validators[256];
-	pthread_create(&writer, NULL, writer_main, out);
+	pthread_create(&writer, NULL, writer_main, p);
 	for (unsigned i = 0; i < p->threads; i++) {
 		pthread_create(&validators[i], NULL, validate_main, p);
 		pthread_create(&scanners[i], NULL, scan_main, p);
 	}
-	output_progress_start(out);
+	struct progress *progress = NULL;
+	const struct progress_feed feed = {
+		.total = p->end - p->start,
+		.done = progress_done,
+		.files = progress_files,
+		.arg = p,
+	};
+	if (cfg->progress != 0)
+		progress_start(&progress, cfg->progress_fn, cfg->progress_arg,
+		               &feed);
 	pthread_create(&reader, NULL, reader_main, p);
 
 	pthread_join(reader, NULL);
@@ -847,12 +1004,12 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		pthread_join(validators[i], NULL);
 	queue_close(&p->done_q);
 	pthread_join(writer, NULL);
-	output_progress_stop(out);
+	progress_stop(progress);
 	/* An aborted run leaves work in the queues. */
 	for (struct batch *b; (b = queue_take_left(&p->valid_q)) != NULL;)
-		output_free_batch(b);
+		batch_free(b);
 	for (struct batch *b; (b = queue_take_left(&p->done_q)) != NULL;)
-		output_free_batch(b);
+		batch_free(b);
 
 	sum->bytes_scanned = atomic_load(&p->bytes_scanned);
 	if (atomic_load(&p->fatal) == 0 &&
@@ -874,7 +1031,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		         "(continue with --resume)",
 		         p->start + sum->bytes_scanned, p->end, cfg->outdir);
 	}
-	int rc2 = output_close(out, rc);
+	int rc2 = writer_close(p, rc);
 	if (rc == 0)
 		rc = rc2;
 out:

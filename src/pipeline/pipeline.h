@@ -6,9 +6,11 @@
  *                                   writer (in chunk order) ◄────────┘
  *
  * The reader fills chunks from the ring and numbers them.  A scan worker
- * turns a chunk into a batch of candidates and gives the chunk back.
- * Validators fill in each candidate's verdict.  The writer takes batches
- * strictly in chunk order, so the output never depends on thread timing.
+ * turns a chunk into a batch of candidates (batch.h) and gives the chunk
+ * back.  Validators fill in each candidate's verdict.  The ordered commit
+ * (commit.h) hands batches to the writer strictly in chunk order, so the
+ * output never depends on thread timing; the writer sees the scan only
+ * through the hooks in out/output.h.
  * The number of batches alive at once is capped (credits), which bounds
  * memory whatever the size of the source.
  */
@@ -22,6 +24,7 @@
 #include "dredge.h"
 #include "fs/fsview.h"
 #include "scan/match.h"
+#include "pipeline/batch.h"
 #include "pipeline/queue.h"
 #include "pipeline/ring.h"
 #include "io/source.h"
@@ -30,31 +33,6 @@
 /* Read size and reads in flight unless told otherwise (see README). */
 #define DREDGE_DEFAULT_CHUNK (2u << 20)
 #define DREDGE_DEFAULT_DEPTH 4
-
-struct candidate {
-	uint64_t off;
-	uint16_t fmt;            /* index into pipeline.formats */
-	uint8_t verdict;         /* enum carve_verdict */
-	uint8_t skipped;         /* not validated: inside an accepted file */
-	uint8_t validated;       /* already validated by its scan worker */
-	uint64_t length;
-	const char *ext;
-	const char *reason;
-	/* metadata of an accepted or truncated file (NULL when none): only
-	 * as many entries as it holds, for dense hostile images */
-	struct carve_meta *meta;
-	unsigned nmeta;
-	struct extent *runs;         /* a reassembled file's extents, or NULL */
-	unsigned nruns;              /*   (then at least 2) */
-};
-
-struct batch {
-	uint64_t seq;
-	uint64_t lo, hi;             /* source range whose starts it holds */
-	struct candidate *cand;
-	size_t n, cap;
-	uint64_t emitted;            /* candidates found (n counts those kept) */
-};
 
 /* An unreadable range met by the reader. */
 struct bad_range {
@@ -73,6 +51,7 @@ struct pipeline {
 	struct queue valid_q;        /* batches to validate */
 	struct queue done_q;         /* validated batches, any order */
 
+	struct output *out;          /* the writer (out/output.h) */
 	struct fsview *fsv;          /* the file system carved, or NULL */
 	uint64_t start, end;         /* source range scanned */
 	size_t chunk_size;
@@ -103,7 +82,6 @@ struct pipeline {
 	atomic_uint_fast64_t bytes_read;
 	atomic_uint_fast64_t bytes_scanned;
 	atomic_uint_fast64_t ncandidates;
-	atomic_uint_fast64_t nfiles;
 	atomic_int fatal;            /* first fatal error, -errno */
 	char fatal_msg[512];
 	pthread_mutex_t fatal_lock;
@@ -159,24 +137,5 @@ int reader_uring_probe(unsigned depth);
  * isolating unreadable sectors (zero-filled, recorded). 0 or -errno for a
  * failure that must stop the scan. */
 int reader_fill_pread(struct pipeline *p, struct chunk *c, size_t from);
-
-/* The writer thread body. */
-void *writer_main(void *arg);
-
-/* Where the part of candidate c that starts at its offset ends: the
- * file's end, or its first fragment's when it was reassembled. */
-static inline uint64_t candidate_first_end(const struct candidate *c)
-{
-	return c->nruns > 1 ? c->runs[0].img_off + c->runs[0].len
-	                    : c->off + c->length;
-}
-
-/* Where candidate c's last byte ends on the source. */
-static inline uint64_t candidate_last_end(const struct candidate *c)
-{
-	return c->nruns > 1 ? c->runs[c->nruns - 1].img_off +
-	                      c->runs[c->nruns - 1].len
-	                    : c->off + c->length;
-}
 
 #endif

@@ -1,0 +1,61 @@
+/*
+ * batch.h - what travels down the pipeline: a batch of candidate file
+ * starts found in one chunk, in source order, each with the verdict its
+ * validator gave.  Scan workers make batches, validators fill in the
+ * verdicts, the ordered commit (commit.h) hands them to the writer in
+ * chunk order.  The writer sees these types and nothing else of the
+ * pipeline.
+ */
+#ifndef DREDGE_PIPELINE_BATCH_H
+#define DREDGE_PIPELINE_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/format.h"
+
+struct candidate {
+	uint64_t off;
+	uint16_t fmt;            /* index into the scan's formats */
+	uint8_t verdict;         /* enum carve_verdict */
+	uint8_t skipped;         /* not validated: inside an accepted file */
+	uint8_t validated;       /* already validated by its scan worker */
+	uint64_t length;
+	const char *ext;
+	const char *reason;
+	/* metadata of an accepted or truncated file (NULL when none): only
+	 * as many entries as it holds, for dense hostile images */
+	struct carve_meta *meta;
+	unsigned nmeta;
+	struct extent *runs;         /* a reassembled file's extents, or NULL */
+	unsigned nruns;              /*   (then at least 2) */
+};
+
+struct batch {
+	uint64_t seq;
+	uint64_t lo, hi;             /* source range whose starts it holds */
+	struct candidate *cand;
+	size_t n, cap;
+	uint64_t emitted;            /* candidates found (n counts those kept) */
+};
+
+/* Frees a batch and what its candidates hold. */
+void batch_free(struct batch *b);
+
+/* Where the part of candidate c that starts at its offset ends: the
+ * file's end, or its first fragment's when it was reassembled. */
+static inline uint64_t candidate_first_end(const struct candidate *c)
+{
+	return c->nruns > 1 ? c->runs[0].img_off + c->runs[0].len
+	                    : c->off + c->length;
+}
+
+/* Where candidate c's last byte ends on the source. */
+static inline uint64_t candidate_last_end(const struct candidate *c)
+{
+	return c->nruns > 1 ? c->runs[c->nruns - 1].img_off +
+	                      c->runs[c->nruns - 1].len
+	                    : c->off + c->length;
+}
+
+#endif
