@@ -329,10 +329,8 @@ static int reserve_grow(struct output *out, uint64_t size)
 
 static uint64_t reserve_wanted(struct pipeline *p)
 {
-	pthread_mutex_lock(&p->bad_lock);
-	size_t n = p->nbad;
-	pthread_mutex_unlock(&p->bad_lock);
-	return RESERVE_BASE + (uint64_t)RESERVE_PER_RANGE * n;
+	return RESERVE_BASE +
+	       (uint64_t)RESERVE_PER_RANGE * badlist_count(&p->bad);
 }
 
 /* Gives the reserved space back, for the reports' closing parts. */
@@ -381,8 +379,7 @@ static void describe_scan(struct pipeline *p, struct checkpoint *ck)
 	if (buf != NULL) {
 		/* Unreadable sectors read as zeros here too, so that a resume
 		 * on the same failing drive recognises it. */
-		source_read(p->src.fd, p->src.sector_size, buf, 0, want, 0,
-		            NULL, NULL);
+		source_read(&p->src, buf, 0, want, 0, NULL, NULL);
 		ck->source_sample = XXH3_64bits(buf, want);
 		free(buf);
 	}
@@ -501,10 +498,28 @@ static int resume_state(struct output *out)
 		out->ntypes = i + 1;
 	}
 	for (size_t i = 0; i < have->nbad; i++)
-		pipeline_add_bad(p, have->bad[i].off, have->bad[i].len);
+		badlist_add(&p->bad, have->bad[i].off, have->bad[i].len);
 	checkpoint_clear(out->ck);
 	free(out->ck);
 	out->ck = have;
+	return 0;
+}
+
+/* The unreadable ranges before hi, clipped to it, into a checkpoint. */
+struct bad_before {
+	struct checkpoint *ck;
+	uint64_t hi;
+};
+
+static int checkpoint_bad_before(void *arg, uint64_t off, uint64_t len)
+{
+	struct bad_before *b = arg;
+
+	if (off >= b->hi)
+		return 1;
+	if (len > b->hi - off)
+		len = b->hi - off;
+	checkpoint_add_bad(b->ck, off, len);
 	return 0;
 }
 
@@ -533,15 +548,9 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 	}
 	/* Only what lies before hi: the reader may be further on, and a
 	 * resume reads from hi again. */
-	pthread_mutex_lock(&p->bad_lock);
+	struct bad_before before = { .ck = ck, .hi = hi };
 	ck->nbad = 0;
-	for (size_t i = 0; i < p->nbad && p->bad[i].off < hi; i++) {
-		uint64_t len = p->bad[i].len;
-		if (len > hi - p->bad[i].off)
-			len = hi - p->bad[i].off;
-		checkpoint_add_bad(ck, p->bad[i].off, len);
-	}
-	pthread_mutex_unlock(&p->bad_lock);
+	badlist_each(&p->bad, checkpoint_bad_before, &before);
 	if (report_lengths(out->rep, &ck->xml_len, &ck->jsonl_len) != 0)
 		return;
 	/* More unreadable ranges make longer closing parts: keep room for
@@ -679,7 +688,7 @@ static void copy_bad(void *arg, uint64_t off, uint64_t len, int err)
 	struct output *out = arg;
 
 	out->zeroed += len;
-	pipeline_note_bad(out->p, off, len, err);
+	badlist_note(&out->p->bad, off, len, err);
 }
 
 /* Reads source bytes for the copy; an unreadable sector reads as zeros,
@@ -688,8 +697,7 @@ static void copy_bad(void *arg, uint64_t off, uint64_t len, int err)
 static int copy_read(struct output *out, uint8_t *dst, uint64_t off,
                      size_t len)
 {
-	return source_read(out->p->src.fd, out->p->src.sector_size, dst, off,
-	                   len, 0, copy_bad, out);
+	return source_read(&out->p->src, dst, off, len, 0, copy_bad, out);
 }
 
 static int write_all(int fd, const uint8_t *buf, size_t len)
@@ -1100,6 +1108,25 @@ void output_progress_stop(struct output *out)
 
 /* ------------------------------------------------------------- closing */
 
+/* Copies unreadable ranges into the report's form. */
+struct ranges_out {
+	struct report_range *v;
+	size_t n, cap;
+	uint64_t bytes;
+};
+
+static int ranges_copy(void *arg, uint64_t off, uint64_t len)
+{
+	struct ranges_out *o = arg;
+
+	if (o->n == o->cap)
+		return 1;
+	o->v[o->n].off = off;
+	o->v[o->n++].len = len;
+	o->bytes += len;
+	return 0;
+}
+
 int output_close(struct output *out, int status)
 {
 	struct pipeline *p = out->p;
@@ -1109,27 +1136,29 @@ int output_close(struct output *out, int status)
 
 	reserve_release(out);   /* if the writer did not run */
 
-	if (p->nbad > 0) {
-		bad = calloc(p->nbad, sizeof(*bad));
-		for (size_t i = 0; bad && i < p->nbad; i++) {
-			bad[i].off = p->bad[i].off;
-			bad[i].len = p->bad[i].len;
-			bad_bytes += bad[i].len;
-		}
+	size_t nbad = badlist_count(&p->bad);
+	size_t nreread = badlist_count(&p->reread);
+	struct ranges_out bo = { .v = NULL }, ro = { .v = NULL };
+
+	if (nbad > 0) {
+		bad = calloc(nbad, sizeof(*bad));
+		bo = (struct ranges_out){ .v = bad, .cap = nbad };
+		if (bad != NULL)
+			badlist_each(&p->bad, ranges_copy, &bo);
+		bad_bytes = bo.bytes;
 	}
-	if (p->nreread > 0) {
-		reread = calloc(p->nreread, sizeof(*reread));
-		for (size_t i = 0; reread && i < p->nreread; i++) {
-			reread[i].off = p->reread[i].off;
-			reread[i].len = p->reread[i].len;
-			reread_bytes += reread[i].len;
-		}
+	if (nreread > 0) {
+		reread = calloc(nreread, sizeof(*reread));
+		ro = (struct ranges_out){ .v = reread, .cap = nreread };
+		if (reread != NULL)
+			badlist_each(&p->reread, ranges_copy, &ro);
+		reread_bytes = ro.bytes;
 	}
 	struct report_end end = {
 		.bad = bad,
-		.nbad = bad ? p->nbad : 0,
+		.nbad = bad ? bo.n : 0,
 		.reread = reread,
-		.nreread = reread ? p->nreread : 0,
+		.nreread = reread ? ro.n : 0,
 		/* over the whole scan, resumed parts included */
 		.bytes_scanned = p->start + atomic_load(&p->bytes_scanned),
 		.files = out->files,
@@ -1141,7 +1170,7 @@ int output_close(struct output *out, int status)
 	int rc = report_close(out->rep, &end);
 	free(bad);
 	free(reread);
-	sum->bad_ranges = p->nbad;
+	sum->bad_ranges = nbad;
 	sum->bad_bytes = bad_bytes;
 	sum->reread_bytes = reread_bytes;
 	if (rc != 0 && status == 0)
