@@ -200,24 +200,6 @@ static struct report_rec *by_id(struct entries *es, uint64_t id)
 	return NULL;
 }
 
-/* Reads source bytes, unreadable pieces as zeros (as the scan did). */
-static void read_zero(int fd, uint8_t *dst, uint64_t off, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t r = pread(fd, dst + done, len - done, (off_t)(off + done));
-		if (r > 0) {
-			done += (size_t)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		memset(dst + done, 0, len - done);
-		return;
-	}
-}
-
 static void hex_of(XXH128_hash_t h, char out[33])
 {
 	XXH128_canonical_t c;
@@ -314,7 +296,10 @@ static int extract_one(const struct source *src, const char *dir,
 		for (uint64_t pos = 0; pos < r->runs[i].len && !bad;) {
 			size_t n = r->runs[i].len - pos < COPY_BUF ?
 			           (size_t)(r->runs[i].len - pos) : COPY_BUF;
-			read_zero(src->fd, buf, r->runs[i].img_off + pos, n);
+			/* Unreadable sectors read as zeros, as they did
+			 * for the scan. */
+			source_read(src, buf, r->runs[i].img_off + pos, n, 0,
+			            NULL, NULL);
 			XXH3_128bits_update(hs, buf, n);
 			bad = write_all(fd, buf, n) != 0;
 			pos += n;
@@ -363,7 +348,7 @@ int cmd_extract(int argc, char **argv)
 	};
 	struct sel s = { 0 };
 	struct entries es = { 0 };
-	struct source src = { .fd = -1, .fd_direct = -1 };
+	struct source src = { 0 };
 	const char *outdir = NULL;
 	char err[512];
 	uint8_t *buf = NULL;

@@ -95,7 +95,7 @@ static int open_source(struct fsctx *c, const char *path)
 		fprintf(stderr, "dredge: %s\n", err);
 		return -1;
 	}
-	rc = part_read(c->src.fd, c->src.size, &c->pt, warn_cb, NULL, err,
+	rc = part_read(&c->src, c->src.size, &c->pt, warn_cb, NULL, err,
 	               sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "dredge: %s: %s\n", path, err);
@@ -129,7 +129,7 @@ static int open_volume(struct fsctx *c, unsigned part, int have_offset,
 			return -1;
 		}
 	}
-	rc = fs_open(&c->vol, c->src.fd, off, len, warn_cb, NULL, err,
+	rc = fs_open(&c->vol, &c->src, off, len, warn_cb, NULL, err,
 	             sizeof(err));
 	if (rc != 0) {
 		if (off == 0)
@@ -274,7 +274,7 @@ static int cmd_info(struct fsctx *c, unsigned part, int have_offset,
 		if (e->size < len)
 			len = e->size;
 		printf("volume in partition %u:\n", e->index);
-		if (fs_open(&c->vol, c->src.fd, e->start, len, warn_cb, NULL, err,
+		if (fs_open(&c->vol, &c->src, e->start, len, warn_cb, NULL, err,
 		            sizeof(err)) != 0) {
 			printf("  error: %s\n", err);
 			fprintf(stderr, "dredge: %s (partition %u): %s\n", c->path,

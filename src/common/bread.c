@@ -37,11 +37,11 @@ static int bread_alloc(struct bread *br, size_t win_cap)
 	return 0;
 }
 
-int bread_open(struct bread *br, int fd, uint64_t img_off, uint64_t size,
-               size_t win_cap)
+int bread_open(struct bread *br, const struct source *src, uint64_t img_off,
+               uint64_t size, size_t win_cap)
 {
 	memset(br, 0, sizeof(*br));
-	br->fd = fd;
+	br->src = src;
 	br->one.img_off = img_off;
 	br->one.len = size;
 	br->ext = &br->one;
@@ -51,7 +51,7 @@ int bread_open(struct bread *br, int fd, uint64_t img_off, uint64_t size,
 }
 
 /* Sets br up over ext (without a window); 0 or -errno. */
-static int bread_set_extents(struct bread *br, int fd,
+static int bread_set_extents(struct bread *br, const struct source *src,
                              const struct extent *ext, unsigned next)
 {
 	uint64_t total = 0;
@@ -77,24 +77,25 @@ static int bread_set_extents(struct bread *br, int fd,
 			br->starts[i] = total;
 		total += ext[i].len;
 	}
-	br->fd = fd;
+	br->src = src;
 	br->ext = ext;
 	br->next = next;
 	br->size = total;
 	return 0;
 }
 
-int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
-                       unsigned next, size_t win_cap)
+int bread_open_extents(struct bread *br, const struct source *src,
+                       const struct extent *ext, unsigned next,
+                       size_t win_cap)
 {
-	int rc = bread_set_extents(br, fd, ext, next);
+	int rc = bread_set_extents(br, src, ext, next);
 
 	if (rc == 0 && (rc = bread_alloc(br, win_cap)) != 0)
 		bread_close(br);
 	return rc;
 }
 
-int bread_open_extents_window(struct bread *br, int fd,
+int bread_open_extents_window(struct bread *br, const struct source *src,
                               const struct extent *ext, unsigned next,
                               uint8_t *win, size_t win_cap)
 {
@@ -102,7 +103,7 @@ int bread_open_extents_window(struct bread *br, int fd,
 		memset(br, 0, sizeof(*br));
 		return -EINVAL;
 	}
-	int rc = bread_set_extents(br, fd, ext, next);
+	int rc = bread_set_extents(br, src, ext, next);
 	if (rc != 0)
 		return rc;
 	br->win = win;
@@ -111,13 +112,14 @@ int bread_open_extents_window(struct bread *br, int fd,
 	return 0;
 }
 
-int bread_open_window(struct bread *br, int fd, uint64_t img_off,
-                      uint64_t size, uint8_t *win, size_t win_cap)
+int bread_open_window(struct bread *br, const struct source *src,
+                      uint64_t img_off, uint64_t size, uint8_t *win,
+                      size_t win_cap)
 {
 	memset(br, 0, sizeof(*br));
 	if (win == NULL || win_cap == 0)
 		return -EINVAL;
-	br->fd = fd;
+	br->src = src;
 	br->one.img_off = img_off;
 	br->one.len = size;
 	br->ext = &br->one;
@@ -178,9 +180,8 @@ static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 		}
 		uint64_t in = off - base;
 		size_t take = (size_t)(e->len - in < n ? e->len - in : n);
-		int rc = source_read(br->fd, br->sector, dst,
-		                     e->img_off + in, take, 1, br->bad,
-		                     br->bad_arg);
+		int rc = source_read(br->src, dst, e->img_off + in, take, 1,
+		                     br->bad, br->bad_arg);
 		if (rc != 0)
 			return rc == -ENODATA ? -EIO : rc;
 		dst += take;

@@ -8,8 +8,8 @@
  * maximum size.  Reads past that limit fail instead of reading on, so a
  * hostile length field cannot walk a validator off the medium.
  *
- * Reads are served from a window (a few hundred KiB) refilled with pread on
- * the source's buffered descriptor, so walking a structure byte by byte
+ * Reads are served from a window (a few hundred KiB) refilled through the
+ * source object (source_read), so walking a structure byte by byte
  * costs no system call per byte.  An unreadable sector reads as zeros, as
  * it did for the scan (source_read); only a source that ended early or
  * vanished makes reads fail.
@@ -37,7 +37,7 @@ struct extent {
 #define BREAD_MAX_EXTENTS 65536
 
 struct bread {
-	int fd;
+	const struct source *src;
 	uint64_t size;               /* logical bytes readable */
 	const struct extent *ext;    /* logical 0.. maps to these in order */
 	unsigned next;
@@ -50,27 +50,27 @@ struct bread {
 	size_t fill;                 /* next refill size: grows from 4 KiB */
 	int err;                     /* first I/O error (-errno), sticky */
 	int own_win;                 /* win was allocated by bread_open */
-	uint32_t sector;             /* unit of error isolation (512) */
 	source_bad_fn bad;           /* told of zero-filled pieces, or NULL */
 	void *bad_arg;
 };
 
 /*
- * Opens a reader over the source bytes [img_off, img_off + size) of fd.
+ * Opens a reader over the bytes [img_off, img_off + size) of src.
  * win_cap is the window size (0 picks the default).  Returns 0 or -errno.
  */
-int bread_open(struct bread *br, int fd, uint64_t img_off, uint64_t size,
-               size_t win_cap);
+int bread_open(struct bread *br, const struct source *src, uint64_t img_off,
+               uint64_t size, size_t win_cap);
 
 /*
  * Opens a reader over a list of extents (a reassembled file); logical
  * offsets run through them in order.  ext must outlive the reader.
  */
-int bread_open_extents(struct bread *br, int fd, const struct extent *ext,
-                       unsigned next, size_t win_cap);
+int bread_open_extents(struct bread *br, const struct source *src,
+                       const struct extent *ext, unsigned next,
+                       size_t win_cap);
 
 /* As bread_open_extents, through the caller's window (win_cap bytes). */
-int bread_open_extents_window(struct bread *br, int fd,
+int bread_open_extents_window(struct bread *br, const struct source *src,
                               const struct extent *ext, unsigned next,
                               uint8_t *win, size_t win_cap);
 
@@ -79,15 +79,15 @@ int bread_open_extents_window(struct bread *br, int fd,
  * bytes) instead of allocating one: for callers that validate many
  * candidates in a row.
  */
-int bread_open_window(struct bread *br, int fd, uint64_t img_off,
-                      uint64_t size, uint8_t *win, size_t win_cap);
+int bread_open_window(struct bread *br, const struct source *src,
+                      uint64_t img_off, uint64_t size, uint8_t *win,
+                      size_t win_cap);
 
-/* Reads sectors of ss bytes as the unit of isolation, telling bad (may be
- * NULL) about each that could not be read and reads as zeros. */
-static inline void bread_on_bad(struct bread *br, uint32_t ss,
-                                source_bad_fn bad, void *arg)
+/* Tells bad (may be NULL) about each sector that could not be read and
+ * reads as zeros. */
+static inline void bread_on_bad(struct bread *br, source_bad_fn bad,
+                                void *arg)
 {
-	br->sector = ss;
 	br->bad = bad;
 	br->bad_arg = arg;
 }

@@ -69,21 +69,7 @@ void fs_warnf(struct fs_volume *vol, const char *fmt, ...)
 
 int fs_pread(const struct fs_volume *vol, uint64_t off, void *buf, size_t n)
 {
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t r = pread(vol->fd, (uint8_t *)buf + done, n - done,
-		                  (off_t)(off + done));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO;
-		done += (size_t)r;
-	}
-	return 0;
+	return source_read_full(vol->src, buf, n, off);
 }
 
 static void put_utf8(char *dst, size_t dlen, size_t *pos, uint32_t cp)
@@ -343,14 +329,15 @@ static int cluster_used(struct fs_volume *vol, uint32_t c)
 
 /* ------------------------------------------------------------ open */
 
-int fs_open(struct fs_volume *vol, int fd, uint64_t offset, uint64_t size,
-            fs_warn_fn warn, void *warn_arg, char *err, size_t errlen)
+int fs_open(struct fs_volume *vol, const struct source *src, uint64_t offset,
+            uint64_t size, fs_warn_fn warn, void *warn_arg, char *err,
+            size_t errlen)
 {
 	uint8_t boot[512];
 	int rc;
 
 	memset(vol, 0, sizeof(*vol));
-	vol->fd = fd;
+	vol->src = src;
 	vol->offset = offset;
 	vol->avail = size;
 	vol->warn = warn;
@@ -739,7 +726,7 @@ int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
 	if (ext == NULL)
 		return -ENOMEM;
 	n = fs_runs_extents(vol, runs, ext, n);
-	int rc = bread_open_extents(&br, vol->fd, ext, n, 0);
+	int rc = bread_open_extents(&br, vol->src, ext, n, 0);
 	if (rc == 0) {
 		if (fmt->max_size)
 			bread_limit(&br, fmt->max_size);

@@ -147,7 +147,7 @@ typedef void (*fs_warn_fn)(void *arg, const char *msg);
 
 struct fs_volume {
 	enum fs_type type;
-	int fd;                  /* borrowed; never closed here */
+	const struct source *src;   /* borrowed; never closed here */
 	uint64_t offset;         /* source byte where the volume starts */
 	uint64_t avail;          /* source bytes from offset on */
 	uint64_t size;           /* volume size claimed by the boot sector */
@@ -198,13 +198,14 @@ const char *fs_type_name(enum fs_type t);
 enum fs_type fs_probe(const uint8_t *boot, size_t len);
 
 /*
- * Opens the FAT or exFAT volume at byte offset of fd; size is the number of
+ * Opens the FAT or exFAT volume at byte offset of src; size is the number of
  * source bytes from offset on (the partition's length, or the rest of the
  * source).  On failure returns -errno and writes a one-line reason ("sectors
  * per cluster is 0") into err.  warn/warn_arg may be NULL.
  */
-int fs_open(struct fs_volume *vol, int fd, uint64_t offset, uint64_t size,
-            fs_warn_fn warn, void *warn_arg, char *err, size_t errlen);
+int fs_open(struct fs_volume *vol, const struct source *src, uint64_t offset,
+            uint64_t size, fs_warn_fn warn, void *warn_arg, char *err,
+            size_t errlen);
 
 /* Releases the volume; accepts a zeroed or already closed one. */
 void fs_close(struct fs_volume *vol);

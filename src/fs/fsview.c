@@ -154,9 +154,9 @@ void fsview_free(struct fsview *v)
 }
 
 /* Finds the volume's byte range; 0, 1 to fall back, or -errno (err set). */
-static int find_volume(struct fsview_ctx *x, int fd, uint64_t size,
-                       uint64_t *off, uint64_t *len, char *err,
-                       size_t errlen)
+static int find_volume(struct fsview_ctx *x, const struct source *src,
+                       uint64_t size, uint64_t *off, uint64_t *len,
+                       char *err, size_t errlen)
 {
 	const struct dredge_scan_config *cfg = x->cfg;
 	struct part_table *pt;
@@ -177,7 +177,7 @@ static int find_volume(struct fsview_ctx *x, int fd, uint64_t size,
 	pt = malloc(sizeof(*pt));
 	if (pt == NULL)
 		return -ENOMEM;
-	rc = part_read(fd, size, pt, fs_warn_cb, x, why, sizeof(why));
+	rc = part_read(src, size, pt, fs_warn_cb, x, why, sizeof(why));
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: %s", x->path, why);
 		free(pt);
@@ -201,9 +201,9 @@ static int find_volume(struct fsview_ctx *x, int fd, uint64_t size,
 	return 1;
 }
 
-int fsview_open(struct fsview **out, int fd, uint64_t size, const char *path,
-                const struct dredge_scan_config *cfg, char *err,
-                size_t errlen)
+int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
+                const char *path, const struct dredge_scan_config *cfg,
+                char *err, size_t errlen)
 {
 	struct fsview_ctx x = { .cfg = cfg, .path = path };
 	struct fs_volume vol;
@@ -213,10 +213,10 @@ int fsview_open(struct fsview **out, int fd, uint64_t size, const char *path,
 	int rc;
 
 	*out = NULL;
-	rc = find_volume(&x, fd, size, &off, &len, err, errlen);
+	rc = find_volume(&x, src, size, &off, &len, err, errlen);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	rc = fs_open(&vol, fd, off, len, fs_warn_cb, &x, why, sizeof(why));
+	rc = fs_open(&vol, src, off, len, fs_warn_cb, &x, why, sizeof(why));
 	if (rc != 0) {
 		say(&x, "%s: no usable file system at byte %llu (%s); carving the "
 		    "whole source", path, (unsigned long long)off, why);

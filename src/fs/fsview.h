@@ -44,15 +44,15 @@ struct fsview_run {
 };
 
 /*
- * Opens the volume cfg chooses on the source fd (size bytes) and builds the
+ * Opens the volume cfg chooses on the source src (size bytes) and builds the
  * view.  Returns 0 with *out set; 0 with *out NULL when the volume cannot
  * be used (a warning ending in "carving the whole source" has gone to
  * cfg->warn); or -errno with a message in err for a command-line mistake
  * (no such partition, a cluster range outside the volume).
  */
-int fsview_open(struct fsview **out, int fd, uint64_t size, const char *path,
-                const struct dredge_scan_config *cfg, char *err,
-                size_t errlen);
+int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
+                const char *path, const struct dredge_scan_config *cfg,
+                char *err, size_t errlen);
 
 /*
  * Sets up a view from geometry alone, every cluster free and all scanned:

@@ -38,23 +38,10 @@ static void pwarn(fs_warn_fn warn, void *arg, const char *fmt, ...)
 	warn(arg, msg);
 }
 
-static int read_at(int fd, uint64_t off, void *buf, size_t n)
+static int read_at(const struct source *src, uint64_t off, void *buf,
+                   size_t n)
 {
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t r = pread(fd, (uint8_t *)buf + done, n - done,
-		                  (off_t)(off + done));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO;
-		done += (size_t)r;
-	}
-	return 0;
+	return source_read_full(src, buf, n, off);
 }
 
 static uint32_t crc32_ieee(const uint8_t *p, size_t n)
@@ -130,12 +117,13 @@ static int is_extended(uint8_t t)
 }
 
 /* Probes the first sector of a partition for a FAT or exFAT volume. */
-static enum fs_type probe_at(int fd, uint64_t size, uint64_t off)
+static enum fs_type probe_at(const struct source *src, uint64_t size,
+                             uint64_t off)
 {
 	uint8_t b[512];
 
 	if (off >= size || size - off < sizeof(b) ||
-	    read_at(fd, off, b, sizeof(b)) != 0)
+	    read_at(src, off, b, sizeof(b)) != 0)
 		return FS_NONE;
 	return fs_probe(b, sizeof(b));
 }
@@ -174,7 +162,8 @@ static int mbr_plausible(const uint8_t *b)
 	return used > 0;
 }
 
-static void read_ebr_chain(int fd, uint64_t size, struct part_table *pt,
+static void read_ebr_chain(const struct source *src, uint64_t size,
+                           struct part_table *pt,
                            uint64_t ext_lba, uint64_t ext_len,
                            fs_warn_fn warn, void *arg)
 {
@@ -193,7 +182,7 @@ static void read_ebr_chain(int fd, uint64_t size, struct part_table *pt,
 			}
 		}
 		visited[nvisited++] = cur;
-		if (read_at(fd, cur * 512, b, sizeof(b)) != 0) {
+		if (read_at(src, cur * 512, b, sizeof(b)) != 0) {
 			pwarn(warn, arg, "extended partition: cannot read the EBR at "
 			      "sector %llu", (unsigned long long)cur);
 			return;
@@ -213,7 +202,7 @@ static void read_ebr_chain(int fd, uint64_t size, struct part_table *pt,
 			e->mbr_type = p0[4];
 			e->start = (cur + mem_le32(p0 + 8)) * 512;
 			e->size = (uint64_t)mem_le32(p0 + 12) * 512;
-			e->fs = probe_at(fd, size, e->start);
+			e->fs = probe_at(src, size, e->start);
 		}
 		index++;
 		if (p1[4] == 0 || !is_extended(p1[4]) || mem_le32(p1 + 12) == 0)
@@ -231,7 +220,7 @@ static void read_ebr_chain(int fd, uint64_t size, struct part_table *pt,
 	      PART_MAX);
 }
 
-static void read_mbr(int fd, uint64_t size, const uint8_t *b,
+static void read_mbr(const struct source *src, uint64_t size, const uint8_t *b,
                      struct part_table *pt, fs_warn_fn warn, void *arg)
 {
 	int ext_seen = 0;
@@ -263,21 +252,21 @@ static void read_mbr(int fd, uint64_t size, const uint8_t *b,
 				      "only the first is read");
 				continue;
 			}
-			read_ebr_chain(fd, size, pt, lba, cnt, warn, arg);
+			read_ebr_chain(src, size, pt, lba, cnt, warn, arg);
 		} else {
-			e->fs = probe_at(fd, size, e->start);
+			e->fs = probe_at(src, size, e->start);
 		}
 	}
 }
 
 /* Reads and checks one GPT header at lba; 0 when it and its array are good. */
-static int gpt_try(int fd, uint64_t size, uint32_t ss, uint64_t lba,
-                   struct part_table *pt, fs_warn_fn warn, void *arg,
-                   const char *which)
+static int gpt_try(const struct source *src, uint64_t size, uint32_t ss,
+                   uint64_t lba, struct part_table *pt, fs_warn_fn warn,
+                   void *arg, const char *which)
 {
 	uint8_t h[4096];
 
-	if (lba * ss + ss > size || read_at(fd, lba * ss, h, ss) != 0)
+	if (lba * ss + ss > size || read_at(src, lba * ss, h, ss) != 0)
 		return -1;
 	if (memcmp(h, "EFI PART", 8) != 0)
 		return -1;
@@ -309,7 +298,7 @@ static int gpt_try(int fd, uint64_t size, uint32_t ss, uint64_t lba,
 		return -1;
 	}
 	uint8_t *a = malloc(alen);
-	if (a == NULL || read_at(fd, arr_lba * ss, a, alen) != 0) {
+	if (a == NULL || read_at(src, arr_lba * ss, a, alen) != 0) {
 		free(a);
 		return -1;
 	}
@@ -346,14 +335,14 @@ static int gpt_try(int fd, uint64_t size, uint32_t ss, uint64_t lba,
 		if (e->start >= size || e->size > size - e->start)
 			pwarn(warn, arg, "partition %u reaches past the source's end",
 			      e->index);
-		e->fs = probe_at(fd, size, e->start);
+		e->fs = probe_at(src, size, e->start);
 	}
 	free(a);
 	return 0;
 }
 
-int part_read(int fd, uint64_t size, struct part_table *pt, fs_warn_fn warn,
-              void *warn_arg, char *err, size_t errlen)
+int part_read(const struct source *src, uint64_t size, struct part_table *pt,
+              fs_warn_fn warn, void *warn_arg, char *err, size_t errlen)
 {
 	uint8_t b[512];
 
@@ -363,7 +352,7 @@ int part_read(int fd, uint64_t size, struct part_table *pt, fs_warn_fn warn,
 		         "one sector", (unsigned long long)size);
 		return -EINVAL;
 	}
-	int rc = read_at(fd, 0, b, sizeof(b));
+	int rc = read_at(src, 0, b, sizeof(b));
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot read sector 0: %s", strerror(-rc));
 		return rc;
@@ -380,10 +369,10 @@ int part_read(int fd, uint64_t size, struct part_table *pt, fs_warn_fn warn,
 		static const uint32_t sizes[] = { 512, 4096 };
 		for (unsigned k = 0; k < 2; k++) {
 			uint32_t ss = sizes[k];
-			if (gpt_try(fd, size, ss, 1, pt, warn, warn_arg, "primary") == 0)
+			if (gpt_try(src, size, ss, 1, pt, warn, warn_arg, "primary") == 0)
 				return 0;
 			if (size / ss >= 2 &&
-			    gpt_try(fd, size, ss, size / ss - 1, pt, warn, warn_arg,
+			    gpt_try(src, size, ss, size / ss - 1, pt, warn, warn_arg,
 			            "backup") == 0) {
 				pt->gpt_backup = 1;
 				pwarn(warn, warn_arg, "the primary GPT is damaged; the "
@@ -396,7 +385,7 @@ int part_read(int fd, uint64_t size, struct part_table *pt, fs_warn_fn warn,
 			      "reading the MBR");
 	}
 	if (mbr_plausible(b))
-		read_mbr(fd, size, b, pt, warn, warn_arg);
+		read_mbr(src, size, b, pt, warn, warn_arg);
 	return 0;
 }
 

@@ -50,12 +50,12 @@ struct part_table {
 };
 
 /*
- * Reads the partition table of the source fd (size bytes).  Anomalies go
+ * Reads the partition table of the source src (size bytes).  Anomalies go
  * to warn (may be NULL).  Returns 0 (pt->scheme may be PART_NONE) or
  * -errno with a reason in err.
  */
-int part_read(int fd, uint64_t size, struct part_table *pt, fs_warn_fn warn,
-              void *warn_arg, char *err, size_t errlen);
+int part_read(const struct source *src, uint64_t size, struct part_table *pt,
+              fs_warn_fn warn, void *warn_arg, char *err, size_t errlen);
 
 /* "FAT32 (LBA)", "Microsoft basic data", ...: a name for the type. */
 const char *part_type_name(const struct part_table *pt,

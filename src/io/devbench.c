@@ -216,14 +216,23 @@ int devbench_run(const struct devbench_config *cfg, struct devbench_result *res)
 	if (rc != 0)
 		return rc;
 	res->source_size = src.size;
-	res->direct = src.fd_direct >= 0;
+	res->direct = source_fd(&src, 1) >= 0;
 	if (cfg->direct == 1 && !res->direct) {
 		snprintf(res->error, sizeof(res->error), "'%s' refuses O_DIRECT",
 		         cfg->source);
 		source_close(&src);
 		return -EINVAL;
 	}
-	int fd = res->direct ? src.fd_direct : src.fd;
+	/* The measuring loop reads the descriptor itself: the raw speed of
+	 * the device is what it measures. */
+	int fd = source_fd(&src, res->direct);
+	uint64_t size = src.size;
+	if (fd < 0) {
+		snprintf(res->error, sizeof(res->error), "cannot measure '%s': "
+		         "it is not read through a descriptor", cfg->source);
+		source_close(&src);
+		return fd;
+	}
 	uint32_t maxbs = 0;
 	unsigned maxdepth = 0;
 	for (unsigned i = 0; i < cfg->nsizes; i++)
@@ -245,14 +254,14 @@ int devbench_run(const struct devbench_config *cfg, struct devbench_result *res)
 	for (unsigned s = 0; s < cfg->nsizes && rc == 0; s++) {
 		for (unsigned d = 0; d < cfg->ndepths && rc == 0; d++) {
 			struct devbench_row *row = &res->rows[res->nrows];
-			rc = run_setting(fd, src.size, res->direct, cfg->sizes[s],
+			rc = run_setting(fd, size, res->direct, cfg->sizes[s],
 			                 cfg->depths[d], cfg->seconds, cfg->bytes,
 			                 mem, lat, row);
 			if (rc == -EINVAL && res->direct && cfg->direct != 1) {
 				/* O_DIRECT opened but reads refuse it. */
 				res->direct = 0;
-				fd = src.fd;
-				rc = run_setting(fd, src.size, 0, cfg->sizes[s],
+				fd = source_fd(&src, 0);
+				rc = run_setting(fd, size, 0, cfg->sizes[s],
 				                 cfg->depths[d], cfg->seconds,
 				                 cfg->bytes, mem, lat, row);
 			}
@@ -273,6 +282,6 @@ int devbench_run(const struct devbench_config *cfg, struct devbench_result *res)
 	free(lat);
 	source_close(&src);
 	if (rc == 0 && cfg->scan && res->nrows > 0)
-		rc = scan_pass(cfg, res, furthest ? furthest : src.size);
+		rc = scan_pass(cfg, res, furthest ? furthest : size);
 	return rc;
 }

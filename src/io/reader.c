@@ -1,6 +1,7 @@
 /*
- * reader.c - what both read engines share: the pread path that fills a
- * chunk, isolating unreadable sectors.
+ * reader.c - what both read engines share: placing a chunk in the range,
+ * the buffered path that fills it isolating unreadable sectors, and the
+ * entry point that picks the engine.
  *
  * When a large read fails, the range is re-read a sector at a time so that
  * one bad sector costs one sector, not a chunk: the unreadable sectors are
@@ -12,23 +13,60 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "pipeline/pipeline.h"
+#include "io/reader_impl.h"
 
-int reader_fill_pread(struct pipeline *p, struct chunk *c, size_t from)
+void reader_place(const struct reader *r, struct chunk *c, uint64_t seq)
 {
-	int rc = source_read(p->src.fd, p->src.sector_size, c->buf + from,
-	                     c->off + from, c->len - from, 0, pipeline_note_bad,
-	                     p);
+	const struct reader_config *cfg = r->cfg;
+
+	c->seq = seq;
+	c->off = cfg->start + seq * cfg->chunk_size;
+	c->len = cfg->end - c->off < cfg->chunk_size
+	         ? (size_t)(cfg->end - c->off) : cfg->chunk_size;
+	c->done = 0;
+}
+
+int reader_fill(const struct reader *r, struct chunk *c, size_t from)
+{
+	const struct reader_sink *s = r->sink;
+	int rc = source_read(r->cfg->src, c->buf + from, c->off + from,
+	                     c->len - from, 0, s->bad, s->arg);
+
 	if (rc != 0) {
-		pipeline_fail(p, rc, "source '%s' disappeared while reading "
-		              "offset %llu: %s", p->src.path,
-		              (unsigned long long)(c->off + from),
-		              strerror(-rc));
+		char msg[512];
+		snprintf(msg, sizeof(msg), "source '%s' disappeared while "
+		         "reading offset %llu: %s", r->cfg->src->path,
+		         (unsigned long long)(c->off + from), strerror(-rc));
+		s->fail(s->arg, rc, msg);
 		return rc;
 	}
 	c->done = c->len;
 	return 0;
+}
+
+int reader_run(const struct reader_config *cfg, const struct reader_sink *sink,
+               struct reader_result *res)
+{
+	struct reader r = {
+		.cfg = cfg,
+		.sink = sink,
+		.nchunks = cfg->end > cfg->start
+		           ? (cfg->end - cfg->start + cfg->chunk_size - 1) /
+		             cfg->chunk_size : 0,
+		.direct = cfg->direct && source_fd(cfg->src, 1) >= 0,
+	};
+	int rc;
+
+	/* io_uring reads a descriptor: a source without one reads through
+	 * its read operation. */
+	if (cfg->engine == READER_URING && source_fd(cfg->src, 0) >= 0)
+		rc = reader_uring_run(&r);
+	else
+		rc = reader_pread_run(&r);
+	if (res != NULL)
+		res->direct = r.direct;
+	return rc;
 }

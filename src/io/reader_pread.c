@@ -8,59 +8,58 @@
 #include "config.h"
 
 #include <errno.h>
-#include <unistd.h>
 
-#include "pipeline/pipeline.h"
+#include "io/reader_impl.h"
 
 /* Reads a chunk with O_DIRECT; returns bytes read, or -errno. */
-static ssize_t read_direct(struct pipeline *p, struct chunk *c)
+static ssize_t read_direct(const struct reader *r, struct chunk *c)
 {
 	size_t want = (c->len + 4095) & ~(size_t)4095;
 	size_t done = 0;
 
 	while (done < want) {
-		ssize_t r = pread(p->src.fd_direct, c->buf + done, want - done,
-		                  (off_t)(c->off + done));
-		if (r < 0 && errno == EINTR)
+		ssize_t n = source_pread(r->cfg->src, c->buf + done,
+		                         want - done, c->off + done,
+		                         SOURCE_DIRECT);
+		if (n == -EINTR)
 			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0 || (r % 4096) != 0) {
-			done += (size_t)r;
+		if (n < 0)
+			return n;
+		if (n == 0 || (n % 4096) != 0) {
+			done += (size_t)n;
 			break;
 		}
-		done += (size_t)r;
+		done += (size_t)n;
 	}
 	return (ssize_t)done;
 }
 
-int reader_pread_run(struct pipeline *p)
+int reader_pread_run(struct reader *r)
 {
-	for (uint64_t seq = 0; seq < p->nchunks; seq++) {
-		if (pipeline_stop_requested(p, p->start + seq * p->chunk_size) ||
-		    pipeline_take_credit(p) != 0)
+	const struct reader_sink *s = r->sink;
+
+	for (uint64_t seq = 0; seq < r->nchunks; seq++) {
+		if (s->stop(s->arg, r->cfg->start + seq * r->cfg->chunk_size))
 			return 0;
-		struct chunk *c = ring_acquire(&p->ring);
+		struct chunk *c = s->acquire(s->arg);
 		if (c == NULL)
 			return 0;
-		c->seq = seq;
-		c->off = p->start + seq * p->chunk_size;
-		c->len = p->end - c->off < p->chunk_size
-		         ? (size_t)(p->end - c->off) : p->chunk_size;
-		c->done = 0;
-		if (p->use_direct) {
-			ssize_t r = read_direct(p, c);
-			if (r == -EINVAL)
-				p->use_direct = 0;   /* not here after all */
-			else if (r > 0)
-				c->done = (size_t)r < c->len ? (size_t)r : c->len;
+		reader_place(r, c, seq);
+		if (r->direct) {
+			ssize_t n = read_direct(r, c);
+			if (n == -EINVAL)
+				r->direct = 0;   /* not here after all */
+			else if (n > 0)
+				c->done = (size_t)n < c->len ? (size_t)n : c->len;
 		}
-		if (c->done < c->len && reader_fill_pread(p, c, c->done) != 0) {
-			ring_release(&p->ring, c);
-			return atomic_load(&p->fatal);
+		if (c->done < c->len) {
+			int rc = reader_fill(r, c, c->done);
+			if (rc != 0) {
+				s->release(s->arg, c);
+				return rc;
+			}
 		}
-		atomic_fetch_add(&p->bytes_read, c->len);
-		if (pipeline_chunk_ready(p, c) != 0)
+		if (s->deliver(s->arg, c) != 0)
 			return 0;
 	}
 	return 0;

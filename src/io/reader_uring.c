@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/pipeline.h"
+#include "io/reader_impl.h"
 
 struct uring_reader {
+	struct reader *r;
 	struct io_uring ring;
+	int fd, fd_direct;  /* the source's descriptors */
 	int fixed;          /* chunks registered as fixed buffers */
 	unsigned inflight;
 };
@@ -34,12 +36,11 @@ int reader_uring_probe(unsigned depth)
 }
 
 /* Queues the read of what is left of chunk c. */
-static int submit_chunk(struct pipeline *p, struct uring_reader *u,
-                        struct chunk *c)
+static int submit_chunk(struct uring_reader *u, struct chunk *c)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 	size_t want = c->len - c->done;
-	int fd = p->src.fd;
+	int fd = u->fd;
 
 	if (sqe == NULL) {
 		io_uring_submit(&u->ring);
@@ -47,8 +48,8 @@ static int submit_chunk(struct pipeline *p, struct uring_reader *u,
 		if (sqe == NULL)
 			return -EBUSY;
 	}
-	if (p->use_direct) {
-		fd = p->src.fd_direct;
+	if (u->r->direct) {
+		fd = u->fd_direct;
 		want = (want + 4095) & ~(size_t)4095;  /* within the slot */
 	}
 	if (u->fixed)
@@ -63,100 +64,100 @@ static int submit_chunk(struct pipeline *p, struct uring_reader *u,
 	return 0;
 }
 
-/* Finishes c with pread from c->done and passes it on; 0 or -errno. */
-static int finish_pread(struct pipeline *p, struct chunk *c)
+/* Finishes c with buffered reads from c->done and passes it on; 0 or
+ * -errno. */
+static int finish_pread(struct uring_reader *u, struct chunk *c)
 {
-	int rc = reader_fill_pread(p, c, c->done);
+	const struct reader_sink *s = u->r->sink;
+	int rc = reader_fill(u->r, c, c->done);
+
 	if (rc != 0) {
-		ring_release(&p->ring, c);
+		s->release(s->arg, c);
 		return rc;
 	}
-	atomic_fetch_add(&p->bytes_read, c->len);
-	return pipeline_chunk_ready(p, c);
+	return s->deliver(s->arg, c);
 }
 
 /* Handles one completion; 0 to go on, non-zero to stop. */
-static int complete(struct pipeline *p, struct uring_reader *u,
-                    struct chunk *c, int res)
+static int complete(struct uring_reader *u, struct chunk *c, int res)
 {
+	const struct reader_sink *s = u->r->sink;
+
 	u->inflight--;
 	if (res == -EAGAIN || res == -EINTR)
-		return submit_chunk(p, u, c);
-	if (res == -EINVAL && p->use_direct) {
-		p->use_direct = 0;   /* O_DIRECT refused after all */
-		return submit_chunk(p, u, c);
+		return submit_chunk(u, c);
+	if (res == -EINVAL && u->r->direct) {
+		u->r->direct = 0;   /* O_DIRECT refused after all */
+		return submit_chunk(u, c);
 	}
 	if (res < 0 || res == 0)
-		return finish_pread(p, c);   /* error or early end */
+		return finish_pread(u, c);   /* error or early end */
 	c->done += (size_t)res;
 	if (c->done >= c->len) {
 		c->done = c->len;
-		atomic_fetch_add(&p->bytes_read, c->len);
-		return pipeline_chunk_ready(p, c);
+		return s->deliver(s->arg, c);
 	}
 	/* A short read: an O_DIRECT tail that is not block-aligned is
 	 * finished buffered; anything else is asked for again. */
-	if (p->use_direct && c->done % 4096 != 0)
-		return finish_pread(p, c);
-	return submit_chunk(p, u, c);
+	if (u->r->direct && c->done % 4096 != 0)
+		return finish_pread(u, c);
+	return submit_chunk(u, c);
 }
 
-static int register_chunks(struct pipeline *p, struct uring_reader *u)
+static int register_chunks(struct uring_reader *u)
 {
-	struct iovec *iov = calloc(p->ring.nslots, sizeof(*iov));
+	const struct reader_config *cfg = u->r->cfg;
 
+	if (cfg->slots == NULL || cfg->nslots == 0)
+		return -EINVAL;
+	struct iovec *iov = calloc(cfg->nslots, sizeof(*iov));
 	if (iov == NULL)
 		return -ENOMEM;
-	for (unsigned i = 0; i < p->ring.nslots; i++) {
-		iov[i].iov_base = p->ring.slots[i].buf;
-		iov[i].iov_len = p->ring.chunk_size;
+	for (unsigned i = 0; i < cfg->nslots; i++) {
+		iov[i].iov_base = cfg->slots[i].buf;
+		iov[i].iov_len = cfg->chunk_size;
 	}
-	int rc = io_uring_register_buffers(&u->ring, iov, p->ring.nslots);
+	int rc = io_uring_register_buffers(&u->ring, iov, cfg->nslots);
 	free(iov);
 	return rc;
 }
 
-int reader_uring_run(struct pipeline *p)
+int reader_uring_run(struct reader *r)
 {
+	const struct reader_config *cfg = r->cfg;
+	const struct reader_sink *s = r->sink;
 	struct uring_reader u;
 	uint64_t seq = 0;
 	int rc;
 
 	memset(&u, 0, sizeof(u));
-	rc = io_uring_queue_init(p->queue_depth * 2, &u.ring, 0);
+	u.r = r;
+	u.fd = source_fd(cfg->src, 0);
+	u.fd_direct = source_fd(cfg->src, 1);
+	rc = io_uring_queue_init(cfg->depth * 2, &u.ring, 0);
 	if (rc < 0)
 		return rc;
 	/* Fixed buffers save a page-pinning per read; without them (a low
 	 * RLIMIT_MEMLOCK on older kernels) plain reads work the same. */
-	u.fixed = register_chunks(p, &u) == 0;
+	u.fixed = register_chunks(&u) == 0;
 
 	rc = 0;
 	for (;;) {
-		while (u.inflight < p->queue_depth && seq < p->nchunks &&
-		       !pipeline_stop_requested(p, p->start + seq * p->chunk_size)) {
+		while (u.inflight < cfg->depth && seq < r->nchunks &&
+		       !s->stop(s->arg, cfg->start + seq * cfg->chunk_size)) {
 			struct chunk *c;
 			if (u.inflight == 0) {
-				if (pipeline_take_credit(p) != 0)
-					goto out;
-				c = ring_acquire(&p->ring);
+				c = s->acquire(s->arg);
 				if (c == NULL)
 					goto out;
 			} else {
-				if (!pipeline_try_credit(p))
+				c = s->try_acquire(s->arg);
+				if (c == NULL)
 					break;
-				c = ring_try_acquire(&p->ring);
-				if (c == NULL) {
-					pipeline_give_credit(p);
-					break;
-				}
 			}
-			c->seq = seq;
-			c->off = p->start + seq * p->chunk_size;
-			c->len = p->end - c->off < p->chunk_size
-			         ? (size_t)(p->end - c->off) : p->chunk_size;
-			c->done = 0;
+			reader_place(r, c, seq);
 			seq++;
-			if ((rc = submit_chunk(p, &u, c)) != 0)
+			if ((rc = submit_chunk(&u, c)) != 0)
 				goto out;
 		}
 		if (u.inflight == 0)
@@ -177,13 +178,13 @@ int reader_uring_run(struct pipeline *p)
 		}
 		io_uring_cq_advance(&u.ring, n);
 		for (unsigned i = 0; i < n; i++) {
-			if ((rc = complete(p, &u, done[i], res[i])) == 0)
+			if ((rc = complete(&u, done[i], res[i])) == 0)
 				continue;
 			/* The rest of this batch has completed too: its
 			 * chunks go back, or the wait below never ends. */
 			for (unsigned k = i + 1; k < n; k++) {
 				u.inflight--;
-				ring_release(&p->ring, done[k]);
+				s->release(s->arg, done[k]);
 			}
 			goto out;
 		}
@@ -202,7 +203,7 @@ out:
 		struct chunk *c = io_uring_cqe_get_data(cqe);
 		io_uring_cqe_seen(&u.ring, cqe);
 		u.inflight--;
-		ring_release(&p->ring, c);
+		s->release(s->arg, c);
 	}
 	if (u.fixed)
 		io_uring_unregister_buffers(&u.ring);

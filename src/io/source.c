@@ -1,100 +1,46 @@
 /*
- * source.c - opening an image file or block device read-only, with its
- * size and sector size.
+ * source.c - what every source shares, whatever reads it: opening by
+ * name, closing, and source_read, the one read path that isolates
+ * unreadable sectors so that every stage sees the same bytes.
+ *
+ * The backends (source_raw.c, later an mmap view, E01, split images) only
+ * supply single reads through struct source_ops; the retrying, the sector
+ * isolation and the zero-filling live here, once.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#ifdef HAVE_LINUX_FS_H
-#include <linux/fs.h>
-#endif
 
-#include "io/source.h"
-
-static int source_fail(struct source *src, int code, char *err, size_t errlen,
-                       const char *path, const char *why)
-{
-	snprintf(err, errlen, "cannot read source '%s': %s", path, why);
-	source_close(src);
-	return code;
-}
+#include "io/source_backend.h"
 
 int source_open(struct source *src, const char *path, int direct,
                 char *err, size_t errlen)
 {
-	struct stat st;
+	return source_raw_open(src, path, direct, err, errlen);
+}
 
-	memset(src, 0, sizeof(*src));
-	src->fd = -1;
-	src->fd_direct = -1;
-	src->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (src->fd < 0) {
-		int e = errno;
-		return source_fail(src, -e, err, errlen, path, strerror(e));
-	}
-	if (fstat(src->fd, &st) != 0) {
-		int e = errno;
-		return source_fail(src, -e, err, errlen, path, strerror(e));
-	}
-	if (S_ISDIR(st.st_mode))
-		return source_fail(src, -EISDIR, err, errlen, path,
-		                   "it is a directory, not a disk image or device");
-	if (S_ISREG(st.st_mode)) {
-		src->size = (uint64_t)st.st_size;
-		src->sector_size = 512;
-		src->dev = st.st_dev;
-	} else if (S_ISBLK(st.st_mode)) {
-		src->is_blockdev = 1;
-		src->rdev = st.st_rdev;
-#if defined(BLKGETSIZE64) && defined(BLKSSZGET)
-		uint64_t bytes = 0;
-		int ssz = 0;
-		if (ioctl(src->fd, BLKGETSIZE64, &bytes) != 0) {
-			int e = errno;
-			return source_fail(src, -e, err, errlen, path, strerror(e));
-		}
-		src->size = bytes;
-		src->sector_size = ioctl(src->fd, BLKSSZGET, &ssz) == 0 && ssz > 0
-		                   ? (uint32_t)ssz : 512;
-#else
-		return source_fail(src, -ENOTSUP, err, errlen, path,
-		                   "block devices are not supported on this system");
-#endif
-	} else {
-		return source_fail(src, -EINVAL, err, errlen, path,
-		                   "not a regular file or block device");
-	}
-	if (src->size == 0)
-		return source_fail(src, -ENODATA, err, errlen, path,
-		                   "it is empty (0 bytes)");
+int source_open_fd(struct source *src, int fd, const char *name)
+{
+	return source_raw_open_fd(src, fd, name);
+}
 
-	/* Prove the source is readable now rather than deep in a thread.
-	 * An unreadable first sector (EIO) is not a reason to give up on a
-	 * failing drive: the reader records it like any other. */
-	uint8_t probe[512];
-	if (pread(src->fd, probe, sizeof(probe), 0) < 0 && errno != EIO) {
-		int e = errno;
-		return source_fail(src, -e, err, errlen, path, strerror(e));
-	}
+void source_close(struct source *src)
+{
+	if (src->ops != NULL)
+		src->ops->close(src);
+	src->ops = NULL;
+	src->impl = NULL;
+	free(src->path);
+	src->path = NULL;
+}
 
-	if (direct == 1) {
-		src->fd_direct = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-		                      O_DIRECT);
-		/* tmpfs and some FUSE file systems refuse O_DIRECT: read
-		 * buffered there. */
-	}
-	src->path = strdup(path);
-	if (src->path == NULL)
-		return source_fail(src, -ENOMEM, err, errlen, path,
-		                   strerror(ENOMEM));
-	return 0;
+int source_fd(const struct source *src, int direct)
+{
+	if (src->ops == NULL)
+		return -EBADF;
+	return src->ops->fd != NULL ? src->ops->fd(src, direct) : -ENOTSUP;
 }
 
 int source_gone(int err)
@@ -103,10 +49,30 @@ int source_gone(int err)
 	       err == ENOMEDIUM;
 }
 
+int source_read_full(const struct source *src, void *buf, size_t len,
+                     uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = source_pread(src, (uint8_t *)buf + done, len - done,
+		                         off + done, 0);
+		if (r < 0) {
+			if (r == -EINTR)
+				continue;
+			return (int)r;
+		}
+		if (r == 0)
+			return -EIO;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
 /* Reads [off, off+len) a sector at a time; see source_read. */
-static int read_sectors(int fd, uint32_t ss, uint8_t *dst, uint64_t off,
-                        size_t len, int end_is_error, source_bad_fn bad,
-                        void *arg)
+static int read_sectors(const struct source *src, uint32_t ss, uint8_t *dst,
+                        uint64_t off, size_t len, int end_is_error,
+                        source_bad_fn bad, void *arg)
 {
 	size_t done = 0;
 
@@ -117,17 +83,21 @@ static int read_sectors(int fd, uint32_t ss, uint8_t *dst, uint64_t off,
 			want = len - done;
 		ssize_t r;
 		do
-			r = pread(fd, dst + done, want, (off_t)at);
-		while (r < 0 && (errno == EINTR || errno == EAGAIN));
+			r = source_pread(src, dst + done, want, at, 0);
+		while (r == -EINTR || r == -EAGAIN);
 		if (r > 0) {
 			done += (size_t)r;   /* a short read asks again */
 			continue;
 		}
-		int e = r < 0 ? errno : 0;
-		if (r < 0 && source_gone(e))
+		int e = r < 0 ? (int)-r : 0;
+		if (r < 0 && source_gone(e)) {
+			memset(dst + done, 0, len - done);
 			return -e;
-		if (r == 0 && end_is_error)
+		}
+		if (r == 0 && end_is_error) {
+			memset(dst + done, 0, len - done);
 			return -ENODATA;
+		}
 		/* Unreadable, or past an early end: zeros, and say so. */
 		memset(dst + done, 0, want);
 		if (bad != NULL)
@@ -137,38 +107,29 @@ static int read_sectors(int fd, uint32_t ss, uint8_t *dst, uint64_t off,
 	return 0;
 }
 
-int source_read(int fd, uint32_t ss, uint8_t *dst, uint64_t off, size_t len,
-                int end_is_error, source_bad_fn bad, void *arg)
+int source_read(const struct source *src, uint8_t *dst, uint64_t off,
+                size_t len, int end_is_error, source_bad_fn bad, void *arg)
 {
+	uint32_t ss = src->sector_size ? src->sector_size : 512;
 	size_t done = 0;
 
-	if (ss == 0)
-		ss = 512;
 	while (done < len) {
-		ssize_t r = pread(fd, dst + done, len - done, (off_t)(off + done));
+		ssize_t r = source_pread(src, dst + done, len - done, off + done,
+		                         0);
 		if (r > 0) {
 			done += (size_t)r;
 			continue;
 		}
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		if (r == -EINTR || r == -EAGAIN)
 			continue;
-		if (r < 0 && source_gone(errno))
-			return -errno;
+		if (r < 0 && source_gone((int)-r)) {
+			memset(dst + done, 0, len - done);
+			return (int)r;
+		}
 		/* An error or an early end somewhere in what is left: narrow
 		 * it down to the sector. */
-		return read_sectors(fd, ss, dst + done, off + done, len - done,
+		return read_sectors(src, ss, dst + done, off + done, len - done,
 		                    end_is_error, bad, arg);
 	}
 	return 0;
-}
-
-void source_close(struct source *src)
-{
-	if (src->fd_direct >= 0)
-		close(src->fd_direct);
-	if (src->fd >= 0)
-		close(src->fd);
-	src->fd = src->fd_direct = -1;
-	free(src->path);
-	src->path = NULL;
 }

@@ -499,8 +499,7 @@ static void copy_bad(void *arg, uint64_t off, uint64_t len, int err)
 static int copy_read(struct output *out, uint8_t *dst, uint64_t off,
                      size_t len)
 {
-	return source_read(out->src->fd, out->src->sector_size, dst, off,
-	                   len, 0, copy_bad, out);
+	return source_read(out->src, dst, off, len, 0, copy_bad, out);
 }
 
 static int write_all(int fd, const uint8_t *buf, size_t len)

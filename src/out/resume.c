@@ -28,8 +28,7 @@ void resume_describe(struct checkpoint *ck, const struct dredge_scan_config *cfg
 	if (buf != NULL) {
 		/* Unreadable sectors read as zeros here too, so that a resume
 		 * on the same failing drive recognises it. */
-		source_read(src->fd, src->sector_size, buf, 0, want, 0,
-		            NULL, NULL);
+		source_read(src, buf, 0, want, 0, NULL, NULL);
 		ck->source_sample = XXH3_64bits(buf, want);
 		free(buf);
 	}

@@ -99,77 +99,69 @@ void pipeline_give_credit(struct pipeline *p)
 	pthread_mutex_unlock(&p->credit_lock);
 }
 
-void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len)
+/* ----------------------------------------------------- the reader's sink */
+
+/* The reader sees the pipeline only through these: a slot comes with a
+ * batch credit (which bounds the batches alive), a filled chunk goes to
+ * the scan queue, and unreadable ranges go to the list. */
+
+static struct chunk *sink_acquire(void *arg)
 {
-	if (len == 0)
-		return;
-	pthread_mutex_lock(&p->bad_lock);
-	/* Chunks complete out of order (io_uring), and validators and the
-	 * writer meet bad sectors too: insert in order, so the list and the
-	 * report do not depend on timing. */
-	size_t lo = 0, hi = p->nbad;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->bad[mid].off < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* lo: first range starting at or after off.  Join the one before
-	 * when it reaches off. */
-	size_t at = lo;
-	if (at > 0 && p->bad[at - 1].off + p->bad[at - 1].len >= off) {
-		at--;
-		uint64_t end = off + len;
-		if (end > p->bad[at].off + p->bad[at].len)
-			p->bad[at].len = end - p->bad[at].off;
-	} else {
-		if (p->nbad == p->capbad) {
-			size_t cap = p->capbad ? p->capbad * 2 : 64;
-			struct bad_range *nb = realloc(p->bad, cap * sizeof(*nb));
-			if (nb == NULL) {
-				pthread_mutex_unlock(&p->bad_lock);
-				return;
-			}
-			p->bad = nb;
-			p->capbad = cap;
-		}
-		memmove(&p->bad[at + 1], &p->bad[at],
-		        (p->nbad - at) * sizeof(*p->bad));
-		p->bad[at].off = off;
-		p->bad[at].len = len;
-		p->nbad++;
-	}
-	/* Swallow the ranges that the grown one now reaches. */
-	size_t next = at + 1;
-	while (next < p->nbad &&
-	       p->bad[next].off <= p->bad[at].off + p->bad[at].len) {
-		uint64_t end = p->bad[next].off + p->bad[next].len;
-		if (end > p->bad[at].off + p->bad[at].len)
-			p->bad[at].len = end - p->bad[at].off;
-		next++;
-	}
-	if (next > at + 1) {
-		memmove(&p->bad[at + 1], &p->bad[next],
-		        (p->nbad - next) * sizeof(*p->bad));
-		p->nbad -= next - (at + 1);
-	}
-	pthread_mutex_unlock(&p->bad_lock);
+	struct pipeline *p = arg;
+
+	if (pipeline_take_credit(p) != 0)
+		return NULL;
+	return ring_acquire(&p->ring);
 }
 
-void pipeline_note_bad(void *arg, uint64_t off, uint64_t len, int err)
+static struct chunk *sink_try_acquire(void *arg)
 {
-	(void)err;
-	pipeline_add_bad(arg, off, len);
+	struct pipeline *p = arg;
+
+	if (!pipeline_try_credit(p))
+		return NULL;
+	struct chunk *c = ring_try_acquire(&p->ring);
+	if (c == NULL)
+		pipeline_give_credit(p);
+	return c;
 }
 
-int pipeline_chunk_ready(struct pipeline *p, struct chunk *c)
+/* Only on the way out of a failed or aborted run: the slot goes back for
+ * the ring's teardown, and nothing waits on its credit any more. */
+static void sink_release(void *arg, struct chunk *c)
 {
+	struct pipeline *p = arg;
+
+	ring_release(&p->ring, c);
+}
+
+static int sink_deliver(void *arg, struct chunk *c)
+{
+	struct pipeline *p = arg;
+
+	atomic_fetch_add(&p->bytes_read, c->len);
 	if (queue_push(&p->scan_q, c) != 0) {
 		ring_release(&p->ring, c);
 		return -EPIPE;
 	}
 	return 0;
+}
+
+static int sink_stop(void *arg, uint64_t off)
+{
+	return pipeline_stop_requested(arg, off);
+}
+
+static void sink_fail(void *arg, int code, const char *msg)
+{
+	pipeline_fail(arg, code, "%s", msg);
+}
+
+static void sink_bad(void *arg, uint64_t off, uint64_t len, int err)
+{
+	struct pipeline *p = arg;
+
+	badlist_note(&p->bad, off, len, err);
 }
 
 /* ------------------------------------------------------------ scanning */
@@ -272,7 +264,7 @@ static void scan_tail(struct pipeline *p, struct chunk *c, struct scan_ctx *x)
 	if (extra > p->src.size - hi)
 		extra = (size_t)(p->src.size - hi);
 	memcpy(tail, c->buf + c->len - keep, keep);
-	ssize_t r = pread(p->src.fd, tail + keep, extra, (off_t)hi);
+	ssize_t r = source_pread(&p->src, tail + keep, extra, hi, 0);
 	if (r <= 0)
 		return;
 	match_scan(&p->match, tail, keep + (size_t)r, hi - keep, hi - keep,
@@ -324,7 +316,7 @@ static void validate_clusters(struct pipeline *p, struct candidate *c,
                               struct carve_result *res, uint64_t *size)
 {
 	struct reasm_result rr;
-	int rc = reassemble(p->fsv, p->src.fd, p->src.size, p->formats[c->fmt],
+	int rc = reassemble(p->fsv, &p->src, p->src.size, p->formats[c->fmt],
 	                    p->formats, p->nformats, c->off, win, win_cap, &rr);
 
 	if (rc != 0) {
@@ -361,13 +353,13 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
 		validate_clusters(p, c, win, win_cap, &res, &size);
 	} else {
-		if (bread_open_window(br, p->src.fd, c->off, size, win,
+		if (bread_open_window(br, &p->src, c->off, size, win,
 		                      win_cap) != 0) {
 			c->verdict = CARVE_REJECT;
 			c->reason = "reader setup failed";
 			return;
 		}
-		bread_on_bad(br, p->src.sector_size, pipeline_note_bad, p);
+		bread_on_bad(br, badlist_note, &p->bad);
 		fmt->validate(br, &res);
 		err = br->err;
 		bread_close(br);
@@ -486,21 +478,40 @@ static size_t writer_bad_count(void *arg)
 {
 	struct pipeline *p = arg;
 
-	pthread_mutex_lock(&p->bad_lock);
-	size_t n = p->nbad;
-	pthread_mutex_unlock(&p->bad_lock);
-	return n;
+	return badlist_count(&p->bad);
+}
+
+static void writer_note_bad(void *arg, uint64_t off, uint64_t len, int err)
+{
+	struct pipeline *p = arg;
+
+	badlist_note(&p->bad, off, len, err);
+}
+
+/* The writer's range callback over the ranges that start before a bound. */
+struct bad_before {
+	uint64_t before;
+	writer_range_fn fn;
+	void *fn_arg;
+};
+
+static int bad_before_each(void *arg, uint64_t off, uint64_t len)
+{
+	struct bad_before *b = arg;
+
+	if (off >= b->before)
+		return 1;
+	b->fn(b->fn_arg, off, len);
+	return 0;
 }
 
 static void writer_bad_each(void *arg, uint64_t before, writer_range_fn fn,
                             void *fn_arg)
 {
 	struct pipeline *p = arg;
+	struct bad_before b = { .before = before, .fn = fn, .fn_arg = fn_arg };
 
-	pthread_mutex_lock(&p->bad_lock);
-	for (size_t i = 0; i < p->nbad && p->bad[i].off < before; i++)
-		fn(fn_arg, p->bad[i].off, p->bad[i].len);
-	pthread_mutex_unlock(&p->bad_lock);
+	badlist_each(&p->bad, bad_before_each, &b);
 }
 
 /* Commits the next batch in chunk order, then frees it. */
@@ -546,45 +557,61 @@ static uint64_t progress_files(void *arg)
 	return output_files(p->out);
 }
 
-/* A copy of n unreadable ranges for the report (NULL when none, or out
- * of memory); *bytes: their sum. */
-static struct report_range *ranges_copy(const struct bad_range *v, size_t n,
-                                        uint64_t *bytes)
-{
-	struct report_range *r = n > 0 ? calloc(n, sizeof(*r)) : NULL;
+/* Unreadable ranges copied into the report's form. */
+struct ranges_out {
+	struct report_range *v;
+	size_t n, cap;
+	uint64_t bytes;
+};
 
-	*bytes = 0;
-	for (size_t i = 0; r && i < n; i++) {
-		r[i].off = v[i].off;
-		r[i].len = v[i].len;
-		*bytes += r[i].len;
+static int ranges_add(void *arg, uint64_t off, uint64_t len)
+{
+	struct ranges_out *o = arg;
+
+	if (o->n == o->cap)
+		return 1;
+	o->v[o->n].off = off;
+	o->v[o->n++].len = len;
+	o->bytes += len;
+	return 0;
+}
+
+/* A copy of a list's ranges for the report (v NULL when none, or out of
+ * memory). */
+static struct ranges_out ranges_copy(struct badlist *bl)
+{
+	size_t n = badlist_count(bl);
+	struct ranges_out o = { .v = n > 0 ? calloc(n, sizeof(*o.v)) : NULL };
+
+	if (o.v != NULL) {
+		o.cap = n;
+		badlist_each(bl, ranges_add, &o);
 	}
-	return r;
+	return o;
 }
 
 /* Closes the writer with the scan's unreadable ranges; 0 or -errno. */
 static int writer_close(struct pipeline *p, int status)
 {
 	struct dredge_summary *sum = p->sum;
-	uint64_t bad_bytes, reread_bytes;
-	struct report_range *bad = ranges_copy(p->bad, p->nbad, &bad_bytes);
-	struct report_range *reread = ranges_copy(p->reread, p->nreread,
-	                                          &reread_bytes);
+	size_t nbad = badlist_count(&p->bad);
+	struct ranges_out bad = ranges_copy(&p->bad);
+	struct ranges_out reread = ranges_copy(&p->reread);
 	struct writer_end end = {
 		.bytes_scanned = p->start + atomic_load(&p->bytes_scanned),
-		.bad = bad,
-		.nbad = bad ? p->nbad : 0,
-		.reread = reread,
-		.nreread = reread ? p->nreread : 0,
+		.bad = bad.v,
+		.nbad = bad.n,
+		.reread = reread.v,
+		.nreread = reread.n,
 	};
 
-	sum->bad_ranges = p->nbad;
-	sum->bad_bytes = bad_bytes;
-	sum->reread_bytes = reread_bytes;
+	sum->bad_ranges = nbad;
+	sum->bad_bytes = bad.bytes;
+	sum->reread_bytes = reread.bytes;
 	int rc = output_close(p->out, status, &end);
 	p->out = NULL;
-	free(bad);
-	free(reread);
+	free(bad.v);
+	free(reread.v);
 	return rc;
 }
 
@@ -735,7 +762,31 @@ static double now_seconds(void)
 static void *reader_main(void *arg)
 {
 	struct pipeline *p = arg;
-	int rc = p->engine[0] == 'i' ? reader_uring_run(p) : reader_pread_run(p);
+	const struct reader_config cfg = {
+		.src = &p->src,
+		.start = p->start,
+		.end = p->end,
+		.chunk_size = p->chunk_size,
+		.depth = p->queue_depth,
+		.direct = p->direct,
+		.engine = p->engine[0] == 'i' ? READER_URING : READER_PREAD,
+		.slots = p->ring.slots,
+		.nslots = p->ring.nslots,
+	};
+	const struct reader_sink sink = {
+		.arg = p,
+		.acquire = sink_acquire,
+		.try_acquire = sink_try_acquire,
+		.release = sink_release,
+		.deliver = sink_deliver,
+		.stop = sink_stop,
+		.fail = sink_fail,
+		.bad = sink_bad,
+	};
+	struct reader_result res = { .direct = p->direct };
+	int rc = reader_run(&cfg, &sink, &res);
+
+	p->direct = res.direct;
 
 	if (rc < 0 && atomic_load(&p->fatal) == 0)
 		pipeline_fail(p, rc, "reading '%s' failed: %s", p->src.path,
@@ -752,12 +803,12 @@ static int read_piece(struct pipeline *p, uint8_t *buf, uint64_t off,
 	size_t done = 0;
 
 	while (done < piece) {
-		ssize_t r = pread(p->src.fd, buf + done, piece - done,
-		                  (off_t)(off + done));
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		ssize_t r = source_pread(&p->src, buf + done, piece - done,
+		                         off + done, 0);
+		if (r == -EINTR || r == -EAGAIN)
 			continue;
-		if (r < 0 && source_gone(errno))
-			return -errno;
+		if (r < 0 && source_gone((int)-r))
+			return (int)r;
 		if (r <= 0)
 			return 0;
 		done += (size_t)r;
@@ -781,16 +832,15 @@ static void retry_bad(struct pipeline *p)
 {
 	uint32_t ss = p->src.sector_size;
 	uint8_t *buf = malloc(ss);
-	struct bad_range *old = p->bad;
-	size_t nold = p->nbad, cap = 0;
+	struct bad_range *old = NULL;
+	size_t nold;
 	int give_up = 0;
 
-	if (buf == NULL || nold == 0) {
+	if (buf == NULL || badlist_count(&p->bad) == 0) {
 		free(buf);
 		return;
 	}
-	p->bad = NULL;
-	p->nbad = p->capbad = 0;
+	nold = badlist_take(&p->bad, &old);
 	for (size_t i = 0; i < nold; i++) {
 		uint64_t end = old[i].off + old[i].len;
 		for (uint64_t at = old[i].off; at < end;) {
@@ -809,28 +859,12 @@ static void retry_bad(struct pipeline *p)
 				if (got < 0)
 					give_up = 1;
 			}
-			if (got <= 0) {
-				pipeline_add_bad(p, at, piece);
-			} else if (p->nreread > 0 &&
-			           p->reread[p->nreread - 1].off +
-			           p->reread[p->nreread - 1].len == at) {
-				p->reread[p->nreread - 1].len += piece;
-			} else {
-				if (p->nreread == cap) {
-					size_t nc = cap ? cap * 2 : 16;
-					struct bad_range *nr = realloc(p->reread,
-					                               nc * sizeof(*nr));
-					if (nr == NULL) {
-						pipeline_add_bad(p, at, piece);
-						at += piece;
-						continue;
-					}
-					p->reread = nr;
-					cap = nc;
-				}
-				p->reread[p->nreread].off = at;
-				p->reread[p->nreread++].len = piece;
-			}
+			/* A sector that read goes to the reread list; one
+			 * that did not, or that the list has no room for,
+			 * stays unreadable. */
+			if (got <= 0 ||
+			    badlist_add(&p->reread, at, piece) != 0)
+				badlist_add(&p->bad, at, piece);
 			at += piece;
 		}
 	}
@@ -870,12 +904,11 @@ static void pipeline_destroy(struct pipeline *p)
 	queue_destroy(&p->done_q);
 	pthread_mutex_destroy(&p->credit_lock);
 	pthread_cond_destroy(&p->credit_cond);
-	pthread_mutex_destroy(&p->bad_lock);
 	pthread_mutex_destroy(&p->fatal_lock);
-	free(p->bad);
+	badlist_destroy(&p->bad);
+	badlist_destroy(&p->reread);
 	fsview_free(p->fsv);
 	free(p->fsv);
-	free(p->reread);
 	source_close(&p->src);
 }
 
@@ -895,9 +928,9 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	p->sum = sum;
 	pthread_mutex_init(&p->credit_lock, NULL);
 	pthread_cond_init(&p->credit_cond, NULL);
-	pthread_mutex_init(&p->bad_lock, NULL);
+	badlist_init(&p->bad);
+	badlist_init(&p->reread);
 	pthread_mutex_init(&p->fatal_lock, NULL);
-	p->src.fd = p->src.fd_direct = -1;
 
 	double t0 = now_seconds();
 	if ((rc = select_formats(p, cfg->types)) != 0)
@@ -910,7 +943,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	p->start = 0;
 	p->end = p->src.size;
 	if (wants_fs(cfg)) {
-		rc = fsview_open(&p->fsv, p->src.fd, p->src.size, p->src.path,
+		rc = fsview_open(&p->fsv, &p->src, p->src.size, p->src.path,
 		                 cfg, sum->error, sizeof(sum->error));
 		if (rc != 0)
 			goto out;
@@ -924,7 +957,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		p->threads = n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
 	}
 	p->queue_depth = cfg->queue_depth;
-	p->use_direct = p->src.fd_direct >= 0;
+	p->direct = source_fd(&p->src, 1) >= 0;
 	if ((rc = choose_engine(p)) != 0)
 		goto out;
 
@@ -955,7 +988,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		.fail = writer_fail,
 		.cover = writer_cover,
 		.validate = writer_validate,
-		.note_bad = pipeline_note_bad,
+		.note_bad = writer_note_bad,
 		.bad_count = writer_bad_count,
 		.bad_each = writer_bad_each,
 	};
@@ -1017,7 +1050,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		retry_bad(p);
 	sum->candidates = atomic_load(&p->ncandidates);
 	sum->io_engine = p->engine;
-	sum->direct = p->use_direct;
+	sum->direct = p->direct;
 	sum->seconds = now_seconds() - t0;
 	rc = atomic_load(&p->fatal);
 	if (rc != 0) {

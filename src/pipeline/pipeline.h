@@ -27,17 +27,14 @@
 #include "pipeline/batch.h"
 #include "pipeline/queue.h"
 #include "pipeline/ring.h"
+#include "io/badlist.h"
+#include "io/reader.h"
 #include "io/source.h"
 #include "formats/format.h"
 
 /* Read size and reads in flight unless told otherwise (see README). */
 #define DREDGE_DEFAULT_CHUNK (2u << 20)
 #define DREDGE_DEFAULT_DEPTH 4
-
-/* An unreadable range met by the reader. */
-struct bad_range {
-	uint64_t off, len;
-};
 
 struct pipeline {
 	const struct dredge_scan_config *cfg;
@@ -58,7 +55,7 @@ struct pipeline {
 	uint64_t nchunks;
 	unsigned threads;
 	unsigned queue_depth;
-	int use_direct;              /* reader uses src.fd_direct */
+	int direct;                  /* the reader reads with O_DIRECT */
 	const char *engine;
 
 	/* Batch credits: at most `credits` batches exist at once. */
@@ -72,12 +69,9 @@ struct pipeline {
 	 * it will be dropped, so validators may skip it. */
 	atomic_uint_fast64_t cover_hi;
 
-	pthread_mutex_t bad_lock;
-	struct bad_range *bad;       /* sorted, disjoint, not adjacent */
-	size_t nbad, capbad;
+	struct badlist bad;          /* unreadable ranges */
 	/* unreadable in the scan, read by --retries at the end */
-	struct bad_range *reread;
-	size_t nreread;
+	struct badlist reread;
 
 	atomic_uint_fast64_t bytes_read;
 	atomic_uint_fast64_t bytes_scanned;
@@ -100,13 +94,6 @@ int pipeline_take_credit(struct pipeline *p);
 int pipeline_try_credit(struct pipeline *p);
 void pipeline_give_credit(struct pipeline *p);
 
-/* Records an unreadable range; the list stays sorted, and overlapping or
- * adjacent ranges are merged, whatever order they are met in. */
-void pipeline_add_bad(struct pipeline *p, uint64_t off, uint64_t len);
-
-/* A source_bad_fn (arg: the pipeline) that records the piece. */
-void pipeline_note_bad(void *arg, uint64_t off, uint64_t len, int err);
-
 /* Whether the scan must stop before reading the chunk at source offset
  * off: the user asked (a signal), or --stop-at was reached. */
 static inline int pipeline_stop_requested(const struct pipeline *p,
@@ -117,9 +104,6 @@ static inline int pipeline_stop_requested(const struct pipeline *p,
 	       (p->cfg->stop_at != 0 && off >= p->cfg->stop_at);
 }
 
-/* Hands a filled chunk to the scan workers. */
-int pipeline_chunk_ready(struct pipeline *p, struct chunk *c);
-
 /*
  * Validates one candidate with the pipeline's formats and source; in a
  * file system, over the clusters no live file owns when it starts in one.
@@ -127,15 +111,5 @@ int pipeline_chunk_ready(struct pipeline *p, struct chunk *c);
 void pipeline_validate(struct pipeline *p, struct candidate *c,
                        struct bread *br, uint8_t *win, size_t win_cap);
 
-/* The reader thread bodies; each returns 0 or -errno. */
-int reader_uring_run(struct pipeline *p);
-int reader_pread_run(struct pipeline *p);
-/* Whether io_uring can be set up here (0) or why not (-errno). */
-int reader_uring_probe(unsigned depth);
-
-/* Fills c->buf[from..c->len) with pread on the buffered descriptor,
- * isolating unreadable sectors (zero-filled, recorded). 0 or -errno for a
- * failure that must stop the scan. */
-int reader_fill_pread(struct pipeline *p, struct chunk *c, size_t from);
 
 #endif

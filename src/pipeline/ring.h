@@ -14,14 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct chunk {
-	uint8_t *buf;
-	unsigned index;      /* slot number (registered buffer index) */
-	uint64_t seq;        /* chunk number within the scanned range */
-	uint64_t off;        /* source offset of buf[0] */
-	size_t len;          /* valid bytes */
-	size_t done;         /* bytes read so far (reader's bookkeeping) */
-};
+#include "io/reader.h"   /* struct chunk */
 
 struct ring {
 	pthread_mutex_t lock;

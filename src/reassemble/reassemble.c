@@ -78,7 +78,7 @@ struct state {
 
 struct reasm {
 	const struct fsview *v;
-	int fd;
+	const struct source *src;
 	uint64_t size;
 	const struct format *fmt;
 	const struct format *const *formats;
@@ -430,7 +430,7 @@ static void map_validate(struct reasm *r, const struct format *fmt,
 		carve_reject(res, "no clusters to read");
 		return;
 	}
-	if (bread_open_extents_window(&br, r->fd, r->ext, r->next, r->win,
+	if (bread_open_extents_window(&br, r->src, r->ext, r->next, r->win,
 	                              r->win_cap) != 0) {
 		carve_reject(res, "reader setup failed");
 		return;
@@ -518,7 +518,7 @@ static int read_at(const struct reasm *r, uint64_t img, uint8_t *buf,
 {
 	if (img >= r->size || n > r->size - img)
 		return -1;
-	return pread(r->fd, buf, n, (off_t)img) == (ssize_t)n ? 0 : -1;
+	return source_pread(r->src, buf, n, img, 0) == (ssize_t)n ? 0 : -1;
 }
 
 /* Whether b (16 bytes) looks like a top-level box that may follow media
@@ -779,9 +779,9 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
 
 /* ------------------------------------------------------------ entry */
 
-int reassemble(const struct fsview *v, int fd, uint64_t size,
-               const struct format *fmt, const struct format *const *formats,
-               unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
+int reassemble(const struct fsview *v, const struct source *src,
+               uint64_t size, const struct format *fmt,
+               const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
                struct reasm_result *out)
 {
 	struct reasm *r = calloc(1, sizeof(*r));
@@ -797,7 +797,7 @@ int reassemble(const struct fsview *v, int fd, uint64_t size,
 		return -ENOMEM;
 	}
 	r->v = v;
-	r->fd = fd;
+	r->src = src;
 	r->size = size;
 	r->fmt = fmt;
 	r->formats = formats;

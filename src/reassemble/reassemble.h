@@ -46,12 +46,12 @@ struct reasm_result {
  * file owns, wrapping round to cluster 2 at the volume's end, and looks
  * for foreign clusters to drop when the verdict says where the data went
  * wrong.  formats[0..nformats) are the formats whose files may lie in the
- * way.  The source is fd (size bytes); reads go through win (win_cap
+ * way.  The source is src (size bytes); reads go through win (win_cap
  * bytes).  Returns 0 with out filled (free out->ext), or -errno.
  */
-int reassemble(const struct fsview *v, int fd, uint64_t size,
-               const struct format *fmt, const struct format *const *formats,
-               unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
+int reassemble(const struct fsview *v, const struct source *src,
+               uint64_t size, const struct format *fmt,
+               const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
                struct reasm_result *out);
 
 #endif

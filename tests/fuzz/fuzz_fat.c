@@ -62,12 +62,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (size > 0 && write(fd, data, size) != (ssize_t)size)
 		abort();
-	if (part_read(fd, size, pt, NULL, NULL, err, sizeof(err)) == 0) {
+	struct source src;
+	if (source_open_fd(&src, fd, "fuzz_fat") != 0)
+		abort();
+	if (part_read(&src, size, pt, NULL, NULL, err, sizeof(err)) == 0) {
 		unsigned idx = 0;
 		if (pt->scheme != PART_NONE && pt->n > 0)
 			idx = pt->e[0].index;
 		if (part_select(pt, size, idx, &off, &len, err, sizeof(err)) == 0 &&
-		    fs_open(&vol, fd, off, len, NULL, NULL, err, sizeof(err)) == 0) {
+		    fs_open(&vol, &src, off, len, NULL, NULL, err, sizeof(err)) == 0) {
 			struct fs_bitmap alloc, used;
 			struct fuzz_walk w = { NULL, 0 };
 			struct fs_entry e;
@@ -87,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fs_close(&vol);
 		}
 	}
+	source_close(&src);
 	close(fd);
 	free(pt);
 	return 0;

@@ -80,10 +80,13 @@ enum carve_verdict tu_validate(const struct format *fmt, const uint8_t *buf,
 	if (size > fmt->max_size)
 		size = fmt->max_size;
 	memset(res, 0, sizeof(*res));
-	if (bread_open(&br, fd, off, size, 0) != 0)
+	struct source src;
+	if (source_open_fd(&src, fd, "fmt") != 0 ||
+	    bread_open(&br, &src, off, size, 0) != 0)
 		abort();
 	fmt->validate(&br, res);
 	bread_close(&br);
+	source_close(&src);
 	close(fd);
 	if (res->verdict != CARVE_REJECT && res->length > size) {
 		printf("# validator %s claimed %llu bytes of %llu\n", fmt->name,

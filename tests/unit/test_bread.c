@@ -23,8 +23,11 @@ int main(void)
 	tu_random(data, N, 42);
 	if (fd < 0 || write(fd, data, N) != N)
 		tap_bail("memfd");
+	struct source src;
+	if (source_open_fd(&src, fd, "bread") != 0)
+		tap_bail("source");
 
-	ok(bread_open(&br, fd, 1000, 5000, 4096) == 0, "open a 5000-byte view");
+	ok(bread_open(&br, &src, 1000, 5000, 4096) == 0, "open a 5000-byte view");
 	is_u64(bread_size(&br), 5000, "size is the view's");
 	const uint8_t *p = bread_peek(&br, 0, 16);
 	ok(p && memcmp(p, data + 1000, 16) == 0, "peek at 0 maps to 1000");
@@ -47,7 +50,7 @@ int main(void)
 	bread_close(&br);
 
 	struct extent ext[3] = { { 0, 100 }, { 5000, 50 }, { 200, 1000 } };
-	ok(bread_open_extents(&br, fd, ext, 3, 64) == 0, "open three extents");
+	ok(bread_open_extents(&br, &src, ext, 3, 64) == 0, "open three extents");
 	is_u64(bread_size(&br), 1150, "size is the sum of extents");
 	is_u64(bread_read(&br, 90, tmp, 70), 70, "read across two seams");
 	ok(memcmp(tmp, data + 90, 10) == 0 && memcmp(tmp + 10, data + 5000, 50)
@@ -69,7 +72,7 @@ int main(void)
 		lstart[i] = total;
 		total += many[i].len;
 	}
-	ok(bread_open_extents(&br, fd, many, NF, 4096) == 0, "open 5000 extents");
+	ok(bread_open_extents(&br, &src, many, NF, 4096) == 0, "open 5000 extents");
 	is_u64(bread_size(&br), total, "size is the sum of 5000 extents");
 	int good = 1;
 	for (unsigned k = 0; k < 3000 && good; k++) {
@@ -87,7 +90,7 @@ int main(void)
 	ok(good, "random reads land in the right fragment");
 	bread_close(&br);
 	uint8_t win[8192];
-	ok(bread_open_extents_window(&br, fd, many, NF, win, sizeof(win)) == 0 &&
+	ok(bread_open_extents_window(&br, &src, many, NF, win, sizeof(win)) == 0 &&
 	   br.win == win, "open over the caller's window");
 	is_u64(bread_read(&br, lstart[100], tmp, 300), 300, "read across fragments");
 	uint64_t want_off = 0;
@@ -97,18 +100,19 @@ int main(void)
 			same &= tmp[want_off++] == data[many[i].img_off + j];
 	ok(same, "... with each fragment's bytes in order");
 	bread_close(&br);
-	ok(bread_open_extents(&br, fd, many, BREAD_MAX_EXTENTS + 1, 0) == -EINVAL,
+	ok(bread_open_extents(&br, &src, many, BREAD_MAX_EXTENTS + 1, 0) == -EINVAL,
 	   "more extents than the reader takes are refused");
 	free(many);
 	free(lstart);
 
-	ok(bread_open(&br, fd, N - 10, 100, 0) == 0, "view past the file end");
+	ok(bread_open(&br, &src, N - 10, 100, 0) == 0, "view past the file end");
 	ok(bread_peek(&br, 0, 20) == NULL && br.err == -EIO,
 	   "reading past the source end fails with EIO");
 	bread_close(&br);
 	bread_close(&br);
 	ok(1, "closing twice is harmless");
 
+	source_close(&src);
 	close(fd);
 	free(data);
 	return tap_done();

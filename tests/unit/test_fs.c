@@ -58,11 +58,14 @@ int main(void)
 	if (fd < 0)
 		tap_bail("cannot open the test image");
 	uint64_t size = (uint64_t)lseek(fd, 0, SEEK_END);
+	struct source img;
+	if (source_open_fd(&img, fd, path) != 0)
+		tap_bail("cannot open the test image");
 
-	ok(part_read(fd, size, &pt, NULL, NULL, err, sizeof(err)) == 0 &&
+	ok(part_read(&img, size, &pt, NULL, NULL, err, sizeof(err)) == 0 &&
 	   pt.scheme == PART_NONE && pt.whole_fs == FS_FAT12,
 	   "no partition table: a FAT12 superfloppy");
-	if (fs_open(&vol, fd, 0, size, NULL, NULL, err, sizeof(err)) != 0)
+	if (fs_open(&vol, &img, 0, size, NULL, NULL, err, sizeof(err)) != 0)
 		tap_bail(err);
 	is_u64(vol.type, FS_FAT12, "type");
 	is_str(vol.label, "TINY", "label from the root directory");
@@ -144,6 +147,7 @@ int main(void)
 	fs_bitmap_free(&used);
 	fs_close(&vol);
 	fs_close(&vol);   /* twice is harmless */
+	source_close(&img);
 	close(fd);
 	return tap_done();
 }

@@ -808,10 +808,13 @@ static void test_extents(void)
 	if (fd < 0 || write(fd, img, img_len) != (ssize_t)img_len)
 		tap_bail("memfd");
 
+	struct source src;
+	if (source_open_fd(&src, fd, "mp4-extents") != 0)
+		tap_bail("source");
 	ext[0] = (struct extent){ 0, 6 * CL };
 	ext[1] = (struct extent){ 8 * CL, len - 6 * CL };
 	memset(&r, 0, sizeof(r));
-	ok(bread_open_extents(&br, fd, ext, 2, 0) == 0, "extent reader");
+	ok(bread_open_extents(&br, &src, ext, 2, 0) == 0, "extent reader");
 	mp4->validate(&br, &r);
 	bread_close(&br);
 	is_u64(r.verdict, CARVE_ACCEPT, "right extent map: accepted");
@@ -822,7 +825,7 @@ static void test_extents(void)
 	ext[1] = (struct extent){ 6 * CL, CL };
 	ext[2] = (struct extent){ 9 * CL, len - 7 * CL };
 	memset(&r, 0, sizeof(r));
-	ok(bread_open_extents(&br, fd, ext, 3, 0) == 0, "wrong extent map");
+	ok(bread_open_extents(&br, &src, ext, 3, 0) == 0, "wrong extent map");
 	mp4->validate(&br, &r);
 	bread_close(&br);
 	is_u64(r.verdict, CARVE_TRUNCATED, "wrong extent map: truncated");
@@ -831,6 +834,7 @@ static void test_extents(void)
 	ok(r.length >= 6 * CL && r.length < 8 * CL,
 	   "wrong extent map: length %llu in the guessed cluster or just after",
 	   (unsigned long long)r.length);
+	source_close(&src);
 	close(fd);
 	free(img);
 	free(d);

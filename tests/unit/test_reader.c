@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,10 +14,67 @@
 
 #include "tap.h"
 #include "fmt_util.h"
-#include "pipeline/pipeline.h"
+#include "io/reader.h"
+#include "pipeline/queue.h"
+#include "pipeline/ring.h"
+
+/* A sink over a ring and a queue, as the pipeline's, without batches. */
+struct sink {
+	struct ring ring;
+	struct queue q;
+	size_t nbad;
+};
+
+static struct chunk *t_acquire(void *arg)
+{
+	return ring_acquire(&((struct sink *)arg)->ring);
+}
+
+static struct chunk *t_try_acquire(void *arg)
+{
+	return ring_try_acquire(&((struct sink *)arg)->ring);
+}
+
+static void t_release(void *arg, struct chunk *c)
+{
+	ring_release(&((struct sink *)arg)->ring, c);
+}
+
+static int t_deliver(void *arg, struct chunk *c)
+{
+	struct sink *k = arg;
+
+	if (queue_push(&k->q, c) != 0) {
+		ring_release(&k->ring, c);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+static int t_stop(void *arg, uint64_t off)
+{
+	(void)arg;
+	(void)off;
+	return 0;
+}
+
+static void t_fail(void *arg, int code, const char *msg)
+{
+	(void)arg;
+	printf("# reader failed: %s (%d)\n", msg, code);
+}
+
+static void t_bad(void *arg, uint64_t off, uint64_t len, int err)
+{
+	(void)off;
+	(void)len;
+	(void)err;
+	((struct sink *)arg)->nbad++;
+}
 
 struct consume {
-	struct pipeline *p;
+	struct sink *k;
+	const struct reader_config *cfg;
 	const uint8_t *data;
 	unsigned *seen;
 	int bad;
@@ -25,19 +83,19 @@ struct consume {
 static void *consume_main(void *arg)
 {
 	struct consume *c = arg;
+	const struct reader_config *cfg = c->cfg;
 	struct chunk *ch;
 
-	while ((ch = queue_pop(&c->p->scan_q)) != NULL) {
-		uint64_t want_off = c->p->start + ch->seq * c->p->chunk_size;
-		size_t want_len = c->p->end - want_off < c->p->chunk_size
-		                  ? (size_t)(c->p->end - want_off)
-		                  : c->p->chunk_size;
+	while ((ch = queue_pop(&c->k->q)) != NULL) {
+		uint64_t want_off = cfg->start + ch->seq * cfg->chunk_size;
+		size_t want_len = cfg->end - want_off < cfg->chunk_size
+		                  ? (size_t)(cfg->end - want_off)
+		                  : cfg->chunk_size;
 		if (ch->off != want_off || ch->len != want_len ||
 		    memcmp(ch->buf, c->data + ch->off, ch->len) != 0)
 			c->bad++;
 		c->seen[ch->seq]++;
-		ring_release(&c->p->ring, ch);
-		pipeline_give_credit(c->p);
+		ring_release(&c->k->ring, ch);
 	}
 	return NULL;
 }
@@ -45,77 +103,59 @@ static void *consume_main(void *arg)
 static void run_case(const char *path, const uint8_t *data, uint64_t size,
                      int uring, int direct, unsigned depth, size_t chunk)
 {
-	struct pipeline *p = calloc(1, sizeof(*p));
+	struct sink k = { .nbad = 0 };
+	struct source src;
 	char err[256];
-	struct consume c = { .p = p, .data = data };
-	struct dredge_scan_config cfg;
 	pthread_t t;
 
-	dredge_scan_config_init(&cfg);
-	p->cfg = &cfg;
-
-	pthread_mutex_init(&p->credit_lock, NULL);
-	pthread_cond_init(&p->credit_cond, NULL);
-	pthread_mutex_init(&p->bad_lock, NULL);
-	pthread_mutex_init(&p->fatal_lock, NULL);
-	if (source_open(&p->src, path, direct, err, sizeof(err)) != 0)
+	if (source_open(&src, path, direct, err, sizeof(err)) != 0)
 		tap_bail(err);
-	p->start = 0;
-	p->end = size;
-	p->chunk_size = chunk;
-	p->nchunks = (size + chunk - 1) / chunk;
-	p->queue_depth = depth;
-	p->use_direct = p->src.fd_direct >= 0;
-	p->credits = depth + 2;
-	ring_init(&p->ring, depth + 2, chunk);
-	queue_init(&p->scan_q, depth + 2);
-	c.seen = calloc(p->nchunks, sizeof(*c.seen));
+	ring_init(&k.ring, depth + 2, chunk);
+	queue_init(&k.q, depth + 2);
+
+	const struct reader_config cfg = {
+		.src = &src,
+		.start = 0,
+		.end = size,
+		.chunk_size = chunk,
+		.depth = depth,
+		.direct = direct,
+		.engine = uring ? READER_URING : READER_PREAD,
+		.slots = k.ring.slots,
+		.nslots = k.ring.nslots,
+	};
+	const struct reader_sink sink = {
+		.arg = &k,
+		.acquire = t_acquire,
+		.try_acquire = t_try_acquire,
+		.release = t_release,
+		.deliver = t_deliver,
+		.stop = t_stop,
+		.fail = t_fail,
+		.bad = t_bad,
+	};
+	uint64_t nchunks = (size + chunk - 1) / chunk;
+	struct consume c = { .k = &k, .cfg = &cfg, .data = data };
+	struct reader_result res;
+
+	c.seen = calloc(nchunks, sizeof(*c.seen));
 	pthread_create(&t, NULL, consume_main, &c);
-	int rc = uring ? reader_uring_run(p) : reader_pread_run(p);
-	queue_close(&p->scan_q);
+	int rc = reader_run(&cfg, &sink, &res);
+	queue_close(&k.q);
 	pthread_join(t, NULL);
 
 	int once = 1;
-	for (uint64_t i = 0; i < p->nchunks; i++)
+	for (uint64_t i = 0; i < nchunks; i++)
 		once &= c.seen[i] == 1;
-	ok(rc == 0 && once && c.bad == 0 && p->nbad == 0,
+	ok(rc == 0 && once && c.bad == 0 && k.nbad == 0,
 	   "%s, O_DIRECT %s, depth %u, chunk %zu: %llu chunks, each once, "
 	   "bytes right", uring ? "io_uring" : "pread",
-	   direct ? (p->src.fd_direct >= 0 ? "on" : "refused") : "off", depth,
-	   chunk, (unsigned long long)p->nchunks);
+	   direct ? (source_fd(&src, 1) >= 0 ? "on" : "refused") : "off",
+	   depth, chunk, (unsigned long long)nchunks);
 	free(c.seen);
-	ring_destroy(&p->ring);
-	queue_destroy(&p->scan_q);
-	source_close(&p->src);
-	free(p);
-}
-
-/* The unreadable list is sorted and merged whatever the order ranges are
- * met in (io_uring completes chunks out of order; validators and the
- * writer meet bad sectors too). */
-static void test_bad_list(void)
-{
-	static const struct { uint64_t off, len; } in[] = {
-		{ 8192, 512 }, { 0, 512 }, { 4096, 1024 }, { 512, 512 },
-		{ 9216, 512 }, { 8704, 512 }, { 4608, 256 }, { 20000, 100 },
-		{ 3000, 1096 }, { 0, 512 }, { 19000, 2000 },
-	};
-	static const struct { uint64_t off, len; } want[] = {
-		{ 0, 1024 }, { 3000, 2120 }, { 8192, 1536 }, { 19000, 2000 },
-	};
-	struct pipeline *p = calloc(1, sizeof(*p));
-	int same = 1;
-
-	pthread_mutex_init(&p->bad_lock, NULL);
-	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
-		pipeline_add_bad(p, in[i].off, in[i].len);
-	same = p->nbad == sizeof(want) / sizeof(want[0]);
-	for (size_t i = 0; same && i < p->nbad; i++)
-		same = p->bad[i].off == want[i].off && p->bad[i].len == want[i].len;
-	ok(same, "unreadable ranges met out of order come out sorted and merged");
-	free(p->bad);
-	pthread_mutex_destroy(&p->bad_lock);
-	free(p);
+	ring_destroy(&k.ring);
+	queue_destroy(&k.q);
+	source_close(&src);
 }
 
 int main(void)
@@ -131,7 +171,6 @@ int main(void)
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) != 0)
 		tap_bail("cannot write the test image");
 
-	test_bad_list();
 	int have_uring = reader_uring_probe(4) == 0;
 	for (int uring = 0; uring <= 1; uring++) {
 		if (uring && !have_uring) {

@@ -78,10 +78,14 @@ static void run(uint32_t c, struct reasm_result *out)
 	static uint8_t win[256 * 1024];
 	const struct format *fl[] = { jpeg, mp4 };
 
+	struct source src;
+
 	flush();
-	if (reassemble(&v, fd, img_len, mp4, fl, 2, coff(c), win, sizeof(win),
-	               out) != 0)
+	if (source_open_fd(&src, fd, "reassemble") != 0 ||
+	    reassemble(&v, &src, img_len, mp4, fl, 2, coff(c), win,
+	               sizeof(win), out) != 0)
 		tap_bail("reassemble failed");
+	source_close(&src);
 }
 
 /* The bytes of the extents equal d (len bytes). */

@@ -1,0 +1,15 @@
+/*
+ * source_backend.h - how source.c reaches its backends.  Only src/io
+ * includes this; everyone else sees struct source and its operations.
+ */
+#ifndef DREDGE_IO_SOURCE_BACKEND_H
+#define DREDGE_IO_SOURCE_BACKEND_H
+
+#include "io/source.h"
+
+/* The raw backend (source_raw.c): an image file or a block device. */
+int source_raw_open(struct source *src, const char *path, int direct,
+                    char *err, size_t errlen);
+int source_raw_open_fd(struct source *src, int fd, const char *name);
+
+#endif
