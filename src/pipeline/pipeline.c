@@ -17,6 +17,7 @@
 #include "out/output.h"
 #include "pipeline/pipeline.h"
 #include "reassemble/reassemble.h"
+#include "formats/run.h"
 
 #define VALIDATE_WINDOW (256u * 1024u)
 /*
@@ -352,21 +353,24 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->nruns = 0;
 	if (size > fmt->max_size)
 		size = fmt->max_size;
+	(void)br;   /* the runner opens its own reader */
 	memset(&res, 0, sizeof(res));
 	int err = 0;
 	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
 		validate_clusters(p, c, win, win_cap, &res, &size);
 	} else {
-		if (bread_open_window(br, p->src.fd, c->off, size, win,
-		                      win_cap) != 0) {
+		struct extent one = { .img_off = c->off, .len = size };
+		struct run_req req = {
+			.fd = p->src.fd, .ext = &one, .next = 1,
+			.win = win, .win_cap = win_cap,
+			.bad = pipeline_note_bad, .bad_arg = p,
+			.sector = p->src.sector_size,
+		};
+		if (run_validate(fmt, &req, &res, &err) != 0) {
 			c->verdict = CARVE_REJECT;
-			c->reason = "reader setup failed";
+			c->reason = res.reason;
 			return;
 		}
-		bread_on_bad(br, p->src.sector_size, pipeline_note_bad, p);
-		fmt->validate(br, &res);
-		err = br->err;
-		bread_close(br);
 	}
 	if (err != 0 && source_gone(-err)) {
 		/* What the validator saw is not the file: stop the run before
@@ -381,16 +385,8 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 		c->nruns = 0;
 		return;
 	}
-	if (res.verdict != CARVE_REJECT && res.length > size) {
-		/* A validator must not claim bytes it could not read. */
-		res.verdict = CARVE_TRUNCATED;
-		res.length = size;
-		res.reason = "validator overran its reader";
-	}
-	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size) {
-		res.verdict = CARVE_REJECT;
-		res.reason = "smaller than the format allows";
-	}
+	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size)
+		carve_reject(&res, "smaller than the format allows");
 	c->verdict = (uint8_t)res.verdict;
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;

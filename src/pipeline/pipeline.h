@@ -145,6 +145,8 @@ int pipeline_chunk_ready(struct pipeline *p, struct chunk *c);
 /*
  * Validates one candidate with the pipeline's formats and source; in a
  * file system, over the clusters no live file owns when it starts in one.
+ * br is not used any more (run_validate opens the reader); it stays until
+ * the callers are next reworked.
  */
 void pipeline_validate(struct pipeline *p, struct candidate *c,
                        struct bread *br, uint8_t *win, size_t win_cap);

@@ -51,6 +51,7 @@
 
 #include "reassemble/reassemble.h"
 #include "formats/mp4.h"
+#include "formats/run.h"
 
 #define NONE UINT64_MAX
 
@@ -418,25 +419,21 @@ static int map_build(struct reasm *r)
 static void map_validate(struct reasm *r, const struct format *fmt,
                          struct carve_result *res)
 {
-	struct bread br;
+	struct run_req req = {
+		.fd = r->fd, .ext = r->ext, .next = r->next,
+		.win = r->win, .win_cap = r->win_cap,
+	};
 
 	memset(res, 0, sizeof(*res));
 	r->validations++;
-	if (r->next == 0) {
-		carve_reject(res, "no clusters to read");
+	/* Reads go through the caller's window only: never allocate one
+	 * per try. */
+	if (r->next == 0 || r->win == NULL) {
+		carve_reject(res, r->next == 0 ? "no clusters to read"
+		                  : "reader setup failed");
 		return;
 	}
-	if (bread_open_extents_window(&br, r->fd, r->ext, r->next, r->win,
-	                              r->win_cap) != 0) {
-		carve_reject(res, "reader setup failed");
-		return;
-	}
-	fmt->validate(&br, res);
-	bread_close(&br);
-	if (res->verdict != CARVE_REJECT && res->length > r->map_size) {
-		carve_truncated(res, r->map_size,
-		                "validator overran its reader");
-	}
+	run_validate(fmt, &req, res, NULL);
 }
 
 /*
