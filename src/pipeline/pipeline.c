@@ -18,6 +18,7 @@
 #include "pipeline/pipeline.h"
 #include "reassemble/reassemble.h"
 #include "formats/run.h"
+#include "pipeline/sigs.h"
 
 #define VALIDATE_WINDOW (256u * 1024u)
 /*
@@ -794,7 +795,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	if ((rc = choose_engine(p)) != 0)
 		goto out;
 
-	rc = match_init(&p->match, p->formats, p->nformats,
+	rc = sigs_match_init(&p->match, p->formats, p->nformats,
 	                p->fsv ? p->fsv->cluster_size : cfg->block_size,
 	                cfg->any_offset);
 	if (rc == 0 && p->fsv != NULL)
