@@ -796,8 +796,8 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		goto out;
 
 	rc = sigs_match_init(&p->match, p->formats, p->nformats,
-	                p->fsv ? p->fsv->cluster_size : cfg->block_size,
-	                cfg->any_offset);
+	                     p->fsv ? p->fsv->cluster_size : cfg->block_size,
+	                     cfg->any_offset);
 	if (rc == 0 && p->fsv != NULL)
 		match_set_base(&p->match, p->fsv->data_start);
 	if (rc == 0)
