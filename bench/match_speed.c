@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "scan/match.h"
+#include "pipeline/sigs.h"
 #include "../tests/unit/fmt_util.h"
 #include "../tests/unit/sigset.h"
 
@@ -111,7 +112,7 @@ static void bench_blocks(const struct format *const *fl, unsigned nf,
 	double secs[RUNS];
 	struct tally q = { 0 };
 
-	if (match_init(&m, fl, nf, 512, 0) != 0)
+	if (sigs_match_init(&m, fl, nf, 512, 0) != 0)
 		return;
 	for (unsigned r = 0; r < RUNS; r++) {
 		q.n = 0;
@@ -146,7 +147,7 @@ static int bench_table(const char *name, const struct format *const *fl,
 		printf("  (nothing to match: skipped)\n");
 		return 0;
 	}
-	if (match_init(&m, fl, nf, 512, 1) != 0) {
+	if (sigs_match_init(&m, fl, nf, 512, 1) != 0) {
 		fprintf(stderr, "match_speed: match_init failed\n");
 		return 1;
 	}

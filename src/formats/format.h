@@ -33,12 +33,30 @@ struct carve_meta {
 	char val[CARVE_META_VAL];
 };
 
+/*
+ * What went wrong, in a form code can read: the reason string is for
+ * people, the note is what a caller decides on (reassembly keys on it).
+ * Each note comes with the logical byte offset it concerns.
+ */
+enum carve_note {
+	CARVE_NOTE_NONE = 0,
+	/* Sample data stop matching the codec; note_off is the first byte
+	 * proven wrong (the verdict is REJECT when the first sample checked
+	 * is already wrong). */
+	CARVE_NOTE_CODEC_MISMATCH,
+	/* The media data end and the index that must follow them (an
+	 * ISO-BMFF moov) is missing; note_off is where the media data end. */
+	CARVE_NOTE_NO_INDEX,
+};
+
 /* What validate() returns about one candidate. */
 struct carve_result {
 	enum carve_verdict verdict;
 	uint64_t length;      /* logical bytes of the file from its start */
 	const char *ext;      /* extension when not the descriptor's (mov) */
 	const char *reason;   /* static text: why rejected or truncated */
+	enum carve_note note; /* the reason for code; set after the verdict */
+	uint64_t note_off;    /* the logical offset the note concerns */
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
 };
@@ -84,11 +102,17 @@ struct format {
 	void (*validate)(struct bread *br, struct carve_result *res);
 };
 
-/* Verdict helpers for validators. */
+/*
+ * Verdict helpers for validators and for callers that override a verdict.
+ * Each clears the note: a note belongs to the reason it was given with, so
+ * a validator calls carve_note after the verdict.
+ */
 static inline void carve_accept(struct carve_result *res, uint64_t length)
 {
 	res->verdict = CARVE_ACCEPT;
 	res->length = length;
+	res->note = CARVE_NOTE_NONE;
+	res->note_off = 0;
 }
 
 static inline void carve_truncated(struct carve_result *res, uint64_t length,
@@ -97,6 +121,8 @@ static inline void carve_truncated(struct carve_result *res, uint64_t length,
 	res->verdict = CARVE_TRUNCATED;
 	res->length = length;
 	res->reason = why;
+	res->note = CARVE_NOTE_NONE;
+	res->note_off = 0;
 }
 
 static inline void carve_reject(struct carve_result *res, const char *why)
@@ -104,6 +130,16 @@ static inline void carve_reject(struct carve_result *res, const char *why)
 	res->verdict = CARVE_REJECT;
 	res->length = 0;
 	res->reason = why;
+	res->note = CARVE_NOTE_NONE;
+	res->note_off = 0;
+}
+
+/* Says, for code, what the verdict just given concerns and where. */
+static inline void carve_note(struct carve_result *res, enum carve_note note,
+                              uint64_t off)
+{
+	res->note = note;
+	res->note_off = off;
 }
 
 /* Adds one metadata item (silently dropped once the list is full). */

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "formats/format.h"
+#include "formats/mp4.h"
 
 #define FCC(a, b, c, d)                                                    \
 	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) |                   \
@@ -1757,7 +1758,9 @@ static void mp4_no_moov(struct mp4_file *f, struct carve_result *res)
 		 * limit when its size was never filled in or is cut off. */
 		bool open = f->mdat_to_end || (f->overrun &&
 		            f->overrun_type == FCC('m', 'd', 'a', 't'));
-		carve_truncated(res, open ? f->limit : f->end, MP4_WHY_NOMOOV);
+		uint64_t e = open ? f->limit : f->end;
+		carve_truncated(res, e, MP4_WHY_NOMOOV);
+		carve_note(res, CARVE_NOTE_NO_INDEX, e);
 	} else {
 		carve_reject(res, "no moov box");
 		return;
@@ -1819,9 +1822,11 @@ static int mp4_movie(struct mp4_file *f)
  *               makes those two samples neighbours in the track;
  *   REJECT      the same reason when the first sample checked is already
  *               wrong: the chunk offsets point at foreign data;
+ *               both carry CARVE_NOTE_CODEC_MISMATCH at the first byte
+ *               proven wrong;
  *   TRUNCATED   "no moov box (recording cut off)": ftyp + mdat and no moov;
  *               length is the end of the mdat, or the limit when the mdat
- *               has size 0 or runs past it;
+ *               has size 0 or runs past it; CARVE_NOTE_NO_INDEX at length;
  *   TRUNCATED   "media data cut short", "moov box cut short", "file cut
  *               short", "mdat runs to the end of the data": length is the
  *               limit, where the data ran out.
@@ -1831,6 +1836,7 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 	struct mp4_file f;
 	uint64_t bytes = 0, data_end = 0, len;
 	const char *why = NULL;
+	enum carve_note note = CARVE_NOTE_NONE;
 
 	memset(&f, 0, sizeof(f));
 	f.br = br;
@@ -1896,18 +1902,53 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 	if (f.bad_at != MP4_NONE) {
 		if (f.good_at >= f.bad_at) {
 			carve_reject(res, f.bad_why);
+			carve_note(res, CARVE_NOTE_CODEC_MISMATCH, f.bad_at);
 			return;
 		}
 		if (f.bad_at < len) {
 			len = f.bad_at;
 			why = f.bad_why;
+			note = CARVE_NOTE_CODEC_MISMATCH;
 		}
 	}
 	mp4_meta(&f, res);
-	if (why != NULL)
+	if (why != NULL) {
 		carve_truncated(res, len, why);
-	else
+		carve_note(res, note, len);
+	} else {
 		carve_accept(res, len);
+	}
+}
+
+bool mp4_box_follows_mdat(const uint8_t *b)
+{
+	uint32_t size = mem_be32(b), type = mem_be32(b + 4);
+	uint64_t big = size;
+
+	if (size == 1)
+		big = mem_be64(b + 8);
+	if (size == 0 || big < 8 || big > (1ull << 30))
+		return false;
+	switch (type) {
+	case FCC('m', 'o', 'o', 'v'): {
+		/* Its first child is known (with a largesize, b + 12 is no
+		 * child's type). */
+		uint32_t child = mem_be32(b + 12);
+		return size != 1 && (child == FCC('m', 'v', 'h', 'd') ||
+		       child == FCC('t', 'r', 'a', 'k') ||
+		       child == FCC('u', 'd', 't', 'a') ||
+		       child == FCC('i', 'o', 'd', 's') ||
+		       child == FCC('m', 'e', 't', 'a') ||
+		       child == FCC('p', 'r', 'o', 'f') ||
+		       child == FCC('c', 'm', 'o', 'v'));
+	}
+	case FCC('f', 'r', 'e', 'e'): case FCC('s', 'k', 'i', 'p'):
+	case FCC('w', 'i', 'd', 'e'): case FCC('u', 'd', 't', 'a'):
+	case FCC('u', 'u', 'i', 'd'): case FCC('m', 'e', 't', 'a'):
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*

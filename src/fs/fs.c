@@ -23,6 +23,7 @@
 
 #include "fs/fat.h"
 #include "formats/format.h"
+#include "formats/run.h"
 #include "common/mem.h"
 
 #define FS_CACHE_SLOTS 16
@@ -712,8 +713,6 @@ ssize_t fs_runs_read(struct fs_volume *vol, const struct fs_runs *runs,
 int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
                 const struct format *fmt, struct carve_result *res)
 {
-	struct bread br;
-
 	memset(res, 0, sizeof(*res));
 	unsigned n = fs_runs_extents(vol, runs, NULL, 0);
 	if (n > BREAD_MAX_EXTENTS)
@@ -726,13 +725,8 @@ int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
 	if (ext == NULL)
 		return -ENOMEM;
 	n = fs_runs_extents(vol, runs, ext, n);
-	int rc = bread_open_extents(&br, vol->src, ext, n, 0);
-	if (rc == 0) {
-		if (fmt->max_size)
-			bread_limit(&br, fmt->max_size);
-		fmt->validate(&br, res);
-		bread_close(&br);
-	}
+	struct run_req req = { .src = vol->src, .ext = ext, .next = n };
+	int rc = run_validate(fmt, &req, res, NULL);
 	free(ext);
 	return rc;
 }

@@ -324,8 +324,8 @@ ssize_t fs_runs_read(struct fs_volume *vol, const struct fs_runs *runs,
                      uint64_t off, void *buf, size_t n);
 
 /*
- * Runs fmt's validator over the file's content (through a bounded reader
- * over its extents, limited to its size and fmt->max_size).  Returns 0 and
+ * Runs fmt's validator over the file's content (run_validate over its
+ * extents, limited to its size and fmt->max_size).  Returns 0 and
  * fills res, or -E2BIG when the file has more fragments than a reader
  * takes, or another -errno.
  */

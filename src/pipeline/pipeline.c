@@ -21,6 +21,8 @@
 #include "pipeline/commit.h"
 #include "pipeline/pipeline.h"
 #include "reassemble/reassemble.h"
+#include "formats/run.h"
+#include "pipeline/sigs.h"
 
 #define VALIDATE_WINDOW (256u * 1024u)
 /*
@@ -348,21 +350,23 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->nruns = 0;
 	if (size > fmt->max_size)
 		size = fmt->max_size;
+	(void)br;   /* the runner opens its own reader */
 	memset(&res, 0, sizeof(res));
 	int err = 0;
 	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
 		validate_clusters(p, c, win, win_cap, &res, &size);
 	} else {
-		if (bread_open_window(br, &p->src, c->off, size, win,
-		                      win_cap) != 0) {
+		struct extent one = { .img_off = c->off, .len = size };
+		struct run_req req = {
+			.src = &p->src, .ext = &one, .next = 1,
+			.win = win, .win_cap = win_cap,
+			.bad = badlist_note, .bad_arg = &p->bad,
+		};
+		if (run_validate(fmt, &req, &res, &err) != 0) {
 			c->verdict = CARVE_REJECT;
-			c->reason = "reader setup failed";
+			c->reason = res.reason;
 			return;
 		}
-		bread_on_bad(br, badlist_note, &p->bad);
-		fmt->validate(br, &res);
-		err = br->err;
-		bread_close(br);
 	}
 	if (err != 0 && source_gone(-err)) {
 		/* What the validator saw is not the file: stop the run before
@@ -377,16 +381,8 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 		c->nruns = 0;
 		return;
 	}
-	if (res.verdict != CARVE_REJECT && res.length > size) {
-		/* A validator must not claim bytes it could not read. */
-		res.verdict = CARVE_TRUNCATED;
-		res.length = size;
-		res.reason = "validator overran its reader";
-	}
-	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size) {
-		res.verdict = CARVE_REJECT;
-		res.reason = "smaller than the format allows";
-	}
+	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size)
+		carve_reject(&res, "smaller than the format allows");
 	c->verdict = (uint8_t)res.verdict;
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;
@@ -961,9 +957,9 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	if ((rc = choose_engine(p)) != 0)
 		goto out;
 
-	rc = match_init(&p->match, p->formats, p->nformats,
-	                p->fsv ? p->fsv->cluster_size : cfg->block_size,
-	                cfg->any_offset);
+	rc = sigs_match_init(&p->match, p->formats, p->nformats,
+	                     p->fsv ? p->fsv->cluster_size : cfg->block_size,
+	                     cfg->any_offset);
 	if (rc == 0 && p->fsv != NULL)
 		match_set_base(&p->match, p->fsv->data_start);
 	if (rc == 0)

@@ -107,6 +107,8 @@ static inline int pipeline_stop_requested(const struct pipeline *p,
 /*
  * Validates one candidate with the pipeline's formats and source; in a
  * file system, over the clusters no live file owns when it starts in one.
+ * br is not used any more (run_validate opens the reader); it stays until
+ * the callers are next reworked.
  */
 void pipeline_validate(struct pipeline *p, struct candidate *c,
                        struct bread *br, uint8_t *win, size_t win_cap);

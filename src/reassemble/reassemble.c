@@ -11,11 +11,11 @@
  * back whole at once.
  *
  * When the clusters in the way were freed too, the base map holds foreign
- * clusters, and the ISO-BMFF validator says where the data went wrong (see
- * mp4_validate's verdict notes):
+ * clusters, and the ISO-BMFF validator says where the data went wrong in
+ * the verdict's note (see mp4_validate's verdicts):
  *
- *   "sample data does not match codec", TRUNCATED at X (REJECT when the
- *   first sample checked is already wrong): the data went wrong at X or a
+ *   CARVE_NOTE_CODEC_MISMATCH at X, TRUNCATED (REJECT when the first
+ *   sample checked is already wrong): the data went wrong at X or a
  *   little before, so a foreign run starts in X's cluster or one shortly
  *   before it.  Where a file of a known format starts there, the run is
  *   that file's clusters, with the files right after it while that is not
@@ -24,8 +24,8 @@
  *   shortest first.  A drop is kept only when the first wrong byte moves
  *   on, which a wrong drop cannot make it do.
  *
- *   "no moov box (recording cut off)", TRUNCATED at E, the end of the
- *   media data: the box that follows it lies after a gap.  The clusters
+ *   CARVE_NOTE_NO_INDEX at E, TRUNCATED, E the end of the media data:
+ *   the box that follows it lies after a gap.  The clusters
  *   after E's are searched for a plausible box header at E's place in the
  *   cluster (box sizes line up), stepping over files of known formats
  *   whole; the cluster found is the anchor, and the gap is first assumed
@@ -50,11 +50,8 @@
 #include <unistd.h>
 
 #include "reassemble/reassemble.h"
-#include "common/mem.h"
-
-/* The validator's words this search keys on (mp4.c's verdict notes). */
-static const char WHY_CODEC[] = "sample data does not match codec";
-static const char WHY_NOMOOV[] = "no moov box (recording cut off)";
+#include "formats/mp4.h"
+#include "formats/run.h"
 
 #define NONE UINT64_MAX
 
@@ -422,26 +419,21 @@ static int map_build(struct reasm *r)
 static void map_validate(struct reasm *r, const struct format *fmt,
                          struct carve_result *res)
 {
-	struct bread br;
+	struct run_req req = {
+		.src = r->src, .ext = r->ext, .next = r->next,
+		.win = r->win, .win_cap = r->win_cap,
+	};
 
 	memset(res, 0, sizeof(*res));
 	r->validations++;
-	if (r->next == 0) {
-		carve_reject(res, "no clusters to read");
+	/* Reads go through the caller's window only: never allocate one
+	 * per try. */
+	if (r->next == 0 || r->win == NULL) {
+		carve_reject(res, r->next == 0 ? "no clusters to read"
+		                  : "reader setup failed");
 		return;
 	}
-	if (bread_open_extents_window(&br, r->src, r->ext, r->next, r->win,
-	                              r->win_cap) != 0) {
-		carve_reject(res, "reader setup failed");
-		return;
-	}
-	fmt->validate(&br, res);
-	bread_close(&br);
-	if (res->verdict != CARVE_REJECT && res->length > r->map_size) {
-		res->verdict = CARVE_TRUNCATED;
-		res->length = r->map_size;
-		res->reason = "validator overran its reader";
-	}
+	run_validate(fmt, &req, res, NULL);
 }
 
 /*
@@ -478,14 +470,14 @@ static int run(struct reasm *r, const struct state *st, struct verdict *v)
 
 static bool is_codec(const struct carve_result *res)
 {
-	return res->reason != NULL && strcmp(res->reason, WHY_CODEC) == 0 &&
+	return res->note == CARVE_NOTE_CODEC_MISMATCH &&
 	       res->verdict != CARVE_ACCEPT;
 }
 
 static bool is_nomoov(const struct carve_result *res)
 {
-	return res->verdict == CARVE_TRUNCATED && res->reason != NULL &&
-	       strcmp(res->reason, WHY_NOMOOV) == 0;
+	return res->note == CARVE_NOTE_NO_INDEX &&
+	       res->verdict == CARVE_TRUNCATED;
 }
 
 /* How far a verdict vouches for its map: more is better. */
@@ -519,33 +511,6 @@ static int read_at(const struct reasm *r, uint64_t img, uint8_t *buf,
 	if (img >= r->size || n > r->size - img)
 		return -1;
 	return source_pread(r->src, buf, n, img, 0) == (ssize_t)n ? 0 : -1;
-}
-
-/* Whether b (16 bytes) looks like a top-level box that may follow media
- * data: a movie box, or padding and user data before one. */
-static bool box_after_mdat(const uint8_t *b)
-{
-	uint32_t size = mem_be32(b), type = mem_be32(b + 4);
-	uint64_t big = size;
-
-	if (size == 1)
-		big = mem_be64(b + 8);
-	if (size == 0 || big < 8 || big > (1ull << 30))
-		return false;
-	switch (type) {
-	case 0x6d6f6f76: {          /* moov: its first child is known */
-		uint32_t child = mem_be32(b + 12);
-		return size != 1 && (child == 0x6d766864 || child == 0x7472616b ||
-		       child == 0x75647461 || child == 0x696f6473 ||
-		       child == 0x6d657461 || child == 0x70726f66 ||
-		       child == 0x636d6f76);   /* mvhd trak udta iods meta prfl cmov */
-	}
-	case 0x66726565: case 0x736b6970: case 0x77696465:  /* free skip wide */
-	case 0x75647461: case 0x75756964: case 0x6d657461:  /* udta uuid meta */
-		return true;
-	default:
-		return false;
-	}
 }
 
 /*
@@ -714,7 +679,7 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
                       struct verdict *best, uint64_t e, bool *took)
 {
 	struct drop full[REASM_MAX_DROPS + 1];
-	uint8_t b[16];
+	uint8_t b[MP4_BOX_PROBE];
 	int rc;
 
 	*took = false;
@@ -751,7 +716,7 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
 			       read_at(r, fsview_offset(r->v, base_cluster(r, n)),
 			               b + first, sizeof(b) - first) == 0;
 		}
-		if (have && box_after_mdat(b)) {
+		if (have && mp4_box_follows_mdat(b)) {
 			struct state t = *cur;
 			struct verdict v;
 			t.anchor = j;
@@ -823,9 +788,9 @@ int reassemble(const struct fsview *v, const struct source *src,
 		bool took = false;
 		if (is_codec(&now.res))
 			rc = fix_codec(r, cur, &now, now.res.verdict == CARVE_REJECT
-			               ? NONE : now.res.length, &took);
+			               ? NONE : now.res.note_off, &took);
 		else if (is_nomoov(&now.res) && cur->anchor == NONE)
-			rc = fix_nomoov(r, cur, &now, now.res.length, &took);
+			rc = fix_nomoov(r, cur, &now, now.res.note_off, &took);
 		if (!took)
 			break;
 	}

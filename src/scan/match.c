@@ -268,7 +268,7 @@ static int filter_init(struct matcher *m)
 	f->aligned = calloc(m->nsigs ? m->nsigs : 1, sizeof(*f->aligned));
 	if (f->anchors == NULL || f->aligned == NULL)
 		return -ENOMEM;
-	f->kmin = FORMAT_SIG_MAX_REACH;
+	f->kmin = MATCH_MAX_REACH;
 	for (unsigned s = 0; s < m->nsigs; s++) {
 		const struct match_sig *ms = &m->sigs[s];
 		if (ms->align >= MATCH_ALIGN_PASS) {
@@ -493,58 +493,52 @@ int match_use(struct matcher *m, enum dredge_simd v)
 
 /* ---------------------------------------------------------- set-up */
 
-int match_init(struct matcher *m, const struct format *const *formats,
-               unsigned nformats, uint32_t block, int any_offset)
+int match_init(struct matcher *m, const struct match_pattern *pats,
+               unsigned npats, uint32_t block, int any_offset)
 {
-	unsigned n = 0;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
 	if (block == 0)
 		return -EINVAL;
-	for (unsigned f = 0; f < nformats; f++)
-		n += formats[f]->nsigs;
-	if (n > UINT16_MAX)
+	if (npats > UINT16_MAX)
 		return -E2BIG;
-	m->sigs = calloc(n ? n : 1, sizeof(*m->sigs));
+	m->sigs = calloc(npats ? npats : 1, sizeof(*m->sigs));
 	if (m->sigs == NULL)
 		return -ENOMEM;
 	m->block = block;
 	m->any_offset = any_offset;
-	for (unsigned f = 0; f < nformats; f++) {
-		for (unsigned s = 0; s < formats[f]->nsigs; s++) {
-			const struct format_sig *fs = &formats[f]->sigs[s];
-			struct match_sig *ms = &m->sigs[m->nsigs++];
+	for (unsigned p = 0; p < npats; p++) {
+		const struct match_pattern *ps = &pats[p];
+		struct match_sig *ms = &m->sigs[m->nsigs++];
 
-			if (fs->len == 0 ||
-			    fs->offset + fs->len > FORMAT_SIG_MAX_REACH) {
-				match_free(m);
-				return -EINVAL;
-			}
-			memcpy(ms->bytes, fs->bytes, fs->len);
-			for (unsigned i = 0; i < fs->len; i++) {
-				ms->mask[i] = fs->mask ? fs->mask[i] : 0xff;
-				ms->bytes[i] &= ms->mask[i];
-			}
-			ms->len = fs->len;
-			ms->offset = fs->offset;
-			ms->reach = (uint8_t)(fs->offset + fs->len);
-			ms->fmt = (uint16_t)f;
-			uint32_t a = fs->align ? fs->align
-			             : formats[f]->align ? formats[f]->align : 1;
-			if (!any_offset && a < block)
-				a = block;
-			ms->align = a;
-			if (ms->reach > m->reach)
-				m->reach = ms->reach;
-			/* Bytes past the signature have mask 0: they match. */
-			uint8_t wb[8] = { 0 }, wm[8] = { 0 };
-			unsigned wl = ms->len < 8 ? ms->len : 8;
-			memcpy(wb, ms->bytes, wl);
-			memcpy(wm, ms->mask, wl);
-			memcpy(&ms->word, wb, 8);
-			memcpy(&ms->wmask, wm, 8);
+		if (ps->len == 0 || ps->offset + ps->len > MATCH_MAX_REACH ||
+		    ps->fmt > UINT16_MAX) {
+			match_free(m);
+			return -EINVAL;
 		}
+		memcpy(ms->bytes, ps->bytes, ps->len);
+		for (unsigned i = 0; i < ps->len; i++) {
+			ms->mask[i] = ps->mask ? ps->mask[i] : 0xff;
+			ms->bytes[i] &= ms->mask[i];
+		}
+		ms->len = ps->len;
+		ms->offset = ps->offset;
+		ms->reach = (uint8_t)(ps->offset + ps->len);
+		ms->fmt = (uint16_t)ps->fmt;
+		uint32_t a = ps->align ? ps->align : 1;
+		if (!any_offset && a < block)
+			a = block;
+		ms->align = a;
+		if (ms->reach > m->reach)
+			m->reach = ms->reach;
+		/* Bytes past the signature have mask 0: they match. */
+		uint8_t wb[8] = { 0 }, wm[8] = { 0 };
+		unsigned wl = ms->len < 8 ? ms->len : 8;
+		memcpy(wb, ms->bytes, wl);
+		memcpy(wm, ms->mask, wl);
+		memcpy(&ms->word, wb, 8);
+		memcpy(&ms->wmask, wm, 8);
 	}
 	for (unsigned s = 0; s < m->nsigs; s++) {
 		unsigned o = m->sigs[s].offset, i = 0;

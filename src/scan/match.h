@@ -1,10 +1,13 @@
 /*
  * match.h - finding candidate file starts in a buffer.
  *
- * The matcher is compiled once from the chosen formats' signatures.  It
- * checks every block boundary (the default: files start at sector or
- * cluster boundaries on real media) or, with any_offset, every byte, and
- * reports (offset, format) pairs.  The scalar code in match.c is the
+ * The matcher is compiled once from a list of patterns: magic bytes at a
+ * distance from the file start, the alignment a start must have, and the
+ * number of the format they stand for.  The matcher knows nothing else of
+ * formats: the pipeline (and the matcher's tests and benchmark) build the
+ * list from the format descriptors.  It checks every block boundary (the
+ * default: files start at sector or cluster boundaries on real media) or,
+ * with any_offset, every byte, and reports (offset, format) pairs.  The scalar code in match.c is the
  * reference; the SIMD variants of the any-offset search (match_sse2.c,
  * match_avx2.c, match_avx512.c) report exactly the same set of pairs,
  * though not necessarily in the same order.  The variant is chosen once, at
@@ -17,15 +20,31 @@
 #include <stdint.h>
 
 #include "dredge.h"
-#include "formats/format.h"
 
+#define MATCH_MAX_REACH 32   /* offset + len of any pattern */
+
+/*
+ * One signature as the matcher's caller describes it.  Every byte must
+ * match, except that mask (when not NULL) selects which bits count.  The
+ * bytes are copied at match_init; the list need not outlive it.
+ */
+struct match_pattern {
+	const uint8_t *bytes;
+	const uint8_t *mask;
+	uint8_t len;         /* 1 .. MATCH_MAX_REACH - offset */
+	uint8_t offset;      /* distance from the file start */
+	uint32_t align;      /* a start must be a multiple of this (0: 1) */
+	unsigned fmt;        /* reported with each match: 0 .. UINT16_MAX */
+};
+
+/* A pattern as compiled into the matcher. */
 struct match_sig {
-	uint8_t bytes[FORMAT_SIG_MAX_REACH];
-	uint8_t mask[FORMAT_SIG_MAX_REACH];
+	uint8_t bytes[MATCH_MAX_REACH];
+	uint8_t mask[MATCH_MAX_REACH];
 	uint8_t len;
 	uint8_t offset;
 	uint8_t reach;       /* offset + len */
-	uint16_t fmt;        /* index into the matcher's format list */
+	uint16_t fmt;        /* the pattern's fmt */
 	uint32_t align;      /* a start must be a multiple of this */
 	/* The first min(len, 8) bytes as a little-endian word and its mask,
 	 * for the one-load compare of the fast paths. */
@@ -116,7 +135,7 @@ struct matcher {
 	uint16_t first[257];
 	uint16_t *anchor;
 	/* Distinct signature offsets, for the block-mode byte lookup. */
-	uint8_t offsets[FORMAT_SIG_MAX_REACH];
+	uint8_t offsets[MATCH_MAX_REACH];
 	unsigned noffsets;
 	struct match_filter filter;
 	enum dredge_simd simd;       /* the variant scan_any is */
@@ -124,13 +143,14 @@ struct matcher {
 };
 
 /*
- * Builds a matcher for formats[0..nformats) (indices in emitted candidates
- * refer to this list).  block: candidate spacing without any_offset.  The
- * any-offset search is the fastest variant this CPU runs; match_use
- * changes it.
+ * Builds a matcher for pats[0..npats) (emitted candidates carry their
+ * fmt).  block: candidate spacing without any_offset, and the least
+ * alignment of every pattern then.  The any-offset search is the fastest
+ * variant this CPU runs; match_use changes it.  0, -EINVAL for a pattern
+ * out of bounds, -E2BIG for too many, or -ENOMEM.
  */
-int match_init(struct matcher *m, const struct format *const *formats,
-               unsigned nformats, uint32_t block, int any_offset);
+int match_init(struct matcher *m, const struct match_pattern *pats,
+               unsigned npats, uint32_t block, int any_offset);
 void match_free(struct matcher *m);
 
 /* Moves the block grid so that source offset base is a block boundary. */

@@ -21,6 +21,7 @@
 #include "fmt_util.h"
 #include "sigset.h"
 #include "scan/match.h"
+#include "pipeline/sigs.h"
 
 /* ------------------------------------------------------------ hit sets */
 
@@ -160,12 +161,12 @@ static void suite_init(struct suite *s, const char *name,
 	s->name = name;
 	s->fl = fl;
 	s->nf = nf;
-	if (match_init(&s->block, fl, nf, 512, 0) != 0 ||
-	    match_init(&s->scalar, fl, nf, 512, 1) != 0 ||
+	if (sigs_match_init(&s->block, fl, nf, 512, 0) != 0 ||
+	    sigs_match_init(&s->scalar, fl, nf, 512, 1) != 0 ||
 	    match_use(&s->scalar, DREDGE_SIMD_SCALAR) != 0)
 		tap_bail("match_init failed");
 	for (unsigned v = 0; v < NVARIANTS; v++) {
-		if (match_init(&s->simd[v], fl, nf, 512, 1) != 0)
+		if (sigs_match_init(&s->simd[v], fl, nf, 512, 1) != 0)
 			tap_bail("match_init failed");
 		int rc = match_use(&s->simd[v], variants[v]);
 		s->runs[v] = rc == 0;
@@ -406,7 +407,7 @@ static void test_choice(void)
 	ok(dredge_simd_name((enum dredge_simd)99) == NULL,
 	   "no name for an unknown variant");
 
-	match_init(&m, sigset_real, sigset_real_count, 512, 1);
+	sigs_match_init(&m, sigset_real, sigset_real_count, 512, 1);
 	ok(m.simd == dredge_simd_auto(), "match_init picks auto's variant");
 	ok(match_use(&m, DREDGE_SIMD_SCALAR) == 0 &&
 	   m.simd == DREDGE_SIMD_SCALAR, "the scalar search can be forced");
@@ -427,9 +428,77 @@ static void test_choice(void)
 	       sigset_nsigs(format_table, format_count), format_count);
 }
 
+/*
+ * The matcher's own pattern list: what it takes without any format, and
+ * what sigs_collect makes of the descriptors.
+ */
+static void test_patterns(void)
+{
+	static const uint8_t magic[] = "\x13\x37\xbe\xef";
+	struct match_pattern p[2] = {
+		{ .bytes = magic, .len = 4, .offset = 2, .align = 0, .fmt = 9 },
+		{ .bytes = magic, .len = 2, .offset = 0, .align = 8,
+		  .fmt = UINT16_MAX },
+	};
+	uint8_t d[256] = { 0 };
+	struct hits h = { 0 };
+	struct matcher m;
+
+	/* The second pattern counts only at multiples of 8: at 80, not at
+	 * 66 or 102. */
+	memcpy(d + 64 + 2, magic, 4);
+	memcpy(d + 80, magic, 4);
+	memcpy(d + 100 + 2, magic, 4);
+	ok(match_init(&m, p, 2, 512, 1) == 0, "patterns: a matcher");
+	match_scan(&m, d, sizeof(d), 0, 0, sizeof(d), 0, collect, &h);
+	hits_sort(&h);
+	ok(h.n == 4 && h.v[0].start == 64 && h.v[1].start == 78 &&
+	   h.v[2].start == 80 && h.v[3].start == 100,
+	   "patterns: each start found at its own alignment");
+	ok(h.n == 4 && h.v[0].fmt == 9 && h.v[1].fmt == 9 &&
+	   h.v[2].fmt == UINT16_MAX && h.v[3].fmt == 9,
+	   "patterns: each reports its own fmt");
+	match_free(&m);
+	free(h.v);
+
+	p[0].len = 0;
+	ok(match_init(&m, p, 2, 512, 1) == -EINVAL, "patterns: empty refused");
+	p[0].len = 4;
+	p[0].offset = MATCH_MAX_REACH - 3;
+	ok(match_init(&m, p, 2, 512, 1) == -EINVAL,
+	   "patterns: reach past MATCH_MAX_REACH refused");
+	p[0].offset = 2;
+	p[0].fmt = UINT16_MAX + 1u;
+	ok(match_init(&m, p, 2, 512, 1) == -EINVAL,
+	   "patterns: a format number past 16 bits refused");
+	ok(match_init(&m, p, 0, 0, 1) == -EINVAL, "patterns: block 0 refused");
+
+	/* From the descriptors: list order, format index, and a signature's
+	 * own alignment before its format's. */
+	struct match_pattern *q;
+	unsigned nq, k = 0;
+	int same = 1;
+	ok(sigs_collect(format_table, format_count, &q, &nq) == 0 &&
+	   nq == sigset_nsigs(format_table, format_count),
+	   "sigs_collect: one pattern per signature (%u)", nq);
+	for (unsigned f = 0; f < format_count && k < nq; f++) {
+		for (unsigned i = 0; i < format_table[f]->nsigs; i++, k++) {
+			const struct format_sig *g = &format_table[f]->sigs[i];
+			uint32_t al = g->align ? g->align : format_table[f]->align
+			              ? format_table[f]->align : 1;
+			same &= q[k].bytes == g->bytes && q[k].mask == g->mask &&
+			        q[k].len == g->len && q[k].offset == g->offset &&
+			        q[k].fmt == f && q[k].align == al;
+		}
+	}
+	ok(same && k == nq, "sigs_collect: patterns follow the descriptors");
+	free(q);
+}
+
 int main(void)
 {
 	test_choice();
+	test_patterns();
 	test_table("real formats", format_table, format_count);
 	test_table("synthetic set", sigset_real, sigset_real_count);
 	test_table("odd signatures", sigset_odd, sigset_odd_count);

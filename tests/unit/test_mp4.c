@@ -15,6 +15,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "formats/format.h"
+#include "formats/mp4.h"
 
 static const struct format *mp4;
 
@@ -840,6 +841,107 @@ static void test_extents(void)
 	free(d);
 }
 
+/* ---------------------------------------------------------------- notes */
+
+/*
+ * The machine-readable note a reassembly engine decides on: the kind and
+ * the offset it concerns, beside the human reason (pinned above).
+ */
+static void test_notes(void)
+{
+	size_t len, total;
+	uint8_t *d = tu_load_data("mp4/dashcam.mp4", &len);
+	size_t moov = top_box(d, len, "moov"), mdat = top_box(d, len, "mdat");
+	struct carve_result r;
+	uint8_t *buf;
+
+	is_u64(run(d, len, &r), CARVE_ACCEPT, "notes: whole clip accepted");
+	is_u64(r.note, CARVE_NOTE_NONE, "notes: a whole clip has no note");
+
+	/* Cut before the moov: no index, at the end of the media data. */
+	is_u64(run(d, moov, &r), CARVE_TRUNCATED, "notes: moov cut off");
+	is_u64(r.note, CARVE_NOTE_NO_INDEX, "notes: moov cut off: no index");
+	is_u64(r.note_off, moov, "notes: no index at the end of the mdat");
+	is_u64(run(d, 30000, &r), CARVE_TRUNCATED, "notes: cut mid-mdat");
+	is_u64(r.note, CARVE_NOTE_NO_INDEX, "notes: cut mid-mdat: no index");
+	is_u64(r.note_off, 30000, "notes: cut mid-mdat: at the limit");
+
+	/* Cut inside the moov: no note, the reason alone says it. */
+	is_u64(run(d, moov + 100, &r), CARVE_TRUNCATED, "notes: cut in moov");
+	is_u64(r.note, CARVE_NOTE_NONE, "notes: cut in moov: no note");
+
+	/* A foreign cluster in the mdat: codec mismatch at the first byte
+	 * proven wrong, which is where the file is cut. */
+	buf = embed(d, len, 0, 0, 0, &total);
+	tu_random(buf + 16384, 32768, 5);
+	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "notes: foreign cluster");
+	is_u64(r.note, CARVE_NOTE_CODEC_MISMATCH,
+	       "notes: foreign cluster: codec mismatch");
+	is_u64(r.note_off, r.length, "notes: codec mismatch at the cut");
+	ok(r.note_off >= 16384 && r.note_off < 16384 + 32768,
+	   "notes: codec mismatch offset %llu inside the foreign cluster",
+	   (unsigned long long)r.note_off);
+	free(buf);
+
+	/* Every chunk offset wrong: rejected, the note still says where. */
+	buf = malloc(len + 32768);
+	if (buf == NULL)
+		tap_bail("out of memory");
+	memcpy(buf, d, mdat + 8);
+	tu_random(buf + mdat + 8, 32768, 6);
+	memcpy(buf + mdat + 8 + 32768, d + mdat + 8, len - mdat - 8);
+	mem_put_be32(buf + mdat, box_size(d, mdat) + 32768);
+	is_u64(run(buf, len + 32768, &r), CARVE_REJECT, "notes: mdat shifted");
+	is_u64(r.note, CARVE_NOTE_CODEC_MISMATCH,
+	       "notes: mdat shifted: codec mismatch");
+	ok(r.note_off >= mdat + 8 && r.note_off < mdat + 8 + 32768,
+	   "notes: mdat shifted: offset %llu in the inserted bytes",
+	   (unsigned long long)r.note_off);
+	free(buf);
+
+	/* Not a file at all: no note. */
+	buf = embed(d, 0, 0, 4096, 7, &total);
+	memcpy(buf + 4, "ftyp", 4);
+	run(buf, total, &r);
+	is_u64(r.note, CARVE_NOTE_NONE, "notes: junk after ftyp: no note");
+	free(buf);
+	free(d);
+}
+
+/* The box that may follow the media data, as reassembly probes for it. */
+static void test_box_follows_mdat(void)
+{
+	size_t len;
+	uint8_t *d = tu_load_data("mp4/dashcam.mp4", &len);
+	size_t moov = top_box(d, len, "moov"), mdat = top_box(d, len, "mdat");
+	uint8_t b[MP4_BOX_PROBE];
+
+	ok(moov + MP4_BOX_PROBE <= len && mp4_box_follows_mdat(d + moov),
+	   "box after mdat: the clip's moov");
+	ok(!mp4_box_follows_mdat(d + mdat), "box after mdat: not an mdat");
+	memcpy(b, d + moov, sizeof(b));
+	memcpy(b + 12, "junk", 4);
+	ok(!mp4_box_follows_mdat(b), "box after mdat: moov, unknown child");
+	memset(b, 0, sizeof(b));
+	mem_put_be32(b, 64);
+	memcpy(b + 4, "free", 4);
+	ok(mp4_box_follows_mdat(b), "box after mdat: free padding");
+	mem_put_be32(b, 4);
+	ok(!mp4_box_follows_mdat(b), "box after mdat: size below a header");
+	mem_put_be32(b, 0);
+	ok(!mp4_box_follows_mdat(b), "box after mdat: size 0");
+	mem_put_be32(b, 1);
+	mem_put_be32(b + 8, 1);
+	mem_put_be32(b + 12, 0);
+	ok(!mp4_box_follows_mdat(b), "box after mdat: largesize past 1 GiB");
+	mem_put_be32(b + 8, 0);
+	mem_put_be32(b + 12, 4096);
+	ok(mp4_box_follows_mdat(b), "box after mdat: free with largesize");
+	memcpy(b + 4, "moov", 4);
+	ok(!mp4_box_follows_mdat(b), "box after mdat: moov with largesize");
+	free(d);
+}
+
 int main(void)
 {
 	mp4 = format_find("mp4");
@@ -857,5 +959,7 @@ int main(void)
 	test_heif();
 	test_bombs();
 	test_extents();
+	test_notes();
+	test_box_follows_mdat();
 	return tap_done();
 }

@@ -11,6 +11,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "scan/match.h"
+#include "pipeline/sigs.h"
 #include "pipeline/queue.h"
 #include "pipeline/ring.h"
 
@@ -138,7 +139,7 @@ static void test_match(void)
 	memcpy(buf + 1500, "\xff\xd8\xff", 3);   /* unaligned */
 	memcpy(buf + 8192 - 2, "\xff\xd8", 2);   /* cut by the buffer end */
 
-	ok(match_init(&m, fl, 2, 512, 0) == 0, "block matcher");
+	ok(sigs_match_init(&m, fl, 2, 512, 0) == 0, "block matcher");
 	h.n = 0;
 	match_scan(&m, buf, 8192, 0, 0, 8192, 0, collect, &h);
 	ok(h.n == 2 && h.off[0] == 512 && h.fmt[0] == 0 && h.off[1] == 1024 &&
@@ -152,7 +153,7 @@ static void test_match(void)
 
 	/* Cluster grid: 2048-byte blocks starting at byte 1500 (a data area
 	 * that does not start at a multiple of the cluster size). */
-	ok(match_init(&m, fl, 2, 2048, 0) == 0, "cluster-sized blocks");
+	ok(sigs_match_init(&m, fl, 2, 2048, 0) == 0, "cluster-sized blocks");
 	match_set_base(&m, 1500 + 2048 * 3);
 	is_u64(m.base, 1500, "the base is kept modulo the block");
 	memcpy(buf + 1500 + 2048 + 4, "ftyp", 4);
@@ -167,7 +168,7 @@ static void test_match(void)
 	memset(buf + 1500 + 2048 + 4, 0, 4);
 	match_free(&m);
 
-	ok(match_init(&m, fl, 2, 512, 1) == 0, "any-offset matcher");
+	ok(sigs_match_init(&m, fl, 2, 512, 1) == 0, "any-offset matcher");
 	h.n = 0;
 	match_scan(&m, buf, 8192, 0, 0, 8192, 0, collect, &h);
 	ok(h.n == 3 && h.off[2] == 1500, "any-offset also finds the unaligned start");
@@ -196,7 +197,7 @@ static void test_match(void)
 		brute += memcmp(rnd + p, "\xff\xd8\xff", 3) == 0;
 	for (size_t p = 0; p + 8 <= (1 << 20); p++)
 		brute += memcmp(rnd + p + 4, "ftyp", 4) == 0;
-	match_init(&m, fl, 2, 512, 1);
+	sigs_match_init(&m, fl, 2, 512, 1);
 	struct hits many = { .n = 0 };
 	unsigned total = 0;
 	for (size_t lo = 0; lo < (1 << 20); lo += 65536) {

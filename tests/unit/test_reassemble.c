@@ -130,6 +130,63 @@ static void expect_whole(const char *what, uint32_t c, const uint8_t *d,
 	free(r.ext);
 }
 
+/*
+ * Validators that answer the same whatever the map: cut short half-way,
+ * once with the codec reason's words but no note, once with the note and
+ * other words.  Reassembly must act on the note alone.
+ */
+static void words_only(struct bread *br, struct carve_result *res)
+{
+	carve_truncated(res, bread_size(br) / 2,
+	                "sample data does not match codec");
+}
+
+static void note_only(struct bread *br, struct carve_result *res)
+{
+	carve_truncated(res, bread_size(br) / 2, "something else");
+	carve_note(res, CARVE_NOTE_CODEC_MISMATCH, res->length);
+}
+
+static const struct format fake_words = {
+	.name = "words", .ext = "bin", .description = "test",
+	.validate = words_only, .max_size = 64 * 1024,
+};
+
+static const struct format fake_note = {
+	.name = "note", .ext = "bin", .description = "test",
+	.validate = note_only, .max_size = 64 * 1024,
+};
+
+static void test_note_not_words(void)
+{
+	static uint8_t win[64 * 1024];
+	const struct format *fl[] = { jpeg, mp4 };
+	struct reasm_result r;
+
+	struct source src;
+
+	volume(4096, 7);
+	flush();
+	if (source_open_fd(&src, fd, "reassemble") != 0)
+		tap_bail("source");
+	if (reassemble(&v, &src, img_len, &fake_words, fl, 2, coff(40), win,
+	               sizeof(win), &r) != 0)
+		tap_bail("reassemble failed");
+	is_u64(r.validations, 1, "the codec reason without its note: no search");
+	is_u64(r.res.verdict, CARVE_TRUNCATED, "... the verdict stands");
+	free(r.ext);
+	if (reassemble(&v, &src, img_len, &fake_note, fl, 2, coff(40), win,
+	               sizeof(win), &r) != 0)
+		tap_bail("reassemble failed");
+	ok(r.validations > 1 && r.validations <= REASM_MAX_VALIDATIONS,
+	   "the codec note under other words: a search (%u validations)",
+	   r.validations);
+	is_u64(r.res.verdict, CARVE_TRUNCATED, "... and no map is better");
+	is_u64(r.res.length, 32 * 1024, "... the first verdict stands");
+	free(r.ext);
+	source_close(&src);
+}
+
 int main(void)
 {
 	size_t clen, flen, jlen;
@@ -268,6 +325,8 @@ int main(void)
 	ok(r.validations <= REASM_MAX_VALIDATIONS, "... within bounds (%u)",
 	   r.validations);
 	free(r.ext);
+
+	test_note_not_words();
 
 	fsview_free(&v);
 	free(img);

@@ -1,0 +1,26 @@
+/*
+ * mp4.h - what the ISO-BMFF format offers beyond its descriptor.
+ *
+ * Reassembly follows a dashcam clip whose movie box was written after a
+ * gap: it looks in the clusters past the media data for the box that comes
+ * next.  Knowing what such a box looks like is the format's business, so
+ * the check lives in mp4.c beside the validator and reassembly calls it.
+ */
+#ifndef DREDGE_FORMATS_MP4_H
+#define DREDGE_FORMATS_MP4_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Bytes mp4_box_follows_mdat looks at: a box header with its largesize,
+ * or the header and the first child's type. */
+#define MP4_BOX_PROBE 16
+
+/*
+ * Whether the MP4_BOX_PROBE bytes at b look like a top-level box that may
+ * follow media data: a movie box whose first child is one a movie box
+ * opens with, or the padding and user data written before one.
+ */
+bool mp4_box_follows_mdat(const uint8_t *b);
+
+#endif

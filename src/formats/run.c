@@ -1,0 +1,48 @@
+/*
+ * run.c - the one place a format's validate is called (see run.h).
+ *
+ * What every caller needs from a validation, whoever found the candidate:
+ * a reader that cannot run past the candidate's extents or the format's
+ * largest file, the format's verdict, and the guarantee that the verdict
+ * claims no byte the reader could not serve.  Caller policy (a minimum
+ * size, what a vanished source means, which cluster map to try) stays
+ * with the caller.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "formats/run.h"
+
+int run_validate(const struct format *fmt, const struct run_req *req,
+                 struct carve_result *res, int *io_err)
+{
+	struct bread br;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (io_err != NULL)
+		*io_err = 0;
+	if (req->win != NULL)
+		rc = bread_open_extents_window(&br, req->src, req->ext, req->next,
+		                               req->win, req->win_cap);
+	else
+		rc = bread_open_extents(&br, req->src, req->ext, req->next,
+		                        req->win_cap);
+	if (rc != 0) {
+		carve_reject(res, "reader setup failed");
+		return rc;
+	}
+	if (req->bad != NULL)
+		bread_on_bad(&br, req->bad, req->bad_arg);
+	if (fmt->max_size != 0)
+		bread_limit(&br, fmt->max_size);
+	fmt->validate(&br, res);
+	if (io_err != NULL)
+		*io_err = br.err;
+	if (res->verdict != CARVE_REJECT && res->length > bread_size(&br))
+		carve_truncated(res, bread_size(&br),
+		                "validator overran its reader");
+	bread_close(&br);
+	return 0;
+}
