@@ -12,7 +12,7 @@ rules=$(sed -n 's/^| `\([a-z]*\)` | .* | \([a-z ]*\) |$/\1:\2/p' "$readme")
 ok $? "src/README.md has the folder table"
 
 allowed_for() { echo "$rules" | sed -n "s/^$1://p"; }
-dredge_h="pipeline out io fs cli"
+dredge_h="pipeline out io fs scan cli"
 
 for dir in "$srcdir"/src/*/; do
 	d=$(basename "$dir")
