@@ -33,6 +33,7 @@
 
 #include "io/blockdev.h"
 #include "out/checkpoint.h"
+#include "out/lock.h"
 #include "out/output.h"
 #include "out/report.h"
 #include "out/report_read.h"
@@ -210,6 +211,8 @@ static int prepare_dir(struct pipeline *p, int *dirfd)
 		         strerror(-rc));
 		return rc;
 	}
+	if ((rc = lock_dir(*dirfd, dir, err, errlen)) != 0)
+		return rc;
 	if (!p->cfg->force && !p->cfg->resume && dir_has_entries(*dirfd)) {
 		snprintf(err, errlen, "output folder '%s' already holds files "
 		         "(use --force to write into it anyway)", dir);

@@ -261,7 +261,7 @@ static void scan_tail(struct pipeline *p, struct chunk *c, struct scan_ctx *x)
 	uint64_t hi = c->off + c->len;
 	size_t keep = p->match.reach - 1, extra = p->match.reach - 1;
 
-	if (hi >= p->src.size || keep == 0)
+	if (hi >= p->src.size || p->match.reach < 2)
 		return;
 	if (keep > c->len)
 		keep = c->len;
@@ -486,6 +486,11 @@ static int select_formats(struct pipeline *p, const char *types)
 			p->formats[p->nformats++] = f;
 	}
 	free(list);
+	if (p->nformats == 0) {
+		snprintf(p->sum->error, sizeof(p->sum->error),
+		         "no file type selected (see 'dredge types')");
+		return -EINVAL;
+	}
 	/* Keep the table's order so the result does not depend on how the
 	 * list was written. */
 	for (unsigned i = 1; i < p->nformats; i++)
