@@ -401,6 +401,8 @@ static void describe_scan(struct pipeline *p, struct checkpoint *ck)
 	ck->cluster_first = cfg->cluster_first;
 	ck->cluster_last = cfg->cluster_last;
 	ck->volume = p->fsv ? p->fsv->vol_offset : UINT64_MAX;
+	ck->scan_lo = p->start;
+	ck->scan_hi = p->end;
 }
 
 /* Re-learns the content already written from the report's first len
@@ -467,10 +469,10 @@ static int resume_state(struct output *out)
 		snprintf(err, errlen, "there is no interrupted scan to resume "
 		         "in '%s'", dir);
 	} else if (rc != 0) {
-		snprintf(err, errlen, "the checkpoint in '%s' is damaged; "
-		         "start a new scan in another folder", dir);
-	} else if ((rc = checkpoint_compare(have, out->ck, why,
-	                                    sizeof(why))) != 0) {
+		snprintf(err, errlen, "the checkpoint in '%s' is damaged (%s); "
+		         "start a new scan in another folder", dir, have->error);
+	} else if ((rc = checkpoint_check(out->dirfd, have, out->ck, why,
+	                                  sizeof(why))) != 0) {
 		snprintf(err, errlen, "cannot resume the scan in '%s': %s",
 		         dir, why);
 	} else if ((rc = report_reopen(&out->rep, out->dirfd, have->xml_len,
