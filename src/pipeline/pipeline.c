@@ -819,9 +819,10 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	rc = output_open(p, &out);
 	if (rc != 0)
 		goto out;
+	unsigned nslots = p->queue_depth + p->threads + 1;
+	ring_plan(p->end - p->start, &p->chunk_size, &nslots);
 	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
 
-	unsigned nslots = p->queue_depth + p->threads + 1;
 	p->max_credits = p->credits = nslots + 2 * p->threads + 2;
 	if (rc != 0 ||
 	    (rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||
