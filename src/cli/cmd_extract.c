@@ -275,7 +275,8 @@ static int extract_one(const struct source *src, const char *dir,
 	struct stat st;
 
 	for (unsigned i = 0; i < r->nruns; i++)
-		if (r->runs[i].img_off + r->runs[i].len > src->size) {
+		if (r->runs[i].len > src->size ||
+		    r->runs[i].img_off > src->size - r->runs[i].len) {
 			fprintf(stderr, "dredge: file %" PRIu64 " (%s) lies past the "
 			        "end of '%s' (%" PRIu64 " bytes): is this the same "
 			        "source?\n", r->id, r->filename, src->path, src->size);

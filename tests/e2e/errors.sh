@@ -135,6 +135,17 @@ is "$?" 1 "extract into a locked folder: exit status 1"
 is "$(head -1 "$work/stderr")" "$busy" "extract into a locked folder: message"
 
 
+# A report is input too: a run whose end wraps past 2^64 is refused, not
+# read at a wrapped offset.
+sed 's/"img_offset":8192/"img_offset":18446744073709551610/' \
+	"$work/rep/report.jsonl" >"$work/wrap.jsonl"
+run 1 "dredge: $work/wrap.jsonl: line 1 is not a dredge report entry" \
+	"extract: a run past 2^64" -- extract "$work/img" "$work/wrap.jsonl" -o "$work/x1"
+sed 's/"img_offset":8192/"img_offset":1046528/' \
+	"$work/rep/report.jsonl" >"$work/past.jsonl"
+run 1 "dredge: file 1 (jpg/f0000016.jpg) lies past the end of '$work/img' (1048576 bytes): is this the same source?" \
+	"extract: a run past the source's end" -- extract "$work/img" "$work/past.jsonl" -o "$work/x2"
+
 # --force writes into a folder that holds files, and keeps them.
 "$DREDGE" scan "$work/img" -o "$work/full" --force -q
 ok $? "--force scans into a folder that holds files"
