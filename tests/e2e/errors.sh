@@ -135,6 +135,27 @@ is "$?" 1 "extract into a locked folder: exit status 1"
 is "$(head -1 "$work/stderr")" "$busy" "extract into a locked folder: message"
 
 
+# Two scans started into the same folder: the second is refused while
+# the first goes on, and the first's report is its own.
+truncate -s 4G "$work/slow.img"
+"$DREDGE" scan "$work/slow.img" -o "$work/both" -q --io pread \
+	--chunk-size 64K --threads 1 2>/dev/null &
+first=$!
+i=0
+while [ ! -s "$work/both/report.xml" ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+"$DREDGE" scan "$work/slow.img" -o "$work/both" -q 2>"$work/stderr"
+is "$?" 1 "a second scan into a folder in use: exit status 1"
+is "$(head -1 "$work/stderr")" "dredge: output folder '$work/both' is in use: another dredge is writing there" \
+	"a second scan into a folder in use: message"
+kill -INT $first
+wait $first
+is "$?" 130 "the first scan stops on SIGINT as usual"
+check "and its report is well-formed" xmllint --noout "$work/both/report.xml"
+rm -f "$work/slow.img"
+
 # A report is input too: a run whose end wraps past 2^64 is refused, not
 # read at a wrapped offset.
 sed 's/"img_offset":8192/"img_offset":18446744073709551610/' \
