@@ -24,5 +24,8 @@ fi
 ./autogen.sh
 mkdir -p build
 cd build
-[ -f Makefile ] || ../configure "$@"
+# Options given: configure again, so that they are never silently dropped.
+if [ ! -f Makefile ] || [ $# -gt 0 ]; then
+	../configure "$@"
+fi
 make -j"$(nproc)"

@@ -29,6 +29,7 @@
 #include <xxhash.h>
 
 #include "cli/cmd_extract.h"
+#include "out/lock.h"
 #include "out/report_read.h"
 #include "io/source.h"
 #include "cli/cli_util.h"
@@ -256,7 +257,8 @@ static int extract_one(const struct source *src, const char *dir,
 	struct stat st;
 
 	for (unsigned i = 0; i < r->nruns; i++)
-		if (r->runs[i].img_off + r->runs[i].len > src->size) {
+		if (r->runs[i].len > src->size ||
+		    r->runs[i].img_off > src->size - r->runs[i].len) {
 			fprintf(stderr, "dredge: file %" PRIu64 " (%s) lies past the "
 			        "end of '%s' (%" PRIu64 " bytes): is this the same "
 			        "source?\n", r->id, r->filename, src->path, src->size);
@@ -352,7 +354,7 @@ int cmd_extract(int argc, char **argv)
 	const char *outdir = NULL;
 	char err[512];
 	uint8_t *buf = NULL;
-	int ch, status = 1;
+	int ch, status = 1, lockfd = -1;
 
 	s.ids = calloc(MAX_IDS, sizeof(*s.ids));
 	if (s.ids == NULL)
@@ -360,7 +362,15 @@ int cmd_extract(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'o': outdir = optarg; break;
+		case 'o':
+			if (*optarg == '\0') {
+				fprintf(stderr, "dredge: -o needs a folder name, not "
+				        "an empty one\n");
+				free(s.ids);
+				return EXIT_USAGE;
+			}
+			outdir = optarg;
+			break;
 		case 't': s.types = optarg; break;
 		case O_ID:
 			if (add_ids(&s, optarg) != 0) {
@@ -401,6 +411,10 @@ int cmd_extract(int argc, char **argv)
 	if (buf == NULL || (mkdir(outdir, 0755) != 0 && errno != EEXIST)) {
 		fprintf(stderr, "dredge: cannot create output folder '%s': %s\n",
 		        outdir, buf ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	if ((lockfd = lock_open(outdir, err, sizeof(err))) < 0) {
+		fprintf(stderr, "dredge: %s\n", err);
 		goto out;
 	}
 	/* What is chosen: entries passing the filters, or the ids named;
@@ -472,6 +486,8 @@ out:
 	free(buf);
 	free(s.ids);
 	source_close(&src);
+	if (lockfd >= 0)
+		close(lockfd);
 	fflush(stdout);
 	return status;
 }

@@ -31,6 +31,7 @@
 #include "fs/fs.h"
 #include "fs/part.h"
 #include "cli/cli_util.h"
+#include "out/lock.h"
 
 #define EXIT_USAGE 2
 #define RUNS_SHOWN 8
@@ -696,6 +697,13 @@ static int cmd_export(struct fsctx *c, char **paths, int npaths,
 		free(st);
 		return 1;
 	}
+	char err[512];
+	int lockfd = lock_open(outdir, err, sizeof(err));
+	if (lockfd < 0) {
+		fprintf(stderr, "dredge: %s\n", err);
+		free(st);
+		return 1;
+	}
 	for (int i = 0; i < npaths; i++) {
 		struct fs_entry e;
 		if (lookup_or_fail(c, paths[i], FS_WALK_DELETED, &e) != 0) {
@@ -731,6 +739,7 @@ static int cmd_export(struct fsctx *c, char **paths, int npaths,
 	        "into %s\n", st->files, st->deleted_files, st->dirs_made, outdir);
 	int failed = st->failed;
 	free(st);
+	close(lockfd);
 	return failed ? 1 : 0;
 }
 
@@ -768,6 +777,7 @@ int cmd_fs(int argc, char **argv)
 	}
 	argc--;
 	argv++;
+	argv[0] = (char *)"dredge";   /* getopt's messages begin so */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "p:rdlo:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -790,7 +800,14 @@ int cmd_fs(int argc, char **argv)
 		case 'r': recursive = 1; break;
 		case 'd': deleted = 1; break;
 		case 'l': longfmt = 1; break;
-		case 'o': outdir = optarg; break;
+		case 'o':
+			if (*optarg == '\0') {
+				fprintf(stderr, "dredge: -o needs a folder name, not "
+				        "an empty one\n");
+				return EXIT_USAGE;
+			}
+			outdir = optarg;
+			break;
 		case 'h': fs_usage(stdout); return 0;
 		default: fs_usage(stderr); return EXIT_USAGE;
 		}

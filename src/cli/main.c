@@ -130,6 +130,47 @@ static int parse_simd(const char *what, const char *s, enum dredge_simd *v)
 	return 0;
 }
 
+/*
+ * Checks a --types list the way the scan reads it: comma-separated names
+ * from 'dredge types', or "all".  A list that names nothing ("," or "")
+ * is an error, not a scan for nothing.  0, or -1 after saying why.
+ */
+static int check_types(const char *list)
+{
+	char name[64];
+	size_t n = 0;
+	unsigned named = 0;
+
+	if (strcmp(list, "all") == 0)
+		return 0;
+	for (const char *s = list;; s++) {
+		if (*s != ',' && *s != '\0') {
+			if (n + 1 < sizeof(name))
+				name[n] = *s;
+			n++;
+			continue;
+		}
+		if (n > 0) {
+			name[n < sizeof(name) ? n : sizeof(name) - 1] = '\0';
+			if (n >= sizeof(name) || format_find(name) == NULL) {
+				fprintf(stderr, "dredge: unknown file type '%.*s' "
+				        "(see 'dredge types')\n", (int)n, s - n);
+				return -1;
+			}
+			named++;
+		}
+		n = 0;
+		if (*s == '\0')
+			break;
+	}
+	if (named == 0) {
+		fprintf(stderr, "dredge: --types names no file type (see "
+		        "'dredge types')\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* The command line as one string, for the report. */
 static char *join_args(int argc, char **argv)
 {
@@ -291,12 +332,24 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		return EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "o:t:j:p:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': cfg.outdir = optarg; break;
-		case 't': cfg.types = optarg; break;
+		case 'o':
+			if (*optarg == '\0') {
+				fprintf(stderr, "dredge: -o needs a folder name, not "
+				        "an empty one\n");
+				return EXIT_USAGE;
+			}
+			cfg.outdir = optarg;
+			break;
+		case 't':
+			if (check_types(optarg) != 0)
+				return EXIT_USAGE;
+			cfg.types = optarg;
+			break;
 		case 'j':
-			if (parse_uint("--threads", optarg, 256, &v) != 0 || v == 0) {
-				if (v == 0)
-					fprintf(stderr, "dredge: --threads must be at least 1\n");
+			if (parse_uint("--threads", optarg, 256, &v) != 0)
+				return EXIT_USAGE;
+			if (v == 0) {
+				fprintf(stderr, "dredge: --threads must be at least 1\n");
 				return EXIT_USAGE;
 			}
 			cfg.threads = (unsigned)v;
@@ -304,6 +357,11 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 		case O_BLOCK:
 			if (parse_uint("--block-size", optarg, 1u << 30, &v) != 0)
 				return EXIT_USAGE;
+			if (v == 0 || (v & (v - 1)) != 0) {
+				fprintf(stderr, "dredge: block size %" PRIu64 " is not "
+				        "a power of two\n", v);
+				return EXIT_USAGE;
+			}
 			cfg.block_size = (uint32_t)v;
 			break;
 		case O_ANY: cfg.any_offset = 1; break;
@@ -312,13 +370,23 @@ static int cmd_scan(int argc, char **argv, char *cmdline)
 				return EXIT_USAGE;
 			break;
 		case O_CHUNK:
-			if (parse_uint("--chunk-size", optarg, 1u << 30, &v) != 0)
+			if (parse_uint("--chunk-size", optarg, UINT64_MAX, &v) != 0)
 				return EXIT_USAGE;
+			if (v < 65536 || v % 4096 != 0 || v > (1u << 30)) {
+				fprintf(stderr, "dredge: chunk size %" PRIu64 " must be "
+				        "a multiple of 4096 from 64 KiB to 1 GiB\n", v);
+				return EXIT_USAGE;
+			}
 			cfg.chunk_size = (uint32_t)v;
 			break;
 		case O_DEPTH:
-			if (parse_uint("--queue-depth", optarg, 256, &v) != 0)
+			if (parse_uint("--queue-depth", optarg, UINT64_MAX, &v) != 0)
 				return EXIT_USAGE;
+			if (v == 0 || v > 256) {
+				fprintf(stderr, "dredge: queue depth %" PRIu64 " must be "
+				        "from 1 to 256\n", v);
+				return EXIT_USAGE;
+			}
 			cfg.queue_depth = (unsigned)v;
 			break;
 		case O_IO:
@@ -474,6 +542,13 @@ static int cmd_version(void)
 	return 0;
 }
 
+/* A subcommand's arguments, named "dredge" for getopt's messages. */
+static char **prefix(char **argv)
+{
+	argv[0] = (char *)"dredge";
+	return argv;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -483,16 +558,17 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "scan") == 0) {
 		char *cmdline = join_args(argc, argv);
+		argv[1] = (char *)"dredge";   /* getopt's messages begin so */
 		int rc = cmd_scan(argc - 1, argv + 1, cmdline);
 		free(cmdline);
 		return rc;
 	}
 	if (strcmp(cmd, "bench") == 0)
-		return cmd_bench(argc - 1, argv + 1);
+		return cmd_bench(argc - 1, prefix(argv + 1));
 	if (strcmp(cmd, "fs") == 0)
-		return cmd_fs(argc - 1, argv + 1);
+		return cmd_fs(argc - 1, prefix(argv + 1));
 	if (strcmp(cmd, "extract") == 0)
-		return cmd_extract(argc - 1, argv + 1);
+		return cmd_extract(argc - 1, prefix(argv + 1));
 	if (strcmp(cmd, "types") == 0)
 		return cmd_types();
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)

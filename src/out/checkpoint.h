@@ -47,6 +47,11 @@ struct checkpoint {
 	struct checkpoint_range {
 		uint64_t off, len;
 	} *bad;
+	/* not saved: the range this scan reads, for checking a loaded
+	 * checkpoint's offsets (describe the scan with them) */
+	uint64_t scan_lo, scan_hi;
+	/* not saved: why checkpoint_load found the file damaged */
+	char error[160];
 };
 
 /* Appends an unreadable range to ck; 0 or -ENOMEM. */
@@ -59,7 +64,8 @@ void checkpoint_clear(struct checkpoint *ck);
 int checkpoint_save(int dirfd, const struct checkpoint *ck);
 
 /* Loads the checkpoint in dirfd; -ENOENT when there is none, -EINVAL when
- * it is damaged. */
+ * it is damaged (a line, a field or a value that dredge does not write, a
+ * field missing), with the field named in ck->error. */
 int checkpoint_load(int dirfd, struct checkpoint *ck);
 
 /* Removes the checkpoint (a scan that completed needs none). */
@@ -71,5 +77,16 @@ void checkpoint_remove(int dirfd);
  */
 int checkpoint_compare(const struct checkpoint *have,
                        const struct checkpoint *want, char *why, size_t len);
+
+/*
+ * Everything a resume trusts, checked: the scan matches (as
+ * checkpoint_compare), every offset in have lies within the source and
+ * the range want->scan_lo..scan_hi, and the reports in dirfd hold, in
+ * their first xml_len and jsonl_len bytes, exactly the entries, ids and
+ * counts that have claims.  Returns 0, or -EINVAL with a sentence naming
+ * the field in why.
+ */
+int checkpoint_check(int dirfd, const struct checkpoint *have,
+                     const struct checkpoint *want, char *why, size_t len);
 
 #endif

@@ -37,6 +37,7 @@
 #include "io/blockdev.h"
 #include "out/checkpoint.h"
 #include "out/dedup.h"
+#include "out/lock.h"
 #include "out/output.h"
 #include "out/report.h"
 #include "out/reserve.h"
@@ -196,6 +197,8 @@ static int prepare_dir(const struct writer_config *wc, int *dirfd)
 		         strerror(-rc));
 		return rc;
 	}
+	if ((rc = lock_dir(*dirfd, dir, err, errlen)) != 0)
+		return rc;
 	if (!cfg->force && !cfg->resume && dir_has_entries(*dirfd)) {
 		snprintf(err, errlen, "output folder '%s' already holds files "
 		         "(use --force to write into it anyway)", dir);
@@ -440,6 +443,8 @@ int output_open(const struct writer_config *wc,
 	}
 	resume_describe(out->ck, cfg, wc->src, wc->formats, wc->nformats,
 	                wc->fsv);
+	out->ck->scan_lo = wc->scan_lo;
+	out->ck->scan_hi = wc->scan_hi;
 	if (cfg->resume) {
 		if ((rc = resume_state(out)) != 0)
 			goto fail;

@@ -33,6 +33,7 @@ struct writer_config {
 	unsigned nformats;
 	const struct fsview *fsv;        /* the file system carved, or NULL */
 	const char *engine;              /* the I/O engine, for the report */
+	uint64_t scan_lo, scan_hi;       /* the source range the scan reads */
 };
 
 /* A visitor of unreadable ranges. */

@@ -255,9 +255,13 @@ int report_parse_line(const char *line, struct report_rec *r)
 		goto bad;
 	r->complete = strcmp(status, "complete") == 0;
 	uint64_t total = 0;
-	for (unsigned i = 0; i < r->nruns; i++)
+	bool wraps = false;
+	for (unsigned i = 0; i < r->nruns; i++) {
+		wraps |= r->runs[i].len > UINT64_MAX - total ||
+		         r->runs[i].img_off > UINT64_MAX - r->runs[i].len;
 		total += r->runs[i].len;
-	if (!have_id || !have_size || !have_runs || !have_dup ||
+	}
+	if (!have_id || !have_size || !have_runs || !have_dup || wraps ||
 	    r->filename[0] == '\0' || r->nruns == 0 || total != r->size ||
 	    strlen(r->hash) != 32 || strspn(r->hash, "0123456789abcdef") != 32 ||
 	    (!r->complete && strcmp(status, "truncated") != 0) ||

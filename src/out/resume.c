@@ -56,10 +56,11 @@ int resume_load(int dirfd, const char *outdir, const struct checkpoint *want,
 		snprintf(err, errlen, "there is no interrupted scan to resume "
 		         "in '%s'", outdir);
 	} else if (rc != 0) {
-		snprintf(err, errlen, "the checkpoint in '%s' is damaged; "
-		         "start a new scan in another folder", outdir);
-	} else if ((rc = checkpoint_compare(have, want, why,
-	                                    sizeof(why))) != 0) {
+		snprintf(err, errlen, "the checkpoint in '%s' is damaged (%s); "
+		         "start a new scan in another folder", outdir,
+		         have->error);
+	} else if ((rc = checkpoint_check(dirfd, have, want, why,
+	                                  sizeof(why))) != 0) {
 		snprintf(err, errlen, "cannot resume the scan in '%s': %s",
 		         outdir, why);
 	}

@@ -259,7 +259,7 @@ static void scan_tail(struct pipeline *p, struct chunk *c, struct scan_ctx *x)
 	uint64_t hi = c->off + c->len;
 	size_t keep = p->match.reach - 1, extra = p->match.reach - 1;
 
-	if (hi >= p->src.size || keep == 0)
+	if (hi >= p->src.size || p->match.reach < 2)
 		return;
 	if (keep > c->len)
 		keep = c->len;
@@ -639,6 +639,11 @@ static int select_formats(struct pipeline *p, const char *types)
 			p->formats[p->nformats++] = f;
 	}
 	free(list);
+	if (p->nformats == 0) {
+		snprintf(p->sum->error, sizeof(p->sum->error),
+		         "no file type selected (see 'dredge types')");
+		return -EINVAL;
+	}
 	/* Keep the table's order so the result does not depend on how the
 	 * list was written. */
 	for (unsigned i = 1; i < p->nformats; i++)
@@ -978,6 +983,8 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		.nformats = p->nformats,
 		.fsv = p->fsv,
 		.engine = p->engine,
+		.scan_lo = p->start,
+		.scan_hi = p->end,
 	};
 	const struct writer_hooks hooks = {
 		.arg = p,
@@ -991,9 +998,10 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	rc = output_open(&wc, &hooks, &p->start, &p->out);
 	if (rc != 0)
 		goto out;
+	unsigned nslots = p->queue_depth + p->threads + 1;
+	ring_plan(p->end - p->start, &p->chunk_size, &nslots);
 	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
 
-	unsigned nslots = p->queue_depth + p->threads + 1;
 	p->max_credits = p->credits = nslots + 2 * p->threads + 2;
 	if (rc != 0 ||
 	    (rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||

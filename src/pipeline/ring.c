@@ -1,5 +1,6 @@
 /*
- * ring.c - fixed pool of aligned chunk buffers with a free list.
+ * ring.c - fixed pool of aligned chunk buffers with a free list, sized
+ * to the source and capped at RING_MAX_BYTES.
  */
 #include "config.h"
 
@@ -8,6 +9,28 @@
 #include <string.h>
 
 #include "pipeline/ring.h"
+
+void ring_plan(uint64_t span, size_t *chunk, unsigned *nslots)
+{
+	uint64_t rounded = span > UINT64_MAX - 4095 ? UINT64_MAX & ~(uint64_t)4095
+	                   : (span + 4095) & ~(uint64_t)4095;
+	size_t c = *chunk;
+
+	if (rounded == 0)
+		rounded = 4096;
+	if (c > rounded)
+		c = (size_t)rounded;
+	if (c > RING_MAX_BYTES / 2)
+		c = RING_MAX_BYTES / 2;
+	uint64_t chunks = span / c + (span % c != 0);
+	unsigned n = *nslots;
+	if (n > chunks)
+		n = (unsigned)chunks;
+	if (n > RING_MAX_BYTES / c)
+		n = (unsigned)(RING_MAX_BYTES / c);
+	*chunk = c;
+	*nslots = n ? n : 1;
+}
 
 int ring_init(struct ring *r, unsigned nslots, size_t chunk_size)
 {

@@ -28,6 +28,21 @@ struct ring {
 	int aborted;
 };
 
+/*
+ * The most chunk memory a ring holds, whatever the options: a chunk is
+ * read as at most half of it, and fewer chunks are kept when more would
+ * not fit.  dredge(1) states it.
+ */
+#define RING_MAX_BYTES ((size_t)256 << 20)
+
+/*
+ * Sizes a ring for reading span bytes: *chunk (a multiple of 4096) is cut
+ * to span rounded up to 4096 and to RING_MAX_BYTES / 2; *nslots, as many
+ * as the reader and workers could use, is cut to the chunks span holds
+ * and to what fits in RING_MAX_BYTES.  At least one slot, of 4096 bytes.
+ */
+void ring_plan(uint64_t span, size_t *chunk, unsigned *nslots);
+
 /* Allocates nslots chunks of chunk_size bytes (a multiple of 4096). */
 int ring_init(struct ring *r, unsigned nslots, size_t chunk_size);
 void ring_destroy(struct ring *r);

@@ -140,6 +140,14 @@ EOF
 	is "$(cd "$work/sel$t" && find . -type f | sort | tr '\n' ' ')" \
 		"./100CAM/clip 0001.bin ./100CAM/clip 0002.bin ./clip 0002.bin " \
 		"FAT$t: export of a folder and a file"
+	# Another process holds the folder: export refuses to write there.
+	mkdir "$work/busy$t"
+	flock "$work/busy$t" "$DREDGE" fs export "$img" / -o "$work/busy$t" \
+		>/dev/null 2>"$work/busyerr"
+	is "$?" 1 "FAT$t: fs export into a locked folder fails"
+	is "$(tail -1 "$work/busyerr")" "dredge: output folder '$work/busy$t' is in use: another dredge is writing there" \
+		"FAT$t: and says another dredge is writing there"
+	check "FAT$t: nothing exported into the locked folder" test -z "$(ls -A "$work/busy$t")"
 }
 
 fat_suite 12 2048 2 CAM12 12ab34cd

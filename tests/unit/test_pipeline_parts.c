@@ -211,10 +211,46 @@ static void test_match(void)
 	free(buf);
 }
 
+/* The ring follows the source and the cap, not the options alone. */
+static void test_ring_plan(void)
+{
+	size_t chunk = (size_t)1 << 30;
+	unsigned n = 7;
+
+	ring_plan(8u << 20, &chunk, &n);
+	is_u64(chunk, 8u << 20, "1 GiB chunks on 8 MiB: one chunk of 8 MiB");
+	is_u64(n, 1, "and one slot");
+	chunk = (size_t)1 << 30;
+	n = 513;
+	ring_plan((uint64_t)1 << 40, &chunk, &n);
+	is_u64(chunk, RING_MAX_BYTES / 2, "1 GiB chunks on 1 TiB: half the cap");
+	is_u64(n, 2, "and two slots");
+	ok(chunk * n <= RING_MAX_BYTES, "within RING_MAX_BYTES");
+	chunk = 2u << 20;
+	n = 513;
+	ring_plan((uint64_t)1 << 40, &chunk, &n);
+	is_u64(chunk, 2u << 20, "2 MiB chunks stay 2 MiB");
+	is_u64(n, RING_MAX_BYTES / (2u << 20), "and as many as the cap holds");
+	chunk = 65536;
+	n = 9;
+	ring_plan(5000, &chunk, &n);
+	is_u64(chunk, 8192, "a 5000-byte source: one 8 KiB chunk");
+	is_u64(n, 1, "in one slot");
+	chunk = 65536;
+	n = 9;
+	ring_plan(0, &chunk, &n);
+	ok(chunk == 4096 && n == 1, "nothing to read: one 4 KiB slot");
+	chunk = 65536;
+	n = 6;
+	ring_plan(UINT64_MAX, &chunk, &n);
+	ok(chunk == 65536 && n == 6, "the largest span does not overflow");
+}
+
 int main(void)
 {
 	test_queue();
 	test_ring();
+	test_ring_plan();
 	test_match();
 	return tap_done();
 }

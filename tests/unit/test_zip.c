@@ -308,7 +308,7 @@ static void check_many(void)
 	ok(res.verdict == CARVE_ACCEPT && res.length == z.len,
 	   "%u empty members: accepted whole", N);
 	is_str(meta(&res, "entries"), "70000", "%u empty members: counted", N);
-	ok(secs < 5.0, "%u members walked in %.2f s", N, secs);
+	printf("# %u members walked in %.2f s CPU (not asserted)\n", N, secs);
 	free(z.b);
 
 	/* more local headers than the bound, no directory */
@@ -321,7 +321,7 @@ static void check_many(void)
 	ok(res.verdict == CARVE_TRUNCATED && res.length == 1000000u * 31,
 	   "a million and one members: stops at the bound (%s)",
 	   res.reason ? res.reason : "");
-	ok(secs < 10.0, "a million members walked in %.2f s", secs);
+	printf("# a million members walked in %.2f s CPU (not asserted)\n", secs);
 	free(z.b);
 }
 
@@ -401,7 +401,7 @@ static void check_bombs(void)
 	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	ok(res.verdict == CARVE_TRUNCATED && res.length == blen,
 	   "missing data descriptor: truncated at what is there");
-	ok(secs < 2.0, "missing data descriptor: searched 1 MiB in %.2f s",
+	printf("# missing data descriptor: searched 1 MiB in %.2f s CPU (not asserted)\n",
 	   secs);
 	free(z.b);
 
