@@ -97,6 +97,14 @@ enum carve_verdict tu_validate(const struct format *fmt, const uint8_t *buf,
 	return res->verdict;
 }
 
+const char *tu_meta(const struct carve_result *res, const char *key)
+{
+	for (unsigned i = 0; i < res->nmeta; i++)
+		if (strcmp(res->meta[i].key, key) == 0)
+			return res->meta[i].val;
+	return NULL;
+}
+
 void tu_hash_hex(const void *buf, size_t len, char out[33])
 {
 	XXH128_hash_t h = XXH3_128bits(buf, len);

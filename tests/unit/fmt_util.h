@@ -28,6 +28,9 @@ enum carve_verdict tu_validate(const struct format *fmt, const uint8_t *buf,
                                size_t len, size_t off,
                                struct carve_result *res);
 
+/* The value of metadata key in res, or NULL. */
+const char *tu_meta(const struct carve_result *res, const char *key);
+
 /* XXH3-128 of a buffer as 32 lowercase hex digits. */
 void tu_hash_hex(const void *buf, size_t len, char out[33]);
 

@@ -15,34 +15,26 @@
 #define IC_LEAD 4096     /* filler before the sample */
 #define IC_TAIL 3000     /* filler after it */
 
-/* The value of a metadata item, or NULL. */
-__attribute__((unused))
-static const char *ic_meta(const struct carve_result *r, const char *key)
-{
-	for (unsigned i = 0; i < r->nmeta; i++)
-		if (strcmp(r->meta[i].key, key) == 0)
-			return r->meta[i].val;
-	return NULL;
-}
-
 /*
- * Puts data between seeded random filler, validates it at its offset and
- * checks: accepted, exact length, and the same end whatever follows the
- * file.  *res keeps the result.
+ * The check every format test makes of a real sample: data put at lead
+ * between seeded random filler (tail bytes after it) is accepted with its
+ * exact length, and the same end whatever follows the file.  *res keeps
+ * the result.
  */
 __attribute__((unused))
-static void ic_embedded(const struct format *fmt, const char *name,
-                        const uint8_t *data, size_t len, uint64_t seed,
-                        struct carve_result *res)
+static void ic_embedded_at(const struct format *fmt, const char *name,
+                           const uint8_t *data, size_t len, size_t lead,
+                           size_t tail, uint64_t seed,
+                           struct carve_result *res)
 {
-	size_t total = IC_LEAD + len + IC_TAIL;
+	size_t total = lead + len + tail;
 	uint8_t *buf = malloc(total);
 
 	if (buf == NULL)
 		tap_bail("out of memory");
 	tu_random(buf, total, seed);
-	memcpy(buf + IC_LEAD, data, len);
-	enum carve_verdict v = tu_validate(fmt, buf, total, IC_LEAD, res);
+	memcpy(buf + lead, data, len);
+	enum carve_verdict v = tu_validate(fmt, buf, total, lead, res);
 	if (!ok(v == CARVE_ACCEPT, "%s: accepted inside filler", name))
 		printf("#   verdict %d, reason %s\n", (int)v,
 		       res->reason ? res->reason : "-");
@@ -51,13 +43,22 @@ static void ic_embedded(const struct format *fmt, const char *name,
 	 * it: other filler after it, or a second copy of it, gives the same
 	 * end. */
 	struct carve_result again;
-	tu_random(buf + IC_LEAD + len, IC_TAIL, seed ^ 0x9e3779b97f4a7c15u);
-	if (len <= IC_TAIL)
-		memcpy(buf + IC_LEAD + len, data, len);
-	tu_validate(fmt, buf, total, IC_LEAD, &again);
+	tu_random(buf + lead + len, tail, seed ^ 0x9e3779b97f4a7c15u);
+	if (len <= tail)
+		memcpy(buf + lead + len, data, len);
+	tu_validate(fmt, buf, total, lead, &again);
 	is_u64(again.length, res->length, "%s: the same end before other "
 	       "bytes", name);
 	free(buf);
+}
+
+/* ic_embedded_at with the image tests' filler. */
+__attribute__((unused))
+static void ic_embedded(const struct format *fmt, const char *name,
+                        const uint8_t *data, size_t len, uint64_t seed,
+                        struct carve_result *res)
+{
+	ic_embedded_at(fmt, name, data, len, IC_LEAD, IC_TAIL, seed, res);
 }
 
 /*

@@ -12,26 +12,17 @@
 
 #include "tap.h"
 #include "fmt_util.h"
+#include "img_check.h"
 
 #define MU_LEAD 4096u    /* filler before an embedded sample */
 #define MU_TRAIL 3000u   /* filler after it */
-
-/* The value of metadata key in res, or NULL. */
-__attribute__((unused))
-static const char *mu_meta(const struct carve_result *res, const char *key)
-{
-	for (unsigned i = 0; i < res->nmeta; i++)
-		if (strcmp(res->meta[i].key, key) == 0)
-			return res->meta[i].val;
-	return NULL;
-}
 
 /* Checks that metadata key is want. */
 __attribute__((unused))
 static void mu_meta_is(const struct carve_result *res, const char *key,
                        const char *want, const char *what)
 {
-	is_str(mu_meta(res, key), want, "%s: %s is %s", what, key, want);
+	is_str(tu_meta(res, key), want, "%s: %s is %s", what, key, want);
 }
 
 /* A malloc'd buffer: seeded filler, the sample at MU_LEAD, more filler. */
@@ -49,9 +40,9 @@ static uint8_t *mu_embed(const uint8_t *file, size_t len, uint64_t seed,
 }
 
 /*
- * Validates file embedded in filler and checks ACCEPT, exact length, the
- * same end whatever follows the file, and extension (when want_ext is not NULL).  *res
- * keeps the result for metadata checks.
+ * Validates file embedded in filler (ic_embedded_at: ACCEPT, exact length,
+ * the same end whatever follows) and checks its extension when want_ext
+ * is not NULL.  *res keeps the result for metadata checks.
  */
 __attribute__((unused))
 static void mu_check_embedded(const struct format *fmt, const char *name,
@@ -59,29 +50,11 @@ static void mu_check_embedded(const struct format *fmt, const char *name,
                               const char *want_ext, uint64_t seed,
                               struct carve_result *res)
 {
-	size_t total;
-	uint8_t *buf = mu_embed(file, len, seed, &total);
-
-	tu_validate(fmt, buf, total, MU_LEAD, res);
-	if (!ok(res->verdict == CARVE_ACCEPT, "%s: embedded sample accepted",
-	        name))
-		printf("#   verdict %d, reason %s\n", res->verdict,
-		       res->reason ? res->reason : "-");
-	is_u64(res->length, len, "%s: exact length", name);
-	/* The end is read from the file, not from what follows it: other
-	 * filler after it, or a second copy of it, gives the same end. */
-	struct carve_result again;
-	tu_random(buf + MU_LEAD + len, MU_TRAIL, seed ^ 0x9e3779b97f4a7c15u);
-	if (len <= MU_TRAIL)
-		memcpy(buf + MU_LEAD + len, file, len);
-	tu_validate(fmt, buf, total, MU_LEAD, &again);
-	is_u64(again.length, res->length, "%s: the same end before other "
-	       "bytes", name);
+	ic_embedded_at(fmt, name, file, len, MU_LEAD, MU_TRAIL, seed, res);
 	if (want_ext != NULL) {
 		const char *ext = res->ext ? res->ext : fmt->ext;
 		is_str(ext, want_ext, "%s: extension", name);
 	}
-	free(buf);
 }
 
 /*

@@ -25,9 +25,9 @@ static void check_sample(const char *file, const char *w, const char *h,
 	snprintf(name, sizeof(name), "bmp/%s", file);
 	uint8_t *data = tu_load_data(name, &len);
 	ic_embedded(&format_bmp, file, data, len, seed, &res);
-	is_str(ic_meta(&res, "width"), w, "%s: width", file);
-	is_str(ic_meta(&res, "height"), h, "%s: height", file);
-	is_str(ic_meta(&res, "bpp"), bpp, "%s: bits per pixel", file);
+	is_str(tu_meta(&res, "width"), w, "%s: width", file);
+	is_str(tu_meta(&res, "height"), h, "%s: height", file);
+	is_str(tu_meta(&res, "bpp"), bpp, "%s: bits per pixel", file);
 	unsigned t = ic_cuts(&format_bmp, file, data, len);
 	ok(t > 0, "%s: cuts in the pixels come back truncated", file);
 

@@ -24,9 +24,9 @@ static void check_sample(const char *file, const char *w, const char *h,
 	snprintf(name, sizeof(name), "gif/%s", file);
 	uint8_t *data = tu_load_data(name, &len);
 	ic_embedded(&format_gif, file, data, len, seed, &res);
-	is_str(ic_meta(&res, "width"), w, "%s: width", file);
-	is_str(ic_meta(&res, "height"), h, "%s: height", file);
-	is_str(ic_meta(&res, "frames"), frames, "%s: frames", file);
+	is_str(tu_meta(&res, "width"), w, "%s: width", file);
+	is_str(tu_meta(&res, "height"), h, "%s: height", file);
+	is_str(tu_meta(&res, "frames"), frames, "%s: frames", file);
 	unsigned t = ic_cuts(&format_gif, file, data, len);
 	ok(t > 0, "%s: cuts come back truncated", file);
 	free(data);
@@ -101,7 +101,7 @@ int main(void)
 	buf[6] = buf[8] = 0;
 	is_u64(tu_validate(&format_gif, buf, n, 0, &res), CARVE_ACCEPT,
 	       "zero screen: accepted");
-	is_str(ic_meta(&res, "width"), "2", "zero screen: width of the frame");
+	is_str(tu_meta(&res, "width"), "2", "zero screen: width of the frame");
 
 	/* A 2nd image with a bad code size after a good one: truncated. */
 	n = tiny_gif(buf);

@@ -39,15 +39,6 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The value of metadata key, or NULL. */
-static const char *meta(const struct carve_result *res, const char *key)
-{
-	for (unsigned i = 0; i < res->nmeta; i++)
-		if (strcmp(res->meta[i].key, key) == 0)
-			return res->meta[i].val;
-	return NULL;
-}
-
 /* Validates a whole buffer (the reader ends where it ends). */
 static enum carve_verdict run(const uint8_t *buf, size_t len,
                               struct carve_result *res)
@@ -138,12 +129,12 @@ static void test_sample(const struct sample *s, unsigned idx)
 	tu_hash_hex(buf + FILLER, res.length <= len ? res.length : len, got);
 	is_str(got, want, "%s: carved bytes hash like the file", s->file);
 	snprintf(num, sizeof(num), "%u", s->width);
-	is_str(meta(&res, "width"), num, "%s: width", s->file);
+	is_str(tu_meta(&res, "width"), num, "%s: width", s->file);
 	snprintf(num, sizeof(num), "%u", s->height);
-	is_str(meta(&res, "height"), num, "%s: height", s->file);
+	is_str(tu_meta(&res, "height"), num, "%s: height", s->file);
 	snprintf(num, sizeof(num), "%u", s->components);
-	is_str(meta(&res, "components"), num, "%s: components", s->file);
-	is_str(meta(&res, "coding"), s->coding, "%s: coding", s->file);
+	is_str(tu_meta(&res, "components"), num, "%s: components", s->file);
+	is_str(tu_meta(&res, "coding"), s->coding, "%s: coding", s->file);
 
 	/* The file alone, the reader ending with it. */
 	run(data, len, &res);
@@ -252,9 +243,9 @@ static void test_exif(void)
 	uint8_t *buf = embed(data, len, 4096, 77, &total);
 
 	tu_validate(fmt, buf, total, FILLER, &res);
-	is_str(meta(&res, "make"), "Dredge Optical", "exif: make");
-	is_str(meta(&res, "model"), "DX-100 Mark II", "exif: model");
-	is_str(meta(&res, "created"), "2021-07-14T09:26:53",
+	is_str(tu_meta(&res, "make"), "Dredge Optical", "exif: make");
+	is_str(tu_meta(&res, "model"), "DX-100 Mark II", "exif: model");
+	is_str(tu_meta(&res, "created"), "2021-07-14T09:26:53",
 	       "exif: DateTimeOriginal as ISO 8601");
 
 	long th = find(data, len, 3, "\xff\xd8\xff", 3);
@@ -268,8 +259,8 @@ static void test_exif(void)
 		ok(res.verdict == CARVE_ACCEPT, "exif: thumbnail accepted at "
 		   "its own offset");
 		is_u64(res.length, th_len, "exif: thumbnail's exact length");
-		is_str(meta(&res, "width"), "64", "exif: thumbnail width");
-		is_str(meta(&res, "height"), "48", "exif: thumbnail height");
+		is_str(tu_meta(&res, "width"), "64", "exif: thumbnail width");
+		is_str(tu_meta(&res, "height"), "48", "exif: thumbnail height");
 	}
 	free(buf);
 
@@ -283,7 +274,7 @@ static void test_exif(void)
 	mem_put_be32(b + tiff + 4, 0xfffffff0u);   /* IFD0 out of range */
 	run(b, len, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == len &&
-	   meta(&res, "make") == NULL, "exif: IFD0 offset out of range: "
+	   tu_meta(&res, "make") == NULL, "exif: IFD0 offset out of range: "
 	   "accepted, no make");
 	memcpy(b, data, len);
 	uint32_t ifd0 = mem_be32(data + tiff + 4);
@@ -291,12 +282,12 @@ static void test_exif(void)
 	b[tiff + ifd0 + 1] = 0xff;
 	run(b, len, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == len &&
-	   meta(&res, "model") == NULL, "exif: huge IFD count: accepted");
+	   tu_meta(&res, "model") == NULL, "exif: huge IFD count: accepted");
 	memcpy(b, data, len);
 	b[tiff] = 'X';                              /* byte order */
 	run(b, len, &res);
-	ok(res.verdict == CARVE_ACCEPT && meta(&res, "make") == NULL &&
-	   meta(&res, "width") != NULL, "exif: bad TIFF header: accepted");
+	ok(res.verdict == CARVE_ACCEPT && tu_meta(&res, "make") == NULL &&
+	   tu_meta(&res, "width") != NULL, "exif: bad TIFF header: accepted");
 	/* Every value offset in IFD0 pointed past the block. */
 	memcpy(b, data, len);
 	unsigned cnt = mem_be16(data + tiff + ifd0);
@@ -304,7 +295,7 @@ static void test_exif(void)
 		mem_put_be32(b + tiff + ifd0 + 2 + 12 * i + 8, 0x7ffffff0u);
 	run(b, len, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == len &&
-	   meta(&res, "make") == NULL, "exif: value offsets out of range: "
+	   tu_meta(&res, "make") == NULL, "exif: value offsets out of range: "
 	   "accepted");
 	free(b);
 	free(data);
@@ -341,16 +332,16 @@ static void test_exif_le(void)
 	run(b, n, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == n,
 	   "exif II: accepted whole");
-	is_str(meta(&res, "make"), "Acm", "exif II: inline make");
-	is_str(meta(&res, "model"), "Cam 1", "exif II: model by offset");
-	is_str(meta(&res, "created"), "1999-12-31T23:59:59",
+	is_str(tu_meta(&res, "make"), "Acm", "exif II: inline make");
+	is_str(tu_meta(&res, "model"), "Cam 1", "exif II: model by offset");
+	is_str(tu_meta(&res, "created"), "1999-12-31T23:59:59",
 	       "exif II: DateTimeOriginal");
 
 	/* The Exif IFD pointing at IFD0: no loop, same answers. */
 	b[2 + 10 + 8 + 2 + 24 + 8] = 8;
 	run(b, n, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == n &&
-	   meta(&res, "created") == NULL && meta(&res, "make") != NULL,
+	   tu_meta(&res, "created") == NULL && tu_meta(&res, "make") != NULL,
 	   "exif II: self-referencing Exif IFD is harmless");
 	free(b);
 	free(data);
@@ -495,7 +486,7 @@ static void test_corrupt(void)
 	run(f, n, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == n,
 	   "height 0 + DNL: accepted");
-	is_str(meta(&res, "height"), "120", "height 0 + DNL: height from DNL");
+	is_str(tu_meta(&res, "height"), "120", "height 0 + DNL: height from DNL");
 	free(f);
 	memcpy(b, data, len);
 

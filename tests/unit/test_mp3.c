@@ -71,7 +71,7 @@ static void test_samples(void)
 		mu_meta_is(&res, "sample_rate", s[i].rate, s[i].file);
 		mu_meta_is(&res, "channels", s[i].channels, s[i].file);
 		mu_meta_is(&res, "duration", s[i].duration, s[i].file);
-		is_str(mu_meta(&res, "tags"), s[i].tags, "%s: tags", s[i].file);
+		is_str(tu_meta(&res, "tags"), s[i].tags, "%s: tags", s[i].file);
 		free(file);
 	}
 }

@@ -21,14 +21,6 @@ static const struct format *mp4;
 
 /* ---------------------------------------------------------------- helpers */
 
-static const char *meta_get(const struct carve_result *r, const char *key)
-{
-	for (unsigned i = 0; i < r->nmeta; i++)
-		if (strcmp(r->meta[i].key, key) == 0)
-			return r->meta[i].val;
-	return NULL;
-}
-
 static uint32_t fcc(const char *s)
 {
 	return mem_be32((const uint8_t *)s);
@@ -237,14 +229,14 @@ static void test_sample(const struct sample *s, uint64_t seed)
 	tu_hash_hex(buf + 4096, r.length <= len ? r.length : len, got);
 	is_str(got, want, "%s: recovered bytes hash equal", s->file);
 	is_str(r.ext, s->ext, "%s: extension", s->file);
-	is_str(meta_get(&r, "brand"), s->brand, "%s: brand", s->file);
-	is_str(meta_get(&r, "duration"), s->duration, "%s: duration", s->file);
-	is_str(meta_get(&r, "codec"), s->codec, "%s: codec", s->file);
-	is_str(meta_get(&r, "width"), s->width, "%s: width", s->file);
-	is_str(meta_get(&r, "height"), s->height, "%s: height", s->file);
-	is_str(meta_get(&r, "tracks"), s->tracks, "%s: tracks", s->file);
+	is_str(tu_meta(&r, "brand"), s->brand, "%s: brand", s->file);
+	is_str(tu_meta(&r, "duration"), s->duration, "%s: duration", s->file);
+	is_str(tu_meta(&r, "codec"), s->codec, "%s: codec", s->file);
+	is_str(tu_meta(&r, "width"), s->width, "%s: width", s->file);
+	is_str(tu_meta(&r, "height"), s->height, "%s: height", s->file);
+	is_str(tu_meta(&r, "tracks"), s->tracks, "%s: tracks", s->file);
 	if (s->duration != NULL)
-		is_str(meta_get(&r, "creation_time"), "2024-05-01T12:34:56Z",
+		is_str(tu_meta(&r, "creation_time"), "2024-05-01T12:34:56Z",
 		       "%s: creation time", s->file);
 
 	/* Cut anywhere: never accepted, never longer than what is there. */
@@ -667,7 +659,7 @@ static void test_quicktime(void)
 	       "QuickTime without ftyp: accepted");
 	is_u64(r.length, len - ftyp, "QuickTime without ftyp: length");
 	is_str(r.ext, "mov", "QuickTime without ftyp: mov");
-	ok(meta_get(&r, "brand") == NULL, "QuickTime without ftyp: no brand");
+	ok(tu_meta(&r, "brand") == NULL, "QuickTime without ftyp: no brand");
 	/* Its offsets left unshifted are wrong by the ftyp's size. */
 	shift_stco(qt, len - ftyp, (int64_t)ftyp);
 	ok(run(qt, len - ftyp + 4096, &r) != CARVE_ACCEPT,

@@ -13,6 +13,7 @@
 
 #include "tap.h"
 #include "fmt_util.h"
+#include "img_check.h"
 
 extern const struct format format_pdf;
 
@@ -29,14 +30,6 @@ static const struct sample {
 	{ "pdf/incremental.pdf", "2", "table", 0, "dredge make.sh" },
 	{ "pdf/lin-update.pdf", "2", "table", 1, "dredge make.sh" },
 };
-
-static const char *meta(const struct carve_result *res, const char *key)
-{
-	for (unsigned i = 0; i < res->nmeta; i++)
-		if (strcmp(res->meta[i].key, key) == 0)
-			return res->meta[i].val;
-	return NULL;
-}
 
 static uint8_t *concat(const uint8_t *a, size_t alen, const uint8_t *b,
                        size_t blen)
@@ -63,39 +56,35 @@ static void check_embedded(const struct sample *s)
 {
 	size_t len;
 	uint8_t *f = tu_load_data(s->file, &len);
-	size_t off = 4096, total = off + len + 8192;
-	uint8_t *buf = malloc(total);
 	struct carve_result res;
-	char h1[33], h2[33];
 
-	tu_random(buf, total, 11);
-	memcpy(buf + off, f, len);
-	tu_validate(&format_pdf, buf, total, off, &res);
-	ok(res.verdict == CARVE_ACCEPT, "%s: accepted in random filler (%s)",
-	   s->file, res.reason ? res.reason : "");
-	is_u64(res.length, len, "%s: exact length", s->file);
-	tu_hash_hex(buf + off, res.length <= total - off ? res.length : 0, h1);
-	tu_hash_hex(f, len, h2);
-	is_str(h1, h2, "%s: carved bytes hash like the file", s->file);
+	ic_embedded_at(&format_pdf, s->file, f, len, 4096, 8192, 11, &res);
 	ok(res.ext == NULL, "%s: extension is the format's", s->file);
-	is_str(meta(&res, "version"), "1.7", "%s: version", s->file);
-	is_str(meta(&res, "revisions"), s->revisions, "%s: revisions", s->file);
-	is_str(meta(&res, "xref"), s->xref, "%s: cross-reference kind",
+	is_str(tu_meta(&res, "version"), "1.7", "%s: version", s->file);
+	is_str(tu_meta(&res, "revisions"), s->revisions, "%s: revisions",
 	       s->file);
-	is_str(meta(&res, "linearized"), s->linearized ? "yes" : NULL,
+	is_str(tu_meta(&res, "xref"), s->xref, "%s: cross-reference kind",
+	       s->file);
+	is_str(tu_meta(&res, "linearized"), s->linearized ? "yes" : NULL,
 	       "%s: linearized", s->file);
-	const char *p = meta(&res, "producer");
+	const char *p = tu_meta(&res, "producer");
 	ok(s->producer ? p && strncmp(p, s->producer, strlen(s->producer)) == 0
 	   : p == NULL, "%s: producer (%s)", s->file, p ? p : "none");
 	/* the page tree root is a plain object except in object streams */
 	if (strcmp(s->xref, "table") == 0)
-		is_str(meta(&res, "pages"), "2", "%s: pages", s->file);
+		is_str(tu_meta(&res, "pages"), "2", "%s: pages", s->file);
 
 	tu_validate(&format_pdf, f, len, 0, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == len,
 	   "%s: accepted at the very end of the medium", s->file);
 
 	/* zeros after it, then random bytes */
+	size_t off = 4096, total = off + len + 8192;
+	uint8_t *buf = malloc(total);
+	if (buf == NULL)
+		tap_bail("out of memory");
+	tu_random(buf, total, 11);
+	memcpy(buf + off, f, len);
 	memset(buf + off + len, 0, 3000);
 	tu_validate(&format_pdf, buf, total, off, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == len,
@@ -314,7 +303,7 @@ static void check_built(void)
 	secs = run(&s, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == s.len,
 	   "/Prev loop between two xrefs: a bounded, whole result");
-	is_str(meta(&res, "pages"), "0", "hand-made document: page count");
+	is_str(tu_meta(&res, "pages"), "0", "hand-made document: page count");
 	printf("# /Prev loop: %.3f s CPU (not asserted)\n", secs);
 	free(s.b);
 
@@ -380,7 +369,7 @@ static void check_built(void)
 	secs = run(&s, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == s.len,
 	   "200001 objects: accepted whole");
-	is_str(meta(&res, "version"), "1.5", "200001 objects: version");
+	is_str(tu_meta(&res, "version"), "1.5", "200001 objects: version");
 	printf("# 200001 objects walked in %.3f s CPU (not asserted)\n", secs);
 	free(s.b);
 

@@ -65,8 +65,8 @@ static void check_sample(const char *file, const char *w, const char *h,
 	uint8_t *data = tu_load_data(name, &len);
 	ic_embedded(&format_png, file, data, len, seed, &res);
 	ok(res.ext == NULL, "%s: default extension", file);
-	is_str(ic_meta(&res, "width"), w, "%s: width", file);
-	is_str(ic_meta(&res, "height"), h, "%s: height", file);
+	is_str(tu_meta(&res, "width"), w, "%s: width", file);
+	is_str(tu_meta(&res, "height"), h, "%s: height", file);
 	unsigned t = ic_cuts(&format_png, file, data, len);
 	ok(t > 0, "%s: cuts past IHDR come back truncated", file);
 	free(data);
@@ -173,7 +173,7 @@ int main(void)
 		put_chunk(buf, &n, "fdAT", fdat, 20);
 		put_chunk(buf, &n, "IEND", NULL, 0);
 		ic_embedded(&format_png, "apng", buf, n, 77, &res);
-		is_str(ic_meta(&res, "frames"), "2", "apng: frame count");
+		is_str(tu_meta(&res, "frames"), "2", "apng: frame count");
 	}
 	free(buf);
 

@@ -121,8 +121,8 @@ static void check_sample(const char *file, const char *w, const char *h,
 	uint8_t *data = tu_load_data(name, &len);
 	ic_embedded(&format_tiff, file, data, len, seed, &res);
 	ok(res.ext == NULL, "%s: plain TIFF keeps the tif extension", file);
-	is_str(ic_meta(&res, "width"), w, "%s: width", file);
-	is_str(ic_meta(&res, "height"), h, "%s: height", file);
+	is_str(tu_meta(&res, "width"), w, "%s: width", file);
+	is_str(tu_meta(&res, "height"), h, "%s: height", file);
 	unsigned t = ic_cuts(&format_tiff, file, data, len);
 	if (ifd_first)
 		ok(t > 0, "%s: directories first, so cuts are truncated", file);
@@ -142,9 +142,9 @@ static void real_files(void)
 
 	uint8_t *d = tu_load_data("tiff/exif.tif", &len);
 	ic_embedded(&format_tiff, "exif.tif again", d, len, 46, &res);
-	is_str(ic_meta(&res, "make"), "Test Camera Co", "exif.tif: make");
-	is_str(ic_meta(&res, "model"), "TC-1", "exif.tif: model");
-	is_str(ic_meta(&res, "datetime"), "2021-06-05 14:30:00",
+	is_str(tu_meta(&res, "make"), "Test Camera Co", "exif.tif: make");
+	is_str(tu_meta(&res, "model"), "TC-1", "exif.tif: model");
+	is_str(tu_meta(&res, "datetime"), "2021-06-05 14:30:00",
 	       "exif.tif: datetime from DateTimeOriginal");
 	free(d);
 
@@ -177,7 +177,7 @@ static void layouts(void)
 	tb_longs(&T, 220, (const uint32_t[]){ 184, 196 }, 2);
 	is_u64(tb_run(&T, 2000, &res), CARVE_ACCEPT, "strips after IFD: accepted");
 	is_u64(res.length, 684, "strips after IFD: the furthest strip ends it");
-	is_str(ic_meta(&res, "width"), "16", "strips after IFD: width");
+	is_str(tu_meta(&res, "width"), "16", "strips after IFD: width");
 	is_u64(tb_run(&T, 600, &res), CARVE_TRUNCATED,
 	       "strips after IFD, cut in a strip: truncated");
 	is_u64(res.length, 600, "strips after IFD, cut: all that is there");
@@ -193,7 +193,7 @@ static void layouts(void)
 	size_t end = tb_ifd(&T, 1000, b, 5, 0);
 	is_u64(tb_run(&T, 4000, &res), CARVE_ACCEPT, "IFD after strips: accepted");
 	is_u64(res.length, end, "IFD after strips: the IFD ends it");
-	is_str(ic_meta(&res, "height"), "32", "IFD after strips: height (LONG)");
+	is_str(tu_meta(&res, "height"), "32", "IFD after strips: height (LONG)");
 	is_u64(tb_run(&T, 1010, &res), CARVE_REJECT,
 	       "IFD after strips, IFD cut: rejected");
 
@@ -214,7 +214,7 @@ static void layouts(void)
 	tb_longs(&T, 320, (const uint32_t[]){ 256, 256, 256, 256 }, 4);
 	is_u64(tb_run(&T, 3000, &res), CARVE_ACCEPT, "tiles + page 2: accepted");
 	is_u64(res.length, 2064, "tiles + page 2: page 2's strip ends it");
-	is_str(ic_meta(&res, "width"), "32", "tiles + page 2: largest image");
+	is_str(tu_meta(&res, "width"), "32", "tiles + page 2: largest image");
 	p32(&T, 8 + 2 + 6 * 12, 5000);   /* page 2 moved out of reach */
 	is_u64(tb_run(&T, 3000, &res), CARVE_TRUNCATED,
 	       "next IFD past the end: truncated");
@@ -478,11 +478,11 @@ static void synthetic_raw(void)
 	n = make_nef();
 	ic_embedded(&format_tiff, "synthetic NEF", T.b, n, 51, &res);
 	is_str(res.ext, "nef", "synthetic NEF: named nef");
-	is_str(ic_meta(&res, "width"), "640", "synthetic NEF: raw width");
-	is_str(ic_meta(&res, "height"), "480", "synthetic NEF: raw height");
-	is_str(ic_meta(&res, "make"), "NIKON CORPORATION", "synthetic NEF: make");
-	is_str(ic_meta(&res, "model"), "NIKON D9", "synthetic NEF: model");
-	is_str(ic_meta(&res, "datetime"), "2020-01-02 03:04:06",
+	is_str(tu_meta(&res, "width"), "640", "synthetic NEF: raw width");
+	is_str(tu_meta(&res, "height"), "480", "synthetic NEF: raw height");
+	is_str(tu_meta(&res, "make"), "NIKON CORPORATION", "synthetic NEF: make");
+	is_str(tu_meta(&res, "model"), "NIKON D9", "synthetic NEF: model");
+	is_str(tu_meta(&res, "datetime"), "2020-01-02 03:04:06",
 	       "synthetic NEF: DateTimeOriginal wins");
 	is_u64(tb_run(&T, 5000, &res), CARVE_TRUNCATED,
 	       "synthetic NEF cut in the raw strip: truncated");
@@ -527,7 +527,7 @@ static void synthetic_raw(void)
 	tb_longs(&T, 1220, (const uint32_t[]){ 2048, 2048, 2048, 2048 }, 4);
 	ic_embedded(&format_tiff, "synthetic DNG", T.b, 11192, 52, &res);
 	is_str(res.ext, "dng", "synthetic DNG: named dng");
-	is_str(ic_meta(&res, "width"), "64", "synthetic DNG: raw width");
+	is_str(tu_meta(&res, "width"), "64", "synthetic DNG: raw width");
 
 	/*
 	 * CR2-like (synthetic): the raw IFD is reachable only through the
@@ -561,8 +561,8 @@ static void synthetic_raw(void)
 	tb_ifd(&T, 600, cr3, 5, 0);
 	ic_embedded(&format_tiff, "synthetic CR2", T.b, 9800, 53, &res);
 	is_str(res.ext, "cr2", "synthetic CR2: named cr2");
-	is_str(ic_meta(&res, "width"), "1000", "synthetic CR2: raw IFD's width");
-	is_str(ic_meta(&res, "model"), "Canon EOS 9D", "synthetic CR2: model");
+	is_str(tu_meta(&res, "width"), "1000", "synthetic CR2: raw IFD's width");
+	is_str(tu_meta(&res, "model"), "Canon EOS 9D", "synthetic CR2: model");
 	p32(&T, 400 + 2 + 2 * 12 + 8, 100);  /* maker-note value moved back */
 	is_u64(tb_run(&T, 9800, &res), CARVE_ACCEPT, "synthetic CR2 2: accepted");
 	is_u64(res.length, 9000, "synthetic CR2 2: the raw strip ends it");

@@ -13,6 +13,7 @@
 
 #include "tap.h"
 #include "fmt_util.h"
+#include "img_check.h"
 
 extern const struct format format_zip;
 
@@ -38,14 +39,6 @@ static const struct sample {
 	{ "zip/signed.apk", "apk", 2, "apk" },
 };
 
-static const char *meta(const struct carve_result *res, const char *key)
-{
-	for (unsigned i = 0; i < res->nmeta; i++)
-		if (strcmp(res->meta[i].key, key) == 0)
-			return res->meta[i].val;
-	return NULL;
-}
-
 /* Offset of the last occurrence of a 4-byte signature, or SIZE_MAX. */
 static size_t find_last(const uint8_t *b, size_t len, const char *sig)
 {
@@ -66,36 +59,24 @@ static size_t find_first(const uint8_t *b, size_t len, size_t from,
 	return SIZE_MAX;
 }
 
-/* Embeds a sample at 4096 between random bytes: exact length and hash. */
+/* Embeds a sample at 4096 between random bytes: exact length and end. */
 static void check_embedded(const struct sample *s)
 {
 	size_t len;
 	uint8_t *f = tu_load_data(s->file, &len);
-	size_t off = 4096, total = off + len + 8192;
-	uint8_t *buf = malloc(total);
 	struct carve_result res;
-	char h1[33], h2[33];
 
-	tu_random(buf, total, 7);
-	memcpy(buf + off, f, len);
-	tu_validate(&format_zip, buf, total, off, &res);
-	ok(res.verdict == CARVE_ACCEPT, "%s: accepted in random filler (%s)",
-	   s->file, res.reason ? res.reason : "");
-	is_u64(res.length, len, "%s: exact length", s->file);
-	tu_hash_hex(buf + off, res.length <= total - off ? res.length : 0, h1);
-	tu_hash_hex(f, len, h2);
-	is_str(h1, h2, "%s: carved bytes hash like the file", s->file);
+	ic_embedded_at(&format_zip, s->file, f, len, 4096, 8192, 7, &res);
 	is_str(res.ext, s->ext, "%s: extension", s->file);
-	const char *n = meta(&res, "entries");
+	const char *n = tu_meta(&res, "entries");
 	is_u64(n ? strtoul(n, NULL, 10) : 0, s->entries, "%s: entries",
 	       s->file);
-	is_str(meta(&res, "kind"), s->kind, "%s: kind", s->file);
+	is_str(tu_meta(&res, "kind"), s->kind, "%s: kind", s->file);
 
 	/* alone, ending exactly where the buffer ends */
 	tu_validate(&format_zip, f, len, 0, &res);
 	ok(res.verdict == CARVE_ACCEPT && res.length == len,
 	   "%s: accepted at the very end of the medium", s->file);
-	free(buf);
 	free(f);
 }
 
@@ -307,7 +288,7 @@ static void check_many(void)
 	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	ok(res.verdict == CARVE_ACCEPT && res.length == z.len,
 	   "%u empty members: accepted whole", N);
-	is_str(meta(&res, "entries"), "70000", "%u empty members: counted", N);
+	is_str(tu_meta(&res, "entries"), "70000", "%u empty members: counted", N);
 	printf("# %u members walked in %.2f s CPU (not asserted)\n", N, secs);
 	free(z.b);
 
