@@ -123,18 +123,11 @@ static int exfat_geometry(struct fs_volume *vol, const uint8_t *b, char *err,
 		         (unsigned long long)vol->avail);
 		return -EINVAL;
 	}
-	vol->type = FS_EXFAT;
-	vol->sector_size = bps;
-	vol->sectors_per_cluster = spc;
-	vol->cluster_size = bps * spc;
-	vol->reserved_sectors = fat_off;
-	vol->nfats = nfats;
-	vol->fat_offset = (uint64_t)fat_off * bps;
-	vol->fat_size = (uint64_t)fat_len * bps;
-	vol->data_offset = (uint64_t)heap * bps;
-	vol->cluster_count = count;
+	fs_set_layout(vol, &(struct fs_layout){
+		.type = FS_EXFAT, .bps = bps, .spc = spc, .fat_start = fat_off,
+		.fat_len = fat_len, .nfats = nfats, .data_start = heap,
+		.clusters = count, .total = vol_len });
 	vol->root_cluster = root;
-	vol->size = vol_len * bps;
 	vol->serial = mem_le32(b + 100);
 	vol->has_serial = 1;
 	vol->exfat_revision = mem_le16(b + 104);

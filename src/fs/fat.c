@@ -157,19 +157,12 @@ int fat_open(struct fs_volume *vol, const uint8_t *b, char *err, size_t errlen)
 		return -EINVAL;
 	}
 
-	vol->type = type;
-	vol->sector_size = bps;
-	vol->sectors_per_cluster = spc;
-	vol->cluster_size = bps * spc;
-	vol->reserved_sectors = reserved;
-	vol->nfats = nfats;
-	vol->fat_offset = (uint64_t)reserved * bps;
-	vol->fat_size = fatsz * bps;
+	fs_set_layout(vol, &(struct fs_layout){
+		.type = type, .bps = bps, .spc = spc, .fat_start = reserved,
+		.fat_len = fatsz, .nfats = nfats, .data_start = meta,
+		.clusters = (uint32_t)clusters, .total = total });
 	vol->root_entries = root_entries;
 	vol->root_offset = vol->fat_offset + nfats * vol->fat_size;
-	vol->data_offset = meta * bps;
-	vol->cluster_count = (uint32_t)clusters;
-	vol->size = total * bps;
 	vol->fsinfo_free = -1;
 	vol->fsinfo_next = -1;
 	memcpy(vol->oem, b + 3, 8);

@@ -52,6 +52,21 @@ int fs_pread(const struct fs_volume *vol, uint64_t off, void *buf, size_t n);
 size_t fs_utf16_to_utf8(const uint8_t *src, size_t units, char *dst,
                         size_t dlen, size_t pos);
 
+/* What a FAT or exFAT boot sector says of the volume's layout, in
+ * sectors of bps bytes. */
+struct fs_layout {
+	enum fs_type type;
+	uint32_t bps, spc;
+	uint64_t fat_start, fat_len;     /* the first FAT, and one FAT's size */
+	unsigned nfats;
+	uint64_t data_start;             /* cluster 2 */
+	uint32_t clusters;
+	uint64_t total;                  /* the volume */
+};
+
+/* Fills vol's geometry from a boot sector's checked layout. */
+void fs_set_layout(struct fs_volume *vol, const struct fs_layout *l);
+
 /* FAT12/16/32 */
 int fat_open(struct fs_volume *vol, const uint8_t *boot, char *err,
              size_t errlen);

@@ -68,6 +68,21 @@ void fs_warnf(struct fs_volume *vol, const char *fmt, ...)
 	vol->warn(vol->warn_arg, msg);
 }
 
+void fs_set_layout(struct fs_volume *vol, const struct fs_layout *l)
+{
+	vol->type = l->type;
+	vol->sector_size = l->bps;
+	vol->sectors_per_cluster = l->spc;
+	vol->cluster_size = l->bps * l->spc;
+	vol->reserved_sectors = (uint32_t)l->fat_start;
+	vol->nfats = l->nfats;
+	vol->fat_offset = l->fat_start * l->bps;
+	vol->fat_size = l->fat_len * l->bps;
+	vol->data_offset = l->data_start * l->bps;
+	vol->cluster_count = l->clusters;
+	vol->size = l->total * l->bps;
+}
+
 int fs_pread(const struct fs_volume *vol, uint64_t off, void *buf, size_t n)
 {
 	return source_read_full(vol->src, buf, n, off);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fs/fat.h"
+#include "common/crc32.h"
 #include "fs/part.h"
 #include "common/mem.h"
 
@@ -42,18 +43,6 @@ static int read_at(const struct source *src, uint64_t off, void *buf,
                    size_t n)
 {
 	return source_read_full(src, buf, n, off);
-}
-
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-	uint32_t crc = 0xFFFFFFFFu;
-
-	for (size_t i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
-	}
-	return ~crc;
 }
 
 void part_guid_str(const uint8_t *g, char *buf, size_t len)
@@ -279,7 +268,7 @@ static int gpt_try(const struct source *src, uint64_t size, uint32_t ss,
 	uint8_t tmp[4096];
 	memcpy(tmp, h, hsize);
 	memset(tmp + 16, 0, 4);
-	if (crc32_ieee(tmp, hsize) != want) {
+	if (crc32_update(0, tmp, hsize) != want) {
 		pwarn(warn, arg, "%s GPT header: CRC32 mismatch", which);
 		return -1;
 	}
@@ -302,7 +291,7 @@ static int gpt_try(const struct source *src, uint64_t size, uint32_t ss,
 		free(a);
 		return -1;
 	}
-	if (crc32_ieee(a, alen) != mem_le32(h + 88)) {
+	if (crc32_update(0, a, alen) != mem_le32(h + 88)) {
 		pwarn(warn, arg, "%s GPT entry array: CRC32 mismatch", which);
 		free(a);
 		return -1;
