@@ -167,6 +167,90 @@ int dredge_simd_supported(enum dredge_simd v);
 /* The variant AUTO stands for here. */
 enum dredge_simd dredge_simd_auto(void);
 
+/*
+ * The formats dredge recovers (`dredge types`), in the order of the
+ * registry: index 0 .. dredge_format_count() - 1.
+ */
+struct dredge_format_info {
+	const char *name;          /* "jpeg": what --types takes */
+	const char *ext;           /* "jpg": extension and folder */
+	const char *description;
+	uint32_t align;            /* a real start's alignment (1: any byte) */
+	unsigned nsigs;            /* signatures, see dredge_format_signature */
+};
+
+/* Magic bytes at a fixed distance from a file's start. */
+struct dredge_signature {
+	const uint8_t *bytes;
+	unsigned len;
+	unsigned offset;           /* from the file's start */
+	int masked;                /* only some bits of the bytes count */
+	uint32_t align;            /* its own alignment (0: the format's) */
+};
+
+unsigned dredge_format_count(void);
+
+/* Describes format i: 0, or -ENOENT past the last one. */
+int dredge_format_get(unsigned i, struct dredge_format_info *info);
+
+/* Signature s of format i: 0, or -ENOENT. */
+int dredge_format_signature(unsigned i, unsigned s,
+                            struct dredge_signature *sig);
+
+/*
+ * `dredge bench`: how fast a source can be read, and scanned.  The source
+ * is read read-only with io_uring across a small grid of block sizes and
+ * queue depths (O_DIRECT where the source accepts it, so the page cache
+ * does not flatter the numbers), recording throughput and the latency of
+ * every read; then a bounded scan pass with the best setting shows how
+ * much of the raw rate a scan keeps.
+ */
+#define DREDGE_BENCH_MAX_SIZES 8
+#define DREDGE_BENCH_MAX_DEPTHS 8
+
+struct dredge_bench_config {
+	const char *source;
+	uint32_t sizes[DREDGE_BENCH_MAX_SIZES];   /* block sizes, bytes */
+	unsigned nsizes;
+	unsigned depths[DREDGE_BENCH_MAX_DEPTHS];
+	unsigned ndepths;
+	double seconds;       /* budget per setting */
+	uint64_t bytes;       /* budget per setting (0: none) */
+	int scan;             /* run the scan pass */
+	int direct;           /* -1 auto (try O_DIRECT), 0 off, 1 required */
+};
+
+struct dredge_bench_row {
+	uint32_t size;
+	unsigned depth;
+	uint64_t bytes;
+	double seconds;
+	double mbps;
+	double lat_p50_us, lat_p99_us, lat_max_us;
+};
+
+struct dredge_bench_result {
+	uint64_t source_size;
+	int direct;           /* whether O_DIRECT was in effect */
+	unsigned nrows;
+	struct dredge_bench_row rows[DREDGE_BENCH_MAX_SIZES *
+	                             DREDGE_BENCH_MAX_DEPTHS];
+	unsigned best;        /* index of the fastest row */
+	int scanned;          /* the scan pass ran */
+	uint64_t scan_bytes;
+	double scan_seconds;
+	double scan_mbps;
+	uint64_t scan_files;  /* files the scan pass found */
+	char error[512];
+};
+
+/* Fills cfg with the default grid (64K..4M x depth 1..16, 2 s each). */
+void dredge_bench_config_init(struct dredge_bench_config *cfg);
+
+/* Runs the benchmark; 0 or -errno with res->error set. */
+int dredge_bench(const struct dredge_bench_config *cfg,
+                 struct dredge_bench_result *res);
+
 /* "dredge 0.1.0". */
 const char *dredge_version(void);
 

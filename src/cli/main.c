@@ -24,7 +24,6 @@
 #include "cli/cmd_extract.h"
 #include "cli/cmd_fs.h"
 #include "dredge.h"
-#include "formats/format.h"
 #include "cli/cli_util.h"
 
 #define EXIT_USAGE 2
@@ -437,26 +436,31 @@ static int cmd_types(void)
 {
 	printf("%-8s %-5s %-6s %-40s %s\n", "NAME", "EXT", "ALIGN",
 	       "SIGNATURES (offset:hex)", "DESCRIPTION");
-	for (unsigned i = 0; i < format_count; i++) {
-		const struct format *f = format_table[i];
+	for (unsigned i = 0; i < dredge_format_count(); i++) {
+		struct dredge_format_info f;
+		struct dredge_signature sig;
 		char sigs[512] = "";
 		size_t n = 0;
 
-		for (unsigned s = 0; s < f->nsigs && n < sizeof(sigs) - 80; s++) {
+		if (dredge_format_get(i, &f) != 0)
+			break;
+		for (unsigned s = 0; s < f.nsigs && n < sizeof(sigs) - 80; s++) {
+			if (dredge_format_signature(i, s, &sig) != 0)
+				break;
 			n += (size_t)snprintf(sigs + n, sizeof(sigs) - n, "%s%u:",
-			                      s ? " " : "", f->sigs[s].offset);
-			for (unsigned b = 0; b < f->sigs[s].len; b++)
+			                      s ? " " : "", sig.offset);
+			for (unsigned b = 0; b < sig.len; b++)
 				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
-				                      "%02x", f->sigs[s].bytes[b]);
-			if (f->sigs[s].mask != NULL)
+				                      "%02x", sig.bytes[b]);
+			if (sig.masked)
 				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
 				                      "&mask");
-			if (f->sigs[s].align && f->sigs[s].align != f->align)
+			if (sig.align && sig.align != f.align)
 				n += (size_t)snprintf(sigs + n, sizeof(sigs) - n,
-				                      "/%u", f->sigs[s].align);
+				                      "/%u", sig.align);
 		}
-		printf("%-8s %-5s %-6u %-40s %s\n", f->name, f->ext, f->align,
-		       sigs, f->description);
+		printf("%-8s %-5s %-6u %-40s %s\n", f.name, f.ext, f.align,
+		       sigs, f.description);
 	}
 	return 0;
 }
