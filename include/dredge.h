@@ -198,6 +198,47 @@ int dredge_format_signature(unsigned i, unsigned s,
                             struct dredge_signature *sig);
 
 /*
+ * `dredge extract`: writes files a --report-only scan listed, chosen by
+ * type, size or report id, under the names and with the bytes a full scan
+ * would have written.  Each file's XXH3-128 is checked against the report
+ * while it is copied; a mismatch stops extraction (the source is then not
+ * the one scanned).  Asking for a duplicate gives the file holding its
+ * content.
+ */
+struct dredge_extract_config {
+	const char *source;        /* the image or device that was scanned */
+	const char *report;        /* the scan's folder or its report.jsonl */
+	const char *outdir;        /* created if missing */
+	const char *types;         /* comma-separated types or formats; NULL:
+	                              all */
+	uint64_t min_size;         /* only files of at least this many bytes */
+	const uint64_t *ids;       /* only these report entries (nids > 0) */
+	unsigned nids;
+	int force;                 /* replace files in outdir that differ */
+	/* Called for each file written, with its name under outdir. */
+	void (*file_fn)(void *arg, const char *name, uint64_t size);
+	void *file_arg;
+	/* Called with one line (no newline) for each problem found: a bad
+	 * report, a missing id, a file that cannot be written.  Several may
+	 * come before dredge_extract returns. */
+	void (*error_fn)(void *arg, const char *msg);
+	void *error_arg;
+};
+
+struct dredge_extract_summary {
+	int chosen;                /* the report was read, the source opened
+	                              and outdir made: the counts below hold */
+	uint64_t files;            /* files written */
+	uint64_t bytes;            /* their bytes */
+	uint64_t present;          /* chosen files already in outdir */
+};
+
+/* Runs one extraction: 0, or -errno after error_fn was told why (except
+ * for running out of memory). */
+int dredge_extract(const struct dredge_extract_config *cfg,
+                   struct dredge_extract_summary *sum);
+
+/*
  * `dredge bench`: how fast a source can be read, and scanned.  The source
  * is read read-only with io_uring across a small grid of block sizes and
  * queue depths (O_DIRECT where the source accepts it, so the page cache
