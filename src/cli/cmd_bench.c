@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd_bench.h"
+#include "cli/cmd.h"
 #include "dredge.h"
 #include "cli/cli_util.h"
 
@@ -119,7 +119,7 @@ static void print_table(const char *source, const struct dredge_bench_result *r)
 	}
 }
 
-int cmd_bench(int argc, char **argv)
+static int cmd_bench(int argc, char **argv, const char *cmdline)
 {
 	enum { O_SECONDS = 256, O_BYTES, O_SIZES, O_DEPTHS, O_DIRECT, O_NOSCAN,
 	       O_JSON };
@@ -219,3 +219,10 @@ int cmd_bench(int argc, char **argv)
 		print_table(cfg.source, &res);
 	return 0;
 }
+
+const struct cmd_entry cmd_bench_entry = {
+	.name = "bench",
+	.usage = "bench SOURCE [OPTIONS]",
+	.about = "raw read and scan throughput",
+	.exec = cmd_bench,
+};

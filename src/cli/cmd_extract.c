@@ -25,11 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd_extract.h"
+#include "cli/cmd.h"
 #include "dredge.h"
 #include "cli/cli_util.h"
 
-#define EXIT_USAGE 2
 #define MAX_IDS 4096
 
 struct sel {
@@ -93,7 +92,7 @@ static void print_error(void *arg, const char *msg)
 	fprintf(stderr, "dredge: %s\n", msg);
 }
 
-int cmd_extract(int argc, char **argv)
+static int cmd_extract(int argc, char **argv, const char *cmdline)
 {
 	enum { O_ID = 256, O_MIN, O_FORCE };
 	static const struct option opts[] = {
@@ -173,3 +172,10 @@ int cmd_extract(int argc, char **argv)
 	fflush(stdout);
 	return status;
 }
+
+const struct cmd_entry cmd_extract_entry = {
+	.name = "extract",
+	.usage = "extract SOURCE REPORT -o DIR",
+	.about = "write files a --report-only scan found",
+	.exec = cmd_extract,
+};

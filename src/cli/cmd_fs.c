@@ -28,11 +28,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cmd_fs.h"
+#include "cli/cmd.h"
 #include "dredge.h"
 #include "cli/cli_util.h"
 
-#define EXIT_USAGE 2
 #define RUNS_SHOWN 8
 
 struct fsctx {
@@ -340,7 +339,6 @@ static int ls_cb(dredge_volume *vol, const char *path,
 	dredge_runs *r = NULL;
 	char attrs[6], mt[40], note[512] = "";
 
-	(void)depth;
 	if (dredge_entry_deleted(e) && dredge_volume_load_owners(vol) != 0)
 		return -ENOMEM;
 	if (dredge_entry_runs(vol, e, &r) != 0)
@@ -702,7 +700,7 @@ static int cmd_export(struct fsctx *c, char **paths, int npaths,
 
 /* ------------------------------------------------------------ dispatch */
 
-int cmd_fs(int argc, char **argv)
+static int cmd_fs(int argc, char **argv, const char *cmdline)
 {
 	enum { O_OFFSET = 256 };
 	static const struct option opts[] = {
@@ -817,3 +815,10 @@ out:
 	fflush(stdout);
 	return status;
 }
+
+const struct cmd_entry cmd_fs_entry = {
+	.name = "fs",
+	.usage = "fs info|ls|cat|export SOURCE",
+	.about = "partitions and FAT/exFAT volumes",
+	.exec = cmd_fs,
+};
