@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd_bench.h"
-#include "io/devbench.h"
+#include "cli/cmd.h"
+#include "dredge.h"
 #include "cli/cli_util.h"
 
 static void bench_usage(FILE *to)
@@ -60,7 +60,7 @@ static void human(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 }
 
-static void print_json(const char *source, const struct devbench_result *r)
+static void print_json(const char *source, const struct dredge_bench_result *r)
 {
 	printf("{\"source\":\"");
 	for (const char *p = source; *p; p++) {
@@ -72,7 +72,7 @@ static void print_json(const char *source, const struct devbench_result *r)
 	printf("\",\"size\":%llu,\"direct\":%s,\"settings\":[",
 	       (unsigned long long)r->source_size, r->direct ? "true" : "false");
 	for (unsigned i = 0; i < r->nrows; i++) {
-		const struct devbench_row *w = &r->rows[i];
+		const struct dredge_bench_row *w = &r->rows[i];
 		printf("%s{\"block_size\":%u,\"depth\":%u,\"bytes\":%llu,"
 		       "\"seconds\":%.6f,\"mbps\":%.1f,\"lat_p50_us\":%.1f,"
 		       "\"lat_p99_us\":%.1f,\"lat_max_us\":%.1f}", i ? "," : "",
@@ -90,7 +90,7 @@ static void print_json(const char *source, const struct devbench_result *r)
 	printf("}\n");
 }
 
-static void print_table(const char *source, const struct devbench_result *r)
+static void print_table(const char *source, const struct dredge_bench_result *r)
 {
 	char b[32];
 
@@ -101,14 +101,14 @@ static void print_table(const char *source, const struct devbench_result *r)
 	printf("%8s %6s %10s %10s %10s %10s\n", "block", "depth", "MB/s",
 	       "p50 us", "p99 us", "max us");
 	for (unsigned i = 0; i < r->nrows; i++) {
-		const struct devbench_row *w = &r->rows[i];
+		const struct dredge_bench_row *w = &r->rows[i];
 		human(w->size, b, sizeof(b));
 		printf("%8s %6u %10.1f %10.1f %10.1f %10.1f%s\n", b, w->depth,
 		       w->mbps, w->lat_p50_us, w->lat_p99_us, w->lat_max_us,
 		       i == r->best ? "  <- best" : "");
 	}
 	if (r->scanned) {
-		const struct devbench_row *w = &r->rows[r->best];
+		const struct dredge_bench_row *w = &r->rows[r->best];
 		human(w->size, b, sizeof(b));
 		printf("scan pass (every format, %s x %u): %.1f MB/s over %.2f GiB "
 		       "= %.1f%% of the best raw rate; %llu files found\n", b,
@@ -119,7 +119,7 @@ static void print_table(const char *source, const struct devbench_result *r)
 	}
 }
 
-int cmd_bench(int argc, char **argv)
+static int cmd_bench(int argc, char **argv, const char *cmdline)
 {
 	enum { O_SECONDS = 256, O_BYTES, O_SIZES, O_DEPTHS, O_DIRECT, O_NOSCAN,
 	       O_JSON };
@@ -134,13 +134,13 @@ int cmd_bench(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct devbench_config cfg;
-	struct devbench_result res;
-	uint64_t list[DEVBENCH_MAX_SIZES];
+	struct dredge_bench_config cfg;
+	struct dredge_bench_result res;
+	uint64_t list[DREDGE_BENCH_MAX_SIZES];
 	int json = 0, c, n;
 	char *end;
 
-	devbench_config_init(&cfg);
+	dredge_bench_config_init(&cfg);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_SECONDS:
@@ -159,7 +159,7 @@ int cmd_bench(int argc, char **argv)
 			}
 			break;
 		case O_SIZES:
-			n = parse_list(optarg, list, DEVBENCH_MAX_SIZES);
+			n = parse_list(optarg, list, DREDGE_BENCH_MAX_SIZES);
 			for (int i = 0; n > 0 && i < n; i++)
 				if (list[i] < 4096 || list[i] % 4096 ||
 				    list[i] > (64u << 20))
@@ -167,7 +167,7 @@ int cmd_bench(int argc, char **argv)
 			if (n <= 0) {
 				fprintf(stderr, "dredge: --sizes takes up to %d sizes, "
 				        "multiples of 4K up to 64M\n",
-				        DEVBENCH_MAX_SIZES);
+				        DREDGE_BENCH_MAX_SIZES);
 				return 2;
 			}
 			cfg.nsizes = (unsigned)n;
@@ -175,13 +175,13 @@ int cmd_bench(int argc, char **argv)
 				cfg.sizes[i] = (uint32_t)list[i];
 			break;
 		case O_DEPTHS:
-			n = parse_list(optarg, list, DEVBENCH_MAX_DEPTHS);
+			n = parse_list(optarg, list, DREDGE_BENCH_MAX_DEPTHS);
 			for (int i = 0; n > 0 && i < n; i++)
 				if (list[i] == 0 || list[i] > 256)
 					n = -1;
 			if (n <= 0) {
 				fprintf(stderr, "dredge: --depths takes up to %d "
-				        "depths from 1 to 256\n", DEVBENCH_MAX_DEPTHS);
+				        "depths from 1 to 256\n", DREDGE_BENCH_MAX_DEPTHS);
 				return 2;
 			}
 			cfg.ndepths = (unsigned)n;
@@ -207,7 +207,7 @@ int cmd_bench(int argc, char **argv)
 		return 2;
 	}
 	cfg.source = argv[optind];
-	int rc = devbench_run(&cfg, &res);
+	int rc = dredge_bench(&cfg, &res);
 	if (rc != 0) {
 		fprintf(stderr, "dredge: %s\n", res.error[0] ? res.error
 		        : strerror(-rc));
@@ -219,3 +219,10 @@ int cmd_bench(int argc, char **argv)
 		print_table(cfg.source, &res);
 	return 0;
 }
+
+const struct cmd_entry cmd_bench_entry = {
+	.name = "bench",
+	.usage = "bench SOURCE [OPTIONS]",
+	.about = "raw read and scan throughput",
+	.exec = cmd_bench,
+};

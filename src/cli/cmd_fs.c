@@ -11,6 +11,9 @@
  * superfloppy volume or the only FAT/exFAT partition is used.  Names from
  * the medium are escaped on the terminal and sanitised before they become
  * paths.  Exit status: 0 ok, 1 failure, 2 bad command line.
+ *
+ * The disk, volume and runs objects of dredge.h (src/fs/fs_api.c) do the
+ * reading; this file chooses, prints and writes the exported copies.
  */
 #include "config.h"
 
@@ -25,26 +28,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cmd_fs.h"
-#include "io/source.h"
-#include "formats/format.h"
-#include "fs/fs.h"
-#include "fs/part.h"
+#include "cli/cmd.h"
+#include "dredge.h"
 #include "cli/cli_util.h"
-#include "out/lock.h"
 
-#define EXIT_USAGE 2
 #define RUNS_SHOWN 8
 
 struct fsctx {
 	const char *path;
-	struct source src;
-	struct part_table pt;
-	struct fs_volume vol;
-	struct fs_bitmap alloc;     /* live clusters, built on first need */
-	int have_alloc;
-	int vol_open;
-	int failed;                 /* a later step failed: exit 1 */
+	dredge_disk *disk;
+	dredge_volume *vol;
 };
 
 static void fs_usage(FILE *to)
@@ -91,15 +84,9 @@ static int open_source(struct fsctx *c, const char *path)
 
 	memset(c, 0, sizeof(*c));
 	c->path = path;
-	int rc = source_open(&c->src, path, 0, err, sizeof(err));
-	if (rc != 0) {
+	c->disk = dredge_disk_open(path, warn_cb, NULL, err, sizeof(err));
+	if (c->disk == NULL) {
 		fprintf(stderr, "dredge: %s\n", err);
-		return -1;
-	}
-	rc = part_read(&c->src, c->src.size, &c->pt, warn_cb, NULL, err,
-	               sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "dredge: %s: %s\n", path, err);
 		return -1;
 	}
 	return 0;
@@ -109,70 +96,32 @@ static int open_source(struct fsctx *c, const char *path)
 static int open_volume(struct fsctx *c, unsigned part, int have_offset,
                        uint64_t offset)
 {
-	char err[512];
-	uint64_t off, len;
-	int rc;
+	char err[1024];
 
-	if (have_offset) {
-		if (offset >= c->src.size) {
-			fprintf(stderr, "dredge: %s: offset %" PRIu64 " is past the "
-			        "source's end (%" PRIu64 " bytes)\n", c->path, offset,
-			        c->src.size);
-			return -1;
-		}
-		off = offset;
-		len = c->src.size - offset;
-	} else {
-		rc = part_select(&c->pt, c->src.size, part, &off, &len, err,
-		                 sizeof(err));
-		if (rc != 0) {
-			fprintf(stderr, "dredge: %s: %s\n", c->path, err);
-			return -1;
-		}
-	}
-	rc = fs_open(&c->vol, &c->src, off, len, warn_cb, NULL, err,
-	             sizeof(err));
-	if (rc != 0) {
-		if (off == 0)
-			fprintf(stderr, "dredge: %s: %s\n", c->path, err);
-		else
-			fprintf(stderr, "dredge: %s (volume at byte %" PRIu64 "): %s\n",
-			        c->path, off, err);
+	c->vol = dredge_volume_open(c->disk, part, have_offset, offset, err,
+	                            sizeof(err));
+	if (c->vol == NULL) {
+		fprintf(stderr, "dredge: %s\n", err);
 		return -1;
 	}
-	c->vol_open = 1;
 	return 0;
 }
 
 static void close_ctx(struct fsctx *c)
 {
-	if (c->have_alloc)
-		fs_bitmap_free(&c->alloc);
-	if (c->vol_open)
-		fs_close(&c->vol);
-	source_close(&c->src);
-}
-
-static const struct fs_bitmap *alloc_map(struct fsctx *c)
-{
-	if (!c->have_alloc) {
-		if (fs_alloc_map(&c->vol, &c->alloc) != 0)
-			return NULL;
-		c->have_alloc = 1;
-	}
-	return &c->alloc;
+	dredge_volume_free(c->vol);
+	dredge_disk_free(c->disk);
 }
 
 /* ------------------------------------------------------------ info */
 
-static void print_volume(struct fsctx *c)
+static void print_volume(dredge_volume *vol)
 {
-	struct fs_volume *v = &c->vol;
-	struct fs_bitmap used;
+	struct dredge_volume_info info;
+	const struct dredge_volume_info *v = &info;
 
-	if (fs_used_map(v, &used) == 0)
-		fs_bitmap_free(&used);
-	printf("  file system:         %s\n", fs_type_name(v->type));
+	dredge_volume_info(vol, &info);
+	printf("  file system:         %s\n", dredge_fs_name(v->type));
 	printf("  offset:              %" PRIu64 "\n", v->offset);
 	printf("  size:                %" PRIu64 "\n", v->size);
 	printf("  sector size:         %u\n", v->sector_size);
@@ -182,19 +131,19 @@ static void print_volume(struct fsctx *c)
 	printf("  FAT count:           %u\n", v->nfats);
 	printf("  FAT offset:          %" PRIu64 "\n", v->fat_offset);
 	printf("  FAT size:            %" PRIu64 "\n", v->fat_size);
-	if (v->type == FS_FAT32 || v->type == FS_EXFAT)
+	if (v->type == DREDGE_FS_FAT32 || v->type == DREDGE_FS_EXFAT)
 		printf("  root cluster:        %u\n", v->root_cluster);
 	else
 		printf("  root entries:        %u at %" PRIu64 "\n", v->root_entries,
 		       v->root_offset);
 	printf("  data start:          %" PRIu64 "\n", v->data_offset);
-	printf("  data start (source): %" PRIu64 "\n", fs_data_start(v));
+	printf("  data start (source): %" PRIu64 "\n", v->data_start);
 	printf("  cluster count:       %u\n", v->cluster_count);
 	if (v->free_clusters != UINT64_MAX)
 		printf("  free clusters:       %" PRIu64 "\n", v->free_clusters);
 	if (v->fsinfo_free >= 0)
 		printf("  FSInfo free:         %" PRId64 "\n", v->fsinfo_free);
-	if (v->type == FS_EXFAT) {
+	if (v->type == DREDGE_FS_EXFAT) {
 		printf("  bitmap cluster:      %u\n", v->bitmap_cluster);
 		if (v->upcase_cluster)
 			printf("  up-case cluster:     %u\n", v->upcase_cluster);
@@ -215,36 +164,40 @@ static void print_volume(struct fsctx *c)
 static int cmd_info(struct fsctx *c, unsigned part, int have_offset,
                     uint64_t offset)
 {
-	struct part_table *pt = &c->pt;
+	struct dredge_disk_info dinfo;
+	const struct dredge_disk_info *pt = &dinfo;
 	int status = 0;
 
-	printf("source: %s (%" PRIu64 " bytes)\n", c->path, c->src.size);
-	if (pt->scheme == PART_MBR) {
+	dredge_disk_info(c->disk, &dinfo);
+	printf("source: %s (%" PRIu64 " bytes)\n", c->path, pt->size);
+	if (pt->scheme == DREDGE_PART_MBR) {
 		printf("partition table: MBR, disk signature %08X\n",
 		       pt->disk_signature);
-	} else if (pt->scheme == PART_GPT) {
-		char g[40];
-		part_guid_str(pt->disk_guid, g, sizeof(g));
+	} else if (pt->scheme == DREDGE_PART_GPT) {
 		printf("partition table: GPT%s, disk GUID %s, %u-byte sectors\n",
-		       pt->gpt_backup ? " (backup header)" : "", g,
+		       pt->gpt_backup ? " (backup header)" : "", pt->disk_guid,
 		       pt->sector_size);
 	} else {
-		printf("partition table: none (%s)\n", pt->whole_fs != FS_NONE ?
+		printf("partition table: none (%s)\n",
+		       pt->whole_fs != DREDGE_FS_NONE ?
 		       "the whole source is one volume" : "and no volume at byte 0");
 	}
-	if (pt->scheme != PART_NONE) {
+	if (pt->scheme != DREDGE_PART_NONE) {
 		printf("partitions:\n");
 		printf("  %-3s %14s %14s  %-4s %-22s %s\n", "#", "start", "size",
 		       "type", "", "contents");
-		for (unsigned i = 0; i < pt->n; i++) {
-			const struct part_entry *e = &pt->e[i];
+		for (unsigned i = 0; i < pt->nparts; i++) {
+			struct dredge_partition pe;
+			const struct dredge_partition *e = &pe;
 			char t[8] = "";
-			if (pt->scheme == PART_MBR)
+			if (dredge_disk_partition(c->disk, i, &pe) != 0)
+				break;
+			if (pt->scheme == DREDGE_PART_MBR)
 				snprintf(t, sizeof(t), "0x%02x", e->mbr_type);
 			printf("  %-3u %14" PRIu64 " %14" PRIu64 "  %-4s %-22s %s",
-			       e->index, e->start, e->size, t, part_type_name(pt, e),
-			       e->extended ? "(container)" : e->fs != FS_NONE ?
-			       fs_type_name(e->fs) : "-");
+			       e->index, e->start, e->size, t, e->type_name,
+			       e->extended ? "(container)" : e->fs != DREDGE_FS_NONE ?
+			       dredge_fs_name(e->fs) : "-");
 			if (e->name[0]) {
 				printf("  \"");
 				put_escaped(stdout, e->name);
@@ -254,115 +207,121 @@ static int cmd_info(struct fsctx *c, unsigned part, int have_offset,
 		}
 	}
 
-	if (have_offset || part != 0 || pt->scheme == PART_NONE) {
+	if (have_offset || part != 0 || pt->scheme == DREDGE_PART_NONE) {
 		if (open_volume(c, part, have_offset, offset) != 0)
 			return 1;
 		if (have_offset)
-			printf("volume at byte %" PRIu64 ":\n", c->vol.offset);
+			printf("volume at byte %" PRIu64 ":\n", offset);
 		else if (part != 0)
 			printf("volume in partition %u:\n", part);
 		else
 			printf("volume:\n");
-		print_volume(c);
+		print_volume(c->vol);
 		return 0;
 	}
-	for (unsigned i = 0; i < pt->n; i++) {
-		const struct part_entry *e = &pt->e[i];
+	for (unsigned i = 0; i < pt->nparts; i++) {
+		struct dredge_partition e;
 		char err[512];
-		if (e->fs == FS_NONE || e->extended)
+		if (dredge_disk_partition(c->disk, i, &e) != 0)
+			break;
+		if (e.fs == DREDGE_FS_NONE || e.extended)
 			continue;
-		uint64_t len = e->start < c->src.size ? c->src.size - e->start : 0;
-		if (e->size < len)
-			len = e->size;
-		printf("volume in partition %u:\n", e->index);
-		if (fs_open(&c->vol, &c->src, e->start, len, warn_cb, NULL, err,
-		            sizeof(err)) != 0) {
+		printf("volume in partition %u:\n", e.index);
+		dredge_volume *vol = dredge_volume_open_entry(c->disk, i, err,
+		                                              sizeof(err));
+		if (vol == NULL) {
 			printf("  error: %s\n", err);
 			fprintf(stderr, "dredge: %s (partition %u): %s\n", c->path,
-			        e->index, err);
+			        e.index, err);
 			status = 1;
 			continue;
 		}
-		print_volume(c);
-		fs_close(&c->vol);
+		print_volume(vol);
+		dredge_volume_free(vol);
 	}
 	return status;
 }
 
 /* ------------------------------------------------------------ ls */
 
-static void attr_str(const struct fs_entry *e, char out[6])
+static void attr_str(const struct dredge_entry *e, char out[6])
 {
-	out[0] = (e->attr & FS_ATTR_DIR) ? 'd' : '-';
-	out[1] = (e->attr & FS_ATTR_RDONLY) ? 'r' : '-';
-	out[2] = (e->attr & FS_ATTR_HIDDEN) ? 'h' : '-';
-	out[3] = (e->attr & FS_ATTR_SYSTEM) ? 's' : '-';
-	out[4] = (e->attr & FS_ATTR_ARCHIVE) ? 'a' : '-';
+	out[0] = (e->attr & DREDGE_ATTR_DIR) ? 'd' : '-';
+	out[1] = (e->attr & DREDGE_ATTR_RDONLY) ? 'r' : '-';
+	out[2] = (e->attr & DREDGE_ATTR_HIDDEN) ? 'h' : '-';
+	out[3] = (e->attr & DREDGE_ATTR_SYSTEM) ? 's' : '-';
+	out[4] = (e->attr & DREDGE_ATTR_ARCHIVE) ? 'a' : '-';
 	out[5] = '\0';
 }
 
-static void print_runs(const struct fs_runs *r)
+static void print_runs(const dredge_runs *runs)
 {
+	struct dredge_runs_info info;
+	const struct dredge_runs_info *r = &info;
+	struct dredge_run v;
+
+	dredge_runs_info(runs, &info);
 	if (r->n == 0) {
 		printf("-");
 		return;
 	}
 	for (unsigned i = 0; i < r->n && i < RUNS_SHOWN; i++) {
-		if (r->v[i].count == 1)
-			printf("%s%u", i ? "," : "", r->v[i].cluster);
+		if (dredge_runs_get(runs, i, &v) != 0)
+			break;
+		if (v.count == 1)
+			printf("%s%u", i ? "," : "", v.cluster);
 		else
-			printf("%s%u-%u", i ? "," : "", r->v[i].cluster,
-			       r->v[i].cluster + r->v[i].count - 1);
+			printf("%s%u-%u", i ? "," : "", v.cluster,
+			       v.cluster + v.count - 1);
 	}
 	if (r->n > RUNS_SHOWN)
 		printf(",...(+%u)", r->n - RUNS_SHOWN);
-}
-
-/* The extension of name (after the last dot), or NULL. */
-static const char *name_ext(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-	return dot && dot[1] ? dot + 1 : NULL;
 }
 
 /*
  * What recovery can say about a deleted file's content: the run status
  * and, when its format has a validator, the verdict.
  */
-static void recovery_note(struct fsctx *c, const struct fs_entry *e,
-                          const struct fs_runs *r, char *buf, size_t len)
+static void recovery_note(const struct dredge_entry *e, dredge_runs *runs,
+                          char *buf, size_t len)
 {
+	struct dredge_runs_info info;
+	const struct dredge_runs_info *r = &info;
+	struct dredge_check check;
 	size_t n = 0;
 	buf[0] = '\0';
 
+	dredge_runs_info(runs, &info);
 #define NOTE(...) do { if (n < len) n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__); } while (0)
-	if (r->status & FS_RUNS_OVERWRITTEN)
+	if (r->status & DREDGE_RUNS_OVERWRITTEN)
 		NOTE("%sfirst cluster now owned by a live file", n ? "; " : "");
-	if (r->status & FS_RUNS_SKIPPED)
+	if (r->status & DREDGE_RUNS_SKIPPED)
 		NOTE("%slive clusters skipped", n ? "; " : "");
-	if (r->status & FS_RUNS_SHORT)
+	if (r->status & DREDGE_RUNS_SHORT)
 		NOTE("%sonly %" PRIu64 " of %" PRIu64 " bytes available",
 		     n ? "; " : "", r->bytes, e->size);
-	if (r->status & FS_RUNS_RANGE)
+	if (r->status & DREDGE_RUNS_RANGE)
 		NOTE("%sfirst cluster out of range", n ? "; " : "");
-	const char *ext = name_ext(e->name);
-	const struct format *fmt = ext ? format_find(ext) : NULL;
-	if (fmt == NULL && e->short_name[0])
-		fmt = (ext = name_ext(e->short_name)) ? format_find(ext) : NULL;
-	if (fmt != NULL && fmt->validate != NULL && r->bytes > 0) {
-		struct carve_result res;
-		int rc = fs_validate(&c->vol, r, fmt, &res);
-		if (rc == -E2BIG)
-			NOTE("%snot validated: %u fragments", n ? "; " : "", r->n);
-		else if (rc != 0)
-			NOTE("%snot validated: %s", n ? "; " : "", strerror(-rc));
-		else if (res.verdict == CARVE_ACCEPT)
-			NOTE("%svalid", n ? "; " : "");
-		else if (res.verdict == CARVE_TRUNCATED)
-			NOTE("%struncated", n ? "; " : "");
-		else
-			NOTE("%sinvalid: %s", n ? "; " : "",
-			     res.reason ? res.reason : "rejected");
+	dredge_runs_check(runs, e, &check);
+	switch (check.verdict) {
+	case DREDGE_CHECK_NONE:
+		break;
+	case DREDGE_CHECK_FRAGMENTED:
+		NOTE("%snot validated: %u fragments", n ? "; " : "", r->n);
+		break;
+	case DREDGE_CHECK_ERROR:
+		NOTE("%snot validated: %s", n ? "; " : "", strerror(-check.error));
+		break;
+	case DREDGE_CHECK_VALID:
+		NOTE("%svalid", n ? "; " : "");
+		break;
+	case DREDGE_CHECK_TRUNCATED:
+		NOTE("%struncated", n ? "; " : "");
+		break;
+	case DREDGE_CHECK_INVALID:
+		NOTE("%sinvalid: %s", n ? "; " : "",
+		     check.reason ? check.reason : "rejected");
+		break;
 	}
 #undef NOTE
 }
@@ -373,67 +332,65 @@ struct ls_state {
 	int deleted;
 };
 
-static int ls_cb(struct fs_volume *vol, const char *path,
-                 const struct fs_entry *e, unsigned depth, void *arg)
+static int ls_cb(dredge_volume *vol, const char *path,
+                 const struct dredge_entry *e, unsigned depth, void *arg)
 {
 	struct ls_state *st = arg;
-	struct fs_runs r;
+	dredge_runs *r = NULL;
 	char attrs[6], mt[40], note[512] = "";
-	const struct fs_bitmap *alloc = NULL;
 
-	if (fs_entry_is_deleted(e)) {
-		alloc = alloc_map(st->c);
-		if (alloc == NULL)
-			return -ENOMEM;
-	}
-	if (fs_file_runs(vol, e, alloc, &r) != 0)
-		memset(&r, 0, sizeof(r));
+	if (dredge_entry_deleted(e) && dredge_volume_load_owners(vol) != 0)
+		return -ENOMEM;
+	if (dredge_entry_runs(vol, e, &r) != 0)
+		r = NULL;
 	attr_str(e, attrs);
-	fs_time_str(&e->mtime, mt, sizeof(mt));
+	dredge_time_str(&e->mtime, mt, sizeof(mt));
 	printf("%s %s %12" PRIu64 " %s %10u ",
-	       (e->flags & FS_E_DELETED) ? "D" : fs_entry_is_deleted(e) ? "d" : "-",
+	       (e->flags & DREDGE_ENTRY_DELETED) ? "D" :
+	       dredge_entry_deleted(e) ? "d" : "-",
 	       attrs, e->size, mt, e->start_cluster);
-	print_runs(&r);
+	print_runs(r);
 	printf(" ");
 	put_escaped(stdout, path);
-	if (fs_entry_is_dir(e))
+	if (dredge_entry_dir(e))
 		printf("/");
-	if (fs_entry_is_deleted(e) && !fs_entry_is_dir(e))
-		recovery_note(st->c, e, &r, note, sizeof(note));
-	if ((e->flags & FS_E_LFN) && e->short_name[0]) {
+	if (dredge_entry_deleted(e) && !dredge_entry_dir(e))
+		recovery_note(e, r, note, sizeof(note));
+	if ((e->flags & DREDGE_ENTRY_LFN) && e->short_name[0]) {
 		printf("  [short ");
 		put_escaped(stdout, e->short_name);
 		printf("%s%s]", note[0] ? "; " : "", note);
 	} else if (note[0]) {
 		printf("  [%s]", note);
 	}
-	if (e->flags & FS_E_BAD_CHECKSUM)
+	if (e->flags & DREDGE_ENTRY_BAD_CHECKSUM)
 		printf("  [entry checksum mismatch]");
 	printf("\n");
 	if (st->longfmt) {
 		char ct[40], at[40];
-		fs_time_str(&e->ctime, ct, sizeof(ct));
-		fs_time_str(&e->atime, at, sizeof(at));
+		dredge_time_str(&e->ctime, ct, sizeof(ct));
+		dredge_time_str(&e->atime, at, sizeof(at));
 		printf("      created %s  accessed %s  entry at byte %" PRIu64,
 		       ct, at, e->entry_offset);
-		if (vol->type == FS_EXFAT)
+		if (dredge_volume_type(vol) == DREDGE_FS_EXFAT)
 			printf("  valid size %" PRIu64 "%s", e->valid_size,
-			       (e->flags & FS_E_NO_FAT_CHAIN) ? "  no FAT chain" : "");
+			       (e->flags & DREDGE_ENTRY_NO_FAT_CHAIN) ?
+			       "  no FAT chain" : "");
 		printf("\n");
 	}
-	fs_runs_free(&r);
+	dredge_runs_free(r);
 	return 0;
 }
 
 static int lookup_or_fail(struct fsctx *c, const char *path, unsigned flags,
-                          struct fs_entry *e)
+                          struct dredge_entry *e)
 {
-	int rc = fs_lookup(&c->vol, path, flags, e);
+	int rc = dredge_volume_lookup(c->vol, path, flags, e);
 	if (rc == 0)
 		return 0;
 	if (rc == -ENOENT)
 		fprintf(stderr, "dredge: %s: no such file or directory: %s%s\n",
-		        c->path, path, flags & FS_WALK_DELETED ? "" :
+		        c->path, path, flags & DREDGE_WALK_DELETED ? "" :
 		        " (use --deleted for deleted entries)");
 	else
 		fprintf(stderr, "dredge: %s: %s: %s\n", c->path, path,
@@ -445,21 +402,21 @@ static int cmd_ls(struct fsctx *c, const char *path, int recursive,
                   int deleted, int longfmt)
 {
 	struct ls_state st = { c, longfmt, deleted };
-	struct fs_entry e;
-	unsigned flags = (deleted ? FS_WALK_DELETED : 0) |
-	                 (recursive ? FS_WALK_RECURSE : 0);
+	struct dredge_entry e;
+	unsigned flags = (deleted ? DREDGE_WALK_DELETED : 0) |
+	                 (recursive ? DREDGE_WALK_RECURSE : 0);
 
-	if (lookup_or_fail(c, path, FS_WALK_DELETED, &e) != 0)
+	if (lookup_or_fail(c, path, DREDGE_WALK_DELETED, &e) != 0)
 		return 1;
-	if (!fs_entry_is_dir(&e)) {
-		char p[FS_NAME_MAX + 8];
+	if (!dredge_entry_dir(&e)) {
+		char p[DREDGE_NAME_MAX + 8];
 		snprintf(p, sizeof(p), "%s", path);
-		return ls_cb(&c->vol, p, &e, 0, &st) < 0;
+		return ls_cb(c->vol, p, &e, 0, &st) < 0;
 	}
-	if (fs_entry_is_deleted(&e))
-		flags |= FS_WALK_DELETED;
-	int rc = fs_walk(&c->vol, &e, (e.flags & FS_E_ROOT) ? "" : path, flags,
-	                 ls_cb, &st);
+	if (dredge_entry_deleted(&e))
+		flags |= DREDGE_WALK_DELETED;
+	int rc = dredge_volume_walk(c->vol, &e, (e.flags & DREDGE_ENTRY_ROOT) ?
+	                            "" : path, flags, ls_cb, &st);
 	if (rc != 0) {
 		fprintf(stderr, "dredge: %s: %s: %s\n", c->path, path, strerror(-rc));
 		return 1;
@@ -474,30 +431,32 @@ static int cmd_ls(struct fsctx *c, const char *path, int recursive,
  * there, 1 when only part was (said on stderr), -1 on a write error.
  */
 static int copy_file(struct fsctx *c, const char *path,
-                     const struct fs_entry *e, int fd, char *note,
+                     const struct dredge_entry *e, int fd, char *note,
                      size_t notelen)
 {
-	const struct fs_bitmap *alloc = NULL;
-	struct fs_runs r;
+	struct dredge_runs_info info;
+	const struct dredge_runs_info *ri = &info;
+	dredge_runs *r;
 	static uint8_t buf[1 << 20];
 
 	if (note)
 		note[0] = '\0';
-	if (fs_entry_is_deleted(e) && (alloc = alloc_map(c)) == NULL) {
+	if (dredge_entry_deleted(e) && dredge_volume_load_owners(c->vol) != 0) {
 		fprintf(stderr, "dredge: %s: out of memory\n", c->path);
 		return -1;
 	}
-	if (fs_file_runs(&c->vol, e, alloc, &r) != 0) {
+	if (dredge_entry_runs(c->vol, e, &r) != 0) {
 		fprintf(stderr, "dredge: %s: %s: cannot map its clusters\n",
 		        c->path, path);
 		return -1;
 	}
-	for (uint64_t off = 0; off < r.bytes;) {
-		ssize_t got = fs_runs_read(&c->vol, &r, off, buf, sizeof(buf));
+	dredge_runs_info(r, &info);
+	for (uint64_t off = 0; off < ri->bytes;) {
+		ssize_t got = dredge_runs_read(r, off, buf, sizeof(buf));
 		if (got <= 0) {
 			fprintf(stderr, "dredge: %s: %s: read error at byte %" PRIu64
 			        " of the file\n", c->path, path, off);
-			fs_runs_free(&r);
+			dredge_runs_free(r);
 			return 1;
 		}
 		for (ssize_t w = 0; w < got;) {
@@ -507,40 +466,43 @@ static int copy_file(struct fsctx *c, const char *path,
 					continue;
 				fprintf(stderr, "dredge: write error: %s\n",
 				        strerror(errno));
-				fs_runs_free(&r);
+				dredge_runs_free(r);
 				return -1;
 			}
 			w += k;
 		}
 		off += (uint64_t)got;
 	}
-	if (note && fs_entry_is_deleted(e))
-		recovery_note(c, e, &r, note, notelen);
+	if (note && dredge_entry_deleted(e))
+		recovery_note(e, r, note, notelen);
 	int rc = 0;
-	if (r.bytes < e->size) {
+	if (ri->bytes < e->size) {
 		fprintf(stderr, "dredge: %s: %s: only %" PRIu64 " of %" PRIu64
-		        " bytes could be read (%s)\n", c->path, path, r.bytes,
-		        e->size, r.status & FS_RUNS_LOOP ? "the cluster chain loops" :
-		        r.status & FS_RUNS_RANGE ? "a cluster number is out of range" :
-		        fs_entry_is_deleted(e) ? "not enough free clusters follow" :
+		        " bytes could be read (%s)\n", c->path, path, ri->bytes,
+		        e->size, ri->status & DREDGE_RUNS_LOOP ?
+		        "the cluster chain loops" :
+		        ri->status & DREDGE_RUNS_RANGE ?
+		        "a cluster number is out of range" :
+		        dredge_entry_deleted(e) ? "not enough free clusters follow" :
 		        "the cluster chain ends early");
 		rc = 1;
-	} else if (fs_entry_is_deleted(e) && (r.status & FS_RUNS_OVERWRITTEN)) {
+	} else if (dredge_entry_deleted(e) &&
+	           (ri->status & DREDGE_RUNS_OVERWRITTEN)) {
 		fprintf(stderr, "dredge: warning: %s: its first cluster now "
 		        "belongs to a live file; the content is probably not "
 		        "the deleted file's\n", path);
 	}
-	fs_runs_free(&r);
+	dredge_runs_free(r);
 	return rc;
 }
 
 static int cmd_cat(struct fsctx *c, const char *path)
 {
-	struct fs_entry e;
+	struct dredge_entry e;
 
-	if (lookup_or_fail(c, path, FS_WALK_DELETED, &e) != 0)
+	if (lookup_or_fail(c, path, DREDGE_WALK_DELETED, &e) != 0)
 		return 1;
-	if (fs_entry_is_dir(&e)) {
+	if (dredge_entry_dir(&e)) {
 		fprintf(stderr, "dredge: %s: %s is a directory\n", c->path, path);
 		return 1;
 	}
@@ -610,7 +572,7 @@ static int create_unique(const char *dir, const char *name, int *fd,
 	return -EEXIST;
 }
 
-#define EXPORT_DEPTH (FS_MAX_DEPTH + 2)
+#define EXPORT_DEPTH (DREDGE_FS_MAX_DEPTH + 2)
 
 struct export_state {
 	struct fsctx *c;
@@ -620,7 +582,7 @@ struct export_state {
 };
 
 static int export_file(struct export_state *st, const char *path,
-                       const struct fs_entry *e, const char *outdir)
+                       const struct dredge_entry *e, const char *outdir)
 {
 	char name[256], out[PATH_MAX], note[512];
 	int fd;
@@ -644,23 +606,23 @@ static int export_file(struct export_state *st, const char *path,
 	if (r < 0)
 		return -EIO;
 	st->files++;
-	if (fs_entry_is_deleted(e))
+	if (dredge_entry_deleted(e))
 		st->deleted_files++;
 	put_escaped(stdout, path);
 	printf(" -> %s (%" PRIu64 " bytes%s%s%s)\n", out, e->size,
-	       fs_entry_is_deleted(e) ? ", deleted" : "", note[0] ? ": " : "",
+	       dredge_entry_deleted(e) ? ", deleted" : "", note[0] ? ": " : "",
 	       note);
 	return 0;
 }
 
-static int export_cb(struct fs_volume *vol, const char *path,
-                     const struct fs_entry *e, unsigned depth, void *arg)
+static int export_cb(dredge_volume *vol, const char *path,
+                     const struct dredge_entry *e, unsigned depth, void *arg)
 {
 	struct export_state *st = arg;
 
 	if (depth + 1 >= EXPORT_DEPTH)
 		return 1;
-	if (!fs_entry_is_dir(e))
+	if (!dredge_entry_dir(e))
 		return export_file(st, path, e, st->dirs[depth]);
 	char name[256];
 	sanitize(e->name, name, sizeof(name));
@@ -698,36 +660,37 @@ static int cmd_export(struct fsctx *c, char **paths, int npaths,
 		return 1;
 	}
 	char err[512];
-	int lockfd = lock_open(outdir, err, sizeof(err));
+	int lockfd = dredge_output_lock(outdir, err, sizeof(err));
 	if (lockfd < 0) {
 		fprintf(stderr, "dredge: %s\n", err);
 		free(st);
 		return 1;
 	}
 	for (int i = 0; i < npaths; i++) {
-		struct fs_entry e;
-		if (lookup_or_fail(c, paths[i], FS_WALK_DELETED, &e) != 0) {
+		struct dredge_entry e;
+		if (lookup_or_fail(c, paths[i], DREDGE_WALK_DELETED, &e) != 0) {
 			st->failed = 1;
 			continue;
 		}
 		snprintf(st->dirs[0], sizeof(st->dirs[0]), "%s", outdir);
-		if (!fs_entry_is_dir(&e)) {
+		if (!dredge_entry_dir(&e)) {
 			if (export_file(st, paths[i], &e, outdir) < 0)
 				break;
 			continue;
 		}
-		unsigned flags = FS_WALK_RECURSE |
-		                 (deleted || fs_entry_is_deleted(&e) ?
-		                  FS_WALK_DELETED : 0);
+		unsigned flags = DREDGE_WALK_RECURSE |
+		                 (deleted || dredge_entry_deleted(&e) ?
+		                  DREDGE_WALK_DELETED : 0);
 		const char *base = "";
-		if (!(e.flags & FS_E_ROOT)) {
+		if (!(e.flags & DREDGE_ENTRY_ROOT)) {
 			/* The named folder itself becomes a folder in DIR. */
-			if (export_cb(&c->vol, paths[i], &e, 0, st) != 0)
+			if (export_cb(c->vol, paths[i], &e, 0, st) != 0)
 				continue;
 			memmove(st->dirs[0], st->dirs[1], sizeof(st->dirs[0]));
 			base = paths[i];
 		}
-		int rc = fs_walk(&c->vol, &e, base, flags, export_cb, st);
+		int rc = dredge_volume_walk(c->vol, &e, base, flags, export_cb,
+		                            st);
 		if (rc != 0) {
 			fprintf(stderr, "dredge: %s: %s: %s\n", c->path, paths[i],
 			        strerror(-rc));
@@ -745,7 +708,7 @@ static int cmd_export(struct fsctx *c, char **paths, int npaths,
 
 /* ------------------------------------------------------------ dispatch */
 
-int cmd_fs(int argc, char **argv)
+static int cmd_fs(int argc, char **argv, const char *cmdline)
 {
 	enum { O_OFFSET = 256 };
 	static const struct option opts[] = {
@@ -868,3 +831,10 @@ out:
 	fflush(stdout);
 	return status;
 }
+
+const struct cmd_entry cmd_fs_entry = {
+	.name = "fs",
+	.usage = "fs info|ls|cat|export SOURCE",
+	.about = "partitions and FAT/exFAT volumes",
+	.exec = cmd_fs,
+};

@@ -1,5 +1,6 @@
 /*
- * devbench.c - the raw-read grid and the scan pass behind `dredge bench`.
+ * devbench.c - the raw-read grid and the scan pass behind `dredge bench`:
+ * dredge_bench() of dredge.h.
  *
  * Each setting reads sequentially from the start of the source with a
  * fixed number of reads in flight, until its time or byte budget is spent
@@ -20,7 +21,6 @@
 #include <unistd.h>
 
 #include "dredge.h"
-#include "io/devbench.h"
 #include "io/source.h"
 
 #define DEVBENCH_SAMPLES 65536
@@ -32,7 +32,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void devbench_config_init(struct devbench_config *cfg)
+void dredge_bench_config_init(struct dredge_bench_config *cfg)
 {
 	static const uint32_t sizes[] = { 64u << 10, 256u << 10, 1u << 20,
 	                                  4u << 20 };
@@ -62,7 +62,7 @@ struct slot {
 /* One setting of the grid; 0 or -errno. */
 static int run_setting(int fd, uint64_t size, int direct, uint32_t bs,
                        unsigned depth, double budget_s, uint64_t budget_b,
-                       uint8_t *mem, double *lat, struct devbench_row *row)
+                       uint8_t *mem, double *lat, struct dredge_bench_row *row)
 {
 	struct io_uring ring;
 	struct slot *slots = calloc(depth, sizeof(*slots));
@@ -160,13 +160,13 @@ static int run_setting(int fd, uint64_t size, int direct, uint32_t bs,
 
 /* The scan pass: a report-only scan of the same bytes with the best
  * setting, into a scratch folder that is removed afterwards. */
-static int scan_pass(const struct devbench_config *cfg,
-                     struct devbench_result *res, uint64_t limit)
+static int scan_pass(const struct dredge_bench_config *cfg,
+                     struct dredge_bench_result *res, uint64_t limit)
 {
 	char dir[] = "/tmp/dredge-bench-XXXXXX";
 	struct dredge_scan_config sc;
 	struct dredge_summary sum;
-	const struct devbench_row *best = &res->rows[res->best];
+	const struct dredge_bench_row *best = &res->rows[res->best];
 
 	if (mkdtemp(dir) == NULL)
 		return -errno;
@@ -205,7 +205,7 @@ static int scan_pass(const struct devbench_config *cfg,
 	return rc;
 }
 
-int devbench_run(const struct devbench_config *cfg, struct devbench_result *res)
+int dredge_bench(const struct dredge_bench_config *cfg, struct dredge_bench_result *res)
 {
 	struct source src;
 	int rc;
@@ -253,7 +253,7 @@ int devbench_run(const struct devbench_config *cfg, struct devbench_result *res)
 	uint64_t furthest = 0;
 	for (unsigned s = 0; s < cfg->nsizes && rc == 0; s++) {
 		for (unsigned d = 0; d < cfg->ndepths && rc == 0; d++) {
-			struct devbench_row *row = &res->rows[res->nrows];
+			struct dredge_bench_row *row = &res->rows[res->nrows];
 			rc = run_setting(fd, size, res->direct, cfg->sizes[s],
 			                 cfg->depths[d], cfg->seconds, cfg->bytes,
 			                 mem, lat, row);

@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "dredge.h"
 #include "out/lock.h"
 
 int lock_dir(int dirfd, const char *path, char *err, size_t errlen)
@@ -50,4 +51,9 @@ int lock_open(const char *path, char *err, size_t errlen)
 		return rc;
 	}
 	return fd;
+}
+
+int dredge_output_lock(const char *dir, char *err, size_t errlen)
+{
+	return lock_open(dir, err, errlen);
 }

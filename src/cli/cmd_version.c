@@ -1,0 +1,31 @@
+/*
+ * cmd_version.c - `dredge version`: the version, and the any-offset search
+ * variants this CPU runs.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli/cmd.h"
+#include "dredge.h"
+
+/* The version, then the search variants this CPU runs and the one chosen
+ * by default. */
+static int cmd_version(int argc, char **argv, const char *cmdline)
+{
+	printf("%s\n", dredge_version());
+	printf("simd: %s (runs here:", dredge_simd_name(dredge_simd_auto()));
+	for (int v = DREDGE_SIMD_SCALAR; dredge_simd_name(v) != NULL; v++)
+		if (dredge_simd_supported(v))
+			printf(" %s", dredge_simd_name(v));
+	printf(")\n");
+	return 0;
+}
+
+const struct cmd_entry cmd_version_entry = {
+	.name = "version",
+	.alias = { "--version" },
+	.usage = "version",
+	.about = "print the version",
+	.exec = cmd_version,
+};

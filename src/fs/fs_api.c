@@ -1,0 +1,492 @@
+/*
+ * fs_api.c - partitions and FAT/exFAT volumes as dredge.h offers them:
+ * the disk, volume and runs objects behind `dredge fs`.
+ *
+ * A thin layer over part.h and fs.h: a disk owns the source and its
+ * partition table, a volume owns an fs_volume and, once a deleted entry
+ * needs it, the map of clusters live files own; runs own an fs_runs and
+ * point back at their volume.  Entries cross the interface as values with
+ * the same fields and flag bits as fs_entry (checked below), so a caller
+ * can hand one back to walk, look up or map it.  Messages name the source
+ * the way the command line shows them; nothing here prints.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dredge.h"
+#include "formats/format.h"
+#include "fs/fs.h"
+#include "fs/part.h"
+#include "io/source.h"
+
+struct dredge_disk {
+	struct source src;
+	struct part_table pt;
+	dredge_warn_fn warn;
+	void *warn_arg;
+};
+
+struct dredge_volume {
+	dredge_disk *disk;
+	struct fs_volume vol;
+	struct fs_bitmap owners;   /* clusters live files own, on first need */
+	int have_owners;
+};
+
+struct dredge_runs {
+	dredge_volume *vol;
+	struct fs_runs r;
+};
+
+/* The public values mirror the internal ones bit for bit. */
+_Static_assert(DREDGE_FS_EXFAT == (int)FS_EXFAT &&
+               DREDGE_FS_FAT12 == (int)FS_FAT12, "enum dredge_fs");
+_Static_assert(DREDGE_PART_GPT == (int)PART_GPT &&
+               DREDGE_PART_MBR == (int)PART_MBR, "enum dredge_part_scheme");
+_Static_assert(DREDGE_ENTRY_DELETED == FS_E_DELETED &&
+               DREDGE_ENTRY_IN_DELETED == FS_E_IN_DELETED &&
+               DREDGE_ENTRY_DIR == FS_E_DIR &&
+               DREDGE_ENTRY_LFN == FS_E_LFN &&
+               DREDGE_ENTRY_NO_FAT_CHAIN == FS_E_NO_FAT_CHAIN &&
+               DREDGE_ENTRY_ROOT == FS_E_ROOT &&
+               DREDGE_ENTRY_BAD_CHECKSUM == FS_E_BAD_CHECKSUM,
+               "entry flags");
+_Static_assert(DREDGE_ATTR_RDONLY == FS_ATTR_RDONLY &&
+               DREDGE_ATTR_HIDDEN == FS_ATTR_HIDDEN &&
+               DREDGE_ATTR_SYSTEM == FS_ATTR_SYSTEM &&
+               DREDGE_ATTR_VOLID == FS_ATTR_VOLID &&
+               DREDGE_ATTR_DIR == FS_ATTR_DIR &&
+               DREDGE_ATTR_ARCHIVE == FS_ATTR_ARCHIVE, "attributes");
+_Static_assert(DREDGE_RUNS_SHORT == FS_RUNS_SHORT &&
+               DREDGE_RUNS_LOOP == FS_RUNS_LOOP &&
+               DREDGE_RUNS_RANGE == FS_RUNS_RANGE &&
+               DREDGE_RUNS_OVERWRITTEN == FS_RUNS_OVERWRITTEN &&
+               DREDGE_RUNS_SKIPPED == FS_RUNS_SKIPPED &&
+               DREDGE_RUNS_IO == FS_RUNS_IO, "runs status");
+_Static_assert(DREDGE_WALK_DELETED == FS_WALK_DELETED &&
+               DREDGE_WALK_RECURSE == FS_WALK_RECURSE, "walk flags");
+_Static_assert(DREDGE_NAME_MAX == FS_NAME_MAX &&
+               DREDGE_FS_MAX_DEPTH == FS_MAX_DEPTH, "limits");
+_Static_assert(sizeof(((struct dredge_volume_info *)0)->label) ==
+               FS_LABEL_MAX, "label");
+
+static void time_export(const struct fs_time *in, struct dredge_time *out)
+{
+	out->year = in->year;
+	out->month = in->month;
+	out->day = in->day;
+	out->hour = in->hour;
+	out->min = in->min;
+	out->sec = in->sec;
+	out->msec = in->msec;
+	out->utc_offset = in->utc_offset;
+	out->has_utc_offset = in->has_utc_offset;
+}
+
+static void time_import(const struct dredge_time *in, struct fs_time *out)
+{
+	out->year = in->year;
+	out->month = in->month;
+	out->day = in->day;
+	out->hour = in->hour;
+	out->min = in->min;
+	out->sec = in->sec;
+	out->msec = in->msec;
+	out->utc_offset = in->utc_offset;
+	out->has_utc_offset = in->has_utc_offset;
+}
+
+static void entry_export(const struct fs_entry *in, struct dredge_entry *out)
+{
+	memcpy(out->name, in->name, sizeof(out->name));
+	memcpy(out->short_name, in->short_name, sizeof(out->short_name));
+	out->flags = in->flags;
+	out->attr = in->attr;
+	out->size = in->size;
+	out->valid_size = in->valid_size;
+	out->start_cluster = in->start_cluster;
+	time_export(&in->ctime, &out->ctime);
+	time_export(&in->mtime, &out->mtime);
+	time_export(&in->atime, &out->atime);
+	out->entry_offset = in->entry_offset;
+}
+
+static void entry_import(const struct dredge_entry *in, struct fs_entry *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, in->name, sizeof(out->name));
+	out->name[sizeof(out->name) - 1] = '\0';
+	memcpy(out->short_name, in->short_name, sizeof(out->short_name));
+	out->short_name[sizeof(out->short_name) - 1] = '\0';
+	out->flags = in->flags;
+	out->attr = in->attr;
+	out->size = in->size;
+	out->valid_size = in->valid_size;
+	out->start_cluster = in->start_cluster;
+	time_import(&in->ctime, &out->ctime);
+	time_import(&in->mtime, &out->mtime);
+	time_import(&in->atime, &out->atime);
+	out->entry_offset = in->entry_offset;
+}
+
+const char *dredge_fs_name(enum dredge_fs t)
+{
+	return fs_type_name((enum fs_type)t);
+}
+
+void dredge_time_str(const struct dredge_time *t, char *buf, size_t len)
+{
+	struct fs_time ft;
+
+	time_import(t, &ft);
+	fs_time_str(&ft, buf, len);
+}
+
+/* ------------------------------------------------------------ disk */
+
+dredge_disk *dredge_disk_open(const char *path, dredge_warn_fn warn,
+                              void *warn_arg, char *err, size_t errlen)
+{
+	dredge_disk *d = calloc(1, sizeof(*d));
+	char why[512];
+
+	if (d == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->warn = warn;
+	d->warn_arg = warn_arg;
+	if (source_open(&d->src, path, 0, err, errlen) != 0) {
+		free(d);
+		return NULL;
+	}
+	if (part_read(&d->src, d->src.size, &d->pt, warn, warn_arg, why,
+	              sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		dredge_disk_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void dredge_disk_free(dredge_disk *disk)
+{
+	if (disk == NULL)
+		return;
+	source_close(&disk->src);
+	free(disk);
+}
+
+void dredge_disk_info(const dredge_disk *disk, struct dredge_disk_info *info)
+{
+	const struct part_table *pt = &disk->pt;
+
+	memset(info, 0, sizeof(*info));
+	info->size = disk->src.size;
+	info->scheme = (enum dredge_part_scheme)pt->scheme;
+	info->sector_size = pt->sector_size;
+	info->disk_signature = pt->disk_signature;
+	if (pt->scheme == PART_GPT)
+		part_guid_str(pt->disk_guid, info->disk_guid,
+		              sizeof(info->disk_guid));
+	info->gpt_backup = pt->gpt_backup;
+	info->whole_fs = (enum dredge_fs)pt->whole_fs;
+	info->nparts = pt->n;
+}
+
+int dredge_disk_partition(const dredge_disk *disk, unsigned i,
+                          struct dredge_partition *part)
+{
+	if (i >= disk->pt.n)
+		return -ENOENT;
+	const struct part_entry *e = &disk->pt.e[i];
+	memset(part, 0, sizeof(*part));
+	part->index = e->index;
+	part->start = e->start;
+	part->size = e->size;
+	part->mbr_type = e->mbr_type;
+	part->type_name = part_type_name(&disk->pt, e);
+	snprintf(part->name, sizeof(part->name), "%s", e->name);
+	part->logical = e->logical;
+	part->extended = e->extended;
+	part->fs = (enum dredge_fs)e->fs;
+	return 0;
+}
+
+/* ------------------------------------------------------------ volume */
+
+/* Opens the volume at [off, off+len) of the disk; the file system's
+ * reason goes to err. */
+static dredge_volume *volume_open(dredge_disk *disk, uint64_t off,
+                                  uint64_t len, char *err, size_t errlen)
+{
+	dredge_volume *v = calloc(1, sizeof(*v));
+
+	if (v == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	v->disk = disk;
+	if (fs_open(&v->vol, &disk->src, off, len, disk->warn, disk->warn_arg,
+	            err, errlen) != 0) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+dredge_volume *dredge_volume_open(dredge_disk *disk, unsigned partition,
+                                  int offset_set, uint64_t offset,
+                                  char *err, size_t errlen)
+{
+	const char *path = disk->src.path;
+	char why[512];
+	uint64_t off, len;
+
+	if (offset_set) {
+		if (offset >= disk->src.size) {
+			snprintf(err, errlen, "%s: offset %" PRIu64 " is past the "
+			         "source's end (%" PRIu64 " bytes)", path, offset,
+			         disk->src.size);
+			return NULL;
+		}
+		off = offset;
+		len = disk->src.size - offset;
+	} else if (part_select(&disk->pt, disk->src.size, partition, &off, &len,
+	                       why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return NULL;
+	}
+	dredge_volume *v = volume_open(disk, off, len, why, sizeof(why));
+	if (v == NULL) {
+		if (off == 0)
+			snprintf(err, errlen, "%s: %s", path, why);
+		else
+			snprintf(err, errlen, "%s (volume at byte %" PRIu64 "): %s",
+			         path, off, why);
+	}
+	return v;
+}
+
+dredge_volume *dredge_volume_open_entry(dredge_disk *disk, unsigned i,
+                                        char *err, size_t errlen)
+{
+	if (i >= disk->pt.n) {
+		snprintf(err, errlen, "no partition entry %u", i);
+		return NULL;
+	}
+	const struct part_entry *e = &disk->pt.e[i];
+	uint64_t size = disk->src.size;
+	uint64_t len = e->start < size ? size - e->start : 0;
+	if (e->size < len)
+		len = e->size;
+	return volume_open(disk, e->start, len, err, errlen);
+}
+
+void dredge_volume_free(dredge_volume *vol)
+{
+	if (vol == NULL)
+		return;
+	if (vol->have_owners)
+		fs_bitmap_free(&vol->owners);
+	fs_close(&vol->vol);
+	free(vol);
+}
+
+void dredge_volume_info(dredge_volume *vol, struct dredge_volume_info *info)
+{
+	const struct fs_volume *v = &vol->vol;
+	struct fs_bitmap used;
+
+	/* Reading the used map counts the free clusters. */
+	if (fs_used_map(&vol->vol, &used) == 0)
+		fs_bitmap_free(&used);
+	memset(info, 0, sizeof(*info));
+	info->type = (enum dredge_fs)v->type;
+	info->offset = v->offset;
+	info->size = v->size;
+	info->sector_size = v->sector_size;
+	info->cluster_size = v->cluster_size;
+	info->sectors_per_cluster = v->sectors_per_cluster;
+	info->reserved_sectors = v->reserved_sectors;
+	info->nfats = v->nfats;
+	info->fat_offset = v->fat_offset;
+	info->fat_size = v->fat_size;
+	info->root_offset = v->root_offset;
+	info->root_entries = v->root_entries;
+	info->root_cluster = v->root_cluster;
+	info->data_offset = v->data_offset;
+	info->data_start = fs_data_start(v);
+	info->cluster_count = v->cluster_count;
+	info->free_clusters = v->free_clusters;
+	info->fsinfo_free = v->fsinfo_free;
+	info->bitmap_cluster = v->bitmap_cluster;
+	info->upcase_cluster = v->upcase_cluster;
+	info->exfat_revision = v->exfat_revision;
+	memcpy(info->label, v->label, sizeof(info->label));
+	info->has_serial = v->has_serial;
+	info->serial = v->serial;
+	memcpy(info->oem, v->oem, sizeof(info->oem));
+}
+
+enum dredge_fs dredge_volume_type(const dredge_volume *vol)
+{
+	return (enum dredge_fs)vol->vol.type;
+}
+
+/* ------------------------------------------------------------ entries */
+
+struct walk_ctx {
+	dredge_volume *vol;
+	dredge_walk_fn cb;
+	void *arg;
+};
+
+static int walk_one(struct fs_volume *fv, const char *path,
+                    const struct fs_entry *e, unsigned depth, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct dredge_entry de;
+
+	(void)fv;
+	entry_export(e, &de);
+	return w->cb(w->vol, path, &de, depth, w->arg);
+}
+
+int dredge_volume_walk(dredge_volume *vol, const struct dredge_entry *dir,
+                       const char *dir_path, unsigned flags,
+                       dredge_walk_fn cb, void *arg)
+{
+	struct walk_ctx w = { vol, cb, arg };
+	struct fs_entry d;
+
+	if (dir != NULL)
+		entry_import(dir, &d);
+	return fs_walk(&vol->vol, dir ? &d : NULL, dir_path, flags, walk_one,
+	               &w);
+}
+
+int dredge_volume_lookup(dredge_volume *vol, const char *path,
+                         unsigned flags, struct dredge_entry *e)
+{
+	struct fs_entry fe;
+	int rc = fs_lookup(&vol->vol, path, flags, &fe);
+
+	if (rc == 0)
+		entry_export(&fe, e);
+	return rc;
+}
+
+int dredge_volume_load_owners(dredge_volume *vol)
+{
+	if (!vol->have_owners) {
+		int rc = fs_alloc_map(&vol->vol, &vol->owners);
+		if (rc != 0)
+			return rc < 0 ? rc : -ENOMEM;
+		vol->have_owners = 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ runs */
+
+int dredge_entry_runs(dredge_volume *vol, const struct dredge_entry *e,
+                      dredge_runs **runs)
+{
+	struct fs_entry fe;
+	int rc;
+
+	*runs = NULL;
+	if (dredge_entry_deleted(e) &&
+	    (rc = dredge_volume_load_owners(vol)) != 0)
+		return rc;
+	dredge_runs *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->vol = vol;
+	entry_import(e, &fe);
+	rc = fs_file_runs(&vol->vol, &fe, dredge_entry_deleted(e) ?
+	                  &vol->owners : NULL, &r->r);
+	if (rc != 0) {
+		free(r);
+		return rc;
+	}
+	*runs = r;
+	return 0;
+}
+
+void dredge_runs_free(dredge_runs *runs)
+{
+	if (runs == NULL)
+		return;
+	fs_runs_free(&runs->r);
+	free(runs);
+}
+
+void dredge_runs_info(const dredge_runs *runs, struct dredge_runs_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (runs == NULL)
+		return;
+	info->n = runs->r.n;
+	info->clusters = runs->r.clusters;
+	info->bytes = runs->r.bytes;
+	info->status = runs->r.status;
+}
+
+int dredge_runs_get(const dredge_runs *runs, unsigned i,
+                    struct dredge_run *run)
+{
+	if (runs == NULL || i >= runs->r.n)
+		return -ENOENT;
+	run->cluster = runs->r.v[i].cluster;
+	run->count = runs->r.v[i].count;
+	return 0;
+}
+
+ssize_t dredge_runs_read(dredge_runs *runs, uint64_t off, void *buf,
+                         size_t n)
+{
+	return fs_runs_read(&runs->vol->vol, &runs->r, off, buf, n);
+}
+
+/* The extension of name (after the last dot), or NULL. */
+static const char *name_ext(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot && dot[1] ? dot + 1 : NULL;
+}
+
+void dredge_runs_check(dredge_runs *runs, const struct dredge_entry *e,
+                       struct dredge_check *check)
+{
+	memset(check, 0, sizeof(*check));
+	if (runs == NULL)
+		return;
+	const char *ext = name_ext(e->name);
+	const struct format *fmt = ext ? format_find(ext) : NULL;
+	if (fmt == NULL && e->short_name[0])
+		fmt = (ext = name_ext(e->short_name)) ? format_find(ext) : NULL;
+	if (fmt == NULL || fmt->validate == NULL || runs->r.bytes == 0)
+		return;
+	struct carve_result res;
+	int rc = fs_validate(&runs->vol->vol, &runs->r, fmt, &res);
+	if (rc == -E2BIG) {
+		check->verdict = DREDGE_CHECK_FRAGMENTED;
+	} else if (rc != 0) {
+		check->verdict = DREDGE_CHECK_ERROR;
+		check->error = rc;
+	} else if (res.verdict == CARVE_ACCEPT) {
+		check->verdict = DREDGE_CHECK_VALID;
+	} else if (res.verdict == CARVE_TRUNCATED) {
+		check->verdict = DREDGE_CHECK_TRUNCATED;
+	} else {
+		check->verdict = DREDGE_CHECK_INVALID;
+		check->reason = res.reason;
+	}
+}
