@@ -12,6 +12,7 @@
 #define DREDGE_FORMATS_FORMAT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,11 @@ struct carve_result {
 	const char *reason;   /* static text: why rejected or truncated */
 	enum carve_note note; /* the reason for code; set after the verdict */
 	uint64_t note_off;    /* the logical offset the note concerns */
+	/* TRUNCATED only: length is where the data ran out (the reader's
+	 * limit), or a guess, not where the file's own evidence ends, so
+	 * the writer may cut it at the next file found (run_validate sets
+	 * it when length is the reader's size; a validator may too). */
+	bool open_end;
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
 };
@@ -104,8 +110,8 @@ struct format {
 
 /*
  * Verdict helpers for validators and for callers that override a verdict.
- * Each clears the note: a note belongs to the reason it was given with, so
- * a validator calls carve_note after the verdict.
+ * Each clears the note and open_end: they belong to the reason they were
+ * given with, so a validator sets them after the verdict.
  */
 static inline void carve_accept(struct carve_result *res, uint64_t length)
 {
@@ -113,6 +119,7 @@ static inline void carve_accept(struct carve_result *res, uint64_t length)
 	res->length = length;
 	res->note = CARVE_NOTE_NONE;
 	res->note_off = 0;
+	res->open_end = false;
 }
 
 static inline void carve_truncated(struct carve_result *res, uint64_t length,
@@ -123,6 +130,7 @@ static inline void carve_truncated(struct carve_result *res, uint64_t length,
 	res->reason = why;
 	res->note = CARVE_NOTE_NONE;
 	res->note_off = 0;
+	res->open_end = false;
 }
 
 static inline void carve_reject(struct carve_result *res, const char *why)
@@ -132,6 +140,7 @@ static inline void carve_reject(struct carve_result *res, const char *why)
 	res->reason = why;
 	res->note = CARVE_NOTE_NONE;
 	res->note_off = 0;
+	res->open_end = false;
 }
 
 /* Says, for code, what the verdict just given concerns and where. */

@@ -132,6 +132,7 @@ struct mp4_file {
 	uint64_t mdat_bytes;        /* declared payload bytes of all mdats */
 	bool mdat_to_end;
 	uint64_t open_lo;           /* payload start of a size-0 mdat */
+	uint64_t last_lo;           /* payload start of the last mdat */
 	uint64_t nmoof, last_moof;
 	uint64_t moofs[MP4_FRAG_KEEP];  /* every stride-th moof */
 	unsigned nkeep;
@@ -347,6 +348,7 @@ static void mp4_add_mdat(struct mp4_file *f, uint64_t lo, uint64_t hi)
 	if (f->nmdat == 0)
 		f->hull.lo = lo;
 	f->hull.hi = hi;
+	f->last_lo = lo;
 	f->nmdat++;
 	f->mdat_bytes = mp4_sat_add(f->mdat_bytes, hi - lo);
 }
@@ -1739,6 +1741,233 @@ static void mp4_heif(struct mp4_file *f, struct carve_result *res)
 		carve_accept(res, f->end);
 }
 
+/* ------------------------------------------------- media data, no index */
+
+/*
+ * Without a moov nothing says where the samples lie, so a recording cut
+ * off before its index is judged from the media data alone: recorders
+ * write H.264/H.265 samples as 4-byte length-prefixed NAL units, and a
+ * walk over them vouches for every sample it crosses.  Another track's
+ * chunk (audio) breaks the chain; the walk looks a bounded distance ahead
+ * for a NAL unit that resumes it and takes the bytes between for that
+ * track's chunk.  The file ends after the last video sample the walk saw
+ * whole: audio after it is not checked and so not vouched for.
+ */
+#define MP4_WALK_LEN 4u              /* NAL length prefix recorders write */
+#define MP4_WALK_MAX_NALS (1u << 24) /* NAL units walked in one mdat */
+#define MP4_RESYNC_SPAN (64u << 10)  /* bytes searched for the chain again */
+#define MP4_RESYNC_NAL (4u << 20)    /* largest NAL unit a resync takes */
+#define MP4_FOREIGN_SCAN (16u << 20) /* bytes of a NAL searched for an ftyp */
+
+/* A NAL unit as the walk sees it. */
+struct mp4_nalu {
+	uint64_t len;       /* payload bytes after the length prefix */
+	bool vcl;           /* a coded slice */
+	bool first;         /* a slice that opens a picture */
+	bool opens;         /* a non-VCL unit that opens an access unit */
+};
+
+/*
+ * Reads the NAL unit at pos for a stream of kind k, ending by end; false
+ * when its prefix, length or header is not one (a unit running past end
+ * is not one either).
+ */
+static bool mp4_nalu_at(struct bread *br, enum mp4_nal_kind k, uint64_t pos,
+                        uint64_t end, uint64_t cap, struct mp4_nalu *u)
+{
+	const struct mp4_track t = { .nal = k, .nal_len = MP4_WALK_LEN };
+	unsigned hl = k == MP4_NAL_HEVC ? 2 : 1;
+	const uint8_t *p;
+
+	if (pos >= end || end - pos < MP4_WALK_LEN + hl + 1)
+		return false;
+	if ((p = bread_peek(br, pos, MP4_WALK_LEN + hl + 1)) == NULL)
+		return false;
+	u->len = mem_be32(p);
+	if (u->len < hl + 1u || u->len > cap ||
+	    u->len > end - pos - MP4_WALK_LEN || !mp4_nal_header(&t, p + 4))
+		return false;
+	if (k == MP4_NAL_AVC) {
+		unsigned type = p[4] & 31;
+		u->vcl = type >= 1 && type <= 5;
+		/* first_mb_in_slice is ue(v): 0 is the single bit 1 */
+		u->first = u->vcl && (p[5] & 0x80);
+		u->opens = type == 6 || type == 7 || type == 8 || type == 9;
+	} else {
+		unsigned type = (p[4] >> 1) & 63;
+		u->vcl = type < 32;
+		u->first = u->vcl && (p[6] & 0x80);  /* first_slice_segment */
+		u->opens = (type >= 32 && type <= 35) || type == 39;
+	}
+	return true;
+}
+
+/* Whether a box that starts another file (an ftyp) begins at pos. */
+static bool mp4_next_file_at(struct bread *br, uint64_t pos)
+{
+	const uint8_t *p = bread_peek(br, pos, 16);
+
+	if (p == NULL || mem_be32(p + 4) != FCC('f', 't', 'y', 'p'))
+		return false;
+	uint32_t size = mem_be32(p);
+	return size >= 16 && size <= 4096 && mp4_brand_ok(mem_be32(p + 8), false);
+}
+
+/* Where the next file's ftyp box starts inside [lo, hi) (only the last
+ * MP4_FOREIGN_SCAN bytes are searched), or UINT64_MAX. */
+static uint64_t mp4_next_file_in(struct bread *br, uint64_t lo, uint64_t hi)
+{
+	if (hi - lo > MP4_FOREIGN_SCAN)
+		lo = hi - MP4_FOREIGN_SCAN;
+	for (uint64_t at = lo + 4; at < hi;) {
+		uint64_t f = bread_find(br, at, hi, "ftyp", 4);
+		if (f == UINT64_MAX)
+			return UINT64_MAX;
+		if (mp4_next_file_at(br, f - 4))
+			return f - 4;
+		at = f + 1;
+	}
+	return UINT64_MAX;
+}
+
+/*
+ * Whether the chain resumes at q: a NAL unit that opens a picture, or one
+ * followed at once by another (a slice alone is all an interleaved
+ * recording has between two audio chunks).
+ */
+static bool mp4_resumes_at(struct bread *br, enum mp4_nal_kind k, uint64_t q,
+                           uint64_t end)
+{
+	struct mp4_nalu u, v;
+
+	if (!mp4_nalu_at(br, k, q, end, MP4_RESYNC_NAL, &u))
+		return false;
+	if (u.first)
+		return true;
+	return mp4_nalu_at(br, k, q + MP4_WALK_LEN + u.len, end,
+	                   MP4_RESYNC_NAL, &v);
+}
+
+/* How many NAL units of kind k follow each other from q (at most 16). */
+static unsigned mp4_chain_len(struct bread *br, enum mp4_nal_kind k,
+                              uint64_t q, uint64_t end)
+{
+	struct mp4_nalu u;
+	unsigned n = 0;
+
+	while (n < 16 && mp4_nalu_at(br, k, q, end, UINT64_MAX, &u)) {
+		q += MP4_WALK_LEN + u.len;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Looks for where the chain resumes in [from, from + MP4_RESYNC_SPAN):
+ * its offset, or UINT64_MAX when none is found there or the next file
+ * starts first.  With *k NONE (the first chain), either codec may start
+ * it: the one whose chain runs on longer is taken (a few H.265 headers
+ * read as valid H.264 ones), and *k is set.
+ */
+static uint64_t mp4_resync(struct bread *br, enum mp4_nal_kind *k,
+                           uint64_t from, uint64_t end)
+{
+	uint64_t stop = end - from > MP4_RESYNC_SPAN ? from + MP4_RESYNC_SPAN
+	                                              : end;
+
+	for (uint64_t q = from; q < stop; q++) {
+		if (mp4_next_file_at(br, q))
+			return UINT64_MAX;
+		bool avc = *k != MP4_NAL_HEVC &&
+		           mp4_resumes_at(br, MP4_NAL_AVC, q, end);
+		bool hevc = *k != MP4_NAL_AVC &&
+		            mp4_resumes_at(br, MP4_NAL_HEVC, q, end);
+		if (avc && hevc)
+			avc = mp4_chain_len(br, MP4_NAL_AVC, q, end) >=
+			      mp4_chain_len(br, MP4_NAL_HEVC, q, end);
+		if (avc || hevc) {
+			*k = avc ? MP4_NAL_AVC : MP4_NAL_HEVC;
+			return q;
+		}
+	}
+	return UINT64_MAX;
+}
+
+/*
+ * One walk over [lo, end) (see mp4_nal_walk); *next is set to where the
+ * next file starts when the chain was found to have run into it.
+ */
+static uint64_t mp4_walk_nals(struct bread *br, uint64_t lo, uint64_t end,
+                              uint64_t *next)
+{
+	enum mp4_nal_kind k = MP4_NAL_NONE;
+	uint64_t pos, vouched = lo, chain, unit;
+	bool vcl = false;   /* the open sample holds a slice */
+	struct mp4_nalu u;
+
+	if (end <= lo || (pos = mp4_resync(br, &k, lo, end)) == UINT64_MAX)
+		return lo;
+	chain = unit = pos;
+	for (unsigned n = 0; n < MP4_WALK_MAX_NALS; n++) {
+		if (pos == end) {
+			if (vcl)
+				vouched = pos;
+			break;
+		}
+		if (mp4_nalu_at(br, k, pos, end, UINT64_MAX, &u)) {
+			if (vcl && (u.first || u.opens)) {
+				vouched = pos;
+				vcl = false;
+			}
+			vcl |= u.vcl;
+			unit = pos;
+			pos += MP4_WALK_LEN + u.len;
+			continue;
+		}
+		/*
+		 * The chain breaks.  If a length ran on into the next file,
+		 * the samples are judged again up to its start.  Otherwise
+		 * the sample before is whole (a chunk ends with a whole
+		 * sample), and what follows is a unit cut off by the end of
+		 * the data or another track's chunk: the chain resumes after
+		 * the latter only (a resumed unit must fit before end).
+		 */
+		if ((*next = mp4_next_file_in(br, chain, pos)) != UINT64_MAX)
+			return lo;
+		/* Three zero bytes never occur inside a NAL unit (emulation
+		 * prevention): a last unit holding them ran on into zeroed
+		 * or foreign space, and its sample is not whole. */
+		if (vcl && unit + MP4_WALK_LEN < pos &&
+		    bread_find(br, pos - unit > MP4_FOREIGN_SCAN ?
+		               pos - MP4_FOREIGN_SCAN : unit + MP4_WALK_LEN,
+		               pos, "\0\0\0", 3) != UINT64_MAX)
+			break;
+		if (vcl)
+			vouched = pos;
+		vcl = false;
+		if ((pos = mp4_resync(br, &k, pos + 1, end)) == UINT64_MAX)
+			break;
+		chain = unit = pos;
+	}
+	return vouched;
+}
+
+/*
+ * Walks the media data [lo, end) as length-prefixed NAL units and returns
+ * where the last whole video sample ends (lo when none is vouched for).
+ * A sample is known whole when the next one opens, when another track's
+ * chunk follows it, or when its last unit ends exactly at end; a unit
+ * running past end is not, nor is one that runs into the next file.
+ */
+uint64_t mp4_nal_walk(struct bread *br, uint64_t lo, uint64_t end)
+{
+	uint64_t next = UINT64_MAX, v = mp4_walk_nals(br, lo, end, &next);
+
+	if (next != UINT64_MAX && next > lo)
+		v = mp4_walk_nals(br, lo, next, &next);
+	return v;
+}
+
 /* No moov: a HEIF image, a recording cut off, or not a file at all. */
 static void mp4_no_moov(struct mp4_file *f, struct carve_result *res)
 {
@@ -1753,14 +1982,31 @@ static void mp4_no_moov(struct mp4_file *f, struct carve_result *res)
 	if (f->overrun && f->overrun_type == FCC('m', 'o', 'o', 'v')) {
 		carve_truncated(res, f->limit, "moov box cut short");
 	} else if (f->nmdat > 0) {
-		/* ftyp + mdat: what a recorder leaves when the power goes
-		 * before it writes the moov.  The media data runs to the
-		 * limit when its size was never filled in or is cut off. */
+		/*
+		 * ftyp + mdat: what a recorder leaves when the power goes
+		 * before it writes the moov.  Neither a size of 0 nor one
+		 * running past the data says where the recording stopped,
+		 * and a size that fits may still cover the next file when
+		 * the data were cut: the last mdat ends where its NAL units
+		 * vouch for it.  Its declared end (or the limit) stays the
+		 * place the index was due, for reassembly.
+		 */
 		bool open = f->mdat_to_end || (f->overrun &&
 		            f->overrun_type == FCC('m', 'd', 'a', 't'));
-		uint64_t e = open ? f->limit : f->end;
-		carve_truncated(res, e, MP4_WHY_NOMOOV);
-		carve_note(res, CARVE_NOTE_NO_INDEX, e);
+		uint64_t due = open ? f->limit : f->end;
+		uint64_t lo = f->last_lo, hi = open ? f->limit : f->hull.hi;
+		uint64_t e = mp4_nal_walk(f->br, lo, hi);
+		if (e == hi && !open)
+			e = f->end;   /* whole: the boxes after it too */
+		if (e <= lo) {
+			/* No NAL units (another codec, Annex B): nothing
+			 * vouches for an end, so the file is open-ended. */
+			carve_truncated(res, due, MP4_WHY_NOMOOV);
+			res->open_end = true;
+		} else {
+			carve_truncated(res, e, MP4_WHY_NOMOOV);
+		}
+		carve_note(res, CARVE_NOTE_NO_INDEX, due);
 	} else {
 		carve_reject(res, "no moov box");
 		return;

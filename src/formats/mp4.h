@@ -23,4 +23,13 @@
  */
 bool mp4_box_follows_mdat(const uint8_t *b);
 
+/*
+ * Walks the media data [lo, end) of br as 4-byte length-prefixed H.264 or
+ * H.265 NAL units, stepping over other tracks' chunks, and returns where
+ * the last whole video sample ends, or lo when none is vouched for.  For
+ * a recording whose index was never written.
+ */
+struct bread;
+uint64_t mp4_nal_walk(struct bread *br, uint64_t lo, uint64_t end);
+
 #endif

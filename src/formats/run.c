@@ -43,6 +43,8 @@ int run_validate(const struct format *fmt, const struct run_req *req,
 	if (res->verdict != CARVE_REJECT && res->length > bread_size(&br))
 		carve_truncated(res, bread_size(&br),
 		                "validator overran its reader");
+	if (res->verdict == CARVE_TRUNCATED && res->length == bread_size(&br))
+		res->open_end = true;
 	bread_close(&br);
 	return 0;
 }

@@ -42,7 +42,10 @@ struct run_req {
 /*
  * Validates the candidate of req as a file of fmt.  The reader is cut at
  * fmt's max_size; a verdict that claims more bytes than the reader holds
- * is cut back to them ("validator overran its reader").  Returns 0 with
+ * is cut back to them ("validator overran its reader").  A truncated
+ * verdict that ends at the reader's limit is marked open_end: it ends
+ * where the data ran out, which says nothing of where the file does.
+ * Returns 0 with
  * res filled and *io_err (may be NULL) set to the reader's first I/O error
  * (0: none), or -errno when no reader could be set up (res is then a
  * rejection, "reader setup failed").

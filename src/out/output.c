@@ -68,6 +68,10 @@ struct output {
 	unsigned ndirs;
 	uint64_t trunc_end;          /* the last truncated file: its end */
 	unsigned trunc_fmt;          /* and its format */
+	/* An open-ended truncated file held back until the next file kept
+	 * says where it ends at the latest (see commit_batch). */
+	struct candidate pending;
+	int have_pending;
 	uint64_t zeroed;             /* bytes of the file being copied */
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
@@ -372,6 +376,8 @@ static void output_free(struct output *out)
 	if (out->dirfd >= 0)
 		close(out->dirfd);
 	free(out->cover);
+	if (out->have_pending)
+		free(out->pending.meta);
 	if (out->ck != NULL)
 		checkpoint_clear(out->ck);
 	free(out->ck);
@@ -744,11 +750,53 @@ static int commit_file(struct output *out, struct candidate *c)
 	return rc;
 }
 
+/*
+ * Writes the held open-ended file, cut at `at` when that lies inside it:
+ * its length said only where the data ran out, and the next file kept
+ * starts there, so nothing proves the held one runs on over it.  Cut
+ * below its format's smallest size, it is no file and is dropped.
+ */
+static int pending_commit(struct output *out, uint64_t at)
+{
+	struct candidate *p = &out->pending;
+	const struct format *fmt = out->wc->formats[p->fmt];
+	int rc = 0;
+
+	if (!out->have_pending)
+		return 0;
+	out->have_pending = 0;
+	if (at > p->off && at - p->off < p->length)
+		p->length = at - p->off;
+	if (p->length >= fmt->min_size)
+		rc = commit_file(out, p);
+	out->trunc_fmt = p->fmt;
+	out->trunc_end = p->off + p->length;
+	free(p->meta);
+	p->meta = NULL;
+	return rc;
+}
+
+/*
+ * Commits one batch.  A truncated file whose end is only where the data
+ * ran out (candidate.open_end) is held back until the next file kept, in
+ * any format, starts, and cut there; it is written when that start is
+ * seen, when the batches have passed its end, or when the scan completes.
+ * Holding one file and writing it before the next keeps the order and the
+ * ids the files would have had anyway.  A reassembled file (several runs)
+ * is not held: reassembly offered it only clusters no other file owns.
+ * --keep-embedded changes nothing here: what lies inside a truncated file
+ * is kept either way.
+ */
 static int commit_batch(struct output *out, struct batch *b)
 {
 	int keep_embedded = out->cfg->keep_embedded;
 	struct bread br;
+	int rc;
 
+	if (out->have_pending &&
+	    b->lo >= out->pending.off + out->pending.length &&
+	    (rc = pending_commit(out, UINT64_MAX)) != 0)
+		return rc;
 	for (size_t i = 0; i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 
@@ -767,8 +815,19 @@ static int commit_batch(struct output *out, struct batch *b)
 		    c->off < out->trunc_end &&
 		    candidate_last_end(c) == out->trunc_end)
 			continue;
-		int rc = commit_file(out, c);
-		if (rc != 0)
+		if ((rc = pending_commit(out, c->off)) != 0)
+			return rc;
+		if (c->verdict == CARVE_TRUNCATED && c->open_end &&
+		    c->nruns <= 1) {
+			out->pending = *c;
+			c->meta = NULL;      /* the held copy owns it now */
+			c->nmeta = 0;
+			out->have_pending = 1;
+			out->trunc_fmt = c->fmt;
+			out->trunc_end = c->off + c->length;
+			continue;
+		}
+		if ((rc = commit_file(out, c)) != 0)
 			return rc;
 		if (c->verdict == CARVE_TRUNCATED) {
 			out->trunc_fmt = c->fmt;
@@ -790,13 +849,21 @@ int output_commit(struct output *out, struct batch *b)
 {
 	int rc = commit_batch(out, b);
 
-	if (rc == 0)
+	/* While a file is held, the checkpoint stays where it was: a
+	 * resume then reads the held file's start again and decides it as
+	 * this run would have. */
+	if (rc == 0 && !out->have_pending)
 		checkpoint_note(out, b->hi, 0);
 	return rc;
 }
 
 void output_finish(struct output *out, int completed)
 {
+	/* Every batch is in: nothing can cut the held file any more.  A
+	 * run that stopped early leaves it to the resume. */
+	if (completed && out->have_pending &&
+	    pending_commit(out, UINT64_MAX) != 0)
+		completed = 0;
 	/* No more files: the space held back is for the checkpoint and the
 	 * reports' closing parts now. */
 	reserve_release(&out->reserve);

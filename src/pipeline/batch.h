@@ -20,6 +20,8 @@ struct candidate {
 	uint8_t verdict;         /* enum carve_verdict */
 	uint8_t skipped;         /* not validated: inside an accepted file */
 	uint8_t validated;       /* already validated by its scan worker */
+	uint8_t open_end;        /* truncated where the data ran out
+	                            (carve_result.open_end) */
 	uint64_t length;
 	const char *ext;
 	const char *reason;

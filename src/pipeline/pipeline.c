@@ -384,6 +384,7 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size)
 		carve_reject(&res, "smaller than the format allows");
 	c->verdict = (uint8_t)res.verdict;
+	c->open_end = res.verdict == CARVE_TRUNCATED && res.open_end;
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;
 	c->reason = res.reason;
