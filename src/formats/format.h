@@ -63,6 +63,11 @@ struct carve_result {
 	 * the writer may cut it at the next file found (run_validate sets
 	 * it when length is the reader's size; a validator may too). */
 	bool open_end;
+	/* With open_end: how many bytes from the start the structure showed
+	 * to belong to the file (whole chunks, frames walked), 0 when it
+	 * showed none.  A file found starting inside them is part of this
+	 * one, not the place where it ends. */
+	uint64_t vouched;
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
 };
@@ -120,6 +125,7 @@ static inline void carve_accept(struct carve_result *res, uint64_t length)
 	res->note = CARVE_NOTE_NONE;
 	res->note_off = 0;
 	res->open_end = false;
+	res->vouched = 0;
 }
 
 static inline void carve_truncated(struct carve_result *res, uint64_t length,
@@ -131,6 +137,7 @@ static inline void carve_truncated(struct carve_result *res, uint64_t length,
 	res->note = CARVE_NOTE_NONE;
 	res->note_off = 0;
 	res->open_end = false;
+	res->vouched = 0;
 }
 
 static inline void carve_reject(struct carve_result *res, const char *why)
@@ -141,6 +148,7 @@ static inline void carve_reject(struct carve_result *res, const char *why)
 	res->note = CARVE_NOTE_NONE;
 	res->note_off = 0;
 	res->open_end = false;
+	res->vouched = 0;
 }
 
 /* Says, for code, what the verdict just given concerns and where. */

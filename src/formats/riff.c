@@ -582,6 +582,10 @@ static void riff_verdict_failed(const struct riff_walk *w,
 	}
 	carve_truncated(res, w->status == WALK_SHORT ? w->limit : w->stop,
 	                w->why);
+	/* Data that ran out inside a chunk: every chunk before it was
+	 * walked whole. */
+	if (w->status == WALK_SHORT)
+		res->vouched = w->stop;
 }
 
 static void riff_meta_avi(const struct riff_walk *w, struct carve_result *res,
@@ -651,6 +655,7 @@ static bool riff_follow_avix(struct riff_walk *first, uint64_t *end,
 			riff_fail(&w, WALK_BAD, *end, w.why);
 		if (w.status == WALK_SHORT) {
 			carve_truncated(res, w.limit, w.why);
+			res->vouched = w.stop;
 			return false;
 		}
 		if (w.status != WALK_OK) {

@@ -45,6 +45,8 @@ int run_validate(const struct format *fmt, const struct run_req *req,
 		                "validator overran its reader");
 	if (res->verdict == CARVE_TRUNCATED && res->length == bread_size(&br))
 		res->open_end = true;
+	if (!res->open_end || res->vouched > res->length)
+		res->vouched = res->open_end ? res->length : 0;
 	bread_close(&br);
 	return 0;
 }

@@ -765,6 +765,9 @@ static int pending_commit(struct output *out, uint64_t at)
 	if (!out->have_pending)
 		return 0;
 	out->have_pending = 0;
+	/* What its structure showed to be its own is never cut off. */
+	if (at - p->off < p->vouched)
+		at = p->off + p->vouched;
 	if (at > p->off && at - p->off < p->length)
 		p->length = at - p->off;
 	if (p->length >= fmt->min_size)
@@ -782,7 +785,9 @@ static int pending_commit(struct output *out, uint64_t at)
  * any format, starts, and cut there; it is written when that start is
  * seen, when the batches have passed its end, or when the scan completes.
  * Holding one file and writing it before the next keeps the order and the
- * ids the files would have had anyway.  A reassembled file (several runs)
+ * ids the files would have had anyway.  The part its structure vouched
+ * for (carve_result.vouched) is never cut off, and a file starting inside
+ * that part is dropped as embedded (kept with --keep-embedded).  A reassembled file (several runs)
  * is not held: reassembly offered it only clusters no other file owns.
  * --keep-embedded changes nothing here: what lies inside a truncated file
  * is kept either way.
@@ -802,6 +807,13 @@ static int commit_batch(struct output *out, struct batch *b)
 
 		if (!keep_embedded && covered(out, c->off))
 			continue;   /* inside a file already accepted */
+		/* Inside what the held file's structure showed to be its own
+		 * (an AVI's frames): part of it, like a file inside one
+		 * accepted. */
+		if (!keep_embedded && out->have_pending &&
+		    c->off > out->pending.off &&
+		    c->off - out->pending.off < out->pending.vouched)
+			continue;
 		if (c->skipped)
 			out->hooks.validate(out->hooks.arg, c, &br, out->win,
 			                    WRITER_WINDOW);

@@ -23,6 +23,7 @@ struct candidate {
 	uint8_t open_end;        /* truncated where the data ran out
 	                            (carve_result.open_end) */
 	uint64_t length;
+	uint64_t vouched;        /* with open_end: carve_result.vouched */
 	const char *ext;
 	const char *reason;
 	/* metadata of an accepted or truncated file (NULL when none): only

@@ -385,6 +385,7 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 		carve_reject(&res, "smaller than the format allows");
 	c->verdict = (uint8_t)res.verdict;
 	c->open_end = res.verdict == CARVE_TRUNCATED && res.open_end;
+	c->vouched = c->open_end ? res.vouched : 0;
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;
 	c->reason = res.reason;

@@ -120,4 +120,34 @@ ok $? "scan of mixed samples"
 bound "$work/mixed" "$work/mixed.img" "mixed samples"
 rm -rf "$work/mixed"
 
+
+# An AVI whose data run out at the image's end: its chunks were walked
+# whole up to the cut, so the MJPEG frames inside it (each a whole JPEG,
+# found with --any-offset) are part of it and do not cut it short; with
+# --keep-embedded they are kept too, and the AVI ends with its last whole
+# chunk.
+AVI=$DATA/riff/mjpeg_pcm.avi
+entries() {  # type status offset size, one line per report entry
+	sed -n 's/.*"type":"\([a-z0-9]*\)","status":"\([a-z]*\)","offset":\([0-9]*\),.*"size":\([0-9]*\),.*/\1 \2 \3 \4/p' "$1"
+}
+"$MKIMAGE" -o "$work/avi.img" -z 28192 -s "$SEED" "$AVI@8192+20000"
+D scan "$work/avi.img" -o "$work/avi" --any-offset >/dev/null 2>&1
+ok $? "scan of an AVI cut by the image's end"
+is "$(entries "$work/avi/report.jsonl")" "avi truncated 8192 20000" \
+	"AVI cut by the end: one truncated file to the end, frames inside it"
+head -c 20000 "$AVI" > "$work/avi.head"
+is "$("$XXH128SUM" "$work/avi.head" | cut -d' ' -f1)" \
+	"$("$XXH128SUM" "$work/avi/avi/t0000016.avi" | cut -d' ' -f1)" \
+	"... and it is the original's first 20000 bytes"
+D scan "$work/avi.img" -o "$work/avik" --any-offset --keep-embedded \
+	>/dev/null 2>&1
+n=$(grep -c '"type":"jpg","status":"complete"' "$work/avik/report.jsonl")
+is "$n" 6 "--keep-embedded: the six whole frames in the cut AVI are kept"
+s=$(sed -n 's/.*"type":"avi","status":"truncated","offset":8192,"sector":16,"size":\([0-9]*\),.*/\1/p' \
+	"$work/avik/report.jsonl")
+[ -n "$s" ] && [ "$s" -lt 20000 ] && [ "$s" -gt 18148 ]
+ok $? "... and the AVI ends with its last whole chunk ($s bytes)"
+bound "$work/avi" "$work/avi.img" "cut AVI"
+rm -rf "$work/avi" "$work/avik"
+
 tap_done
