@@ -3,9 +3,12 @@
 # the real sample files in tests/data, scattered between seeded random
 # data, and recovers them with dredge.
 #   tests/demo.sh BUILDDIR
+# DREDGE names another dredge to run (an installed one, say); the image is
+# made with BUILDDIR's tests/tools/mkimage all the same.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
+dredge=${DREDGE:-$build/src/dredge}
 img=$build/sample.img
 out=$build/recovered
 
@@ -22,7 +25,7 @@ done
 "$build/tests/tools/mkimage" -o "$img" -z $((off + 1024 * 1024)) -s 2026 $plants
 echo "sample image: $img ($(wc -c <"$img") bytes, $(echo $plants | wc -w) files planted)"
 rm -rf "$out"
-"$build/src/dredge" scan "$img" -o "$out"
+"$dredge" scan "$img" -o "$out"
 echo
 echo "recovered into $out:"
 (cd "$out" && find . -type f ! -name 'report.*' | sort | sed 's|^\./|  |')

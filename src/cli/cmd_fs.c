@@ -3,6 +3,7 @@
  *
  *   fs info SOURCE              partition table and volume geometry
  *   fs ls SOURCE [PATH]         directory listing, deleted entries too
+ *   fs ls SOURCE [PATH] --body  the same as a body file for mactime
  *   fs cat SOURCE PATH          one file's bytes to stdout
  *   fs export SOURCE PATH... -o DIR   files or trees into a folder
  *
@@ -45,6 +46,7 @@ static void fs_usage(FILE *to)
 	fprintf(to,
 	        "usage: dredge fs info SOURCE [-p N|--offset B]\n"
 	        "       dredge fs ls SOURCE [PATH] [-r] [--deleted] [-l] [-p N|--offset B]\n"
+	        "       dredge fs ls SOURCE [PATH] --body [-m PREFIX] [--tz ZONE] [-r] [--deleted]\n"
 	        "       dredge fs cat SOURCE PATH [-p N|--offset B]\n"
 	        "       dredge fs export SOURCE PATH... -o DIR [--deleted] [-p N|--offset B]\n"
 	        "\n"
@@ -53,6 +55,10 @@ static void fs_usage(FILE *to)
 	        "  -r, --recursive     ls: descend into directories\n"
 	        "  -d, --deleted       ls/export: include deleted entries\n"
 	        "  -l, --long          ls: also creation and access times\n"
+	        "      --body          ls: a body file (TSK 3 format) for 'mactime -b'\n"
+	        "  -m, --mount PREFIX  ls --body: put PREFIX before each path (fls -m)\n"
+	        "      --tz ZONE       ls --body: FAT times are in ZONE (UTC, +HH:MM,\n"
+	        "                      -HH:MM); default UTC\n"
 	        "  -o, --output DIR    export: where files go\n"
 	        "\n"
 	        "PATH may name deleted entries (by a recovered long name, or the\n"
@@ -330,7 +336,136 @@ struct ls_state {
 	struct fsctx *c;
 	int longfmt;
 	int deleted;
+	int body;                  /* --body: mactime's body-file lines */
+	const char *mount;         /* --mount PREFIX, without a trailing '/' */
+	int tz_minutes;            /* --tz: minutes east of UTC */
+	uint64_t ino_base;         /* source byte where entry numbers start */
+	uint32_t cluster_size;
 };
+
+/* ------------------------------------------------------------ body file */
+
+/*
+ * The Sleuth Kit 3 body file, one line per entry, which `mactime -b`
+ * turns into a timeline:
+ *
+ *   MD5|name|inode|mode_as_string|UID|GID|size|atime|mtime|ctime|crtime
+ *
+ * written the way `fls -m` writes it for FAT, so that the two tools' lines
+ * can be compared: MD5, UID and GID are 0; a deleted entry (or one in a
+ * deleted folder) has " (deleted)" after its name; the inode is TSK's
+ * address, the 32-byte directory slot of the entry (the short entry, or
+ * exFAT's 0x85 entry) counted from the end of the FATs (exFAT: from the
+ * cluster heap), plus 3 (the root is 2); mode is d/drwxrwxrwx or
+ * r/rrwxrwxrwx, r/rr-xr-xr-x for a read-only file (fls writes
+ * r/r-wx-wx-wx there); a folder's size is its clusters' bytes; ctime is 0
+ * (FAT records no change time) and crtime the creation time.  Times are
+ * Unix seconds, 0 where none was recorded.  FAT records local time with
+ * no zone: it is taken as UTC unless --tz names the zone the writer's
+ * clock was set to; exFAT times with a recorded UTC offset use it.  A
+ * name is escaped so that it cannot break the line: '|' as \x7c, a
+ * control character as \xNN, a backslash as \\.
+ */
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Unix seconds of t; 0 when no time (or an impossible one) is recorded. */
+static int64_t body_time(const struct dredge_time *t, int tz_minutes)
+{
+	if (t->year == 0 || t->month < 1 || t->month > 12 || t->day < 1 ||
+	    t->day > 31 || t->hour > 23 || t->min > 59 || t->sec > 59)
+		return 0;
+	int64_t s = days_from_civil(t->year, t->month, t->day) * 86400 +
+	            t->hour * 3600 + t->min * 60 + t->sec;
+	s -= (int64_t)(t->has_utc_offset ? t->utc_offset : tz_minutes) * 60;
+	return s > 0 ? s : 0;
+}
+
+/* Prints s with '|', control characters and backslashes escaped. */
+static void put_body_name(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7F || *p == '|')
+			fprintf(f, "\\x%02x", *p);
+		else if (*p == '\\')
+			fputs("\\\\", f);
+		else
+			fputc(*p, f);
+	}
+}
+
+static void body_line(struct ls_state *st, const char *path,
+                      const struct dredge_entry *e, dredge_runs *r)
+{
+	int dir = dredge_entry_dir(e);
+	int ro = (e->attr & DREDGE_ATTR_RDONLY) != 0;
+	uint64_t ino = 2, size = e->size;
+
+	if (!(e->flags & DREDGE_ENTRY_ROOT) && e->entry_offset >= st->ino_base)
+		ino = (e->entry_offset - st->ino_base) / 32 + 3;
+	if (dir) {
+		struct dredge_runs_info ri;
+		size = 0;
+		if (r != NULL) {
+			dredge_runs_info(r, &ri);
+			size = ri.clusters * st->cluster_size;
+		}
+	}
+	printf("0|");
+	put_body_name(stdout, st->mount);
+	if (path[0] != '/')
+		putchar('/');
+	put_body_name(stdout, path);
+	printf("%s|%" PRIu64 "|%c/%c%s|0|0|%" PRIu64 "|%" PRId64 "|%" PRId64
+	       "|0|%" PRId64 "\n", dredge_entry_deleted(e) ? " (deleted)" : "",
+	       ino, dir ? 'd' : 'r', dir ? 'd' : 'r',
+	       ro ? "r-xr-xr-x" : "rwxrwxrwx", size,
+	       body_time(&e->atime, st->tz_minutes),
+	       body_time(&e->mtime, st->tz_minutes),
+	       body_time(&e->ctime, st->tz_minutes));
+}
+
+/*
+ * Parses --tz: "UTC", "Z", or +HH[:MM] / -HH[:MM] (also +HHMM); 0 and
+ * *minutes set, or -1.
+ */
+static int parse_tz(const char *s, int *minutes)
+{
+	if (strcmp(s, "UTC") == 0 || strcmp(s, "utc") == 0 ||
+	    strcmp(s, "Z") == 0) {
+		*minutes = 0;
+		return 0;
+	}
+	if (s[0] != '+' && s[0] != '-')
+		return -1;
+	int sign = s[0] == '-' ? -1 : 1, h, m = 0;
+	const char *p = s + 1;
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return -1;
+	h = (p[0] - '0') * 10 + (p[1] - '0');
+	p += 2;
+	if (*p == ':')
+		p++;
+	if (*p != '\0') {
+		if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' ||
+		    p[2] != '\0')
+			return -1;
+		m = (p[0] - '0') * 10 + (p[1] - '0');
+	}
+	if (h > 14 || m > 59 || h * 60 + m > 14 * 60)
+		return -1;
+	*minutes = sign * (h * 60 + m);
+	return 0;
+}
 
 static int ls_cb(dredge_volume *vol, const char *path,
                  const struct dredge_entry *e, unsigned depth, void *arg)
@@ -343,6 +478,11 @@ static int ls_cb(dredge_volume *vol, const char *path,
 		return -ENOMEM;
 	if (dredge_entry_runs(vol, e, &r) != 0)
 		r = NULL;
+	if (st->body) {
+		body_line(st, path, e, r);
+		dredge_runs_free(r);
+		return 0;
+	}
 	attr_str(e, attrs);
 	dredge_time_str(&e->mtime, mt, sizeof(mt));
 	printf("%s %s %12" PRIu64 " %s %10u ",
@@ -399,13 +539,25 @@ static int lookup_or_fail(struct fsctx *c, const char *path, unsigned flags,
 }
 
 static int cmd_ls(struct fsctx *c, const char *path, int recursive,
-                  int deleted, int longfmt)
+                  int deleted, int longfmt, const struct ls_state *body)
 {
-	struct ls_state st = { c, longfmt, deleted };
+	struct ls_state st = { .c = c, .longfmt = longfmt, .deleted = deleted };
 	struct dredge_entry e;
 	unsigned flags = (deleted ? DREDGE_WALK_DELETED : 0) |
 	                 (recursive ? DREDGE_WALK_RECURSE : 0);
 
+	if (body != NULL) {
+		struct dredge_volume_info vi;
+		dredge_volume_info(c->vol, &vi);
+		st.body = 1;
+		st.mount = body->mount;
+		st.tz_minutes = body->tz_minutes;
+		st.cluster_size = vi.cluster_size;
+		/* TSK counts FAT entries from the end of the FATs (the fixed
+		 * root of FAT12/16 included), exFAT's from the cluster heap. */
+		st.ino_base = vi.offset + (vi.type == DREDGE_FS_EXFAT ?
+		              vi.data_offset : vi.fat_offset + vi.nfats * vi.fat_size);
+	}
 	if (lookup_or_fail(c, path, DREDGE_WALK_DELETED, &e) != 0)
 		return 1;
 	if (!dredge_entry_dir(&e)) {
@@ -710,7 +862,7 @@ static int cmd_export(struct fsctx *c, char **paths, int npaths,
 
 static int cmd_fs(int argc, char **argv, const char *cmdline)
 {
-	enum { O_OFFSET = 256 };
+	enum { O_OFFSET = 256, O_BODY, O_TZ };
 	static const struct option opts[] = {
 		{ "partition", required_argument, NULL, 'p' },
 		{ "offset", required_argument, NULL, O_OFFSET },
@@ -718,12 +870,18 @@ static int cmd_fs(int argc, char **argv, const char *cmdline)
 		{ "deleted", no_argument, NULL, 'd' },
 		{ "long", no_argument, NULL, 'l' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "body", no_argument, NULL, O_BODY },
+		{ "mount", required_argument, NULL, 'm' },
+		{ "tz", required_argument, NULL, O_TZ },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *outdir = NULL;
 	unsigned part = 0;
 	int have_offset = 0, recursive = 0, deleted = 0, longfmt = 0, ch;
+	int body = 0, body_opt = 0;
+	char mount[PATH_MAX] = "";
+	struct ls_state bopts = { .mount = mount };
 	uint64_t offset = 0, v;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
@@ -742,7 +900,7 @@ static int cmd_fs(int argc, char **argv, const char *cmdline)
 	argv++;
 	argv[0] = (char *)"dredge";   /* getopt's messages begin so */
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "p:rdlo:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "p:rdlo:m:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			if (cli_parse_size(optarg, &v) != 0 || v == 0 || v > 100000) {
@@ -771,9 +929,44 @@ static int cmd_fs(int argc, char **argv, const char *cmdline)
 			}
 			outdir = optarg;
 			break;
+		case O_BODY: body = 1; break;
+		case 'm': {
+			/* fls -m MNT: "C:" gives C:/DIR/FILE, "/" gives /DIR/FILE */
+			size_t n = strlen(optarg);
+			while (n > 0 && optarg[n - 1] == '/')
+				n--;
+			if (n >= sizeof(mount)) {
+				fprintf(stderr, "dredge: --mount prefix too long\n");
+				return EXIT_USAGE;
+			}
+			memcpy(mount, optarg, n);
+			mount[n] = '\0';
+			body_opt = 1;
+			break;
+		}
+		case O_TZ:
+			if (parse_tz(optarg, &bopts.tz_minutes) != 0) {
+				fprintf(stderr, "dredge: invalid zone '%s' for --tz (UTC, "
+				        "+HH:MM or -HH:MM)\n", optarg);
+				return EXIT_USAGE;
+			}
+			body_opt = 1;
+			break;
 		case 'h': fs_usage(stdout); return 0;
 		default: fs_usage(stderr); return EXIT_USAGE;
 		}
+	}
+	if ((body || body_opt) && strcmp(sub, "ls") != 0) {
+		fprintf(stderr, "dredge: --body, --mount and --tz are fs ls options\n");
+		return EXIT_USAGE;
+	}
+	if (body_opt && !body) {
+		fprintf(stderr, "dredge: --mount and --tz need --body\n");
+		return EXIT_USAGE;
+	}
+	if (body && longfmt) {
+		fprintf(stderr, "dredge: --body and --long cannot be combined\n");
+		return EXIT_USAGE;
 	}
 	if (part != 0 && have_offset) {
 		fprintf(stderr, "dredge: -p and --offset cannot be combined\n");
@@ -818,7 +1011,7 @@ static int cmd_fs(int argc, char **argv, const char *cmdline)
 		goto out;
 	if (is_ls)
 		status = cmd_ls(c, nargs > 1 ? args[1] : "/", recursive, deleted,
-		                longfmt);
+		                longfmt, body ? &bopts : NULL);
 	else if (is_cat)
 		status = cmd_cat(c, args[1]);
 	else
