@@ -1,5 +1,5 @@
 #!/bin/sh
-# End to end: the bash completion (completion/dredge) that make install
+# End to end: the bash completion (src/cli/dredge.bash) that make install
 # puts in bash-completion's folder.  It is sourced into a bash that calls
 # its function as bash would, with the built dredge first on the line:
 # commands from `dredge help`, scan's options from its --help and their
@@ -16,7 +16,7 @@ mkdir -p "$work/dir/sub" && : >"$work/dir/card.img"
 # comp WORD...: the completions bash would offer for the last WORD
 comp() {
 	bash -c '
-		. "$1/completion/dredge"
+		. "$1/src/cli/dredge.bash"
 		shift
 		COMP_WORDS=("$@")
 		COMP_CWORD=$(($# - 1))
