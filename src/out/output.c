@@ -37,6 +37,7 @@
 #include "io/blockdev.h"
 #include "out/checkpoint.h"
 #include "out/dedup.h"
+#include "out/digest.h"
 #include "out/lock.h"
 #include "out/output.h"
 #include "out/report.h"
@@ -56,6 +57,7 @@ struct output {
 	uint8_t *buf;
 	uint8_t *win;
 	struct dedup *seen;
+	struct digest *dg;           /* --hash digests of the file copied */
 	struct dredge_counts count;  /* saved by the checkpoint, summed up */
 	uint64_t cover_hi;
 	/* Later fragments of accepted reassembled files that lie ahead:
@@ -378,6 +380,7 @@ static void output_free(struct output *out)
 	free(out->buf);
 	free(out->win);
 	dedup_free(out->seen);
+	digest_free(out->dg);
 	free(out);
 }
 
@@ -415,7 +418,8 @@ int output_open(const struct writer_config *wc,
 	out->buf = malloc(COPY_BUF);
 	out->win = malloc(WRITER_WINDOW);
 	rc = dedup_create(&out->seen);
-	if (out->buf == NULL || out->win == NULL || rc != 0) {
+	if (out->buf == NULL || out->win == NULL || rc != 0 ||
+	    digest_create(&out->dg, cfg->hashes) != 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -535,6 +539,7 @@ static int copy_runs(struct output *out, const struct extent *runs,
 	if (st == NULL)
 		return -ENOMEM;
 	XXH3_128bits_reset(st);
+	digest_reset(out->dg);
 	for (unsigned i = 0; i < nruns && rc == 0; i++) {
 		for (uint64_t pos = 0; pos < runs[i].len && rc == 0;) {
 			size_t n = runs[i].len - pos < COPY_BUF
@@ -545,6 +550,7 @@ static int copy_runs(struct output *out, const struct extent *runs,
 				break;
 			}
 			XXH3_128bits_update(st, out->buf, n);
+			digest_update(out->dg, out->buf, n);
 			if (fd >= 0)
 				rc = write_all(fd, out->buf, n);
 			pos += n;
@@ -696,7 +702,10 @@ static int commit_file(struct output *out, struct candidate *c)
 			                                clusters, nruns);
 	}
 	char hex[33];
+	struct digest_hex digests;
 	hash_hex(h, hex);
+	if (digest_final(out->dg, &digests) != 0)
+		output_fail(out, -EIO, "libcrypto failed to hash '%s'", name);
 	struct report_entry e = {
 		.id = id,
 		.filename = name,
@@ -707,6 +716,7 @@ static int commit_file(struct output *out, struct candidate *c)
 		.runs = runs,
 		.nruns = nruns,
 		.hash = hex,
+		.digests = &digests,
 		.duplicate_of = dup,
 		.reason = truncated ? c->reason : NULL,
 		.meta = c->meta,

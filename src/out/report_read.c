@@ -206,6 +206,21 @@ static bool runs(struct cur *c, struct report_rec *r)
 	return eat(c, ']');
 }
 
+/* Which digest a JSONL key names, or -1. */
+static int digest_key(const char *key)
+{
+	for (unsigned i = 0; i < DIGEST_N; i++)
+		if (strcmp(key, digest_name(i)) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Whether s is exactly n lowercase hex digits. */
+static bool hex_of_len(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
+
 int report_parse_line(const char *line, struct report_rec *r)
 {
 	struct cur c = { line };
@@ -239,6 +254,10 @@ int report_parse_line(const char *line, struct report_rec *r)
 			good = have_runs = runs(&c, r);
 		} else if (strcmp(key, "xxh3_128") == 0) {
 			good = str(&c, r->hash, sizeof(r->hash));
+		} else if (digest_key(key) >= 0) {
+			unsigned d = (unsigned)digest_key(key);
+			good = str(&c, r->digests.hex[d], sizeof(r->digests.hex[d]))
+			       && hex_of_len(r->digests.hex[d], digest_hexlen(d));
 		} else if (strcmp(key, "duplicate_of") == 0) {
 			have_dup = true;
 			good = word(&c, "null") || u64(&c, &r->duplicate_of);
@@ -263,7 +282,7 @@ int report_parse_line(const char *line, struct report_rec *r)
 	}
 	if (!have_id || !have_size || !have_runs || !have_dup || wraps ||
 	    r->filename[0] == '\0' || r->nruns == 0 || total != r->size ||
-	    strlen(r->hash) != 32 || strspn(r->hash, "0123456789abcdef") != 32 ||
+	    !hex_of_len(r->hash, 32) ||
 	    (!r->complete && strcmp(status, "truncated") != 0) ||
 	    r->id == 0 || r->duplicate_of >= r->id)
 		goto bad;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "common/bread.h"
+#include "out/digest.h"
 
 /* Longest report line read (a file of BREAD_MAX_EXTENTS runs fits). */
 #define REPORT_LINE_MAX (8u << 20)
@@ -27,6 +28,7 @@ struct report_rec {
 	struct extent *runs;     /* malloc'd */
 	unsigned nruns;
 	char hash[33];           /* xxh3-128, lowercase hex */
+	struct digest_hex digests;   /* md5, sha1, sha256 given, or "" */
 	uint64_t duplicate_of;   /* 0: written under its own name */
 };
 
