@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +207,43 @@ static bool runs(struct cur *c, struct report_rec *r)
 	return eat(c, ']');
 }
 
+/* Appends s to a field of cap bytes, after a space when it holds some. */
+static void append(char *field, size_t cap, const char *s)
+{
+	size_t n = strlen(field);
+
+	if (n > 0 && n + 1 < cap)
+		field[n++] = ' ';
+	snprintf(field + n, cap - n, "%s", s);
+}
+
+/* "meta":{"key":"value",...}: keeps what report.html shows. */
+static bool meta(struct cur *c, struct report_rec *r)
+{
+	char key[64], val[256];
+
+	if (!eat(c, '{'))
+		return false;
+	if (eat(c, '}'))
+		return true;
+	do {
+		if (!str(c, key, sizeof(key)) || !eat(c, ':') ||
+		    !str(c, val, sizeof(val)))
+			return false;
+		if (strcmp(key, "make") == 0 || strcmp(key, "model") == 0)
+			append(r->camera, sizeof(r->camera), val);
+		else if ((strcmp(key, "datetime") == 0 ||
+		          strcmp(key, "creation_time") == 0 ||
+		          strcmp(key, "created") == 0) && r->date[0] == '\0')
+			snprintf(r->date, sizeof(r->date), "%s", val);
+		else if (strcmp(key, "width") == 0)
+			snprintf(r->width, sizeof(r->width), "%s", val);
+		else if (strcmp(key, "height") == 0)
+			snprintf(r->height, sizeof(r->height), "%s", val);
+	} while (eat(c, ','));
+	return eat(c, '}');
+}
+
 /* Which digest a JSONL key names, or -1. */
 static int digest_key(const char *key)
 {
@@ -235,7 +273,8 @@ int report_parse_line(const char *line, struct report_rec *r)
 		if (!str(&c, key, sizeof(key)) || !eat(&c, ':'))
 			goto bad;
 		bool good;
-		if (strcmp(key, "unreadable") == 0) {
+		if (strcmp(key, "unreadable") == 0 ||
+		    strcmp(key, "read_on_retry") == 0) {
 			report_rec_free(r);
 			return 1;
 		} else if (strcmp(key, "id") == 0) {
@@ -250,6 +289,13 @@ int report_parse_line(const char *line, struct report_rec *r)
 			good = str(&c, status, sizeof(status));
 		} else if (strcmp(key, "size") == 0) {
 			good = have_size = u64(&c, &r->size);
+		} else if (strcmp(key, "offset") == 0) {
+			good = u64(&c, &r->offset);
+		} else if (strcmp(key, "cluster") == 0) {
+			good = u64(&c, &r->cluster);
+			r->has_cluster = good;
+		} else if (strcmp(key, "meta") == 0) {
+			good = meta(&c, r);
 		} else if (strcmp(key, "runs") == 0) {
 			good = have_runs = runs(&c, r);
 		} else if (strcmp(key, "xxh3_128") == 0) {
