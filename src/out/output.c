@@ -37,6 +37,7 @@
 #include "io/blockdev.h"
 #include "out/checkpoint.h"
 #include "out/dedup.h"
+#include "out/html.h"
 #include "out/digest.h"
 #include "out/lock.h"
 #include "out/output.h"
@@ -76,6 +77,8 @@ struct output {
 	double ck_time;
 	struct reserve reserve;
 	atomic_uint_fast64_t nfiles_live;
+	char started[32];            /* this run, for report.html */
+	struct timespec t0;
 };
 
 /* Stops the run with a message (hooks.fail). */
@@ -415,6 +418,8 @@ int output_open(const struct writer_config *wc,
 	out->dirfd = -1;
 	out->reserve.fd = -1;
 	out->count.next_id = 1;
+	report_time(out->started, sizeof(out->started));
+	clock_gettime(CLOCK_MONOTONIC, &out->t0);
 	out->buf = malloc(COPY_BUF);
 	out->win = malloc(WRITER_WINDOW);
 	rc = dedup_create(&out->seen);
@@ -825,6 +830,41 @@ uint64_t output_files(struct output *out)
 
 /* ------------------------------------------------------------- closing */
 
+/* Writes report.html from the report just closed; rc: the close's. */
+static int output_html(struct output *out, const struct report_end *rend,
+                       int rc)
+{
+	const struct dredge_scan_config *cfg = out->cfg;
+	struct timespec t;
+	char ended[32], hashes[32];
+
+	if (rc != 0)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	report_time(ended, sizeof(ended));
+	struct html_info hi = {
+		.source = out->src->path,
+		.source_size = out->src->size,
+		.sector_size = out->src->sector_size,
+		.command_line = cfg->command_line,
+		.hashes = dredge_hash_names(cfg->hashes, hashes, sizeof(hashes)),
+		.volume = out->wc->sum->volume,
+		.status = rend->status,
+		.started = out->started,
+		.ended = ended,
+		.seconds = (double)(t.tv_sec - out->t0.tv_sec) +
+		           (double)(t.tv_nsec - out->t0.tv_nsec) / 1e9,
+		.bytes_scanned = rend->bytes_scanned,
+		.files = rend->files,
+		.truncated = rend->truncated,
+		.duplicates = rend->duplicates,
+		.bad = rend->bad,
+		.nbad = rend->nbad,
+		.report_only = cfg->report_only,
+	};
+	return html_write(out->dirfd, &hi);
+}
+
 int output_close(struct output *out, int status, const struct writer_end *end)
 {
 	struct dredge_summary *sum = out->wc->sum;
@@ -848,6 +888,10 @@ int output_close(struct output *out, int status, const struct writer_end *end)
 		snprintf(sum->error, sizeof(sum->error),
 		         "cannot finish the report in '%s': %s", out->cfg->outdir,
 		         strerror(-rc));
+	if (out->rep != NULL && (rc = output_html(out, &rend, rc)) != 0 &&
+	    status == 0 && sum->error[0] == '\0')
+		snprintf(sum->error, sizeof(sum->error), "cannot write '%s/"
+		         "report.html': %s", out->cfg->outdir, strerror(-rc));
 	sum->count = out->count;
 	output_free(out);
 	return rc;
