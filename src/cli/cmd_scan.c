@@ -230,8 +230,8 @@ static void print_summary(const struct dredge_summary *s,
 		        "zeros; %" PRIu64 " read on retry; %" PRIu64 " of the "
 		        "files hold some\n", s->bad_bytes, s->reread_bytes,
 		        s->count.files_unreadable);
-	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
-	        cfg->outdir, cfg->outdir);
+	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl, "
+	        "%s/report.html\n", cfg->outdir, cfg->outdir, cfg->outdir);
 }
 
 static int cmd_scan(int argc, char **argv, const char *cmdline)
