@@ -36,6 +36,26 @@ enum dredge_simd {
 	DREDGE_SIMD_AVX512,     /* AVX-512F and AVX-512BW */
 };
 
+/* Forensic digests of every file, besides the XXH3-128 dredge always
+ * computes (for de-duplication): a set of these bits. */
+enum dredge_hash {
+	DREDGE_HASH_MD5 = 1u << 0,
+	DREDGE_HASH_SHA1 = 1u << 1,
+	DREDGE_HASH_SHA256 = 1u << 2,
+};
+#define DREDGE_HASH_DEFAULT (DREDGE_HASH_MD5 | DREDGE_HASH_SHA256)
+
+/*
+ * Parses a --hash list ("md5,sha1,sha256" in any order, or "none") into
+ * *mask: 0, or -EINVAL with the name not understood copied into bad (the
+ * whole list when it names nothing, or mixes none with a digest).
+ */
+int dredge_hash_parse(const char *list, unsigned *mask, char *bad,
+                      size_t badlen);
+
+/* The names of mask's digests, comma-separated ("none" for 0), in buf. */
+const char *dredge_hash_names(unsigned mask, char *buf, size_t len);
+
 /* Where a running scan stands, for a progress line. */
 struct dredge_progress {
 	uint64_t done;             /* bytes scanned by this run */
@@ -72,6 +92,7 @@ struct dredge_scan_config {
 	 * never): time-boxed runs, and tests of resuming. */
 	uint64_t stop_at;
 	enum dredge_simd simd;     /* any-offset search variant */
+	unsigned hashes;           /* DREDGE_HASH_* digests in the reports */
 
 	/*
 	 * File-system-aware scanning of a FAT12/16/32 or exFAT volume: starts

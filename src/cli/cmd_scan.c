@@ -81,6 +81,8 @@ static void scan_usage(FILE *to)
 	        "      --direct MODE      O_DIRECT reads: on, or off/auto (buffered)\n"
 	        "      --keep-embedded    keep files found inside other files\n"
 	        "      --report-only      write the report but no files\n"
+	        "      --hash LIST        digests in the reports: md5, sha1, sha256,\n"
+	        "                         comma-separated, or none (default md5,sha256)\n"
 	        "      --resume           continue an interrupted scan in DIR\n"
 	        "      --stop-at OFFSET   stop (resumably) once reading reaches OFFSET\n"
 	        "      --retries N        read unreadable sectors again N times at the end\n"
@@ -228,8 +230,8 @@ static void print_summary(const struct dredge_summary *s,
 		        "zeros; %" PRIu64 " read on retry; %" PRIu64 " of the "
 		        "files hold some\n", s->bad_bytes, s->reread_bytes,
 		        s->count.files_unreadable);
-	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl\n",
-	        cfg->outdir, cfg->outdir);
+	fprintf(stderr, "dredge: report: %s/report.xml, %s/report.jsonl, "
+	        "%s/report.html\n", cfg->outdir, cfg->outdir, cfg->outdir);
 }
 
 static int cmd_scan(int argc, char **argv, const char *cmdline)
@@ -237,7 +239,7 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
 	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS, O_RESUME,
 	       O_STOP_AT, O_SIMD, O_FS, O_UNALLOC, O_CLUSTERS, O_OFFSET,
-	       O_RETRIES };
+	       O_RETRIES, O_HASH };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "types", required_argument, NULL, 't' },
@@ -251,6 +253,7 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 		{ "direct", required_argument, NULL, O_DIRECT },
 		{ "keep-embedded", no_argument, NULL, O_KEEP },
 		{ "report-only", no_argument, NULL, O_REPORT_ONLY },
+		{ "hash", required_argument, NULL, O_HASH },
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "stop-at", required_argument, NULL, O_STOP_AT },
 		{ "fs", no_argument, NULL, O_FS },
@@ -361,6 +364,17 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 			break;
 		case O_KEEP: cfg.keep_embedded = 1; break;
 		case O_REPORT_ONLY: cfg.report_only = 1; break;
+		case O_HASH: {
+			char bad[64];
+			if (dredge_hash_parse(optarg, &cfg.hashes, bad,
+			                      sizeof(bad)) != 0) {
+				fprintf(stderr, "dredge: --hash takes md5, sha1, "
+				        "sha256 (comma-separated) or none, not "
+				        "'%s'\n", bad);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case O_RESUME: cfg.resume = 1; break;
 		case O_STOP_AT:
 			if (parse_uint("--stop-at", optarg, UINT64_MAX, &v) != 0)

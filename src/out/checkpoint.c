@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "out/checkpoint.h"
+#include "out/digest.h"
 #include "out/report_read.h"
 
 #define CHECKPOINT_TMP ".dredge-checkpoint.tmp"
@@ -57,7 +58,7 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	fprintf(f, CHECKPOINT_MAGIC "\n"
 	        "source_size %" PRIu64 "\nsource_sample %016" PRIx64 "\n"
 	        "formats %s\nblock_size %" PRIu32 "\nany_offset %d\n"
-	        "keep_embedded %d\nreport_only %d\n"
+	        "keep_embedded %d\nreport_only %d\nhashes %u\n"
 	        "fs %d\nunallocated %d\nclusters %" PRIu32 " %" PRIu32 "\n"
 	        "volume %" PRIu64 "\n"
 	        "resume_offset %" PRIu64 "\ncover_hi %" PRIu64 "\n"
@@ -67,7 +68,7 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        "\nxml_len %" PRIu64 "\njsonl_len %" PRIu64 "\n",
 	        ck->source_size, ck->source_sample, ck->formats,
 	        ck->block_size, ck->any_offset, ck->keep_embedded,
-	        ck->report_only, ck->fs, ck->unallocated, ck->cluster_first,
+	        ck->report_only, ck->hashes, ck->fs, ck->unallocated, ck->cluster_first,
 	        ck->cluster_last, ck->volume, ck->resume_offset, ck->cover_hi,
 	        ck->trunc_end, ck->trunc_fmt, ck->count.next_id,
 	        ck->count.files, ck->count.truncated, ck->count.duplicates,
@@ -113,18 +114,19 @@ static int parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 /* The scalar fields, each required exactly once. */
 enum { F_SIZE, F_SAMPLE, F_FORMATS, F_BLOCK, F_ANY, F_KEEP, F_RONLY, F_FS,
        F_UNALLOC, F_CLUSTERS, F_VOLUME, F_RESUME, F_COVER, F_TEND, F_TFMT,
-       F_NEXT, F_FILES, F_TRUNC, F_DUPS, F_FUNREAD, F_XML, F_JSONL, F_N };
+       F_NEXT, F_FILES, F_TRUNC, F_DUPS, F_FUNREAD, F_XML, F_JSONL, F_HASHES,
+       F_N };
 static const char *const field_name[F_N] = {
 	"source_size", "source_sample", "formats", "block_size", "any_offset",
 	"keep_embedded", "report_only", "fs", "unallocated", "clusters",
 	"volume", "resume_offset", "cover_hi", "trunc_end", "trunc_fmt",
 	"next_id", "files", "truncated", "duplicates", "files_unreadable",
-	"xml_len", "jsonl_len",
+	"xml_len", "jsonl_len", "hashes",
 };
 
 /* Fields older checkpoints lack; they keep the values that meant then. */
 #define OPTIONAL ((1u << F_FS) | (1u << F_UNALLOC) | (1u << F_CLUSTERS) | \
-                  (1u << F_VOLUME) | (1u << F_FUNREAD))
+                  (1u << F_VOLUME) | (1u << F_FUNREAD) | (1u << F_HASHES))
 
 /* Reads one "key value" line into ck; 0, or -1 with the reason in ck. */
 static int load_line(struct checkpoint *ck, const char *key, const char *val,
@@ -196,6 +198,8 @@ static int load_line(struct checkpoint *ck, const char *key, const char *val,
 		max = 1;
 	else if (f == F_BLOCK || f == F_TFMT)
 		max = UINT32_MAX;
+	else if (f == F_HASHES)
+		max = (1u << DIGEST_N) - 1;
 	if (parse_u64(val, f == F_SAMPLE ? 16 : 10, max, &v) != 0)
 		goto bad;
 	switch (f) {
@@ -219,6 +223,7 @@ static int load_line(struct checkpoint *ck, const char *key, const char *val,
 	case F_FUNREAD: ck->count.files_unreadable = v; break;
 	case F_XML: ck->xml_len = v; break;
 	case F_JSONL: ck->jsonl_len = v; break;
+	case F_HASHES: ck->hashes = (unsigned)v; break;
 	default: break;
 	}
 	return 0;
@@ -332,6 +337,14 @@ int checkpoint_compare(const struct checkpoint *have,
 	FLAG(any_offset, "--any-offset")
 	FLAG(keep_embedded, "--keep-embedded")
 	FLAG(report_only, "--report-only")
+	if (have->hashes != want->hashes) {
+		char a[32], b[32];
+		snprintf(why, len, "--hash differs: the interrupted scan used "
+		         "'%s', this one '%s'",
+		         dredge_hash_names(have->hashes, a, sizeof(a)),
+		         dredge_hash_names(want->hashes, b, sizeof(b)));
+		return -EINVAL;
+	}
 	FLAG(fs, "--fs")
 	FLAG(unallocated, "--unallocated")
 #undef FLAG

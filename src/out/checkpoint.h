@@ -27,6 +27,7 @@ struct checkpoint {
 	int any_offset;
 	int keep_embedded;
 	int report_only;
+	unsigned hashes;             /* --hash: DREDGE_HASH_* bits */
 	int fs;                      /* --fs, --unallocated, --clusters as asked */
 	int unallocated;
 	uint32_t cluster_first, cluster_last;

@@ -8,6 +8,8 @@
  * sectors read as zeros exactly as they did for the scan.  Every file is
  * hashed as it is copied and must match the report's XXH3-128, or it is
  * not kept and extraction stops: the source is then not the one scanned.
+ * The MD5, SHA-1 and SHA-256 digests the report gives (--hash) are
+ * checked the same way, each by name.
  * A file is written to NAME.part and renamed, so a name under the output
  * folder is only ever a whole, checked file.  Problems are told to the
  * caller one line at a time; nothing here prints.
@@ -29,6 +31,7 @@
 
 #include "dredge.h"
 #include "io/source.h"
+#include "out/digest.h"
 #include "out/lock.h"
 #include "out/report_read.h"
 
@@ -173,8 +176,32 @@ static void hex_of(XXH128_hash_t h, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
 }
 
-/* The XXH3-128 of an existing file as hex; 0 or -1. */
-static int hash_file(const char *path, uint8_t *buf, char out[33])
+/* The algorithms whose digests r gives (DREDGE_HASH_* bits). */
+static unsigned digests_given(const struct report_rec *r)
+{
+	unsigned mask = 0;
+
+	for (unsigned i = 0; i < DIGEST_N; i++)
+		if (r->digests.hex[i][0] != '\0')
+			mask |= 1u << i;
+	return mask;
+}
+
+/* The first digest of r that have does not match, or -1. */
+static int digest_mismatch(const struct report_rec *r,
+                           const struct digest_hex *have)
+{
+	for (unsigned i = 0; i < DIGEST_N; i++)
+		if (r->digests.hex[i][0] != '\0' &&
+		    strcmp(r->digests.hex[i], have->hex[i]) != 0)
+			return (int)i;
+	return -1;
+}
+
+/* The XXH3-128 of an existing file as hex, and r's digests of it; 0 or
+ * -1. */
+static int hash_file(const char *path, uint8_t *buf, char out[33],
+                     const struct report_rec *r, struct digest_hex *dh)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	XXH3_state_t *st = XXH3_createState();
@@ -186,13 +213,23 @@ static int hash_file(const char *path, uint8_t *buf, char out[33])
 		XXH3_freeState(st);
 		return -1;
 	}
+	struct digest *dg = NULL;
+	if (digest_create(&dg, digests_given(r)) != 0) {
+		close(fd);
+		XXH3_freeState(st);
+		return -1;
+	}
 	XXH3_128bits_reset(st);
-	while ((n = read(fd, buf, COPY_BUF)) > 0)
+	while ((n = read(fd, buf, COPY_BUF)) > 0) {
 		XXH3_128bits_update(st, buf, (size_t)n);
+		digest_update(dg, buf, (size_t)n);
+	}
 	hex_of(XXH3_128bits_digest(st), out);
 	XXH3_freeState(st);
+	int bad = digest_final(dg, dh) != 0;
+	digest_free(dg);
 	close(fd);
-	return n < 0 ? -1 : 0;
+	return n < 0 || bad ? -1 : 0;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -218,6 +255,7 @@ static int extract_one(const struct dredge_extract_config *cfg,
                        const struct report_rec *r, int force, uint8_t *buf)
 {
 	char path[PATH_MAX], part[PATH_MAX + 8], sub[PATH_MAX], have[33];
+	struct digest_hex dh;
 	struct stat st;
 
 	for (unsigned i = 0; i < r->nruns; i++)
@@ -234,7 +272,8 @@ static int extract_one(const struct dredge_extract_config *cfg,
 	         (int)(strchr(r->filename, '/') - r->filename), r->filename);
 	if (lstat(path, &st) == 0) {
 		if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == r->size &&
-		    hash_file(path, buf, have) == 0 && strcmp(have, r->hash) == 0)
+		    hash_file(path, buf, have, r, &dh) == 0 &&
+		    strcmp(have, r->hash) == 0 && digest_mismatch(r, &dh) < 0)
 			return 1;
 		if (!force) {
 			say(cfg, "'%s' already exists and differs from file %" PRIu64
@@ -252,7 +291,8 @@ static int extract_one(const struct dredge_extract_config *cfg,
 		return -1;
 	}
 	XXH3_state_t *hs = XXH3_createState();
-	int bad = hs == NULL;
+	struct digest *dg = NULL;
+	int bad = hs == NULL || digest_create(&dg, digests_given(r)) != 0;
 	if (hs != NULL)
 		XXH3_128bits_reset(hs);
 	for (unsigned i = 0; i < r->nruns && !bad; i++) {
@@ -264,6 +304,7 @@ static int extract_one(const struct dredge_extract_config *cfg,
 			source_read(src, buf, r->runs[i].img_off + pos, n, 0,
 			            NULL, NULL);
 			XXH3_128bits_update(hs, buf, n);
+			digest_update(dg, buf, n);
 			bad = write_all(fd, buf, n) != 0;
 			pos += n;
 		}
@@ -273,15 +314,26 @@ static int extract_one(const struct dredge_extract_config *cfg,
 	if (bad) {
 		say(cfg, "cannot write '%s': %s", path, strerror(errno));
 		XXH3_freeState(hs);
+		digest_free(dg);
 		unlink(part);
 		return -1;
 	}
 	hex_of(XXH3_128bits_digest(hs), have);
 	XXH3_freeState(hs);
+	int dgbad = digest_final(dg, &dh);
+	digest_free(dg);
 	if (strcmp(have, r->hash) != 0) {
 		unlink(part);
 		say(cfg, "file %" PRIu64 " (%s) does not match the report's hash: "
 		    "is this the same source?", r->id, r->filename);
+		return -1;
+	}
+	int which = dgbad == 0 ? digest_mismatch(r, &dh) : 0;
+	if (dgbad != 0 || which >= 0) {
+		unlink(part);
+		say(cfg, "file %" PRIu64 " (%s) does not match the report's %s: "
+		    "is this the same source?", r->id, r->filename,
+		    digest_name((unsigned)which));
 		return -1;
 	}
 	if (rename(part, path) != 0) {

@@ -37,6 +37,8 @@
 #include "io/blockdev.h"
 #include "out/checkpoint.h"
 #include "out/dedup.h"
+#include "out/html.h"
+#include "out/digest.h"
 #include "out/lock.h"
 #include "out/output.h"
 #include "out/report.h"
@@ -56,6 +58,7 @@ struct output {
 	uint8_t *buf;
 	uint8_t *win;
 	struct dedup *seen;
+	struct digest *dg;           /* --hash digests of the file copied */
 	struct dredge_counts count;  /* saved by the checkpoint, summed up */
 	uint64_t cover_hi;
 	/* Later fragments of accepted reassembled files that lie ahead:
@@ -78,6 +81,8 @@ struct output {
 	double ck_time;
 	struct reserve reserve;
 	atomic_uint_fast64_t nfiles_live;
+	char started[32];            /* this run, for report.html */
+	struct timespec t0;
 };
 
 /* Stops the run with a message (hooks.fail). */
@@ -384,6 +389,7 @@ static void output_free(struct output *out)
 	free(out->buf);
 	free(out->win);
 	dedup_free(out->seen);
+	digest_free(out->dg);
 	free(out);
 }
 
@@ -418,10 +424,13 @@ int output_open(const struct writer_config *wc,
 	out->dirfd = -1;
 	out->reserve.fd = -1;
 	out->count.next_id = 1;
+	report_time(out->started, sizeof(out->started));
+	clock_gettime(CLOCK_MONOTONIC, &out->t0);
 	out->buf = malloc(COPY_BUF);
 	out->win = malloc(WRITER_WINDOW);
 	rc = dedup_create(&out->seen);
-	if (out->buf == NULL || out->win == NULL || rc != 0) {
+	if (out->buf == NULL || out->win == NULL || rc != 0 ||
+	    digest_create(&out->dg, cfg->hashes) != 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -541,6 +550,7 @@ static int copy_runs(struct output *out, const struct extent *runs,
 	if (st == NULL)
 		return -ENOMEM;
 	XXH3_128bits_reset(st);
+	digest_reset(out->dg);
 	for (unsigned i = 0; i < nruns && rc == 0; i++) {
 		for (uint64_t pos = 0; pos < runs[i].len && rc == 0;) {
 			size_t n = runs[i].len - pos < COPY_BUF
@@ -551,6 +561,7 @@ static int copy_runs(struct output *out, const struct extent *runs,
 				break;
 			}
 			XXH3_128bits_update(st, out->buf, n);
+			digest_update(out->dg, out->buf, n);
 			if (fd >= 0)
 				rc = write_all(fd, out->buf, n);
 			pos += n;
@@ -702,7 +713,10 @@ static int commit_file(struct output *out, struct candidate *c)
 			                                clusters, nruns);
 	}
 	char hex[33];
+	struct digest_hex digests;
 	hash_hex(h, hex);
+	if (digest_final(out->dg, &digests) != 0)
+		output_fail(out, -EIO, "libcrypto failed to hash '%s'", name);
 	struct report_entry e = {
 		.id = id,
 		.filename = name,
@@ -713,6 +727,7 @@ static int commit_file(struct output *out, struct candidate *c)
 		.runs = runs,
 		.nruns = nruns,
 		.hash = hex,
+		.digests = &digests,
 		.duplicate_of = dup,
 		.reason = truncated ? c->reason : NULL,
 		.meta = c->meta,
@@ -894,6 +909,41 @@ uint64_t output_files(struct output *out)
 
 /* ------------------------------------------------------------- closing */
 
+/* Writes report.html from the report just closed; rc: the close's. */
+static int output_html(struct output *out, const struct report_end *rend,
+                       int rc)
+{
+	const struct dredge_scan_config *cfg = out->cfg;
+	struct timespec t;
+	char ended[32], hashes[32];
+
+	if (rc != 0)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	report_time(ended, sizeof(ended));
+	struct html_info hi = {
+		.source = out->src->path,
+		.source_size = out->src->size,
+		.sector_size = out->src->sector_size,
+		.command_line = cfg->command_line,
+		.hashes = dredge_hash_names(cfg->hashes, hashes, sizeof(hashes)),
+		.volume = out->wc->sum->volume,
+		.status = rend->status,
+		.started = out->started,
+		.ended = ended,
+		.seconds = (double)(t.tv_sec - out->t0.tv_sec) +
+		           (double)(t.tv_nsec - out->t0.tv_nsec) / 1e9,
+		.bytes_scanned = rend->bytes_scanned,
+		.files = rend->files,
+		.truncated = rend->truncated,
+		.duplicates = rend->duplicates,
+		.bad = rend->bad,
+		.nbad = rend->nbad,
+		.report_only = cfg->report_only,
+	};
+	return html_write(out->dirfd, &hi);
+}
+
 int output_close(struct output *out, int status, const struct writer_end *end)
 {
 	struct dredge_summary *sum = out->wc->sum;
@@ -917,6 +967,10 @@ int output_close(struct output *out, int status, const struct writer_end *end)
 		snprintf(sum->error, sizeof(sum->error),
 		         "cannot finish the report in '%s': %s", out->cfg->outdir,
 		         strerror(-rc));
+	if (out->rep != NULL && (rc = output_html(out, &rend, rc)) != 0 &&
+	    status == 0 && sum->error[0] == '\0')
+		snprintf(sum->error, sizeof(sum->error), "cannot write '%s/"
+		         "report.html': %s", out->cfg->outdir, strerror(-rc));
 	sum->count = out->count;
 	output_free(out);
 	return rc;

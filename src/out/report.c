@@ -298,12 +298,17 @@ int report_add(struct report *rep, const struct report_entry *e)
 	for (unsigned i = 0; i < e->nclusters; i++)
 		fprintf(x, "    <dredge:cluster_run start='%" PRIu32 "' count='%"
 		        PRIu32 "'/>\n", e->clusters[i].start, e->clusters[i].count);
-	fprintf(x, "    <hashdigest type='xxh3-128'>%s</hashdigest>\n"
-	        "    <dredge:id>%" PRIu64 "</dredge:id>\n"
+	fprintf(x, "    <hashdigest type='xxh3-128'>%s</hashdigest>\n",
+	        e->hash);
+	for (unsigned i = 0; e->digests != NULL && i < DIGEST_N; i++)
+		if (e->digests->hex[i][0] != '\0')
+			fprintf(x, "    <hashdigest type='%s'>%s</hashdigest>\n",
+			        digest_name(i), e->digests->hex[i]);
+	fprintf(x, "    <dredge:id>%" PRIu64 "</dredge:id>\n"
 	        "    <dredge:format>%s</dredge:format>\n"
 	        "    <dredge:type>%s</dredge:type>\n"
 	        "    <dredge:status>%s</dredge:status>\n",
-	        e->hash, e->id, e->format, e->ext, status);
+	        e->id, e->format, e->ext, status);
 	if (e->duplicate_of)
 		fprintf(x, "    <dredge:duplicate_of>%" PRIu64
 		        "</dredge:duplicate_of>\n", e->duplicate_of);
@@ -348,7 +353,12 @@ int report_add(struct report *rep, const struct report_entry *e)
 			        e->clusters[i].count);
 		fputc(']', j);
 	}
-	fprintf(j, ",\"xxh3_128\":\"%s\",\"duplicate_of\":", e->hash);
+	fprintf(j, ",\"xxh3_128\":\"%s\"", e->hash);
+	for (unsigned i = 0; e->digests != NULL && i < DIGEST_N; i++)
+		if (e->digests->hex[i][0] != '\0')
+			fprintf(j, ",\"%s\":\"%s\"", digest_name(i),
+			        e->digests->hex[i]);
+	fputs(",\"duplicate_of\":", j);
 	if (e->duplicate_of)
 		fprintf(j, "%" PRIu64, e->duplicate_of);
 	else

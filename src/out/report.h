@@ -15,6 +15,7 @@
 
 #include "common/bread.h"
 #include "formats/format.h"
+#include "out/digest.h"
 
 struct report;
 struct fsview;
@@ -42,6 +43,7 @@ struct report_entry {
 	const struct extent *runs;
 	unsigned nruns;
 	const char *hash;             /* xxh3-128, 32 hex digits */
+	const struct digest_hex *digests;   /* md5, sha1, sha256, or NULL */
 	uint64_t duplicate_of;        /* id of the entry written, or 0 */
 	const char *reason;           /* why truncated, or NULL */
 	const struct carve_meta *meta;    /* metadata, or NULL */

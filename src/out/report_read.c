@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +207,58 @@ static bool runs(struct cur *c, struct report_rec *r)
 	return eat(c, ']');
 }
 
+/* Appends s to a field of cap bytes, after a space when it holds some. */
+static void append(char *field, size_t cap, const char *s)
+{
+	size_t n = strlen(field);
+
+	if (n > 0 && n + 1 < cap)
+		field[n++] = ' ';
+	snprintf(field + n, cap - n, "%s", s);
+}
+
+/* "meta":{"key":"value",...}: keeps what report.html shows. */
+static bool meta(struct cur *c, struct report_rec *r)
+{
+	char key[64], val[256];
+
+	if (!eat(c, '{'))
+		return false;
+	if (eat(c, '}'))
+		return true;
+	do {
+		if (!str(c, key, sizeof(key)) || !eat(c, ':') ||
+		    !str(c, val, sizeof(val)))
+			return false;
+		if (strcmp(key, "make") == 0 || strcmp(key, "model") == 0)
+			append(r->camera, sizeof(r->camera), val);
+		else if ((strcmp(key, "datetime") == 0 ||
+		          strcmp(key, "creation_time") == 0 ||
+		          strcmp(key, "created") == 0) && r->date[0] == '\0')
+			snprintf(r->date, sizeof(r->date), "%s", val);
+		else if (strcmp(key, "width") == 0)
+			snprintf(r->width, sizeof(r->width), "%s", val);
+		else if (strcmp(key, "height") == 0)
+			snprintf(r->height, sizeof(r->height), "%s", val);
+	} while (eat(c, ','));
+	return eat(c, '}');
+}
+
+/* Which digest a JSONL key names, or -1. */
+static int digest_key(const char *key)
+{
+	for (unsigned i = 0; i < DIGEST_N; i++)
+		if (strcmp(key, digest_name(i)) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Whether s is exactly n lowercase hex digits. */
+static bool hex_of_len(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
+
 int report_parse_line(const char *line, struct report_rec *r)
 {
 	struct cur c = { line };
@@ -220,7 +273,8 @@ int report_parse_line(const char *line, struct report_rec *r)
 		if (!str(&c, key, sizeof(key)) || !eat(&c, ':'))
 			goto bad;
 		bool good;
-		if (strcmp(key, "unreadable") == 0) {
+		if (strcmp(key, "unreadable") == 0 ||
+		    strcmp(key, "read_on_retry") == 0) {
 			report_rec_free(r);
 			return 1;
 		} else if (strcmp(key, "id") == 0) {
@@ -235,10 +289,21 @@ int report_parse_line(const char *line, struct report_rec *r)
 			good = str(&c, status, sizeof(status));
 		} else if (strcmp(key, "size") == 0) {
 			good = have_size = u64(&c, &r->size);
+		} else if (strcmp(key, "offset") == 0) {
+			good = u64(&c, &r->offset);
+		} else if (strcmp(key, "cluster") == 0) {
+			good = u64(&c, &r->cluster);
+			r->has_cluster = good;
+		} else if (strcmp(key, "meta") == 0) {
+			good = meta(&c, r);
 		} else if (strcmp(key, "runs") == 0) {
 			good = have_runs = runs(&c, r);
 		} else if (strcmp(key, "xxh3_128") == 0) {
 			good = str(&c, r->hash, sizeof(r->hash));
+		} else if (digest_key(key) >= 0) {
+			unsigned d = (unsigned)digest_key(key);
+			good = str(&c, r->digests.hex[d], sizeof(r->digests.hex[d]))
+			       && hex_of_len(r->digests.hex[d], digest_hexlen(d));
 		} else if (strcmp(key, "duplicate_of") == 0) {
 			have_dup = true;
 			good = word(&c, "null") || u64(&c, &r->duplicate_of);
@@ -263,7 +328,7 @@ int report_parse_line(const char *line, struct report_rec *r)
 	}
 	if (!have_id || !have_size || !have_runs || !have_dup || wraps ||
 	    r->filename[0] == '\0' || r->nruns == 0 || total != r->size ||
-	    strlen(r->hash) != 32 || strspn(r->hash, "0123456789abcdef") != 32 ||
+	    !hex_of_len(r->hash, 32) ||
 	    (!r->complete && strcmp(status, "truncated") != 0) ||
 	    r->id == 0 || r->duplicate_of >= r->id)
 		goto bad;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "common/bread.h"
+#include "out/digest.h"
 
 /* Longest report line read (a file of BREAD_MAX_EXTENTS runs fits). */
 #define REPORT_LINE_MAX (8u << 20)
@@ -27,12 +28,21 @@ struct report_rec {
 	struct extent *runs;     /* malloc'd */
 	unsigned nruns;
 	char hash[33];           /* xxh3-128, lowercase hex */
+	struct digest_hex digests;   /* md5, sha1, sha256 given, or "" */
 	uint64_t duplicate_of;   /* 0: written under its own name */
+	/* for reading, not checked: what report.html shows */
+	uint64_t offset;         /* the first byte's place in the source */
+	int has_cluster;         /* in a file-system scan: */
+	uint64_t cluster;        /*   the start cluster */
+	char camera[96];         /* meta make and model, or "" */
+	char date[64];           /* meta datetime or creation time, or "" */
+	char width[16], height[16];   /* meta, or "" */
 };
 
 /*
  * Parses one line.  Returns 0 for a file entry (r filled; free it with
- * report_rec_free), 1 for another kind of line (an unreadable range), or
+ * report_rec_free), 1 for another kind of line (an unreadable range, or
+ * one read on retry), or
  * -EINVAL for a line that is not a dredge report entry.
  */
 int report_parse_line(const char *line, struct report_rec *r);

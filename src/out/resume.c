@@ -39,6 +39,7 @@ void resume_describe(struct checkpoint *ck, const struct dredge_scan_config *cfg
 	ck->any_offset = cfg->any_offset;
 	ck->keep_embedded = cfg->keep_embedded;
 	ck->report_only = cfg->report_only;
+	ck->hashes = cfg->hashes;
 	ck->fs = cfg->fs;
 	ck->unallocated = cfg->unallocated;
 	ck->cluster_first = cfg->cluster_first;

@@ -714,6 +714,7 @@ void dredge_scan_config_init(struct dredge_scan_config *cfg)
 	cfg->io = DREDGE_IO_AUTO;
 	cfg->direct = -1;
 	cfg->progress = -1;
+	cfg->hashes = DREDGE_HASH_DEFAULT;
 }
 
 /* Whether cfg asks for a file-system-aware scan. */

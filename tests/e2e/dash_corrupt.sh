@@ -102,7 +102,7 @@ is "$?:$(tail -1 "$work/err")" \
 D scan "$work/loop.img" -o "$work/fr" --unallocated -q --stop-at 8M 2>/dev/null
 D scan "$work/loop.img" -o "$work/fr" --unallocated -q --resume 2>/dev/null
 ok $? "a fallen-back scan resumes"
-diff -r -x report.xml "$work/o.FAT loop" "$work/fr" >/dev/null
+diff -r -x report.xml -x report.html "$work/o.FAT loop" "$work/fr" >/dev/null
 ok $? "... to the same result"
 
 # A loop in a deleted file's chain is not the live map's business.

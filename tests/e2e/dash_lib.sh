@@ -58,7 +58,7 @@ report_field() {
 }
 
 # files DIR: the recovered files, sorted, without the reports
-files() { (cd "$1" && find . -type f ! -name 'report.*' | sed 's|^\./||' | sort | tr '\n' ' '); }
+files() { (cd "$1" && find . -type f ! -name 'report.*' ! -path './thumbs/*' | sed 's|^\./||' | sort | tr '\n' ' '); }
 
 # all_report_clusters DIR: every cluster any report entry lies in
 all_report_clusters() {

@@ -1,0 +1,396 @@
+/*
+ * html.c - report.html (see html.h).
+ *
+ * Two passes over report.jsonl, each one line at a time, keep memory
+ * bounded whatever the number of files: the first makes the thumbnails
+ * and the gallery, the second the table.  The gallery stops at
+ * GALLERY_MAX pictures and VIDEO_MAX clips (the table lists every file).
+ *
+ * Videos are shown in a <video preload="metadata"> element and get no
+ * poster of our own: decoding a frame would need a video decoder in the
+ * writer, and with the metadata loaded the browser draws the first frame
+ * itself.
+ *
+ * Names of recovered files are dredge's own (TYPE/fNNNN.EXT), but they
+ * come back from a file on disk, so a link is made only from a name of
+ * plain characters; every text from the report (metadata is hostile) goes
+ * through html_text.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "out/html.h"
+#include "out/report_read.h"
+#include "out/thumb.h"
+
+#define GALLERY_MAX 2000
+#define VIDEO_MAX 200
+#define RUNS_SHOWN 8
+
+/* Text for an element or a quoted attribute: markup characters become
+ * references, bytes outside ASCII are taken as Latin-1 (as in the DFXML),
+ * control characters become '?'. */
+static void html_text(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if (*p >= 0x80)
+				fprintf(f, "&#x%02X;", *p);
+			else if (*p < 0x20 && *p != '\t')
+				fputc('?', f);
+			else
+				fputc(*p, f);
+		}
+	}
+}
+
+/* Whether name is one dredge writes (TYPE/NAME of plain characters), so
+ * that it can be a relative link. */
+static int plain_name(const char *name)
+{
+	return name[0] != '\0' && name[0] != '.' && name[0] != '/' &&
+	       strstr(name, "..") == NULL && strchr(name, ':') == NULL &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	              "0123456789._-/") == strlen(name);
+}
+
+static int is_type(const char *type, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(type, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const shown_as_is[] = { "png", "gif", "bmp", "webp", NULL };
+static const char *const videos[] = { "mp4", "m4v", "mov", NULL };
+
+static const char style[] =
+	"body{font:14px/1.4 sans-serif;margin:1em 2em;color:#222}"
+	"h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.5em}"
+	"table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left;"
+	"vertical-align:top;border-bottom:1px solid #ddd}"
+	"#files th{cursor:pointer;background:#eee;user-select:none;"
+	"position:sticky;top:0}"
+	"#files th.asc::after{content:' \\25B2'}"
+	"#files th.desc::after{content:' \\25BC'}"
+	"td.n{text-align:right;white-space:nowrap}code{font-size:11px}"
+	".gallery{display:flex;flex-wrap:wrap;gap:8px}"
+	".gallery figure{margin:0;width:168px;text-align:center;font-size:11px}"
+	".gallery img{max-width:160px;max-height:160px}"
+	".gallery video{width:160px;max-height:160px;background:#000}"
+	"#filter{width:24em;margin:0.5em 0}.kv th{background:none}";
+
+/* Sorting (a click on a header; #sort=COL or #sort=-COL in the address
+ * does the same on load), filtering (the box, or &filter=TEXT in the
+ * address), and a status line saying how many pictures loaded (tests read
+ * it from the DOM). */
+static const char script[] =
+	"(function(){"
+	"var t=document.getElementById('files'),tb=t.tBodies[0],"
+	"hs=t.tHead.rows[0].cells,dir={};"
+	"function key(r,i,num){var c=r.cells[i],v=c.getAttribute('data-v');"
+	"if(v===null)v=c.textContent;return num?Number(v):v.toLowerCase();}"
+	"function sortBy(i){var num=hs[i].hasAttribute('data-num'),"
+	"d=dir[i]=dir[i]===1?-1:1,rows=Array.prototype.slice.call(tb.rows);"
+	"rows.sort(function(a,b){var x=key(a,i,num),y=key(b,i,num);"
+	"return x<y?-d:x>y?d:0;});"
+	"rows.forEach(function(r){tb.appendChild(r);});"
+	"for(var k=0;k<hs.length;k++)hs[k].className=k===i?(d>0?'asc':'desc'):'';"
+	"t.setAttribute('data-sorted',(d>0?'':'-')+hs[i].getAttribute('data-col'));}"
+	"for(var i=0;i<hs.length;i++)(function(i){"
+	"hs[i].addEventListener('click',function(){sortBy(i);});})(i);"
+	"var f=document.getElementById('filter');"
+	"f.addEventListener('input',function(){var q=f.value.toLowerCase(),n=0;"
+	"Array.prototype.forEach.call(tb.rows,function(r){"
+	"var s=r.textContent.toLowerCase().indexOf(q)>=0;"
+	"r.style.display=s?'':'none';n+=s?1:0;});"
+	"document.getElementById('shown').textContent=n;});"
+	"var m=/^#sort=(-?)([a-z]+)/.exec(location.hash),"
+	"q=/[#&]filter=([^&]*)/.exec(location.hash);"
+	"if(q){f.value=decodeURIComponent(q[1]);"
+	"f.dispatchEvent(new Event('input'));}"
+	"if(m)for(var j=0;j<hs.length;j++)"
+	"if(hs[j].getAttribute('data-col')===m[2]){hs[j].click();"
+	"if(m[1])hs[j].click();}"
+	"window.addEventListener('load',function(){var im=document.images,ok=0;"
+	"for(var i=0;i<im.length;i++)if(im[i].complete&&im[i].naturalWidth>0)ok++;"
+	"var s=document.getElementById('imgstatus');"
+	"s.setAttribute('data-loaded',ok);s.setAttribute('data-total',im.length);"
+	"s.textContent=ok+' of '+im.length+' pictures loaded';});"
+	"})();";
+
+/* Calls fn for each file entry of report.jsonl in dirfd; 0 or -errno. */
+static int each_entry(int dirfd, void (*fn)(void *, const struct report_rec *),
+                      void *arg)
+{
+	int fd = openat(dirfd, "report.jsonl", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (f == NULL) {
+		int rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct report_rec r;
+		if ((size_t)n > REPORT_LINE_MAX ||
+		    report_parse_line(line, &r) != 0)
+			continue;
+		fn(arg, &r);
+		report_rec_free(&r);
+	}
+	int rc = ferror(f) ? -EIO : 0;
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+struct pass {
+	FILE *f;
+	int dirfd;
+	const struct html_info *info;
+	unsigned pictures, clips;
+	int thumbs_dir;              /* thumbs/ made */
+};
+
+/* The thumbnail of a JPEG entry: made unless one newer than the file is
+ * there already (a resumed scan made it before).  0 when there is one. */
+static int thumbnail(struct pass *p, const struct report_rec *r,
+                     char *dst, size_t len)
+{
+	const char *base = strrchr(r->filename, '/');
+	struct stat sf, st;
+
+	snprintf(dst, len, "thumbs/%s", base ? base + 1 : r->filename);
+	if (!p->thumbs_dir) {
+		if (mkdirat(p->dirfd, "thumbs", 0755) != 0 && errno != EEXIST)
+			return -errno;
+		p->thumbs_dir = 1;
+	}
+	if (fstatat(p->dirfd, r->filename, &sf, 0) != 0)
+		return -errno;
+	if (fstatat(p->dirfd, dst, &st, 0) == 0 && st.st_size > 0 &&
+	    (st.st_mtim.tv_sec > sf.st_mtim.tv_sec ||
+	     (st.st_mtim.tv_sec == sf.st_mtim.tv_sec &&
+	      st.st_mtim.tv_nsec >= sf.st_mtim.tv_nsec)))
+		return 0;
+	return thumb_jpeg(p->dirfd, r->filename, dst);
+}
+
+static void caption(FILE *f, const struct report_rec *r)
+{
+	fputs("<figcaption>", f);
+	html_text(f, r->filename);
+	if (!r->complete)
+		fputs(" (truncated)", f);
+	fputs("</figcaption></figure>\n", f);
+}
+
+static void gallery_entry(void *arg, const struct report_rec *r)
+{
+	struct pass *p = arg;
+	FILE *f = p->f;
+	char thumb[300];
+
+	if (r->duplicate_of != 0 || !plain_name(r->filename))
+		return;
+	if (strcmp(r->type, "jpg") == 0 && p->pictures < GALLERY_MAX) {
+		if (thumbnail(p, r, thumb, sizeof(thumb)) != 0)
+			return;
+		fprintf(f, "<figure><a href=\"%s\"><img src=\"%s\" alt=\"\">"
+		        "</a>", r->filename, thumb);
+		caption(f, r);
+		p->pictures++;
+	} else if (is_type(r->type, shown_as_is) && r->complete &&
+	           p->pictures < GALLERY_MAX) {
+		fprintf(f, "<figure><a href=\"%s\"><img src=\"%s\" alt=\"\">"
+		        "</a>", r->filename, r->filename);
+		caption(f, r);
+		p->pictures++;
+	} else if (is_type(r->type, videos) && p->clips < VIDEO_MAX) {
+		fprintf(f, "<figure><video controls preload=\"metadata\" "
+		        "src=\"%s\"></video>", r->filename);
+		caption(f, r);
+		p->clips++;
+	}
+}
+
+/* A cell sorted by number v. */
+static void num_cell(FILE *f, const char *cls, uint64_t v)
+{
+	fprintf(f, "<td class=\"n %s\" data-v=\"%" PRIu64 "\">%" PRIu64 "</td>",
+	        cls, v, v);
+}
+
+static void table_entry(void *arg, const struct report_rec *r)
+{
+	struct pass *p = arg;
+	FILE *f = p->f;
+
+	fputs("<tr>", f);
+	num_cell(f, "id", r->id);
+	fputs("<td>", f);
+	if (!p->info->report_only && r->duplicate_of == 0 &&
+	    plain_name(r->filename))
+		fprintf(f, "<a href=\"%s\">%s</a>", r->filename, r->filename);
+	else
+		html_text(f, r->filename);
+	fputs("</td><td>", f);
+	html_text(f, r->type);
+	fprintf(f, "</td><td>%s", r->complete ? "complete" : "truncated");
+	if (r->duplicate_of)
+		fprintf(f, ", duplicate of %" PRIu64, r->duplicate_of);
+	fputs("</td>", f);
+	num_cell(f, "size", r->size);
+	if (r->has_cluster)
+		fprintf(f, "<td class=\"n\" data-v=\"%" PRIu64 "\">cluster %"
+		        PRIu64 "</td>", r->offset, r->cluster);
+	else
+		fprintf(f, "<td class=\"n\" data-v=\"%" PRIu64 "\">sector %"
+		        PRIu64 "</td>", r->offset,
+		        r->offset / (p->info->sector_size ?
+		                     p->info->sector_size : 512));
+	fprintf(f, "<td data-v=\"%u\"><code>", r->nruns);
+	for (unsigned i = 0; i < r->nruns && i < RUNS_SHOWN; i++)
+		fprintf(f, "%s%" PRIu64 "+%" PRIu64, i ? "<br>" : "",
+		        r->runs[i].img_off, r->runs[i].len);
+	if (r->nruns > RUNS_SHOWN)
+		fprintf(f, "<br>&hellip; %u runs", r->nruns);
+	fputs("</code></td><td>", f);
+	html_text(f, r->camera);
+	fputs("</td><td>", f);
+	html_text(f, r->date);
+	fputs("</td><td><code>", f);
+	int any = 0;
+	for (unsigned i = 0; i < DIGEST_N; i++)
+		if (r->digests.hex[i][0] != '\0') {
+			fprintf(f, "%s%s&nbsp;%s", any ? "<br>" : "",
+			        digest_name(i), r->digests.hex[i]);
+			any = 1;
+		}
+	fprintf(f, "%sxxh3-128&nbsp;%s</code></td></tr>\n", any ? "<br>" : "",
+	        r->hash);
+}
+
+static void summary(FILE *f, const struct html_info *in)
+{
+	uint64_t bad_bytes = 0;
+
+	for (uint64_t i = 0; i < in->nbad; i++)
+		bad_bytes += in->bad[i].len;
+	fputs("<h2>Summary</h2>\n<table class=\"kv\" id=\"summary\">\n"
+	      "<tr><th>source</th><td>", f);
+	html_text(f, in->source);
+	fprintf(f, " (%" PRIu64 " bytes, %" PRIu32 "-byte sectors)</td></tr>\n",
+	        in->source_size, in->sector_size);
+	if (in->volume[0] != '\0') {
+		fputs("<tr><th>volume</th><td>", f);
+		html_text(f, in->volume);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("<tr><th>command</th><td><code>", f);
+	html_text(f, in->command_line ? in->command_line : "");
+	fputs("</code></td></tr>\n<tr><th>digests</th><td>", f);
+	html_text(f, in->hashes);
+	fputs("</td></tr>\n<tr><th>status</th><td id=\"status\">", f);
+	html_text(f, in->status);
+	fprintf(f, "</td></tr>\n<tr><th>this run</th><td>%s to %s, %.2f s"
+	        "</td></tr>\n<tr><th>scanned</th><td>%" PRIu64 " bytes"
+	        "</td></tr>\n<tr><th>files</th><td>%" PRIu64 " written (%"
+	        PRIu64 " truncated), %" PRIu64 " duplicates</td></tr>\n"
+	        "<tr><th>unreadable</th><td>%" PRIu64 " ranges, %" PRIu64
+	        " bytes (read as zeros)", in->started, in->ended, in->seconds,
+	        in->bytes_scanned, in->files, in->truncated, in->duplicates,
+	        in->nbad, bad_bytes);
+	for (uint64_t i = 0; i < in->nbad && i < 1000; i++)
+		fprintf(f, "%s%" PRIu64 "+%" PRIu64, i ? ", " : "<br><code>",
+		        in->bad[i].off, in->bad[i].len);
+	if (in->nbad > 1000)
+		fputs(", &hellip;", f);
+	fprintf(f, "%s</td></tr>\n</table>\n", in->nbad ? "</code>" : "");
+}
+
+int html_write(int dirfd, const struct html_info *info)
+{
+	static const char part[] = "report.html.part";
+	int fd = openat(dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	                0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	struct pass p = { .f = f, .dirfd = dirfd, .info = info };
+	int rc;
+
+	if (f == NULL) {
+		rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "\n<title>dredge: ", f);
+	html_text(f, info->source);
+	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n"
+	        "<h1>dredge report: ", style);
+	html_text(f, info->source);
+	fputs("</h1>\n", f);
+	summary(f, info);
+
+	fputs("<h2>Gallery</h2>\n", f);
+	if (info->report_only)
+		fputs("<p>A --report-only scan writes no files: <code>dredge "
+		      "extract</code> writes chosen ones.</p>\n", f);
+	fputs("<div class=\"gallery\" id=\"gallery\">\n", f);
+	rc = info->report_only ? 0 : each_entry(dirfd, gallery_entry, &p);
+	fputs("</div>\n", f);
+	if (p.pictures >= GALLERY_MAX || p.clips >= VIDEO_MAX)
+		fprintf(f, "<p>The gallery shows the first %u pictures and %u "
+		        "clips; the table lists every file.</p>\n", GALLERY_MAX,
+		        VIDEO_MAX);
+
+	fprintf(f, "<h2>Files</h2>\n<p><input id=\"filter\" type=\"search\" "
+	        "placeholder=\"filter: type, name, camera, digest...\"> "
+	        "<span id=\"shown\"></span></p>\n"
+	        "<table id=\"files\"><thead><tr>"
+	        "<th data-col=\"id\" data-num>#</th>"
+	        "<th data-col=\"file\">file</th>"
+	        "<th data-col=\"type\">type</th>"
+	        "<th data-col=\"status\">status</th>"
+	        "<th data-col=\"size\" data-num>size</th>"
+	        "<th data-col=\"start\" data-num>start</th>"
+	        "<th data-col=\"runs\" data-num>byte runs</th>"
+	        "<th data-col=\"camera\">camera</th>"
+	        "<th data-col=\"date\">date</th>"
+	        "<th data-col=\"digests\">digests</th>"
+	        "</tr></thead>\n<tbody>\n");
+	if (rc == 0)
+		rc = each_entry(dirfd, table_entry, &p);
+	fprintf(f, "</tbody></table>\n<p id=\"imgstatus\"></p>\n"
+	        "<script>%s</script>\n</body></html>\n", script);
+	if (fflush(f) != 0 || ferror(f))
+		rc = rc ? rc : -EIO;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && renameat(dirfd, part, dirfd, "report.html") != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlinkat(dirfd, part, 0);
+	return rc;
+}
