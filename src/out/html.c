@@ -170,6 +170,7 @@ struct pass {
 	const struct html_info *info;
 	unsigned pictures, clips;
 	int thumbs_dir;              /* thumbs/ made */
+	uint64_t decode_budget;      /* see THUMB_DECODE_BUDGET */
 };
 
 /* The thumbnail of a JPEG entry: made unless one newer than the file is
@@ -193,7 +194,7 @@ static int thumbnail(struct pass *p, const struct report_rec *r,
 	     (st.st_mtim.tv_sec == sf.st_mtim.tv_sec &&
 	      st.st_mtim.tv_nsec >= sf.st_mtim.tv_nsec)))
 		return 0;
-	return thumb_jpeg(p->dirfd, r->filename, dst);
+	return thumb_jpeg(p->dirfd, r->filename, dst, &p->decode_budget);
 }
 
 static void caption(FILE *f, const struct report_rec *r)
@@ -214,7 +215,10 @@ static void gallery_entry(void *arg, const struct report_rec *r)
 	if (r->duplicate_of != 0 || !plain_name(r->filename))
 		return;
 	if (strcmp(r->type, "jpg") == 0 && p->pictures < GALLERY_MAX) {
-		if (thumbnail(p, r, thumb, sizeof(thumb)) != 0)
+		int rc = thumbnail(p, r, thumb, sizeof(thumb));
+		if (rc == -EFBIG && r->complete)   /* past the budget */
+			snprintf(thumb, sizeof(thumb), "%s", r->filename);
+		else if (rc != 0)
 			return;
 		fprintf(f, "<figure><a href=\"%s\"><img src=\"%s\" alt=\"\">"
 		        "</a>", r->filename, thumb);
@@ -335,7 +339,8 @@ int html_write(int dirfd, const struct html_info *info)
 	int fd = openat(dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	                0644);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	struct pass p = { .f = f, .dirfd = dirfd, .info = info };
+	struct pass p = { .f = f, .dirfd = dirfd, .info = info,
+	                  .decode_budget = THUMB_DECODE_BUDGET };
 	int rc;
 
 	if (f == NULL) {

@@ -270,7 +270,8 @@ static int read_head(int fd, size_t cap, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-int thumb_jpeg(int dirfd, const char *src, const char *dst)
+int thumb_jpeg(int dirfd, const char *src, const char *dst,
+               uint64_t *budget)
 {
 	int fd = openat(dirfd, src, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -289,9 +290,15 @@ int thumb_jpeg(int dirfd, const char *src, const char *dst)
 	               : HEAD_MAX, &buf, &len);
 	if (rc == 0 && (exif_thumb(buf, len, &off, &n) != 0 ||
 	                decode_small(buf + off, n, &p) != 0)) {
-		/* No EXIF thumbnail that decodes: the photo itself. */
+		/* No EXIF thumbnail that decodes: the photo itself, within
+		 * the budget. */
 		free(buf);
 		buf = NULL;
+		if ((uint64_t)st.st_size > *budget) {
+			close(fd);
+			return -EFBIG;
+		}
+		*budget -= (uint64_t)st.st_size;
 		rc = read_head(fd, (size_t)st.st_size, &buf, &len);
 		if (rc == 0)
 			rc = decode_small(buf, len, &p);

@@ -12,13 +12,28 @@
 #ifndef DREDGE_OUT_THUMB_H
 #define DREDGE_OUT_THUMB_H
 
+#include <stdint.h>
+
 #define THUMB_MAX 160            /* the longer side, in pixels */
 
 /*
- * Writes a thumbnail of the JPEG file src (relative to dirfd) to dst
- * (relative to dirfd; its folder must exist), through dst.part.  0, or
- * -errno (-EINVAL: not a JPEG libjpeg can read within the bounds).
+ * Bytes of whole photos (those without a usable EXIF thumbnail) one scan
+ * decodes for thumbnails.  Decoding costs about what reading the entropy
+ * coded data costs (tens of ms for a 3 MB photo), so a card of such
+ * photos would spend longer on thumbnails than on the scan; past the
+ * budget the page shows those photos themselves, scaled by the browser.
+ * A budget in bytes, not time, keeps the output the same on every run.
  */
-int thumb_jpeg(int dirfd, const char *src, const char *dst);
+#define THUMB_DECODE_BUDGET (16u << 20)
+
+/*
+ * Writes a thumbnail of the JPEG file src (relative to dirfd) to dst
+ * (relative to dirfd; its folder must exist), through dst.part.  A photo
+ * without an EXIF thumbnail is decoded only when its size fits in
+ * *budget, which it then uses up.  0, or -errno (-EINVAL: not a JPEG
+ * libjpeg can read within the bounds; -EFBIG: over the budget).
+ */
+int thumb_jpeg(int dirfd, const char *src, const char *dst,
+               uint64_t *budget);
 
 #endif
