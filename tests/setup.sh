@@ -5,7 +5,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 packages="build-essential autoconf automake pkg-config liburing-dev
-	libxxhash-dev libxml2-utils clang dosfstools exfatprogs mtools fdisk gdisk
+	libxxhash-dev libewf-dev ewf-tools libxml2-utils clang dosfstools exfatprogs
+	mtools fdisk gdisk
 	ffmpeg libfuse3-dev fuse3 time"
 missing=""
 for p in $packages; do
