@@ -176,11 +176,16 @@ int source_split_probe(const char *path)
 
 	if (at == 0)
 		return 0;
-	/* A set is two segments at least; one alone is a plain image. */
+	/* A set is two segments at least; one alone is a plain image.  A
+	 * later segment with the second missing is a set with a gap, which
+	 * source_split_open refuses. */
 	char *next = strdup(path);
-	if (next == NULL)
-		return 0;
-	int found = split_next(next, at, alpha) == 0 && stat(next, &st) == 0;
+	int found = 0;
+	for (int k = 0; next != NULL && !found && k <= SPLIT_GAP_LOOKAHEAD; k++) {
+		if (split_next(next, at, alpha) != 0)
+			break;
+		found = stat(next, &st) == 0;
+	}
 	free(next);
 	return found;
 }
