@@ -140,6 +140,22 @@ if [ "$have_ewf" = 1 ]; then
 	ok $? "E01 with --io uring: the report names pread"
 fi
 
+# ---- the sector size comes from the container
+if [ "$have_ewf" = 1 ]; then
+	ewfacquire -u -q -t "$work/s4k" -c fast -P 4096 -C c -D d -e e -E 1 \
+		-N n "$work/demo.raw" >/dev/null 2>&1 &&
+	D scan "$work/s4k.E01" -o "$work/o-4k" -q 2>"$work/err"
+	ok $? "E01 of 4096-byte sectors: exit 0"
+	grep -q '<sectorsize>4096</sectorsize>' "$work/o-4k/report.xml"
+	ok $? "E01 of 4096-byte sectors: the report says 4096"
+	sed 's/.*"xxh3_128":"\([0-9a-f]*\)".*/\1/' "$work/o-4k/report.jsonl" |
+		sort >"$work/h4k"
+	sed 's/.*"xxh3_128":"\([0-9a-f]*\)".*/\1/' "$work/ref-demo/report.jsonl" |
+		sort >"$work/h512"
+	cmp -s "$work/h4k" "$work/h512"
+	ok $? "E01 of 4096-byte sectors: the same file contents"
+fi
+
 # ---- fs ls and fs info: the same tree and geometry from every form
 for f in $forms; do
 	D fs ls "$work/fat.$f" -r --deleted >"$work/ls-$f" 2>&1
