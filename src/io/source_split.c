@@ -238,7 +238,7 @@ int source_split_open(struct source *src, const char *path, char *err,
 	struct stat st;
 	const char *why = NULL;
 	char msg[4096 + 64];
-	int rc = 0;
+	int rc = 0, full = 0;
 
 	memset(src, 0, sizeof(*src));
 	src->path = strdup(path);
@@ -276,8 +276,10 @@ int source_split_open(struct source *src, const char *path, char *err,
 			why = "too many segments";
 			break;
 		}
-		if (split_next(name, at, alpha) != 0)
+		if (split_next(name, at, alpha) != 0) {
+			full = 1;   /* every name of this width is taken */
 			break;
+		}
 	}
 	if (rc != 0) {
 		snprintf(msg, sizeof(msg), why ? "segment '%s' %s" :
@@ -286,7 +288,7 @@ int source_split_open(struct source *src, const char *path, char *err,
 		return split_fail(src, s, rc, err, errlen, path, msg);
 	}
 	/* name is the first missing one: a segment after it means a gap. */
-	char *probe = strdup(name);
+	char *probe = full ? NULL : strdup(name);
 	for (int k = 0; probe != NULL && k < SPLIT_GAP_LOOKAHEAD; k++) {
 		if (split_next(probe, at, alpha) != 0)
 			break;
