@@ -15,7 +15,8 @@
 # exactly the raw image.  report.jsonl is compared whole.
 #
 # Then the error paths: a damaged chunk inside the E01 (read as zeros and
-# reported unreadable, the other files intact), a truncated E01, an E01
+# reported unreadable, the other files intact), sectors the acquisition
+# could not read (the container's list), a truncated E01, an E01
 # segment missing, a split segment missing or unreadable, a directory
 # named disk.001, and `bench` on a container.
 . "$srcdir/tests/e2e/tap.sh"
@@ -267,6 +268,20 @@ if [ "$have_ewf" = 1 ]; then
 	done <"$work/ref-demo/report.jsonl"
 	[ "$lost" = 0 ] && [ "$kept" -ge 4 ]
 	ok $? "E01 damaged chunk: the $kept files clear of it are intact ($lost differ)"
+
+	# Sectors the acquisition could not read (the container's list,
+	# written by tests/tools/mkewf): unreadable ranges, exactly those.
+	MKEWF=$top_builddir/tests/tools/mkewf
+	if [ -x "$MKEWF" ]; then
+		"$MKEWF" "$work/demo.raw" "$work/bad/acq" 130:2 3000:1 &&
+		D scan "$work/bad/acq.E01" -o "$work/o-acq" -q 2>"$work/err"
+		ok $? "E01 with acquiry errors: the scan completes"
+		got=$(grep '<dredge:unreadable ' "$work/o-acq/report.xml" | tr -d ' ' | tr '\n' ' ')
+		is "$got" "<dredge:unreadableimg_offset='66560'len='1024'/> <dredge:unreadableimg_offset='1536000'len='512'/> " \
+			"E01 with acquiry errors: sectors 130-131 and 3000 unreadable"
+		grep -q '"filename":"bmp/f0000128.bmp".*"unreadable_bytes":[1-9]' "$work/o-acq/report.jsonl"
+		ok $? "E01 with acquiry errors: the file over them says so"
+	fi
 
 	D bench "$work/demo.E01" 2>"$work/err"
 	rc=$?
