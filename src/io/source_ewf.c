@@ -158,20 +158,26 @@ static const struct source_ops ewf_ops = {
 	.close = ewf_close,
 };
 
-/* The last line of libewf's error (the most specific), into buf. */
+/* libewf's innermost reason (the first line of its backtrace, without the
+ * function name), into buf; frees error. */
 static const char *ewf_why(libewf_error_t *error, char *buf, size_t len)
 {
-	buf[0] = '\0';
+	char trace[1024];
+
+	snprintf(buf, len, "libewf cannot open it");
 	if (error == NULL)
-		return "libewf failed";
-	if (libewf_error_sprint(error, buf, len) < 0)
-		snprintf(buf, len, "libewf failed");
+		return buf;
+	if (libewf_error_backtrace_sprint(error, trace, sizeof(trace)) > 0) {
+		trace[strcspn(trace, "\n")] = '\0';
+		const char *why = strstr(trace, ": ");
+		why = why != NULL ? why + 2 : trace;
+		size_t n = strlen(why);
+		while (n > 0 && (why[n - 1] == '.' || why[n - 1] == ' '))
+			n--;
+		snprintf(buf, len, "libewf cannot open it: %.*s", (int)n, why);
+	}
 	libewf_error_free(&error);
-	size_t n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	char *nl = strrchr(buf, '\n');
-	return nl != NULL ? nl + 1 : buf;
+	return buf;
 }
 
 static int ewf_fail(struct source *src, struct ewf *e, int code, char *err,
@@ -199,14 +205,20 @@ int source_ewf_open(struct source *src, const char *path, char *err,
 		return ewf_fail(src, NULL, -ENOMEM, err, errlen, path,
 		                strerror(ENOMEM));
 	pthread_mutex_init(&e->lock, NULL);
-	if (libewf_glob(path, strlen(path), LIBEWF_FORMAT_UNKNOWN, &names,
-	                &nnames, &error) != 1)
-		return ewf_fail(src, e, -EINVAL, err, errlen, path,
-		                ewf_why(error, why, sizeof(why)));
+	/* The glob knows the segment names (.E01, .E02 ... .EAA ...); a file
+	 * with another extension is opened alone, as a one-segment set. */
+	char *alone[1] = { (char *)path };
+	int globbed = libewf_glob(path, strlen(path), LIBEWF_FORMAT_UNKNOWN,
+	                          &names, &nnames, NULL) == 1;
+	if (!globbed) {
+		names = alone;
+		nnames = 1;
+	}
 	int ok = libewf_handle_initialize(&e->h, &error) == 1 &&
 	         libewf_handle_open(e->h, names, nnames, LIBEWF_OPEN_READ,
 	                            &error) == 1;
-	libewf_glob_free(names, nnames, NULL);
+	if (globbed)
+		libewf_glob_free(names, nnames, NULL);
 	if (!ok)
 		return ewf_fail(src, e, -EINVAL, err, errlen, path,
 		                ewf_why(error, why, sizeof(why)));
