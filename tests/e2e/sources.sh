@@ -4,7 +4,8 @@
 # image (split -b, segment sizes not a multiple of 512) gives the same
 # recovered files and the same reports, with either read engine and one or
 # two threads, in plain and file-system scans; `fs ls` lists the same tree;
-# `extract` from a --report-only scan writes the same files.  Two images:
+# `extract` from a --report-only scan writes the same files; a scan
+# stopped with --stop-at resumes to the same result.  Two images:
 # the demo's planted samples, and a FAT16 volume with deleted files.
 #
 # What is stripped before comparing report.xml, and only that: the lines
@@ -131,6 +132,18 @@ scans fat 6
 scans fat 2 --fs --unallocated
 grep -q "unallocated='1'" "$work/ref-fat__fs___unallocated/report.xml"
 ok $? "fat --fs --unallocated: the report names the volume"
+
+# ---- an interrupted scan of each form resumes to the same result
+for f in $forms; do
+	D scan "$work/demo.$f" -o "$work/res-$f" -q --chunk-size 64K \
+		--stop-at 900000 2>"$work/err"
+	rc=$?
+	D scan "$work/demo.$f" -o "$work/res-$f" -q --chunk-size 64K \
+		--resume 2>"$work/err" &&
+	diff -r -x 'report.*' "$work/ref-demo" "$work/res-$f" >/dev/null 2>&1 &&
+	cmp -s "$work/ref-demo/report.jsonl" "$work/res-$f/report.jsonl"
+	ok $? "$f: stopped (exit $rc) and resumed: the same files and report.jsonl"
+done
 
 # ---- --io uring on a container says what it does
 if [ "$have_ewf" = 1 ]; then
