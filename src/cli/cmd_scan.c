@@ -212,6 +212,12 @@ static void print_summary(const struct dredge_summary *s,
 	fprintf(stderr, "dredge: scanned %.2f GiB in %.2f s (%.0f MB/s, %s%s)\n",
 	        gib, s->seconds, rate, s->io_engine ? s->io_engine : "-",
 	        s->direct ? ", O_DIRECT" : "");
+	/* Only a source without a plain descriptor turns io_uring down. */
+	if (cfg->io == DREDGE_IO_URING && s->io_engine != NULL &&
+	    strcmp(s->io_engine, "pread") == 0)
+		fprintf(stderr, "dredge: --io uring: the source (an E01 image or "
+		        "a split image) has no single descriptor for io_uring; "
+		        "it was read with pread through its own reads\n");
 	fprintf(stderr, "dredge: %" PRIu64 " files recovered", s->count.files);
 	for (unsigned i = 0; i < s->count.ntypes; i++)
 		fprintf(stderr, "%s%" PRIu64 " %s", i ? ", " : " (",

@@ -228,8 +228,11 @@ int dredge_bench(const struct dredge_bench_config *cfg, struct dredge_bench_resu
 	int fd = source_fd(&src, res->direct);
 	uint64_t size = src.size;
 	if (fd < 0) {
-		snprintf(res->error, sizeof(res->error), "cannot measure '%s': "
-		         "it is not read through a descriptor", cfg->source);
+		snprintf(res->error, sizeof(res->error), "cannot measure '%s' "
+		         "(%s): bench measures the reads of a device or raw "
+		         "image through its descriptor, and this source has "
+		         "none; time 'dredge scan' on it instead", cfg->source,
+		         src.ops->kind);
 		source_close(&src);
 		return fd;
 	}

@@ -3,21 +3,54 @@
  * name, closing, and source_read, the one read path that isolates
  * unreadable sectors so that every stage sees the same bytes.
  *
- * The backends (source_raw.c, later an mmap view, E01, split images) only
- * supply single reads through struct source_ops; the retrying, the sector
- * isolation and the zero-filling live here, once.
+ * The backends (source_raw.c, source_split.c, source_ewf.c) only supply
+ * single reads through struct source_ops; the retrying, the sector
+ * isolation and the zero-filling live here, once.  source_open picks the
+ * backend: an EWF container by its signature (whatever its name), the
+ * first segment of a split image by its name (disk.001 with a disk.002
+ * beside it), and anything else raw.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "io/source_backend.h"
+
+/* Whether path is a regular file that starts like an EWF segment file:
+ * "EVF" 09 0D 0A FF 00 (EWF-E01) or "EVF2" 0D 0A 81 00 (EWF2-Ex01). */
+static int source_is_ewf(const char *path)
+{
+	static const uint8_t e01[8] = { 'E', 'V', 'F', 0x09, 0x0d, 0x0a,
+	                                0xff, 0x00 };
+	static const uint8_t ex01[8] = { 'E', 'V', 'F', '2', 0x0d, 0x0a,
+	                                 0x81, 0x00 };
+	uint8_t sig[8];
+	struct stat st;
+	int fd, is = 0;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, sig, sizeof(sig), 0) == (ssize_t)sizeof(sig))
+		is = memcmp(sig, e01, 8) == 0 || memcmp(sig, ex01, 8) == 0;
+	close(fd);
+	return is;
+}
 
 int source_open(struct source *src, const char *path, int direct,
                 char *err, size_t errlen)
 {
+	if (source_is_ewf(path))
+		return source_ewf_open(src, path, err, errlen);
+	if (source_split_probe(path))
+		return source_split_open(src, path, err, errlen);
 	return source_raw_open(src, path, direct, err, errlen);
 }
 

@@ -7,14 +7,17 @@
  * bounded reader, the writer's copy, the file system code, `extract` and
  * `bench`.  source_read is the one way to read bytes the way the scan
  * does, isolating unreadable sectors; a new kind of input (an mmap view,
- * E01 through libewf, split images) is a new file in src/io with its own
- * operations, and nothing outside src/io changes.  Nothing ever writes to
+ * say) is a new file in src/io with its own operations, and nothing
+ * outside src/io changes.  Nothing ever writes to
  * a source.
  *
  * The raw backend (source_raw.c) reads an image file or a block device
  * opened O_RDONLY twice: a buffered descriptor for everything, and, where
  * the source accepts it, an O_DIRECT descriptor for the reader's large
- * sequential reads.
+ * sequential reads.  The split backend (source_split.c) reads disk.001,
+ * disk.002 ... as one image, and the E01 backend (source_ewf.c) the media
+ * inside an EWF container through libewf; neither has a descriptor, so
+ * the reader reads them through the read operation.
  */
 #ifndef DREDGE_IO_SOURCE_H
 #define DREDGE_IO_SOURCE_H

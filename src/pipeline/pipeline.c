@@ -884,6 +884,12 @@ static int choose_engine(struct pipeline *p)
 		p->engine = "pread";
 		return 0;
 	}
+	/* io_uring reads a descriptor; an E01 container or a split image has
+	 * none, and is read through the source's read operation. */
+	if (source_fd(&p->src, 0) < 0) {
+		p->engine = "pread";
+		return 0;
+	}
 	int rc = reader_uring_probe(cfg->queue_depth * 2);
 	if (rc == 0) {
 		p->engine = "io_uring";
