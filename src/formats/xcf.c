@@ -150,6 +150,10 @@ static bool xcf_props(struct xcf *x, uint64_t *off)
 		}
 		uint64_t next = *off + 8 + (uint64_t)len;
 		if (type == XCF_PROP_END) {
+			if (len != 0) {
+				xcf_fail(x, 0, "PROP_END with a payload");
+				return false;
+			}
 			*off = next;
 			return true;
 		}
