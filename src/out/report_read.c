@@ -239,6 +239,10 @@ int report_parse_line(const char *line, struct report_rec *r)
 			good = have_runs = runs(&c, r);
 		} else if (strcmp(key, "xxh3_128") == 0) {
 			good = str(&c, r->hash, sizeof(r->hash));
+		} else if (strcmp(key, "origin") == 0) {
+			char origin[16];
+			good = str(&c, origin, sizeof(origin));
+			r->live = good && strcmp(origin, "live") == 0;
 		} else if (strcmp(key, "duplicate_of") == 0) {
 			have_dup = true;
 			good = word(&c, "null") || u64(&c, &r->duplicate_of);

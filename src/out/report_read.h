@@ -28,6 +28,7 @@ struct report_rec {
 	unsigned nruns;
 	char hash[33];           /* xxh3-128, lowercase hex */
 	uint64_t duplicate_of;   /* 0: written under its own name */
+	int live;                /* "origin":"live": a live file of --fs */
 };
 
 /*
