@@ -394,7 +394,7 @@ int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
 	}
 	v->type = vol.type;
 	v->vol_offset = vol.offset;
-	v->write_live = cfg->fs && !cfg->unallocated;
+	v->write_live = !cfg->unallocated;   /* a whole-volume scan */
 	x.v = v;
 	rc = live_map(&x, &vol);
 	fs_close(&vol);
