@@ -7,11 +7,13 @@
 # the other one's data.  fs ls must say so per entry; fs cat and fs export
 # must warn naming the other file and exit 1; a deleted file whose first
 # cluster a live file took is warned about with exit 1 too; a deleted file
-# nobody else claims is copied quietly with exit 0.
+# nobody else claims is copied quietly with exit 0.  And a deleted folder
+# that grew after files were written into it (its second cluster lies
+# after them): fs ls --deleted finds the entries of its second cluster.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
 . "$srcdir/tests/e2e/dash_lib.sh"
-need_tools mkfs.vfat mcopy mdel mmd mshowfat ffmpeg
+need_tools mkfs.vfat mcopy mdel mdeltree mmd mshowfat ffmpeg
 tap_workdir fs_overlap
 img=$work/card.img
 c=$work/src
@@ -100,5 +102,29 @@ ok $? "a card with one contiguous deleted photo"
 D fs cat "$img2" /DCIM/rec_j_front.jpg >"$work/j2" 2>"$work/err"
 is "$?:$(cat "$work/err")" "0:" "fs cat of it: exit 0, no warning"
 check "... byte-exact" cmp -s "$work/j2" "$c/J.JPG"
+
+# A deleted folder that grew after files were written into it: its second
+# cluster is not the one after its first.
+img3=$work/dir.img
+mkfs.vfat -C -a -R 33 -F 32 -s 4 "$img3" 135168 >/dev/null 2>&1 &&
+mmd -i "$img3" ::/old_recordings && mmd -i "$img3" ::/KEEP &&
+for i in $(seq 10 33); do
+	content "$c/s$i" 1000 $((300 + i)) &&
+	mcopy -i "$img3" "$c/s$i" "::/old_recordings/clip_0000$i""_front.mp4" || break
+done
+ok $? "a folder of 24 long-named files, 3 entries each: two clusters"
+rd=$(chain "$img3" /old_recordings)
+case $rd in
+*,*) ok 0 "its clusters are not contiguous ($rd)" ;;
+*) ok 1 "its clusters are not contiguous ($rd)" ;;
+esac
+mdeltree -i "$img3" ::/old_recordings
+ok $? "the folder deleted with everything in it"
+lso=$(D fs ls "$img3" / -r --deleted)
+is "$(printf '%s\n' "$lso" | grep -c ' /old_recordings/clip_0000[0-9]*_front.mp4')" 24 \
+	"fs ls --deleted lists all 24 entries, those in its second cluster too"
+check "... the last one written among them" ls_line "$lso" /old_recordings/clip_000033_front.mp4
+D fs cat "$img3" /old_recordings/clip_000033_front.mp4 >"$work/s33" 2>/dev/null
+check "... and fs cat gives its content" cmp -s "$work/s33" "$c/s33"
 
 tap_done
