@@ -501,6 +501,22 @@ int dredge_runs_get(const dredge_runs *runs, unsigned i,
 ssize_t dredge_runs_read(dredge_runs *runs, uint64_t off, void *buf,
                          size_t n);
 
+/*
+ * Indexes the clusters every deleted file of the volume is assumed to
+ * hold (done once, on first need, otherwise; call it before a walk whose
+ * callback asks dredge_runs_shared).  0 or -errno.
+ */
+int dredge_volume_load_claims(dredge_volume *vol);
+
+/*
+ * Whether clusters that runs (of the deleted file e) assume are assumed
+ * for another deleted file as well: 1 with the first such file's path (in
+ * walk order) in other, 0 when none, or -errno.  Then at most one of them
+ * can hold what it assumes there.
+ */
+int dredge_runs_shared(dredge_volume *vol, const struct dredge_entry *e,
+                       const dredge_runs *runs, char *other, size_t len);
+
 /* What the validator of an entry's format says about its content. */
 enum dredge_check_verdict {
 	DREDGE_CHECK_NONE = 0,     /* no validator for its name, or no bytes */

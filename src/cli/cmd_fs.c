@@ -288,12 +288,13 @@ static void print_runs(const dredge_runs *runs)
  * What recovery can say about a deleted file's content: the run status
  * and, when its format has a validator, the verdict.
  */
-static void recovery_note(const struct dredge_entry *e, dredge_runs *runs,
-                          char *buf, size_t len)
+static void recovery_note(dredge_volume *vol, const struct dredge_entry *e,
+                          dredge_runs *runs, char *buf, size_t len)
 {
 	struct dredge_runs_info info;
 	const struct dredge_runs_info *r = &info;
 	struct dredge_check check;
+	char other[DREDGE_NAME_MAX + 64];
 	size_t n = 0;
 	buf[0] = '\0';
 
@@ -301,6 +302,8 @@ static void recovery_note(const struct dredge_entry *e, dredge_runs *runs,
 #define NOTE(...) do { if (n < len) n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__); } while (0)
 	if (r->status & DREDGE_RUNS_OVERWRITTEN)
 		NOTE("%sfirst cluster now owned by a live file", n ? "; " : "");
+	if (dredge_runs_shared(vol, e, runs, other, sizeof(other)) == 1)
+		NOTE("%sclusters also assumed for %s", n ? "; " : "", other);
 	if (r->status & DREDGE_RUNS_SKIPPED)
 		NOTE("%slive clusters skipped", n ? "; " : "");
 	if (r->status & DREDGE_RUNS_SHORT)
@@ -495,7 +498,7 @@ static int ls_cb(dredge_volume *vol, const char *path,
 	if (dredge_entry_dir(e))
 		printf("/");
 	if (dredge_entry_deleted(e) && !dredge_entry_dir(e))
-		recovery_note(e, r, note, sizeof(note));
+		recovery_note(vol, e, r, note, sizeof(note));
 	if ((e->flags & DREDGE_ENTRY_LFN) && e->short_name[0]) {
 		printf("  [short ");
 		put_escaped(stdout, e->short_name);
@@ -567,6 +570,11 @@ static int cmd_ls(struct fsctx *c, const char *path, int recursive,
 	}
 	if (dredge_entry_deleted(&e))
 		flags |= DREDGE_WALK_DELETED;
+	if ((flags & DREDGE_WALK_DELETED) &&
+	    dredge_volume_load_claims(c->vol) != 0) {
+		fprintf(stderr, "dredge: %s: out of memory\n", c->path);
+		return 1;
+	}
 	int rc = dredge_volume_walk(c->vol, &e, (e.flags & DREDGE_ENTRY_ROOT) ?
 	                            "" : path, flags, ls_cb, &st);
 	if (rc != 0) {
@@ -626,7 +634,7 @@ static int copy_file(struct fsctx *c, const char *path,
 		off += (uint64_t)got;
 	}
 	if (note && dredge_entry_deleted(e))
-		recovery_note(e, r, note, notelen);
+		recovery_note(c->vol, e, r, note, notelen);
 	int rc = 0;
 	if (ri->bytes < e->size) {
 		fprintf(stderr, "dredge: %s: %s: only %" PRIu64 " of %" PRIu64
@@ -643,6 +651,17 @@ static int copy_file(struct fsctx *c, const char *path,
 		fprintf(stderr, "dredge: warning: %s: its first cluster now "
 		        "belongs to a live file; the content is probably not "
 		        "the deleted file's\n", path);
+		rc = 1;
+	}
+	/* Clusters assumed for two deleted files hold at most one of them:
+	 * the copy may be the other's, and the exit status says so. */
+	char other[DREDGE_NAME_MAX + 64];
+	if (rc == 0 && dredge_entry_deleted(e) && !dredge_entry_dir(e) &&
+	    dredge_runs_shared(c->vol, e, r, other, sizeof(other)) == 1) {
+		fprintf(stderr, "dredge: warning: %s: its clusters are also "
+		        "assumed for the deleted %s; the content may be that "
+		        "file's\n", path, other);
+		rc = 1;
 	}
 	dredge_runs_free(r);
 	return rc;
@@ -834,6 +853,12 @@ static int cmd_export(struct fsctx *c, char **paths, int npaths,
 		                 (deleted || dredge_entry_deleted(&e) ?
 		                  DREDGE_WALK_DELETED : 0);
 		const char *base = "";
+		if ((flags & DREDGE_WALK_DELETED) &&
+		    dredge_volume_load_claims(c->vol) != 0) {
+			fprintf(stderr, "dredge: %s: out of memory\n", c->path);
+			st->failed = 1;
+			break;
+		}
 		if (!(e.flags & DREDGE_ENTRY_ROOT)) {
 			/* The named folder itself becomes a folder in DIR. */
 			if (export_cb(c->vol, paths[i], &e, 0, st) != 0)

@@ -764,37 +764,146 @@ uint64_t fs_dirmap_offset(const struct fs_volume *vol,
 	return UINT64_MAX;
 }
 
+/* Free clusters searched for a deleted directory's next cluster. */
+#define FS_DIR_SEARCH 4096u
+
+/* Whether 32-byte slot e could be a FAT directory entry (or the end). */
+static int dir_slot_ok(const struct fs_volume *vol, const uint8_t *e)
+{
+	static const char bad[] = "\"*+,./:;<=>?[\\]|";
+
+	if (e[0] == 0)
+		return 1;
+	if (e[11] == 0x0F)   /* long-name part: type 0, no cluster */
+		return e[12] == 0 && e[26] == 0 && e[27] == 0;
+	if (e[11] & 0xC0)
+		return 0;
+	for (int i = 0; i < 11; i++) {
+		uint8_t ch = e[i];
+		if (i == 0 && ch == 0xE5)
+			continue;
+		if (ch < 0x20 || (ch >= 'a' && ch <= 'z') ||
+		    (ch < 0x80 && strchr(bad, ch) != NULL))
+			return 0;
+	}
+	uint16_t date = mem_le16(e + 24);
+	unsigned mon = (date >> 5) & 15, day = date & 31;
+	if (date != 0 && (mon < 1 || mon > 12 || day < 1))
+		return 0;
+	uint32_t c = mem_le16(e + 26) |
+	             (vol->type == FS_FAT32 ? (uint32_t)mem_le16(e + 20) << 16
+	                                    : 0);
+	return c == 0 || in_range(vol, c);
+}
+
 /*
- * Clusters of a deleted FAT directory: contiguous from its first cluster,
- * as far as the clusters are free and no end-of-directory mark was seen.
+ * Whether cluster bytes buf hold directory entries that go on a folder
+ * whose entries were dated in years lo..hi (lo 0: none seen): every slot
+ * parses, something is there, nothing but the end follows an end mark,
+ * it is no folder's first cluster ("." first), and its dates fall within
+ * a year of the folder's.
+ */
+static int dir_cluster_goes_on(const struct fs_volume *vol,
+                               const uint8_t *buf, unsigned lo, unsigned hi)
+{
+	int ended = 0, any = 0;
+
+	if (buf[0] == '.' && buf[1] == ' ')
+		return 0;
+	for (uint32_t k = 0; k < vol->cluster_size; k += 32) {
+		const uint8_t *e = buf + k;
+		if (ended) {
+			if (e[0] != 0)
+				return 0;
+			continue;
+		}
+		if (e[0] == 0) {
+			ended = 1;
+			continue;
+		}
+		if (!dir_slot_ok(vol, e))
+			return 0;
+		any = 1;
+		uint16_t date = mem_le16(e + 24);
+		unsigned year = 1980 + (date >> 9);
+		if (e[11] != 0x0F && date != 0 && lo != 0 &&
+		    (year + 1 < lo || year > hi + 1))
+			return 0;
+	}
+	return any;
+}
+
+/* Widens lo..hi by the years of the short entries in buf. */
+static void dir_years(const struct fs_volume *vol, const uint8_t *buf,
+                      unsigned *lo, unsigned *hi)
+{
+	for (uint32_t k = 0; k < vol->cluster_size; k += 32) {
+		const uint8_t *e = buf + k;
+		if (e[0] == 0)
+			break;
+		uint16_t date = mem_le16(e + 24);
+		if (e[11] == 0x0F || date == 0)
+			continue;
+		unsigned year = 1980 + (date >> 9);
+		if (*lo == 0 || year < *lo)
+			*lo = year;
+		if (year > *hi)
+			*hi = year;
+	}
+}
+
+/*
+ * Clusters of a deleted FAT directory: its first cluster, then while no
+ * end-of-directory mark has been seen, the next free cluster that holds
+ * entries of the same folder (dir_cluster_goes_on).  That is usually the
+ * one after, but a folder that grew after files were written into it
+ * goes on further away: free clusters are searched up to FS_DIR_SEARCH
+ * ahead rather than taking the one after whatever it holds.
  */
 static int deleted_fat_dir_runs(struct fs_volume *vol, uint32_t start,
                                 struct fs_runs *r)
 {
 	uint64_t max = FS_FAT_DIR_MAX / vol->cluster_size;
 	uint8_t *buf = malloc(vol->cluster_size);
+	unsigned lo = 0, hi = 0;
 	int rc = 0;
 
 	if (buf == NULL)
 		return -ENOMEM;
 	if (max == 0)
 		max = 1;
-	for (uint32_t c = start; in_range(vol, c) && r->clusters < max; c++) {
-		if (c != start && cluster_used(vol, c))
-			break;
-		if (fs_pread(vol, fs_cluster_offset(vol, c), buf,
-		             vol->cluster_size) != 0)
-			break;
-		rc = runs_add(r, c, 1);
-		if (rc != 0)
-			break;
+	if (!in_range(vol, start) ||
+	    fs_pread(vol, fs_cluster_offset(vol, start), buf,
+	             vol->cluster_size) != 0 ||
+	    (rc = runs_add(r, start, 1)) != 0)
+		goto out;
+	for (uint32_t c = start; r->clusters < max;) {
 		int end = 0;
 		for (uint32_t k = 0; k < vol->cluster_size; k += 32)
 			if (buf[k] == 0)
 				end = 1;
 		if (end)
 			break;
+		dir_years(vol, buf, &lo, &hi);
+		uint32_t next = 0;
+		for (uint32_t k = 1; k <= FS_DIR_SEARCH && in_range(vol, c + k);
+		     k++) {
+			if (cluster_used(vol, c + k) ||
+			    fs_pread(vol, fs_cluster_offset(vol, c + k), buf,
+			             vol->cluster_size) != 0)
+				continue;
+			if (dir_cluster_goes_on(vol, buf, lo, hi)) {
+				next = c + k;
+				break;
+			}
+		}
+		if (next == 0)
+			break;   /* buf no longer holds c: the loop ends here */
+		if ((rc = runs_add(r, next, 1)) != 0)
+			break;
+		c = next;
 	}
+out:
 	free(buf);
 	return rc;
 }

@@ -31,12 +31,32 @@ struct dredge_disk {
 	void *warn_arg;
 };
 
+/* A run of clusters a deleted file is assumed to hold (see claims). */
+struct claim {
+	uint32_t a, b;             /* clusters a .. b-1 */
+	uint32_t who;              /* index into claimants, in walk order */
+};
+
 struct dredge_volume {
 	dredge_disk *disk;
 	struct fs_volume vol;
 	struct fs_bitmap owners;   /* clusters live files own, on first need */
 	int have_owners;
+	/* The clusters every deleted file of the volume is assumed to hold,
+	 * on first need (dredge_volume_load_claims). */
+	int have_claims;
+	struct claim *claims;
+	size_t nclaims, capclaims;
+	struct claimant {
+		char *path;
+		uint64_t entry_offset;
+	} *claimants;
+	size_t nclaimants, capclaimants;
 };
+
+/* Deleted files' cluster runs indexed at most: a volume with more keeps
+ * listing them, only without the overlap notes beyond. */
+#define CLAIMS_MAX (1u << 20)
 
 struct dredge_runs {
 	dredge_volume *vol;
@@ -294,6 +314,10 @@ void dredge_volume_free(dredge_volume *vol)
 		return;
 	if (vol->have_owners)
 		fs_bitmap_free(&vol->owners);
+	for (size_t i = 0; i < vol->nclaimants; i++)
+		free(vol->claimants[i].path);
+	free(vol->claimants);
+	free(vol->claims);
 	fs_close(&vol->vol);
 	free(vol);
 }
@@ -489,4 +513,107 @@ void dredge_runs_check(dredge_runs *runs, const struct dredge_entry *e,
 		check->verdict = DREDGE_CHECK_INVALID;
 		check->reason = res.reason;
 	}
+}
+
+/* ------------------------------------------------------------ overlaps */
+
+/* Notes the clusters one deleted file is assumed to hold. */
+static int claim_entry(struct fs_volume *fv, const char *path,
+                       const struct fs_entry *e, unsigned depth, void *arg)
+{
+	dredge_volume *vol = arg;
+	struct fs_runs r;
+
+	(void)depth;
+	if (!fs_entry_is_deleted(e) || fs_entry_is_dir(e) ||
+	    e->start_cluster < 2 || e->size == 0 ||
+	    vol->nclaims >= CLAIMS_MAX)
+		return 0;
+	if (fs_file_runs(fv, e, &vol->owners, &r) != 0)
+		return 0;
+	if (vol->nclaimants == vol->capclaimants) {
+		size_t cap = vol->capclaimants ? 2 * vol->capclaimants : 64;
+		struct claimant *n = realloc(vol->claimants, cap * sizeof(*n));
+		if (n == NULL)
+			goto oom;
+		vol->claimants = n;
+		vol->capclaimants = cap;
+	}
+	char *copy = strdup(path);
+	if (copy == NULL)
+		goto oom;
+	uint32_t who = (uint32_t)vol->nclaimants;
+	vol->claimants[vol->nclaimants++] =
+		(struct claimant){ copy, e->entry_offset };
+	for (unsigned i = 0; i < r.n && vol->nclaims < CLAIMS_MAX; i++) {
+		if (vol->nclaims == vol->capclaims) {
+			size_t cap = vol->capclaims ? 2 * vol->capclaims : 256;
+			struct claim *n = realloc(vol->claims, cap * sizeof(*n));
+			if (n == NULL)
+				goto oom;
+			vol->claims = n;
+			vol->capclaims = cap;
+		}
+		vol->claims[vol->nclaims++] = (struct claim){
+			r.v[i].cluster, r.v[i].cluster + r.v[i].count, who };
+	}
+	fs_runs_free(&r);
+	return 0;
+oom:
+	fs_runs_free(&r);
+	return -ENOMEM;
+}
+
+static int claim_cmp(const void *x, const void *y)
+{
+	const struct claim *a = x, *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->who < b->who ? -1 : a->who > b->who;
+}
+
+int dredge_volume_load_claims(dredge_volume *vol)
+{
+	int rc;
+
+	if (vol->have_claims)
+		return 0;
+	if ((rc = dredge_volume_load_owners(vol)) != 0)
+		return rc;
+	rc = fs_walk(&vol->vol, NULL, "", FS_WALK_DELETED | FS_WALK_RECURSE,
+	             claim_entry, vol);
+	if (rc != 0)
+		return rc;
+	if (vol->nclaims > 1)
+		qsort(vol->claims, vol->nclaims, sizeof(*vol->claims), claim_cmp);
+	vol->have_claims = 1;
+	return 0;
+}
+
+int dredge_runs_shared(dredge_volume *vol, const struct dredge_entry *e,
+                       const dredge_runs *runs, char *other, size_t len)
+{
+	uint32_t best = UINT32_MAX;
+	int rc;
+
+	if (runs == NULL || !dredge_entry_deleted(e) || dredge_entry_dir(e))
+		return 0;
+	if ((rc = dredge_volume_load_claims(vol)) != 0)
+		return rc;
+	for (unsigned i = 0; i < runs->r.n; i++) {
+		uint32_t a = runs->r.v[i].cluster;
+		uint32_t b = a + runs->r.v[i].count;
+		for (size_t k = 0; k < vol->nclaims && vol->claims[k].a < b; k++) {
+			const struct claim *c = &vol->claims[k];
+			if (c->b <= a || c->who >= best ||
+			    vol->claimants[c->who].entry_offset == e->entry_offset)
+				continue;
+			best = c->who;
+		}
+	}
+	if (best == UINT32_MAX)
+		return 0;
+	snprintf(other, len, "%s", vol->claimants[best].path);
+	return 1;
 }

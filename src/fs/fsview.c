@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/format.h"
 #include "fs/fsview.h"
 #include "fs/part.h"
 
@@ -33,6 +34,7 @@ struct fsview_ctx {
 	struct fsview *v;
 	struct fs_bitmap dirs;       /* first clusters of directories met */
 	char damage[320];            /* why the map cannot be trusted */
+	size_t capfiles;             /* of v->files */
 };
 
 static void say(struct fsview_ctx *x, const char *fmt, ...)
@@ -84,6 +86,83 @@ static void mark_runs(struct fsview *v, const struct fs_runs *r)
 			fs_bitmap_set(&v->live, (uint64_t)r->v[i].cluster + k);
 }
 
+/* The extension of name (after its last dot), or NULL. */
+static const char *name_ext(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot != NULL && dot[1] != '\0' ? dot + 1 : NULL;
+}
+
+/* The type folder of a live file: its name's extension in lower case
+ * when that is a short plain word, else "file". */
+static void folder_of(const struct fs_entry *e, char *out, size_t len)
+{
+	const char *ext = name_ext(e->name);
+	size_t n = 0;
+
+	if (ext == NULL && e->short_name[0])
+		ext = name_ext(e->short_name);
+	for (; ext != NULL && ext[n] != '\0'; n++)
+		if (n + 1 >= len || n >= 8 ||
+		    !((ext[n] >= 'a' && ext[n] <= 'z') ||
+		      (ext[n] >= 'A' && ext[n] <= 'Z') ||
+		      (ext[n] >= '0' && ext[n] <= '9')))
+			break;
+	if (ext == NULL || n == 0 || ext[n] != '\0') {
+		snprintf(out, len, "file");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)(ext[i] >= 'A' && ext[i] <= 'Z' ? ext[i] + 32
+		                                                : ext[i]);
+	out[n] = '\0';
+}
+
+/* Lists live file e (path, runs r) for a whole-volume scan; 0 or -errno. */
+static int list_file(struct fsview_ctx *x, struct fs_volume *vol,
+                     const char *path, const struct fs_entry *e,
+                     const struct fs_runs *r, const char *damage)
+{
+	struct fsview *v = x->v;
+
+	if (v->nfiles == x->capfiles) {
+		size_t cap = x->capfiles ? 2 * x->capfiles : 64;
+		struct fsview_file *n = realloc(v->files, cap * sizeof(*n));
+		if (n == NULL)
+			return -ENOMEM;
+		v->files = n;
+		x->capfiles = cap;
+	}
+	struct fsview_file *f = &v->files[v->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->off = fs_cluster_offset(vol, e->start_cluster);
+	f->path = strdup(path);
+	if (f->path == NULL)
+		return -ENOMEM;
+	folder_of(e, f->ext_name, sizeof(f->ext_name));
+	const char *ext = name_ext(e->name);
+	f->fmt = ext != NULL ? format_find(ext) : NULL;
+	if (f->fmt == NULL && (ext = name_ext(e->short_name)) != NULL)
+		f->fmt = format_find(ext);
+	if (damage != NULL) {
+		f->flags = FSVIEW_F_DAMAGED;
+		f->damage = damage;
+	} else {
+		unsigned n = fs_runs_extents(vol, r, NULL, 0);
+		f->ext = n ? malloc(n * sizeof(*f->ext)) : NULL;
+		if (n != 0 && f->ext == NULL) {
+			free(f->path);
+			return -ENOMEM;
+		}
+		f->next = fs_runs_extents(vol, r, f->ext, n);
+		f->size = r->bytes;
+		if (r->bytes < e->size || (r->status & FS_RUNS_SHORT))
+			f->flags |= FSVIEW_F_SHORT;
+	}
+	v->nfiles++;
+	return 0;
+}
+
 /* Marks one live entry's clusters, noting damage. */
 static int live_entry(struct fs_volume *vol, const char *path,
                       const struct fs_entry *e, unsigned depth, void *arg)
@@ -105,6 +184,25 @@ static int live_entry(struct fs_volume *vol, const char *path,
 	int rc = fs_file_runs(vol, e, NULL, &r);
 	if (rc != 0)
 		return rc;
+	/* A whole-volume scan writes live files from their chains: one
+	 * whose chain cannot be followed is carved instead, and its
+	 * clusters are left to the carver. */
+	if (x->v->write_live && !fs_entry_is_dir(e) && path[0] == '/' &&
+	    e->start_cluster >= 2 && e->size > 0) {
+		const char *damage =
+			(r.status & FS_RUNS_LOOP) ? "the cluster chain loops" :
+			(r.status & FS_RUNS_RANGE) ? "the cluster chain leaves "
+			                             "the volume" :
+			(r.status & FS_RUNS_IO) ? "the FAT cannot be read" : NULL;
+		if (damage != NULL)
+			say(x, "%s: %s: %s; carving it from cluster %u instead",
+			    x->path, path, damage, e->start_cluster);
+		else
+			mark_runs(x->v, &r);
+		rc = list_file(x, vol, path, e, &r, damage);
+		fs_runs_free(&r);
+		return rc;
+	}
 	if (r.status & FS_RUNS_LOOP)
 		note_damage(x, "the cluster chain of %s loops", name);
 	else if (r.status & FS_RUNS_RANGE)
@@ -149,8 +247,71 @@ int fsview_init(struct fsview *v, uint64_t data_start, uint32_t cluster_size,
 
 void fsview_free(struct fsview *v)
 {
-	if (v != NULL)
-		fs_bitmap_free(&v->live);
+	if (v == NULL)
+		return;
+	fs_bitmap_free(&v->live);
+	for (size_t i = 0; i < v->nfiles; i++) {
+		free(v->files[i].path);
+		free(v->files[i].ext);
+	}
+	free(v->files);
+	v->files = NULL;
+	v->nfiles = 0;
+}
+
+static int file_cmp(const void *a, const void *b)
+{
+	const struct fsview_file *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * Puts the live files in source order, keeps those whose first cluster
+ * the scan covers, and marks a file whose first cluster starts one listed
+ * before it (a cross-linked FAT): the first, by path, is written.
+ */
+static void order_files(struct fsview_ctx *x)
+{
+	struct fsview *v = x->v;
+	size_t k = 0;
+
+	if (v->nfiles > 1)
+		qsort(v->files, v->nfiles, sizeof(*v->files), file_cmp);
+	for (size_t i = 0; i < v->nfiles; i++) {
+		struct fsview_file *f = &v->files[i];
+		uint32_t c = fsview_cluster(v, f->off);
+		if (c < v->first || c > v->last) {
+			free(f->path);
+			free(f->ext);
+			continue;
+		}
+		if (k > 0 && v->files[k - 1].off == f->off &&
+		    !(f->flags & FSVIEW_F_DAMAGED)) {
+			say(x, "%s: %s starts in cluster %u like %s; written "
+			    "once, as %s", x->path, f->path, c,
+			    v->files[k - 1].path, v->files[k - 1].path);
+			f->flags |= FSVIEW_F_SHARED;
+		}
+		v->files[k++] = *f;
+	}
+	v->nfiles = k;
+}
+
+size_t fsview_file_at(const struct fsview *v, uint64_t off)
+{
+	size_t lo = 0, hi = v->nfiles;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->files[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* Finds the volume's byte range; 0, 1 to fall back, or -errno (err set). */
@@ -233,6 +394,7 @@ int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
 	}
 	v->type = vol.type;
 	v->vol_offset = vol.offset;
+	v->write_live = !cfg->unallocated;   /* a whole-volume scan */
 	x.v = v;
 	rc = live_map(&x, &vol);
 	fs_close(&vol);
@@ -264,6 +426,7 @@ int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
 		v->last = cfg->cluster_last;
 	}
 	v->unallocated = cfg->unallocated;
+	order_files(&x);
 	*out = v;
 	return 0;
 }

@@ -16,6 +16,13 @@
  * chain that loops or leaves the volume, a directory that contains itself)
  * is not used: the scan falls back to carving the whole source by sectors,
  * after a warning that says why.
+ *
+ * A whole-volume scan (--fs) also lists the live files (fsview_file): the
+ * scan writes each from its own cluster chain, at its first cluster's
+ * place in source order, and carves only the clusters no live file owns.
+ * There a live file whose chain loops or leaves the volume does not make
+ * the volume untrusted: that file alone is reported, its clusters are not
+ * marked live, and its start is carved like any other.
  */
 #ifndef DREDGE_FS_FSVIEW_H
 #define DREDGE_FS_FSVIEW_H
@@ -25,6 +32,28 @@
 #include "dredge.h"
 #include "common/bread.h"
 #include "fs/fs.h"
+
+/* fsview_file.flags */
+#define FSVIEW_F_SHORT   0x01    /* the chain holds less than the size */
+#define FSVIEW_F_DAMAGED 0x02    /* the chain loops or leaves the volume:
+                                    carved instead, damage says why */
+#define FSVIEW_F_SHARED  0x04    /* its first cluster starts a file listed
+                                    before it: not written twice */
+
+/* A live file of the volume, as a whole-volume scan writes it. */
+struct fsview_file {
+	uint64_t off;                /* source byte of its first cluster */
+	char *path;                  /* "/DCIM/A.MP4" */
+	struct extent *ext;          /* its bytes on the source, in order, */
+	unsigned next;               /*   cut at what the chain holds */
+	uint64_t size;               /* bytes the extents hold */
+	unsigned flags;              /* FSVIEW_F_* */
+	const char *damage;          /* with FSVIEW_F_DAMAGED: a phrase */
+	const struct format *fmt;    /* by its name's extension, or NULL */
+	char ext_name[12];           /* its type folder: the format's
+	                                extension, else the name's ("file"
+	                                when it has none) */
+};
 
 struct fsview {
 	enum fs_type type;
@@ -36,6 +65,11 @@ struct fsview {
 	int unallocated;             /* only starts in clusters no live file owns */
 	struct fs_bitmap live;       /* clusters live files own */
 	uint64_t live_clusters;      /* of the whole volume */
+	/* --fs: the live files whose first cluster is scanned, by offset
+	 * (then path); none otherwise */
+	int write_live;
+	struct fsview_file *files;
+	size_t nfiles;
 };
 
 /* Where a cluster run list for the report ends up. */
@@ -97,8 +131,12 @@ static inline int fsview_owns_start(const struct fsview *v, uint64_t off)
 {
 	uint32_t c = fsview_cluster(v, off);
 	return c != 0 && c >= v->first && c <= v->last &&
-	       !(v->unallocated && fsview_is_live(v, c));
+	       !((v->unallocated || v->write_live) && fsview_is_live(v, c));
 }
+
+/* The index of the first live file at or after source byte off (nfiles
+ * when none). */
+size_t fsview_file_at(const struct fsview *v, uint64_t off);
 
 /* The first cluster at or after c that no live file owns (fsview_end when
  * none is left), and the first live one. */

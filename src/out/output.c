@@ -634,11 +634,57 @@ static void write_failed(struct output *out, int rc, const char *name)
 		            out->cfg->outdir, name, strerror(-rc));
 }
 
+/*
+ * What a whole-volume scan's report says of c beyond what it carved: the
+ * path of the live file it is (or of the damaged live file whose start it
+ * carved), and what the live file's validator said (into buf).
+ */
+static void live_facts(const struct output *out, const struct candidate *c,
+                       struct report_entry *e, char *buf, size_t len)
+{
+	const struct fsview *v = out->wc->fsv;
+
+	if (c->live != NULL) {
+		e->path = c->live->path;
+		e->live = 1;
+		switch (c->check) {
+		case CARVE_ACCEPT:
+			if (c->check_reason != NULL)
+				snprintf(buf, len, "valid: %s", c->check_reason);
+			else
+				snprintf(buf, len, "valid");
+			break;
+		case CARVE_TRUNCATED:
+			snprintf(buf, len, "truncated: %s",
+			         c->check_reason ? c->check_reason : "");
+			break;
+		case CARVE_REJECT:
+			snprintf(buf, len, "invalid: %s",
+			         c->check_reason ? c->check_reason : "");
+			break;
+		default:
+			return;   /* no validator, or too many fragments */
+		}
+		e->validator = buf;
+		return;
+	}
+	if (v == NULL || !v->write_live)
+		return;
+	for (size_t i = fsview_file_at(v, c->off);
+	     i < v->nfiles && v->files[i].off == c->off; i++)
+		if (v->files[i].flags & FSVIEW_F_DAMAGED) {
+			e->path = v->files[i].path;
+			e->damage = v->files[i].damage;
+			return;
+		}
+}
+
 static int commit_file(struct output *out, struct candidate *c)
 {
 	const struct dredge_scan_config *cfg = out->cfg;
 	const struct fsview *fsv = out->wc->fsv;
-	const struct format *fmt = out->wc->formats[c->fmt];
+	const struct format *fmt = c->fmt != CANDIDATE_NO_FORMAT
+	                           ? out->wc->formats[c->fmt] : NULL;
 	uint32_t ss = out->src->sector_size;
 	int truncated = c->verdict == CARVE_TRUNCATED;
 	char name[256], part[300];
@@ -720,7 +766,7 @@ static int commit_file(struct output *out, struct candidate *c)
 	struct report_entry e = {
 		.id = id,
 		.filename = name,
-		.format = fmt->name,
+		.format = fmt != NULL ? fmt->name : "unknown",
 		.ext = c->ext,
 		.truncated = truncated,
 		.size = c->length,
@@ -737,6 +783,8 @@ static int commit_file(struct output *out, struct candidate *c)
 		.nclusters = nclusters,
 		.unreadable = zeroed,
 	};
+	char check[160];
+	live_facts(out, c, &e, check, sizeof(check));
 	rc = report_add(out->rep, &e);
 	free(clusters);
 	if (rc == 0) {
@@ -746,7 +794,7 @@ static int commit_file(struct output *out, struct candidate *c)
 			out->count.files++;
 			out->count.files_unreadable += zeroed > 0;
 			out->count.truncated += truncated;
-			out->count.reassembled += nruns > 1;
+			out->count.reassembled += nruns > 1 && c->live == NULL;
 			count_type(&out->count, c->ext);
 			atomic_fetch_add(&out->nfiles_live, 1);
 		}
@@ -820,6 +868,17 @@ static int commit_batch(struct output *out, struct batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 
+		/* A live file of a whole-volume scan: the carved files around
+		 * it never took its clusters, and it hides nothing (starts in
+		 * its clusters were never candidates). */
+		if (c->live != NULL) {
+			if (c->verdict == CARVE_REJECT)
+				continue;
+			if ((rc = pending_commit(out, c->off)) != 0 ||
+			    (rc = commit_file(out, c)) != 0)
+				return rc;
+			continue;
+		}
 		if (!keep_embedded && covered(out, c->off))
 			continue;   /* inside a file already accepted */
 		/* Inside what the held file's structure showed to be its own

@@ -275,6 +275,44 @@ int report_lengths(struct report *rep, uint64_t *xml_len, uint64_t *jsonl_len)
 	return 0;
 }
 
+/* A whole-volume scan's facts of a live file (report_entry.path). */
+static void report_live_xml(FILE *x, const struct report_entry *e)
+{
+	if (e->path == NULL)
+		return;
+	fputs("    <dredge:path>", x);
+	xml_text(x, e->path);
+	fprintf(x, "</dredge:path>\n    <dredge:origin>%s</dredge:origin>\n",
+	        e->live ? "live" : "carved");
+	if (e->validator) {
+		fputs("    <dredge:validator>", x);
+		xml_text(x, e->validator);
+		fputs("</dredge:validator>\n", x);
+	}
+	if (e->damage) {
+		fputs("    <dredge:fs_damage>", x);
+		xml_text(x, e->damage);
+		fputs("</dredge:fs_damage>\n", x);
+	}
+}
+
+static void report_live_json(FILE *j, const struct report_entry *e)
+{
+	if (e->path == NULL)
+		return;
+	fputs(",\"path\":", j);
+	json_string(j, e->path);
+	fprintf(j, ",\"origin\":\"%s\"", e->live ? "live" : "carved");
+	if (e->validator) {
+		fputs(",\"validator\":", j);
+		json_string(j, e->validator);
+	}
+	if (e->damage) {
+		fputs(",\"fs_damage\":", j);
+		json_string(j, e->damage);
+	}
+}
+
 int report_add(struct report *rep, const struct report_entry *e)
 {
 	int rc = piece_begin(rep);
@@ -320,6 +358,7 @@ int report_add(struct report *rep, const struct report_entry *e)
 	if (e->unreadable)
 		fprintf(x, "    <dredge:unreadable_bytes>%" PRIu64
 		        "</dredge:unreadable_bytes>\n", e->unreadable);
+	report_live_xml(x, e);
 	for (unsigned i = 0; i < e->nmeta; i++) {
 		fputs("    <dredge:meta name='", x);
 		xml_text(x, e->meta[i].key);
@@ -366,6 +405,7 @@ int report_add(struct report *rep, const struct report_entry *e)
 	fputs(",\"reason\":", j);
 	json_string(j, e->reason);
 	fprintf(j, ",\"unreadable_bytes\":%" PRIu64, e->unreadable);
+	report_live_json(j, e);
 	fputs(",\"meta\":{", j);
 	for (unsigned i = 0; i < e->nmeta; i++) {
 		if (i)

@@ -53,6 +53,15 @@ struct report_entry {
 	const struct fsview_run *clusters;
 	unsigned nclusters;
 	uint64_t unreadable;          /* bytes read as zeros (bad sectors) */
+	/* a whole-volume scan (--fs): the live file's path, and whether the
+	 * entry is that live file written from its clusters (live; then
+	 * validator is what its format's validator said, NULL when none
+	 * ran) or a carve at the start of a live file whose chain is
+	 * damaged (damage says how) */
+	const char *path;
+	int live;
+	const char *validator;
+	const char *damage;
 };
 
 struct report_range {

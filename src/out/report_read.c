@@ -304,6 +304,10 @@ int report_parse_line(const char *line, struct report_rec *r)
 			unsigned d = (unsigned)digest_key(key);
 			good = str(&c, r->digests.hex[d], sizeof(r->digests.hex[d]))
 			       && hex_of_len(r->digests.hex[d], digest_hexlen(d));
+		} else if (strcmp(key, "origin") == 0) {
+			char origin[16];
+			good = str(&c, origin, sizeof(origin));
+			r->live = good && strcmp(origin, "live") == 0;
 		} else if (strcmp(key, "duplicate_of") == 0) {
 			have_dup = true;
 			good = word(&c, "null") || u64(&c, &r->duplicate_of);

@@ -37,6 +37,7 @@ struct report_rec {
 	char camera[96];         /* meta make and model, or "" */
 	char date[64];           /* meta datetime or creation time, or "" */
 	char width[16], height[16];   /* meta, or "" */
+	int live;                /* "origin":"live": a live file of --fs */
 };
 
 /*

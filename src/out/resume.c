@@ -101,9 +101,13 @@ int resume_relearn(int dirfd, uint64_t len, struct dedup *seen,
 		pos += (uint64_t)n;
 		struct report_rec rec;
 		if (report_parse_line(line, &rec) == 0) {
-			for (unsigned i = 1; rec.complete && i < rec.nruns; i++)
+			/* A live file's fragments hide nothing, and it was
+			 * not reassembled (output.c). */
+			for (unsigned i = 1; rec.complete && !rec.live &&
+			     i < rec.nruns; i++)
 				fragment(arg, rec.runs[i]);
-			*reassembled += rec.nruns > 1 && rec.duplicate_of == 0;
+			*reassembled += rec.nruns > 1 && !rec.live &&
+			                rec.duplicate_of == 0;
 			report_rec_free(&rec);
 		}
 		uint64_t id;

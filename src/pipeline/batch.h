@@ -14,6 +14,11 @@
 
 #include "formats/format.h"
 
+struct fsview_file;
+
+/* candidate.fmt of a live file whose format dredge does not know */
+#define CANDIDATE_NO_FORMAT 0xFFFFu
+
 struct candidate {
 	uint64_t off;
 	uint16_t fmt;            /* index into the scan's formats */
@@ -32,7 +37,16 @@ struct candidate {
 	unsigned nmeta;
 	struct extent *runs;         /* a reassembled file's extents, or NULL */
 	unsigned nruns;              /*   (then at least 2) */
+	/* A live file of a whole-volume scan (fsview.h), written from its
+	 * own clusters whatever its validator says; check is that
+	 * validator's verdict (CARVE_*, or CANDIDATE_UNCHECKED), check_reason
+	 * its reason. */
+	const struct fsview_file *live;
+	uint8_t check;
+	const char *check_reason;
 };
+
+#define CANDIDATE_UNCHECKED 0xFFu
 
 struct batch {
 	uint64_t seq;

@@ -206,6 +206,9 @@ static void batch_compact(struct scan_ctx *x)
 	x->limit = 2 * kept > BATCH_SOFT_CAP ? 2 * kept : BATCH_SOFT_CAP;
 }
 
+static struct candidate *batch_push(struct scan_ctx *x, uint64_t start,
+                                    unsigned fmt);
+
 static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 {
 	struct scan_ctx *x = arg;
@@ -221,6 +224,52 @@ static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 		if (x->failed)
 			return;
 	}
+	if (batch_push(x, start, fmt) != NULL)
+		b->emitted++;
+}
+
+/*
+ * A whole-volume scan's live files whose first cluster lies in this
+ * batch's range join it as candidates: they are committed at that place
+ * in source order like a carved file, so ids and names do not depend on
+ * where chunks end or how many threads run.  A file of a type the scan
+ * was not asked for is left out (one of no known type only when every
+ * type is asked for); a damaged one is carved instead (fsview.h).
+ */
+static void batch_add_live(struct scan_ctx *x)
+{
+	const struct fsview *v = x->fsv;
+	struct pipeline *p = x->p;
+	struct batch *b = x->b;
+	const char *types = p->cfg->types;
+	int all = types == NULL || *types == '\0' || strcmp(types, "all") == 0;
+
+	if (v == NULL || !v->write_live)
+		return;
+	for (size_t i = fsview_file_at(v, b->lo);
+	     i < v->nfiles && v->files[i].off < b->hi && !x->failed; i++) {
+		const struct fsview_file *f = &v->files[i];
+		unsigned fmt = CANDIDATE_NO_FORMAT;
+		if (f->flags & (FSVIEW_F_DAMAGED | FSVIEW_F_SHARED))
+			continue;
+		for (unsigned k = 0; f->fmt != NULL && k < p->nformats; k++)
+			if (p->formats[k] == f->fmt)
+				fmt = k;
+		if (fmt == CANDIDATE_NO_FORMAT && !(all && f->fmt == NULL))
+			continue;
+		struct candidate *c = batch_push(x, f->off, fmt);
+		if (c != NULL)
+			c->live = f;
+	}
+}
+
+/* Appends a zeroed candidate to the batch (NULL and the run failed when
+ * out of memory). */
+static struct candidate *batch_push(struct scan_ctx *x, uint64_t start,
+                                    unsigned fmt)
+{
+	struct batch *b = x->b;
+
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 16;
 		struct candidate *nc = realloc(b->cand, cap * sizeof(*nc));
@@ -230,7 +279,7 @@ static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 			pipeline_fail(x->p, -ENOMEM, "out of memory holding the "
 			              "candidates found near offset %" PRIu64,
 			              start);
-			return;
+			return NULL;
 		}
 		b->cand = nc;
 		b->cap = cap;
@@ -239,7 +288,7 @@ static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 	memset(c, 0, sizeof(*c));
 	c->off = start;
 	c->fmt = (uint16_t)fmt;
-	b->emitted++;
+	return c;
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -294,6 +343,7 @@ static void *scan_main(void *arg)
 		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
 		           batch_emit, &x);
 		scan_tail(p, c, &x);
+		batch_add_live(&x);
 		ring_release(&p->ring, c);
 		/* Candidates come in signature order, not offset order (and
 		 * no list at all when there are none: qsort wants a pointer). */
@@ -336,9 +386,84 @@ static void validate_clusters(struct pipeline *p, struct candidate *c,
 	}
 }
 
+/*
+ * A live file: written whole from its chain whatever its validator says
+ * (the file system vouches for it); the validator's verdict goes to the
+ * report.  Truncated only when the chain holds less than the size.
+ */
+static void validate_live(struct pipeline *p, struct candidate *c,
+                          uint8_t *win, size_t win_cap)
+{
+	const struct fsview_file *f = c->live;
+	const struct format *fmt = c->fmt != CANDIDATE_NO_FORMAT
+	                           ? p->formats[c->fmt] : NULL;
+	struct carve_result res;
+	int err = 0;
+
+	c->verdict = f->flags & FSVIEW_F_SHORT ? CARVE_TRUNCATED : CARVE_ACCEPT;
+	c->length = f->size;
+	c->ext = f->ext_name;
+	c->reason = f->flags & FSVIEW_F_SHORT ? "the cluster chain ends "
+	            "before the size in its directory entry" : NULL;
+	c->check = CANDIDATE_UNCHECKED;
+	if (f->next == 0) {
+		c->verdict = CARVE_REJECT;
+		c->reason = "no clusters";
+		return;
+	}
+	if (f->next > 1) {
+		c->runs = malloc(f->next * sizeof(*c->runs));
+		if (c->runs == NULL) {
+			pipeline_fail(p, -ENOMEM, "out of memory");
+			c->verdict = CARVE_REJECT;
+			return;
+		}
+		memcpy(c->runs, f->ext, f->next * sizeof(*c->runs));
+		c->nruns = f->next;
+	}
+	if (fmt == NULL || f->next > BREAD_MAX_EXTENTS)
+		return;
+	struct run_req req = {
+		.src = &p->src, .ext = f->ext, .next = f->next,
+		.win = win, .win_cap = win_cap,
+		.bad = badlist_note, .bad_arg = &p->bad,
+	};
+	memset(&res, 0, sizeof(res));
+	if (run_validate(fmt, &req, &res, &err) != 0)
+		return;
+	if (err != 0 && source_gone(-err)) {
+		pipeline_fail(p, err, "source '%s' disappeared while reading "
+		              "offset %" PRIu64 ": %s", p->src.path, c->off,
+		              strerror(-err));
+		c->verdict = CARVE_REJECT;
+		return;
+	}
+	c->check = (uint8_t)res.verdict;
+	c->check_reason = res.reason;
+	if (res.verdict == CARVE_ACCEPT && res.length != f->size)
+		c->check_reason = "the format ends before the file does";
+	if (res.verdict != CARVE_REJECT && res.nmeta > 0) {
+		unsigned n = res.nmeta < CARVE_META_MAX ? res.nmeta
+		             : CARVE_META_MAX;
+		c->meta = malloc(n * sizeof(*c->meta));
+		if (c->meta != NULL) {
+			memcpy(c->meta, res.meta, n * sizeof(*c->meta));
+			c->nmeta = n;
+		}
+	}
+}
+
 void pipeline_validate(struct pipeline *p, struct candidate *c,
                        struct bread *br, uint8_t *win, size_t win_cap)
 {
+	if (c->live != NULL) {
+		free(c->runs);
+		c->runs = NULL;
+		c->nruns = 0;
+		validate_live(p, c, win, win_cap);
+		return;
+	}
+
 	const struct format *fmt = p->formats[c->fmt];
 	uint64_t size = p->src.size - c->off;
 	struct carve_result res;
@@ -420,7 +545,7 @@ static void *validate_main(void *arg)
 		for (size_t i = 0; i < b->n; i++) {
 			struct candidate *c = &b->cand[i];
 			if (c->validated) {   /* by its scan worker */
-				if (c->verdict == CARVE_ACCEPT &&
+				if (c->verdict == CARVE_ACCEPT && !c->live &&
 				    c->off + c->length > covered)
 					covered = c->off + c->length;
 				continue;
@@ -429,14 +554,14 @@ static void *validate_main(void *arg)
 			 * dropped by the writer: skip the work.  The writer
 			 * validates a skipped candidate itself should the
 			 * covering file not be kept after all. */
-			if (!p->cfg->keep_embedded &&
+			if (!p->cfg->keep_embedded && c->live == NULL &&
 			    (c->off < covered ||
 			     c->off < atomic_load(&p->cover_hi))) {
 				c->skipped = 1;
 				continue;
 			}
 			pipeline_validate(p, c, &br, win, VALIDATE_WINDOW);
-			if (c->verdict == CARVE_ACCEPT &&
+			if (c->verdict == CARVE_ACCEPT && c->live == NULL &&
 			    candidate_first_end(c) > covered)
 				covered = candidate_first_end(c);
 		}
