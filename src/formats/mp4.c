@@ -565,6 +565,16 @@ static int mp4_codec_config(struct mp4_file *f, uint64_t off, uint64_t end)
 	return 0;
 }
 
+/*
+ * True for a video or sound track (or one whose handler is not known):
+ * the tracks whose sample entries and samples are checked by codec.
+ */
+static bool mp4_media_track(const struct mp4_track *t)
+{
+	return !(t->seen & MP4_HDLR) || t->handler == FCC('v', 'i', 'd', 'e') ||
+	       t->handler == FCC('s', 'o', 'u', 'n');
+}
+
 /* stsd: the first sample entry names the codec and, for video, the size. */
 static int mp4_stsd(struct mp4_file *f, const struct mp4_box *b)
 {
@@ -578,9 +588,20 @@ static int mp4_stsd(struct mp4_file *f, const struct mp4_box *b)
 	if (count == 0)
 		return 0;
 	if (mp4_box_read(f->br, p + 8, end, &e) != 0 || e.to_end ||
-	    e.size > end - (p + 8) || e.size < 16)
+	    e.size > end - (p + 8))
 		return mp4_fail(f, "bad stsd");
 	t->codec = e.type;
+	/*
+	 * A video or sound entry holds at least its 8 reserved bytes; the
+	 * timed metadata of recorders (GoPro gpmd, DJI djmd/dbgi, Sony
+	 * rtmd) may be a bare box, and its samples are only located.
+	 */
+	if (!mp4_media_track(t)) {
+		t->nal = MP4_NAL_NONE;
+		return 0;
+	}
+	if (e.size < 16)
+		return mp4_fail(f, "bad stsd");
 	switch (e.type) {
 	case FCC('a', 'v', 'c', '1'): case FCC('a', 'v', 'c', '3'):
 		t->nal = MP4_NAL_AVC;
@@ -1364,7 +1385,7 @@ static void mp4_check_init(struct mp4_check *c, const struct mp4_track *t,
 	c->hi = hi;
 	c->total = t->sz_count;
 	c->good = c->bad = c->bad_at = c->good_at = MP4_NONE;
-	if (t->nal != MP4_NAL_NONE)
+	if (t->nal != MP4_NAL_NONE && mp4_media_track(t))
 		mp4_pick_next(c, true);
 	else
 		c->next = MP4_NONE;

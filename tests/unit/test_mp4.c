@@ -1000,6 +1000,71 @@ static void test_nal_walk(void)
 	free(b);
 }
 
+/* Offset of the first occurrence of the four bytes t in b, or SIZE_MAX. */
+static size_t find4(const uint8_t *b, size_t len, const char *t)
+{
+	for (size_t i = 0; i + 4 <= len; i++)
+		if (memcmp(b + i, t, 4) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/*
+ * Recorder metadata tracks: dashcam.mp4's AAC track relabelled as the
+ * timed metadata track a GoPro (gpmd), DJI (djmd, dbgi) or Sony (rtmd)
+ * camera writes (handler meta), with the free, skip and uuid padding
+ * Canon and GoPro put between mdat and moov.  Such a clip is whole; its
+ * metadata samples are only checked for lying inside the mdat.  A bare
+ * 8-byte sample entry (no reserved fields) is taken as it is.
+ */
+static void test_vendor_tracks(void)
+{
+	static const char *const entry[] = { "gpmd", "djmd", "dbgi", "rtmd" };
+	size_t len, total;
+	uint8_t *d = tu_load_data("mp4/dashcam.mp4", &len);
+	size_t moov = top_box(d, len, "moov");
+	size_t soun = find4(d, len, "soun"), mp4a = find4(d, len, "mp4a");
+	uint8_t pad[64 + 32 + 40];
+	struct carve_result r;
+
+	ok(moov != SIZE_MAX && soun != SIZE_MAX && mp4a != SIZE_MAX &&
+	   moov < soun && soun < mp4a, "dashcam.mp4: moov, soun, mp4a");
+	memset(pad, 0, sizeof(pad));
+	mem_put_be32(pad, 64);
+	memcpy(pad + 4, "free", 4);
+	mem_put_be32(pad + 64, 32);
+	memcpy(pad + 68, "skip", 4);
+	mem_put_be32(pad + 96, 40);
+	memcpy(pad + 100, "uuid", 4);
+	for (unsigned i = 0; i < 16; i++)
+		pad[104 + i] = (uint8_t)(0x85 + i);
+	uint8_t *f = malloc(len + sizeof(pad));
+	for (unsigned k = 0; k < 8; k++) {
+		const char *e = entry[k % 4];
+		bool bare = k >= 4;
+		memcpy(f, d, moov);
+		memcpy(f + moov, pad, sizeof(pad));
+		memcpy(f + moov + sizeof(pad), d + moov, len - moov);
+		memcpy(f + sizeof(pad) + soun, "meta", 4);
+		memcpy(f + sizeof(pad) + mp4a, e, 4);
+		if (bare)
+			mem_put_be32(f + sizeof(pad) + mp4a - 4, 8);
+		uint8_t *buf = embed(f, len + sizeof(pad), 4096, 3000, 40 + k,
+		                     &total);
+		enum carve_verdict v = tu_validate(mp4, buf, total, 4096, &r);
+		ok(v == CARVE_ACCEPT, "%s%s track, padding before moov: "
+		   "accepted (%s)", bare ? "bare " : "", e,
+		   r.reason ? r.reason : "-");
+		is_u64(r.length, len + sizeof(pad), "%s%s track: exact length",
+		       bare ? "bare " : "", e);
+		is_str(tu_meta(&r, "width"), "176", "%s%s track: video size "
+		       "from the video track", bare ? "bare " : "", e);
+		free(buf);
+	}
+	free(f);
+	free(d);
+}
+
 int main(void)
 {
 	mp4 = format_find("mp4");
@@ -1020,5 +1085,6 @@ int main(void)
 	test_notes();
 	test_box_follows_mdat();
 	test_nal_walk();
+	test_vendor_tracks();
 	return tap_done();
 }
