@@ -101,6 +101,12 @@ struct dredge_scan_config {
 	 * reported unreadable (the files already written keep the zeros
 	 * they were copied with; see the README). */
 	unsigned retries;
+	/* Shard K of N (1 <= K <= N; N 0: no shards): only the candidates
+	 * that start in the K-th of N equal ranges of what the scan covers
+	 * (on the block or cluster grid); files starting there are followed
+	 * past its end.  Its folder can be merged with the others'
+	 * (dredge_merge) into exactly one run's result. */
+	unsigned shard_index, shard_count;
 };
 
 #define DREDGE_MAX_TYPES 64

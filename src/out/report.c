@@ -222,6 +222,10 @@ int report_open(struct report **out, int dirfd, const struct report_info *info)
 		        info->fs->vol_offset, info->fs->cluster_size,
 		        info->fs->data_start, info->fs->cluster_count,
 		        info->fs->first, info->fs->last, info->fs->unallocated);
+	if (info->shard_count > 0)
+		fprintf(f, REPORT_SHARD_TAG " index='%u' count='%u' lo='%" PRIu64
+		        "' hi='%" PRIu64 "'/>\n", info->shard_index,
+		        info->shard_count, info->shard_lo, info->shard_hi);
 	fputs("  </source>\n", f);
 	if ((rc = piece_end(rep)) != 0) {
 		report_free(rep);

@@ -20,6 +20,9 @@ struct report;
 struct fsview;
 struct fsview_run;
 
+/* A shard's line in the DFXML source (merge leaves it out). */
+#define REPORT_SHARD_TAG "    <dredge:shard"
+
 struct report_info {
 	const char *source;
 	uint64_t source_size;
@@ -30,6 +33,9 @@ struct report_info {
 	int any_offset;
 	const char *simd;             /* the any-offset search variant */
 	const struct fsview *fs;      /* the file system carved, or NULL */
+	/* --shard K/N (count 0: none) and the starts it owns */
+	unsigned shard_index, shard_count;
+	uint64_t shard_lo, shard_hi;
 };
 
 struct report_entry {
