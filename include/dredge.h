@@ -549,6 +549,35 @@ int dredge_extract(const struct dredge_extract_config *cfg,
                    struct dredge_extract_summary *sum);
 
 /*
+ * Merging the folders of `dredge scan --shard K/N` (K = 1..N, the same
+ * source and options) into exactly the files and reports one scan gives.
+ * Files are hard-linked from the shard folders (copied when they lie on
+ * another file system), or moved with `move`.
+ */
+struct dredge_merge_config {
+	const char *outdir;        /* created if missing */
+	const char *const *shards; /* the shards' folders, any order */
+	unsigned nshards;
+	const char *command_line;  /* recorded in the report */
+	int force;                 /* write into a folder holding results */
+	int move;                  /* move files out of the shards */
+};
+
+struct dredge_merge_summary {
+	unsigned shards;           /* N */
+	uint64_t entries;          /* report entries */
+	uint64_t files, duplicates, truncated;
+	uint64_t linked, copied, moved;   /* how the files came over */
+	uint64_t dropped;          /* shard entries one run does not have */
+	double seconds;
+	char error[512];
+};
+
+/* 0, or -errno with sum->error saying which shard is wrong and why. */
+int dredge_merge(const struct dredge_merge_config *cfg,
+                 struct dredge_merge_summary *sum);
+
+/*
  * `dredge bench`: how fast a source can be read, and scanned.  The source
  * is read read-only with io_uring across a small grid of block sizes and
  * queue depths (O_DIRECT where the source accepts it, so the page cache

@@ -93,6 +93,18 @@ int report_lengths(struct report *rep, uint64_t *xml_len, uint64_t *jsonl_len);
 /* Writes the closing parts and closes both files; 0 or -errno. */
 int report_close(struct report *rep, const struct report_end *end);
 
+/*
+ * Creates both reports in dirfd for dredge merge: head is a shard's DFXML
+ * up to its closing </source>, written with command_line in place of its
+ * own and without its shard line; 0 or -errno.
+ */
+int report_open_merged(struct report **rep, int dirfd, const char *head,
+                       size_t len, const char *command_line);
+
+/* Appends one entry as already formatted (a shard's, renumbered). */
+int report_add_raw(struct report *rep, const char *xml, size_t xml_len,
+                   const char *json, size_t json_len);
+
 /* Formats now as ISO-8601 UTC into buf (at least 32 bytes). */
 void report_time(char *buf, size_t len);
 
