@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 packages="build-essential autoconf automake pkg-config liburing-dev
 	libxxhash-dev libxml2-utils clang dosfstools exfatprogs mtools fdisk gdisk
-	ffmpeg libfuse3-dev fuse3 time"
+	ffmpeg libfuse3-dev fuse3 time parallel slurm-wlm munge"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -92,7 +92,7 @@ static void slurm_plan(const struct plan *p)
 		shq(p->time);
 	}
 	printf(" <<EOF\n#!/bin/sh\nset -- $srcs\nn=%u\n"
-	       "t=\\$SLURM_ARRAY_TASK_ID\neval src=\\${\\$((t / n + 1))}\n"
+	       "t=\\$SLURM_ARRAY_TASK_ID\neval \"src=\\\\\\${\\$((t / n + 1))}\"\n"
 	       "k=\\$((t %% n + 1))\nname=\\$(basename \"\\$src\")\n",
 	       p->shards);
 	if (p->shards > 1)
@@ -119,7 +119,7 @@ static void slurm_plan(const struct plan *p)
 		shq(p->partition);
 	}
 	printf(" <<EOF\n#!/bin/sh\nset -- $srcs\n"
-	       "eval src=\\${\\$((SLURM_ARRAY_TASK_ID + 1))}\n"
+	       "eval \"src=\\\\\\${\\$((SLURM_ARRAY_TASK_ID + 1))}\"\n"
 	       "name=\\$(basename \"\\$src\")\nexec ");
 	shq(p->dredge);
 	printf(" merge -o \"$out/\\$name/merged\" --force");
@@ -133,22 +133,20 @@ static void parallel_plan(const struct plan *p)
 	printf("# %d source(s) x %u shard(s) with GNU parallel; run again to "
 	       "resume.\nout=", p->nsrc, p->shards);
 	shq(p->out);
-	printf("\nparallel --halt soon,fail=1 --line-buffer");
+	printf("; export out\nparallel --halt soon,fail=1 --line-buffer");
 	if (p->jobs)
 		printf(" -j %u", p->jobs);
 	if (p->sshlogin) {
-		printf(" -S ");
+		printf(" --env out -S ");
 		shq(p->sshlogin);
-		printf(" --workdir .");
 	}
-	printf(" \\\n  'd=%s/$(basename {1})%s; [ -e $d/.dredge-shard ] || ",
-	       "\"$out\"", p->shards > 1 ? "/shard-{2}" : "");
-	printf("{ if [ -e $d/.dredge-checkpoint ]; then a=--resume; else "
-	       "a=--force; fi; %s scan {1} -o $d%s $a --threads %u "
-	       "--no-progress", p->dredge,
-	       p->shards > 1 ? " --shard {2}/" : "", p->cpus);
+	printf(" \\\n  'd=\"$out\"/$(basename {1})%s; [ -e \"$d/.dredge-shard\" ] "
+	       "|| { if [ -e \"$d/.dredge-checkpoint\" ]; then a=--resume; "
+	       "else a=--force; fi; %s scan {1} -o \"$d\"",
+	       p->shards > 1 ? "/shard-{2}" : "", p->dredge);
 	if (p->shards > 1)
-		printf("%u", p->shards);
+		printf(" --shard {2}/%u", p->shards);
+	printf(" $a --threads %u --no-progress", p->cpus);
 	if (p->scan)
 		printf(" %s", p->scan);
 	printf("; }' \\\n  ::: ");
@@ -161,9 +159,9 @@ static void parallel_plan(const struct plan *p)
 	putchar('\n');
 	if (p->shards <= 1)
 		return;
-	printf("parallel --halt soon,fail=1 '%s merge -o \"$out\"/$(basename {})"
+	printf("parallel --halt soon,fail=1%s '%s merge -o \"$out\"/$(basename {})"
 	       "/merged --force \"$out\"/$(basename {})/shard-*' ::: ",
-	       p->dredge);
+	       p->sshlogin ? " --env out" : "", p->dredge);
 	for (int i = 0; i < p->nsrc; i++) {
 		shq(p->src[i]);
 		putchar(' ');
