@@ -124,6 +124,40 @@ is $? 0 "the shard resumes"
 ok $? "then the merge runs"
 same_as_one "$d/m" "3 shards, one interrupted and resumed"
 
+# File-system scans shard on the cluster grid: the 16 MiB card as one
+# file in a FAT16 volume (its files then cross cluster-grid edges), some
+# deleted.
+if command -v mkfs.vfat >/dev/null 2>&1 && command -v mcopy >/dev/null 2>&1
+then
+	fat=$work/fat.img
+	truncate -s 40M "$fat" && mkfs.vfat -F 16 -s 4 "$fat" >/dev/null 2>&1 &&
+	mcopy -i "$fat" "$J/gray.jpg" ::/a.jpg &&
+	mcopy -i "$fat" "$img" ::/card.bin &&
+	mcopy -i "$fat" "$DATA/mp4/dashcam.mp4" ::/b.mp4 &&
+	mdel -i "$fat" ::/card.bin
+	ok $? "a FAT16 volume with the card in it"
+	for opt in --fs --unallocated; do
+		"$DREDGE" scan "$fat" -o "$work/fs$opt" -q $opt
+		for n in 3 7; do
+			k=1
+			while [ $k -le $n ]; do
+				"$DREDGE" scan "$fat" -o "$work/fs$opt$n/s$k" -q \
+					$opt --shard $k/$n --chunk-size 64K
+				k=$((k + 1))
+			done
+			"$DREDGE" merge -o "$work/fs$opt$n/m" -q "$work/fs$opt$n"/s*
+			ok $? "$opt: $n shards merge"
+			same_as_one "$work/fs$opt$n/m" "$opt, $n shards" "$work/fs$opt"
+		done
+	done
+	lo=$(sed -n 's/^range \([0-9]*\) .*/\1/p' "$work/fs--fs7/s4/.dredge-shard")
+	ds=$("$DREDGE" fs info "$fat" | sed -n 's/^  data start: *//p')
+	check "--fs shard edges lie on the cluster grid ($lo, data at $ds)" \
+		test $(( (lo - ds) % 2048 )) -eq 0
+else
+	echo "# no mkfs.vfat or mcopy: file-system shards not tested"
+fi
+
 # Refusals, each naming the shard.
 refuse() {  # refuse MESSAGE DESCRIPTION SHARDS...
 	msg=$1 desc=$2
