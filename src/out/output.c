@@ -1014,16 +1014,8 @@ int output_commit(struct output *out, struct batch *b)
 	return rc;
 }
 
-int output_handed_over(struct output *out, uint64_t *at)
-{
-	if (out->handed)
-		*at = out->handover;
-	return out->handed;
-}
-
 void output_finish(struct output *out, int completed)
 {
-	completed |= out->handed;
 	/* Every batch is in: nothing can cut the held file any more.  A
 	 * run that stopped early leaves it to the resume. */
 	if (completed && out->live.have_pending &&

@@ -86,9 +86,6 @@ int output_open(const struct writer_config *wc,
  */
 int output_commit(struct output *out, struct batch *b);
 
-/* Whether a shard handed over (and where, in *at): it completed. */
-int output_handed_over(struct output *out, uint64_t *at);
-
 /* No more batches: gives the reserve back, and removes the checkpoint
  * (completed: all batches were committed) or saves it for a resume. */
 void output_finish(struct output *out, int completed);

@@ -546,7 +546,10 @@ static void *writer_main(void *arg)
 		pipeline_fail(p, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	output_finish(p->out, taken == p->nchunks &&
+	/* A shard that handed over had all it needed, though the reader
+	 * stopped early. */
+	output_finish(p->out, (taken == p->nchunks ||
+	                       atomic_load(&p->handover) != UINT64_MAX) &&
 	                      atomic_load(&p->fatal) == 0);
 	return NULL;
 }
