@@ -122,6 +122,12 @@ struct dredge_scan_config {
 	 * reported unreadable (the files already written keep the zeros
 	 * they were copied with; see the README). */
 	unsigned retries;
+	/* Shard K of N (1 <= K <= N; N 0: no shards): only the candidates
+	 * that start in the K-th of N equal ranges of what the scan covers
+	 * (on the block or cluster grid); files starting there are followed
+	 * past its end.  Its folder can be merged with the others'
+	 * (dredge_merge) into exactly one run's result. */
+	unsigned shard_index, shard_count;
 };
 
 #define DREDGE_MAX_TYPES 64
@@ -578,6 +584,35 @@ struct dredge_extract_summary {
  * for running out of memory). */
 int dredge_extract(const struct dredge_extract_config *cfg,
                    struct dredge_extract_summary *sum);
+
+/*
+ * Merging the folders of `dredge scan --shard K/N` (K = 1..N, the same
+ * source and options) into exactly the files and reports one scan gives.
+ * Files are hard-linked from the shard folders (copied when they lie on
+ * another file system), or moved with `move`.
+ */
+struct dredge_merge_config {
+	const char *outdir;        /* created if missing */
+	const char *const *shards; /* the shards' folders, any order */
+	unsigned nshards;
+	const char *command_line;  /* recorded in the report */
+	int force;                 /* write into a folder holding results */
+	int move;                  /* move files out of the shards */
+};
+
+struct dredge_merge_summary {
+	unsigned shards;           /* N */
+	uint64_t entries;          /* report entries */
+	uint64_t files, duplicates, truncated;
+	uint64_t linked, copied, moved;   /* how the files came over */
+	uint64_t dropped;          /* shard entries one run does not have */
+	double seconds;
+	char error[512];
+};
+
+/* 0, or -errno with sum->error saying which shard is wrong and why. */
+int dredge_merge(const struct dredge_merge_config *cfg,
+                 struct dredge_merge_summary *sum);
 
 /*
  * `dredge bench`: how fast a source can be read, and scanned.  The source

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 packages="build-essential autoconf automake pkg-config liburing-dev
 	libxxhash-dev libssl-dev libjpeg62-turbo-dev libewf-dev ewf-tools
 	libxml2-utils clang dosfstools exfatprogs mtools fdisk gdisk ffmpeg
-	libfuse3-dev fuse3 time sleuthkit debhelper dpkg-dev chromium"
+	libfuse3-dev fuse3 time sleuthkit debhelper dpkg-dev chromium parallel
+	slurm-wlm munge"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

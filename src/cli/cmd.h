@@ -29,6 +29,8 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_scan_entry;
 extern const struct cmd_entry cmd_extract_entry;
+extern const struct cmd_entry cmd_merge_entry;
+extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_fs_entry;
 extern const struct cmd_entry cmd_bench_entry;
 extern const struct cmd_entry cmd_types_entry;

@@ -87,6 +87,8 @@ static void scan_usage(FILE *to)
 	        "      --resume           continue an interrupted scan in DIR\n"
 	        "      --stop-at OFFSET   stop (resumably) once reading reaches OFFSET\n"
 	        "      --retries N        read unreadable sectors again N times at the end\n"
+	        "      --shard K/N        only files starting in the K-th of N equal\n"
+	        "                         ranges (then 'dredge merge' the N folders)\n"
 	        "      --force            write into a folder that holds files\n"
 	        "      --progress         progress line even when not a terminal\n"
 	        "      --no-progress      no progress line\n"
@@ -246,7 +248,7 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
 	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS, O_RESUME,
 	       O_STOP_AT, O_SIMD, O_FS, O_UNALLOC, O_CLUSTERS, O_OFFSET,
-	       O_RETRIES, O_HASH };
+	       O_RETRIES, O_HASH, O_SHARD };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "types", required_argument, NULL, 't' },
@@ -269,6 +271,7 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 		{ "partition", required_argument, NULL, 'p' },
 		{ "offset", required_argument, NULL, O_OFFSET },
 		{ "retries", required_argument, NULL, O_RETRIES },
+		{ "shard", required_argument, NULL, O_SHARD },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
@@ -388,6 +391,19 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 				return EXIT_USAGE;
 			cfg.stop_at = v;
 			break;
+		case O_SHARD: {
+			unsigned k, n;
+			char end;
+			if (sscanf(optarg, "%u/%u%c", &k, &n, &end) != 2 ||
+			    k == 0 || n == 0 || k > n || n > 65536) {
+				fprintf(stderr, "dredge: --shard takes K/N, 1 <= K "
+				        "<= N <= 65536, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			cfg.shard_index = k;
+			cfg.shard_count = n;
+			break;
+		}
 		case O_FS: cfg.fs = 1; break;
 		case O_UNALLOC: cfg.unallocated = 1; break;
 		case O_CLUSTERS:

@@ -18,6 +18,8 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_scan_entry,
 	&cmd_extract_entry,
+	&cmd_merge_entry,
+	&cmd_plan_entry,
 	&cmd_fs_entry,
 	&cmd_bench_entry,
 	&cmd_types_entry,

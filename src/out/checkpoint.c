@@ -60,7 +60,7 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        "formats %s\nblock_size %" PRIu32 "\nany_offset %d\n"
 	        "keep_embedded %d\nreport_only %d\nhashes %u\n"
 	        "fs %d\nunallocated %d\nclusters %" PRIu32 " %" PRIu32 "\n"
-	        "volume %" PRIu64 "\n"
+	        "volume %" PRIu64 "\nshard %u %u\n"
 	        "resume_offset %" PRIu64 "\ncover_hi %" PRIu64 "\n"
 	        "trunc_end %" PRIu64 "\ntrunc_fmt %u\n"
 	        "next_id %" PRIu64 "\nfiles %" PRIu64 "\ntruncated %" PRIu64
@@ -68,8 +68,9 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        "\nxml_len %" PRIu64 "\njsonl_len %" PRIu64 "\n",
 	        ck->source_size, ck->source_sample, ck->formats,
 	        ck->block_size, ck->any_offset, ck->keep_embedded,
-	        ck->report_only, ck->hashes, ck->fs, ck->unallocated, ck->cluster_first,
-	        ck->cluster_last, ck->volume, ck->resume_offset, ck->cover_hi,
+	        ck->report_only, ck->hashes, ck->fs, ck->unallocated,
+	        ck->cluster_first, ck->cluster_last, ck->volume, ck->shard_index,
+	        ck->shard_count, ck->resume_offset, ck->cover_hi,
 	        ck->trunc_end, ck->trunc_fmt, ck->count.next_id,
 	        ck->count.files, ck->count.truncated, ck->count.duplicates,
 	        ck->count.files_unreadable,
@@ -115,18 +116,19 @@ static int parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 enum { F_SIZE, F_SAMPLE, F_FORMATS, F_BLOCK, F_ANY, F_KEEP, F_RONLY, F_FS,
        F_UNALLOC, F_CLUSTERS, F_VOLUME, F_RESUME, F_COVER, F_TEND, F_TFMT,
        F_NEXT, F_FILES, F_TRUNC, F_DUPS, F_FUNREAD, F_XML, F_JSONL, F_HASHES,
-       F_N };
+       F_SHARD, F_N };
 static const char *const field_name[F_N] = {
 	"source_size", "source_sample", "formats", "block_size", "any_offset",
 	"keep_embedded", "report_only", "fs", "unallocated", "clusters",
 	"volume", "resume_offset", "cover_hi", "trunc_end", "trunc_fmt",
 	"next_id", "files", "truncated", "duplicates", "files_unreadable",
-	"xml_len", "jsonl_len", "hashes",
+	"xml_len", "jsonl_len", "hashes", "shard",
 };
 
 /* Fields older checkpoints lack; they keep the values that meant then. */
 #define OPTIONAL ((1u << F_FS) | (1u << F_UNALLOC) | (1u << F_CLUSTERS) | \
-                  (1u << F_VOLUME) | (1u << F_FUNREAD) | (1u << F_HASHES))
+                  (1u << F_VOLUME) | (1u << F_FUNREAD) | (1u << F_HASHES) | \
+                  (1u << F_SHARD))
 
 /* Reads one "key value" line into ck; 0, or -1 with the reason in ck. */
 static int load_line(struct checkpoint *ck, const char *key, const char *val,
@@ -180,6 +182,17 @@ static int load_line(struct checkpoint *ck, const char *key, const char *val,
 		if (strlen(val) >= sizeof(ck->formats))
 			goto bad;
 		snprintf(ck->formats, sizeof(ck->formats), "%s", val);
+		return 0;
+	}
+	if (f == F_SHARD) {
+		char a[32], b[32];
+		if (sscanf(val, "%31s %31s", a, b) != 2 ||
+		    parse_u64(a, 10, 1u << 20, &v) != 0 ||
+		    parse_u64(b, 10, 1u << 20, &w) != 0 || v > w ||
+		    (w != 0 && v == 0))
+			goto bad;
+		ck->shard_index = (unsigned)v;
+		ck->shard_count = (unsigned)w;
 		return 0;
 	}
 	if (f == F_CLUSTERS) {
@@ -304,33 +317,40 @@ void checkpoint_remove(int dirfd)
 int checkpoint_compare(const struct checkpoint *have,
                        const struct checkpoint *want, char *why, size_t len)
 {
+	return checkpoint_compare_as(have, want, "the interrupted scan",
+	                             "this one", why, len);
+}
+
+int checkpoint_compare_as(const struct checkpoint *have,
+                          const struct checkpoint *want, const char *hn,
+                          const char *wn, char *why, size_t len)
+{
 	if (have->source_size != want->source_size) {
-		snprintf(why, len, "the source is %" PRIu64 " bytes, but the "
-		         "interrupted scan read one of %" PRIu64 " bytes",
-		         want->source_size, have->source_size);
+		snprintf(why, len, "the source is %" PRIu64 " bytes, but %s read "
+		         "one of %" PRIu64 " bytes", want->source_size, hn,
+		         have->source_size);
 		return -EINVAL;
 	}
 	if (have->source_sample != want->source_sample) {
-		snprintf(why, len, "the source's first MiB differs from the "
-		         "interrupted scan's source");
+		snprintf(why, len, "the source's first MiB differs from %s's "
+		         "source", hn);
 		return -EINVAL;
 	}
 	if (strcmp(have->formats, want->formats) != 0) {
-		snprintf(why, len, "--types differs: the interrupted scan used "
-		         "'%s', this one '%s'", have->formats, want->formats);
+		snprintf(why, len, "--types differs: %s used '%s', %s '%s'", hn,
+		         have->formats, wn, want->formats);
 		return -EINVAL;
 	}
 	if (have->block_size != want->block_size) {
-		snprintf(why, len, "--block-size differs: the interrupted scan "
-		         "used %" PRIu32 ", this one %" PRIu32, have->block_size,
+		snprintf(why, len, "--block-size differs: %s used %" PRIu32
+		         ", %s %" PRIu32, hn, have->block_size, wn,
 		         want->block_size);
 		return -EINVAL;
 	}
 #define FLAG(name, opt)                                                     \
 	if (have->name != want->name) {                                     \
-		snprintf(why, len, "%s differs: the interrupted scan ran %s " \
-		         "it, this one %s it", opt,                                 \
-		         have->name ? "with" : "without",                           \
+		snprintf(why, len, "%s differs: %s ran %s it, %s %s it", opt, \
+		         hn, have->name ? "with" : "without", wn,                   \
 		         want->name ? "with" : "without");                  \
 		return -EINVAL;                                             \
 	}
@@ -357,8 +377,8 @@ int checkpoint_compare(const struct checkpoint *have,
 		if (want->cluster_first || want->cluster_last)
 			snprintf(b, sizeof(b), "%" PRIu32 "-%" PRIu32,
 			         want->cluster_first, want->cluster_last);
-		snprintf(why, len, "--clusters differs: the interrupted scan "
-		         "used %s, this one %s", a, b);
+		snprintf(why, len, "--clusters differs: %s used %s, %s %s", hn,
+		         a, wn, b);
 		return -EINVAL;
 	}
 	if (have->volume != want->volume) {
@@ -369,8 +389,21 @@ int checkpoint_compare(const struct checkpoint *have,
 		if (want->volume != UINT64_MAX)
 			snprintf(b, sizeof(b), "the volume at byte %" PRIu64,
 			         want->volume);
-		snprintf(why, len, "the volume differs (-p, --offset): the "
-		         "interrupted scan carved %s, this one %s", a, b);
+		snprintf(why, len, "the volume differs (-p, --offset): %s "
+		         "carved %s, %s %s", hn, a, wn, b);
+		return -EINVAL;
+	}
+	if (have->shard_count != want->shard_count ||
+	    have->shard_index != want->shard_index) {
+		char a[48] = "the whole source", b[48] = "the whole source";
+		if (have->shard_count)
+			snprintf(a, sizeof(a), "shard %u/%u", have->shard_index,
+			         have->shard_count);
+		if (want->shard_count)
+			snprintf(b, sizeof(b), "shard %u/%u", want->shard_index,
+			         want->shard_count);
+		snprintf(why, len, "--shard differs: %s scanned %s, %s %s", hn,
+		         a, wn, b);
 		return -EINVAL;
 	}
 	return 0;

@@ -33,6 +33,7 @@ struct checkpoint {
 	uint32_t cluster_first, cluster_last;
 	uint64_t volume;             /* the volume carved (source byte), or
 	                                UINT64_MAX: the whole source */
+	unsigned shard_index, shard_count;   /* --shard K/N, or 0 0 */
 	/* where it stands */
 	uint64_t resume_offset;
 	uint64_t cover_hi;
@@ -78,6 +79,11 @@ void checkpoint_remove(int dirfd);
  */
 int checkpoint_compare(const struct checkpoint *have,
                        const struct checkpoint *want, char *why, size_t len);
+
+/* The same, naming the scans: have_name and want_name ("shard 1"). */
+int checkpoint_compare_as(const struct checkpoint *have,
+                          const struct checkpoint *want, const char *have_name,
+                          const char *want_name, char *why, size_t len);
 
 /*
  * Everything a resume trusts, checked: the scan matches (as

@@ -44,9 +44,32 @@
 #include "out/report.h"
 #include "out/reserve.h"
 #include "out/resume.h"
+#include "out/shard.h"
 
 #define COPY_BUF (1u << 20)
 #define WRITER_WINDOW (256u * 1024u)
+
+/*
+ * What the writer's decisions depend on, apart from the candidates: how
+ * far accepted files reach, later fragments of reassembled ones, the last
+ * truncated file, and the open-ended file held back.  A shard keeps a
+ * second one, `dry`, that decides without writing (output.c's shard part).
+ */
+struct wstate {
+	uint64_t cover_hi;
+	/* Later fragments of accepted reassembled files that lie ahead:
+	 * a start inside one is inside that file.  Only the first fragment
+	 * counts towards cover_hi, so a start in a gap is not hidden. */
+	struct extent *cover;
+	size_t ncover, capcover;
+	uint64_t trunc_end;          /* the last truncated file: its end */
+	unsigned trunc_fmt;          /* and its format */
+	/* An open-ended truncated file held back until the next file kept
+	 * says where it ends at the latest (see commit_batch). */
+	struct candidate pending;
+	int have_pending;
+	int dry;                     /* decides only, writes nothing */
+};
 
 struct output {
 	const struct writer_config *wc;
@@ -60,21 +83,22 @@ struct output {
 	struct dedup *seen;
 	struct digest *dg;           /* --hash digests of the file copied */
 	struct dredge_counts count;  /* saved by the checkpoint, summed up */
-	uint64_t cover_hi;
-	/* Later fragments of accepted reassembled files that lie ahead:
-	 * a start inside one is inside that file.  Only the first fragment
-	 * counts towards cover_hi, so a start in a gap is not hidden. */
-	struct extent *cover;
-	size_t ncover, capcover;
+	/* What decides the next candidate (see commit_batch). */
+	struct wstate live;
 	uint64_t cover_from;         /* a resume: fragments before it are done */
 	char dirs[64][16];           /* type folders made so far */
 	unsigned ndirs;
-	uint64_t trunc_end;          /* the last truncated file: its end */
-	unsigned trunc_fmt;          /* and its format */
-	/* An open-ended truncated file held back until the next file kept
-	 * says where it ends at the latest (see commit_batch). */
-	struct candidate pending;
-	int have_pending;
+	/* A shard (--shard K/N): the range it owns ends at shard_hi; past it
+	 * the writer goes on as one run would until it can hand over (see
+	 * shard_settled), keeping `next`, the view of the shard that owns the
+	 * candidates, which started fresh at edges[edge]. */
+	int sharded;
+	uint64_t shard_hi;
+	const uint64_t *edges;       /* shard starts, then the scan's end */
+	unsigned nedges, edge;
+	struct wstate next;
+	int handed;                  /* handed over: commit nothing more */
+	uint64_t handover;
 	uint64_t zeroed;             /* bytes of the file being copied */
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
@@ -229,37 +253,49 @@ static int prepare_dir(const struct writer_config *wc, int *dirfd)
 #define COVER_MAX (1u << 22)
 
 /* Remembers fragment e of an accepted file if it lies beyond from. */
-static void cover_push(struct output *out, struct extent e, uint64_t from)
+static void cover_push(struct wstate *s, struct extent e, uint64_t from)
 {
-	if (e.len == 0 || e.img_off + e.len <= from || out->ncover >= COVER_MAX)
+	if (e.len == 0 || e.img_off + e.len <= from || s->ncover >= COVER_MAX)
 		return;
-	if (out->ncover == out->capcover) {
-		size_t cap = out->capcover ? out->capcover * 2 : 64;
-		struct extent *n = realloc(out->cover, cap * sizeof(*n));
+	if (s->ncover == s->capcover) {
+		size_t cap = s->capcover ? s->capcover * 2 : 64;
+		struct extent *n = realloc(s->cover, cap * sizeof(*n));
 		if (n == NULL)
 			return;
-		out->cover = n;
-		out->capcover = cap;
+		s->cover = n;
+		s->capcover = cap;
 	}
-	out->cover[out->ncover++] = e;
+	s->cover[s->ncover++] = e;
 }
 
 /* Whether a start at off lies inside a file already accepted.  Starts
  * come in increasing order, so fragments ending before off are dropped. */
-static int covered(struct output *out, uint64_t off)
+static int covered(struct wstate *s, uint64_t off)
 {
-	int hit = off < out->cover_hi;
+	int hit = off < s->cover_hi;
 	size_t k = 0;
 
-	for (size_t i = 0; i < out->ncover; i++) {
-		struct extent e = out->cover[i];
+	for (size_t i = 0; i < s->ncover; i++) {
+		struct extent e = s->cover[i];
 		if (e.img_off + e.len <= off)
 			continue;
-		out->cover[k++] = e;
+		s->cover[k++] = e;
 		hit |= e.img_off <= off;
 	}
-	out->ncover = k;
+	s->ncover = k;
 	return hit;
+}
+
+/* Forgets everything s holds: a fresh start. */
+static void wstate_clear(struct wstate *s)
+{
+	int dry = s->dry;
+
+	free(s->cover);
+	if (s->have_pending)
+		free(s->pending.meta);
+	memset(s, 0, sizeof(*s));
+	s->dry = dry;
 }
 
 /* ------------------------------------------------------- checkpoints */
@@ -271,7 +307,7 @@ static void relearn_fragment(void *arg, struct extent e)
 {
 	struct output *out = arg;
 
-	cover_push(out, e, out->cover_from);
+	cover_push(&out->live, e, out->cover_from);
 }
 
 /* Takes up an interrupted scan's state from its checkpoint. */
@@ -304,9 +340,9 @@ static int resume_state(struct output *out)
 		free(have);
 		return rc;
 	}
-	out->cover_hi = have->cover_hi;
-	out->trunc_end = have->trunc_end;
-	out->trunc_fmt = have->trunc_fmt;
+	out->live.cover_hi = have->cover_hi;
+	out->live.trunc_end = have->trunc_end;
+	out->live.trunc_fmt = have->trunc_fmt;
 	out->hooks.cover(out->hooks.arg, have->cover_hi);
 	/* reassembled: learnt again from the report */
 	have->count.reassembled = reassembled;
@@ -340,9 +376,9 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 	struct timespec t;
 
 	ck->resume_offset = hi;
-	ck->cover_hi = out->cover_hi;
-	ck->trunc_end = out->trunc_end;
-	ck->trunc_fmt = out->trunc_fmt;
+	ck->cover_hi = out->live.cover_hi;
+	ck->trunc_end = out->live.trunc_end;
+	ck->trunc_fmt = out->live.trunc_fmt;
 	ck->count = out->count;
 	/* Only what lies before hi: the reader may be further on, and a
 	 * resume reads from hi again. */
@@ -380,9 +416,8 @@ static void output_free(struct output *out)
 {
 	if (out->dirfd >= 0)
 		close(out->dirfd);
-	free(out->cover);
-	if (out->have_pending)
-		free(out->pending.meta);
+	wstate_clear(&out->live);
+	wstate_clear(&out->next);
 	if (out->ck != NULL)
 		checkpoint_clear(out->ck);
 	free(out->ck);
@@ -426,6 +461,14 @@ int output_open(const struct writer_config *wc,
 	out->count.next_id = 1;
 	report_time(out->started, sizeof(out->started));
 	clock_gettime(CLOCK_MONOTONIC, &out->t0);
+	out->next.dry = 1;
+	if (wc->shard_count > 1) {
+		out->sharded = 1;
+		out->edges = wc->shard_edges;
+		out->nedges = wc->shard_count + 1;
+		out->edge = wc->shard_index;
+		out->shard_hi = wc->shard_edges[wc->shard_index];
+	}
 	out->buf = malloc(COPY_BUF);
 	out->win = malloc(WRITER_WINDOW);
 	rc = dedup_create(&out->seen);
@@ -450,6 +493,12 @@ int output_open(const struct writer_config *wc,
 		.any_offset = cfg->any_offset,
 		.fs = wc->fsv,
 		.simd = dredge_simd_name(simd),
+		.shard_index = wc->shard_index,
+		.shard_count = wc->shard_count,
+		.shard_lo = wc->shard_count ? wc->shard_edges[wc->shard_index - 1]
+		            : 0,
+		.shard_hi = wc->shard_count ? wc->shard_edges[wc->shard_index]
+		            : 0,
 	};
 	out->ck = calloc(1, sizeof(*out->ck));
 	if (out->ck == NULL) {
@@ -458,6 +507,8 @@ int output_open(const struct writer_config *wc,
 	}
 	resume_describe(out->ck, cfg, wc->src, wc->formats, wc->nformats,
 	                wc->fsv);
+	out->ck->shard_index = wc->shard_index;
+	out->ck->shard_count = wc->shard_count;
 	out->ck->scan_lo = wc->scan_lo;
 	out->ck->scan_hi = wc->scan_hi;
 	if (cfg->resume) {
@@ -473,6 +524,7 @@ int output_open(const struct writer_config *wc,
 			goto fail;
 		}
 		checkpoint_remove(out->dirfd);   /* one left by --force */
+		shard_remove(out->dirfd);
 		out->ck->resume_offset = *start;
 		out->ck->count.next_id = out->count.next_id;
 		report_lengths(out->rep, &out->ck->xml_len, &out->ck->jsonl_len);
@@ -814,131 +866,223 @@ static int commit_file(struct output *out, struct candidate *c)
 }
 
 /*
- * Writes the held open-ended file, cut at `at` when that lies inside it:
- * its length said only where the data ran out, and the next file kept
+ * Writes the held open-ended file of s, cut at `at` when that lies inside
+ * it: its length said only where the data ran out, and the next file kept
  * starts there, so nothing proves the held one runs on over it.  Cut
- * below its format's smallest size, it is no file and is dropped.
+ * below its format's smallest size, it is no file and is dropped.  A dry
+ * state only decides where it ends.
  */
-static int pending_commit(struct output *out, uint64_t at)
+static int pending_commit(struct output *out, struct wstate *s, uint64_t at)
 {
-	struct candidate *p = &out->pending;
+	struct candidate *p = &s->pending;
 	const struct format *fmt = out->wc->formats[p->fmt];
 	int rc = 0;
 
-	if (!out->have_pending)
+	if (!s->have_pending)
 		return 0;
-	out->have_pending = 0;
+	s->have_pending = 0;
 	/* What its structure showed to be its own is never cut off. */
 	if (at - p->off < p->vouched)
 		at = p->off + p->vouched;
 	if (at > p->off && at - p->off < p->length)
 		p->length = at - p->off;
-	if (p->length >= fmt->min_size)
+	if (!s->dry && p->length >= fmt->min_size)
 		rc = commit_file(out, p);
-	out->trunc_fmt = p->fmt;
-	out->trunc_end = p->off + p->length;
+	s->trunc_fmt = p->fmt;
+	s->trunc_end = p->off + p->length;
 	free(p->meta);
 	p->meta = NULL;
 	return rc;
 }
 
 /*
- * Commits one batch.  A truncated file whose end is only where the data
- * ran out (candidate.open_end) is held back until the next file kept, in
- * any format, starts, and cut there; it is written when that start is
- * seen, when the batches have passed its end, or when the scan completes.
+ * Decides candidate c with the state s, and (unless s is dry) writes it.
+ * A truncated file whose end is only where the data ran out
+ * (candidate.open_end) is held back until the next file kept, in any
+ * format, starts, and cut there; it is written when that start is seen,
+ * when the batches have passed its end, or when the scan completes.
  * Holding one file and writing it before the next keeps the order and the
  * ids the files would have had anyway.  The part its structure vouched
  * for (carve_result.vouched) is never cut off, and a file starting inside
- * that part is dropped as embedded (kept with --keep-embedded).  A reassembled file (several runs)
- * is not held: reassembly offered it only clusters no other file owns.
- * --keep-embedded changes nothing here: what lies inside a truncated file
- * is kept either way.
+ * that part is dropped as embedded (kept with --keep-embedded).  A
+ * reassembled file (several runs) is not held: reassembly offered it only
+ * clusters no other file owns.  --keep-embedded changes nothing here:
+ * what lies inside a truncated file is kept either way.
  */
-static int commit_batch(struct output *out, struct batch *b)
+static int commit_one(struct output *out, struct wstate *s,
+                      struct candidate *c)
 {
 	int keep_embedded = out->cfg->keep_embedded;
 	struct bread br;
 	int rc;
 
-	if (out->have_pending &&
-	    b->lo >= out->pending.off + out->pending.length &&
-	    (rc = pending_commit(out, UINT64_MAX)) != 0)
+	/* A live file of a whole-volume scan: the carved files around it
+	 * never took its clusters, and it hides nothing (starts in its
+	 * clusters were never candidates). */
+	if (c->live != NULL) {
+		if (c->verdict == CARVE_REJECT)
+			return 0;
+		if ((rc = pending_commit(out, s, c->off)) != 0)
+			return rc;
+		return s->dry ? 0 : commit_file(out, c);
+	}
+	if (!keep_embedded && covered(s, c->off))
+		return 0;   /* inside a file already accepted */
+	/* Inside what the held file's structure showed to be its own (an
+	 * AVI's frames): part of it, like a file inside one accepted. */
+	if (!keep_embedded && s->have_pending && c->off > s->pending.off &&
+	    c->off - s->pending.off < s->pending.vouched)
+		return 0;
+	if (c->skipped) {
+		out->hooks.validate(out->hooks.arg, c, &br, out->win,
+		                    WRITER_WINDOW);
+		c->skipped = 0;
+	}
+	if (c->verdict == CARVE_REJECT)
+		return 0;
+	/* A truncated file does not hide what lies inside it, except its own
+	 * tail: a same-format truncated start inside it that ends exactly
+	 * where it ends is a suffix of the same stream (a pack of an MPEG
+	 * stream with no end code), not news. */
+	if (c->verdict == CARVE_TRUNCATED && c->fmt == s->trunc_fmt &&
+	    c->off < s->trunc_end && candidate_last_end(c) == s->trunc_end)
+		return 0;
+	if ((rc = pending_commit(out, s, c->off)) != 0)
+		return rc;
+	if (c->verdict == CARVE_TRUNCATED && c->open_end && c->nruns <= 1) {
+		s->pending = *c;
+		if (s->dry) {
+			s->pending.meta = NULL;   /* the batch keeps its own */
+			s->pending.nmeta = 0;
+		} else {
+			c->meta = NULL;           /* the held copy owns it now */
+			c->nmeta = 0;
+		}
+		s->pending.runs = NULL;
+		s->have_pending = 1;
+		s->trunc_fmt = c->fmt;
+		s->trunc_end = c->off + c->length;
+		return 0;
+	}
+	if (!s->dry && (rc = commit_file(out, c)) != 0)
+		return rc;
+	if (c->verdict == CARVE_TRUNCATED) {
+		s->trunc_fmt = c->fmt;
+		s->trunc_end = candidate_last_end(c);
+	}
+	if (c->verdict != CARVE_ACCEPT)
+		return 0;
+	if (candidate_first_end(c) > s->cover_hi) {
+		s->cover_hi = candidate_first_end(c);
+		if (!s->dry)
+			out->hooks.cover(out->hooks.arg, s->cover_hi);
+	}
+	for (unsigned k = 1; !keep_embedded && k < c->nruns; k++)
+		cover_push(s, c->runs[k], c->off);
+	return 0;
+}
+
+/* ------------------------------------------------------------- shards */
+
+/*
+ * How a shard ends so that shards merged give one run's result.
+ *
+ * The writer's decisions on a candidate depend on the candidates before
+ * it only through a wstate: a start inside an accepted file (cover_hi,
+ * later fragments) or inside a held file's vouched part is dropped, a
+ * truncated file's own tail is skipped, a held file is cut by the next
+ * file kept.  Where a state holds nothing that reaches a position x (no
+ * file accepted or truncated, no fragment, no held file ends past x), it
+ * decides everything from x on exactly as an empty one: the run then no
+ * longer depends on what came before x.  (De-duplication changes no
+ * decision, only which location is written: merge does it again.)
+ *
+ * Shard K owns the starts in [lo, hi).  Past hi it goes on deciding as
+ * one run would (its state came right from the last hand-over, see
+ * below), and beside it keeps `next`: the state of the shard that owns
+ * the candidates there, which began empty at that shard's start.  At the
+ * first x at or past hi where both are settled, it hands over: candidates
+ * from x on are the later shard's, whose decisions from x on are one
+ * run's, because both its state and one run's are empty there.  dredge
+ * merge takes each shard's entries from the previous hand-over to its
+ * own, in order.  A file crossing hi costs reading on to its end (and to
+ * the end of what the next shard kept wrongly at its start); without one,
+ * the shard hands over at the end of the batch holding hi.
+ */
+
+/* Whether nothing s holds reaches x or past it; a held file that ends
+ * before x is written then (nothing kept came before its end, so nothing
+ * cuts it).  *rc: 0, or the error of that write. */
+static int settled(struct output *out, struct wstate *s, uint64_t x, int *rc)
+{
+	if (s->cover_hi > x || s->trunc_end > x)
+		return 0;
+	for (size_t i = 0; i < s->ncover; i++)
+		if (s->cover[i].img_off + s->cover[i].len > x)
+			return 0;
+	if (s->have_pending) {
+		if (s->pending.off + s->pending.length > x)
+			return 0;
+		*rc = pending_commit(out, s, UINT64_MAX);
+	}
+	return *rc == 0;
+}
+
+/* Past the range a shard owns, before deciding at x: hands over when it
+ * can (1), after starting `next` afresh at each shard start passed. */
+static int shard_at(struct output *out, uint64_t x, int *rc)
+{
+	while (out->edge + 1 < out->nedges && x >= out->edges[out->edge + 1]) {
+		out->edge++;
+		wstate_clear(&out->next);
+	}
+	if (!settled(out, &out->next, x, rc) ||
+	    !settled(out, &out->live, x, rc))
+		return 0;
+	out->handed = 1;
+	out->handover = x;
+	out->hooks.handover(out->hooks.arg, x);
+	return 1;
+}
+
+/* Commits one batch: each candidate is decided in source order. */
+static int commit_batch(struct output *out, struct batch *b)
+{
+	struct wstate *s = &out->live;
+	int rc = 0;
+
+	if (s->have_pending && b->lo >= s->pending.off + s->pending.length &&
+	    (rc = pending_commit(out, s, UINT64_MAX)) != 0)
 		return rc;
 	for (size_t i = 0; i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 
-		/* A live file of a whole-volume scan: the carved files around
-		 * it never took its clusters, and it hides nothing (starts in
-		 * its clusters were never candidates). */
-		if (c->live != NULL) {
-			if (c->verdict == CARVE_REJECT)
-				continue;
-			if ((rc = pending_commit(out, c->off)) != 0 ||
-			    (rc = commit_file(out, c)) != 0)
+		if (out->sharded && c->off >= out->shard_hi) {
+			if (shard_at(out, c->off, &rc) || rc != 0)
 				return rc;
-			continue;
+			if ((rc = commit_one(out, &out->next, c)) != 0)
+				return rc;
 		}
-		if (!keep_embedded && covered(out, c->off))
-			continue;   /* inside a file already accepted */
-		/* Inside what the held file's structure showed to be its own
-		 * (an AVI's frames): part of it, like a file inside one
-		 * accepted. */
-		if (!keep_embedded && out->have_pending &&
-		    c->off > out->pending.off &&
-		    c->off - out->pending.off < out->pending.vouched)
-			continue;
-		if (c->skipped)
-			out->hooks.validate(out->hooks.arg, c, &br, out->win,
-			                    WRITER_WINDOW);
-		if (c->verdict == CARVE_REJECT)
-			continue;
-		/* A truncated file does not hide what lies inside it, except
-		 * its own tail: a same-format truncated start inside it that
-		 * ends exactly where it ends is a suffix of the same stream
-		 * (a pack of an MPEG stream with no end code), not news. */
-		if (c->verdict == CARVE_TRUNCATED && c->fmt == out->trunc_fmt &&
-		    c->off < out->trunc_end &&
-		    candidate_last_end(c) == out->trunc_end)
-			continue;
-		if ((rc = pending_commit(out, c->off)) != 0)
+		if ((rc = commit_one(out, s, c)) != 0)
 			return rc;
-		if (c->verdict == CARVE_TRUNCATED && c->open_end &&
-		    c->nruns <= 1) {
-			out->pending = *c;
-			c->meta = NULL;      /* the held copy owns it now */
-			c->nmeta = 0;
-			out->have_pending = 1;
-			out->trunc_fmt = c->fmt;
-			out->trunc_end = c->off + c->length;
-			continue;
-		}
-		if ((rc = commit_file(out, c)) != 0)
-			return rc;
-		if (c->verdict == CARVE_TRUNCATED) {
-			out->trunc_fmt = c->fmt;
-			out->trunc_end = candidate_last_end(c);
-		}
-		if (c->verdict != CARVE_ACCEPT)
-			continue;
-		if (candidate_first_end(c) > out->cover_hi) {
-			out->cover_hi = candidate_first_end(c);
-			out->hooks.cover(out->hooks.arg, out->cover_hi);
-		}
-		for (unsigned k = 1; !keep_embedded && k < c->nruns; k++)
-			cover_push(out, c->runs[k], c->off);
 	}
-	return 0;
+	if (out->sharded && b->hi > out->shard_hi)
+		shard_at(out, b->hi, &rc);
+	return rc;
 }
 
 int output_commit(struct output *out, struct batch *b)
 {
+	if (out->handed)
+		return 0;   /* read ahead of the hand-over: a later shard's */
 	int rc = commit_batch(out, b);
 
 	/* While a file is held, the checkpoint stays where it was: a
 	 * resume then reads the held file's start again and decides it as
-	 * this run would have. */
-	if (rc == 0 && !out->have_pending)
+	 * this run would have.  A shard's checkpoint stays in its range,
+	 * so that a resume sets out `next` afresh. */
+	if (rc == 0 && !out->live.have_pending &&
+	    (!out->sharded || b->hi <= out->shard_hi))
 		checkpoint_note(out, b->hi, 0);
 	return rc;
 }
@@ -947,8 +1091,8 @@ void output_finish(struct output *out, int completed)
 {
 	/* Every batch is in: nothing can cut the held file any more.  A
 	 * run that stopped early leaves it to the resume. */
-	if (completed && out->have_pending &&
-	    pending_commit(out, UINT64_MAX) != 0)
+	if (completed && out->live.have_pending &&
+	    pending_commit(out, &out->live, UINT64_MAX) != 0)
 		completed = 0;
 	/* No more files: the space held back is for the checkpoint and the
 	 * reports' closing parts now. */
@@ -1026,6 +1170,28 @@ int output_close(struct output *out, int status, const struct writer_end *end)
 		snprintf(sum->error, sizeof(sum->error),
 		         "cannot finish the report in '%s': %s", out->cfg->outdir,
 		         strerror(-rc));
+	/* A shard that completed says so, and where it handed over, for
+	 * dredge merge (out/shard.h). */
+	if (rc == 0 && status == 0 && out->wc->shard_count > 0) {
+		struct shard_rec r = {
+			.index = out->wc->shard_index,
+			.count = out->wc->shard_count,
+			.lo = out->wc->shard_edges[out->wc->shard_index - 1],
+			.hi = out->wc->shard_edges[out->wc->shard_index],
+			.handover = out->handed ? out->handover
+			            : out->wc->shard_edges[out->wc->shard_count],
+			.read_end = end->read_end,
+			.bytes_scanned = end->bytes_scanned,
+		};
+		r.desc = *out->ck;
+		r.desc.bad = NULL;
+		r.desc.nbad = r.desc.capbad = 0;
+		rc = shard_save(out->dirfd, &r);
+		if (rc != 0)
+			snprintf(sum->error, sizeof(sum->error),
+			         "cannot write the shard record in '%s': %s",
+			         out->cfg->outdir, strerror(-rc));
+	}
 	if (out->rep != NULL && (rc = output_html(out, &rend, rc)) != 0 &&
 	    status == 0 && sum->error[0] == '\0')
 		snprintf(sum->error, sizeof(sum->error), "cannot write '%s/"

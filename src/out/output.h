@@ -34,6 +34,10 @@ struct writer_config {
 	const struct fsview *fsv;        /* the file system carved, or NULL */
 	const char *engine;              /* the I/O engine, for the report */
 	uint64_t scan_lo, scan_hi;       /* the source range the scan reads */
+	/* --shard K/N (count 0: none): edges[0..count], the shards' starts
+	 * and the scan's end; this one owns [edges[K-1], edges[K]). */
+	unsigned shard_index, shard_count;
+	const uint64_t *shard_edges;
 };
 
 /* A visitor of unreadable ranges. */
@@ -58,6 +62,9 @@ struct writer_hooks {
 	 * order (under the list's lock: fn must not call back). */
 	void (*bad_each)(void *arg, uint64_t before, writer_range_fn fn,
 	                 void *fn_arg);
+	/* A shard handed over at off: nothing from there on is its own, so
+	 * reading can stop (batches after it are ignored). */
+	void (*handover)(void *arg, uint64_t off);
 };
 
 /*
@@ -93,6 +100,7 @@ struct writer_end {
 	size_t nbad;
 	const struct report_range *reread;   /* unreadable, read on retry */
 	size_t nreread;
+	uint64_t read_end;               /* how far the source was read */
 };
 
 /* Finishes the reports, fills the summary's counts and frees out; 0 or

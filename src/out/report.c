@@ -222,6 +222,10 @@ int report_open(struct report **out, int dirfd, const struct report_info *info)
 		        info->fs->vol_offset, info->fs->cluster_size,
 		        info->fs->data_start, info->fs->cluster_count,
 		        info->fs->first, info->fs->last, info->fs->unallocated);
+	if (info->shard_count > 0)
+		fprintf(f, REPORT_SHARD_TAG " index='%u' count='%u' lo='%" PRIu64
+		        "' hi='%" PRIu64 "'/>\n", info->shard_index,
+		        info->shard_count, info->shard_lo, info->shard_hi);
 	fputs("  </source>\n", f);
 	if ((rc = piece_end(rep)) != 0) {
 		report_free(rep);
@@ -468,4 +472,67 @@ int report_close(struct report *rep, const struct report_end *end)
 		rc = -errno;
 	free(rep);
 	return rc;
+}
+
+/* ------------------------------------------------------------ merging */
+
+int report_open_merged(struct report **out, int dirfd, const char *head,
+                       size_t len, const char *command_line)
+{
+	struct report *rep = calloc(1, sizeof(*rep));
+	const char *cl = memmem(head, len, "<command_line>", 14);
+	const char *ce = cl ? memmem(cl, len - (size_t)(cl - head),
+	                             "</command_line>", 15) : NULL;
+	int rc;
+
+	if (rep == NULL)
+		return -ENOMEM;
+	rep->xml = open_at(dirfd, "report.xml");
+	rep->jsonl = rep->xml >= 0 ? open_at(dirfd, "report.jsonl") : -1;
+	if (rep->jsonl < 0) {
+		rc = -errno;
+		report_free(rep);
+		return rc;
+	}
+	if ((rc = piece_begin(rep)) != 0) {
+		report_free(rep);
+		return rc;
+	}
+	/* The first shard's header, with the merge's command line and
+	 * without the shard's own line. */
+	for (const char *p = head, *end = head + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		if (n >= strlen(REPORT_SHARD_TAG) &&
+		    memcmp(p, REPORT_SHARD_TAG, strlen(REPORT_SHARD_TAG)) == 0) {
+			p += n;
+			continue;
+		}
+		if (ce != NULL && cl >= p && cl < p + n) {
+			fwrite(p, 1, (size_t)(cl - p) + 14, rep->x);
+			xml_text(rep->x, command_line ? command_line : "");
+			fwrite(ce, 1, (size_t)(p + n - ce), rep->x);
+		} else {
+			fwrite(p, 1, n, rep->x);
+		}
+		p += n;
+	}
+	if ((rc = piece_end(rep)) != 0) {
+		report_free(rep);
+		return rc;
+	}
+	*out = rep;
+	return 0;
+}
+
+int report_add_raw(struct report *rep, const char *xml, size_t xml_len,
+                   const char *json, size_t json_len)
+{
+	int rc = piece_begin(rep);
+
+	if (rc != 0)
+		return rc;
+	fwrite(xml, 1, xml_len, rep->x);
+	fwrite(json, 1, json_len, rep->j);
+	return piece_end(rep);
 }

@@ -21,6 +21,9 @@ struct report;
 struct fsview;
 struct fsview_run;
 
+/* A shard's line in the DFXML source (merge leaves it out). */
+#define REPORT_SHARD_TAG "    <dredge:shard"
+
 struct report_info {
 	const char *source;
 	uint64_t source_size;
@@ -31,6 +34,9 @@ struct report_info {
 	int any_offset;
 	const char *simd;             /* the any-offset search variant */
 	const struct fsview *fs;      /* the file system carved, or NULL */
+	/* --shard K/N (count 0: none) and the starts it owns */
+	unsigned shard_index, shard_count;
+	uint64_t shard_lo, shard_hi;
 };
 
 struct report_entry {
@@ -97,6 +103,18 @@ int report_lengths(struct report *rep, uint64_t *xml_len, uint64_t *jsonl_len);
 
 /* Writes the closing parts and closes both files; 0 or -errno. */
 int report_close(struct report *rep, const struct report_end *end);
+
+/*
+ * Creates both reports in dirfd for dredge merge: head is a shard's DFXML
+ * up to its closing </source>, written with command_line in place of its
+ * own and without its shard line; 0 or -errno.
+ */
+int report_open_merged(struct report **rep, int dirfd, const char *head,
+                       size_t len, const char *command_line);
+
+/* Appends one entry as already formatted (a shard's, renumbered). */
+int report_add_raw(struct report *rep, const char *xml, size_t xml_len,
+                   const char *json, size_t json_len);
 
 /* Formats now as ISO-8601 UTC into buf (at least 32 bytes). */
 void report_time(char *buf, size_t len);

@@ -18,6 +18,7 @@
 
 #include "out/output.h"
 #include "out/progress.h"
+#include "out/shard.h"
 #include "pipeline/commit.h"
 #include "pipeline/pipeline.h"
 #include "reassemble/reassemble.h"
@@ -216,6 +217,8 @@ static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 
 	if (x->fsv != NULL && !fsview_owns_start(x->fsv, start))
 		return;   /* outside the clusters scanned, or live */
+	if (start < x->p->shard_lo)
+		return;   /* an earlier shard's */
 
 	if (x->failed)
 		return;
@@ -597,6 +600,13 @@ static void writer_validate(void *arg, struct candidate *c, struct bread *br,
 	pipeline_validate(arg, c, br, win, win_cap);
 }
 
+static void writer_handover(void *arg, uint64_t off)
+{
+	struct pipeline *p = arg;
+
+	atomic_store(&p->handover, off);
+}
+
 static size_t writer_bad_count(void *arg)
 {
 	struct pipeline *p = arg;
@@ -661,7 +671,10 @@ static void *writer_main(void *arg)
 		pipeline_fail(p, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	output_finish(p->out, taken == p->nchunks &&
+	/* A shard that handed over had all it needed, though the reader
+	 * stopped early. */
+	output_finish(p->out, (taken == p->nchunks ||
+	                       atomic_load(&p->handover) != UINT64_MAX) &&
 	                      atomic_load(&p->fatal) == 0);
 	return NULL;
 }
@@ -722,6 +735,7 @@ static int writer_close(struct pipeline *p, int status)
 	struct ranges_out reread = ranges_copy(&p->reread);
 	struct writer_end end = {
 		.bytes_scanned = p->start + atomic_load(&p->bytes_scanned),
+		.read_end = p->start + atomic_load(&p->bytes_read),
 		.bad = bad.v,
 		.nbad = bad.n,
 		.reread = reread.v,
@@ -817,6 +831,13 @@ static int check_config(const struct dredge_scan_config *cfg, char *err,
 		         cfg->threads);
 		return -EINVAL;
 	}
+	if (cfg->shard_count > 65536 ||
+	    (cfg->shard_count > 0 &&
+	     (cfg->shard_index == 0 || cfg->shard_index > cfg->shard_count))) {
+		snprintf(err, errlen, "shard %u/%u: K must be from 1 to N, and N "
+		         "at most 65536", cfg->shard_index, cfg->shard_count);
+		return -EINVAL;
+	}
 	if (dredge_simd_name(cfg->simd) == NULL) {
 		snprintf(err, errlen, "unknown SIMD variant %d", (int)cfg->simd);
 		return -EINVAL;
@@ -879,6 +900,32 @@ static void fs_range(struct pipeline *p)
 	snprintf(p->sum->volume, sizeof(p->sum->volume), "%s volume at byte "
 	         "%" PRIu64 ", %u-byte clusters; %s %u-%u", fsview_type_name(v),
 	         v->vol_offset, v->cluster_size, what, v->first, v->last);
+}
+
+/*
+ * A shard's part of the range [start, end): the edges of all shards on
+ * the block grid (or the cluster grid from the data area), and where this
+ * one starts reading (rounded down to 4096 for O_DIRECT; starts before
+ * its own are dropped as they are found).
+ */
+static int shard_range(struct pipeline *p)
+{
+	const struct dredge_scan_config *cfg = p->cfg;
+	unsigned n = cfg->shard_count;
+
+	p->shard_edges = calloc(n + 1, sizeof(*p->shard_edges));
+	if (p->shard_edges == NULL)
+		return -ENOMEM;
+	if (p->fsv != NULL)
+		shard_edges(p->start, p->end, p->fsv->data_start,
+		            p->fsv->cluster_size, n, p->shard_edges);
+	else
+		shard_edges(p->start, p->end, 0,
+		            cfg->any_offset ? 1 : cfg->block_size, n,
+		            p->shard_edges);
+	p->shard_lo = p->shard_edges[cfg->shard_index - 1];
+	p->start = p->shard_lo & ~(uint64_t)4095;
+	return 0;
 }
 
 static double now_seconds(void)
@@ -1044,6 +1091,7 @@ static void pipeline_destroy(struct pipeline *p)
 	badlist_destroy(&p->reread);
 	fsview_free(p->fsv);
 	free(p->fsv);
+	free(p->shard_edges);
 	source_close(&p->src);
 }
 
@@ -1085,6 +1133,9 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		if (p->fsv != NULL)
 			fs_range(p);
 	}
+	atomic_store(&p->handover, UINT64_MAX);
+	if (cfg->shard_count > 0 && (rc = shard_range(p)) != 0)
+		goto out;
 	p->chunk_size = cfg->chunk_size;
 	p->threads = cfg->threads;
 	if (p->threads == 0) {
@@ -1119,6 +1170,9 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		.engine = p->engine,
 		.scan_lo = p->start,
 		.scan_hi = p->end,
+		.shard_index = cfg->shard_count ? cfg->shard_index : 0,
+		.shard_count = cfg->shard_count,
+		.shard_edges = p->shard_edges,
 	};
 	const struct writer_hooks hooks = {
 		.arg = p,
@@ -1128,6 +1182,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		.note_bad = writer_note_bad,
 		.bad_count = writer_bad_count,
 		.bad_each = writer_bad_each,
+		.handover = writer_handover,
 	};
 	rc = output_open(&wc, &hooks, &p->start, &p->out);
 	if (rc != 0)
@@ -1183,8 +1238,10 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		batch_free(b);
 
 	sum->bytes_scanned = atomic_load(&p->bytes_scanned);
-	if (atomic_load(&p->fatal) == 0 &&
-	    sum->bytes_scanned == p->end - p->start && cfg->retries > 0)
+	/* A shard that handed over read what it owns: it completed. */
+	int whole = sum->bytes_scanned >= p->end - p->start ||
+	            atomic_load(&p->handover) != UINT64_MAX;
+	if (atomic_load(&p->fatal) == 0 && whole && cfg->retries > 0)
 		retry_bad(p);
 	sum->candidates = atomic_load(&p->ncandidates);
 	sum->io_engine = p->engine;
@@ -1193,7 +1250,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	rc = atomic_load(&p->fatal);
 	if (rc != 0) {
 		snprintf(sum->error, sizeof(sum->error), "%s", p->fatal_msg);
-	} else if (sum->bytes_scanned < p->end - p->start) {
+	} else if (!whole) {
 		/* Only a stop request ends a run early without an error. */
 		rc = -EINTR;
 		sum->interrupted = 1;

@@ -69,6 +69,13 @@ struct pipeline {
 	 * it will be dropped, so validators may skip it. */
 	atomic_uint_fast64_t cover_hi;
 
+	/* --shard K/N: the shards' edges (out/shard.h), the first start
+	 * this one owns, and where its writer handed over (reading stops
+	 * there; UINT64_MAX until then). */
+	uint64_t *shard_edges;
+	uint64_t shard_lo;
+	atomic_uint_fast64_t handover;
+
 	struct badlist bad;          /* unreadable ranges */
 	/* unreadable in the scan, read by --retries at the end */
 	struct badlist reread;
@@ -101,7 +108,8 @@ static inline int pipeline_stop_requested(const struct pipeline *p,
 {
 	return (p->cfg->stop != NULL &&
 	        atomic_load_explicit(p->cfg->stop, memory_order_relaxed)) ||
-	       (p->cfg->stop_at != 0 && off >= p->cfg->stop_at);
+	       (p->cfg->stop_at != 0 && off >= p->cfg->stop_at) ||
+	       off >= atomic_load_explicit(&p->handover, memory_order_relaxed);
 }
 
 /*
