@@ -2349,7 +2349,7 @@ static const struct format_sig mp4_sigs[] = {
 const struct format format_mp4 = {
 	.name = "mp4",
 	.ext = "mp4",
-	.description = "ISO base media / QuickTime: MP4, MOV, M4A, 3GP, HEIF",
+	.description = "ISO base media / QuickTime: MP4, MOV, M4A, 3GP, HEIF, CR3",
 	FORMAT_SIGS(mp4_sigs),
 	.align = 1,
 	.min_size = 32,
