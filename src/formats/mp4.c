@@ -2,7 +2,8 @@
  * mp4.c - ISO base media files: MP4, QuickTime MOV, M4A, 3GP and HEIF.
  *
  * One format serves the whole family; res->ext names the member found from
- * the ftyp brands (a QuickTime file without ftyp is a .mov).  This is the
+ * the ftyp brands (a QuickTime file without ftyp is a .mov; Canon's CR3
+ * raw photos are brand 'crx ').  This is the
  * format dashcam clips come in: H.264 in MP4 or MOV, usually with the moov
  * box written after the media data, often fragmented on a FAT32 stick.
  *
@@ -10,7 +11,9 @@
  * checks the movie box against the media data: the sample tables must be
  * sane and bounded by their boxes, every chunk must lie inside an mdat, the
  * sample sizes must fit the mdat, and for H.264/H.265 tracks a spread of
- * samples must be made of well-formed length-prefixed NAL units.  The last
+ * samples must be made of well-formed length-prefixed NAL units.  Samples
+ * of other codecs (AAC, CR3's CRAW images and CTMD records, recorders'
+ * metadata) are only located.  The last
  * check is what tells a right set of clusters from a wrong one, so a
  * reassembly engine can judge a candidate extent map with the ordinary
  * verdict (see mp4_validate).  Fragmented files (moof/mdat pairs) get the
@@ -48,6 +51,7 @@
 #define MP4_FRAG_KEEP 128u          /* fragments kept for checking */
 #define MP4_MAX_NALS 64u            /* NAL units walked in one sample */
 #define MP4_TAB_BUF 2048u
+#define MP4_MAX_CTBO 16u            /* CR3 CTBO entries checked */
 
 /* Days from 1904-01-01 (the QuickTime epoch) to 1970-01-01. */
 #define MP4_EPOCH_DAYS 24107u
@@ -149,6 +153,11 @@ struct mp4_file {
 	bool in_trak;
 	struct { uint32_t id, dur, size; } trex[MP4_MAX_TRACKS];
 	unsigned ntrex;
+
+	/* Canon CR3: the uuid box in the moov and its table of boxes */
+	bool canon;
+	unsigned nctbo;
+	struct mp4_range ctbo[MP4_MAX_CTBO];
 
 	/* HEIF items */
 	bool pict, iloc;
@@ -285,6 +294,8 @@ static const char *mp4_brand_ext(uint32_t b, bool *heif)
 	switch (b) {
 	case FCC('q', 't', ' ', ' '):
 		return "mov";
+	case FCC('c', 'r', 'x', ' '):
+		return "cr3";
 	case FCC('M', '4', 'A', ' '): case FCC('M', '4', 'B', ' '):
 	case FCC('M', '4', 'P', ' '):
 		return "m4a";
@@ -567,7 +578,10 @@ static int mp4_codec_config(struct mp4_file *f, uint64_t off, uint64_t end)
 
 /*
  * True for a video or sound track (or one whose handler is not known):
- * the tracks whose sample entries and samples are checked by codec.
+ * the tracks whose sample entries must be full visual or audio entries.
+ * Their samples are checked by codec only where the codec is one the
+ * validator knows (t->nal: avc1/avc3, hvc1/hev1); other video entries,
+ * such as the CRAW images of a Canon CR3, are located like any sample.
  */
 static bool mp4_media_track(const struct mp4_track *t)
 {
@@ -1169,6 +1183,90 @@ static int mp4_tfdt(struct mp4_file *f, const struct mp4_box *b)
 	return 0;
 }
 
+/* ------------------------------------------------------------ Canon CR3 */
+
+/* The uuid of the box in a CR3's moov that holds Canon's own boxes. */
+static const uint8_t mp4_canon_uuid[16] = {
+	0x85, 0xc0, 0xb6, 0x87, 0x82, 0x0f, 0x11, 0xe0,
+	0x81, 0x11, 0xf4, 0xce, 0x46, 0x2b, 0x6a, 0x48,
+};
+
+/*
+ * CTBO: Canon's table of the file's top-level boxes (XMP and preview uuid
+ * boxes, the mdat), count then entries of index, offset and size.  The
+ * first MP4_MAX_CTBO are kept to be checked against the box walk.
+ */
+static int mp4_ctbo(struct mp4_file *f, const struct mp4_box *b)
+{
+	uint64_t p = b->off + b->hdr, len = b->size - b->hdr;
+	uint32_t count;
+
+	if (len < 4 || bread_be32(f->br, p, &count) != 0 ||
+	    (uint64_t)count * 20 > len - 4)
+		return mp4_fail(f, "bad Canon CTBO box");
+	for (uint32_t i = 0; i < count && f->nctbo < MP4_MAX_CTBO; i++) {
+		uint64_t off, size;
+		if (bread_be64(f->br, p + 8 + 20 * (uint64_t)i, &off) != 0 ||
+		    bread_be64(f->br, p + 16 + 20 * (uint64_t)i, &size) != 0)
+			return mp4_fail(f, "bad Canon CTBO box");
+		f->ctbo[f->nctbo++] = (struct mp4_range){
+			off, mp4_sat_add(off, size) };
+	}
+	return 0;
+}
+
+/*
+ * The Canon uuid box of a CR3's moov: a sequence of boxes (CNCV, CCTP,
+ * CTBO, CMT1..CMT4, THMB...) that must fill it exactly and name the
+ * compressor version.  Returns 0 or -1.
+ */
+static int mp4_canon(struct mp4_file *f, const struct mp4_box *b)
+{
+	uint64_t off = b->off + b->hdr, end = b->off + b->size;
+	bool cncv = false;
+
+	if (f->canon)
+		return mp4_fail(f, "duplicate Canon uuid box");
+	while (off < end) {
+		struct mp4_box c;
+
+		if (++f->nboxes > MP4_MAX_INNER_BOXES)
+			return mp4_fail(f, "too many boxes");
+		if (mp4_box_read(f->br, off, end, &c) != 0 || c.to_end ||
+		    c.size > end - off)
+			return mp4_fail(f, "bad Canon uuid box");
+		if (c.type == FCC('C', 'N', 'C', 'V'))
+			cncv = true;
+		else if (c.type == FCC('C', 'T', 'B', 'O') &&
+		         mp4_ctbo(f, &c) != 0)
+			return -1;
+		off += c.size;
+	}
+	if (!cncv)
+		return mp4_fail(f, "bad Canon uuid box");
+	f->canon = true;
+	return 0;
+}
+
+/*
+ * The boxes CTBO lists must be the file's: one running past the data
+ * means the file was cut; one ending past the last box walked, inside the
+ * data, means the box sequence there is not this file's.
+ */
+static int mp4_ctbo_check(struct mp4_file *f)
+{
+	for (unsigned i = 0; i < f->nctbo; i++) {
+		const struct mp4_range *r = &f->ctbo[i];
+		if (r->hi == r->lo)
+			continue;   /* an unused entry */
+		if (r->hi > f->limit)
+			f->cut = true;
+		else if (r->hi > f->end && !f->mdat_to_end)
+			return mp4_fail(f, "Canon CTBO box past the file's end");
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ the walk */
 
 static int mp4_leaf(struct mp4_file *f, uint32_t parent,
@@ -1243,6 +1341,16 @@ static int mp4_leaf(struct mp4_file *f, uint32_t parent,
 		return parent == FCC('t', 'r', 'a', 'f') ? mp4_tfdt(f, b) : 0;
 	case FCC('t', 'r', 'u', 'n'):
 		return parent == FCC('t', 'r', 'a', 'f') ? mp4_trun(f, b) : 0;
+	case FCC('u', 'u', 'i', 'd'): {
+		const uint8_t *u;
+		if (parent != FCC('m', 'o', 'o', 'v'))
+			return 0;
+		u = bread_peek(f->br, b->hdr == 24 ? b->off + 8 :
+		               b->off + 16, 16);
+		if (u == NULL)
+			return mp4_fail(f, "bad uuid box");
+		return memcmp(u, mp4_canon_uuid, 16) == 0 ? mp4_canon(f, b) : 0;
+	}
 	case FCC('i', 'l', 'o', 'c'):
 		return parent == FCC('m', 'e', 't', 'a') ? mp4_iloc(f, b) : 0;
 	case FCC('i', 's', 'p', 'e'): case FCC('h', 'v', 'c', 'C'):
@@ -2070,7 +2178,7 @@ static int mp4_movie(struct mp4_file *f)
 	}
 	if (f->nmoof > 0 && !f->mvex)
 		return mp4_fail(f, "movie fragment without mvex");
-	return 0;
+	return mp4_ctbo_check(f);
 }
 
 /*
@@ -2241,7 +2349,7 @@ static const struct format_sig mp4_sigs[] = {
 const struct format format_mp4 = {
 	.name = "mp4",
 	.ext = "mp4",
-	.description = "ISO base media / QuickTime: MP4, MOV, M4A, 3GP, HEIF",
+	.description = "ISO base media / QuickTime: MP4, MOV, M4A, 3GP, HEIF, CR3",
 	FORMAT_SIGS(mp4_sigs),
 	.align = 1,
 	.min_size = 32,

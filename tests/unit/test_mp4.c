@@ -1,6 +1,8 @@
 /*
  * test_mp4.c - the ISO-BMFF / QuickTime validator on real clips made by
- * ffmpeg and heif-enc (tests/data/mp4/make.sh), on damaged copies of them
+ * ffmpeg and heif-enc (tests/data/mp4/make.sh) and on a Canon CR3 built
+ * from the box layout (tests/data/mp4/make_cr3.sh: no Canon file ships in
+ * Debian), on damaged copies of them
  * (cut, shifted, overwritten, bad counts), on structural bombs, and through
  * an extent map the way a reassembly engine would use it.
  */
@@ -24,6 +26,18 @@ static const struct format *mp4;
 static uint32_t fcc(const char *s)
 {
 	return mem_be32((const uint8_t *)s);
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	mem_put_be32(p, (uint32_t)(v >> 32));
+	mem_put_be32(p + 4, (uint32_t)v);
 }
 
 /* Box size at off (32-bit form only: the samples use no largesize). */
@@ -212,6 +226,7 @@ static const struct sample samples[] = {
 	{ "mp4/clip.3gp", "3gp", "3gp4", "1.000", "s263", "128", "96", "2" },
 	{ "mp4/h265.mp4", "mp4", "isom", "1.000", "hvc1", "96", "64", "2" },
 	{ "mp4/image.heic", "heic", "heic", NULL, "hvc1", "64", "64", NULL },
+	{ "mp4/canon.cr3", "cr3", "crx", "1.000", "CRAW", "6000", "4000", "4" },
 };
 
 static void test_sample(const struct sample *s, uint64_t seed)
@@ -1065,6 +1080,313 @@ static void test_vendor_tracks(void)
 	free(d);
 }
 
+/* Offset of the n-th (from 0) occurrence of the four bytes t, or SIZE_MAX. */
+static size_t find4_nth(const uint8_t *b, size_t len, const char *t,
+                        unsigned n)
+{
+	for (size_t i = 0; i + 4 <= len; i++)
+		if (memcmp(b + i, t, 4) == 0 && n-- == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/* A copy of d embedded in filler, validated; returns the verdict. */
+static enum carve_verdict run_embedded(const uint8_t *d, size_t len,
+                                       uint64_t seed, struct carve_result *r)
+{
+	size_t total;
+	uint8_t *buf = embed(d, len, 4096, 8192, seed, &total);
+	enum carve_verdict v = tu_validate(mp4, buf, total, 4096, r);
+
+	free(buf);
+	return v;
+}
+
+/* Not accepted, and a truncated verdict claims no more than len bytes. */
+static bool refused(enum carve_verdict v, const struct carve_result *r,
+                    size_t len)
+{
+	return v == CARVE_REJECT || (v == CARVE_TRUNCATED && r->length <= len);
+}
+
+/*
+ * Canon CR3 (tests/data/mp4/canon.cr3, built by make_cr3.sh from the box
+ * layout): its CRAW tracks have handler vide but are no H.264/H.265, so
+ * their samples (here seeded filler) are located only; its chunk offsets,
+ * its Canon uuid box and the CTBO table of top-level boxes are checked.
+ */
+static void test_cr3(void)
+{
+	size_t len;
+	uint8_t *d = tu_load_data("mp4/canon.cr3", &len);
+	uint8_t *c = malloc(len);
+	size_t co[4], cncv = find4(d, len, "CNCV"), ctbo = find4(d, len, "CTBO");
+	size_t mdat = find4(d, len, "mdat") - 4;
+	struct carve_result r;
+	enum carve_verdict v;
+
+	for (unsigned i = 0; i < 4; i++)
+		co[i] = find4_nth(d, len, "co64", i);
+	ok(co[3] != SIZE_MAX && cncv != SIZE_MAX && ctbo != SIZE_MAX &&
+	   mdat < len, "canon.cr3: co64 x4, CNCV, CTBO, mdat");
+
+	/* The CRAW image's chunk past the end, or far past it. */
+	static const uint64_t past[] = { 1, 4096, 1ull << 40, UINT64_MAX - 8 };
+	for (unsigned i = 0; i < 4; i++) {
+		memcpy(c, d, len);
+		put_be64(c + co[2] + 12, i == 0 ? len - 100 : len + past[i]);
+		v = run_embedded(c, len, 500 + i, &r);
+		ok(refused(v, &r, len), "cr3: raw chunk offset past the end "
+		   "(%u): not accepted (%d, %s)", i, v, r.reason ? r.reason : "-");
+		/* The same on the cut copy, where the data stops at len. */
+		v = run(c, len, &r);
+		ok(refused(v, &r, len), "cr3: raw chunk offset past the end "
+		   "(%u), nothing after: not accepted (%d)", i, v);
+	}
+	/* The timed metadata (CTMD) chunk pointing into the moov. */
+	memcpy(c, d, len);
+	put_be64(c + co[3] + 12, 64);
+	v = run_embedded(c, len, 510, &r);
+	is_u64(v, CARVE_REJECT, "cr3: CTMD chunk in the moov: rejected");
+
+	/* The Canon uuid box: no CNCV, a child overrunning the box. */
+	memcpy(c, d, len);
+	memcpy(c + cncv, "XNCV", 4);
+	v = run_embedded(c, len, 511, &r);
+	is_u64(v, CARVE_REJECT, "cr3: Canon uuid without CNCV: rejected");
+	memcpy(c, d, len);
+	mem_put_be32(c + cncv - 4, 0x10000);
+	v = run_embedded(c, len, 512, &r);
+	is_u64(v, CARVE_REJECT, "cr3: Canon uuid child overruns: rejected");
+
+	/* CTBO naming more mdat than the file has: inside filler it is not
+	 * this file's box; with the data ending there, the file was cut. */
+	memcpy(c, d, len);
+	uint32_t n = mem_be32(c + ctbo + 4);
+	ok(n == 3 && mem_be64(c + ctbo + 8 + 20 * 2 + 4) == mdat,
+	   "cr3: CTBO names the mdat third");
+	size_t at = ctbo + 8 + 20 * 2 + 12;
+	put_be64(c + at, mem_be64(c + at) + 512);
+	v = run_embedded(c, len, 513, &r);
+	is_u64(v, CARVE_REJECT, "cr3: CTBO past the last box: rejected");
+	v = run(c, len, &r);
+	ok(v == CARVE_TRUNCATED && r.length == len,
+	   "cr3: CTBO past the end of the data: truncated there (%d)", v);
+
+	/* Relabelled as H.264 the filler samples are checked and fail: the
+	 * codec check is not weakened by CRAW being located only. */
+	memcpy(c, d, len);
+	size_t craw = find4_nth(c, len, "CRAW", 1);
+	memcpy(c + craw, "avc1", 4);
+	v = run_embedded(c, len, 514, &r);
+	ok(v != CARVE_ACCEPT, "cr3: raw track relabelled avc1: not "
+	   "accepted (%d, %s)", v, r.reason ? r.reason : "-");
+
+	/* A major brand crx with isom after it still names a cr3. */
+	v = run_embedded(d, len, 515, &r);
+	ok(v == CARVE_ACCEPT && r.length == len && strcmp(r.ext, "cr3") == 0,
+	   "cr3: accepted whole as cr3 inside filler");
+	free(c);
+	free(d);
+}
+
+/* A tiny box writer for building tracks. */
+struct bw {
+	uint8_t *b;
+	size_t n;
+};
+
+static size_t bw_open(struct bw *w, const char *t)
+{
+	size_t at = w->n;
+	memcpy(w->b + w->n + 4, t, 4);
+	w->n += 8;
+	return at;
+}
+
+static void bw_close(struct bw *w, size_t at)
+{
+	mem_put_be32(w->b + at, (uint32_t)(w->n - at));
+}
+
+static void bw_u32(struct bw *w, uint32_t v)
+{
+	mem_put_be32(w->b + w->n, v);
+	w->n += 4;
+}
+
+static void bw_zero(struct bw *w, size_t n)
+{
+	memset(w->b + w->n, 0, n);
+	w->n += n;
+}
+
+/*
+ * The trak of a GoPro-style timed metadata track: handler meta, sample
+ * entry gpmd, nsamp samples of the given sizes in one chunk at off.
+ */
+static void gpmd_trak(struct bw *w, const uint32_t *sizes, uint32_t nsamp,
+                      uint32_t off)
+{
+	size_t trak = bw_open(w, "trak"), b, mdia, minf, dinf, dref, stbl, stsd;
+
+	b = bw_open(w, "tkhd");
+	bw_u32(w, 3);                   /* version 0, enabled in movie */
+	bw_zero(w, 8);
+	bw_u32(w, 3);                   /* track id */
+	bw_zero(w, 4);
+	bw_u32(w, 2000);
+	bw_zero(w, 16 + 36 + 8);
+	bw_close(w, b);
+	mdia = bw_open(w, "mdia");
+	b = bw_open(w, "mdhd");
+	bw_zero(w, 12);
+	bw_u32(w, 1000);
+	bw_u32(w, 2000);
+	bw_u32(w, 0x55c40000);
+	bw_close(w, b);
+	b = bw_open(w, "hdlr");
+	bw_zero(w, 4 + 4);
+	memcpy(w->b + w->n - 4, "meta", 4);
+	bw_zero(w, 12);
+	memcpy(w->b + w->n, "GoPro MET", 10);
+	w->n += 10;
+	bw_close(w, b);
+	minf = bw_open(w, "minf");
+	b = bw_open(w, "nmhd");
+	bw_zero(w, 4);
+	bw_close(w, b);
+	dinf = bw_open(w, "dinf");
+	dref = bw_open(w, "dref");
+	bw_u32(w, 0);
+	bw_u32(w, 1);
+	b = bw_open(w, "url ");
+	bw_u32(w, 1);
+	bw_close(w, b);
+	bw_close(w, dref);
+	bw_close(w, dinf);
+	stbl = bw_open(w, "stbl");
+	stsd = bw_open(w, "stsd");
+	bw_u32(w, 0);
+	bw_u32(w, 1);
+	b = bw_open(w, "gpmd");
+	bw_zero(w, 6);
+	bw_u32(w, 0x00010000);          /* data reference 1, then reserved */
+	bw_close(w, b);
+	bw_close(w, stsd);
+	b = bw_open(w, "stts");
+	bw_u32(w, 0);
+	bw_u32(w, 1);
+	bw_u32(w, nsamp);
+	bw_u32(w, 2000 / nsamp);
+	bw_close(w, b);
+	b = bw_open(w, "stsc");
+	bw_u32(w, 0);
+	bw_u32(w, 1);
+	bw_u32(w, 1);
+	bw_u32(w, nsamp);
+	bw_u32(w, 1);
+	bw_close(w, b);
+	b = bw_open(w, "stsz");
+	bw_u32(w, 0);
+	bw_u32(w, 0);
+	bw_u32(w, nsamp);
+	for (uint32_t i = 0; i < nsamp; i++)
+		bw_u32(w, sizes[i]);
+	bw_close(w, b);
+	b = bw_open(w, "stco");
+	bw_u32(w, 0);
+	bw_u32(w, 1);
+	bw_u32(w, off);
+	bw_close(w, b);
+	bw_close(w, stbl);
+	bw_close(w, minf);
+	bw_close(w, mdia);
+	bw_close(w, trak);
+}
+
+/*
+ * dashcam.mp4 (video, audio, moov after the mdat) with a metadata track
+ * added the way a recorder adds one: GPMF samples appended to the mdat,
+ * a third trak (handler meta, sample entry gpmd) appended to the moov,
+ * box sizes fixed.  The chunk offsets of the first two tracks lie before
+ * the added bytes and stay as they are.
+ */
+static uint8_t *with_gpmd(const uint8_t *d, size_t len, int64_t move,
+                          size_t *out_len)
+{
+	static const uint32_t sizes[] = { 36, 52, 44 };
+	size_t mdat = top_box(d, len, "mdat"), moov = top_box(d, len, "moov");
+	size_t add = 36 + 52 + 44;
+	uint8_t *b = malloc(len + add + 1024);
+	struct bw w;
+
+	/* The samples: DEVC holding a DVID and filler, as GPMF nests. */
+	memcpy(b, d, moov);
+	for (unsigned i = 0, at = (unsigned)moov; i < 3; at += sizes[i++]) {
+		memset(b + at, 0, sizes[i]);
+		memcpy(b + at, "DEVC", 4);
+		b[at + 4] = 0;
+		b[at + 5] = 1;
+		put_be16(b + at + 6, (uint16_t)(sizes[i] - 8));
+		memcpy(b + at + 8, "DVIDL\x04\x00\x01", 8);
+		mem_put_be32(b + at + 16, 1);
+		for (unsigned k = 20; k < sizes[i]; k++)
+			b[at + k] = (uint8_t)(k * 37 + i);
+	}
+	mem_put_be32(b + mdat, box_size(d, mdat) + (uint32_t)add);
+	memcpy(b + moov + add, d + moov, len - moov);
+	w.b = b;
+	w.n = len + add;
+	gpmd_trak(&w, sizes, 3, (uint32_t)((int64_t)moov + move));
+	mem_put_be32(b + moov + add, (uint32_t)(box_size(d, moov) + w.n -
+	                                         (len + add)));
+	*out_len = w.n;
+	return b;
+}
+
+static void test_gpmd_track(void)
+{
+	size_t len, n;
+	uint8_t *d = tu_load_data("mp4/dashcam.mp4", &len);
+	struct carve_result r;
+	enum carve_verdict v;
+	uint8_t *f;
+
+	ok(top_box(d, len, "moov") > top_box(d, len, "mdat"),
+	   "dashcam.mp4: moov after the mdat");
+	f = with_gpmd(d, len, 0, &n);
+	v = run_embedded(f, n, 600, &r);
+	ok(v == CARVE_ACCEPT, "gpmd track added: accepted (%s)",
+	   r.reason ? r.reason : "-");
+	is_u64(r.length, n, "gpmd track added: exact length");
+	is_str(r.ext, "mp4", "gpmd track added: extension");
+	is_str(tu_meta(&r, "tracks"), "3", "gpmd track added: three tracks");
+	is_str(tu_meta(&r, "codec"), "avc1", "gpmd track added: codec of "
+	       "the video track");
+	is_str(tu_meta(&r, "width"), "176", "gpmd track added: video width");
+	int never = 1;
+	for (size_t cut = 16; cut < n; cut += n / 23) {
+		v = run(f, cut, &r);
+		if (!refused(v, &r, cut))
+			never = 0;
+	}
+	ok(never, "gpmd track added: cut copies are never accepted");
+	free(f);
+
+	/* Its chunk past the mdat: in the moov, past the file, far past. */
+	static const int64_t moves[] = { 200, 4000, 1 << 20 };
+	for (unsigned i = 0; i < 3; i++) {
+		f = with_gpmd(d, len, moves[i], &n);
+		v = run_embedded(f, n, 610 + i, &r);
+		ok(refused(v, &r, n) && v != CARVE_ACCEPT, "gpmd chunk offset "
+		   "outside the mdat (+%lld): not accepted (%d, %s)",
+		   (long long)moves[i], v, r.reason ? r.reason : "-");
+		free(f);
+	}
+	free(d);
+}
+
 int main(void)
 {
 	mp4 = format_find("mp4");
@@ -1086,5 +1408,7 @@ int main(void)
 	test_box_follows_mdat();
 	test_nal_walk();
 	test_vendor_tracks();
+	test_cr3();
+	test_gpmd_track();
 	return tap_done();
 }
