@@ -79,8 +79,8 @@ struct carve_result {
 struct format_sig {
 	const uint8_t *bytes;
 	const uint8_t *mask;
-	uint8_t len;
-	uint8_t offset;
+	uint8_t len;             /* at most FORMAT_SIG_MAX_LEN */
+	uint16_t offset;
 	/* Alignment a start found by this signature has under --any-offset,
 	 * when it differs from the format's (0: the format's): a strong
 	 * magic may start anywhere while a weak one of the same format only
@@ -93,7 +93,9 @@ struct format_sig {
 	{ .bytes = (const uint8_t *)(lit), .mask = NULL,                  \
 	  .len = sizeof(lit) - 1, .offset = (off), .align = (al) }
 
-#define FORMAT_SIG_MAX_REACH 32   /* offset + len of any signature */
+/* offset + len of any signature: tar's "ustar" lies at 257. */
+#define FORMAT_SIG_MAX_REACH 264
+#define FORMAT_SIG_MAX_LEN 32     /* len of any signature */
 
 struct format {
 	const char *name;         /* short unique name: "jpeg" */

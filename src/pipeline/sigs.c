@@ -10,6 +10,8 @@
 
 _Static_assert(FORMAT_SIG_MAX_REACH <= MATCH_MAX_REACH,
                "every format signature must fit the matcher");
+_Static_assert(FORMAT_SIG_MAX_LEN <= MATCH_MAX_LEN,
+               "every format signature's bytes must fit the matcher");
 
 int sigs_collect(const struct format *const *fl, unsigned n,
                  struct match_pattern **out, unsigned *nout)

@@ -522,15 +522,23 @@ static uint64_t foreign_file(struct reasm *r, uint64_t j)
 {
 	uint8_t head[FORMAT_SIG_MAX_REACH];
 	uint32_t c = base_cluster(r, j);
+	uint64_t img = fsview_offset(r->v, c);
+	size_t n = sizeof(head);
 
-	if (read_at(r, fsview_offset(r->v, c), head, sizeof(head)) != 0)
+	/* A file near the image's end has fewer bytes than the longest
+	 * reach; its signatures that fit are still worth a look. */
+	if (img >= r->size)
+		return 0;
+	if (n > r->size - img)
+		n = (size_t)(r->size - img);
+	if (read_at(r, img, head, n) != 0)
 		return 0;
 	for (unsigned f = 0; f < r->nformats; f++) {
 		const struct format *fmt = r->formats[f];
 		bool hit = false;
 		for (unsigned s = 0; s < fmt->nsigs && !hit; s++) {
 			const struct format_sig *g = &fmt->sigs[s];
-			if (g->offset + g->len > sizeof(head))
+			if (g->offset + g->len > n)
 				continue;
 			hit = true;
 			for (unsigned k = 0; k < g->len && hit; k++) {

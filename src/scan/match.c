@@ -170,7 +170,7 @@ static void choose_anchor(struct match_filter *f, const struct match_sig *s,
 		}
 		if (cost < best) {
 			best = cost;
-			a->k = (uint8_t)(s->offset + i);
+			a->k = (uint16_t)(s->offset + i);
 			for (unsigned j = 0; j < MATCH_WIN; j++) {
 				int in = i + j < s->len;
 				a->val[j] = in ? s->bytes[i + j] : 0;
@@ -512,7 +512,8 @@ int match_init(struct matcher *m, const struct match_pattern *pats,
 		const struct match_pattern *ps = &pats[p];
 		struct match_sig *ms = &m->sigs[m->nsigs++];
 
-		if (ps->len == 0 || ps->offset + ps->len > MATCH_MAX_REACH ||
+		if (ps->len == 0 || ps->len > MATCH_MAX_LEN ||
+		    ps->offset + ps->len > MATCH_MAX_REACH ||
 		    ps->fmt > UINT16_MAX) {
 			match_free(m);
 			return -EINVAL;
@@ -524,7 +525,7 @@ int match_init(struct matcher *m, const struct match_pattern *pats,
 		}
 		ms->len = ps->len;
 		ms->offset = ps->offset;
-		ms->reach = (uint8_t)(ps->offset + ps->len);
+		ms->reach = (uint16_t)(ps->offset + ps->len);
 		ms->fmt = (uint16_t)ps->fmt;
 		uint32_t a = ps->align ? ps->align : 1;
 		if (!any_offset && a < block)
@@ -546,8 +547,9 @@ int match_init(struct matcher *m, const struct match_pattern *pats,
 			i++;
 		if (i < m->noffsets && m->offsets[i] == o)
 			continue;
-		memmove(m->offsets + i + 1, m->offsets + i, m->noffsets - i);
-		m->offsets[i] = (uint8_t)o;
+		memmove(m->offsets + i + 1, m->offsets + i,
+		        (m->noffsets - i) * sizeof(m->offsets[0]));
+		m->offsets[i] = (uint16_t)o;
 		m->noffsets++;
 	}
 	if ((rc = index_by_byte(m->first, &m->anchor, m->nsigs,

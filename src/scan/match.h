@@ -21,7 +21,13 @@
 
 #include "dredge.h"
 
-#define MATCH_MAX_REACH 32   /* offset + len of any pattern */
+/*
+ * A pattern may sit as far as MATCH_MAX_REACH bytes from the file start
+ * (tar's magic is at 257), but its own bytes are few: the compiled arrays
+ * hold MATCH_MAX_LEN of them, not the whole reach.
+ */
+#define MATCH_MAX_REACH 264  /* offset + len of any pattern */
+#define MATCH_MAX_LEN 32     /* len of any pattern */
 
 /*
  * One signature as the matcher's caller describes it.  Every byte must
@@ -31,19 +37,19 @@
 struct match_pattern {
 	const uint8_t *bytes;
 	const uint8_t *mask;
-	uint8_t len;         /* 1 .. MATCH_MAX_REACH - offset */
-	uint8_t offset;      /* distance from the file start */
+	uint8_t len;         /* 1 .. MATCH_MAX_LEN, offset + len <= reach */
+	uint16_t offset;     /* distance from the file start */
 	uint32_t align;      /* a start must be a multiple of this (0: 1) */
 	unsigned fmt;        /* reported with each match: 0 .. UINT16_MAX */
 };
 
 /* A pattern as compiled into the matcher. */
 struct match_sig {
-	uint8_t bytes[MATCH_MAX_REACH];
-	uint8_t mask[MATCH_MAX_REACH];
+	uint8_t bytes[MATCH_MAX_LEN];
+	uint8_t mask[MATCH_MAX_LEN];
 	uint8_t len;
-	uint8_t offset;
-	uint8_t reach;       /* offset + len */
+	uint16_t offset;
+	uint16_t reach;      /* offset + len */
 	uint16_t fmt;        /* the pattern's fmt */
 	uint32_t align;      /* a start must be a multiple of this */
 	/* The first min(len, 8) bytes as a little-endian word and its mask,
@@ -83,7 +89,7 @@ typedef void (*match_scan_fn)(const struct match_run *r);
 
 struct match_anchor {
 	uint16_t sig;            /* index into matcher.sigs */
-	uint8_t k;               /* window start, from the file start */
+	uint16_t k;              /* window start, from the file start */
 	uint8_t bucket;          /* nibble-table bucket (AVX2, AVX-512) */
 	uint8_t val[MATCH_WIN];  /* window bytes, already masked */
 	uint8_t mask[MATCH_WIN]; /* 0: any byte */
@@ -135,7 +141,7 @@ struct matcher {
 	uint16_t first[257];
 	uint16_t *anchor;
 	/* Distinct signature offsets, for the block-mode byte lookup. */
-	uint8_t offsets[MATCH_MAX_REACH];
+	uint16_t offsets[MATCH_MAX_REACH];
 	unsigned noffsets;
 	struct match_filter filter;
 	enum dredge_simd simd;       /* the variant scan_any is */

@@ -86,6 +86,23 @@ const struct format *const sigset_odd[] = {
 };
 const unsigned sigset_odd_count = sizeof(sigset_odd) / sizeof(sigset_odd[0]);
 
+/* Signatures far from the file start (tar's magic sits at 257): past any
+ * 64-byte filter step, cut at chunk edges more often than not, and up to
+ * the matcher's last byte of reach. */
+FMT(ustar, 1, SIG("ustar", 257));
+FMT(ustar512, 512, SIG("ustar\0", 257), SIG("ustar ", 257));
+FMT(far200, 1, SIG("\xfa\xce", 200), SIG("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a", 210));
+FMT(farmask, 2, MSIG("\x10\x20\x30", "\xf0\xf0\xff", 230),
+    SIG("\xee", 263));
+FMT(farlong, 1, SIG("0123456789abcdef0123456789ABCDEF", 232));
+FMT(farany, 1, MSIG("\0ZZ", "\0\xff\xff", 244), SIG("\0\0", 260));
+
+const struct format *const sigset_far[] = {
+	&ustar, &ustar512, &far200, &farmask, &farlong, &farany, &jpeg,
+	&mp3, &deep, &bmff,
+};
+const unsigned sigset_far_count = sizeof(sigset_far) / sizeof(sigset_far[0]);
+
 unsigned sigset_nsigs(const struct format *const *fl, unsigned n)
 {
 	unsigned k = 0;

@@ -15,9 +15,12 @@ extern const unsigned sigset_real_count;
 
 /* Awkward cases for the tests: masked first bytes, a mask-0 byte, very
  * frequent and overlapping signatures, two signatures of one format that
- * match at the same start, the largest reach. */
+ * match at the same start, a reach of 32 (the limit before tar). */
 extern const struct format *const sigset_odd[];
 extern const unsigned sigset_odd_count;
+/* Signatures at offsets 200..263, with a few near ones among them. */
+extern const struct format *const sigset_far[];
+extern const unsigned sigset_far_count;
 
 /* Number of signatures in a format list. */
 unsigned sigset_nsigs(const struct format *const *fl, unsigned n);

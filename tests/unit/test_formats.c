@@ -29,11 +29,12 @@ int main(void)
 		int reach = 1;
 		for (unsigned s = 0; s < f->nsigs; s++)
 			if (f->sigs[s].len == 0 ||
+			    f->sigs[s].len > FORMAT_SIG_MAX_LEN ||
 			    f->sigs[s].offset + f->sigs[s].len >
 			    FORMAT_SIG_MAX_REACH)
 				reach = 0;
-		ok(reach, "%s: signatures are non-empty and within %d bytes",
-		   f->name, FORMAT_SIG_MAX_REACH);
+		ok(reach, "%s: signatures are 1..%d bytes within %d bytes",
+		   f->name, FORMAT_SIG_MAX_LEN, FORMAT_SIG_MAX_REACH);
 		int sal = 1;
 		for (unsigned s = 0; s < f->nsigs; s++)
 			if (f->sigs[s].align & (f->sigs[s].align - 1))

@@ -6,7 +6,7 @@
  *
  * Signature tables: the real format table, and the synthetic ones of
  * sigset.c (40-odd real-world magic numbers; awkward masks, offsets and
- * overlaps).  Buffers: random ones with signatures planted whole or cut,
+ * overlaps; signatures as far as 263 bytes from the file start).  Buffers: random ones with signatures planted whole or cut,
  * and adversarial ones (all 0x00, all 0xff, repeated prefixes, signatures
  * packed end to end, signatures at the edges).  Each buffer is scanned
  * with several own ranges, data offsets and need_end values.  A variant
@@ -467,6 +467,15 @@ static void test_patterns(void)
 	p[0].offset = MATCH_MAX_REACH - 3;
 	ok(match_init(&m, p, 2, 512, 1) == -EINVAL,
 	   "patterns: reach past MATCH_MAX_REACH refused");
+	p[0].offset = MATCH_MAX_REACH - 4;
+	ok(match_init(&m, p, 2, 512, 1) == 0,
+	   "patterns: reach of exactly MATCH_MAX_REACH taken");
+	match_free(&m);
+	p[0].offset = 0;
+	p[0].len = MATCH_MAX_LEN + 1;
+	ok(match_init(&m, p, 2, 512, 1) == -EINVAL,
+	   "patterns: longer than MATCH_MAX_LEN refused");
+	p[0].len = 4;
 	p[0].offset = 2;
 	p[0].fmt = UINT16_MAX + 1u;
 	ok(match_init(&m, p, 2, 512, 1) == -EINVAL,
@@ -502,5 +511,6 @@ int main(void)
 	test_table("real formats", format_table, format_count);
 	test_table("synthetic set", sigset_real, sigset_real_count);
 	test_table("odd signatures", sigset_odd, sigset_odd_count);
+	test_table("far signatures", sigset_far, sigset_far_count);
 	return tap_done();
 }
