@@ -137,4 +137,29 @@ timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
 	2>>"$work/chromium.err" >/dev/null
 check "Chromium: a screenshot in the build folder" \
 	sh -c "test -s '$shot' && head -c 8 '$shot' | od -An -tx1 | grep -q '89 50 4e 47'"
+
+# Every format: each sample of tests/data planted in one image, as the
+# demo does; the page lists every entry and every picture in its gallery
+# loads in Chromium.
+plants="" off=65536
+for f in "$DATA"/*/*; do
+	case "$f" in *.sh|*/.keep) continue ;; esac
+	[ -f "$f" ] || continue
+	plants="$plants $f@$off"
+	off=$(( (off + $(wc -c <"$f") + 4096 + 511) / 512 * 512 ))
+done
+"$MKIMAGE" -o "$work/all.img" -z $((off + 1048576)) -s 2026 $plants
+"$DREDGE" scan "$work/all.img" -o "$work/all" -q
+ok $? "every format: a scan of all the samples"
+page=$work/all/report.html
+na=$(grep -c '"filename"' "$work/all/report.jsonl")
+nt=$(sed -n 's/.*"type":"\([a-z0-9]*\)".*/\1/p' "$work/all/report.jsonl" |
+	sort -u | wc -l)
+is "$(grep -c '^<tr><td class="n id"' "$page")" "$na" \
+	"every format: a row for each of the $na entries ($nt types)"
+browse "" >"$work/alldom"
+pics=$(grep -c '<img src=' "$page")
+loaded=$(sed -n 's/.*id="imgstatus" data-loaded="\([0-9]*\)" data-total="\([0-9]*\)".*/\1 \2/p' "$work/alldom")
+[ "$pics" -gt 10 ] && [ "$loaded" = "$pics $pics" ]
+ok $? "every format: Chromium loads all $pics pictures ($loaded)"
 tap_done
