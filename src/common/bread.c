@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/bread.h"
+#include "common/crc32.h"
 
 #define BREAD_DEFAULT_WINDOW (256u * 1024u)
 /*
@@ -309,3 +310,22 @@ BREAD_GETTER(le64, uint64_t, 8, mem_le64)
 BREAD_GETTER(be16, uint16_t, 2, mem_be16)
 BREAD_GETTER(be32, uint32_t, 4, mem_be32)
 BREAD_GETTER(be64, uint64_t, 8, mem_be64)
+
+int bread_crc32(struct bread *br, uint64_t off, uint64_t n, uint32_t *crc)
+{
+	uint32_t c = 0;
+
+	while (n > 0) {
+		size_t len;
+		const uint8_t *p = bread_span(br, off, &len);
+		if (p == NULL)
+			return -1;
+		if (len > n)
+			len = (size_t)n;
+		c = crc32_update(c, p, len);
+		off += len;
+		n -= len;
+	}
+	*crc = c;
+	return 0;
+}

@@ -118,6 +118,10 @@ const uint8_t *bread_peek(struct bread *br, uint64_t off, size_t n);
  */
 const uint8_t *bread_span(struct bread *br, uint64_t off, size_t *len);
 
+/* The CRC-32 (common/crc32.h) of [off, off+n) into *crc; 0, or -1 when
+ * not all of it can be read. */
+int bread_crc32(struct bread *br, uint64_t off, uint64_t n, uint32_t *crc);
+
 /* Copies up to n bytes at off into dst; returns the count copied. */
 size_t bread_read(struct bread *br, uint64_t off, void *dst, size_t n);
 

@@ -209,17 +209,8 @@ static bool mkv_crc_ok(struct mkv_walk *w, uint64_t data, uint64_t end)
 	if (c.unknown || c.size != 4 || c.data + 4 > end ||
 	    bread_read(w->br, c.data, want, 4) != 4)
 		return false;
-	for (uint64_t off = c.data + 4; off < end;) {
-		size_t len;
-		const uint8_t *p = bread_span(w->br, off, &len);
-		if (p == NULL)
-			return false;
-		if (len > end - off)
-			len = (size_t)(end - off);
-		crc = crc32_update(crc, p, len);
-		off += len;
-	}
-	return crc == mem_le32(want);
+	return bread_crc32(w->br, c.data + 4, end - (c.data + 4), &crc) == 0 &&
+	       crc == mem_le32(want);
 }
 
 /* Adds a codec ID to the comma-separated list. */

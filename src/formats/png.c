@@ -30,27 +30,6 @@ static const struct format_sig png_sigs[] = {
 	FORMAT_SIG("\x89PNG\r\n\x1a\n", 0),
 };
 
-/* CRC-32 of [off, off+n) read through br; 0, or -1 when not all readable. */
-static int png_crc_range(struct bread *br, uint64_t off, uint64_t n,
-                         uint32_t *out)
-{
-	uint32_t crc = 0;
-
-	while (n > 0) {
-		size_t len;
-		const uint8_t *p = bread_span(br, off, &len);
-		if (p == NULL)
-			return -1;
-		if (len > n)
-			len = (size_t)n;
-		crc = crc32_update(crc, p, len);
-		off += len;
-		n -= len;
-	}
-	*out = crc;
-	return 0;
-}
-
 /* A chunk type is four ASCII letters. */
 static bool png_type_ok(const uint8_t *t)
 {
@@ -153,7 +132,7 @@ static void png_validate(struct bread *br, struct carve_result *res)
 			return;
 		}
 		uint32_t crc, want;
-		if (png_crc_range(br, off + 4, 4 + (uint64_t)len, &crc) != 0 ||
+		if (bread_crc32(br, off + 4, 4 + (uint64_t)len, &crc) != 0 ||
 		    bread_be32(br, crc_at, &want) != 0) {
 			carve_truncated(res, size, "read error");
 			return;

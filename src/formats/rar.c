@@ -56,27 +56,6 @@ static const struct format_sig rar_sigs[] = {
 	FORMAT_SIG("Rar!\x1a\x07\x01\x00", 0),
 };
 
-/* CRC-32 of [off, off+n) read through br; 0, or -1 when not all readable. */
-static int rar_crc_range(struct bread *br, uint64_t off, uint64_t n,
-                         uint32_t *out)
-{
-	uint32_t crc = 0;
-
-	while (n > 0) {
-		size_t len;
-		const uint8_t *p = bread_span(br, off, &len);
-		if (p == NULL)
-			return -1;
-		if (len > n)
-			len = (size_t)n;
-		crc = crc32_update(crc, p, len);
-		off += len;
-		n -= len;
-	}
-	*out = crc;
-	return 0;
-}
-
 /* Verdict on a block that is not right after n good ones. */
 static void rar_stop(struct carve_result *res, unsigned n, uint64_t off,
                      const char *why)
@@ -128,7 +107,7 @@ static void rar4_validate(struct bread *br, struct carve_result *res)
 				carve_truncated(res, size, "block header cut off");
 			return;
 		}
-		if (rar_crc_range(br, off + 2, hsize - 2u, &crc) != 0) {
+		if (bread_crc32(br, off + 2, hsize - 2u, &crc) != 0) {
 			carve_truncated(res, size, "read error");
 			return;
 		}
@@ -223,7 +202,7 @@ static void rar5_validate(struct bread *br, struct carve_result *res)
 				carve_truncated(res, size, "header cut off");
 			return;
 		}
-		if (rar_crc_range(br, off + 4, hend - off - 4, &crc) != 0) {
+		if (bread_crc32(br, off + 4, hend - off - 4, &crc) != 0) {
 			carve_truncated(res, size, "read error");
 			return;
 		}

@@ -33,27 +33,6 @@ static const struct format_sig sevenzip_sigs[] = {
 	FORMAT_SIG("7z\xbc\xaf\x27\x1c", 0),
 };
 
-/* CRC-32 of [off, off+n) read through br; 0, or -1 when not all readable. */
-static int sz_crc_range(struct bread *br, uint64_t off, uint64_t n,
-                        uint32_t *out)
-{
-	uint32_t crc = 0;
-
-	while (n > 0) {
-		size_t len;
-		const uint8_t *p = bread_span(br, off, &len);
-		if (p == NULL)
-			return -1;
-		if (len > n)
-			len = (size_t)n;
-		crc = crc32_update(crc, p, len);
-		off += len;
-		n -= len;
-	}
-	*out = crc;
-	return 0;
-}
-
 static void sevenzip_validate(struct bread *br, struct carve_result *res)
 {
 	const uint64_t size = bread_size(br);
@@ -96,7 +75,7 @@ static void sevenzip_validate(struct bread *br, struct carve_result *res)
 	}
 	uint32_t crc;
 	uint8_t id;
-	if (sz_crc_range(br, at, nsize, &crc) != 0 || bread_u8(br, at, &id) != 0) {
+	if (bread_crc32(br, at, nsize, &crc) != 0 || bread_u8(br, at, &id) != 0) {
 		carve_truncated(res, size, "read error");
 		return;
 	}
