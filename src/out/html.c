@@ -40,22 +40,7 @@
  * control characters become '?'. */
 static void html_text(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			if (*p >= 0x80)
-				fprintf(f, "&#x%02X;", *p);
-			else if (*p < 0x20 && *p != '\t')
-				fputc('?', f);
-			else
-				fputc(*p, f);
-		}
-	}
+	report_markup_text(f, s, "&#39;");
 }
 
 /* Whether name is one dredge writes (TYPE/NAME of plain characters), so

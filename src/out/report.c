@@ -47,7 +47,7 @@ void report_time(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void xml_text(FILE *f, const char *s)
+void report_markup_text(FILE *f, const char *s, const char *apos)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
@@ -55,7 +55,7 @@ static void xml_text(FILE *f, const char *s)
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
+		case '\'': fputs(apos, f); break;
 		default:
 			if (*p >= 0x80)
 				fprintf(f, "&#x%02X;", *p);
@@ -65,6 +65,11 @@ static void xml_text(FILE *f, const char *s)
 				fputc(*p, f);
 		}
 	}
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	report_markup_text(f, s, "&apos;");
 }
 
 static void json_string(FILE *f, const char *s)
@@ -170,10 +175,11 @@ static void report_free(struct report *rep)
 	free(rep);
 }
 
-int report_open(struct report **out, int dirfd, const struct report_info *info)
+/* Creates report.xml and report.jsonl in dirfd and begins their first
+ * piece; 0 or -errno. */
+static int report_create(int dirfd, struct report **out)
 {
 	struct report *rep = calloc(1, sizeof(*rep));
-	char now[32];
 	int rc;
 
 	if (rep == NULL)
@@ -189,6 +195,18 @@ int report_open(struct report **out, int dirfd, const struct report_info *info)
 		report_free(rep);
 		return rc;
 	}
+	*out = rep;
+	return 0;
+}
+
+int report_open(struct report **out, int dirfd, const struct report_info *info)
+{
+	struct report *rep;
+	char now[32];
+	int rc;
+
+	if ((rc = report_create(dirfd, &rep)) != 0)
+		return rc;
 	report_time(now, sizeof(now));
 	FILE *f = rep->x;
 	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
@@ -479,25 +497,14 @@ int report_close(struct report *rep, const struct report_end *end)
 int report_open_merged(struct report **out, int dirfd, const char *head,
                        size_t len, const char *command_line)
 {
-	struct report *rep = calloc(1, sizeof(*rep));
+	struct report *rep;
 	const char *cl = memmem(head, len, "<command_line>", 14);
 	const char *ce = cl ? memmem(cl, len - (size_t)(cl - head),
 	                             "</command_line>", 15) : NULL;
 	int rc;
 
-	if (rep == NULL)
-		return -ENOMEM;
-	rep->xml = open_at(dirfd, "report.xml");
-	rep->jsonl = rep->xml >= 0 ? open_at(dirfd, "report.jsonl") : -1;
-	if (rep->jsonl < 0) {
-		rc = -errno;
-		report_free(rep);
+	if ((rc = report_create(dirfd, &rep)) != 0)
 		return rc;
-	}
-	if ((rc = piece_begin(rep)) != 0) {
-		report_free(rep);
-		return rc;
-	}
 	/* The first shard's header, with the merge's command line and
 	 * without the shard's own line. */
 	for (const char *p = head, *end = head + len; p < end;) {

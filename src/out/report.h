@@ -12,6 +12,7 @@
 #define DREDGE_OUT_REPORT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/bread.h"
 #include "formats/format.h"
@@ -115,6 +116,14 @@ int report_open_merged(struct report **rep, int dirfd, const char *head,
 /* Appends one entry as already formatted (a shard's, renumbered). */
 int report_add_raw(struct report *rep, const char *xml, size_t xml_len,
                    const char *json, size_t json_len);
+
+/*
+ * Writes s as XML/HTML text or a quoted attribute value: markup characters
+ * become references (an apostrophe becomes apos: "&apos;" in the DFXML,
+ * "&#39;" in report.html), bytes outside ASCII are taken as Latin-1, and
+ * control characters other than tab become '?'.
+ */
+void report_markup_text(FILE *f, const char *s, const char *apos);
 
 /* Formats now as ISO-8601 UTC into buf (at least 32 bytes). */
 void report_time(char *buf, size_t len);
