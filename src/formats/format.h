@@ -48,6 +48,15 @@ enum carve_note {
 	/* The media data end and the index that must follow them (an
 	 * ISO-BMFF moov) is missing; note_off is where the media data end. */
 	CARVE_NOTE_NO_INDEX,
+	/* A fragmentation point: the bytes from note_off on cannot belong
+	 * to this file (a Huffman code that decodes to nothing, a chunk
+	 * whose CRC fails, an offset the index gives that does not hold
+	 * what it says).  The verdict is TRUNCATED with length the bytes
+	 * shown consistent (length <= note_off); reassembly looks for the
+	 * blocks that continue the file.  A validator that cannot tell
+	 * where its data stop being consistent never sets this note, and
+	 * nothing is guessed for it. */
+	CARVE_NOTE_FRAGMENT,
 };
 
 /* What validate() returns about one candidate. */
