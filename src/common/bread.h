@@ -17,6 +17,7 @@
 #ifndef DREDGE_COMMON_BREAD_H
 #define DREDGE_COMMON_BREAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,11 @@ struct bread {
 	int own_win;                 /* win was allocated by bread_open */
 	source_bad_fn bad;           /* told of zero-filled pieces, or NULL */
 	void *bad_arg;
+	/* Asks the validator for every check it has, however slow
+	 * (decoding entropy-coded data, not just walking its markers):
+	 * set by callers that must tell a right byte order from a wrong
+	 * one, such as reassembly.  False after bread_open*. */
+	bool thorough;
 };
 
 /*

@@ -122,6 +122,15 @@ struct format {
 	/* Fills res; reads only through br. Never aborts, never allocates
 	 * without bound. */
 	void (*validate)(struct bread *br, struct carve_result *res);
+	/*
+	 * Optional: whether one block could lie inside a file of this
+	 * format's data past its headers (JPEG: entropy-coded bytes, where
+	 * 0xFF is followed only by 0x00, a restart marker or EOI).  A cheap
+	 * test reassembly runs on a block before it spends a validation on
+	 * it; false only when the block certainly cannot.  NULL: any block
+	 * may continue a file.
+	 */
+	bool (*may_continue)(const uint8_t *blk, size_t len);
 };
 
 /*

@@ -35,6 +35,7 @@ int run_validate(const struct format *fmt, const struct run_req *req,
 	}
 	if (req->bad != NULL)
 		bread_on_bad(&br, req->bad, req->bad_arg);
+	br.thorough = req->thorough;
 	if (fmt->max_size != 0)
 		bread_limit(&br, fmt->max_size);
 	fmt->validate(&br, res);

@@ -18,6 +18,7 @@
 #ifndef DREDGE_FORMATS_RUN_H
 #define DREDGE_FORMATS_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,7 @@ struct run_req {
 	 * reads as zeros; NULL: nobody is told. */
 	source_bad_fn bad;
 	void *bad_arg;
+	bool thorough;               /* the reader's thorough (bread.h) */
 };
 
 /*
