@@ -5,8 +5,14 @@
  * length, a four-letter type, the data and a CRC-32 over type and data.
  * IHDR comes first and IEND last, so walking the chunks and checking every
  * CRC finds the exact end and rejects almost any junk.  A chunk whose CRC
- * fails after a good IHDR marks the point where the file was overwritten
- * or cut: what came before is returned as truncated.
+ * fails after a good IHDR, or a chunk header that is no chunk header,
+ * marks the point where the file was overwritten, cut, or continues
+ * elsewhere (fragmented): what came before is returned as truncated, with
+ * CARVE_NOTE_FRAGMENT.  Its note_off is the last byte the failing test
+ * covered (the CRC field's last byte, the header's last byte): some byte
+ * up to it is not this file's, so a fragment boundary lies at or before
+ * it; length is where the failing chunk starts, everything before having
+ * passed its CRC.
  */
 #include "config.h"
 
@@ -78,6 +84,15 @@ static bool png_ihdr_ok(const uint8_t *d, uint32_t *w, uint32_t *h)
 	return depth_ok && d[10] == 0 && d[11] == 0 && d[12] <= 1;
 }
 
+/* Truncated at the chunk starting at off: a fragmentation point whose
+ * boundary lies at or before last. */
+static void png_fragment(struct carve_result *res, uint64_t off,
+                         uint64_t last, const char *why)
+{
+	carve_truncated(res, off, why);
+	carve_note(res, CARVE_NOTE_FRAGMENT, last);
+}
+
 /* Walks the chunks from the signature to IEND. */
 static void png_validate(struct bread *br, struct carve_result *res)
 {
@@ -107,7 +122,8 @@ static void png_validate(struct bread *br, struct carve_result *res)
 			if (!seen_ihdr)
 				carve_reject(res, "bad first chunk");
 			else
-				carve_truncated(res, off, "garbage where a chunk should be");
+				png_fragment(res, off, off + 7,
+				             "garbage where a chunk should be");
 			return;
 		}
 		bool is_ihdr = png_type_is(type, "IHDR");
@@ -120,7 +136,7 @@ static void png_validate(struct bread *br, struct carve_result *res)
 			return;
 		}
 		if (seen_ihdr && is_ihdr) {
-			carve_truncated(res, off, "second IHDR chunk");
+			png_fragment(res, off, off + 7, "second IHDR chunk");
 			return;
 		}
 		uint64_t data = off + 8, crc_at = data + len;
@@ -141,7 +157,7 @@ static void png_validate(struct bread *br, struct carve_result *res)
 			if (!seen_ihdr)
 				carve_reject(res, "bad chunk CRC");
 			else
-				carve_truncated(res, off, "bad chunk CRC");
+				png_fragment(res, off, crc_at + 3, "bad chunk CRC");
 			return;
 		}
 		if (is_ihdr) {

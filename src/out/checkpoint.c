@@ -62,7 +62,7 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        "fs %d\nunallocated %d\nclusters %" PRIu32 " %" PRIu32 "\n"
 	        "volume %" PRIu64 "\nshard %u %u\n"
 	        "resume_offset %" PRIu64 "\ncover_hi %" PRIu64 "\n"
-	        "trunc_end %" PRIu64 "\ntrunc_fmt %u\n"
+	        "trunc_end %" PRIu64 "\ntrunc_fmt %u\nfrag_spent %" PRIu64 "\n"
 	        "next_id %" PRIu64 "\nfiles %" PRIu64 "\ntruncated %" PRIu64
 	        "\nduplicates %" PRIu64 "\nfiles_unreadable %" PRIu64
 	        "\nxml_len %" PRIu64 "\njsonl_len %" PRIu64 "\n",
@@ -71,7 +71,7 @@ int checkpoint_save(int dirfd, const struct checkpoint *ck)
 	        ck->report_only, ck->hashes, ck->fs, ck->unallocated,
 	        ck->cluster_first, ck->cluster_last, ck->volume, ck->shard_index,
 	        ck->shard_count, ck->resume_offset, ck->cover_hi,
-	        ck->trunc_end, ck->trunc_fmt, ck->count.next_id,
+	        ck->trunc_end, ck->trunc_fmt, ck->frag_spent, ck->count.next_id,
 	        ck->count.files, ck->count.truncated, ck->count.duplicates,
 	        ck->count.files_unreadable,
 	        ck->xml_len, ck->jsonl_len);
@@ -116,19 +116,19 @@ static int parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 enum { F_SIZE, F_SAMPLE, F_FORMATS, F_BLOCK, F_ANY, F_KEEP, F_RONLY, F_FS,
        F_UNALLOC, F_CLUSTERS, F_VOLUME, F_RESUME, F_COVER, F_TEND, F_TFMT,
        F_NEXT, F_FILES, F_TRUNC, F_DUPS, F_FUNREAD, F_XML, F_JSONL, F_HASHES,
-       F_SHARD, F_N };
+       F_SHARD, F_FRAG, F_N };
 static const char *const field_name[F_N] = {
 	"source_size", "source_sample", "formats", "block_size", "any_offset",
 	"keep_embedded", "report_only", "fs", "unallocated", "clusters",
 	"volume", "resume_offset", "cover_hi", "trunc_end", "trunc_fmt",
 	"next_id", "files", "truncated", "duplicates", "files_unreadable",
-	"xml_len", "jsonl_len", "hashes", "shard",
+	"xml_len", "jsonl_len", "hashes", "shard", "frag_spent",
 };
 
 /* Fields older checkpoints lack; they keep the values that meant then. */
 #define OPTIONAL ((1u << F_FS) | (1u << F_UNALLOC) | (1u << F_CLUSTERS) | \
                   (1u << F_VOLUME) | (1u << F_FUNREAD) | (1u << F_HASHES) | \
-                  (1u << F_SHARD))
+                  (1u << F_SHARD) | (1u << F_FRAG))
 
 /* Reads one "key value" line into ck; 0, or -1 with the reason in ck. */
 static int load_line(struct checkpoint *ck, const char *key, const char *val,
@@ -237,6 +237,7 @@ static int load_line(struct checkpoint *ck, const char *key, const char *val,
 	case F_XML: ck->xml_len = v; break;
 	case F_JSONL: ck->jsonl_len = v; break;
 	case F_HASHES: ck->hashes = (unsigned)v; break;
+	case F_FRAG: ck->frag_spent = v; break;
 	default: break;
 	}
 	return 0;

@@ -39,6 +39,7 @@ struct checkpoint {
 	uint64_t cover_hi;
 	uint64_t trunc_end;          /* the last truncated file's end, format */
 	unsigned trunc_fmt;
+	uint64_t frag_spent;         /* what reassembly spent (output.h) */
 	/* the writer's counts (all but reassembled, which a resume learns
 	 * again from the report) */
 	struct dredge_counts count;

@@ -100,6 +100,7 @@ struct output {
 	int handed;                  /* handed over: commit nothing more */
 	uint64_t handover;
 	uint64_t zeroed;             /* bytes of the file being copied */
+	uint64_t frag_spent;         /* what reassembly spent (output.h) */
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
 	double ck_time;
@@ -343,6 +344,7 @@ static int resume_state(struct output *out)
 	out->live.cover_hi = have->cover_hi;
 	out->live.trunc_end = have->trunc_end;
 	out->live.trunc_fmt = have->trunc_fmt;
+	out->frag_spent = have->frag_spent;
 	out->hooks.cover(out->hooks.arg, have->cover_hi);
 	/* reassembled: learnt again from the report */
 	have->count.reassembled = reassembled;
@@ -379,6 +381,7 @@ static void checkpoint_note(struct output *out, uint64_t hi, int force)
 	ck->cover_hi = out->live.cover_hi;
 	ck->trunc_end = out->live.trunc_end;
 	ck->trunc_fmt = out->live.trunc_fmt;
+	ck->frag_spent = out->frag_spent;
 	ck->count = out->count;
 	/* Only what lies before hi: the reader may be further on, and a
 	 * resume reads from hi again. */
@@ -947,6 +950,20 @@ static int commit_one(struct output *out, struct wstate *s,
 	if (c->verdict == CARVE_TRUNCATED && c->fmt == s->trunc_fmt &&
 	    c->off < s->trunc_end && candidate_last_end(c) == s->trunc_end)
 		return 0;
+	/* Cut short at a fragmentation point: the rest is looked for here,
+	 * in source order, so that which blocks it may take depends only on
+	 * the files kept before it. */
+	if (c->fragment && c->verdict == CARVE_TRUNCATED && c->nruns <= 1 &&
+	    !s->dry && out->hooks.reassemble != NULL) {
+		rc = out->hooks.reassemble(out->hooks.arg, c, s->cover,
+		                           s->ncover, &out->frag_spent,
+		                           out->win, WRITER_WINDOW);
+		if (rc != 0) {
+			output_fail(out, rc, "out of memory reassembling the "
+			            "file at offset %" PRIu64, c->off);
+			return rc;
+		}
+	}
 	if ((rc = pending_commit(out, s, c->off)) != 0)
 		return rc;
 	if (c->verdict == CARVE_TRUNCATED && c->open_end && c->nruns <= 1) {

@@ -53,6 +53,17 @@ struct writer_hooks {
 	/* Validates c, which validators skipped (see candidate.skipped). */
 	void (*validate)(void *arg, struct candidate *c, struct bread *br,
 	                 uint8_t *win, size_t win_cap);
+	/*
+	 * Looks for the rest of c, truncated at a fragmentation point
+	 * (candidate.fragment), over blocks that none of claims[0..nclaims)
+	 * (later fragments of files kept) holds; on success c becomes the
+	 * whole file (accepted, with its runs).  *spent (in and out) is what
+	 * the scan's searches have spent so far, which bounds them in total.
+	 * Reads through win (win_cap bytes).  0, or -errno.
+	 */
+	int (*reassemble)(void *arg, struct candidate *c,
+	                  const struct extent *claims, size_t nclaims,
+	                  uint64_t *spent, uint8_t *win, size_t win_cap);
 	/* Records an unreadable range met while copying, or one a resumed
 	 * scan's checkpoint lists. */
 	source_bad_fn note_bad;

@@ -341,7 +341,10 @@ int report_add(struct report *rep, const struct report_entry *e)
 	if (rc != 0)
 		return rc;
 	FILE *x = rep->x, *j = rep->j;
-	const char *status = e->truncated ? "truncated" : "complete";
+	/* A whole file from more than one run was put back together:
+	 * the runs listed are its pieces in order. */
+	const char *status = e->truncated ? "truncated"
+	                     : e->nruns > 1 ? "reassembled" : "complete";
 
 	fputs("  <fileobject>\n    <filename>", x);
 	xml_text(x, e->filename);

@@ -29,6 +29,10 @@ struct candidate {
 	                            (carve_result.open_end) */
 	uint64_t length;
 	uint64_t vouched;        /* with open_end: carve_result.vouched */
+	/* truncated at a fragmentation point (CARVE_NOTE_FRAGMENT at
+	 * note_off): the writer has reassembly look for the rest */
+	uint8_t fragment;
+	uint64_t note_off;
 	const char *ext;
 	const char *reason;
 	/* metadata of an accepted or truncated file (NULL when none): only

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "out/shard.h"
 #include "pipeline/commit.h"
 #include "pipeline/pipeline.h"
+#include "reassemble/frag.h"
 #include "reassemble/reassemble.h"
 #include "formats/run.h"
 #include "pipeline/sigs.h"
@@ -473,6 +475,7 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	uint32_t cl = p->fsv ? fsview_cluster(p->fsv, c->off) : 0;
 
 	c->skipped = 0;
+	c->fragment = 0;
 	free(c->runs);
 	c->runs = NULL;
 	c->nruns = 0;
@@ -514,6 +517,9 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->verdict = (uint8_t)res.verdict;
 	c->open_end = res.verdict == CARVE_TRUNCATED && res.open_end;
 	c->vouched = c->open_end ? res.vouched : 0;
+	c->fragment = res.verdict == CARVE_TRUNCATED &&
+	              res.note == CARVE_NOTE_FRAGMENT && c->nruns <= 1;
+	c->note_off = c->fragment ? res.note_off : 0;
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;
 	c->reason = res.reason;
@@ -598,6 +604,91 @@ static void writer_validate(void *arg, struct candidate *c, struct bread *br,
                             uint8_t *win, size_t win_cap)
 {
 	pipeline_validate(arg, c, br, win, win_cap);
+}
+
+/* What a fragment search may not take: later fragments of files kept,
+ * and in a file system the clusters of live files. */
+struct frag_claims {
+	const struct extent *claims;
+	size_t nclaims;
+	const struct fsview *fsv;
+};
+
+static bool frag_taken(void *arg, uint64_t off, uint64_t len)
+{
+	const struct frag_claims *fc = arg;
+
+	for (size_t i = 0; i < fc->nclaims; i++) {
+		const struct extent *e = &fc->claims[i];
+		if (off < e->img_off + e->len && e->img_off < off + len)
+			return true;
+	}
+	if (fc->fsv != NULL && len > 0) {
+		uint32_t first = fsview_cluster(fc->fsv, off);
+		uint32_t last = fsview_cluster(fc->fsv, off + len - 1);
+		for (uint64_t cl = first; cl != 0 && cl <= last; cl++)
+			if (fsview_is_live(fc->fsv, (uint32_t)cl))
+				return true;
+	}
+	return false;
+}
+
+static int writer_reassemble(void *arg, struct candidate *c,
+                             const struct extent *claims, size_t nclaims,
+                             uint64_t *spent, uint8_t *win, size_t win_cap)
+{
+	struct pipeline *p = arg;
+	const struct format *fmt = p->formats[c->fmt];
+	struct frag_claims fc = { claims, nclaims, p->fsv };
+	uint64_t total = frag_total_budget(p->src.size);
+	uint64_t left = total > *spent ? total - *spent : 0;
+	struct frag_req rq = {
+		.fmt = fmt, .src = &p->src, .src_end = p->src.size,
+		.grid = { 0, p->cfg->block_size },
+		.off = c->off, .length = c->length, .note_off = c->note_off,
+		.taken = frag_taken, .taken_arg = &fc,
+		.win = win, .win_cap = win_cap, .budget = &left,
+	};
+	struct frag_result fr;
+
+	if (p->fsv != NULL) {
+		rq.grid.origin = p->fsv->data_start;
+		rq.grid.block = p->fsv->cluster_size;
+		uint64_t end = fsview_offset(p->fsv,
+		                             (uint32_t)fsview_end(p->fsv));
+		if (end < rq.src_end)
+			rq.src_end = end;
+	}
+	c->fragment = 0;
+	int rc = frag_reassemble(&rq, &fr);
+	*spent += fr.spent;
+	if (rc <= 0)
+		return rc;
+	if (fr.res.length < fmt->min_size) {
+		free(fr.ext);
+		return 0;
+	}
+	c->verdict = CARVE_ACCEPT;
+	c->length = fr.res.length;
+	c->open_end = 0;
+	c->vouched = 0;
+	c->reason = NULL;
+	c->ext = fr.res.ext ? fr.res.ext : fmt->ext;
+	free(c->runs);
+	c->runs = fr.ext;
+	c->nruns = fr.next;
+	if (fr.res.nmeta > 0) {
+		unsigned n = fr.res.nmeta < CARVE_META_MAX ? fr.res.nmeta
+		             : CARVE_META_MAX;
+		struct carve_meta *m = malloc(n * sizeof(*m));
+		if (m != NULL) {
+			memcpy(m, fr.res.meta, n * sizeof(*m));
+			free(c->meta);
+			c->meta = m;
+			c->nmeta = n;
+		}
+	}
+	return 0;
 }
 
 static void writer_handover(void *arg, uint64_t off)
@@ -1179,6 +1270,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		.fail = writer_fail,
 		.cover = writer_cover,
 		.validate = writer_validate,
+		.reassemble = writer_reassemble,
 		.note_bad = writer_note_bad,
 		.bad_count = writer_bad_count,
 		.bad_each = writer_bad_each,

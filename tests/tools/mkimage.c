@@ -7,6 +7,13 @@
  * over it:
  *   FILE@OFFSET          the whole file at OFFSET
  *   FILE@OFFSET+LEN      only its first LEN bytes (a truncated copy)
+ *   FILE:SKIP+LEN@OFFSET its bytes [SKIP, SKIP+LEN) at OFFSET: one
+ *                        fragment of a file written in pieces (FILE:SKIP
+ *                        alone: from SKIP to its end).  A test writes a
+ *                        fragmented file as one such plant per fragment,
+ *                        with whatever it likes between them (random
+ *                        filler, rand:, zeros via hex:, other files, or the
+ *                        fragments of another file interleaved)
  *   hex:HEXBYTES@OFFSET  raw bytes (false signatures, damage)
  *   rand:LEN@OFFSET      LEN seeded random bytes (overwrites, garbage)
  *   FILE@OFFSET/STEP, hex:HEXBYTES@OFFSET/STEP
@@ -148,6 +155,17 @@ static void plant(int fd, uint64_t size, const char *spec, uint64_t seed,
 		rng_fill(buf, blen);
 		rng_state = save;
 	} else {
+		/* FILE:SKIP[+LEN]: a byte range of the file */
+		uint64_t skip = 0, rlen = UINT64_MAX;
+		char *colon = strrchr(what, ':');
+		if (colon != NULL) {
+			const char *re;
+			if (parse_size(colon + 1, &skip, &re) != 0 ||
+			    (*re == '+' && parse_size(re + 1, &rlen, &re) != 0) ||
+			    *re != '\0')
+				die("bad byte range in '%s'", spec);
+			*colon = '\0';
+		}
 		FILE *f = fopen(what, "rb");
 		if (f == NULL)
 			die("cannot open '%s'", what);
@@ -159,6 +177,12 @@ static void plant(int fd, uint64_t size, const char *spec, uint64_t seed,
 		if (fread(buf, 1, blen, f) != blen)
 			die("cannot read '%s'", what);
 		fclose(f);
+		if (skip > blen)
+			die("plant '%s' starts past the end of its file", spec);
+		memmove(buf, buf + skip, blen - (size_t)skip);
+		blen -= (size_t)skip;
+		if (rlen < blen)
+			blen = (size_t)rlen;
 	}
 	if (len < blen)
 		blen = (size_t)len;

@@ -1,0 +1,264 @@
+/*
+ * frag.c - the fragment search of frag.h.
+ *
+ * The file being built is a list of finished fragments plus the last one,
+ * which starts at image byte `ls` (logical byte `lstart`) and runs on as
+ * far as the source goes; its validator's verdict gives the consistent
+ * length L and the fragmentation point N.  A step picks a boundary block
+ * start P in the last fragment (between L's block and N) and a tail start
+ * T = P + G blocks, and validates the map "fragments, [ls, P), [T, end)".
+ * Logical byte x lies at image byte ls + (x - lstart) while x is in the
+ * last fragment.
+ *
+ * Whether a block may start a tail is decided once per step and kept in a
+ * byte per block (a step looks at most FRAG_MAX_BOUNDARIES +
+ * FRAG_MAX_GAP_BLOCKS blocks), so the caller's claims, the signature test
+ * and may_continue cost one look per block, not one per map tried.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/run.h"
+#include "reassemble/frag.h"
+
+/* What a step knows about a block as a tail start. */
+enum { BLK_UNKNOWN = 0, BLK_OK, BLK_NO };
+
+struct frag_state {
+	const struct frag_req *rq;
+	struct frag_result *out;
+	struct extent runs[FRAG_MAX_FRAGMENTS + 1];
+	unsigned nruns;              /* finished fragments */
+	uint64_t ls, lstart;         /* the last fragment */
+	uint64_t L, N;               /* consistent length, fragment point */
+	uint8_t *probe;              /* one block's first bytes */
+	size_t probe_cap;
+	uint64_t limit;              /* bytes this candidate may spend */
+};
+
+uint64_t frag_total_budget(uint64_t size)
+{
+	if (size > (UINT64_MAX - FRAG_TOTAL_BASE) / FRAG_TOTAL_PER_BYTE)
+		return UINT64_MAX;
+	return FRAG_TOTAL_BASE + size * FRAG_TOTAL_PER_BYTE;
+}
+
+/* Whether the bytes p[0..n) start with one of fmt's signatures. */
+static bool starts_file(const struct format *fmt, const uint8_t *p, size_t n)
+{
+	for (unsigned i = 0; i < fmt->nsigs; i++) {
+		const struct format_sig *s = &fmt->sigs[i];
+		size_t k;
+
+		if ((size_t)s->offset + s->len > n)
+			continue;
+		for (k = 0; k < s->len; k++) {
+			uint8_t m = s->mask ? s->mask[k] : 0xff;
+			if ((p[s->offset + k] & m) != (s->bytes[k] & m))
+				break;
+		}
+		if (k == s->len)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the block at t may start a tail. */
+static bool block_ok(struct frag_state *st, uint64_t t)
+{
+	const struct frag_req *rq = st->rq;
+	uint64_t n = rq->src_end - t;
+
+	if (rq->taken != NULL && rq->taken(rq->taken_arg, t, rq->grid.block))
+		return false;
+	if (n > st->probe_cap)
+		n = st->probe_cap;
+	if (n > rq->grid.block)
+		n = rq->grid.block;
+	if (source_read(rq->src, st->probe, t, (size_t)n, 0, NULL, NULL) != 0)
+		return false;
+	if (starts_file(rq->fmt, st->probe, (size_t)n))
+		return false;
+	return rq->fmt->may_continue == NULL ||
+	       rq->fmt->may_continue(st->probe, (size_t)n);
+}
+
+/* The map of the current fragments with the last one cut at P and a tail
+ * from T on, validated; 0 or -errno. */
+static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
+                   struct carve_result *res)
+{
+	const struct frag_req *rq = st->rq;
+	struct extent ext[FRAG_MAX_FRAGMENTS + 1];
+	unsigned n = st->nruns;
+	int err = 0;
+
+	memcpy(ext, st->runs, n * sizeof(*ext));
+	ext[n++] = (struct extent){ .img_off = st->ls, .len = P - st->ls };
+	ext[n++] = (struct extent){ .img_off = T, .len = rq->src_end - T };
+	struct run_req req = {
+		.src = rq->src, .ext = ext, .next = n,
+		.win = rq->win, .win_cap = rq->win_cap,
+		.thorough = true,
+	};
+	int rc = run_validate(rq->fmt, &req, res, &err);
+	if (rc != 0)
+		return rc;
+	/* A run costs what the validator got through, and at least the
+	 * block it was offered. */
+	uint64_t cost = res->length > res->note_off ? res->length
+	                : res->note_off;
+	cost += rq->grid.block;
+	st->out->validations++;
+	st->out->spent += cost;
+	*rq->budget = *rq->budget > cost ? *rq->budget - cost : 0;
+	return 0;
+}
+
+/* Whether the candidate may spend another validator run. */
+static bool can_spend(const struct frag_state *st)
+{
+	return st->out->validations < FRAG_MAX_VALIDATIONS &&
+	       st->out->spent < st->limit && *st->rq->budget > 0;
+}
+
+/* What a step found: a whole file, or a map that moved N forward. */
+struct step {
+	int found;                   /* 0 none, 1 progress, 2 accepted */
+	uint64_t P, T;
+	struct carve_result res;
+};
+
+/*
+ * One step: the boundaries from N's block back to L's, and for each gap
+ * size the tail that far after each boundary.  0 or -errno, with *sp.
+ */
+static int step(struct frag_state *st, struct step *sp)
+{
+	const struct frag_req *rq = st->rq;
+	const uint64_t bs = rq->grid.block, org = rq->grid.origin;
+	uint64_t imgN = st->ls + (st->N - st->lstart);
+	uint64_t imgL = st->ls + (st->L - st->lstart);
+	uint64_t bnd[FRAG_MAX_BOUNDARIES];
+	unsigned nb = 0, v0 = 0;
+	struct carve_result res;
+	int rc = 0;
+
+	memset(sp, 0, sizeof(*sp));
+	if (imgN < org || imgN >= rq->src_end)
+		return 0;
+	uint64_t hi = org + (imgN - org) / bs * bs;
+	uint64_t lo = imgL < org ? org : org + (imgL - org) / bs * bs;
+	for (uint64_t P = hi; nb < FRAG_MAX_BOUNDARIES && P > st->ls && P >= lo;
+	     P -= bs) {
+		bnd[nb++] = P;
+		if (P < bs)
+			break;
+	}
+	if (nb == 0)
+		return 0;
+	/* Blocks from just after the lowest boundary to the farthest tail. */
+	uint64_t base = bnd[nb - 1] + bs;
+	size_t nblk = (size_t)((bnd[0] - bnd[nb - 1]) / bs) + FRAG_MAX_GAP_BLOCKS;
+	uint8_t *blk = calloc(nblk, 1);
+	if (blk == NULL)
+		return -ENOMEM;
+	for (uint64_t g = 1; g <= FRAG_MAX_GAP_BLOCKS && sp->found != 2; g++) {
+		bool any = false;
+		for (unsigned i = 0; i < nb; i++) {
+			uint64_t P = bnd[i], T = P + g * bs;
+			if (T >= rq->src_end || T < P)
+				continue;
+			any = true;
+			size_t k = (size_t)((T - base) / bs);
+			if (blk[k] == BLK_UNKNOWN)
+				blk[k] = block_ok(st, T) ? BLK_OK : BLK_NO;
+			if (blk[k] == BLK_NO)
+				continue;
+			if (!can_spend(st) || (sp->found == 1 &&
+			    st->out->validations - v0 >= FRAG_AFTER_PROGRESS))
+				goto done;
+			if ((rc = try_map(st, P, T, &res)) != 0)
+				goto done;
+			uint64_t x = st->lstart + (P - st->ls);
+			if (res.length <= x)
+				continue;   /* nothing of the tail was shown */
+			uint64_t tail = res.length - x;
+			if (rq->taken != NULL &&
+			    rq->taken(rq->taken_arg, T, tail))
+				continue;   /* runs into another file's blocks */
+			if (res.verdict == CARVE_ACCEPT) {
+				sp->found = 2;
+				sp->P = P;
+				sp->T = T;
+				sp->res = res;
+				break;
+			}
+			if (sp->found == 0 && res.verdict == CARVE_TRUNCATED &&
+			    res.note == CARVE_NOTE_FRAGMENT &&
+			    res.note_off > st->N) {
+				sp->found = 1;
+				sp->P = P;
+				sp->T = T;
+				sp->res = res;
+				v0 = st->out->validations;
+			}
+		}
+		if (!any)
+			break;   /* every tail would start past the source */
+	}
+done:
+	free(blk);
+	return rc;
+}
+
+int frag_reassemble(const struct frag_req *rq, struct frag_result *out)
+{
+	struct frag_state st = {
+		.rq = rq, .out = out, .ls = rq->off, .lstart = 0,
+		.L = rq->length, .N = rq->note_off,
+		.limit = FRAG_MAX_BYTES,
+	};
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (rq->grid.block == 0 || rq->note_off < rq->length ||
+	    rq->off >= rq->src_end)
+		return 0;
+	st.probe_cap = rq->grid.block < FRAG_PROBE_MAX ? rq->grid.block
+	               : FRAG_PROBE_MAX;
+	st.probe = malloc(st.probe_cap);
+	if (st.probe == NULL)
+		return -ENOMEM;
+	while (st.nruns + 2 <= FRAG_MAX_FRAGMENTS) {
+		struct step sp;
+		if ((rc = step(&st, &sp)) != 0 || sp.found == 0)
+			break;
+		uint64_t x = st.lstart + (sp.P - st.ls);
+		st.runs[st.nruns++] = (struct extent){
+			.img_off = st.ls, .len = sp.P - st.ls };
+		st.ls = sp.T;
+		st.lstart = x;
+		if (sp.found == 2) {
+			st.runs[st.nruns++] = (struct extent){
+				.img_off = sp.T, .len = sp.res.length - x };
+			out->ext = malloc(st.nruns * sizeof(*out->ext));
+			if (out->ext == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			memcpy(out->ext, st.runs, st.nruns * sizeof(*out->ext));
+			out->next = st.nruns;
+			out->res = sp.res;
+			rc = 1;
+			break;
+		}
+		st.L = sp.res.length;
+		st.N = sp.res.note_off;
+	}
+	free(st.probe);
+	return rc;
+}

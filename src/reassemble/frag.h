@@ -1,0 +1,114 @@
+/*
+ * frag.h - continuing a file that its validator cut short at a
+ * fragmentation point, without help from a file system.
+ *
+ * A validator that can tell where its data stop being consistent says so
+ * with CARVE_NOTE_FRAGMENT (format.h): the verdict is TRUNCATED, length is
+ * the bytes shown consistent and note_off a byte that cannot belong to the
+ * file where it lies, so the fragment boundary (where the medium's next
+ * block stopped being this file's) lies at a block start in
+ * [block of length, note_off].  The search here tries those boundaries and,
+ * for each, the blocks after it as the start of the rest of the file:
+ *
+ *   1. bifragment gap carving: head up to boundary B, a gap of G blocks,
+ *      then the tail from B + G blocks to wherever the validator takes it;
+ *      gaps in increasing size, boundaries from the note back; the first
+ *      map the validator ACCEPTs wins;
+ *   2. when no map is accepted, more fragments, greedily: the first map
+ *      that moved the validator's fragmentation point forward (a tail whose
+ *      bytes the validator could read past the boundary) is kept and the
+ *      search starts again from its new fragmentation point.
+ *
+ * A block is offered as a tail start only when the caller does not say it
+ * is taken (another kept file's, or a live file's), when it does not start
+ * with one of the format's own signatures (a new file starts there), and
+ * when the format's may_continue (if it has one) does not rule it out.
+ * Only an ACCEPTed map is a result: a file the search cannot finish stays
+ * the truncated prefix its validator gave, never a wrong "whole" file.
+ *
+ * What the search reads is bounded per candidate and in total, counted in
+ * bytes the validator runs are given (never in time), so the result is the
+ * same on every run and a card full of broken files costs a predictable
+ * amount.
+ */
+#ifndef DREDGE_REASSEMBLE_FRAG_H
+#define DREDGE_REASSEMBLE_FRAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bread.h"
+#include "formats/format.h"
+#include "io/source.h"
+
+/* Fragments of one file at most (head and tails). */
+#define FRAG_MAX_FRAGMENTS 8
+/* Block starts tried as the boundary, from the note back towards the
+ * consistent length (a chunk whose CRC fails can hide it anywhere). */
+#define FRAG_MAX_BOUNDARIES 64
+/* Blocks past a boundary where the next fragment is looked for: 8 MiB on
+ * the 512-byte grid, 64 MiB on 4 KiB clusters. */
+#define FRAG_MAX_GAP_BLOCKS 16384
+/* Validator runs per candidate, all steps together. */
+#define FRAG_MAX_VALIDATIONS 4096
+/* Bytes those runs may be given per candidate (a run costs about the
+ * bytes the validator got through before it stopped). */
+#define FRAG_MAX_BYTES (2ull << 30)
+/* Once a map moved the fragmentation point forward, validator runs still
+ * spent looking for a map that ends the file at this step. */
+#define FRAG_AFTER_PROGRESS 256
+/* The whole scan's search: this many bytes given to validator runs, plus
+ * FRAG_TOTAL_PER_BYTE for each byte of the source, whatever the number of
+ * broken files. */
+#define FRAG_TOTAL_BASE (8ull << 30)
+#define FRAG_TOTAL_PER_BYTE 8
+/* Bytes of a block that the signature and may_continue tests look at. */
+#define FRAG_PROBE_MAX (64u * 1024u)
+
+/* The block grid fragments lie on: blocks start at origin + k * block. */
+struct frag_grid {
+	uint64_t origin;
+	uint32_t block;
+};
+
+/* Whether any block of [off, off + len) belongs to another file. */
+typedef bool (*frag_taken_fn)(void *arg, uint64_t off, uint64_t len);
+
+struct frag_req {
+	const struct format *fmt;
+	const struct source *src;
+	uint64_t src_end;            /* no fragment reaches past it */
+	struct frag_grid grid;
+	uint64_t off;                /* the candidate's start */
+	uint64_t length;             /* its validator's verdict: consistent */
+	uint64_t note_off;           /*   bytes and the fragmentation point */
+	frag_taken_fn taken;         /* NULL: nothing is taken */
+	void *taken_arg;
+	uint8_t *win;                /* the validators' read window */
+	size_t win_cap;
+	/* in and out: what the whole scan may still spend, in bytes given to
+	 * validator runs (frag_total_budget) */
+	uint64_t *budget;
+};
+
+struct frag_result {
+	struct carve_result res;     /* the ACCEPT verdict over ext */
+	struct extent *ext;          /* the file's runs, in order (malloc'd) */
+	unsigned next;
+	unsigned validations;        /* validator runs spent */
+	uint64_t spent;              /* bytes given to them */
+};
+
+/* The whole scan's budget for a source of size bytes. */
+uint64_t frag_total_budget(uint64_t size);
+
+/*
+ * Searches the continuation of the candidate rq describes.  Returns 1
+ * with out filled when a whole file was found (free out->ext), 0 when
+ * not (out->validations and out->spent still say what was spent), or
+ * -errno (out of memory).
+ */
+int frag_reassemble(const struct frag_req *rq, struct frag_result *out);
+
+#endif
