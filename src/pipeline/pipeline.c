@@ -647,6 +647,7 @@ static int writer_reassemble(void *arg, struct candidate *c,
 		.grid = { 0, p->cfg->block_size },
 		.off = c->off, .length = c->length, .note_off = c->note_off,
 		.taken = frag_taken, .taken_arg = &fc,
+		.formats = p->formats, .nformats = p->nformats,
 		.win = win, .win_cap = win_cap, .budget = &left,
 	};
 	struct frag_result fr;

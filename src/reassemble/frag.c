@@ -13,7 +13,10 @@
  * Whether a block may start a tail is decided once per step and kept in a
  * byte per block (a step looks at most FRAG_MAX_BOUNDARIES +
  * FRAG_MAX_GAP_BLOCKS blocks), so the caller's claims, the signature test
- * and may_continue cost one look per block, not one per map tried.
+ * and may_continue cost one look per block, not one per map tried.  The
+ * blocks are looked at in source order, as far as the tails tried reach,
+ * so that a whole file found starting at one block rules out the blocks
+ * it covers before any of them is offered.
  */
 #include "config.h"
 
@@ -25,7 +28,7 @@
 #include "reassemble/frag.h"
 
 /* What a step knows about a block as a tail start. */
-enum { BLK_UNKNOWN = 0, BLK_OK, BLK_NO };
+enum { BLK_NO = 0, BLK_OK };
 
 struct frag_state {
 	const struct frag_req *rq;
@@ -37,6 +40,11 @@ struct frag_state {
 	uint8_t *probe;              /* one block's first bytes */
 	size_t probe_cap;
 	uint64_t limit;              /* bytes this candidate may spend */
+	/* the step's window of blocks: block k is base + k * block */
+	uint8_t *blk;
+	size_t nblk, looked;         /* blocks looked at: [0, looked) */
+	uint64_t base;
+	uint64_t whole_end;          /* a whole file found covers up to it */
 };
 
 uint64_t frag_total_budget(uint64_t size)
@@ -66,12 +74,51 @@ static bool starts_file(const struct format *fmt, const uint8_t *p, size_t n)
 	return false;
 }
 
-/* Whether the block at t may start a tail. */
+/* Counts cost bytes against the candidate's and the scan's budgets. */
+static void spend(struct frag_state *st, uint64_t cost)
+{
+	uint64_t *budget = st->rq->budget;
+
+	st->out->spent += cost;
+	*budget = *budget > cost ? *budget - cost : 0;
+}
+
+/* Whether a whole file of one of the scan's formats starts at t (the
+ * probe holds n of its bytes); its end into *end. */
+static bool whole_file_at(struct frag_state *st, uint64_t t, size_t n,
+                          uint64_t *end)
+{
+	const struct frag_req *rq = st->rq;
+	struct extent one = { .img_off = t, .len = rq->src_end - t };
+	struct carve_result res;
+
+	for (unsigned i = 0; i < rq->nformats; i++) {
+		const struct format *f = rq->formats[i];
+		if (!starts_file(f, st->probe, n))
+			continue;
+		struct run_req req = {
+			.src = rq->src, .ext = &one, .next = 1,
+			.win = rq->win, .win_cap = rq->win_cap,
+		};
+		if (run_validate(f, &req, &res, NULL) != 0)
+			continue;
+		spend(st, res.length + rq->grid.block);
+		if (res.verdict == CARVE_ACCEPT && res.length >= f->min_size) {
+			*end = t + res.length;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Decides whether the block at t may start a tail. */
 static bool block_ok(struct frag_state *st, uint64_t t)
 {
 	const struct frag_req *rq = st->rq;
-	uint64_t n = rq->src_end - t;
+	uint64_t n = rq->src_end - t, end;
 
+	if (t < st->whole_end)
+		return false;
 	if (rq->taken != NULL && rq->taken(rq->taken_arg, t, rq->grid.block))
 		return false;
 	if (n > st->probe_cap)
@@ -80,10 +127,27 @@ static bool block_ok(struct frag_state *st, uint64_t t)
 		n = rq->grid.block;
 	if (source_read(rq->src, st->probe, t, (size_t)n, 0, NULL, NULL) != 0)
 		return false;
+	if (whole_file_at(st, t, (size_t)n, &end)) {
+		st->whole_end = end;
+		return false;
+	}
 	if (starts_file(rq->fmt, st->probe, (size_t)n))
 		return false;
 	return rq->fmt->may_continue == NULL ||
 	       rq->fmt->may_continue(st->probe, (size_t)n);
+}
+
+/* Whether block k of the window may start a tail: the blocks up to it
+ * are looked at first, in order. */
+static bool window_ok(struct frag_state *st, size_t k)
+{
+	const uint64_t bs = st->rq->grid.block;
+
+	while (st->looked <= k && st->looked < st->nblk) {
+		uint64_t t = st->base + st->looked * bs;
+		st->blk[st->looked++] = block_ok(st, t) ? BLK_OK : BLK_NO;
+	}
+	return k < st->nblk && st->blk[k] == BLK_OK;
 }
 
 /* The map of the current fragments with the last one cut at P and a tail
@@ -113,8 +177,7 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 	                : res->note_off;
 	cost += rq->grid.block;
 	st->out->validations++;
-	st->out->spent += cost;
-	*rq->budget = *rq->budget > cost ? *rq->budget - cost : 0;
+	spend(st, cost);
 	return 0;
 }
 
@@ -161,10 +224,12 @@ static int step(struct frag_state *st, struct step *sp)
 	if (nb == 0)
 		return 0;
 	/* Blocks from just after the lowest boundary to the farthest tail. */
-	uint64_t base = bnd[nb - 1] + bs;
-	size_t nblk = (size_t)((bnd[0] - bnd[nb - 1]) / bs) + FRAG_MAX_GAP_BLOCKS;
-	uint8_t *blk = calloc(nblk, 1);
-	if (blk == NULL)
+	st->base = bnd[nb - 1] + bs;
+	st->nblk = (size_t)((bnd[0] - bnd[nb - 1]) / bs) + FRAG_MAX_GAP_BLOCKS;
+	st->looked = 0;
+	st->whole_end = 0;
+	st->blk = calloc(st->nblk, 1);
+	if (st->blk == NULL)
 		return -ENOMEM;
 	for (uint64_t g = 1; g <= FRAG_MAX_GAP_BLOCKS && sp->found != 2; g++) {
 		bool any = false;
@@ -173,10 +238,9 @@ static int step(struct frag_state *st, struct step *sp)
 			if (T >= rq->src_end || T < P)
 				continue;
 			any = true;
-			size_t k = (size_t)((T - base) / bs);
-			if (blk[k] == BLK_UNKNOWN)
-				blk[k] = block_ok(st, T) ? BLK_OK : BLK_NO;
-			if (blk[k] == BLK_NO)
+			if (!can_spend(st))
+				goto done;
+			if (!window_ok(st, (size_t)((T - st->base) / bs)))
 				continue;
 			if (!can_spend(st) || (sp->found == 1 &&
 			    st->out->validations - v0 >= FRAG_AFTER_PROGRESS))
@@ -211,7 +275,8 @@ static int step(struct frag_state *st, struct step *sp)
 			break;   /* every tail would start past the source */
 	}
 done:
-	free(blk);
+	free(st->blk);
+	st->blk = NULL;
 	return rc;
 }
 

@@ -20,9 +20,14 @@
  *      search starts again from its new fragmentation point.
  *
  * A block is offered as a tail start only when the caller does not say it
- * is taken (another kept file's, or a live file's), when it does not start
- * with one of the format's own signatures (a new file starts there), and
- * when the format's may_continue (if it has one) does not rule it out.
+ * is taken (another kept file's, or a live file's), when it lies in no
+ * whole file found in the search window (a block start where one of the
+ * scan's formats' signatures matches and its validator accepts a whole
+ * file: the files a fragmented one was written around, decided from the
+ * bytes alone so that the result does not depend on which files the
+ * writer has seen yet), when it does not start with one of the format's
+ * own signatures (a new file starts there), and when the format's
+ * may_continue (if it has one) does not rule it out.
  * Only an ACCEPTed map is a result: a file the search cannot finish stays
  * the truncated prefix its validator gave, never a wrong "whole" file.
  *
@@ -84,6 +89,9 @@ struct frag_req {
 	uint64_t length;             /* its validator's verdict: consistent */
 	uint64_t note_off;           /*   bytes and the fragmentation point */
 	frag_taken_fn taken;         /* NULL: nothing is taken */
+	/* formats whose whole files in the window are not offered */
+	const struct format *const *formats;
+	unsigned nformats;
 	void *taken_arg;
 	uint8_t *win;                /* the validators' read window */
 	size_t win_cap;

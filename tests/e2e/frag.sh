@@ -1,0 +1,266 @@
+#!/bin/sh
+# Fragmented files without a file system: each file of the table below is
+# written in 2..6 fragments at sector (512) and cluster (4 KiB) grain, with
+# gaps of random data, of zeros, of other files of the same format, and
+# with two fragmented files interleaved; plain `dredge scan` must bring
+# each back byte-exact, list its fragments exactly in both reports (JSONL
+# runs, DFXML byte_runs) with status reassembled, and leave a file whose
+# rest was overwritten as a truncated prefix, never as a whole file.  The
+# result is the same for 1 and 2 threads, both read engines, and across an
+# interrupted and resumed scan.
+#
+# Adding a format is one line of FORMATS (name, extension, and the shell
+# function that writes sample N of it) once its validator gives a
+# fragmentation point (CARVE_NOTE_FRAGMENT).
+. "$srcdir/tests/e2e/tap.sh"
+. "$srcdir/tests/e2e/fs_lib.sh"
+need_tools ffmpeg
+tap_workdir frag
+SEED=${FRAG_SEED:-5}
+
+# make_png OUT N: a noisy 256x192 PNG (ffmpeg writes 4 KiB IDAT chunks)
+make_png() {
+	ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi \
+		-i "testsrc2=size=256x192,hue=h=$(($2 * 37 % 360)),noise=alls=$((30 + $2 % 40)):allf=t:all_seed=$2" \
+		-frames:v 1 "$1"
+}
+
+FORMATS="
+png png make_png
+"
+
+rnd=$SEED
+next_rnd() { rnd=$(( (rnd * 1103515245 + 12345) % 2147483648 )); }
+fsize() { wc -c < "$1" | tr -d ' '; }
+sect() { printf '%07d' $(($1 / 512)); }
+
+# Building an image: plants go to $plants, the cursor $pos moves on, and
+# each fragmented file's expected runs are kept in $work/runs.NAME
+# ("img_offset len" lines, in file order).
+plants=
+add() { plants="$plants $1"; }
+blocks() { echo $(( ($1 + BS - 1) / BS * BS )); }
+
+# cuts FILE N: N-1 cut points (multiples of BS) splitting FILE in N parts
+cuts() {
+	s=$(fsize "$1") n=$2 k=1 prev=0 out=
+	while [ $k -lt "$n" ]; do
+		next_rnd
+		c=$(( (s * k / n + rnd % (s / n / 3 + 1) - s / n / 6) / BS * BS ))
+		[ $c -le $prev ] && c=$((prev + BS))
+		out="$out $c"
+		prev=$c
+		k=$((k + 1))
+	done
+	echo "$out"
+}
+
+# piece NAME FILE FROM TO: plants FILE[FROM, TO) at $pos (TO empty: to
+# its end) and notes the run
+piece() {
+	if [ -n "$4" ]; then
+		len=$(($4 - $3))
+		add "$2:$3+$len@$pos"
+	else
+		len=$(($(fsize "$2") - $3))
+		add "$2:$3@$pos"
+	fi
+	echo "$pos $len" >>"$work/runs.$1"
+	pos=$(( pos + $(blocks $len) ))
+}
+
+# gap KIND: leaves a gap after a fragment: random filler, zeros, or a
+# whole other file of the format (its name into $work/whole)
+gap() {
+	next_rnd
+	n=$((1 + rnd % 24))
+	case $1 in
+	random) ;;
+	zeros) add "$work/zeros:0+$((n * BS))@$pos" ;;
+	other)
+		o=$work/other$pos.$EXT
+		$MAKE "$o" $((pos / BS % 1000 + 500))
+		add "$o@$pos"
+		echo "$o $pos" >>"$work/whole"
+		n=$(( $(blocks $(fsize "$o")) / BS + rnd % 3 ))
+		;;
+	esac
+	pos=$((pos + n * BS))
+}
+
+# fragmented NAME N GAPKIND: sample NAME written in N fragments
+fragmented() {
+	f=$work/$1.$EXT
+	$MAKE "$f" "$(echo "$1" | cksum | cut -c1-4)"
+	: >"$work/runs.$1"
+	echo "$1" >>"$work/frags"
+	from=0
+	for c in $(cuts "$f" "$2"); do
+		piece "$1" "$f" $from $c
+		gap "$3"
+		from=$c
+	done
+	piece "$1" "$f" $from ""
+}
+
+# interleaved A B N: two files in N fragments each, A1 B1 A2 B2 ...
+interleaved() {
+	fa=$work/$1.$EXT fb=$work/$2.$EXT
+	$MAKE "$fa" 71
+	$MAKE "$fb" 72
+	: >"$work/runs.$1"
+	: >"$work/runs.$2"
+	echo "$1" >>"$work/frags"
+	echo "$2" >>"$work/frags"
+	set -- "$1" "$2" "$3" "$(cuts "$fa" "$3") $(fsize "$fa")" \
+		"$(cuts "$fb" "$3") $(fsize "$fb")"
+	fa_from=0 fb_from=0 k=1
+	while [ $k -le "$3" ]; do
+		ca=$(echo "$4" | cut -d' ' -f$((k + 1)))
+		cb=$(echo "$5" | cut -d' ' -f$((k + 1)))
+		[ $k -eq "$3" ] && ca= cb=
+		piece "$1" "$fa" $fa_from "$ca"
+		gap random
+		piece "$2" "$fb" $fb_from "$cb"
+		gap random
+		fa_from=$ca fb_from=$cb
+		k=$((k + 1))
+	done
+}
+
+# region: the next case starts on a fresh MiB
+region() { pos=$(( (pos / 1048576 + 1) * 1048576 )); }
+
+runs_json() {  # the JSONL runs expected of NAME
+	awk 'BEGIN { printf "[" } { printf "%s{\"offset\":%d,\"img_offset\":%d,\"len\":%d}", (NR > 1 ? "," : ""), lo, $1, $2; lo += $2 } END { printf "]" }' "$work/runs.$1"
+}
+runs_xml() {  # the DFXML byte_runs expected of NAME
+	awk '{ printf "      <byte_run offset='"'"'%d'"'"' img_offset='"'"'%d'"'"' len='"'"'%d'"'"'/>\n", lo, $1, $2; lo += $2 }' "$work/runs.$1"
+}
+jsonl_of() {  # jsonl_of OUT FILENAME: its JSONL line
+	grep "\"filename\":\"$2\"" "$1/report.jsonl"
+}
+xml_runs_of() {  # xml_runs_of OUT FILENAME: its DFXML byte_run lines
+	awk -v f="<filename>$2</filename>" '
+		index($0, f) { on = 1; next }
+		on && /<byte_run / { print }
+		on && /<\/byte_runs>/ { exit }' "$1/report.xml"
+}
+
+# same OUT REF WHAT: OUT holds the same files and reports as REF
+same() {
+	diff -r -x report.xml -x report.html "$2" "$1" >"$work/diff" 2>&1
+	ok $? "$3: same files and JSONL report"
+	strip='<start_time>\|end_time>\|<command_line>\|<dredge:io_engine'
+	grep -v "$strip" "$2/report.xml" >"$work/a.xml"
+	grep -v "$strip" "$1/report.xml" >"$work/b.xml"
+	cmp -s "$work/a.xml" "$work/b.xml"
+	ok $? "$3: same DFXML report apart from times and settings"
+}
+
+echo "$FORMATS" | while read -r NAME EXT MAKE; do
+	[ -n "$NAME" ] && echo "$NAME $EXT $MAKE"
+done >"$work/table"
+
+while read -r NAME EXT MAKE; do
+for BS in 512 4096; do
+	tag="$NAME/$BS"
+	plants= pos=0
+	rm -f "$work"/runs.* "$work/whole" "$work/frags" "$work/zeros"
+	head -c 1048576 /dev/zero >"$work/zeros"
+	: >"$work/whole"
+	region; fragmented bi_random 2 random
+	region; fragmented bi_zeros 2 zeros
+	region; fragmented bi_other 2 other
+	region; fragmented three 3 random
+	region; fragmented four 4 zeros
+	region; fragmented five 5 other
+	region; fragmented six 6 random
+	region; interleaved il_a il_b 3
+	# the rest overwritten: the head, a gap, and a tail whose first
+	# blocks random data took
+	region
+	lost=$work/lost.$EXT
+	$MAKE "$lost" 99
+	lost_at=$pos
+	lc=$(cuts "$lost" 2 | tr -d ' ')
+	add "$lost:0+$lc@$pos"
+	pos=$((pos + lc + 8 * BS))
+	add "rand:$((3 * BS))@$pos"
+	add "$lost:$((lc + 3 * BS))@$((pos + 3 * BS))"
+	region
+	img=$work/img$BS
+	# shellcheck disable=SC2086
+	"$MKIMAGE" -o "$img" -z $((pos + 1048576)) -s $((SEED + BS)) $plants
+	ok $? "$tag: image with fragmented files"
+
+	opts="-q --block-size $BS"
+	out=$work/out$BS
+	# shellcheck disable=SC2086
+	D scan "$img" -o "$out" $opts --threads 1 2>"$work/err"
+	ok $? "$tag: scan exits 0"
+	check "$tag: ... without messages" test ! -s "$work/err"
+
+	while read -r f; do
+		fo=$work/$f.$EXT
+		at=$(head -1 "$work/runs.$f" | cut -d' ' -f1)
+		name=$EXT/f$(sect "$at").$EXT
+		cmp -s "$out/$name" "$fo"
+		ok $? "$tag: $f ($(wc -l <"$work/runs.$f") fragments): $name is byte-identical"
+		line=$(jsonl_of "$out" "$name")
+		is "$(echo "$line" | sed 's/.*"runs":\(\[[^]]*\]\).*/\1/')" \
+			"$(runs_json "$f")" "$tag: $f: JSONL runs"
+		is "$(echo "$line" | sed 's/.*"status":"\([a-z]*\)".*/\1/')" \
+			reassembled "$tag: $f: JSONL status reassembled"
+		is "$(xml_runs_of "$out" "$name")" "$(runs_xml "$f")" \
+			"$tag: $f: DFXML byte_runs"
+		check "$tag: $f: DFXML status reassembled" grep -q \
+			"<dredge:status>reassembled</dredge:status>" "$out/report.xml"
+	done <"$work/frags"
+	while read -r o at; do
+		name=$EXT/f$(sect "$at").$EXT
+		cmp -s "$out/$name" "$o"
+		ok $? "$tag: the whole file in a gap, $name, is byte-identical"
+		is "$(jsonl_of "$out" "$name" | sed 's/.*"status":"\([a-z]*\)".*/\1/')" \
+			complete "$tag: ... and complete"
+	done <"$work/whole"
+
+	t=$EXT/t$(sect "$lost_at").$EXT
+	check "$tag: the overwritten file is not called whole" \
+		test ! -e "$out/$EXT/f$(sect "$lost_at").$EXT"
+	check "$tag: ... it is a truncated file, $t" test -s "$out/$t"
+	cmp -s -n "$(fsize "$out/$t")" "$out/$t" "$lost"
+	ok $? "$tag: ... holding a prefix of the original"
+	is "$(jsonl_of "$out" "$t" | sed 's/.*"status":"\([a-z]*\)".*/\1/')" \
+		truncated "$tag: ... with status truncated"
+	is "$(grep -c '"status":"complete"\|"status":"reassembled"' "$out/report.jsonl")" \
+		"$(( $(wc -l <"$work/frags") + $(wc -l <"$work/whole") ))" \
+		"$tag: no other file is called whole"
+
+	# shellcheck disable=SC2086
+	D scan "$img" -o "$work/t2" $opts --threads 2 --io pread
+	same "$work/t2" "$out" "$tag: --threads 2 --io pread"
+	# shellcheck disable=SC2086
+	D scan "$img" -o "$work/t2u" $opts --threads 2 --io uring
+	same "$work/t2u" "$out" "$tag: --threads 2 --io uring"
+	# Interrupted inside a fragmented file's gap, right after a head,
+	# and near the end; resumed with other settings.
+	for at in $(( $(head -1 "$work/runs.bi_other" | cut -d' ' -f1) + 65536 )) \
+	          $(( $(head -1 "$work/runs.il_a" | cut -d' ' -f1) + 131072 )) \
+	          $((pos - 65536)); do
+		d=$work/stop$at
+		# shellcheck disable=SC2086
+		D scan "$img" -o "$d" $opts --chunk-size 64K --stop-at $at \
+			2>"$work/err"
+		is "$?" 3 "$tag: --stop-at $at: stops (status 3)"
+		# shellcheck disable=SC2086
+		D scan "$img" -o "$d" $opts --chunk-size 1M --resume --threads 2
+		ok $? "$tag: --stop-at $at: --resume completes"
+		same "$d" "$out" "$tag: stopped at $at and resumed"
+		rm -rf "$d"
+	done
+	rm -rf "$out" "$work/t2" "$work/t2u" "$img"
+done
+done <"$work/table"
+
+tap_done
