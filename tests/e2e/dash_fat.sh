@@ -106,7 +106,7 @@ whole "F1 (faststart, in G1's gap)" "$run_F1" F1.MP4
 whole "C6 (in G1's gap)" "$run_C6" C6.MP4
 whole "P2 (JPEG in G1's gap)" "$run_P2" P2.JPG
 is "$(report_field "$out" "mp4/$(cname "$(first_cluster "$run_G1")").mp4" status)" \
-	complete "G1 is reported complete"
+	reassembled "G1, in several runs, is reported reassembled"
 check "G1's DFXML entry lists its cluster runs" \
 	grep -q "<dredge:cluster_run start='$(first_cluster "$run_G1")' count='$(echo "${run_G1%%,*}" | cut -d+ -f2)'/>" "$out/report.xml"
 t10=mp4/$(cname "$c10" t).mp4

@@ -93,6 +93,14 @@ int main(void)
 	       "bad IDAT CRC: truncated");
 	is_u64(res.length, 33, "bad IDAT CRC: cut at the IDAT chunk");
 	is_str(res.reason, "bad chunk CRC", "bad IDAT CRC: reason");
+	is_u64(res.note, CARVE_NOTE_FRAGMENT, "bad IDAT CRC: a fragmentation point");
+	is_u64(res.note_off, 33 + 8 + mem_be32(rgb + 33) + 3,
+	       "bad IDAT CRC: its boundary at or before the CRC's last byte");
+
+	/* The whole file: accepted, with no note. */
+	is_u64(tu_validate(&format_png, rgb, len, 0, &res), CARVE_ACCEPT,
+	       "whole: accepted");
+	is_u64(res.note, CARVE_NOTE_NONE, "whole: no note");
 
 	/* A flipped bit in IHDR: nothing to trust. */
 	memcpy(buf, rgb, len);
@@ -116,6 +124,8 @@ int main(void)
 	is_u64(res.length, 33, "length 0xFFFFFFFF: cut at that chunk");
 	is_str(res.reason, "garbage where a chunk should be",
 	       "length 0xFFFFFFFF: reason");
+	is_u64(res.note, CARVE_NOTE_FRAGMENT, "length 0xFFFFFFFF: a fragmentation point");
+	is_u64(res.note_off, 33 + 7, "... within the chunk header");
 
 	/* A legal but huge length: the data runs out at the reader's end. */
 	memcpy(buf, rgb, len);
@@ -123,6 +133,8 @@ int main(void)
 	is_u64(tu_validate(&format_png, buf, len, 0, &res), CARVE_TRUNCATED,
 	       "length 2^31-1: truncated");
 	is_u64(res.length, len, "length 2^31-1: everything that is there");
+	is_u64(res.note, CARVE_NOTE_NONE,
+	       "length 2^31-1: no fragmentation point (the data ran out)");
 
 	/* Zero width, CRC made right: rejected on content. */
 	n = put_sig_ihdr(buf, 0, 10);

@@ -13,7 +13,7 @@
 
 static const char GOOD[] =
 	"{\"id\":7,\"filename\":\"mp4/c0000104.mp4\",\"format\":\"mp4\","
-	"\"type\":\"mp4\",\"status\":\"complete\",\"offset\":764416,"
+	"\"type\":\"mp4\",\"status\":\"reassembled\",\"offset\":764416,"
 	"\"sector\":1493,\"size\":737624,\"runs\":[{\"offset\":0,"
 	"\"img_offset\":764416,\"len\":256000},{\"offset\":256000,"
 	"\"img_offset\":1309184,\"len\":344064},{\"offset\":600064,"
@@ -45,7 +45,7 @@ int main(void)
 	is_str(r.filename, "mp4/c0000104.mp4", "filename");
 	is_str(r.format, "mp4", "format");
 	is_str(r.type, "mp4", "type");
-	ok(r.complete, "status complete");
+	ok(r.complete, "status reassembled: whole");
 	is_u64(r.size, 737624, "size");
 	is_u64(r.nruns, 3, "three runs");
 	ok(r.runs[1].img_off == 1309184 && r.runs[1].len == 344064 &&
@@ -59,9 +59,13 @@ int main(void)
 	       "a duplicate");
 	is_u64(r.duplicate_of, 3, "... of entry 3");
 	report_rec_free(&r);
-	is_u64(parse_edit("\"status\":\"complete\"", "\"status\":\"truncated\"",
+	is_u64(parse_edit("\"status\":\"reassembled\"", "\"status\":\"truncated\"",
 	                  &r), 0, "a truncated file");
 	ok(!r.complete, "... is not complete");
+	report_rec_free(&r);
+	is_u64(parse_edit("\"status\":\"reassembled\"", "\"status\":\"complete\"",
+	                  &r), 0, "status complete");
+	ok(r.complete, "... is whole");
 	report_rec_free(&r);
 	is_u64(parse_edit("\"meta\":{", "\"later\":[1,{\"x\":[true,false]}],"
 	                  "\"meta\":{", &r), 0, "unknown keys are skipped");
@@ -84,7 +88,7 @@ int main(void)
 		  "{\"offset\":600064,\"img_offset\":2449920,\"len\":137560}]",
 		  "\"runs\":[]" },
 		{ "\"id\":7", "\"id\":99999999999999999999999" },
-		{ "\"status\":\"complete\"", "\"status\":\"maybe\"" },
+		{ "\"status\":\"reassembled\"", "\"status\":\"maybe\"" },
 		{ "}}\n", "}" },                            /* unclosed */
 		{ "}}\n", "}} x" },                         /* trailing junk */
 		{ "\"filename\":\"mp4", "\"filename\":\"mp4\n" },
