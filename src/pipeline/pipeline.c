@@ -640,7 +640,7 @@ static int writer_reassemble(void *arg, struct candidate *c,
 	struct pipeline *p = arg;
 	const struct format *fmt = p->formats[c->fmt];
 	struct frag_claims fc = { claims, nclaims, p->fsv };
-	uint64_t total = frag_total_budget(p->src.size);
+	uint64_t total = frag_total_budget(c->off);
 	uint64_t left = total > *spent ? total - *spent : 0;
 	struct frag_req rq = {
 		.fmt = fmt, .src = &p->src, .src_end = p->src.size,

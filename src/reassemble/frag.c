@@ -47,11 +47,11 @@ struct frag_state {
 	uint64_t whole_end;          /* a whole file found covers up to it */
 };
 
-uint64_t frag_total_budget(uint64_t size)
+uint64_t frag_total_budget(uint64_t off)
 {
-	if (size > (UINT64_MAX - FRAG_TOTAL_BASE) / FRAG_TOTAL_PER_BYTE)
+	if (off > (UINT64_MAX - FRAG_TOTAL_BASE) / FRAG_TOTAL_PER_BYTE)
 		return UINT64_MAX;
-	return FRAG_TOTAL_BASE + size * FRAG_TOTAL_PER_BYTE;
+	return FRAG_TOTAL_BASE + off * FRAG_TOTAL_PER_BYTE;
 }
 
 /* Whether the bytes p[0..n) start with one of fmt's signatures. */
@@ -83,8 +83,9 @@ static void spend(struct frag_state *st, uint64_t cost)
 	*budget = *budget > cost ? *budget - cost : 0;
 }
 
-/* Whether a whole file of one of the scan's formats starts at t (the
- * probe holds n of its bytes); its end into *end. */
+/* Whether a file of one of the scan's formats starts at t (the probe
+ * holds n of its bytes): a whole one, or the head of another fragmented
+ * one (its consistent bytes); where that ends into *end. */
 static bool whole_file_at(struct frag_state *st, uint64_t t, size_t n,
                           uint64_t *end)
 {
@@ -104,6 +105,13 @@ static bool whole_file_at(struct frag_state *st, uint64_t t, size_t n,
 			continue;
 		spend(st, res.length + rq->grid.block);
 		if (res.verdict == CARVE_ACCEPT && res.length >= f->min_size) {
+			*end = t + res.length;
+			return true;
+		}
+		/* The head of another fragmented file: what its validator
+		 * showed consistent is that file's. */
+		if (res.verdict == CARVE_TRUNCATED &&
+		    res.note == CARVE_NOTE_FRAGMENT && res.length > 0) {
 			*end = t + res.length;
 			return true;
 		}

@@ -21,11 +21,12 @@
  *
  * A block is offered as a tail start only when the caller does not say it
  * is taken (another kept file's, or a live file's), when it lies in no
- * whole file found in the search window (a block start where one of the
- * scan's formats' signatures matches and its validator accepts a whole
- * file: the files a fragmented one was written around, decided from the
- * bytes alone so that the result does not depend on which files the
- * writer has seen yet), when it does not start with one of the format's
+ * file found in the search window (a block start where one of the scan's
+ * formats' signatures matches and its validator accepts a whole file, or
+ * shows the head of another fragmented file consistent up to that file's
+ * own fragmentation point: the files a fragmented one was written around,
+ * decided from the bytes alone so that the result does not depend on
+ * which files the writer has seen yet), when it does not start with one of the format's
  * own signatures (a new file starts there), and when the format's
  * may_continue (if it has one) does not rule it out.
  * Only an ACCEPTed map is a result: a file the search cannot finish stays
@@ -55,19 +56,23 @@
 /* Blocks past a boundary where the next fragment is looked for: 8 MiB on
  * the 512-byte grid, 64 MiB on 4 KiB clusters. */
 #define FRAG_MAX_GAP_BLOCKS 16384
-/* Validator runs per candidate, all steps together. */
-#define FRAG_MAX_VALIDATIONS 4096
+/* Validator runs per candidate, all steps together.  A file whose rest
+ * was overwritten spends all of them, so this is what a lost file costs:
+ * a PNG of 200 KiB, 400 MiB of CRC-32. */
+#define FRAG_MAX_VALIDATIONS 2048
 /* Bytes those runs may be given per candidate (a run costs about the
  * bytes the validator got through before it stopped). */
-#define FRAG_MAX_BYTES (2ull << 30)
+#define FRAG_MAX_BYTES (512ull << 20)
 /* Once a map moved the fragmentation point forward, validator runs still
  * spent looking for a map that ends the file at this step. */
 #define FRAG_AFTER_PROGRESS 256
-/* The whole scan's search: this many bytes given to validator runs, plus
- * FRAG_TOTAL_PER_BYTE for each byte of the source, whatever the number of
- * broken files. */
-#define FRAG_TOTAL_BASE (8ull << 30)
-#define FRAG_TOTAL_PER_BYTE 8
+/* The whole scan's search, whatever the number of broken files: by the
+ * time the scan reaches source byte X, the searches together have been
+ * given at most FRAG_TOTAL_BASE + FRAG_TOTAL_PER_BYTE * X bytes, so
+ * reassembly never costs more than a few times what the scan reads, and
+ * broken files early on the medium cannot starve later ones. */
+#define FRAG_TOTAL_BASE (1ull << 30)
+#define FRAG_TOTAL_PER_BYTE 4
 /* Bytes of a block that the signature and may_continue tests look at. */
 #define FRAG_PROBE_MAX (64u * 1024u)
 
@@ -108,8 +113,9 @@ struct frag_result {
 	uint64_t spent;              /* bytes given to them */
 };
 
-/* The whole scan's budget for a source of size bytes. */
-uint64_t frag_total_budget(uint64_t size);
+/* What all searches together may have spent once the scan reaches
+ * source byte off. */
+uint64_t frag_total_budget(uint64_t off);
 
 /*
  * Searches the continuation of the candidate rq describes.  Returns 1
