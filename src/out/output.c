@@ -952,9 +952,11 @@ static int commit_one(struct output *out, struct wstate *s,
 		return 0;
 	/* Cut short at a fragmentation point: the rest is looked for here,
 	 * in source order, so that which blocks it may take depends only on
-	 * the files kept before it. */
+	 * the files kept before it.  Once per candidate: a shard deciding it
+	 * in two states (see shard_at) searches with the first, the one of
+	 * the shard that owns it. */
 	if (c->fragment && c->verdict == CARVE_TRUNCATED && c->nruns <= 1 &&
-	    !s->dry && out->hooks.reassemble != NULL) {
+	    out->hooks.reassemble != NULL) {
 		rc = out->hooks.reassemble(out->hooks.arg, c, s->cover,
 		                           s->ncover, &out->frag_spent,
 		                           out->win, WRITER_WINDOW);

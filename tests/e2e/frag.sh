@@ -261,6 +261,53 @@ for BS in 512 4096; do
 	done
 	rm -rf "$out" "$work/t2" "$work/t2u" "$img"
 done
+
+	# The volume's clusters as the grid (a scan of the free clusters of
+	# a FAT16 volume with 4 KiB clusters, whose data area does not start
+	# on a 4 KiB boundary): a file whose head lies in clusters a deleted
+	# file left, its tail past a live file, the gap holding that deleted
+	# file's remains and the live file's clusters, which are never offered.
+	command -v mkfs.vfat >/dev/null 2>&1 && command -v mcopy >/dev/null 2>&1 &&
+	command -v mdel >/dev/null 2>&1 || continue
+	vol=$work/vol.img
+	rm -f "$vol"
+	mkfs.vfat -C -a -R 33 -F 16 -s 8 -n FRAG "$vol" 32768 >/dev/null 2>&1
+	ok $? "$NAME/volume: mkfs.vfat"
+	content "$work/fill.bin" 1048576 21
+	content "$work/live.bin" 300000 22
+	mcopy -i "$vol" "$work/fill.bin" ::/FILL.BIN &&
+		mcopy -i "$vol" "$work/live.bin" ::/LIVE.BIN &&
+		mdel -i "$vol" ::/FILL.BIN
+	ok $? "$NAME/volume: a live file after a deleted one"
+	ds=$(D fs info "$vol" 2>/dev/null | sed -n 's/^  data start: *//p')
+	cs=4096
+	live_first=$(runs_of "$vol" /LIVE.BIN | cut -d- -f1)
+	live_last=$(runs_of "$vol" /LIVE.BIN | sed 's/.*-//')
+	f=$work/vol_a.$EXT
+	$MAKE "$f" 123
+	fs=$(fsize "$f")
+	hc=$(( (fs / 2) / cs ))              # head clusters
+	c0=$((live_first - hc - 3))          # the head ends 3 clusters before
+	c1=$((live_last + 5))                # the tail: 4 free clusters after
+	put() {  # put FILE FROM LEN CLUSTER
+		dd if="$1" of="$vol" bs=65536 iflag=skip_bytes,count_bytes \
+			oflag=seek_bytes conv=notrunc skip="$2" count="$3" \
+			seek=$((ds + ($4 - 2) * cs)) 2>/dev/null
+	}
+	put "$f" 0 $((hc * cs)) $c0
+	put "$f" $((hc * cs)) $((fs - hc * cs)) $c1
+	D scan "$vol" -o "$work/vout" -q --unallocated 2>"$work/err"
+	ok $? "$NAME/volume: scan --unallocated exits 0"
+	name=$EXT/c$(printf '%07d' $c0).$EXT
+	cmp -s "$work/vout/$name" "$f"
+	ok $? "$NAME/volume: $name is byte-identical"
+	line=$(jsonl_of "$work/vout" "$name")
+	is "$(echo "$line" | sed 's/.*"runs":\(\[[^]]*\]\).*/\1/')" \
+		"[{\"offset\":0,\"img_offset\":$((ds + (c0 - 2) * cs)),\"len\":$((hc * cs))},{\"offset\":$((hc * cs)),\"img_offset\":$((ds + (c1 - 2) * cs)),\"len\":$((fs - hc * cs))}]" \
+		"$NAME/volume: its runs, in clusters, around the live file"
+	is "$(echo "$line" | sed 's/.*"status":"\([a-z]*\)".*/\1/')" \
+		reassembled "$NAME/volume: status reassembled"
+	rm -rf "$work/vout" "$vol"
 done <"$work/table"
 
 tap_done
