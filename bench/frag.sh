@@ -111,7 +111,7 @@ build_images() {
 	done
 	cat "$dir/truth" "$dir/gtruth" >"$dir/truth.plain"
 	cp "$dir/truth" "$dir/truth.frag"
-	local size=$((MB << 20)) step=$(( (MB << 20) / NFILES ))
+	local size=$((MB << 20)) step=$(( (MB << 20) / NFILES / 1048576 * 1048576 ))
 	# plain: sample i at i * step
 	local plants=()
 	for ((i = 0; i < NFILES; i++)); do

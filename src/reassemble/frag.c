@@ -214,7 +214,7 @@ static int step(struct frag_state *st, struct step *sp)
 	uint64_t imgN = st->ls + (st->N - st->lstart);
 	uint64_t imgL = st->ls + (st->L - st->lstart);
 	uint64_t bnd[FRAG_MAX_BOUNDARIES];
-	unsigned nb = 0, v0 = 0;
+	unsigned nb = 0, v0 = 0, vstart = st->out->validations;
 	struct carve_result res;
 	int rc = 0;
 
@@ -250,8 +250,10 @@ static int step(struct frag_state *st, struct step *sp)
 				goto done;
 			if (!window_ok(st, (size_t)((T - st->base) / bs)))
 				continue;
-			if (!can_spend(st) || (sp->found == 1 &&
-			    st->out->validations - v0 >= FRAG_AFTER_PROGRESS))
+			if (!can_spend(st) ||
+			    st->out->validations - vstart >= FRAG_STEP_VALIDATIONS ||
+			    (sp->found == 1 &&
+			     st->out->validations - v0 >= FRAG_AFTER_PROGRESS))
 				goto done;
 			if ((rc = try_map(st, P, T, &res)) != 0)
 				goto done;
@@ -288,6 +290,32 @@ done:
 	return rc;
 }
 
+/* The candidate alone, validated thoroughly: 1 with st's L and N set
+ * when it ends at a fragmentation point, 0 when not, or -errno. */
+static int first_point(struct frag_state *st)
+{
+	const struct frag_req *rq = st->rq;
+	struct extent one = { .img_off = rq->off, .len = rq->src_end - rq->off };
+	struct run_req req = {
+		.src = rq->src, .ext = &one, .next = 1,
+		.win = rq->win, .win_cap = rq->win_cap, .thorough = true,
+	};
+	struct carve_result res;
+	int rc = run_validate(rq->fmt, &req, &res, NULL);
+
+	if (rc != 0)
+		return rc;
+	st->out->validations++;
+	spend(st, (res.length > res.note_off ? res.length : res.note_off) +
+	      rq->grid.block);
+	if (res.verdict != CARVE_TRUNCATED || res.note != CARVE_NOTE_FRAGMENT ||
+	    res.note_off < res.length)
+		return 0;
+	st->L = res.length;
+	st->N = res.note_off;
+	return 1;
+}
+
 int frag_reassemble(const struct frag_req *rq, struct frag_result *out)
 {
 	struct frag_state st = {
@@ -306,6 +334,13 @@ int frag_reassemble(const struct frag_req *rq, struct frag_result *out)
 	st.probe = malloc(st.probe_cap);
 	if (st.probe == NULL)
 		return -ENOMEM;
+	/* The scan's verdict came from the validator's ordinary checks; its
+	 * thorough ones may place the point better (earlier), and the maps
+	 * are judged by those. */
+	if (!can_spend(&st) || (rc = first_point(&st)) <= 0) {
+		free(st.probe);
+		return rc;
+	}
 	while (st.nruns + 2 <= FRAG_MAX_FRAGMENTS) {
 		struct step sp;
 		if ((rc = step(&st, &sp)) != 0 || sp.found == 0)

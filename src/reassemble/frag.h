@@ -56,13 +56,15 @@
 /* Blocks past a boundary where the next fragment is looked for: 8 MiB on
  * the 512-byte grid, 64 MiB on 4 KiB clusters. */
 #define FRAG_MAX_GAP_BLOCKS 16384
-/* Validator runs per candidate, all steps together.  A file whose rest
- * was overwritten spends all of them, so this is what a lost file costs:
- * a PNG of 200 KiB, 400 MiB of CRC-32. */
-#define FRAG_MAX_VALIDATIONS 2048
+/* Validator runs per step (one more fragment looked for).  A file whose
+ * rest was overwritten spends them in its first step and stops, so this
+ * is what a lost file costs: for a PNG of 200 KiB, 400 MiB of CRC-32. */
+#define FRAG_STEP_VALIDATIONS 2048
+/* Validator runs per candidate, all steps together. */
+#define FRAG_MAX_VALIDATIONS 8192
 /* Bytes those runs may be given per candidate (a run costs about the
  * bytes the validator got through before it stopped). */
-#define FRAG_MAX_BYTES (512ull << 20)
+#define FRAG_MAX_BYTES (1ull << 30)
 /* Once a map moved the fragmentation point forward, validator runs still
  * spent looking for a map that ends the file at this step. */
 #define FRAG_AFTER_PROGRESS 256
@@ -91,8 +93,11 @@ struct frag_req {
 	uint64_t src_end;            /* no fragment reaches past it */
 	struct frag_grid grid;
 	uint64_t off;                /* the candidate's start */
-	uint64_t length;             /* its validator's verdict: consistent */
-	uint64_t note_off;           /*   bytes and the fragmentation point */
+	/* The scan's verdict on it (consistent bytes, fragmentation point);
+	 * the search validates it again thoroughly and starts from that
+	 * verdict's point, searching nothing when it gives none. */
+	uint64_t length;
+	uint64_t note_off;
 	frag_taken_fn taken;         /* NULL: nothing is taken */
 	/* formats whose whole files in the window are not offered */
 	const struct format *const *formats;
