@@ -36,6 +36,34 @@
  * bytes the validator runs are given (never in time), so the result is the
  * same on every run and a card full of broken files costs a predictable
  * amount.
+ *
+ * What it asks of a validator (the whole contract):
+ *   - In its ordinary pass (bread.thorough false), the one the scan runs,
+ *     a file cut short where its data stop being consistent is TRUNCATED
+ *     with carve_note(res, CARVE_NOTE_FRAGMENT, N) after the verdict;
+ *     only such candidates are searched.  Data that merely ran out (the
+ *     reader's end, open_end) carry no note.
+ *   - length L is the bytes shown consistent and N >= L a byte that cannot
+ *     belong to the file where it lies, so that the boundary (the first
+ *     byte that came from elsewhere) is at or before N: N is the last
+ *     byte the failing check covered (PNG: the failing chunk's CRC) or the
+ *     first byte proven wrong (a Huffman code that decodes to nothing).
+ *     Boundaries are tried at the block starts from N's block back to
+ *     L's, FRAG_MAX_BOUNDARIES at most, so the closer N is, the cheaper.
+ *   - With bread.thorough set (every map tried, and the candidate once
+ *     first, whose verdict then gives the L and N the search starts from)
+ *     the validator runs all its checks however slow.
+ *   - Over a right map it returns ACCEPT with the file's exact length;
+ *     over a map right so far but with pieces still missing, TRUNCATED
+ *     with CARVE_NOTE_FRAGMENT at an N further on than before (and an L
+ *     past the boundary); over a wrong one, anything else (the same
+ *     point, REJECT, ...).  Only ACCEPT ends a search with a file, so a
+ *     validator that accepts wrong bytes is the only way to a wrong file.
+ *   - may_continue (optional) is called on the first bytes (at most a
+ *     block, FRAG_PROBE_MAX) of a block before it is offered as a tail
+ *     start; false only when no file of the format can continue there.
+ *     A block starting with one of the format's own signatures is never
+ *     offered.
  */
 #ifndef DREDGE_REASSEMBLE_FRAG_H
 #define DREDGE_REASSEMBLE_FRAG_H
