@@ -955,7 +955,7 @@ static int commit_one(struct output *out, struct wstate *s,
 	 * the files kept before it.  Once per candidate: a shard deciding it
 	 * in two states (see shard_at) searches with the first, the one of
 	 * the shard that owns it. */
-	if (c->fragment && c->verdict == CARVE_TRUNCATED && c->nruns <= 1 &&
+	if (c->fragment && c->verdict == CARVE_TRUNCATED &&
 	    out->hooks.reassemble != NULL) {
 		rc = out->hooks.reassemble(out->hooks.arg, c, s->cover,
 		                           s->ncover, &out->frag_spent,

@@ -30,7 +30,9 @@ struct candidate {
 	uint64_t length;
 	uint64_t vouched;        /* with open_end: carve_result.vouched */
 	/* truncated at a fragmentation point (CARVE_NOTE_FRAGMENT at
-	 * note_off): the writer has reassembly look for the rest */
+	 * note_off): the writer has reassembly look for the rest (in a
+	 * volume, also after a cluster map of several runs: the search
+	 * starts again from the candidate's first cluster) */
 	uint8_t fragment;
 	uint64_t note_off;
 	const char *ext;

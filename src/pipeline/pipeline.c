@@ -518,7 +518,7 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->open_end = res.verdict == CARVE_TRUNCATED && res.open_end;
 	c->vouched = c->open_end ? res.vouched : 0;
 	c->fragment = res.verdict == CARVE_TRUNCATED &&
-	              res.note == CARVE_NOTE_FRAGMENT && c->nruns <= 1;
+	              res.note == CARVE_NOTE_FRAGMENT;
 	c->note_off = c->fragment ? res.note_off : 0;
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;

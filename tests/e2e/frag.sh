@@ -275,10 +275,13 @@ done
 	ok $? "$NAME/volume: mkfs.vfat"
 	content "$work/fill.bin" 1048576 21
 	content "$work/live.bin" 300000 22
+	content "$work/live2.bin" 40000 23
 	mcopy -i "$vol" "$work/fill.bin" ::/FILL.BIN &&
 		mcopy -i "$vol" "$work/live.bin" ::/LIVE.BIN &&
-		mdel -i "$vol" ::/FILL.BIN
-	ok $? "$NAME/volume: a live file after a deleted one"
+		mcopy -i "$vol" "$work/fill.bin" ::/FILL2.BIN &&
+		mcopy -i "$vol" "$work/live2.bin" ::/LIVE2.BIN &&
+		mdel -i "$vol" ::/FILL.BIN ::/FILL2.BIN
+	ok $? "$NAME/volume: live files after deleted ones"
 	ds=$(D fs info "$vol" 2>/dev/null | sed -n 's/^  data start: *//p')
 	cs=4096
 	live_first=$(runs_of "$vol" /LIVE.BIN | cut -d- -f1)
@@ -296,6 +299,19 @@ done
 	}
 	put "$f" 0 $((hc * cs)) $c0
 	put "$f" $((hc * cs)) $((fs - hc * cs)) $c1
+	# B: its head on both sides of LIVE2 (the free-cluster map holds
+	# both parts, then runs into 3 clusters of zeros), its tail after
+	l2_first=$(runs_of "$vol" /LIVE2.BIN | cut -d- -f1)
+	l2_last=$(runs_of "$vol" /LIVE2.BIN | sed 's/.*-//')
+	fb=$work/vol_b.$EXT
+	$MAKE "$fb" 321
+	fbs=$(fsize "$fb")
+	b1=$(( (fbs / 4) / cs )) b2=$(( (fbs / 3) / cs ))
+	b0=$((l2_first - b1))
+	bt=$((l2_last + 1 + b2 + 3))
+	put "$fb" 0 $((b1 * cs)) $b0
+	put "$fb" $((b1 * cs)) $((b2 * cs)) $((l2_last + 1))
+	put "$fb" $(( (b1 + b2) * cs)) $((fbs - (b1 + b2) * cs)) $bt
 	D scan "$vol" -o "$work/vout" -q --unallocated 2>"$work/err"
 	ok $? "$NAME/volume: scan --unallocated exits 0"
 	name=$EXT/c$(printf '%07d' $c0).$EXT
@@ -307,6 +323,14 @@ done
 		"$NAME/volume: its runs, in clusters, around the live file"
 	is "$(echo "$line" | sed 's/.*"status":"\([a-z]*\)".*/\1/')" \
 		reassembled "$NAME/volume: status reassembled"
+	name=$EXT/c$(printf '%07d' $b0).$EXT
+	cmp -s "$work/vout/$name" "$fb"
+	ok $? "$NAME/volume: B, its head around a live file, $name is byte-identical"
+	is "$(jsonl_of "$work/vout" "$name" | sed 's/.*"runs":\(\[[^]]*\]\).*/\1/')" \
+		"[{\"offset\":0,\"img_offset\":$((ds + (b0 - 2) * cs)),\"len\":$((b1 * cs))},{\"offset\":$((b1 * cs)),\"img_offset\":$((ds + (l2_last - 1) * cs)),\"len\":$((b2 * cs))},{\"offset\":$(( (b1 + b2) * cs)),\"img_offset\":$((ds + (bt - 2) * cs)),\"len\":$((fbs - (b1 + b2) * cs))}]" \
+		"$NAME/volume: B's three runs"
+	is "$(grep -c '"status":"truncated"' "$work/vout/report.jsonl")" 0 \
+		"$NAME/volume: nothing left truncated"
 	rm -rf "$work/vout" "$vol"
 done <"$work/table"
 
