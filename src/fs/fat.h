@@ -35,7 +35,7 @@ uint64_t fs_dirmap_offset(const struct fs_volume *vol,
                           const struct fs_dirmap *map, uint64_t off);
 
 /* Appends count clusters from c to r, merging with the last run where
- * they go on (never sparse runs, cluster 0); 0 or -ENOMEM. */
+ * they go on (a sparse run, cluster 0, with a sparse one); 0 or -ENOMEM. */
 int fs_runs_add(struct fs_runs *r, uint32_t c, uint32_t count);
 
 /* Appends a copy of e; -ENOMEM when the list cannot grow. */

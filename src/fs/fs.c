@@ -470,8 +470,10 @@ void fs_close(struct fs_volume *vol)
 
 int fs_runs_add(struct fs_runs *r, uint32_t c, uint32_t count)
 {
-	if (r->n > 0 && c != 0 && r->v[r->n - 1].cluster != 0 &&
-	    r->v[r->n - 1].cluster + r->v[r->n - 1].count == c &&
+	if (r->n > 0 &&
+	    (c == 0 ? r->v[r->n - 1].cluster == 0 :
+	     r->v[r->n - 1].cluster != 0 &&
+	     r->v[r->n - 1].cluster + r->v[r->n - 1].count == c) &&
 	    r->v[r->n - 1].count <= UINT32_MAX - count) {
 		r->v[r->n - 1].count += count;
 	} else {

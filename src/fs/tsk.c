@@ -560,10 +560,13 @@ int tsk_vol_lookup(struct fs_volume *vol, const char *path, unsigned flags,
 
 /* ------------------------------------------------------------ runs */
 
-/* Adds count blocks from c (0: sparse) in pieces 32-bit counts hold. */
+/* Adds count blocks from c (0: sparse) in pieces 32-bit counts hold;
+ * -EFBIG past TSK_RUNS_MAX runs (a hostile size of sparse blocks). */
 static int add_blocks(struct fs_runs *r, uint64_t c, uint64_t count)
 {
 	while (count > 0) {
+		if (r->n >= TSK_RUNS_MAX)
+			return -EFBIG;
 		uint32_t k = count > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)count;
 		int rc = fs_runs_add(r, (uint32_t)c, k);
 		if (rc != 0)
@@ -589,7 +592,7 @@ static int hold(struct fs_volume *vol, const struct fs_entry *e,
 		         (unsigned long long)size,
 		         (a->flags & TSK_FS_ATTR_COMP) ? "compressed" :
 		         (a->flags & TSK_FS_ATTR_ENC) ? "encrypted" :
-		         "partly initialised",
+		         "not plain blocks",
 		         (unsigned long long)(TSK_HELD_MAX >> 20));
 		return -EFBIG;
 	}
@@ -622,7 +625,7 @@ static int hold(struct fs_volume *vol, const struct fs_entry *e,
  * live, a hole at the end (TSK lists no run) reads as zeros. */
 static int block_runs(struct fs_volume *vol, const struct fs_entry *e,
                       const TSK_FS_ATTR *a, uint64_t size, int live,
-                      struct fs_runs *r)
+                      struct fs_runs *r, int *low)
 {
 	uint64_t bs = vol->cluster_size;
 	uint64_t need = (size + bs - 1) / bs, pos = 0;
@@ -670,7 +673,8 @@ static int block_runs(struct fs_volume *vol, const struct fs_entry *e,
 			uint64_t addr = run->addr + (off - run->offset);
 			if (addr < 2 || addr >= end || len > end - addr) {
 				/* Blocks 0 and 1 (boot records: NTFS's $Boot)
-				 * have no number here; no anomaly. */
+				 * have no number here: read through TSK. */
+				*low = addr < 2;
 				if (addr >= 2)
 					fs_warnf(vol, "%s: blocks %llu-%llu are outside "
 					         "the volume (2 to %llu)", e->name,
@@ -689,6 +693,12 @@ static int block_runs(struct fs_volume *vol, const struct fs_entry *e,
 		r->status |= FS_RUNS_SPARSE;
 		rc = add_blocks(r, 0, need - pos);
 		pos = need;
+	}
+	if (rc == -EFBIG) {
+		fs_warnf(vol, "%s: more than %u runs; cut there", e->name,
+		         TSK_RUNS_MAX);
+		r->status |= FS_RUNS_SHORT;
+		rc = 0;
 	}
 	if (rc != 0)
 		return rc;
@@ -735,13 +745,15 @@ int tsk_vol_file_runs(struct fs_volume *vol, const struct fs_entry *e,
 		tsk_fs_file_close(f);
 		return 0;
 	}
+	int low = 0;
 	if (a->flags & TSK_FS_ATTR_NONRES)
-		rc = block_runs(vol, e, a, size, !deleted, r);
+		rc = block_runs(vol, e, a, size, !deleted, r, &low);
 	if (rc == 0 && !dir &&
-	    (!(a->flags & TSK_FS_ATTR_NONRES) ||
+	    (!(a->flags & TSK_FS_ATTR_NONRES) || low ||
 	     (a->flags & (TSK_FS_ATTR_COMP | TSK_FS_ATTR_ENC)) ||
 	     a->nrd.initsize < a->size)) {
-		r->status &= ~(unsigned)(FS_RUNS_SHORT | FS_RUNS_SPARSE);
+		r->status &= ~(unsigned)(FS_RUNS_SHORT | FS_RUNS_SPARSE |
+		                         (low ? FS_RUNS_RANGE : 0));
 		rc = hold(vol, e, a, size, r);
 	}
 	tsk_fs_file_close(f);

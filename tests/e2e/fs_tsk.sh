@@ -225,6 +225,16 @@ dredge: warning: $nt: 1 small file (/small.txt) holds its content in its metadat
 	is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 5 "NTFS: five live files written (FILL too), no metadata file"
 	check "NTFS: DFXML gives the path" grep -q "<dredge:path>/clips/B.MP4</dredge:path>" "$out/report.xml"
 
+	D fs export "$nt" / -o "$work/exp" 2>"$work/err"
+	is "$?" 0 "NTFS: fs export of the whole tree exits 0"
+	for f in P1.JPG clips/B.MP4 clips/C.MP4 SP; do
+		check "NTFS: ... /$f exported byte-exact" cmp -s "$work/exp/$f" "$c/$(basename "$f")"
+	done
+	is "$(cat "$work/exp/small.txt")" "a resident file" "NTFS: ... and the resident file"
+	rc=$(ls_runs "$l" /P1.JPG); rc=${rc%%[-,]*}
+	D scan "$nt" -o "$work/ntcl" --fs --clusters "$rc-$((rc + 1))" -q 2>/dev/null
+	is "$(files "$work/ntcl")" "jpg/$(cname "$rc").jpg " "NTFS: --fs --clusters: only the file starting there"
+
 	un=$work/ntun
 	D scan "$nt" -o "$un" --unallocated -q 2>"$work/err"
 	is "$?:$(cat "$work/err")" "0:" "NTFS: scan --unallocated exits 0"
