@@ -35,6 +35,8 @@
 #define FS_EXFAT_DIR_MAX (32u << 20)
 #define FS_WALK_MEM (256ull << 20)
 #define FS_PATH_MAX 8192
+/* Free clusters searched for a deleted directory's next cluster. */
+#define FS_DIR_SEARCH 4096u
 
 struct fs_cache {
 	struct {
@@ -576,6 +578,54 @@ static int owned(struct fs_volume *vol, const struct fs_bitmap *alloc,
 	return alloc ? fs_bitmap_get(alloc, c) : cluster_used(vol, c);
 }
 
+/*
+ * Clusters of a deleted exFAT folder whose FAT chain cannot be followed
+ * (cleared, or taken by files written since): its first cluster, then
+ * while no end-of-directory mark has been seen and the size asks for more,
+ * the next free cluster that holds entry sets of the same folder
+ * (exfat_dir_goes_on), searched up to FS_DIR_SEARCH clusters ahead rather
+ * than taking the one after whatever it holds.
+ */
+static int deleted_exfat_dir_runs(struct fs_volume *vol, uint32_t start,
+                                  uint64_t need, const struct fs_bitmap *alloc,
+                                  struct fs_runs *r)
+{
+	uint8_t *buf = malloc(vol->cluster_size);
+	unsigned lo = 0, hi = 0;
+	int rc = 0;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	if (fs_pread(vol, fs_cluster_offset(vol, start), buf,
+	             vol->cluster_size) != 0 ||
+	    (rc = fs_runs_add(r, start, 1)) != 0) {
+		free(buf);
+		return rc;
+	}
+	for (uint32_t c = start; r->clusters < need;) {
+		if (exfat_dir_ended(buf, vol->cluster_size))
+			break;
+		exfat_dir_years(buf, vol->cluster_size, &lo, &hi);
+		uint32_t next = 0;
+		for (uint32_t k = 1; k <= FS_DIR_SEARCH && in_range(vol, c + k);
+		     k++) {
+			if (owned(vol, alloc, c + k) ||
+			    fs_pread(vol, fs_cluster_offset(vol, c + k), buf,
+			             vol->cluster_size) != 0)
+				continue;
+			if (exfat_dir_goes_on(buf, vol->cluster_size, lo, hi)) {
+				next = c + k;
+				break;
+			}
+		}
+		if (next == 0 || (rc = fs_runs_add(r, next, 1)) != 0)
+			break;
+		c = next;
+	}
+	free(buf);
+	return rc;
+}
+
 static int deleted_runs(struct fs_volume *vol, const struct fs_entry *e,
                         uint64_t need, const struct fs_bitmap *alloc,
                         struct fs_runs *r)
@@ -622,6 +672,8 @@ static int deleted_runs(struct fs_volume *vol, const struct fs_entry *e,
 		}
 		fs_runs_free(&t);
 	}
+	if (vol->type == FS_EXFAT && fs_entry_is_dir(e) && !owned(vol, alloc, c))
+		return deleted_exfat_dir_runs(vol, c, need, alloc, r);
 	if (owned(vol, alloc, c)) {
 		/* The start was reused: what lies there now is shown as is. */
 		uint64_t take = need < end - c ? need : end - c;
@@ -825,8 +877,6 @@ uint64_t fs_dirmap_offset(const struct fs_volume *vol,
 	return UINT64_MAX;
 }
 
-/* Free clusters searched for a deleted directory's next cluster. */
-#define FS_DIR_SEARCH 4096u
 
 /* Whether 32-byte slot e could be a FAT directory entry (or the end). */
 static int dir_slot_ok(const struct fs_volume *vol, const uint8_t *e)
