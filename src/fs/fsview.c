@@ -238,7 +238,9 @@ static int live_entry(struct fs_volume *vol, const char *path,
 	else if (r.status & FS_RUNS_RANGE)
 		note_damage(x, "%s has a cluster number out of range", name);
 	else if (r.status & FS_RUNS_IO)
-		note_damage(x, "the FAT entries of %s cannot be read", name);
+		note_damage(x, fs_type_is_tsk(vol->type) ?
+		            "the metadata of %s cannot be read" :
+		            "the FAT entries of %s cannot be read", name);
 	mark_runs(x->v, &r);
 	fs_runs_free(&r);
 	return 0;

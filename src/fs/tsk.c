@@ -93,7 +93,7 @@ static const char *tsk_why(char *buf, size_t len)
 {
 	const char *e = tsk_error_get();
 
-	snprintf(buf, len, "%s", e != NULL && *e ? e : "unknown error");
+	snprintf(buf, len, "%s", e != NULL && *e ? e : "no reason given");
 	for (char *p = buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
