@@ -76,6 +76,11 @@ struct htab {
 	/* (length << 8) | symbol for codes of at most JDEC_LOOK bits
 	 * starting the index; 0: longer, or no code. */
 	uint16_t look[1 << JDEC_LOOK];
+	/* The same with the value bits that follow the code when they fit
+	 * too: value << 16 | (code + value bits) << 8 | symbol, where the
+	 * value is the EXTENDed magnitude of the symbol's low 4 bits;
+	 * length 0: use look. */
+	uint32_t fast[1 << JDEC_LOOK];
 	int32_t maxcode[17];    /* largest code of each length, -1: none */
 	int32_t valoff[17];     /* vals[code + valoff[len]] */
 	uint32_t space;         /* 16-bit prefixes below this are codes */
@@ -155,6 +160,18 @@ static void htab_build(struct htab *t, const uint8_t *counts,
 		code <<= 1;
 	}
 	t->space = code >> 1;   /* the next free 16-bit code */
+	for (unsigned idx = 0; idx < (1u << JDEC_LOOK); idx++) {
+		unsigned e = t->look[idx], l = e >> 8, sz = e & 15;
+
+		if (e == 0 || l + sz > JDEC_LOOK)
+			continue;
+		int32_t v = (int32_t)(idx >> (JDEC_LOOK - l - sz)) &
+		            ((1 << sz) - 1);
+		if (sz != 0 && v < (1 << (sz - 1)))
+			v -= (1 << sz) - 1;
+		t->fast[idx] = (uint32_t)(uint16_t)v << 16 |
+		               (l + sz) << 8 | (e & 0xff);
+	}
 	t->defined = true;
 }
 
@@ -489,27 +506,49 @@ static inline bool too_big(const struct scan *sc, int64_t v, unsigned al,
 /* A sequential block of scan component i. */
 static const char *seq_block(struct scan *sc, struct bits *b, unsigned i)
 {
-	const struct htab *ac = sc->ac[i];
+	const struct htab *dc = sc->dc[i], *ac = sc->ac[i];
 	const uint16_t *q = sc->q[i];
-	unsigned s;
+	const char *why;
+	unsigned s, vb;
+	int32_t v;
 
 	if (b->n < 32)
 		bits_fill(b);
-	const char *why = huff(b, sc->dc[i], &s);
-	if (why != NULL)
-		return why;
-	if (s > sc->maxdc)
-		FAIL(b, bits_used(b) - 1, "DC magnitude category out of range");
-	sc->pred[i] += bits_value(b, s);
+	/* Code and value bits in one lookup when they fit (vb: the value
+	 * bits that came with the code). */
+	uint32_t e = dc->fast[b->acc >> (64 - JDEC_LOOK)];
+	if ((e & 0xff00) != 0 && (e & 0xf0) == 0) {
+		b->acc <<= e >> 8 & 0xff;
+		b->n -= e >> 8 & 0xff;
+		v = (int16_t)(e >> 16);
+	} else {
+		if ((why = huff(b, dc, &s)) != NULL)
+			return why;
+		if (s > sc->maxdc)
+			FAIL(b, bits_used(b) - 1,
+			     "DC magnitude category out of range");
+		v = bits_value(b, s);
+	}
+	sc->pred[i] += v;
 	if (too_big(sc, sc->pred[i], 0, q[0]))
 		FAIL(b, bits_used(b) - 1, "DC level out of range");
 	bool zrl = false;
 	for (unsigned k = 1; k < 64; k++) {
 		if (b->n < 32)
 			bits_fill(b);
-		why = huff(b, ac, &s);
-		if (why != NULL)
-			return why;
+		e = ac->fast[b->acc >> (64 - JDEC_LOOK)];
+		if ((e & 0xff00) != 0) {
+			b->acc <<= e >> 8 & 0xff;
+			b->n -= e >> 8 & 0xff;
+			s = e & 0xff;
+			vb = s & 15;
+			v = (int16_t)(e >> 16);
+		} else {
+			if ((why = huff(b, ac, &s)) != NULL)
+				return why;
+			vb = 0;
+			v = 0;
+		}
 		unsigned r = s >> 4;
 		s &= 15;
 		if (s == 0) {
@@ -532,11 +571,14 @@ static const char *seq_block(struct scan *sc, struct bits *b, unsigned i)
 		zrl = false;
 		k += r;
 		if (k > 63)
-			FAIL(b, bits_used(b) - 1, "coefficient index past 63");
-		if (s > sc->maxac)
-			FAIL(b, bits_used(b) - 1,
-			     "AC magnitude category out of range");
-		int32_t v = bits_value(b, s);
+			FAIL(b, bits_used(b) - vb - 1,
+			     "coefficient index past 63");
+		if (vb == 0) {
+			if (s > sc->maxac)
+				FAIL(b, bits_used(b) - 1,
+				     "AC magnitude category out of range");
+			v = bits_value(b, s);
+		}
 		if (too_big(sc, v, 0, q[k]))
 			FAIL(b, bits_used(b) - 1, "AC coefficient out of range");
 	}
@@ -614,16 +656,24 @@ static const char *ac_first(struct scan *sc, struct bits *b, uint64_t *nz)
 	return NULL;
 }
 
-/* Correction bits for the nonzero coefficients of [k, se]. */
+/* Passes the correction bits of the nonzero coefficients of [k, se]: one
+ * bit each, whatever their value. */
 static void ac_correct(struct scan *sc, struct bits *b, uint64_t nz,
                        unsigned k)
 {
-	for (; k <= sc->se; k++) {
-		if (nz >> k & 1) {
-			if (b->n < 1)
-				bits_fill(b);
-			bits_get(b, 1);
-		}
+	if (k > sc->se)
+		return;
+	uint64_t band = (sc->se == 63 ? ~0ull : (2ull << sc->se) - 1) &
+	                ~((1ull << k) - 1);
+	unsigned cnt = (unsigned)__builtin_popcountll(nz & band);
+
+	while (cnt > 0) {
+		unsigned take = cnt < 32 ? cnt : 32;
+		if (b->n < take)
+			bits_fill(b);
+		b->acc <<= take;
+		b->n -= take;
+		cnt -= take;
 	}
 }
 
