@@ -39,6 +39,13 @@
 
 #include "formats/jpeg_decode.h"
 
+/*
+ * Scans decoded per file.  Real progressive files have about ten; a
+ * progressive scan may pass every block in a few bits (EOB runs), so the
+ * count, with JDEC_MAX_BLOCKS, bounds the work a hostile file can ask.
+ */
+#define JDEC_MAX_SCANS 128
+
 /* Bits resolved by one table lookup; longer codes take the slow path. */
 #define JDEC_LOOK 9
 
@@ -107,6 +114,7 @@ struct jdec {
 	 * far (bit k: zigzag index k), padded blocks included. */
 	uint64_t *nz;
 	uint64_t nblocks;
+	unsigned scans;         /* decoded so far */
 };
 
 /* The bit reader over one restart interval. */
@@ -893,8 +901,9 @@ enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
 	unsigned rst = 0;
 	const char *why = NULL;
 
-	if (!scan_setup(d, &sc, s, n))
+	if (d->scans >= JDEC_MAX_SCANS || !scan_setup(d, &sc, s, n))
 		return JDEC_SKIP;
+	d->scans++;
 	if (sc.ns == 1) {
 		const struct comp *c = &d->comp[sc.ci[0]];
 		total = (uint64_t)c->bw * c->bh;

@@ -16,8 +16,9 @@
  * Not decoded (the caller keeps its marker walk for them): arithmetic
  * coding, lossless and hierarchical processes, frames whose height comes
  * from a DNL segment, scans that use a Huffman table the file never defined
- * (motion-JPEG frames that rely on the standard tables), and progressive
- * frames larger than JDEC_MAX_BLOCKS blocks.
+ * (motion-JPEG frames that rely on the standard tables), progressive
+ * frames larger than JDEC_MAX_BLOCKS blocks, and the scans of a file past
+ * its 128th.
  */
 #ifndef DREDGE_FORMATS_JPEG_DECODE_H
 #define DREDGE_FORMATS_JPEG_DECODE_H

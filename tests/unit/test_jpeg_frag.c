@@ -289,6 +289,48 @@ static void test_cuts(struct sample *s, unsigned si, struct lags *lags)
 	free(buf);
 }
 
+/*
+ * Wrong continuations of a file: its own data with 1..3 sectors left out
+ * after a cut (what a reassembly tries when it misjudges a boundary), and
+ * the right one.  Only the right one may be accepted; the others are
+ * fragments whose first bad byte is not before the cut.  Huffman codes
+ * resynchronise, so without restart markers the frame's MCU count at EOI
+ * is often what gives them away: the lag is printed, not bounded.
+ */
+static void test_continuations(struct sample *s, struct lags *lag)
+{
+	uint8_t *buf = malloc(s->len);
+	unsigned right = 0, wrong = 0, tried = 0, cuts = 0;
+
+	for (size_t cut = (s->sd / SECTOR + 1) * SECTOR;
+	     cut + 3 * SECTOR + 2 < s->len; cut += SECTOR) {
+		struct carve_result res;
+
+		cuts++;
+		memcpy(buf, s->data, s->len);
+		validate(buf, s->len, true, &res);
+		right += res.verdict == CARVE_ACCEPT && res.length == s->len;
+		for (size_t skip = 1; skip <= 3; skip++) {
+			size_t gap = skip * SECTOR, n = s->len - gap;
+
+			memcpy(buf + cut, s->data + cut + gap, n - cut);
+			validate(buf, n, true, &res);
+			tried++;
+			if (res.verdict == CARVE_TRUNCATED &&
+			    res.note == CARVE_NOTE_FRAGMENT &&
+			    res.note_off + 1 >= cut && res.length <= res.note_off)
+				lag_add(lag, res.note_off + 1 - cut);
+			else
+				wrong++;
+		}
+	}
+	is_u64(right, cuts, "%s: the right continuation decodes to EOI",
+	       s->file);
+	is_u64(wrong, 0, "%s: %u continuations missing 1..3 sectors: never "
+	       "whole, fragments from the cut on", s->file, tried);
+	free(buf);
+}
+
 /* Corruptions a decoder must see and a marker walk cannot. */
 static void test_flips(struct sample *s)
 {
@@ -415,6 +457,11 @@ int main(void)
 		test_cuts(&samples[i], i, lags[samples[i].progressive]);
 	for (unsigned i = 0; i < NSAMPLES; i++)
 		test_flips(&samples[i]);
+	static struct lags cont[2];
+	for (unsigned i = 0; i < NSAMPLES; i++)
+		test_continuations(&samples[i],
+		                   &cont[strstr(samples[i].file, "rst") ||
+		                         strstr(samples[i].file, "restart")]);
 	test_may_continue();
 	for (unsigned p = 0; p < 2; p++) {
 		for (enum fill f = 0; f < F_N; f++) {
@@ -430,6 +477,8 @@ int main(void)
 			lag_print(&lags[p][F_N + f], what);
 		}
 	}
+	lag_print(&cont[0], "sectors left out, no RST");
+	lag_print(&cont[1], "sectors left out, with RST");
 	speed();
 	for (unsigned i = 0; i < NSAMPLES; i++)
 		free(samples[i].data);
