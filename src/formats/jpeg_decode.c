@@ -115,6 +115,7 @@ struct jdec {
 	uint64_t *nz;
 	uint64_t nblocks;
 	unsigned scans;         /* decoded so far */
+	bool hier;              /* a DHP was seen: nothing is decoded */
 };
 
 /* The bit reader over one restart interval. */
@@ -224,7 +225,9 @@ static void jdec_sof(struct jdec *d, uint8_t m, const uint8_t *s, uint32_t n)
 	free(d->nz);
 	d->nz = NULL;
 	d->frame = false;
-	if (n < 6 || (m != M_SOF0 && m != M_SOF1 && m != M_SOF2))
+	if (m == 0xde)
+		d->hier = true;
+	if (d->hier || n < 6 || (m != M_SOF0 && m != M_SOF1 && m != M_SOF2))
 		return;
 	unsigned prec = s[0], nf = s[5];
 	uint32_t y = mem_be16(s + 1), x = mem_be16(s + 3);
@@ -511,49 +514,76 @@ static inline bool too_big(const struct scan *sc, int64_t v, unsigned al,
 	return a * q > sc->bound + q;
 }
 
-/* A sequential block of scan component i. */
+/*
+ * A sequential block of scan component i.  The bit buffer lives in locals
+ * here (the hot loop of a baseline file), written back before anything
+ * else looks at it.
+ */
+#define SEQ_SAVE() (b->acc = acc, b->n = n)
+#define SEQ_FILL()                                                        \
+	do {                                                              \
+		if (n < 32) {                                             \
+			SEQ_SAVE();                                       \
+			bits_fill(b);                                     \
+			acc = b->acc;                                     \
+			n = b->n;                                         \
+		}                                                         \
+	} while (0)
+#define SEQ_FAIL(back, why)                                               \
+	do {                                                              \
+		SEQ_SAVE();                                               \
+		FAIL(b, bits_used(b) - (back), (why));                    \
+	} while (0)
+
 static const char *seq_block(struct scan *sc, struct bits *b, unsigned i)
 {
 	const struct htab *dc = sc->dc[i], *ac = sc->ac[i];
 	const uint16_t *q = sc->q[i];
 	const char *why;
-	unsigned s, vb;
+	uint64_t acc = b->acc;
+	unsigned n = b->n, s, vb, len;
 	int32_t v;
 
-	if (b->n < 32)
-		bits_fill(b);
+	SEQ_FILL();
 	/* Code and value bits in one lookup when they fit (vb: the value
 	 * bits that came with the code). */
-	uint32_t e = dc->fast[b->acc >> (64 - JDEC_LOOK)];
+	uint32_t e = dc->fast[acc >> (64 - JDEC_LOOK)];
 	if ((e & 0xff00) != 0 && (e & 0xf0) == 0) {
-		b->acc <<= e >> 8 & 0xff;
-		b->n -= e >> 8 & 0xff;
+		len = e >> 8 & 0xff;
+		acc <<= len;
+		n -= len;
 		v = (int16_t)(e >> 16);
 	} else {
+		SEQ_SAVE();
 		if ((why = huff(b, dc, &s)) != NULL)
 			return why;
 		if (s > sc->maxdc)
 			FAIL(b, bits_used(b) - 1,
 			     "DC magnitude category out of range");
 		v = bits_value(b, s);
+		acc = b->acc;
+		n = b->n;
 	}
 	sc->pred[i] += v;
 	if (too_big(sc, sc->pred[i], 0, q[0]))
-		FAIL(b, bits_used(b) - 1, "DC level out of range");
+		SEQ_FAIL(1, "DC level out of range");
 	bool zrl = false;
 	for (unsigned k = 1; k < 64; k++) {
-		if (b->n < 32)
-			bits_fill(b);
-		e = ac->fast[b->acc >> (64 - JDEC_LOOK)];
+		SEQ_FILL();
+		e = ac->fast[acc >> (64 - JDEC_LOOK)];
 		if ((e & 0xff00) != 0) {
-			b->acc <<= e >> 8 & 0xff;
-			b->n -= e >> 8 & 0xff;
+			len = e >> 8 & 0xff;
+			acc <<= len;
+			n -= len;
 			s = e & 0xff;
 			vb = s & 15;
 			v = (int16_t)(e >> 16);
 		} else {
+			SEQ_SAVE();
 			if ((why = huff(b, ac, &s)) != NULL)
 				return why;
+			acc = b->acc;
+			n = b->n;
 			vb = 0;
 			v = 0;
 		}
@@ -563,15 +593,13 @@ static const char *seq_block(struct scan *sc, struct bits *b, unsigned i)
 			/* A run of 16 zeros is coded only before a
 			 * nonzero coefficient (T.81 figure F.2). */
 			if (r == 0 && zrl)
-				FAIL(b, bits_used(b) - 1,
-				     "zero run before the end of block");
+				SEQ_FAIL(1, "zero run before the end of block");
 			if (r == 0)
 				break;
 			if (r != 15)
-				FAIL(b, bits_used(b) - 1, "undefined AC symbol");
+				SEQ_FAIL(1, "undefined AC symbol");
 			if (k + 15 >= 63)
-				FAIL(b, bits_used(b) - 1,
-				     "zero run past coefficient 63");
+				SEQ_FAIL(1, "zero run past coefficient 63");
 			k += 15;
 			zrl = true;
 			continue;
@@ -579,17 +607,22 @@ static const char *seq_block(struct scan *sc, struct bits *b, unsigned i)
 		zrl = false;
 		k += r;
 		if (k > 63)
-			FAIL(b, bits_used(b) - vb - 1,
-			     "coefficient index past 63");
+			SEQ_FAIL(vb + 1, "coefficient index past 63");
 		if (vb == 0) {
 			if (s > sc->maxac)
-				FAIL(b, bits_used(b) - 1,
-				     "AC magnitude category out of range");
-			v = bits_value(b, s);
+				SEQ_FAIL(1, "AC magnitude category out of range");
+			/* s <= 16 bits, and SEQ_FILL left at least 32
+			 * after a code of at most 16. */
+			v = (int32_t)(acc >> (64 - s));
+			acc <<= s;
+			n -= s;
+			if (v < (1 << (s - 1)))
+				v -= (1 << s) - 1;
 		}
 		if (too_big(sc, v, 0, q[k]))
-			FAIL(b, bits_used(b) - 1, "AC coefficient out of range");
+			SEQ_FAIL(1, "AC coefficient out of range");
 	}
+	SEQ_SAVE();
 	return NULL;
 }
 
