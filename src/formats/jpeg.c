@@ -840,7 +840,11 @@ out:
  *   zeros                0 / 0 / 1                    0 / 4 / 16
  *   erased flash (FF)    0 / 0 / 0                    0 / 0 / 16
  * So the true end lies in [length, note_off]: a reassembly that tries the
- * block boundaries in that window finds it.
+ * block boundaries in that window finds it.  A continuation that is the
+ * file's own data from the wrong place (sectors left out) is never taken
+ * for a whole file, but Huffman codes resynchronise: with restart markers
+ * it fails within a few hundred bytes, without them often only at EOI,
+ * where the frame's MCUs come up short.
  */
 static void jpeg_validate(struct bread *br, struct carve_result *res)
 {

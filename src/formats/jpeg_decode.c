@@ -1045,21 +1045,36 @@ failed:
 bool jdec_may_continue(const uint8_t *blk, size_t len)
 {
 	const uint8_t *p = blk, *end = blk + len;
+	unsigned rst = 8, fill = 0;     /* 8: no restart marker yet */
 
 	while (p < end) {
 		const uint8_t *ff = memchr(p, 0xff, (size_t)(end - p));
 		if (ff == NULL || ff + 1 == end)
 			return true;
 		uint8_t m = ff[1];
+		if (m == 0xff) {
+			/* Fill bytes: a few before a marker, never a
+			 * block of erased flash. */
+			if (++fill > JDEC_MAX_FILL)
+				return false;
+			p = ff + 1;
+			continue;
+		}
+		fill = 0;
 		if (m == 0xd9)
 			return true;    /* EOI: what follows is not the file */
-		/* Stuffed FF, restart markers, fill, and the segments that
-		 * come between the scans of a progressive file. */
-		if (!(m == 0x00 || (m >= 0xd0 && m <= 0xd7) || m == 0xff ||
-		      m == 0xc4 || m == 0xda || m == 0xdb || m == 0xdd ||
-		      m == 0xfe || m == 0xdc))
+		if (m >= 0xd0 && m <= 0xd7) {
+			/* Restart markers count up modulo 8 within a scan. */
+			if (rst != 8 && m != 0xd0 + ((rst + 1) & 7))
+				return false;
+			rst = m - 0xd0;
+		} else if (m == 0xc4 || m == 0xda || m == 0xdb ||
+		           m == 0xdd || m == 0xfe || m == 0xdc) {
+			rst = 8;        /* between the scans of a file */
+		} else if (m != 0x00) {
 			return false;
-		p = ff + 1;
+		}
+		p = ff + 2;
 	}
 	return true;
 }

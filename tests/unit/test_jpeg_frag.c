@@ -398,6 +398,15 @@ static void test_may_continue(void)
 	memcpy(blk + 100, "\xff\xd3\x12\xff\x00\xff\xc4", 7);
 	ok(fmt->may_continue(blk, sizeof(blk)),
 	   "may_continue: RST, stuffed FF and a DHT between scans may");
+	memcpy(blk + 200, "\x12\xff\xd4\x13\xff\xd6", 6);
+	ok(!fmt->may_continue(blk, sizeof(blk)),
+	   "may_continue: RST3, RST4, RST6 may not");
+	memcpy(blk + 200, "\x12\xff\xd4\x13\xff\xd5", 6);
+	ok(fmt->may_continue(blk, sizeof(blk)),
+	   "may_continue: RST3, RST4, RST5 may");
+	memset(blk, 0xff, sizeof(blk));
+	ok(!fmt->may_continue(blk, sizeof(blk)),
+	   "may_continue: 4 KiB of erased flash may not");
 }
 
 /* Speed of the decoder on the largest samples, thorough validation. */
