@@ -503,6 +503,7 @@ struct scan {
 	uint64_t bound;                 /* |coefficient * q| never above */
 	int32_t pred[4];
 	uint32_t eobrun;
+	uint64_t bx, by;                /* non-interleaved: the block */
 };
 
 static inline bool too_big(const struct scan *sc, int64_t v, unsigned al,
@@ -697,17 +698,24 @@ static const char *ac_first(struct scan *sc, struct bits *b, uint64_t *nz)
 	return NULL;
 }
 
-/* Passes the correction bits of the nonzero coefficients of [k, se]: one
- * bit each, whatever their value. */
-static void ac_correct(struct scan *sc, struct bits *b, uint64_t nz,
-                       unsigned k)
+/* Set bits in x (no popcnt instruction at baseline x86-64 flags). */
+static inline unsigned popcount64(uint64_t x)
 {
-	if (k > sc->se)
-		return;
-	uint64_t band = (sc->se == 63 ? ~0ull : (2ull << sc->se) - 1) &
-	                ~((1ull << k) - 1);
-	unsigned cnt = (unsigned)__builtin_popcountll(nz & band);
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
 
+/* Bits k..se of a coefficient mask (k <= se <= 63). */
+static inline uint64_t band_mask(unsigned k, unsigned se)
+{
+	return (se == 63 ? ~0ull : (2ull << se) - 1) & ~((1ull << k) - 1);
+}
+
+/* Passes cnt (at most 64) bits. */
+static void bits_skip(struct bits *b, unsigned cnt)
+{
 	while (cnt > 0) {
 		unsigned take = cnt < 32 ? cnt : 32;
 		if (b->n < take)
@@ -716,6 +724,16 @@ static void ac_correct(struct scan *sc, struct bits *b, uint64_t nz,
 		b->n -= take;
 		cnt -= take;
 	}
+}
+
+/* Passes the correction bits of the nonzero coefficients of [k, se]: one
+ * bit each, whatever their value. */
+static void ac_correct(struct scan *sc, struct bits *b, uint64_t nz,
+                       unsigned k)
+{
+	if (k <= sc->se)
+		bits_skip(b, (unsigned)popcount64(
+			nz & band_mask(k, sc->se)));
 }
 
 /* A progressive AC refining block; *nz is its nonzero history. */
@@ -743,23 +761,20 @@ static const char *ac_refine(struct scan *sc, struct bits *b, uint64_t *nz)
 			}
 			/* Pass r zero-history coefficients, correcting
 			 * the nonzero ones on the way; stop on the next. */
-			bool placed = false;
-			for (; k <= sc->se; k++) {
-				if (*nz >> k & 1) {
-					if (b->n < 1)
-						bits_fill(b);
-					bits_get(b, 1);
-				} else if (r == 0) {
-					placed = true;
-					break;
-				} else {
-					r--;
-				}
-			}
-			if (!placed)
+			uint64_t band = band_mask(k, sc->se);
+			uint64_t zeros = ~*nz & band;
+			for (unsigned j = 0; j < r && zeros != 0; j++)
+				zeros &= zeros - 1;
+			if (zeros == 0) {
+				ac_correct(sc, b, *nz, k);
 				FAIL(b, bits_used(b) - 1,
 				     s ? "coefficient index past the band" :
 				         "zero run past the band");
+			}
+			unsigned at = (unsigned)__builtin_ctzll(zeros);
+			bits_skip(b, (unsigned)popcount64(
+				*nz & band & ((1ull << at) - 1)));
+			k = at;
 			if (s != 0)
 				*nz |= 1ull << k;
 		}
@@ -873,8 +888,7 @@ static bool scan_setup(const struct jdec *d, struct scan *sc,
 }
 
 /* Decodes one MCU; NULL or why it failed (errbit set). */
-static const char *mcu(const struct jdec *d, struct scan *sc, struct bits *b,
-                       uint64_t idx)
+static const char *mcu(const struct jdec *d, struct scan *sc, struct bits *b)
 {
 	const char *why = NULL;
 
@@ -885,8 +899,7 @@ static const char *mcu(const struct jdec *d, struct scan *sc, struct bits *b,
 			return dc_block(sc, b, 0);
 
 		const struct comp *c = &d->comp[sc->ci[0]];
-		uint64_t bx = idx % c->bw, by = idx / c->bw;
-		uint64_t *nz = &d->nz[c->base + by * c->pw + bx];
+		uint64_t *nz = &d->nz[c->base + sc->by * c->pw + sc->bx];
 		return sc->ah == 0 ? ac_first(sc, b, nz) : ac_refine(sc, b, nz);
 	}
 	for (unsigned i = 0; i < sc->ns && why == NULL; i++) {
@@ -966,7 +979,11 @@ enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
 			memset(sc.pred, 0, sizeof(sc.pred));
 		}
 		mcu_bit = bits_used(&b);
-		why = mcu(d, &sc, &b, i);
+		why = mcu(d, &sc, &b);
+		if (sc.ns == 1 && ++sc.bx == d->comp[sc.ci[0]].bw) {
+			sc.bx = 0;
+			sc.by++;
+		}
 		if (why == NULL && bits_used(&b) > b.real) {
 			b.errbit = b.real;
 			why = "marker inside scan data";
