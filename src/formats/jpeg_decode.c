@@ -9,20 +9,22 @@
  * by the frame and every read going through the bounded reader.
  *
  * The bit reader keeps up to 64 bits, left-aligned, fed from the reader's
- * window a byte at a time: FF 00 is a data FF, FF fill bytes before a
+ * window (eight bytes at once when none of them is FF): FF 00 is a data FF, FF fill bytes before a
  * marker are skipped, and a marker stops the feed (zeros are fed past it so
  * a symbol never reads undefined bits; decoding those zeros is caught by
  * comparing the bits used with the real bits loaded).  Huffman symbols are
- * looked up JDEC_LOOK bits at a time, longer codes through the canonical
- * code limits.  Bit positions are counted within one restart interval and
+ * looked up JDEC_LOOK bits at a time together with the magnitude bits
+ * that follow them when both fit, longer codes through the canonical code
+ * limits.  Bit positions are counted within one restart interval and
  * turned into byte offsets only when something fails.
  *
  * What counts as "not this image's data": a bit sequence no code of the
  * table starts, a magnitude category above what the precision allows, a
  * coefficient index past 63 (or past the band of a progressive scan), a
  * coefficient or DC level that no 8x8 DCT of in-range samples can give
- * once multiplied by its quantiser (a loose bound, twice the real one), an
- * AC symbol the process does not define, padding bits before a marker that
+ * once multiplied by its quantiser (the real bound and a quarter more), an
+ * AC symbol the process does not define, a run of 16 zeros that no
+ * nonzero coefficient follows, padding bits before a marker that
  * are not 1s, more data after an interval's last MCU, a restart marker out
  * of order or where no interval ends, any other marker before the frame's
  * MCUs are all decoded, an EOB run longer than what is left of the
@@ -57,8 +59,8 @@
  * the failure (but not before the restart interval that failed begins):
  * foreign data often decode as several MCUs before they break a rule, so
  * the MCU that failed may lie wholly past the true end of the image's
- * data.  The detection lag measured (test_jpeg_frag) stays under half of
- * this.
+ * data.  The detection lag measured (test_jpeg_frag) stays under this:
+ * at most 1207 bytes, for another JPEG's scan data.
  */
 #define JDEC_BACK 2048
 
