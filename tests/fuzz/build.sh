@@ -21,6 +21,13 @@ lib_sources="$src/src/formats/run.c $src/src/common/bread.c $src/src/common/crc3
 for f in $formats; do
 	lib_sources="$lib_sources $src/src/formats/$f.c"
 done
+# The files formats share beside their own (jpeg_decode.c).
+for f in "$src"/src/formats/*.c; do
+	case " $lib_sources " in
+	*" $f "*) ;;
+	*) lib_sources="$lib_sources $f" ;;
+	esac
+done
 for name in $names; do
 	if [ "$name" = fat ]; then
 		"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
