@@ -77,6 +77,15 @@ struct carve_result {
 	 * showed none.  A file found starting inside them is part of this
 	 * one, not the place where it ends. */
 	uint64_t vouched;
+	/* ACCEPT only: from this offset on (up to length) the file holds
+	 * data the validator could not check, such as raw sensor strips; 0
+	 * when it checked all it holds.  The verdict rests on the
+	 * structure's word for those bytes, so a file found starting there
+	 * that validates whole is not taken for a part of this one: the
+	 * writer keeps both and reports this one as suspect, saying
+	 * unverified_why (static text). */
+	uint64_t unverified_off;
+	const char *unverified_why;
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
 };
@@ -146,6 +155,8 @@ static inline void carve_accept(struct carve_result *res, uint64_t length)
 	res->note_off = 0;
 	res->open_end = false;
 	res->vouched = 0;
+	res->unverified_off = 0;
+	res->unverified_why = NULL;
 }
 
 static inline void carve_truncated(struct carve_result *res, uint64_t length,
@@ -158,6 +169,8 @@ static inline void carve_truncated(struct carve_result *res, uint64_t length,
 	res->note_off = 0;
 	res->open_end = false;
 	res->vouched = 0;
+	res->unverified_off = 0;
+	res->unverified_why = NULL;
 }
 
 static inline void carve_reject(struct carve_result *res, const char *why)
@@ -169,6 +182,8 @@ static inline void carve_reject(struct carve_result *res, const char *why)
 	res->note_off = 0;
 	res->open_end = false;
 	res->vouched = 0;
+	res->unverified_off = 0;
+	res->unverified_why = NULL;
 }
 
 /* Says, for code, what the verdict just given concerns and where. */
