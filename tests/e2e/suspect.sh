@@ -1,0 +1,74 @@
+#!/bin/sh
+# A container accepted on its structure's word for data nobody can check
+# does not hide a file that validates whole inside it.  A NEF-like TIFF
+# (Make NIKON, CFA photometric, one raw strip) declares 5,600,000 bytes;
+# only its first 3.25 MiB survive and an intact JPEG (with its own EXIF
+# thumbnail) lies right after them, followed by other data up to and past
+# the declared end.  Both are written: the JPEG whole and exact (its
+# thumbnail still dropped as embedded), the NEF at its declared size with
+# status "suspect" and the reason, in the JSONL and the DFXML.  A second,
+# intact NEF with nothing inside stays "complete".
+. "$srcdir/tests/e2e/tap.sh"
+tap_workdir suspect
+J=$DATA/jpeg
+img=$work/card.img
+
+# nef_hex: the TIFF header, IFD0 (width, height, compression 1, CFA,
+# Make at 100, one strip at 4096 of 5,595,904 bytes) and the Make string
+ifd="49492a0008000000""0700"
+ifd=$ifd"0001030001000000""a00f0000"
+ifd=$ifd"0101030001000000""b80b0000"
+ifd=$ifd"0301030001000000""01000000"
+ifd=$ifd"0601030001000000""23800000"
+ifd=$ifd"0f01020012000000""64000000"
+ifd=$ifd"1101040001000000""00100000"
+ifd=$ifd"1701040001000000""00635500"
+ifd=$ifd"00000000""0000"
+make="4e494b4f4e20434f52504f524154494f4e00"   # "NIKON CORPORATION"
+A=1048576 B=8388608 CUT=3407872 DECL=5600000
+
+"$MKIMAGE" -o "$img" -z 16M -s 20261204 \
+	"hex:$ifd@$A" "hex:$make@$((A + 100))" \
+	"$J/exif_thumb.jpg@$((A + CUT))" \
+	"hex:$ifd@$B" "hex:$make@$((B + 100))"
+ok $? "image generated"
+
+hash() { "$XXH128SUM" "$1" | cut -d' ' -f1; }
+fields() {  # filename status offset size hash reason
+	sed -n 's/.*"filename":"\([^"]*\)".*"status":"\([a-z]*\)","offset":\([0-9]*\),.*"size":\([0-9]*\),.*"xxh3_128":"\([0-9a-f]*\)".*"reason":\(null\|"[^"]*"\).*/\1 \2 \3 \4 \5 \6/p' "$1"
+}
+slice() {  # slice OFF LEN: hash of those bytes of the image
+	tail -c +$(($1 + 1)) "$img" | head -c "$2" > "$work/slice"
+	hash "$work/slice"
+}
+
+out=$work/out
+"$DREDGE" scan "$img" -o "$out" --types tiff,jpeg --threads 2 2>"$work/err"
+ok $? "scan exits 0"
+jlen=$(wc -c < "$J/exif_thumb.jpg" | tr -d ' ')
+want="nef/f0002048.nef suspect $A $DECL $(slice $A $DECL) \"raw sensor data not checked\"
+jpg/f0008704.jpg complete $((A + CUT)) $jlen $(hash "$J/exif_thumb.jpg") null
+nef/f0016384.nef complete $B $DECL $(slice $B $DECL) null"
+got=$(fields "$out/report.jsonl" | sort -k3n)
+is "$got" "$want" "the NEF suspect, the JPEG inside it kept, the intact NEF complete"
+is "$(hash "$out/jpg/f0008704.jpg")" "$(hash "$J/exif_thumb.jpg")" \
+	"the JPEG written byte-exact"
+is "$(hash "$out/nef/f0002048.nef")" "$(slice $A $DECL)" \
+	"the suspect NEF written at its declared size"
+check "DFXML says suspect with the reason" \
+	grep -q "<dredge:status>suspect</dredge:status>" "$out/report.xml"
+check "DFXML reason" \
+	grep -q "<dredge:reason>raw sensor data not checked</dredge:reason>" \
+	"$out/report.xml"
+is "$(grep -c '"status":"suspect"' "$out/report.jsonl")" 1 \
+	"one suspect entry"
+
+# With --keep-embedded the same two and the JPEG's thumbnail besides.
+out2=$work/out2
+"$DREDGE" scan "$img" -o "$out2" --types tiff,jpeg --keep-embedded \
+	2>"$work/err2"
+ok $? "scan --keep-embedded exits 0"
+is "$(grep -c '"status":"suspect"' "$out2/report.jsonl")" 1 \
+	"--keep-embedded: the NEF still suspect"
+
+tap_done
