@@ -41,9 +41,10 @@ struct carve_meta {
  */
 enum carve_note {
 	CARVE_NOTE_NONE = 0,
-	/* Sample data stop matching the codec; note_off is the first byte
-	 * proven wrong (the verdict is REJECT when the first sample checked
-	 * is already wrong). */
+	/* Sample data do not match the codec from the first sample checked
+	 * on (REJECT); note_off is the first byte proven wrong.  When some
+	 * samples were right first, the verdict is TRUNCATED with
+	 * CARVE_NOTE_FRAGMENT instead. */
 	CARVE_NOTE_CODEC_MISMATCH,
 	/* The media data end and the index that must follow them (an
 	 * ISO-BMFF moov) is missing; note_off is where the media data end. */
