@@ -36,8 +36,9 @@
  * CRC or the member's end disagrees, the end of its data.  A reader that
  * asks for every check (bread.thorough) gets the member check on a walk
  * that succeeds too, so that a wrong block inside a member's data is
- * caught.  Members of other methods (bzip2, LZMA) are checked by their
- * ends only.
+ * caught, and every central directory entry read back against its local
+ * header (not only a sample).  Members of other methods (bzip2, LZMA)
+ * and encrypted ones are checked by their ends only.
  *
  * The specific kind is told by the names inside: "[Content_Types].xml"
  * with word/, xl/ or ppt/ parts, a stored "mimetype" first member for ODF
@@ -567,7 +568,8 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 		w->why = "local header offset mismatch";
 		return ZIP_ELSEWHERE;
 	}
-	if (idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0) {
+	if (idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0 ||
+	    w->br->thorough) {
 		w->why = zip_local_matches(w, lho, name, nlen, csize);
 		if (w->why != NULL)
 			return ZIP_ELSEWHERE;

@@ -749,6 +749,43 @@ static void check_fragments(void)
 	free(f);
 	free(o);
 
+	/* a block of the same size replaced inside a member: the walk does
+	 * not see it, the thorough check does (stored: by its CRC-32, at
+	 * the member's end; deflated: where inflating fails, or its end) */
+	f = build_zip(4, 6000, false, 21, &len);
+	for (int m = 0; m < 2; m++) {
+		uint8_t *b = malloc(len);
+		struct carve_result res;
+		struct extent one = { 0, len };
+		/* member m's data: after its header, name and extra field */
+		size_t at = 0, data = 0, csize = 0;
+		for (int i = 0; i <= m; i++) {
+			csize = f[at + 18] | f[at + 19] << 8 | f[at + 20] << 16 |
+			        (size_t)f[at + 21] << 24;
+			data = at + 30 + (f[at + 26] | f[at + 27] << 8) +
+			       (f[at + 28] | f[at + 29] << 8);
+			at = data + csize;
+		}
+		memcpy(b, f, len);
+		size_t r = data + csize / 4;
+		tu_random(b + r, csize / 2 < 512 ? csize / 2 : 512, 23);
+		fc_run(&format_zip, b, len, &one, 1, false, &res);
+		ok(res.verdict == CARVE_ACCEPT, "zip: member %d with a block "
+		   "replaced: the walk accepts it", m);
+		fc_run(&format_zip, b, len, &one, 1, true, &res);
+		if (!ok(res.verdict == CARVE_TRUNCATED &&
+		        res.note == CARVE_NOTE_FRAGMENT &&
+		        res.note_off >= r &&
+		        res.note_off <= data + csize && res.length == data,
+		        "zip: member %d with a block replaced: the thorough "
+		        "check gives its point", m))
+			printf("#   verdict %d note %d at %llu (data %zu, "
+			       "csize %zu)\n", (int)res.verdict, (int)res.note,
+			       (unsigned long long)res.note_off, data, csize);
+		free(b);
+	}
+	free(f);
+
 	/* all deflated: inflating finds the bad byte soon after the cut */
 	f = build_zip(3, 40000, true, 13, &len);
 	uint8_t *g = fc_gap(FC_RANDOM, 4096, NULL, 0, 17);
