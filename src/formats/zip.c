@@ -733,9 +733,10 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 		w.nlocal++;
 	}
 	/* asked for every check, or the walk broke: the members' data */
-	if ((br->thorough || st != ZIP_OK ||
-	     !zip_sig_at(&w, off, ZIP_SIG_CENTRAL)) && w.nlocal > 0 &&
-	    zip_fragment(&w, res))
+	bool broke = st != ZIP_OK ||
+	             (!zip_sig_at(&w, off, ZIP_SIG_CENTRAL) &&
+	              zip_apk_sig_block(&w, off) == off);
+	if ((br->thorough || broke) && w.nlocal > 0 && zip_fragment(&w, res))
 		return;
 	if (w.nlocal == 0) {
 		if (st == ZIP_BAD)

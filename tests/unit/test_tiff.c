@@ -310,6 +310,12 @@ static void hostile(void)
 	is_u64(tb_run(&T, 1000, &res), CARVE_ACCEPT,
 	       "EXIF IFD with 65535 entries: skipped, accepted");
 	is_u64(res.length, 250, "EXIF IFD with 65535 entries: length");
+	/* ... but for a reader that asks for every check, junk where a
+	 * pointer names a directory is a byte of another file */
+	tu_validate_thorough(&format_tiff, T.b, 1000, 0, true, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note == CARVE_NOTE_FRAGMENT &&
+	   res.note_off == 100, "EXIF IFD with 65535 entries, thorough: "
+	   "fragmentation point at the directory");
 
 	/* Value sizes and strip ranges far past the end. */
 	tb_init(&T, false, 8, 9);
