@@ -941,20 +941,23 @@ static uint64_t pdf_xref_check(struct pdf_doc *doc, uint64_t off,
 	return fail;
 }
 
-/* The last "%PDF-" header in (from, to), or 0. */
-static uint64_t pdf_header_before(struct pdf_doc *doc, uint64_t from,
-                                  uint64_t to)
+/*
+ * Moves *h to the last "%PDF-" header before to, searching on from *from
+ * (which it advances, so that repeated calls with growing to read each
+ * byte once); at most 64 headers are taken per call.
+ */
+static void pdf_header_before(struct pdf_doc *doc, uint64_t *from,
+                              uint64_t to, uint64_t *h)
 {
-	uint64_t h = 0;
-
-	for (unsigned i = 0; i < 64; i++) {
-		uint64_t at = pdf_find(&doc->lx, from + 1, to, "%PDF-");
-		if (at == UINT64_MAX)
+	for (unsigned i = 0; i < 64 && *from < to; i++) {
+		uint64_t at = pdf_find(&doc->lx, *from, to, "%PDF-");
+		if (at == UINT64_MAX) {
+			*from = to;
 			break;
-		h = at;
-		from = at;
+		}
+		*h = at;
+		*from = at + 1;
 	}
-	return h;
 }
 
 /*
@@ -976,6 +979,7 @@ static uint64_t pdf_fragment(struct pdf_doc *doc)
 	/* the document's own table, past the piece the walk could read */
 	uint64_t from = doc->last_good;
 	uint64_t end = from + PDF_XREF_REACH;
+	uint64_t h = 0, hfrom = from + 1;
 	for (unsigned tries = 0; tries < 64; tries++) {
 		uint64_t at = pdf_find(&doc->lx, from, end, "xref");
 
@@ -989,8 +993,8 @@ static uint64_t pdf_fragment(struct pdf_doc *doc)
 			continue;
 		/* another document's table, when a header before it
 		 * makes more of its offsets right */
-		uint64_t h = pdf_header_before(doc, doc->last_good, at);
 		uint64_t own, other;
+		pdf_header_before(doc, &hfrom, at, &h);
 		x = pdf_xref_check(doc, at, 0, &own);
 		if (h != 0) {
 			(void)pdf_xref_check(doc, at, h, &other);
