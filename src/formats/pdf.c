@@ -560,8 +560,12 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 			lx->pos = at + 9;
 			return PS_OK;
 		}
-		if (data + (uint64_t)d->length < doc->len_bad)
-			doc->len_bad = data + (uint64_t)d->length;
+		/* the first byte where "endstream" should be and is not */
+		for (const char *k = "endstream"; *k != '\0'; k++, at++)
+			if (lx_byte(lx, at) != (unsigned char)*k)
+				break;
+		if (at < doc->len_bad)
+			doc->len_bad = at;
 	}
 	/*
 	 * Indirect or wrong length: the first "endstream" closes it, unless

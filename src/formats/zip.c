@@ -111,6 +111,7 @@ struct zip_walk {
 	unsigned has;           /* ZIP_HAS_* */
 	const char *mime_ext;   /* from a stored "mimetype" first member */
 	const char *why;        /* reason of the last ZIP_BAD */
+	uint64_t bad_at;        /* ... and the first field it found wrong */
 	uint32_t desc_crc;      /* CRC-32 of the last data descriptor found */
 	uint64_t desc_at;       /* ... and where it starts */
 };
@@ -374,10 +375,12 @@ static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
 
 	if (!zip_method_known(method)) {
 		w->why = "unknown compression method";
+		w->bad_at = off + 8;
 		return ZIP_BAD;
 	}
 	if (nlen == 0 || nlen > ZIP_MAX_NAME) {
 		w->why = "bad name length";
+		w->bad_at = off + 26;
 		return ZIP_BAD;
 	}
 	uint64_t xoff = off + ZIP_LOCAL_LEN + nlen;
@@ -386,6 +389,7 @@ static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
 		return ZIP_CUT;
 	if (!zip_name_plausible(w, off + ZIP_LOCAL_LEN, nlen)) {
 		w->why = "control characters in member name";
+		w->bad_at = off + ZIP_LOCAL_LEN;
 		return ZIP_BAD;
 	}
 
@@ -529,6 +533,7 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 
 	if (nlen == 0 || nlen > ZIP_MAX_NAME) {
 		w->why = "bad central directory entry";
+		w->bad_at = off + 28;
 		return ZIP_BAD;
 	}
 	uint64_t rec = ZIP_CENTRAL_LEN + (uint64_t)nlen + xlen + clen;
@@ -679,13 +684,38 @@ static bool zip_fragment(struct zip_walk *w, struct carve_result *res)
 	return false;
 }
 
-/* A truncated verdict at off where the structure, not the reader, ended:
- * a fragmentation point unless the reader ends there. */
-static void zip_break(struct zip_walk *w, struct carve_result *res,
-                      uint64_t off)
+/*
+ * The first byte at off that no record that may come there starts with:
+ * a header cut by a fragment boundary keeps its first bytes.
+ */
+static uint64_t zip_sig_mismatch(struct zip_walk *w, uint64_t off)
 {
-	if (res->verdict == CARVE_TRUNCATED && off < w->size)
-		carve_note(res, CARVE_NOTE_FRAGMENT, off);
+	static const uint8_t sigs[4][4] = {
+		{ 'P', 'K', 3, 4 }, { 'P', 'K', 1, 2 }, { 'P', 'K', 5, 6 },
+		{ 'P', 'K', 6, 6 },
+	};
+	uint8_t b[4];
+	size_t n = bread_read(w->br, off, b, 4);
+	unsigned best = 0;
+
+	for (unsigned s = 0; s < 4; s++) {
+		unsigned m = 0;
+		while (m < n && b[m] == sigs[s][m])
+			m++;
+		if (m > best)
+			best = m;
+	}
+	return off + best;
+}
+
+/* A truncated verdict at off where the structure, not the reader, ended:
+ * a fragmentation point (at the first byte shown wrong, at) unless the
+ * reader ends there. */
+static void zip_break(struct zip_walk *w, struct carve_result *res,
+                      uint64_t at)
+{
+	if (res->verdict == CARVE_TRUNCATED && at < w->size)
+		carve_note(res, CARVE_NOTE_FRAGMENT, at);
 }
 
 /* Does an end-record field equal the walked value (or defer to ZIP64)? */
@@ -754,7 +784,7 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 	if (st == ZIP_BAD) {
 		/* a header whose fields are no header's */
 		carve_truncated(res, off, "no central directory");
-		zip_break(&w, res, off);
+		zip_break(&w, res, w.bad_at > off ? w.bad_at : off);
 		return;
 	}
 	if (!zip_sig_at(&w, off, ZIP_SIG_CENTRAL))
@@ -777,7 +807,7 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 		}
 		if (st == ZIP_BAD) {
 			carve_truncated(res, w.cd_start, w.why);
-			zip_break(&w, res, off);
+			zip_break(&w, res, w.bad_at > off ? w.bad_at : off);
 			return;
 		}
 		off = next;
@@ -788,7 +818,7 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 			carve_truncated(res, off, "central directory cut off");
 		else
 			carve_truncated(res, off, "no central directory");
-		zip_break(&w, res, off);
+		zip_break(&w, res, zip_sig_mismatch(&w, off));
 		return;
 	}
 	uint64_t cd_len = off - w.cd_start;
@@ -856,7 +886,7 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 	}
 	if (mem_le32(e) != ZIP_SIG_END) {
 		carve_truncated(res, off, "no end of central directory");
-		zip_break(&w, res, off);
+		zip_break(&w, res, zip_sig_mismatch(&w, off));
 		return;
 	}
 	uint16_t disk = mem_le16(e + 4), cd_disk = mem_le16(e + 6);
