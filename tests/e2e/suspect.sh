@@ -7,30 +7,45 @@
 # the declared end.  Both are written: the JPEG whole and exact (its
 # thumbnail still dropped as embedded), the NEF at its declared size with
 # status "suspect" and the reason, in the JSONL and the DFXML.  A second,
-# intact NEF with nothing inside stays "complete".
+# intact NEF whose IFD names a JPEG preview stays "complete", and its
+# preview is not written on its own (it is the NEF's, and checked).
 . "$srcdir/tests/e2e/tap.sh"
 tap_workdir suspect
 J=$DATA/jpeg
 img=$work/card.img
 
-# nef_hex: the TIFF header, IFD0 (width, height, compression 1, CFA,
-# Make at 100, one strip at 4096 of 5,595,904 bytes) and the Make string
-ifd="49492a0008000000""0700"
-ifd=$ifd"0001030001000000""a00f0000"
-ifd=$ifd"0101030001000000""b80b0000"
-ifd=$ifd"0301030001000000""01000000"
-ifd=$ifd"0601030001000000""23800000"
-ifd=$ifd"0f01020012000000""64000000"
-ifd=$ifd"1101040001000000""00100000"
-ifd=$ifd"1701040001000000""00635500"
-ifd=$ifd"00000000""0000"
+# le16/le32 V: V as little-endian hex
+le16() { printf '%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)); }
+le32() { echo "$(le16 $(($1 & 65535)))$(le16 $(($1 >> 16)))"; }
+# entry TAG TYPE COUNT VALUE (a SHORT value is left-justified)
+entry() {
+	if [ "$2" = 3 ]; then v="$(le16 "$4")0000"; else v=$(le32 "$4"); fi
+	echo "$(le16 "$1")$(le16 "$2")$(le32 "$3")$v"
+}
+# nef_hex STRIP_OFF [PREVIEW_OFF PREVIEW_LEN]: the TIFF header and IFD0
+# (width, height, compression 1, CFA, Make at 200, one raw strip from
+# STRIP_OFF to the declared end, and a JPEG preview when given)
+nef_hex() {
+	n=7
+	[ $# -gt 1 ] && n=9
+	h="49492a0008000000$(le16 $n)"
+	h=$h$(entry 256 3 1 4000)$(entry 257 3 1 3000)$(entry 259 3 1 1)
+	h=$h$(entry 262 3 1 32803)$(entry 271 2 18 200)
+	h=$h$(entry 273 4 1 "$1")$(entry 279 4 1 $((DECL - $1)))
+	[ $# -gt 1 ] && h=$h$(entry 513 4 1 "$2")$(entry 514 4 1 "$3")
+	echo "${h}00000000"
+}
 make="4e494b4f4e20434f52504f524154494f4e00"   # "NIKON CORPORATION"
 A=1048576 B=8388608 CUT=3407872 DECL=5600000
+plen=$(wc -c < "$J/baseline.jpg" | tr -d ' ')
 
+# A: cut at 3.25 MiB, a JPEG after the cut; B: intact, with a preview
+# JPEG its IFD names at 4096, the raw strip from 16384
 "$MKIMAGE" -o "$img" -z 16M -s 20261204 \
-	"hex:$ifd@$A" "hex:$make@$((A + 100))" \
+	"hex:$(nef_hex 4096)@$A" "hex:$make@$((A + 200))" \
 	"$J/exif_thumb.jpg@$((A + CUT))" \
-	"hex:$ifd@$B" "hex:$make@$((B + 100))"
+	"hex:$(nef_hex 16384 4096 "$plen")@$B" "hex:$make@$((B + 200))" \
+	"$J/baseline.jpg@$((B + 4096))"
 ok $? "image generated"
 
 hash() { "$XXH128SUM" "$1" | cut -d' ' -f1; }
