@@ -62,6 +62,8 @@
 #define PDF_TEXT          64
 #define PDF_XREF_REACH    (64ull << 20) /* searched for a table past the
                                            last complete item */
+#define PDF_XBATCH        256u        /* xref entries read, then checked */
+#define PDF_MAX_XCHECK    65536u      /* xref entries checked per table */
 
 enum pdf_tok_type {
 	PT_EOF,          /* the reader ended */
@@ -887,13 +889,57 @@ static uint64_t pdf_obj_at(struct pdf_doc *doc, uint64_t off, long long num,
  * found, or one found beyond one that is not) or is unreadable; *npass
  * (may be NULL) is how many objects were found.
  */
+/* What checking an xref table's entries against the objects comes to. */
+struct pdf_xcheck {
+	uint64_t base;          /* offsets are counted from here */
+	uint64_t fail, fail_off, pass_hi, passed, checked;
+};
+
+/* An in-use entry read from a table, to check once a batch is full. */
+struct pdf_xent {
+	uint64_t off;
+	long long num, gen;
+};
+
+/* Checks a batch of entries (read first, so the reader's window goes to
+ * the objects once per batch, not once per entry). */
+static void pdf_xcheck_batch(struct pdf_doc *doc, struct pdf_xcheck *x,
+                             const struct pdf_xent *e, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t bad = pdf_obj_at(doc, x->base + e[i].off, e[i].num,
+		                          e[i].gen);
+		if (bad == 0) {
+			x->passed++;
+			if (e[i].off > x->pass_hi)
+				x->pass_hi = e[i].off;
+		} else if (e[i].off < x->fail_off) {
+			x->fail_off = e[i].off;
+			x->fail = bad;
+		}
+	}
+	x->checked += n;
+}
+
+/*
+ * Checks the in-use entries of the xref table whose keyword is at off
+ * against the objects at their offsets counted from base (the first
+ * PDF_MAX_XCHECK of them).  Returns the first byte shown wrong by the
+ * lowest entry that fails, or UINT64_MAX when the table does not look
+ * like that document's (none of its objects found, or one found beyond
+ * one that is not) or is unreadable; *npass (may be NULL) is how many
+ * objects were found.
+ */
 static uint64_t pdf_xref_check(struct pdf_doc *doc, uint64_t off,
                                uint64_t base, uint64_t *npass)
 {
 	struct pdf_lex *lx = &doc->lx;
 	struct pdf_tok t;
-	uint64_t fail = UINT64_MAX, fail_off = UINT64_MAX, pass_hi = 0;
-	uint64_t entries = 0, passed = 0;
+	struct pdf_xcheck x = { .base = base, .fail = UINT64_MAX,
+	                        .fail_off = UINT64_MAX };
+	struct pdf_xent batch[PDF_XBATCH];
+	unsigned nb = 0;
+	uint64_t entries = 0;
 
 	if (npass != NULL)
 		*npass = 0;
@@ -901,7 +947,7 @@ static uint64_t pdf_xref_check(struct pdf_doc *doc, uint64_t off,
 	lx_next(lx, &t);
 	if (!tok_kw(&t, "xref"))
 		return UINT64_MAX;
-	for (;;) {
+	while (x.checked + nb < PDF_MAX_XCHECK) {
 		lx_next(lx, &t);
 		if (t.type != PT_INT || t.ival < 0)
 			break;
@@ -912,7 +958,8 @@ static uint64_t pdf_xref_check(struct pdf_doc *doc, uint64_t off,
 			break;
 		long long count = t.ival;
 		entries += (uint64_t)count;
-		for (long long i = 0; i < count; i++, num++) {
+		for (long long i = 0; i < count &&
+		     x.checked + nb < PDF_MAX_XCHECK; i++, num++) {
 			struct pdf_tok o, g, k;
 
 			lx_next(lx, &o);
@@ -924,25 +971,22 @@ static uint64_t pdf_xref_check(struct pdf_doc *doc, uint64_t off,
 			if (tok_kw(&k, "f") || o.ival <= 0 ||
 			    (uint64_t)o.ival >= doc->size - base)
 				continue;
-			uint64_t pos = lx->pos;
-			uint64_t bad = pdf_obj_at(doc, base + (uint64_t)o.ival,
-			                          num, g.ival);
-			lx->pos = pos;
-			if (bad == 0) {
-				passed++;
-				if ((uint64_t)o.ival > pass_hi)
-					pass_hi = (uint64_t)o.ival;
-			} else if ((uint64_t)o.ival < fail_off) {
-				fail_off = (uint64_t)o.ival;
-				fail = bad;
+			batch[nb++] = (struct pdf_xent){ (uint64_t)o.ival, num,
+			                                 g.ival };
+			if (nb == PDF_XBATCH) {
+				uint64_t pos = lx->pos;
+				pdf_xcheck_batch(doc, &x, batch, nb);
+				nb = 0;
+				lx->pos = pos;
 			}
 		}
 	}
+	pdf_xcheck_batch(doc, &x, batch, nb);
 	if (npass != NULL)
-		*npass = passed;
-	if (passed == 0 || (fail_off != UINT64_MAX && pass_hi > fail_off))
+		*npass = x.passed;
+	if (x.passed == 0 || (x.fail_off != UINT64_MAX && x.pass_hi > x.fail_off))
 		return UINT64_MAX;
-	return fail;
+	return x.fail;
 }
 
 /*

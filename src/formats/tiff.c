@@ -56,6 +56,8 @@
 #define TIFF_BATCH 64                /* array elements read at once */
 #define TIFF_STR 64
 #define TIFF_MAX_ANCHORS 256         /* checked ranges remembered */
+#define TIFF_MAX_SOI 1024u           /* JPEG starts read per file: each may
+                                        cost the reader a window refill */
 #define TIFF_COMP_OJPEG 6
 #define TIFF_COMP_JPEG 7
 
@@ -143,6 +145,7 @@ struct tiff_ctx {
 	/* fragmentation evidence */
 	uint64_t frag;                /* lowest byte shown wrong, or MAX */
 	uint64_t unv_lo;              /* first unchecked strip, or MAX */
+	unsigned soi_left;            /* JPEG starts that may still be read */
 	unsigned nanchor;             /* JPEG streams found, in walk order */
 	uint64_t anchor_lo[TIFF_MAX_ANCHORS], anchor_hi[TIFF_MAX_ANCHORS];
 };
@@ -330,10 +333,12 @@ static void tiff_strip(struct tiff_ctx *c, const struct tiff_view *v,
 	tiff_ref(c, v, off, len);
 	if (v->soft)
 		return;
-	if (jpeg)
+	if (jpeg && c->soi_left > 0) {
+		c->soi_left--;
 		tiff_check_soi(c, off, len);
-	else if (off < c->unv_lo)
+	} else if (off < c->unv_lo) {
 		c->unv_lo = off;
+	}
 }
 
 /* Notes every strip or tile [offset, offset+count) of a pair of arrays. */
@@ -775,6 +780,7 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 	c.values_left = TIFF_MAX_VALUES;
 	c.frag = UINT64_MAX;
 	c.unv_lo = UINT64_MAX;
+	c.soi_left = TIFF_MAX_SOI;
 	if (memcmp(h, "II*\0", 4) == 0) {
 		c.file_be = false;
 	} else if (memcmp(h, "MM\0*", 4) == 0) {

@@ -36,8 +36,9 @@
  * CRC or the member's end disagrees, the end of its data.  A reader that
  * asks for every check (bread.thorough) gets the member check on a walk
  * that succeeds too, so that a wrong block inside a member's data is
- * caught, and every central directory entry read back against its local
- * header (not only a sample).  Members of other methods (bzip2, LZMA)
+ * caught, and the first ZIP_CHECK_THOROUGH central directory entries read
+ * back against their local headers (not only a sample; each costs the
+ * reader's window a jump).  Members of other methods (bzip2, LZMA)
  * and encrypted ones are checked by their ends only.
  *
  * The specific kind is told by the names inside: "[Content_Types].xml"
@@ -74,6 +75,8 @@
 #define ZIP_MAX_Z64_END   (1u << 20)
 #define ZIP_CHECK_FIRST   64u          /* local headers checked one by one */
 #define ZIP_CHECK_EVERY   1024u        /* ... then one in this many */
+#define ZIP_CHECK_THOROUGH 8192u       /* ... or all of these when asked
+                                          for every check */
 #define ZIP_MAX_SIZE      (1ull << 36)
 #define ZIP_MAX_APK_SIG   (64u << 20)  /* an APK signing block */
 #define ZIP_APK_SIG_MAGIC "APK Sig Block 42"
@@ -574,7 +577,7 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 		return ZIP_ELSEWHERE;
 	}
 	if (idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0 ||
-	    w->br->thorough) {
+	    (w->br->thorough && idx < ZIP_CHECK_THOROUGH)) {
 		w->why = zip_local_matches(w, lho, name, nlen, csize);
 		if (w->why != NULL)
 			return ZIP_ELSEWHERE;
