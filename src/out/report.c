@@ -341,7 +341,9 @@ int report_add(struct report *rep, const struct report_entry *e)
 	if (rc != 0)
 		return rc;
 	FILE *x = rep->x, *j = rep->j;
-	const char *status = e->truncated ? "truncated" : "complete";
+	const char *status = e->truncated ? "truncated" :
+	                     e->suspect ? "suspect" : "complete";
+	const char *reason = e->suspect ? e->suspect : e->reason;
 
 	fputs("  <fileobject>\n    <filename>", x);
 	xml_text(x, e->filename);
@@ -372,9 +374,9 @@ int report_add(struct report *rep, const struct report_entry *e)
 	if (e->duplicate_of)
 		fprintf(x, "    <dredge:duplicate_of>%" PRIu64
 		        "</dredge:duplicate_of>\n", e->duplicate_of);
-	if (e->reason) {
+	if (reason) {
 		fputs("    <dredge:reason>", x);
-		xml_text(x, e->reason);
+		xml_text(x, reason);
 		fputs("</dredge:reason>\n", x);
 	}
 	if (e->unreadable)
@@ -425,7 +427,7 @@ int report_add(struct report *rep, const struct report_entry *e)
 	else
 		fputs("null", j);
 	fputs(",\"reason\":", j);
-	json_string(j, e->reason);
+	json_string(j, reason);
 	fprintf(j, ",\"unreadable_bytes\":%" PRIu64, e->unreadable);
 	report_live_json(j, e);
 	fputs(",\"meta\":{", j);

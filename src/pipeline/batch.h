@@ -29,6 +29,11 @@ struct candidate {
 	                            (carve_result.open_end) */
 	uint64_t length;
 	uint64_t vouched;        /* with open_end: carve_result.vouched */
+	/* accepted: carve_result.unverified_off (0: none) and why; the
+	 * writer sets suspect to why when a whole file starts there */
+	uint64_t unverified;
+	const char *unverified_why;
+	const char *suspect;
 	const char *ext;
 	const char *reason;
 	/* metadata of an accepted or truncated file (NULL when none): only

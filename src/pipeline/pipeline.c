@@ -514,6 +514,8 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->verdict = (uint8_t)res.verdict;
 	c->open_end = res.verdict == CARVE_TRUNCATED && res.open_end;
 	c->vouched = c->open_end ? res.vouched : 0;
+	c->unverified = res.verdict == CARVE_ACCEPT ? res.unverified_off : 0;
+	c->unverified_why = res.unverified_why;
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;
 	c->reason = res.reason;

@@ -35,7 +35,7 @@ for name in $names; do
 			-I"$build" -I"$src/include" -I"$src/src" \
 			$lib_sources "$src/src/fs/fs.c" "$src/src/fs/fat.c" \
 			"$src/src/fs/exfat.c" "$src/src/fs/part.c" \
-			$(pkg-config --cflags --libs libxxhash) \
+			$(pkg-config --cflags --libs libxxhash zlib) \
 			"$src/tests/fuzz/fuzz_fat.c" -o "$build/fuzz/fuzz_fat"
 		echo "built $build/fuzz/fuzz_fat"
 		continue
@@ -44,7 +44,7 @@ for name in $names; do
 		-fno-sanitize-recover=undefined \
 		-I"$build" -I"$src/include" -I"$src/src" -I"$src/tests/unit" \
 		-DFUZZ_FORMAT="\"$name\"" \
-		$lib_sources $(pkg-config --cflags --libs libxxhash) \
+		$lib_sources $(pkg-config --cflags --libs libxxhash zlib) \
 		"$src/tests/fuzz/fuzz_format.c" -o "$build/fuzz/fuzz_$name"
 	echo "built $build/fuzz/fuzz_$name"
 done

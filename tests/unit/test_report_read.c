@@ -63,6 +63,10 @@ int main(void)
 	                  &r), 0, "a truncated file");
 	ok(!r.complete, "... is not complete");
 	report_rec_free(&r);
+	is_u64(parse_edit("\"status\":\"complete\"", "\"status\":\"suspect\"",
+	                  &r), 0, "a suspect file");
+	ok(r.complete && r.suspect, "... is whole by its structure, and suspect");
+	report_rec_free(&r);
 	is_u64(parse_edit("\"meta\":{", "\"later\":[1,{\"x\":[true,false]}],"
 	                  "\"meta\":{", &r), 0, "unknown keys are skipped");
 	report_rec_free(&r);
