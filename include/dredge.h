@@ -260,6 +260,15 @@ enum dredge_fs {
 	DREDGE_FS_FAT16,
 	DREDGE_FS_FAT32,
 	DREDGE_FS_EXFAT,
+	/* through The Sleuth Kit, when built with it */
+	DREDGE_FS_NTFS,
+	DREDGE_FS_EXT2,
+	DREDGE_FS_EXT3,
+	DREDGE_FS_EXT4,
+	DREDGE_FS_HFS,
+	DREDGE_FS_ISO9660,
+	DREDGE_FS_UFS,
+	DREDGE_FS_TSK_OTHER,
 };
 
 enum dredge_part_scheme {
@@ -359,6 +368,12 @@ struct dredge_volume_info {
 	int has_serial;
 	uint32_t serial;
 	char oem[9];
+	/* File systems read through The Sleuth Kit: a cluster is a block,
+	 * numbered as TSK numbers them; entries carry their metadata
+	 * address (MFT entry, inode) in entry_offset. */
+	int tsk;
+	uint64_t inode_count;
+	uint64_t root_inode;
 };
 
 /* The volume's geometry; counts the free clusters the first time. */
@@ -394,6 +409,8 @@ struct dredge_time {
 #define DREDGE_ENTRY_NO_FAT_CHAIN 0x10  /* exFAT: clusters contiguous */
 #define DREDGE_ENTRY_ROOT         0x20  /* the root directory itself */
 #define DREDGE_ENTRY_BAD_CHECKSUM 0x40  /* exFAT set checksum mismatch */
+#define DREDGE_ENTRY_REUSED       0x80  /* deleted; its metadata entry
+                                           (MFT entry, inode) in use again */
 
 /* One directory entry, as read from the medium. */
 struct dredge_entry {

@@ -1,5 +1,6 @@
 /*
- * cmd_fs.c - `dredge fs`: partitions and FAT/exFAT volumes of a source.
+ * cmd_fs.c - `dredge fs`: partitions and volumes of a source (FAT and
+ * exFAT; NTFS, ext2/3/4, HFS+, ISO 9660 through The Sleuth Kit).
  *
  *   fs info SOURCE              partition table and volume geometry
  *   fs ls SOURCE [PATH]         directory listing, deleted entries too
@@ -128,6 +129,22 @@ static void print_volume(dredge_volume *vol)
 
 	dredge_volume_info(vol, &info);
 	printf("  file system:         %s\n", dredge_fs_name(v->type));
+	if (v->tsk) {
+		/* Read through The Sleuth Kit: blocks, not FAT clusters. */
+		printf("  read through:        The Sleuth Kit\n");
+		printf("  offset:              %" PRIu64 "\n", v->offset);
+		printf("  size:                %" PRIu64 "\n", v->size);
+		printf("  sector size:         %u\n", v->sector_size);
+		printf("  block size:          %u\n", v->cluster_size);
+		printf("  block count:         %" PRIu64 "\n",
+		       (uint64_t)v->cluster_count + 2);
+		if (v->free_clusters != UINT64_MAX)
+			printf("  free blocks:         %" PRIu64 "\n",
+			       v->free_clusters);
+		printf("  inode count:         %" PRIu64 "\n", v->inode_count);
+		printf("  root inode:          %" PRIu64 "\n", v->root_inode);
+		return;
+	}
 	printf("  offset:              %" PRIu64 "\n", v->offset);
 	printf("  size:                %" PRIu64 "\n", v->size);
 	printf("  sector size:         %u\n", v->sector_size);
@@ -274,7 +291,9 @@ static void print_runs(const dredge_runs *runs)
 	for (unsigned i = 0; i < r->n && i < RUNS_SHOWN; i++) {
 		if (dredge_runs_get(runs, i, &v) != 0)
 			break;
-		if (v.count == 1)
+		if (v.cluster == 0)   /* sparse: no blocks, zeros */
+			printf("%ssparse:%u", i ? "," : "", v.count);
+		else if (v.count == 1)
 			printf("%s%u", i ? "," : "", v.cluster);
 		else
 			printf("%s%u-%u", i ? "," : "", v.cluster,
@@ -300,7 +319,13 @@ static void recovery_note(dredge_volume *vol, const struct dredge_entry *e,
 
 	dredge_runs_info(runs, &info);
 #define NOTE(...) do { if (n < len) n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__); } while (0)
-	if (r->status & DREDGE_RUNS_OVERWRITTEN)
+	if (e->flags & DREDGE_ENTRY_REUSED)
+		NOTE("%sits metadata entry now describes another file",
+		     n ? "; " : "");
+	else if ((r->status & DREDGE_RUNS_OVERWRITTEN) &&
+	         dredge_volume_type(vol) >= DREDGE_FS_NTFS)
+		NOTE("%sblocks now in use by another file", n ? "; " : "");
+	else if (r->status & DREDGE_RUNS_OVERWRITTEN)
 		NOTE("%sfirst cluster now owned by a live file", n ? "; " : "");
 	if (dredge_runs_shared(vol, e, runs, other, sizeof(other)) == 1)
 		NOTE("%sclusters also assumed for %s", n ? "; " : "", other);
@@ -343,6 +368,7 @@ struct ls_state {
 	const char *mount;         /* --mount PREFIX, without a trailing '/' */
 	int tz_minutes;            /* --tz: minutes east of UTC */
 	uint64_t ino_base;         /* source byte where entry numbers start */
+	int tsk;                   /* entries carry their inode */
 	uint32_t cluster_size;
 };
 
@@ -413,7 +439,10 @@ static void body_line(struct ls_state *st, const char *path,
 	int ro = (e->attr & DREDGE_ATTR_RDONLY) != 0;
 	uint64_t ino = 2, size = e->size;
 
-	if (!(e->flags & DREDGE_ENTRY_ROOT) && e->entry_offset >= st->ino_base)
+	if (st->tsk)
+		ino = e->entry_offset;
+	else if (!(e->flags & DREDGE_ENTRY_ROOT) &&
+	         e->entry_offset >= st->ino_base)
 		ino = (e->entry_offset - st->ino_base) / 32 + 3;
 	if (dir) {
 		struct dredge_runs_info ri;
@@ -513,8 +542,9 @@ static int ls_cb(dredge_volume *vol, const char *path,
 		char ct[40], at[40];
 		dredge_time_str(&e->ctime, ct, sizeof(ct));
 		dredge_time_str(&e->atime, at, sizeof(at));
-		printf("      created %s  accessed %s  entry at byte %" PRIu64,
-		       ct, at, e->entry_offset);
+		printf("      created %s  accessed %s  %s %" PRIu64, ct, at,
+		       dredge_volume_type(vol) >= DREDGE_FS_NTFS ? "inode" :
+		       "entry at byte", e->entry_offset);
 		if (dredge_volume_type(vol) == DREDGE_FS_EXFAT)
 			printf("  valid size %" PRIu64 "%s", e->valid_size,
 			       (e->flags & DREDGE_ENTRY_NO_FAT_CHAIN) ?
@@ -558,6 +588,7 @@ static int cmd_ls(struct fsctx *c, const char *path, int recursive,
 		st.cluster_size = vi.cluster_size;
 		/* TSK counts FAT entries from the end of the FATs (the fixed
 		 * root of FAT12/16 included), exFAT's from the cluster heap. */
+		st.tsk = vi.tsk;
 		st.ino_base = vi.offset + (vi.type == DREDGE_FS_EXFAT ?
 		              vi.data_offset : vi.fat_offset + vi.nfats * vi.fat_size);
 	}
@@ -648,9 +679,13 @@ static int copy_file(struct fsctx *c, const char *path,
 		rc = 1;
 	} else if (dredge_entry_deleted(e) &&
 	           (ri->status & DREDGE_RUNS_OVERWRITTEN)) {
-		fprintf(stderr, "dredge: warning: %s: its first cluster now "
-		        "belongs to a live file; the content is probably not "
-		        "the deleted file's\n", path);
+		fprintf(stderr, "dredge: warning: %s: %s; the content is "
+		        "probably not the deleted file's\n", path,
+		        (e->flags & DREDGE_ENTRY_REUSED) ? "its metadata entry now "
+		        "describes another file" :
+		        dredge_volume_type(c->vol) >= DREDGE_FS_NTFS ? "its blocks "
+		        "are in use by another file now" : "its first cluster now "
+		        "belongs to a live file");
 		rc = 1;
 	}
 	/* Clusters assumed for two deleted files hold at most one of them:

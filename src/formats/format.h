@@ -41,9 +41,10 @@ struct carve_meta {
  */
 enum carve_note {
 	CARVE_NOTE_NONE = 0,
-	/* Sample data stop matching the codec; note_off is the first byte
-	 * proven wrong (the verdict is REJECT when the first sample checked
-	 * is already wrong). */
+	/* Sample data do not match the codec from the first sample checked
+	 * on (REJECT); note_off is the first byte proven wrong.  When some
+	 * samples were right first, the verdict is TRUNCATED with
+	 * CARVE_NOTE_FRAGMENT instead. */
 	CARVE_NOTE_CODEC_MISMATCH,
 	/* The media data end and the index that must follow them (an
 	 * ISO-BMFF moov) is missing; note_off is where the media data end. */
@@ -77,6 +78,15 @@ struct carve_result {
 	 * showed none.  A file found starting inside them is part of this
 	 * one, not the place where it ends. */
 	uint64_t vouched;
+	/* ACCEPT only: from this offset on (up to length) the file holds
+	 * data the validator could not check, such as raw sensor strips; 0
+	 * when it checked all it holds.  The verdict rests on the
+	 * structure's word for those bytes, so a file found starting there
+	 * that validates whole is not taken for a part of this one: the
+	 * writer keeps both and reports this one as suspect, saying
+	 * unverified_why (static text). */
+	uint64_t unverified_off;
+	const char *unverified_why;
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
 };
@@ -146,6 +156,8 @@ static inline void carve_accept(struct carve_result *res, uint64_t length)
 	res->note_off = 0;
 	res->open_end = false;
 	res->vouched = 0;
+	res->unverified_off = 0;
+	res->unverified_why = NULL;
 }
 
 static inline void carve_truncated(struct carve_result *res, uint64_t length,
@@ -158,6 +170,8 @@ static inline void carve_truncated(struct carve_result *res, uint64_t length,
 	res->note_off = 0;
 	res->open_end = false;
 	res->vouched = 0;
+	res->unverified_off = 0;
+	res->unverified_why = NULL;
 }
 
 static inline void carve_reject(struct carve_result *res, const char *why)
@@ -169,6 +183,8 @@ static inline void carve_reject(struct carve_result *res, const char *why)
 	res->note_off = 0;
 	res->open_end = false;
 	res->vouched = 0;
+	res->unverified_off = 0;
+	res->unverified_why = NULL;
 }
 
 /* Says, for code, what the verdict just given concerns and where. */

@@ -48,6 +48,8 @@
 #define MP4_MAX_FIRST_BOX (1u << 20) /* free/skip/wide opening a QuickTime file */
 #define MP4_SPREAD 64u              /* samples checked per video track */
 #define MP4_DENSE 4096u             /* samples rechecked to find the first bad */
+#define MP4_THOROUGH (1u << 20)     /* samples checked per track for a
+                                       reader that asks for every check */
 #define MP4_FRAG_KEEP 128u          /* fragments kept for checking */
 #define MP4_MAX_NALS 64u            /* NAL units walked in one sample */
 #define MP4_TAB_BUF 2048u
@@ -1450,6 +1452,7 @@ struct mp4_check {
 	uint64_t total;
 	unsigned j;                 /* spread: index of the next pick */
 	unsigned done;
+	unsigned max;               /* dense: samples checked at most */
 	uint64_t next;              /* next sample to check, or MP4_NONE */
 	uint64_t good;              /* last good sample before the first bad */
 	uint64_t bad, bad_at;       /* first bad sample and its wrong byte */
@@ -1468,7 +1471,7 @@ static void mp4_pick_next(struct mp4_check *c, bool first)
 		return;
 	if (c->dense) {
 		uint64_t s = first ? c->lo : prev + 1;
-		if (s < c->hi && c->done < MP4_DENSE)
+		if (s < c->hi && c->done < c->max)
 			c->next = s;
 		return;
 	}
@@ -1491,6 +1494,7 @@ static void mp4_check_init(struct mp4_check *c, const struct mp4_track *t,
 	c->dense = dense;
 	c->lo = lo;
 	c->hi = hi;
+	c->max = MP4_DENSE;
 	c->total = t->sz_count;
 	c->good = c->bad = c->bad_at = c->good_at = MP4_NONE;
 	if (t->nal != MP4_NAL_NONE && mp4_media_track(t))
@@ -1652,7 +1656,10 @@ static int mp4_track_pass(struct mp4_file *f, const struct mp4_track *t,
 /*
  * Checks one track's samples: a spread pass over the whole track, then,
  * if a picked sample was wrong, a dense pass between the last good pick
- * and the bad one to find the first wrong sample.
+ * and the bad one to find the first wrong sample.  A reader that asks for
+ * every check (reassembly trying blocks) gets a dense pass over the whole
+ * track (up to MP4_THOROUGH samples) when the spread one found nothing,
+ * so that a wrong block between two picks is caught too.
  */
 static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
                              uint64_t *bytes, uint64_t *data_end)
@@ -1676,6 +1683,15 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 		if (d.good_at < c.good_at)
 			c.good_at = d.good_at;
 		mp4_bad(f, c.bad_at, MP4_WHY_CODEC);
+	} else if (f->br->thorough && c.npick > 0) {
+		mp4_check_init(&d, t, true, 0, t->sz_count);
+		d.max = MP4_THOROUGH;
+		if (mp4_track_pass(f, t, &d, &b2, &e2) != 0)
+			return -1;
+		if (d.good_at < c.good_at)
+			c.good_at = d.good_at;
+		if (d.bad != MP4_NONE)
+			mp4_bad(f, d.bad_at, MP4_WHY_CODEC);
 	}
 	if (c.good_at != MP4_NONE)
 		mp4_good(f, c.good_at);
@@ -2195,10 +2211,11 @@ static int mp4_movie(struct mp4_file *f)
  *               before length and after the end of the last good video
  *               sample before it; a dense recheck (up to MP4_DENSE samples)
  *               makes those two samples neighbours in the track;
+ *               CARVE_NOTE_FRAGMENT at length: the first byte that cannot
+ *               belong to the file, the fragmentation point;
  *   REJECT      the same reason when the first sample checked is already
  *               wrong: the chunk offsets point at foreign data;
- *               both carry CARVE_NOTE_CODEC_MISMATCH at the first byte
- *               proven wrong;
+ *               CARVE_NOTE_CODEC_MISMATCH at the first byte proven wrong;
  *   TRUNCATED   "no moov box (recording cut off)": ftyp + mdat and no moov;
  *               length is the end of the mdat, or the limit when the mdat
  *               has size 0 or runs past it; CARVE_NOTE_NO_INDEX at length;
@@ -2283,13 +2300,14 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 		if (f.bad_at < len) {
 			len = f.bad_at;
 			why = f.bad_why;
-			note = CARVE_NOTE_CODEC_MISMATCH;
+			note = CARVE_NOTE_FRAGMENT;
 		}
 	}
 	mp4_meta(&f, res);
 	if (why != NULL) {
 		carve_truncated(res, len, why);
-		carve_note(res, note, len);
+		if (note != CARVE_NOTE_NONE)
+			carve_note(res, note, len);
 	} else {
 		carve_accept(res, len);
 	}

@@ -27,10 +27,24 @@
  * Without any good tail the result is TRUNCATED: at the end of the last
  * complete item ("no %%EOF"), or after a tail whose startxref names no
  * section ("startxref points at no xref").
+ *
+ * A document stored in pieces is read on past its first piece by the
+ * walk, so the truncated result also gives the fragmentation point, the
+ * lowest of: where the walk met bytes that are no PDF (the end of the
+ * failing token), where a stream's direct /Length leads to no
+ * "endstream", and the first object an xref table names that is not at
+ * its offset ("N G obj" compared byte by byte).  The tables checked are
+ * those walked and the first one found by searching past the last
+ * complete item (the document's own table lies after the gap that
+ * separates its pieces); a table is the document's only when some of its
+ * objects are where it says and all of those lie before every one that
+ * is not.  Cross-reference streams are compressed and not read, so for
+ * them only the walk and the stream lengths tell.
  */
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "formats/format.h"
@@ -46,6 +60,10 @@
 #define PDF_MAX_GAP_AFTER 4096u       /* ... right after an end */
 #define PDF_MAX_INT       1000000000000000ll
 #define PDF_TEXT          64
+#define PDF_XREF_REACH    (64ull << 20) /* searched for a table past the
+                                           last complete item */
+#define PDF_XBATCH        256u        /* xref entries read, then checked */
+#define PDF_MAX_XCHECK    65536u      /* xref entries checked per table */
 
 enum pdf_tok_type {
 	PT_EOF,          /* the reader ended */
@@ -97,6 +115,7 @@ enum pdf_step { PS_OK, PS_CUT, PS_BAD };
 struct pdf_xref {
 	uint64_t off;
 	long long prev;         /* -1: none */
+	bool table;             /* an xref table (else a stream) */
 };
 
 struct pdf_doc {
@@ -112,6 +131,9 @@ struct pdf_doc {
 	unsigned revisions;
 	unsigned items;
 	bool linearized, xref_table, xref_stream;
+	/* fragmentation evidence (UINT64_MAX: none) */
+	uint64_t stop;          /* where the walk met bytes no PDF has */
+	uint64_t len_bad;       /* where a /Length led to no endstream */
 	long long pages;
 	char producer[PDF_TEXT];
 };
@@ -540,6 +562,12 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 			lx->pos = at + 9;
 			return PS_OK;
 		}
+		/* the first byte where "endstream" should be and is not */
+		for (const char *k = "endstream"; *k != '\0'; k++, at++)
+			if (lx_byte(lx, at) != (unsigned char)*k)
+				break;
+		if (at < doc->len_bad)
+			doc->len_bad = at;
 	}
 	/*
 	 * Indirect or wrong length: the first "endstream" closes it, unless
@@ -548,8 +576,11 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 	uint64_t at = pdf_find(lx, data, UINT64_MAX, "endstream");
 	if (at == UINT64_MAX)
 		return PS_CUT;
-	if (pdf_find(lx, data, at, "%PDF-") != UINT64_MAX)
+	uint64_t h = pdf_find(lx, data, at, "%PDF-");
+	if (h != UINT64_MAX) {
+		lx->pos = h;   /* where the other document starts */
 		return PS_BAD;
+	}
 	lx->pos = at + 9;
 	return PS_OK;
 }
@@ -562,6 +593,7 @@ static void pdf_add_xref(struct pdf_doc *doc, uint64_t off,
 		return;
 	doc->xref[doc->nxref].off = off;
 	doc->xref[doc->nxref].prev = d->has_prev ? d->prev : -1;
+	doc->xref[doc->nxref].table = strcmp(d->type, "XRef") != 0;
 	doc->nxref++;
 }
 
@@ -778,19 +810,23 @@ static void pdf_walk(struct pdf_doc *doc, uint64_t body)
 		                 doc->items == doc->items_at_end;
 		uint64_t gap = after_end ? PDF_MAX_GAP_AFTER : PDF_MAX_GAP;
 
-		if (pdf_skip_top(doc, gap) != 0)
+		if (pdf_skip_top(doc, gap) != 0) {
+			/* another document's header, or too long a gap */
+			if (lx_byte(lx, lx->pos) >= 0)
+				doc->stop = lx->pos;
 			break;
+		}
 		lx_next(lx, &t);
 		uint64_t start = t.start;
 		bool table = tok_kw(&t, "xref");
+		st = PS_BAD;
 		if (t.type == PT_INT) {
 			lx_next(lx, &t);
-			if (t.type != PT_INT)
-				break;
-			lx_next(lx, &t);
-			if (!tok_kw(&t, "obj"))
-				break;
-			st = pdf_object(doc, start);
+			if (t.type == PT_INT) {
+				lx_next(lx, &t);
+				if (tok_kw(&t, "obj"))
+					st = pdf_object(doc, start);
+			}
 		} else if (after_end && !table) {
 			/* after an end only an update may follow */
 			break;
@@ -798,9 +834,9 @@ static void pdf_walk(struct pdf_doc *doc, uint64_t body)
 			st = pdf_xref_table(doc, start);
 		} else if (tok_kw(&t, "startxref")) {
 			st = pdf_tail(doc);
-		} else {
-			break;
 		}
+		if (st == PS_BAD && t.type != PT_EOF && !after_end)
+			doc->stop = lx->pos > t.end ? lx->pos : t.end;
 		if (st != PS_OK)
 			break;
 		/*
@@ -811,6 +847,215 @@ static void pdf_walk(struct pdf_doc *doc, uint64_t body)
 			doc->last_good = lx->pos;
 		doc->items++;
 	}
+}
+
+/*
+ * Is object num gen at off ("N G obj")?  0 when it is, else the first
+ * byte that differs (off or later).
+ */
+static uint64_t pdf_obj_at(struct pdf_doc *doc, uint64_t off, long long num,
+                           long long gen)
+{
+	struct pdf_lex *lx = &doc->lx;
+	char want[3][24];
+	uint64_t at = off;
+
+	snprintf(want[0], sizeof(want[0]), "%lld", num);
+	snprintf(want[1], sizeof(want[1]), "%lld", gen);
+	snprintf(want[2], sizeof(want[2]), "obj");
+	for (int w = 0; w < 3; w++) {
+		unsigned ws = 0;
+
+		if (w > 0) {
+			while (ws < 16 && pdf_is_ws(lx_byte(lx, at))) {
+				at++;
+				ws++;
+			}
+			if (ws == 0)
+				return at;
+		}
+		for (const char *p = want[w]; *p != '\0'; p++, at++)
+			if (lx_byte(lx, at) != (unsigned char)*p)
+				return at;
+	}
+	return pdf_is_regular(lx_byte(lx, at)) ? at : 0;
+}
+
+/*
+ * Checks the in-use entries of the xref table whose keyword is at off
+ * against the objects at their offsets counted from base.  Returns the
+ * first byte shown wrong by the lowest entry that fails, or UINT64_MAX
+ * when the table does not look like that document's (none of its objects
+ * found, or one found beyond one that is not) or is unreadable; *npass
+ * (may be NULL) is how many objects were found.
+ */
+/* What checking an xref table's entries against the objects comes to. */
+struct pdf_xcheck {
+	uint64_t base;          /* offsets are counted from here */
+	uint64_t fail, fail_off, pass_hi, passed, checked;
+};
+
+/* An in-use entry read from a table, to check once a batch is full. */
+struct pdf_xent {
+	uint64_t off;
+	long long num, gen;
+};
+
+/* Checks a batch of entries (read first, so the reader's window goes to
+ * the objects once per batch, not once per entry). */
+static void pdf_xcheck_batch(struct pdf_doc *doc, struct pdf_xcheck *x,
+                             const struct pdf_xent *e, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t bad = pdf_obj_at(doc, x->base + e[i].off, e[i].num,
+		                          e[i].gen);
+		if (bad == 0) {
+			x->passed++;
+			if (e[i].off > x->pass_hi)
+				x->pass_hi = e[i].off;
+		} else if (e[i].off < x->fail_off) {
+			x->fail_off = e[i].off;
+			x->fail = bad;
+		}
+	}
+	x->checked += n;
+}
+
+/*
+ * Checks the in-use entries of the xref table whose keyword is at off
+ * against the objects at their offsets counted from base (the first
+ * PDF_MAX_XCHECK of them).  Returns the first byte shown wrong by the
+ * lowest entry that fails, or UINT64_MAX when the table does not look
+ * like that document's (none of its objects found, or one found beyond
+ * one that is not) or is unreadable; *npass (may be NULL) is how many
+ * objects were found.
+ */
+static uint64_t pdf_xref_check(struct pdf_doc *doc, uint64_t off,
+                               uint64_t base, uint64_t *npass)
+{
+	struct pdf_lex *lx = &doc->lx;
+	struct pdf_tok t;
+	struct pdf_xcheck x = { .base = base, .fail = UINT64_MAX,
+	                        .fail_off = UINT64_MAX };
+	struct pdf_xent batch[PDF_XBATCH];
+	unsigned nb = 0;
+	uint64_t entries = 0;
+
+	if (npass != NULL)
+		*npass = 0;
+	lx->pos = off;
+	lx_next(lx, &t);
+	if (!tok_kw(&t, "xref"))
+		return UINT64_MAX;
+	while (x.checked + nb < PDF_MAX_XCHECK) {
+		lx_next(lx, &t);
+		if (t.type != PT_INT || t.ival < 0)
+			break;
+		long long num = t.ival;
+		lx_next(lx, &t);
+		if (t.type != PT_INT || t.ival < 0 ||
+		    (uint64_t)t.ival > PDF_MAX_ENTRIES - entries)
+			break;
+		long long count = t.ival;
+		entries += (uint64_t)count;
+		for (long long i = 0; i < count &&
+		     x.checked + nb < PDF_MAX_XCHECK; i++, num++) {
+			struct pdf_tok o, g, k;
+
+			lx_next(lx, &o);
+			lx_next(lx, &g);
+			lx_next(lx, &k);
+			if (o.type != PT_INT || g.type != PT_INT ||
+			    (!tok_kw(&k, "n") && !tok_kw(&k, "f")))
+				return UINT64_MAX;
+			if (tok_kw(&k, "f") || o.ival <= 0 ||
+			    (uint64_t)o.ival >= doc->size - base)
+				continue;
+			batch[nb++] = (struct pdf_xent){ (uint64_t)o.ival, num,
+			                                 g.ival };
+			if (nb == PDF_XBATCH) {
+				uint64_t pos = lx->pos;
+				pdf_xcheck_batch(doc, &x, batch, nb);
+				nb = 0;
+				lx->pos = pos;
+			}
+		}
+	}
+	pdf_xcheck_batch(doc, &x, batch, nb);
+	if (npass != NULL)
+		*npass = x.passed;
+	if (x.passed == 0 || (x.fail_off != UINT64_MAX && x.pass_hi > x.fail_off))
+		return UINT64_MAX;
+	return x.fail;
+}
+
+/*
+ * Moves *h to the last "%PDF-" header before to, searching on from *from
+ * (which it advances, so that repeated calls with growing to read each
+ * byte once); at most 64 headers are taken per call.
+ */
+static void pdf_header_before(struct pdf_doc *doc, uint64_t *from,
+                              uint64_t to, uint64_t *h)
+{
+	for (unsigned i = 0; i < 64 && *from < to; i++) {
+		uint64_t at = pdf_find(&doc->lx, *from, to, "%PDF-");
+		if (at == UINT64_MAX) {
+			*from = to;
+			break;
+		}
+		*h = at;
+		*from = at + 1;
+	}
+}
+
+/*
+ * The fragmentation point of a document the walk did not end (see the
+ * top of the file), or UINT64_MAX when nothing shows one.
+ */
+static uint64_t pdf_fragment(struct pdf_doc *doc)
+{
+	uint64_t point = doc->stop < doc->len_bad ? doc->stop : doc->len_bad;
+	uint64_t x;
+
+	for (unsigned i = 0; i < doc->nxref; i++) {
+		if (!doc->xref[i].table)
+			continue;
+		x = pdf_xref_check(doc, doc->xref[i].off, 0, NULL);
+		if (x < point)
+			point = x;
+	}
+	/* the document's own table, past the piece the walk could read */
+	uint64_t from = doc->last_good;
+	uint64_t end = from + PDF_XREF_REACH;
+	uint64_t h = 0, hfrom = from + 1;
+	for (unsigned tries = 0; tries < 64; tries++) {
+		uint64_t at = pdf_find(&doc->lx, from, end, "xref");
+
+		if (at == UINT64_MAX)
+			break;
+		from = at + 4;
+		if (at >= 5 && lx_match(&doc->lx, at - 5, "start"))
+			continue;
+		if (!pdf_is_ws(lx_byte(&doc->lx, at + 4)) ||
+		    (at > 0 && pdf_is_regular(lx_byte(&doc->lx, at - 1))))
+			continue;
+		/* another document's table, when a header before it
+		 * makes more of its offsets right */
+		uint64_t own, other;
+		pdf_header_before(doc, &hfrom, at, &h);
+		x = pdf_xref_check(doc, at, 0, &own);
+		if (h != 0) {
+			(void)pdf_xref_check(doc, at, h, &other);
+			if (other > own)
+				continue;
+		}
+		if (x != UINT64_MAX) {
+			if (x < point)
+				point = x;
+			break;
+		}
+	}
+	return point;
 }
 
 static void pdf_validate(struct bread *br, struct carve_result *res)
@@ -829,6 +1074,8 @@ static void pdf_validate(struct bread *br, struct carve_result *res)
 	doc->lx.br = br;
 	doc->size = bread_size(br);
 	doc->pages = -1;
+	doc->stop = UINT64_MAX;
+	doc->len_bad = UINT64_MAX;
 
 	/* the body starts after the header line */
 	uint64_t body = 8;
@@ -848,8 +1095,15 @@ static void pdf_validate(struct bread *br, struct carve_result *res)
 			carve_truncated(res, doc->last_good, "no %%EOF");
 		else
 			carve_reject(res, "no complete object");
-		if (res->verdict != CARVE_REJECT)
+		if (res->verdict != CARVE_REJECT) {
+			uint64_t point = pdf_fragment(doc);
 			carve_meta_add(res, "version", "%s", version);
+			if (point < doc->size) {
+				if (res->length > point)
+					res->length = point;
+				carve_note(res, CARVE_NOTE_FRAGMENT, point);
+			}
+		}
 		return;
 	}
 	carve_accept(res, doc->end);

@@ -12,6 +12,15 @@
  * and movi for AVI, an image chunk first for WebP) and which metadata to
  * report.  An AVI over 1 GiB continues in further "RIFF" "AVIX" chunks
  * written back to back; they are followed and the file is their sum.
+ *
+ * A file stored in pieces shows where its first piece ends: the chunk
+ * chain leads to a header that is no chunk (non-printable, or in an AVI's
+ * movi list an id that no stream chunk has, or a size running past the
+ * list), and that header is the fragmentation point.  In an AVI it lies
+ * at most one chunk (a frame) after the cut; in a WAV the samples are one
+ * chunk, so only what follows them can tell.  The movi chain is what an
+ * idx1 or OpenDML index would state (each chunk where the sizes lead), so
+ * the indexes are not read again; the samples themselves are not checked.
  */
 #include "config.h"
 
@@ -94,6 +103,30 @@ static bool riff_printable(const uint8_t *id)
 static bool riff_is(const uint8_t *id, const char *want)
 {
 	return memcmp(id, want, 4) == 0;
+}
+
+static bool riff_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool riff_alnum(uint8_t c)
+{
+	return riff_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Can a chunk of an AVI's movi list have this id?  Stream chunks "00dc",
+ * "01wb" (stream number, two letters), index chunks "ix00", JUNK, and
+ * LIST "rec " groups. */
+static bool riff_movi_id(const uint8_t *id)
+{
+	if (riff_digit(id[0]) && riff_digit(id[1]) && riff_alnum(id[2]) &&
+	    riff_alnum(id[3]))
+		return true;
+	if (id[0] == 'i' && id[1] == 'x' && riff_alnum(id[2]) &&
+	    riff_alnum(id[3]))
+		return true;
+	return riff_is(id, "JUNK") || riff_is(id, "LIST");
 }
 
 /* Marks the walk as failed; the first failure wins. */
@@ -341,7 +374,10 @@ static void riff_walk_chunks(struct riff_walk *w, uint64_t off, uint64_t end,
 		const uint8_t *id = h, *list = h + 8;
 		bool is_list = false;
 		uint64_t size = mem_le32(h + 4);
-		if (!riff_printable(id)) {
+		bool in_movi = parent != NULL && (w->form == FORM_AVI ||
+		               w->form == FORM_AVIX) &&
+		               (riff_is(parent, "movi") || riff_is(parent, "rec "));
+		if (!riff_printable(id) || (in_movi && !riff_movi_id(id))) {
 			riff_fail(w, WALK_GARBAGE, off, "garbage where a chunk should be");
 			break;
 		}
@@ -355,7 +391,8 @@ static void riff_walk_chunks(struct riff_walk *w, uint64_t off, uint64_t end,
 		}
 		uint64_t body = off + 8;
 		if (size > end - body) {
-			riff_fail(w, WALK_BAD, off,
+			/* in the movi list: a header of something else */
+			riff_fail(w, in_movi ? WALK_GARBAGE : WALK_BAD, off,
 			          parent ? "chunk runs past the end of its LIST" :
 			                   "chunk runs past the RIFF size");
 			break;
@@ -582,6 +619,10 @@ static void riff_verdict_failed(const struct riff_walk *w,
 	}
 	carve_truncated(res, w->status == WALK_SHORT ? w->limit : w->stop,
 	                w->why);
+	/* A header that is no chunk's where the sizes lead: the first piece
+	 * of the file ends before it. */
+	if (w->status == WALK_GARBAGE && w->stop < w->limit)
+		carve_note(res, CARVE_NOTE_FRAGMENT, w->stop);
 	/* Data that ran out inside a chunk: every chunk before it was
 	 * walked whole. */
 	if (w->status == WALK_SHORT)
@@ -662,6 +703,8 @@ static bool riff_follow_avix(struct riff_walk *first, uint64_t *end,
 			/* The first RIFF is whole; the damage starts here. */
 			carve_truncated(res, w.status == WALK_GARBAGE ? w.stop : *end,
 			                w.why);
+			if (w.status == WALK_GARBAGE && w.stop < w.limit)
+				carve_note(res, CARVE_NOTE_FRAGMENT, w.stop);
 			return false;
 		}
 		*end = e;

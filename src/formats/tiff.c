@@ -22,6 +22,19 @@
  * without such evidence stays "tif".  Maker notes are trusted less than the
  * main structure: a reference from inside one that leaves the readable
  * bytes is ignored instead of marking the file truncated.
+ *
+ * What the walk can check of the data it reaches gives the fragmentation
+ * point of a file stored in pieces: a JPEG thumbnail or preview and every
+ * JPEG-compressed strip or tile (compression 6 and 7) must start with
+ * SOI, and, for a reader that asks for every check, every directory a
+ * pointer names must be a directory (otherwise junk there only ends the
+ * branch, since writers leave stray pointers).  The lowest
+ * offset where such an anchor fails is the first byte that cannot belong
+ * to the file (CARVE_NOTE_FRAGMENT).  Other strips (uncompressed, LZW,
+ * raw sensor data) cannot be checked: the verdict rests on the
+ * directories' word for them, and the result says from where
+ * (unverified_off), so that a whole file found there is not hidden as a
+ * part of this one.  Maker notes are not anchors.
  */
 #include "config.h"
 
@@ -42,6 +55,11 @@
 #define TIFF_MAX_CHILDREN 32         /* sub-IFDs followed from one IFD */
 #define TIFF_BATCH 64                /* array elements read at once */
 #define TIFF_STR 64
+#define TIFF_MAX_ANCHORS 256         /* checked ranges remembered */
+#define TIFF_MAX_SOI 1024u           /* JPEG starts read per file: each may
+                                        cost the reader a window refill */
+#define TIFF_COMP_OJPEG 6
+#define TIFF_COMP_JPEG 7
 
 /* Tags the walk acts on. */
 enum {
@@ -124,6 +142,12 @@ struct tiff_ctx {
 	uint32_t width, height;
 	char make[TIFF_STR], model[TIFF_STR];
 	char datetime[TIFF_STR], datetime_orig[TIFF_STR];
+	/* fragmentation evidence */
+	uint64_t frag;                /* lowest byte shown wrong, or MAX */
+	uint64_t unv_lo;              /* first unchecked strip, or MAX */
+	unsigned soi_left;            /* JPEG starts that may still be read */
+	unsigned nanchor;             /* JPEG streams found, in walk order */
+	uint64_t anchor_lo[TIFF_MAX_ANCHORS], anchor_hi[TIFF_MAX_ANCHORS];
 };
 
 /* What one directory points to, gathered before it is acted on. */
@@ -132,6 +156,7 @@ struct tiff_ifd_info {
 	bool has_strip_off, has_strip_len, has_tile_off, has_tile_len;
 	uint32_t jpeg_off, jpeg_len;
 	uint32_t width, height;
+	uint32_t compression;
 	uint64_t maker_off, maker_len;
 	unsigned nchild;
 	uint64_t child[TIFF_MAX_CHILDREN];
@@ -259,19 +284,82 @@ static void tiff_add_child(struct tiff_ifd_info *info, uint64_t off,
 	}
 }
 
+/* Remembers [lo, hi) as a JPEG stream that starts as one (a thumbnail, a
+ * preview, a strip): the first TIFF_MAX_ANCHORS count. */
+static void tiff_anchor(struct tiff_ctx *c, uint64_t lo, uint64_t hi)
+{
+	if (c->nanchor < TIFF_MAX_ANCHORS) {
+		c->anchor_lo[c->nanchor] = lo;
+		c->anchor_hi[c->nanchor] = hi;
+		c->nanchor++;
+	}
+}
+
+/* Notes that the byte at off cannot belong to the file. */
+static void tiff_bad(struct tiff_ctx *c, uint64_t off)
+{
+	if (off < c->frag)
+		c->frag = off;
+}
+
+/*
+ * Checks that the len bytes at off, which the structure says hold a JPEG
+ * stream, start with SOI (FF D8 FF); notes the range or the first byte
+ * that differs.  Ranges past the reader are the truncation's business.
+ */
+static void tiff_check_soi(struct tiff_ctx *c, uint64_t off, uint64_t len)
+{
+	static const uint8_t soi[3] = { 0xff, 0xd8, 0xff };
+	uint8_t b[3];
+
+	if (len < 3 || off + len > c->limit)
+		return;
+	if (bread_read(c->br, off, b, 3) != 3)
+		return;
+	for (unsigned i = 0; i < 3; i++) {
+		if (b[i] != soi[i]) {
+			tiff_bad(c, off + i);
+			return;
+		}
+	}
+	tiff_anchor(c, off, off + len);
+}
+
+/* Notes a strip or tile: JPEG ones are checked, others only remembered
+ * as unchecked. */
+static void tiff_strip(struct tiff_ctx *c, const struct tiff_view *v,
+                       uint64_t off, uint64_t len, bool jpeg)
+{
+	tiff_ref(c, v, off, len);
+	if (v->soft)
+		return;
+	if (jpeg && c->soi_left > 0) {
+		c->soi_left--;
+		tiff_check_soi(c, off, len);
+	} else if (off < c->unv_lo) {
+		c->unv_lo = off;
+	}
+}
+
 /* Notes every strip or tile [offset, offset+count) of a pair of arrays. */
 static void tiff_ranges(struct tiff_ctx *c, const struct tiff_view *v,
                         const struct tiff_entry *offs,
-                        const struct tiff_entry *lens)
+                        const struct tiff_entry *lens, uint32_t compression)
 {
+	bool jpeg = compression == TIFF_COMP_OJPEG ||
+	            compression == TIFF_COMP_JPEG;
+
 	uint32_t n = offs->count;
 
 	if (lens == NULL) {
 		/* No sizes (old writers): at least each start is in the file. */
 		for (uint32_t i = 0; i < n && i < TIFF_BATCH; i++) {
 			uint32_t o;
-			if (tiff_elems(c, v, offs, i, 1, &o) == 1 && o != 0)
+			if (tiff_elems(c, v, offs, i, 1, &o) == 1 && o != 0) {
 				tiff_ref(c, v, v->base + o, 1);
+				if (!v->soft && v->base + o < c->unv_lo)
+					c->unv_lo = v->base + o;
+			}
 		}
 		return;
 	}
@@ -292,7 +380,7 @@ static void tiff_ranges(struct tiff_ctx *c, const struct tiff_view *v,
 			return;   /* the arrays themselves were out of reach */
 		for (unsigned j = 0; j < k; j++)
 			if (l[j] != 0)
-				tiff_ref(c, v, v->base + o[j], l[j]);
+				tiff_strip(c, v, v->base + o[j], l[j], jpeg);
 		i += k;
 	}
 }
@@ -431,6 +519,7 @@ static enum tiff_ifd_status tiff_ifd(struct tiff_ctx *c,
 			break;
 		case TAG_COMPRESSION: {
 			uint32_t x = tiff_first(c, v, &e);
+			info.compression = x;
 			/* Nikon, Sony, Pentax, packed raw schemes */
 			if (x == 34713 || x == 32767 || x == 32769 ||
 			    x == 32770 || x == 65000 || x == 65535)
@@ -541,12 +630,17 @@ static enum tiff_ifd_status tiff_ifd(struct tiff_ctx *c,
 
 	if (info.has_strip_off)
 		tiff_ranges(c, v, &info.strip_off,
-		            info.has_strip_len ? &info.strip_len : NULL);
+		            info.has_strip_len ? &info.strip_len : NULL,
+		            info.compression);
 	if (info.has_tile_off)
 		tiff_ranges(c, v, &info.tile_off,
-		            info.has_tile_len ? &info.tile_len : NULL);
-	if (info.jpeg_off != 0 && info.jpeg_len != 0)
+		            info.has_tile_len ? &info.tile_len : NULL,
+		            info.compression);
+	if (info.jpeg_off != 0 && info.jpeg_len != 0) {
 		tiff_ref(c, v, v->base + info.jpeg_off, info.jpeg_len);
+		if (!v->soft)
+			tiff_check_soi(c, v->base + info.jpeg_off, info.jpeg_len);
+	}
 	if (kind == TIFF_MAIN || kind == TIFF_SUB) {
 		uint64_t area = (uint64_t)info.width * info.height;
 		if (area > c->best_area) {
@@ -587,6 +681,13 @@ static enum tiff_ifd_status tiff_chain(struct tiff_ctx *c,
 			first = st;
 		if (st == IFD_PAST && !v->soft)
 			c->past = true;
+		/* Junk where a pointer names a directory ends the branch:
+		 * writers leave such pointers, so only a reader that asks
+		 * for every check (reassembly trying blocks) takes it for
+		 * a byte of another file. */
+		if (st == IFD_BAD && !v->soft && (i > 0 || depth > 0) &&
+		    c->br->thorough)
+			tiff_bad(c, off);
 		if (st != IFD_OK)
 			break;
 		if (kind != TIFF_MAIN && kind != TIFF_SUB)
@@ -639,6 +740,27 @@ static void tiff_meta_time(struct carve_result *res, const char *t)
 	carve_meta_add(res, "datetime", "%s", buf);
 }
 
+/*
+ * Says from where the strips could not be checked: from the first
+ * unchecked strip, but past every JPEG stream that starts after it (a
+ * preview the directories name is the file's own, not news).
+ */
+static void tiff_unverified(const struct tiff_ctx *c, struct carve_result *res)
+{
+	uint64_t off = c->unv_lo;
+
+	if (off >= c->end)
+		return;
+	for (unsigned i = 0; i < c->nanchor; i++)
+		if (c->anchor_lo[i] >= c->unv_lo && c->anchor_hi[i] > off)
+			off = c->anchor_hi[i];
+	if (off >= c->end)
+		return;
+	res->unverified_off = off;
+	res->unverified_why = c->raw_hint ? "raw sensor data not checked" :
+	                      "strip data not checked";
+}
+
 /* Checks the header, walks every directory and works out the end. */
 static void tiff_validate(struct bread *br, struct carve_result *res)
 {
@@ -656,6 +778,9 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 	c.limit = bread_size(br);
 	c.entries_left = TIFF_MAX_ENTRIES;
 	c.values_left = TIFF_MAX_VALUES;
+	c.frag = UINT64_MAX;
+	c.unv_lo = UINT64_MAX;
+	c.soi_left = TIFF_MAX_SOI;
 	if (memcmp(h, "II*\0", 4) == 0) {
 		c.file_be = false;
 	} else if (memcmp(h, "MM\0*", 4) == 0) {
@@ -724,10 +849,16 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 		tiff_meta_time(res, c.datetime_orig);
 	else if (c.datetime[0] != '\0')
 		tiff_meta_time(res, c.datetime);
-	if (c.past)
+	if (c.frag < c.limit) {
+		carve_truncated(res, c.frag, "a directory or JPEG stream is "
+		                "not where the directories say (fragmented?)");
+		carve_note(res, CARVE_NOTE_FRAGMENT, c.frag);
+	} else if (c.past) {
 		carve_truncated(res, c.limit, "references data past the end");
-	else
+	} else {
 		carve_accept(res, c.end);
+		tiff_unverified(&c, res);
+	}
 }
 
 const struct format format_tiff = {

@@ -26,6 +26,21 @@
  * before it with zeros to a 4096-byte boundary); it is recognised by its
  * magic and sizes and stepped over.
  *
+ * Where the walk breaks (no header where a member's size leads, a central
+ * directory naming other offsets) and the reader has not simply ended,
+ * the archive may be fragmented: the members are checked again, each
+ * one's data against its CRC-32 (stored data directly, deflated data
+ * inflated through zlib, which also stops at the first byte that is no
+ * deflate code), and the first member whose data fail gives the
+ * fragmentation point: the byte where inflating failed, or, when only the
+ * CRC or the member's end disagrees, the end of its data.  A reader that
+ * asks for every check (bread.thorough) gets the member check on a walk
+ * that succeeds too, so that a wrong block inside a member's data is
+ * caught, and the first ZIP_CHECK_THOROUGH central directory entries read
+ * back against their local headers (not only a sample; each costs the
+ * reader's window a jump).  Members of other methods (bzip2, LZMA)
+ * and encrypted ones are checked by their ends only.
+ *
  * The specific kind is told by the names inside: "[Content_Types].xml"
  * with word/, xl/ or ppt/ parts, a stored "mimetype" first member for ODF
  * and EPUB, AndroidManifest.xml or classes.dex for APK, and
@@ -36,6 +51,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <zlib.h>
+
+#include "common/crc32.h"
 #include "formats/format.h"
 
 #define ZIP_SIG_LOCAL     0x04034b50u   /* PK\3\4 */
@@ -57,11 +75,17 @@
 #define ZIP_MAX_Z64_END   (1u << 20)
 #define ZIP_CHECK_FIRST   64u          /* local headers checked one by one */
 #define ZIP_CHECK_EVERY   1024u        /* ... then one in this many */
+#define ZIP_CHECK_THOROUGH 8192u       /* ... or all of these when asked
+                                          for every check */
 #define ZIP_MAX_SIZE      (1ull << 36)
 #define ZIP_MAX_APK_SIG   (64u << 20)  /* an APK signing block */
 #define ZIP_APK_SIG_MAGIC "APK Sig Block 42"
 #define ZIP_EXTRA_ZIP64   0x0001u
 #define ZIP_FLAG_DESC     0x0008u      /* sizes follow the data */
+#define ZIP_FLAG_CRYPT    0x0001u      /* encrypted: data not checkable */
+#define ZIP_METHOD_STORED 0u
+#define ZIP_METHOD_DEFLATE 8u
+#define ZIP_INFLATE_OUT   (64u << 10)  /* inflate's output buffer */
 
 /* What the names inside say about the package. */
 enum {
@@ -90,6 +114,20 @@ struct zip_walk {
 	unsigned has;           /* ZIP_HAS_* */
 	const char *mime_ext;   /* from a stored "mimetype" first member */
 	const char *why;        /* reason of the last ZIP_BAD */
+	uint64_t bad_at;        /* ... and the first field it found wrong */
+	uint32_t desc_crc;      /* CRC-32 of the last data descriptor found */
+	uint64_t desc_at;       /* ... and where it starts */
+};
+
+/* What the data of one local entry must match. */
+struct zip_member {
+	uint64_t data;          /* first byte of the member data */
+	uint64_t csize;         /* bytes of member data */
+	uint32_t crc;           /* CRC-32 of the uncompressed data */
+	uint16_t method;
+	bool checkable;         /* not encrypted, crc known */
+	bool partial;           /* the reader ends inside: only a byte that
+	                           is no deflate data tells */
 };
 
 /* The "mimetype" contents of ODF and EPUB packages. */
@@ -218,7 +256,9 @@ static bool zip_desc_at(struct zip_walk *w, uint64_t d, uint64_t p, bool z64,
 				continue;
 			if (!wide)
 				csize = v32;
-			if (csize == dist && zip_follows(w, p + len)) {
+			if (csize == dist && zip_follows(w, p + len) &&
+			    bread_le32(w->br, p + 4, &w->desc_crc) == 0) {
+				w->desc_at = p;
 				*end = p + len;
 				return true;
 			}
@@ -230,7 +270,9 @@ static bool zip_desc_at(struct zip_walk *w, uint64_t d, uint64_t p, bool z64,
 			continue;
 		if (!wide)
 			csize = v32;
-		if (csize == dist && zip_follows(w, p + len)) {
+		if (csize == dist && zip_follows(w, p + len) &&
+		    bread_le32(w->br, p, &w->desc_crc) == 0) {
+			w->desc_at = p;
 			*end = p + len;
 			return true;
 		}
@@ -308,10 +350,17 @@ static void zip_mimetype(struct zip_walk *w, uint64_t data, uint64_t csize)
 	}
 }
 
-/* Walks the local entry at off; on ZIP_OK *next is where the next begins. */
+/*
+ * Walks the local entry at off; on ZIP_OK *next is where the next begins
+ * and m (may be NULL) what its data must match.
+ */
 static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
-                               uint64_t *next)
+                               uint64_t *next, struct zip_member *m)
 {
+	struct zip_member dummy;
+
+	if (m == NULL)
+		m = &dummy;
 	const uint8_t *h = bread_peek(w->br, off, ZIP_LOCAL_LEN);
 
 	if (h == NULL)
@@ -329,10 +378,12 @@ static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
 
 	if (!zip_method_known(method)) {
 		w->why = "unknown compression method";
+		w->bad_at = off + 8;
 		return ZIP_BAD;
 	}
 	if (nlen == 0 || nlen > ZIP_MAX_NAME) {
 		w->why = "bad name length";
+		w->bad_at = off + 26;
 		return ZIP_BAD;
 	}
 	uint64_t xoff = off + ZIP_LOCAL_LEN + nlen;
@@ -341,6 +392,7 @@ static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
 		return ZIP_CUT;
 	if (!zip_name_plausible(w, off + ZIP_LOCAL_LEN, nlen)) {
 		w->why = "control characters in member name";
+		w->bad_at = off + ZIP_LOCAL_LEN;
 		return ZIP_BAD;
 	}
 
@@ -372,15 +424,30 @@ static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
 			zip_mimetype(w, data, csize);
 	}
 
+	m->data = data;
+	m->method = method;
+	m->checkable = !(flags & ZIP_FLAG_CRYPT);
+	m->crc = mem_le32(h + 14);
+	m->csize = w->size - data;
+	m->partial = true;
 	if (flags & ZIP_FLAG_DESC) {
+		enum zip_step st = ZIP_OK;
+
 		/* some writers fill in the sizes anyway: try them first */
-		if (csize != 0 && csize <= w->size - data &&
-		    zip_desc_at(w, data, data + csize, z64, next))
-			return ZIP_OK;
-		return zip_desc_scan(w, data, z64, next);
+		if (!(csize != 0 && csize <= w->size - data &&
+		      zip_desc_at(w, data, data + csize, z64, next)))
+			st = zip_desc_scan(w, data, z64, next);
+		if (st == ZIP_OK) {
+			m->csize = w->desc_at - data;
+			m->crc = w->desc_crc;
+			m->partial = false;
+		}
+		return st;
 	}
 	if (csize > w->size - data)
 		return ZIP_CUT;
+	m->csize = csize;
+	m->partial = false;
 	*next = data + csize;
 	return ZIP_OK;
 }
@@ -469,6 +536,7 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 
 	if (nlen == 0 || nlen > ZIP_MAX_NAME) {
 		w->why = "bad central directory entry";
+		w->bad_at = off + 28;
 		return ZIP_BAD;
 	}
 	uint64_t rec = ZIP_CENTRAL_LEN + (uint64_t)nlen + xlen + clen;
@@ -508,7 +576,8 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 		w->why = "local header offset mismatch";
 		return ZIP_ELSEWHERE;
 	}
-	if (idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0) {
+	if (idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0 ||
+	    (w->br->thorough && idx < ZIP_CHECK_THOROUGH)) {
 		w->why = zip_local_matches(w, lho, name, nlen, csize);
 		if (w->why != NULL)
 			return ZIP_ELSEWHERE;
@@ -516,6 +585,140 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 	zip_note_name(w, name, nlen);
 	*next = off + rec;
 	return ZIP_OK;
+}
+
+/*
+ * Inflates the deflated data of m; 0 when they end exactly at the
+ * member's end with its CRC-32, else the first byte shown wrong: where
+ * zlib met bytes that are no deflate data, or the member's end when the
+ * stream ends elsewhere or its CRC differs.
+ */
+static uint64_t zip_inflate_check(struct zip_walk *w,
+                                  const struct zip_member *m)
+{
+	uint8_t out[ZIP_INFLATE_OUT];
+	z_stream z;
+	uint64_t at = m->data, end = m->data + m->csize;
+	uint32_t crc = 0;
+	int zr = Z_OK;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
+		return 0;   /* no memory: nothing is claimed */
+	while (zr == Z_OK) {
+		size_t n;
+		const uint8_t *p = at < end ? bread_span(w->br, at, &n) : NULL;
+
+		if (p == NULL)
+			break;
+		if (n > end - at)
+			n = (size_t)(end - at);
+		if (n > UINT32_MAX)
+			n = UINT32_MAX;
+		z.next_in = (Bytef *)(uintptr_t)p;
+		z.avail_in = (uInt)n;
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+			crc = crc32_update(crc, out, sizeof(out) - z.avail_out);
+		} while (zr == Z_OK && z.avail_out == 0);
+		at += n - z.avail_in;
+		if (zr == Z_BUF_ERROR)
+			zr = Z_OK;   /* wants more input */
+	}
+	inflateEnd(&z);
+	if (zr == Z_DATA_ERROR)
+		return at > m->data ? at : m->data + 1;
+	if (m->partial)
+		return 0;
+	if (zr == Z_STREAM_END && at == end && crc == m->crc)
+		return 0;
+	return end;
+}
+
+/*
+ * Checks the data of m against its CRC-32 when that can be done; 0 when
+ * they match (or cannot be checked), else the first byte shown wrong.
+ */
+static uint64_t zip_member_check(struct zip_walk *w,
+                                 const struct zip_member *m)
+{
+	uint32_t crc;
+
+	if (!m->checkable)
+		return 0;
+	if (m->method == ZIP_METHOD_STORED) {
+		if (m->partial || bread_crc32(w->br, m->data, m->csize, &crc) != 0)
+			return 0;   /* cut off: the reader's end says so */
+		return crc == m->crc ? 0 : m->data + m->csize;
+	}
+	if (m->method == ZIP_METHOD_DEFLATE)
+		return zip_inflate_check(w, m);
+	return 0;
+}
+
+/*
+ * Walks the local entries again checking their data; the first member
+ * that fails gives the fragmentation point (note_off) and the bytes shown
+ * consistent (its data start).  Returns whether a point was found.
+ */
+static bool zip_fragment(struct zip_walk *w, struct carve_result *res)
+{
+	uint64_t off = 0, next;
+	struct zip_member m;
+
+	for (uint32_t i = 0; i < ZIP_MAX_ENTRIES &&
+	     zip_sig_at(w, off, ZIP_SIG_LOCAL); i++) {
+		enum zip_step st = zip_local(w, off, &next, &m);
+		if (st == ZIP_BAD)
+			break;
+		uint64_t bad = zip_member_check(w, &m);
+		if (bad != 0) {
+			carve_truncated(res, m.data, "member data fail their "
+			                "CRC-32 (fragmented?)");
+			carve_note(res, CARVE_NOTE_FRAGMENT, bad);
+			return true;
+		}
+		if (st != ZIP_OK)
+			return false;   /* the reader ends inside: no evidence */
+		off = next;
+	}
+	return false;
+}
+
+/*
+ * The first byte at off that no record that may come there starts with:
+ * a header cut by a fragment boundary keeps its first bytes.
+ */
+static uint64_t zip_sig_mismatch(struct zip_walk *w, uint64_t off)
+{
+	static const uint8_t sigs[4][4] = {
+		{ 'P', 'K', 3, 4 }, { 'P', 'K', 1, 2 }, { 'P', 'K', 5, 6 },
+		{ 'P', 'K', 6, 6 },
+	};
+	uint8_t b[4];
+	size_t n = bread_read(w->br, off, b, 4);
+	unsigned best = 0;
+
+	for (unsigned s = 0; s < 4; s++) {
+		unsigned m = 0;
+		while (m < n && b[m] == sigs[s][m])
+			m++;
+		if (m > best)
+			best = m;
+	}
+	return off + best;
+}
+
+/* A truncated verdict at off where the structure, not the reader, ended:
+ * a fragmentation point (at the first byte shown wrong, at) unless the
+ * reader ends there. */
+static void zip_break(struct zip_walk *w, struct carve_result *res,
+                      uint64_t at)
+{
+	if (res->verdict == CARVE_TRUNCATED && at < w->size)
+		carve_note(res, CARVE_NOTE_FRAGMENT, at);
 }
 
 /* Does an end-record field equal the walked value (or defer to ZIP64)? */
@@ -556,12 +759,18 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 	/* local entries, back to back from the start */
 	while (w.nlocal < ZIP_MAX_ENTRIES &&
 	       zip_sig_at(&w, off, ZIP_SIG_LOCAL)) {
-		st = zip_local(&w, off, &next);
+		st = zip_local(&w, off, &next, NULL);
 		if (st != ZIP_OK)
 			break;
 		off = next;
 		w.nlocal++;
 	}
+	/* asked for every check, or the walk broke: the members' data */
+	bool broke = st != ZIP_OK ||
+	             (!zip_sig_at(&w, off, ZIP_SIG_CENTRAL) &&
+	              zip_apk_sig_block(&w, off) == off);
+	if ((br->thorough || broke) && w.nlocal > 0 && zip_fragment(&w, res))
+		return;
 	if (w.nlocal == 0) {
 		if (st == ZIP_BAD)
 			carve_reject(res, w.why);
@@ -573,6 +782,12 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 	}
 	if (st == ZIP_CUT) {
 		carve_truncated(res, off, "member data cut off");
+		return;
+	}
+	if (st == ZIP_BAD) {
+		/* a header whose fields are no header's */
+		carve_truncated(res, off, "no central directory");
+		zip_break(&w, res, w.bad_at > off ? w.bad_at : off);
 		return;
 	}
 	if (!zip_sig_at(&w, off, ZIP_SIG_CENTRAL))
@@ -595,6 +810,7 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 		}
 		if (st == ZIP_BAD) {
 			carve_truncated(res, w.cd_start, w.why);
+			zip_break(&w, res, w.bad_at > off ? w.bad_at : off);
 			return;
 		}
 		off = next;
@@ -605,6 +821,7 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 			carve_truncated(res, off, "central directory cut off");
 		else
 			carve_truncated(res, off, "no central directory");
+		zip_break(&w, res, zip_sig_mismatch(&w, off));
 		return;
 	}
 	uint64_t cd_len = off - w.cd_start;
@@ -672,6 +889,7 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 	}
 	if (mem_le32(e) != ZIP_SIG_END) {
 		carve_truncated(res, off, "no end of central directory");
+		zip_break(&w, res, zip_sig_mismatch(&w, off));
 		return;
 	}
 	uint16_t disk = mem_le16(e + 4), cd_disk = mem_le16(e + 6);

@@ -242,6 +242,78 @@ static uint16_t set_checksum(const uint8_t *set, unsigned count)
 	return sum;
 }
 
+/* The year of an exFAT timestamp. */
+static unsigned ts_year(const uint8_t *p)
+{
+	return 1980 + (mem_le32(p) >> 25);
+}
+
+void exfat_dir_years(const uint8_t *buf, uint32_t len, unsigned *lo,
+                     unsigned *hi)
+{
+	for (uint32_t k = 0; k + 32 <= len; k += 32) {
+		const uint8_t *d = buf + k;
+		if (d[0] == 0)
+			break;
+		if ((d[0] & 0x7F) != 0x05 || mem_le32(d + 12) == 0)
+			continue;
+		unsigned y = ts_year(d + 12);
+		if (*lo == 0 || y < *lo)
+			*lo = y;
+		if (y > *hi)
+			*hi = y;
+	}
+}
+
+int exfat_dir_ended(const uint8_t *buf, uint32_t len)
+{
+	for (uint32_t k = 0; k + 32 <= len; k += 32)
+		if (buf[k] == 0)
+			return 1;
+	return 0;
+}
+
+int exfat_dir_goes_on(const uint8_t *buf, uint32_t len, unsigned lo,
+                      unsigned hi)
+{
+	size_t n = len / 32;
+	int ended = 0, sets = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *d = buf + i * 32;
+		uint8_t code = d[0] & 0x7F;
+		if (ended) {
+			if (d[0] != 0)
+				return 0;
+			continue;
+		}
+		if (d[0] == 0) {
+			ended = 1;
+			continue;
+		}
+		/* File, stream extension, name, vendor extension and
+		 * allocation, padding; bitmap, up-case, label and GUID
+		 * entries belong to the root alone. */
+		if (code != 0x05 && code != 0x40 && code != 0x41 &&
+		    code != 0x60 && code != 0x61 && code != 0x21)
+			return 0;
+		if (code != 0x05)
+			continue;
+		unsigned sc = d[1];
+		if (sc < 2 || sc > 18 || i + sc >= n)
+			continue;   /* a set going on in the next cluster */
+		if ((d[32] & 0x7F) != 0x40 ||
+		    set_checksum(d, sc + 1) != mem_le16(d + 2))
+			return 0;
+		unsigned y = ts_year(d + 12);
+		if (lo != 0 && mem_le32(d + 12) != 0 && (y + 1 < lo || y > hi + 1))
+			return 0;
+		sets++;
+		i += sc;
+	}
+	return sets > 0;
+}
+
 int exfat_parse_dir(struct fs_volume *vol, const uint8_t *buf, size_t len,
                     const struct fs_dirmap *map, unsigned flags,
                     uint32_t parent_flags, struct fs_dirlist *out)

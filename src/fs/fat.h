@@ -34,6 +34,10 @@ struct fs_dirmap {
 uint64_t fs_dirmap_offset(const struct fs_volume *vol,
                           const struct fs_dirmap *map, uint64_t off);
 
+/* Appends count clusters from c to r, merging with the last run where
+ * they go on (a sparse run, cluster 0, with a sparse one); 0 or -ENOMEM. */
+int fs_runs_add(struct fs_runs *r, uint32_t c, uint32_t count);
+
 /* Appends a copy of e; -ENOMEM when the list cannot grow. */
 int fs_dirlist_push(struct fs_dirlist *l, const struct fs_entry *e);
 void fs_dirlist_free(struct fs_dirlist *l);
@@ -82,6 +86,21 @@ int exfat_parse_dir(struct fs_volume *vol, const uint8_t *buf, size_t len,
                     const struct fs_dirmap *map, unsigned flags,
                     uint32_t parent_flags, struct fs_dirlist *out);
 int exfat_probe(const uint8_t *boot);
+/*
+ * Whether the cluster bytes buf (len) go on a deleted exFAT folder whose
+ * entries were dated in years lo..hi (lo 0: none seen): every slot is a
+ * file, stream, name, vendor or padding entry (no root-only ones), only
+ * end marks follow an end mark, at least one whole entry set lies in it,
+ * every whole set's checksum matches, and their dates fall within a year
+ * of the folder's.
+ */
+int exfat_dir_goes_on(const uint8_t *buf, uint32_t len, unsigned lo,
+                      unsigned hi);
+/* Widens lo..hi by the modification years of buf's file entries. */
+void exfat_dir_years(const uint8_t *buf, uint32_t len, unsigned *lo,
+                     unsigned *hi);
+/* Whether buf holds an end-of-directory mark. */
+int exfat_dir_ended(const uint8_t *buf, uint32_t len);
 /* Reads the root directory's bitmap and label entries (after open). */
 int exfat_load_meta(struct fs_volume *vol, char *err, size_t errlen);
 

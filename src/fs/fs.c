@@ -3,6 +3,8 @@
  * cached FAT, cluster chains (loop-safe), loading a directory's bytes,
  * walking the tree (deleted directories too, loops and depth bounded),
  * path lookup, the runs of live and deleted files, and allocation maps.
+ * Volumes of the other file systems are handed to tsk.c at open, and each
+ * operation below passes them on to it.
  *
  * Bounds: a chain never takes a cluster twice (a per-volume scratch bitmap
  * remembers the clusters taken) nor more than the file's size needs; a
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "fs/fat.h"
+#include "fs/tsk.h"
 #include "formats/format.h"
 #include "formats/run.h"
 #include "common/mem.h"
@@ -32,6 +35,8 @@
 #define FS_EXFAT_DIR_MAX (32u << 20)
 #define FS_WALK_MEM (256ull << 20)
 #define FS_PATH_MAX 8192
+/* Free clusters searched for a deleted directory's next cluster. */
+#define FS_DIR_SEARCH 4096u
 
 struct fs_cache {
 	struct {
@@ -50,6 +55,14 @@ const char *fs_type_name(enum fs_type t)
 	case FS_FAT16: return "FAT16";
 	case FS_FAT32: return "FAT32";
 	case FS_EXFAT: return "exFAT";
+	case FS_NTFS: return "NTFS";
+	case FS_EXT2: return "ext2";
+	case FS_EXT3: return "ext3";
+	case FS_EXT4: return "ext4";
+	case FS_HFS: return "HFS+";
+	case FS_ISO9660: return "ISO9660";
+	case FS_UFS: return "UFS";
+	case FS_TSK_OTHER: return "other (The Sleuth Kit)";
 	default: return "none";
 	}
 }
@@ -227,7 +240,26 @@ enum fs_type fs_probe(const uint8_t *boot, size_t len)
 		return FS_NONE;
 	if (exfat_probe(boot))
 		return FS_EXFAT;
-	return fat_probe(boot);
+	if (memcmp(boot + 3, "NTFS    ", 8) == 0 && boot[510] == 0x55 &&
+	    boot[511] == 0xAA)
+		return FS_NTFS;
+	enum fs_type t = fat_probe(boot);
+	if (t != FS_NONE)
+		return t;
+	if (len >= 1024 + 0x68 && boot[1024 + 0x38] == 0x53 &&
+	    boot[1024 + 0x39] == 0xEF) {
+		uint32_t compat = mem_le32(boot + 1024 + 0x5C);
+		uint32_t incompat = mem_le32(boot + 1024 + 0x60);
+		if (incompat & (0x40 | 0x80 | 0x200))  /* extents, 64bit, flex_bg */
+			return FS_EXT4;
+		return compat & 0x4 ? FS_EXT3 : FS_EXT2;   /* has_journal */
+	}
+	if (len >= 1026 && ((boot[1024] == 'H' && boot[1025] == '+') ||
+	                    (boot[1024] == 'H' && boot[1025] == 'X')))
+		return FS_HFS;
+	if (len >= 32774 && memcmp(boot + 32769, "CD001", 5) == 0)
+		return FS_ISO9660;
+	return FS_NONE;
 }
 
 void fs_root_entry(const struct fs_volume *vol, struct fs_entry *root)
@@ -235,6 +267,10 @@ void fs_root_entry(const struct fs_volume *vol, struct fs_entry *root)
 	memset(root, 0, sizeof(*root));
 	root->flags = FS_E_DIR | FS_E_ROOT;
 	root->attr = FS_ATTR_DIR;
+	if (fs_type_is_tsk(vol->type)) {
+		root->entry_offset = vol->root_inode;
+		return;
+	}
 	root->start_cluster = vol->type == FS_FAT32 || vol->type == FS_EXFAT ?
 	                      vol->root_cluster : 0;
 }
@@ -372,10 +408,16 @@ int fs_open(struct fs_volume *vol, const struct source *src, uint64_t offset,
 	}
 	if (exfat_probe(boot)) {
 		rc = exfat_open(vol, boot, err, errlen);
-	} else if (boot[510] != 0x55 || boot[511] != 0xAA) {
-		snprintf(err, errlen, "no FAT or exFAT boot sector at byte %llu "
-		         "(no 55 AA signature)", (unsigned long long)offset);
-		rc = -EINVAL;
+	} else if (fs_type_is_tsk(fs_probe(boot, sizeof(boot))) ||
+	           boot[510] != 0x55 || boot[511] != 0xAA) {
+		/* NTFS, or no FAT boot sector: whatever The Sleuth Kit
+		 * reads (it looks further than this sector). */
+		rc = tsk_vol_open(vol, err, errlen);
+		if (rc == 0) {
+			vol->free_clusters = UINT64_MAX;
+			return 0;
+		}
+		goto fail;
 	} else {
 		rc = fat_open(vol, boot, err, errlen);
 	}
@@ -418,6 +460,7 @@ fail:
 
 void fs_close(struct fs_volume *vol)
 {
+	tsk_vol_close(vol);
 	free(vol->cache);
 	vol->cache = NULL;
 	free(vol->exfat_bitmap);
@@ -427,9 +470,12 @@ void fs_close(struct fs_volume *vol)
 
 /* ------------------------------------------------------------ runs */
 
-static int runs_add(struct fs_runs *r, uint32_t c, uint32_t count)
+int fs_runs_add(struct fs_runs *r, uint32_t c, uint32_t count)
 {
-	if (r->n > 0 && r->v[r->n - 1].cluster + r->v[r->n - 1].count == c &&
+	if (r->n > 0 &&
+	    (c == 0 ? r->v[r->n - 1].cluster == 0 :
+	     r->v[r->n - 1].cluster != 0 &&
+	     r->v[r->n - 1].cluster + r->v[r->n - 1].count == c) &&
 	    r->v[r->n - 1].count <= UINT32_MAX - count) {
 		r->v[r->n - 1].count += count;
 	} else {
@@ -452,6 +498,7 @@ static int runs_add(struct fs_runs *r, uint32_t c, uint32_t count)
 void fs_runs_free(struct fs_runs *runs)
 {
 	free(runs->v);
+	free(runs->data);
 	memset(runs, 0, sizeof(*runs));
 }
 
@@ -485,7 +532,7 @@ static int follow_chain(struct fs_volume *vol, uint32_t start, uint64_t max,
 			break;
 		}
 		fs_bitmap_set(&vol->seen, c);
-		rc = runs_add(r, c, 1);
+		rc = fs_runs_add(r, c, 1);
 		if (rc != 0)
 			break;
 		rc = fs_fat_next(vol, c, &next);
@@ -531,6 +578,54 @@ static int owned(struct fs_volume *vol, const struct fs_bitmap *alloc,
 	return alloc ? fs_bitmap_get(alloc, c) : cluster_used(vol, c);
 }
 
+/*
+ * Clusters of a deleted exFAT folder whose FAT chain cannot be followed
+ * (cleared, or taken by files written since): its first cluster, then
+ * while no end-of-directory mark has been seen and the size asks for more,
+ * the next free cluster that holds entry sets of the same folder
+ * (exfat_dir_goes_on), searched up to FS_DIR_SEARCH clusters ahead rather
+ * than taking the one after whatever it holds.
+ */
+static int deleted_exfat_dir_runs(struct fs_volume *vol, uint32_t start,
+                                  uint64_t need, const struct fs_bitmap *alloc,
+                                  struct fs_runs *r)
+{
+	uint8_t *buf = malloc(vol->cluster_size);
+	unsigned lo = 0, hi = 0;
+	int rc = 0;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	if (fs_pread(vol, fs_cluster_offset(vol, start), buf,
+	             vol->cluster_size) != 0 ||
+	    (rc = fs_runs_add(r, start, 1)) != 0) {
+		free(buf);
+		return rc;
+	}
+	for (uint32_t c = start; r->clusters < need;) {
+		if (exfat_dir_ended(buf, vol->cluster_size))
+			break;
+		exfat_dir_years(buf, vol->cluster_size, &lo, &hi);
+		uint32_t next = 0;
+		for (uint32_t k = 1; k <= FS_DIR_SEARCH && in_range(vol, c + k);
+		     k++) {
+			if (owned(vol, alloc, c + k) ||
+			    fs_pread(vol, fs_cluster_offset(vol, c + k), buf,
+			             vol->cluster_size) != 0)
+				continue;
+			if (exfat_dir_goes_on(buf, vol->cluster_size, lo, hi)) {
+				next = c + k;
+				break;
+			}
+		}
+		if (next == 0 || (rc = fs_runs_add(r, next, 1)) != 0)
+			break;
+		c = next;
+	}
+	free(buf);
+	return rc;
+}
+
 static int deleted_runs(struct fs_volume *vol, const struct fs_entry *e,
                         uint64_t need, const struct fs_bitmap *alloc,
                         struct fs_runs *r)
@@ -552,7 +647,7 @@ static int deleted_runs(struct fs_volume *vol, const struct fs_entry *e,
 		for (uint64_t k = 0; k < take; k++)
 			if (owned(vol, alloc, (uint32_t)(c + k)))
 				r->status |= FS_RUNS_OVERWRITTEN;
-		return runs_add(r, c, (uint32_t)take);
+		return fs_runs_add(r, c, (uint32_t)take);
 	}
 	if (vol->type == FS_EXFAT) {
 		/* exFAT leaves the FAT alone on delete: a chain of free
@@ -577,20 +672,22 @@ static int deleted_runs(struct fs_volume *vol, const struct fs_entry *e,
 		}
 		fs_runs_free(&t);
 	}
+	if (vol->type == FS_EXFAT && fs_entry_is_dir(e) && !owned(vol, alloc, c))
+		return deleted_exfat_dir_runs(vol, c, need, alloc, r);
 	if (owned(vol, alloc, c)) {
 		/* The start was reused: what lies there now is shown as is. */
 		uint64_t take = need < end - c ? need : end - c;
 		r->status |= FS_RUNS_OVERWRITTEN;
 		if (take < need)
 			r->status |= FS_RUNS_SHORT;
-		return runs_add(r, c, (uint32_t)take);
+		return fs_runs_add(r, c, (uint32_t)take);
 	}
 	for (uint64_t k = c; k < end && r->clusters < need; k++) {
 		if (owned(vol, alloc, (uint32_t)k)) {
 			r->status |= FS_RUNS_SKIPPED;
 			continue;
 		}
-		rc = runs_add(r, (uint32_t)k, 1);
+		rc = fs_runs_add(r, (uint32_t)k, 1);
 		if (rc != 0)
 			return rc;
 	}
@@ -613,6 +710,8 @@ int fs_file_runs(struct fs_volume *vol, const struct fs_entry *e,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	if (fs_type_is_tsk(vol->type))
+		return tsk_vol_file_runs(vol, e, alloc, r);
 	if (dir && (vol->type != FS_EXFAT || (e->flags & FS_E_ROOT)))
 		need = dir_max ? dir_max : 1;
 	else
@@ -643,7 +742,7 @@ int fs_file_runs(struct fs_volume *vol, const struct fs_entry *e,
 			         "end", e->name);
 			take = end - e->start_cluster;
 		}
-		rc = runs_add(r, e->start_cluster, (uint32_t)take);
+		rc = fs_runs_add(r, e->start_cluster, (uint32_t)take);
 	} else {
 		rc = follow_chain(vol, e->start_cluster, need, r, e->name);
 	}
@@ -675,6 +774,8 @@ unsigned fs_runs_extents(const struct fs_volume *vol,
 	uint64_t left = runs->bytes;
 	unsigned n = 0;
 
+	if (runs->data != NULL)
+		return 0;   /* held in memory: no bytes of the source */
 	for (unsigned i = 0; i < runs->n && left > 0; i++) {
 		uint64_t off = fs_cluster_offset(vol, runs->v[i].cluster);
 		uint64_t len = (uint64_t)runs->v[i].count * vol->cluster_size;
@@ -706,6 +807,10 @@ ssize_t fs_runs_read(struct fs_volume *vol, const struct fs_runs *runs,
 		return 0;
 	if (n > runs->bytes - off)
 		n = (size_t)(runs->bytes - off);
+	if (runs->data != NULL) {
+		memcpy(buf, runs->data + off, n);
+		return (ssize_t)n;
+	}
 	for (unsigned i = 0; i < runs->n && done < n; i++) {
 		uint64_t len = (uint64_t)runs->v[i].count * vol->cluster_size;
 		uint64_t pos = off + done;
@@ -715,6 +820,12 @@ ssize_t fs_runs_read(struct fs_volume *vol, const struct fs_runs *runs,
 		}
 		uint64_t in = pos - base;
 		size_t take = (size_t)(len - in < n - done ? len - in : n - done);
+		if (runs->v[i].cluster == 0) {   /* sparse: zeros */
+			memset((uint8_t *)buf + done, 0, take);
+			done += take;
+			base += len;
+			continue;
+		}
 		int rc = fs_pread(vol, fs_cluster_offset(vol, runs->v[i].cluster) + in,
 		                  (uint8_t *)buf + done, take);
 		if (rc != 0)
@@ -729,6 +840,8 @@ int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
                 const struct format *fmt, struct carve_result *res)
 {
 	memset(res, 0, sizeof(*res));
+	if (runs->data != NULL || (runs->status & FS_RUNS_SPARSE))
+		return -ENOTSUP;   /* not plain bytes of the source */
 	unsigned n = fs_runs_extents(vol, runs, NULL, 0);
 	if (n > BREAD_MAX_EXTENTS)
 		return -E2BIG;
@@ -764,8 +877,6 @@ uint64_t fs_dirmap_offset(const struct fs_volume *vol,
 	return UINT64_MAX;
 }
 
-/* Free clusters searched for a deleted directory's next cluster. */
-#define FS_DIR_SEARCH 4096u
 
 /* Whether 32-byte slot e could be a FAT directory entry (or the end). */
 static int dir_slot_ok(const struct fs_volume *vol, const uint8_t *e)
@@ -875,7 +986,7 @@ static int deleted_fat_dir_runs(struct fs_volume *vol, uint32_t start,
 	if (!in_range(vol, start) ||
 	    fs_pread(vol, fs_cluster_offset(vol, start), buf,
 	             vol->cluster_size) != 0 ||
-	    (rc = runs_add(r, start, 1)) != 0)
+	    (rc = fs_runs_add(r, start, 1)) != 0)
 		goto out;
 	for (uint32_t c = start; r->clusters < max;) {
 		int end = 0;
@@ -899,7 +1010,7 @@ static int deleted_fat_dir_runs(struct fs_volume *vol, uint32_t start,
 		}
 		if (next == 0)
 			break;   /* buf no longer holds c: the loop ends here */
-		if ((rc = runs_add(r, next, 1)) != 0)
+		if ((rc = fs_runs_add(r, next, 1)) != 0)
 			break;
 		c = next;
 	}
@@ -1074,10 +1185,12 @@ int fs_walk(struct fs_volume *vol, const struct fs_entry *dir,
             const char *dir_path, unsigned flags, fs_walk_fn cb, void *arg)
 {
 	struct fs_entry root;
-	struct walk *w = calloc(1, sizeof(*w));
+	struct walk *w;
 	int rc;
 
-	if (w == NULL)
+	if (fs_type_is_tsk(vol->type))
+		return tsk_vol_walk(vol, dir, dir_path, flags, cb, arg);
+	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -ENOMEM;
 	if (dir == NULL) {
 		fs_root_entry(vol, &root);
@@ -1122,6 +1235,8 @@ int fs_lookup(struct fs_volume *vol, const char *path, unsigned flags,
 	char comp[FS_NAME_MAX];
 	unsigned depth = 0;
 
+	if (fs_type_is_tsk(vol->type))
+		return tsk_vol_lookup(vol, path, flags, out);
 	fs_root_entry(vol, &cur);
 	for (const char *p = path;;) {
 		while (*p == '/')
@@ -1191,6 +1306,8 @@ int fs_walk_owners(struct fs_volume *vol, fs_walk_fn cb, void *arg)
 {
 	struct fs_entry root;
 
+	if (fs_type_is_tsk(vol->type))
+		return tsk_vol_walk_owners(vol, cb, arg);
 	fs_root_entry(vol, &root);
 	int rc = cb(vol, "", &root, 0, arg);
 	if (rc == 0 && vol->type == FS_EXFAT) {
@@ -1214,6 +1331,9 @@ int fs_walk_owners(struct fs_volume *vol, fs_walk_fn cb, void *arg)
 
 int fs_alloc_map(struct fs_volume *vol, struct fs_bitmap *map)
 {
+	/* The allocation bitmap: file-system metadata own blocks too. */
+	if (fs_type_is_tsk(vol->type))
+		return tsk_vol_used_map(vol, map);
 	int rc = fs_bitmap_alloc(map, (uint64_t)vol->cluster_count + 2);
 
 	if (rc != 0)
@@ -1228,8 +1348,11 @@ int fs_used_map(struct fs_volume *vol, struct fs_bitmap *map)
 {
 	uint64_t end = (uint64_t)vol->cluster_count + 2;
 	uint64_t free_n = 0;
-	int rc = fs_bitmap_alloc(map, end);
+	int rc;
 
+	if (fs_type_is_tsk(vol->type))
+		return tsk_vol_used_map(vol, map);
+	rc = fs_bitmap_alloc(map, end);
 	if (rc != 0)
 		return rc;
 	for (uint64_t c = 2; c < end; c++) {

@@ -1,5 +1,6 @@
 /*
- * fs.h - reading FAT12/16/32 and exFAT volumes, live and deleted.
+ * fs.h - reading FAT12/16/32 and exFAT volumes, live and deleted, and the
+ * other file systems The Sleuth Kit reads (NTFS, ext2/3/4, HFS+, ISO 9660).
  *
  * A volume is opened on a read-only source descriptor at a byte offset (the
  * partition's start, or 0 for a "superfloppy" stick without a partition
@@ -18,7 +19,15 @@
  *
  * All byte offsets returned by this interface are absolute offsets in the
  * source, unless a field says "in the volume".  Every read goes through
- * pread on the caller's descriptor; nothing here writes.  Damage (a chain
+ * the source object; nothing here writes.
+ *
+ * The other file systems go through The Sleuth Kit's library (tsk.h): the
+ * same interface, with a file system block standing for a cluster and
+ * numbered as TSK numbers it (block b is "cluster" b, so the data area
+ * starts at block 2: blocks 0 and 1 hold boot records on every one of
+ * them), an entry's metadata address (MFT entry, inode) in entry_offset,
+ * and content that is not in plain blocks (NTFS resident or compressed
+ * data) held in memory (fs_runs.data).  Damage (a chain
  * that loops, a cluster number out of range, a directory that contains
  * itself) is reported through the volume's warning hook and cut, never
  * followed without bound.  A volume is not safe for concurrent use; open
@@ -42,7 +51,22 @@ enum fs_type {
 	FS_FAT16,
 	FS_FAT32,
 	FS_EXFAT,
+	/* read through The Sleuth Kit (tsk.c) */
+	FS_NTFS,
+	FS_EXT2,
+	FS_EXT3,
+	FS_EXT4,
+	FS_HFS,
+	FS_ISO9660,
+	FS_UFS,
+	FS_TSK_OTHER,
 };
+
+/* Whether volumes of type t are read through The Sleuth Kit. */
+static inline int fs_type_is_tsk(int t)
+{
+	return t >= FS_NTFS && t <= FS_TSK_OTHER;
+}
 
 #define FS_NAME_MAX 768     /* 255 UTF-16 units as UTF-8, plus NUL */
 #define FS_LABEL_MAX 96
@@ -73,6 +97,8 @@ struct fs_time {
 #define FS_E_NO_FAT_CHAIN 0x10   /* exFAT: clusters are contiguous */
 #define FS_E_ROOT         0x20   /* the root directory itself */
 #define FS_E_BAD_CHECKSUM 0x40   /* exFAT set checksum did not match */
+#define FS_E_REUSED       0x80   /* TSK: deleted, and its metadata entry
+                                    was used again since */
 
 /* One directory entry, as read from the medium. */
 struct fs_entry {
@@ -85,7 +111,8 @@ struct fs_entry {
 	uint64_t valid_size;     /* exFAT valid data length; else = size */
 	uint32_t start_cluster;  /* 0: no clusters (empty file, FAT root) */
 	struct fs_time ctime, mtime, atime;
-	uint64_t entry_offset;   /* source byte of the (short or 0x85) entry */
+	uint64_t entry_offset;   /* source byte of the (short or 0x85) entry;
+	                            TSK volumes: the metadata address */
 };
 
 /* Whether recovery has to guess the clusters (deleted or orphaned). */
@@ -99,7 +126,7 @@ static inline int fs_entry_is_dir(const struct fs_entry *e)
 	return (e->flags & FS_E_DIR) != 0;
 }
 
-/* A run of consecutive clusters. */
+/* A run of consecutive clusters (cluster 0: a sparse run, zeros). */
 struct fs_run {
 	uint32_t cluster;
 	uint32_t count;
@@ -113,6 +140,10 @@ struct fs_run {
                                      live file now */
 #define FS_RUNS_SKIPPED     0x10  /* deleted: live clusters were skipped */
 #define FS_RUNS_IO          0x20  /* the FAT could not be read */
+#define FS_RUNS_SPARSE      0x40  /* TSK: sparse runs (read as zeros) */
+#define FS_RUNS_HELD        0x80  /* TSK: the content is in data, not in
+                                     blocks read as they are (resident,
+                                     compressed or encrypted) */
 
 /* The clusters of a file, in file order, and how far they go. */
 struct fs_runs {
@@ -121,6 +152,7 @@ struct fs_runs {
 	uint64_t clusters;       /* sum of counts */
 	uint64_t bytes;          /* file bytes they hold (<= entry size) */
 	unsigned status;         /* FS_RUNS_* */
+	uint8_t *data;           /* FS_RUNS_HELD: the bytes, runs->bytes */
 };
 
 /* A bitmap indexed by cluster number (bits 0 and 1 unused). */
@@ -141,6 +173,7 @@ static inline void fs_bitmap_set(struct fs_bitmap *b, uint64_t i)
 }
 
 struct fs_cache;
+struct fs_tsk;
 
 /* Called with one line (no newline) for each anomaly found. */
 typedef void (*fs_warn_fn)(void *arg, const char *msg);
@@ -182,7 +215,11 @@ struct fs_volume {
 	void *warn_arg;
 	unsigned warnings;
 
+	uint64_t inode_count;    /* TSK volumes: metadata addresses */
+	uint64_t root_inode;
+
 	/* private */
+	struct fs_tsk *tsk;      /* TSK volumes: the library's handles */
 	struct fs_cache *cache;
 	uint8_t *exfat_bitmap;   /* exFAT: the allocation bitmap, loaded */
 	struct fs_bitmap seen;   /* scratch for loop detection */
@@ -192,9 +229,12 @@ struct fs_volume {
 const char *fs_type_name(enum fs_type t);
 
 /*
- * Probes the 512 bytes of a boot sector: returns the type it looks like, or
- * FS_NONE.  Cheap; does not validate the geometry against a source.
+ * Probes the first len bytes of a volume: returns the type its boot
+ * sector (FAT, exFAT, NTFS) or superblock (ext2/3/4 at byte 1024, HFS+ at
+ * 1024, ISO 9660 at 32768: give FS_PROBE_LEN bytes to see them all) looks
+ * like, or FS_NONE.  Cheap; does not validate the geometry.
  */
+#define FS_PROBE_LEN 36864u
 enum fs_type fs_probe(const uint8_t *boot, size_t len);
 
 /*

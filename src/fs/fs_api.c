@@ -65,6 +65,9 @@ struct dredge_runs {
 
 /* The public values mirror the internal ones bit for bit. */
 _Static_assert(DREDGE_FS_EXFAT == (int)FS_EXFAT &&
+               DREDGE_FS_NTFS == (int)FS_NTFS &&
+               DREDGE_FS_EXT4 == (int)FS_EXT4 &&
+               DREDGE_FS_TSK_OTHER == (int)FS_TSK_OTHER &&
                DREDGE_FS_FAT12 == (int)FS_FAT12, "enum dredge_fs");
 _Static_assert(DREDGE_PART_GPT == (int)PART_GPT &&
                DREDGE_PART_MBR == (int)PART_MBR, "enum dredge_part_scheme");
@@ -74,7 +77,8 @@ _Static_assert(DREDGE_ENTRY_DELETED == FS_E_DELETED &&
                DREDGE_ENTRY_LFN == FS_E_LFN &&
                DREDGE_ENTRY_NO_FAT_CHAIN == FS_E_NO_FAT_CHAIN &&
                DREDGE_ENTRY_ROOT == FS_E_ROOT &&
-               DREDGE_ENTRY_BAD_CHECKSUM == FS_E_BAD_CHECKSUM,
+               DREDGE_ENTRY_BAD_CHECKSUM == FS_E_BAD_CHECKSUM &&
+               DREDGE_ENTRY_REUSED == FS_E_REUSED,
                "entry flags");
 _Static_assert(DREDGE_ATTR_RDONLY == FS_ATTR_RDONLY &&
                DREDGE_ATTR_HIDDEN == FS_ATTR_HIDDEN &&
@@ -356,6 +360,9 @@ void dredge_volume_info(dredge_volume *vol, struct dredge_volume_info *info)
 	info->has_serial = v->has_serial;
 	info->serial = v->serial;
 	memcpy(info->oem, v->oem, sizeof(info->oem));
+	info->tsk = fs_type_is_tsk(v->type);
+	info->inode_count = v->inode_count;
+	info->root_inode = v->root_inode;
 }
 
 enum dredge_fs dredge_volume_type(const dredge_volume *vol)

@@ -33,6 +33,8 @@ struct fsview_ctx {
 	/* the live walk */
 	struct fsview *v;
 	struct fs_bitmap dirs;       /* first clusters of directories met */
+	uint64_t resident;           /* TSK: live files held in metadata */
+	const char *resident_path;   /*   (the first of them, by name) */
 	char damage[320];            /* why the map cannot be trusted */
 	size_t capfiles;             /* of v->files */
 };
@@ -171,7 +173,8 @@ static int live_entry(struct fs_volume *vol, const char *path,
 	const char *name = path[0] ? path : "/";
 	struct fs_runs r;
 
-	if (fs_entry_is_dir(e) && !(e->flags & FS_E_ROOT)) {
+	if (fs_entry_is_dir(e) && !(e->flags & FS_E_ROOT) &&
+	    !fs_type_is_tsk(vol->type)) {
 		uint32_t c = e->start_cluster;
 		if (c == 0 && vol->type != FS_EXFAT)
 			note_damage(x, "the directory %s points at the root", name);
@@ -184,6 +187,29 @@ static int live_entry(struct fs_volume *vol, const char *path,
 	int rc = fs_file_runs(vol, e, NULL, &r);
 	if (rc != 0)
 		return rc;
+	/* Through The Sleuth Kit, a file whose bytes are not plain blocks
+	 * of the source (resident in its MFT entry, compressed, sparse) has
+	 * no extents to write from; the allocation map keeps its blocks from
+	 * the carver, so it is named here, for `dredge fs export`. */
+	if (x->v->write_live && fs_type_is_tsk(vol->type) &&
+	    !fs_entry_is_dir(e) && path[0] == '/' && e->size > 0 &&
+	    (e->start_cluster < 2 ||
+	     (r.status & (FS_RUNS_HELD | FS_RUNS_SPARSE | FS_RUNS_RANGE |
+	                  FS_RUNS_IO)))) {
+		if (e->start_cluster < 2 && (r.status & FS_RUNS_HELD)) {
+			if (x->resident++ == 0)
+				x->resident_path = strdup(path);
+		} else {
+			say(x, "%s: %s: %s; not written by the scan (dredge fs "
+			    "export writes it)", x->path, path,
+			    (r.status & FS_RUNS_HELD) ? "its content is compressed "
+			    "or encrypted" :
+			    (r.status & FS_RUNS_SPARSE) ? "it has sparse runs" :
+			    "its blocks cannot be read");
+		}
+		fs_runs_free(&r);
+		return 0;
+	}
 	/* A whole-volume scan writes live files from their chains: one
 	 * whose chain cannot be followed is carved instead, and its
 	 * clusters are left to the carver. */
@@ -193,7 +219,11 @@ static int live_entry(struct fs_volume *vol, const char *path,
 			(r.status & FS_RUNS_LOOP) ? "the cluster chain loops" :
 			(r.status & FS_RUNS_RANGE) ? "the cluster chain leaves "
 			                             "the volume" :
-			(r.status & FS_RUNS_IO) ? "the FAT cannot be read" : NULL;
+			(r.status & FS_RUNS_IO) ? "the FAT cannot be read" :
+			(r.status & FS_RUNS_HELD) ? "its content is compressed "
+			                            "or encrypted" :
+			(r.status & FS_RUNS_SPARSE) ? "it has sparse runs" :
+			NULL;
 		if (damage != NULL)
 			say(x, "%s: %s: %s; carving it from cluster %u instead",
 			    x->path, path, damage, e->start_cluster);
@@ -208,7 +238,9 @@ static int live_entry(struct fs_volume *vol, const char *path,
 	else if (r.status & FS_RUNS_RANGE)
 		note_damage(x, "%s has a cluster number out of range", name);
 	else if (r.status & FS_RUNS_IO)
-		note_damage(x, "the FAT entries of %s cannot be read", name);
+		note_damage(x, fs_type_is_tsk(vol->type) ?
+		            "the metadata of %s cannot be read" :
+		            "the FAT entries of %s cannot be read", name);
 	mark_runs(x->v, &r);
 	fs_runs_free(&r);
 	return 0;
@@ -397,6 +429,27 @@ int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
 	v->write_live = !cfg->unallocated;   /* a whole-volume scan */
 	x.v = v;
 	rc = live_map(&x, &vol);
+	if (x.resident > 0)
+		say(&x, "%s: %llu small file%s (%s%s) %s content in %s metadata "
+		    "entry, not in blocks; not written by the scan (dredge fs "
+		    "export writes %s)", path, (unsigned long long)x.resident,
+		    x.resident == 1 ? "" : "s",
+		    x.resident_path ? x.resident_path : "?",
+		    x.resident > 1 ? ", ..." : "",
+		    x.resident == 1 ? "holds its" : "hold their",
+		    x.resident == 1 ? "its" : "their",
+		    x.resident == 1 ? "it" : "them");
+	free((void *)x.resident_path);
+	if (rc == 0 && fs_type_is_tsk(vol.type)) {
+		/* Metadata (MFT, inode tables, journal) owns blocks no file
+		 * lists: the allocation map marks them. */
+		struct fs_bitmap used;
+		rc = fs_used_map(&vol, &used);
+		for (uint64_t i = 0; rc == 0 && i < (fsview_end(v) + 63) / 64; i++)
+			v->live.w[i] |= used.w[i];
+		if (rc == 0)
+			fs_bitmap_free(&used);
+	}
 	fs_close(&vol);
 	if (rc != 0 || x.damage[0] != '\0') {
 		if (rc != 0)

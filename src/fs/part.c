@@ -105,16 +105,23 @@ static int is_extended(uint8_t t)
 	return t == 0x05 || t == 0x0F || t == 0x85;
 }
 
-/* Probes the first sector of a partition for a FAT or exFAT volume. */
+/* Probes the start of a partition for a volume (FAT and exFAT by their
+ * boot sector; the others by the magic fs_probe knows). */
 static enum fs_type probe_at(const struct source *src, uint64_t size,
                              uint64_t off)
 {
-	uint8_t b[512];
+	uint8_t *b;
+	enum fs_type t = FS_NONE;
 
-	if (off >= size || size - off < sizeof(b) ||
-	    read_at(src, off, b, sizeof(b)) != 0)
+	if (off >= size || size - off < 512)
 		return FS_NONE;
-	return fs_probe(b, sizeof(b));
+	size_t n = size - off < FS_PROBE_LEN ? (size_t)(size - off) : FS_PROBE_LEN;
+	if ((b = malloc(n)) == NULL)
+		return FS_NONE;
+	if (read_at(src, off, b, n) == 0)
+		t = fs_probe(b, n);
+	free(b);
+	return t;
 }
 
 static struct part_entry *add_entry(struct part_table *pt, fs_warn_fn warn,
@@ -346,7 +353,7 @@ int part_read(const struct source *src, uint64_t size, struct part_table *pt,
 		snprintf(err, errlen, "cannot read sector 0: %s", strerror(-rc));
 		return rc;
 	}
-	pt->whole_fs = fs_probe(b, sizeof(b));
+	pt->whole_fs = probe_at(src, size, 0);
 	if (pt->whole_fs != FS_NONE)
 		return 0;   /* a superfloppy: the volume starts at byte 0 */
 	int protective = 0;

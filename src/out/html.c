@@ -245,8 +245,9 @@ static void table_entry(void *arg, const struct report_rec *r)
 		html_text(f, r->filename);
 	fputs("</td><td>", f);
 	html_text(f, r->type);
-	fprintf(f, "</td><td>%s", !r->complete ? "truncated"
-	        : r->nruns > 1 ? "reassembled" : "complete");
+	fprintf(f, "</td><td>%s", r->suspect ? "suspect" :
+	        !r->complete ? "truncated" :
+	        r->nruns > 1 ? "reassembled" : "complete");
 	if (r->duplicate_of)
 		fprintf(f, ", duplicate of %" PRIu64, r->duplicate_of);
 	fputs("</td>", f);

@@ -4,7 +4,10 @@
  * For each candidate, in source order: a start inside a file already
  * accepted is dropped (an EXIF thumbnail, a JPEG inside a video) unless
  * embedded files are kept; a truncated file never hides what lies inside
- * it.  Each file's bytes are copied from the source while XXH3-128 hashes
+ * it.  A file accepted on its structure's word for data its validator could
+ * not check (raw sensor strips) hides nothing there that validates whole:
+ * such a file is kept, and the container reported as suspect.  Each
+ * file's bytes are copied from the source while XXH3-128 hashes
  * them; content already written once is not written again (dedup.h), but
  * every location still gets its report entry.  A file is written under a
  * .part name and renamed when complete, so an interrupted run never leaves
@@ -68,6 +71,12 @@ struct wstate {
 	 * says where it ends at the latest (see commit_batch). */
 	struct candidate pending;
 	int have_pending;
+	/* An accepted file with a part its validator could not check
+	 * (candidate.unverified), held until the batches pass its end: a
+	 * whole file found starting in that part is written and makes
+	 * this one suspect (see suspect_inner). */
+	struct candidate susp;
+	int have_susp;
 	int dry;                     /* decides only, writes nothing */
 };
 
@@ -295,6 +304,8 @@ static void wstate_clear(struct wstate *s)
 	free(s->cover);
 	if (s->have_pending)
 		free(s->pending.meta);
+	if (s->have_susp)
+		free(s->susp.meta);
 	memset(s, 0, sizeof(*s));
 	s->dry = dry;
 }
@@ -831,6 +842,7 @@ static int commit_file(struct output *out, struct candidate *c)
 		.digests = &digests,
 		.duplicate_of = dup,
 		.reason = truncated ? c->reason : NULL,
+		.suspect = truncated ? NULL : c->suspect,
 		.meta = c->meta,
 		.nmeta = c->nmeta,
 		.sector_size = ss,
@@ -898,6 +910,67 @@ static int pending_commit(struct output *out, struct wstate *s, uint64_t at)
 	return rc;
 }
 
+/* Advances s's cover to hi, telling the scan when s is the live state. */
+static void cover_to(struct output *out, struct wstate *s, uint64_t hi)
+{
+	if (hi > s->cover_hi) {
+		s->cover_hi = hi;
+		if (!s->dry)
+			out->hooks.cover(out->hooks.arg, hi);
+	}
+}
+
+/* Writes the held file with a part not checked (suspect when a whole
+ * file was found there); a dry state only forgets it. */
+static int suspect_commit(struct output *out, struct wstate *s)
+{
+	struct candidate *p = &s->susp;
+	int rc = 0;
+
+	if (!s->have_susp)
+		return 0;
+	s->have_susp = 0;
+	if (!s->dry)
+		rc = commit_file(out, p);
+	cover_to(out, s, p->off + p->length);
+	free(p->meta);
+	p->meta = NULL;
+	return rc;
+}
+
+/*
+ * Candidate c starts in the unchecked part of the held file: a file that
+ * validates whole there, within the held file's extent, is no part of it
+ * (its own preview or thumbnail would lie where its structure points,
+ * which is checked).  It is written and the held file becomes suspect.
+ * Returns 1 when c was decided here, 0 when it goes the usual way
+ * (--keep-embedded), or an error.
+ */
+static int suspect_inner(struct output *out, struct wstate *s,
+                         struct candidate *c)
+{
+	struct candidate *p = &s->susp;
+	struct bread br;
+	int rc;
+
+	if (c->skipped) {
+		out->hooks.validate(out->hooks.arg, c, &br, out->win,
+		                    WRITER_WINDOW);
+		c->skipped = 0;
+	}
+	if (c->verdict != CARVE_ACCEPT || c->nruns > 1 ||
+	    c->off + c->length > p->off + p->length)
+		return out->cfg->keep_embedded ? 0 : 1;
+	p->suspect = p->unverified_why != NULL ? p->unverified_why :
+	             "data not checked";
+	if (out->cfg->keep_embedded)
+		return 0;
+	if (!s->dry && (rc = commit_file(out, c)) != 0)
+		return rc;
+	cover_to(out, s, c->off + c->length);   /* its own thumbnail */
+	return 1;
+}
+
 /*
  * Decides candidate c with the state s, and (unless s is dry) writes it.
  * A truncated file whose end is only where the data ran out
@@ -929,8 +1002,17 @@ static int commit_one(struct output *out, struct wstate *s,
 			return rc;
 		return s->dry ? 0 : commit_file(out, c);
 	}
+	if (s->have_susp && c->off >= s->susp.off + s->susp.length &&
+	    (rc = suspect_commit(out, s)) != 0)
+		return rc;
 	if (!keep_embedded && covered(s, c->off))
 		return 0;   /* inside a file already accepted */
+	/* In the part of the held file its validator could not check. */
+	if (s->have_susp && c->off >= s->susp.off + s->susp.unverified) {
+		rc = suspect_inner(out, s, c);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+	}
 	/* Inside what the held file's structure showed to be its own (an
 	 * AVI's frames): part of it, like a file inside one accepted. */
 	if (!keep_embedded && s->have_pending && c->off > s->pending.off &&
@@ -983,6 +1065,22 @@ static int commit_one(struct output *out, struct wstate *s,
 		s->trunc_end = c->off + c->length;
 		return 0;
 	}
+	if (c->verdict == CARVE_ACCEPT && c->unverified != 0 &&
+	    c->unverified < c->length && c->nruns <= 1 && !s->have_susp) {
+		s->susp = *c;
+		if (s->dry) {
+			s->susp.meta = NULL;      /* the batch keeps its own */
+			s->susp.nmeta = 0;
+		} else {
+			c->meta = NULL;           /* the held copy owns it now */
+			c->nmeta = 0;
+		}
+		s->susp.runs = NULL;
+		s->susp.suspect = NULL;
+		s->have_susp = 1;
+		cover_to(out, s, c->off + c->unverified);
+		return 0;
+	}
 	if (!s->dry && (rc = commit_file(out, c)) != 0)
 		return rc;
 	if (c->verdict == CARVE_TRUNCATED) {
@@ -991,11 +1089,7 @@ static int commit_one(struct output *out, struct wstate *s,
 	}
 	if (c->verdict != CARVE_ACCEPT)
 		return 0;
-	if (candidate_first_end(c) > s->cover_hi) {
-		s->cover_hi = candidate_first_end(c);
-		if (!s->dry)
-			out->hooks.cover(out->hooks.arg, s->cover_hi);
-	}
+	cover_to(out, s, candidate_first_end(c));
 	for (unsigned k = 1; !keep_embedded && k < c->nruns; k++)
 		cover_push(s, c->runs[k], c->off);
 	return 0;
@@ -1039,11 +1133,15 @@ static int settled(struct output *out, struct wstate *s, uint64_t x, int *rc)
 	for (size_t i = 0; i < s->ncover; i++)
 		if (s->cover[i].img_off + s->cover[i].len > x)
 			return 0;
+	if (s->have_susp && s->susp.off + s->susp.length > x)
+		return 0;
 	if (s->have_pending) {
 		if (s->pending.off + s->pending.length > x)
 			return 0;
 		*rc = pending_commit(out, s, UINT64_MAX);
 	}
+	if (*rc == 0)
+		*rc = suspect_commit(out, s);
 	return *rc == 0;
 }
 
@@ -1073,6 +1171,9 @@ static int commit_batch(struct output *out, struct batch *b)
 	if (s->have_pending && b->lo >= s->pending.off + s->pending.length &&
 	    (rc = pending_commit(out, s, UINT64_MAX)) != 0)
 		return rc;
+	if (s->have_susp && b->lo >= s->susp.off + s->susp.length &&
+	    (rc = suspect_commit(out, s)) != 0)
+		return rc;
 	for (size_t i = 0; i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 
@@ -1100,7 +1201,7 @@ int output_commit(struct output *out, struct batch *b)
 	 * resume then reads the held file's start again and decides it as
 	 * this run would have.  A shard's checkpoint stays in its range,
 	 * so that a resume sets out `next` afresh. */
-	if (rc == 0 && !out->live.have_pending &&
+	if (rc == 0 && !out->live.have_pending && !out->live.have_susp &&
 	    (!out->sharded || b->hi <= out->shard_hi))
 		checkpoint_note(out, b->hi, 0);
 	return rc;
@@ -1112,6 +1213,9 @@ void output_finish(struct output *out, int completed)
 	 * run that stopped early leaves it to the resume. */
 	if (completed && out->live.have_pending &&
 	    pending_commit(out, &out->live, UINT64_MAX) != 0)
+		completed = 0;
+	if (completed && out->live.have_susp &&
+	    suspect_commit(out, &out->live) != 0)
 		completed = 0;
 	/* No more files: the space held back is for the checkpoint and the
 	 * reports' closing parts now. */

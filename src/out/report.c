@@ -343,8 +343,10 @@ int report_add(struct report *rep, const struct report_entry *e)
 	FILE *x = rep->x, *j = rep->j;
 	/* A whole file from more than one run was put back together:
 	 * the runs listed are its pieces in order. */
-	const char *status = e->truncated ? "truncated"
-	                     : e->nruns > 1 ? "reassembled" : "complete";
+	const char *status = e->truncated ? "truncated" :
+	                     e->suspect ? "suspect" :
+	                     e->nruns > 1 ? "reassembled" : "complete";
+	const char *reason = e->suspect ? e->suspect : e->reason;
 
 	fputs("  <fileobject>\n    <filename>", x);
 	xml_text(x, e->filename);
@@ -375,9 +377,9 @@ int report_add(struct report *rep, const struct report_entry *e)
 	if (e->duplicate_of)
 		fprintf(x, "    <dredge:duplicate_of>%" PRIu64
 		        "</dredge:duplicate_of>\n", e->duplicate_of);
-	if (e->reason) {
+	if (reason) {
 		fputs("    <dredge:reason>", x);
-		xml_text(x, e->reason);
+		xml_text(x, reason);
 		fputs("</dredge:reason>\n", x);
 	}
 	if (e->unreadable)
@@ -428,7 +430,7 @@ int report_add(struct report *rep, const struct report_entry *e)
 	else
 		fputs("null", j);
 	fputs(",\"reason\":", j);
-	json_string(j, e->reason);
+	json_string(j, reason);
 	fprintf(j, ",\"unreadable_bytes\":%" PRIu64, e->unreadable);
 	report_live_json(j, e);
 	fputs(",\"meta\":{", j);

@@ -53,6 +53,9 @@ struct report_entry {
 	const struct digest_hex *digests;   /* md5, sha1, sha256, or NULL */
 	uint64_t duplicate_of;        /* id of the entry written, or 0 */
 	const char *reason;           /* why truncated, or NULL */
+	/* whole by its structure, but a whole file lies in the part it
+	 * could not check (status "suspect"): why, or NULL */
+	const char *suspect;
 	const struct carve_meta *meta;    /* metadata, or NULL */
 	unsigned nmeta;
 	uint32_t sector_size;

@@ -322,8 +322,10 @@ int report_parse_line(const char *line, struct report_rec *r)
 	ws(&c);
 	if (*c.p != '\0')
 		goto bad;
+	/* a suspect file is whole by its own structure */
+	r->suspect = strcmp(status, "suspect") == 0;
 	r->complete = strcmp(status, "complete") == 0 ||
-	              strcmp(status, "reassembled") == 0;
+	              strcmp(status, "reassembled") == 0 || r->suspect;
 	uint64_t total = 0;
 	bool wraps = false;
 	for (unsigned i = 0; i < r->nruns; i++) {

@@ -23,8 +23,9 @@ struct report_rec {
 	char filename[256];
 	char format[32];
 	char type[16];
-	int complete;            /* status "complete" or "reassembled"
-	                            (else "truncated") */
+	int complete;            /* status "complete", "reassembled" or
+	                            "suspect" (else "truncated") */
+	int suspect;             /* status "suspect" */
 	uint64_t size;
 	struct extent *runs;     /* malloc'd */
 	unsigned nruns;

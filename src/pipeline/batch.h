@@ -35,6 +35,11 @@ struct candidate {
 	 * starts again from the candidate's first cluster) */
 	uint8_t fragment;
 	uint64_t note_off;
+	/* accepted: carve_result.unverified_off (0: none) and why; the
+	 * writer sets suspect to why when a whole file starts there */
+	uint64_t unverified;
+	const char *unverified_why;
+	const char *suspect;
 	const char *ext;
 	const char *reason;
 	/* metadata of an accepted or truncated file (NULL when none): only

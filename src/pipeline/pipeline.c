@@ -520,6 +520,8 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->fragment = res.verdict == CARVE_TRUNCATED &&
 	              res.note == CARVE_NOTE_FRAGMENT;
 	c->note_off = c->fragment ? res.note_off : 0;
+	c->unverified = res.verdict == CARVE_ACCEPT ? res.unverified_off : 0;
+	c->unverified_why = res.unverified_why;
 	c->length = res.verdict == CARVE_REJECT ? 0 : res.length;
 	c->ext = res.ext ? res.ext : fmt->ext;
 	c->reason = res.reason;

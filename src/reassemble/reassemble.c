@@ -14,8 +14,8 @@
  * clusters, and the ISO-BMFF validator says where the data went wrong in
  * the verdict's note (see mp4_validate's verdicts):
  *
- *   CARVE_NOTE_CODEC_MISMATCH at X, TRUNCATED (REJECT when the first
- *   sample checked is already wrong): the data went wrong at X or a
+ *   CARVE_NOTE_FRAGMENT at X, TRUNCATED (CARVE_NOTE_CODEC_MISMATCH and
+ *   REJECT when the first sample checked is already wrong): the data went wrong at X or a
  *   little before, so a foreign run starts in X's cluster or one shortly
  *   before it.  Where a file of a known format starts there, the run is
  *   that file's clusters, with the files right after it while that is not
@@ -468,9 +468,12 @@ static int run(struct reasm *r, const struct state *st, struct verdict *v)
 	}
 }
 
+/* The codec check failed: from the first sample (CODEC_MISMATCH, a
+ * rejection) or after good ones (a fragmentation point). */
 static bool is_codec(const struct carve_result *res)
 {
-	return res->note == CARVE_NOTE_CODEC_MISMATCH &&
+	return (res->note == CARVE_NOTE_CODEC_MISMATCH ||
+	        res->note == CARVE_NOTE_FRAGMENT) &&
 	       res->verdict != CARVE_ACCEPT;
 }
 

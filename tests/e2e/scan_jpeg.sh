@@ -78,14 +78,18 @@ for pair in f0000008:baseline f0000128:progressive f0002048:exif_thumb \
 		cmp "$out/jpg/$name.jpg" "$J/$orig.jpg"
 done
 
-# The truncated copy: named t..., reported truncated, starts with the
-# original's first 3000 bytes.
+# The truncated copy: named t..., reported truncated, a prefix of the
+# original's first 3000 bytes (the validator decodes the scan and keeps
+# only what decoded, less the 2 KiB the foreign bytes after a cut may
+# still decode for).
 trunc=$(fields "$out/report.jsonl" | grep ' truncated ')
 is "$(echo "$trunc" | cut -d' ' -f1-3)" "jpg/t0005120.jpg truncated 2621440" \
 	"the cut JPEG is reported truncated under a t name"
+tsize=$(size "$out/jpg/t0005120.jpg")
 head -c 3000 "$J/sub420.jpg" >"$work/prefix"
-check "the truncated file begins with the original's bytes" \
-	cmp -n 3000 "$out/jpg/t0005120.jpg" "$work/prefix"
+check "the truncated file is the original's first $tsize bytes (900..3000)" \
+	sh -c "[ $tsize -ge 900 ] && [ $tsize -le 3000 ] &&
+	       cmp -n $tsize '$out/jpg/t0005120.jpg' '$work/prefix'"
 is "$(ls "$out/jpg" | wc -l | tr -d ' ')" 7 "nothing else was written"
 check "no .part files are left" sh -c "! ls '$out/jpg' | grep -q part"
 

@@ -21,6 +21,13 @@ lib_sources="$src/src/formats/run.c $src/src/common/bread.c $src/src/common/crc3
 for f in $formats; do
 	lib_sources="$lib_sources $src/src/formats/$f.c"
 done
+# The files formats share beside their own (jpeg_decode.c).
+for f in "$src"/src/formats/*.c; do
+	case " $lib_sources " in
+	*" $f "*) ;;
+	*) lib_sources="$lib_sources $f" ;;
+	esac
+done
 for name in $names; do
 	if [ "$name" = fat ]; then
 		"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
@@ -28,7 +35,7 @@ for name in $names; do
 			-I"$build" -I"$src/include" -I"$src/src" \
 			$lib_sources "$src/src/fs/fs.c" "$src/src/fs/fat.c" \
 			"$src/src/fs/exfat.c" "$src/src/fs/part.c" \
-			$(pkg-config --cflags --libs libxxhash) \
+			$(pkg-config --cflags --libs libxxhash zlib) \
 			"$src/tests/fuzz/fuzz_fat.c" -o "$build/fuzz/fuzz_fat"
 		echo "built $build/fuzz/fuzz_fat"
 		continue
@@ -37,7 +44,7 @@ for name in $names; do
 		-fno-sanitize-recover=undefined \
 		-I"$build" -I"$src/include" -I"$src/src" -I"$src/tests/unit" \
 		-DFUZZ_FORMAT="\"$name\"" \
-		$lib_sources $(pkg-config --cflags --libs libxxhash) \
+		$lib_sources $(pkg-config --cflags --libs libxxhash zlib) \
 		"$src/tests/fuzz/fuzz_format.c" -o "$build/fuzz/fuzz_$name"
 	echo "built $build/fuzz/fuzz_$name"
 done

@@ -4,6 +4,8 @@
  * Built once per format with -DFUZZ_FORMAT="name" (see `make fuzz`); the
  * same function is what tests/fuzz/replay.c feeds the saved corpus to in
  * `make check`, so a crash found by fuzzing stays a regression test.
+ * Each input is validated twice: as a scan does, and with the thorough
+ * checks reassembly asks for (bread.thorough).
  */
 #include "config.h"
 
@@ -24,5 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	tu_validate(fmt, data, size, 0, &res);
+	/* and with every check a reassembly asks for */
+	tu_validate_thorough(fmt, data, size, 0, true, &res);
 	return 0;
 }

@@ -2,7 +2,7 @@
  * exfat_put.c - puts files into, and deletes them from, an exFAT image
  * made by mkfs.exfat, without mounting it (no exFAT tool does that).
  *
- *   exfat_put IMG mkdir /DIR
+ *   exfat_put IMG mkdir /DIR [N frag]
  *   exfat_put IMG put SRC /[DIR/]NAME contig|chain|frag|fill
  *   exfat_put IMG rm /[DIR/]NAME
  *   exfat_put IMG runs /[DIR/]NAME   (prints START+COUNT,... of a file)
@@ -14,7 +14,10 @@
  * rm does what a driver does on
  * delete: clears the in-use bits of the entry set and the file's bits in
  * the allocation bitmap, leaving the FAT and the data alone.  Directories
- * are one cluster, in the root.  The tests run fsck.exfat -n on the result,
+ * are in the root: one cluster, or with "N frag" N clusters taken as frag
+ * takes them and chained (a folder that grew around other files); entry
+ * sets go one after the other through the folder's clusters, across their
+ * ends, as a driver writes them.  The tests run fsck.exfat -n on the result,
  * so this writer is checked independently of dredge's reader.
  */
 #include "config.h"
@@ -149,15 +152,42 @@ static uint16_t set_sum(const uint8_t *set, unsigned n)
 /* The directory cluster holding path's parent; *name gets the last part. */
 static uint32_t parent_of(const char *path, const char **name);
 
-/* Finds the entry set named name in directory cluster dir: its index. */
-static int find_set(uint32_t dir, const char *name, uint8_t *buf)
+#define DIR_MAX 64   /* clusters of a folder */
+
+/* A folder's clusters (its FAT chain; a one-cluster NoFatChain folder
+ * has none) and its bytes, loaded. */
+struct dir {
+	uint32_t c[DIR_MAX], n;
+	uint8_t *buf;
+};
+
+static void dir_load(struct dir *d, uint32_t first)
 {
-	rd(cl_off(dir), buf, cs);
-	for (uint32_t i = 0; i < cs / 32; i++) {
-		uint8_t *d = buf + i * 32;
+	d->n = 0;
+	for (uint32_t c = first; c >= 2 && c < count + 2 && d->n < DIR_MAX;
+	     c = fat_get(c))
+		d->c[d->n++] = c;
+	d->buf = malloc((size_t)d->n * cs);
+	for (uint32_t i = 0; i < d->n; i++)
+		rd(cl_off(d->c[i]), d->buf + (size_t)i * cs, cs);
+}
+
+/* Writes slots [i, i+n) of the loaded folder back. */
+static void dir_store(const struct dir *d, uint32_t i, uint32_t n)
+{
+	for (uint32_t k = i; k < i + n; k++)
+		wr(cl_off(d->c[k * 32 / cs]) + k * 32 % cs, d->buf + k * 32, 32);
+}
+
+/* Finds the entry set named name in the loaded folder: its slot. */
+static int find_set(const struct dir *dd, const char *name)
+{
+	const uint8_t *buf = dd->buf;
+	for (uint32_t i = 0; i < dd->n * cs / 32; i++) {
+		const uint8_t *d = buf + i * 32;
 		if (d[0] == 0)
 			break;
-		if (d[0] != 0x85)
+		if (d[0] != 0x85 || i + d[1] >= dd->n * cs / 32)
 			continue;
 		unsigned sc = d[1], len = d[32 + 3];
 		char got[256];
@@ -181,14 +211,15 @@ static uint32_t parent_of(const char *path, const char **name)
 		*name = path + 1;
 		return root;
 	}
-	char dir[256];
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path - 1), path + 1);
-	uint8_t *buf = malloc(cs);
-	int i = find_set(root, dir, buf);
+	char name_[256];
+	snprintf(name_, sizeof(name_), "%.*s", (int)(slash - path - 1), path + 1);
+	struct dir d;
+	dir_load(&d, root);
+	int i = find_set(&d, name_);
 	if (i < 0)
 		die("no such folder");
-	uint32_t c = le32(buf + i * 32 + 32 + 20);
-	free(buf);
+	uint32_t c = le32(d.buf + i * 32 + 32 + 20);
+	free(d.buf);
 	*name = slash + 1;
 	return c;
 }
@@ -200,7 +231,7 @@ static void add_set(uint32_t dir, const char *name, uint16_t attr,
 	unsigned n = 2 + nn;
 	uint8_t set[32 * 20];
 	uint16_t uname[255];
-	uint8_t *buf = malloc(cs);
+	struct dir d;
 
 	if (len == 0 || len > 255)
 		die("bad name");
@@ -230,14 +261,15 @@ static void add_set(uint32_t dir, const char *name, uint16_t attr,
 			put16(ne + 2 + 2 * j, uname[k * 15 + j]);
 	}
 	put16(set + 2, set_sum(set, n));
-	rd(cl_off(dir), buf, cs);
-	uint32_t i;
-	for (i = 0; i < cs / 32 && buf[i * 32] != 0; i++)
+	dir_load(&d, dir);
+	uint32_t i, slots = d.n * cs / 32;
+	for (i = 0; i < slots && d.buf[i * 32] != 0; i++)
 		;
-	if (i + n > cs / 32)
+	if (i + n > slots)
 		die("folder full");
-	wr(cl_off(dir) + i * 32, set, n * 32);
-	free(buf);
+	memcpy(d.buf + i * 32, set, n * 32);
+	dir_store(&d, i, n);
+	free(d.buf);
 }
 
 int main(int argc, char **argv)
@@ -274,10 +306,15 @@ int main(int argc, char **argv)
 	const char *cmd = argv[2], *name;
 	if (strcmp(cmd, "mkdir") == 0) {
 		uint32_t dir = parent_of(argv[3], &name);
-		uint32_t *c = alloc(1, 0);
+		uint32_t n = argc == 6 ? (uint32_t)atoi(argv[4]) : 1;
+		int frag = argc == 6 && strcmp(argv[5], "frag") == 0;
+		if (n == 0 || n > DIR_MAX || (argc == 6 && !frag))
+			die("mkdir /DIR [N frag]");
+		uint32_t *c = alloc(n, frag ? 2 : 0);
 		uint8_t *z = calloc(1, cs);
-		wr(cl_off(c[0]), z, cs);
-		add_set(dir, name, 0x10, c[0], cs, 1);
+		for (uint32_t i = 0; i < n; i++)
+			wr(cl_off(c[i]), z, cs);
+		add_set(dir, name, 0x10, c[0], (uint64_t)n * cs, !frag);
 		free(z);
 		free(c);
 	} else if (strcmp(cmd, "put") == 0 && argc == 6) {
@@ -303,12 +340,12 @@ int main(int argc, char **argv)
 		free(c);
 		free(data);
 	} else if (strcmp(cmd, "runs") == 0) {
-		uint32_t dir = parent_of(argv[3], &name);
-		uint8_t *buf = malloc(cs);
-		int i = find_set(dir, name, buf);
+		struct dir dd;
+		dir_load(&dd, parent_of(argv[3], &name));
+		int i = find_set(&dd, name);
 		if (i < 0)
 			die("no such file");
-		uint8_t *d = buf + i * 32;
+		uint8_t *d = dd.buf + i * 32;
 		uint32_t c = le32(d + 32 + 20), start = c, n = 0;
 		uint64_t size = (uint64_t)le32(d + 32 + 24) |
 		                (uint64_t)le32(d + 32 + 28) << 32;
@@ -326,14 +363,14 @@ int main(int argc, char **argv)
 		if (n > 0)
 			printf("%s%u+%u", first ? "" : ",", start, n);
 		printf("\n");
-		free(buf);
+		free(dd.buf);
 	} else if (strcmp(cmd, "rm") == 0) {
-		uint32_t dir = parent_of(argv[3], &name);
-		uint8_t *buf = malloc(cs);
-		int i = find_set(dir, name, buf);
+		struct dir dd;
+		dir_load(&dd, parent_of(argv[3], &name));
+		int i = find_set(&dd, name);
 		if (i < 0)
 			die("no such file");
-		uint8_t *d = buf + i * 32;
+		uint8_t *d = dd.buf + i * 32;
 		unsigned sc = d[1];
 		uint32_t c = le32(d + 32 + 20);
 		uint64_t size = (uint64_t)le32(d + 32 + 24) |
@@ -345,8 +382,8 @@ int main(int argc, char **argv)
 		}
 		for (unsigned k = 0; k <= sc; k++)
 			d[k * 32] &= 0x7F;
-		wr(cl_off(dir) + (uint64_t)i * 32, d, (sc + 1) * 32);
-		free(buf);
+		dir_store(&dd, (uint32_t)i, sc + 1);
+		free(dd.buf);
 	} else {
 		die("unknown command");
 	}

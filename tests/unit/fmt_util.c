@@ -61,6 +61,14 @@ enum carve_verdict tu_validate(const struct format *fmt, const uint8_t *buf,
                                size_t len, size_t off,
                                struct carve_result *res)
 {
+	return tu_validate_thorough(fmt, buf, len, off, false, res);
+}
+
+enum carve_verdict tu_validate_thorough(const struct format *fmt,
+                                        const uint8_t *buf, size_t len,
+                                        size_t off, bool thorough,
+                                        struct carve_result *res)
+{
 	struct bread br;
 	int fd = memfd_create("dredge-test", MFD_CLOEXEC);
 
@@ -84,6 +92,7 @@ enum carve_verdict tu_validate(const struct format *fmt, const uint8_t *buf,
 	if (source_open_fd(&src, fd, "fmt") != 0 ||
 	    bread_open(&br, &src, off, size, 0) != 0)
 		abort();
+	br.thorough = thorough;
 	fmt->validate(&br, res);
 	bread_close(&br);
 	source_close(&src);

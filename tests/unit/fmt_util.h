@@ -5,6 +5,7 @@
 #ifndef DREDGE_TESTS_FMT_UTIL_H
 #define DREDGE_TESTS_FMT_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,13 @@ uint8_t *tu_load_data(const char *name, size_t *len);
 enum carve_verdict tu_validate(const struct format *fmt, const uint8_t *buf,
                                size_t len, size_t off,
                                struct carve_result *res);
+
+/* As tu_validate, with the reader's thorough flag (bread.h) set as
+ * given. */
+enum carve_verdict tu_validate_thorough(const struct format *fmt,
+                                        const uint8_t *buf, size_t len,
+                                        size_t off, bool thorough,
+                                        struct carve_result *res);
 
 /* The value of metadata key in res, or NULL. */
 const char *tu_meta(const struct carve_result *res, const char *key);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,6 +17,7 @@
 
 #include "tap.h"
 #include "fmt_util.h"
+#include "frag_check.h"
 #include "formats/format.h"
 #include "formats/mp4.h"
 
@@ -885,8 +887,8 @@ static void test_notes(void)
 	buf = embed(d, len, 0, 0, 0, &total);
 	tu_random(buf + 16384, 32768, 5);
 	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "notes: foreign cluster");
-	is_u64(r.note, CARVE_NOTE_CODEC_MISMATCH,
-	       "notes: foreign cluster: codec mismatch");
+	is_u64(r.note, CARVE_NOTE_FRAGMENT,
+	       "notes: foreign cluster: fragmentation point");
 	is_u64(r.note_off, r.length, "notes: codec mismatch at the cut");
 	ok(r.note_off >= 16384 && r.note_off < 16384 + 32768,
 	   "notes: codec mismatch offset %llu inside the foreign cluster",
@@ -1387,6 +1389,114 @@ static void test_gpmd_track(void)
 	free(d);
 }
 
+/*
+ * A wrong block between the samples the spread check picks: a 250-frame
+ * clip made with ffmpeg (skipped without it), the start of its third
+ * video sample (not a pick) replaced.  The spread check accepts it; a reader
+ * that asks for every check finds the point inside that sample.
+ */
+static void test_thorough(void)
+{
+	const char *path = "tests/work/mp4_thorough.mp4";
+	char cmd[512];
+	struct carve_result res;
+	unsigned long long pos[3] = { 0 }, size[3] = { 0 };
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p tests/work && ffmpeg -nostdin "
+	         "-hide_banner -loglevel error -y -f lavfi -i "
+	         "testsrc2=size=160x120:rate=25 -t 10 -c:v libx264 -preset "
+	         "ultrafast -g 50 -threads 1 -pix_fmt yuv420p -movflags "
+	         "+faststart %s 2>/dev/null", path);
+	if (system(cmd) != 0) {
+		printf("ok - # SKIP no ffmpeg with libx264\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "ffprobe -v error -select_streams v:0 "
+	         "-show_entries packet=pos,size -of csv=p=0 %s", path);
+	FILE *p = popen(cmd, "r");
+	for (int i = 0; p != NULL && i < 3; i++)
+		if (fscanf(p, "%llu,%llu", &size[i], &pos[i]) != 2)
+			break;
+	if (p != NULL)
+		pclose(p);
+	if (size[2] < 64)
+		tap_bail("ffprobe gave no third sample");
+
+	size_t len;
+	uint8_t *f = tu_load(path, &len);
+	struct extent one = { 0, len };
+	fc_run(mp4, f, len, &one, 1, false, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.length == len,
+	   "thorough: the clip made is accepted");
+	/* from its first NAL length field on: the chain is what is checked
+	 * (bytes inside one NAL unit's payload cannot be told) */
+	size_t n = size[2] < 512 ? size[2] : 512;
+	tu_random(f + pos[2], n, 31);
+	fc_run(mp4, f, len, &one, 1, false, &res);
+	ok(res.verdict == CARVE_ACCEPT,
+	   "thorough: the spread check steps over sample 2");
+	fc_run(mp4, f, len, &one, 1, true, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note == CARVE_NOTE_FRAGMENT &&
+	   res.note_off >= pos[2] && res.note_off <= pos[2] + size[2],
+	   "thorough: the point inside sample 2 (%llu in [%llu, %llu])",
+	   (unsigned long long)res.note_off, pos[2], pos[2] + size[2]);
+	free(f);
+	unlink(path);
+}
+
+/*
+ * Fragmentation points: a clip with its index first (faststart) cut at
+ * sector boundaries in its media data with random bytes, zeros or another
+ * clip inserted: the first sample past the cut fails its NAL walk, so the
+ * point lies within one sample (1264 bytes here) and its length field of
+ * the cut (a cut inside the first sample is rejected with
+ * CARVE_NOTE_CODEC_MISMATCH, as when the offsets point at foreign data:
+ * test_notes).  A reader that asks for every check finds a replaced block
+ * that the spread check would step over.  With the index after the media
+ * data, the index is what goes missing (CARVE_NOTE_NO_INDEX at the end of
+ * the media data), and the two pieces in order are whole again.
+ */
+static void test_fragments(void)
+{
+	size_t len, olen;
+	uint8_t *f = tu_load_data("mp4/h264_faststart.mp4", &len);
+	uint8_t *o = tu_load_data("mp4/h265.mp4", &olen);
+	size_t cuts[] = { 3072, 4096, 5120, 6144 };
+	struct carve_result res;
+
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		for (int k = FC_RANDOM; k <= FC_OTHER; k++) {
+			char name[80];
+			uint8_t *g = fc_gap((enum fc_gap)k, 4096, o, olen, c + 1);
+			snprintf(name, sizeof(name), "mp4 faststart: %s",
+			         fc_gap_name(k));
+			fc_check(mp4, name, f, len, cuts[c], g, 4096, 1264 + 4);
+			free(g);
+		}
+	}
+
+	free(f);
+	test_thorough();
+
+	/* the index after the media data: no index where the sizes lead */
+	f = tu_load_data("mp4/dashcam.mp4", &len);
+	uint8_t *img = malloc(len + 4096);
+	memcpy(img, f, 16384);
+	tu_random(img + 16384, 4096, 8);
+	memcpy(img + 16384 + 4096, f + 16384, len - 16384);
+	struct extent whole = { 0, len + 4096 };
+	fc_run(mp4, img, len + 4096, &whole, 1, false, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note == CARVE_NOTE_NO_INDEX,
+	   "mp4 index last, 4 KiB inserted: no index where the sizes lead");
+	struct extent two[2] = { { 0, 16384 }, { 16384 + 4096, len - 16384 } };
+	fc_run(mp4, img, len + 4096, two, 2, true, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.length == len,
+	   "mp4 index last: the two pieces accepted (thorough)");
+	free(img);
+	free(f);
+	free(o);
+}
+
 int main(void)
 {
 	mp4 = format_find("mp4");
@@ -1410,5 +1520,6 @@ int main(void)
 	test_vendor_tracks();
 	test_cr3();
 	test_gpmd_track();
+	test_fragments();
 	return tap_done();
 }

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "img_check.h"
+#include "frag_check.h"
 
 extern const struct format format_pdf;
 
@@ -406,6 +408,134 @@ static void check_built(void)
 	free(s.b);
 }
 
+/* Appends printf output to a growing buffer. */
+static void pf(char **b, size_t *len, size_t *cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void pf(char **b, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	for (;;) {
+		va_start(ap, fmt);
+		int n = vsnprintf(*b + *len, *cap - *len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			tap_bail("vsnprintf");
+		if ((size_t)n < *cap - *len) {
+			*len += (size_t)n;
+			return;
+		}
+		*cap = *cap * 2 + (size_t)n;
+		*b = realloc(*b, *cap);
+		if (*b == NULL)
+			tap_bail("out of memory");
+	}
+}
+
+/*
+ * A document of n content streams of between 1000 and 3000 bytes (text
+ * operators) with a catalog and a page tree, an xref table, trailer and
+ * tail.  xref_only: streams written with indirect lengths, so that only
+ * the xref table can tell where the document went wrong.
+ */
+static uint8_t *build_pdf(unsigned n, uint64_t seed, bool indirect,
+                          size_t *out_len)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *b = malloc(cap);
+	unsigned nobj = 2 + n * (indirect ? 2 : 1);
+	uint64_t *off = calloc(nobj + 1, sizeof(*off));
+	uint64_t x = seed | 1;
+
+	if (b == NULL || off == NULL)
+		tap_bail("out of memory");
+	pf(&b, &len, &cap, "%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n");
+	off[1] = len;
+	pf(&b, &len, &cap, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\n"
+	   "endobj\n");
+	off[2] = len;
+	pf(&b, &len, &cap, "2 0 obj\n<< /Type /Pages /Count 0 /Kids [] >>\n"
+	   "endobj\n");
+	for (unsigned i = 0; i < n; i++) {
+		unsigned id = 3 + i * (indirect ? 2 : 1);
+		char text[3200];
+		size_t tl = 0;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t want = 1000 + x % 2000;
+		while (tl + 40 < want) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			tl += (size_t)snprintf(text + tl, sizeof(text) - tl,
+			                       "BT /F1 %u Tf %u %u Td (w%llx) Tj ET\n",
+			                       (unsigned)(x % 30 + 6),
+			                       (unsigned)(x % 500),
+			                       (unsigned)(x >> 20) % 700,
+			                       (unsigned long long)(x >> 32));
+		}
+		off[id] = len;
+		if (indirect)
+			pf(&b, &len, &cap, "%u 0 obj\n<< /Length %u 0 R >>\n"
+			   "stream\n", id, id + 1);
+		else
+			pf(&b, &len, &cap, "%u 0 obj\n<< /Length %zu >>\n"
+			   "stream\n", id, tl);
+		pf(&b, &len, &cap, "%.*s\nendstream\nendobj\n", (int)tl, text);
+		if (indirect) {
+			off[id + 1] = len;
+			pf(&b, &len, &cap, "%u 0 obj\n%zu\nendobj\n", id + 1, tl);
+		}
+	}
+	size_t xref = len;
+	pf(&b, &len, &cap, "xref\n0 %u\n0000000000 65535 f\r\n", nobj + 1);
+	for (unsigned i = 1; i <= nobj; i++)
+		pf(&b, &len, &cap, "%010llu 00000 n\r\n",
+		   (unsigned long long)off[i]);
+	pf(&b, &len, &cap, "trailer\n<< /Size %u /Root 1 0 R >>\nstartxref\n"
+	   "%zu\n%%%%EOF\n", nobj + 1, xref);
+	free(off);
+	*out_len = len;
+	return (uint8_t *)b;
+}
+
+/*
+ * Fragmentation points: documents cut at sector boundaries with random
+ * bytes, zeros or another document inserted.  The point comes at the
+ * latest at the end of the object the cut falls in: a stream's /Length
+ * leads to no "endstream", or the next object is not where the xref says.
+ * Objects here are at most 3100 bytes.
+ */
+static void check_fragments(void)
+{
+	size_t len, olen;
+	size_t cuts[] = { 4096, 12288, 24576 };
+
+	for (int ind = 0; ind < 2; ind++) {
+		uint8_t *f = build_pdf(24, 5 + (uint64_t)ind, ind == 1, &len);
+		uint8_t *o = build_pdf(3, 9, false, &olen);
+
+		ok(len > 30000, "built document of %zu bytes", len);
+		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+			for (int k = FC_RANDOM; k <= FC_OTHER; k++) {
+				char name[80];
+				uint8_t *g = fc_gap((enum fc_gap)k, 8192, o, olen,
+				                    c + 1);
+				snprintf(name, sizeof(name), "pdf%s: %s",
+				         ind ? " (indirect lengths)" : "",
+				         fc_gap_name(k));
+				fc_check(&format_pdf, name, f, len, cuts[c], g,
+				         8192, 3200);
+				free(g);
+			}
+		}
+		free(f);
+		free(o);
+	}
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
@@ -427,6 +557,7 @@ int main(void)
 	check_cuts("pdf/incremental.pdf", e3, 2);
 	check_cuts("pdf/lin-update.pdf", e4, 2);
 	check_cuts("pdf/xrefstream.pdf", e5, 1);
+	check_fragments();
 
 	check_pair("pdf/basic.pdf", "pdf/basic.pdf", 0);
 	check_pair("pdf/basic.pdf", "pdf/xrefstream.pdf", 0);

@@ -67,6 +67,10 @@ int main(void)
 	                  &r), 0, "status complete");
 	ok(r.complete, "... is whole");
 	report_rec_free(&r);
+	is_u64(parse_edit("\"status\":\"reassembled\"", "\"status\":\"suspect\"",
+	                  &r), 0, "a suspect file");
+	ok(r.complete && r.suspect, "... is whole by its structure, and suspect");
+	report_rec_free(&r);
 	is_u64(parse_edit("\"meta\":{", "\"later\":[1,{\"x\":[true,false]}],"
 	                  "\"meta\":{", &r), 0, "unknown keys are skipped");
 	report_rec_free(&r);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "media_util.h"
+#include "frag_check.h"
 
 extern const struct format format_riff;
 static const struct format *F = &format_riff;
@@ -468,9 +469,36 @@ static void test_other_forms(void)
 	free(o.p);
 }
 
+/*
+ * Fragmentation points: an AVI cut at sector boundaries inside its movi
+ * list with random bytes, zeros or another AVI inserted shows the point at
+ * the first chunk header the sizes lead to past the cut: at most one
+ * chunk (1024 bytes of frame here) and its 8-byte header after it.
+ */
+static void test_fragments(void)
+{
+	size_t len, olen;
+	uint8_t *f = tu_load_data("riff/mjpeg_pcm.avi", &len);
+	uint8_t *o = tu_load_data("riff/mpeg4.avi", &olen);
+	size_t cuts[] = { 12288, 16384, 20480, 24576 };
+
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		for (int k = FC_RANDOM; k <= FC_OTHER; k++) {
+			char name[80];
+			uint8_t *g = fc_gap((enum fc_gap)k, 8192, o, olen, c + 1);
+			snprintf(name, sizeof(name), "avi: %s", fc_gap_name(k));
+			fc_check(F, name, f, len, cuts[c], g, 8192, 1024 + 9);
+			free(g);
+		}
+	}
+	free(f);
+	free(o);
+}
+
 int main(void)
 {
 	test_samples();
+	test_fragments();
 	test_cut_wav();
 	test_corrupt();
 	test_bombs();

@@ -19,6 +19,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "img_check.h"
+#include "frag_check.h"
 
 extern const struct format format_tiff;
 
@@ -231,6 +232,7 @@ static void layouts(void)
 		{ 513, LONG, 1, 700 }, { 514, LONG, 1, 321 },
 	};
 	tb_ifd(&T, 8, d, 6, 0);
+	memcpy(T.b + 700, "\xff\xd8\xff", 3);   /* a JPEG starts with SOI */
 	is_u64(tb_run(&T, 1500, &res), CARVE_ACCEPT, "JPEG thumbnail: accepted");
 	is_u64(res.length, 1021, "JPEG thumbnail: it ends the file");
 
@@ -308,6 +310,12 @@ static void hostile(void)
 	is_u64(tb_run(&T, 1000, &res), CARVE_ACCEPT,
 	       "EXIF IFD with 65535 entries: skipped, accepted");
 	is_u64(res.length, 250, "EXIF IFD with 65535 entries: length");
+	/* ... but for a reader that asks for every check, junk where a
+	 * pointer names a directory is a byte of another file */
+	tu_validate_thorough(&format_tiff, T.b, 1000, 0, true, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note == CARVE_NOTE_FRAGMENT &&
+	   res.note_off == 100, "EXIF IFD with 65535 entries, thorough: "
+	   "fragmentation point at the directory");
 
 	/* Value sizes and strip ranges far past the end. */
 	tb_init(&T, false, 8, 9);
@@ -559,6 +567,7 @@ static void synthetic_raw(void)
 		{ 279, LONG, 1, 5000 },
 	};
 	tb_ifd(&T, 600, cr3, 5, 0);
+	memcpy(T.b + 4000, "\xff\xd8\xff", 3);  /* the JPEG strip's SOI */
 	ic_embedded(&format_tiff, "synthetic CR2", T.b, 9800, 53, &res);
 	is_str(res.ext, "cr2", "synthetic CR2: named cr2");
 	is_str(tu_meta(&res, "width"), "1000", "synthetic CR2: raw IFD's width");
@@ -605,11 +614,152 @@ static void synthetic_raw(void)
 	}
 }
 
+static void le16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+	le16(p, v & 0xffff);
+	le16(p + 2, v >> 16);
+}
+
+/*
+ * A little-endian TIFF of one IFD at 8: compression comp, nstrips strips
+ * of the given contents back to back after the IFD and its arrays, and
+ * (thumb != NULL) a JPEG thumbnail (513/514) after them.  *len: its size.
+ */
+static uint8_t *build_tiff(uint32_t comp, const uint8_t *strip, size_t slen,
+                           unsigned nstrips, const uint8_t *thumb,
+                           size_t tlen, size_t *len)
+{
+	unsigned n = thumb ? 7 : 5;
+	size_t ifd_end = 8 + 2 + 12 * (size_t)n + 4;
+	size_t arr = ifd_end, cnts = arr + 4 * (size_t)nstrips;
+	size_t data = cnts + 4 * (size_t)nstrips;
+	size_t total = data + slen * nstrips + tlen;
+	uint8_t *b = calloc(1, total);
+
+	if (b == NULL)
+		tap_bail("out of memory");
+	memcpy(b, "II*\0", 4);
+	le32(b + 4, 8);
+	le16(b + 8, n);
+	const uint32_t ents[7][4] = {
+		{ 256, 3, 1, 64 }, { 257, 3, 1, 8 * nstrips },
+		{ 259, 3, 1, comp },
+		{ 273, 4, nstrips, (uint32_t)arr },
+		{ 279, 4, nstrips, (uint32_t)cnts },
+		{ 513, 4, 1, (uint32_t)(data + slen * nstrips) },
+		{ 514, 4, 1, (uint32_t)tlen },
+	};
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *e = b + 10 + 12 * i;
+		le16(e, ents[i][0]);
+		le16(e + 2, ents[i][1]);
+		le32(e + 4, ents[i][2]);
+		if (ents[i][1] == 3 && ents[i][2] == 1)
+			le16(e + 8, ents[i][3]);
+		else if (ents[i][2] == 1 || ents[i][0] >= 513)
+			le32(e + 8, ents[i][3]);
+		else
+			le32(e + 8, ents[i][3]);
+	}
+	if (nstrips == 1) {
+		/* one value fits in the entry itself */
+		le32(b + 10 + 12 * 3 + 8, (uint32_t)data);
+		le32(b + 10 + 12 * 4 + 8, (uint32_t)slen);
+	}
+	for (unsigned i = 0; i < nstrips; i++) {
+		le32(b + arr + 4 * i, (uint32_t)(data + slen * i));
+		le32(b + cnts + 4 * i, (uint32_t)slen);
+		memcpy(b + data + slen * i, strip, slen);
+	}
+	if (thumb != NULL)
+		memcpy(b + data + slen * nstrips, thumb, tlen);
+	*len = total;
+	return b;
+}
+
+/*
+ * Fragmentation points: JPEG-compressed strips each start with SOI, so a
+ * TIFF cut inside a strip with other bytes inserted shows its point at the
+ * next strip's start, at most one strip (here 5584 bytes) after the cut.
+ * Uncompressed strips cannot be checked: no point, and the result says
+ * from where the data went unchecked.
+ */
+static void fragments(void)
+{
+	size_t jlen, len, olen;
+	uint8_t *jpg = tu_load_data("jpeg/baseline.jpg", &jlen);
+	uint8_t *f = build_tiff(7, jpg, jlen, 8, NULL, 0, &len);
+	uint8_t *o = build_tiff(7, jpg, jlen, 2, NULL, 0, &olen);
+	struct carve_result res;
+	size_t cuts[] = { 8192, 16384, 36864 };
+
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		for (int k = FC_RANDOM; k <= FC_OTHER; k++) {
+			char name[80];
+			uint8_t *g = fc_gap((enum fc_gap)k, 4096 * (c + 1), o,
+			                    olen, c + 5);
+			snprintf(name, sizeof(name), "tiff jpeg strips: %s",
+			         fc_gap_name(k));
+			fc_check(&format_tiff, name, f, len, cuts[c], g,
+			         4096 * (c + 1), jlen);
+			free(g);
+		}
+	}
+	tu_validate(&format_tiff, f, len, 0, &res);
+	is_u64(res.unverified_off, 0, "jpeg strips: all checked");
+	free(f);
+	free(o);
+
+	/* raw strips: nothing to check them by, and the result says so */
+	uint8_t raw[20000];
+	tu_random(raw, sizeof(raw), 3);
+	f = build_tiff(1, raw, sizeof(raw), 3, NULL, 0, &len);
+	size_t first = len - 3 * sizeof(raw);
+	uint8_t *img = malloc(len + 8192);
+	memcpy(img, f, 8192);
+	tu_random(img + 8192, 8192, 4);
+	memcpy(img + 16384, f + 8192, len - 8192);
+	tu_validate(&format_tiff, img, len + 8192, 0, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.note == CARVE_NOTE_NONE,
+	   "raw strips, 8 KiB inserted: no point can be told");
+	is_u64(res.unverified_off, first, "raw strips: unchecked from the "
+	       "first strip");
+	is_str(res.unverified_why, "strip data not checked",
+	       "raw strips: why");
+	free(img);
+	free(f);
+
+	/* raw strips then the thumbnail the IFD names: a JPEG found there
+	 * is the file's own, and one offset cannot say "before it", so
+	 * nothing is declared unchecked (the part a reader can trust) */
+	f = build_tiff(1, raw, sizeof(raw), 2, jpg, jlen, &len);
+	tu_validate(&format_tiff, f, len, 0, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.length == len,
+	   "raw strips + thumbnail: accepted");
+	is_u64(res.unverified_off, 0, "raw strips + thumbnail: the checked "
+	       "thumbnail ends the file");
+	/* the thumbnail overwritten: its start is no JPEG */
+	memset(f + len - jlen, 0, 16);
+	tu_validate(&format_tiff, f, len, 0, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note == CARVE_NOTE_FRAGMENT &&
+	   res.note_off == len - jlen, "thumbnail overwritten: the point at "
+	   "its start");
+	free(f);
+	free(jpg);
+}
+
 int main(void)
 {
 	real_files();
 	layouts();
 	hostile();
 	synthetic_raw();
+	fragments();
 	return tap_done();
 }

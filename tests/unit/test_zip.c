@@ -11,9 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <zlib.h>
+
 #include "tap.h"
 #include "fmt_util.h"
 #include "img_check.h"
+#include "frag_check.h"
+#include "common/crc32.h"
 
 extern const struct format format_zip;
 
@@ -360,6 +364,10 @@ static void check_bombs(void)
 	z = (struct zb){ 0 };
 	zb_local(&z, 0, 4, "a.bin", 0);
 	zb_bytes(&z, "data", 4);
+	/* its CRC-32 right: a member failing it is a fragmentation point */
+	uint32_t dcrc = crc32_update(0, "data", 4);
+	for (int i = 0; i < 4; i++)
+		z.b[14 + i] = (uint8_t)(dcrc >> (8 * i));
 	size_t first_end = z.len;
 	zb_local(&z, 0, 0xffffffff, "b.bin", 20);
 	zb_u16(&z, 1);
@@ -575,6 +583,218 @@ static void check_nested(void)
 	free(f);
 }
 
+/* Appends n bytes to a growing buffer. */
+static void put(uint8_t **b, size_t *len, const void *p, size_t n)
+{
+	*b = realloc(*b, *len + n);
+	if (*b == NULL)
+		tap_bail("out of memory");
+	memcpy(*b + *len, p, n);
+	*len += n;
+}
+
+static void put16(uint8_t **b, size_t *len, unsigned v)
+{
+	uint8_t x[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	put(b, len, x, 2);
+}
+
+static void put32(uint8_t **b, size_t *len, uint32_t v)
+{
+	uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+	                 (uint8_t)(v >> 24) };
+	put(b, len, x, 4);
+}
+
+/*
+ * An archive of n members of about size bytes each (text-like, so that
+ * deflate has work), stored and deflated in turn (all deflated when
+ * deflate_all), with its central directory and end record.
+ */
+static uint8_t *build_zip(unsigned n, size_t size, bool deflate_all,
+                          uint64_t seed, size_t *out_len)
+{
+	static const char *words[] = { "carve ", "sector ", "cluster ",
+	                               "fragment ", "header ", "zip\n" };
+	uint8_t *z = NULL, *cd = NULL;
+	size_t zlen = 0, cdlen = 0;
+	uint64_t x = seed | 1;
+
+	for (unsigned i = 0; i < n; i++) {
+		char name[32];
+		uint8_t *data = NULL, *comp;
+		size_t dlen = 0;
+		uLongf clen;
+		bool deflated = deflate_all || i % 2 == 1;
+
+		while (dlen < size) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			const char *w = words[x % 6];
+			put(&data, &dlen, w, strlen(w));
+			if (x % 7 == 0) {
+				uint8_t r = (uint8_t)(x >> 40);
+				put(&data, &dlen, &r, 1);
+			}
+		}
+		uint32_t crc = crc32_update(0, data, dlen);
+		clen = compressBound(dlen);
+		comp = malloc(clen);
+		if (comp == NULL)
+			tap_bail("out of memory");
+		if (deflated) {
+			z_stream s;
+			memset(&s, 0, sizeof(s));
+			if (deflateInit2(&s, 6, Z_DEFLATED, -MAX_WBITS, 8,
+			                 Z_DEFAULT_STRATEGY) != Z_OK)
+				tap_bail("deflateInit2");
+			s.next_in = data;
+			s.avail_in = (uInt)dlen;
+			s.next_out = comp;
+			s.avail_out = (uInt)clen;
+			if (deflate(&s, Z_FINISH) != Z_STREAM_END)
+				tap_bail("deflate");
+			clen = s.total_out;
+			deflateEnd(&s);
+		} else {
+			memcpy(comp, data, dlen);
+			clen = dlen;
+		}
+		int nlen = snprintf(name, sizeof(name), "dir/member%03u.txt", i);
+		uint32_t lho = (uint32_t)zlen;
+		put32(&z, &zlen, 0x04034b50u);
+		put16(&z, &zlen, 20);
+		put16(&z, &zlen, 0);
+		put16(&z, &zlen, deflated ? 8 : 0);
+		put32(&z, &zlen, 0);
+		put32(&z, &zlen, crc);
+		put32(&z, &zlen, (uint32_t)clen);
+		put32(&z, &zlen, (uint32_t)dlen);
+		put16(&z, &zlen, (unsigned)nlen);
+		put16(&z, &zlen, 0);
+		put(&z, &zlen, name, (size_t)nlen);
+		put(&z, &zlen, comp, clen);
+
+		put32(&cd, &cdlen, 0x02014b50u);
+		put16(&cd, &cdlen, 20);
+		put16(&cd, &cdlen, 20);
+		put16(&cd, &cdlen, 0);
+		put16(&cd, &cdlen, deflated ? 8 : 0);
+		put32(&cd, &cdlen, 0);
+		put32(&cd, &cdlen, crc);
+		put32(&cd, &cdlen, (uint32_t)clen);
+		put32(&cd, &cdlen, (uint32_t)dlen);
+		put16(&cd, &cdlen, (unsigned)nlen);
+		put16(&cd, &cdlen, 0);
+		put16(&cd, &cdlen, 0);
+		put16(&cd, &cdlen, 0);
+		put16(&cd, &cdlen, 0);
+		put32(&cd, &cdlen, 0);
+		put32(&cd, &cdlen, lho);
+		put(&cd, &cdlen, name, (size_t)nlen);
+		free(data);
+		free(comp);
+	}
+	uint32_t cd_off = (uint32_t)zlen;
+	put(&z, &zlen, cd, cdlen);
+	put32(&z, &zlen, 0x06054b50u);
+	put16(&z, &zlen, 0);
+	put16(&z, &zlen, 0);
+	put16(&z, &zlen, n);
+	put16(&z, &zlen, n);
+	put32(&z, &zlen, (uint32_t)cdlen);
+	put32(&z, &zlen, cd_off);
+	put16(&z, &zlen, 0);
+	free(cd);
+	*out_len = zlen;
+	return z;
+}
+
+/*
+ * Fragmentation points: an archive of stored and deflated members cut at
+ * sector boundaries with random bytes, zeros or another archive inserted.
+ * A stored member is checked by its CRC-32 and a deflated one by inflating
+ * it, so the point comes at the latest at the end of the member the cut
+ * falls in; the archives here hold members of at most 6000 bytes.
+ */
+static void check_fragments(void)
+{
+	size_t len, olen;
+	uint8_t *f = build_zip(12, 6000, false, 7, &len);
+	uint8_t *o = build_zip(4, 3000, false, 11, &olen);
+	size_t cuts[] = { 4096, 16384, 40960 };
+
+	ok(len > 40000, "built archive of %zu bytes", len);
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		for (int k = FC_RANDOM; k <= FC_OTHER; k++) {
+			char name[80];
+			uint8_t *g = fc_gap((enum fc_gap)k, 8192, o, olen,
+			                    (uint64_t)c + 3);
+			snprintf(name, sizeof(name), "zip: %s", fc_gap_name(k));
+			fc_check(&format_zip, name, f, len, cuts[c], g, 8192,
+			         6000 + 64);
+			free(g);
+		}
+	}
+	/* the central directory itself cut: the point where it breaks */
+	size_t cd = find_last(f, len, "PK\x01\x02");
+	size_t cut = (cd + 4095) & ~(size_t)4095;
+	if (cut < len) {
+		uint8_t *g = fc_gap(FC_RANDOM, 4096, NULL, 0, 5);
+		fc_check(&format_zip, "zip: cut in the directory", f, len, cut,
+		         g, 4096, 64);
+		free(g);
+	}
+	free(f);
+	free(o);
+
+	/* a block of the same size replaced inside a member: the walk does
+	 * not see it, the thorough check does (stored: by its CRC-32, at
+	 * the member's end; deflated: where inflating fails, or its end) */
+	f = build_zip(4, 6000, false, 21, &len);
+	for (int m = 0; m < 2; m++) {
+		uint8_t *b = malloc(len);
+		struct carve_result res;
+		struct extent one = { 0, len };
+		/* member m's data: after its header, name and extra field */
+		size_t at = 0, data = 0, csize = 0;
+		for (int i = 0; i <= m; i++) {
+			csize = f[at + 18] | f[at + 19] << 8 | f[at + 20] << 16 |
+			        (size_t)f[at + 21] << 24;
+			data = at + 30 + (f[at + 26] | f[at + 27] << 8) +
+			       (f[at + 28] | f[at + 29] << 8);
+			at = data + csize;
+		}
+		memcpy(b, f, len);
+		size_t r = data + csize / 4;
+		tu_random(b + r, csize / 2 < 512 ? csize / 2 : 512, 23);
+		fc_run(&format_zip, b, len, &one, 1, false, &res);
+		ok(res.verdict == CARVE_ACCEPT, "zip: member %d with a block "
+		   "replaced: the walk accepts it", m);
+		fc_run(&format_zip, b, len, &one, 1, true, &res);
+		if (!ok(res.verdict == CARVE_TRUNCATED &&
+		        res.note == CARVE_NOTE_FRAGMENT &&
+		        res.note_off >= r &&
+		        res.note_off <= data + csize && res.length == data,
+		        "zip: member %d with a block replaced: the thorough "
+		        "check gives its point", m))
+			printf("#   verdict %d note %d at %llu (data %zu, "
+			       "csize %zu)\n", (int)res.verdict, (int)res.note,
+			       (unsigned long long)res.note_off, data, csize);
+		free(b);
+	}
+	free(f);
+
+	/* all deflated: inflating finds the bad byte soon after the cut */
+	f = build_zip(3, 40000, true, 13, &len);
+	uint8_t *g = fc_gap(FC_RANDOM, 4096, NULL, 0, 17);
+	fc_check(&format_zip, "zip: one long deflated member", f, len, 8192,
+	         g, 4096, 2048);
+	free(g);
+	free(f);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
@@ -591,5 +811,6 @@ int main(void)
 	check_apk_sig_block();
 	check_bombs();
 	check_many();
+	check_fragments();
 	return tap_done();
 }

@@ -1,0 +1,84 @@
+/*
+ * jpeg_decode.h - the JPEG entropy decoder that finds a fragmentation
+ * point.
+ *
+ * The JPEG validator (jpeg.c) walks a file's marker segments; when it must
+ * know whether the entropy-coded data really are this image's (reassembly
+ * asks for it, or the walk already found garbage and the exact place
+ * matters) it hands each table, frame, restart and scan header to this
+ * decoder and lets it decode each scan MCU by MCU with the file's own
+ * Huffman tables: sequential (baseline, extended) and progressive, 8 and 12
+ * bit, interleaved or not, with restart intervals.  No sample is
+ * reconstructed (no dequantisation, no IDCT): the decoder only proves that
+ * the bits are a valid code for exactly the frame's MCUs, and when they are
+ * not, says at which byte they stop being one.
+ *
+ * Not decoded (the caller keeps its marker walk for them): arithmetic
+ * coding, lossless and hierarchical processes, frames whose height comes
+ * from a DNL segment, scans that use a Huffman table the file never defined
+ * (motion-JPEG frames that rely on the standard tables), progressive
+ * frames larger than JDEC_MAX_BLOCKS blocks, and the scans of a file past
+ * its 128th.
+ */
+#ifndef DREDGE_FORMATS_JPEG_DECODE_H
+#define DREDGE_FORMATS_JPEG_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/bread.h"
+
+/*
+ * Blocks (8x8, all components) of a progressive frame whose
+ * coefficient history the decoder keeps: 8 bytes each, so at most 32 MiB,
+ * a 90-megapixel 4:4:4 photograph.
+ */
+#define JDEC_MAX_BLOCKS (1u << 22)
+
+struct jdec;
+
+/* How one scan ended. */
+enum jdec_end {
+	JDEC_OK,        /* every MCU decoded; *next is the marker after */
+	JDEC_FAIL,      /* the data stop being this scan's: see jdec_fail */
+	JDEC_DATA_END,  /* the reader's limit came first: nothing proven */
+	JDEC_SKIP,      /* this scan cannot be decoded here (see above) */
+};
+
+/* Where a scan's data stopped being consistent. */
+struct jdec_fail {
+	uint64_t good;       /* bytes before this decoded consistently */
+	uint64_t bad;        /* first byte that cannot belong to the scan */
+	const char *why;
+};
+
+/* A decoder with no tables; NULL when out of memory.  jdec_free(NULL) is
+ * fine. */
+struct jdec *jdec_new(void);
+void jdec_free(struct jdec *d);
+
+/*
+ * Tells the decoder of one marker segment m with payload s[0..n) that the
+ * walk has already checked (DHT, DQT, SOFn, DRI; other markers are
+ * ignored).  The SOS header goes to jdec_scan instead.
+ */
+void jdec_segment(struct jdec *d, uint8_t m, const uint8_t *s, uint32_t n);
+
+/*
+ * Decodes the scan whose SOS payload is s[0..n) and whose entropy-coded
+ * data start at off.  JDEC_OK sets *next to the offset of the marker that
+ * follows the scan (its FF, after any fill bytes);
+ * JDEC_FAIL fills *fail.
+ */
+enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
+                        uint32_t n, uint64_t off, uint64_t *next,
+                        struct jdec_fail *fail);
+
+/*
+ * Whether blk[0..len) could be a piece of a JPEG file's entropy-coded data
+ * (or of the segments between the scans of a progressive file, or its
+ * end): false when it holds a marker that cannot occur there.
+ */
+bool jdec_may_continue(const uint8_t *blk, size_t len);
+
+#endif
