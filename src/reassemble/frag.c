@@ -196,6 +196,82 @@ static bool can_spend(const struct frag_state *st)
 	       st->out->spent < st->limit && *st->rq->budget > 0;
 }
 
+/* Whether image bytes [a, a + n) and [b, b + n) are the same; 1, 0, or
+ * -errno. */
+static int same_bytes(struct frag_state *st, uint64_t a, uint64_t b,
+                      uint64_t n)
+{
+	const struct frag_req *rq = st->rq;
+	size_t half = st->probe_cap / 2;
+
+	while (n > 0) {
+		size_t k = n < half ? (size_t)n : half;
+		int rc = source_read(rq->src, st->probe, a, k, 0, NULL, NULL);
+		if (rc == 0)
+			rc = source_read(rq->src, st->probe + half, b, k, 0,
+			                 NULL, NULL);
+		if (rc != 0)
+			return rc;
+		if (memcmp(st->probe, st->probe + half, k) != 0)
+			return 0;
+		a += k;
+		b += k;
+		n -= k;
+	}
+	return 1;
+}
+
+/*
+ * A map (boundary bnd[i], a gap of g blocks) that the validator accepted
+ * or that moved the point (*res): whether a lower boundary with the same
+ * gap gives another file the validator takes as well (the later
+ * boundaries of the step, then FRAG_CHECK_BELOW blocks under the lowest,
+ * for a validator whose consistent length ran past bytes it does not
+ * check).  Such maps differ only in which blocks hold the bytes around
+ * the boundary; a validator that does not check those bytes (a video
+ * frame's payload) takes both, and picking one would be a guess.  Maps
+ * that give the same bytes (the gap starts like the tail) are the same
+ * file.  1 ambiguous (also when the budget runs out before it is known),
+ * 0 not, or -errno.
+ */
+static int ambiguous(struct frag_state *st, const uint64_t *bnd, unsigned nb,
+                     unsigned i, uint64_t g, const struct carve_result *res)
+{
+	const uint64_t bs = st->rq->grid.block;
+	struct carve_result other;
+
+	for (unsigned j = i + 1; j < nb + FRAG_CHECK_BELOW; j++) {
+		uint64_t P;
+		if (j < nb)
+			P = bnd[j];
+		else if (bnd[nb - 1] - st->ls > (uint64_t)(j - nb + 1) * bs)
+			P = bnd[nb - 1] - (uint64_t)(j - nb + 1) * bs;
+		else
+			break;
+		uint64_t T = P + g * bs;
+		if (T >= st->rq->src_end)
+			continue;
+		if (!can_spend(st))
+			return 1;
+		int rc = try_map(st, P, T, &other);
+		if (rc != 0)
+			return rc;
+		bool alike = res->verdict == CARVE_ACCEPT
+		             ? other.verdict == CARVE_ACCEPT
+		             : other.verdict == CARVE_TRUNCATED &&
+		               other.note == CARVE_NOTE_FRAGMENT &&
+		               other.note_off > st->N;
+		if (!alike)
+			continue;
+		/* this map holds image [P, bnd[i]) where the other holds
+		 * the tail's [T, T + (bnd[i] - P)) */
+		rc = same_bytes(st, P, T, bnd[i] - P);
+		if (rc <= 0)
+			return rc < 0 ? rc : 1;
+	}
+	return 0;
+}
+
 /* What a step found: a whole file, or a map that moved N forward. */
 struct step {
 	int found;                   /* 0 none, 1 progress, 2 accepted */
@@ -264,22 +340,33 @@ static int step(struct frag_state *st, struct step *sp)
 			if (rq->taken != NULL &&
 			    rq->taken(rq->taken_arg, T, tail))
 				continue;   /* runs into another file's blocks */
-			if (res.verdict == CARVE_ACCEPT) {
+			bool whole = res.verdict == CARVE_ACCEPT;
+			bool moved = sp->found == 0 &&
+			             res.verdict == CARVE_TRUNCATED &&
+			             res.note == CARVE_NOTE_FRAGMENT &&
+			             res.note_off > st->N;
+			if (!whole && !moved)
+				continue;
+			int amb = ambiguous(st, bnd, nb, i, g, &res);
+			if (amb < 0) {
+				rc = amb;
+				goto done;
+			}
+			if (amb) {
+				/* The validator cannot tell where the boundary
+				 * lies: nothing is guessed for it. */
+				sp->found = 0;
+				goto done;
+			}
+			sp->P = P;
+			sp->T = T;
+			sp->res = res;
+			if (whole) {
 				sp->found = 2;
-				sp->P = P;
-				sp->T = T;
-				sp->res = res;
 				break;
 			}
-			if (sp->found == 0 && res.verdict == CARVE_TRUNCATED &&
-			    res.note == CARVE_NOTE_FRAGMENT &&
-			    res.note_off > st->N) {
-				sp->found = 1;
-				sp->P = P;
-				sp->T = T;
-				sp->res = res;
-				v0 = st->out->validations;
-			}
+			sp->found = 1;
+			v0 = st->out->validations;
 		}
 		if (!any)
 			break;   /* every tail would start past the source */

@@ -81,6 +81,12 @@
 /* Block starts tried as the boundary, from the note back towards the
  * consistent length (a chunk whose CRC fails can hide it anywhere). */
 #define FRAG_MAX_BOUNDARIES 64
+/* Once a map is accepted (or moves the point), block starts under the
+ * lowest boundary tried too, with the same gap: another map the validator
+ * accepts there that gives other bytes means it cannot tell where the
+ * boundary is (its consistent length took in bytes it does not check),
+ * and the file is left as it was. */
+#define FRAG_CHECK_BELOW 4
 /* Blocks past a boundary where the next fragment is looked for: 8 MiB on
  * the 512-byte grid, 64 MiB on 4 KiB clusters. */
 #define FRAG_MAX_GAP_BLOCKS 16384
