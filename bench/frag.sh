@@ -43,6 +43,7 @@ mkdir -p "$work"
 # fragmentation point (add JPEG, ZIP, ... here as they do).
 FORMATS=(
 	"png png make_png"
+	"jpeg jpg make_jpeg"
 )
 
 # make_png OUT N: a noisy PNG of a few hundred KiB (ffmpeg's PNG encoder
@@ -52,6 +53,15 @@ make_png() {
 	ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi \
 		-i "testsrc2=size=${w}x${h},hue=h=$(($2 * 37 % 360)),noise=alls=$((20 + $2 % 50)):allf=t:all_seed=$2" \
 		-frames:v 1 "$1"
+}
+
+# make_jpeg OUT N: a noisy baseline JPEG of a few hundred KiB (ffmpeg's
+# MJPEG encoder)
+make_jpeg() {
+	local w=$((320 + $2 % 5 * 64)) h=$((240 + $2 % 3 * 48))
+	ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi \
+		-i "testsrc2=size=${w}x${h},hue=h=$(($2 * 37 % 360)),noise=alls=$((20 + $2 % 50)):allf=t:all_seed=$2" \
+		-frames:v 1 -q:v $((2 + $2 % 4)) "$1"
 }
 
 h() { "$XXH" "$1" | cut -d' ' -f1; }
