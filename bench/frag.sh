@@ -207,8 +207,10 @@ run_tool() {  # run_tool TOOL IMG OUT: runs it, prints seconds
 # hashes and heads are read in batches, not a process per file)
 classify() {
 	local truth=$1 out=$2
-	find "$out" -type f ! -name 'report.*' ! -name '*.log' ! -name 'audit.txt' \
-		! -name '.dredge-checkpoint' -size +0 -print0 >"$out.list"
+	# (dredge's thumbs/ are report.html's pictures, not recovered files)
+	find "$out" -path "$out/thumbs" -prune -o -type f ! -name 'report.*' \
+		! -name '*.log' ! -name 'audit.txt' ! -name '.dredge-checkpoint' \
+		-size +0 -print0 >"$out.list"
 	xargs -0 -r "$XXH" <"$out.list" | awk '{ print $1, $2 }' >"$out.whole"
 	xargs -0 -r perl -e 'for my $f (@ARGV) { open(my $h, "<", $f) or next;
 		binmode $h; read($h, my $b, 64); printf "%s %d %s\n",

@@ -260,7 +260,8 @@ static int ambiguous(struct frag_state *st, const uint64_t *bnd, unsigned nb,
 		             ? other.verdict == CARVE_ACCEPT
 		             : other.verdict == CARVE_TRUNCATED &&
 		               other.note == CARVE_NOTE_FRAGMENT &&
-		               other.note_off > st->N;
+		               other.note_off > st->N &&
+		               other.length >= res->length;
 		if (!alike)
 			continue;
 		/* this map holds image [P, bnd[i]) where the other holds
@@ -341,10 +342,14 @@ static int step(struct frag_state *st, struct step *sp)
 			    rq->taken(rq->taken_arg, T, tail))
 				continue;   /* runs into another file's blocks */
 			bool whole = res.verdict == CARVE_ACCEPT;
+			/* Moved forward, with at least a block of the tail
+			 * shown consistent: data that merely decode for a few
+			 * bytes (a JPEG's entropy-coded data take random bytes
+			 * for a while) are no fragment. */
 			bool moved = sp->found == 0 &&
 			             res.verdict == CARVE_TRUNCATED &&
 			             res.note == CARVE_NOTE_FRAGMENT &&
-			             res.note_off > st->N;
+			             res.note_off > st->N && tail >= bs;
 			if (!whole && !moved)
 				continue;
 			int amb = ambiguous(st, bnd, nb, i, g, &res);

@@ -95,7 +95,7 @@
  * is what a lost file costs: for a PNG of 200 KiB, 400 MiB of CRC-32. */
 #define FRAG_STEP_VALIDATIONS 2048
 /* Validator runs per candidate, all steps together. */
-#define FRAG_MAX_VALIDATIONS 8192
+#define FRAG_MAX_VALIDATIONS 4096
 /* Bytes those runs may be given per candidate (a run costs about the
  * bytes the validator got through before it stopped). */
 #define FRAG_MAX_BYTES (1ull << 30)
