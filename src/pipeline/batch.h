@@ -15,6 +15,7 @@
 #include "formats/format.h"
 
 struct fsview_file;
+struct chunk;
 
 /* candidate.fmt of a live file whose format dredge does not know */
 #define CANDIDATE_NO_FORMAT 0xFFFFu
@@ -54,6 +55,10 @@ struct batch {
 	struct candidate *cand;
 	size_t n, cap;
 	uint64_t emitted;            /* candidates found (n counts those kept) */
+	/* The chunk it was found in, held until its candidates are
+	 * validated so that validators read it from memory; NULL once
+	 * given back to the ring. */
+	struct chunk *chunk;
 };
 
 /* Frees a batch and what its candidates hold. */

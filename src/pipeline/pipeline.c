@@ -179,12 +179,23 @@ struct scan_ctx {
 	int failed;
 };
 
+static void validate_in(struct pipeline *p, struct candidate *c,
+                        const struct chunk *ch, uint8_t *win, size_t win_cap);
+
+/* Gives the chunk a batch holds back to the ring. */
+static void batch_drop_chunk(struct pipeline *p, struct batch *b)
+{
+	if (b->chunk != NULL) {
+		ring_release(&p->ring, b->chunk);
+		b->chunk = NULL;
+	}
+}
+
 /* Validates what the batch holds and keeps only accepted and truncated
  * candidates. */
 static void batch_compact(struct scan_ctx *x)
 {
 	struct batch *b = x->b;
-	struct bread br;
 	size_t kept = 0;
 
 	if (x->win == NULL && (x->win = malloc(VALIDATE_WINDOW)) == NULL) {
@@ -195,7 +206,7 @@ static void batch_compact(struct scan_ctx *x)
 	for (size_t i = 0; i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 		if (!c->validated) {
-			pipeline_validate(x->p, c, &br, x->win, VALIDATE_WINDOW);
+			validate_in(x->p, c, b->chunk, x->win, VALIDATE_WINDOW);
 			c->validated = 1;
 		}
 		if (c->verdict != CARVE_REJECT)
@@ -341,13 +352,13 @@ static void *scan_main(void *arg)
 		b->seq = c->seq;
 		b->lo = c->off;
 		b->hi = c->off + c->len;
+		b->chunk = c;   /* the validators read it from memory */
 		x.b = b;
 		x.limit = BATCH_SOFT_CAP;
 		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
 		           batch_emit, &x);
 		scan_tail(p, c, &x);
 		batch_add_live(&x);
-		ring_release(&p->ring, c);
 		/* Candidates come in signature order, not offset order (and
 		 * no list at all when there are none: qsort wants a pointer). */
 		if (b->n > 1)
@@ -355,6 +366,7 @@ static void *scan_main(void *arg)
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
 		atomic_fetch_add(&p->ncandidates, b->emitted);
 		if (x.failed || queue_push(&p->valid_q, b) != 0) {
+			batch_drop_chunk(p, b);
 			batch_free(b);
 			break;
 		}
@@ -459,6 +471,15 @@ static void validate_live(struct pipeline *p, struct candidate *c,
 void pipeline_validate(struct pipeline *p, struct candidate *c,
                        struct bread *br, uint8_t *win, size_t win_cap)
 {
+	(void)br;   /* the runner opens its own reader */
+	validate_in(p, c, NULL, win, win_cap);
+}
+
+/* pipeline_validate, reading what lies in chunk ch (may be NULL) from
+ * memory. */
+static void validate_in(struct pipeline *p, struct candidate *c,
+                        const struct chunk *ch, uint8_t *win, size_t win_cap)
+{
 	if (c->live != NULL) {
 		free(c->runs);
 		c->runs = NULL;
@@ -478,7 +499,6 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->nruns = 0;
 	if (size > fmt->max_size)
 		size = fmt->max_size;
-	(void)br;   /* the runner opens its own reader */
 	memset(&res, 0, sizeof(res));
 	int err = 0;
 	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
@@ -489,6 +509,9 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 			.src = &p->src, .ext = &one, .next = 1,
 			.win = win, .win_cap = win_cap,
 			.bad = badlist_note, .bad_arg = &p->bad,
+			.mem = ch != NULL ? ch->buf : NULL,
+			.mem_off = ch != NULL ? ch->off : 0,
+			.mem_len = ch != NULL ? ch->len : 0,
 		};
 		if (run_validate(fmt, &req, &res, &err) != 0) {
 			c->verdict = CARVE_REJECT;
@@ -537,7 +560,6 @@ static void *validate_main(void *arg)
 	struct pipeline *p = arg;
 	uint8_t *win = malloc(VALIDATE_WINDOW);
 	struct batch *b;
-	struct bread br;
 
 	if (win == NULL) {
 		pipeline_fail(p, -ENOMEM, "out of memory");
@@ -563,11 +585,12 @@ static void *validate_main(void *arg)
 				c->skipped = 1;
 				continue;
 			}
-			pipeline_validate(p, c, &br, win, VALIDATE_WINDOW);
+			validate_in(p, c, b->chunk, win, VALIDATE_WINDOW);
 			if (c->verdict == CARVE_ACCEPT && c->live == NULL &&
 			    candidate_first_end(c) > covered)
 				covered = candidate_first_end(c);
 		}
+		batch_drop_chunk(p, b);
 		/* After a failure no verdict is trusted (the source may have
 		 * vanished under the validator): nothing more is committed. */
 		if (atomic_load(&p->fatal) != 0 ||
@@ -1187,7 +1210,8 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	rc = output_open(&wc, &hooks, &p->start, &p->out);
 	if (rc != 0)
 		goto out;
-	unsigned nslots = p->queue_depth + p->threads + 1;
+	/* A chunk is held from its read until its batch is validated. */
+	unsigned nslots = p->queue_depth + 2 * p->threads + 2;
 	ring_plan(p->end - p->start, &p->chunk_size, &nslots);
 	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
 
@@ -1232,8 +1256,10 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	pthread_join(writer, NULL);
 	progress_stop(progress);
 	/* An aborted run leaves work in the queues. */
-	for (struct batch *b; (b = queue_take_left(&p->valid_q)) != NULL;)
+	for (struct batch *b; (b = queue_take_left(&p->valid_q)) != NULL;) {
+		batch_drop_chunk(p, b);
 		batch_free(b);
+	}
 	for (struct batch *b; (b = queue_take_left(&p->done_q)) != NULL;)
 		batch_free(b);
 
