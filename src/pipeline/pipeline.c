@@ -968,7 +968,8 @@ static void *reader_main(void *arg)
 		.chunk_size = p->chunk_size,
 		.depth = p->queue_depth,
 		.direct = p->direct,
-		.engine = p->engine[0] == 'i' ? READER_URING : READER_PREAD,
+		.engine = p->engine[0] == 'i' ? READER_URING
+		          : p->engine[0] == 'm' ? READER_MMAP : READER_PREAD,
 		.slots = p->ring.slots,
 		.nslots = p->ring.nslots,
 	};
@@ -1077,6 +1078,15 @@ static int choose_engine(struct pipeline *p)
 
 	if (cfg->io == DREDGE_IO_PREAD) {
 		p->engine = "pread";
+		return 0;
+	}
+	/* An image file is read through a mapping of the page cache, with
+	 * no copy; auto leaves that to a scan not told to read O_DIRECT. */
+	if ((cfg->io == DREDGE_IO_MMAP ||
+	     (cfg->io == DREDGE_IO_AUTO && cfg->direct != 1)) &&
+	    reader_mmap_probe(&p->src) == 0) {
+		p->engine = "mmap";
+		p->direct = 0;
 		return 0;
 	}
 	/* io_uring reads a descriptor; an E01 container or a split image has
