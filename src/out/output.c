@@ -37,6 +37,7 @@
 #include "io/blockdev.h"
 #include "out/checkpoint.h"
 #include "out/dedup.h"
+#include "out/filehash.h"
 #include "out/html.h"
 #include "out/digest.h"
 #include "out/lock.h"
@@ -100,6 +101,7 @@ struct output {
 	int handed;                  /* handed over: commit nothing more */
 	uint64_t handover;
 	uint64_t zeroed;             /* bytes of the file being copied */
+	int no_cfr;                  /* copy_file_range does not work here */
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
 	double ck_time;
@@ -624,6 +626,53 @@ static int copy_runs(struct output *out, const struct extent *runs,
 	return rc;
 }
 
+/*
+ * Copies [off, off + len) of the source into fd as it is, for a file
+ * already hashed (filehash.h): in the kernel with copy_file_range where
+ * the source is a plain descriptor (a reflink where the file system
+ * shares extents), else, and from wherever that stops (another file
+ * system, an unreadable sector), through the buffer.  0 or -errno of a
+ * failed write, or of a failed read with *read_failed set.
+ */
+static int copy_plain(struct output *out, uint64_t off, uint64_t len, int fd,
+                      int *read_failed)
+{
+	int sfd = out->no_cfr ? -1 : source_fd(out->src, 0);
+	uint64_t done = 0;
+
+	while (sfd >= 0 && done < len) {
+		loff_t in = (loff_t)(off + done);
+		size_t want = len - done < (1u << 30) ? (size_t)(len - done)
+		              : (1u << 30);
+		ssize_t n = copy_file_range(sfd, &in, fd, NULL, want, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == ENOSPC || errno == EDQUOT))
+			return -errno;
+		if (n <= 0) {
+			/* Not between these files, or not here at all: the
+			 * buffer from now on.  An I/O error (an unreadable
+			 * sector) is the buffer's to isolate. */
+			if (n < 0 && errno != EIO)
+				out->no_cfr = 1;
+			break;
+		}
+		done += (size_t)n;
+	}
+	while (done < len) {
+		size_t n = len - done < COPY_BUF ? (size_t)(len - done) : COPY_BUF;
+		int rc = copy_read(out, out->buf, off + done, n);
+		if (rc != 0) {
+			*read_failed = 1;
+			return rc;
+		}
+		if ((rc = write_all(fd, out->buf, n)) != 0)
+			return rc;
+		done += n;
+	}
+	return 0;
+}
+
 static void hash_hex(XXH128_hash_t h, char out[33])
 {
 	XXH128_canonical_t c;
@@ -773,7 +822,20 @@ static int commit_file(struct output *out, struct candidate *c)
 		}
 	}
 	out->zeroed = 0;
-	rc = copy_runs(out, runs, nruns, fd, &h, &read_failed);
+	/* Hashed by its validator: the content is looked up first, and only
+	 * new content is copied. */
+	const struct file_hash *pre = c->hash != NULL && nruns == 1 &&
+	                              c->hash->len == c->length ? c->hash : NULL;
+	uint64_t id = 0, dup = 0;
+	if (pre != NULL) {
+		h = pre->xxh;
+		id = out->count.next_id++;
+		dup = dedup_check(out->seen, h, id);
+		rc = fd < 0 || dup != 0 ? 0
+		     : copy_plain(out, c->off, c->length, fd, &read_failed);
+	} else {
+		rc = copy_runs(out, runs, nruns, fd, &h, &read_failed);
+	}
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc != 0) {
@@ -790,9 +852,13 @@ static int commit_file(struct output *out, struct candidate *c)
 		return rc;
 	}
 	uint64_t zeroed = out->zeroed;
+	if (pre != NULL && pre->zeroed > zeroed)
+		zeroed = pre->zeroed;
 
-	uint64_t id = out->count.next_id++;
-	uint64_t dup = dedup_check(out->seen, h, id);
+	if (pre == NULL) {
+		id = out->count.next_id++;
+		dup = dedup_check(out->seen, h, id);
+	}
 	if (dup != 0) {
 		if (fd >= 0)
 			unlinkat(out->dirfd, part, 0);
@@ -813,7 +879,9 @@ static int commit_file(struct output *out, struct candidate *c)
 	char hex[33];
 	struct digest_hex digests;
 	hash_hex(h, hex);
-	if (digest_final(out->dg, &digests) != 0)
+	if (pre != NULL)
+		digests = pre->digests;
+	else if (digest_final(out->dg, &digests) != 0)
 		output_fail(out, -EIO, "libcrypto failed to hash '%s'", name);
 	struct report_entry e = {
 		.id = id,
@@ -951,6 +1019,7 @@ static int commit_one(struct output *out, struct wstate *s,
 		return rc;
 	if (c->verdict == CARVE_TRUNCATED && c->open_end && c->nruns <= 1) {
 		s->pending = *c;
+		s->pending.hash = NULL;   /* it may be cut: hashed on writing */
 		if (s->dry) {
 			s->pending.meta = NULL;   /* the batch keeps its own */
 			s->pending.nmeta = 0;

@@ -16,6 +16,7 @@
 
 struct fsview_file;
 struct chunk;
+struct file_hash;
 
 /* candidate.fmt of a live file whose format dredge does not know */
 #define CANDIDATE_NO_FORMAT 0xFFFFu
@@ -45,6 +46,9 @@ struct candidate {
 	const struct fsview_file *live;
 	uint8_t check;
 	const char *check_reason;
+	/* Its hashes, computed by its validator (out/filehash.h), or NULL:
+	 * the writer then hashes it while copying. */
+	struct file_hash *hash;
 };
 
 #define CANDIDATE_UNCHECKED 0xFFu

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "out/filehash.h"
 #include "out/output.h"
 #include "out/progress.h"
 #include "out/shard.h"
@@ -555,16 +556,45 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 	}
 }
 
+/*
+ * Hashes the files of batch b the writer will take (out/filehash.h), here
+ * in the validator pool rather than on the writer's one thread.  A file
+ * the writer cuts, a reassembled or live one, or one whose hashing failed
+ * is hashed by the writer as it copies it.
+ */
+static void batch_hash(struct pipeline *p, struct batch *b,
+                       struct filehash *fh)
+{
+	const struct chunk *ch = b->chunk;
+
+	for (size_t i = 0; fh != NULL && i < b->n; i++) {
+		struct candidate *c = &b->cand[i];
+		if (c->verdict == CARVE_REJECT || c->skipped || c->live != NULL ||
+		    c->nruns > 1 || c->hash != NULL || c->length == 0 ||
+		    (c->verdict == CARVE_TRUNCATED && c->open_end))
+			continue;
+		if (atomic_load(&p->fatal) != 0)
+			return;
+		filehash_run(fh, &p->src, c->off, c->length,
+		             ch != NULL ? ch->buf : NULL, ch != NULL ? ch->off : 0,
+		             ch != NULL ? ch->len : 0, badlist_note, &p->bad,
+		             &c->hash);
+	}
+}
+
 static void *validate_main(void *arg)
 {
 	struct pipeline *p = arg;
 	uint8_t *win = malloc(VALIDATE_WINDOW);
+	struct filehash *fh = NULL;
 	struct batch *b;
 
 	if (win == NULL) {
 		pipeline_fail(p, -ENOMEM, "out of memory");
 		return NULL;
 	}
+	/* Without it the writer hashes as it copies: slower, same result. */
+	filehash_create(&fh, p->cfg->hashes);
 	while ((b = queue_pop(&p->valid_q)) != NULL) {
 		uint64_t covered = 0;
 		for (size_t i = 0; i < b->n; i++) {
@@ -590,6 +620,7 @@ static void *validate_main(void *arg)
 			    candidate_first_end(c) > covered)
 				covered = candidate_first_end(c);
 		}
+		batch_hash(p, b, fh);
 		batch_drop_chunk(p, b);
 		/* After a failure no verdict is trusted (the source may have
 		 * vanished under the validator): nothing more is committed. */
@@ -599,6 +630,7 @@ static void *validate_main(void *arg)
 			break;
 		}
 	}
+	filehash_free(fh);
 	free(win);
 	return NULL;
 }
@@ -1220,8 +1252,10 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	rc = output_open(&wc, &hooks, &p->start, &p->out);
 	if (rc != 0)
 		goto out;
-	/* A chunk is held from its read until its batch is validated. */
-	unsigned nslots = p->queue_depth + 2 * p->threads + 2;
+	/* A chunk is held from its read until its batch is validated.  The
+	 * mmap engine has no reads in flight. */
+	unsigned nslots = (p->engine[0] == 'm' ? 1 : p->queue_depth) +
+	                  2 * p->threads + 2;
 	ring_plan(p->end - p->start, &p->chunk_size, &nslots);
 	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
 
