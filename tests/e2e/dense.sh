@@ -89,7 +89,8 @@ rm -f "$work/all.img"
 "$MKIMAGE" -o "$work/any.img" -z 2M -s 7 "hex:ffd8ff@0/3" \
 	"$J/arith.jpg@800003" "$J/gray.jpg@1900001"
 first=""
-for variant in "--threads 1" "--threads 3 --io pread"; do
+for variant in "--threads 1" "--threads 3 --io pread" "--threads 2 --io mmap" \
+               "--threads 1 --io uring"; do
 	out=$work/any$(echo "$variant" | tr -dc 'a-z0-9')
 	"$DREDGE" scan "$work/any.img" -o "$out" --any-offset --chunk-size 1M \
 		-q $variant
