@@ -64,9 +64,10 @@ chain() {
 		printf "%s%d+%d", (n++ ? "," : ""), a, b - a + 1 } END { print "" }'
 }
 free_bytes() { mdir -i "$img" ::/ | sed -n 's/^ *\([0-9 ]*\) bytes free$/\1/p' | tr -d ' '; }
-# The same four operations on an exFAT card (exfat_put); its free space is
-# counted here, in 32 KiB clusters.
-EX_USED=0
+# The same four operations on an exFAT card (exfat_put, allocating from
+# where the last write ended, as drivers do); its free space is counted
+# here, in 32 KiB clusters.
+EX_USED=0 EX_NEXT=2
 clusters_of() { echo $(( ($1 + 32767) / 32768 * 32768 )); }
 fs_free() {
 	if [ "$FS" = fat32 ]; then free_bytes
@@ -74,8 +75,10 @@ fs_free() {
 }
 fs_put() {  # fs_put SRC PATH
 	if [ "$FS" = fat32 ]; then mcopy -i "$img" "$1" "::$2"
-	else "$PUT" "$img" put "$1" "$2" fill &&
-		EX_USED=$((EX_USED + $(clusters_of "$(stat -c %s "$1")")))
+	else "$PUT" "$img" put "$1" "$2" "fill@$EX_NEXT" &&
+		EX_USED=$((EX_USED + $(clusters_of "$(stat -c %s "$1")"))) &&
+		EX_NEXT=$("$PUT" "$img" runs "$2" | tr ',' '\n' | tail -1 |
+			awk -F+ '{ print $1 + $2 }')
 	fi
 }
 fs_del() {  # fs_del PATH SIZE
@@ -100,7 +103,13 @@ record() {
 	local n=0 written=0 cap=$((size_mib * 1048576)) rnd=$seed
 	rm -f "$img"
 	if [ "$FS" = fat32 ]; then
-		mkfs.vfat -C -F 32 -s 64 -n DASHCAM "$img" $((size_mib * 1024)) >/dev/null 2>&1
+		# 32 KiB clusters, smaller on a card too small for FAT32 to
+		# have 65525 of them.
+		local spc=64
+		while [ $((size_mib * 2048 / spc)) -lt 66000 ] && [ $spc -gt 1 ]; do
+			spc=$((spc / 2))
+		done
+		mkfs.vfat -C -F 32 -s $spc -n DASHCAM "$img" $((size_mib * 1024)) >/dev/null 2>&1
 		mmd -i "$img" ::/DCIM ::/EVENT
 	else
 		truncate -s $((size_mib * 1048576)) "$img" &&
