@@ -2,18 +2,31 @@
  * filehash.c - hashing a file the writer will take (see filehash.h).
  *
  * The part of the file that lies in the chunk it was found in is hashed
- * in place; the rest is read through the source in pieces of a buffer the
- * hasher keeps, the way the writer's copy reads it.
+ * in place.  The rest, on an image file, is hashed through a mapping of
+ * it, a window at a time, each window's pages made resident first
+ * (MADV_POPULATE_READ) so that an unreadable page fails there instead of
+ * raising SIGBUS; a window that fails, and any source that cannot be
+ * mapped, is read through the source in pieces of a buffer the hasher
+ * keeps, the way the writer's copy reads it (unreadable sectors as zeros).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "io/reader.h"
 #include "out/filehash.h"
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
 #define FILEHASH_BUF (1u << 20)
+/* A mapped window; a file's rest shorter than this is read instead. */
+#define FILEHASH_MAP (4u << 20)
 
 struct filehash {
 	XXH3_state_t *st;
@@ -69,12 +82,32 @@ static void filehash_update(struct filehash *fh, const uint8_t *p, size_t n)
 	digest_update(fh->dg, p, n);
 }
 
+/* Hashes [at, at + n) of the source through a mapping of fd; 0, or -1
+ * when it cannot be mapped or a page cannot be read (nothing hashed). */
+static int filehash_mapped(struct filehash *fh, int fd, uint64_t at, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t page = pg > 0 ? (uint64_t)pg : 4096;
+	uint64_t base = at & ~(page - 1);
+	size_t lead = (size_t)(at - base);
+	void *m = mmap(NULL, lead + n, PROT_READ, MAP_SHARED, fd, (off_t)base);
+
+	if (m == MAP_FAILED)
+		return -1;
+	int rc = madvise(m, lead + n, MADV_POPULATE_READ);
+	if (rc == 0)
+		filehash_update(fh, (const uint8_t *)m + lead, n);
+	munmap(m, lead + n);
+	return rc == 0 ? 0 : -1;
+}
+
 int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
                  uint64_t len, const uint8_t *mem, uint64_t mem_off,
                  size_t mem_len, source_bad_fn bad, void *bad_arg,
                  struct file_hash **out)
 {
 	struct file_hash *h = malloc(sizeof(*h));
+	int fd = reader_mmap_probe(src) == 0 ? source_fd(src, 0) : -1;
 	uint64_t pos = 0;
 
 	*out = NULL;
@@ -94,6 +127,9 @@ int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
 			if (n > len - pos)
 				n = (size_t)(len - pos);
 			filehash_update(fh, mem + in, n);
+		} else if (fd >= 0 && len - pos >= FILEHASH_MAP &&
+		           filehash_mapped(fh, fd, at, FILEHASH_MAP) == 0) {
+			n = FILEHASH_MAP;
 		} else {
 			n = len - pos < FILEHASH_BUF ? (size_t)(len - pos)
 			    : FILEHASH_BUF;
