@@ -18,7 +18,12 @@
  * unreadable sector gives the same zeros and the same report ranges as
  * with io_uring or pread.  Where populating is not supported (kernels
  * before 5.14) or mapping is refused (some FUSE file systems), every
- * chunk takes that path: the engine is then the pread one.
+ * chunk takes that path: the engine is then the pread one.  What a
+ * populated view cannot cover is the image changing under it: a file
+ * truncated while it is scanned, or a page the kernel dropped under memory
+ * pressure and then fails to read again, still raises SIGBUS; auto picks
+ * this engine for image files only, which neither shrink nor fail page by
+ * page in the normal course (block devices, which do, keep io_uring).
  *
  * A mapping lives as long as its chunk: chunk_unview, called when the
  * chunk goes back to the ring, unmaps it, so the resident mapped pages are
