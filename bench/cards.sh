@@ -36,8 +36,11 @@ usage: bench/cards.sh [OPTIONS]
 
   -b, --build DIR        build folder holding src/dredge (default: $src/build)
   -d, --dir DIR          images and results (default: BUILD/bench-cards)
-      --scratch DIR      where recovered files go (default: DIR/out, on the
-                         images' file system, where dredge copies in the kernel)
+      --scratch DIR      where recovered files go (default: a folder in
+                         /dev/shm when it has room, else DIR/out).  On the
+                         images' file system dredge copies in the kernel
+                         (copy_file_range), but ext4 then pays for creating
+                         files where the last run's were just deleted
       --size SIZE        random image size (default 4G, 2G when the disk has
                          less than 3 times that free)
       --big              random image of 8G (the issue's size)
@@ -125,11 +128,22 @@ fi
 HAVE_FIO=0
 command -v fio >/dev/null && HAVE_FIO=1
 
-SCRATCH=${SCRATCH:-$DIR/out}
+if [ -z "$SCRATCH" ]; then
+	avail=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+	if [ -n "$avail" ] && [ "$avail" -gt $((4 * 1024 * 1024)) ]; then
+		SCRATCH=/dev/shm/dredge-cards.$$
+	else
+		SCRATCH=$DIR/out
+	fi
+fi
 mkdir -p "$SCRATCH" || die "cannot create $SCRATCH"
 SCRATCH=$(cd "$SCRATCH" && pwd)
 OUT=$SCRATCH/run
-trap '[ $KEEP = 1 ] || rm -rf "$OUT"' EXIT
+cleanup() {
+	[ $KEEP = 1 ] || rm -rf "$OUT"
+	case $SCRATCH in /dev/shm/dredge-cards.*) [ $KEEP = 1 ] || rm -rf "$SCRATCH" ;; esac
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 RESULTS=$DIR/cards.tsv
 : >"$RESULTS"
