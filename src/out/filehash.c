@@ -14,15 +14,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "io/reader.h"
+#include "io/source_map.h"
 #include "out/filehash.h"
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
 
 #define FILEHASH_BUF (1u << 20)
 /* A mapped window; a file's rest shorter than this is read instead. */
@@ -82,23 +76,18 @@ static void filehash_update(struct filehash *fh, const uint8_t *p, size_t n)
 	digest_update(fh->dg, p, n);
 }
 
-/* Hashes [at, at + n) of the source through a mapping of fd; 0, or -1
- * when it cannot be mapped or a page cannot be read (nothing hashed). */
-static int filehash_mapped(struct filehash *fh, int fd, uint64_t at, size_t n)
+/* Hashes [at, at + n) of src through a view of it; 0, or -1 when it
+ * cannot be viewed or a page cannot be read (nothing hashed). */
+static int filehash_mapped(struct filehash *fh, const struct source *src,
+                           uint64_t at, size_t n)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	uint64_t page = pg > 0 ? (uint64_t)pg : 4096;
-	uint64_t base = at & ~(page - 1);
-	size_t lead = (size_t)(at - base);
-	void *m = mmap(NULL, lead + n, PROT_READ, MAP_SHARED, fd, (off_t)base);
+	struct source_map m;
 
-	if (m == MAP_FAILED)
+	if (source_map(src, at, n, &m) != 0)
 		return -1;
-	int rc = madvise(m, lead + n, MADV_POPULATE_READ);
-	if (rc == 0)
-		filehash_update(fh, (const uint8_t *)m + lead, n);
-	munmap(m, lead + n);
-	return rc == 0 ? 0 : -1;
+	filehash_update(fh, m.p, n);
+	source_unmap(&m);
+	return 0;
 }
 
 int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
@@ -107,7 +96,7 @@ int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
                  struct file_hash **out)
 {
 	struct file_hash *h = malloc(sizeof(*h));
-	int fd = reader_mmap_probe(src) == 0 ? source_fd(src, 0) : -1;
+	int mappable = source_mappable(src);
 	uint64_t pos = 0;
 
 	*out = NULL;
@@ -127,8 +116,8 @@ int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
 			if (n > len - pos)
 				n = (size_t)(len - pos);
 			filehash_update(fh, mem + in, n);
-		} else if (fd >= 0 && len - pos >= FILEHASH_MAP &&
-		           filehash_mapped(fh, fd, at, FILEHASH_MAP) == 0) {
+		} else if (mappable && len - pos >= FILEHASH_MAP &&
+		           filehash_mapped(fh, src, at, FILEHASH_MAP) == 0) {
 			n = FILEHASH_MAP;
 		} else {
 			n = len - pos < FILEHASH_BUF ? (size_t)(len - pos)

@@ -35,6 +35,7 @@
 #include <xxhash.h>
 
 #include "io/blockdev.h"
+#include "io/source_map.h"
 #include "out/checkpoint.h"
 #include "out/dedup.h"
 #include "out/filehash.h"
@@ -605,19 +606,29 @@ static int copy_runs(struct output *out, const struct extent *runs,
 		return -ENOMEM;
 	XXH3_128bits_reset(st);
 	digest_reset(out->dg);
+	int mappable = source_mappable(out->src);
 	for (unsigned i = 0; i < nruns && rc == 0; i++) {
 		for (uint64_t pos = 0; pos < runs[i].len && rc == 0;) {
 			size_t n = runs[i].len - pos < COPY_BUF
 			           ? (size_t)(runs[i].len - pos) : COPY_BUF;
-			if ((rc = copy_read(out, out->buf, runs[i].img_off + pos,
-			                    n)) != 0) {
+			/* From a view of the page cache where there is one
+			 * (source_map.h), else through the buffer. */
+			struct source_map m;
+			const uint8_t *p = out->buf;
+			if (mappable && source_map(out->src, runs[i].img_off + pos,
+			                           n, &m) == 0) {
+				p = m.p;
+			} else if ((rc = copy_read(out, out->buf,
+			                           runs[i].img_off + pos, n)) != 0) {
 				*read_failed = 1;
 				break;
 			}
-			XXH3_128bits_update(st, out->buf, n);
-			digest_update(out->dg, out->buf, n);
+			XXH3_128bits_update(st, p, n);
+			digest_update(out->dg, p, n);
 			if (fd >= 0)
-				rc = write_all(fd, out->buf, n);
+				rc = write_all(fd, p, n);
+			if (p != out->buf)
+				source_unmap(&m);
 			pos += n;
 		}
 	}
@@ -631,8 +642,10 @@ static int copy_runs(struct output *out, const struct extent *runs,
  * already hashed (filehash.h): in the kernel with copy_file_range where
  * the source is a plain descriptor (a reflink where the file system
  * shares extents), else, and from wherever that stops (another file
- * system, an unreadable sector), through the buffer.  0 or -errno of a
- * failed write, or of a failed read with *read_failed set.
+ * system, an unreadable sector), from views of the image's page cache
+ * (source_map.h), and where a view fails through the buffer, which
+ * isolates unreadable sectors.  0 or -errno of a failed write, or of a
+ * failed read with *read_failed set.
  */
 static int copy_plain(struct output *out, uint64_t off, uint64_t len, int fd,
                       int *read_failed)
@@ -659,8 +672,19 @@ static int copy_plain(struct output *out, uint64_t off, uint64_t len, int fd,
 		}
 		done += (size_t)n;
 	}
+	int mappable = source_mappable(out->src);
 	while (done < len) {
 		size_t n = len - done < COPY_BUF ? (size_t)(len - done) : COPY_BUF;
+		struct source_map m;
+		/* Written from a view of the page cache: one copy, not two. */
+		if (mappable && source_map(out->src, off + done, n, &m) == 0) {
+			int rc = write_all(fd, m.p, n);
+			source_unmap(&m);
+			if (rc != 0)
+				return rc;
+			done += n;
+			continue;
+		}
 		int rc = copy_read(out, out->buf, off + done, n);
 		if (rc != 0) {
 			*read_failed = 1;
