@@ -4,6 +4,12 @@
 #
 #   bench/dashcam.sh [BUILDDIR] [WORKDIR] [SIZE_MIB] [SEED]
 #
+# DASHCAM_FS=exfat records on an exFAT card instead (mkfs.exfat, 32 KiB
+# clusters, written by tests/tools/exfat_put, which takes the first free
+# clusters as a driver does); DASHCAM_RECORD_ONLY=1 stops once the card
+# is recorded and its truth written (WORKDIR/intact, WORKDIR/all-clips),
+# for bench/cards.sh.
+#
 # Makes a FAT32 image (default 2200 MiB, 32 KiB clusters) and records on
 # it the way a car recorder does: clips (H.264 + AAC from ffmpeg, moov
 # last, 6-14 s at 8 Mbit/s, each different) each with a small GPS log in
@@ -35,8 +41,15 @@ size_mib=${3:-2200}
 seed=${4:-7}
 DREDGE=$build/src/dredge
 XXH=$build/tests/tools/xxh128sum
+PUT=$build/tests/tools/exfat_put
+FS=${DASHCAM_FS:-fat32}
 export PATH=$PATH:/usr/sbin:/sbin MTOOLS_SKIP_CHECK=1 MTOOLS_NO_VFAT=0
-for t in mkfs.vfat mcopy mdel mshowfat mdir ffmpeg; do
+case $FS in
+fat32) tools="mkfs.vfat mcopy mdel mshowfat mdir ffmpeg" ;;
+exfat) tools="mkfs.exfat ffmpeg" ;;
+*) echo "dashcam.sh: DASHCAM_FS is fat32 or exfat" >&2; exit 2 ;;
+esac
+for t in $tools; do
 	command -v "$t" >/dev/null || { echo "dashcam.sh: $t is needed" >&2; exit 1; }
 done
 mkdir -p "$work"
@@ -51,6 +64,31 @@ chain() {
 		printf "%s%d+%d", (n++ ? "," : ""), a, b - a + 1 } END { print "" }'
 }
 free_bytes() { mdir -i "$img" ::/ | sed -n 's/^ *\([0-9 ]*\) bytes free$/\1/p' | tr -d ' '; }
+# The same four operations on an exFAT card (exfat_put, allocating from
+# where the last write ended, as drivers do); its free space is counted
+# here, in 32 KiB clusters.
+EX_USED=0 EX_NEXT=2
+clusters_of() { echo $(( ($1 + 32767) / 32768 * 32768 )); }
+fs_free() {
+	if [ "$FS" = fat32 ]; then free_bytes
+	else echo $(( size_mib * 1048576 * 97 / 100 - EX_USED )); fi
+}
+fs_put() {  # fs_put SRC PATH
+	if [ "$FS" = fat32 ]; then mcopy -i "$img" "$1" "::$2"
+	else "$PUT" "$img" put "$1" "$2" "fill@$EX_NEXT" &&
+		EX_USED=$((EX_USED + $(clusters_of "$(stat -c %s "$1")"))) &&
+		EX_NEXT=$("$PUT" "$img" runs "$2" | tr ',' '\n' | tail -1 |
+			awk -F+ '{ print $1 + $2 }')
+	fi
+}
+fs_del() {  # fs_del PATH SIZE
+	if [ "$FS" = fat32 ]; then mdel -i "$img" "::$1"
+	else "$PUT" "$img" rm "$1" && EX_USED=$((EX_USED - $(clusters_of "$2")))
+	fi
+}
+fs_chain() {  # fs_chain PATH
+	if [ "$FS" = fat32 ]; then chain "$img" "$1"; else "$PUT" "$img" runs "$1"; fi
+}
 
 make_clip() {  # make_clip OUT SECONDS N
 	ffmpeg -nostdin -hide_banner -loglevel error -y \
@@ -64,8 +102,20 @@ make_clip() {  # make_clip OUT SECONDS N
 record() {
 	local n=0 written=0 cap=$((size_mib * 1048576)) rnd=$seed
 	rm -f "$img"
-	mkfs.vfat -C -F 32 -s 64 -n DASHCAM "$img" $((size_mib * 1024)) >/dev/null 2>&1
-	mmd -i "$img" ::/DCIM ::/EVENT
+	if [ "$FS" = fat32 ]; then
+		# 32 KiB clusters, smaller on a card too small for FAT32 to
+		# have 65525 of them.
+		local spc=64
+		while [ $((size_mib * 2048 / spc)) -lt 66000 ] && [ $spc -gt 1 ]; do
+			spc=$((spc / 2))
+		done
+		mkfs.vfat -C -F 32 -s $spc -n DASHCAM "$img" $((size_mib * 1024)) >/dev/null 2>&1
+		mmd -i "$img" ::/DCIM ::/EVENT
+	else
+		truncate -s $((size_mib * 1048576)) "$img" &&
+		mkfs.exfat -c 32K -L DASHCAM "$img" >/dev/null &&
+		"$PUT" "$img" mkdir /DCIM && "$PUT" "$img" mkdir /EVENT || exit 1
+	fi
 	: >"$work/writes"   # SEQ PATH HASH SIZE CHAIN
 	: >"$work/live"     # recording order of deletable clips: PATH LOGPATH
 	: >"$work/deleted"  # PATH
@@ -81,19 +131,20 @@ record() {
 		local need=$(( $(stat -c %s "$clip") + $(stat -c %s "$log") +
 		               cap * 15 / 100 ))
 		# Full: the oldest clips go, with their logs.
-		while [ "$(free_bytes)" -lt "$need" ] && [ -s "$work/live" ]; do
-			read -r old oldlog <"$work/live"
-			mdel -i "$img" "::$old" "::$oldlog"
+		while [ "$(fs_free)" -lt "$need" ] && [ -s "$work/live" ]; do
+			read -r old oldlog oldsz oldlogsz <"$work/live"
+			fs_del "$old" "$oldsz"
+			fs_del "$oldlog" "$oldlogsz"
 			echo "$old" >>"$work/deleted"
 			sed -i 1d "$work/live"
 		done
 		local dir=/DCIM
 		[ $((n % 6)) -eq 0 ] && dir=/EVENT
-		mcopy -i "$img" "$clip" "::$dir/$name.MP4" || exit 1
-		echo "$n $dir/$name.MP4 $(h "$clip") $(stat -c %s "$clip") $(chain "$img" "$dir/$name.MP4")" >>"$work/writes"
-		mcopy -i "$img" "$log" "::$dir/$name.NMA" || exit 1
-		echo "$n.5 $dir/$name.NMA - $(stat -c %s "$log") $(chain "$img" "$dir/$name.NMA")" >>"$work/writes"
-		[ "$dir" = /DCIM ] && echo "$dir/$name.MP4 $dir/$name.NMA" >>"$work/live"
+		fs_put "$clip" "$dir/$name.MP4" || exit 1
+		echo "$n $dir/$name.MP4 $(h "$clip") $(stat -c %s "$clip") $(fs_chain "$dir/$name.MP4")" >>"$work/writes"
+		fs_put "$log" "$dir/$name.NMA" || exit 1
+		echo "$n.5 $dir/$name.NMA - $(stat -c %s "$log") $(fs_chain "$dir/$name.NMA")" >>"$work/writes"
+		[ "$dir" = /DCIM ] && echo "$dir/$name.MP4 $dir/$name.NMA $(stat -c %s "$clip") $(stat -c %s "$log")" >>"$work/live"
 		written=$((written + $(stat -c %s "$clip") + $(stat -c %s "$log")))
 	done
 	rm -f "$clip" "$log"
@@ -158,6 +209,7 @@ if [ ! -s "$work/writes" ] || [ ! -f "$img" ]; then
 	record
 fi
 truth
+[ -n "${DASHCAM_RECORD_ONLY:-}" ] && exit 0
 nc=$(grep -c ' contiguous ' "$work/intact")
 nf=$(grep -c ' fragmented ' "$work/intact")
 nd=$(wc -l <"$work/deleted")
@@ -180,7 +232,7 @@ done <"$work/intact"
 echo
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -r)"
 echo "command: $0 $*"
-echo "image: $size_mib MiB FAT32, 32 KiB clusters; $(wc -l <"$work/all-clips") clips recorded, $nd deleted: $nc intact contiguous, $nf intact fragmented"
+echo "image: $size_mib MiB $FS, 32 KiB clusters; $(wc -l <"$work/all-clips") clips recorded, $nd deleted: $nc intact contiguous, $nf intact fragmented"
 echo "dredge check: $bad files called complete that are no recorded clip; $wrongruns recovered clips with other cluster runs than their FAT chain"
 printf '%-16s %9s %12s %12s %8s\n' tool seconds contiguous fragmented "mp4 out"
 for t in dredge-unalloc dredge-whole dredge-sectors photorec-whole photorec-free foremost scalpel; do

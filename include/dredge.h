@@ -21,9 +21,11 @@ extern "C" {
 #endif
 
 enum dredge_io {
-	DREDGE_IO_AUTO = 0,   /* io_uring, pread when io_uring is unavailable */
+	DREDGE_IO_AUTO = 0,   /* mmap for image files, else io_uring (pread
+	                         when io_uring is unavailable) */
 	DREDGE_IO_URING,
 	DREDGE_IO_PREAD,
+	DREDGE_IO_MMAP,       /* views of the page cache (image files) */
 };
 
 /* The any-offset signature search: the scalar reference or a SIMD variant
@@ -162,7 +164,7 @@ struct dredge_summary {
 	uint64_t bad_bytes;        /* their bytes (read as zeros) */
 	uint64_t reread_bytes;     /* unreadable bytes that read on retry */
 	double seconds;
-	const char *io_engine;     /* "io_uring" or "pread" */
+	const char *io_engine;     /* "io_uring", "pread" or "mmap" */
 	const char *simd;          /* the any-offset variant that ran */
 	int direct;                /* whether O_DIRECT was used */
 	int interrupted;           /* stopped early; a checkpoint was written */

@@ -78,7 +78,7 @@ static void scan_usage(FILE *to)
 	        "                         $DREDGE_SIMD)\n"
 	        "      --chunk-size SIZE  bytes per read (default 2M)\n"
 	        "      --queue-depth N    reads in flight (default 4)\n"
-	        "      --io ENGINE        auto, uring or pread (default auto)\n"
+	        "      --io ENGINE        auto, uring, pread or mmap (default auto)\n"
 	        "      --direct MODE      O_DIRECT reads: on, or off/auto (buffered)\n"
 	        "      --keep-embedded    keep files found inside other files\n"
 	        "      --report-only      write the report but no files\n"
@@ -221,6 +221,11 @@ static void print_summary(const struct dredge_summary *s,
 		fprintf(stderr, "dredge: --io uring: the source (an E01 image or "
 		        "a split image) has no single descriptor for io_uring; "
 		        "it was read with pread through its own reads\n");
+	if (cfg->io == DREDGE_IO_MMAP && s->io_engine != NULL &&
+	    strcmp(s->io_engine, "mmap") != 0)
+		fprintf(stderr, "dredge: --io mmap: the source is not an image "
+		        "file that can be mapped; it was read with %s\n",
+		        s->io_engine);
 	fprintf(stderr, "dredge: %" PRIu64 " files recovered", s->count.files);
 	for (unsigned i = 0; i < s->count.ntypes; i++)
 		fprintf(stderr, "%s%" PRIu64 " %s", i ? ", " : " (",
@@ -359,9 +364,11 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 				cfg.io = DREDGE_IO_URING;
 			else if (strcmp(optarg, "pread") == 0)
 				cfg.io = DREDGE_IO_PREAD;
+			else if (strcmp(optarg, "mmap") == 0)
+				cfg.io = DREDGE_IO_MMAP;
 			else {
-				fprintf(stderr, "dredge: --io must be auto, uring or "
-				        "pread, not '%s'\n", optarg);
+				fprintf(stderr, "dredge: --io must be auto, uring, "
+				        "pread or mmap, not '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;

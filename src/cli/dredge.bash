@@ -37,7 +37,7 @@ _dredge()
 
 	case $prev in
 	--io)
-		COMPREPLY=($(compgen -W "auto uring pread" -- "$cur")); return ;;
+		COMPREPLY=($(compgen -W "auto uring pread mmap" -- "$cur")); return ;;
 	--direct)
 		COMPREPLY=($(compgen -W "auto on off" -- "$cur")); return ;;
 	--simd)

@@ -201,6 +201,21 @@ static int bread_fill(struct bread *br, uint64_t off, size_t n)
 		return -1;
 	if (off >= br->win_off && off + n <= br->win_off + br->win_len)
 		return 0;
+	if (br->mem != NULL && br->next == 1) {
+		/* In the caller's memory: the window points there. */
+		uint64_t at = br->ext[0].img_off + off;
+		if (at >= br->mem_off && at - br->mem_off < br->mem_len &&
+		    n <= br->mem_len - (at - br->mem_off)) {
+			size_t in = (size_t)(at - br->mem_off);
+			size_t len = br->mem_len - in;
+			if (len > br->size - off)
+				len = (size_t)(br->size - off);
+			br->cur = br->mem + in;
+			br->win_off = off;
+			br->win_len = len;
+			return 0;
+		}
+	}
 
 	size_t want = br->fill < br->win_cap ? br->fill : br->win_cap;
 	if (want < n)
@@ -213,8 +228,10 @@ static int bread_fill(struct bread *br, uint64_t off, size_t n)
 	if (rc != 0) {
 		br->err = rc;
 		br->win_len = 0;
+		br->cur = br->win;
 		return -1;
 	}
+	br->cur = br->win;
 	br->win_off = off;
 	br->win_len = want;
 	return 0;
@@ -226,7 +243,7 @@ const uint8_t *bread_peek(struct bread *br, uint64_t off, size_t n)
 		n = 1;
 	if (bread_fill(br, off, n) != 0)
 		return NULL;
-	return br->win + (off - br->win_off);
+	return br->cur + (off - br->win_off);
 }
 
 const uint8_t *bread_span(struct bread *br, uint64_t off, size_t *len)
@@ -236,7 +253,7 @@ const uint8_t *bread_span(struct bread *br, uint64_t off, size_t *len)
 		return NULL;
 	}
 	*len = br->win_len - (size_t)(off - br->win_off);
-	return br->win + (off - br->win_off);
+	return br->cur + (off - br->win_off);
 }
 
 size_t bread_read(struct bread *br, uint64_t off, void *dst, size_t n)

@@ -46,8 +46,16 @@ struct bread {
 	struct extent one;           /* storage for the single-extent case */
 	uint8_t *win;
 	size_t win_cap;
-	uint64_t win_off;            /* logical offset of win[0] */
+	const uint8_t *cur;          /* the window's bytes: win, or in mem */
+	uint64_t win_off;            /* logical offset of cur[0] */
 	size_t win_len;
+	/* Source bytes the caller already holds in memory (the chunk the
+	 * candidate was found in): [mem_off, mem_off + mem_len) of the
+	 * source.  A window that lies in them is served from there with no
+	 * read and no copy (bread_use_memory); NULL: none. */
+	const uint8_t *mem;
+	uint64_t mem_off;
+	size_t mem_len;
 	size_t fill;                 /* next refill size: grows from 4 KiB */
 	int err;                     /* first I/O error (-errno), sticky */
 	int own_win;                 /* win was allocated by bread_open */
@@ -96,6 +104,20 @@ static inline void bread_on_bad(struct bread *br, source_bad_fn bad,
 {
 	br->bad = bad;
 	br->bad_arg = arg;
+}
+
+/*
+ * Serves reads that fall in [off, off + len) of the source from mem, the
+ * same bytes a read would give (the scan's chunk: unreadable sectors are
+ * zeros there too), instead of reading the source again.  For a reader
+ * over one extent; mem must outlive the reader.
+ */
+static inline void bread_use_memory(struct bread *br, const uint8_t *mem,
+                                    uint64_t off, size_t len)
+{
+	br->mem = mem;
+	br->mem_off = off;
+	br->mem_len = len;
 }
 
 /* Releases the window.  Accepts a zeroed or already closed reader. */

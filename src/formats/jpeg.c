@@ -108,6 +108,11 @@ struct jpeg_state {
 	 * walk only; whether a scan has decoded whole. */
 	struct jdec *dec;
 	bool decoded;
+	/* A sector's worth of zeros or more inside scan data that went on
+	 * past them: a flat image codes that, but so does a file whose
+	 * data were continued after a gap of zeroed sectors, which the
+	 * marker walk cannot tell apart. */
+	bool zero_gap;
 	/* Where the last segment, or the data of the last scan decoded,
 	 * began: what comes before it is the file's. */
 	uint64_t prev_seg;
@@ -517,6 +522,37 @@ static const char *jpeg_segment(struct bread *br, struct jpeg_state *st,
 /* -------------------------------------------------------- entropy data */
 
 /* Number of zero bytes at the end of p[0..n). */
+static size_t jpeg_leading_zeros(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] == 0)
+		i++;
+	return i;
+}
+
+/*
+ * Whether p[0..n) holds min zeros in a row.  Any such run covers a
+ * multiple of min/2, so only those bytes are looked at first: data
+ * without long runs cost n/(min/2) reads.
+ */
+static bool jpeg_zero_run(const uint8_t *p, size_t n, size_t min)
+{
+	size_t step = min / 2;
+	for (size_t i = 0; i < n; i += step) {
+		if (p[i] != 0)
+			continue;
+		size_t lo = i, hi = i;
+		while (lo > 0 && p[lo - 1] == 0)
+			lo--;
+		while (hi < n && p[hi] == 0)
+			hi++;
+		if (hi - lo >= min)
+			return true;
+		i = hi - hi % step;
+	}
+	return false;
+}
+
 static size_t jpeg_trailing_zeros(const uint8_t *p, size_t n)
 {
 	size_t k = 0;
@@ -563,6 +599,9 @@ static enum jpeg_scan_end jpeg_scan(struct bread *br, struct jpeg_state *st,
 		/* Track runs of zeros; real data almost never ends a stretch
 		 * without an FF on a zero, so this costs a byte or two. */
 		size_t tz = jpeg_trailing_zeros(p, n);
+		if (tz != n && (zrun + jpeg_leading_zeros(p, n) >= JPEG_ZERO_TAIL ||
+		                jpeg_zero_run(p, n, JPEG_ZERO_TAIL)))
+			st->zero_gap = true;
 		if (tz == n) {
 			zrun += n;
 		} else {
@@ -607,6 +646,8 @@ static enum jpeg_scan_end jpeg_scan(struct bread *br, struct jpeg_state *st,
 			*at = mark;
 			return SCAN_MARKER;
 		}
+		if (zrun >= JPEG_ZERO_TAIL)
+			st->zero_gap = true;
 		zrun = 0;
 		zrun_from = off;
 	}
@@ -682,7 +723,7 @@ walk:
 
 /* Walks the file from SOI; decodes its scans when dec is not NULL (the
  * walk then owns it). */
-static void jpeg_walk(struct bread *br, struct carve_result *res,
+static bool jpeg_walk(struct bread *br, struct carve_result *res,
                       struct jdec *dec)
 {
 	struct jpeg_state st;
@@ -814,6 +855,7 @@ static void jpeg_walk(struct bread *br, struct carve_result *res,
 	}
 out:
 	jdec_free(st.dec);
+	return st.zero_gap;
 }
 
 /*
@@ -848,9 +890,9 @@ out:
  */
 static void jpeg_validate(struct bread *br, struct carve_result *res)
 {
-	jpeg_walk(br, res, NULL);
+	bool zero_gap = jpeg_walk(br, res, NULL);
 	if (!(res->verdict == CARVE_TRUNCATED ||
-	      (br->thorough && res->verdict == CARVE_ACCEPT)))
+	      ((br->thorough || zero_gap) && res->verdict == CARVE_ACCEPT)))
 		return;
 	struct jdec *dec = jdec_new();
 	if (dec == NULL)

@@ -39,6 +39,12 @@ struct run_req {
 	source_bad_fn bad;
 	void *bad_arg;
 	bool thorough;               /* the reader's thorough (bread.h) */
+	/* Source bytes already in memory, served without reading again
+	 * (bread_use_memory; one extent only): [mem_off, mem_off + mem_len)
+	 * of the source, or mem NULL. */
+	const uint8_t *mem;
+	uint64_t mem_off;
+	size_t mem_len;
 };
 
 /*

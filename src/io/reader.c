@@ -64,6 +64,11 @@ int reader_run(const struct reader_config *cfg, const struct reader_sink *sink,
 	 * its read operation. */
 	if (cfg->engine == READER_URING && source_fd(cfg->src, 0) >= 0)
 		rc = reader_uring_run(&r);
+	else if (cfg->engine == READER_MMAP &&
+	         reader_mmap_probe(cfg->src) == 0) {
+		r.direct = 0;   /* the page cache is what it reads */
+		rc = reader_mmap_run(&r);
+	}
 	else
 		rc = reader_pread_run(&r);
 	if (res != NULL)

@@ -28,11 +28,18 @@ struct chunk {
 	uint64_t off;        /* source offset of buf[0] */
 	size_t len;          /* valid bytes */
 	size_t done;         /* bytes read so far (reader's bookkeeping) */
+	/* The mmap engine points buf into a mapping of the source instead
+	 * of filling the slot: the mapping (NULL when none) and the slot's
+	 * own buffer, which chunk_unview puts back. */
+	void *map;
+	size_t map_len;
+	uint8_t *slot_buf;
 };
 
 enum reader_engine {
 	READER_PREAD,
 	READER_URING,
+	READER_MMAP,
 };
 
 struct reader_config {
@@ -79,6 +86,15 @@ struct reader_result {
  */
 int reader_run(const struct reader_config *cfg, const struct reader_sink *sink,
                struct reader_result *res);
+
+/* Ends a chunk's view of a mapping (the mmap engine), if it has one:
+ * buf is the slot's own buffer again.  Whoever gives a chunk back to its
+ * pool calls it. */
+void chunk_unview(struct chunk *c);
+
+/* Whether the mmap engine can read src (0: a regular file with a
+ * descriptor) or why not (-errno). */
+int reader_mmap_probe(const struct source *src);
 
 /* Whether io_uring can be set up here (0) or why not (-errno). */
 int reader_uring_probe(unsigned depth);

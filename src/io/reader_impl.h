@@ -1,5 +1,5 @@
 /*
- * reader_impl.h - what the two read engines share inside src/io.
+ * reader_impl.h - what the read engines share inside src/io.
  */
 #ifndef DREDGE_IO_READER_IMPL_H
 #define DREDGE_IO_READER_IMPL_H
@@ -25,5 +25,6 @@ int reader_fill(const struct reader *r, struct chunk *c, size_t from);
 /* The engines' bodies; 0 or -errno. */
 int reader_pread_run(struct reader *r);
 int reader_uring_run(struct reader *r);
+int reader_mmap_run(struct reader *r);
 
 #endif

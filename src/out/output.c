@@ -38,8 +38,10 @@
 #include <xxhash.h>
 
 #include "io/blockdev.h"
+#include "io/source_map.h"
 #include "out/checkpoint.h"
 #include "out/dedup.h"
+#include "out/filehash.h"
 #include "out/html.h"
 #include "out/digest.h"
 #include "out/lock.h"
@@ -110,6 +112,7 @@ struct output {
 	uint64_t handover;
 	uint64_t zeroed;             /* bytes of the file being copied */
 	uint64_t frag_spent;         /* what reassembly spent (output.h) */
+	int no_cfr;                  /* copy_file_range does not work here */
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
 	double ck_time;
@@ -617,25 +620,95 @@ static int copy_runs(struct output *out, const struct extent *runs,
 		return -ENOMEM;
 	XXH3_128bits_reset(st);
 	digest_reset(out->dg);
+	int mappable = source_mappable(out->src);
 	for (unsigned i = 0; i < nruns && rc == 0; i++) {
 		for (uint64_t pos = 0; pos < runs[i].len && rc == 0;) {
 			size_t n = runs[i].len - pos < COPY_BUF
 			           ? (size_t)(runs[i].len - pos) : COPY_BUF;
-			if ((rc = copy_read(out, out->buf, runs[i].img_off + pos,
-			                    n)) != 0) {
+			/* From a view of the page cache where there is one
+			 * (source_map.h), else through the buffer. */
+			struct source_map m;
+			const uint8_t *p = out->buf;
+			if (mappable && source_map(out->src, runs[i].img_off + pos,
+			                           n, &m) == 0) {
+				p = m.p;
+			} else if ((rc = copy_read(out, out->buf,
+			                           runs[i].img_off + pos, n)) != 0) {
 				*read_failed = 1;
 				break;
 			}
-			XXH3_128bits_update(st, out->buf, n);
-			digest_update(out->dg, out->buf, n);
+			XXH3_128bits_update(st, p, n);
+			digest_update(out->dg, p, n);
 			if (fd >= 0)
-				rc = write_all(fd, out->buf, n);
+				rc = write_all(fd, p, n);
+			if (p != out->buf)
+				source_unmap(&m);
 			pos += n;
 		}
 	}
 	*hash = XXH3_128bits_digest(st);
 	XXH3_freeState(st);
 	return rc;
+}
+
+/*
+ * Copies [off, off + len) of the source into fd as it is, for a file
+ * already hashed (filehash.h): in the kernel with copy_file_range where
+ * the source is a plain descriptor (a reflink where the file system
+ * shares extents), else, and from wherever that stops (another file
+ * system, an unreadable sector), from views of the image's page cache
+ * (source_map.h), and where a view fails through the buffer, which
+ * isolates unreadable sectors.  0 or -errno of a failed write, or of a
+ * failed read with *read_failed set.
+ */
+static int copy_plain(struct output *out, uint64_t off, uint64_t len, int fd,
+                      int *read_failed)
+{
+	int sfd = out->no_cfr ? -1 : source_fd(out->src, 0);
+	uint64_t done = 0;
+
+	while (sfd >= 0 && done < len) {
+		loff_t in = (loff_t)(off + done);
+		size_t want = len - done < (1u << 30) ? (size_t)(len - done)
+		              : (1u << 30);
+		ssize_t n = copy_file_range(sfd, &in, fd, NULL, want, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == ENOSPC || errno == EDQUOT))
+			return -errno;
+		if (n <= 0) {
+			/* Not between these files, or not here at all: the
+			 * buffer from now on.  An I/O error (an unreadable
+			 * sector) is the buffer's to isolate. */
+			if (n < 0 && errno != EIO)
+				out->no_cfr = 1;
+			break;
+		}
+		done += (size_t)n;
+	}
+	int mappable = source_mappable(out->src);
+	while (done < len) {
+		size_t n = len - done < COPY_BUF ? (size_t)(len - done) : COPY_BUF;
+		struct source_map m;
+		/* Written from a view of the page cache: one copy, not two. */
+		if (mappable && source_map(out->src, off + done, n, &m) == 0) {
+			int rc = write_all(fd, m.p, n);
+			source_unmap(&m);
+			if (rc != 0)
+				return rc;
+			done += n;
+			continue;
+		}
+		int rc = copy_read(out, out->buf, off + done, n);
+		if (rc != 0) {
+			*read_failed = 1;
+			return rc;
+		}
+		if ((rc = write_all(fd, out->buf, n)) != 0)
+			return rc;
+		done += n;
+	}
+	return 0;
 }
 
 static void hash_hex(XXH128_hash_t h, char out[33])
@@ -787,7 +860,20 @@ static int commit_file(struct output *out, struct candidate *c)
 		}
 	}
 	out->zeroed = 0;
-	rc = copy_runs(out, runs, nruns, fd, &h, &read_failed);
+	/* Hashed by its validator: the content is looked up first, and only
+	 * new content is copied. */
+	const struct file_hash *pre = c->hash != NULL && nruns == 1 &&
+	                              c->hash->len == c->length ? c->hash : NULL;
+	uint64_t id = 0, dup = 0;
+	if (pre != NULL) {
+		h = pre->xxh;
+		id = out->count.next_id++;
+		dup = dedup_check(out->seen, h, id);
+		rc = fd < 0 || dup != 0 ? 0
+		     : copy_plain(out, c->off, c->length, fd, &read_failed);
+	} else {
+		rc = copy_runs(out, runs, nruns, fd, &h, &read_failed);
+	}
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
 		rc = -errno;
 	if (rc != 0) {
@@ -804,9 +890,13 @@ static int commit_file(struct output *out, struct candidate *c)
 		return rc;
 	}
 	uint64_t zeroed = out->zeroed;
+	if (pre != NULL && pre->zeroed > zeroed)
+		zeroed = pre->zeroed;
 
-	uint64_t id = out->count.next_id++;
-	uint64_t dup = dedup_check(out->seen, h, id);
+	if (pre == NULL) {
+		id = out->count.next_id++;
+		dup = dedup_check(out->seen, h, id);
+	}
 	if (dup != 0) {
 		if (fd >= 0)
 			unlinkat(out->dirfd, part, 0);
@@ -827,7 +917,9 @@ static int commit_file(struct output *out, struct candidate *c)
 	char hex[33];
 	struct digest_hex digests;
 	hash_hex(h, hex);
-	if (digest_final(out->dg, &digests) != 0)
+	if (pre != NULL)
+		digests = pre->digests;
+	else if (digest_final(out->dg, &digests) != 0)
 		output_fail(out, -EIO, "libcrypto failed to hash '%s'", name);
 	struct report_entry e = {
 		.id = id,
@@ -1052,6 +1144,7 @@ static int commit_one(struct output *out, struct wstate *s,
 		return rc;
 	if (c->verdict == CARVE_TRUNCATED && c->open_end && c->nruns <= 1) {
 		s->pending = *c;
+		s->pending.hash = NULL;   /* it may be cut: hashed on writing */
 		if (s->dry) {
 			s->pending.meta = NULL;   /* the batch keeps its own */
 			s->pending.nmeta = 0;

@@ -15,6 +15,8 @@
 #include "formats/format.h"
 
 struct fsview_file;
+struct chunk;
+struct file_hash;
 
 /* candidate.fmt of a live file whose format dredge does not know */
 #define CANDIDATE_NO_FORMAT 0xFFFFu
@@ -55,6 +57,9 @@ struct candidate {
 	const struct fsview_file *live;
 	uint8_t check;
 	const char *check_reason;
+	/* Its hashes, computed by its validator (out/filehash.h), or NULL:
+	 * the writer then hashes it while copying. */
+	struct file_hash *hash;
 };
 
 #define CANDIDATE_UNCHECKED 0xFFu
@@ -65,6 +70,10 @@ struct batch {
 	struct candidate *cand;
 	size_t n, cap;
 	uint64_t emitted;            /* candidates found (n counts those kept) */
+	/* The chunk it was found in, held until its candidates are
+	 * validated so that validators read it from memory; NULL once
+	 * given back to the ring. */
+	struct chunk *chunk;
 };
 
 /* Frees a batch and what its candidates hold. */

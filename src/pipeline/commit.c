@@ -13,6 +13,7 @@ void batch_free(struct batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		free(b->cand[i].meta);
 		free(b->cand[i].runs);
+		free(b->cand[i].hash);
 	}
 	free(b->cand);
 	free(b);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "out/filehash.h"
 #include "out/output.h"
 #include "out/progress.h"
 #include "out/shard.h"
@@ -181,12 +182,23 @@ struct scan_ctx {
 	int failed;
 };
 
+static void validate_in(struct pipeline *p, struct candidate *c,
+                        const struct chunk *ch, uint8_t *win, size_t win_cap);
+
+/* Gives the chunk a batch holds back to the ring. */
+static void batch_drop_chunk(struct pipeline *p, struct batch *b)
+{
+	if (b->chunk != NULL) {
+		ring_release(&p->ring, b->chunk);
+		b->chunk = NULL;
+	}
+}
+
 /* Validates what the batch holds and keeps only accepted and truncated
  * candidates. */
 static void batch_compact(struct scan_ctx *x)
 {
 	struct batch *b = x->b;
-	struct bread br;
 	size_t kept = 0;
 
 	if (x->win == NULL && (x->win = malloc(VALIDATE_WINDOW)) == NULL) {
@@ -197,7 +209,7 @@ static void batch_compact(struct scan_ctx *x)
 	for (size_t i = 0; i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 		if (!c->validated) {
-			pipeline_validate(x->p, c, &br, x->win, VALIDATE_WINDOW);
+			validate_in(x->p, c, b->chunk, x->win, VALIDATE_WINDOW);
 			c->validated = 1;
 		}
 		if (c->verdict != CARVE_REJECT)
@@ -343,13 +355,13 @@ static void *scan_main(void *arg)
 		b->seq = c->seq;
 		b->lo = c->off;
 		b->hi = c->off + c->len;
+		b->chunk = c;   /* the validators read it from memory */
 		x.b = b;
 		x.limit = BATCH_SOFT_CAP;
 		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
 		           batch_emit, &x);
 		scan_tail(p, c, &x);
 		batch_add_live(&x);
-		ring_release(&p->ring, c);
 		/* Candidates come in signature order, not offset order (and
 		 * no list at all when there are none: qsort wants a pointer). */
 		if (b->n > 1)
@@ -357,6 +369,7 @@ static void *scan_main(void *arg)
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
 		atomic_fetch_add(&p->ncandidates, b->emitted);
 		if (x.failed || queue_push(&p->valid_q, b) != 0) {
+			batch_drop_chunk(p, b);
 			batch_free(b);
 			break;
 		}
@@ -461,6 +474,15 @@ static void validate_live(struct pipeline *p, struct candidate *c,
 void pipeline_validate(struct pipeline *p, struct candidate *c,
                        struct bread *br, uint8_t *win, size_t win_cap)
 {
+	(void)br;   /* the runner opens its own reader */
+	validate_in(p, c, NULL, win, win_cap);
+}
+
+/* pipeline_validate, reading what lies in chunk ch (may be NULL) from
+ * memory. */
+static void validate_in(struct pipeline *p, struct candidate *c,
+                        const struct chunk *ch, uint8_t *win, size_t win_cap)
+{
 	if (c->live != NULL) {
 		free(c->runs);
 		c->runs = NULL;
@@ -481,7 +503,6 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	c->nruns = 0;
 	if (size > fmt->max_size)
 		size = fmt->max_size;
-	(void)br;   /* the runner opens its own reader */
 	memset(&res, 0, sizeof(res));
 	int err = 0;
 	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
@@ -492,6 +513,9 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 			.src = &p->src, .ext = &one, .next = 1,
 			.win = win, .win_cap = win_cap,
 			.bad = badlist_note, .bad_arg = &p->bad,
+			.mem = ch != NULL ? ch->buf : NULL,
+			.mem_off = ch != NULL ? ch->off : 0,
+			.mem_len = ch != NULL ? ch->len : 0,
 		};
 		if (run_validate(fmt, &req, &res, &err) != 0) {
 			c->verdict = CARVE_REJECT;
@@ -540,17 +564,45 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	}
 }
 
+/*
+ * Hashes the files of batch b the writer will take (out/filehash.h), here
+ * in the validator pool rather than on the writer's one thread.  A file
+ * the writer cuts, a reassembled or live one, or one whose hashing failed
+ * is hashed by the writer as it copies it.
+ */
+static void batch_hash(struct pipeline *p, struct batch *b,
+                       struct filehash *fh)
+{
+	const struct chunk *ch = b->chunk;
+
+	for (size_t i = 0; fh != NULL && i < b->n; i++) {
+		struct candidate *c = &b->cand[i];
+		if (c->verdict == CARVE_REJECT || c->skipped || c->live != NULL ||
+		    c->nruns > 1 || c->hash != NULL || c->length == 0 ||
+		    (c->verdict == CARVE_TRUNCATED && c->open_end))
+			continue;
+		if (atomic_load(&p->fatal) != 0)
+			return;
+		filehash_run(fh, &p->src, c->off, c->length,
+		             ch != NULL ? ch->buf : NULL, ch != NULL ? ch->off : 0,
+		             ch != NULL ? ch->len : 0, badlist_note, &p->bad,
+		             &c->hash);
+	}
+}
+
 static void *validate_main(void *arg)
 {
 	struct pipeline *p = arg;
 	uint8_t *win = malloc(VALIDATE_WINDOW);
+	struct filehash *fh = NULL;
 	struct batch *b;
-	struct bread br;
 
 	if (win == NULL) {
 		pipeline_fail(p, -ENOMEM, "out of memory");
 		return NULL;
 	}
+	/* Without it the writer hashes as it copies: slower, same result. */
+	filehash_create(&fh, p->cfg->hashes);
 	while ((b = queue_pop(&p->valid_q)) != NULL) {
 		uint64_t covered = 0;
 		for (size_t i = 0; i < b->n; i++) {
@@ -571,11 +623,13 @@ static void *validate_main(void *arg)
 				c->skipped = 1;
 				continue;
 			}
-			pipeline_validate(p, c, &br, win, VALIDATE_WINDOW);
+			validate_in(p, c, b->chunk, win, VALIDATE_WINDOW);
 			if (c->verdict == CARVE_ACCEPT && c->live == NULL &&
 			    candidate_first_end(c) > covered)
 				covered = candidate_first_end(c);
 		}
+		batch_hash(p, b, fh);
+		batch_drop_chunk(p, b);
 		/* After a failure no verdict is trusted (the source may have
 		 * vanished under the validator): nothing more is committed. */
 		if (atomic_load(&p->fatal) != 0 ||
@@ -584,6 +638,7 @@ static void *validate_main(void *arg)
 			break;
 		}
 	}
+	filehash_free(fh);
 	free(win);
 	return NULL;
 }
@@ -1039,7 +1094,8 @@ static void *reader_main(void *arg)
 		.chunk_size = p->chunk_size,
 		.depth = p->queue_depth,
 		.direct = p->direct,
-		.engine = p->engine[0] == 'i' ? READER_URING : READER_PREAD,
+		.engine = p->engine[0] == 'i' ? READER_URING
+		          : p->engine[0] == 'm' ? READER_MMAP : READER_PREAD,
 		.slots = p->ring.slots,
 		.nslots = p->ring.nslots,
 	};
@@ -1148,6 +1204,15 @@ static int choose_engine(struct pipeline *p)
 
 	if (cfg->io == DREDGE_IO_PREAD) {
 		p->engine = "pread";
+		return 0;
+	}
+	/* An image file is read through a mapping of the page cache, with
+	 * no copy; auto leaves that to a scan not told to read O_DIRECT. */
+	if ((cfg->io == DREDGE_IO_MMAP ||
+	     (cfg->io == DREDGE_IO_AUTO && cfg->direct != 1)) &&
+	    reader_mmap_probe(&p->src) == 0) {
+		p->engine = "mmap";
+		p->direct = 0;
 		return 0;
 	}
 	/* io_uring reads a descriptor; an E01 container or a split image has
@@ -1282,7 +1347,10 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	rc = output_open(&wc, &hooks, &p->start, &p->out);
 	if (rc != 0)
 		goto out;
-	unsigned nslots = p->queue_depth + p->threads + 1;
+	/* A chunk is held from its read until its batch is validated.  The
+	 * mmap engine has no reads in flight. */
+	unsigned nslots = (p->engine[0] == 'm' ? 1 : p->queue_depth) +
+	                  2 * p->threads + 2;
 	ring_plan(p->end - p->start, &p->chunk_size, &nslots);
 	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
 
@@ -1327,8 +1395,10 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	pthread_join(writer, NULL);
 	progress_stop(progress);
 	/* An aborted run leaves work in the queues. */
-	for (struct batch *b; (b = queue_take_left(&p->valid_q)) != NULL;)
+	for (struct batch *b; (b = queue_take_left(&p->valid_q)) != NULL;) {
+		batch_drop_chunk(p, b);
 		batch_free(b);
+	}
 	for (struct batch *b; (b = queue_take_left(&p->done_q)) != NULL;)
 		batch_free(b);
 

@@ -60,6 +60,8 @@ int ring_init(struct ring *r, unsigned nslots, size_t chunk_size)
 
 void ring_destroy(struct ring *r)
 {
+	for (unsigned i = 0; r->slots != NULL && i < r->nslots; i++)
+		chunk_unview(&r->slots[i]);
 	if (r->nslots) {
 		pthread_mutex_destroy(&r->lock);
 		pthread_cond_destroy(&r->freed);
@@ -95,6 +97,7 @@ struct chunk *ring_try_acquire(struct ring *r)
 
 void ring_release(struct ring *r, struct chunk *c)
 {
+	chunk_unview(c);
 	pthread_mutex_lock(&r->lock);
 	r->free_list[r->nfree++] = c->index;
 	pthread_cond_signal(&r->freed);

@@ -39,7 +39,7 @@ for o in --output --types --threads --any-offset --io --direct --simd \
 	*) ok 1 "scan -- offers $o" ;;
 	esac
 done
-is "$(comp scan img --io "" | words)" "auto pread uring" "--io's values"
+is "$(comp scan img --io "" | words)" "auto mmap pread uring" "--io's values"
 is "$(comp scan img --direct "" | words)" "auto off on" "--direct's values"
 is "$(comp scan img --simd a | words)" "auto avx2 avx512" "--simd's values"
 types=$("$DREDGE" types | awk 'NR > 1 { print $1 }' | sort | words)

@@ -8,9 +8,9 @@ tap_workdir dense
 J=$DATA/jpeg
 
 # Peak memory bound for a 256 MiB image scanned with 4 threads.  What the
-# pipeline holds: the chunk ring, (queue depth 4 + 4 threads + 1) x 4 MiB
-# = 36 MiB; validation windows, 5 x 256 KiB; batches, at most 19 alive,
-# each compacted at 32768 candidates of 48 bytes (1.5 MiB) = 29 MiB; the
+# pipeline holds: the chunk ring, (queue depth 4 + 2 x 4 threads + 2) x
+# 2 MiB = 28 MiB; validation windows, 5 x 256 KiB; batches, at most 24 alive,
+# each compacted at 32768 candidates of 48 bytes (1.5 MiB) = 36 MiB; the
 # copy buffer and the de-duplication table, a few MiB.  About 80 MiB at
 # worst: 256 MiB leaves room for allocator slack and sanitizer builds,
 # and is far below what the image would cost if memory followed it.
@@ -89,7 +89,8 @@ rm -f "$work/all.img"
 "$MKIMAGE" -o "$work/any.img" -z 2M -s 7 "hex:ffd8ff@0/3" \
 	"$J/arith.jpg@800003" "$J/gray.jpg@1900001"
 first=""
-for variant in "--threads 1" "--threads 3 --io pread"; do
+for variant in "--threads 1" "--threads 3 --io pread" "--threads 2 --io mmap" \
+               "--threads 1 --io uring"; do
 	out=$work/any$(echo "$variant" | tr -dc 'a-z0-9')
 	"$DREDGE" scan "$work/any.img" -o "$out" --any-offset --chunk-size 1M \
 		-q $variant

@@ -2,7 +2,7 @@
 # Images of awkward sizes: 1 byte, less than a sector, not a multiple of
 # the sector size, one byte less than a chunk, exactly one chunk, one byte
 # more, a short last chunk; JPEGs at their very end, whole or cut by it.
-# Each is scanned the same way by both engines, buffered or O_DIRECT.
+# Each is scanned the same way by every engine, buffered or O_DIRECT.
 . "$srcdir/tests/e2e/tap.sh"
 tap_workdir edges
 J=$DATA/jpeg
@@ -23,7 +23,8 @@ edge() {
 	"$MKIMAGE" -o "$img" -z "$isize" -s 11 "$@"
 	first=""
 	for variant in "--io uring" "--io pread --threads 1" \
-	               "--io uring --direct on --threads 3" "--io pread --direct on"; do
+	               "--io uring --direct on --threads 3" "--io pread --direct on" \
+	               "--io mmap" "--io mmap --threads 1"; do
 		out=$work/$name.$(echo "$variant" | tr -dc 'a-z0-9')
 		"$DREDGE" scan "$img" -o "$out" -q --chunk-size 64K $variant \
 			2>"$work/err"

@@ -38,7 +38,7 @@ run 2 "dredge: scan needs an output folder (-o DIR)" \
 	"no output folder" -- scan "$work/img"
 run 2 "dredge: scan needs a SOURCE (an image file or block device)" \
 	"no source" -- scan -o "$work/o6"
-run 2 "dredge: --io must be auto, uring or pread, not 'aio'" \
+run 2 "dredge: --io must be auto, uring, pread or mmap, not 'aio'" \
 	"bad engine" -- scan "$work/img" -o "$work/o7" --io aio
 run 2 "dredge: invalid value '12x' for --threads" \
 	"bad thread count" -- scan "$work/img" -o "$work/o8" --threads 12x

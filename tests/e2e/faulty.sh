@@ -2,7 +2,7 @@
 # A failing drive, for real: the image is served through faultfs (a FUSE
 # file system, tests/tools/faultfs.c) that fails reads of chosen ranges with
 # EIO, heals "flaky" ranges once the image was read to its end, and can
-# vanish (ENXIO) to emulate an unplugged device.  Both read engines must
+# vanish (ENXIO) to emulate an unplugged device.  Every read engine must
 # report exactly the unreadable ranges, recover every file away from them
 # byte-exact, mark the file that overlaps one, re-read with --retries, and
 # end cleanly, resumably, when the source disappears.
@@ -79,7 +79,7 @@ hash() { "$XXH128SUM" "$1" | cut -d' ' -f1; }
 strip_times() { grep -v -e '<start_time>' -e 'end_time>' -e '<command_line>' \
 	-e 'io_engine' "$1"; }
 
-for io in uring pread; do
+for io in uring pread mmap; do
 	out=$work/$io
 	mount_ff $EIO $FLAKY
 	"$DREDGE" scan "$mnt/disk.img" -o "$out" --io $io --direct off \
@@ -118,15 +118,43 @@ for io in uring pread; do
 		check "$io: xmllint accepts report.xml" xmllint --noout "$out/report.xml"
 	fi
 done
-check "both engines write the same files and JSONL report" \
-	diff -r -x report.xml -x report.html "$work/uring" "$work/pread"
 strip_times "$work/uring/report.xml" >"$work/a.xml"
-strip_times "$work/pread/report.xml" >"$work/b.xml"
-check "and the same DFXML report apart from times" cmp "$work/a.xml" "$work/b.xml"
+for io in pread mmap; do
+	check "$io writes the same files and JSONL report as uring" \
+		diff -r -x report.xml -x report.html "$work/uring" "$work/$io"
+	strip_times "$work/$io/report.xml" >"$work/b.xml"
+	check "$io: the same DFXML report apart from times" \
+		cmp "$work/a.xml" "$work/b.xml"
+done
+
+# Through the page cache the mmap engine maps the image: a chunk holding a
+# page that cannot be read would raise SIGBUS when scanned.  It must be
+# read instead, exactly as pread reads it (here the kernel fails whole
+# pages, so the unreadable ranges are the pages around the bad sectors).
+want_pages=$(bad_lines 0:4096 1052672:4096 2097152:4096 4190208:8192 \
+	8388608:700)
+for io in pread mmap; do
+	out=$work/cached$io
+	mount_ff --cached $EIO
+	"$DREDGE" scan "$mnt/disk.img" -o "$out" --io $io --direct off \
+		--chunk-size 64K --threads 2 2>"$work/err"
+	ok $? "$io, page cache: the scan through failing pages completes"
+	unmount
+	is "$(grep '^{"unreadable"' "$out/report.jsonl")" "$want_pages" \
+		"$io, page cache: JSONL lists the unreadable pages"
+	check "$io, page cache: files away from them are byte-exact" sh -c \
+		"cmp '$out/jpg/f0000128.jpg' '$J/gray.jpg' && cmp '$out/jpg/f0006144.jpg' '$J/arith.jpg' && cmp '$out/jpg/f0014336.jpg' '$J/progressive.jpg'"
+done
+check "page cache: mmap writes the same files and JSONL report as pread" \
+	diff -r -x report.xml -x report.html "$work/cachedpread" "$work/cachedmmap"
+strip_times "$work/cachedpread/report.xml" >"$work/c.xml"
+strip_times "$work/cachedmmap/report.xml" >"$work/d.xml"
+check "page cache: and the same DFXML report apart from times" \
+	cmp "$work/c.xml" "$work/d.xml"
 
 # --retries: the flaky range reads on retry and leaves the unreadable list;
 # the bad sectors stay.
-for io in uring pread; do
+for io in uring pread mmap; do
 	out=$work/retry$io
 	mount_ff $EIO $FLAKY
 	"$DREDGE" scan "$mnt/disk.img" -o "$out" --io $io --direct off \
@@ -163,7 +191,7 @@ is "$((e5 - e0))" 35 "--retries 5 reads each of the 7 bad sectors 5 more times"
 
 # The drive vanishes at 6 MiB: the run ends with a clear message, closed
 # reports and a checkpoint; once it is back, --resume ends like a whole run.
-for io in uring pread; do
+for io in uring pread mmap; do
 	out=$work/gone$io
 	mount_ff $EIO $FLAKY --vanish-at 6M
 	"$DREDGE" scan "$mnt/disk.img" -o "$out" --io $io --direct off \

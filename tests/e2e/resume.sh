@@ -45,10 +45,10 @@ done
 
 # Stop twice, resuming in between, with other thread counts and engines.
 d=$work/twice
-"$DREDGE" scan "$img" -o "$d" -q --stop-at 2M --threads 1
+"$DREDGE" scan "$img" -o "$d" -q --stop-at 2M --threads 1 --io mmap
 "$DREDGE" scan "$img" -o "$d" -q --resume --stop-at 10M --io pread --threads 3
 is "$?" 3 "a resumed scan can stop again"
-"$DREDGE" scan "$img" -o "$d" -q --resume --threads 2
+"$DREDGE" scan "$img" -o "$d" -q --resume --threads 2 --io uring
 is "$?" 0 "and resume again to the end"
 same_as_whole "$d" "stopped twice"
 

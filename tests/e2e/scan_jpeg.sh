@@ -136,6 +136,7 @@ check "so is the unaligned baseline JPEG, of the first entry" \
 strip_times() { grep -v -e '<start_time>' -e 'end_time>' -e '<command_line>' \
 	-e 'io_engine' "$1"; }
 for variant in "--threads 1" "--threads 8" "--io pread" "--io uring" \
+               "--io mmap" "--io mmap --threads 1 --chunk-size 128K" \
                "--io pread --threads 3 --chunk-size 128K" "--direct on"; do
 	d=$work/v$(echo "$variant" | tr -dc 'a-z0-9')
 	"$DREDGE" scan "$img" -o "$d" --types jpg --chunk-size 64K -q $variant

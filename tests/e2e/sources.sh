@@ -116,7 +116,7 @@ scans() {
 	[ "$n" -ge "$min" ]
 	ok $? "$tag: raw: $n files found"
 	for f in $forms; do
-		for run in "1 pread" "2 uring" "2 pread"; do
+		for run in "1 pread" "2 uring" "2 pread" "2 mmap"; do
 			t=${run% *} io=${run#* }
 			out=$work/o-$name-$f-$t-$io$(printf '%s' "$*" | tr -c 'a-z0-9' _)
 			D scan "$work/$name.$f" -o "$out" -q --threads "$t" \
@@ -152,6 +152,11 @@ if [ "$have_ewf" = 1 ]; then
 	ok $? "E01 with --io uring: says it reads with pread"
 	grep -q '<dredge:io_engine>pread</dredge:io_engine>' "$work/say/report.xml"
 	ok $? "E01 with --io uring: the report names pread"
+fi
+if [ "$have_ewf" = 1 ]; then
+	D scan "$work/demo.E01" -o "$work/say2" --io mmap 2>"$work/err"
+	grep -q -- '--io mmap: the source is not an image file that can be mapped; it was read with pread' "$work/err"
+	ok $? "E01 with --io mmap: says it reads with pread"
 fi
 
 # ---- the sector size comes from the container

@@ -3,13 +3,15 @@
  * made by mkfs.exfat, without mounting it (no exFAT tool does that).
  *
  *   exfat_put IMG mkdir /DIR [N frag]
- *   exfat_put IMG put SRC /[DIR/]NAME contig|chain|frag|fill
+ *   exfat_put IMG put SRC /[DIR/]NAME contig|chain|frag|fill|fill@N
  *   exfat_put IMG rm /[DIR/]NAME
  *   exfat_put IMG runs /[DIR/]NAME   (prints START+COUNT,... of a file)
  *
  * contig stores the file in consecutive clusters with the NoFatChain flag;
  * chain writes a FAT chain over consecutive clusters; frag takes every
- * other free cluster and chains them; fill takes the first free clusters
+ * other free cluster and chains them; fill@N is fill searching from
+ * cluster N on and round to the start (a driver's next-free hint, so a
+ * card written in a loop overwrites its oldest clusters last); fill takes the first free clusters
  * in order, as a driver does, and so fragments around files in the way.
  * rm does what a driver does on
  * delete: clears the in-use bits of the entry set and the file's bits in
@@ -91,13 +93,17 @@ static uint32_t fat_get(uint32_t c)
 
 /* Allocates n clusters; mode 0 contig, 1 chain, 2 every other free one,
  * 3 the first free ones. */
-static uint32_t *alloc(uint32_t n, int mode)
+static uint32_t *alloc(uint32_t n, int mode, uint32_t from)
 {
 	uint32_t *v = calloc(n ? n : 1, sizeof(*v)), got = 0;
 	if (mode == 3) {
-		for (uint32_t c = 2; c < count + 2 && got < n; c++)
+		if (from < 2 || from >= count + 2)
+			from = 2;
+		for (uint32_t k = 0; k < count && got < n; k++) {
+			uint32_t c = 2 + (from - 2 + k) % count;
 			if (!used(c))
 				v[got++] = c;
+		}
 	} else if (mode != 2) {
 		for (uint32_t s = 2; s + n <= count + 2 && got < n; s++) {
 			uint32_t k;
@@ -310,7 +316,7 @@ int main(int argc, char **argv)
 		int frag = argc == 6 && strcmp(argv[5], "frag") == 0;
 		if (n == 0 || n > DIR_MAX || (argc == 6 && !frag))
 			die("mkdir /DIR [N frag]");
-		uint32_t *c = alloc(n, frag ? 2 : 0);
+		uint32_t *c = alloc(n, frag ? 2 : 0, 2);
 		uint8_t *z = calloc(1, cs);
 		for (uint32_t i = 0; i < n; i++)
 			wr(cl_off(c[i]), z, cs);
@@ -330,10 +336,12 @@ int main(int argc, char **argv)
 		fclose(f);
 		int mode = strcmp(argv[5], "contig") == 0 ? 0 :
 		           strcmp(argv[5], "chain") == 0 ? 1 :
-		           strcmp(argv[5], "fill") == 0 ? 3 : 2;
+		           strncmp(argv[5], "fill", 4) == 0 ? 3 : 2;
+		uint32_t from = argv[5][4] == '@'
+		                ? (uint32_t)strtoul(argv[5] + 5, NULL, 10) : 2;
 		uint32_t n = (uint32_t)((size + cs - 1) / cs);
 		uint32_t dir = parent_of(argv[4], &name);
-		uint32_t *c = alloc(n, mode);
+		uint32_t *c = alloc(n, mode, from);
 		for (uint32_t i = 0; i < n; i++)
 			wr(cl_off(c[i]), data + (size_t)i * cs, cs);
 		add_set(dir, name, 0x20, n ? c[0] : 0, (uint64_t)size, mode == 0);

@@ -3,7 +3,7 @@
  * fails chosen reads, to test dredge against a failing or vanishing drive.
  *
  *   faultfs IMAGE MOUNTPOINT [--eio OFF:LEN]... [--flaky OFF:LEN]...
- *           [--vanish-at OFF] [--log FILE] [-f]
+ *           [--vanish-at OFF] [--log FILE] [--cached] [-f]
  *
  * The image appears as MOUNTPOINT/disk.img.  A read that touches
  *   --eio OFF:LEN     fails with EIO, always (a bad sector);
@@ -13,7 +13,10 @@
  *   --vanish-at OFF   fails with ENXIO, and so does every read after it (the
  *                     device was unplugged).
  * OFF and LEN take K/M suffixes.  Files are opened with direct_io, so every
- * read reaches this program as asked, with no page cache in between.  At
+ * read reaches this program as asked, with no page cache in between;
+ * --cached serves them through the page cache instead (whole pages are
+ * read, and the file can be mapped: a page that fails to read is SIGBUS
+ * under a mapping).  At
  * unmount the counts of reads served and failed are appended to --log.
  * Without -f the program returns once the file system is mounted.
  */
@@ -32,6 +35,8 @@
 #include <unistd.h>
 
 #define MAX_RANGES 64
+
+static int cached;   /* --cached: through the page cache */
 
 struct range {
 	uint64_t off, len;
@@ -90,7 +95,7 @@ static int touches(const struct range *r, unsigned n, uint64_t off,
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	(void)conn;
-	cfg->direct_io = 1;
+	cfg->direct_io = !cached;
 	cfg->kernel_cache = 0;
 	cfg->attr_timeout = 3600;
 	cfg->entry_timeout = 3600;
@@ -151,7 +156,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 		return -ENOENT;
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		return -EROFS;
-	fi->direct_io = 1;
+	fi->direct_io = !cached;
 	return 0;
 }
 
@@ -212,7 +217,8 @@ static const struct fuse_operations ops = {
 static void usage(void)
 {
 	fprintf(stderr, "usage: faultfs IMAGE MOUNTPOINT [--eio OFF:LEN]... "
-	        "[--flaky OFF:LEN]... [--vanish-at OFF] [--log FILE] [-f]\n");
+	        "[--flaky OFF:LEN]... [--vanish-at OFF] [--log FILE] [--cached] "
+	        "[-f]\n");
 	exit(2);
 }
 
@@ -239,6 +245,8 @@ int main(int argc, char **argv)
 				usage();
 		} else if (strcmp(a, "--log") == 0 && i + 1 < argc) {
 			fs.log = argv[++i];
+		} else if (strcmp(a, "--cached") == 0) {
+			cached = 1;
 		} else if (strcmp(a, "-f") == 0) {
 			foreground = 1;
 		} else if (a[0] == '-' || (image != NULL && mnt != NULL)) {

@@ -105,6 +105,44 @@ int main(void)
 	free(many);
 	free(lstart);
 
+	/* Bytes the caller holds (a chunk): windows inside them point there
+	 * and read nothing; the rest is read from the source.  The held
+	 * copy differs from the file here only so that the test can tell
+	 * where a byte came from. */
+	enum { MOFF = 65536, MLEN = 8192 };
+	uint8_t *held = malloc(MLEN);
+	for (unsigned i = 0; i < MLEN; i++)
+		held[i] = (uint8_t)(data[MOFF + i] ^ 0x5a);
+	ok(bread_open(&br, &src, MOFF + 100, 20000, 4096) == 0,
+	   "open a view starting in held memory");
+	bread_use_memory(&br, held, MOFF, MLEN);
+	p = bread_peek(&br, 0, 16);
+	ok(p == held + 100, "a window inside the held bytes points into them");
+	size_t span = 0;
+	p = bread_span(&br, 50, &span);
+	ok(p == held + 150 && span == MLEN - 150,
+	   "a span runs to the end of the held bytes");
+	p = bread_peek(&br, MLEN - 110, 20);
+	ok(p != NULL && p[0] == data[MOFF + MLEN - 10] &&
+	   p[19] == data[MOFF + MLEN + 9],
+	   "a window crossing their end is read from the source");
+	is_u64(bread_read(&br, 0, tmp, 200), 200, "read from held memory");
+	ok(tmp[0] == held[100] && tmp[199] == held[299],
+	   "... gives the held bytes");
+	bread_limit(&br, 1000);
+	p = bread_span(&br, 900, &span);
+	ok(p == held + 1000 && span == 100, "the limit cuts a held span");
+	bread_close(&br);
+	struct extent two[2] = { { MOFF, 100 }, { MOFF + 200, 100 } };
+	ok(bread_open_extents(&br, &src, two, 2, 4096) == 0,
+	   "open two extents over held memory");
+	bread_use_memory(&br, held, MOFF, MLEN);
+	p = bread_peek(&br, 0, 8);
+	ok(p != NULL && p[0] == data[MOFF] && p != held,
+	   "several extents are always read from the source");
+	bread_close(&br);
+	free(held);
+
 	ok(bread_open(&br, &src, N - 10, 100, 0) == 0, "view past the file end");
 	ok(bread_peek(&br, 0, 20) == NULL && br.err == -EIO,
 	   "reading past the source end fails with EIO");
