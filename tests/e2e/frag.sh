@@ -35,7 +35,7 @@ make_jpeg() {
 
 FORMATS="
 png png make_png
-jpeg jpg make_jpeg zeros
+jpeg jpg make_jpeg
 "
 
 rnd=$SEED
