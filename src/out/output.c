@@ -1170,6 +1170,9 @@ static int commit_one(struct output *out, struct wstate *s,
 		}
 		s->susp.runs = NULL;
 		s->susp.suspect = NULL;
+		/* the batch frees its hashes before the held copy is
+		 * written: hashed on writing */
+		s->susp.hash = NULL;
 		s->have_susp = 1;
 		cover_to(out, s, c->off + c->unverified);
 		return 0;
