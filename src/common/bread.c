@@ -153,6 +153,16 @@ void bread_limit(struct bread *br, uint64_t size)
 		br->win_len = (size_t)(br->size - br->win_off);
 }
 
+/* Counts what could not be read, then tells the caller's callback. */
+static void bread_saw_bad(void *arg, uint64_t off, uint64_t len, int err)
+{
+	struct bread *br = arg;
+
+	br->unreadable += len;
+	if (br->bad != NULL)
+		br->bad(br->bad_arg, off, len, err);
+}
+
 /* Reads logical [off, off+n) into dst through the extents; 0 or -errno. */
 static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 {
@@ -182,7 +192,7 @@ static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 		uint64_t in = off - base;
 		size_t take = (size_t)(e->len - in < n ? e->len - in : n);
 		int rc = source_read(br->src, dst, e->img_off + in, take, 1,
-		                     br->bad, br->bad_arg);
+		                     bread_saw_bad, br);
 		if (rc != 0)
 			return rc == -ENODATA ? -EIO : rc;
 		dst += take;

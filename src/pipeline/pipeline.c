@@ -506,6 +506,11 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 		validate_clusters(p, c, win, win_cap, &res, &size);
 	} else {
 		struct extent one = { .img_off = c->off, .len = size };
+		/* A chunk with unreadable sectors is read again through the
+		 * source, so the reader can tell the validator which zeros
+		 * are the drive's, not the file's (bread.unreadable). */
+		if (ch != NULL && badlist_overlaps(&p->bad, ch->off, ch->len))
+			ch = NULL;
 		struct run_req req = {
 			.src = &p->src, .ext = &one, .next = 1,
 			.win = win, .win_cap = win_cap,
