@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "reassemble/reassemble.h"
+#include "reassemble/mp4_index.h"
 #include "formats/mp4.h"
 #include "formats/run.h"
 
@@ -752,6 +753,36 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
 
 /* ------------------------------------------------------------ entry */
 
+/*
+ * A clip placed by its own index (mp4_index.h), kept when the validator
+ * accepts it whole over that map: 1 with out filled, 0 when not, -errno.
+ */
+static int by_index(struct reasm *r, struct reasm_result *out)
+{
+	struct extent *ext;
+	unsigned n;
+	uint64_t len;
+	int rc = mp4_index_reassemble(r->v, r->src, r->size, r->off, &ext, &n,
+	                              &len);
+	if (rc <= 0)
+		return rc;
+	free(r->ext);
+	r->ext = ext;
+	r->next = n;
+	r->capext = n;
+	r->map_size = len;
+	map_validate(r, r->fmt, &out->res);
+	if (out->res.verdict == CARVE_ACCEPT && out->res.length == len) {
+		out->ext = ext;
+		out->next = n;
+		out->validations = r->validations;
+		r->ext = NULL;
+		return 1;
+	}
+	memset(&out->res, 0, sizeof(out->res));
+	return 0;
+}
+
 int reassemble(const struct fsview *v, const struct source *src,
                uint64_t size, const struct format *fmt,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
@@ -784,7 +815,17 @@ int reassemble(const struct fsview *v, const struct source *src,
 	r->win = win;
 	r->win_cap = win_cap;
 	cur->anchor = NONE;
-	rc = r->c0 == 0 ? -EINVAL : base_build(r);
+	rc = r->c0 == 0 ? -EINVAL : 0;
+	if (rc == 0 && r->s0 == 0 && strcmp(fmt->name, "mp4") == 0) {
+		rc = by_index(r, out);
+		if (rc == 1) {
+			free(r);
+			free(cur);
+			return 0;
+		}
+	}
+	if (rc == 0)
+		rc = base_build(r);
 	if (rc == 0)
 		rc = run(r, cur, &first);
 	now = first;
