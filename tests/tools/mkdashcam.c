@@ -292,10 +292,10 @@ static void open_volume(const char *img)
 	}
 	free(raw);
 	if (fat32) {
-		/* A root of 16 clusters, grown the way a driver grows it. */
+		/* A root of 1024 entries, grown the way a driver grows it. */
 		if (fat[root_cl] == 0 || root_cl != 2)
 			die("unexpected root cluster");
-		ndir_cl = 16;
+		ndir_cl = (1024 * 32 + cs - 1) / cs;
 		dir_cl = malloc(ndir_cl * sizeof(*dir_cl));
 		dir_cl[0] = root_cl;
 		next_free = root_cl + 1;

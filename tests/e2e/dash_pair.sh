@@ -1,0 +1,62 @@
+#!/bin/sh
+# End to end: a front+rear dashcam card.  Twenty recordings, each a front
+# clip (H.264 1280x720 + AAC) and a rear clip (H.265 640x360 + AAC)
+# written at once, the two files taking the free clusters in turn in
+# chunks of 1..16 clusters (in proportion to their bit rates); loop
+# recording deletes the oldest when the card is full, every fifth
+# recording is an event clip kept, every sixth is cut off before its
+# moov, and at the end the user deletes a third of what is left
+# (tests/tools/mkdashcam.c; its manifest is the truth).  FAT32 with 32 KiB
+# and with 128 KiB clusters.
+#
+# scan --unallocated must bring back at least 95% of the deleted clips
+# that survive whole, byte-exact (each clip's clusters are shared out
+# with its partner's by their sample tables), and --fs the same plus the
+# live ones; no scan may write more bytes than the card holds.  The
+# fractions reached are printed.
+. "$srcdir/tests/e2e/tap.sh"
+. "$srcdir/tests/e2e/fs_lib.sh"
+. "$srcdir/tests/e2e/dash_card.sh"
+need_tools mkfs.vfat ffmpeg md5sum
+tap_workdir dash_pair
+clips=$work/clips
+
+dash_clips "$clips" 20 5
+ok $? "ffmpeg made 20 front (H.264) and 20 rear (H.265) clips"
+pairs=$(dash_pairs "$clips" 20)
+
+deleted='$6 == "deleted" && $7 == 1 && $5 == 0'
+for geo in "32K 512 64 12288" "128K 4096 32 16384"; do
+	set -- $geo
+	img=$work/card$1.img t=$work/truth$1
+	# shellcheck disable=SC2086
+	dash_card "$img" "$4" "$2" "$3" 11 "$t" -cut 6 -event 5 -keep 3 \
+		pair $pairs
+	ok $? "$1: mkdashcam played 20 recordings over a $4 KiB FAT32 card"
+	n=$(dash_truth "$t" '$6 == "deleted" && $7 == 0' | wc -l)
+	check "$1: loop recording overwrote deleted clips ($n)" test "$n" -ge 4
+	n=$(dash_truth "$t" "$deleted" | wc -l)
+	check "$1: deleted clips survive whole ($n)" test "$n" -ge 6
+
+	D scan "$img" -o "$work/u$1" --unallocated -q 2>"$work/err"
+	ok $? "$1: scan --unallocated exits 0"
+	set -- $(dash_score "$work/u$1" "$t" "$deleted") "$1"
+	echo "# $5 --unallocated: deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+	check "$5: --unallocated: >= 95% of the deleted surviving clips exact ($1 of $4)" \
+		test $(($1 * 100)) -ge $(($4 * 95))
+	b=$(out_bytes "$work/u$5") s=$(wc -c <"$img")
+	check "$5: --unallocated wrote $b bytes, no more than the card's $s" \
+		test "$b" -le "$s"
+
+	D scan "$img" -o "$work/f$5" --fs -q 2>"$work/err"
+	ok $? "$5: scan --fs exits 0"
+	set -- $(dash_score "$work/f$5" "$t" "$deleted || (\$6 == \"live\" && \$5 == 0)") "$5"
+	echo "# $5 --fs: live and deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+	check "$5: --fs: >= 95% of the live and deleted surviving clips exact ($1 of $4)" \
+		test $(($1 * 100)) -ge $(($4 * 95))
+	b=$(out_bytes "$work/f$5")
+	check "$5: --fs wrote $b bytes, no more than the card's $s" \
+		test "$b" -le "$s"
+	rm -rf "$work/u$5" "$work/f$5"
+done
+tap_done
