@@ -70,6 +70,7 @@ struct sstate {
 	uint32_t last;          /* position of logical cluster l - 1 */
 	uint32_t si;            /* the sample checked next */
 	uint64_t p;             /* logical offset checked next */
+	uint64_t pay;           /* end of the NAL unit checked last */
 };
 
 struct opt {
@@ -81,8 +82,13 @@ struct frame {
 	struct sstate in[MI_MAX_STREAMS];
 	struct opt opt[MI_MAX_STREAMS + 1];
 	uint8_t nopt, cur;
-	uint8_t weak;           /* a stream had nothing to check here */
+	uint8_t nstrong;        /* options passing a check come first */
+	int8_t r0;              /* what the first stream's check said, or
+	                           R0_CERTAIN when it cannot have the
+	                           position wherever its clusters lie */
 };
+
+#define R0_CERTAIN (-3)
 
 struct ctx {
 	const struct fsview *v;
@@ -98,6 +104,7 @@ struct ctx {
 	struct stream st[MI_MAX_STREAMS];
 	unsigned nst;
 	uint8_t *fixed;         /* per position: 0 free, 1 + stream taken */
+	uint32_t doubt;         /* the first position shared by a guess */
 };
 
 /* ------------------------------------------------------------ reading */
@@ -419,9 +426,44 @@ static bool lbyte(struct ctx *c, const struct sstate *st, uint32_t q,
 }
 
 /*
+ * Whether [a, b) of a cluster, inside a NAL unit's payload, is free of
+ * what emulation prevention keeps out of one: 00 00 00, 00 00 01 and
+ * 00 00 02 (a run of zeros, a start code, another file's structure).
+ */
+static bool payload_ok(const uint8_t *b, size_t a, size_t z)
+{
+	while (a + 3 <= z) {
+		const uint8_t *x = memchr(b + a, 0, z - a - 2);
+		if (x == NULL)
+			return true;
+		a = (size_t)(x - b);
+		if (b[a + 1] == 0 && b[a + 2] <= 2)
+			return false;
+		a++;
+	}
+	return true;
+}
+
+/* The part of payload [a, e) in the cluster at q (logical cluster l). */
+static bool payload_in(struct ctx *c, uint32_t l, uint32_t q, uint64_t a,
+                       uint64_t e)
+{
+	uint64_t lo = (uint64_t)l * c->cs, hi = lo + c->cs;
+	if (a < lo)
+		a = lo;
+	if (e > hi)
+		e = hi;
+	if (a + 3 > e)
+		return true;
+	const uint8_t *b = cluster(c, q);
+	return b != NULL && payload_ok(b, a - lo, e - lo);
+}
+
+/*
  * Puts position q at logical cluster st->l of stream s and checks the
  * sample boundaries whose bytes it completes.  1: at least one was
- * checked and all passed; 0: none to check; -1: one failed.
+ * checked and all passed; 0: none to check; -1: one failed; -2: bytes
+ * no NAL unit's payload holds, wherever the cluster were put.
  */
 static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
                    uint32_t q)
@@ -430,6 +472,9 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 	int seen = 0;
 
 	c->checks++;
+	if (st->pay > hi - c->cs &&
+	    !payload_in(c, st->l, q, hi - c->cs, st->pay))
+		return -2;
 	while (st->si < s->ns) {
 		const struct sample *m = &s->s[st->si];
 		uint64_t end = m->off + m->size;
@@ -460,7 +505,10 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 			n = n << 8 | h[i];
 		if (n < 2 || n > end - st->p - m->lsz || !nal_ok(m->kind, h + m->lsz))
 			return -1;
-		st->p += m->lsz + n;
+		st->pay = st->p + m->lsz + n;
+		if (!payload_in(c, st->l, q, st->p + m->lsz + 2, st->pay))
+			return -2;
+		st->p = st->pay;
 		if (st->p == end)
 			st->si++;
 	}
@@ -480,7 +528,8 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 
 	f->nopt = 0;
 	f->cur = 0;
-	f->weak = 0;
+	f->nstrong = 0;
+	f->r0 = R0_CERTAIN;
 	/* a stream that can no longer fill its media data before its
 	 * anchor: a dead end */
 	for (unsigned i = 0; i < c->nst; i++) {
@@ -498,6 +547,7 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 			t.last = NONE_POS;
 			t.si = 0;
 			t.p = 0;
+			t.pay = 0;
 			if (advance(c, s, &t, q) < 0)
 				return;
 		} else if (q == s->anchor) {
@@ -505,7 +555,10 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 			    t.si < s->ns)
 				return;
 		}
+		if (i == 0 && (q == s->start || q == s->anchor))
+			f->r0 = 1;
 		f->opt[f->nopt++] = (struct opt){ (uint8_t)i, t };
+		f->nstrong = 1;
 		return;
 	}
 	unsigned order[MI_MAX_STREAMS], no = 0;
@@ -524,6 +577,8 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 			continue;   /* not enough room left before the anchor */
 		struct sstate t = f->in[i];
 		int r = advance(c, s, &t, q);
+		if (i == 0)
+			f->r0 = (int8_t)(r == -2 ? R0_CERTAIN : r);
 		if (r > 0)
 			strong[ns++] = (struct opt){ (uint8_t)i, t };
 		else if (r == 0)
@@ -533,9 +588,42 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 		f->opt[f->nopt++] = strong[k];
 	for (unsigned k = 0; k < nw; k++)
 		f->opt[f->nopt++] = weak[k];
-	f->weak = nw > 0;
+	f->nstrong = (uint8_t)ns;
 	if (ns == 0)
-		f->opt[f->nopt++] = (struct opt){ MI_MAX_STREAMS, { 0, 0, 0, 0 } };
+		f->opt[f->nopt++] = (struct opt){ MI_MAX_STREAMS, { 0, 0, 0, 0, 0 } };
+}
+
+/*
+ * Where the sharing of the first stream's clusters turns into a guess.
+ * Between two positions that passed its checks, the clusters it took with
+ * nothing in them to check and the ones it did not take may have been
+ * swapped: when both happen there (and what it did not take failed only
+ * a check that depends on where the cluster is put, or went to another
+ * clip that had nothing to check either), the stretch from the first
+ * pass is a guess.  NONE_POS when nothing is.
+ */
+static uint32_t doubt_at(const struct frame *fr,
+                         const uint8_t *owner, uint32_t lo, uint32_t n)
+{
+	uint32_t from = NONE_POS;
+	bool took_weak = false, left_unsure = false;
+
+	for (uint32_t k = 0; k < n; k++) {
+		const struct frame *h = &fr[k];
+		bool strong = h->cur < h->nstrong;
+		if (owner[k] == 0 && strong) {
+			if (took_weak && left_unsure)
+				return from;
+			from = lo + k + 1;
+			took_weak = left_unsure = false;
+		} else if (owner[k] == 0) {
+			took_weak = true;
+		} else if (from != NONE_POS && !strong &&
+		           (h->r0 == 0 || h->r0 == -1)) {
+			left_unsure = true;
+		}
+	}
+	return NONE_POS;
 }
 
 /*
@@ -570,14 +658,9 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 		const struct opt *o = &f->opt[f->cur];
 		owner[d] = o->who;
 		if (d + 1 == n) {
-			/* A cluster left out that a clip could have taken,
-			 * with nothing in it to tell: the sharing is a guess. */
-			bool doubt = false;
-			for (uint32_t k = 0; k < n; k++)
-				if (owner[k] == MI_MAX_STREAMS && fr[k].weak)
-					doubt = true;
+			c->doubt = doubt_at(fr, owner, lo, n);
 			free(fr);
-			return doubt ? 0 : 1;
+			return 1;
 		}
 		struct frame *g = &fr[d + 1];
 		memcpy(g->in, f->in, sizeof(g->in));
@@ -642,9 +725,16 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 		unsigned cap = 16, n = 0;
 		struct extent *e = malloc(cap * sizeof(*e));
 		uint64_t left = s->length;
+		uint32_t end = hi;
+		if (c->doubt != NONE_POS) {
+			/* the media data before the first guess */
+			end = c->doubt - 1;
+			left = s->e;
+			rc = 2;
+		}
 		if (e == NULL)
 			rc = -ENOMEM;
-		for (uint32_t q = lo; rc == 1 && q <= hi && left > 0; q++) {
+		for (uint32_t q = lo; rc > 0 && q <= end && left > 0; q++) {
 			if (owner[q - lo] != 0)
 				continue;
 			uint64_t img = fsview_offset(c->v, c->pos[q]);
@@ -673,9 +763,13 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 			*ext = e;
 			*next = n;
 			*length = s->length;
+		} else if (rc == 2 && n > 0) {
+			*ext = e;
+			*next = n;
+			*length = s->e - left;
 		} else {
 			free(e);
-			if (rc == 1)
+			if (rc > 0)
 				rc = 0;
 		}
 	}
@@ -724,9 +818,18 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 	for (unsigned i = 0; i < nb; i++)
 		c.pos[c.npos++] = back[nb - 1 - i];
 	uint32_t p0 = c.npos;
+	/* ... wrapping round to cluster 2, as the driver's next-free
+	 * pointer does, up to the ones before c0 */
+	uint32_t stop = nb > 0 ? back[nb - 1] : c0;
+	bool wrapped = false;
 	for (uint64_t k = c0; c.npos < MI_SPAN;) {
 		k = fsview_next_free(v, k);
-		if (k >= fsview_end(v) ||
+		if (!wrapped && (k >= fsview_end(v) ||
+		                 fsview_offset(v, (uint32_t)k) + c.cs > size)) {
+			wrapped = true;
+			k = fsview_next_free(v, 2);
+		}
+		if (k >= fsview_end(v) || (wrapped && k >= stop) ||
 		    fsview_offset(v, (uint32_t)k) + c.cs > size)
 			break;
 		c.pos[c.npos++] = (uint32_t)k;
@@ -759,14 +862,30 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 		else
 			free(s->s);
 	}
+	c.doubt = NONE_POS;
 	rc = place(&c, ext, next, length);
-	if (rc == 0 && c.nst > 1) {
-		/* on its own */
+	if (rc != 1 && rc >= 0 && c.nst > 1) {
+		/* on its own, kept when that places more */
+		struct extent *e1 = *ext;
+		unsigned n1 = *next;
+		uint64_t len1 = *length;
+		int r1 = rc;
 		for (unsigned i = 1; i < c.nst; i++)
 			free(c.st[i].s);
 		c.nst = 1;
 		c.checks = 0;
+		c.doubt = NONE_POS;
+		*ext = NULL;
 		rc = place(&c, ext, next, length);
+		if (rc >= 0 && r1 == 2 && (rc == 0 || (rc == 2 && *length <= len1))) {
+			free(*ext);
+			*ext = e1;
+			*next = n1;
+			*length = len1;
+			rc = 2;
+		} else {
+			free(e1);
+		}
 	}
 out:
 	free_streams(&c);

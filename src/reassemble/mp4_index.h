@@ -31,8 +31,10 @@
  * nearby whose ranges overlap, and shares the free clusters out among
  * them, each cluster to the clip whose samples it continues.  Returns 1
  * with *ext (malloc'd, *next extents, *length bytes in all) when the clip
- * was placed whole, 0 when it could not be (no index, not found, budget
- * spent), or -errno.
+ * was placed whole; 2 with the same when only the start of its media
+ * data was (the clusters before the first one that nothing in the data
+ * could tell apart: there the sharing would be a guess); 0 when it could
+ * not be placed (no index, not found, budget spent); or -errno.
  */
 int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          uint64_t size, uint64_t off, struct extent **ext,

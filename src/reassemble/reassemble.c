@@ -772,9 +772,28 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 	r->capext = n;
 	r->map_size = len;
 	map_validate(r, r->fmt, &out->res);
-	if (out->res.verdict == CARVE_ACCEPT && out->res.length == len) {
+	if (rc == 1 && out->res.verdict == CARVE_ACCEPT &&
+	    out->res.length == len) {
 		out->ext = ext;
 		out->next = n;
+		out->validations = r->validations;
+		r->ext = NULL;
+		return 1;
+	}
+	if (rc == 2 && out->res.verdict == CARVE_TRUNCATED &&
+	    out->res.length > 0 && out->res.length <= len) {
+		/* The clusters before the first guess: the clip is that
+		 * much of its media data, as far as the validator vouches. */
+		uint64_t left = out->res.length;
+		unsigned k = 0;
+		while (k < n && left > 0) {
+			if (ext[k].len > left)
+				ext[k].len = left;
+			left -= ext[k].len;
+			k++;
+		}
+		out->ext = ext;
+		out->next = k;
 		out->validations = r->validations;
 		r->ext = NULL;
 		return 1;
@@ -875,3 +894,57 @@ int reassemble(const struct fsview *v, const struct source *src,
 	free(cur);
 	return rc;
 }
+
+/* Cluster sizes tried when no file system gives one, largest first: a
+ * finer grid than the card's also holds the clip, a coarser one not. */
+static const uint32_t grid_sizes[] = {
+	128u << 10, 64u << 10, 32u << 10, 16u << 10, 8u << 10, 4u << 10,
+};
+
+int reassemble_grid(const struct source *src, uint64_t size,
+                    const struct format *fmt, uint64_t off, uint8_t *win,
+                    size_t win_cap, struct reasm_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strcmp(fmt->name, "mp4") != 0 || win == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
+		uint64_t cs = grid_sizes[i];
+		uint64_t base = off % cs;
+		uint64_t n = (size - base) / cs;
+		if (n < 2 || n > UINT32_MAX - 2)
+			continue;
+		struct fsview v;
+		struct extent *ext;
+		unsigned next;
+		uint64_t len;
+		int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
+		if (rc != 0)
+			return rc;
+		rc = mp4_index_reassemble(&v, src, size, off, &ext, &next, &len);
+		fsview_free(&v);
+		if (rc < 0)
+			return rc;
+		if (rc != 1) {
+			/* a guess: left to the contiguous verdict */
+			if (rc == 2)
+				free(ext);
+			continue;
+		}
+		struct run_req req = {
+			.src = src, .ext = ext, .next = next,
+			.win = win, .win_cap = win_cap,
+		};
+		run_validate(fmt, &req, &out->res, NULL);
+		out->validations++;
+		if (out->res.verdict == CARVE_ACCEPT && out->res.length == len) {
+			out->ext = ext;
+			out->next = next;
+			return 1;
+		}
+		free(ext);
+		memset(&out->res, 0, sizeof(out->res));
+	}
+	return 0;
+}
+

@@ -12,7 +12,9 @@
 # scan --unallocated must bring back at least 95% of the deleted clips
 # that survive whole, byte-exact (each clip's clusters are shared out
 # with its partner's by their sample tables), and --fs the same plus the
-# live ones; no scan may write more bytes than the card holds.  The
+# live ones; with the FAT wiped, a scan by sectors must find 95% of all
+# the clips that survive by content alone (cluster grids of 128 KiB down
+# to 4 KiB tried); no scan may write more bytes than the card holds.  The
 # fractions reached are printed.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
@@ -57,6 +59,21 @@ for geo in "32K 512 64 12288" "128K 4096 32 16384"; do
 	b=$(out_bytes "$work/f$5")
 	check "$5: --fs wrote $b bytes, no more than the card's $s" \
 		test "$b" -le "$s"
-	rm -rf "$work/u$5" "$work/f$5"
+
+	# The FAT gone: boot sector, FSInfo and FATs zeroed, a scan by
+	# sectors with no file system to go by.
+	ds=$(D fs info "$img" | sed -n 's/^  data start (source): *//p')
+	dd if=/dev/zero of="$img" bs=512 count=$((ds / 512)) conv=notrunc \
+		2>/dev/null
+	D scan "$img" -o "$work/s$5" -q 2>"$work/err"
+	ok $? "$5: FAT wiped (first $ds bytes zeroed): scan by sectors exits 0"
+	set -- $(dash_score "$work/s$5" "$t" "\$7 == 1 && \$5 == 0") "$5"
+	echo "# $5 sectors, FAT wiped: surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+	check "$5: FAT wiped: >= 95% of the surviving clips exact ($1 of $4)" \
+		test $(($1 * 100)) -ge $(($4 * 95))
+	b=$(out_bytes "$work/s$5")
+	check "$5: sectors wrote $b bytes, no more than the card's $s" \
+		test "$b" -le "$s"
+	rm -rf "$work/u$5" "$work/f$5" "$work/s$5"
 done
 tap_done
