@@ -22,7 +22,8 @@ dash_clips() {
 		-f lavfi -i "testsrc2=size=640x360:rate=15,hue=h=$(($3 * 29 % 360)),noise=alls=12:allf=t+u" \
 		-f lavfi -i "sine=frequency=$((300 + $3 * 41 % 700)):sample_rate=16000" \
 		-t $(($2 * 3)) -c:v libx265 -preset ultrafast -b:v 500k -g 15 \
-		-x265-params log-level=error:pools=1:frame-threads=1 -tag:v hvc1 \
+		-x265-params log-level=error:pools=1:frame-threads=1:no-open-gop=1 \
+		-tag:v hvc1 \
 		-pix_fmt yuv420p -c:a aac -b:a 32k \
 		-f segment -segment_time 3 -reset_timestamps 1 \
 		"$1/rear_%03d.mp4" &&
