@@ -148,6 +148,21 @@ static bool read_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
 	return true;
 }
 
+/* As read_pos, for a few bytes: read without filling the cache. */
+static bool peek_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
+                     size_t n)
+{
+	if (in + n > c->cs)
+		return read_pos(c, q, in, dst, n);
+	for (unsigned i = 0; i < CACHE; i++)
+		if (c->cache_pos[i] == q) {
+			memcpy(dst, c->cache + (size_t)i * c->cs + in, n);
+			return true;
+		}
+	uint64_t img = fsview_offset(c->v, c->pos[q]) + in;
+	return img + n <= c->size && source_read_full(c->src, dst, n, img) == 0;
+}
+
 /* ------------------------------------------------------------ the index */
 
 /* The first child of type t in [lo, hi) of b: its payload in *plo, *phi. */
@@ -344,9 +359,14 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 	if (s->need == 0 || s->e / c->cs >= MI_SPAN)
 		return 1;
 	uint64_t in = s->e % c->cs;
-	for (uint32_t t = q + s->need; t < c->npos; t++) {
+	/* Clips written at once share the clusters: the moov lies within
+	 * a few times the media data's clusters. */
+	uint64_t last = (uint64_t)q + (uint64_t)s->need * MI_REACH + MI_REACH_MIN;
+	if (last > c->npos)
+		last = c->npos;
+	for (uint32_t t = q + s->need; t < last; t++) {
 		uint8_t h[MP4_BOX_PROBE];
-		if (!read_pos(c, t, in, h, sizeof(h)))
+		if (!peek_pos(c, t, in, h, sizeof(h)))
 			return 1;
 		if (mem_be32(h + 4) != FCC('m', 'o', 'o', 'v') ||
 		    !mp4_box_follows_mdat(h))

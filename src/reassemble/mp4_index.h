@@ -19,8 +19,12 @@
 #define MI_SPAN 32768                 /* free clusters a clip and its
                                          partners may span */
 #define MI_MAX_MOOV (16u << 20)       /* movie box bytes read */
+#define MI_REACH 4                    /* the moov is looked for within this
+                                         many times the media data's
+                                         clusters from the start, */
+#define MI_REACH_MIN 2048             /* plus these */
 #define MI_MAX_SAMPLES (1u << 20)     /* samples of one clip */
-#define MI_BUDGET 4000000u            /* sample checks per candidate */
+#define MI_BUDGET 1000000u            /* sample checks per candidate */
 #define MI_MOOV_SKIP 64               /* clusters tried for the rest of
                                          a moov that runs on */
 
