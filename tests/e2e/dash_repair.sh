@@ -51,6 +51,9 @@ playable() {
 
 D scan "$img" -o "$work/out" --unallocated -q 2>"$work/err"
 ok $? "scan --unallocated exits 0"
+b=$(out_bytes "$work/out") s=$(wc -c <"$img")
+check "--unallocated wrote $b bytes, no more than the card's $s" \
+	test "$b" -le "$s"
 for n in F0003 F0006; do
 	rec=${n#F000}
 	orig=$(src "$rec")
