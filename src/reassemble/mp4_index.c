@@ -799,7 +799,7 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 
 int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          uint64_t size, uint64_t off, struct extent **ext,
-                         unsigned *next, uint64_t *length)
+                         unsigned *next, uint64_t *length, unsigned *clips)
 {
 	struct ctx c;
 	uint32_t c0 = fsview_cluster(v, off);
@@ -808,6 +808,7 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 	*ext = NULL;
 	*next = 0;
 	*length = 0;
+	*clips = 1;
 	if (c0 == 0 || fsview_offset(v, c0) != off || v->cluster_size < 64 ||
 	    v->cluster_size > (4u << 20))
 		return 0;
@@ -884,6 +885,7 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 	}
 	c.doubt = NONE_POS;
 	rc = place(&c, ext, next, length);
+	*clips = c.nst;
 	if (rc != 1 && rc >= 0 && c.nst > 1) {
 		/* on its own, kept when that places more */
 		struct extent *e1 = *ext;
@@ -905,6 +907,7 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 			rc = 2;
 		} else {
 			free(e1);
+			*clips = 1;
 		}
 	}
 out:

@@ -38,10 +38,11 @@
  * was placed whole; 2 with the same when only the start of its media
  * data was (the clusters before the first one that nothing in the data
  * could tell apart: there the sharing would be a guess); 0 when it could
- * not be placed (no index, not found, budget spent); or -errno.
+ * not be placed (no index, not found, budget spent); or -errno.  *clips
+ * is how many clips the clusters were shared among (1: the clip alone).
  */
 int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          uint64_t size, uint64_t off, struct extent **ext,
-                         unsigned *next, uint64_t *length);
+                         unsigned *next, uint64_t *length, unsigned *clips);
 
 #endif

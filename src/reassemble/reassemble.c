@@ -755,15 +755,19 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
 
 /*
  * A clip placed by its own index (mp4_index.h), kept when the validator
- * accepts it whole over that map: 1 with out filled, 0 when not, -errno.
+ * accepts it whole over that map: 1 with out filled.  When only the start
+ * of its media data could be placed, out holds that: 2 when the clusters
+ * were shared with other clips (no search over a cluster map can do
+ * better), 3 when the clip was alone (the search may).  0 when nothing was
+ * placed, -errno.
  */
 static int by_index(struct reasm *r, struct reasm_result *out)
 {
 	struct extent *ext;
-	unsigned n;
+	unsigned n, clips;
 	uint64_t len;
 	int rc = mp4_index_reassemble(r->v, r->src, r->size, r->off, &ext, &n,
-	                              &len);
+	                              &len, &clips);
 	if (rc <= 0)
 		return rc;
 	free(r->ext);
@@ -796,7 +800,7 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 		out->next = k;
 		out->validations = r->validations;
 		r->ext = NULL;
-		return 1;
+		return clips > 1 ? 2 : 3;
 	}
 	memset(&out->res, 0, sizeof(out->res));
 	return 0;
@@ -835,12 +839,20 @@ int reassemble(const struct fsview *v, const struct source *src,
 	r->win_cap = win_cap;
 	cur->anchor = NONE;
 	rc = r->c0 == 0 ? -EINVAL : 0;
+	struct reasm_result part = { .ext = NULL };
 	if (rc == 0 && r->s0 == 0 && strcmp(fmt->name, "mp4") == 0) {
 		rc = by_index(r, out);
-		if (rc == 1) {
+		if (rc == 1 || rc == 2) {
+			free(r->ext);
 			free(r);
 			free(cur);
 			return 0;
+		}
+		if (rc == 3) {
+			/* kept unless the search does better */
+			part = *out;
+			memset(out, 0, sizeof(*out));
+			rc = 0;
 		}
 	}
 	if (rc == 0)
@@ -888,6 +900,15 @@ int reassemble(const struct fsview *v, const struct source *src,
 		}
 	}
 	out->validations = r->validations;
+	if (rc == 0 && part.ext != NULL && out->res.verdict != CARVE_ACCEPT &&
+	    part.res.length > (out->res.verdict == CARVE_REJECT ? 0
+	                       : out->res.length)) {
+		free(out->ext);
+		*out = part;
+		out->validations = r->validations;
+	} else {
+		free(part.ext);
+	}
 	free(r->base);
 	free(r->ext);
 	free(r);
@@ -921,7 +942,9 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
 		if (rc != 0)
 			return rc;
-		rc = mp4_index_reassemble(&v, src, size, off, &ext, &next, &len);
+		unsigned clips;
+		rc = mp4_index_reassemble(&v, src, size, off, &ext, &next, &len,
+		                          &clips);
 		fsview_free(&v);
 		if (rc < 0)
 			return rc;
