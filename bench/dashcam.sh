@@ -33,7 +33,7 @@
 # The front+rear recorder instead: tests/tools/mkdashcam plays PAIRS
 # (default 60) recordings of a front clip (H.264 1280x720) and a rear clip
 # (H.265 640x360), 3 s each, written at once in chunks of 1..16 clusters,
-# loop-recorded round a FAT32 card of 32 KiB and one of 128 KiB clusters
+# loop-recorded round FAT32 cards of 4 KiB, 32 KiB and 128 KiB clusters
 # (every fifth an event clip, every sixth cut off before its moov, a
 # third of the rest deleted by the user at the end), and each carver's
 # output is scored against the truth by content: exact, a proper prefix,
@@ -58,7 +58,7 @@ if [ "${1:-}" = pair ]; then
 	list=$(dash_pairs "$work/clips" "$pairs")
 	echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -r)"
 	echo "command: $0 pair $*"
-	for geo in "32K 512 64" "128K 4096 32"; do
+	for geo in "4K 512 8" "32K 512 64" "128K 4096 32"; do
 		set -- $geo
 		img=$work/card$1.img t=$work/truth$1
 		# a card holding about 40% of what is recorded: loop recording
