@@ -105,6 +105,7 @@ struct ctx {
 	unsigned nst;
 	uint8_t *fixed;         /* per position: 0 free, 1 + stream taken */
 	uint32_t doubt;         /* the first position shared by a guess */
+	uint64_t budget;        /* checks a sharing may take */
 };
 
 /* ------------------------------------------------------------ reading */
@@ -661,7 +662,7 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 	memset(fr[0].in, 0, sizeof(fr[0].in));
 	options(c, &fr[0], lo, MI_MAX_STREAMS);
 	for (;;) {
-		if (c->checks > MI_BUDGET) {
+		if (c->checks > c->budget) {
 			free(fr);
 			return 0;
 		}
@@ -798,8 +799,9 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 }
 
 int mp4_index_reassemble(const struct fsview *v, const struct source *src,
-                         uint64_t size, uint64_t off, struct extent **ext,
-                         unsigned *next, uint64_t *length, unsigned *clips)
+                         uint64_t size, uint64_t off, uint64_t budget,
+                         struct extent **ext, unsigned *next,
+                         uint64_t *length, unsigned *clips)
 {
 	struct ctx c;
 	uint32_t c0 = fsview_cluster(v, off);
@@ -817,6 +819,7 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 	c.src = src;
 	c.size = size;
 	c.cs = v->cluster_size;
+	c.budget = budget;
 	c.pos = malloc(MI_SPAN * sizeof(*c.pos));
 	c.cache = malloc((size_t)CACHE * c.cs);
 	c.fixed = malloc(MI_SPAN);

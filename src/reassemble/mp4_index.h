@@ -25,6 +25,8 @@
 #define MI_REACH_MIN 2048             /* plus these */
 #define MI_MAX_SAMPLES (1u << 20)     /* samples of one clip */
 #define MI_BUDGET 1000000u            /* sample checks per candidate */
+#define MI_GRID_BUDGET 100000u        /* ... per cluster size tried when
+                                         no file system gives one */
 #define MI_MOOV_SKIP 64               /* clusters tried for the rest of
                                          a moov that runs on */
 
@@ -33,7 +35,8 @@
  * cluster no live file owns), its media data followed by its movie box:
  * finds the movie box past the media data, and the other clips starting
  * nearby whose ranges overlap, and shares the free clusters out among
- * them, each cluster to the clip whose samples it continues.  Returns 1
+ * them, each cluster to the clip whose samples it continues, within
+ * budget sample checks (each sharing tried).  Returns 1
  * with *ext (malloc'd, *next extents, *length bytes in all) when the clip
  * was placed whole; 2 with the same when only the start of its media
  * data was (the clusters before the first one that nothing in the data
@@ -42,7 +45,8 @@
  * is how many clips the clusters were shared among (1: the clip alone).
  */
 int mp4_index_reassemble(const struct fsview *v, const struct source *src,
-                         uint64_t size, uint64_t off, struct extent **ext,
-                         unsigned *next, uint64_t *length, unsigned *clips);
+                         uint64_t size, uint64_t off, uint64_t budget,
+                         struct extent **ext, unsigned *next,
+                         uint64_t *length, unsigned *clips);
 
 #endif

@@ -766,8 +766,8 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 	struct extent *ext;
 	unsigned n, clips;
 	uint64_t len;
-	int rc = mp4_index_reassemble(r->v, r->src, r->size, r->off, &ext, &n,
-	                              &len, &clips);
+	int rc = mp4_index_reassemble(r->v, r->src, r->size, r->off, MI_BUDGET,
+	                              &ext, &n, &len, &clips);
 	if (rc <= 0)
 		return rc;
 	free(r->ext);
@@ -943,8 +943,8 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		if (rc != 0)
 			return rc;
 		unsigned clips;
-		rc = mp4_index_reassemble(&v, src, size, off, &ext, &next, &len,
-		                          &clips);
+		rc = mp4_index_reassemble(&v, src, size, off, MI_GRID_BUDGET,
+		                          &ext, &next, &len, &clips);
 		fsview_free(&v);
 		if (rc < 0)
 			return rc;
