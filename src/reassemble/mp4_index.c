@@ -872,8 +872,9 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 	     q < a0 && c.nst < MI_MAX_STREAMS; q++) {
 		if (q == p0)
 			continue;
-		const uint8_t *b = cluster(&c, q);
-		if (b == NULL || mem_be32(b + 4) != FCC('f', 't', 'y', 'p'))
+		uint8_t h[8];
+		if (!peek_pos(&c, q, 0, h, sizeof(h)) ||
+		    mem_be32(h + 4) != FCC('f', 't', 'y', 'p'))
 			continue;
 		struct stream *s = &c.st[c.nst];
 		int r = find_stream(&c, q, s);
