@@ -7,7 +7,8 @@
 # recording is an event clip kept, every sixth is cut off before its
 # moov, and at the end the user deletes a third of what is left
 # (tests/tools/mkdashcam.c; its manifest is the truth).  FAT32 with 32 KiB
-# and with 128 KiB clusters.
+# and with 128 KiB clusters; then the clips as single recordings on a
+# card with 8 KiB clusters, fragmented round other clips.
 #
 # scan --unallocated must bring back at least 95% of the deleted clips
 # that survive whole, byte-exact (each clip's clusters are shared out
@@ -76,4 +77,26 @@ for geo in "32K 512 64 12288" "128K 4096 32 16384"; do
 		test "$b" -le "$s"
 	rm -rf "$work/u$5" "$work/f$5" "$work/s$5"
 done
+
+# ---- one channel: the same 40 clips as single recordings on an 8 MiB
+# card with 8 KiB clusters, front and rear sizes mixed, so that loop
+# recording writes clips into the holes of smaller ones: fragments apart
+# by the clusters of other clips, deleted since, and round the card's end.
+img=$work/single.img t=$work/truths
+# shellcheck disable=SC2086
+dash_card "$img" 8192 512 16 11 "$t" -cut 7 -event 3 -keep 2 single $pairs
+ok $? "single channel: mkdashcam played 40 recordings over an 8 MiB card"
+frag='$6 == "deleted" && $7 == 1 && $5 == 0 && $9 ~ /,/'
+n=$(dash_truth "$t" "$frag" | wc -l)
+check "single channel: deleted clips surviving whole are fragmented ($n)" \
+	test "$n" -ge 1
+D scan "$img" -o "$work/single" --unallocated -q 2>"$work/err"
+ok $? "single channel: scan --unallocated exits 0"
+set -- $(dash_score "$work/single" "$t" "$deleted")
+echo "# single channel --unallocated: deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+check "single channel: >= 95% of the deleted surviving clips exact ($1 of $4)" \
+	test $(($1 * 100)) -ge $(($4 * 95))
+set -- $(dash_score "$work/single" "$t" "$frag")
+check "single channel: every fragmented one among them ($1 of $4)" \
+	test "$1" -eq "$4"
 tap_done
