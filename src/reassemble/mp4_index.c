@@ -862,6 +862,7 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 
 	rc = find_stream(&c, p0, &c.st[0]);
 	if (rc != 0) {
+		free(c.st[0].s);
 		rc = rc < 0 ? rc : 0;
 		goto out;
 	}
@@ -879,6 +880,7 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 		struct stream *s = &c.st[c.nst];
 		int r = find_stream(&c, q, s);
 		if (r < 0) {
+			free(s->s);
 			rc = r;
 			goto out;
 		}
@@ -911,7 +913,6 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 			rc = 2;
 		} else {
 			free(e1);
-			*clips = 1;
 		}
 	}
 out:

@@ -42,7 +42,8 @@
  * data was (the clusters before the first one that nothing in the data
  * could tell apart: there the sharing would be a guess); 0 when it could
  * not be placed (no index, not found, budget spent); or -errno.  *clips
- * is how many clips the clusters were shared among (1: the clip alone).
+ * is how many clips were found to share the clusters (1: the clip was
+ * alone), whether or not the sharing with them succeeded.
  */
 int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          uint64_t size, uint64_t off, uint64_t budget,

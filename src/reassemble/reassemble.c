@@ -781,7 +781,8 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 		out->ext = ext;
 		out->next = n;
 		out->validations = r->validations;
-		r->ext = NULL;
+		r->ext = NULL;   /* out's now */
+		r->next = r->capext = 0;
 		return 1;
 	}
 	if (rc == 2 && out->res.verdict == CARVE_TRUNCATED &&
@@ -799,7 +800,8 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 		out->ext = ext;
 		out->next = k;
 		out->validations = r->validations;
-		r->ext = NULL;
+		r->ext = NULL;   /* out's now */
+		r->next = r->capext = 0;
 		return clips > 1 ? 2 : 3;
 	}
 	memset(&out->res, 0, sizeof(out->res));

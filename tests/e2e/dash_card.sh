@@ -99,6 +99,19 @@ dash_score() {
 	echo "$_e $_p $_m $_t"
 }
 
+# dash_wrong OUTDIR TRUTHDIR: how many files dredge's report calls
+# complete that are no file the card was given (a clip put together
+# wrongly and passed off as whole)
+dash_wrong() {
+	md5sum "$2"/truth/* | sed 's/ .*//' | sort -u >"$1.truth"
+	sed -n 's/.*"filename":"\([^"]*\)".*"status":"complete".*/\1/p' \
+		"$1/report.jsonl" |
+	while read -r _f; do
+		md5sum <"$1/$_f" | sed 's/ .*//'
+	done | grep -cvxF -f "$1.truth"
+	rm -f "$1.truth"
+}
+
 # out_bytes DIR: bytes of the recovered files (reports left out)
 out_bytes() {
 	find "$1" -type f ! -name 'report.*' -printf '%s\n' 2>/dev/null |
