@@ -24,8 +24,8 @@
                                          clusters from the start, */
 #define MI_REACH_MIN 2048             /* plus these */
 #define MI_MAX_SAMPLES (1u << 20)     /* samples of one clip */
-#define MI_BUDGET 1000000u            /* sample checks per candidate */
-#define MI_GRID_BUDGET 100000u        /* ... per cluster size tried when
+#define MI_BUDGET 250000u             /* sample checks per candidate */
+#define MI_GRID_BUDGET 50000u         /* ... per cluster size tried when
                                          no file system gives one */
 #define MI_MOOV_SKIP 64               /* clusters tried for the rest of
                                          a moov that runs on */

@@ -754,6 +754,35 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
 /* ------------------------------------------------------------ entry */
 
 /*
+ * A clip cut short ends, at the latest, where the map reaches a cluster
+ * that starts another clip (an ftyp box at its start): a recording that
+ * lost its index, or one whose partner's clusters interleave with its
+ * own, would otherwise run on through the clips after it, every one of
+ * them NAL units as good as its own.  The length kept of len.
+ */
+static uint64_t before_next_clip(const struct reasm *r, uint64_t len)
+{
+	uint64_t at = 0;
+
+	for (unsigned i = 0; i < r->next && at < len; i++) {
+		const struct extent *e = &r->ext[i];
+		/* the cluster starts in this extent, past the clip's first */
+		uint64_t rel = (e->img_off - r->v->data_start) % r->cs;
+		uint64_t k = rel ? r->cs - rel : 0;
+		for (; k < e->len && at + k < len; k += r->cs) {
+			uint8_t h[8];
+			if (at + k == 0)
+				continue;
+			if (read_at(r, e->img_off + k, h, sizeof(h)) == 0 &&
+			    memcmp(h + 4, "ftyp", 4) == 0)
+				return at + k;
+		}
+		at += e->len;
+	}
+	return len;
+}
+
+/*
  * A clip placed by its own index (mp4_index.h), kept when the validator
  * accepts it whole over that map: 1 with out filled.  When only the start
  * of its media data could be placed, out holds that: 2 when the clusters
@@ -883,6 +912,9 @@ int reassemble(const struct fsview *v, const struct source *src,
 		rc = run_map_only(r, pick == &now ? cur : &base);
 		out->res = pick->res;
 	}
+	if (rc == 0 && out->res.verdict == CARVE_TRUNCATED &&
+	    strcmp(fmt->name, "mp4") == 0)
+		out->res.length = before_next_clip(r, out->res.length);
 	if (rc == 0 && out->res.verdict != CARVE_REJECT) {
 		/* The file is the first res.length bytes of its map. */
 		uint64_t left = out->res.length;
