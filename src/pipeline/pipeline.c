@@ -402,6 +402,27 @@ static void validate_clusters(struct pipeline *p, struct candidate *c,
 	}
 }
 
+/* Without a file system: a clip cut short may be whole on a cluster grid
+ * (reassemble_grid); its extents replace the verdict when it is. */
+static void validate_grid(struct pipeline *p, struct candidate *c,
+                          uint8_t *win, size_t win_cap,
+                          struct carve_result *res)
+{
+	struct reasm_result rr;
+	int rc = reassemble_grid(&p->src, p->src.size, p->formats[c->fmt],
+	                         c->off, win, win_cap, &rr);
+
+	if (rc != 1)
+		return;
+	*res = rr.res;
+	if (rr.next > 1) {
+		c->runs = rr.ext;
+		c->nruns = rr.next;
+	} else {
+		free(rr.ext);
+	}
+}
+
 /*
  * A live file: written whole from its chain whatever its validator says
  * (the file system vouches for it); the validator's verdict goes to the
@@ -524,6 +545,8 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 			c->reason = res.reason;
 			return;
 		}
+		if (p->fsv == NULL && res.verdict != CARVE_ACCEPT && err == 0)
+			validate_grid(p, c, win, win_cap, &res);
 	}
 	if (err != 0 && source_gone(-err)) {
 		/* What the validator saw is not the file: stop the run before
