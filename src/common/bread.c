@@ -299,8 +299,11 @@ uint64_t bread_find(struct bread *br, uint64_t off, uint64_t end,
 		if (len > end - off)
 			len = (size_t)(end - off);
 		if (len < nlen) {
-			/* The window ends too close: restart it here. */
-			br->win_len = 0;
+			/* The window ends too close: a window that holds
+			 * the needle's length from here (read from the
+			 * source when the caller's memory ends too close). */
+			if (bread_peek(br, off, nlen) == NULL)
+				return UINT64_MAX;
 			p = bread_span(br, off, &len);
 			if (p == NULL || len < nlen)
 				return UINT64_MAX;
