@@ -33,8 +33,89 @@
 # brought back byte-exact, how many files it wrote, and how long it took.
 # dredge's own output is checked first: every file it calls complete must
 # be a clip that was written.  Nothing here is a test.
+#
+#   bench/dashcam.sh pair [BUILDDIR] [WORKDIR] [PAIRS] [SEED]
+#
+# The front+rear recorder instead: tests/tools/mkdashcam plays PAIRS
+# (default 60) recordings of a front clip (H.264 1280x720) and a rear clip
+# (H.265 640x360), 3 s each, written at once in chunks of 1..16 clusters,
+# loop-recorded round FAT32 cards of 4 KiB, 32 KiB and 128 KiB clusters
+# (every fifth an event clip, every sixth cut off before its moov, a
+# third of the rest deleted by the user at the end), and each carver's
+# output is scored against the truth by content: exact, a proper prefix,
+# or missed, for the deleted clips that survive whole and for every clip
+# that survives; with output bytes and time.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = pair ]; then
+	shift
+	build=$(cd "${1:-$src/build}" && pwd)
+	work=${2:-$build/bench-dashcam-pair}
+	pairs=${3:-60}
+	seed=${4:-7}
+	DREDGE=$build/src/dredge
+	top_builddir=$build
+	export PATH=$PATH:/usr/sbin:/sbin
+	# shellcheck source=../tests/e2e/dash_card.sh
+	. "$src/tests/e2e/dash_card.sh"
+	mkdir -p "$work"
+	[ -s "$work/clips/rear_$(printf %03d $((pairs - 1))).mp4" ] ||
+		dash_clips "$work/clips" "$pairs" "$seed" || exit 1
+	list=$(dash_pairs "$work/clips" "$pairs")
+	echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -r)"
+	echo "command: $0 pair $*"
+	for geo in "4K 512 8" "32K 512 64" "128K 4096 32"; do
+		set -- $geo
+		img=$work/card$1.img t=$work/truth$1
+		# a card holding about 40% of what is recorded: loop recording
+		kib=$(( $(du -sk "$work/clips" | cut -f1) * 2 / 5 ))
+		# shellcheck disable=SC2086
+		dash_card "$img" "$kib" "$2" "$3" "$seed" "$t" -cut 6 -event 5 \
+			-keep 3 pair $list || exit 1
+		del='$6 == "deleted" && $7 == 1 && $5 == 0'
+		echo
+		echo "card: FAT32, $1 clusters, $((kib / 1024)) MiB, $pairs recordings;" \
+			"$(dash_truth "$t" '$2 != "fill"' | wc -l) clips written," \
+			"$(dash_truth "$t" "$del" | wc -l) deleted and surviving whole" \
+			"(not cut off), $(dash_truth "$t" '$7 == 1 && $5 == 0' | wc -l) surviving in all"
+		printf '%-16s %8s %22s %14s %12s %7s\n' tool seconds \
+			"deleted exact/prefix/missed" "all exact" "out bytes" "out/card"
+		for tool in dredge-unalloc dredge-fs dredge-sectors photorec-whole \
+		            photorec-free foremost scalpel; do
+			case $tool in
+			photorec-*) command -v photorec >/dev/null || continue ;;
+			foremost|scalpel) command -v "$tool" >/dev/null || continue ;;
+			esac
+			out=$work/out-$1-$tool
+			rm -rf "$out"
+			mkdir -p "$out"
+			t0=$(date +%s.%N)
+			case $tool in
+			dredge-unalloc) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q --unallocated ;;
+			dredge-fs) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q --fs ;;
+			dredge-sectors) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q ;;
+			photorec-whole|photorec-free)
+				(cd "$out" && photorec /log /d "$out/recup" /cmd "$img" \
+					"fileopt,everything,disable,mov,enable,${tool#photorec-}space,search" \
+					>/dev/null 2>&1) ;;
+			foremost) foremost -Q -t mov,mp4 -i "$img" -o "$out/f" >/dev/null 2>&1 ;;
+			scalpel)
+				printf 'mp4\ty\t16000000\t????ftyp\n' >"$work/scalpel.conf"
+				scalpel -c "$work/scalpel.conf" -o "$out/s" "$img" >/dev/null 2>&1 ;;
+			esac
+			t1=$(date +%s.%N)
+			secs=$(echo "$t1 $t0" | awk '{printf "%.2f", $1 - $2}')
+			read -r de dp dm dt <<<"$(dash_score "$out" "$t" "$del")"
+			read -r ae _ _ at <<<"$(dash_score "$out" "$t" '$7 == 1 && $5 == 0')"
+			b=$(out_bytes "$out")
+			printf '%-16s %8s %14s %7s %6s/%-4s %12s %7s\n' "$tool" "$secs" \
+				"$de/$dp/$dm" "of $dt" "$ae" "$at" "$b" \
+				"$(echo "$b $(stat -c %s "$img")" | awk '{printf "%.2f", $1 / $2}')"
+			rm -rf "$out"
+		done
+	done
+	exit 0
+fi
 build=$(cd "${1:-$src/build}" && pwd)
 work=${2:-$build/bench-dashcam}
 size_mib=${3:-2200}

@@ -604,6 +604,27 @@ struct dredge_extract_summary {
 int dredge_extract(const struct dredge_extract_config *cfg,
                    struct dredge_extract_summary *sum);
 
+/* What dredge_repair found in the clip. */
+struct dredge_repair_info {
+	uint32_t frames;          /* video frames indexed */
+	uint32_t keyframes;
+	uint64_t video_bytes;     /* their bytes */
+	uint64_t other_bytes;     /* media data stepped over (audio, tails) */
+	const char *codec;        /* "H.264" or "H.265" */
+};
+
+/*
+ * Makes a playable MP4 at out (which must not exist) from clip, an MP4
+ * recording whose movie box was never written (a dashcam clip cut off by
+ * a power loss, or recovered with status truncated, reason "no index"):
+ * its video frames are found in its media data and indexed with the codec
+ * setup of reference, a whole clip of the same camera.  The media data is
+ * copied as it was; audio is not indexed.  0, or -errno with a message
+ * naming the file in err.
+ */
+int dredge_repair(const char *clip, const char *reference, const char *out,
+                  struct dredge_repair_info *info, char *err, size_t errlen);
+
 /*
  * Merging the folders of `dredge scan --shard K/N` (K = 1..N, the same
  * source and options) into exactly the files and reports one scan gives.

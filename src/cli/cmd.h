@@ -33,6 +33,7 @@ extern const struct cmd_entry cmd_merge_entry;
 extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_fs_entry;
 extern const struct cmd_entry cmd_bench_entry;
+extern const struct cmd_entry cmd_repair_entry;
 extern const struct cmd_entry cmd_types_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_help_entry;

@@ -21,6 +21,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_merge_entry,
 	&cmd_plan_entry,
 	&cmd_fs_entry,
+	&cmd_repair_entry,
 	&cmd_bench_entry,
 	&cmd_types_entry,
 	&cmd_version_entry,

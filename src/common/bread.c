@@ -153,6 +153,16 @@ void bread_limit(struct bread *br, uint64_t size)
 		br->win_len = (size_t)(br->size - br->win_off);
 }
 
+/* Counts what could not be read, then tells the caller's callback. */
+static void bread_saw_bad(void *arg, uint64_t off, uint64_t len, int err)
+{
+	struct bread *br = arg;
+
+	br->unreadable += len;
+	if (br->bad != NULL)
+		br->bad(br->bad_arg, off, len, err);
+}
+
 /* Reads logical [off, off+n) into dst through the extents; 0 or -errno. */
 static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 {
@@ -182,7 +192,7 @@ static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 		uint64_t in = off - base;
 		size_t take = (size_t)(e->len - in < n ? e->len - in : n);
 		int rc = source_read(br->src, dst, e->img_off + in, take, 1,
-		                     br->bad, br->bad_arg);
+		                     bread_saw_bad, br);
 		if (rc != 0)
 			return rc == -ENODATA ? -EIO : rc;
 		dst += take;
@@ -289,8 +299,11 @@ uint64_t bread_find(struct bread *br, uint64_t off, uint64_t end,
 		if (len > end - off)
 			len = (size_t)(end - off);
 		if (len < nlen) {
-			/* The window ends too close: restart it here. */
-			br->win_len = 0;
+			/* The window ends too close: a window that holds
+			 * the needle's length from here (read from the
+			 * source when the caller's memory ends too close). */
+			if (bread_peek(br, off, nlen) == NULL)
+				return UINT64_MAX;
 			p = bread_span(br, off, &len);
 			if (p == NULL || len < nlen)
 				return UINT64_MAX;

@@ -61,6 +61,9 @@ struct bread {
 	int own_win;                 /* win was allocated by bread_open */
 	source_bad_fn bad;           /* told of zero-filled pieces, or NULL */
 	void *bad_arg;
+	/* Bytes read so far that were unreadable and read as zeros: a
+	 * validator does not take them for the file's own zeros. */
+	uint64_t unreadable;
 	/* Asks the validator for every check it has, however slow
 	 * (decoding entropy-coded data, not just walking its markers):
 	 * set by callers that must tell a right byte order from a wrong

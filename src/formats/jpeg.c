@@ -892,7 +892,8 @@ static void jpeg_validate(struct bread *br, struct carve_result *res)
 {
 	bool zero_gap = jpeg_walk(br, res, NULL);
 	if (!(res->verdict == CARVE_TRUNCATED ||
-	      ((br->thorough || zero_gap) && res->verdict == CARVE_ACCEPT)))
+	      ((br->thorough || (zero_gap && br->unreadable == 0)) &&
+	       res->verdict == CARVE_ACCEPT)))
 		return;
 	struct jdec *dec = jdec_new();
 	if (dec == NULL)

@@ -94,6 +94,26 @@ void badlist_note(void *arg, uint64_t off, uint64_t len, int err)
 	badlist_add(arg, off, len);
 }
 
+bool badlist_overlaps(struct badlist *bl, uint64_t off, uint64_t len)
+{
+	bool hit = false;
+	pthread_mutex_lock(&bl->lock);
+	/* The ranges are sorted and disjoint: find the first that ends
+	 * after off. */
+	size_t lo = 0, hi = bl->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (bl->v[mid].off + bl->v[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < bl->n && len != 0 && bl->v[lo].off < off + len)
+		hit = true;
+	pthread_mutex_unlock(&bl->lock);
+	return hit;
+}
+
 size_t badlist_count(struct badlist *bl)
 {
 	pthread_mutex_lock(&bl->lock);

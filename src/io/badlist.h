@@ -14,6 +14,7 @@
 #define DREDGE_IO_BADLIST_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,9 @@ int badlist_add(struct badlist *bl, uint64_t off, uint64_t len);
 
 /* A source_bad_fn (arg: the list) that records the piece. */
 void badlist_note(void *arg, uint64_t off, uint64_t len, int err);
+
+/* Whether any range recorded so far meets [off, off+len). */
+bool badlist_overlaps(struct badlist *bl, uint64_t off, uint64_t len);
 
 /* How many disjoint ranges the list holds now. */
 size_t badlist_count(struct badlist *bl);

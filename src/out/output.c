@@ -307,8 +307,10 @@ static void wstate_clear(struct wstate *s)
 	free(s->cover);
 	if (s->have_pending)
 		free(s->pending.meta);
-	if (s->have_susp)
+	if (s->have_susp) {
 		free(s->susp.meta);
+		free(s->susp.hash);
+	}
 	memset(s, 0, sizeof(*s));
 	s->dry = dry;
 }
@@ -1027,6 +1029,8 @@ static int suspect_commit(struct output *out, struct wstate *s)
 	cover_to(out, s, p->off + p->length);
 	free(p->meta);
 	p->meta = NULL;
+	free(p->hash);
+	p->hash = NULL;
 	return rc;
 }
 
@@ -1164,15 +1168,14 @@ static int commit_one(struct output *out, struct wstate *s,
 		if (s->dry) {
 			s->susp.meta = NULL;      /* the batch keeps its own */
 			s->susp.nmeta = 0;
+			s->susp.hash = NULL;
 		} else {
 			c->meta = NULL;           /* the held copy owns it now */
 			c->nmeta = 0;
+			c->hash = NULL;
 		}
 		s->susp.runs = NULL;
 		s->susp.suspect = NULL;
-		/* the batch frees its hashes before the held copy is
-		 * written: hashed on writing */
-		s->susp.hash = NULL;
 		s->have_susp = 1;
 		cover_to(out, s, c->off + c->unverified);
 		return 0;

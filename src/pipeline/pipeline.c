@@ -404,6 +404,27 @@ static void validate_clusters(struct pipeline *p, struct candidate *c,
 	}
 }
 
+/* Without a file system: a clip cut short may be whole on a cluster grid
+ * (reassemble_grid); its extents replace the verdict when it is. */
+static void validate_grid(struct pipeline *p, struct candidate *c,
+                          uint8_t *win, size_t win_cap,
+                          struct carve_result *res)
+{
+	struct reasm_result rr;
+	int rc = reassemble_grid(&p->src, p->src.size, p->formats[c->fmt],
+	                         c->off, win, win_cap, &rr);
+
+	if (rc != 1)
+		return;
+	*res = rr.res;
+	if (rr.next > 1) {
+		c->runs = rr.ext;
+		c->nruns = rr.next;
+	} else {
+		free(rr.ext);
+	}
+}
+
 /*
  * A live file: written whole from its chain whatever its validator says
  * (the file system vouches for it); the validator's verdict goes to the
@@ -509,6 +530,11 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 		validate_clusters(p, c, win, win_cap, &res, &size);
 	} else {
 		struct extent one = { .img_off = c->off, .len = size };
+		/* A chunk with unreadable sectors is read again through the
+		 * source, so the reader can tell the validator which zeros
+		 * are the drive's, not the file's (bread.unreadable). */
+		if (ch != NULL && badlist_overlaps(&p->bad, ch->off, ch->len))
+			ch = NULL;
 		struct run_req req = {
 			.src = &p->src, .ext = &one, .next = 1,
 			.win = win, .win_cap = win_cap,
@@ -522,6 +548,8 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 			c->reason = res.reason;
 			return;
 		}
+		if (p->fsv == NULL && res.verdict != CARVE_ACCEPT && err == 0)
+			validate_grid(p, c, win, win_cap, &res);
 	}
 	if (err != 0 && source_gone(-err)) {
 		/* What the validator saw is not the file: stop the run before

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "reassemble/reassemble.h"
+#include "reassemble/mp4_index.h"
 #include "formats/mp4.h"
 #include "formats/run.h"
 
@@ -755,6 +756,90 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
 
 /* ------------------------------------------------------------ entry */
 
+/*
+ * A clip cut short ends, at the latest, where the map reaches a cluster
+ * that starts another clip (an ftyp box at its start): a recording that
+ * lost its index, or one whose partner's clusters interleave with its
+ * own, would otherwise run on through the clips after it, every one of
+ * them NAL units as good as its own.  The length kept of len.
+ */
+static uint64_t before_next_clip(const struct reasm *r, uint64_t len)
+{
+	uint64_t at = 0;
+
+	for (unsigned i = 0; i < r->next && at < len; i++) {
+		const struct extent *e = &r->ext[i];
+		/* the cluster starts in this extent, past the clip's first */
+		uint64_t rel = (e->img_off - r->v->data_start) % r->cs;
+		uint64_t k = rel ? r->cs - rel : 0;
+		for (; k < e->len && at + k < len; k += r->cs) {
+			uint8_t h[8];
+			if (at + k == 0)
+				continue;
+			if (read_at(r, e->img_off + k, h, sizeof(h)) == 0 &&
+			    memcmp(h + 4, "ftyp", 4) == 0)
+				return at + k;
+		}
+		at += e->len;
+	}
+	return len;
+}
+
+/*
+ * A clip placed by its own index (mp4_index.h), kept when the validator
+ * accepts it whole over that map: 1 with out filled.  When only the start
+ * of its media data could be placed, out holds that: 2 when the clusters
+ * were shared with other clips (no search over a cluster map can do
+ * better), 3 when the clip was alone (the search may).  0 when nothing was
+ * placed, -errno.
+ */
+static int by_index(struct reasm *r, struct reasm_result *out)
+{
+	struct extent *ext;
+	unsigned n, clips;
+	uint64_t len;
+	int rc = mp4_index_reassemble(r->v, r->src, r->size, r->off, MI_BUDGET,
+	                              &ext, &n, &len, &clips);
+	if (rc <= 0)
+		return rc;
+	free(r->ext);
+	r->ext = ext;
+	r->next = n;
+	r->capext = n;
+	r->map_size = len;
+	map_validate(r, r->fmt, &out->res);
+	if (rc == 1 && out->res.verdict == CARVE_ACCEPT &&
+	    out->res.length == len) {
+		out->ext = ext;
+		out->next = n;
+		out->validations = r->validations;
+		r->ext = NULL;   /* out's now */
+		r->next = r->capext = 0;
+		return 1;
+	}
+	if (rc == 2 && out->res.verdict == CARVE_TRUNCATED &&
+	    out->res.length > 0 && out->res.length <= len) {
+		/* The clusters before the first guess: the clip is that
+		 * much of its media data, as far as the validator vouches. */
+		uint64_t left = out->res.length;
+		unsigned k = 0;
+		while (k < n && left > 0) {
+			if (ext[k].len > left)
+				ext[k].len = left;
+			left -= ext[k].len;
+			k++;
+		}
+		out->ext = ext;
+		out->next = k;
+		out->validations = r->validations;
+		r->ext = NULL;   /* out's now */
+		r->next = r->capext = 0;
+		return clips > 1 ? 2 : 3;
+	}
+	memset(&out->res, 0, sizeof(out->res));
+	return 0;
+}
+
 int reassemble(const struct fsview *v, const struct source *src,
                uint64_t size, const struct format *fmt,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
@@ -787,7 +872,25 @@ int reassemble(const struct fsview *v, const struct source *src,
 	r->win = win;
 	r->win_cap = win_cap;
 	cur->anchor = NONE;
-	rc = r->c0 == 0 ? -EINVAL : base_build(r);
+	rc = r->c0 == 0 ? -EINVAL : 0;
+	struct reasm_result part = { .ext = NULL };
+	if (rc == 0 && r->s0 == 0 && strcmp(fmt->name, "mp4") == 0) {
+		rc = by_index(r, out);
+		if (rc == 1 || rc == 2) {
+			free(r->ext);
+			free(r);
+			free(cur);
+			return 0;
+		}
+		if (rc == 3) {
+			/* kept unless the search does better */
+			part = *out;
+			memset(out, 0, sizeof(*out));
+			rc = 0;
+		}
+	}
+	if (rc == 0)
+		rc = base_build(r);
 	if (rc == 0)
 		rc = run(r, cur, &first);
 	now = first;
@@ -812,6 +915,9 @@ int reassemble(const struct fsview *v, const struct source *src,
 		rc = run_map_only(r, pick == &now ? cur : &base);
 		out->res = pick->res;
 	}
+	if (rc == 0 && out->res.verdict == CARVE_TRUNCATED &&
+	    strcmp(fmt->name, "mp4") == 0)
+		out->res.length = before_next_clip(r, out->res.length);
 	if (rc == 0 && out->res.verdict != CARVE_REJECT) {
 		/* The file is the first res.length bytes of its map. */
 		uint64_t left = out->res.length;
@@ -831,9 +937,74 @@ int reassemble(const struct fsview *v, const struct source *src,
 		}
 	}
 	out->validations = r->validations;
+	if (rc == 0 && part.ext != NULL && out->res.verdict != CARVE_ACCEPT &&
+	    part.res.length > (out->res.verdict == CARVE_REJECT ? 0
+	                       : out->res.length)) {
+		free(out->ext);
+		*out = part;
+		out->validations = r->validations;
+	} else {
+		free(part.ext);
+	}
 	free(r->base);
 	free(r->ext);
 	free(r);
 	free(cur);
 	return rc;
 }
+
+/* Cluster sizes tried when no file system gives one, largest first: a
+ * finer grid than the card's also holds the clip, a coarser one not. */
+static const uint32_t grid_sizes[] = {
+	128u << 10, 64u << 10, 32u << 10, 16u << 10, 8u << 10, 4u << 10,
+};
+
+int reassemble_grid(const struct source *src, uint64_t size,
+                    const struct format *fmt, uint64_t off, uint8_t *win,
+                    size_t win_cap, struct reasm_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strcmp(fmt->name, "mp4") != 0 || win == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
+		uint64_t cs = grid_sizes[i];
+		uint64_t base = off % cs;
+		uint64_t n = (size - base) / cs;
+		if (n < 2 || n > UINT32_MAX - 2)
+			continue;
+		struct fsview v;
+		struct extent *ext;
+		unsigned next;
+		uint64_t len;
+		int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
+		if (rc != 0)
+			return rc;
+		unsigned clips;
+		rc = mp4_index_reassemble(&v, src, size, off, MI_GRID_BUDGET,
+		                          &ext, &next, &len, &clips);
+		fsview_free(&v);
+		if (rc < 0)
+			return rc;
+		if (rc != 1) {
+			/* a guess: left to the contiguous verdict */
+			if (rc == 2)
+				free(ext);
+			continue;
+		}
+		struct run_req req = {
+			.src = src, .ext = ext, .next = next,
+			.win = win, .win_cap = win_cap,
+		};
+		run_validate(fmt, &req, &out->res, NULL);
+		out->validations++;
+		if (out->res.verdict == CARVE_ACCEPT && out->res.length == len) {
+			out->ext = ext;
+			out->next = next;
+			return 1;
+		}
+		free(ext);
+		memset(&out->res, 0, sizeof(out->res));
+	}
+	return 0;
+}
+

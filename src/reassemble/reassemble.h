@@ -54,4 +54,16 @@ int reassemble(const struct fsview *v, const struct source *src,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
                struct reasm_result *out);
 
+/*
+ * A candidate of a scan without a file system (a card whose FAT is gone):
+ * an MP4 clip starting at source byte off is taken to start a cluster of
+ * a grid of 128 KiB down to 4 KiB, and placed by its own index
+ * (mp4_index.h) over the grid's clusters, none of them taken as owned.
+ * Returns 1 with out filled (the verdict accepts it whole; free
+ * out->ext), 0 when no grid places it, or -errno.
+ */
+int reassemble_grid(const struct source *src, uint64_t size,
+                    const struct format *fmt, uint64_t off, uint8_t *win,
+                    size_t win_cap, struct reasm_result *out);
+
 #endif

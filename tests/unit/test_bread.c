@@ -141,6 +141,17 @@ int main(void)
 	ok(p != NULL && p[0] == data[MOFF] && p != held,
 	   "several extents are always read from the source");
 	bread_close(&br);
+	/* A needle that crosses the end of the held bytes is found: the
+	 * search reads on from the source there. */
+	memcpy(held, data + MOFF, MLEN);
+	ok(bread_open(&br, &src, MOFF, 20000, 4096) == 0,
+	   "open a view over a held copy");
+	bread_use_memory(&br, held, MOFF, MLEN);
+	uint8_t needle[8];
+	memcpy(needle, data + MOFF + MLEN - 3, sizeof(needle));
+	is_u64(bread_find(&br, 0, 20000, needle, sizeof(needle)), MLEN - 3,
+	       "a needle across the end of the held bytes is found");
+	bread_close(&br);
 	free(held);
 
 	ok(bread_open(&br, &src, N - 10, 100, 0) == 0, "view past the file end");

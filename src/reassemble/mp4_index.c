@@ -1,0 +1,924 @@
+/*
+ * mp4_index.c - index-guided reassembly of MP4 clips recorded at once.
+ *
+ * A recorder writing a front and a rear clip at once takes the free
+ * clusters in turn, so each clip's clusters interleave with its
+ * partner's; once both are deleted, nothing on the card says which
+ * cluster is whose.  Each clip's movie box does, though: it is written
+ * after the media data, and its sample tables (stco/co64, stsc, stsz) give
+ * every sample's offset and size in the file.  A video sample is a chain
+ * of length-prefixed NAL units that ends exactly at the sample's end, an
+ * AAC frame opens with a syntax element, so a cluster put at the wrong
+ * place in a clip shows at the first sample boundary it holds.
+ *
+ * The free clusters are numbered in order from a little before the clip's
+ * start ("positions").  The clip's media data ends at E (its mdat header);
+ * the cluster holding E holds the movie box's start, found by looking at
+ * E's place in the clusters that follow.  Every other clip starting in
+ * the range (a cluster opening with ftyp, its own movie box found the
+ * same way) whose range overlaps is taken along, up to MI_MAX_STREAMS.
+ * Then the positions are walked in order, each given to one clip or to
+ * none: to a clip whose next sample boundaries it passes first, to a clip
+ * it tells nothing about (inside a long sample) next, preferring the clip
+ * the previous position went to (recorders write runs of clusters), to
+ * none only when no clip's boundary passes.  A clip must have exactly its
+ * media data's clusters when its movie box's position comes, and the tail
+ * of its media data in that cluster must pass too.  A choice that leads
+ * to a contradiction is undone (depth-first search), within MI_BUDGET
+ * checks.  When the clips together cannot be placed, the clip is tried on
+ * its own.  The result is only a proposal: reassemble() validates it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reassemble/mp4_index.h"
+#include "common/mem.h"
+#include "formats/mp4.h"
+
+#define FCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+                         (uint32_t)(c) << 8 | (uint32_t)(d))
+#define NONE_POS UINT32_MAX
+#define CACHE 16
+
+enum kind { K_OTHER, K_H264, K_H265, K_AAC };
+
+struct sample {
+	uint64_t off;
+	uint32_t size;
+	uint8_t kind, lsz;
+};
+
+struct stream {
+	uint32_t start;         /* position of its first cluster */
+	uint32_t anchor;        /* position of the cluster its moov opens in */
+	uint32_t moov_n;        /* clusters the moov needs from the anchor */
+	uint32_t moov2;         /* position of its second, the rest follow */
+	uint64_t mdat_lo, e;    /* media data [mdat_lo, e) */
+	uint64_t length;        /* the file's bytes: e + the moov */
+	uint32_t need;          /* logical clusters before the anchor's */
+	struct sample *s;
+	uint32_t ns;
+};
+
+/* Where a clip's checking has got to; copied on every choice. */
+struct sstate {
+	uint32_t l;             /* the next logical cluster to fill */
+	uint32_t last;          /* position of logical cluster l - 1 */
+	uint32_t si;            /* the sample checked next */
+	uint64_t p;             /* logical offset checked next */
+	uint64_t pay;           /* end of the NAL unit checked last */
+};
+
+struct opt {
+	uint8_t who;            /* stream, or MI_MAX_STREAMS for none */
+	struct sstate st;
+};
+
+struct frame {
+	struct sstate in[MI_MAX_STREAMS];
+	struct opt opt[MI_MAX_STREAMS + 1];
+	uint8_t nopt, cur;
+	uint8_t nstrong;        /* options passing a check come first */
+	int8_t r0;              /* what the first stream's check said, or
+	                           R0_CERTAIN when it cannot have the
+	                           position wherever its clusters lie */
+};
+
+#define R0_CERTAIN (-3)
+
+struct ctx {
+	const struct fsview *v;
+	const struct source *src;
+	uint64_t size;
+	uint32_t cs;
+	uint32_t *pos;          /* positions: free cluster numbers in order */
+	uint32_t npos;
+	uint8_t *cache;         /* CACHE clusters */
+	uint32_t cache_pos[CACHE];
+	unsigned cache_next;
+	uint64_t checks;
+	struct stream st[MI_MAX_STREAMS];
+	unsigned nst;
+	uint8_t *fixed;         /* per position: 0 free, 1 + stream taken */
+	uint32_t doubt;         /* the first position shared by a guess */
+	uint64_t budget;        /* checks a sharing may take */
+};
+
+/* ------------------------------------------------------------ reading */
+
+/* The bytes of the cluster at position q, or NULL when unreadable. */
+static const uint8_t *cluster(struct ctx *c, uint32_t q)
+{
+	for (unsigned i = 0; i < CACHE; i++)
+		if (c->cache_pos[i] == q)
+			return c->cache + (size_t)i * c->cs;
+	uint64_t img = fsview_offset(c->v, c->pos[q]);
+	if (img >= c->size || c->size - img < c->cs)
+		return NULL;
+	unsigned i = c->cache_next++ % CACHE;
+	uint8_t *b = c->cache + (size_t)i * c->cs;
+	c->cache_pos[i] = NONE_POS;
+	if (source_read_full(c->src, b, c->cs, img) != 0)
+		return NULL;
+	c->cache_pos[i] = q;
+	return b;
+}
+
+/* n bytes at offset in of position q and the positions after it. */
+static bool read_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
+                     size_t n)
+{
+	while (n > 0) {
+		q += (uint32_t)(in / c->cs);
+		in %= c->cs;
+		if (q >= c->npos)
+			return false;
+		const uint8_t *b = cluster(c, q);
+		if (b == NULL)
+			return false;
+		size_t k = c->cs - in < n ? c->cs - in : n;
+		memcpy(dst, b + in, k);
+		dst += k;
+		n -= k;
+		in += k;
+	}
+	return true;
+}
+
+/* As read_pos, for a few bytes: read without filling the cache. */
+static bool peek_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
+                     size_t n)
+{
+	if (in + n > c->cs)
+		return read_pos(c, q, in, dst, n);
+	for (unsigned i = 0; i < CACHE; i++)
+		if (c->cache_pos[i] == q) {
+			memcpy(dst, c->cache + (size_t)i * c->cs + in, n);
+			return true;
+		}
+	uint64_t img = fsview_offset(c->v, c->pos[q]) + in;
+	return img + n <= c->size && source_read_full(c->src, dst, n, img) == 0;
+}
+
+/* ------------------------------------------------------------ the index */
+
+/* The first child of type t in [lo, hi) of b: its payload in *plo, *phi. */
+static bool child(const uint8_t *b, uint64_t lo, uint64_t hi, uint32_t t,
+                  uint64_t *plo, uint64_t *phi)
+{
+	for (unsigned n = 0; lo + 8 <= hi && n < 4096; n++) {
+		uint64_t sz = mem_be32(b + lo), h = 8;
+		if (sz == 1) {
+			if (lo + 16 > hi)
+				return false;
+			sz = mem_be64(b + lo + 8);
+			h = 16;
+		} else if (sz == 0) {
+			sz = hi - lo;
+		}
+		if (sz < h || sz > hi - lo)
+			return false;
+		if (mem_be32(b + lo + 4) == t) {
+			*plo = lo + h;
+			*phi = lo + sz;
+			return true;
+		}
+		lo += sz;
+	}
+	return false;
+}
+
+static int push_sample(struct stream *s, uint32_t *cap, uint64_t off,
+                       uint32_t size, uint8_t kind, uint8_t lsz)
+{
+	if (s->ns >= MI_MAX_SAMPLES)
+		return -1;
+	if (s->ns == *cap) {
+		uint32_t n = *cap ? *cap * 2 : 1024;
+		struct sample *p = realloc(s->s, n * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		s->s = p;
+		*cap = n;
+	}
+	s->s[s->ns++] = (struct sample){ off, size, kind, lsz };
+	return 0;
+}
+
+/* One track's samples from its stbl [lo, hi). */
+static int track(const uint8_t *b, uint64_t lo, uint64_t hi, struct stream *s,
+                 uint32_t *cap)
+{
+	uint64_t a, z, sa, sz, ca, cz, oa, oz;
+	uint8_t kind = K_OTHER, lsz = 4;
+	bool wide = false;
+
+	if (!child(b, lo, hi, FCC('s', 't', 's', 'd'), &a, &z) || z - a < 16)
+		return -1;
+	uint64_t ea = a + 8, ez;
+	uint32_t esz = mem_be32(b + ea), et = mem_be32(b + ea + 4);
+	if (esz < 8 || esz > z - ea)
+		return -1;
+	ez = ea + esz;
+	uint64_t ca2, cz2;
+	switch (et) {
+	case FCC('a', 'v', 'c', '1'): case FCC('a', 'v', 'c', '3'):
+		kind = K_H264;
+		if (ea + 86 <= ez && child(b, ea + 86, ez, FCC('a', 'v', 'c', 'C'),
+		                           &ca2, &cz2) && cz2 - ca2 >= 5)
+			lsz = (b[ca2 + 4] & 3) + 1;
+		break;
+	case FCC('h', 'v', 'c', '1'): case FCC('h', 'e', 'v', '1'):
+		kind = K_H265;
+		if (ea + 86 <= ez && child(b, ea + 86, ez, FCC('h', 'v', 'c', 'C'),
+		                           &ca2, &cz2) && cz2 - ca2 >= 22)
+			lsz = (b[ca2 + 21] & 3) + 1;
+		break;
+	case FCC('m', 'p', '4', 'a'):
+		kind = K_AAC;
+		break;
+	default:
+		break;
+	}
+	if (lsz < 3)
+		kind = K_OTHER;   /* short prefixes: not checked */
+	if (!child(b, lo, hi, FCC('s', 't', 's', 'z'), &sa, &sz) || sz - sa < 12)
+		return -1;
+	if (!child(b, lo, hi, FCC('s', 't', 's', 'c'), &ca, &cz) || cz - ca < 8)
+		return -1;
+	if (!child(b, lo, hi, FCC('s', 't', 'c', 'o'), &oa, &oz)) {
+		if (!child(b, lo, hi, FCC('c', 'o', '6', '4'), &oa, &oz))
+			return -1;
+		wide = true;
+	}
+	if (oz - oa < 8)
+		return -1;
+	uint32_t fixed = mem_be32(b + sa + 4), nsamp = mem_be32(b + sa + 8);
+	uint32_t nsc = mem_be32(b + ca + 4), nco = mem_be32(b + oa + 4);
+	if ((fixed == 0 && nsamp > (sz - sa - 12) / 4) ||
+	    nsc > (cz - ca - 8) / 12 || nco > (oz - oa - 8) / (wide ? 8 : 4) ||
+	    nsamp > MI_MAX_SAMPLES)
+		return -1;
+	uint32_t k = 0, e = 0;
+	for (uint32_t ch = 1; ch <= nco && k < nsamp; ch++) {
+		while (e + 1 < nsc && mem_be32(b + ca + 8 + 12 * (e + 1)) <= ch)
+			e++;
+		if (nsc == 0)
+			return -1;
+		uint32_t per = mem_be32(b + ca + 8 + 12 * e + 4);
+		uint64_t o = wide ? mem_be64(b + oa + 8 + 8 * (uint64_t)(ch - 1))
+		             : mem_be32(b + oa + 8 + 4 * (uint64_t)(ch - 1));
+		for (uint32_t i = 0; i < per && k < nsamp; i++, k++) {
+			uint32_t n = fixed ? fixed : mem_be32(b + sa + 12 + 4 * (uint64_t)k);
+			int rc = push_sample(s, cap, o, n, kind, lsz);
+			if (rc != 0)
+				return rc;
+			o += n;
+		}
+	}
+	return k == nsamp ? 0 : -1;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	const struct sample *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The samples of every track of the moov payload b[0..n). 0, 1 when it
+ * does not parse or its samples do not lie in the media data, -errno. */
+static int parse_moov(const uint8_t *b, uint64_t n, struct stream *s)
+{
+	uint32_t cap = 0;
+	uint64_t lo = 0;
+
+	s->ns = 0;
+	for (unsigned t = 0; t < 64; t++) {
+		uint64_t ta, tz, ma, mz, ia, iz, sa, sz;
+		if (!child(b, lo, n, FCC('t', 'r', 'a', 'k'), &ta, &tz))
+			break;
+		lo = tz;
+		if (!child(b, ta, tz, FCC('m', 'd', 'i', 'a'), &ma, &mz) ||
+		    !child(b, ma, mz, FCC('m', 'i', 'n', 'f'), &ia, &iz) ||
+		    !child(b, ia, iz, FCC('s', 't', 'b', 'l'), &sa, &sz))
+			return 1;
+		int rc = track(b, sa, sz, s, &cap);
+		if (rc < 0)
+			return rc == -1 ? 1 : rc;
+	}
+	if (s->ns == 0)
+		return 1;
+	qsort(s->s, s->ns, sizeof(*s->s), cmp_sample);
+	for (uint32_t i = 0; i < s->ns; i++) {
+		const struct sample *x = &s->s[i];
+		if (x->off < s->mdat_lo || x->off + x->size > s->e ||
+		    (i + 1 < s->ns && x->off + x->size > s->s[i + 1].off))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The clip starting at position q: its media data from the first
+ * cluster's boxes, its movie box at the media data's end in a later
+ * position.  0 with *s filled, 1 when it is not such a clip, -errno.
+ */
+static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
+{
+	const uint8_t *b = cluster(c, q);
+	uint64_t o = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (b == NULL || c->cs < 64 || mem_be32(b + 4) != FCC('f', 't', 'y', 'p'))
+		return 1;
+	for (unsigned n = 0;; n++) {
+		if (n >= 16 || o + 16 > c->cs)
+			return 1;
+		uint64_t sz = mem_be32(b + o), h = 8;
+		uint32_t t = mem_be32(b + o + 4);
+		if (sz == 1) {
+			sz = mem_be64(b + o + 8);
+			h = 16;
+		}
+		if (t == FCC('m', 'd', 'a', 't')) {
+			if (sz < h)
+				return 1;   /* no size: no index to follow */
+			s->mdat_lo = o + h;
+			s->e = o + sz;
+			break;
+		}
+		if (t == FCC('m', 'o', 'o', 'v') || sz < 8 || sz > c->cs)
+			return 1;
+		o += sz;
+	}
+	s->start = q;
+	s->need = (uint32_t)(s->e / c->cs);
+	if (s->need == 0 || s->e / c->cs >= MI_SPAN)
+		return 1;
+	uint64_t in = s->e % c->cs;
+	/* Clips written at once share the clusters: the moov lies within
+	 * a few times the media data's clusters. */
+	uint64_t last = (uint64_t)q + (uint64_t)s->need * MI_REACH + MI_REACH_MIN;
+	if (last > c->npos)
+		last = c->npos;
+	for (uint32_t t = q + s->need; t < last; t++) {
+		uint8_t h[MP4_BOX_PROBE];
+		if (!peek_pos(c, t, in, h, sizeof(h)))
+			return 1;
+		if (mem_be32(h + 4) != FCC('m', 'o', 'o', 'v') ||
+		    !mp4_box_follows_mdat(h))
+			continue;
+		uint64_t m = mem_be32(h);
+		if (m < 16 || m > MI_MAX_MOOV)
+			continue;
+		uint8_t *mb = malloc(m);
+		if (mb == NULL)
+			return -ENOMEM;
+		/* The moov's first bytes in t; the rest in the clusters
+		 * after t, or after a partner's chunk written between. */
+		uint64_t head = c->cs - in < m ? c->cs - in : m;
+		uint32_t n = (uint32_t)((in + m + c->cs - 1) / c->cs), t2 = t + 1;
+		int rc = read_pos(c, t, in, mb, head) ? 1 : -1;
+		for (unsigned k = 0; rc == 1 && k < MI_MOOV_SKIP; k++, t2++) {
+			if (n > 1 && !read_pos(c, t2, 0, mb + head, m - head))
+				break;
+			rc = parse_moov(mb + 8, m - 8, s);
+			if (rc != 1 || n == 1)
+				break;
+		}
+		free(mb);
+		if (rc < 0 && rc != -1)
+			return rc;
+		if (rc == 0) {
+			s->anchor = t;
+			s->moov_n = n;
+			s->moov2 = t2;
+			s->length = s->e + m;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------ checking */
+
+static bool nal_ok(uint8_t kind, const uint8_t *h)
+{
+	if (h[0] & 0x80)
+		return false;
+	if (kind == K_H264) {
+		unsigned t = h[0] & 0x1f;
+		return t >= 1 && t <= 23;
+	}
+	unsigned t = h[0] >> 1 & 0x3f, layer = (h[0] & 1) << 5 | h[1] >> 3;
+	return t <= 40 && layer == 0 && (h[1] & 7) != 0;
+}
+
+/* The first byte of a raw AAC frame: a syntax element that may open one. */
+static bool aac_ok(uint8_t b)
+{
+	unsigned id = b >> 5, tag = b >> 1 & 0xf;
+	return ((id == 0 || id == 1 || id == 3) && tag == 0) || id == 4 ||
+	       id == 6;
+}
+
+/* Byte at logical x of stream s: logical cluster l at position q, l - 1
+ * at st->last. */
+static bool lbyte(struct ctx *c, const struct sstate *st, uint32_t q,
+                  uint64_t x, uint8_t *out)
+{
+	uint64_t k = x / c->cs;
+	uint32_t at;
+	if (k == st->l)
+		at = q;
+	else if (k + 1 == st->l && st->last != NONE_POS)
+		at = st->last;
+	else
+		return false;
+	const uint8_t *b = cluster(c, at);
+	if (b == NULL)
+		return false;
+	*out = b[x % c->cs];
+	return true;
+}
+
+/*
+ * Whether [a, b) of a cluster, inside a NAL unit's payload, is free of
+ * what emulation prevention keeps out of one: 00 00 00, 00 00 01 and
+ * 00 00 02 (a run of zeros, a start code, another file's structure).
+ */
+static bool payload_ok(const uint8_t *b, size_t a, size_t z)
+{
+	while (a + 3 <= z) {
+		const uint8_t *x = memchr(b + a, 0, z - a - 2);
+		if (x == NULL)
+			return true;
+		a = (size_t)(x - b);
+		if (b[a + 1] == 0 && b[a + 2] <= 2)
+			return false;
+		a++;
+	}
+	return true;
+}
+
+/* The part of payload [a, e) in the cluster at q (logical cluster l). */
+static bool payload_in(struct ctx *c, uint32_t l, uint32_t q, uint64_t a,
+                       uint64_t e)
+{
+	uint64_t lo = (uint64_t)l * c->cs, hi = lo + c->cs;
+	if (a < lo)
+		a = lo;
+	if (e > hi)
+		e = hi;
+	if (a + 3 > e)
+		return true;
+	const uint8_t *b = cluster(c, q);
+	return b != NULL && payload_ok(b, a - lo, e - lo);
+}
+
+/*
+ * Puts position q at logical cluster st->l of stream s and checks the
+ * sample boundaries whose bytes it completes.  1: at least one was
+ * checked and all passed; 0: none to check; -1: one failed; -2: bytes
+ * no NAL unit's payload holds, wherever the cluster were put.
+ */
+static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
+                   uint32_t q)
+{
+	uint64_t hi = ((uint64_t)st->l + 1) * c->cs;
+	int seen = 0;
+
+	c->checks++;
+	if (st->pay > hi - c->cs &&
+	    !payload_in(c, st->l, q, hi - c->cs, st->pay))
+		return -2;
+	while (st->si < s->ns) {
+		const struct sample *m = &s->s[st->si];
+		uint64_t end = m->off + m->size;
+		if (st->p < m->off)
+			st->p = m->off;
+		if (m->kind == K_OTHER || m->size == 0) {
+			st->si++;
+			continue;
+		}
+		unsigned nb = m->kind == K_AAC ? 1 : m->lsz + 2u;
+		if (st->p + nb > hi)
+			break;
+		if (st->p + nb > end)
+			return -1;
+		uint8_t h[8];
+		for (unsigned i = 0; i < nb; i++)
+			if (!lbyte(c, st, q, st->p + i, &h[i]))
+				return -1;
+		seen = 1;
+		if (m->kind == K_AAC) {
+			if (!aac_ok(h[0]))
+				return -1;
+			st->si++;
+			continue;
+		}
+		uint64_t n = 0;
+		for (unsigned i = 0; i < m->lsz; i++)
+			n = n << 8 | h[i];
+		if (n < 2 || n > end - st->p - m->lsz || !nal_ok(m->kind, h + m->lsz))
+			return -1;
+		st->pay = st->p + m->lsz + n;
+		if (!payload_in(c, st->l, q, st->p + m->lsz + 2, st->pay))
+			return -2;
+		st->p = st->pay;
+		if (st->p == end)
+			st->si++;
+	}
+	st->last = q;
+	st->l++;
+	return seen;
+}
+
+/* ------------------------------------------------------------ sharing */
+
+/* Options for position q given the states in f->in; prev is the stream
+ * the position before went to. */
+static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
+{
+	struct opt strong[MI_MAX_STREAMS], weak[MI_MAX_STREAMS];
+	unsigned ns = 0, nw = 0;
+
+	f->nopt = 0;
+	f->cur = 0;
+	f->nstrong = 0;
+	f->r0 = R0_CERTAIN;
+	/* a stream that can no longer fill its media data before its
+	 * anchor: a dead end */
+	for (unsigned i = 0; i < c->nst; i++) {
+		const struct stream *s = &c->st[i];
+		if (q > s->start && q < s->anchor &&
+		    s->anchor - q < s->need - f->in[i].l)
+			return;
+	}
+	if (c->fixed[q]) {
+		unsigned i = c->fixed[q] - 1u;
+		const struct stream *s = &c->st[i];
+		struct sstate t = f->in[i];
+		if (q == s->start) {
+			t.l = 0;
+			t.last = NONE_POS;
+			t.si = 0;
+			t.p = 0;
+			t.pay = 0;
+			if (advance(c, s, &t, q) < 0)
+				return;
+		} else if (q == s->anchor) {
+			if (t.l != s->need || advance(c, s, &t, q) < 0 ||
+			    t.si < s->ns)
+				return;
+		}
+		if (i == 0 && (q == s->start || q == s->anchor))
+			f->r0 = 1;
+		f->opt[f->nopt++] = (struct opt){ (uint8_t)i, t };
+		f->nstrong = 1;
+		return;
+	}
+	unsigned order[MI_MAX_STREAMS], no = 0;
+	/* the stream the position before went to first */
+	if (prev < c->nst)
+		order[no++] = prev;
+	for (unsigned i = 0; i < c->nst; i++)
+		if (i != prev)
+			order[no++] = i;
+	for (unsigned k = 0; k < no; k++) {
+		unsigned i = order[k];
+		const struct stream *s = &c->st[i];
+		if (q < s->start || q > s->anchor || f->in[i].l >= s->need)
+			continue;
+		if (s->anchor - q < s->need - f->in[i].l)
+			continue;   /* not enough room left before the anchor */
+		struct sstate t = f->in[i];
+		int r = advance(c, s, &t, q);
+		if (i == 0)
+			f->r0 = (int8_t)(r == -2 ? R0_CERTAIN : r);
+		if (r > 0)
+			strong[ns++] = (struct opt){ (uint8_t)i, t };
+		else if (r == 0)
+			weak[nw++] = (struct opt){ (uint8_t)i, t };
+	}
+	for (unsigned k = 0; k < ns; k++)
+		f->opt[f->nopt++] = strong[k];
+	for (unsigned k = 0; k < nw; k++)
+		f->opt[f->nopt++] = weak[k];
+	f->nstrong = (uint8_t)ns;
+	if (ns == 0)
+		f->opt[f->nopt++] = (struct opt){ MI_MAX_STREAMS, { 0, 0, 0, 0, 0 } };
+}
+
+/*
+ * Where the sharing of the first stream's clusters turns into a guess.
+ * Between two positions that passed its checks, the clusters it took with
+ * nothing in them to check and the ones it did not take may have been
+ * swapped: when both happen there (and what it did not take failed only
+ * a check that depends on where the cluster is put, or went to another
+ * clip that had nothing to check either), the stretch from the first
+ * pass is a guess.  NONE_POS when nothing is.
+ */
+static uint32_t doubt_at(const struct frame *fr,
+                         const uint8_t *owner, uint32_t lo, uint32_t n)
+{
+	uint32_t from = NONE_POS;
+	bool took_weak = false, left_unsure = false;
+
+	for (uint32_t k = 0; k < n; k++) {
+		const struct frame *h = &fr[k];
+		bool strong = h->cur < h->nstrong;
+		if (owner[k] == 0 && strong) {
+			if (took_weak && left_unsure)
+				return from;
+			from = lo + k + 1;
+			took_weak = left_unsure = false;
+		} else if (owner[k] == 0) {
+			took_weak = true;
+		} else if (from != NONE_POS && !strong &&
+		           (h->r0 == 0 || h->r0 == -1)) {
+			left_unsure = true;
+		}
+	}
+	return NONE_POS;
+}
+
+/*
+ * Shares positions [lo, hi] among the streams.  1 with owner[] filled
+ * (per position from lo: a stream, or MI_MAX_STREAMS), 0 when no sharing
+ * passes within the budget, -errno.
+ */
+static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
+{
+	uint32_t n = hi - lo + 1, d = 0;
+	struct frame *fr = malloc(n * sizeof(*fr));
+
+	if (fr == NULL)
+		return -ENOMEM;
+	memset(fr[0].in, 0, sizeof(fr[0].in));
+	options(c, &fr[0], lo, MI_MAX_STREAMS);
+	for (;;) {
+		if (c->checks > c->budget) {
+			free(fr);
+			return 0;
+		}
+		struct frame *f = &fr[d];
+		if (f->cur >= f->nopt) {
+			if (d == 0) {
+				free(fr);
+				return 0;
+			}
+			d--;
+			fr[d].cur++;
+			continue;
+		}
+		const struct opt *o = &f->opt[f->cur];
+		owner[d] = o->who;
+		if (d + 1 == n) {
+			c->doubt = doubt_at(fr, owner, lo, n);
+			free(fr);
+			return 1;
+		}
+		struct frame *g = &fr[d + 1];
+		memcpy(g->in, f->in, sizeof(g->in));
+		if (o->who < MI_MAX_STREAMS)
+			g->in[o->who] = o->st;
+		d++;
+		options(c, g, lo + d, o->who);
+	}
+}
+
+/* ------------------------------------------------------------ entry */
+
+static void free_streams(struct ctx *c)
+{
+	for (unsigned i = 0; i < c->nst; i++)
+		free(c->st[i].s);
+	c->nst = 0;
+}
+
+/* Marks the streams' fixed positions; false when two claim one. */
+static bool mark_fixed(struct ctx *c, uint32_t lo, uint32_t hi)
+{
+	memset(c->fixed + lo, 0, hi - lo + 1);
+	for (unsigned i = 0; i < c->nst; i++) {
+		const struct stream *s = &c->st[i];
+		if (c->fixed[s->start])
+			return false;
+		c->fixed[s->start] = (uint8_t)(i + 1);
+		for (uint32_t k = 0; k < s->moov_n; k++) {
+			uint32_t q = k == 0 ? s->anchor : s->moov2 + k - 1;
+			if (q >= c->npos || c->fixed[q])
+				return false;
+			c->fixed[q] = (uint8_t)(i + 1);
+		}
+	}
+	return true;
+}
+
+/* Shares the streams out; 1 with the first stream's extents, 0, -errno. */
+static int place(struct ctx *c, struct extent **ext, unsigned *next,
+                 uint64_t *length)
+{
+	uint32_t lo = UINT32_MAX, hi = 0;
+
+	for (unsigned i = 0; i < c->nst; i++) {
+		const struct stream *s = &c->st[i];
+		if (s->start < lo)
+			lo = s->start;
+		uint32_t last = s->moov_n > 1 ? s->moov2 + s->moov_n - 2
+		                : s->anchor;
+		if (last > hi)
+			hi = last;
+	}
+	if (hi >= c->npos || !mark_fixed(c, lo, hi))
+		return 0;
+	uint8_t *owner = malloc(hi - lo + 1);
+	if (owner == NULL)
+		return -ENOMEM;
+	int rc = share(c, lo, hi, owner);
+	if (rc == 1) {
+		const struct stream *s = &c->st[0];
+		unsigned cap = 16, n = 0;
+		struct extent *e = malloc(cap * sizeof(*e));
+		uint64_t left = s->length;
+		uint32_t end = hi;
+		if (c->doubt != NONE_POS) {
+			/* the media data before the first guess */
+			end = c->doubt - 1;
+			left = s->e;
+			rc = 2;
+		}
+		if (e == NULL)
+			rc = -ENOMEM;
+		for (uint32_t q = lo; rc > 0 && q <= end && left > 0; q++) {
+			if (owner[q - lo] != 0)
+				continue;
+			uint64_t img = fsview_offset(c->v, c->pos[q]);
+			uint64_t len = left < c->cs ? left : c->cs;
+			left -= len;
+			if (n > 0 && e[n - 1].img_off + e[n - 1].len == img) {
+				e[n - 1].len += len;
+				continue;
+			}
+			if (n == BREAD_MAX_EXTENTS) {
+				rc = 0;
+				break;
+			}
+			if (n == cap) {
+				cap *= 2;
+				struct extent *t = realloc(e, cap * sizeof(*e));
+				if (t == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				e = t;
+			}
+			e[n++] = (struct extent){ img, len };
+		}
+		if (rc == 1 && left == 0) {
+			*ext = e;
+			*next = n;
+			*length = s->length;
+		} else if (rc == 2 && n > 0) {
+			*ext = e;
+			*next = n;
+			*length = s->e - left;
+		} else {
+			free(e);
+			if (rc > 0)
+				rc = 0;
+		}
+	}
+	free(owner);
+	return rc;
+}
+
+int mp4_index_reassemble(const struct fsview *v, const struct source *src,
+                         uint64_t size, uint64_t off, uint64_t budget,
+                         struct extent **ext, unsigned *next,
+                         uint64_t *length, unsigned *clips)
+{
+	struct ctx c;
+	uint32_t c0 = fsview_cluster(v, off);
+	int rc = 0;
+
+	*ext = NULL;
+	*next = 0;
+	*length = 0;
+	*clips = 1;
+	if (c0 == 0 || fsview_offset(v, c0) != off || v->cluster_size < 64 ||
+	    v->cluster_size > (4u << 20))
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.v = v;
+	c.src = src;
+	c.size = size;
+	c.cs = v->cluster_size;
+	c.budget = budget;
+	c.pos = malloc(MI_SPAN * sizeof(*c.pos));
+	c.cache = malloc((size_t)CACHE * c.cs);
+	c.fixed = malloc(MI_SPAN);
+	if (c.pos == NULL || c.cache == NULL || c.fixed == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < CACHE; i++)
+		c.cache_pos[i] = NONE_POS;
+
+	/* The positions: up to MI_BACK free clusters before c0, c0, and the
+	 * free clusters after it. */
+	uint32_t back[MI_BACK];
+	unsigned nb = 0;
+	for (uint64_t k = c0; k > 2 && nb < MI_BACK;) {
+		k--;
+		if (!fsview_is_live(v, (uint32_t)k))
+			back[nb++] = (uint32_t)k;
+	}
+	for (unsigned i = 0; i < nb; i++)
+		c.pos[c.npos++] = back[nb - 1 - i];
+	uint32_t p0 = c.npos;
+	/* ... wrapping round to cluster 2, as the driver's next-free
+	 * pointer does, up to the ones before c0 */
+	uint32_t stop = nb > 0 ? back[nb - 1] : c0;
+	bool wrapped = false;
+	for (uint64_t k = c0; c.npos < MI_SPAN;) {
+		k = fsview_next_free(v, k);
+		if (!wrapped && (k >= fsview_end(v) ||
+		                 fsview_offset(v, (uint32_t)k) + c.cs > size)) {
+			wrapped = true;
+			k = fsview_next_free(v, 2);
+		}
+		if (k >= fsview_end(v) || (wrapped && k >= stop) ||
+		    fsview_offset(v, (uint32_t)k) + c.cs > size)
+			break;
+		c.pos[c.npos++] = (uint32_t)k;
+		k++;
+	}
+
+	rc = find_stream(&c, p0, &c.st[0]);
+	if (rc != 0) {
+		free(c.st[0].s);
+		rc = rc < 0 ? rc : 0;
+		goto out;
+	}
+	c.nst = 1;
+	/* Partners: clips starting in the range whose ranges overlap. */
+	uint32_t a0 = c.st[0].anchor;
+	for (uint32_t q = p0 > MI_BACK ? p0 - MI_BACK : 0;
+	     q < a0 && c.nst < MI_MAX_STREAMS; q++) {
+		if (q == p0)
+			continue;
+		uint8_t h[8];
+		if (!peek_pos(&c, q, 0, h, sizeof(h)) ||
+		    mem_be32(h + 4) != FCC('f', 't', 'y', 'p'))
+			continue;
+		struct stream *s = &c.st[c.nst];
+		int r = find_stream(&c, q, s);
+		if (r < 0) {
+			free(s->s);
+			rc = r;
+			goto out;
+		}
+		if (r == 0 && s->anchor > p0)
+			c.nst++;
+		else
+			free(s->s);
+	}
+	c.doubt = NONE_POS;
+	rc = place(&c, ext, next, length);
+	*clips = c.nst;
+	if (rc != 1 && rc >= 0 && c.nst > 1) {
+		/* on its own, kept when that places more */
+		struct extent *e1 = *ext;
+		unsigned n1 = *next;
+		uint64_t len1 = *length;
+		int r1 = rc;
+		for (unsigned i = 1; i < c.nst; i++)
+			free(c.st[i].s);
+		c.nst = 1;
+		c.checks = 0;
+		c.doubt = NONE_POS;
+		*ext = NULL;
+		rc = place(&c, ext, next, length);
+		if (rc >= 0 && r1 == 2 && (rc == 0 || (rc == 2 && *length <= len1))) {
+			free(*ext);
+			*ext = e1;
+			*next = n1;
+			*length = len1;
+			rc = 2;
+		} else {
+			free(e1);
+		}
+	}
+out:
+	free_streams(&c);
+	free(c.pos);
+	free(c.cache);
+	free(c.fixed);
+	return rc;
+}

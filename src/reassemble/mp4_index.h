@@ -1,0 +1,53 @@
+/*
+ * mp4_index.h - reassembling MP4 clips from their own index: the clusters
+ * of clips recorded at once (a dashcam's front and rear channels) are
+ * shared out among them so that every sample their tables list starts
+ * where the data says a sample starts.
+ */
+#ifndef DREDGE_REASSEMBLE_MP4_INDEX_H
+#define DREDGE_REASSEMBLE_MP4_INDEX_H
+
+#include <stdint.h>
+
+#include "common/bread.h"
+#include "fs/fsview.h"
+
+/* Bounds per candidate. */
+#define MI_MAX_STREAMS 4              /* clips shared out at once */
+#define MI_BACK 256                   /* free clusters before the start
+                                         searched for a partner's start */
+#define MI_SPAN 32768                 /* free clusters a clip and its
+                                         partners may span */
+#define MI_MAX_MOOV (16u << 20)       /* movie box bytes read */
+#define MI_REACH 4                    /* the moov is looked for within this
+                                         many times the media data's
+                                         clusters from the start, */
+#define MI_REACH_MIN 2048             /* plus these */
+#define MI_MAX_SAMPLES (1u << 20)     /* samples of one clip */
+#define MI_BUDGET 250000u             /* sample checks per candidate */
+#define MI_GRID_BUDGET 50000u         /* ... per cluster size tried when
+                                         no file system gives one */
+#define MI_MOOV_SKIP 64               /* clusters tried for the rest of
+                                         a moov that runs on */
+
+/*
+ * The clip whose ftyp starts cluster-aligned at source byte off (a
+ * cluster no live file owns), its media data followed by its movie box:
+ * finds the movie box past the media data, and the other clips starting
+ * nearby whose ranges overlap, and shares the free clusters out among
+ * them, each cluster to the clip whose samples it continues, within
+ * budget sample checks (each sharing tried).  Returns 1
+ * with *ext (malloc'd, *next extents, *length bytes in all) when the clip
+ * was placed whole; 2 with the same when only the start of its media
+ * data was (the clusters before the first one that nothing in the data
+ * could tell apart: there the sharing would be a guess); 0 when it could
+ * not be placed (no index, not found, budget spent); or -errno.  *clips
+ * is how many clips were found to share the clusters (1: the clip was
+ * alone), whether or not the sharing with them succeeded.
+ */
+int mp4_index_reassemble(const struct fsview *v, const struct source *src,
+                         uint64_t size, uint64_t off, uint64_t budget,
+                         struct extent **ext, unsigned *next,
+                         uint64_t *length, unsigned *clips);
+
+#endif

@@ -1,0 +1,133 @@
+#!/bin/sh
+# End to end: a front+rear dashcam card.  Twenty recordings, each a front
+# clip (H.264 1280x720 + AAC) and a rear clip (H.265 640x360 + AAC)
+# written at once, the two files taking the free clusters in turn in
+# chunks of 1..16 clusters (in proportion to their bit rates); loop
+# recording deletes the oldest when the card is full, every fifth
+# recording is an event clip kept, every sixth is cut off before its
+# moov, and at the end the user deletes a third of what is left
+# (tests/tools/mkdashcam.c; its manifest is the truth).  FAT32 with 32 KiB
+# and with 128 KiB clusters (and 4 KiB, measured); then the clips as
+# single recordings on a card with 8 KiB clusters, fragmented round
+# other clips.
+#
+# scan --unallocated must bring back at least 95% of the deleted clips
+# that survive whole, byte-exact (each clip's clusters are shared out
+# with its partner's by their sample tables), and --fs the same plus the
+# live ones; with the FAT wiped, a scan by sectors must find 95% of all
+# the clips that survive by content alone (cluster grids of 128 KiB down
+# to 4 KiB tried); no scan may call a file complete that is not a clip
+# written, nor write more bytes than the card holds.  The fractions
+# reached are printed.
+. "$srcdir/tests/e2e/tap.sh"
+. "$srcdir/tests/e2e/fs_lib.sh"
+. "$srcdir/tests/e2e/dash_card.sh"
+need_tools mkfs.vfat ffmpeg md5sum
+tap_workdir dash_pair
+clips=$work/clips
+
+dash_clips "$clips" 20 5
+ok $? "ffmpeg made 20 front (H.264) and 20 rear (H.265) clips"
+pairs=$(dash_pairs "$clips" 20)
+
+deleted='$6 == "deleted" && $7 == 1 && $5 == 0'
+for geo in "32K 512 64 12288" "128K 4096 32 16384"; do
+	set -- $geo
+	img=$work/card$1.img t=$work/truth$1
+	# shellcheck disable=SC2086
+	dash_card "$img" "$4" "$2" "$3" 11 "$t" -cut 6 -event 5 -keep 3 \
+		pair $pairs
+	ok $? "$1: mkdashcam played 20 recordings over a $4 KiB FAT32 card"
+	n=$(dash_truth "$t" '$6 == "deleted" && $7 == 0' | wc -l)
+	check "$1: loop recording overwrote deleted clips ($n)" test "$n" -ge 4
+	n=$(dash_truth "$t" "$deleted" | wc -l)
+	check "$1: deleted clips survive whole ($n)" test "$n" -ge 6
+
+	D scan "$img" -o "$work/u$1" --unallocated -q 2>"$work/err"
+	ok $? "$1: scan --unallocated exits 0"
+	set -- $(dash_score "$work/u$1" "$t" "$deleted") "$1"
+	echo "# $5 --unallocated: deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+	check "$5: --unallocated: >= 95% of the deleted surviving clips exact ($1 of $4)" \
+		test $(($1 * 100)) -ge $(($4 * 95))
+	is "$(dash_wrong "$work/u$5" "$t")" 0 \
+		"$5: --unallocated calls nothing complete that is not a clip written"
+	b=$(out_bytes "$work/u$5") s=$(wc -c <"$img")
+	check "$5: --unallocated wrote $b bytes, no more than the card's $s" \
+		test "$b" -le "$s"
+
+	D scan "$img" -o "$work/f$5" --fs -q 2>"$work/err"
+	ok $? "$5: scan --fs exits 0"
+	set -- $(dash_score "$work/f$5" "$t" "$deleted || (\$6 == \"live\" && \$5 == 0)") "$5"
+	echo "# $5 --fs: live and deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+	check "$5: --fs: >= 95% of the live and deleted surviving clips exact ($1 of $4)" \
+		test $(($1 * 100)) -ge $(($4 * 95))
+	is "$(dash_wrong "$work/f$5" "$t")" 0 \
+		"$5: --fs calls nothing complete that is not a clip written"
+	b=$(out_bytes "$work/f$5")
+	check "$5: --fs wrote $b bytes, no more than the card's $s" \
+		test "$b" -le "$s"
+
+	# The FAT gone: boot sector, FSInfo and FATs zeroed, a scan by
+	# sectors with no file system to go by.
+	ds=$(D fs info "$img" | sed -n 's/^  data start (source): *//p')
+	dd if=/dev/zero of="$img" bs=512 count=$((ds / 512)) conv=notrunc \
+		2>/dev/null
+	D scan "$img" -o "$work/s$5" -q 2>"$work/err"
+	ok $? "$5: FAT wiped (first $ds bytes zeroed): scan by sectors exits 0"
+	set -- $(dash_score "$work/s$5" "$t" "\$7 == 1 && \$5 == 0") "$5"
+	echo "# $5 sectors, FAT wiped: surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+	check "$5: FAT wiped: >= 95% of the surviving clips exact ($1 of $4)" \
+		test $(($1 * 100)) -ge $(($4 * 95))
+	is "$(dash_wrong "$work/s$5" "$t")" 0 \
+		"$5: sectors call nothing complete that is not a clip written"
+	b=$(out_bytes "$work/s$5")
+	check "$5: sectors wrote $b bytes, no more than the card's $s" \
+		test "$b" -le "$s"
+	rm -rf "$work/u$5" "$work/f$5" "$work/s$5"
+done
+
+# ---- 4 KiB clusters: chunks of 1..16 clusters are 4..64 KiB, and a
+# front key frame spans many clusters with nothing to check in them, so
+# where two clips could have taken a cluster the clip ends there
+# (truncated) instead of being guessed.  What is called complete must
+# still be right, and the fractions are printed, not asserted.
+img=$work/card4K.img t=$work/truth4K
+# shellcheck disable=SC2086
+dash_card "$img" 12288 512 8 11 "$t" -cut 6 -event 5 -keep 3 pair $pairs
+ok $? "4K: mkdashcam played 20 recordings over a 12288 KiB FAT32 card"
+s=$(wc -c <"$img")
+for mode in --unallocated --fs ""; do
+	D scan "$img" -o "$work/k" $mode -q 2>"$work/err"
+	ok $? "4K ${mode:-sectors}: scan exits 0"
+	set -- $(dash_score "$work/k" "$t" "$deleted")
+	echo "# 4K ${mode:-sectors}: deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+	is "$(dash_wrong "$work/k" "$t")" 0 \
+		"4K ${mode:-sectors}: nothing called complete that is not a clip written"
+	b=$(out_bytes "$work/k")
+	check "4K ${mode:-sectors}: wrote $b bytes, no more than the card's $s" \
+		test "$b" -le "$s"
+	rm -rf "$work/k"
+done
+
+# ---- one channel: the same 40 clips as single recordings on an 8 MiB
+# card with 8 KiB clusters, front and rear sizes mixed, so that loop
+# recording writes clips into the holes of smaller ones: fragments apart
+# by the clusters of other clips, deleted since, and round the card's end.
+img=$work/single.img t=$work/truths
+# shellcheck disable=SC2086
+dash_card "$img" 8192 512 16 11 "$t" -cut 7 -event 3 -keep 2 single $pairs
+ok $? "single channel: mkdashcam played 40 recordings over an 8 MiB card"
+frag='$6 == "deleted" && $7 == 1 && $5 == 0 && $9 ~ /,/'
+n=$(dash_truth "$t" "$frag" | wc -l)
+check "single channel: deleted clips surviving whole are fragmented ($n)" \
+	test "$n" -ge 1
+D scan "$img" -o "$work/single" --unallocated -q 2>"$work/err"
+ok $? "single channel: scan --unallocated exits 0"
+set -- $(dash_score "$work/single" "$t" "$deleted")
+echo "# single channel --unallocated: deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+check "single channel: >= 95% of the deleted surviving clips exact ($1 of $4)" \
+	test $(($1 * 100)) -ge $(($4 * 95))
+set -- $(dash_score "$work/single" "$t" "$frag")
+check "single channel: every fragmented one among them ($1 of $4)" \
+	test "$1" -eq "$4"
+tap_done
