@@ -12,9 +12,11 @@
 # fs info gives type, block size and counts; fs ls lists files with their
 # sizes and runs; fs cat is byte-exact for every live file (fragmented,
 # sparse, resident) and for an NTFS deleted file whose clusters are free,
-# and says so when they are not; scan --fs writes every live file in
-# blocks byte-exact, named by its first block, with its path, and names
-# those it cannot write; scan --unallocated carves the deleted photos and
+# and says so when they are not; scan --fs writes every live file
+# byte-exact with its path: those in blocks named by their first block,
+# sparse ones with their holes as zeros (fill runs in both reports), a
+# resident one from its MFT entry (named by it, a resident run, the hash
+# of its content); scan --unallocated carves the deleted photos and
 # writes no live file.  A build without the library says so.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
@@ -114,8 +116,7 @@ check "ext4: ... byte-exact (its extents and blocks survive)" cmp -s "$work/cat"
 
 out=$work/e4fs
 D scan "$e4" -o "$out" --fs -q 2>"$work/err"
-is "$?:$(cat "$work/err")" "0:dredge: warning: $e4: /SP: it has sparse runs; not written by the scan (dredge fs export writes it)" \
-	"ext4: scan --fs exits 0 and names the sparse file it cannot write"
+is "$?:$(cat "$work/err")" "0:" "ext4: scan --fs exits 0"
 for pf in /A.MP4:A.MP4:mp4 /P1.JPG:P1.JPG:jpg /X1:X1:file /X3:X3:file /sub/LOG.TXT:LOG.TXT:txt; do
 	p=${pf%%:*} t=${pf##*:} f=${pf#*:}; f=${f%:*}
 	n=$(fname "$out" "$p")
@@ -124,7 +125,13 @@ for pf in /A.MP4:A.MP4:mp4 /P1.JPG:P1.JPG:jpg /X1:X1:file /X3:X3:file /sub/LOG.T
 	check "ext4: ... $p byte-exact" cmp -s "$out/$n" "$c/${f}"
 	is "$(report_field "$out" "$n" origin)" live "ext4: ... $p: origin live"
 done
-is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 5 "ext4: five live files written"
+n=$(fname "$out" /SP)
+is "$n" "file/$(cname "${runs_SP%%[-,]*}").file" "ext4: scan --fs: the sparse /SP named by its first block"
+check "ext4: ... /SP byte-exact, its hole as zeros" cmp -s "$out/$n" "$c/SP"
+check "ext4: ... its hole is a fill run in report.jsonl" sh -c \
+	"grep -F '\"path\":\"/SP\"' '$out/report.jsonl' | grep -q '{\"offset\":[0-9]*,\"fill\":0,\"len\":[0-9]*}'"
+check "ext4: ... and a byte_run with fill='0' in report.xml" grep -q "<byte_run offset='[0-9]*' fill='0' len='[0-9]*'/>" "$out/report.xml"
+is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 6 "ext4: six live files written"
 check "ext4: scan --fs also carves the deleted photo" written "$out/jpg" "$c/DEL.JPG"
 
 un=$work/e4un
@@ -212,9 +219,7 @@ if [ "$have_ntfs" = 1 ]; then
 
 	out=$work/ntfs
 	D scan "$nt" -o "$out" --fs -q 2>"$work/err"
-	is "$?:$(cat "$work/err")" "0:dredge: warning: $nt: /SP: it has sparse runs; not written by the scan (dredge fs export writes it)
-dredge: warning: $nt: 1 small file (/small.txt) holds its content in its metadata entry, not in blocks; not written by the scan (dredge fs export writes it)" \
-		"NTFS: scan --fs exits 0 and names what it cannot write"
+	is "$?:$(cat "$work/err")" "0:" "NTFS: scan --fs exits 0"
 	for pf in /P1.JPG:P1.JPG:jpg /clips/B.MP4:B.MP4:mp4 /clips/C.MP4:C.MP4:mp4 /NEW.BIN:NEW.BIN:bin; do
 		p=${pf%%:*} t=${pf##*:} f=${pf#*:}; f=${f%:*}
 		n=$(fname "$out" "$p")
@@ -222,7 +227,20 @@ dredge: warning: $nt: 1 small file (/small.txt) holds its content in its metadat
 		is "$n" "$t/$(cname "${r%%[-,]*}").$t" "NTFS: scan --fs: $p named by its first cluster"
 		check "NTFS: ... $p byte-exact" cmp -s "$out/$n" "$c/$f"
 	done
-	is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 5 "NTFS: five live files written (FILL too), no metadata file"
+	n=$(fname "$out" /SP)
+	check "NTFS: scan --fs writes the sparse /SP byte-exact ($n)" cmp -s "$out/$n" "$c/SP"
+	check "NTFS: ... its hole is a fill run in report.jsonl" sh -c \
+		"grep -F '\"path\":\"/SP\"' '$out/report.jsonl' | grep -q '{\"offset\":[0-9]*,\"fill\":0,\"len\":[0-9]*}'"
+	n=$(fname "$out" /small.txt)
+	case $n in txt/m[0-9]*.txt) r=named ;; *) r=$n ;; esac
+	is "$r" named "NTFS: scan --fs writes the resident /small.txt, named by its MFT entry ($n)"
+	is "$(cat "$out/$n")" "a resident file" "NTFS: ... byte-exact from its MFT entry"
+	check "NTFS: ... its run is resident in report.jsonl" sh -c \
+		"grep -F '\"path\":\"/small.txt\"' '$out/report.jsonl' | grep -q '\"runs\":\[{\"offset\":0,\"len\":16,\"type\":\"resident\"}\]'"
+	check "NTFS: ... and in report.xml" grep -q "<byte_run offset='0' len='16' type='resident'/>" "$out/report.xml"
+	is "$(report_field "$out" "$n" xxh3_128)" "$(printf 'a resident file\n' >"$work/small" && "$XXH128SUM" "$work/small" | cut -d' ' -f1)" \
+		"NTFS: ... its hash is of its content"
+	is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 7 "NTFS: seven live files written (FILL, SP, small.txt too), no metadata file"
 	check "NTFS: DFXML gives the path" grep -q "<dredge:path>/clips/B.MP4</dredge:path>" "$out/report.xml"
 
 	D fs export "$nt" / -o "$work/exp" 2>"$work/err"
