@@ -953,6 +953,7 @@ static int commit_file(struct output *out, struct candidate *c)
 		.size = c->length,
 		.runs = runs,
 		.nruns = nruns,
+		.offset = c->off,
 		.hash = hex,
 		.digests = &digests,
 		.duplicate_of = dup,

@@ -403,7 +403,7 @@ int report_add(struct report *rep, const struct report_entry *e)
 	}
 	fputs("  </fileobject>\n", x);
 
-	uint64_t first = 0;   /* the first run on the source */
+	uint64_t first = e->offset;   /* the first run on the source */
 	for (unsigned i = 0; i < e->nruns; i++)
 		if (fsview_ext_is_source(&e->runs[i])) {
 			first = e->runs[i].img_off;

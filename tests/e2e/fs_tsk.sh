@@ -241,6 +241,20 @@ if [ "$have_ntfs" = 1 ]; then
 	is "$(report_field "$out" "$n" xxh3_128)" "$(printf 'a resident file\n' >"$work/small" && "$XXH128SUM" "$work/small" | cut -d' ' -f1)" \
 		"NTFS: ... its hash is of its content"
 	is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 7 "NTFS: seven live files written (FILL, SP, small.txt too), no metadata file"
+	# The reports read back: a --report-only scan's sparse file is
+	# extracted from the source with its hole as zeros; the resident one
+	# is not in the source's bytes, and extract says so.
+	D scan "$nt" -o "$work/ntro" --fs --report-only -q 2>/dev/null
+	sp=$(grep -F '"path":"/SP"' "$work/ntro/report.jsonl" | sed 's/^{"id":\([0-9]*\),.*/\1/')
+	sm=$(grep -F '"path":"/small.txt"' "$work/ntro/report.jsonl" | sed 's/^{"id":\([0-9]*\),.*/\1/')
+	D extract "$nt" "$work/ntro" -o "$work/ntex" --id "$sp" -q 2>"$work/err"
+	is "$?:$(cat "$work/err")" "0:dredge: extracted 1 files (305000 bytes) into $work/ntex" \
+		"NTFS: extract of the sparse file from a --report-only scan exits 0"
+	check "NTFS: ... byte-exact" cmp -s "$work/ntex/$(fname "$work/ntro" /SP)" "$c/SP"
+	D extract "$nt" "$work/ntro" -o "$work/ntex" --id "$sm" -q 2>"$work/err"
+	is "$?:$(head -1 "$work/err")" "1:dredge: file $sm ($(fname "$work/ntro" /small.txt)) is content its file system holds in its metadata entry, not bytes of the source: dredge fs export writes it" \
+		"NTFS: extract of the resident file says fs export writes it"
+	rm -rf "$work/ntro" "$work/ntex"
 	check "NTFS: DFXML gives the path" grep -q "<dredge:path>/clips/B.MP4</dredge:path>" "$out/report.xml"
 
 	D fs export "$nt" / -o "$work/exp" 2>"$work/err"
