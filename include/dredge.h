@@ -533,8 +533,9 @@ ssize_t dredge_runs_read(dredge_runs *runs, uint64_t off, void *buf,
  * some of it), the free clusters after the point (none a live file owns
  * or another deleted file is assumed to hold) are tried in turn for the
  * rest until the validator takes the file whole at its size; bounded.
- * Returns 0 when nothing is to choose (no validator, or the assumed
- * clusters are whole), 1 when runs now hold the clusters chosen, 2 when
+ * Returns 0 when nothing is to choose (no validator, the assumed
+ * clusters are whole, or the validator names no point where the content
+ * stops being the file's: its first cluster is not of the format), 1 when runs now hold the clusters chosen, 2 when
  * no clusters make it whole (*why: the validator's reason), or -errno.
  */
 int dredge_runs_choose(dredge_volume *vol, const struct dredge_entry *e,

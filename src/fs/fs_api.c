@@ -790,12 +790,15 @@ int dredge_runs_choose(dredge_volume *vol, const struct dredge_entry *de,
 		free(x.try);
 		return rc == -E2BIG ? 0 : rc;
 	}
+	/* A rejection with no point where it stops being the file (its
+	 * first bytes are not of the format) leaves nothing to choose: the
+	 * first cluster is the entry's. */
 	uint64_t b = choose_break(&x, &res);
-	*why = res.reason ? res.reason : "its format's validator rejects it";
 	if (b == 0) {
 		free(x.try);
-		return 2;
+		return 0;
 	}
+	*why = res.reason ? res.reason : "its format's validator rejects it";
 	/* The clusters others take: live files', and those assumed for
 	 * the other deleted files. */
 	uint64_t end = (uint64_t)vol->vol.cluster_count + 2;
