@@ -3,7 +3,8 @@
 # made by mke2fs -d and changed by debugfs (a clip written into the holes
 # two deleted files left, so fragmented; a sparse file; a photo deleted
 # last), an NTFS volume written through ntfs-3g (two clips appended in
-# turns, so both fragmented; a resident small file; a sparse file; a photo
+# turns, so both fragmented; a resident small file; a sparse file; a
+# compressed file (where python3 can set the folder's attribute); a photo
 # deleted; a deleted file whose clusters a new file took), the NTFS volume
 # again inside an MBR partition and as an E01, and an ISO 9660 image from
 # genisoimage.  The truth is what the tools wrote: the files, debugfs's
@@ -151,7 +152,7 @@ mkdir -p "$mnt"
 have_ntfs=0
 if command -v mkfs.ntfs >/dev/null 2>&1 && command -v ntfs-3g >/dev/null 2>&1; then
 	truncate -s 32M "$nt" && mkfs.ntfs -F -q -c 4096 -L TSKTEST "$nt" >/dev/null 2>&1 &&
-	ntfs-3g "$nt" "$mnt" 2>/dev/null && have_ntfs=1
+	ntfs-3g -o compression "$nt" "$mnt" 2>/dev/null && have_ntfs=1
 fi
 if [ "$have_ntfs" = 1 ]; then
 	# B.MP4 and C.MP4 appended 8 KiB in turns: ntfs-3g gives each the
@@ -170,6 +171,14 @@ if [ "$have_ntfs" = 1 ]; then
 		i=$((i + 1))
 	done &&
 	cp --sparse=always "$c/SP" "$mnt/SP" && cp "$c/DEL.JPG" "$mnt/DEL.JPG" &&
+	# A folder marked compressed (FILE_ATTRIBUTE_COMPRESSED through
+	# ntfs-3g's attribute xattr): the file written into it is compressed.
+	have_comp=0 && mkdir "$mnt/comp" &&
+	if command -v python3 >/dev/null 2>&1 &&
+	   python3 -c "import os, struct; os.setxattr('$mnt/comp', 'system.ntfs_attrib_be', struct.pack('>I', 0x810))" 2>/dev/null; then
+		yes 'a line of text that compresses well, 0123456789' | head -c 300000 >"$c/Z.TXT" &&
+		cp "$c/Z.TXT" "$mnt/comp/Z.TXT" && have_comp=1
+	fi &&
 	sync && free=$(df -B1 --output=avail "$mnt" | tail -1) &&
 	head -c $((free - 200000)) /dev/zero >"$mnt/FILL" && sync &&
 	rm "$mnt/OLD.JPG" && sync &&
@@ -240,7 +249,17 @@ if [ "$have_ntfs" = 1 ]; then
 	check "NTFS: ... and in report.xml" grep -q "<byte_run offset='0' len='16' type='resident'/>" "$out/report.xml"
 	is "$(report_field "$out" "$n" xxh3_128)" "$(printf 'a resident file\n' >"$work/small" && "$XXH128SUM" "$work/small" | cut -d' ' -f1)" \
 		"NTFS: ... its hash is of its content"
-	is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 7 "NTFS: seven live files written (FILL, SP, small.txt too), no metadata file"
+	if [ "$have_comp" = 1 ]; then
+		n=$(fname "$out" /comp/Z.TXT)
+		check "NTFS: scan --fs writes the compressed /comp/Z.TXT byte-exact ($n)" cmp -s "$out/$n" "$c/Z.TXT"
+		check "NTFS: ... its run is compressed in report.jsonl" sh -c \
+			"grep -F '\"path\":\"/comp/Z.TXT\"' '$out/report.jsonl' | grep -q '\"runs\":\[{\"offset\":0,\"len\":300000,\"type\":\"compressed\"}\]'"
+		is "$(report_field "$out" "$n" xxh3_128)" "$("$XXH128SUM" "$c/Z.TXT" | cut -d' ' -f1)" \
+			"NTFS: ... its hash is of its content"
+	else
+		echo "# NTFS compressed file skipped: python3 or ntfs-3g's attribute xattr missing"
+	fi
+	is "$(grep -c '"origin":"live"' "$out/report.jsonl")" $((7 + have_comp)) "NTFS: every live file written (FILL, SP, small.txt, the compressed one too), no metadata file"
 	# The reports read back: a --report-only scan's sparse file is
 	# extracted from the source with its hole as zeros; the resident one
 	# is not in the source's bytes, and extract says so.
