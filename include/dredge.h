@@ -527,6 +527,21 @@ ssize_t dredge_runs_read(dredge_runs *runs, uint64_t off, void *buf,
                          size_t n);
 
 /*
+ * Chooses the clusters of the deleted file e (FAT, exFAT) with its
+ * format's validator, when it has one: when the clusters runs assume do
+ * not make the file whole (a fragmentation point, or a rejection after
+ * some of it), the free clusters after the point (none a live file owns
+ * or another deleted file is assumed to hold) are tried in turn for the
+ * rest until the validator takes the file whole at its size; bounded.
+ * Returns 0 when nothing is to choose (no validator, the assumed
+ * clusters are whole, or the validator names no point where the content
+ * stops being the file's: its first cluster is not of the format), 1 when runs now hold the clusters chosen, 2 when
+ * no clusters make it whole (*why: the validator's reason), or -errno.
+ */
+int dredge_runs_choose(dredge_volume *vol, const struct dredge_entry *e,
+                       dredge_runs *runs, const char **why);
+
+/*
  * Indexes the clusters every deleted file of the volume is assumed to
  * hold (done once, on first need, otherwise; call it before a walk whose
  * callback asks dredge_runs_shared).  0 or -errno.

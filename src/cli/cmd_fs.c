@@ -641,6 +641,17 @@ static int copy_file(struct fsctx *c, const char *path,
 		        c->path, path);
 		return -1;
 	}
+	/* A deleted file's clusters, chosen by its validator where the
+	 * assumed ones do not make it whole. */
+	const char *unwhole = NULL;
+	int chosen = dredge_entry_deleted(e) && !dredge_entry_dir(e)
+	             ? dredge_runs_choose(c->vol, e, r, &unwhole) : 0;
+	if (chosen < 0) {
+		fprintf(stderr, "dredge: %s: %s: %s\n", c->path, path,
+		        strerror(-chosen));
+		dredge_runs_free(r);
+		return -1;
+	}
 	dredge_runs_info(r, &info);
 	for (uint64_t off = 0; off < ri->bytes;) {
 		ssize_t got = dredge_runs_read(r, off, buf, sizeof(buf));
@@ -664,8 +675,14 @@ static int copy_file(struct fsctx *c, const char *path,
 		}
 		off += (uint64_t)got;
 	}
-	if (note && dredge_entry_deleted(e))
+	if (note && dredge_entry_deleted(e)) {
 		recovery_note(c->vol, e, r, note, notelen);
+		if (chosen == 1) {
+			size_t k = strlen(note);
+			snprintf(note + k, notelen - k, "%sclusters chosen by its "
+			         "validator", k ? "; " : "");
+		}
+	}
 	int rc = 0;
 	if (ri->bytes < e->size) {
 		fprintf(stderr, "dredge: %s: %s: only %" PRIu64 " of %" PRIu64
@@ -696,6 +713,14 @@ static int copy_file(struct fsctx *c, const char *path,
 		fprintf(stderr, "dredge: warning: %s: its clusters are also "
 		        "assumed for the deleted %s; the content may be that "
 		        "file's\n", path, other);
+		rc = 1;
+	}
+	if (rc == 0 && chosen == 2) {
+		fprintf(stderr, "dredge: warning: %s: its format's validator "
+		        "does not take it whole over the clusters assumed (%s), "
+		        "and no free clusters after them make it whole; the "
+		        "content is probably not the deleted file's\n", path,
+		        unwhole);
 		rc = 1;
 	}
 	dredge_runs_free(r);

@@ -20,6 +20,7 @@
 
 #include "dredge.h"
 #include "formats/format.h"
+#include "fs/fat.h"
 #include "fs/fs.h"
 #include "fs/part.h"
 #include "io/source.h"
@@ -623,4 +624,235 @@ int dredge_runs_shared(dredge_volume *vol, const struct dredge_entry *e,
 		return 0;
 	snprintf(other, len, "%s", vol->claimants[best].path);
 	return 1;
+}
+
+/* ------------------------------------------------------------ choosing */
+
+/* Validations one choice may run, and the clusters around a
+ * fragmentation point tried as the last one of the first fragment. */
+#define CHOOSE_TRIES 1024
+#define CHOOSE_BACK 3
+#define CHOOSE_AHEAD 8
+/* Clusters of a file the choice handles. */
+#define CHOOSE_CLUSTERS (1u << 22)
+
+struct choose {
+	dredge_volume *vol;
+	const struct fs_entry *e;
+	const struct format *fmt;
+	uint32_t *try;             /* the clusters being tried, in order */
+	uint64_t n;                /* clusters the size needs */
+	struct fs_bitmap taken;    /* live, or assumed for another deleted
+	                              file */
+	struct fs_bitmap mine;     /* scratch: the clusters kept */
+	unsigned tries;
+};
+
+/* Validates the n clusters of x->try: 0 with res, or -errno. */
+static int choose_validate(struct choose *x, struct carve_result *res)
+{
+	struct fs_runs r;
+	int rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (uint64_t i = 0; i < x->n && rc == 0; i++)
+		rc = fs_runs_add(&r, x->try[i], 1);
+	if (rc == 0) {
+		uint64_t have = r.clusters * x->vol->vol.cluster_size;
+		r.bytes = x->e->size < have ? x->e->size : have;
+		x->tries++;
+		rc = fs_validate(&x->vol->vol, &r, x->fmt, res);
+	}
+	fs_runs_free(&r);
+	return rc;
+}
+
+/* Whether res says the n clusters are the whole file. */
+static int choose_whole(const struct choose *x, const struct carve_result *res)
+{
+	return res->verdict == CARVE_ACCEPT && res->length == x->e->size;
+}
+
+/* Where res says the content stops being this file's, in whole clusters
+ * kept (0: nowhere known). */
+static uint64_t choose_break(const struct choose *x,
+                             const struct carve_result *res)
+{
+	uint64_t at;
+
+	if (res->verdict == CARVE_ACCEPT)
+		return 0;
+	if (res->note == CARVE_NOTE_FRAGMENT)
+		at = res->note_off;
+	else if (res->verdict == CARVE_REJECT && res->note_off > 0)
+		at = res->note_off;
+	else
+		return 0;
+	return at / x->vol->vol.cluster_size;
+}
+
+/* Fills x->try[k..n) with the free clusters from g on that neither
+ * others nor the first k take; 0, or -ENOSPC when the volume ends. */
+static int choose_fill(struct choose *x, uint64_t k, uint64_t g)
+{
+	uint64_t end = (uint64_t)x->vol->vol.cluster_count + 2;
+
+	for (uint64_t i = 0; i < k; i++)
+		fs_bitmap_set(&x->mine, x->try[i]);
+	for (; k < x->n && g < end; g++)
+		if (!fs_bitmap_get(&x->taken, g) && !fs_bitmap_get(&x->mine, g))
+			x->try[k++] = (uint32_t)g;
+	memset(x->mine.w, 0, (x->mine.nbits + 63) / 64 * 8);
+	return k == x->n ? 0 : -ENOSPC;
+}
+
+/*
+ * Searches for the clusters after the first k of x->try: each free
+ * cluster after the k-th in turn starts the rest.  1 when the validator
+ * takes one as the whole file (x->try holds it), 0 when none, -errno.
+ * A try that gets further (a later fragmentation point) is followed from
+ * there.
+ */
+static int choose_from(struct choose *x, uint64_t k, unsigned depth)
+{
+	uint64_t end = (uint64_t)x->vol->vol.cluster_count + 2;
+	uint32_t *keep = malloc(k * sizeof(*keep));
+	struct carve_result res;
+	int rc = 0;
+
+	if (keep == NULL)
+		return -ENOMEM;
+	memcpy(keep, x->try, k * sizeof(*keep));
+	for (uint64_t g = (uint64_t)keep[k - 1] + 1;
+	     g < end && x->tries < CHOOSE_TRIES && rc == 0; g++) {
+		if (fs_bitmap_get(&x->taken, g))
+			continue;
+		memcpy(x->try, keep, k * sizeof(*keep));
+		if (choose_fill(x, k, g) != 0)
+			break;
+		if (x->try[k] != g)
+			continue;   /* g is one of the first k */
+		if ((rc = choose_validate(x, &res)) != 0)
+			break;
+		if (choose_whole(x, &res)) {
+			rc = 1;
+			break;
+		}
+		uint64_t b = choose_break(x, &res);
+		if (b > k + 1 && depth < 64) {
+			for (uint64_t kk = b; kk > k && kk + CHOOSE_BACK >= b &&
+			     rc == 0; kk--)
+				rc = choose_from(x, kk, depth + 1);
+			if (rc != 0)
+				break;
+			memcpy(x->try, keep, k * sizeof(*keep));
+		}
+	}
+	free(keep);
+	return rc < 0 ? rc : rc == 1;
+}
+
+int dredge_runs_choose(dredge_volume *vol, const struct dredge_entry *de,
+                       dredge_runs *runs, const char **why)
+{
+	struct choose x = { .vol = vol };
+	struct carve_result res;
+	struct fs_entry e;
+	int rc;
+
+	*why = NULL;
+	entry_import(de, &e);
+	x.e = &e;
+	if (runs == NULL || !fs_entry_is_deleted(&e) || fs_entry_is_dir(&e) ||
+	    fs_type_is_tsk(vol->vol.type) || runs->r.data != NULL ||
+	    e.size == 0 || runs->r.bytes < e.size)
+		return 0;
+	const char *ext = name_ext(e.name);
+	x.fmt = ext ? format_find(ext) : NULL;
+	if (x.fmt == NULL && e.short_name[0])
+		x.fmt = (ext = name_ext(e.short_name)) ? format_find(ext) : NULL;
+	if (x.fmt == NULL || x.fmt->validate == NULL)
+		return 0;
+	x.n = (e.size + vol->vol.cluster_size - 1) / vol->vol.cluster_size;
+	if (x.n > CHOOSE_CLUSTERS || runs->r.clusters < x.n)
+		return 0;
+	x.try = malloc(x.n * sizeof(*x.try));
+	if (x.try == NULL)
+		return -ENOMEM;
+	uint64_t k = 0;
+	for (unsigned i = 0; i < runs->r.n && k < x.n; i++)
+		for (uint32_t j = 0; j < runs->r.v[i].count && k < x.n; j++)
+			x.try[k++] = runs->r.v[i].cluster + j;
+	rc = choose_validate(&x, &res);
+	if (rc != 0 || res.verdict == CARVE_ACCEPT ||
+	    (res.verdict == CARVE_TRUNCATED && res.note != CARVE_NOTE_FRAGMENT)) {
+		/* whole, or cut short for no reason clusters can fix */
+		free(x.try);
+		return rc == -E2BIG ? 0 : rc;
+	}
+	/* A rejection with no point where it stops being the file (its
+	 * first bytes are not of the format) leaves nothing to choose: the
+	 * first cluster is the entry's. */
+	uint64_t b = choose_break(&x, &res);
+	if (b == 0) {
+		free(x.try);
+		return 0;
+	}
+	*why = res.reason ? res.reason : "its format's validator rejects it";
+	/* The clusters others take: live files', and those assumed for
+	 * the other deleted files. */
+	uint64_t end = (uint64_t)vol->vol.cluster_count + 2;
+	if ((rc = dredge_volume_load_claims(vol)) != 0 ||
+	    (rc = fs_bitmap_alloc(&x.taken, end)) != 0 ||
+	    (rc = fs_bitmap_alloc(&x.mine, end)) != 0)
+		goto out;
+	for (uint64_t i = 0; i < (end + 63) / 64; i++)
+		x.taken.w[i] = vol->owners.w[i];
+	for (size_t i = 0; i < vol->nclaims; i++) {
+		const struct claim *c = &vol->claims[i];
+		if (vol->claimants[c->who].entry_offset == e.entry_offset)
+			continue;
+		for (uint64_t cl = c->a; cl < c->b; cl++)
+			fs_bitmap_set(&x.taken, cl);
+	}
+	/* The last cluster of the first fragment is at the point the
+	 * validator found, or a few before it (a decoder notices late), or
+	 * a few after (a checksum covers a whole chunk). */
+	rc = 0;
+	for (uint64_t d = 0; d <= CHOOSE_BACK + CHOOSE_AHEAD && rc == 0; d++) {
+		uint64_t kk = d <= CHOOSE_BACK ? b - d : b + (d - CHOOSE_BACK);
+		if (kk == 0 || kk > b + CHOOSE_AHEAD || kk >= x.n ||
+		    (d <= CHOOSE_BACK && d > b))
+			continue;
+		/* the assumed clusters up to kk stay */
+		uint64_t k2 = 0;
+		for (unsigned i = 0; i < runs->r.n && k2 < kk; i++)
+			for (uint32_t j = 0; j < runs->r.v[i].count && k2 < kk; j++)
+				x.try[k2++] = runs->r.v[i].cluster + j;
+		rc = choose_from(&x, kk, 0);
+	}
+	if (rc == 1) {
+		struct fs_runs r;
+		memset(&r, 0, sizeof(r));
+		for (uint64_t i = 0; i < x.n && rc == 1; i++)
+			if (fs_runs_add(&r, x.try[i], 1) != 0)
+				rc = -ENOMEM;
+		if (rc == 1) {
+			uint64_t have = r.clusters * vol->vol.cluster_size;
+			r.bytes = e.size < have ? e.size : have;
+			r.status = runs->r.status & ~(FS_RUNS_SHORT);
+			fs_runs_free(&runs->r);
+			runs->r = r;
+			*why = NULL;
+		} else {
+			fs_runs_free(&r);
+		}
+	} else if (rc == 0) {
+		rc = 2;
+	}
+out:
+	fs_bitmap_free(&x.taken);
+	fs_bitmap_free(&x.mine);
+	free(x.try);
+	return rc;
 }

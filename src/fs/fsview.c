@@ -33,8 +33,7 @@ struct fsview_ctx {
 	/* the live walk */
 	struct fsview *v;
 	struct fs_bitmap dirs;       /* first clusters of directories met */
-	uint64_t resident;           /* TSK: live files held in metadata */
-	const char *resident_path;   /*   (the first of them, by name) */
+	uint64_t held;               /* bytes of live files' content held */
 	char damage[320];            /* why the map cannot be trusted */
 	size_t capfiles;             /* of v->files */
 };
@@ -120,10 +119,47 @@ static void folder_of(const struct fs_entry *e, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* Lists live file e (path, runs r) for a whole-volume scan; 0 or -errno. */
+/*
+ * The extents of runs r with its sparse runs (cluster 0) as FSVIEW_HOLE
+ * extents, cut at r->bytes, into ext (max of them); returns how many
+ * there are.
+ */
+static unsigned hole_extents(const struct fs_volume *vol,
+                             const struct fs_runs *r, struct extent *ext,
+                             unsigned max)
+{
+	uint64_t left = r->bytes;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->n && left > 0; i++) {
+		uint64_t len = (uint64_t)r->v[i].count * vol->cluster_size;
+		uint64_t off = r->v[i].cluster == 0 ? FSVIEW_HOLE
+		               : fs_cluster_offset(vol, r->v[i].cluster);
+		if (r->v[i].cluster != 0 && off == UINT64_MAX)
+			break;
+		if (len > left)
+			len = left;
+		struct extent *p = n > 0 && n <= max ? &ext[n - 1] : NULL;
+		if (p != NULL && p->img_off == FSVIEW_HOLE && off == FSVIEW_HOLE)
+			p->len += len;
+		else if (p != NULL && off != FSVIEW_HOLE &&
+		         p->img_off != FSVIEW_HOLE && p->img_off + p->len == off)
+			p->len += len;
+		else {
+			if (n < max)
+				ext[n] = (struct extent){ off, len };
+			n++;
+		}
+		left -= len;
+	}
+	return n;
+}
+
+/* Lists live file e (path, runs r) for a whole-volume scan; 0 or -errno.
+ * Content held in memory (r->data) is taken over. */
 static int list_file(struct fsview_ctx *x, struct fs_volume *vol,
                      const char *path, const struct fs_entry *e,
-                     const struct fs_runs *r, const char *damage)
+                     struct fs_runs *r, const char *damage)
 {
 	struct fsview *v = x->v;
 
@@ -138,6 +174,7 @@ static int list_file(struct fsview_ctx *x, struct fs_volume *vol,
 	struct fsview_file *f = &v->files[v->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->off = fs_cluster_offset(vol, e->start_cluster);
+	f->meta = e->entry_offset;
 	f->path = strdup(path);
 	if (f->path == NULL)
 		return -ENOMEM;
@@ -149,18 +186,45 @@ static int list_file(struct fsview_ctx *x, struct fs_volume *vol,
 	if (damage != NULL) {
 		f->flags = FSVIEW_F_DAMAGED;
 		f->damage = damage;
-	} else {
-		unsigned n = fs_runs_extents(vol, r, NULL, 0);
-		f->ext = n ? malloc(n * sizeof(*f->ext)) : NULL;
-		if (n != 0 && f->ext == NULL) {
-			free(f->path);
-			return -ENOMEM;
-		}
-		f->next = fs_runs_extents(vol, r, f->ext, n);
-		f->size = r->bytes;
-		if (r->bytes < e->size || (r->status & FS_RUNS_SHORT))
-			f->flags |= FSVIEW_F_SHORT;
+		v->nfiles++;
+		return 0;
 	}
+	/* Content with no first block of its own (resident, or sparse
+	 * from its start) is listed where the data area starts. */
+	if (e->start_cluster < 2) {
+		f->off = fs_data_start(vol);
+		f->flags |= FSVIEW_F_NOPLACE;
+	}
+	unsigned n = 1;
+	if (r->status & FS_RUNS_HELD) {
+		f->flags |= FSVIEW_F_HELD;
+		f->held = r->data;
+		r->data = NULL;
+	} else if (r->status & FS_RUNS_SPARSE) {
+		f->flags |= FSVIEW_F_HOLES;
+		n = hole_extents(vol, r, NULL, 0);
+	} else {
+		n = fs_runs_extents(vol, r, NULL, 0);
+	}
+	f->ext = n ? malloc(n * sizeof(*f->ext)) : NULL;
+	if (n != 0 && f->ext == NULL) {
+		free(f->path);
+		free(f->held);
+		return -ENOMEM;
+	}
+	if (f->flags & FSVIEW_F_HELD) {
+		f->ext[0] = (struct extent){ e->start_cluster < 2
+		                             ? FSVIEW_RESIDENT : FSVIEW_DECODED,
+		                             r->bytes };
+		f->next = r->bytes > 0;
+	} else if (f->flags & FSVIEW_F_HOLES) {
+		f->next = hole_extents(vol, r, f->ext, n);
+	} else {
+		f->next = fs_runs_extents(vol, r, f->ext, n);
+	}
+	f->size = r->bytes;
+	if (r->bytes < e->size || (r->status & FS_RUNS_SHORT))
+		f->flags |= FSVIEW_F_SHORT;
 	v->nfiles++;
 	return 0;
 }
@@ -188,27 +252,38 @@ static int live_entry(struct fs_volume *vol, const char *path,
 	if (rc != 0)
 		return rc;
 	/* Through The Sleuth Kit, a file whose bytes are not plain blocks
-	 * of the source (resident in its MFT entry, compressed, sparse) has
-	 * no extents to write from; the allocation map keeps its blocks from
-	 * the carver, so it is named here, for `dredge fs export`. */
+	 * of the source is written too: a resident or compressed one from
+	 * the content read through the library (held in memory, up to
+	 * FSVIEW_HELD_MAX bytes in all), a sparse one with its holes as
+	 * zeros.  One whose blocks cannot be read is named, for `dredge fs
+	 * export`; the allocation map keeps its blocks from the carver. */
 	if (x->v->write_live && fs_type_is_tsk(vol->type) &&
-	    !fs_entry_is_dir(e) && path[0] == '/' && e->size > 0 &&
-	    (e->start_cluster < 2 ||
-	     (r.status & (FS_RUNS_HELD | FS_RUNS_SPARSE | FS_RUNS_RANGE |
-	                  FS_RUNS_IO)))) {
-		if (e->start_cluster < 2 && (r.status & FS_RUNS_HELD)) {
-			if (x->resident++ == 0)
-				x->resident_path = strdup(path);
-		} else {
-			say(x, "%s: %s: %s; not written by the scan (dredge fs "
-			    "export writes it)", x->path, path,
-			    (r.status & FS_RUNS_HELD) ? "its content is compressed "
-			    "or encrypted" :
-			    (r.status & FS_RUNS_SPARSE) ? "it has sparse runs" :
-			    "its blocks cannot be read");
+	    !fs_entry_is_dir(e) && path[0] == '/' && e->size > 0) {
+		const char *why = NULL;
+		if (r.status & FS_RUNS_HELD) {
+			if (r.bytes > FSVIEW_HELD_MAX - x->held) {
+				why = "its content is compressed or held in its "
+				      "metadata entry, and the scan holds no more "
+				      "such content in memory";
+			} else {
+				x->held += r.bytes;
+			}
+		} else if (r.status & (FS_RUNS_RANGE | FS_RUNS_IO)) {
+			why = "its blocks cannot be read";
+		} else if (e->start_cluster < 2 &&
+		           !(r.status & FS_RUNS_SPARSE)) {
+			why = "it lists no blocks";
 		}
+		if (why != NULL) {
+			say(x, "%s: %s: %s; not written by the scan (dredge fs "
+			    "export writes it)", x->path, path, why);
+			fs_runs_free(&r);
+			return 0;
+		}
+		mark_runs(x->v, &r);
+		rc = list_file(x, vol, path, e, &r, NULL);
 		fs_runs_free(&r);
-		return 0;
+		return rc;
 	}
 	/* A whole-volume scan writes live files from their chains: one
 	 * whose chain cannot be followed is carved instead, and its
@@ -220,9 +295,6 @@ static int live_entry(struct fs_volume *vol, const char *path,
 			(r.status & FS_RUNS_RANGE) ? "the cluster chain leaves "
 			                             "the volume" :
 			(r.status & FS_RUNS_IO) ? "the FAT cannot be read" :
-			(r.status & FS_RUNS_HELD) ? "its content is compressed "
-			                            "or encrypted" :
-			(r.status & FS_RUNS_SPARSE) ? "it has sparse runs" :
 			NULL;
 		if (damage != NULL)
 			say(x, "%s: %s: %s; carving it from cluster %u instead",
@@ -285,6 +357,7 @@ void fsview_free(struct fsview *v)
 	for (size_t i = 0; i < v->nfiles; i++) {
 		free(v->files[i].path);
 		free(v->files[i].ext);
+		free(v->files[i].held);
 	}
 	free(v->files);
 	v->files = NULL;
@@ -318,10 +391,12 @@ static void order_files(struct fsview_ctx *x)
 		if (c < v->first || c > v->last) {
 			free(f->path);
 			free(f->ext);
+			free(f->held);
 			continue;
 		}
 		if (k > 0 && v->files[k - 1].off == f->off &&
-		    !(f->flags & FSVIEW_F_DAMAGED)) {
+		    !(f->flags & (FSVIEW_F_DAMAGED | FSVIEW_F_NOPLACE)) &&
+		    !(v->files[k - 1].flags & FSVIEW_F_NOPLACE)) {
 			say(x, "%s: %s starts in cluster %u like %s; written "
 			    "once, as %s", x->path, f->path, c,
 			    v->files[k - 1].path, v->files[k - 1].path);
@@ -429,17 +504,6 @@ int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
 	v->write_live = !cfg->unallocated;   /* a whole-volume scan */
 	x.v = v;
 	rc = live_map(&x, &vol);
-	if (x.resident > 0)
-		say(&x, "%s: %llu small file%s (%s%s) %s content in %s metadata "
-		    "entry, not in blocks; not written by the scan (dredge fs "
-		    "export writes %s)", path, (unsigned long long)x.resident,
-		    x.resident == 1 ? "" : "s",
-		    x.resident_path ? x.resident_path : "?",
-		    x.resident > 1 ? ", ..." : "",
-		    x.resident == 1 ? "holds its" : "hold their",
-		    x.resident == 1 ? "its" : "their",
-		    x.resident == 1 ? "it" : "them");
-	free((void *)x.resident_path);
 	if (rc == 0 && fs_type_is_tsk(vol.type)) {
 		/* Metadata (MFT, inode tables, journal) owns blocks no file
 		 * lists: the allocation map marks them. */
@@ -521,7 +585,7 @@ unsigned fsview_cluster_runs(const struct fsview *v, const struct extent *ext,
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (ext[i].len == 0)
+		if (ext[i].len == 0 || !fsview_ext_is_source(&ext[i]))
 			continue;
 		uint32_t a = fsview_cluster(v, ext[i].img_off);
 		uint32_t b = fsview_cluster(v, ext[i].img_off + ext[i].len - 1);

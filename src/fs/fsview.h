@@ -39,6 +39,29 @@
                                     carved instead, damage says why */
 #define FSVIEW_F_SHARED  0x04    /* its first cluster starts a file listed
                                     before it: not written twice */
+#define FSVIEW_F_HELD    0x08    /* its content is not plain blocks of the
+                                    source (NTFS resident or compressed):
+                                    held, the bytes are in `held` */
+#define FSVIEW_F_HOLES   0x10    /* sparse: some extents are FSVIEW_HOLE */
+#define FSVIEW_F_NOPLACE 0x20    /* no first block (resident, or a hole
+                                    first): listed where the data area
+                                    starts, named by its metadata address */
+
+/*
+ * Extents of a live file whose img_off is not a source byte: a hole of a
+ * sparse file (reads as zeros), and the content a file system holds
+ * outside plain blocks (fsview_file.held: in the metadata entry, or
+ * decoded from compressed blocks).  Only the writer and the reports see
+ * them; a validator is never given such a file's extents.
+ */
+#define FSVIEW_HOLE     UINT64_MAX
+#define FSVIEW_RESIDENT (UINT64_MAX - 1)
+#define FSVIEW_DECODED  (UINT64_MAX - 2)
+
+static inline int fsview_ext_is_source(const struct extent *e)
+{
+	return e->img_off < FSVIEW_DECODED;
+}
 
 /* A live file of the volume, as a whole-volume scan writes it. */
 struct fsview_file {
@@ -53,6 +76,13 @@ struct fsview_file {
 	char ext_name[12];           /* its type folder: the format's
 	                                extension, else the name's ("file"
 	                                when it has none) */
+	uint8_t *held;               /* FSVIEW_F_HELD: its size bytes, read
+	                                through the file system at set-up;
+	                                ext is one FSVIEW_RESIDENT or
+	                                FSVIEW_DECODED extent */
+	uint64_t meta;               /* its metadata address (MFT entry,
+	                                inode; FAT: its entry's byte), which
+	                                names it with FSVIEW_F_NOPLACE */
 };
 
 struct fsview {
@@ -133,6 +163,13 @@ static inline int fsview_owns_start(const struct fsview *v, uint64_t off)
 	return c != 0 && c >= v->first && c <= v->last &&
 	       !((v->unallocated || v->write_live) && fsview_is_live(v, c));
 }
+
+/*
+ * The live files whose content is held in memory (FSVIEW_F_HELD) keep at
+ * most this many bytes together; one past it is named in a warning, for
+ * `dredge fs export`, and not written by the scan.
+ */
+#define FSVIEW_HELD_MAX (256u << 20)
 
 /* The index of the first live file at or after source byte off (nfiles
  * when none). */

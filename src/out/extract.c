@@ -30,6 +30,7 @@
 #include <xxhash.h>
 
 #include "dredge.h"
+#include "fs/fsview.h"
 #include "io/source.h"
 #include "out/digest.h"
 #include "out/lock.h"
@@ -259,8 +260,17 @@ static int extract_one(const struct dredge_extract_config *cfg,
 	struct stat st;
 
 	for (unsigned i = 0; i < r->nruns; i++)
-		if (r->runs[i].len > src->size ||
-		    r->runs[i].img_off > src->size - r->runs[i].len) {
+		if (r->runs[i].img_off == FSVIEW_RESIDENT ||
+		    r->runs[i].img_off == FSVIEW_DECODED) {
+			say(cfg, "file %" PRIu64 " (%s) is content its file system "
+			    "holds %s, not bytes of the source: dredge fs export "
+			    "writes it", r->id, r->filename,
+			    r->runs[i].img_off == FSVIEW_RESIDENT
+			    ? "in its metadata entry" : "compressed");
+			return -1;
+		} else if (r->runs[i].img_off != FSVIEW_HOLE &&
+		           (r->runs[i].len > src->size ||
+		            r->runs[i].img_off > src->size - r->runs[i].len)) {
 			say(cfg, "file %" PRIu64 " (%s) lies past the end of '%s' (%"
 			    PRIu64 " bytes): is this the same source?", r->id,
 			    r->filename, src->path, src->size);
@@ -300,9 +310,12 @@ static int extract_one(const struct dredge_extract_config *cfg,
 			size_t n = r->runs[i].len - pos < COPY_BUF ?
 			           (size_t)(r->runs[i].len - pos) : COPY_BUF;
 			/* Unreadable sectors read as zeros, as they did
-			 * for the scan. */
-			source_read(src, buf, r->runs[i].img_off + pos, n, 0,
-			            NULL, NULL);
+			 * for the scan; so does a live file's hole. */
+			if (r->runs[i].img_off == FSVIEW_HOLE)
+				memset(buf, 0, n);
+			else
+				source_read(src, buf, r->runs[i].img_off + pos,
+				            n, 0, NULL, NULL);
 			XXH3_128bits_update(hs, buf, n);
 			digest_update(dg, buf, n);
 			bad = write_all(fd, buf, n) != 0;

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/fsview.h"
 #include "out/html.h"
 #include "out/report_read.h"
 #include "out/thumb.h"
@@ -261,9 +262,16 @@ static void table_entry(void *arg, const struct report_rec *r)
 		        r->offset / (p->info->sector_size ?
 		                     p->info->sector_size : 512));
 	fprintf(f, "<td data-v=\"%u\"><code>", r->nruns);
-	for (unsigned i = 0; i < r->nruns && i < RUNS_SHOWN; i++)
-		fprintf(f, "%s%" PRIu64 "+%" PRIu64, i ? "<br>" : "",
-		        r->runs[i].img_off, r->runs[i].len);
+	for (unsigned i = 0; i < r->nruns && i < RUNS_SHOWN; i++) {
+		uint64_t img = r->runs[i].img_off;
+		if (fsview_ext_is_source(&r->runs[i]))
+			fprintf(f, "%s%" PRIu64 "+%" PRIu64, i ? "<br>" : "",
+			        img, r->runs[i].len);
+		else
+			fprintf(f, "%s%s+%" PRIu64, i ? "<br>" : "",
+			        img == FSVIEW_HOLE ? "zeros" : img == FSVIEW_RESIDENT
+			        ? "resident" : "compressed", r->runs[i].len);
+	}
 	if (r->nruns > RUNS_SHOWN)
 		fprintf(f, "<br>&hellip; %u runs", r->nruns);
 	fputs("</code></td><td>", f);

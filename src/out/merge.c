@@ -457,7 +457,7 @@ static int take_entries(struct merge *m, struct shard_in *s, uint64_t from,
 		}
 		if (rec.duplicate_of == 0 && !m->report_only)
 			rc = remember(s, rec.id, rec.filename);
-		uint64_t off = rec.runs[0].img_off;
+		uint64_t off = rec.offset;   /* its first run's, or its place */
 		if (rc != 0 || !use || off < from || off >= to) {
 			m->sum->dropped += use && rc == 0;
 			report_rec_free(&rec);

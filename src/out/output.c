@@ -612,9 +612,11 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
  * failed write, or of a failed read with *read_failed set.
  */
 static int copy_runs(struct output *out, const struct extent *runs,
-                     unsigned nruns, int fd, XXH128_hash_t *hash,
-                     int *read_failed)
+                     unsigned nruns, const uint8_t *held, int fd,
+                     XXH128_hash_t *hash, int *read_failed)
 {
+	uint64_t lo = 0;   /* the file's byte where run i starts */
+
 	XXH3_state_t *st = XXH3_createState();
 	int rc = 0;
 
@@ -623,15 +625,27 @@ static int copy_runs(struct output *out, const struct extent *runs,
 	XXH3_128bits_reset(st);
 	digest_reset(out->dg);
 	int mappable = source_mappable(out->src);
-	for (unsigned i = 0; i < nruns && rc == 0; i++) {
+	for (unsigned i = 0; i < nruns && rc == 0; lo += runs[i++].len) {
 		for (uint64_t pos = 0; pos < runs[i].len && rc == 0;) {
 			size_t n = runs[i].len - pos < COPY_BUF
 			           ? (size_t)(runs[i].len - pos) : COPY_BUF;
 			/* From a view of the page cache where there is one
-			 * (source_map.h), else through the buffer. */
+			 * (source_map.h), else through the buffer; a live
+			 * file's hole is zeros, its held content is in held
+			 * (fsview.h). */
 			struct source_map m;
 			const uint8_t *p = out->buf;
-			if (mappable && source_map(out->src, runs[i].img_off + pos,
+			if (runs[i].img_off == FSVIEW_HOLE) {
+				memset(out->buf, 0, n);
+			} else if (!fsview_ext_is_source(&runs[i])) {
+				if (held == NULL) {
+					rc = -EIO;
+					*read_failed = 1;
+					break;
+				}
+				p = held + lo + pos;
+			} else if (mappable &&
+			           source_map(out->src, runs[i].img_off + pos,
 			                           n, &m) == 0) {
 				p = m.p;
 			} else if ((rc = copy_read(out, out->buf,
@@ -643,7 +657,7 @@ static int copy_runs(struct output *out, const struct extent *runs,
 			digest_update(out->dg, p, n);
 			if (fd >= 0)
 				rc = write_all(fd, p, n);
-			if (p != out->buf)
+			if (p != out->buf && fsview_ext_is_source(&runs[i]))
 				source_unmap(&m);
 			pos += n;
 		}
@@ -734,6 +748,12 @@ static void file_name(const struct output *out, const struct candidate *c,
 	uint64_t unit, in;
 	char lead;
 
+	if (c->live != NULL && (c->live->flags & FSVIEW_F_NOPLACE)) {
+		/* no block of its own: its metadata address */
+		snprintf(name, len, "%s/m%07" PRIu64 ".%s", c->ext,
+		         c->live->meta, c->ext);
+		return;
+	}
 	if (v != NULL) {
 		uint32_t cl = fsview_cluster(v, c->off);
 		unit = cl;
@@ -830,8 +850,10 @@ static int commit_file(struct output *out, struct candidate *c)
 	int truncated = c->verdict == CARVE_TRUNCATED;
 	char name[256], part[300];
 	struct extent one = { .img_off = c->off, .len = c->length };
-	const struct extent *runs = c->nruns > 1 ? c->runs : &one;
-	unsigned nruns = c->nruns > 1 ? c->nruns : 1;
+	/* A live file's runs may be a single hole or held content. */
+	int own = c->runs != NULL && (c->nruns > 1 || c->live != NULL);
+	const struct extent *runs = own ? c->runs : &one;
+	unsigned nruns = own ? c->nruns : 1;
 	struct fsview_run *clusters = NULL;
 	unsigned nclusters = 0;
 	XXH128_hash_t h;
@@ -874,7 +896,9 @@ static int commit_file(struct output *out, struct candidate *c)
 		rc = fd < 0 || dup != 0 ? 0
 		     : copy_plain(out, c->off, c->length, fd, &read_failed);
 	} else {
-		rc = copy_runs(out, runs, nruns, fd, &h, &read_failed);
+		rc = copy_runs(out, runs, nruns,
+		               c->live != NULL ? c->live->held : NULL, fd, &h,
+		               &read_failed);
 	}
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
 		rc = -errno;
@@ -932,6 +956,7 @@ static int commit_file(struct output *out, struct candidate *c)
 		.size = c->length,
 		.runs = runs,
 		.nruns = nruns,
+		.offset = c->off,
 		.hash = hex,
 		.digests = &digests,
 		.duplicate_of = dup,

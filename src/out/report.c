@@ -354,9 +354,20 @@ int report_add(struct report *rep, const struct report_entry *e)
 	        "    <byte_runs>\n", e->size);
 	uint64_t lo = 0;
 	for (unsigned i = 0; i < e->nruns; i++) {
-		fprintf(x, "      <byte_run offset='%" PRIu64 "' img_offset='%"
-		        PRIu64 "' len='%" PRIu64 "'/>\n", lo,
-		        e->runs[i].img_off, e->runs[i].len);
+		/* a live file's hole (DFXML's fill) and content the file
+		 * system holds outside plain blocks (fsview.h) */
+		uint64_t img = e->runs[i].img_off;
+		if (img == FSVIEW_HOLE)
+			fprintf(x, "      <byte_run offset='%" PRIu64 "' fill='0' "
+			        "len='%" PRIu64 "'/>\n", lo, e->runs[i].len);
+		else if (!fsview_ext_is_source(&e->runs[i]))
+			fprintf(x, "      <byte_run offset='%" PRIu64 "' len='%"
+			        PRIu64 "' type='%s'/>\n", lo, e->runs[i].len,
+			        img == FSVIEW_RESIDENT ? "resident" : "compressed");
+		else
+			fprintf(x, "      <byte_run offset='%" PRIu64 "' img_offset='%"
+			        PRIu64 "' len='%" PRIu64 "'/>\n", lo, img,
+			        e->runs[i].len);
 		lo += e->runs[i].len;
 	}
 	fputs("    </byte_runs>\n", x);
@@ -395,18 +406,34 @@ int report_add(struct report *rep, const struct report_entry *e)
 	}
 	fputs("  </fileobject>\n", x);
 
+	uint64_t first = e->offset;   /* the first run on the source */
+	for (unsigned i = 0; i < e->nruns; i++)
+		if (fsview_ext_is_source(&e->runs[i])) {
+			first = e->runs[i].img_off;
+			break;
+		}
 	fprintf(j, "{\"id\":%" PRIu64 ",\"filename\":", e->id);
 	json_string(j, e->filename);
 	fprintf(j, ",\"format\":\"%s\",\"type\":\"%s\",\"status\":\"%s\","
 	        "\"offset\":%" PRIu64 ",\"sector\":%" PRIu64 ",\"size\":%"
 	        PRIu64 ",\"runs\":[", e->format, e->ext, status,
-	        e->runs[0].img_off, e->runs[0].img_off / e->sector_size,
-	        e->size);
+	        first, first / e->sector_size, e->size);
 	lo = 0;
 	for (unsigned i = 0; i < e->nruns; i++) {
-		fprintf(j, "%s{\"offset\":%" PRIu64 ",\"img_offset\":%" PRIu64
-		        ",\"len\":%" PRIu64 "}", i ? "," : "", lo,
-		        e->runs[i].img_off, e->runs[i].len);
+		uint64_t img = e->runs[i].img_off;
+		if (img == FSVIEW_HOLE)
+			fprintf(j, "%s{\"offset\":%" PRIu64 ",\"fill\":0,"
+			        "\"len\":%" PRIu64 "}", i ? "," : "", lo,
+			        e->runs[i].len);
+		else if (!fsview_ext_is_source(&e->runs[i]))
+			fprintf(j, "%s{\"offset\":%" PRIu64 ",\"len\":%" PRIu64
+			        ",\"type\":\"%s\"}", i ? "," : "", lo,
+			        e->runs[i].len, img == FSVIEW_RESIDENT
+			        ? "resident" : "compressed");
+		else
+			fprintf(j, "%s{\"offset\":%" PRIu64 ",\"img_offset\":%"
+			        PRIu64 ",\"len\":%" PRIu64 "}", i ? "," : "", lo,
+			        img, e->runs[i].len);
 		lo += e->runs[i].len;
 	}
 	fputc(']', j);

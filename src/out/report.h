@@ -47,8 +47,11 @@ struct report_entry {
 	const char *ext;
 	int truncated;
 	uint64_t size;
-	const struct extent *runs;
+	const struct extent *runs;    /* a live file's may be holes or held
+	                                 content (fsview.h) */
 	unsigned nruns;
+	uint64_t offset;              /* where it starts, when no run is on
+	                                 the source (a resident file) */
 	const char *hash;             /* xxh3-128, 32 hex digits */
 	const struct digest_hex *digests;   /* md5, sha1, sha256, or NULL */
 	uint64_t duplicate_of;        /* id of the entry written, or 0 */

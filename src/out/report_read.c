@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs/fsview.h"
 #include "out/report_read.h"
 
 #define MAX_DEPTH 8
@@ -161,7 +162,9 @@ static bool skip(struct cur *c, unsigned depth)
 	}
 }
 
-/* "runs":[{"offset":L,"img_offset":I,"len":N},...] */
+/* "runs":[{"offset":L,"img_offset":I,"len":N},...]; a live file's run may
+ * be a hole ("fill":0 for "img_offset") or content its file system holds
+ * ("type":"resident" or "compressed"): fsview.h's markers then */
 static bool runs(struct cur *c, struct report_rec *r)
 {
 	unsigned cap = 0;
@@ -176,20 +179,45 @@ static bool runs(struct cur *c, struct report_rec *r)
 		char key[16];
 		if (!eat(c, '{'))
 			return false;
+		unsigned kinds = 0;   /* img_offset, fill, type given */
 		do {
 			uint64_t v;
-			if (!str(c, key, sizeof(key)) || !eat(c, ':') || !u64(c, &v))
+			char type[16];
+			if (!str(c, key, sizeof(key)) || !eat(c, ':'))
 				return false;
-			if (strcmp(key, "offset") == 0)
+			if (strcmp(key, "type") == 0) {
+				if (!str(c, type, sizeof(type)))
+					return false;
+				if (strcmp(type, "resident") == 0)
+					img = FSVIEW_RESIDENT;
+				else if (strcmp(type, "compressed") == 0)
+					img = FSVIEW_DECODED;
+				else
+					return false;
+				kinds++;
+				continue;
+			}
+			if (!u64(c, &v))
+				return false;
+			if (strcmp(key, "offset") == 0) {
 				lo = v;
-			else if (strcmp(key, "img_offset") == 0)
+			} else if (strcmp(key, "img_offset") == 0) {
+				if (v >= FSVIEW_DECODED)
+					return false;
 				img = v;
-			else if (strcmp(key, "len") == 0)
+				kinds++;
+			} else if (strcmp(key, "fill") == 0) {
+				if (v != 0)
+					return false;
+				img = FSVIEW_HOLE;
+				kinds++;
+			} else if (strcmp(key, "len") == 0) {
 				len = v;
+			}
 		} while (eat(c, ','));
-		if (!eat(c, '}') || lo != logical || img == UINT64_MAX ||
+		if (!eat(c, '}') || lo != logical || kinds != 1 ||
 		    len == UINT64_MAX || len > UINT64_MAX - logical ||
-		    img > UINT64_MAX - len)
+		    (img < FSVIEW_DECODED && img > UINT64_MAX - len))
 			return false;
 		if (r->nruns == cap) {
 			if (cap >= BREAD_MAX_EXTENTS)
@@ -330,7 +358,8 @@ int report_parse_line(const char *line, struct report_rec *r)
 	bool wraps = false;
 	for (unsigned i = 0; i < r->nruns; i++) {
 		wraps |= r->runs[i].len > UINT64_MAX - total ||
-		         r->runs[i].img_off > UINT64_MAX - r->runs[i].len;
+		         (fsview_ext_is_source(&r->runs[i]) &&
+		          r->runs[i].img_off > UINT64_MAX - r->runs[i].len);
 		total += r->runs[i].len;
 	}
 	if (!have_id || !have_size || !have_runs || !have_dup || wraps ||

@@ -450,7 +450,10 @@ static void validate_live(struct pipeline *p, struct candidate *c,
 		c->reason = "no clusters";
 		return;
 	}
-	if (f->next > 1) {
+	/* Holes and held content are in the runs the writer takes
+	 * (fsview.h); no validator reads them. */
+	int plain = !(f->flags & (FSVIEW_F_HELD | FSVIEW_F_HOLES));
+	if (f->next > 1 || !plain) {
 		c->runs = malloc(f->next * sizeof(*c->runs));
 		if (c->runs == NULL) {
 			pipeline_fail(p, -ENOMEM, "out of memory");
@@ -460,7 +463,7 @@ static void validate_live(struct pipeline *p, struct candidate *c,
 		memcpy(c->runs, f->ext, f->next * sizeof(*c->runs));
 		c->nruns = f->next;
 	}
-	if (fmt == NULL || f->next > BREAD_MAX_EXTENTS)
+	if (fmt == NULL || f->next > BREAD_MAX_EXTENTS || !plain)
 		return;
 	struct run_req req = {
 		.src = &p->src, .ext = f->ext, .next = f->next,

@@ -3,7 +3,8 @@
 # made by mke2fs -d and changed by debugfs (a clip written into the holes
 # two deleted files left, so fragmented; a sparse file; a photo deleted
 # last), an NTFS volume written through ntfs-3g (two clips appended in
-# turns, so both fragmented; a resident small file; a sparse file; a photo
+# turns, so both fragmented; a resident small file; a sparse file; a
+# compressed file (where python3 can set the folder's attribute); a photo
 # deleted; a deleted file whose clusters a new file took), the NTFS volume
 # again inside an MBR partition and as an E01, and an ISO 9660 image from
 # genisoimage.  The truth is what the tools wrote: the files, debugfs's
@@ -12,9 +13,11 @@
 # fs info gives type, block size and counts; fs ls lists files with their
 # sizes and runs; fs cat is byte-exact for every live file (fragmented,
 # sparse, resident) and for an NTFS deleted file whose clusters are free,
-# and says so when they are not; scan --fs writes every live file in
-# blocks byte-exact, named by its first block, with its path, and names
-# those it cannot write; scan --unallocated carves the deleted photos and
+# and says so when they are not; scan --fs writes every live file
+# byte-exact with its path: those in blocks named by their first block,
+# sparse ones with their holes as zeros (fill runs in both reports), a
+# resident one from its MFT entry (named by it, a resident run, the hash
+# of its content); scan --unallocated carves the deleted photos and
 # writes no live file.  A build without the library says so.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
@@ -114,8 +117,7 @@ check "ext4: ... byte-exact (its extents and blocks survive)" cmp -s "$work/cat"
 
 out=$work/e4fs
 D scan "$e4" -o "$out" --fs -q 2>"$work/err"
-is "$?:$(cat "$work/err")" "0:dredge: warning: $e4: /SP: it has sparse runs; not written by the scan (dredge fs export writes it)" \
-	"ext4: scan --fs exits 0 and names the sparse file it cannot write"
+is "$?:$(cat "$work/err")" "0:" "ext4: scan --fs exits 0"
 for pf in /A.MP4:A.MP4:mp4 /P1.JPG:P1.JPG:jpg /X1:X1:file /X3:X3:file /sub/LOG.TXT:LOG.TXT:txt; do
 	p=${pf%%:*} t=${pf##*:} f=${pf#*:}; f=${f%:*}
 	n=$(fname "$out" "$p")
@@ -124,7 +126,13 @@ for pf in /A.MP4:A.MP4:mp4 /P1.JPG:P1.JPG:jpg /X1:X1:file /X3:X3:file /sub/LOG.T
 	check "ext4: ... $p byte-exact" cmp -s "$out/$n" "$c/${f}"
 	is "$(report_field "$out" "$n" origin)" live "ext4: ... $p: origin live"
 done
-is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 5 "ext4: five live files written"
+n=$(fname "$out" /SP)
+is "$n" "file/$(cname "${runs_SP%%[-,]*}").file" "ext4: scan --fs: the sparse /SP named by its first block"
+check "ext4: ... /SP byte-exact, its hole as zeros" cmp -s "$out/$n" "$c/SP"
+check "ext4: ... its hole is a fill run in report.jsonl" sh -c \
+	"grep -F '\"path\":\"/SP\"' '$out/report.jsonl' | grep -q '{\"offset\":[0-9]*,\"fill\":0,\"len\":[0-9]*}'"
+check "ext4: ... and a byte_run with fill='0' in report.xml" grep -q "<byte_run offset='[0-9]*' fill='0' len='[0-9]*'/>" "$out/report.xml"
+is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 6 "ext4: six live files written"
 check "ext4: scan --fs also carves the deleted photo" written "$out/jpg" "$c/DEL.JPG"
 
 un=$work/e4un
@@ -144,7 +152,7 @@ mkdir -p "$mnt"
 have_ntfs=0
 if command -v mkfs.ntfs >/dev/null 2>&1 && command -v ntfs-3g >/dev/null 2>&1; then
 	truncate -s 32M "$nt" && mkfs.ntfs -F -q -c 4096 -L TSKTEST "$nt" >/dev/null 2>&1 &&
-	ntfs-3g "$nt" "$mnt" 2>/dev/null && have_ntfs=1
+	ntfs-3g -o compression "$nt" "$mnt" 2>/dev/null && have_ntfs=1
 fi
 if [ "$have_ntfs" = 1 ]; then
 	# B.MP4 and C.MP4 appended 8 KiB in turns: ntfs-3g gives each the
@@ -163,6 +171,14 @@ if [ "$have_ntfs" = 1 ]; then
 		i=$((i + 1))
 	done &&
 	cp --sparse=always "$c/SP" "$mnt/SP" && cp "$c/DEL.JPG" "$mnt/DEL.JPG" &&
+	# A folder marked compressed (FILE_ATTRIBUTE_COMPRESSED through
+	# ntfs-3g's attribute xattr): the file written into it is compressed.
+	have_comp=0 && mkdir "$mnt/comp" &&
+	if command -v python3 >/dev/null 2>&1 &&
+	   python3 -c "import os, struct; os.setxattr('$mnt/comp', 'system.ntfs_attrib_be', struct.pack('>I', 0x810))" 2>/dev/null; then
+		yes 'a line of text that compresses well, 0123456789' | head -c 300000 >"$c/Z.TXT" &&
+		cp "$c/Z.TXT" "$mnt/comp/Z.TXT" && have_comp=1
+	fi &&
 	sync && free=$(df -B1 --output=avail "$mnt" | tail -1) &&
 	head -c $((free - 200000)) /dev/zero >"$mnt/FILL" && sync &&
 	rm "$mnt/OLD.JPG" && sync &&
@@ -212,9 +228,7 @@ if [ "$have_ntfs" = 1 ]; then
 
 	out=$work/ntfs
 	D scan "$nt" -o "$out" --fs -q 2>"$work/err"
-	is "$?:$(cat "$work/err")" "0:dredge: warning: $nt: /SP: it has sparse runs; not written by the scan (dredge fs export writes it)
-dredge: warning: $nt: 1 small file (/small.txt) holds its content in its metadata entry, not in blocks; not written by the scan (dredge fs export writes it)" \
-		"NTFS: scan --fs exits 0 and names what it cannot write"
+	is "$?:$(cat "$work/err")" "0:" "NTFS: scan --fs exits 0"
 	for pf in /P1.JPG:P1.JPG:jpg /clips/B.MP4:B.MP4:mp4 /clips/C.MP4:C.MP4:mp4 /NEW.BIN:NEW.BIN:bin; do
 		p=${pf%%:*} t=${pf##*:} f=${pf#*:}; f=${f%:*}
 		n=$(fname "$out" "$p")
@@ -222,7 +236,44 @@ dredge: warning: $nt: 1 small file (/small.txt) holds its content in its metadat
 		is "$n" "$t/$(cname "${r%%[-,]*}").$t" "NTFS: scan --fs: $p named by its first cluster"
 		check "NTFS: ... $p byte-exact" cmp -s "$out/$n" "$c/$f"
 	done
-	is "$(grep -c '"origin":"live"' "$out/report.jsonl")" 5 "NTFS: five live files written (FILL too), no metadata file"
+	n=$(fname "$out" /SP)
+	check "NTFS: scan --fs writes the sparse /SP byte-exact ($n)" cmp -s "$out/$n" "$c/SP"
+	check "NTFS: ... its hole is a fill run in report.jsonl" sh -c \
+		"grep -F '\"path\":\"/SP\"' '$out/report.jsonl' | grep -q '{\"offset\":[0-9]*,\"fill\":0,\"len\":[0-9]*}'"
+	n=$(fname "$out" /small.txt)
+	case $n in txt/m[0-9]*.txt) r=named ;; *) r=$n ;; esac
+	is "$r" named "NTFS: scan --fs writes the resident /small.txt, named by its MFT entry ($n)"
+	is "$(cat "$out/$n")" "a resident file" "NTFS: ... byte-exact from its MFT entry"
+	check "NTFS: ... its run is resident in report.jsonl" sh -c \
+		"grep -F '\"path\":\"/small.txt\"' '$out/report.jsonl' | grep -q '\"runs\":\[{\"offset\":0,\"len\":16,\"type\":\"resident\"}\]'"
+	check "NTFS: ... and in report.xml" grep -q "<byte_run offset='0' len='16' type='resident'/>" "$out/report.xml"
+	is "$(report_field "$out" "$n" xxh3_128)" "$(printf 'a resident file\n' >"$work/small" && "$XXH128SUM" "$work/small" | cut -d' ' -f1)" \
+		"NTFS: ... its hash is of its content"
+	if [ "$have_comp" = 1 ]; then
+		n=$(fname "$out" /comp/Z.TXT)
+		check "NTFS: scan --fs writes the compressed /comp/Z.TXT byte-exact ($n)" cmp -s "$out/$n" "$c/Z.TXT"
+		check "NTFS: ... its run is compressed in report.jsonl" sh -c \
+			"grep -F '\"path\":\"/comp/Z.TXT\"' '$out/report.jsonl' | grep -q '\"runs\":\[{\"offset\":0,\"len\":300000,\"type\":\"compressed\"}\]'"
+		is "$(report_field "$out" "$n" xxh3_128)" "$("$XXH128SUM" "$c/Z.TXT" | cut -d' ' -f1)" \
+			"NTFS: ... its hash is of its content"
+	else
+		echo "# NTFS compressed file skipped: python3 or ntfs-3g's attribute xattr missing"
+	fi
+	is "$(grep -c '"origin":"live"' "$out/report.jsonl")" $((7 + have_comp)) "NTFS: every live file written (FILL, SP, small.txt, the compressed one too), no metadata file"
+	# The reports read back: a --report-only scan's sparse file is
+	# extracted from the source with its hole as zeros; the resident one
+	# is not in the source's bytes, and extract says so.
+	D scan "$nt" -o "$work/ntro" --fs --report-only -q 2>/dev/null
+	sp=$(grep -F '"path":"/SP"' "$work/ntro/report.jsonl" | sed 's/^{"id":\([0-9]*\),.*/\1/')
+	sm=$(grep -F '"path":"/small.txt"' "$work/ntro/report.jsonl" | sed 's/^{"id":\([0-9]*\),.*/\1/')
+	D extract "$nt" "$work/ntro" -o "$work/ntex" --id "$sp" -q 2>"$work/err"
+	is "$?:$(cat "$work/err")" "0:dredge: extracted 1 files (305000 bytes) into $work/ntex" \
+		"NTFS: extract of the sparse file from a --report-only scan exits 0"
+	check "NTFS: ... byte-exact" cmp -s "$work/ntex/$(fname "$work/ntro" /SP)" "$c/SP"
+	D extract "$nt" "$work/ntro" -o "$work/ntex" --id "$sm" -q 2>"$work/err"
+	is "$?:$(head -1 "$work/err")" "1:dredge: file $sm ($(fname "$work/ntro" /small.txt)) is content its file system holds in its metadata entry, not bytes of the source: dredge fs export writes it" \
+		"NTFS: extract of the resident file says fs export writes it"
+	rm -rf "$work/ntro" "$work/ntex"
 	check "NTFS: DFXML gives the path" grep -q "<dredge:path>/clips/B.MP4</dredge:path>" "$out/report.xml"
 
 	D fs export "$nt" / -o "$work/exp" 2>"$work/err"

@@ -1,0 +1,81 @@
+#!/bin/sh
+# End to end: a deleted file's clusters chosen by its validator.  A FAT
+# card made with mtools: a spacer A, a file B, A deleted, then a photo C
+# written (mtools puts it in A's hole, around B, and on after B), then C
+# and B deleted.  The clusters assumed for C (its first on, in order) run
+# into B's; the JPEG validator finds where C stops being C, and the free
+# clusters after that which no other deleted file claims continue it.
+# The truth is C as written and its chain (mshowfat) before deletion.
+#
+# fs cat and fs export write C byte-exact with exit 0 (export notes the
+# choice); where C's second fragment was overwritten the choice fails and
+# fs cat keeps warning of the overlap with B (exit 1); with B live (its
+# clusters skipped) and C's tail overwritten, nothing overlaps, and the
+# validator's verdict is the warning (exit 1).
+. "$srcdir/tests/e2e/tap.sh"
+. "$srcdir/tests/e2e/fs_lib.sh"
+. "$srcdir/tests/e2e/dash_lib.sh"
+need_tools mkfs.vfat mcopy mdel mshowfat ffmpeg
+tap_workdir fs_choose
+c=$work/src
+mkdir -p "$c"
+
+photo "$c/C.JPG" 401 && content "$c/A.BIN" 12288 402 &&
+content "$c/B.BIN" 4096 403
+ok $? "a photo and two spacers"
+
+# card IMG KEEP_B: the card; C's chain goes to $work/chain
+card() {
+	mkfs.vfat -C -a -F 12 -s 4 "$1" 8192 >/dev/null 2>&1 &&
+	mcopy -i "$1" "$c/A.BIN" ::/spacer_a.bin &&
+	mcopy -i "$1" "$c/B.BIN" ::/spacer_b.bin &&
+	mdel -i "$1" ::/spacer_a.bin &&
+	mcopy -i "$1" "$c/C.JPG" ::/photo_c.jpg &&
+	chain "$1" /photo_c.jpg >"$work/chain" &&
+	mdel -i "$1" ::/photo_c.jpg &&
+	if [ "$2" != keep ]; then mdel -i "$1" ::/spacer_b.bin; fi
+}
+# spoil IMG CLUSTER: random bytes over two clusters from CLUSTER
+spoil() {
+	_ds=$(D fs info "$1" | sed -n 's/^ *data start: *\([0-9]*\).*/\1/p')
+	"$MKIMAGE" -o "$work/junk" -z 4096 -s 404 &&
+	dd if="$work/junk" of="$1" bs=1 seek=$((_ds + ($2 - 2) * 2048)) \
+		conv=notrunc status=none
+}
+
+img=$work/card.img
+card "$img"
+ok $? "mtools wrote the card, C in $(cat "$work/chain"), then deleted C and B"
+case $(cat "$work/chain") in *,*) f=1 ;; *) f=0 ;; esac
+is "$f" 1 "C is fragmented around B"
+second=$(cut -d, -f2 "$work/chain" | sed 's/+.*//')
+
+l=$(D fs ls "$img" --deleted)
+check "fs ls: the clusters assumed for C are also assumed for B" sh -c \
+	"printf '%s\n' '$(ls_line "$l" /_hoto_c.jpg)' | grep -q 'clusters also assumed for /_pacer_b.bin'"
+
+D fs cat "$img" /_hoto_c.jpg >"$work/cat" 2>"$work/err"
+is "$?:$(cat "$work/err")" "0:" "fs cat of C exits 0 and says nothing"
+check "... byte-exact: its validator chose the clusters after B" cmp -s "$work/cat" "$c/C.JPG"
+
+D fs export "$img" /_hoto_c.jpg -o "$work/exp" >"$work/out" 2>"$work/err"
+is "$?" 0 "fs export of C exits 0"
+check "... byte-exact" cmp -s "$work/exp/_hoto_c.jpg" "$c/C.JPG"
+check "... and notes the choice" grep -q "deleted: valid; clusters chosen by its validator)" "$work/out"
+
+bad=$work/bad.img
+cp "$img" "$bad" && spoil "$bad" "$((second + 1))"
+ok $? "C's second fragment overwritten from its second cluster on"
+D fs cat "$bad" /_hoto_c.jpg >"$work/cat" 2>"$work/err"
+is "$?:$(cat "$work/err")" "1:dredge: warning: /_hoto_c.jpg: its clusters are also assumed for the deleted /_pacer_b.bin; the content may be that file's" \
+	"fs cat of C that cannot be made whole keeps the overlap warning, exit 1"
+
+live=$work/live.img
+card "$live" keep && spoil "$live" "$((second + 1))"
+ok $? "the card again with B live and C's tail overwritten"
+D fs cat "$live" /_hoto_c.jpg >"$work/cat" 2>"$work/err"
+rc=$?
+is "$rc:$(sed 's/ (.*), and/ (...), and/' "$work/err")" "1:dredge: warning: /_hoto_c.jpg: its format's validator does not take it whole over the clusters assumed (...), and no free clusters after them make it whole; the content is probably not the deleted file's" \
+	"fs cat of C with no overlap but a broken tail warns with the validator's verdict, exit 1"
+
+tap_done
