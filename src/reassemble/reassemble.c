@@ -51,6 +51,7 @@
 
 #include "reassemble/reassemble.h"
 #include "reassemble/mp4_index.h"
+#include "reassemble/mp4_chain.h"
 #include "formats/mp4.h"
 #include "formats/run.h"
 
@@ -840,6 +841,29 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 	return 0;
 }
 
+/*
+ * A clip cut off before its index, followed by its NAL unit chain
+ * (mp4_chain.h): put in *part when the validator vouches for more of it
+ * than *part holds.  0 or -errno.
+ */
+static int by_chain(struct reasm *r, struct reasm_result *part)
+{
+	struct reasm_result c;
+	int rc = mp4_chain_place(r->v, r->src, r->size, r->fmt, r->off,
+	                         r->win, r->win_cap, &c);
+
+	r->validations += c.validations;
+	if (rc <= 0)
+		return rc;
+	if (part->ext != NULL && c.res.length <= part->res.length) {
+		free(c.ext);
+		return 0;
+	}
+	free(part->ext);
+	*part = c;
+	return 0;
+}
+
 int reassemble(const struct fsview *v, const struct source *src,
                uint64_t size, const struct format *fmt,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
@@ -888,6 +912,8 @@ int reassemble(const struct fsview *v, const struct source *src,
 			memset(out, 0, sizeof(*out));
 			rc = 0;
 		}
+		if (rc == 0)
+			rc = by_chain(r, &part);
 	}
 	if (rc == 0)
 		rc = base_build(r);
@@ -959,6 +985,46 @@ static const uint32_t grid_sizes[] = {
 	128u << 10, 64u << 10, 32u << 10, 16u << 10, 8u << 10, 4u << 10,
 };
 
+/*
+ * A clip cut off before its index, without a file system: followed by its
+ * NAL unit chain (mp4_chain.h) on each grid; the grid on which the
+ * validator vouches for most of it is taken.  2 with out filled (a
+ * truncated verdict), 0 when no grid takes it past its first cluster.
+ */
+static int chain_grid(const struct source *src, uint64_t size,
+                      const struct format *fmt, uint64_t off, uint8_t *win,
+                      size_t win_cap, struct reasm_result *out)
+{
+	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
+		uint64_t cs = grid_sizes[i];
+		uint64_t base = off % cs;
+		uint64_t n = (size - base) / cs;
+		if (n < 2 || n > UINT32_MAX - 2)
+			continue;
+		struct fsview v;
+		struct reasm_result c;
+		int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
+		if (rc != 0)
+			return rc;
+		rc = mp4_chain_place(&v, src, size, fmt, off, win, win_cap, &c);
+		fsview_free(&v);
+		if (rc < 0) {
+			free(out->ext);
+			memset(out, 0, sizeof(*out));
+			return rc;
+		}
+		out->validations += c.validations;
+		if (rc == 1 && c.res.length > (out->ext ? out->res.length : 0)) {
+			free(out->ext);
+			c.validations = out->validations;
+			*out = c;
+		} else if (rc == 1) {
+			free(c.ext);
+		}
+	}
+	return out->ext != NULL ? 2 : 0;
+}
+
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
                     size_t win_cap, struct reasm_result *out)
@@ -1005,6 +1071,6 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		free(ext);
 		memset(&out->res, 0, sizeof(out->res));
 	}
-	return 0;
+	return chain_grid(src, size, fmt, off, win, win_cap, out);
 }
 
