@@ -60,6 +60,7 @@ struct stream {
 
 /* The state a cluster leaves a stream in. */
 struct after {
+	unsigned units;            /* unit starts found in the cluster */
 	uint64_t rem;
 	bool gap, broken;
 	const uint8_t *carry;
@@ -237,6 +238,8 @@ static int step(const struct stream *s, const uint8_t *c, size_t cs,
 		if (due && p >= n0)
 			how = DUE;
 		due = false;
+		if (p >= n0)
+			a->units++;
 		unsigned hl = s->kind == K_HEVC ? 2 : 1;
 		uint64_t e = p + 4 + u;
 		size_t body = p + 4 + hl;
@@ -343,8 +346,7 @@ static unsigned choose(struct stream *st, unsigned nst, unsigned q,
                        struct after *a, int *how, unsigned prev,
                        unsigned *budget)
 {
-	int best = FAIL;
-	unsigned who = MC_STREAMS, weak = 0;
+	unsigned best = 0, who = MC_STREAMS, weak = 0;
 
 	for (unsigned i = 0; i < nst; i++) {
 		how[i] = FAIL;
@@ -354,18 +356,23 @@ static unsigned choose(struct stream *st, unsigned nst, unsigned q,
 		if (q == st[i].start) {
 			size_t a0 = open_mdat(clu, cs);
 			(void)step(&st[i], clu, cs, buf[i], &a0, &a[i]);
+			how[i] = DUE;
 			return i;
 		}
 		how[i] = step(&st[i], clu, cs, buf[i], NULL, &a[i]);
 		weak += how[i] == WEAK;
-		if (how[i] > best || (how[i] == best && i == prev)) {
-			best = how[i];
+		/* the more unit starts a cluster shows where they were
+		 * due, the surer the continuation */
+		unsigned rank = how[i] == FAIL ? 0 : how[i] == WEAK ? 1 :
+		                2 + 2 * a[i].units + (how[i] == DUE);
+		if (rank > best || (rank == best && rank > 0 && i == prev)) {
+			best = rank;
 			who = i;
 		}
 	}
-	if (best == FAIL)
+	if (best == 0)
 		return MC_STREAMS;
-	if (best == WEAK && weak > 1 && who != prev)
+	if (best == 1 && weak > 1 && who != prev)
 		return MC_STREAMS + 1;
 	return who;
 }

@@ -985,21 +985,69 @@ static const uint32_t grid_sizes[] = {
 	128u << 10, 64u << 10, 32u << 10, 16u << 10, 8u << 10, 4u << 10,
 };
 
+/* Bytes either side of a clip's start searched for other clips' starts,
+ * which tell the card's cluster size. */
+#define GRID_PROBE (4ull << 20)
+
+/*
+ * The cluster size of the grid the clips round source byte off start on:
+ * every ftyp box found within GRID_PROBE bytes either side, at a multiple
+ * of the smallest grid from off, lies on a multiple of it from off.  The
+ * largest of grid_sizes that holds them all, or 0 when no other clip's
+ * start was found (nothing to tell it by).
+ */
+static uint64_t grid_of_starts(const struct source *src, uint64_t size,
+                               uint64_t off)
+{
+	const uint64_t step = grid_sizes[sizeof(grid_sizes) /
+	                                 sizeof(*grid_sizes) - 1];
+	uint64_t lo = off > GRID_PROBE ? off - (GRID_PROBE / step) * step
+	                                : off % step;
+	uint64_t hi = size - off > GRID_PROBE ? off + GRID_PROBE : size;
+	uint64_t g = 0;   /* a common multiple of the deltas' grids */
+	bool found = false;
+	size_t best = 0;
+
+	for (uint64_t at = lo; at + 16 <= hi; at += step) {
+		uint8_t h[16];
+		if (at == off ||
+		    source_pread(src, h, sizeof(h), at, 0) != (ssize_t)sizeof(h) ||
+		    memcmp(h + 4, "ftyp", 4) != 0)
+			continue;
+		uint32_t bs = (uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3];
+		if (bs < 16 || bs > 4096)
+			continue;
+		uint64_t d = at > off ? at - off : off - at;
+		size_t i = 0;
+		while (d % grid_sizes[i] != 0)
+			i++;   /* the smallest divides every d */
+		if (!found || i > best)
+			best = i;
+		found = true;
+	}
+	if (found)
+		g = grid_sizes[best];
+	return g;
+}
+
 /*
  * A clip cut off before its index, without a file system: followed by its
- * NAL unit chain (mp4_chain.h) on each grid; the grid on which the
- * validator vouches for most of it is taken.  2 with out filled (a
- * truncated verdict), 0 when no grid takes it past its first cluster.
+ * NAL unit chain (mp4_chain.h) on the grid the clips round it start on
+ * (on each grid, the one that vouches for most of it taken, when there is
+ * no other clip to tell it by).  2 with out filled (a truncated verdict),
+ * 0 when no grid takes it past its first cluster.
  */
 static int chain_grid(const struct source *src, uint64_t size,
                       const struct format *fmt, uint64_t off, uint8_t *win,
                       size_t win_cap, struct reasm_result *out)
 {
+	uint64_t only = grid_of_starts(src, size, off);
+
 	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
 		uint64_t cs = grid_sizes[i];
 		uint64_t base = off % cs;
 		uint64_t n = (size - base) / cs;
-		if (n < 2 || n > UINT32_MAX - 2)
+		if ((only != 0 && cs != only) || n < 2 || n > UINT32_MAX - 2)
 			continue;
 		struct fsview v;
 		struct reasm_result c;
