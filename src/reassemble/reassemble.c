@@ -986,68 +986,78 @@ static const uint32_t grid_sizes[] = {
 };
 
 /* Bytes either side of a clip's start searched for other clips' starts,
- * which tell the card's cluster size. */
+ * which tell the card's cluster size, and the step they are looked for
+ * at (a sector). */
 #define GRID_PROBE (4ull << 20)
+#define GRID_STEP 512u
+#define GRID_READ (64u << 10)
 
 /*
  * The cluster size of the grid the clips round source byte off start on:
- * every ftyp box found within GRID_PROBE bytes either side, at a multiple
- * of the smallest grid from off, lies on a multiple of it from off.  The
- * largest of grid_sizes that holds them all, or 0 when no other clip's
- * start was found (nothing to tell it by).
+ * every ftyp box found within GRID_PROBE bytes either side, at a sector
+ * boundary, lies a multiple of it away from off.  The largest of
+ * grid_sizes that holds them all; 0 when no other clip's start was found
+ * (nothing to tell it by) or one lies off every grid (clips stored one
+ * after another, not in clusters).
  */
 static uint64_t grid_of_starts(const struct source *src, uint64_t size,
-                               uint64_t off)
+                               uint64_t off, uint8_t *buf)
 {
-	const uint64_t step = grid_sizes[sizeof(grid_sizes) /
-	                                 sizeof(*grid_sizes) - 1];
-	uint64_t lo = off > GRID_PROBE ? off - (GRID_PROBE / step) * step
-	                                : off % step;
+	const size_t ng = sizeof(grid_sizes) / sizeof(*grid_sizes);
+	uint64_t lo = off > GRID_PROBE ? off - GRID_PROBE : off % GRID_STEP;
 	uint64_t hi = size - off > GRID_PROBE ? off + GRID_PROBE : size;
-	uint64_t g = 0;   /* a common multiple of the deltas' grids */
-	bool found = false;
 	size_t best = 0;
+	bool found = false;
 
-	for (uint64_t at = lo; at + 16 <= hi; at += step) {
-		uint8_t h[16];
-		if (at == off ||
-		    source_pread(src, h, sizeof(h), at, 0) != (ssize_t)sizeof(h) ||
-		    memcmp(h + 4, "ftyp", 4) != 0)
-			continue;
-		uint32_t bs = (uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3];
-		if (bs < 16 || bs > 4096)
-			continue;
-		uint64_t d = at > off ? at - off : off - at;
-		size_t i = 0;
-		while (d % grid_sizes[i] != 0)
-			i++;   /* the smallest divides every d */
-		if (!found || i > best)
-			best = i;
-		found = true;
+	for (uint64_t at = lo; at < hi; at += GRID_READ) {
+		size_t want = hi - at < GRID_READ + 16 ? hi - at : GRID_READ + 16;
+		ssize_t got = source_pread(src, buf, want, at, 0);
+		if (got < 16)
+			break;
+		for (size_t k = 0; k + 16 <= (size_t)got && k < GRID_READ;
+		     k += GRID_STEP) {
+			const uint8_t *h = buf + k;
+			if (at + k == off || memcmp(h + 4, "ftyp", 4) != 0)
+				continue;
+			uint32_t bs = (uint32_t)h[0] << 24 | h[1] << 16 |
+			              h[2] << 8 | h[3];
+			if (bs < 16 || bs > 4096)
+				continue;
+			uint64_t d = at + k > off ? at + k - off : off - at - k;
+			size_t i = 0;
+			while (i < ng && d % grid_sizes[i] != 0)
+				i++;
+			if (i == ng)
+				return 0;
+			if (!found || i > best)
+				best = i;
+			found = true;
+		}
 	}
-	if (found)
-		g = grid_sizes[best];
-	return g;
+	return found ? grid_sizes[best] : 0;
 }
 
 /*
  * A clip cut off before its index, without a file system: followed by its
- * NAL unit chain (mp4_chain.h) on the grid the clips round it start on
- * (on each grid, the one that vouches for most of it taken, when there is
- * no other clip to tell it by).  2 with out filled (a truncated verdict),
- * 0 when no grid takes it past its first cluster.
+ * NAL unit chain (mp4_chain.h) on the grid the clips round it start on.
+ * 2 with out filled (a truncated verdict), 0 when there is no such grid
+ * or the chain does not go on past its first cluster.
  */
 static int chain_grid(const struct source *src, uint64_t size,
                       const struct format *fmt, uint64_t off, uint8_t *win,
                       size_t win_cap, struct reasm_result *out)
 {
-	uint64_t only = grid_of_starts(src, size, off);
+	uint8_t *buf = malloc(GRID_READ + 16);
+	if (buf == NULL)
+		return -ENOMEM;
+	uint64_t only = grid_of_starts(src, size, off, buf);
+	free(buf);
 
 	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
 		uint64_t cs = grid_sizes[i];
 		uint64_t base = off % cs;
 		uint64_t n = (size - base) / cs;
-		if ((only != 0 && cs != only) || n < 2 || n > UINT32_MAX - 2)
+		if (cs != only || n < 2 || n > UINT32_MAX - 2)
 			continue;
 		struct fsview v;
 		struct reasm_result c;
