@@ -264,7 +264,8 @@ static void take(struct stream *s, const struct after *a)
 	if (a->ncarry > sizeof(s->carry))
 		s->done = true;
 	s->ncarry = a->ncarry <= sizeof(s->carry) ? a->ncarry : 0;
-	memmove(s->carry, a->carry, s->ncarry);
+	if (s->ncarry > 0)
+		memmove(s->carry, a->carry, s->ncarry);
 	if (a->broken)
 		s->done = true;
 }
