@@ -133,7 +133,8 @@ int scan_repair(const char *outdir, const char *reference)
 		if (strcmp(status, "complete") == 0)
 			cut = 0;
 		else if (strcmp(status, "truncated") == 0 &&
-		         field_str(line, "reason", reason, sizeof(reason)) == 0 &&
+		         field_str(line, "reason", reason,
+		                   sizeof(reason)) == 0 &&
 		         strcmp(reason, CUT_REASON) == 0)
 			cut = 1;
 		else
@@ -176,8 +177,8 @@ int scan_repair(const char *outdir, const char *reference)
 		size_t nl = strlen(nm);
 		snprintf(clip, sizeof(clip), "%s/%s", outdir, nm);
 		if (nl > 4 && strcmp(nm + nl - 4, ".mp4") == 0)
-			snprintf(dst, sizeof(dst), "%s/%.*s.repaired.mp4", outdir,
-			         (int)(nl - 4), nm);
+			snprintf(dst, sizeof(dst), "%s/%.*s.repaired.mp4",
+			         outdir, (int)(nl - 4), nm);
 		else
 			snprintf(dst, sizeof(dst), "%s/%s.repaired.mp4", outdir,
 			         nm);
@@ -228,8 +229,8 @@ int scan_repair(const char *outdir, const char *reference)
 			remove(tmp);
 			if (nwhole == 0)
 				snprintf(err, sizeof(err), "no whole clip "
-				         "recovered to take the codec setup from "
-				         "(--reference FILE)");
+				         "recovered to take the codec setup "
+				         "from (--reference FILE)");
 		}
 		if (ok != 0) {
 			fprintf(stderr, "dredge: --repair: %s: %s\n", nm, err);

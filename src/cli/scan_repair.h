@@ -12,9 +12,9 @@
  * setup, or, with reference NULL, the whole MP4 clip of the scan among
  * the nearest (by source offset) whose setup finds the most frames in it.
  * Each one is listed in OUTDIR/report.repair.jsonl; one that cannot be
- * repaired gets a message on stderr and stays written raw.  Returns how many were written, or -1
- * after a message on stderr (the report cannot be read, or the list not
- * written).
+ * repaired gets a message on stderr and stays written raw.  Returns how
+ * many were written, or -1 after a message on stderr (the report cannot
+ * be read, or the list not written).
  */
 int scan_repair(const char *outdir, const char *reference);
 

@@ -417,7 +417,8 @@ static int ahead(const struct fsview *v, const struct source *src,
 				continue;
 			}
 			if (who == MC_STREAMS + 1)
-				who = prev < nst && how[prev] == WEAK ? prev : 0;
+				who = prev < nst && how[prev] == WEAK ? prev
+				      : 0;
 			score += how[who] == DUE ? 4 : how[who] == RESUMED ? 2
 			         : 0;
 			if (how[who] == FAIL)

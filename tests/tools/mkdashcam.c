@@ -245,7 +245,8 @@ static uint16_t ex_sum(const uint8_t *set, unsigned n)
 	uint16_t v = 0;
 	for (unsigned i = 0; i < n * 32; i++)
 		if (i != 2 && i != 3)
-			v = (uint16_t)(((v & 1) ? 0x8000 : 0) + (v >> 1) + set[i]);
+			v = (uint16_t)(((v & 1) ? 0x8000 : 0) + (v >> 1) +
+			               set[i]);
 	return v;
 }
 
@@ -344,7 +345,8 @@ static void open_exfat(const uint8_t *bs)
 	if (bm == NULL || raw == NULL || fat == NULL || owner == NULL ||
 	    touched == NULL)
 		die("out of memory");
-	if (pread(fd, bm, bitmap_len, cl_off(bitmap_cl)) != (ssize_t)bitmap_len ||
+	if (pread(fd, bm, bitmap_len, cl_off(bitmap_cl)) !=
+	    (ssize_t)bitmap_len ||
 	    pread(fd, raw, fat_len, fat_off) != (ssize_t)fat_len)
 		die("cannot read the bitmap or the FAT");
 	for (uint32_t c = 0; c < nclus + 2; c++) {
