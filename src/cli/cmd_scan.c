@@ -22,6 +22,7 @@
 #include "cli/cmd.h"
 #include "dredge.h"
 #include "cli/cli_util.h"
+#include "cli/scan_repair.h"
 
 #define EXIT_STOPPED 3   /* --stop-at reached; resumable */
 
@@ -89,6 +90,10 @@ static void scan_usage(FILE *to)
 	        "      --retries N        read unreadable sectors again N times at the end\n"
 	        "      --shard K/N        only files starting in the K-th of N equal\n"
 	        "                         ranges (then 'dredge merge' the N folders)\n"
+	        "      --repair           also write each MP4 clip cut off before its\n"
+	        "                         index playable, as NAME.repaired.mp4\n"
+	        "      --reference FILE   a whole clip of the same camera for --repair\n"
+	        "                         (default: the nearest whole clip recovered)\n"
 	        "      --force            write into a folder that holds files\n"
 	        "      --progress         progress line even when not a terminal\n"
 	        "      --no-progress      no progress line\n"
@@ -253,7 +258,7 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 	enum { O_BLOCK = 256, O_ANY, O_CHUNK, O_DEPTH, O_IO, O_DIRECT, O_KEEP,
 	       O_REPORT_ONLY, O_FORCE, O_PROGRESS, O_NO_PROGRESS, O_RESUME,
 	       O_STOP_AT, O_SIMD, O_FS, O_UNALLOC, O_CLUSTERS, O_OFFSET,
-	       O_RETRIES, O_HASH, O_SHARD };
+	       O_RETRIES, O_HASH, O_SHARD, O_REPAIR, O_REFERENCE };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "types", required_argument, NULL, 't' },
@@ -277,6 +282,8 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 		{ "offset", required_argument, NULL, O_OFFSET },
 		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "shard", required_argument, NULL, O_SHARD },
+		{ "repair", no_argument, NULL, O_REPAIR },
+		{ "reference", required_argument, NULL, O_REFERENCE },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
@@ -286,7 +293,8 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 	};
 	struct dredge_scan_config cfg;
 	struct dredge_summary sum;
-	int quiet = 0, c;
+	int quiet = 0, c, repair = 0;
+	const char *reference = NULL;
 	uint64_t v;
 
 	dredge_scan_config_init(&cfg);
@@ -444,6 +452,8 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 			cfg.retries = (unsigned)v;
 			break;
 		case O_FORCE: cfg.force = 1; break;
+		case O_REPAIR: repair = 1; break;
+		case O_REFERENCE: reference = optarg; break;
 		case O_PROGRESS: cfg.progress = 1; break;
 		case O_NO_PROGRESS: cfg.progress = 0; break;
 		case 'q': quiet = 1; break;
@@ -464,6 +474,10 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 	}
 	if (cfg.outdir == NULL) {
 		fprintf(stderr, "dredge: scan needs an output folder (-o DIR)\n");
+		return EXIT_USAGE;
+	}
+	if (reference != NULL && !repair) {
+		fprintf(stderr, "dredge: --reference goes with --repair\n");
 		return EXIT_USAGE;
 	}
 	if (cfg.partition != 0 && cfg.volume_offset_set) {
@@ -491,6 +505,15 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 	}
 	if (!quiet)
 		print_summary(&sum, &cfg);
+	if (repair) {
+		int n = scan_repair(cfg.outdir, reference);
+		if (n < 0)
+			return EXIT_FAILURE;
+		if (!quiet)
+			fprintf(stderr, "dredge: repaired: %d clips cut off "
+			        "before their index (%s/report.repair.jsonl)\n",
+			        n, cfg.outdir);
+	}
 	return 0;
 }
 

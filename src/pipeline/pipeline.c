@@ -405,7 +405,10 @@ static void validate_clusters(struct pipeline *p, struct candidate *c,
 }
 
 /* Without a file system: a clip cut short may be whole on a cluster grid
- * (reassemble_grid); its extents replace the verdict when it is. */
+ * (reassemble_grid); its extents replace the verdict when it is, and
+ * when it is a clip cut off before its index, followed by its own
+ * structure on one (the contiguous verdict walks its partner's clusters
+ * too). */
 static void validate_grid(struct pipeline *p, struct candidate *c,
                           uint8_t *win, size_t win_cap,
                           struct carve_result *res)
@@ -414,8 +417,10 @@ static void validate_grid(struct pipeline *p, struct candidate *c,
 	int rc = reassemble_grid(&p->src, p->src.size, p->formats[c->fmt],
 	                         c->off, win, win_cap, &rr);
 
-	if (rc != 1)
+	if (rc != 1 && rc != 2) {
+		free(rr.ext);
 		return;
+	}
 	*res = rr.res;
 	if (rr.next > 1) {
 		c->runs = rr.ext;

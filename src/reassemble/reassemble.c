@@ -51,6 +51,7 @@
 
 #include "reassemble/reassemble.h"
 #include "reassemble/mp4_index.h"
+#include "reassemble/mp4_chain.h"
 #include "formats/mp4.h"
 #include "formats/run.h"
 
@@ -840,6 +841,29 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 	return 0;
 }
 
+/*
+ * A clip cut off before its index, followed by its NAL unit chain
+ * (mp4_chain.h): put in *part when the validator vouches for more of it
+ * than *part holds.  0 or -errno.
+ */
+static int by_chain(struct reasm *r, struct reasm_result *part)
+{
+	struct reasm_result c;
+	int rc = mp4_chain_place(r->v, r->src, r->size, r->fmt, r->off,
+	                         r->win, r->win_cap, &c);
+
+	r->validations += c.validations;
+	if (rc <= 0)
+		return rc;
+	if (part->ext != NULL && c.res.length <= part->res.length) {
+		free(c.ext);
+		return 0;
+	}
+	free(part->ext);
+	*part = c;
+	return 0;
+}
+
 int reassemble(const struct fsview *v, const struct source *src,
                uint64_t size, const struct format *fmt,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
@@ -888,6 +912,8 @@ int reassemble(const struct fsview *v, const struct source *src,
 			memset(out, 0, sizeof(*out));
 			rc = 0;
 		}
+		if (rc == 0)
+			rc = by_chain(r, &part);
 	}
 	if (rc == 0)
 		rc = base_build(r);
@@ -959,6 +985,104 @@ static const uint32_t grid_sizes[] = {
 	128u << 10, 64u << 10, 32u << 10, 16u << 10, 8u << 10, 4u << 10,
 };
 
+/* Bytes either side of a clip's start searched for other clips' starts,
+ * which tell the card's cluster size, and the step they are looked for
+ * at (a sector). */
+#define GRID_PROBE (4ull << 20)
+#define GRID_STEP 512u
+#define GRID_READ (64u << 10)
+
+/*
+ * The cluster size of the grid the clips round source byte off start on:
+ * every ftyp box found within GRID_PROBE bytes either side, at a sector
+ * boundary, lies a multiple of it away from off.  The largest of
+ * grid_sizes that holds them all; 0 when no other clip's start was found
+ * (nothing to tell it by) or one lies off every grid (clips stored one
+ * after another, not in clusters).
+ */
+static uint64_t grid_of_starts(const struct source *src, uint64_t size,
+                               uint64_t off, uint8_t *buf)
+{
+	const size_t ng = sizeof(grid_sizes) / sizeof(*grid_sizes);
+	uint64_t lo = off > GRID_PROBE ? off - GRID_PROBE : off % GRID_STEP;
+	uint64_t hi = size - off > GRID_PROBE ? off + GRID_PROBE : size;
+	size_t best = 0;
+	bool found = false;
+
+	for (uint64_t at = lo; at < hi; at += GRID_READ) {
+		size_t want = hi - at < GRID_READ + 16 ? hi - at : GRID_READ + 16;
+		ssize_t got = source_pread(src, buf, want, at, 0);
+		if (got < 16)
+			break;
+		for (size_t k = 0; k + 16 <= (size_t)got && k < GRID_READ;
+		     k += GRID_STEP) {
+			const uint8_t *h = buf + k;
+			if (at + k == off || memcmp(h + 4, "ftyp", 4) != 0)
+				continue;
+			uint32_t bs = (uint32_t)h[0] << 24 | h[1] << 16 |
+			              h[2] << 8 | h[3];
+			if (bs < 16 || bs > 4096)
+				continue;
+			uint64_t d = at + k > off ? at + k - off : off - at - k;
+			size_t i = 0;
+			while (i < ng && d % grid_sizes[i] != 0)
+				i++;
+			if (i == ng)
+				return 0;
+			if (!found || i > best)
+				best = i;
+			found = true;
+		}
+	}
+	return found ? grid_sizes[best] : 0;
+}
+
+/*
+ * A clip cut off before its index, without a file system: followed by its
+ * NAL unit chain (mp4_chain.h) on the grid the clips round it start on.
+ * 2 with out filled (a truncated verdict), 0 when there is no such grid
+ * or the chain does not go on past its first cluster.
+ */
+static int chain_grid(const struct source *src, uint64_t size,
+                      const struct format *fmt, uint64_t off, uint8_t *win,
+                      size_t win_cap, struct reasm_result *out)
+{
+	uint8_t *buf = malloc(GRID_READ + 16);
+	if (buf == NULL)
+		return -ENOMEM;
+	uint64_t only = grid_of_starts(src, size, off, buf);
+	free(buf);
+
+	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
+		uint64_t cs = grid_sizes[i];
+		uint64_t base = off % cs;
+		uint64_t n = (size - base) / cs;
+		if (cs != only || n < 2 || n > UINT32_MAX - 2)
+			continue;
+		struct fsview v;
+		struct reasm_result c;
+		int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
+		if (rc != 0)
+			return rc;
+		rc = mp4_chain_place(&v, src, size, fmt, off, win, win_cap, &c);
+		fsview_free(&v);
+		if (rc < 0) {
+			free(out->ext);
+			memset(out, 0, sizeof(*out));
+			return rc;
+		}
+		out->validations += c.validations;
+		if (rc == 1 && c.res.length > (out->ext ? out->res.length : 0)) {
+			free(out->ext);
+			c.validations = out->validations;
+			*out = c;
+		} else if (rc == 1) {
+			free(c.ext);
+		}
+	}
+	return out->ext != NULL ? 2 : 0;
+}
+
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
                     size_t win_cap, struct reasm_result *out)
@@ -1005,6 +1129,6 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		free(ext);
 		memset(&out->res, 0, sizeof(out->res));
 	}
-	return 0;
+	return chain_grid(src, size, fmt, off, win, win_cap, out);
 }
 

@@ -60,7 +60,9 @@ int reassemble(const struct fsview *v, const struct source *src,
  * a grid of 128 KiB down to 4 KiB, and placed by its own index
  * (mp4_index.h) over the grid's clusters, none of them taken as owned.
  * Returns 1 with out filled (the verdict accepts it whole; free
- * out->ext), 0 when no grid places it, or -errno.
+ * out->ext); for a clip cut off before its index, 2 with out filled by
+ * its NAL unit chain followed on the grid that vouches for most of it
+ * (a truncated verdict; mp4_chain.h); 0 when no grid places it, or -errno.
  */
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,

@@ -53,6 +53,18 @@ dash_card() {
 	"$MKDASHCAM" "$_img" "$_seed" "$_truth" "$@"
 }
 
+# dash_card_exfat IMG KIB CLUSTER SEED TRUTHDIR MKDASHCAM-ARGS...: an
+# empty exFAT image of KIB KiB with CLUSTER clusters (mkfs.exfat -c, e.g.
+# 32K) played by mkdashcam
+dash_card_exfat() {
+	_img=$1 _kib=$2 _cs=$3 _seed=$4 _truth=$5
+	shift 5
+	rm -f "$_img" &&
+	truncate -s "${_kib}K" "$_img" &&
+	mkfs.exfat -c "$_cs" -L DASHCAM "$_img" >/dev/null 2>&1 &&
+	"$MKDASHCAM" "$_img" "$_seed" "$_truth" "$@"
+}
+
 # dash_truth TRUTHDIR FILTER: the names of the manifest's clips that FILTER
 # (an awk condition over $1 name, $2 kind, $4 event, $5 cut, $6 state,
 # $7 survives) selects

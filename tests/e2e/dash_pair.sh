@@ -9,7 +9,7 @@
 # (tests/tools/mkdashcam.c; its manifest is the truth).  FAT32 with 32 KiB
 # and with 128 KiB clusters (and 4 KiB, measured); then the clips as
 # single recordings on a card with 8 KiB clusters, fragmented round
-# other clips.
+# other clips.  Then the pairs on an exFAT card (32 KiB clusters).
 #
 # scan --unallocated must bring back at least 95% of the deleted clips
 # that survive whole, byte-exact (each clip's clusters are shared out
@@ -108,6 +108,52 @@ for mode in --unallocated --fs ""; do
 		test "$b" -le "$s"
 	rm -rf "$work/k"
 done
+
+# ---- exFAT, as SDXC cards come formatted: the same recorder over a
+# 12 MiB volume with 32 KiB clusters (mkfs.exfat; fsck.exfat finds it
+# clean; the user deletes half of what is left), the same targets in the
+# three modes.
+if command -v mkfs.exfat >/dev/null 2>&1; then
+	img=$work/exfat.img t=$work/truthx
+	# shellcheck disable=SC2086
+	dash_card_exfat "$img" 12288 32K 12 "$t" -cut 6 -event 5 -keep 2 \
+		pair $pairs
+	ok $? "exFAT: mkdashcam played 20 recordings over a 12288 KiB exFAT card"
+	if command -v fsck.exfat >/dev/null 2>&1; then
+		fsck.exfat -n "$img" >/dev/null 2>&1
+		ok $? "exFAT: fsck.exfat finds the card clean"
+	fi
+	s=$(wc -c <"$img")
+	n=$(dash_truth "$t" "$deleted" | wc -l)
+	check "exFAT: deleted clips survive whole ($n)" test "$n" -ge 4
+	for mode in --unallocated --fs sectors; do
+		if [ "$mode" = sectors ]; then
+			D scan "$img" -o "$work/x" -q 2>"$work/err"
+			rc=$?
+			sel='$7 == 1 && $5 == 0'
+		else
+			D scan "$img" -o "$work/x" $mode -q 2>"$work/err"
+			rc=$?
+			sel=$deleted
+			if [ "$mode" = --fs ]; then
+				sel="$deleted || (\$6 == \"live\" && \$5 == 0)"
+			fi
+		fi
+		ok $rc "exFAT $mode: scan exits 0"
+		set -- $(dash_score "$work/x" "$t" "$sel")
+		echo "# exFAT $mode: surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+		check "exFAT $mode: >= 95% of the surviving clips exact ($1 of $4)" \
+			test $(($1 * 100)) -ge $(($4 * 95))
+		is "$(dash_wrong "$work/x" "$t")" 0 \
+			"exFAT $mode: nothing called complete that is not a clip written"
+		b=$(out_bytes "$work/x")
+		check "exFAT $mode: wrote $b bytes, no more than the card's $s" \
+			test "$b" -le "$s"
+		rm -rf "$work/x"
+	done
+else
+	ok 0 "exFAT # SKIP mkfs.exfat is not installed"
+fi
 
 # ---- one channel: the same 40 clips as single recordings on an 8 MiB
 # card with 8 KiB clusters, front and rear sizes mixed, so that loop

@@ -1,6 +1,7 @@
 /*
- * mkdashcam.c - plays a dashcam recorder over an empty FAT16 or FAT32
- * image (made by mkfs.vfat), from a seed, and writes down the truth.
+ * mkdashcam.c - plays a dashcam recorder over an empty FAT16, FAT32 or
+ * exFAT image (made by mkfs.vfat or mkfs.exfat), from a seed, and writes
+ * down the truth.
  *
  *   mkdashcam IMG SEED OUTDIR [-fill BYTES] [-cut N] [-event N] [-keep N]
  *             [-chunk MAX] pair FRONT REAR [FRONT REAR]...
@@ -14,7 +15,9 @@
  * When a recording does not fit, the oldest recordings are deleted the
  * way a FAT driver deletes (the entry's first byte becomes 0xE5, the
  * chain's FAT entries 0), loop recording round the card; every Nth
- * recording (-event) is an event clip and never deleted; every Nth
+ * recording (-event) is an event clip and never deleted (on exFAT the
+ * same: the entry set's in-use bits cleared, the bitmap's bits and the
+ * chain's FAT entries 0; files are kept in FAT chains); every Nth
  * (-cut) is cut off before its index: only the bytes before its moov are
  * written and the mdat's size is 0, as a recorder that lost power leaves
  * it.  At the end one in N (-keep, 3 by default) of the recordings still
@@ -87,7 +90,10 @@ struct file {
 static int fd;
 static uint32_t bps, cs, fat_off, fat_len, nfats, data_off, nclus, root_cl;
 static uint32_t root_off, root_slots;   /* FAT16: the fixed root */
-static int fat32;
+static int fat32, exfat;
+static uint32_t bitmap_cl, bitmap_len;  /* exFAT: the allocation bitmap */
+static uint8_t *touched;                /* exFAT: FAT entries to write */
+static uint32_t dir_base;               /* exFAT: bytes of mkfs's entries */
 static uint32_t *fat;
 static int *owner;
 static uint32_t next_free = 2, nfree;
@@ -117,7 +123,9 @@ static uint32_t alloc_cluster(void)
 		uint32_t c = next_free;
 		next_free = next_free + 1 >= nclus + 2 ? 2 : next_free + 1;
 		if (fat[c] == 0) {
-			fat[c] = fat32 ? 0x0ffffff8 : 0xfff8;
+			fat[c] = exfat ? 0xffffffff : fat32 ? 0x0ffffff8 : 0xfff8;
+			if (exfat)
+				touched[c] = 1;
 			nfree--;
 			return c;
 		}
@@ -232,8 +240,62 @@ static int delete_oldest(void)
 	return 0;
 }
 
+static uint16_t ex_sum(const uint8_t *set, unsigned n)
+{
+	uint16_t v = 0;
+	for (unsigned i = 0; i < n * 32; i++)
+		if (i != 2 && i != 3)
+			v = (uint16_t)(((v & 1) ? 0x8000 : 0) + (v >> 1) +
+			               set[i]);
+	return v;
+}
+
+/* exFAT: a File, a Stream Extension and a File Name entry (names are
+ * upper-case ASCII of at most 15 characters). */
+static void dir_entry_exfat(const struct file *f)
+{
+	uint8_t *e = dir + dir_base + (size_t)f->slot * 96;
+	unsigned len = (unsigned)strlen(f->name);
+	uint16_t h = 0;
+	memset(e, 0, 96);
+	e[0] = 0x85;
+	e[1] = 2;
+	put16(e + 4, 0x20);
+	uint32_t ts = (45u << 25) | (12u << 21) | (1u << 16) | (12u << 11);
+	put32(e + 8, ts);
+	put32(e + 12, ts);
+	put32(e + 16, ts);
+	uint8_t *st = e + 32;
+	st[0] = 0xc0;
+	st[1] = 0x01;
+	st[3] = (uint8_t)len;
+	for (unsigned i = 0; i < len; i++) {
+		h = (uint16_t)(((h & 1) ? 0x8000 : 0) + (h >> 1) +
+		               (uint8_t)f->name[i]);
+		h = (uint16_t)(((h & 1) ? 0x8000 : 0) + (h >> 1));
+	}
+	put16(st + 4, h);
+	put32(st + 8, (uint32_t)f->size);
+	put32(st + 12, (uint32_t)(f->size >> 32));
+	put32(st + 20, f->ncl ? f->cl[0] : 0);
+	put32(st + 24, (uint32_t)f->size);
+	put32(st + 28, (uint32_t)(f->size >> 32));
+	uint8_t *ne = e + 64;
+	ne[0] = 0xc1;
+	for (unsigned i = 0; i < len && i < 15; i++)
+		put16(ne + 2 + 2 * i, (uint8_t)f->name[i]);
+	put16(e + 2, ex_sum(e, 3));
+	if (!f->live)
+		for (unsigned k = 0; k < 3; k++)
+			e[k * 32] &= 0x7f;
+}
+
 static void dir_entry(const struct file *f)
 {
+	if (exfat) {
+		dir_entry_exfat(f);
+		return;
+	}
 	uint8_t *e = dir + (size_t)f->slot * 32;
 	uint32_t c = f->ncl ? f->cl[0] : 0;
 	const char *dot = strchr(f->name, '.');
@@ -253,12 +315,111 @@ static void dir_entry(const struct file *f)
 		e[0] = 0xe5;
 }
 
+static void open_exfat(const uint8_t *bs)
+{
+	exfat = fat32 = 1;
+	bps = 1u << bs[108];
+	cs = bps << bs[109];
+	fat_off = le32(bs + 80) * bps;
+	fat_len = le32(bs + 84) * bps;
+	nfats = bs[110];
+	data_off = le32(bs + 88) * bps;
+	nclus = le32(bs + 92);
+	root_cl = le32(bs + 96);
+	uint8_t *rb = malloc(cs);
+	if (rb == NULL || pread(fd, rb, cs, cl_off(root_cl)) != (ssize_t)cs)
+		die("cannot read the root directory");
+	for (uint32_t i = 0; i < cs / 32 && rb[i * 32] != 0; i++) {
+		if (rb[i * 32] == 0x81) {
+			bitmap_cl = le32(rb + i * 32 + 20);
+			bitmap_len = le32(rb + i * 32 + 24);
+		}
+		dir_base = (i + 1) * 32;
+	}
+	if (bitmap_cl == 0 || bitmap_len < (nclus + 7) / 8)
+		die("no allocation bitmap");
+	uint8_t *bm = malloc(bitmap_len), *raw = malloc(fat_len);
+	fat = calloc(nclus + 2, sizeof(*fat));
+	owner = malloc((nclus + 2) * sizeof(*owner));
+	touched = calloc(nclus + 2, 1);
+	if (bm == NULL || raw == NULL || fat == NULL || owner == NULL ||
+	    touched == NULL)
+		die("out of memory");
+	if (pread(fd, bm, bitmap_len, cl_off(bitmap_cl)) !=
+	    (ssize_t)bitmap_len ||
+	    pread(fd, raw, fat_len, fat_off) != (ssize_t)fat_len)
+		die("cannot read the bitmap or the FAT");
+	for (uint32_t c = 0; c < nclus + 2; c++) {
+		owner[c] = -1;
+		if (c < 2)
+			continue;
+		/* in use: its FAT entry, or an end mark for a cluster of a
+		 * structure kept without a chain */
+		int used = (bm[(c - 2) / 8] >> ((c - 2) % 8)) & 1;
+		uint32_t v = le32(raw + 4 * c);
+		fat[c] = used ? (v ? v : 0xffffffff) : 0;
+		if (!used)
+			nfree++;
+	}
+	free(bm);
+	free(raw);
+	/* the root grown to 1024 sets of three entries, the way a driver
+	 * grows it: its chain goes on from its first cluster */
+	if (fat[root_cl] != 0xffffffff)
+		die("unexpected root directory");
+	ndir_cl = (dir_base + 1024 * 96 + cs - 1) / cs;
+	dir_cl = malloc(ndir_cl * sizeof(*dir_cl));
+	dir = calloc(ndir_cl, cs);
+	if (dir_cl == NULL || dir == NULL)
+		die("out of memory");
+	memcpy(dir, rb, dir_base);
+	free(rb);
+	dir_cl[0] = root_cl;
+	touched[root_cl] = 1;
+	next_free = root_cl + 1;
+	for (unsigned i = 1; i < ndir_cl; i++) {
+		dir_cl[i] = alloc_cluster();
+		fat[dir_cl[i - 1]] = dir_cl[i];
+	}
+	dir_slots = (ndir_cl * cs - dir_base) / 96;
+	dir_used = 0;
+}
+
+static void close_exfat(void)
+{
+	uint8_t *raw = malloc(fat_len), *bm = calloc(1, bitmap_len);
+	if (raw == NULL || bm == NULL)
+		die("out of memory");
+	if (pread(fd, raw, fat_len, fat_off) != (ssize_t)fat_len)
+		die("cannot read the FAT");
+	for (uint32_t c = 2; c < nclus + 2; c++) {
+		if (touched[c])
+			put32(raw + 4 * c, fat[c]);
+		if (fat[c] != 0)
+			bm[(c - 2) / 8] |= (uint8_t)(1 << ((c - 2) % 8));
+	}
+	for (uint32_t i = 0; i < nfats; i++)
+		pwrite_all(raw, fat_len, fat_off + (uint64_t)i * fat_len);
+	pwrite_all(bm, bitmap_len, cl_off(bitmap_cl));
+	free(raw);
+	free(bm);
+	for (unsigned i = 0; i < nfiles; i++)
+		dir_entry(&files[i]);
+	for (unsigned i = 0; i < ndir_cl; i++)
+		pwrite_all(dir + (size_t)i * cs, cs, cl_off(dir_cl[i]));
+	close(fd);
+}
+
 static void open_volume(const char *img)
 {
 	uint8_t bs[512];
 	fd = open(img, O_RDWR);
 	if (fd < 0 || pread(fd, bs, 512, 0) != 512)
 		die("cannot read the boot sector");
+	if (memcmp(bs + 3, "EXFAT   ", 8) == 0) {
+		open_exfat(bs);
+		return;
+	}
 	bps = le16(bs + 11);
 	cs = bps * bs[13];
 	uint32_t res = le16(bs + 14);
@@ -321,6 +482,10 @@ static void open_volume(const char *img)
 
 static void close_volume(void)
 {
+	if (exfat) {
+		close_exfat();
+		return;
+	}
 	uint8_t *raw = calloc(1, fat_len);
 	if (raw == NULL)
 		die("out of memory");
