@@ -4,7 +4,7 @@
  *
  * The scan's own report says which files those are (format mp4, status
  * truncated, reason "no moov box (recording cut off)") and which clips
- * came back whole; the report is read back line by line (each line one
+ * came back whole (complete or reassembled); the report is read back line by line (each line one
  * JSON object the scan wrote, its fields looked up by name and checked:
  * a file name must stay inside the output folder).  Each cut-off clip is
  * rebuilt by dredge_repair with the reference given, or with each of the
@@ -130,7 +130,8 @@ int scan_repair(const char *outdir, const char *reference)
 		    field_u64(line, "offset", &off) != 0)
 			continue;
 		int cut;
-		if (strcmp(status, "complete") == 0)
+		if (strcmp(status, "complete") == 0 ||
+		    strcmp(status, "reassembled") == 0)
 			cut = 0;
 		else if (strcmp(status, "truncated") == 0 &&
 		         field_str(line, "reason", reason,
