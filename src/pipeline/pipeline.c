@@ -410,7 +410,7 @@ static void validate_grid(struct pipeline *p, struct candidate *c,
 {
 	struct reasm_result rr;
 	int rc = reassemble_grid(&p->src, p->src.size, p->formats[c->fmt],
-	                         c->off, win, win_cap, &rr);
+	                         c->off, win, win_cap, &p->grids, &rr);
 
 	if (rc != 1)
 		return;
@@ -1180,6 +1180,7 @@ static void pipeline_destroy(struct pipeline *p)
 	queue_destroy(&p->valid_q);
 	queue_destroy(&p->done_q);
 	pthread_mutex_destroy(&p->credit_lock);
+	reasm_grids_destroy(&p->grids);
 	pthread_cond_destroy(&p->credit_cond);
 	pthread_mutex_destroy(&p->fatal_lock);
 	badlist_destroy(&p->bad);
@@ -1205,6 +1206,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	p->cfg = cfg;
 	p->sum = sum;
 	pthread_mutex_init(&p->credit_lock, NULL);
+	reasm_grids_init(&p->grids);
 	pthread_cond_init(&p->credit_cond, NULL);
 	badlist_init(&p->bad);
 	badlist_init(&p->reread);

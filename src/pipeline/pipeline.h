@@ -31,6 +31,7 @@
 #include "io/reader.h"
 #include "io/source.h"
 #include "formats/format.h"
+#include "reassemble/reassemble.h"
 
 /* Read size and reads in flight unless told otherwise (see README). */
 #define DREDGE_DEFAULT_CHUNK (2u << 20)
@@ -50,6 +51,7 @@ struct pipeline {
 
 	struct output *out;          /* the writer (out/output.h) */
 	struct fsview *fsv;          /* the file system carved, or NULL */
+	struct reasm_grids grids;    /* cluster sizes clip starts allow */
 	uint64_t start, end;         /* source range scanned */
 	size_t chunk_size;
 	uint64_t nchunks;

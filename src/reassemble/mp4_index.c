@@ -106,6 +106,7 @@ struct ctx {
 	uint8_t *fixed;         /* per position: 0 free, 1 + stream taken */
 	uint32_t doubt;         /* the first position shared by a guess */
 	uint64_t budget;        /* checks a sharing may take */
+	uint32_t per_pos;       /* ... and per position shared, 0: no bound */
 };
 
 /* ------------------------------------------------------------ reading */
@@ -655,6 +656,12 @@ static uint32_t doubt_at(const struct frame *fr,
 static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 {
 	uint32_t n = hi - lo + 1, d = 0;
+	uint64_t budget = c->budget;
+	/* a sharing that passes takes a few checks per position; one that
+	 * takes many more is lost among clusters it cannot tell apart */
+	if (c->per_pos != 0 &&
+	    c->checks + (uint64_t)c->per_pos * n + MI_GRID_FLOOR < budget)
+		budget = c->checks + (uint64_t)c->per_pos * n + MI_GRID_FLOOR;
 	struct frame *fr = malloc(n * sizeof(*fr));
 
 	if (fr == NULL)
@@ -662,7 +669,7 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 	memset(fr[0].in, 0, sizeof(fr[0].in));
 	options(c, &fr[0], lo, MI_MAX_STREAMS);
 	for (;;) {
-		if (c->checks > c->budget) {
+		if (c->checks > budget) {
 			free(fr);
 			return 0;
 		}
@@ -803,6 +810,17 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          struct extent **ext, unsigned *next,
                          uint64_t *length, unsigned *clips)
 {
+	return mp4_index_reassemble_bounded(v, src, size, off, budget, 0, ext,
+	                                    next, length, clips);
+}
+
+int mp4_index_reassemble_bounded(const struct fsview *v,
+                                 const struct source *src, uint64_t size,
+                                 uint64_t off, uint64_t budget,
+                                 uint32_t per_pos, struct extent **ext,
+                                 unsigned *next, uint64_t *length,
+                                 unsigned *clips)
+{
 	struct ctx c;
 	uint32_t c0 = fsview_cluster(v, off);
 	int rc = 0;
@@ -820,6 +838,7 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 	c.size = size;
 	c.cs = v->cluster_size;
 	c.budget = budget;
+	c.per_pos = per_pos;
 	c.pos = malloc(MI_SPAN * sizeof(*c.pos));
 	c.cache = malloc((size_t)CACHE * c.cs);
 	c.fixed = malloc(MI_SPAN);

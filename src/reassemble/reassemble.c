@@ -955,19 +955,63 @@ int reassemble(const struct fsview *v, const struct source *src,
 
 /* Cluster sizes tried when no file system gives one, largest first: a
  * finer grid than the card's also holds the clip, a coarser one not. */
-static const uint32_t grid_sizes[] = {
+static const uint32_t grid_sizes[REASM_GRIDS] = {
 	128u << 10, 64u << 10, 32u << 10, 16u << 10, 8u << 10, 4u << 10,
 };
 
+void reasm_grids_init(struct reasm_grids *g)
+{
+	memset(g, 0, sizeof(*g));
+	pthread_mutex_init(&g->lock, NULL);
+}
+
+void reasm_grids_destroy(struct reasm_grids *g)
+{
+	pthread_mutex_destroy(&g->lock);
+}
+
+/* Counts the start off; sets try[i] for the grid sizes worth trying. */
+static void grids_learn(struct reasm_grids *g, uint64_t off,
+                        bool try[REASM_GRIDS])
+{
+	pthread_mutex_lock(&g->lock);
+	g->seen++;
+	for (unsigned i = 0; i < REASM_GRIDS; i++) {
+		uint64_t r = off % grid_sizes[i], n = 0;
+		unsigned k = 0;
+		while (k < g->nres[i] && g->res[i][k] != r)
+			k++;
+		if (k < g->nres[i]) {
+			n = ++g->count[i][k];
+		} else if (k < REASM_GRID_RES) {
+			g->res[i][k] = r;
+			n = g->count[i][k] = 1;
+			g->nres[i]++;
+		}
+		/* remainders past the table's room are only counted in seen */
+		try[i] = g->seen < REASM_GRID_LEARN || n * 4 >= g->seen * 3;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
-                    size_t win_cap, struct reasm_result *out)
+                    size_t win_cap, struct reasm_grids *learn,
+                    struct reasm_result *out)
 {
+	bool try[REASM_GRIDS];
+
 	memset(out, 0, sizeof(*out));
 	if (strcmp(fmt->name, "mp4") != 0 || win == NULL)
 		return 0;
-	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
+	for (unsigned i = 0; i < REASM_GRIDS; i++)
+		try[i] = true;
+	if (learn != NULL)
+		grids_learn(learn, off, try);
+	for (size_t i = 0; i < REASM_GRIDS; i++) {
 		uint64_t cs = grid_sizes[i];
+		if (!try[i])
+			continue;
 		uint64_t base = off % cs;
 		uint64_t n = (size - base) / cs;
 		if (n < 2 || n > UINT32_MAX - 2)
@@ -980,8 +1024,9 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		if (rc != 0)
 			return rc;
 		unsigned clips;
-		rc = mp4_index_reassemble(&v, src, size, off, MI_GRID_BUDGET,
-		                          &ext, &next, &len, &clips);
+		rc = mp4_index_reassemble_bounded(&v, src, size, off,
+		                                  MI_GRID_BUDGET, MI_GRID_PER_POS,
+		                                  &ext, &next, &len, &clips);
 		fsview_free(&v);
 		if (rc < 0)
 			return rc;

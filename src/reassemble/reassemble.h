@@ -15,6 +15,7 @@
 #define DREDGE_REASSEMBLE_REASSEMBLE_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "common/bread.h"
@@ -54,16 +55,41 @@ int reassemble(const struct fsview *v, const struct source *src,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
                struct reasm_result *out);
 
+#define REASM_GRIDS 6            /* cluster sizes a grid is tried at */
+#define REASM_GRID_RES 8         /* start residues counted per size */
+#define REASM_GRID_LEARN 8       /* starts seen before any is skipped */
+
+/*
+ * What the clip starts a scan has met say of the card's cluster size:
+ * clips start on clusters, so at the card's size or a finer one nearly
+ * all starts leave one remainder, at a coarser one they spread.  Shared
+ * by the scan's validators (reasm_grids_init, reasm_grids_destroy).
+ */
+struct reasm_grids {
+	pthread_mutex_t lock;
+	uint64_t seen;                               /* starts met */
+	uint64_t res[REASM_GRIDS][REASM_GRID_RES];   /* remainders ... */
+	uint64_t count[REASM_GRIDS][REASM_GRID_RES]; /* ... and how often */
+	unsigned nres[REASM_GRIDS];
+};
+
+void reasm_grids_init(struct reasm_grids *g);
+void reasm_grids_destroy(struct reasm_grids *g);
+
 /*
  * A candidate of a scan without a file system (a card whose FAT is gone):
  * an MP4 clip starting at source byte off is taken to start a cluster of
  * a grid of 128 KiB down to 4 KiB, and placed by its own index
  * (mp4_index.h) over the grid's clusters, none of them taken as owned.
- * Returns 1 with out filled (the verdict accepts it whole; free
- * out->ext), 0 when no grid places it, or -errno.
+ * With learn (may be NULL) the start is counted there, and once
+ * REASM_GRID_LEARN starts are known a grid is tried only when at least
+ * three in four of them share this start's remainder.  Returns 1 with out
+ * filled (the verdict accepts it whole; free out->ext), 0 when no grid
+ * places it, or -errno.
  */
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
-                    size_t win_cap, struct reasm_result *out);
+                    size_t win_cap, struct reasm_grids *learn,
+                    struct reasm_result *out);
 
 #endif
