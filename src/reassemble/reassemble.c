@@ -1001,9 +1001,9 @@ int reassemble_grid(const struct source *src, uint64_t size,
 {
 	bool try[REASM_GRIDS];
 
-	memset(out, 0, sizeof(*out));
 	if (strcmp(fmt->name, "mp4") != 0 || win == NULL)
 		return 0;
+	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < REASM_GRIDS; i++)
 		try[i] = true;
 	if (learn != NULL)

@@ -85,7 +85,7 @@ void reasm_grids_destroy(struct reasm_grids *g);
  * REASM_GRID_LEARN starts are known a grid is tried only when at least
  * three in four of them share this start's remainder.  Returns 1 with out
  * filled (the verdict accepts it whole; free out->ext), 0 when no grid
- * places it, or -errno.
+ * places it (out untouched when fmt is not MP4), or -errno.
  */
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
