@@ -390,7 +390,10 @@ static void *scan_main(void *arg)
 		batch_add_live(&x);
 		/* Candidates come in signature order, not offset order (and
 		 * no list at all when there are none: qsort wants a pointer). */
-		if (b->n > 1)
+		size_t k = 1;
+		while (k < b->n && cand_cmp(&b->cand[k - 1], &b->cand[k]) < 0)
+			k++;   /* one signature's hits come in order */
+		if (k < b->n)
 			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
 		atomic_fetch_add(&p->ncandidates, b->emitted);
