@@ -631,15 +631,17 @@ static void batch_hash(struct pipeline *p, struct batch *b,
 	for (size_t i = 0; fh != NULL && i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 		if (c->verdict == CARVE_REJECT || c->skipped || c->live != NULL ||
-		    c->nruns > 1 || c->hash != NULL || c->length == 0 ||
+		    c->hash != NULL || c->length == 0 ||
 		    (c->verdict == CARVE_TRUNCATED && c->open_end))
 			continue;
 		if (atomic_load(&p->fatal) != 0)
 			return;
-		filehash_run(fh, &p->src, c->off, c->length,
-		             ch != NULL ? ch->buf : NULL, ch != NULL ? ch->off : 0,
-		             ch != NULL ? ch->len : 0, badlist_note, &p->bad,
-		             &c->hash);
+		struct extent one = { .img_off = c->off, .len = c->length };
+		filehash_runs(fh, &p->src, c->nruns > 1 ? c->runs : &one,
+		              c->nruns > 1 ? c->nruns : 1,
+		              ch != NULL ? ch->buf : NULL, ch != NULL ? ch->off : 0,
+		              ch != NULL ? ch->len : 0, badlist_note, &p->bad,
+		              &c->hash);
 	}
 }
 
