@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/bread.h"
 
@@ -141,7 +142,23 @@ struct format {
 	 * may continue a file.
 	 */
 	bool (*may_continue)(const uint8_t *blk, size_t len);
+	/*
+	 * Optional: p[0..n) is a candidate's start, in memory; asks the CPU
+	 * to fetch (__builtin_prefetch, never a read) the bytes validate()
+	 * would look at first far from the start, so that on a drive dense
+	 * with false starts the caller, prefetching a few candidates ahead,
+	 * overlaps their cache misses.  NULL: none.
+	 */
+	void (*prefetch)(const uint8_t *p, size_t n);
 };
+
+/* Clears a result: what comes before the metadata (meta[] is read only
+ * up to nmeta; 1.2 KiB cleared per false start would cost as much as
+ * the validation). */
+static inline void carve_result_clear(struct carve_result *res)
+{
+	memset(res, 0, offsetof(struct carve_result, meta));
+}
 
 /*
  * Verdict helpers for validators and for callers that override a verdict.

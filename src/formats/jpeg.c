@@ -905,6 +905,17 @@ static void jpeg_validate(struct bread *br, struct carve_result *res)
 		*res = r2;
 }
 
+/* The first segment is skipped by its length: the marker due after it
+ * is the first byte the walk reads away from the start. */
+static void jpeg_prefetch(const uint8_t *p, size_t n)
+{
+	if (n < 6)
+		return;
+	size_t at = 4 + ((size_t)p[4] << 8 | p[5]);
+	if (at < n)
+		__builtin_prefetch(p + at);
+}
+
 static const struct format_sig jpeg_sigs[] = {
 	FORMAT_SIG("\xff\xd8\xff", 0),
 };
@@ -919,4 +930,5 @@ const struct format format_jpeg = {
 	.max_size = JPEG_MAX_SIZE,
 	.validate = jpeg_validate,
 	.may_continue = jdec_may_continue,
+	.prefetch = jpeg_prefetch,
 };

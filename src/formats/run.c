@@ -20,7 +20,7 @@ int run_validate(const struct format *fmt, const struct run_req *req,
 	struct bread br;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
+	carve_result_clear(res);
 	if (io_err != NULL)
 		*io_err = 0;
 	if (req->win != NULL)

@@ -13,6 +13,7 @@
 int badlist_init(struct badlist *bl)
 {
 	memset(bl, 0, sizeof(*bl));
+	atomic_init(&bl->any, false);
 	return -pthread_mutex_init(&bl->lock, NULL);
 }
 
@@ -60,6 +61,7 @@ static int add_locked(struct badlist *bl, uint64_t off, uint64_t len)
 		bl->v[at].off = off;
 		bl->v[at].len = len;
 		bl->n++;
+		atomic_store_explicit(&bl->any, true, memory_order_release);
 	}
 	/* Swallow the ranges that the grown one now reaches. */
 	size_t next = at + 1;
@@ -97,6 +99,8 @@ void badlist_note(void *arg, uint64_t off, uint64_t len, int err)
 bool badlist_overlaps(struct badlist *bl, uint64_t off, uint64_t len)
 {
 	bool hit = false;
+	if (!atomic_load_explicit(&bl->any, memory_order_acquire))
+		return false;   /* a clean source: every candidate asks */
 	pthread_mutex_lock(&bl->lock);
 	/* The ranges are sorted and disjoint: find the first that ends
 	 * after off. */

@@ -14,6 +14,7 @@
 #define DREDGE_IO_BADLIST_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@ struct badlist {
 	pthread_mutex_t lock;
 	struct bad_range *v;         /* sorted, disjoint, not adjacent */
 	size_t n, cap;
+	atomic_bool any;             /* n > 0: lookups skip the lock until */
 };
 
 /* Sets up an empty list; 0 or -errno. */

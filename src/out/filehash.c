@@ -90,23 +90,13 @@ static int filehash_mapped(struct filehash *fh, const struct source *src,
 	return 0;
 }
 
-int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
-                 uint64_t len, const uint8_t *mem, uint64_t mem_off,
-                 size_t mem_len, source_bad_fn bad, void *bad_arg,
-                 struct file_hash **out)
+/* Hashes [off, off + len) of src on into fh's state. */
+static int hash_range(struct filehash *fh, const struct source *src,
+                      uint64_t off, uint64_t len, const uint8_t *mem,
+                      uint64_t mem_off, size_t mem_len, int mappable)
 {
-	struct file_hash *h = malloc(sizeof(*h));
-	int mappable = source_mappable(src);
 	uint64_t pos = 0;
 
-	*out = NULL;
-	if (h == NULL)
-		return -ENOMEM;
-	fh->bad = bad;
-	fh->bad_arg = bad_arg;
-	fh->zeroed = 0;
-	XXH3_128bits_reset(fh->st);
-	digest_reset(fh->dg);
 	while (pos < len) {
 		uint64_t at = off + pos;
 		size_t n;
@@ -124,13 +114,40 @@ int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
 			    : FILEHASH_BUF;
 			int rc = source_read(src, fh->buf, at, n, 0,
 			                     filehash_bad, fh);
-			if (rc != 0) {
-				free(h);
+			if (rc != 0)
 				return rc;
-			}
 			filehash_update(fh, fh->buf, n);
 		}
 		pos += n;
+	}
+	return 0;
+}
+
+int filehash_runs(struct filehash *fh, const struct source *src,
+                  const struct extent *runs, unsigned nruns,
+                  const uint8_t *mem, uint64_t mem_off, size_t mem_len,
+                  source_bad_fn bad, void *bad_arg, struct file_hash **out)
+{
+	struct file_hash *h = malloc(sizeof(*h));
+	int mappable = source_mappable(src);
+	uint64_t len = 0;
+
+	*out = NULL;
+	if (h == NULL)
+		return -ENOMEM;
+	fh->bad = bad;
+	fh->bad_arg = bad_arg;
+	fh->zeroed = 0;
+	XXH3_128bits_reset(fh->st);
+	digest_reset(fh->dg);
+	for (unsigned i = 0; i < nruns; i++) {
+		int rc = hash_range(fh, src, runs[i].img_off, runs[i].len, mem,
+		                    mem_off, mem_len, mappable);
+		if (rc != 0) {
+			free(h);
+			return rc;
+		}
+		len += runs[i].len;
 	}
 	h->len = len;
 	h->zeroed = fh->zeroed;
@@ -141,4 +158,15 @@ int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
 	}
 	*out = h;
 	return 0;
+}
+
+int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
+                 uint64_t len, const uint8_t *mem, uint64_t mem_off,
+                 size_t mem_len, source_bad_fn bad, void *bad_arg,
+                 struct file_hash **out)
+{
+	struct extent one = { .img_off = off, .len = len };
+
+	return filehash_runs(fh, src, &one, 1, mem, mem_off, mem_len, bad,
+	                     bad_arg, out);
 }

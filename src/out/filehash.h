@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <xxhash.h>
 
+#include "common/bread.h"
 #include "io/source.h"
 #include "out/digest.h"
 
@@ -48,5 +49,12 @@ int filehash_run(struct filehash *fh, const struct source *src, uint64_t off,
                  uint64_t len, const uint8_t *mem, uint64_t mem_off,
                  size_t mem_len, source_bad_fn bad, void *bad_arg,
                  struct file_hash **out);
+
+/* As filehash_run, for the bytes of runs[0..nruns) one after another (a
+ * file reassembled from pieces); len is their sum. */
+int filehash_runs(struct filehash *fh, const struct source *src,
+                  const struct extent *runs, unsigned nruns,
+                  const uint8_t *mem, uint64_t mem_off, size_t mem_len,
+                  source_bad_fn bad, void *bad_arg, struct file_hash **out);
 
 #endif

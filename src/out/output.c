@@ -886,15 +886,22 @@ static int commit_file(struct output *out, struct candidate *c)
 	out->zeroed = 0;
 	/* Hashed by its validator: the content is looked up first, and only
 	 * new content is copied. */
-	const struct file_hash *pre = c->hash != NULL && nruns == 1 &&
-	                              c->hash->len == c->length ? c->hash : NULL;
+	uint64_t runs_len = 0;
+	for (unsigned i = 0; i < nruns; i++)
+		runs_len += runs[i].len;
+	const struct file_hash *pre = c->hash != NULL &&
+	                              c->hash->len == c->length &&
+	                              runs_len == c->length ? c->hash : NULL;
 	uint64_t id = 0, dup = 0;
 	if (pre != NULL) {
 		h = pre->xxh;
 		id = out->count.next_id++;
 		dup = dedup_check(out->seen, h, id);
-		rc = fd < 0 || dup != 0 ? 0
-		     : copy_plain(out, c->off, c->length, fd, &read_failed);
+		rc = 0;
+		for (unsigned i = 0; i < nruns && fd >= 0 && dup == 0 &&
+		     rc == 0; i++)
+			rc = copy_plain(out, runs[i].img_off, runs[i].len, fd,
+			                &read_failed);
 	} else {
 		rc = copy_runs(out, runs, nruns,
 		               c->live != NULL ? c->live->held : NULL, fd, &h,

@@ -185,6 +185,33 @@ struct scan_ctx {
 static void validate_in(struct pipeline *p, struct candidate *c,
                         const struct chunk *ch, uint8_t *win, size_t win_cap);
 
+/* Candidates ahead of the one validated whose first far bytes are
+ * prefetched (format.prefetch), and twice as far, whose start is. */
+#define PREFETCH_AHEAD 4
+
+/* Prefetches for the candidates i and 2i of b that start in b's chunk. */
+static void prefetch_cand(const struct pipeline *p, const struct batch *b,
+                          size_t i)
+{
+	const struct chunk *ch = b->chunk;
+	if (ch == NULL)
+		return;
+	if (i + PREFETCH_AHEAD < b->n) {
+		const struct candidate *c = &b->cand[i + PREFETCH_AHEAD];
+		if (c->off >= ch->off && c->off - ch->off < ch->len)
+			__builtin_prefetch(ch->buf + (c->off - ch->off));
+	}
+	if (i >= b->n)
+		return;
+	const struct candidate *c = &b->cand[i];
+	if (c->live != NULL || c->validated || c->fmt == CANDIDATE_NO_FORMAT ||
+	    p->formats[c->fmt]->prefetch == NULL || c->off < ch->off ||
+	    c->off - ch->off >= ch->len)
+		return;
+	size_t at = (size_t)(c->off - ch->off);
+	p->formats[c->fmt]->prefetch(ch->buf + at, ch->len - at);
+}
+
 /* Gives the chunk a batch holds back to the ring. */
 static void batch_drop_chunk(struct pipeline *p, struct batch *b)
 {
@@ -208,6 +235,7 @@ static void batch_compact(struct scan_ctx *x)
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
+		prefetch_cand(x->p, b, i + PREFETCH_AHEAD);
 		if (!c->validated) {
 			validate_in(x->p, c, b->chunk, x->win, VALIDATE_WINDOW);
 			c->validated = 1;
@@ -364,7 +392,10 @@ static void *scan_main(void *arg)
 		batch_add_live(&x);
 		/* Candidates come in signature order, not offset order (and
 		 * no list at all when there are none: qsort wants a pointer). */
-		if (b->n > 1)
+		size_t k = 1;
+		while (k < b->n && cand_cmp(&b->cand[k - 1], &b->cand[k]) < 0)
+			k++;   /* one signature's hits come in order */
+		if (k < b->n)
 			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
 		atomic_fetch_add(&p->ncandidates, b->emitted);
@@ -532,7 +563,7 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 	c->nruns = 0;
 	if (size > fmt->max_size)
 		size = fmt->max_size;
-	memset(&res, 0, sizeof(res));
+	carve_result_clear(&res);
 	int err = 0;
 	if (cl != 0 && !fsview_is_live(p->fsv, cl)) {
 		validate_clusters(p, c, win, win_cap, &res, &size);
@@ -614,15 +645,17 @@ static void batch_hash(struct pipeline *p, struct batch *b,
 	for (size_t i = 0; fh != NULL && i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
 		if (c->verdict == CARVE_REJECT || c->skipped || c->live != NULL ||
-		    c->nruns > 1 || c->hash != NULL || c->length == 0 ||
+		    c->hash != NULL || c->length == 0 ||
 		    (c->verdict == CARVE_TRUNCATED && c->open_end))
 			continue;
 		if (atomic_load(&p->fatal) != 0)
 			return;
-		filehash_run(fh, &p->src, c->off, c->length,
-		             ch != NULL ? ch->buf : NULL, ch != NULL ? ch->off : 0,
-		             ch != NULL ? ch->len : 0, badlist_note, &p->bad,
-		             &c->hash);
+		struct extent one = { .img_off = c->off, .len = c->length };
+		filehash_runs(fh, &p->src, c->nruns > 1 ? c->runs : &one,
+		              c->nruns > 1 ? c->nruns : 1,
+		              ch != NULL ? ch->buf : NULL, ch != NULL ? ch->off : 0,
+		              ch != NULL ? ch->len : 0, badlist_note, &p->bad,
+		              &c->hash);
 	}
 }
 
@@ -643,6 +676,7 @@ static void *validate_main(void *arg)
 		uint64_t covered = 0;
 		for (size_t i = 0; i < b->n; i++) {
 			struct candidate *c = &b->cand[i];
+			prefetch_cand(p, b, i + PREFETCH_AHEAD);
 			if (c->validated) {   /* by its scan worker */
 				if (c->verdict == CARVE_ACCEPT && !c->live &&
 				    c->off + c->length > covered)

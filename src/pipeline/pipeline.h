@@ -31,6 +31,7 @@
 #include "io/reader.h"
 #include "io/source.h"
 #include "formats/format.h"
+#include "reassemble/reassemble.h"
 
 /* Read size and reads in flight unless told otherwise (see README). */
 #define DREDGE_DEFAULT_CHUNK (2u << 20)

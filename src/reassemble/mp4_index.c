@@ -38,11 +38,15 @@
 #include "reassemble/mp4_index.h"
 #include "common/mem.h"
 #include "formats/mp4.h"
+#include "io/source_map.h"
 
 #define FCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
                          (uint32_t)(c) << 8 | (uint32_t)(d))
 #define NONE_POS UINT32_MAX
 #define CACHE 16
+#define VIEWS 4                 /* views of the source clusters are read
+                                   through, where it can be viewed */
+#define VIEW_BYTES (2u << 20)   /* ... each this long, or a cluster */
 
 enum kind { K_OTHER, K_H264, K_H265, K_AAC };
 
@@ -101,14 +105,56 @@ struct ctx {
 	uint32_t cache_pos[CACHE];
 	unsigned cache_next;
 	uint64_t checks;
+	int viewable;           /* the source can be viewed (source_map.h) */
+	struct source_map view[VIEWS];
+	uint64_t view_off[VIEWS];
+	unsigned view_next;
 	struct stream st[MI_MAX_STREAMS];
 	unsigned nst;
 	uint8_t *fixed;         /* per position: 0 free, 1 + stream taken */
+	uint8_t *clean;         /* per position: 0 not known, 1 the cluster
+	                           passes payload_ok whole, 2 it does not */
 	uint32_t doubt;         /* the first position shared by a guess */
 	uint64_t budget;        /* checks a sharing may take */
+	uint32_t per_pos;       /* ... and per position shared, 0: no bound */
 };
 
 /* ------------------------------------------------------------ reading */
+
+/* [img, img + n) from a view already made, or NULL. */
+static const uint8_t *in_view(const struct ctx *c, uint64_t img, size_t n)
+{
+	for (unsigned i = 0; i < VIEWS; i++) {
+		const struct source_map *m = &c->view[i];
+		if (m->p != NULL && img >= c->view_off[i] &&
+		    img - c->view_off[i] + n <= m->len -
+		    (size_t)(m->p - (const uint8_t *)m->base))
+			return m->p + (img - c->view_off[i]);
+	}
+	return NULL;
+}
+
+/*
+ * The cluster at image offset img through a view of the page cache (no
+ * copy, no system call per cluster: the sharing looks at every cluster
+ * of the span, some many times), or NULL when the source cannot be
+ * viewed or this part not (read the usual way then).
+ */
+static const uint8_t *cluster_view(struct ctx *c, uint64_t img)
+{
+	const uint8_t *p = in_view(c, img, c->cs);
+	if (p != NULL || !c->viewable)
+		return p;
+	size_t len = c->cs > VIEW_BYTES ? c->cs : VIEW_BYTES;
+	if (c->size - img < len)
+		len = (size_t)(c->size - img);
+	unsigned i = c->view_next++ % VIEWS;
+	source_unmap(&c->view[i]);
+	if (source_map(c->src, img, len, &c->view[i]) != 0)
+		return NULL;
+	c->view_off[i] = img;
+	return c->view[i].p;
+}
 
 /* The bytes of the cluster at position q, or NULL when unreadable. */
 static const uint8_t *cluster(struct ctx *c, uint32_t q)
@@ -119,6 +165,9 @@ static const uint8_t *cluster(struct ctx *c, uint32_t q)
 	uint64_t img = fsview_offset(c->v, c->pos[q]);
 	if (img >= c->size || c->size - img < c->cs)
 		return NULL;
+	const uint8_t *v = cluster_view(c, img);
+	if (v != NULL)
+		return v;
 	unsigned i = c->cache_next++ % CACHE;
 	uint8_t *b = c->cache + (size_t)i * c->cs;
 	c->cache_pos[i] = NONE_POS;
@@ -161,6 +210,11 @@ static bool peek_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
 			return true;
 		}
 	uint64_t img = fsview_offset(c->v, c->pos[q]) + in;
+	const uint8_t *v = in_view(c, img, n);
+	if (v != NULL) {
+		memcpy(dst, v, n);
+		return true;
+	}
 	return img + n <= c->size && source_read_full(c->src, dst, n, img) == 0;
 }
 
@@ -477,7 +531,13 @@ static bool payload_in(struct ctx *c, uint32_t l, uint32_t q, uint64_t a,
 	if (a + 3 > e)
 		return true;
 	const uint8_t *b = cluster(c, q);
-	return b != NULL && payload_ok(b, a - lo, e - lo);
+	if (b == NULL)
+		return false;
+	/* Most clusters hold nothing a payload may not: known once, such a
+	 * cluster passes every range of it at no cost. */
+	if (c->clean[q] == 0)
+		c->clean[q] = payload_ok(b, 0, c->cs) ? 1 : 2;
+	return c->clean[q] == 1 || payload_ok(b, a - lo, e - lo);
 }
 
 /*
@@ -655,6 +715,12 @@ static uint32_t doubt_at(const struct frame *fr,
 static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 {
 	uint32_t n = hi - lo + 1, d = 0;
+	uint64_t budget = c->budget;
+	/* a sharing that passes takes a few checks per position; one that
+	 * takes many more is lost among clusters it cannot tell apart */
+	if (c->per_pos != 0 &&
+	    c->checks + (uint64_t)c->per_pos * n + MI_GRID_FLOOR < budget)
+		budget = c->checks + (uint64_t)c->per_pos * n + MI_GRID_FLOOR;
 	struct frame *fr = malloc(n * sizeof(*fr));
 
 	if (fr == NULL)
@@ -662,7 +728,7 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 	memset(fr[0].in, 0, sizeof(fr[0].in));
 	options(c, &fr[0], lo, MI_MAX_STREAMS);
 	for (;;) {
-		if (c->checks > c->budget) {
+		if (c->checks > budget) {
 			free(fr);
 			return 0;
 		}
@@ -803,6 +869,17 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          struct extent **ext, unsigned *next,
                          uint64_t *length, unsigned *clips)
 {
+	return mp4_index_reassemble_bounded(v, src, size, off, budget, 0, ext,
+	                                    next, length, clips);
+}
+
+int mp4_index_reassemble_bounded(const struct fsview *v,
+                                 const struct source *src, uint64_t size,
+                                 uint64_t off, uint64_t budget,
+                                 uint32_t per_pos, struct extent **ext,
+                                 unsigned *next, uint64_t *length,
+                                 unsigned *clips)
+{
 	struct ctx c;
 	uint32_t c0 = fsview_cluster(v, off);
 	int rc = 0;
@@ -820,10 +897,14 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 	c.size = size;
 	c.cs = v->cluster_size;
 	c.budget = budget;
+	c.per_pos = per_pos;
+	c.viewable = source_mappable(src);
 	c.pos = malloc(MI_SPAN * sizeof(*c.pos));
 	c.cache = malloc((size_t)CACHE * c.cs);
 	c.fixed = malloc(MI_SPAN);
-	if (c.pos == NULL || c.cache == NULL || c.fixed == NULL) {
+	c.clean = calloc(MI_SPAN, 1);
+	if (c.pos == NULL || c.cache == NULL || c.fixed == NULL ||
+	    c.clean == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -918,7 +999,10 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
 out:
 	free_streams(&c);
 	free(c.pos);
+	for (unsigned i = 0; i < VIEWS; i++)
+		source_unmap(&c.view[i]);
 	free(c.cache);
 	free(c.fixed);
+	free(c.clean);
 	return rc;
 }

@@ -26,7 +26,9 @@
 #define MI_MAX_SAMPLES (1u << 20)     /* samples of one clip */
 #define MI_BUDGET 250000u             /* sample checks per candidate */
 #define MI_GRID_BUDGET 50000u         /* ... per cluster size tried when
-                                         no file system gives one */
+                                         no file system gives one, */
+#define MI_GRID_PER_POS 8u            /* at most these per position shared */
+#define MI_GRID_FLOOR 2000u           /* plus these */
 #define MI_MOOV_SKIP 64               /* clusters tried for the rest of
                                          a moov that runs on */
 
@@ -49,5 +51,14 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          uint64_t size, uint64_t off, uint64_t budget,
                          struct extent **ext, unsigned *next,
                          uint64_t *length, unsigned *clips);
+
+/* As mp4_index_reassemble, a sharing of n positions taking at most
+ * per_pos * n + MI_GRID_FLOOR checks too (per_pos 0: no such bound). */
+int mp4_index_reassemble_bounded(const struct fsview *v,
+                                 const struct source *src, uint64_t size,
+                                 uint64_t off, uint64_t budget,
+                                 uint32_t per_pos, struct extent **ext,
+                                 unsigned *next, uint64_t *length,
+                                 unsigned *clips);
 
 #endif

@@ -981,7 +981,7 @@ int reassemble(const struct fsview *v, const struct source *src,
 
 /* Cluster sizes tried when no file system gives one, largest first: a
  * finer grid than the card's also holds the clip, a coarser one not. */
-static const uint32_t grid_sizes[] = {
+static const uint32_t grid_sizes[REASM_GRIDS] = {
 	128u << 10, 64u << 10, 32u << 10, 16u << 10, 8u << 10, 4u << 10,
 };
 
@@ -1045,14 +1045,8 @@ static uint64_t grid_of_starts(const struct source *src, uint64_t size,
  */
 static int chain_grid(const struct source *src, uint64_t size,
                       const struct format *fmt, uint64_t off, uint8_t *win,
-                      size_t win_cap, struct reasm_result *out)
+                      size_t win_cap, uint64_t only, struct reasm_result *out)
 {
-	uint8_t *buf = malloc(GRID_READ + 16);
-	if (buf == NULL)
-		return -ENOMEM;
-	uint64_t only = grid_of_starts(src, size, off, buf);
-	free(buf);
-
 	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
 		uint64_t cs = grid_sizes[i];
 		uint64_t base = off % cs;
@@ -1087,11 +1081,20 @@ int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
                     size_t win_cap, struct reasm_result *out)
 {
-	memset(out, 0, sizeof(*out));
+	out->ext = NULL;
 	if (strcmp(fmt->name, "mp4") != 0 || win == NULL)
 		return 0;
-	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
+	memset(out, 0, sizeof(*out));
+	uint8_t *buf = malloc(GRID_READ + 16);
+	if (buf == NULL)
+		return -ENOMEM;
+	uint64_t only = grid_of_starts(src, size, off, buf);
+	free(buf);
+	for (size_t i = 0; i < REASM_GRIDS; i++) {
 		uint64_t cs = grid_sizes[i];
+		/* the card's size when other clips tell it, else each */
+		if (only != 0 && cs != only)
+			continue;
 		uint64_t base = off % cs;
 		uint64_t n = (size - base) / cs;
 		if (n < 2 || n > UINT32_MAX - 2)
@@ -1104,8 +1107,9 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		if (rc != 0)
 			return rc;
 		unsigned clips;
-		rc = mp4_index_reassemble(&v, src, size, off, MI_GRID_BUDGET,
-		                          &ext, &next, &len, &clips);
+		rc = mp4_index_reassemble_bounded(&v, src, size, off,
+		                                  MI_GRID_BUDGET, MI_GRID_PER_POS,
+		                                  &ext, &next, &len, &clips);
 		fsview_free(&v);
 		if (rc < 0)
 			return rc;
@@ -1129,6 +1133,6 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		free(ext);
 		memset(&out->res, 0, sizeof(out->res));
 	}
-	return chain_grid(src, size, fmt, off, win, win_cap, out);
+	return chain_grid(src, size, fmt, off, win, win_cap, only, out);
 }
 

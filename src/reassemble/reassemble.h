@@ -54,15 +54,21 @@ int reassemble(const struct fsview *v, const struct source *src,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
                struct reasm_result *out);
 
+#define REASM_GRIDS 6            /* cluster sizes a grid is tried at */
+
 /*
  * A candidate of a scan without a file system (a card whose FAT is gone):
  * an MP4 clip starting at source byte off is taken to start a cluster of
  * a grid of 128 KiB down to 4 KiB, and placed by its own index
  * (mp4_index.h) over the grid's clusters, none of them taken as owned.
- * Returns 1 with out filled (the verdict accepts it whole; free
- * out->ext); for a clip cut off before its index, 2 with out filled by
- * its NAL unit chain followed on the grid that vouches for most of it
- * (a truncated verdict; mp4_chain.h); 0 when no grid places it, or -errno.
+ * When the starts of other clips round it (found by their ftyp boxes in
+ * the image, so the same whatever the thread order) tell the card's
+ * cluster size, only that grid is tried.  Returns 1 with out filled (the
+ * verdict accepts it whole; free out->ext); for a clip cut off before its
+ * index, 2 with out filled by its NAL unit chain followed on the grid
+ * that vouches for most of it (a truncated verdict; mp4_chain.h); 0 when
+ * no grid places it (only out->ext set, to NULL, when fmt is not MP4),
+ * or -errno.
  */
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
