@@ -33,7 +33,7 @@ for name in $names; do
 		"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 			-fno-sanitize-recover=undefined \
 			-I"$build" -I"$src/include" -I"$src/src" \
-			$lib_sources "$src/src/fs/fs.c" "$src/src/fs/fat.c" \
+			$lib_sources "$src/src/fs/fs.c" "$src/src/fs/fat.c" "$src/src/fs/tsk_none.c" \
 			"$src/src/fs/exfat.c" "$src/src/fs/part.c" \
 			$(pkg-config --cflags --libs libxxhash zlib) \
 			"$src/tests/fuzz/fuzz_fat.c" -o "$build/fuzz/fuzz_fat"
