@@ -138,6 +138,9 @@ struct pdf_doc {
 	/* The xref check last run: its highest offset that holds the
 	 * object it names (UINT64_MAX: none). */
 	uint64_t xpass_hi;
+	/* and the first byte shown wrong by its lowest entry that fails
+	 * (UINT64_MAX: none), whether or not the table is the document's */
+	uint64_t xfail;
 	/* Where the object that the fragmentation point follows starts:
 	 * its header is the file's, its body may hold the boundary. */
 	uint64_t sure;
@@ -992,6 +995,7 @@ static uint64_t pdf_xref_check(struct pdf_doc *doc, uint64_t off,
 	}
 	pdf_xcheck_batch(doc, &x, batch, nb);
 	doc->xpass_hi = x.passed > 0 ? x.base + x.pass_hi : UINT64_MAX;
+	doc->xfail = x.fail;
 	if (npass != NULL)
 		*npass = x.passed;
 	if (x.passed == 0 || (x.fail_off != UINT64_MAX && x.pass_hi > x.fail_off))
@@ -1081,7 +1085,8 @@ static bool pdf_xrefs_wrong(struct pdf_doc *doc, struct carve_result *res)
 		uint64_t npass;
 		if (!doc->xref[i].table)
 			continue;
-		uint64_t x = pdf_xref_check(doc, doc->xref[i].off, 0, &npass);
+		(void)pdf_xref_check(doc, doc->xref[i].off, 0, &npass);
+		uint64_t x = doc->xfail;
 		if (x == UINT64_MAX && npass > 0)
 			continue;
 		if (x == UINT64_MAX || x >= doc->size) {
