@@ -5,6 +5,7 @@
 #   bench/frag.sh [BUILDDIR] [WORKDIR]
 #   FRAG_FILES=N (files per format, default 24)  FRAG_MB=M (image MiB, 256)
 #   DREDGE_BASE=PATH (another dredge binary to time on the plain image)
+#   FRAG_FORMATS="zip pdf" (only those formats of the table)
 #
 # For each format of the table (name, extension, maker) it generates, from
 # a seed, N sample files and two images of the same size:
@@ -44,7 +45,15 @@ mkdir -p "$work"
 FORMATS=(
 	"png png make_png"
 	"jpeg jpg make_jpeg"
+	"zip zip make_zip"
+	"pdf pdf make_pdf"
+	"tiff tif make_tiff"
+	"mp4 mp4 make_mp4"
+	"avi avi make_avi"
 )
+# make_zip, make_pdf, make_tiff, make_mp4, make_avi: the test's makers
+# shellcheck source=tests/e2e/frag_make.sh
+. "$src/tests/e2e/frag_make.sh"
 
 # make_png OUT N: a noisy PNG of a few hundred KiB (ffmpeg's PNG encoder
 # writes 4 KiB IDAT chunks)
@@ -279,6 +288,7 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | 
 echo "command: $0 $* (FRAG_FILES=$NFILES FRAG_MB=$MB)"
 for spec in "${FORMATS[@]}"; do
 	read -r name ext maker <<<"$spec"
+	case " ${FRAG_FORMATS:-$name} " in *" $name "*) ;; *) continue ;; esac
 	build_images "$name" "$ext" "$maker" || { echo "$name: no samples"; continue; }
 	dir=$work/$name
 	nlost=$(wc -l <"$dir/lost")

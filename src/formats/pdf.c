@@ -134,6 +134,16 @@ struct pdf_doc {
 	/* fragmentation evidence (UINT64_MAX: none) */
 	uint64_t stop;          /* where the walk met bytes no PDF has */
 	uint64_t len_bad;       /* where a /Length led to no endstream */
+	uint64_t len_bad_data;  /* the end of the item before that stream's */
+	/* The xref check last run: its highest offset that holds the
+	 * object it names (UINT64_MAX: none). */
+	uint64_t xpass_hi;
+	/* and the first byte shown wrong by its lowest entry that fails
+	 * (UINT64_MAX: none), whether or not the table is the document's */
+	uint64_t xfail;
+	/* Where the object that the fragmentation point follows starts:
+	 * its header is the file's, its body may hold the boundary. */
+	uint64_t sure;
 	long long pages;
 	char producer[PDF_TEXT];
 };
@@ -566,8 +576,10 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 		for (const char *k = "endstream"; *k != '\0'; k++, at++)
 			if (lx_byte(lx, at) != (unsigned char)*k)
 				break;
-		if (at < doc->len_bad)
+		if (at < doc->len_bad) {
 			doc->len_bad = at;
+			doc->len_bad_data = doc->last_good;
+		}
 	}
 	/*
 	 * Indirect or wrong length: the first "endstream" closes it, unless
@@ -982,6 +994,8 @@ static uint64_t pdf_xref_check(struct pdf_doc *doc, uint64_t off,
 		}
 	}
 	pdf_xcheck_batch(doc, &x, batch, nb);
+	doc->xpass_hi = x.passed > 0 ? x.base + x.pass_hi : UINT64_MAX;
+	doc->xfail = x.fail;
 	if (npass != NULL)
 		*npass = x.passed;
 	if (x.passed == 0 || (x.fail_off != UINT64_MAX && x.pass_hi > x.fail_off))
@@ -1016,6 +1030,11 @@ static uint64_t pdf_fragment(struct pdf_doc *doc)
 {
 	uint64_t point = doc->stop < doc->len_bad ? doc->stop : doc->len_bad;
 	uint64_t x;
+
+	/* a stream whose /Length led to no endstream: its data hold the
+	 * boundary */
+	if (point == doc->len_bad && point != UINT64_MAX)
+		doc->sure = doc->len_bad_data;
 
 	for (unsigned i = 0; i < doc->nxref; i++) {
 		if (!doc->xref[i].table)
@@ -1058,6 +1077,31 @@ static uint64_t pdf_fragment(struct pdf_doc *doc)
 	return point;
 }
 
+/* Whether an xref table of a walked document names an object that is not
+ * where it says; if so, the verdict is the fragmentation point there. */
+static bool pdf_xrefs_wrong(struct pdf_doc *doc, struct carve_result *res)
+{
+	for (unsigned i = 0; i < doc->nxref; i++) {
+		uint64_t npass;
+		if (!doc->xref[i].table)
+			continue;
+		(void)pdf_xref_check(doc, doc->xref[i].off, 0, &npass);
+		uint64_t x = doc->xfail;
+		if (x == UINT64_MAX && npass > 0)
+			continue;
+		if (x == UINT64_MAX || x >= doc->size) {
+			carve_truncated(res, doc->last_good,
+			                "xref names no object where it says");
+			return true;
+		}
+		uint64_t sure = doc->xpass_hi < x ? doc->xpass_hi : x;
+		carve_truncated(res, sure, "xref offsets point at no objects");
+		carve_note(res, CARVE_NOTE_FRAGMENT, x);
+		return true;
+	}
+	return false;
+}
+
 static void pdf_validate(struct bread *br, struct carve_result *res)
 {
 	struct pdf_doc storage, *doc = &storage;
@@ -1076,6 +1120,7 @@ static void pdf_validate(struct bread *br, struct carve_result *res)
 	doc->pages = -1;
 	doc->stop = UINT64_MAX;
 	doc->len_bad = UINT64_MAX;
+	doc->sure = UINT64_MAX;
 
 	/* the body starts after the header line */
 	uint64_t body = 8;
@@ -1101,9 +1146,19 @@ static void pdf_validate(struct bread *br, struct carve_result *res)
 			if (point < doc->size) {
 				if (res->length > point)
 					res->length = point;
+				if (res->length > doc->sure)
+					res->length = doc->sure;
 				carve_note(res, CARVE_NOTE_FRAGMENT, point);
 			}
 		}
+		return;
+	}
+	/* A reader that must tell a right byte order from a wrong one (the
+	 * objects' bodies are not checked, so a map that leaves out or
+	 * moves some of them still walks): every object an xref table
+	 * names is where it says. */
+	if (br->thorough && pdf_xrefs_wrong(doc, res)) {
+		carve_meta_add(res, "version", "%s", version);
 		return;
 	}
 	carve_accept(res, doc->end);

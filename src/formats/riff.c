@@ -78,6 +78,11 @@ struct riff_walk {
 
 	enum riff_status status;
 	uint64_t stop;            /* where a GARBAGE walk stopped */
+	/* The body of the last chunk walked in a movi list: the chunk
+	 * whose size led to garbage holds the fragment boundary somewhere
+	 * in its data, which is not checked, so only its header is sure to
+	 * be the file's. */
+	uint64_t movi_body;
 	const char *why;
 
 	/* AVI */
@@ -438,6 +443,7 @@ static void riff_walk_chunks(struct riff_walk *w, uint64_t off, uint64_t end,
 		}
 		if (parent == NULL)
 			w->top_chunks++;
+		w->movi_body = in_movi ? body : 0;
 		first = false;
 	}
 }
@@ -608,6 +614,16 @@ static uint64_t riff_walk_one(struct riff_walk *w, uint64_t off,
 	return off + 8 + size;
 }
 
+/* Where a walk that stopped at garbage shows the file to be its own: up
+ * to the garbage, or in a movi list up to the body of the chunk before
+ * it (the boundary lies in that chunk's data or at its end). */
+static uint64_t riff_sure_end(const struct riff_walk *w)
+{
+	if (w->movi_body != 0 && w->movi_body < w->stop)
+		return w->movi_body;
+	return w->stop;
+}
+
 /* Turns a failed walk into a verdict: truncated after a convincing start,
  * else rejected. */
 static void riff_verdict_failed(const struct riff_walk *w,
@@ -617,8 +633,8 @@ static void riff_verdict_failed(const struct riff_walk *w,
 		carve_reject(res, w->why);
 		return;
 	}
-	carve_truncated(res, w->status == WALK_SHORT ? w->limit : w->stop,
-	                w->why);
+	carve_truncated(res, w->status == WALK_SHORT ? w->limit :
+	                riff_sure_end(w), w->why);
 	/* A header that is no chunk's where the sizes lead: the first piece
 	 * of the file ends before it. */
 	if (w->status == WALK_GARBAGE && w->stop < w->limit)
@@ -701,8 +717,8 @@ static bool riff_follow_avix(struct riff_walk *first, uint64_t *end,
 		}
 		if (w.status != WALK_OK) {
 			/* The first RIFF is whole; the damage starts here. */
-			carve_truncated(res, w.status == WALK_GARBAGE ? w.stop : *end,
-			                w.why);
+			carve_truncated(res, w.status == WALK_GARBAGE ?
+			                riff_sure_end(&w) : *end, w.why);
 			if (w.status == WALK_GARBAGE && w.stop < w.limit)
 				carve_note(res, CARVE_NOTE_FRAGMENT, w.stop);
 			return false;

@@ -10,12 +10,17 @@
 # interrupted and resumed scan.
 #
 # Adding a format is one line of FORMATS (name, extension, the shell
-# function that writes sample N of it, and the gap kinds its validator
-# cannot yet tell from its own data, whose checks are then TAP TODO) once
-# its validator gives a fragmentation point (CARVE_NOTE_FRAGMENT).
+# function in frag_make.sh or here that writes sample N of it, and what
+# its validator cannot yet do, whose checks are then TAP TODO: the gap
+# kinds random, zeros, other, interleaved and volume it cannot tell from
+# its own data, and "prefix" when the truncated file it leaves takes in
+# bytes of the gap) once its validator gives a fragmentation point
+# (CARVE_NOTE_FRAGMENT).  Whatever is TODO, no file may be called whole
+# (complete or reassembled) that is not one of the samples.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
-need_tools ffmpeg
+. "$srcdir/tests/e2e/frag_make.sh"
+need_tools ffmpeg zip
 tap_workdir frag
 SEED=${FRAG_SEED:-5}
 
@@ -36,7 +41,31 @@ make_jpeg() {
 FORMATS="
 png png make_png
 jpeg jpg make_jpeg
+zip zip make_zip three/512 four five six il_a il_b/512 novolume
+pdf pdf make_pdf random zeros five/512 interleaved
+tiff tif make_tiff random zeros other interleaved lost novolume
+mp4 mp4 make_mp4 random bi_zeros/512 four other interleaved prefix
+avi avi make_avi random zeros other interleaved novolume
 "
+# What those validators cannot yet tell:
+#   zip   a stored member's CRC-32 shows a break only at the member's
+#         end, so each fragment costs the search gaps x boundaries maps
+#         of the file's size: the scan's budget runs out after a few
+#         files of three or more fragments; in a volume the search takes
+#         a boundary two clusters off for a whole file (a wrong
+#         "reassembled"), so its volume case is skipped;
+#   pdf   stream data are not checked: a boundary inside a stream can
+#         be moved within it with the same xref, so no map is sure (a
+#         gap of another PDF often ends the head between objects);
+#   tiff  only a JPEG strip's first bytes (SOI) are checked, likewise
+#         within a strip; a file whose rest was overwritten is not kept
+#         as a prefix, and in a volume nothing is reassembled;
+#   mp4   only NAL lengths are checked, not their payload (a gap of
+#         zeros is told at times); its truncated length is the bad NAL
+#         length field, past the boundary;
+#   avi   MJPEG frames are not decoded; in a volume the search takes a
+#         boundary a cluster off for a whole file (a wrong "reassembled"),
+#         so its volume case is skipped until frames are checked.
 
 rnd=$SEED
 next_rnd() { rnd=$(( (rnd * 1103515245 + 12345) % 2147483648 )); }
@@ -173,7 +202,9 @@ same() {
 	ok $? "$3: same DFXML report apart from times and settings"
 }
 
+# FRAG_FORMATS="zip pdf": only those formats of the table
 echo "$FORMATS" | while read -r NAME EXT MAKE WEAK; do
+	case " ${FRAG_FORMATS:-$NAME} " in *" $NAME "*) ;; *) continue ;; esac
 	[ -n "$NAME" ] && echo "$NAME $EXT $MAKE $WEAK"
 done >"$work/table"
 
@@ -221,7 +252,8 @@ for BS in 512 4096; do
 		# checks are known failures (TAP TODO) until it can
 		todo=
 		case " $WEAK " in
-		*" $kind "*) todo=" # TODO $NAME's validator takes a gap of $kind for its own data" ;;
+		*" $kind "* | *" $kind/$BS "* | *" $f "* | *" $f/$BS "*)
+			todo=" # TODO $NAME's validator cannot place this boundary ($kind gap)" ;;
 		esac
 		fo=$work/$f.$EXT
 		at=$(head -1 "$work/runs.$f" | cut -d' ' -f1)
@@ -247,16 +279,32 @@ for BS in 512 4096; do
 	done <"$work/whole"
 
 	t=$EXT/t$(sect "$lost_at").$EXT
+	todo= ptodo=
+	case " $WEAK " in
+	*" lost "*) todo=" # TODO $NAME's validator keeps no prefix of it" ptodo=$todo ;;
+	*" prefix "*) ptodo=" # TODO $NAME's truncated length takes in gap bytes" ;;
+	esac
 	check "$tag: the overwritten file is not called whole" \
 		test ! -e "$out/$EXT/f$(sect "$lost_at").$EXT"
-	check "$tag: ... it is a truncated file, $t" test -s "$out/$t"
-	cmp -s -n "$(fsize "$out/$t")" "$out/$t" "$lost"
-	ok $? "$tag: ... holding a prefix of the original"
+	check "$tag: ... it is a truncated file, $t$todo" test -s "$out/$t"
+	cmp -s -n "$(fsize "$out/$t" 2>/dev/null || echo 0)" "$out/$t" "$lost" 2>/dev/null
+	ok $? "$tag: ... holding a prefix of the original$ptodo"
 	is "$(jsonl_of "$out" "$t" | sed 's/.*"status":"\([a-z]*\)".*/\1/')" \
-		truncated "$tag: ... with status truncated"
-	is "$(grep -c '"status":"complete"\|"status":"reassembled"' "$out/report.jsonl")" \
+		truncated "$tag: ... with status truncated$todo"
+	# every file called whole is one of the samples
+	for s in "$work"/*."$EXT"; do [ "$s" = "$lost" ] || cksum <"$s"; done | sort -u >"$work/sums"
+	sed -n 's/.*"filename":"\([^"]*\)".*"status":"\(complete\|reassembled\)".*/\1/p' \
+		"$out/report.jsonl" >"$work/wholes"
+	bad=
+	while read -r w; do
+		grep -qx "$(cksum <"$out/$w")" "$work/sums" || bad="$bad $w"
+	done <"$work/wholes"
+	is "$bad" "" "$tag: no file called whole that is not a sample"
+	todo=
+	[ -n "$WEAK" ] && todo=" # TODO $NAME: not every gap kind is told"
+	is "$(wc -l <"$work/wholes")" \
 		"$(( $(wc -l <"$work/frags") + $(wc -l <"$work/whole") ))" \
-		"$tag: no other file is called whole"
+		"$tag: every sample and no other file is called whole$todo"
 
 	# shellcheck disable=SC2086
 	D scan "$img" -o "$work/t2" $opts --threads 2 --io pread
@@ -290,6 +338,11 @@ done
 	# file's remains and the live file's clusters, which are never offered.
 	command -v mkfs.vfat >/dev/null 2>&1 && command -v mcopy >/dev/null 2>&1 &&
 	command -v mdel >/dev/null 2>&1 || continue
+	case " $WEAK " in
+	*" novolume "*)
+		ok 0 "$NAME/volume # SKIP not reassembled in a volume yet (see the notes under FORMATS)"
+		continue ;;
+	esac
 	vol=$work/vol.img
 	rm -f "$vol"
 	mkfs.vfat -C -a -R 33 -F 16 -s 8 -n FRAG "$vol" 32768 >/dev/null 2>&1
@@ -337,23 +390,27 @@ done
 	put "$work/fill.bin" 0 $((3 * cs)) $((bt - 3))
 	D scan "$vol" -o "$work/vout" -q --unallocated 2>"$work/err"
 	ok $? "$NAME/volume: scan --unallocated exits 0"
+	todo=
+	case " $WEAK " in
+	*" volume "*) todo=" # TODO $NAME's validator takes the volume's gaps for its own data" ;;
+	esac
 	name=$EXT/c$(printf '%07d' $c0).$EXT
 	cmp -s "$work/vout/$name" "$f"
-	ok $? "$NAME/volume: $name is byte-identical"
+	ok $? "$NAME/volume: $name is byte-identical$todo"
 	line=$(jsonl_of "$work/vout" "$name")
 	is "$(echo "$line" | sed 's/.*"runs":\(\[[^]]*\]\).*/\1/')" \
 		"[{\"offset\":0,\"img_offset\":$((ds + (c0 - 2) * cs)),\"len\":$((hc * cs))},{\"offset\":$((hc * cs)),\"img_offset\":$((ds + (c1 - 2) * cs)),\"len\":$((fs - hc * cs))}]" \
-		"$NAME/volume: its runs, in clusters, around the live file"
+		"$NAME/volume: its runs, in clusters, around the live file$todo"
 	is "$(echo "$line" | sed 's/.*"status":"\([a-z]*\)".*/\1/')" \
-		reassembled "$NAME/volume: status reassembled"
+		reassembled "$NAME/volume: status reassembled$todo"
 	name=$EXT/c$(printf '%07d' $b0).$EXT
 	cmp -s "$work/vout/$name" "$fb"
-	ok $? "$NAME/volume: B, its head around a live file, $name is byte-identical"
+	ok $? "$NAME/volume: B, its head around a live file, $name is byte-identical$todo"
 	is "$(jsonl_of "$work/vout" "$name" | sed 's/.*"runs":\(\[[^]]*\]\).*/\1/')" \
 		"[{\"offset\":0,\"img_offset\":$((ds + (b0 - 2) * cs)),\"len\":$((b1 * cs))},{\"offset\":$((b1 * cs)),\"img_offset\":$((ds + (l2_last - 1) * cs)),\"len\":$((b2 * cs))},{\"offset\":$(( (b1 + b2) * cs)),\"img_offset\":$((ds + (bt - 2) * cs)),\"len\":$((fbs - (b1 + b2) * cs))}]" \
-		"$NAME/volume: B's three runs"
+		"$NAME/volume: B's three runs$todo"
 	is "$(grep -c '"status":"truncated"' "$work/vout/report.jsonl")" 0 \
-		"$NAME/volume: nothing left truncated"
+		"$NAME/volume: nothing left truncated$todo"
 	rm -rf "$work/vout" "$vol"
 done <"$work/table"
 

@@ -10,7 +10,8 @@ ok() {  # ok CONDITION-EXIT-STATUS DESCRIPTION
 		echo "ok $tap_n - $2"
 	else
 		echo "not ok $tap_n - $2"
-		tap_failed=$((tap_failed + 1))
+		# a known failure (TAP TODO) does not fail the test
+		case $2 in *"# TODO"*) ;; *) tap_failed=$((tap_failed + 1)) ;; esac
 	fi
 }
 
