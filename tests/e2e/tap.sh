@@ -7,7 +7,9 @@ tap_failed=0
 ok() {  # ok CONDITION-EXIT-STATUS DESCRIPTION
 	tap_n=$((tap_n + 1))
 	if [ "$1" -eq 0 ]; then
-		echo "ok $tap_n - $2"
+		# a check marked as a known failure (TAP TODO) that passes
+		# is a plain pass: what a seed happens to make may be easier
+		echo "ok $tap_n - ${2%% # TODO*}"
 	else
 		echo "not ok $tap_n - $2"
 		# a known failure (TAP TODO) does not fail the test
