@@ -42,6 +42,40 @@ int fs_runs_add(struct fs_runs *r, uint32_t c, uint32_t count);
 int fs_dirlist_push(struct fs_dirlist *l, const struct fs_entry *e);
 void fs_dirlist_free(struct fs_dirlist *l);
 
+/* The longest path a tree walk builds. */
+#define FS_PATH_MAX 8192
+
+/*
+ * A tree walk: the volume's own parts are the hooks; fs_walker_run does
+ * the rest for every back end (paths, the callback, FS_WALK_RECURSE, the
+ * depth limit and a bound on the listings held at once).
+ */
+struct fs_walker {
+	struct fs_volume *vol;
+	unsigned flags;
+	fs_walk_fn cb;
+	void *arg;
+	/* Lists dir's entries into l: 0, 1 to leave dir out (having said
+	 * why), or -errno. */
+	int (*list)(struct fs_walker *w, const struct fs_entry *dir,
+	            struct fs_dirlist *l);
+	/* 1 to leave entry e, found at depth, out unseen; may be NULL. */
+	int (*skip)(struct fs_walker *w, const struct fs_entry *e,
+	            unsigned depth);
+	/* Before directory e is entered: 0 to enter it, 1 not (having said
+	 * why, e.g. a loop). */
+	int (*enter)(struct fs_walker *w, const struct fs_entry *e);
+	/* After e was walked; may be NULL. */
+	void (*leave)(struct fs_walker *w, const struct fs_entry *e);
+	uint64_t held;              /* bytes of listings held by the walk */
+	char path[FS_PATH_MAX];
+};
+
+/* Walks dir, whose path is dir_path, with w's hooks; 0 or the first
+ * negative value a hook or the callback returned. */
+int fs_walker_run(struct fs_walker *w, const struct fs_entry *dir,
+                  const char *dir_path);
+
 /* Reports one anomaly through vol->warn. */
 void fs_warnf(struct fs_volume *vol, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -34,7 +34,6 @@
 #define FS_FAT_DIR_MAX (2u << 20)
 #define FS_EXFAT_DIR_MAX (32u << 20)
 #define FS_WALK_MEM (256ull << 20)
-#define FS_PATH_MAX 8192
 /* Free clusters searched for a deleted directory's next cluster. */
 #define FS_DIR_SEARCH 4096u
 
@@ -1089,33 +1088,15 @@ done:
 	return rc;
 }
 
-struct walk {
-	struct fs_volume *vol;
-	unsigned flags;
-	fs_walk_fn cb;
-	void *arg;
-	struct fs_bitmap visited;   /* start clusters of directories entered */
-	int root_visited;           /* FAT12/16 root (cluster 0) */
-	uint64_t held;              /* bytes of listings held by the walk */
-	char path[FS_PATH_MAX];
-};
-
-static int walk_dir(struct walk *w, const struct fs_entry *dir, size_t plen,
-                    unsigned depth)
+static int walker_dir(struct fs_walker *w, const struct fs_entry *dir,
+                      size_t plen, unsigned depth)
 {
 	struct fs_volume *vol = w->vol;
 	struct fs_dirlist l;
-	int rc = dir_list(vol, dir, w->flags, &l);
+	int rc = w->list(w, dir, &l);
 
 	if (rc != 0)
-		return rc;
-	if (fs_entry_is_deleted(dir) && vol->type != FS_EXFAT && !l.saw_dot) {
-		fs_warnf(vol, "%s: deleted directory's first cluster %u no longer "
-		         "holds a directory; not listed", w->path,
-		         dir->start_cluster);
-		fs_dirlist_free(&l);
-		return 0;
-	}
+		return rc < 0 ? rc : 0;
 	uint64_t bytes = (uint64_t)l.n * sizeof(struct fs_entry);
 	if (w->held + bytes > FS_WALK_MEM) {
 		fs_warnf(vol, "%s: too many directory entries held at once; not "
@@ -1128,6 +1109,8 @@ static int walk_dir(struct walk *w, const struct fs_entry *dir, size_t plen,
 		const struct fs_entry *e = &l.v[i];
 		size_t nlen = strlen(e->name);
 
+		if (w->skip && w->skip(w, e, depth))
+			continue;
 		if (plen + 1 + nlen >= sizeof(w->path)) {
 			fs_warnf(vol, "%s: path too long; entry skipped", w->path);
 			continue;
@@ -1146,39 +1129,88 @@ static int walk_dir(struct walk *w, const struct fs_entry *dir, size_t plen,
 			         w->path, FS_MAX_DEPTH);
 			continue;
 		}
-		uint32_t c = e->start_cluster;
-		if (c == 0 && (vol->type == FS_FAT32 || vol->type == FS_EXFAT)) {
-			if (vol->type == FS_FAT32 || e->size != 0)
-				fs_warnf(vol, "%s: directory has no first cluster",
-				         w->path);
+		if (w->enter(w, e) != 0)
 			continue;
-		}
-		int loop = c == 0 ? w->root_visited : fs_bitmap_get(&w->visited, c);
-		if (c != 0 && !in_range(vol, c)) {
-			fs_warnf(vol, "%s: directory's first cluster %u is out of "
-			         "range (2 to %llu)", w->path, c,
-			         (unsigned long long)vol->cluster_count + 1);
-			continue;
-		}
-		if (loop) {
-			if (fs_entry_is_deleted(e))
-				fs_warnf(vol, "%s: deleted directory's cluster %u now "
-				         "holds a directory already listed; not "
-				         "entered", w->path, c);
-			else
-				fs_warnf(vol, "%s: directory loop: cluster %u is a "
-				         "directory already entered (it contains "
-				         "itself or an ancestor); not entered again",
-				         w->path, c);
-			continue;
-		}
-		fs_bitmap_set(&w->visited, c);
-		rc = walk_dir(w, e, plen + 1 + nlen, depth + 1);
+		rc = walker_dir(w, e, plen + 1 + nlen, depth + 1);
+		if (w->leave)
+			w->leave(w, e);
 		w->path[plen + 1 + nlen] = '\0';
 	}
 	w->held -= bytes;
 	fs_dirlist_free(&l);
 	return rc;
+}
+
+int fs_walker_run(struct fs_walker *w, const struct fs_entry *dir,
+                  const char *dir_path)
+{
+	snprintf(w->path, sizeof(w->path), "%s", dir_path ? dir_path : "");
+	size_t plen = strlen(w->path);
+	if (plen > 0 && w->path[plen - 1] == '/')
+		w->path[--plen] = '\0';
+	w->held = 0;
+	int rc = walker_dir(w, dir, plen, 0);
+	return rc < 0 ? rc : 0;
+}
+
+/* FAT and exFAT: directories are known by their first cluster. */
+struct walk {
+	struct fs_walker base;
+	struct fs_bitmap visited;   /* start clusters of directories entered */
+	int root_visited;           /* FAT12/16 root (cluster 0) */
+};
+
+static int fat_walk_list(struct fs_walker *base, const struct fs_entry *dir,
+                         struct fs_dirlist *l)
+{
+	struct fs_volume *vol = base->vol;
+	int rc = dir_list(vol, dir, base->flags, l);
+
+	if (rc != 0)
+		return rc;
+	if (fs_entry_is_deleted(dir) && vol->type != FS_EXFAT && !l->saw_dot) {
+		fs_warnf(vol, "%s: deleted directory's first cluster %u no longer "
+		         "holds a directory; not listed", base->path,
+		         dir->start_cluster);
+		fs_dirlist_free(l);
+		return 1;
+	}
+	return 0;
+}
+
+static int fat_walk_enter(struct fs_walker *base, const struct fs_entry *e)
+{
+	struct walk *w = (struct walk *)base;
+	struct fs_volume *vol = base->vol;
+	uint32_t c = e->start_cluster;
+
+	if (c == 0 && (vol->type == FS_FAT32 || vol->type == FS_EXFAT)) {
+		if (vol->type == FS_FAT32 || e->size != 0)
+			fs_warnf(vol, "%s: directory has no first cluster",
+			         base->path);
+		return 1;
+	}
+	int loop = c == 0 ? w->root_visited : fs_bitmap_get(&w->visited, c);
+	if (c != 0 && !in_range(vol, c)) {
+		fs_warnf(vol, "%s: directory's first cluster %u is out of "
+		         "range (2 to %llu)", base->path, c,
+		         (unsigned long long)vol->cluster_count + 1);
+		return 1;
+	}
+	if (loop) {
+		if (fs_entry_is_deleted(e))
+			fs_warnf(vol, "%s: deleted directory's cluster %u now "
+			         "holds a directory already listed; not "
+			         "entered", base->path, c);
+		else
+			fs_warnf(vol, "%s: directory loop: cluster %u is a "
+			         "directory already entered (it contains "
+			         "itself or an ancestor); not entered again",
+			         base->path, c);
+		return 1;
+	}
+	fs_bitmap_set(&w->visited, c);
+	return 0;
 }
 
 int fs_walk(struct fs_volume *vol, const struct fs_entry *dir,
@@ -1196,10 +1228,12 @@ int fs_walk(struct fs_volume *vol, const struct fs_entry *dir,
 		fs_root_entry(vol, &root);
 		dir = &root;
 	}
-	w->vol = vol;
-	w->flags = flags;
-	w->cb = cb;
-	w->arg = arg;
+	w->base.vol = vol;
+	w->base.flags = flags;
+	w->base.cb = cb;
+	w->base.arg = arg;
+	w->base.list = fat_walk_list;
+	w->base.enter = fat_walk_enter;
 	rc = fs_bitmap_alloc(&w->visited, (uint64_t)vol->cluster_count + 2);
 	if (rc != 0) {
 		free(w);
@@ -1216,14 +1250,10 @@ int fs_walk(struct fs_volume *vol, const struct fs_entry *dir,
 		else
 			w->root_visited = 1;
 	}
-	snprintf(w->path, sizeof(w->path), "%s", dir_path ? dir_path : "");
-	size_t plen = strlen(w->path);
-	if (plen > 0 && w->path[plen - 1] == '/')
-		w->path[--plen] = '\0';
-	rc = walk_dir(w, dir, plen, 0);
+	rc = fs_walker_run(&w->base, dir, dir_path);
 	fs_bitmap_free(&w->visited);
 	free(w);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------ lookup */

@@ -42,7 +42,6 @@
 
 #define TSK_HELD_MAX (64ull << 20)   /* content held in memory, per file */
 #define TSK_RUNS_MAX (1u << 20)      /* runs taken from one attribute */
-#define TSK_PATH_MAX 8192
 
 /* The image TSK reads: its header first, as TSK requires. */
 struct tsk_img {
@@ -391,72 +390,53 @@ static int list_dir(struct fs_volume *vol, uint64_t inum, const char *path,
 /* ------------------------------------------------------------ walk */
 
 struct twalk {
-	struct fs_volume *vol;
-	unsigned flags;
-	fs_walk_fn cb;
-	void *arg;
+	struct fs_walker base;
 	int owners;                       /* leave NTFS's own files out */
 	uint64_t anc[FS_MAX_DEPTH + 2];   /* directories being walked */
 	unsigned nanc;
-	char path[TSK_PATH_MAX];
 };
 
-static int walk_dir(struct twalk *w, const struct fs_entry *dir, size_t plen,
-                    unsigned depth)
+static int twalk_list(struct fs_walker *w, const struct fs_entry *dir,
+                      struct fs_dirlist *l)
 {
-	struct fs_volume *vol = w->vol;
-	struct fs_dirlist l;
-	int rc = list_dir(vol, dir->entry_offset, w->path, w->flags, dir->flags,
-	                  &l);
+	return list_dir(w->vol, dir->entry_offset, w->path, w->flags,
+	                dir->flags, l);
+}
 
-	if (rc != 0)
-		return rc;
-	for (unsigned i = 0; i < l.n && rc >= 0; i++) {
-		const struct fs_entry *e = &l.v[i];
-		size_t nlen = strlen(e->name);
+/* NTFS's metadata files ($MFT, $Bitmap, $Extend ...) own blocks the
+ * allocation map marks; they are not files a whole-volume scan writes. */
+static int twalk_skip(struct fs_walker *base, const struct fs_entry *e,
+                      unsigned depth)
+{
+	const struct twalk *w = (const struct twalk *)base;
 
-		/* NTFS's metadata files ($MFT, $Bitmap, $Extend ...) own
-		 * blocks the allocation map marks; they are not files a
-		 * whole-volume scan writes. */
-		if (w->owners && depth == 0 && vol->type == FS_NTFS &&
-		    e->name[0] == '$' && e->entry_offset < 27)
-			continue;
-		if (plen + 1 + nlen >= sizeof(w->path)) {
-			fs_warnf(vol, "%s: path too long; entry skipped", w->path);
-			continue;
-		}
-		w->path[plen] = '/';
-		memcpy(w->path + plen + 1, e->name, nlen + 1);
-		int r = w->cb ? w->cb(vol, w->path, e, depth, w->arg) : 1;
-		if (r < 0) {
-			rc = r;
-			break;
-		}
-		if (r == 1 || !fs_entry_is_dir(e) || !(w->flags & FS_WALK_RECURSE))
-			continue;
-		if (depth + 1 >= FS_MAX_DEPTH) {
-			fs_warnf(vol, "%s: deeper than %u levels; not entered",
-			         w->path, FS_MAX_DEPTH);
-			continue;
-		}
-		int loop = 0;
-		for (unsigned k = 0; k < w->nanc; k++)
-			loop |= w->anc[k] == e->entry_offset;
-		if (loop) {
-			if (!fs_entry_is_deleted(e))
-				fs_warnf(vol, "%s: directory loop: entry %llu is a "
-				         "directory already being walked; not "
-				         "entered again", w->path,
-				         (unsigned long long)e->entry_offset);
-			continue;
-		}
-		w->anc[w->nanc++] = e->entry_offset;
-		rc = walk_dir(w, e, plen + 1 + nlen, depth + 1);
-		w->nanc--;
-		w->path[plen + 1 + nlen] = '\0';
+	return w->owners && depth == 0 && base->vol->type == FS_NTFS &&
+	       e->name[0] == '$' && e->entry_offset < 27;
+}
+
+static int twalk_enter(struct fs_walker *base, const struct fs_entry *e)
+{
+	struct twalk *w = (struct twalk *)base;
+	int loop = 0;
+
+	for (unsigned k = 0; k < w->nanc; k++)
+		loop |= w->anc[k] == e->entry_offset;
+	if (loop) {
+		if (!fs_entry_is_deleted(e))
+			fs_warnf(base->vol, "%s: directory loop: entry %llu is a "
+			         "directory already being walked; not "
+			         "entered again", base->path,
+			         (unsigned long long)e->entry_offset);
+		return 1;
 	}
-	fs_dirlist_free(&l);
-	return rc;
+	w->anc[w->nanc++] = e->entry_offset;
+	return 0;
+}
+
+static void twalk_leave(struct fs_walker *base, const struct fs_entry *e)
+{
+	(void)e;
+	((struct twalk *)base)->nanc--;
 }
 
 static int walk(struct fs_volume *vol, const struct fs_entry *dir,
@@ -465,7 +445,6 @@ static int walk(struct fs_volume *vol, const struct fs_entry *dir,
 {
 	struct fs_entry root;
 	struct twalk *w = calloc(1, sizeof(*w));
-	int rc;
 
 	if (w == NULL)
 		return -ENOMEM;
@@ -473,21 +452,21 @@ static int walk(struct fs_volume *vol, const struct fs_entry *dir,
 		fs_root_entry(vol, &root);
 		dir = &root;
 	}
-	w->vol = vol;
-	w->flags = flags;
-	w->cb = cb;
-	w->arg = arg;
+	w->base.vol = vol;
+	w->base.flags = flags;
+	w->base.cb = cb;
+	w->base.arg = arg;
+	w->base.list = twalk_list;
+	w->base.skip = twalk_skip;
+	w->base.enter = twalk_enter;
+	w->base.leave = twalk_leave;
 	w->owners = owners;
 	w->anc[w->nanc++] = vol->root_inode;
 	if (dir->entry_offset != vol->root_inode)
 		w->anc[w->nanc++] = dir->entry_offset;
-	snprintf(w->path, sizeof(w->path), "%s", dir_path ? dir_path : "");
-	size_t plen = strlen(w->path);
-	if (plen > 0 && w->path[plen - 1] == '/')
-		w->path[--plen] = '\0';
-	rc = walk_dir(w, dir, plen, 0);
+	int rc = fs_walker_run(&w->base, dir, dir_path);
 	free(w);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 int tsk_vol_walk(struct fs_volume *vol, const struct fs_entry *dir,
