@@ -76,6 +76,21 @@ struct fs_walker {
 int fs_walker_run(struct fs_walker *w, const struct fs_entry *dir,
                   const char *dir_path);
 
+/* Lists directory dir's entries into l (name: the path component being
+ * looked up, for messages); 0 or -errno. */
+typedef int (*fs_list_fn)(struct fs_volume *vol, const struct fs_entry *dir,
+                          const char *name, unsigned flags,
+                          struct fs_dirlist *l);
+
+/*
+ * fs_lookup for every back end: follows path's components from the root,
+ * listing each directory with list; a live entry before a deleted one, the
+ * exact name before another case (or the short name).  0, -ENOENT,
+ * -ENOTDIR, -ENAMETOOLONG, -ELOOP, or what list returned.
+ */
+int fs_lookup_with(struct fs_volume *vol, const char *path, unsigned flags,
+                   fs_list_fn list, struct fs_entry *out);
+
 /* Reports one anomaly through vol->warn. */
 void fs_warnf(struct fs_volume *vol, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

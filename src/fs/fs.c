@@ -1258,15 +1258,13 @@ int fs_walk(struct fs_volume *vol, const struct fs_entry *dir,
 
 /* ------------------------------------------------------------ lookup */
 
-int fs_lookup(struct fs_volume *vol, const char *path, unsigned flags,
-              struct fs_entry *out)
+int fs_lookup_with(struct fs_volume *vol, const char *path, unsigned flags,
+                   fs_list_fn list, struct fs_entry *out)
 {
 	struct fs_entry cur;
 	char comp[FS_NAME_MAX];
 	unsigned depth = 0;
 
-	if (fs_type_is_tsk(vol->type))
-		return tsk_vol_lookup(vol, path, flags, out);
 	fs_root_entry(vol, &cur);
 	for (const char *p = path;;) {
 		while (*p == '/')
@@ -1284,18 +1282,19 @@ int fs_lookup(struct fs_volume *vol, const char *path, unsigned flags,
 		if (++depth > FS_MAX_DEPTH)
 			return -ELOOP;
 		struct fs_dirlist l;
-		int rc = dir_list(vol, &cur, flags & FS_WALK_DELETED, &l);
+		int rc = list(vol, &cur, comp, flags & FS_WALK_DELETED, &l);
 		if (rc != 0)
 			return rc;
 		const struct fs_entry *hit = NULL;
-		for (int pass = 0; pass < 2 && hit == NULL; pass++) {
+		for (int pass = 0; pass < 4 && hit == NULL; pass++) {
 			for (unsigned i = 0; i < l.n && hit == NULL; i++) {
 				const struct fs_entry *e = &l.v[i];
-				if (fs_entry_is_deleted(e) != pass)
+				if (fs_entry_is_deleted(e) != pass / 2)
 					continue;
-				if (strcasecmp(e->name, comp) == 0 ||
-				    (e->short_name[0] &&
-				     strcasecmp(e->short_name, comp) == 0))
+				if (pass % 2 == 0 ? strcmp(e->name, comp) == 0
+				    : strcasecmp(e->name, comp) == 0 ||
+				      (e->short_name[0] &&
+				       strcasecmp(e->short_name, comp) == 0))
 					hit = e;
 			}
 		}
@@ -1308,6 +1307,22 @@ int fs_lookup(struct fs_volume *vol, const char *path, unsigned flags,
 	}
 	*out = cur;
 	return 0;
+}
+
+static int fat_lookup_list(struct fs_volume *vol, const struct fs_entry *dir,
+                           const char *name, unsigned flags,
+                           struct fs_dirlist *l)
+{
+	(void)name;
+	return dir_list(vol, dir, flags, l);
+}
+
+int fs_lookup(struct fs_volume *vol, const char *path, unsigned flags,
+              struct fs_entry *out)
+{
+	if (fs_type_is_tsk(vol->type))
+		return tsk_vol_lookup(vol, path, flags, out);
+	return fs_lookup_with(vol, path, flags, fat_lookup_list, out);
 }
 
 /* ------------------------------------------------------------ maps */

@@ -487,54 +487,16 @@ int tsk_vol_walk_owners(struct fs_volume *vol, fs_walk_fn cb, void *arg)
 	return rc;
 }
 
+static int lookup_list(struct fs_volume *vol, const struct fs_entry *dir,
+                       const char *name, unsigned flags, struct fs_dirlist *l)
+{
+	return list_dir(vol, dir->entry_offset, name, flags, dir->flags, l);
+}
+
 int tsk_vol_lookup(struct fs_volume *vol, const char *path, unsigned flags,
                    struct fs_entry *out)
 {
-	struct fs_entry cur;
-	char comp[FS_NAME_MAX];
-	unsigned depth = 0;
-
-	fs_root_entry(vol, &cur);
-	for (const char *p = path;;) {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		size_t n = strcspn(p, "/");
-		if (n >= sizeof(comp))
-			return -ENAMETOOLONG;
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		p += n;
-		if (!fs_entry_is_dir(&cur))
-			return -ENOTDIR;
-		if (++depth > FS_MAX_DEPTH)
-			return -ELOOP;
-		struct fs_dirlist l;
-		int rc = list_dir(vol, cur.entry_offset, comp,
-		                  flags & FS_WALK_DELETED, cur.flags, &l);
-		if (rc != 0)
-			return rc;
-		/* Live before deleted; the exact name before another case. */
-		const struct fs_entry *hit = NULL;
-		for (int pass = 0; pass < 4 && hit == NULL; pass++)
-			for (unsigned i = 0; i < l.n && hit == NULL; i++) {
-				const struct fs_entry *e = &l.v[i];
-				if (fs_entry_is_deleted(e) != pass / 2)
-					continue;
-				if (pass % 2 == 0 ? strcmp(e->name, comp) == 0
-				                  : strcasecmp(e->name, comp) == 0)
-					hit = e;
-			}
-		if (hit == NULL) {
-			fs_dirlist_free(&l);
-			return -ENOENT;
-		}
-		cur = *hit;
-		fs_dirlist_free(&l);
-	}
-	*out = cur;
-	return 0;
+	return fs_lookup_with(vol, path, flags, lookup_list, out);
 }
 
 /* ------------------------------------------------------------ runs */
