@@ -758,6 +758,19 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
 
 /* ------------------------------------------------------------ entry */
 
+unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len)
+{
+	unsigned k = 0;
+
+	while (k < n && len > 0) {
+		if (ext[k].len > len)
+			ext[k].len = len;
+		len -= ext[k].len;
+		k++;
+	}
+	return k;
+}
+
 /*
  * A clip cut short ends, at the latest, where the map reaches a cluster
  * that starts another clip (an ftyp box at its start): a recording that
@@ -823,16 +836,8 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 	    out->res.length > 0 && out->res.length <= len) {
 		/* The clusters before the first guess: the clip is that
 		 * much of its media data, as far as the validator vouches. */
-		uint64_t left = out->res.length;
-		unsigned k = 0;
-		while (k < n && left > 0) {
-			if (ext[k].len > left)
-				ext[k].len = left;
-			left -= ext[k].len;
-			k++;
-		}
 		out->ext = ext;
-		out->next = k;
+		out->next = reasm_trim(ext, n, out->res.length);
 		out->validations = r->validations;
 		r->ext = NULL;   /* out's now */
 		r->next = r->capext = 0;
@@ -946,15 +951,7 @@ int reassemble(const struct fsview *v, const struct source *src,
 	    strcmp(fmt->name, "mp4") == 0)
 		out->res.length = before_next_clip(r, out->res.length);
 	if (rc == 0 && out->res.verdict != CARVE_REJECT) {
-		/* The file is the first res.length bytes of its map. */
-		uint64_t left = out->res.length;
-		unsigned n = 0;
-		while (n < r->next && left > 0) {
-			if (r->ext[n].len > left)
-				r->ext[n].len = left;
-			left -= r->ext[n].len;
-			n++;
-		}
+		unsigned n = reasm_trim(r->ext, r->next, out->res.length);
 		out->ext = malloc((n ? n : 1) * sizeof(*out->ext));
 		if (out->ext == NULL) {
 			rc = -ENOMEM;

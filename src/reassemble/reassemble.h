@@ -56,6 +56,12 @@ int reassemble(const struct fsview *v, const struct source *src,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
                struct reasm_result *out);
 
+/*
+ * A file is the first len bytes of its map: cuts the extents ext[0..n)
+ * to them and returns how many are kept.
+ */
+unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len);
+
 #define REASM_GRIDS 6            /* cluster sizes a grid is tried at */
 
 /*
