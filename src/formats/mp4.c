@@ -1901,8 +1901,10 @@ static void mp4_heif(struct mp4_file *f, struct carve_result *res)
 #define MP4_WALK_LEN 4u              /* NAL length prefix recorders write */
 #define MP4_WALK_MAX_NALS (1u << 24) /* NAL units walked in one mdat */
 #define MP4_RESYNC_SPAN (64u << 10)  /* bytes searched for the chain again */
-#define MP4_RESYNC_NAL (4u << 20)    /* largest NAL unit a resync takes */
+#define MP4_RESYNC_NAL (4u << 20)    /* largest NAL unit a resync takes
+                                        (its length's first byte is 0) */
 #define MP4_FOREIGN_SCAN (16u << 20) /* bytes of a NAL searched for an ftyp */
+_Static_assert(MP4_RESYNC_NAL < (1u << 24), "a resync steps to zero bytes");
 
 /* A NAL unit as the walk sees it. */
 struct mp4_nalu {
@@ -2021,6 +2023,21 @@ static uint64_t mp4_resync(struct bread *br, enum mp4_nal_kind *k,
 	                                              : end;
 
 	for (uint64_t q = from; q < stop; q++) {
+		/* Both an ftyp box (16..4096 bytes) and a NAL unit a resync
+		 * takes (its length at most MP4_RESYNC_NAL) open with a zero
+		 * byte: step over the bytes that are not. */
+		size_t n;
+		const uint8_t *p = bread_span(br, q, &n);
+		if (p != NULL) {
+			if (n > stop - q)
+				n = (size_t)(stop - q);
+			const uint8_t *z = memchr(p, 0, n);
+			if (z == NULL) {
+				q += n - 1;
+				continue;
+			}
+			q += (uint64_t)(z - p);
+		}
 		if (mp4_next_file_at(br, q))
 			return UINT64_MAX;
 		bool avc = *k != MP4_NAL_HEVC &&
