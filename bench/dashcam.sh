@@ -45,8 +45,53 @@
 # output is scored against the truth by content: exact, a proper prefix,
 # or missed, for the deleted clips that survive whole and for every clip
 # that survives; with output bytes and time.
+#
+#   bench/dashcam.sh speed IMG [RUNS] [DREDGE...]
+#
+# A sector scan of the whole card IMG (the way a user without a file
+# system runs it) by each DREDGE binary given (default: the build's), with
+# and without --hash none, and by PhotoRec (whole space, MP4/MOV only),
+# the runs interleaved; prints the median wall and CPU (user + system)
+# seconds of RUNS (default 7) each.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = speed ]; then
+	img=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+	runs=${3:-7}
+	shift 3 2>/dev/null || shift $#
+	[ $# -gt 0 ] || set -- "$src/build/src/dredge"
+	tmp=$(mktemp -d) || exit 1
+	trap 'rm -rf "$tmp"' EXIT
+	med() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+	for _ in $(seq "$runs"); do
+		i=0
+		for d in "$@"; do
+			i=$((i + 1))
+			for h in "" none; do
+				rm -rf "$tmp/o"
+				/usr/bin/time -f "dredge$i${h:+-nohash} %e %U %S" -a \
+					-o "$tmp/t" "$d" scan "$img" -o "$tmp/o" -q \
+					${h:+--hash $h} >/dev/null 2>&1
+			done
+		done
+		if command -v photorec >/dev/null; then
+			rm -rf "$tmp/o" && mkdir "$tmp/o"
+			(cd "$tmp/o" && /usr/bin/time -f "photorec %e %U %S" -a \
+				-o "$tmp/t" photorec /log /d "$tmp/o/recup" /cmd "$img" \
+				"fileopt,everything,disable,mov,enable,wholespace,search" \
+				>/dev/null 2>&1)
+		fi
+	done
+	i=0
+	for d in "$@"; do i=$((i + 1)); echo "dredge$i: $d"; done
+	echo "card: $img ($(stat -c %s "$img") bytes), $runs runs, medians"
+	for t in $(awk '{ print $1 }' "$tmp/t" | awk '!s[$1]++'); do
+		printf '%-16s wall %6.2f s   cpu %6.2f s\n' "$t" \
+			"$(awk -v t="$t" '$1 == t { print $2 }' "$tmp/t" | med)" \
+			"$(awk -v t="$t" '$1 == t { print $3 + $4 }' "$tmp/t" | med)"
+	done
+	exit 0
+fi
 if [ "${1:-}" = pair ]; then
 	shift
 	build=$(cd "${1:-$src/build}" && pwd)

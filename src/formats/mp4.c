@@ -255,21 +255,21 @@ static int mp4_box_read(struct bread *br, uint64_t off, uint64_t end,
 	const uint8_t *p = bread_peek(br, off, 8);
 	if (p == NULL)
 		return -1;
-	uint32_t size32 = mem_be32(p);
-
-	b->off = off;
-	b->type = mem_be32(p + 4);
-	b->hdr = 8;
-	b->size = size32;
-	b->to_end = false;
-	if (size32 == 1) {
-		if (end - off < 16 || bread_be64(br, off + 8, &b->size) != 0)
+	uint64_t have = 8;
+	/* the largesize only when there is one: a box may end the source */
+	if (mem_be32(p) == 1 && end - off >= 16) {
+		if ((p = bread_peek(br, off, 16)) == NULL)
 			return -1;
-		b->hdr = 16;
-	} else if (size32 == 0) {
-		b->to_end = true;
-		b->size = end - off;
+		have = 16;
 	}
+	struct mp4_box_hdr h;
+	if (mp4_box_header(p, have, end - off, &h) != 0)
+		return -1;
+	b->off = off;
+	b->type = h.type;
+	b->hdr = h.hdr;
+	b->size = h.size;
+	b->to_end = h.to_end;
 	if (b->type == FCC('u', 'u', 'i', 'd'))
 		b->hdr += 16;
 	if (b->size < b->hdr)
@@ -1901,8 +1901,10 @@ static void mp4_heif(struct mp4_file *f, struct carve_result *res)
 #define MP4_WALK_LEN 4u              /* NAL length prefix recorders write */
 #define MP4_WALK_MAX_NALS (1u << 24) /* NAL units walked in one mdat */
 #define MP4_RESYNC_SPAN (64u << 10)  /* bytes searched for the chain again */
-#define MP4_RESYNC_NAL (4u << 20)    /* largest NAL unit a resync takes */
+#define MP4_RESYNC_NAL (4u << 20)    /* largest NAL unit a resync takes
+                                        (its length's first byte is 0) */
 #define MP4_FOREIGN_SCAN (16u << 20) /* bytes of a NAL searched for an ftyp */
+_Static_assert(MP4_RESYNC_NAL < (1u << 24), "a resync steps to zero bytes");
 
 /* A NAL unit as the walk sees it. */
 struct mp4_nalu {
@@ -2021,6 +2023,21 @@ static uint64_t mp4_resync(struct bread *br, enum mp4_nal_kind *k,
 	                                              : end;
 
 	for (uint64_t q = from; q < stop; q++) {
+		/* Both an ftyp box (16..4096 bytes) and a NAL unit a resync
+		 * takes (its length at most MP4_RESYNC_NAL) open with a zero
+		 * byte: step over the bytes that are not. */
+		size_t n;
+		const uint8_t *p = bread_span(br, q, &n);
+		if (p != NULL) {
+			if (n > stop - q)
+				n = (size_t)(stop - q);
+			const uint8_t *z = memchr(p, 0, n);
+			if (z == NULL) {
+				q += n - 1;
+				continue;
+			}
+			q += (uint64_t)(z - p);
+		}
 		if (mp4_next_file_at(br, q))
 			return UINT64_MAX;
 		bool avc = *k != MP4_NAL_HEVC &&
@@ -2311,6 +2328,29 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 	} else {
 		carve_accept(res, len);
 	}
+}
+
+int mp4_box_header(const uint8_t *p, uint64_t have, uint64_t room,
+                   struct mp4_box_hdr *h)
+{
+	if (have < 8)
+		return -1;
+	uint32_t size32 = mem_be32(p);
+
+	h->type = mem_be32(p + 4);
+	h->hdr = 8;
+	h->size = size32;
+	h->to_end = false;
+	if (size32 == 1) {
+		if (have < 16)
+			return -1;
+		h->size = mem_be64(p + 8);
+		h->hdr = 16;
+	} else if (size32 == 0) {
+		h->to_end = true;
+		h->size = room;
+	}
+	return h->size < h->hdr ? -1 : 0;
 }
 
 bool mp4_box_follows_mdat(const uint8_t *b)

@@ -12,6 +12,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* An ISO-BMFF box header. */
+struct mp4_box_hdr {
+	uint64_t size;      /* header included; room when to_end */
+	uint32_t type;
+	uint32_t hdr;       /* 8, or 16 with a largesize (a uuid box's
+	                       extended type is the caller's) */
+	bool to_end;        /* size 0: runs to the end of its container */
+};
+
+/*
+ * Reads the box header at p, of which have bytes can be read (8 hold a
+ * 32-bit size, a largesize needs 16), in a container with room bytes left
+ * from p on (what a size of 0 stands for).  Returns 0, or -1 when the
+ * header is not in have or its size is below its own length.  The size
+ * is not checked against room: callers that need the box whole do.
+ */
+int mp4_box_header(const uint8_t *p, uint64_t have, uint64_t room,
+                   struct mp4_box_hdr *h);
+
 /* Bytes mp4_box_follows_mdat looks at: a box header with its largesize,
  * or the header and the first child's type. */
 #define MP4_BOX_PROBE 16

@@ -446,7 +446,7 @@ static void validate_grid(struct pipeline *p, struct candidate *c,
 {
 	struct reasm_result rr;
 	int rc = reassemble_grid(&p->src, p->src.size, p->formats[c->fmt],
-	                         c->off, win, win_cap, &rr);
+	                         c->off, win, win_cap, p->starts, &rr);
 
 	if (rc != 1 && rc != 2) {
 		free(rr.ext);
@@ -1320,6 +1320,7 @@ static void pipeline_destroy(struct pipeline *p)
 	badlist_destroy(&p->reread);
 	fsview_free(p->fsv);
 	free(p->fsv);
+	grid_starts_free(p->starts);
 	free(p->shard_edges);
 	source_close(&p->src);
 }
@@ -1362,6 +1363,8 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		if (p->fsv != NULL)
 			fs_range(p);
 	}
+	if (p->fsv == NULL)
+		p->starts = grid_starts_new(p->src.size);
 	atomic_store(&p->handover, UINT64_MAX);
 	if (cfg->shard_count > 0 && (rc = shard_range(p)) != 0)
 		goto out;

@@ -51,6 +51,7 @@ struct pipeline {
 
 	struct output *out;          /* the writer (out/output.h) */
 	struct fsview *fsv;          /* the file system carved, or NULL */
+	struct grid_starts *starts;  /* clip starts, without a file system */
 	uint64_t start, end;         /* source range scanned */
 	size_t chunk_size;
 	uint64_t nchunks;

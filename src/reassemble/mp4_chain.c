@@ -631,16 +631,7 @@ int mp4_chain_place(const struct fsview *v, const struct source *src,
 		memset(&out->res, 0, sizeof(out->res));
 		return 0;
 	}
-	/* the file is the first res.length bytes of the map */
-	uint64_t left = out->res.length;
-	unsigned k = 0;
-	while (k < n && left > 0) {
-		if (ext[k].len > left)
-			ext[k].len = left;
-		left -= ext[k].len;
-		k++;
-	}
 	out->ext = ext;
-	out->next = k;
+	out->next = reasm_trim(ext, n, out->res.length);
 	return 1;
 }

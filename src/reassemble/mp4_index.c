@@ -225,23 +225,16 @@ static bool child(const uint8_t *b, uint64_t lo, uint64_t hi, uint32_t t,
                   uint64_t *plo, uint64_t *phi)
 {
 	for (unsigned n = 0; lo + 8 <= hi && n < 4096; n++) {
-		uint64_t sz = mem_be32(b + lo), h = 8;
-		if (sz == 1) {
-			if (lo + 16 > hi)
-				return false;
-			sz = mem_be64(b + lo + 8);
-			h = 16;
-		} else if (sz == 0) {
-			sz = hi - lo;
-		}
-		if (sz < h || sz > hi - lo)
+		struct mp4_box_hdr x;
+		if (mp4_box_header(b + lo, hi - lo, hi - lo, &x) != 0 ||
+		    x.size > hi - lo)
 			return false;
-		if (mem_be32(b + lo + 4) == t) {
-			*plo = lo + h;
-			*phi = lo + sz;
+		if (x.type == t) {
+			*plo = lo + x.hdr;
+			*phi = lo + x.size;
 			return true;
 		}
-		lo += sz;
+		lo += x.size;
 	}
 	return false;
 }

@@ -35,6 +35,7 @@
 
 #include "reassemble/mp4_repair.h"
 #include "common/mem.h"
+#include "formats/mp4.h"
 
 #define FCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
                          (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -50,20 +51,12 @@ struct box {
 /* The box at lo in [lo, hi) of b; false when it does not fit. */
 static bool box_at(const uint8_t *b, uint64_t lo, uint64_t hi, struct box *x)
 {
-	if (lo + 8 > hi)
+	struct mp4_box_hdr h;
+
+	if (lo > hi || mp4_box_header(b + lo, hi - lo, hi - lo, &h) != 0 ||
+	    h.size > hi - lo)
 		return false;
-	uint64_t sz = mem_be32(b + lo), h = 8;
-	if (sz == 1) {
-		if (lo + 16 > hi)
-			return false;
-		sz = mem_be64(b + lo + 8);
-		h = 16;
-	} else if (sz == 0) {
-		sz = hi - lo;
-	}
-	if (sz < h || sz > hi - lo)
-		return false;
-	*x = (struct box){ lo, lo + sz, h, mem_be32(b + lo + 4) };
+	*x = (struct box){ lo, lo + h.size, h.hdr, h.type };
 	return true;
 }
 

@@ -44,6 +44,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -757,6 +758,19 @@ static int fix_nomoov(struct reasm *r, struct state *cur,
 
 /* ------------------------------------------------------------ entry */
 
+unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len)
+{
+	unsigned k = 0;
+
+	while (k < n && len > 0) {
+		if (ext[k].len > len)
+			ext[k].len = len;
+		len -= ext[k].len;
+		k++;
+	}
+	return k;
+}
+
 /*
  * A clip cut short ends, at the latest, where the map reaches a cluster
  * that starts another clip (an ftyp box at its start): a recording that
@@ -822,16 +836,8 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 	    out->res.length > 0 && out->res.length <= len) {
 		/* The clusters before the first guess: the clip is that
 		 * much of its media data, as far as the validator vouches. */
-		uint64_t left = out->res.length;
-		unsigned k = 0;
-		while (k < n && left > 0) {
-			if (ext[k].len > left)
-				ext[k].len = left;
-			left -= ext[k].len;
-			k++;
-		}
 		out->ext = ext;
-		out->next = k;
+		out->next = reasm_trim(ext, n, out->res.length);
 		out->validations = r->validations;
 		r->ext = NULL;   /* out's now */
 		r->next = r->capext = 0;
@@ -945,15 +951,7 @@ int reassemble(const struct fsview *v, const struct source *src,
 	    strcmp(fmt->name, "mp4") == 0)
 		out->res.length = before_next_clip(r, out->res.length);
 	if (rc == 0 && out->res.verdict != CARVE_REJECT) {
-		/* The file is the first res.length bytes of its map. */
-		uint64_t left = out->res.length;
-		unsigned n = 0;
-		while (n < r->next && left > 0) {
-			if (r->ext[n].len > left)
-				r->ext[n].len = left;
-			left -= r->ext[n].len;
-			n++;
-		}
+		unsigned n = reasm_trim(r->ext, r->next, out->res.length);
 		out->ext = malloc((n ? n : 1) * sizeof(*out->ext));
 		if (out->ext == NULL) {
 			rc = -ENOMEM;
@@ -992,6 +990,26 @@ static const uint32_t grid_sizes[REASM_GRIDS] = {
 #define GRID_STEP 512u
 #define GRID_READ (64u << 10)
 
+/* For clips starting d bytes apart: the index in grid_sizes of the
+ * largest grid holding d, or the count of them when none does. */
+static size_t grid_index(uint64_t d)
+{
+	const size_t ng = sizeof(grid_sizes) / sizeof(*grid_sizes);
+	size_t i = 0;
+
+	while (i < ng && d % grid_sizes[i] != 0)
+		i++;
+	return i;
+}
+
+/* Whether the 16 bytes at h open a clip: an ftyp box of a sane size. */
+static bool is_start(const uint8_t *h)
+{
+	uint32_t bs = (uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3];
+
+	return memcmp(h + 4, "ftyp", 4) == 0 && bs >= 16 && bs <= 4096;
+}
+
 /*
  * The cluster size of the grid the clips round source byte off start on:
  * every ftyp box found within GRID_PROBE bytes either side, at a sector
@@ -1016,17 +1034,10 @@ static uint64_t grid_of_starts(const struct source *src, uint64_t size,
 			break;
 		for (size_t k = 0; k + 16 <= (size_t)got && k < GRID_READ;
 		     k += GRID_STEP) {
-			const uint8_t *h = buf + k;
-			if (at + k == off || memcmp(h + 4, "ftyp", 4) != 0)
-				continue;
-			uint32_t bs = (uint32_t)h[0] << 24 | h[1] << 16 |
-			              h[2] << 8 | h[3];
-			if (bs < 16 || bs > 4096)
+			if (at + k == off || !is_start(buf + k))
 				continue;
 			uint64_t d = at + k > off ? at + k - off : off - at - k;
-			size_t i = 0;
-			while (i < ng && d % grid_sizes[i] != 0)
-				i++;
+			size_t i = grid_index(d);
 			if (i == ng)
 				return 0;
 			if (!found || i > best)
@@ -1035,6 +1046,162 @@ static uint64_t grid_of_starts(const struct source *src, uint64_t size,
 		}
 	}
 	return found ? grid_sizes[best] : 0;
+}
+
+/* The stretch of the source a grid_starts scans at once. */
+#define GS_BLOCK (1ull << 20)
+
+struct grid_starts {
+	pthread_mutex_t lock;
+	uint64_t size;               /* the source's */
+	uint8_t *done;               /* per GS_BLOCK: its starts are in at */
+	uint64_t *at;                /* the starts found, ascending */
+	size_t n, cap;
+};
+
+struct grid_starts *grid_starts_new(uint64_t size)
+{
+	struct grid_starts *gs = calloc(1, sizeof(*gs));
+
+	if (gs == NULL)
+		return NULL;
+	gs->size = size;
+	gs->done = calloc(size / GS_BLOCK + 1, 1);
+	if (gs->done == NULL) {
+		free(gs);
+		return NULL;
+	}
+	pthread_mutex_init(&gs->lock, NULL);
+	return gs;
+}
+
+void grid_starts_free(struct grid_starts *gs)
+{
+	if (gs == NULL)
+		return;
+	pthread_mutex_destroy(&gs->lock);
+	free(gs->done);
+	free(gs->at);
+	free(gs);
+}
+
+/* Adds the sorted starts f[0..nf) of stretch b, unless another thread
+ * did first.  0 or -ENOMEM. */
+static int gs_merge(struct grid_starts *gs, uint64_t b, const uint64_t *f,
+                    size_t nf)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&gs->lock);
+	if (gs->done[b])
+		goto out;
+	if (gs->n + nf > gs->cap) {
+		size_t cap = gs->cap ? gs->cap : 64;
+		while (cap < gs->n + nf)
+			cap *= 2;
+		uint64_t *at = realloc(gs->at, cap * sizeof(*at));
+		if (at == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		gs->at = at;
+		gs->cap = cap;
+	}
+	/* stretches come in any order: insert after the last start below */
+	size_t k = gs->n;
+	while (k > 0 && nf > 0 && gs->at[k - 1] > f[0])
+		k--;
+	memmove(gs->at + k + nf, gs->at + k, (gs->n - k) * sizeof(*gs->at));
+	memcpy(gs->at + k, f, nf * sizeof(*f));
+	gs->n += nf;
+	gs->done[b] = 1;
+out:
+	pthread_mutex_unlock(&gs->lock);
+	return rc;
+}
+
+/* Finds the starts of stretch b (once for the scan), reading it through
+ * buf (GRID_READ + 16 bytes).  0, or -errno (the read failed). */
+static int gs_fill(struct grid_starts *gs, const struct source *src,
+                   uint64_t b, uint8_t *buf)
+{
+	uint64_t f[GS_BLOCK / GRID_STEP];
+	size_t nf = 0;
+	uint64_t end = (b + 1) * GS_BLOCK < gs->size ? (b + 1) * GS_BLOCK
+	                                             : gs->size;
+
+	pthread_mutex_lock(&gs->lock);
+	bool done = gs->done[b] != 0;
+	pthread_mutex_unlock(&gs->lock);
+	if (done)
+		return 0;
+	for (uint64_t at = b * GS_BLOCK; at < end; at += GRID_READ) {
+		/* a start needs its 16 bytes inside the source */
+		uint64_t lim = gs->size - at < GRID_READ + 16 ? gs->size - at
+		                                              : GRID_READ + 16;
+		if (lim < 16)
+			break;
+		int rc = source_read_full(src, buf, (size_t)lim, at);
+		if (rc != 0)
+			return rc;
+		for (size_t k = 0; k + 16 <= lim && k < GRID_READ;
+		     k += GRID_STEP) {
+			if (!is_start(buf + k))
+				continue;
+			f[nf++] = at + k;
+		}
+	}
+	return gs_merge(gs, b, f, nf);
+}
+
+/*
+ * grid_of_starts through gs: the same answer, from the starts found once
+ * per stretch.  Returns 0 with *cs set, or -errno when a stretch could
+ * not be read (the caller reads round the clip itself then).
+ */
+static int grid_of_starts_in(struct grid_starts *gs, const struct source *src,
+                             uint64_t off, uint8_t *buf, uint64_t *cs)
+{
+	const size_t ng = sizeof(grid_sizes) / sizeof(*grid_sizes);
+	uint64_t size = gs->size;
+	uint64_t lo = off > GRID_PROBE ? off - GRID_PROBE : off % GRID_STEP;
+	uint64_t hi = size - off > GRID_PROBE ? off + GRID_PROBE : size;
+	size_t best = 0;
+	bool found = false;
+
+	if (off % GRID_STEP != 0 || off >= size)
+		return -EINVAL;
+	for (uint64_t b = lo / GS_BLOCK; b * GS_BLOCK < hi; b++) {
+		int rc = gs_fill(gs, src, b, buf);
+		if (rc != 0)
+			return rc;
+	}
+	*cs = 0;
+	pthread_mutex_lock(&gs->lock);
+	size_t l = 0, r = gs->n;
+	while (l < r) {
+		size_t m = l + (r - l) / 2;
+		if (gs->at[m] < lo)
+			l = m + 1;
+		else
+			r = m;
+	}
+	for (size_t k = l; k < gs->n && gs->at[k] + 16 <= hi; k++) {
+		uint64_t p = gs->at[k];
+		if (p == off)
+			continue;
+		size_t i = grid_index(p > off ? p - off : off - p);
+		if (i == ng) {
+			found = false;
+			break;
+		}
+		if (!found || i > best)
+			best = i;
+		found = true;
+	}
+	pthread_mutex_unlock(&gs->lock);
+	*cs = found ? grid_sizes[best] : 0;
+	return 0;
 }
 
 /*
@@ -1079,7 +1246,8 @@ static int chain_grid(const struct source *src, uint64_t size,
 
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
-                    size_t win_cap, struct reasm_result *out)
+                    size_t win_cap, struct grid_starts *gs,
+                    struct reasm_result *out)
 {
 	out->ext = NULL;
 	if (strcmp(fmt->name, "mp4") != 0 || win == NULL)
@@ -1088,7 +1256,10 @@ int reassemble_grid(const struct source *src, uint64_t size,
 	uint8_t *buf = malloc(GRID_READ + 16);
 	if (buf == NULL)
 		return -ENOMEM;
-	uint64_t only = grid_of_starts(src, size, off, buf);
+	uint64_t only;
+	if (gs == NULL || gs->size != size ||
+	    grid_of_starts_in(gs, src, off, buf, &only) != 0)
+		only = grid_of_starts(src, size, off, buf);
 	free(buf);
 	for (size_t i = 0; i < REASM_GRIDS; i++) {
 		uint64_t cs = grid_sizes[i];

@@ -32,6 +32,8 @@
                                        next box (files are stepped over) */
 #define REASM_FIRST_WINDOW (32ull << 20)  /* map bytes first validated */
 
+struct grid_starts;
+
 struct reasm_result {
 	struct carve_result res;     /* the verdict over the final map */
 	struct extent *ext;          /* the file's extents, res.length bytes
@@ -54,6 +56,12 @@ int reassemble(const struct fsview *v, const struct source *src,
                const struct format *const *formats, unsigned nformats, uint64_t off, uint8_t *win, size_t win_cap,
                struct reasm_result *out);
 
+/*
+ * A file is the first len bytes of its map: cuts the extents ext[0..n)
+ * to them and returns how many are kept.
+ */
+unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len);
+
 #define REASM_GRIDS 6            /* cluster sizes a grid is tried at */
 
 /*
@@ -72,6 +80,19 @@ int reassemble(const struct fsview *v, const struct source *src,
  */
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
-                    size_t win_cap, struct reasm_result *out);
+                    size_t win_cap, struct grid_starts *gs,
+                    struct reasm_result *out);
+
+/*
+ * The clip starts (ftyp boxes at sector boundaries) of a source, found
+ * once per stretch of it and kept for the scan, so that every clip whose
+ * grid is looked for reads the image round it once in all rather than
+ * once each.  Shared by the validating threads (a mutex inside); what it
+ * holds depends on the image only.  grid_starts_new returns NULL when out
+ * of memory; reassemble_grid then reads round each clip itself (gs
+ * NULL).  grid_starts_free accepts NULL.
+ */
+struct grid_starts *grid_starts_new(uint64_t size);
+void grid_starts_free(struct grid_starts *gs);
 
 #endif

@@ -31,59 +31,57 @@ ok $? "ffmpeg made 20 front (H.264) and 20 rear (H.265) clips"
 pairs=$(dash_pairs "$clips" 20)
 
 deleted='$6 == "deleted" && $7 == 1 && $5 == 0'
+live='$6 == "live" && $5 == 0'
+
+# scan_mode TAG IMG TRUTHDIR FILTER WHAT ASSERT [SCAN-OPTIONS...]: scans
+# IMG (a sector scan without options) and checks that it exits 0, calls
+# nothing complete that is not a clip written and writes no more bytes
+# than the card holds; the fraction of the clips FILTER selects (WHAT)
+# brought back byte-exact is printed, and with ASSERT 1 must be >= 95%.
+scan_mode() {
+	_tag=$1 _img=$2 _t=$3 _sel=$4 _what=$5 _assert=$6
+	shift 6
+	rm -rf "$work/out"
+	D scan "$_img" -o "$work/out" "$@" -q 2>"$work/err"
+	ok $? "$_tag: scan exits 0"
+	set -- $(dash_score "$work/out" "$_t" "$_sel")
+	echo "# $_tag: $_what byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+	if [ "$_assert" = 1 ]; then
+		check "$_tag: >= 95% of the $_what exact ($1 of $4)" \
+			test $(($1 * 100)) -ge $(($4 * 95))
+	fi
+	is "$(dash_wrong "$work/out" "$_t")" 0 \
+		"$_tag: calls nothing complete that is not a clip written"
+	_b=$(out_bytes "$work/out") _s=$(wc -c <"$_img")
+	check "$_tag: wrote $_b bytes, no more than the card's $_s" \
+		test "$_b" -le "$_s"
+	rm -rf "$work/out"
+}
+
 for geo in "32K 512 64 12288" "128K 4096 32 16384"; do
 	set -- $geo
-	img=$work/card$1.img t=$work/truth$1
+	cs=$1 img=$work/card$1.img t=$work/truth$1
 	# shellcheck disable=SC2086
 	dash_card "$img" "$4" "$2" "$3" 11 "$t" -cut 6 -event 5 -keep 3 \
 		pair $pairs
-	ok $? "$1: mkdashcam played 20 recordings over a $4 KiB FAT32 card"
+	ok $? "$cs: mkdashcam played 20 recordings over a $4 KiB FAT32 card"
 	n=$(dash_truth "$t" '$6 == "deleted" && $7 == 0' | wc -l)
-	check "$1: loop recording overwrote deleted clips ($n)" test "$n" -ge 4
+	check "$cs: loop recording overwrote deleted clips ($n)" test "$n" -ge 4
 	n=$(dash_truth "$t" "$deleted" | wc -l)
-	check "$1: deleted clips survive whole ($n)" test "$n" -ge 6
+	check "$cs: deleted clips survive whole ($n)" test "$n" -ge 6
 
-	D scan "$img" -o "$work/u$1" --unallocated -q 2>"$work/err"
-	ok $? "$1: scan --unallocated exits 0"
-	set -- $(dash_score "$work/u$1" "$t" "$deleted") "$1"
-	echo "# $5 --unallocated: deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
-	check "$5: --unallocated: >= 95% of the deleted surviving clips exact ($1 of $4)" \
-		test $(($1 * 100)) -ge $(($4 * 95))
-	is "$(dash_wrong "$work/u$5" "$t")" 0 \
-		"$5: --unallocated calls nothing complete that is not a clip written"
-	b=$(out_bytes "$work/u$5") s=$(wc -c <"$img")
-	check "$5: --unallocated wrote $b bytes, no more than the card's $s" \
-		test "$b" -le "$s"
-
-	D scan "$img" -o "$work/f$5" --fs -q 2>"$work/err"
-	ok $? "$5: scan --fs exits 0"
-	set -- $(dash_score "$work/f$5" "$t" "$deleted || (\$6 == \"live\" && \$5 == 0)") "$5"
-	echo "# $5 --fs: live and deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
-	check "$5: --fs: >= 95% of the live and deleted surviving clips exact ($1 of $4)" \
-		test $(($1 * 100)) -ge $(($4 * 95))
-	is "$(dash_wrong "$work/f$5" "$t")" 0 \
-		"$5: --fs calls nothing complete that is not a clip written"
-	b=$(out_bytes "$work/f$5")
-	check "$5: --fs wrote $b bytes, no more than the card's $s" \
-		test "$b" -le "$s"
-
+	scan_mode "$cs --unallocated" "$img" "$t" "$deleted" \
+		"deleted surviving clips" 1 --unallocated
+	scan_mode "$cs --fs" "$img" "$t" "$deleted || ($live)" \
+		"live and deleted surviving clips" 1 --fs
 	# The FAT gone: boot sector, FSInfo and FATs zeroed, a scan by
 	# sectors with no file system to go by.
 	ds=$(D fs info "$img" | sed -n 's/^  data start (source): *//p')
 	dd if=/dev/zero of="$img" bs=512 count=$((ds / 512)) conv=notrunc \
 		2>/dev/null
-	D scan "$img" -o "$work/s$5" -q 2>"$work/err"
-	ok $? "$5: FAT wiped (first $ds bytes zeroed): scan by sectors exits 0"
-	set -- $(dash_score "$work/s$5" "$t" "\$7 == 1 && \$5 == 0") "$5"
-	echo "# $5 sectors, FAT wiped: surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
-	check "$5: FAT wiped: >= 95% of the surviving clips exact ($1 of $4)" \
-		test $(($1 * 100)) -ge $(($4 * 95))
-	is "$(dash_wrong "$work/s$5" "$t")" 0 \
-		"$5: sectors call nothing complete that is not a clip written"
-	b=$(out_bytes "$work/s$5")
-	check "$5: sectors wrote $b bytes, no more than the card's $s" \
-		test "$b" -le "$s"
-	rm -rf "$work/u$5" "$work/f$5" "$work/s$5"
+	ok $? "$cs: FAT wiped (first $ds bytes zeroed)"
+	scan_mode "$cs sectors, FAT wiped" "$img" "$t" '$7 == 1 && $5 == 0' \
+		"surviving clips" 1
 done
 
 # ---- 4 KiB clusters: chunks of 1..16 clusters are 4..64 KiB, and a
@@ -95,18 +93,10 @@ img=$work/card4K.img t=$work/truth4K
 # shellcheck disable=SC2086
 dash_card "$img" 12288 512 8 11 "$t" -cut 6 -event 5 -keep 3 pair $pairs
 ok $? "4K: mkdashcam played 20 recordings over a 12288 KiB FAT32 card"
-s=$(wc -c <"$img")
 for mode in --unallocated --fs ""; do
-	D scan "$img" -o "$work/k" $mode -q 2>"$work/err"
-	ok $? "4K ${mode:-sectors}: scan exits 0"
-	set -- $(dash_score "$work/k" "$t" "$deleted")
-	echo "# 4K ${mode:-sectors}: deleted surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
-	is "$(dash_wrong "$work/k" "$t")" 0 \
-		"4K ${mode:-sectors}: nothing called complete that is not a clip written"
-	b=$(out_bytes "$work/k")
-	check "4K ${mode:-sectors}: wrote $b bytes, no more than the card's $s" \
-		test "$b" -le "$s"
-	rm -rf "$work/k"
+	# shellcheck disable=SC2086
+	scan_mode "4K ${mode:-sectors}" "$img" "$t" "$deleted" \
+		"deleted surviving clips" 0 $mode
 done
 
 # ---- exFAT, as SDXC cards come formatted: the same recorder over a
@@ -123,34 +113,14 @@ if command -v mkfs.exfat >/dev/null 2>&1; then
 		fsck.exfat -n "$img" >/dev/null 2>&1
 		ok $? "exFAT: fsck.exfat finds the card clean"
 	fi
-	s=$(wc -c <"$img")
 	n=$(dash_truth "$t" "$deleted" | wc -l)
 	check "exFAT: deleted clips survive whole ($n)" test "$n" -ge 4
-	for mode in --unallocated --fs sectors; do
-		if [ "$mode" = sectors ]; then
-			D scan "$img" -o "$work/x" -q 2>"$work/err"
-			rc=$?
-			sel='$7 == 1 && $5 == 0'
-		else
-			D scan "$img" -o "$work/x" $mode -q 2>"$work/err"
-			rc=$?
-			sel=$deleted
-			if [ "$mode" = --fs ]; then
-				sel="$deleted || (\$6 == \"live\" && \$5 == 0)"
-			fi
-		fi
-		ok $rc "exFAT $mode: scan exits 0"
-		set -- $(dash_score "$work/x" "$t" "$sel")
-		echo "# exFAT $mode: surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
-		check "exFAT $mode: >= 95% of the surviving clips exact ($1 of $4)" \
-			test $(($1 * 100)) -ge $(($4 * 95))
-		is "$(dash_wrong "$work/x" "$t")" 0 \
-			"exFAT $mode: nothing called complete that is not a clip written"
-		b=$(out_bytes "$work/x")
-		check "exFAT $mode: wrote $b bytes, no more than the card's $s" \
-			test "$b" -le "$s"
-		rm -rf "$work/x"
-	done
+	scan_mode "exFAT --unallocated" "$img" "$t" "$deleted" \
+		"deleted surviving clips" 1 --unallocated
+	scan_mode "exFAT --fs" "$img" "$t" "$deleted || ($live)" \
+		"live and deleted surviving clips" 1 --fs
+	scan_mode "exFAT sectors" "$img" "$t" '$7 == 1 && $5 == 0' \
+		"surviving clips" 1
 else
 	ok 0 "exFAT # SKIP mkfs.exfat is not installed"
 fi

@@ -954,6 +954,36 @@ static void test_box_follows_mdat(void)
 	free(d);
 }
 
+static void test_box_header(void)
+{
+	uint8_t b[16] = { 0 };
+	struct mp4_box_hdr h;
+
+	mem_put_be32(b, 24);
+	memcpy(b + 4, "moov", 4);
+	ok(mp4_box_header(b, 8, 100, &h) == 0 && h.size == 24 && h.hdr == 8 &&
+	   h.type == mem_be32((const uint8_t *)"moov") && !h.to_end,
+	   "box header: 32-bit size");
+	ok(mp4_box_header(b, 7, 100, &h) != 0, "box header: 7 bytes are not one");
+	mem_put_be32(b, 7);
+	ok(mp4_box_header(b, 8, 100, &h) != 0, "box header: size below 8");
+	mem_put_be32(b, 0);
+	ok(mp4_box_header(b, 8, 100, &h) == 0 && h.to_end && h.size == 100 &&
+	   h.hdr == 8, "box header: size 0 runs to the container's end");
+	mem_put_be32(b, 1);
+	mem_put_be32(b + 8, 1);
+	mem_put_be32(b + 12, 16);
+	ok(mp4_box_header(b, 16, 100, &h) == 0 && h.hdr == 16 &&
+	   h.size == (1ull << 32) + 16, "box header: largesize, unchecked "
+	   "against the container");
+	ok(mp4_box_header(b, 15, 100, &h) != 0,
+	   "box header: a largesize needs 16 bytes");
+	mem_put_be32(b + 8, 0);
+	mem_put_be32(b + 12, 15);
+	ok(mp4_box_header(b, 16, 100, &h) != 0,
+	   "box header: largesize below 16");
+}
+
 /* ------------------------------------------------------- no-index walk */
 
 /* Appends an H.264 NAL unit (4-byte length) of n bytes, header h. */
@@ -1516,6 +1546,7 @@ int main(void)
 	test_extents();
 	test_notes();
 	test_box_follows_mdat();
+	test_box_header();
 	test_nal_walk();
 	test_vendor_tracks();
 	test_cr3();
