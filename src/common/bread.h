@@ -61,9 +61,11 @@ struct bread {
 	/* A long walk over an image file is served from views of its page
 	 * cache (source_map.h) rather than copies into win: map is the
 	 * current view (cur points into it), mappable 0 not yet asked,
-	 * 1 yes, -1 no. */
+	 * 1 yes, -1 no; map_len the next view's length, doubled while the
+	 * reads go on forward from the window, 0 after a jump. */
 	struct source_map map;
 	int mappable;
+	size_t map_len;
 	int err;                     /* first I/O error (-errno), sticky */
 	int own_win;                 /* win was allocated by bread_open */
 	source_bad_fn bad;           /* told of zero-filled pieces, or NULL */
