@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,14 +150,6 @@ static int each_entry(int dirfd, void (*fn)(void *, const struct report_rec *),
 	return rc;
 }
 
-/* A thumbnail made from the whole photo (thumb_jpeg_whole), on one of
- * the thumbnail threads. */
-struct tjob {
-	char *src;
-	char dst[300];
-	int rc;
-};
-
 struct pass {
 	FILE *f;
 	int dirfd;
@@ -166,25 +157,12 @@ struct pass {
 	unsigned pictures, clips;
 	int thumbs_dir;              /* thumbs/ made */
 	uint64_t decode_budget;      /* see THUMB_DECODE_BUDGET */
-	/* Made before the gallery is written (thumbs_ahead): the outcome
-	 * of the first nahead JPEG entries the gallery shows, in order (a
-	 * return of thumbnail(), or THUMB_WHOLE + 1 + the index of its
-	 * job), and the whole-photo decodes, which run in parallel. */
-	int *ahead;
-	unsigned nahead, cap_ahead;
-	unsigned seen;               /* pictures the gallery may show */
-	unsigned jpegs;              /* JPEG entries looked at */
-	struct tjob *jobs;
-	unsigned njobs, cap_jobs;
-	unsigned next_job;           /* taken by the threads, under lock */
-	pthread_mutex_t lock;
 };
 
 /* The thumbnail of a JPEG entry: made unless one newer than the file is
- * there already (a resumed scan made it before).  0 when there is one,
- * or THUMB_WHOLE (thumb.h) when the photo itself is still to be decoded. */
-static int thumbnail_start(struct pass *p, const struct report_rec *r,
-                           char *dst, size_t len)
+ * there already (a resumed scan made it before).  0 when there is one. */
+static int thumbnail(struct pass *p, const struct report_rec *r,
+                     char *dst, size_t len)
 {
 	const char *base = strrchr(r->filename, '/');
 	struct stat sf, st;
@@ -202,139 +180,7 @@ static int thumbnail_start(struct pass *p, const struct report_rec *r,
 	     (st.st_mtim.tv_sec == sf.st_mtim.tv_sec &&
 	      st.st_mtim.tv_nsec >= sf.st_mtim.tv_nsec)))
 		return 0;
-	return thumb_jpeg_start(p->dirfd, r->filename, dst, &p->decode_budget);
-}
-
-/* thumbnail_start and the decode it leaves, on this thread. */
-static int thumbnail(struct pass *p, const struct report_rec *r,
-                     char *dst, size_t len)
-{
-	int rc = thumbnail_start(p, r, dst, len);
-
-	return rc == THUMB_WHOLE ? thumb_jpeg_whole(p->dirfd, r->filename, dst)
-	       : rc;
-}
-
-/* Whether the gallery shows entry r as a picture if there is room: a JPEG
- * (2), or another picture (1); 0 not. */
-static int gallery_picture(const struct report_rec *r)
-{
-	if (r->duplicate_of != 0 || !plain_name(r->filename))
-		return 0;
-	if (strcmp(r->type, "jpg") == 0)
-		return 2;
-	return is_type(r->type, shown_as_is) && r->complete;
-}
-
-/*
- * The first pass of thumbs_ahead: the JPEG entries the gallery will show
- * whatever their outcome (fewer pictures before them than GALLERY_MAX),
- * in its order, so the budget is spent as the gallery would spend it.
- */
-static void ahead_entry(void *arg, const struct report_rec *r)
-{
-	struct pass *p = arg;
-	int kind = gallery_picture(r);
-	char dst[300];
-
-	if (kind == 0 || p->seen >= GALLERY_MAX)
-		return;
-	p->seen++;
-	if (kind != 2)
-		return;
-	if (p->nahead == p->cap_ahead) {
-		unsigned cap = p->cap_ahead ? 2 * p->cap_ahead : 64;
-		int *a = realloc(p->ahead, cap * sizeof(*a));
-		if (a == NULL) {
-			p->seen = GALLERY_MAX;   /* the rest as they come */
-			return;
-		}
-		p->ahead = a;
-		p->cap_ahead = cap;
-	}
-	int rc = thumbnail_start(p, r, dst, sizeof(dst));
-	if (rc == THUMB_WHOLE) {
-		char *src = NULL;
-		if (p->njobs == p->cap_jobs) {
-			unsigned cap = p->cap_jobs ? 2 * p->cap_jobs : 16;
-			struct tjob *j = realloc(p->jobs, cap * sizeof(*j));
-			if (j != NULL) {
-				p->jobs = j;
-				p->cap_jobs = cap;
-			}
-		}
-		if (p->njobs < p->cap_jobs && (src = strdup(r->filename)) != NULL) {
-			struct tjob *j = &p->jobs[p->njobs];
-			j->src = src;
-			snprintf(j->dst, sizeof(j->dst), "%s", dst);
-			j->rc = 0;
-			rc = THUMB_WHOLE + 1 + (int)p->njobs++;
-		} else {
-			rc = thumb_jpeg_whole(p->dirfd, r->filename, dst);
-		}
-	}
-	p->ahead[p->nahead++] = rc;
-}
-
-static void *thumb_thread(void *arg)
-{
-	struct pass *p = arg;
-
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		unsigned i = p->next_job < p->njobs ? p->next_job++ : p->njobs;
-		pthread_mutex_unlock(&p->lock);
-		if (i == p->njobs)
-			return NULL;
-		p->jobs[i].rc = thumb_jpeg_whole(p->dirfd, p->jobs[i].src,
-		                                 p->jobs[i].dst);
-	}
-}
-
-/*
- * Makes the gallery's thumbnails before it is written: the cheap part
- * (EXIF thumbnails, the budget) in order, the whole-photo decodes, which
- * cost tens to hundreds of milliseconds each, on one thread per CPU (up
- * to THUMB_THREADS).  The page and every thumbnail are the same as when
- * they are made one by one.
- */
-#define THUMB_THREADS 4
-static int thumbs_ahead(struct pass *p)
-{
-	pthread_t t[THUMB_THREADS];
-	unsigned n = 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned want = cpus > THUMB_THREADS ? THUMB_THREADS :
-	                cpus > 1 ? (unsigned)cpus : 1;
-
-	int rc = each_entry(p->dirfd, ahead_entry, p);
-	if (p->njobs < want)
-		want = p->njobs;
-	if (want > 0 && pthread_mutex_init(&p->lock, NULL) != 0)
-		want = 0;
-	/* this thread decodes too */
-	for (; want > 1 && n < want - 1; n++)
-		if (pthread_create(&t[n], NULL, thumb_thread, p) != 0)
-			break;
-	if (want > 0) {
-		thumb_thread(p);
-		for (unsigned i = 0; i < n; i++)
-			pthread_join(t[i], NULL);
-		pthread_mutex_destroy(&p->lock);
-	} else {
-		for (unsigned i = 0; i < p->njobs; i++)
-			p->jobs[i].rc = thumb_jpeg_whole(p->dirfd, p->jobs[i].src,
-			                                 p->jobs[i].dst);
-	}
-	return rc;
-}
-
-static void thumbs_free(struct pass *p)
-{
-	for (unsigned i = 0; i < p->njobs; i++)
-		free(p->jobs[i].src);
-	free(p->jobs);
-	free(p->ahead);
+	return thumb_jpeg(p->dirfd, r->filename, dst, &p->decode_budget);
 }
 
 static void caption(FILE *f, const struct report_rec *r)
@@ -355,19 +201,7 @@ static void gallery_entry(void *arg, const struct report_rec *r)
 	if (r->duplicate_of != 0 || !plain_name(r->filename))
 		return;
 	if (strcmp(r->type, "jpg") == 0 && p->pictures < GALLERY_MAX) {
-		int rc;
-		if (p->jpegs < p->nahead) {
-			/* made already (thumbs_ahead) */
-			const char *base = strrchr(r->filename, '/');
-			snprintf(thumb, sizeof(thumb), "thumbs/%s",
-			         base ? base + 1 : r->filename);
-			rc = p->ahead[p->jpegs++];
-			if (rc > THUMB_WHOLE)
-				rc = p->jobs[rc - THUMB_WHOLE - 1].rc;
-		} else {
-			p->jpegs++;
-			rc = thumbnail(p, r, thumb, sizeof(thumb));
-		}
+		int rc = thumbnail(p, r, thumb, sizeof(thumb));
 		if (rc == -EFBIG && r->complete)   /* past the budget */
 			snprintf(thumb, sizeof(thumb), "%s", r->filename);
 		else if (rc != 0)
@@ -524,10 +358,7 @@ int html_write(int dirfd, const struct html_info *info)
 		fputs("<p>A --report-only scan writes no files: <code>dredge "
 		      "extract</code> writes chosen ones.</p>\n", f);
 	fputs("<div class=\"gallery\" id=\"gallery\">\n", f);
-	rc = info->report_only ? 0 : thumbs_ahead(&p);
-	if (rc == 0 && !info->report_only)
-		rc = each_entry(dirfd, gallery_entry, &p);
-	thumbs_free(&p);
+	rc = info->report_only ? 0 : each_entry(dirfd, gallery_entry, &p);
 	fputs("</div>\n", f);
 	if (p.pictures >= GALLERY_MAX || p.clips >= VIDEO_MAX)
 		fprintf(f, "<p>The gallery shows the first %u pictures and %u "

@@ -270,12 +270,45 @@ static int read_head(int fd, size_t cap, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-/* Encodes p to dst through dst.part; 0 or -errno. */
-static int write_thumb(int dirfd, const char *dst, const struct pic *p)
+int thumb_jpeg(int dirfd, const char *src, const char *dst,
+               uint64_t *budget)
 {
-	char part[512];
+	int fd = openat(dirfd, src, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len, off, n;
+	struct pic p = { 0 };
 	int rc;
 
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > FILE_MAX) {
+		close(fd);
+		return -EINVAL;
+	}
+	rc = read_head(fd, (size_t)st.st_size < HEAD_MAX ? (size_t)st.st_size
+	               : HEAD_MAX, &buf, &len);
+	if (rc == 0 && (exif_thumb(buf, len, &off, &n) != 0 ||
+	                decode_small(buf + off, n, &p) != 0)) {
+		/* No EXIF thumbnail that decodes: the photo itself, within
+		 * the budget. */
+		free(buf);
+		buf = NULL;
+		if ((uint64_t)st.st_size > *budget) {
+			close(fd);
+			return -EFBIG;
+		}
+		*budget -= (uint64_t)st.st_size;
+		rc = read_head(fd, (size_t)st.st_size, &buf, &len);
+		if (rc == 0)
+			rc = decode_small(buf, len, &p);
+	}
+	close(fd);
+	free(buf);
+	if (rc != 0)
+		return rc;
+
+	char part[512];
 	snprintf(part, sizeof(part), "%s.part", dst);
 	int ofd = openat(dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	                 0644);
@@ -284,9 +317,11 @@ static int write_thumb(int dirfd, const char *dst, const struct pic *p)
 		rc = -errno;
 		if (ofd >= 0)
 			close(ofd);
+		free(p.px);
 		return rc;
 	}
-	rc = encode(p, f);
+	rc = encode(&p, f);
+	free(p.px);
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0 && renameat(dirfd, part, dirfd, dst) != 0)
@@ -294,85 +329,4 @@ static int write_thumb(int dirfd, const char *dst, const struct pic *p)
 	if (rc != 0)
 		unlinkat(dirfd, part, 0);
 	return rc;
-}
-
-/* Opens src (relative to dirfd) if it is no larger than FILE_MAX: the
- * descriptor, with its size in *size, or -errno. */
-static int open_photo(int dirfd, const char *src, uint64_t *size)
-{
-	int fd = openat(dirfd, src, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > FILE_MAX) {
-		close(fd);
-		return -EINVAL;
-	}
-	*size = (uint64_t)st.st_size;
-	return fd;
-}
-
-int thumb_jpeg_start(int dirfd, const char *src, const char *dst,
-                     uint64_t *budget)
-{
-	uint64_t size;
-	int fd = open_photo(dirfd, src, &size);
-	uint8_t *buf = NULL;
-	size_t len, off, n;
-	struct pic p = { 0 };
-	int rc;
-
-	if (fd < 0)
-		return fd;
-	rc = read_head(fd, size < HEAD_MAX ? (size_t)size : HEAD_MAX, &buf,
-	               &len);
-	close(fd);
-	if (rc == 0 && (exif_thumb(buf, len, &off, &n) != 0 ||
-	                decode_small(buf + off, n, &p) != 0)) {
-		/* No EXIF thumbnail that decodes: the photo itself, within
-		 * the budget. */
-		free(buf);
-		if (size > *budget)
-			return -EFBIG;
-		*budget -= size;
-		return THUMB_WHOLE;
-	}
-	free(buf);
-	if (rc != 0)
-		return rc;
-	rc = write_thumb(dirfd, dst, &p);
-	free(p.px);
-	return rc;
-}
-
-int thumb_jpeg_whole(int dirfd, const char *src, const char *dst)
-{
-	uint64_t size;
-	int fd = open_photo(dirfd, src, &size);
-	uint8_t *buf = NULL;
-	size_t len;
-	struct pic p = { 0 };
-	int rc;
-
-	if (fd < 0)
-		return fd;
-	rc = read_head(fd, (size_t)size, &buf, &len);
-	close(fd);
-	if (rc == 0)
-		rc = decode_small(buf, len, &p);
-	free(buf);
-	if (rc != 0)
-		return rc;
-	rc = write_thumb(dirfd, dst, &p);
-	free(p.px);
-	return rc;
-}
-
-int thumb_jpeg(int dirfd, const char *src, const char *dst,
-               uint64_t *budget)
-{
-	int rc = thumb_jpeg_start(dirfd, src, dst, budget);
-
-	return rc == THUMB_WHOLE ? thumb_jpeg_whole(dirfd, src, dst) : rc;
 }

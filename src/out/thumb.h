@@ -36,16 +36,4 @@
 int thumb_jpeg(int dirfd, const char *src, const char *dst,
                uint64_t *budget);
 
-/*
- * thumb_jpeg in two steps, so that the costly one can run in parallel
- * while the budget is still spent in order: thumb_jpeg_start makes the
- * thumbnail from the EXIF one, or takes the photo's size from *budget and
- * returns THUMB_WHOLE; thumb_jpeg_whole (any thread) then decodes the
- * whole photo.  Other returns as thumb_jpeg's.
- */
-#define THUMB_WHOLE 1
-int thumb_jpeg_start(int dirfd, const char *src, const char *dst,
-                     uint64_t *budget);
-int thumb_jpeg_whole(int dirfd, const char *src, const char *dst);
-
 #endif
