@@ -1,4 +1,5 @@
-# common.sh - shared by bench/run.sh and bench/grid.sh (sourced, bash).
+# common.sh - shared by the bench scripts (run.sh, grid.sh, cards.sh,
+# formats.sh, frag.sh; sourced, bash).
 #
 # Seeded test images with JPEGs planted at known offsets, page-cache
 # control for one file (hot: read it and check with fincore; cold: evict it
@@ -386,4 +387,42 @@ count_exact() {
 		     END { for (h in want) ok += (have[h] < want[h] ? have[h] : want[h])
 		           printf "%d %d %d\n", ok, n, nout }')
 	read -r FOUND PLANTED NOUT <<<"$res"
+}
+
+# ----------------------------------------------------------- carvers
+
+# peers_installed: the peer carvers on PATH (photorec foremost scalpel, in
+# that order), space-separated.
+peers_installed() {
+	local t
+	for t in photorec foremost scalpel; do
+		command -v "$t" >/dev/null 2>&1 && printf '%s ' "$t"
+	done
+}
+
+# carver_run TOOL IMG OUT SCRATCH: runs one carver on IMG into OUT (made
+# anew) with every file type it knows, quietly, and prints its wall-clock
+# seconds.  TOOL: dredge ($DREDGE), base ($DREDGE_BASE, another dredge
+# binary), photorec, foremost or scalpel; SCRATCH holds scalpel's
+# configuration with every type enabled.
+carver_run() {
+	local tool=$1 img=$2 out=$3 scratch=$4 t0 t1
+	rm -rf "$out"
+	t0=$(date +%s.%N)
+	case $tool in
+	dredge) "$DREDGE" scan "$img" -o "$out" -q >/dev/null 2>&1 ;;
+	base) "$DREDGE_BASE" scan "$img" -o "$out" -q >/dev/null 2>&1 ;;
+	photorec)
+		mkdir -p "$out"
+		(cd "$out" && photorec /log /d "$out/recup" /cmd "$img" \
+			fileopt,everything,enable,search >/dev/null 2>&1) ;;
+	foremost) foremost -Q -t all -i "$img" -o "$out" >/dev/null 2>&1 ;;
+	scalpel)
+		sed 's/^#\s*\([a-z0-9]\+\s\+[yn]\s\)/\1/' /etc/scalpel/scalpel.conf \
+			>"$scratch/scalpel-all.conf"
+		scalpel -c "$scratch/scalpel-all.conf" -o "$out" "$img" >/dev/null 2>&1 ;;
+	*) die "unknown carver '$tool'" ;;
+	esac
+	t1=$(date +%s.%N)
+	echo "$t1 $t0" | awk '{printf "%.2f", $1 - $2}'
 }

@@ -25,6 +25,9 @@ work=${2:-$build/bench-formats}
 DREDGE=$build/src/dredge
 MKIMAGE=$build/tests/tools/mkimage
 XXH=$build/tests/tools/xxh128sum
+XXH128SUM=$XXH
+# shellcheck source=bench/common.sh
+. "$src/bench/common.sh"
 mkdir -p "$work"
 
 h() { "$XXH" "$1" | cut -d' ' -f1; }
@@ -75,24 +78,8 @@ make_packed() {
 }
 
 # ----------------------------------------------------------- carvers
-run_tool() {  # run_tool TOOL IMG OUT: runs it, prints seconds
-	local tool=$1 img=$2 out=$3 t0 t1
-	rm -rf "$out"
-	t0=$(date +%s.%N)
-	case $tool in
-	dredge) "$DREDGE" scan "$img" -o "$out" -q >/dev/null 2>&1 ;;
-	photorec)
-		mkdir -p "$out"
-		(cd "$out" && photorec /log /d "$out/recup" /cmd "$img" \
-			fileopt,everything,enable,search >/dev/null 2>&1) ;;
-	foremost) foremost -Q -t all -i "$img" -o "$out" >/dev/null 2>&1 ;;
-	scalpel)
-		sed 's/^#\s*\([a-z0-9]\+\s\+[yn]\s\)/\1/' /etc/scalpel/scalpel.conf \
-			>"$work/scalpel-all.conf"
-		scalpel -c "$work/scalpel-all.conf" -o "$out" "$img" >/dev/null 2>&1 ;;
-	esac
-	t1=$(date +%s.%N)
-	echo "$t1 $t0" | awk '{printf "%.2f", $1 - $2}'
+run_tool() {  # run_tool TOOL IMG OUT: runs it, prints seconds (common.sh)
+	carver_run "$1" "$2" "$3" "$work"
 }
 
 classify() {  # classify TRUTH OUT: prints "exact partial missed extra outputs"
@@ -114,9 +101,8 @@ classify() {  # classify TRUTH OUT: prints "exact partial missed extra outputs"
 make_spaced
 make_packed
 tools="dredge"
-for t in photorec foremost scalpel; do
-	command -v "$t" >/dev/null 2>&1 && tools="$tools $t"
-done
+tools="$tools $(peers_installed)"
+tools=${tools% }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -r)"
 echo "command: $0 $*"

@@ -23,6 +23,20 @@
  * reaches whole-window reads.
  */
 #define BREAD_FIRST_FILL 4096u
+/*
+ * A validator walking on through a file (each refill going on from the
+ * window, once the refills reach BREAD_MAP_MIN: not a false start being
+ * rejected) reads an image file through views of its page cache, each
+ * twice as long as the last up to BREAD_MAP_WINDOW: no copy, and a few
+ * system calls per view instead of one read per window.  A jump elsewhere
+ * goes back to reads (a view made for a few bytes would cost more than
+ * it saves).  A view that cannot be made (a page that cannot be read, a
+ * source that is not a file) falls back to the read, which isolates
+ * unreadable sectors.
+ */
+#define BREAD_MAP_MIN (64u * 1024u)
+#define BREAD_MAP_FIRST (256u * 1024u)
+#define BREAD_MAP_WINDOW (4u << 20)
 
 static int bread_alloc(struct bread *br, size_t win_cap)
 {
@@ -134,6 +148,7 @@ int bread_open_window(struct bread *br, const struct source *src,
 
 void bread_close(struct bread *br)
 {
+	source_unmap(&br->map);
 	if (br->own_win)
 		free(br->win);
 	free(br->starts);
@@ -203,6 +218,48 @@ static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 	return n == 0 ? 0 : -EIO;
 }
 
+/* Points the window at a view of [off, ...) of the source, at least n
+ * bytes, within one extent; 0, or -1 (nothing changed). */
+static int bread_map(struct bread *br, uint64_t off, size_t n, size_t want)
+{
+	uint64_t base = 0;
+	unsigned i = 0;
+
+	if (br->mappable == 0)
+		br->mappable = source_mappable(br->src) ? 1 : -1;
+	if (br->mappable < 0)
+		return -1;
+	if (br->starts != NULL) {
+		/* the last extent starting at or before off */
+		unsigned lo = 0, hi = br->next;
+		while (hi - lo > 1) {
+			unsigned mid = lo + (hi - lo) / 2;
+			if (br->starts[mid] <= off)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		i = lo;
+		base = br->starts[lo];
+	}
+	const struct extent *e = &br->ext[i];
+	if (off < base || off - base >= e->len)
+		return -1;
+	uint64_t in = off - base;
+	uint64_t len = e->len - in;
+	if (len > br->size - off)
+		len = br->size - off;
+	if (len > want)
+		len = want;
+	if (len < n || source_map(br->src, e->img_off + in, (size_t)len,
+	                          &br->map) != 0)
+		return -1;
+	br->cur = br->map.p;
+	br->win_off = off;
+	br->win_len = (size_t)len;
+	return 0;
+}
+
 /* Makes [off, off+n) resident in the window; 0 or -1. */
 static int bread_fill(struct bread *br, uint64_t off, size_t n)
 {
@@ -234,6 +291,19 @@ static int bread_fill(struct bread *br, uint64_t off, size_t n)
 		br->fill *= 2;
 	if (want > br->size - off)
 		want = (size_t)(br->size - off);
+	source_unmap(&br->map);
+	if (want >= BREAD_MAP_MIN && br->win_len > 0 && off >= br->win_off &&
+	    off <= br->win_off + br->win_len) {
+		/* on from the window */
+		br->map_len = br->map_len == 0 ? BREAD_MAP_FIRST :
+		              br->map_len < BREAD_MAP_WINDOW ? 2 * br->map_len :
+		              BREAD_MAP_WINDOW;
+		size_t len = br->map_len > want ? br->map_len : want;
+		if (bread_map(br, off, n, len) == 0)
+			return 0;
+	} else {
+		br->map_len = 0;
+	}
 	int rc = bread_fetch(br, off, br->win, want);
 	if (rc != 0) {
 		br->err = rc;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "io/source.h"
+#include "io/source_map.h"
 #include "common/mem.h"
 
 /* One contiguous run of the source image. */
@@ -57,6 +58,14 @@ struct bread {
 	uint64_t mem_off;
 	size_t mem_len;
 	size_t fill;                 /* next refill size: grows from 4 KiB */
+	/* A long walk over an image file is served from views of its page
+	 * cache (source_map.h) rather than copies into win: map is the
+	 * current view (cur points into it), mappable 0 not yet asked,
+	 * 1 yes, -1 no; map_len the next view's length, doubled while the
+	 * reads go on forward from the window, 0 after a jump. */
+	struct source_map map;
+	int mappable;
+	size_t map_len;
 	int err;                     /* first I/O error (-errno), sticky */
 	int own_win;                 /* win was allocated by bread_open */
 	source_bad_fn bad;           /* told of zero-filled pieces, or NULL */

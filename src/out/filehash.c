@@ -19,8 +19,10 @@
 #include "out/filehash.h"
 
 #define FILEHASH_BUF (1u << 20)
-/* A mapped window; a file's rest shorter than this is read instead. */
+/* A mapped window; a file's rest shorter than FILEHASH_MAP_MIN is read
+ * instead (a view costs a few system calls, a short read is cheaper). */
 #define FILEHASH_MAP (4u << 20)
+#define FILEHASH_MAP_MIN (64u << 10)
 
 struct filehash {
 	XXH3_state_t *st;
@@ -106,9 +108,11 @@ static int hash_range(struct filehash *fh, const struct source *src,
 			if (n > len - pos)
 				n = (size_t)(len - pos);
 			filehash_update(fh, mem + in, n);
-		} else if (mappable && len - pos >= FILEHASH_MAP &&
-		           filehash_mapped(fh, src, at, FILEHASH_MAP) == 0) {
-			n = FILEHASH_MAP;
+		} else if (mappable && len - pos >= FILEHASH_MAP_MIN &&
+		           filehash_mapped(fh, src, at, n = len - pos <
+		                           FILEHASH_MAP ? (size_t)(len - pos)
+		                           : FILEHASH_MAP) == 0) {
+			/* n bytes hashed in place */
 		} else {
 			n = len - pos < FILEHASH_BUF ? (size_t)(len - pos)
 			    : FILEHASH_BUF;

@@ -9,6 +9,7 @@
 #ifndef DREDGE_PIPELINE_BATCH_H
 #define DREDGE_PIPELINE_BATCH_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,28 @@ struct candidate {
 
 #define CANDIDATE_UNCHECKED 0xFFu
 
+/*
+ * Candidate arrays of batches the writer is done with, handed to the
+ * batches the scan workers fill next: a sector-dense image fills
+ * thousands of candidates a chunk, and an array made anew for each batch
+ * costs the growing copies and the kernel's zeroing of its fresh pages.
+ * At most CAND_POOL_MAX arrays are kept (no more than were in flight).
+ */
+#define CAND_POOL_MAX 16
+
+struct cand_pool {
+	pthread_mutex_t lock;
+	unsigned n;
+	struct candidate *cand[CAND_POOL_MAX];
+	size_t cap[CAND_POOL_MAX];
+};
+
+void cand_pool_init(struct cand_pool *cp);
+/* Frees the arrays kept. */
+void cand_pool_destroy(struct cand_pool *cp);
+/* An array kept (its size in *cap), or NULL with *cap 0. */
+struct candidate *cand_pool_take(struct cand_pool *cp, size_t *cap);
+
 struct batch {
 	uint64_t seq;
 	uint64_t lo, hi;             /* source range whose starts it holds */
@@ -74,6 +97,8 @@ struct batch {
 	 * validated so that validators read it from memory; NULL once
 	 * given back to the ring. */
 	struct chunk *chunk;
+	/* where batch_free gives cand back to, or NULL */
+	struct cand_pool *pool;
 };
 
 /* Frees a batch and what its candidates hold. */

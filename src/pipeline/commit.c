@@ -1,5 +1,6 @@
 /*
- * commit.c - the ordered commit (see commit.h), and freeing batches.
+ * commit.c - the ordered commit (see commit.h), and freeing batches
+ * (their candidate arrays back to the pool, batch.h).
  */
 #include "config.h"
 
@@ -15,8 +16,45 @@ void batch_free(struct batch *b)
 		free(b->cand[i].runs);
 		free(b->cand[i].hash);
 	}
+	if (b->pool != NULL && b->cand != NULL) {
+		struct cand_pool *cp = b->pool;
+		pthread_mutex_lock(&cp->lock);
+		if (cp->n < CAND_POOL_MAX) {
+			cp->cand[cp->n] = b->cand;
+			cp->cap[cp->n++] = b->cap;
+			b->cand = NULL;
+		}
+		pthread_mutex_unlock(&cp->lock);
+	}
 	free(b->cand);
 	free(b);
+}
+
+void cand_pool_init(struct cand_pool *cp)
+{
+	pthread_mutex_init(&cp->lock, NULL);
+	cp->n = 0;
+}
+
+void cand_pool_destroy(struct cand_pool *cp)
+{
+	while (cp->n > 0)
+		free(cp->cand[--cp->n]);
+	pthread_mutex_destroy(&cp->lock);
+}
+
+struct candidate *cand_pool_take(struct cand_pool *cp, size_t *cap)
+{
+	struct candidate *c = NULL;
+
+	*cap = 0;
+	pthread_mutex_lock(&cp->lock);
+	if (cp->n > 0) {
+		c = cp->cand[--cp->n];
+		*cap = cp->cap[cp->n];
+	}
+	pthread_mutex_unlock(&cp->lock);
+	return c;
 }
 
 int commit_run(struct queue *q, uint64_t n, unsigned window,

@@ -384,6 +384,8 @@ static void *scan_main(void *arg)
 		b->lo = c->off;
 		b->hi = c->off + c->len;
 		b->chunk = c;   /* the validators read it from memory */
+		b->pool = &p->cand_pool;
+		b->cand = cand_pool_take(&p->cand_pool, &b->cap);
 		x.b = b;
 		x.limit = BATCH_SOFT_CAP;
 		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
@@ -1316,6 +1318,7 @@ static void pipeline_destroy(struct pipeline *p)
 	pthread_mutex_destroy(&p->credit_lock);
 	pthread_cond_destroy(&p->credit_cond);
 	pthread_mutex_destroy(&p->fatal_lock);
+	cand_pool_destroy(&p->cand_pool);
 	badlist_destroy(&p->bad);
 	badlist_destroy(&p->reread);
 	fsview_free(p->fsv);
@@ -1341,6 +1344,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	p->sum = sum;
 	pthread_mutex_init(&p->credit_lock, NULL);
 	pthread_cond_init(&p->credit_cond, NULL);
+	cand_pool_init(&p->cand_pool);
 	badlist_init(&p->bad);
 	badlist_init(&p->reread);
 	pthread_mutex_init(&p->fatal_lock, NULL);

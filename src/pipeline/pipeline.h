@@ -48,6 +48,7 @@ struct pipeline {
 	struct queue scan_q;         /* chunks to scan */
 	struct queue valid_q;        /* batches to validate */
 	struct queue done_q;         /* validated batches, any order */
+	struct cand_pool cand_pool;  /* batches' arrays, reused (batch.h) */
 
 	struct output *out;          /* the writer (out/output.h) */
 	struct fsview *fsv;          /* the file system carved, or NULL */

@@ -154,6 +154,31 @@ int main(void)
 	bread_close(&br);
 	free(held);
 
+	/* A long walk over an image file: once the refills have grown, the
+	 * window is a view of the page cache (longer than the buffer), and
+	 * every byte is the file's. */
+	ok(bread_open(&br, &src, 3000, N - 3000, 0) == 0,
+	   "open a view over most of the file");
+	int walked = 1, viewed = 0;
+	for (uint64_t w = 0; w < N - 3000;) {
+		size_t n = 0;
+		const uint8_t *q = bread_span(&br, w, &n);
+		if (q == NULL || n == 0 || n > N - 3000 - w ||
+		    memcmp(q, data + 3000 + w, n) != 0) {
+			walked = 0;
+			break;
+		}
+		viewed |= n > br.win_cap && q != br.win;
+		w += n;
+	}
+	ok(walked, "a walk by spans gives the file's bytes");
+	ok(viewed, "... later spans from a view, past the window's size");
+	p = bread_peek(&br, 10, 64);
+	ok(p != NULL && memcmp(p, data + 3010, 64) == 0,
+	   "going back to the start reads it again");
+	bread_close(&br);
+	ok(br.map.base == NULL, "closing ends the view");
+
 	ok(bread_open(&br, &src, N - 10, 100, 0) == 0, "view past the file end");
 	ok(bread_peek(&br, 0, 20) == NULL && br.err == -EIO,
 	   "reading past the source end fails with EIO");
