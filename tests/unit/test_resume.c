@@ -6,8 +6,9 @@
  * the state earlier runs saved is the verdict of a full validation, field
  * by field, while the shared head grows; and a run does resume (a head
  * changed where the state says it need not look is not looked at again).
- * JPEG samples of every kind the decoder takes (tests/data/jpeg) and the
- * PNG samples (tests/data/png).
+ * JPEG samples of every kind the decoder takes (tests/data/jpeg), the
+ * PNG samples (tests/data/png), and ZIP archives of stored, deflated and
+ * streamed members (tests/data/zip).
  */
 #include "config.h"
 
@@ -91,6 +92,7 @@ static bool same(const struct carve_result *a, const struct carve_result *b)
 	if (a->verdict != b->verdict || a->length != b->length ||
 	    a->note != b->note || a->note_off != b->note_off ||
 	    a->open_end != b->open_end || a->nmeta != b->nmeta ||
+	    a->ext != b->ext ||
 	    (a->verdict != CARVE_ACCEPT && a->reason != b->reason))
 		return false;
 	for (unsigned i = 0; i < a->nmeta; i++)
@@ -198,16 +200,29 @@ int main(void)
 		"png/alpha.png", "png/palette.png", "png/rgb.png",
 		"png/multi-idat.png",
 	};
+	/* ZIP: a byte of the first member's data (stored or deflated) */
+	static const struct {
+		const char *name;
+		size_t poke;
+	} zips[] = {
+		{ "zip/stored.zip", 45 }, { "zip/deflate.zip", 141 },
+		{ "zip/stream.zip", 141 }, { "zip/minimal.odt", 43 },
+		{ "zip/pystream.zip", 40 },
+	};
 	const struct format *jpeg = format_find("jpeg");
 	const struct format *png = format_find("png");
+	const struct format *zip = format_find("zip");
 
-	if (jpeg == NULL || png == NULL || jpeg->validate_resume == NULL ||
-	    png->validate_resume == NULL)
-		tap_bail("no resuming jpeg or png format");
+	if (jpeg == NULL || png == NULL || zip == NULL ||
+	    jpeg->validate_resume == NULL || png->validate_resume == NULL ||
+	    zip->validate_resume == NULL)
+		tap_bail("no resuming jpeg, png or zip format");
 	for (size_t i = 0; i < sizeof(jpegs) / sizeof(jpegs[0]); i++)
 		check(jpeg, jpegs[i], 512, jpeg_data(jpegs[i]) + 40, 64);
 	/* PNG: IHDR's width and height (a failing CRC). */
 	for (size_t i = 0; i < sizeof(pngs) / sizeof(pngs[0]); i++)
 		check(png, pngs[i], 64, 16, 8);
+	for (size_t i = 0; i < sizeof(zips) / sizeof(zips[0]); i++)
+		check(zip, zips[i].name, 64, zips[i].poke, 1);
 	return tap_done();
 }
