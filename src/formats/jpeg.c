@@ -27,6 +27,11 @@
  * Where the file is cut short, or when the caller asks for every check,
  * the scans are decoded (jpeg_decode.c) to find the first byte that cannot
  * be the image's: the fragmentation point reassembly continues from.
+ * Reassembly validates one candidate over many maps that share a head;
+ * with validate_resume the decoding resumes from a point the decoder took
+ * in an earlier run before the shared bytes end, so a try decodes only
+ * the bytes after the head (the marker walk, at memchr speed, still runs
+ * over the whole file).
  *
  * Not handled: JPEG-LS (SOF55, whose scans escape FF differently) and the
  * other JPGn extension markers are rejected; hierarchical files are walked

@@ -749,6 +749,9 @@ static bool zip_fragment(struct zip_walk *w, struct carve_result *res,
 			rs->data = rs->upto = 0;
 			rs->crc = 0;
 		}
+		/* A header cut off before its data gives no member: nothing
+		 * to check (m was the last member's, which had passed). */
+		memset(&m, 0, sizeof(m));
 		enum zip_step st = zip_local(w, off, &next, &m);
 		if (st == ZIP_BAD)
 			break;

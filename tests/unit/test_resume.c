@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -102,6 +103,20 @@ static bool same(const struct carve_result *a, const struct carve_result *b)
 	return true;
 }
 
+/* Says on stderr (a TAP comment) how two verdicts differ. */
+static void diff_print(const char *name, uint64_t P, uint64_t T,
+                       const struct carve_result *a,
+                       const struct carve_result *b)
+{
+	fprintf(stderr, "# %s: P %llu T %llu: full %d %llu note %d %llu (%s), "
+	        "resumed %d %llu note %d %llu (%s)\n", name,
+	        (unsigned long long)P, (unsigned long long)T, a->verdict,
+	        (unsigned long long)a->length, a->note,
+	        (unsigned long long)a->note_off, a->reason ? a->reason : "-",
+	        b->verdict, (unsigned long long)b->length, b->note,
+	        (unsigned long long)b->note_off, b->reason ? b->reason : "-");
+}
+
 /*
  * One sample: stable grows by blk from blk to the sample's end; at each,
  * boundaries P = stable .. stable + 2 blk and five tails each, all with
@@ -136,7 +151,11 @@ static void check(const struct format *fmt, const char *name, size_t blk,
 				try_map(fmt, &im, P, tails[k], &rs, stable,
 				        &resumed);
 				maps++;
-				differ += !same(&full, &resumed);
+				if (!same(&full, &resumed)) {
+					differ++;
+					diff_print(name, P, tails[k], &full,
+					           &resumed);
+				}
 				accepted += k == 0 &&
 				            resumed.verdict == CARVE_ACCEPT &&
 				            resumed.length == len;
