@@ -953,8 +953,11 @@ static uint64_t zero_run(struct bread *br, uint64_t lo, uint64_t hi)
 static void point_restore(const struct jdec_point *pt, struct scan *sc,
                           struct bits *b, uint64_t *i, unsigned *rst);
 static void point_take(const struct jdec *d, const struct scan *sc,
-                       const struct bits *b, uint64_t i, unsigned rst,
+                       struct bits *b, uint64_t i, unsigned rst,
                        struct jdec_points *pp);
+static uint64_t points_zero_from(const struct jdec_points *pp, uint64_t off,
+                                 uint64_t lo, uint64_t hi);
+static void points_resume(struct jdec_points *pp);
 
 /* jdec_scan, resuming from and taking the points of pp (NULL: none). */
 static enum jdec_end scan_run(struct jdec *d, struct bread *br,
@@ -982,9 +985,14 @@ static enum jdec_end scan_run(struct jdec *d, struct bread *br,
 		total = (uint64_t)d->mcux * d->mcuy;
 	}
 	bits_start(&b, off);
+	if (pp != NULL) {
+		pp->zoff = pp->zpos = off;
+		pp->zcnt = pp->zend = 0;
+	}
 	if (resume) {
 		point_restore(pp->from, &sc, &b, &i0, &rst);
 		pp->last = b.pos;
+		points_resume(pp);
 	}
 	for (uint64_t i = i0; i < total; i++) {
 		if (pp != NULL && pp->save != NULL)
@@ -1080,7 +1088,7 @@ failed:
 	 * zeros: nothing real codes that many zero bits and then breaks. */
 	uint64_t lo = fail->bad - off > JDEC_ZERO_LOOKBACK ?
 	              fail->bad - JDEC_ZERO_LOOKBACK : off;
-	z = zero_run(br, lo, fail->bad);
+	z = zero_run(br, points_zero_from(pp, off, lo, fail->bad), fail->bad);
 	if (z < fail->bad) {
 		fail->bad = z;
 		if (fail->good > z)
@@ -1155,6 +1163,9 @@ struct jdec_point {
 	uint64_t start, pos, acc, loaded, real;
 	unsigned n, rst;
 	uint64_t i;             /* the MCU it starts */
+	/* Zero bytes in a row from the scan's data start up to pos, and
+	 * where the last 512 of them in a row ended (jdec_points). */
+	uint64_t zcnt, zend;
 	bool valid;
 };
 
@@ -1220,8 +1231,47 @@ static void point_restore(const struct jdec_point *pt, struct scan *sc,
 	*rst = pt->rst;
 }
 
+/* The zero runs followed up to the point resumed from. */
+static void points_resume(struct jdec_points *pp)
+{
+	pp->zpos = pp->from->pos;
+	pp->zcnt = pp->from->zcnt;
+	pp->zend = pp->from->zend;
+}
+
+/* Follows the zero runs of the scan's data from pp->zpos up to pos. */
+static void points_zeros(struct jdec_points *pp, struct bits *b, uint64_t pos)
+{
+	for (uint64_t k = pp->zpos; k < pos; k++) {
+		uint8_t c;
+		if (bits_byte(b, k, &c) != 0)
+			break;
+		if (c != 0) {
+			pp->zcnt = 0;
+		} else if (++pp->zcnt >= JDEC_ZERO_RUN) {
+			pp->zend = k + 1;
+		}
+	}
+	pp->zpos = pos;
+}
+
+/*
+ * Where zero_run over [lo, hi) of the scan whose data start at off may
+ * begin instead of lo, with the same result: when no JDEC_ZERO_RUN zeros
+ * in a row lie in [lo, zpos), a run it finds ends at zpos or later, and
+ * its counted start lies at or after zpos - JDEC_ZERO_RUN (or at lo).
+ */
+static uint64_t points_zero_from(const struct jdec_points *pp, uint64_t off,
+                                 uint64_t lo, uint64_t hi)
+{
+	if (pp == NULL || pp->zoff != off || pp->zpos <= lo || pp->zpos > hi ||
+	    (pp->zend != 0 && pp->zend - JDEC_ZERO_RUN >= lo))
+		return lo;
+	return pp->zpos - lo > JDEC_ZERO_RUN ? pp->zpos - JDEC_ZERO_RUN : lo;
+}
+
 static void point_take(const struct jdec *d, const struct scan *sc,
-                       const struct bits *b, uint64_t i, unsigned rst,
+                       struct bits *b, uint64_t i, unsigned rst,
                        struct jdec_points *pp)
 {
 	struct jdec_point *pt = pp->save;
@@ -1255,6 +1305,9 @@ static void point_take(const struct jdec *d, const struct scan *sc,
 	pt->real = b->real;
 	pt->i = i;
 	pt->rst = rst;
+	points_zeros(pp, b, b->pos);
+	pt->zcnt = pp->zcnt;
+	pt->zend = pp->zend;
 	pt->valid = true;
 	pp->saved = true;
 	pp->last = b->pos;

@@ -121,6 +121,10 @@ struct jdec_points {
 	 * scan. */
 	uint64_t last;
 	bool saved;             /* out: save holds a point of this scan */
+	/* The decoder's: how far (zpos) the zero runs of the data of the
+	 * scan at zoff have been followed, so that a failure looks for
+	 * them only past the last point. */
+	uint64_t zoff, zpos, zcnt, zend;
 };
 
 /* jdec_scan, resuming from pp->from and taking points into pp->save
