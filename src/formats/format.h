@@ -117,6 +117,9 @@ struct format_sig {
 #define FORMAT_SIG_MAX_REACH 264
 #define FORMAT_SIG_MAX_LEN 32     /* len of any signature */
 
+/* A validator's saved progress over one candidate (validate_resume). */
+struct carve_resume;
+
 struct format {
 	const char *name;         /* short unique name: "jpeg" */
 	const char *ext;          /* default extension and folder: "jpg" */
@@ -150,6 +153,22 @@ struct format {
 	 * overlaps their cache misses.  NULL: none.
 	 */
 	void (*prefetch)(const uint8_t *p, size_t n);
+	/*
+	 * Optional: validate for a caller that validates one candidate many
+	 * times over maps sharing their first bytes (reassembly trying
+	 * tails after one head).  *rs (NULL at first) is the format's own
+	 * state, kept by the caller between runs and given to resume_free
+	 * at the end: from it the validator may resume its checks at a
+	 * point it saved, so that a run costs only the bytes after the
+	 * head.  The caller promises that bytes [0, stable) read the same
+	 * in every run with *rs, and stable never decreases from one run
+	 * to the next; the validator saves only points that depend on no
+	 * byte at or past stable.  The verdict must be the one validate
+	 * gives over the same bytes.  NULL: validate is called.
+	 */
+	void (*validate_resume)(struct bread *br, struct carve_result *res,
+	                        struct carve_resume **rs, uint64_t stable);
+	void (*resume_free)(struct carve_resume *rs);
 };
 
 /* Clears a result: what comes before the metadata (meta[] is read only

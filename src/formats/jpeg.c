@@ -27,6 +27,11 @@
  * Where the file is cut short, or when the caller asks for every check,
  * the scans are decoded (jpeg_decode.c) to find the first byte that cannot
  * be the image's: the fragmentation point reassembly continues from.
+ * Reassembly validates one candidate over many maps that share a head;
+ * with validate_resume the decoding resumes from a point the decoder took
+ * in an earlier run before the shared bytes end, so a try decodes only
+ * the bytes after the head (the marker walk, at memchr speed, still runs
+ * over the whole file).
  *
  * Not handled: JPEG-LS (SOF55, whose scans escape FF differently) and the
  * other JPGn extension markers are rejected; hierarchical files are walked
@@ -37,6 +42,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "formats/format.h"
@@ -678,17 +684,15 @@ garbage:
  * false with res filled at a fragmentation point.
  */
 static bool jpeg_decode_scan(struct bread *br, struct jpeg_state *st,
-                             struct carve_result *res, uint64_t sos,
+                             struct carve_result *res, const uint8_t *hdr,
                              uint32_t n, uint64_t off, uint64_t *next,
-                             const char **why)
+                             const char **why, struct jdec_points *pp)
 {
-	uint8_t hdr[16];
 	struct jdec_fail fail;
 
-	/* The decoder reads through br, which moves the window: copy. */
-	if (n > sizeof(hdr) || bread_read(br, sos, hdr, n) != n)
+	if (hdr == NULL)
 		goto walk;
-	switch (jdec_scan(st->dec, br, hdr, n, off, next, &fail)) {
+	switch (jdec_scan_points(st->dec, br, hdr, n, off, next, &fail, pp)) {
 	case JDEC_OK:
 		st->entropy += *next - off;
 		st->decoded = true;
@@ -721,16 +725,48 @@ walk:
 	return false;
 }
 
+/*
+ * Reassembly's saved progress (format.h validate_resume): the walk's
+ * state when the scan began whose decoding the point resumes, that
+ * scan's SOS payload and where its data start, and the point.
+ */
+struct carve_resume {
+	struct jpeg_state st;   /* st.dec unused */
+	uint8_t hdr[16];
+	uint32_t n;
+	uint64_t data;
+	struct jdec_point *pt;
+};
+
 /* Walks the file from SOI; decodes its scans when dec is not NULL (the
- * walk then owns it). */
+ * walk then owns it).  With rs, resumes from its point when it has one
+ * before stable, and saves points before stable into it. */
 static bool jpeg_walk(struct bread *br, struct carve_result *res,
-                      struct jdec *dec)
+                      struct jdec *dec, struct carve_resume *rs,
+                      uint64_t stable)
 {
 	struct jpeg_state st;
 	const char *why = NULL;
+	struct jdec_points pp = { .before = stable };
+	struct jdec_points *ppp = NULL;
+	uint8_t hdr[16];
+	bool resumed = false;
 
 	memset(&st, 0, sizeof(st));
 	st.dec = dec;
+	if (rs != NULL && dec != NULL) {
+		ppp = &pp;
+		pp.save = rs->pt;
+		if (jdec_point_off(rs->pt) <= stable) {
+			struct jdec *d = jdec_point_decoder(rs->pt);
+			if (d != NULL) {
+				jdec_free(dec);
+				st = rs->st;
+				st.dec = d;
+				resumed = true;
+			}
+		}
+	}
 	st.size = bread_size(br);
 	const uint8_t *p = bread_peek(br, 0, 4);
 	if (p == NULL) {
@@ -747,6 +783,16 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 	}
 
 	uint64_t off = 2;
+	if (resumed) {
+		/* The walk and the decode went this far in an earlier run
+		 * over the same bytes: on from the point. */
+		pp.from = rs->pt;
+		memcpy(hdr, rs->hdr, sizeof(hdr));
+		if (!jpeg_decode_scan(br, &st, res, hdr, rs->n, rs->data, &off,
+		                      &why, ppp))
+			goto out;
+		pp.from = NULL;
+	}
 	for (;;) {
 		uint64_t at = off;      /* where the next marker is due */
 		unsigned fill = 0;
@@ -839,8 +885,28 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 			st.data_from = off;
 		st.sos = true;
 		if (st.dec != NULL) {
-			if (!jpeg_decode_scan(br, &st, res, off - len + 2,
-			                      len - 2u, off, &off, &why))
+			/* The decoder reads through br, which moves the
+			 * window: copy the header. */
+			uint32_t n = len - 2u;
+			const uint8_t *h = hdr;
+			if (n > sizeof(hdr) || bread_read(br, off - len + 2, hdr,
+			                                  n) != n)
+				h = NULL;
+			struct jpeg_state before;
+			if (ppp != NULL)
+				before = st;
+			pp.saved = false;
+			uint64_t data = off;
+			bool ok = jpeg_decode_scan(br, &st, res, h, n, off, &off,
+			                           &why, ppp);
+			if (ppp != NULL && pp.saved) {
+				rs->st = before;
+				rs->st.dec = NULL;
+				memcpy(rs->hdr, hdr, sizeof(hdr));
+				rs->n = n;
+				rs->data = data;
+			}
+			if (!ok)
 				goto out;
 			continue;
 		}
@@ -888,9 +954,10 @@ out:
  * it fails within a few hundred bytes, without them often only at EOI,
  * where the frame's MCUs come up short.
  */
-static void jpeg_validate(struct bread *br, struct carve_result *res)
+static void jpeg_check(struct bread *br, struct carve_result *res,
+                       struct carve_resume *rs, uint64_t stable)
 {
-	bool zero_gap = jpeg_walk(br, res, NULL);
+	bool zero_gap = jpeg_walk(br, res, NULL, NULL, 0);
 	if (!(res->verdict == CARVE_TRUNCATED ||
 	      ((br->thorough || (zero_gap && br->unreadable == 0)) &&
 	       res->verdict == CARVE_ACCEPT)))
@@ -900,9 +967,37 @@ static void jpeg_validate(struct bread *br, struct carve_result *res)
 		return;
 	struct carve_result r2;
 	memset(&r2, 0, sizeof(r2));
-	jpeg_walk(br, &r2, dec);
+	jpeg_walk(br, &r2, dec, rs, stable);
 	if (r2.note == CARVE_NOTE_FRAGMENT)
 		*res = r2;
+}
+
+static void jpeg_validate(struct bread *br, struct carve_result *res)
+{
+	jpeg_check(br, res, NULL, 0);
+}
+
+/* Reassembly's tries decode the head once: each resumes from the last
+ * point taken before the bytes the tries share end. */
+static void jpeg_validate_resume(struct bread *br, struct carve_result *res,
+                                 struct carve_resume **rs, uint64_t stable)
+{
+	if (*rs == NULL) {
+		*rs = calloc(1, sizeof(**rs));
+		if (*rs != NULL && ((*rs)->pt = jdec_point_new()) == NULL) {
+			free(*rs);
+			*rs = NULL;
+		}
+	}
+	jpeg_check(br, res, *rs, stable);
+}
+
+static void jpeg_resume_free(struct carve_resume *rs)
+{
+	if (rs == NULL)
+		return;
+	jdec_point_free(rs->pt);
+	free(rs);
 }
 
 /* The first segment is skipped by its length: the marker due after it
@@ -931,4 +1026,6 @@ const struct format format_jpeg = {
 	.validate = jpeg_validate,
 	.may_continue = jdec_may_continue,
 	.prefetch = jpeg_prefetch,
+	.validate_resume = jpeg_validate_resume,
+	.resume_free = jpeg_resume_free,
 };

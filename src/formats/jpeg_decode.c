@@ -138,6 +138,10 @@ struct bits {
 	uint8_t m;              /* the marker */
 	uint64_t mark;          /* where it (its fill bytes first) starts */
 	uint64_t errbit;        /* set with a failure: bit in the interval */
+	/* A byte of the interval and the data bits before it, where
+	 * bits_offset may start counting: start and 0, or a resumed
+	 * point's. */
+	uint64_t hint_pos, hint_bits;
 };
 
 /* ------------------------------------------------------------- tables */
@@ -331,6 +335,8 @@ static void bits_start(struct bits *b, uint64_t off)
 	b->hit = b->data_end = b->bad_fill = false;
 	b->m = 0;
 	b->mark = 0;
+	b->hint_pos = off;
+	b->hint_bits = 0;
 }
 
 /* Reads an FF's follower at *at (skipping fill FFs): 0 and the byte, or
@@ -440,6 +446,11 @@ static uint64_t bits_offset(struct bits *b, uint64_t bit)
 {
 	uint64_t off = b->start, have = 0;
 	uint8_t c;
+
+	if (bit >= b->hint_bits) {
+		off = b->hint_pos;
+		have = b->hint_bits;
+	}
 
 	for (;;) {
 		if (bits_byte(b, off, &c) != 0)
@@ -938,20 +949,35 @@ static uint64_t zero_run(struct bread *br, uint64_t lo, uint64_t hi)
 	return found;
 }
 
-enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
-                        uint32_t n, uint64_t off, uint64_t *next,
-                        struct jdec_fail *fail)
+/* Resuming points (the block at the end of this file). */
+static void point_restore(const struct jdec_point *pt, struct scan *sc,
+                          struct bits *b, uint64_t *i, unsigned *rst);
+static void point_take(const struct jdec *d, const struct scan *sc,
+                       struct bits *b, uint64_t i, unsigned rst,
+                       struct jdec_points *pp);
+static uint64_t points_zero_from(const struct jdec_points *pp, uint64_t off,
+                                 uint64_t lo, uint64_t hi);
+static void points_resume(struct jdec_points *pp);
+
+/* jdec_scan, resuming from and taking the points of pp (NULL: none). */
+static enum jdec_end scan_run(struct jdec *d, struct bread *br,
+                              const uint8_t *s, uint32_t n, uint64_t off,
+                              uint64_t *next, struct jdec_fail *fail,
+                              struct jdec_points *pp)
 {
 	struct scan sc;
 	struct bits b = { .br = br };
-	uint64_t total, mcu_bit = 0;
+	uint64_t total, mcu_bit = 0, i0 = 0;
 	bool whole = false;     /* failed on a marker after whole MCUs */
 	unsigned rst = 0;
 	const char *why = NULL;
+	bool resume = pp != NULL && pp->from != NULL;
 
-	if (d->scans >= JDEC_MAX_SCANS || !scan_setup(d, &sc, s, n))
+	if ((!resume && d->scans >= JDEC_MAX_SCANS) ||
+	    !scan_setup(d, &sc, s, n))
 		return JDEC_SKIP;
-	d->scans++;
+	if (!resume)
+		d->scans++;
 	if (sc.ns == 1) {
 		const struct comp *c = &d->comp[sc.ci[0]];
 		total = (uint64_t)c->bw * c->bh;
@@ -959,7 +985,18 @@ enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
 		total = (uint64_t)d->mcux * d->mcuy;
 	}
 	bits_start(&b, off);
-	for (uint64_t i = 0; i < total; i++) {
+	if (pp != NULL) {
+		pp->zoff = pp->zpos = off;
+		pp->zcnt = pp->zend = 0;
+	}
+	if (resume) {
+		point_restore(pp->from, &sc, &b, &i0, &rst);
+		pp->last = b.pos;
+		points_resume(pp);
+	}
+	for (uint64_t i = i0; i < total; i++) {
+		if (pp != NULL && pp->save != NULL)
+			point_take(d, &sc, &b, i, rst, pp);
 		if (d->restart != 0 && i != 0 && i % d->restart == 0) {
 			int rc = interval_end(&sc, &b, &why);
 			if (rc > 0)
@@ -1051,7 +1088,7 @@ failed:
 	 * zeros: nothing real codes that many zero bits and then breaks. */
 	uint64_t lo = fail->bad - off > JDEC_ZERO_LOOKBACK ?
 	              fail->bad - JDEC_ZERO_LOOKBACK : off;
-	z = zero_run(br, lo, fail->bad);
+	z = zero_run(br, points_zero_from(pp, off, lo, fail->bad), fail->bad);
 	if (z < fail->bad) {
 		fail->bad = z;
 		if (fail->good > z)
@@ -1059,6 +1096,13 @@ failed:
 		fail->why = "zeros where scan data should be";
 	}
 	return JDEC_FAIL;
+}
+
+enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
+                        uint32_t n, uint64_t off, uint64_t *next,
+                        struct jdec_fail *fail)
+{
+	return scan_run(d, br, s, n, off, next, fail, NULL);
 }
 
 bool jdec_may_continue(const uint8_t *blk, size_t len)
@@ -1096,4 +1140,185 @@ bool jdec_may_continue(const uint8_t *blk, size_t len)
 		p = ff + 2;
 	}
 	return true;
+}
+
+/* ------------------------------------------------- resuming a decode */
+
+/*
+ * A point is the whole state of a decode at the start of one MCU: a copy
+ * of the decoder (tables, and the progressive history, whose own buffer
+ * the point keeps), the scan's predictors, EOB run and block position,
+ * and the bit reader (the interval's start, the next byte to load, the
+ * bits held).  Every byte the state depends on lies before the next byte
+ * to load, so a reader whose bytes are the same up to there resumes from
+ * it exactly as the decode went on when it was taken.
+ */
+struct jdec_point {
+	struct jdec d;          /* d.nz: nz below, or NULL */
+	uint64_t *nz;
+	uint64_t nzcap;         /* entries nz holds */
+	int32_t pred[4];
+	uint32_t eobrun;
+	uint64_t bx, by;
+	uint64_t start, pos, acc, loaded, real;
+	unsigned n, rst;
+	uint64_t i;             /* the MCU it starts */
+	/* Zero bytes in a row from the scan's data start up to pos, and
+	 * where the last 512 of them in a row ended (jdec_points). */
+	uint64_t zcnt, zend;
+	bool valid;
+};
+
+/* Data bytes between two points, at least; a progressive decoder's
+ * history adds a quarter of its size, so that copying it (at memory
+ * speed) stays a small fraction of the decoding it saves. */
+#define JDEC_POINT_EVERY (4u << 10)
+
+struct jdec_point *jdec_point_new(void)
+{
+	return calloc(1, sizeof(struct jdec_point));
+}
+
+void jdec_point_free(struct jdec_point *pt)
+{
+	if (pt == NULL)
+		return;
+	free(pt->nz);
+	free(pt);
+}
+
+uint64_t jdec_point_off(const struct jdec_point *pt)
+{
+	return pt->valid ? pt->pos : UINT64_MAX;
+}
+
+struct jdec *jdec_point_decoder(const struct jdec_point *pt)
+{
+	if (!pt->valid)
+		return NULL;
+	struct jdec *d = malloc(sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	*d = pt->d;
+	d->nz = NULL;
+	if (pt->d.nz != NULL) {
+		d->nz = malloc(pt->d.nblocks * sizeof(*d->nz));
+		if (d->nz == NULL) {
+			free(d);
+			return NULL;
+		}
+		memcpy(d->nz, pt->nz, pt->d.nblocks * sizeof(*d->nz));
+	}
+	return d;
+}
+
+static void point_restore(const struct jdec_point *pt, struct scan *sc,
+                          struct bits *b, uint64_t *i, unsigned *rst)
+{
+	memcpy(sc->pred, pt->pred, sizeof(sc->pred));
+	sc->eobrun = pt->eobrun;
+	sc->bx = pt->bx;
+	sc->by = pt->by;
+	b->start = pt->start;
+	b->pos = pt->pos;
+	b->acc = pt->acc;
+	b->n = pt->n;
+	b->loaded = pt->loaded;
+	b->real = pt->real;
+	b->hint_pos = pt->pos;
+	b->hint_bits = pt->real;
+	*i = pt->i;
+	*rst = pt->rst;
+}
+
+/* The zero runs followed up to the point resumed from. */
+static void points_resume(struct jdec_points *pp)
+{
+	pp->zpos = pp->from->pos;
+	pp->zcnt = pp->from->zcnt;
+	pp->zend = pp->from->zend;
+}
+
+/* Follows the zero runs of the scan's data from pp->zpos up to pos. */
+static void points_zeros(struct jdec_points *pp, struct bits *b, uint64_t pos)
+{
+	for (uint64_t k = pp->zpos; k < pos; k++) {
+		uint8_t c;
+		if (bits_byte(b, k, &c) != 0)
+			break;
+		if (c != 0) {
+			pp->zcnt = 0;
+		} else if (++pp->zcnt >= JDEC_ZERO_RUN) {
+			pp->zend = k + 1;
+		}
+	}
+	pp->zpos = pos;
+}
+
+/*
+ * Where zero_run over [lo, hi) of the scan whose data start at off may
+ * begin instead of lo, with the same result: when no JDEC_ZERO_RUN zeros
+ * in a row lie in [lo, zpos), a run it finds ends at zpos or later, and
+ * its counted start lies at or after zpos - JDEC_ZERO_RUN (or at lo).
+ */
+static uint64_t points_zero_from(const struct jdec_points *pp, uint64_t off,
+                                 uint64_t lo, uint64_t hi)
+{
+	if (pp == NULL || pp->zoff != off || pp->zpos <= lo || pp->zpos > hi ||
+	    (pp->zend != 0 && pp->zend - JDEC_ZERO_RUN >= lo))
+		return lo;
+	return pp->zpos - lo > JDEC_ZERO_RUN ? pp->zpos - JDEC_ZERO_RUN : lo;
+}
+
+static void point_take(const struct jdec *d, const struct scan *sc,
+                       struct bits *b, uint64_t i, unsigned rst,
+                       struct jdec_points *pp)
+{
+	struct jdec_point *pt = pp->save;
+	uint64_t every = JDEC_POINT_EVERY;
+
+	if (d->nz != NULL)
+		every += d->nblocks * sizeof(*d->nz) / 4;
+	if (b->hit || b->pos > pp->before || b->pos - pp->last < every)
+		return;
+	if (d->nz != NULL && pt->nzcap < d->nblocks) {
+		uint64_t *nz = realloc(pt->nz, d->nblocks * sizeof(*nz));
+		if (nz == NULL)
+			return;
+		pt->nz = nz;
+		pt->nzcap = d->nblocks;
+	}
+	pt->d = *d;
+	if (d->nz != NULL) {
+		memcpy(pt->nz, d->nz, d->nblocks * sizeof(*d->nz));
+		pt->d.nz = pt->nz;
+	}
+	memcpy(pt->pred, sc->pred, sizeof(pt->pred));
+	pt->eobrun = sc->eobrun;
+	pt->bx = sc->bx;
+	pt->by = sc->by;
+	pt->start = b->start;
+	pt->pos = b->pos;
+	pt->acc = b->acc;
+	pt->n = b->n;
+	pt->loaded = b->loaded;
+	pt->real = b->real;
+	pt->i = i;
+	pt->rst = rst;
+	points_zeros(pp, b, b->pos);
+	pt->zcnt = pp->zcnt;
+	pt->zend = pp->zend;
+	pt->valid = true;
+	pp->saved = true;
+	pp->last = b->pos;
+}
+
+enum jdec_end jdec_scan_points(struct jdec *d, struct bread *br,
+                               const uint8_t *s, uint32_t n, uint64_t off,
+                               uint64_t *next, struct jdec_fail *fail,
+                               struct jdec_points *pp)
+{
+	if (pp != NULL && pp->from != NULL && !pp->from->valid)
+		return JDEC_SKIP;
+	return scan_run(d, br, s, n, off, next, fail, pp);
 }

@@ -81,4 +81,57 @@ enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
  */
 bool jdec_may_continue(const uint8_t *blk, size_t len);
 
+/* ------------------------------------------------- resuming a decode */
+
+/*
+ * For a caller that decodes the same file again and again with only its
+ * end changed (reassembly trying tails after one head): a point is the
+ * decoder's whole state at the start of one MCU of a scan, taken during
+ * one decode and resumed from in a later one, so that the later decode
+ * costs only the bytes after the point.  A decode resumed from a point
+ * over a reader whose bytes before jdec_point_off are the same ends
+ * exactly as the decode it was taken in would have.
+ */
+struct jdec_point;
+
+/* An empty point (NULL when out of memory); jdec_point_free(NULL) is
+ * fine. */
+struct jdec_point *jdec_point_new(void);
+void jdec_point_free(struct jdec_point *pt);
+
+/* The first byte the point does not depend on (UINT64_MAX while empty). */
+uint64_t jdec_point_off(const struct jdec_point *pt);
+
+/* A new decoder in the state pt was taken in, to hand to
+ * jdec_scan_points with pt as from; NULL when empty or out of memory. */
+struct jdec *jdec_point_decoder(const struct jdec_point *pt);
+
+/* What jdec_scan_points resumes from and saves. */
+struct jdec_points {
+	/* The point to resume this scan from (the SOS and data offset
+	 * must be the scan's it was taken in), or NULL: from the start. */
+	const struct jdec_point *from;
+	/* Where to take points (each replaces the last), or NULL. */
+	struct jdec_point *save;
+	/* Points are taken only where every byte they depend on lies
+	 * before this offset. */
+	uint64_t before;
+	/* Where the last point was taken or resumed from (0 at first):
+	 * the next is taken a few KiB of data further on, whatever the
+	 * scan. */
+	uint64_t last;
+	bool saved;             /* out: save holds a point of this scan */
+	/* The decoder's: how far (zpos) the zero runs of the data of the
+	 * scan at zoff have been followed, so that a failure looks for
+	 * them only past the last point. */
+	uint64_t zoff, zpos, zcnt, zend;
+};
+
+/* jdec_scan, resuming from pp->from and taking points into pp->save
+ * every few KiB of data. */
+enum jdec_end jdec_scan_points(struct jdec *d, struct bread *br,
+                               const uint8_t *s, uint32_t n, uint64_t off,
+                               uint64_t *next, struct jdec_fail *fail,
+                               struct jdec_points *pp);
+
 #endif

@@ -13,11 +13,17 @@
  * up to it is not this file's, so a fragment boundary lies at or before
  * it; length is where the failing chunk starts, everything before having
  * passed its CRC.
+ *
+ * Reassembly validates one candidate over many maps that share a head:
+ * the walk's state at the start of a chunk depends only on the bytes
+ * before it, so the last such state before the shared head ends is kept
+ * (validate_resume) and the next map's walk starts there.
  */
 #include "config.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/crc32.h"
@@ -93,21 +99,52 @@ static void png_fragment(struct carve_result *res, uint64_t off,
 	carve_note(res, CARVE_NOTE_FRAGMENT, last);
 }
 
-/* Walks the chunks from the signature to IEND. */
-static void png_validate(struct bread *br, struct carve_result *res)
+/* The walk at the start of one chunk (off): all it knows. */
+struct carve_resume {
+	uint64_t off;
+	unsigned n;
+	bool seen_ihdr, seen_idat;
+	uint32_t width, height, frames;
+	bool valid;
+};
+
+/* Walks the chunks from the signature to IEND; with rs, from its chunk
+ * when it lies at or before stable, saving into it each chunk start at
+ * or before stable. */
+static void png_walk(struct bread *br, struct carve_result *res,
+                     struct carve_resume *rs, uint64_t stable)
 {
 	const uint64_t size = bread_size(br);
 	const uint8_t *p = bread_peek(br, 0, PNG_SIG_LEN);
 	uint64_t off = PNG_SIG_LEN;
 	bool seen_ihdr = false, seen_idat = false;
 	uint32_t width = 0, height = 0, frames = 0;
+	unsigned n0 = 0;
 
 	if (p == NULL || memcmp(p, png_sig_bytes, PNG_SIG_LEN) != 0) {
 		carve_reject(res, "no PNG signature");
 		return;
 	}
-	for (unsigned n = 0; n < PNG_MAX_CHUNKS; n++) {
+	if (rs != NULL && rs->valid && rs->off <= stable) {
+		off = rs->off;
+		n0 = rs->n;
+		seen_ihdr = rs->seen_ihdr;
+		seen_idat = rs->seen_idat;
+		width = rs->width;
+		height = rs->height;
+		frames = rs->frames;
+	}
+	for (unsigned n = n0; n < PNG_MAX_CHUNKS; n++) {
 		uint8_t hdr[8], type[4];
+
+		if (rs != NULL && off <= stable) {
+			*rs = (struct carve_resume){
+				.off = off, .n = n, .seen_ihdr = seen_ihdr,
+				.seen_idat = seen_idat, .width = width,
+				.height = height, .frames = frames,
+				.valid = true,
+			};
+		}
 
 		if (bread_read(br, off, hdr, sizeof(hdr)) != sizeof(hdr)) {
 			if (!seen_ihdr)
@@ -191,6 +228,24 @@ static void png_validate(struct bread *br, struct carve_result *res)
 	carve_reject(res, "too many chunks");
 }
 
+static void png_validate(struct bread *br, struct carve_result *res)
+{
+	png_walk(br, res, NULL, 0);
+}
+
+static void png_validate_resume(struct bread *br, struct carve_result *res,
+                                struct carve_resume **rs, uint64_t stable)
+{
+	if (*rs == NULL)
+		*rs = calloc(1, sizeof(**rs));
+	png_walk(br, res, *rs, stable);
+}
+
+static void png_resume_free(struct carve_resume *rs)
+{
+	free(rs);
+}
+
 const struct format format_png = {
 	.name = "png",
 	.ext = "png",
@@ -201,4 +256,6 @@ const struct format format_png = {
 	.min_size = PNG_SIG_LEN + 25 + 12 + 12,
 	.max_size = 512ull << 20,
 	.validate = png_validate,
+	.validate_resume = png_validate_resume,
+	.resume_free = png_resume_free,
 };

@@ -40,7 +40,10 @@ int run_validate(const struct format *fmt, const struct run_req *req,
 		bread_use_memory(&br, req->mem, req->mem_off, req->mem_len);
 	if (fmt->max_size != 0)
 		bread_limit(&br, fmt->max_size);
-	fmt->validate(&br, res);
+	if (req->resume != NULL && fmt->validate_resume != NULL)
+		fmt->validate_resume(&br, res, req->resume, req->stable);
+	else
+		fmt->validate(&br, res);
 	if (io_err != NULL)
 		*io_err = br.err;
 	if (res->verdict != CARVE_REJECT && res->length > bread_size(&br))

@@ -45,6 +45,11 @@ struct run_req {
 	const uint8_t *mem;
 	uint64_t mem_off;
 	size_t mem_len;
+	/* With a format that has validate_resume: its state across runs
+	 * over one candidate's maps, and the bytes all of them share
+	 * (format.h); NULL: validate is called. */
+	struct carve_resume **resume;
+	uint64_t stable;
 };
 
 /*

@@ -49,6 +49,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <zlib.h>
@@ -638,21 +639,84 @@ static uint64_t zip_inflate_check(struct zip_walk *w,
 }
 
 /*
+ * Reassembly's saved progress over one candidate (validate_resume): the
+ * member check at the local header at off (member i), every member
+ * before it having passed, and the running CRC-32 (crc) of that member's
+ * stored data [data, upto), upto == data when none was kept.  All of it
+ * depends only on bytes before upto (or off).
+ */
+struct carve_resume {
+	bool valid;
+	uint32_t i;
+	uint64_t off;
+	uint64_t data, upto;
+	uint32_t crc;
+};
+
+/* The CRC-32 of [off, off + n) after crc (bread_crc32's, resumed); 0 or
+ * -1 when not all of it can be read. */
+static int zip_crc_more(struct bread *br, uint64_t off, uint64_t n,
+                        uint32_t *crc)
+{
+	uint32_t c = *crc;
+
+	while (n > 0) {
+		size_t len;
+		const uint8_t *p = bread_span(br, off, &len);
+		if (p == NULL)
+			return -1;
+		if (len > n)
+			len = (size_t)n;
+		c = crc32_update(c, p, len);
+		off += len;
+		n -= len;
+	}
+	*crc = c;
+	return 0;
+}
+
+/* A stored member's CRC-32 check, from rs's running CRC when it holds
+ * this member's (and saving the CRC up to stable into it); as
+ * zip_member_check. */
+static uint64_t zip_stored_check(struct zip_walk *w,
+                                 const struct zip_member *m,
+                                 struct carve_resume *rs, uint64_t stable)
+{
+	uint64_t end = m->data + m->csize, at = m->data;
+	uint32_t crc = 0;
+
+	if (m->partial)
+		return 0;   /* cut off: the reader's end says so */
+	if (rs != NULL && rs->valid && rs->data == m->data &&
+	    rs->upto <= stable && rs->upto <= end) {
+		at = rs->upto;
+		crc = rs->crc;
+	}
+	if (rs != NULL && stable > at && stable < end) {
+		if (zip_crc_more(w->br, at, stable - at, &crc) != 0)
+			return 0;
+		at = stable;
+		rs->data = m->data;
+		rs->upto = stable;
+		rs->crc = crc;
+	}
+	if (zip_crc_more(w->br, at, end - at, &crc) != 0)
+		return 0;
+	return crc == m->crc ? 0 : end;
+}
+
+/*
  * Checks the data of m against its CRC-32 when that can be done; 0 when
  * they match (or cannot be checked), else the first byte shown wrong.
  */
 static uint64_t zip_member_check(struct zip_walk *w,
-                                 const struct zip_member *m)
+                                 const struct zip_member *m,
+                                 struct carve_resume *rs, uint64_t stable)
 {
-	uint32_t crc;
-
 	if (!m->checkable)
 		return 0;
-	if (m->method == ZIP_METHOD_STORED) {
-		if (m->partial || bread_crc32(w->br, m->data, m->csize, &crc) != 0)
-			return 0;   /* cut off: the reader's end says so */
-		return crc == m->crc ? 0 : m->data + m->csize;
-	}
+	if (m->method == ZIP_METHOD_STORED)
+		return zip_stored_check(w, m, rs, stable);
 	if (m->method == ZIP_METHOD_DEFLATE)
 		return zip_inflate_check(w, m);
 	return 0;
@@ -661,19 +725,37 @@ static uint64_t zip_member_check(struct zip_walk *w,
 /*
  * Walks the local entries again checking their data; the first member
  * that fails gives the fragmentation point (note_off) and the bytes shown
- * consistent (its data start).  Returns whether a point was found.
+ * consistent (its data start).  Returns whether a point was found.  With
+ * rs, the members that passed wholly before stable in an earlier run are
+ * not checked again, nor the stored bytes of the next one before stable
+ * (the walk's first pass has seen their headers).
  */
-static bool zip_fragment(struct zip_walk *w, struct carve_result *res)
+static bool zip_fragment(struct zip_walk *w, struct carve_result *res,
+                         struct carve_resume *rs, uint64_t stable)
 {
 	uint64_t off = 0, next;
 	struct zip_member m;
+	uint32_t i = 0;
 
-	for (uint32_t i = 0; i < ZIP_MAX_ENTRIES &&
-	     zip_sig_at(w, off, ZIP_SIG_LOCAL); i++) {
+	if (rs != NULL && rs->valid && rs->off <= stable) {
+		off = rs->off;
+		i = rs->i;
+	}
+	for (; i < ZIP_MAX_ENTRIES && zip_sig_at(w, off, ZIP_SIG_LOCAL); i++) {
+		if (rs != NULL && off <= stable && (!rs->valid || off > rs->off)) {
+			rs->valid = true;
+			rs->off = off;
+			rs->i = i;
+			rs->data = rs->upto = 0;
+			rs->crc = 0;
+		}
+		/* A header cut off before its data gives no member: nothing
+		 * to check (m was the last member's, which had passed). */
+		memset(&m, 0, sizeof(m));
 		enum zip_step st = zip_local(w, off, &next, &m);
 		if (st == ZIP_BAD)
 			break;
-		uint64_t bad = zip_member_check(w, &m);
+		uint64_t bad = zip_member_check(w, &m, rs, stable);
 		if (bad != 0) {
 			carve_truncated(res, m.data, "member data fail their "
 			                "CRC-32 (fragmented?)");
@@ -750,7 +832,8 @@ static const char *zip_kind(const struct zip_walk *w)
 	return "zip";
 }
 
-static void zip_validate(struct bread *br, struct carve_result *res)
+static void zip_check(struct bread *br, struct carve_result *res,
+                      struct carve_resume *rs, uint64_t stable)
 {
 	struct zip_walk w = { .br = br, .size = bread_size(br) };
 	uint64_t off = 0, next = 0;
@@ -769,7 +852,8 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 	bool broke = st != ZIP_OK ||
 	             (!zip_sig_at(&w, off, ZIP_SIG_CENTRAL) &&
 	              zip_apk_sig_block(&w, off) == off);
-	if ((br->thorough || broke) && w.nlocal > 0 && zip_fragment(&w, res))
+	if ((br->thorough || broke) && w.nlocal > 0 &&
+	    zip_fragment(&w, res, rs, stable))
 		return;
 	if (w.nlocal == 0) {
 		if (st == ZIP_BAD)
@@ -946,6 +1030,26 @@ static void zip_validate(struct bread *br, struct carve_result *res)
 		carve_meta_add(res, "zip64", "yes");
 }
 
+static void zip_validate(struct bread *br, struct carve_result *res)
+{
+	zip_check(br, res, NULL, 0);
+}
+
+/* Reassembly's tries check again only the members after the shared head
+ * (and a stored member's bytes from where the head ends). */
+static void zip_validate_resume(struct bread *br, struct carve_result *res,
+                                struct carve_resume **rs, uint64_t stable)
+{
+	if (*rs == NULL)
+		*rs = calloc(1, sizeof(**rs));
+	zip_check(br, res, *rs, stable);
+}
+
+static void zip_resume_free(struct carve_resume *rs)
+{
+	free(rs);
+}
+
 static const struct format_sig zip_sigs[] = {
 	FORMAT_SIG("PK\x03\x04", 0),
 };
@@ -959,4 +1063,6 @@ const struct format format_zip = {
 	.min_size = ZIP_LOCAL_LEN + ZIP_CENTRAL_LEN + ZIP_END_LEN,
 	.max_size = ZIP_MAX_SIZE,
 	.validate = zip_validate,
+	.validate_resume = zip_validate_resume,
+	.resume_free = zip_resume_free,
 };

@@ -45,6 +45,11 @@ struct frag_state {
 	size_t nblk, looked;         /* blocks looked at: [0, looked) */
 	uint64_t base;
 	uint64_t whole_end;          /* a whole file found covers up to it */
+	/* The validator's saved progress over this candidate's maps
+	 * (format.h validate_resume), and the logical bytes that every map
+	 * tried since shares: those before the step's lowest boundary. */
+	struct carve_resume *resume;
+	uint64_t stable;
 };
 
 uint64_t frag_total_budget(uint64_t off)
@@ -159,9 +164,11 @@ static bool window_ok(struct frag_state *st, size_t k)
 }
 
 /* The map of the current fragments with the last one cut at P and a tail
- * from T on, validated; 0 or -errno. */
+ * from T on, validated; 0 or -errno.  shared: P is one of the step's
+ * boundaries, so the map holds the bytes before st->stable that every
+ * map tried with st->resume held, and the validator may resume. */
 static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
-                   struct carve_result *res)
+                   bool shared, struct carve_result *res)
 {
 	const struct frag_req *rq = st->rq;
 	struct extent ext[FRAG_MAX_FRAGMENTS + 1];
@@ -175,6 +182,7 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 		.src = rq->src, .ext = ext, .next = n,
 		.win = rq->win, .win_cap = rq->win_cap,
 		.thorough = true,
+		.resume = shared ? &st->resume : NULL, .stable = st->stable,
 	};
 	int rc = run_validate(rq->fmt, &req, res, &err);
 	if (rc != 0)
@@ -253,7 +261,7 @@ static int ambiguous(struct frag_state *st, const uint64_t *bnd, unsigned nb,
 			continue;
 		if (!can_spend(st))
 			return 1;
-		int rc = try_map(st, P, T, &other);
+		int rc = try_map(st, P, T, j < nb, &other);
 		if (rc != 0)
 			return rc;
 		bool alike = res->verdict == CARVE_ACCEPT
@@ -308,6 +316,8 @@ static int step(struct frag_state *st, struct step *sp)
 	}
 	if (nb == 0)
 		return 0;
+	/* Steps move forward: the lowest boundary never goes back. */
+	st->stable = st->lstart + (bnd[nb - 1] - st->ls);
 	/* Blocks from just after the lowest boundary to the farthest tail. */
 	st->base = bnd[nb - 1] + bs;
 	st->nblk = (size_t)((bnd[0] - bnd[nb - 1]) / bs) + FRAG_MAX_GAP_BLOCKS;
@@ -332,7 +342,7 @@ static int step(struct frag_state *st, struct step *sp)
 			    (sp->found == 1 &&
 			     st->out->validations - v0 >= FRAG_AFTER_PROGRESS))
 				goto done;
-			if ((rc = try_map(st, P, T, &res)) != 0)
+			if ((rc = try_map(st, P, T, true, &res)) != 0)
 				goto done;
 			uint64_t x = st->lstart + (P - st->ls);
 			if (res.length <= x)
@@ -460,5 +470,7 @@ int frag_reassemble(const struct frag_req *rq, struct frag_result *out)
 		st.N = sp.res.note_off;
 	}
 	free(st.probe);
+	if (st.resume != NULL && rq->fmt->resume_free != NULL)
+		rq->fmt->resume_free(st.resume);
 	return rc;
 }

@@ -59,6 +59,14 @@
  *     past the boundary); over a wrong one, anything else (the same
  *     point, REJECT, ...).  Only ACCEPT ends a search with a file, so a
  *     validator that accepts wrong bytes is the only way to a wrong file.
+ *   - validate_resume (optional, format.h) lets the tries of one
+ *     candidate share the validator's work on the head: every map a step
+ *     tries holds the same bytes up to the step's lowest boundary, which
+ *     is the stable offset those runs are given (steps only move it
+ *     forward); the maps under it that the ambiguity check tries, and the
+ *     first thorough run, are validated in full.  The budgets still count
+ *     the bytes each run covers, resumed or not, so what is searched, and
+ *     found, does not depend on it.
  *   - may_continue (optional) is called on the first bytes (at most a
  *     block, FRAG_PROBE_MAX) of a block before it is offered as a tail
  *     start; false only when no file of the format can continue there.
