@@ -69,6 +69,8 @@
 #define PDF_MAX_INFLATE   (256ull << 20) /* a Flate stream's output read */
 #define PDF_INFLATE_OUT   (16u << 10)  /* inflate's output buffer */
 #define PDF_MAX_OPERAND   32u          /* bytes of a content stream word */
+#define PDF_CONTENT_SURE  64u          /* a first token that long shows a
+                                          content stream */
 
 enum pdf_tok_type {
 	PT_EOF,          /* the reader ended */
@@ -719,12 +721,14 @@ static uint64_t pdf_content_check(struct pdf_doc *doc, uint64_t data,
 
 	while (off < end && bad == UINT64_MAX) {
 		int c = lx_byte(lx, off);
+		uint64_t tok = off;
 
 		if (c < 0)
 			return UINT64_MAX;
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 		    c == '\f') {
 			off++;
+			continue;
 		} else if (c == '%') {
 			while (++off < end && (c = lx_byte(lx, off)) != '\n' &&
 			       c != '\r')
@@ -817,12 +821,12 @@ static uint64_t pdf_content_check(struct pdf_doc *doc, uint64_t data,
 		} else {
 			bad = off;   /* a byte content has only in strings */
 		}
-		/* data that were never content: not a content stream */
-		if (bad != UINT64_MAX && ntok == 0)
+		/* data whose first token is no content: not a content
+		 * stream (unless the token runs on past a block) */
+		if (bad != UINT64_MAX && ntok == 0 &&
+		    bad - tok < PDF_CONTENT_SURE)
 			return UINT64_MAX;
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
-		    c != '\f')
-			ntok++;
+		ntok++;
 	}
 	if (bad == UINT64_MAX && depth != 0 && end > data)
 		bad = end - 1;
