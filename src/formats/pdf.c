@@ -705,7 +705,11 @@ static bool pdf_text_byte(int c)
  * Tokenizes an unfiltered content stream's data [data, data + len) the
  * way a PDF reader does: numbers, names, balanced literal strings of
  * text, hex strings, arrays and dictionaries, and the known operators,
- * with PDF whitespace but no NUL between them.  UINT64_MAX when they
+ * with PDF whitespace but no NUL between them.  A string holds text on
+ * one line: a line end in it is legal but producers escape it, and a
+ * boundary inside a string followed by another document's lines (its
+ * header, its objects) would read as text otherwise; a document with such
+ * a string is only not reassembled.  UINT64_MAX when they
  * tokenize (or when it cannot tell: the reader ended, an inline image's
  * binary data follow, the data are no content at all from their first
  * byte), else the first byte shown wrong (the last byte of a word that is
@@ -754,6 +758,9 @@ static uint64_t pdf_content_check(struct pdf_doc *doc, uint64_t data,
 					sd++;
 				} else if (c == ')') {
 					sd--;
+				} else if (c == '\n' || c == '\r') {
+					bad = off;   /* see above */
+					break;
 				}
 				if (c < 0)
 					return UINT64_MAX;
