@@ -1398,6 +1398,13 @@ static uint64_t pdf_fragment(struct pdf_doc *doc)
 			if (other > own)
 				continue;
 		}
+		/* A thorough reader walked every object before last_good
+		 * where the map puts it: a table that places one of them
+		 * elsewhere is another document's (one made alike, whose
+		 * first objects lie where this one's do). */
+		if (x != UINT64_MAX && doc->lx.br->thorough &&
+		    x < doc->last_good)
+			continue;
 		if (x != UINT64_MAX) {
 			if (x < point)
 				point = x;
