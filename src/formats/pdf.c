@@ -914,6 +914,14 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 		lx->pos = h;   /* where the other document starts */
 		return PS_BAD;
 	}
+	/* the data up to it (an end-of-line before the keyword is
+	 * whitespace to the content check, after the end to zlib) */
+	uint64_t bad = pdf_stream_check(doc, data, at - data, d);
+	if (bad != UINT64_MAX) {
+		doc->stream_bad = true;
+		lx->pos = bad;
+		return PS_BAD;
+	}
 	lx->pos = at + 9;
 	return PS_OK;
 }
