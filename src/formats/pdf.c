@@ -40,6 +40,15 @@
  * objects are where it says and all of those lie before every one that
  * is not.  Cross-reference streams are compressed and not read, so for
  * them only the walk and the stream lengths tell.
+ *
+ * A thorough reader (reassembly trying a map of pieces) also reads the
+ * streams' data where the filter tells what they must be: /FlateDecode
+ * data inflate (zlib, Adler-32 checked) to the zlib stream's end, and an
+ * unfiltered content stream (a page's or a form's) tokenizes as content;
+ * the first byte shown wrong is the point, and the walk stops there
+ * without searching on (a wrong direct /Length stops it too), so a wrong
+ * map costs about the bytes up to the boundary.  Other filters, and
+ * streams that are no content (images, fonts), are not judged.
  */
 #include "config.h"
 
