@@ -40,12 +40,23 @@
  * objects are where it says and all of those lie before every one that
  * is not.  Cross-reference streams are compressed and not read, so for
  * them only the walk and the stream lengths tell.
+ *
+ * A thorough reader (reassembly trying a map of pieces) also reads the
+ * streams' data where the filter tells what they must be: /FlateDecode
+ * data inflate (zlib, Adler-32 checked) to the zlib stream's end, and an
+ * unfiltered content stream (a page's or a form's) tokenizes as content;
+ * the first byte shown wrong is the point, and the walk stops there
+ * without searching on (a wrong direct /Length stops it too), so a wrong
+ * map costs about the bytes up to the boundary.  Other filters, and
+ * streams that are no content (images, fonts), are not judged.
  */
 #include "config.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "formats/format.h"
 
@@ -64,6 +75,11 @@
                                            last complete item */
 #define PDF_XBATCH        256u        /* xref entries read, then checked */
 #define PDF_MAX_XCHECK    65536u      /* xref entries checked per table */
+#define PDF_MAX_INFLATE   (256ull << 20) /* a Flate stream's output read */
+#define PDF_INFLATE_OUT   (16u << 10)  /* inflate's output buffer */
+#define PDF_MAX_OPERAND   32u          /* bytes of a content stream word */
+#define PDF_CONTENT_SURE  64u          /* a first token that long shows a
+                                          content stream */
 
 enum pdf_tok_type {
 	PT_EOF,          /* the reader ended */
@@ -108,6 +124,9 @@ struct pdf_dict {
 	bool has_length, has_prev, has_count, has_parent, linearized;
 	long long length, prev, count;
 	char producer[PDF_TEXT];
+	/* what the stream's data are, for the thorough checks */
+	enum { PF_NONE, PF_FLATE, PF_OTHER } filter;
+	bool not_content;       /* a key no content stream has */
 };
 
 enum pdf_step { PS_OK, PS_CUT, PS_BAD };
@@ -144,6 +163,8 @@ struct pdf_doc {
 	/* Where the object that the fragmentation point follows starts:
 	 * its header is the file's, its body may hold the boundary. */
 	uint64_t sure;
+	/* a stream's data were shown wrong (thorough: contents or length) */
+	bool stream_bad;
 	long long pages;
 	char producer[PDF_TEXT];
 };
@@ -417,12 +438,50 @@ static bool tok_kw(const struct pdf_tok *t, const char *kw)
 	return t->type == PT_KW && strcmp(t->text, kw) == 0;
 }
 
+/* The keys a content stream (a page's or a form's) may have. */
+static const char *const pdf_content_keys[] = {
+	"Length", "Filter", "Type", "Subtype", "BBox", "Matrix", "Resources",
+	"Group", "FormType", "Ref", "Metadata", "PieceInfo", "LastModified",
+	"StructParent", "StructParents", "OPI", "OC", "Name", "DecodeParms",
+};
+
+/* Notes what one key says about the stream that may follow: its filter,
+ * and whether its data can be a content stream (v: the value's first
+ * token, NULL for an integer or a reference). */
+static void dict_kind(struct pdf_dict *d, const struct pdf_tok *v)
+{
+	const char *k = d->key;
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(pdf_content_keys) /
+	     sizeof(pdf_content_keys[0]); i++)
+		if (strcmp(k, pdf_content_keys[i]) == 0)
+			known = true;
+	if (!known)
+		d->not_content = true;
+	if (strcmp(k, "Filter") == 0)
+		d->filter = v != NULL && v->type == PT_NAME &&
+		            (strcmp(v->text, "FlateDecode") == 0 ||
+		             strcmp(v->text, "Fl") == 0) ? PF_FLATE : PF_OTHER;
+	else if (strcmp(k, "DecodeParms") == 0 && d->filter != PF_FLATE)
+		d->filter = PF_OTHER;
+	else if (strcmp(k, "Type") == 0 &&
+	         (v == NULL || v->type != PT_NAME ||
+	          strcmp(v->text, "XObject") != 0))
+		d->not_content = true;
+	else if (strcmp(k, "Subtype") == 0 &&
+	         (v == NULL || v->type != PT_NAME ||
+	          strcmp(v->text, "Form") != 0))
+		d->not_content = true;
+}
+
 /* Records one key of a dictionary: value is an integer, name or string. */
 static void dict_commit(struct pdf_dict *d, const struct pdf_tok *v,
                         bool is_int, long long ival)
 {
 	const char *k = d->key;
 
+	dict_kind(d, v);
 	if (strcmp(k, "Type") == 0 && v != NULL && v->type == PT_NAME)
 		memcpy(d->type, v->text, sizeof(d->type));
 	else if (strcmp(k, "Length") == 0 && is_int) {
@@ -551,6 +610,263 @@ static enum pdf_step pdf_value(struct pdf_doc *doc, struct pdf_tok *t,
 	}
 }
 
+/*
+ * Inflates a FlateDecode stream's data [data, data + len): UINT64_MAX when
+ * they are one zlib stream that ends (its Adler-32 checked by zlib) within
+ * them, or when it cannot tell (no memory, the reader ended, a huge
+ * output, a header zlib refuses from the first bytes: not zlib data at
+ * all); else the first byte shown wrong, where zlib met bytes that are no
+ * deflate data or where the data end before the zlib stream does.
+ */
+static uint64_t pdf_flate_check(struct pdf_doc *doc, uint64_t data,
+                                uint64_t len)
+{
+	uint8_t out[PDF_INFLATE_OUT];
+	z_stream z;
+	uint64_t at = data, end = data + len, produced = 0;
+	int zr = Z_OK;
+
+	doc->lx.c_len = 0;   /* the reader's window moves */
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK)
+		return UINT64_MAX;
+	while (zr == Z_OK && at < end && produced <= PDF_MAX_INFLATE) {
+		size_t n;
+		const uint8_t *p = bread_span(doc->lx.br, at, &n);
+
+		if (p == NULL)
+			break;
+		if (n > end - at)
+			n = (size_t)(end - at);
+		if (n > UINT32_MAX)
+			n = UINT32_MAX;
+		z.next_in = (Bytef *)(uintptr_t)p;
+		z.avail_in = (uInt)n;
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+			produced += sizeof(out) - z.avail_out;
+		} while (zr == Z_OK && z.avail_out == 0 &&
+		         produced <= PDF_MAX_INFLATE);
+		at += n - z.avail_in;
+		if (zr == Z_BUF_ERROR)
+			zr = Z_OK;   /* wants more input */
+	}
+	inflateEnd(&z);
+	doc->lx.c_len = 0;
+	if (zr == Z_STREAM_END)
+		return UINT64_MAX;
+	if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT)
+		return at - data <= 2 ? UINT64_MAX : at;
+	if (zr == Z_OK && at == end)
+		return end > data ? end - 1 : UINT64_MAX;   /* ran out */
+	return UINT64_MAX;
+}
+
+/* The operators of content streams (ISO 32000-1, annex A). */
+static const char *const pdf_ops[] = {
+	"b", "B", "b*", "B*", "BDC", "BI", "BMC", "BT", "BX", "c", "cm", "CS",
+	"cs", "d", "d0", "d1", "Do", "DP", "EI", "EMC", "ET", "EX", "f", "F",
+	"f*", "G", "g", "gs", "h", "i", "ID", "j", "J", "K", "k", "l", "m",
+	"M", "MP", "n", "q", "Q", "re", "RG", "rg", "ri", "s", "S", "SC", "sc",
+	"SCN", "scn", "sh", "T*", "Tc", "Td", "TD", "Tf", "Tj", "TJ", "TL",
+	"Tm", "Tr", "Ts", "Tw", "Tz", "v", "w", "W", "W*", "y", "'", "\"",
+	"true", "false", "null",
+};
+
+/* Whether w (n bytes) is a number: [+-]digits[.digits] or [+-].digits. */
+static bool pdf_word_number(const char *w, size_t n)
+{
+	size_t i = 0, digits = 0;
+	bool dot = false;
+
+	if (i < n && (w[i] == '+' || w[i] == '-'))
+		i++;
+	for (; i < n; i++) {
+		if (w[i] >= '0' && w[i] <= '9')
+			digits++;
+		else if (w[i] == '.' && !dot)
+			dot = true;
+		else
+			return false;
+	}
+	return digits > 0;
+}
+
+/* Whether w (n bytes) is an operator or a keyword of content streams. */
+static bool pdf_word_op(const char *w, size_t n)
+{
+	for (size_t i = 0; i < sizeof(pdf_ops) / sizeof(pdf_ops[0]); i++)
+		if (strlen(pdf_ops[i]) == n && memcmp(pdf_ops[i], w, n) == 0)
+			return true;
+	return false;
+}
+
+/* A byte that text in a content stream (strings, comments) may hold. */
+static bool pdf_text_byte(int c)
+{
+	return (c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' ||
+	       c == '\r' || c == '\f' || c == '\b';
+}
+
+/*
+ * Tokenizes an unfiltered content stream's data [data, data + len) the
+ * way a PDF reader does: numbers, names, balanced literal strings of
+ * text, hex strings, arrays and dictionaries, and the known operators,
+ * with PDF whitespace but no NUL between them.  A string holds text on
+ * one line: a line end in it is legal but producers escape it, and a
+ * boundary inside a string followed by another document's lines (its
+ * header, its objects) would read as text otherwise; a document with such
+ * a string is only not reassembled.  UINT64_MAX when they
+ * tokenize (or when it cannot tell: the reader ended, an inline image's
+ * binary data follow, the data are no content at all from their first
+ * byte), else the first byte shown wrong (the last byte of a word that is
+ * no operator: the boundary may lie inside it).
+ */
+static uint64_t pdf_content_check(struct pdf_doc *doc, uint64_t data,
+                                  uint64_t len)
+{
+	struct pdf_lex *lx = &doc->lx;
+	uint64_t off = data, end = data + len, bad = UINT64_MAX;
+	uint64_t nest = 0;      /* one bit per open array (0) or dict (1) */
+	unsigned depth = 0, ntok = 0;
+
+	while (off < end && bad == UINT64_MAX) {
+		int c = lx_byte(lx, off);
+		uint64_t tok = off;
+
+		if (c < 0)
+			return UINT64_MAX;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		    c == '\f') {
+			off++;
+			continue;
+		} else if (c == '%') {
+			while (++off < end && (c = lx_byte(lx, off)) != '\n' &&
+			       c != '\r')
+				if (!pdf_text_byte(c)) {
+					bad = off;
+					break;
+				}
+		} else if (c == '(') {
+			unsigned sd = 1;
+			while (sd > 0) {
+				if (++off >= end) {
+					bad = end - 1;
+					break;
+				}
+				c = lx_byte(lx, off);
+				if (c == '\\') {
+					if (++off >= end) {
+						bad = end - 1;
+						break;
+					}
+					c = lx_byte(lx, off);
+				} else if (c == '(') {
+					sd++;
+				} else if (c == ')') {
+					sd--;
+				} else if (c == '\n' || c == '\r') {
+					bad = off;   /* see above */
+					break;
+				}
+				if (c < 0)
+					return UINT64_MAX;
+				if (!pdf_text_byte(c)) {
+					bad = off;
+					break;
+				}
+			}
+			off++;
+		} else if (c == '<' && lx_byte(lx, off + 1) == '<') {
+			if (depth >= PDF_MAX_DEPTH)
+				bad = off + 1;
+			nest = nest << 1 | 1;
+			depth++;
+			off += 2;
+		} else if (c == '<') {
+			while (++off < end && (c = lx_byte(lx, off)) != '>')
+				if (!pdf_is_hex(c) && !pdf_is_ws(c)) {
+					bad = off;
+					break;
+				}
+			off++;
+		} else if (c == '>') {
+			if (lx_byte(lx, off + 1) != '>' || depth == 0 ||
+			    (nest & 1) == 0)
+				bad = off + 1 < end ? off + 1 : off;
+			nest >>= 1;
+			depth--;
+			off += 2;
+		} else if (c == '[') {
+			if (depth >= PDF_MAX_DEPTH)
+				bad = off;
+			nest <<= 1;
+			depth++;
+			off++;
+		} else if (c == ']') {
+			if (depth == 0 || (nest & 1) != 0)
+				bad = off;
+			nest >>= 1;
+			depth--;
+			off++;
+		} else if (c == '/' || (c > 0x20 && c < 0x7f &&
+		                        !pdf_is_delim(c))) {
+			char w[PDF_MAX_OPERAND];
+			size_t n = 0;
+			bool name = c == '/';
+
+			if (name)
+				off++;
+			while (off < end && (c = lx_byte(lx, off)) > 0x20 &&
+			       c < 0x7f && !pdf_is_delim(c)) {
+				if (n == sizeof(w)) {
+					bad = off;
+					break;
+				}
+				w[n++] = (char)c;
+				off++;
+			}
+			if (bad != UINT64_MAX || name)
+				continue;
+			if (!pdf_word_number(w, n) && !pdf_word_op(w, n))
+				bad = off - 1;
+			else if (n == 2 && memcmp(w, "ID", 2) == 0)
+				return UINT64_MAX;  /* inline image data */
+		} else {
+			bad = off;   /* a byte content has only in strings */
+		}
+		/* data whose first token is no content: not a content
+		 * stream (unless the token runs on past a block) */
+		if (bad != UINT64_MAX && ntok == 0 &&
+		    bad - tok < PDF_CONTENT_SURE)
+			return UINT64_MAX;
+		ntok++;
+	}
+	if (bad == UINT64_MAX && depth != 0 && end > data)
+		bad = end - 1;
+	return bad;
+}
+
+/*
+ * The stream data [data, data + len) checked by their filter when the
+ * reader is thorough: UINT64_MAX when right or when it cannot tell (a
+ * filter other than Flate, a stream that is no content stream), else the
+ * first byte shown wrong.
+ */
+static uint64_t pdf_stream_check(struct pdf_doc *doc, uint64_t data,
+                                 uint64_t len, const struct pdf_dict *d)
+{
+	if (!doc->lx.br->thorough || len == 0)
+		return UINT64_MAX;
+	if (d->filter == PF_FLATE)
+		return pdf_flate_check(doc, data, len);
+	if (d->filter == PF_NONE && !d->not_content)
+		return pdf_content_check(doc, data, len);
+	return UINT64_MAX;
+}
+
 /* Skips stream data after the "stream" keyword ending at kw_end. */
 static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
                                 const struct pdf_dict *d)
@@ -566,6 +882,13 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 	if (d->has_length && d->length >= 0 &&
 	    (uint64_t)d->length <= doc->size - data) {
 		uint64_t at = data + (uint64_t)d->length;
+		uint64_t bad = pdf_stream_check(doc, data,
+		                                (uint64_t)d->length, d);
+		if (bad != UINT64_MAX) {
+			doc->stream_bad = true;
+			lx->pos = bad;
+			return PS_BAD;
+		}
 		for (int i = 0; i < 4 && pdf_is_ws(lx_byte(lx, at)); i++)
 			at++;
 		if (lx_match(lx, at, "endstream")) {
@@ -580,6 +903,13 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 			doc->len_bad = at;
 			doc->len_bad_data = doc->last_good;
 		}
+		/* a thorough reader takes a wrong direct length for what it
+		 * is, without searching on for an "endstream" */
+		if (lx->br->thorough) {
+			doc->stream_bad = true;
+			lx->pos = at;
+			return PS_BAD;
+		}
 	}
 	/*
 	 * Indirect or wrong length: the first "endstream" closes it, unless
@@ -591,6 +921,14 @@ static enum pdf_step pdf_stream(struct pdf_doc *doc, uint64_t kw_end,
 	uint64_t h = pdf_find(lx, data, at, "%PDF-");
 	if (h != UINT64_MAX) {
 		lx->pos = h;   /* where the other document starts */
+		return PS_BAD;
+	}
+	/* the data up to it (an end-of-line before the keyword is
+	 * whitespace to the content check, after the end to zlib) */
+	uint64_t bad = pdf_stream_check(doc, data, at - data, d);
+	if (bad != UINT64_MAX) {
+		doc->stream_bad = true;
+		lx->pos = bad;
 		return PS_BAD;
 	}
 	lx->pos = at + 9;
@@ -1043,7 +1381,16 @@ static uint64_t pdf_fragment(struct pdf_doc *doc)
 		if (x < point)
 			point = x;
 	}
-	/* the document's own table, past the piece the walk could read */
+	/*
+	 * The document's own table, past the piece the walk could read.  A
+	 * thorough reader (a map reassembly tries) that found a stream's
+	 * data wrong has its point there already; the search, megabytes per
+	 * map, could only move it back to an object walked before that is
+	 * not where the table says, and a map is accepted only after the
+	 * whole walk and every table's check, which still see that.
+	 */
+	if (doc->lx.br->thorough && doc->stream_bad)
+		return point;
 	uint64_t from = doc->last_good;
 	uint64_t end = from + PDF_XREF_REACH;
 	uint64_t h = 0, hfrom = from + 1;
@@ -1068,6 +1415,13 @@ static uint64_t pdf_fragment(struct pdf_doc *doc)
 			if (other > own)
 				continue;
 		}
+		/* A thorough reader walked every object before last_good
+		 * where the map puts it: a table that places one of them
+		 * elsewhere is another document's (one made alike, whose
+		 * first objects lie where this one's do). */
+		if (x != UINT64_MAX && doc->lx.br->thorough &&
+		    x < doc->last_good)
+			continue;
 		if (x != UINT64_MAX) {
 			if (x < point)
 				point = x;

@@ -42,7 +42,8 @@ FORMATS="
 png png make_png
 jpeg jpg make_jpeg
 zip zip make_zip three/512 four five six il_a il_b/512 novolume
-pdf pdf make_pdf random zeros five/512 bi_other/512 interleaved
+pdf pdf make_pdf
+pdf_flate pdf make_pdf_flate interleaved
 tiff tif make_tiff random zeros other interleaved lost novolume
 mp4 mp4 make_mp4 random bi_zeros four other interleaved prefix
 avi avi make_avi random zeros other interleaved novolume
@@ -54,9 +55,18 @@ avi avi make_avi random zeros other interleaved novolume
 #         files of three or more fragments; in a volume the search takes
 #         a boundary two clusters off for a whole file (a wrong
 #         "reassembled"), so its volume case is skipped;
-#   pdf   stream data are not checked: a boundary inside a stream can
-#         be moved within it with the same xref, so no map is sure (a
-#         gap of another PDF often ends the head between objects);
+#   pdf   (pdf_flate: its content streams compressed) stream data are
+#         checked only where the filter tells: Flate streams inflate to
+#         their end, unfiltered content streams tokenize as content;
+#         other filters (DCT images, fonts) say nothing, and a boundary
+#         inside such a stream can be moved within it with the same
+#         xref, so such a file stays a prefix; a gap whose last blocks
+#         are another PDF's text content in the middle of a text stream
+#         is truly ambiguous (the same, never a wrong whole file);
+#         two Flate PDFs made alike and interleaved are, for some cuts,
+#         left as prefixes (the other's xref table, its first objects
+#         where this one's are, misleads the point; seen with the cuts
+#         FRAG_FORMATS="pdf pdf_flate" draws);
 #   tiff  only a JPEG strip's first bytes (SOI) are checked, likewise
 #         within a strip; a file whose rest was overwritten is not kept
 #         as a prefix, and in a volume nothing is reassembled;

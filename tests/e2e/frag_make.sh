@@ -69,6 +69,39 @@ make_pdf() {
 	}' >"$1"
 }
 
+# make_pdf_flate OUT N: as make_pdf, its content streams compressed
+# (/FlateDecode, zlib through python3) and each page's text its own
+make_pdf_flate() {
+	python3 - "$1" "$2" <<'PYEOF'
+import random, sys, zlib
+out, seed = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(seed)
+buf, ofs, np = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n"), {}, 40
+def obj(n, body):
+    ofs[n] = len(buf)
+    buf.extend(b"%d 0 obj\n" % n + body + b"\nendobj\n")
+kids = b" ".join(b"%d 0 R" % (4 + 2 * p) for p in range(np))
+obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+obj(2, b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % np)
+obj(3, b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>")
+for p in range(np):
+    s = b"BT /F1 9 Tf 20 800 Td 11 TL\n"
+    for l in range(40 + rnd.randrange(40)):
+        t = bytes(97 + rnd.randrange(26) for _ in range(60))
+        s += b"(" + t + b") '\n"
+    z = zlib.compress(s + b"ET", 6)
+    obj(4 + 2 * p, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * p))
+    obj(5 + 2 * p, b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(z) + z + b"\nendstream")
+n = 4 + 2 * np
+x = len(buf)
+buf.extend(b"xref\n0 %d\n0000000000 65535 f \n" % n)
+for i in range(1, n):
+    buf.extend(b"%010d 00000 n \n" % ofs[i])
+buf.extend(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (n, x))
+open(out, "wb").write(buf)
+PYEOF
+}
+
 # make_tiff OUT N: a 320x960 TIFF in 20 JPEG-compressed strips of 48 rows
 # (compression 7, each strip a whole JPEG from ffmpeg), directory last
 make_tiff() {

@@ -43,6 +43,24 @@ static uint8_t *concat(const uint8_t *a, size_t alen, const uint8_t *b,
 	return r;
 }
 
+/* Offset of the first occurrence of s in b at or after from, or
+ * SIZE_MAX. */
+static size_t find_from(const uint8_t *b, size_t len, size_t from,
+                        const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = from; i + n <= len; i++)
+		if (memcmp(b + i, s, n) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static size_t find_first(const uint8_t *b, size_t len, const char *s)
+{
+	return find_from(b, len, 0, s);
+}
+
 /* Offset of the last occurrence of s in b, or SIZE_MAX. */
 static size_t find_last(const uint8_t *b, size_t len, const char *s)
 {
@@ -536,10 +554,67 @@ static void check_fragments(void)
 	}
 }
 
+/*
+ * The thorough checks reassembly asks for: the real documents' streams
+ * (Flate-compressed by ghostscript and qpdf) inflate whole, so each is
+ * accepted at its length; bytes changed inside the first Flate stream's
+ * data are a fragmentation point at or after them, before the stream's
+ * end, and the length kept stops before that stream's object (or, when
+ * that object is the first, the document has no complete object).
+ */
+static void check_thorough(const struct sample *s)
+{
+	size_t len;
+	uint8_t *f = tu_load_data(s->file, &len);
+	struct carve_result res;
+
+	tu_validate_thorough(&format_pdf, f, len, 0, true, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.length == len,
+	   "%s: accepted whole by the thorough checks", s->file);
+	/* the first Flate stream of more than 64 bytes */
+	size_t st = SIZE_MAX, en = SIZE_MAX;
+	for (size_t fl = find_first(f, len, "/FlateDecode"); fl != SIZE_MAX;
+	     fl = find_from(f, len, fl + 1, "/FlateDecode")) {
+		st = find_from(f, len, fl, "stream");
+		en = st == SIZE_MAX ? SIZE_MAX
+		     : find_from(f, len, st, "endstream");
+		if (en != SIZE_MAX && en - st > 64)
+			break;
+		en = SIZE_MAX;
+	}
+	if (!ok(en != SIZE_MAX, "%s: a Flate stream", s->file)) {
+		free(f);
+		return;
+	}
+	size_t at = st + 8 + (en - st - 8) / 2;
+	for (size_t i = 0; i < 16; i++)
+		f[at + i] = (uint8_t)(0x5a ^ (i * 37));
+	tu_validate_thorough(&format_pdf, f, len, 0, true, &res);
+	/* (a document whose first object it is has no complete one) */
+	if (!ok(res.verdict == CARVE_REJECT ||
+	        (res.verdict == CARVE_TRUNCATED &&
+	         res.note == CARVE_NOTE_FRAGMENT && res.note_off >= at &&
+	         res.note_off <= en && res.length <= st),
+	        "%s: a changed Flate stream is a fragmentation point",
+	        s->file))
+		printf("#   verdict %d note %d at %llu, length %llu (%s); "
+		       "changed at %zu\n", (int)res.verdict, (int)res.note,
+		       (unsigned long long)res.note_off,
+		       (unsigned long long)res.length,
+		       res.reason ? res.reason : "-", at);
+	/* without the thorough checks, the structure alone still holds */
+	tu_validate(&format_pdf, f, len, 0, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.length == len,
+	   "%s: ... which the ordinary walk does not read", s->file);
+	free(f);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
 		check_embedded(&samples[i]);
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		check_thorough(&samples[i]);
 
 	size_t blen, llen, ilen, ulen, xlen;
 	free(tu_load_data("pdf/basic.pdf", &blen));
