@@ -381,8 +381,11 @@ uint64_t bread_find(struct bread *br, uint64_t off, uint64_t end,
 				len = (size_t)(end - off);
 		}
 		const uint8_t *hit = memmem(p, len, needle, nlen);
-		if (hit != NULL)
+		if (hit != NULL) {
+			br->searched += (uint64_t)(hit - p) + nlen;
 			return off + (uint64_t)(hit - p);
+		}
+		br->searched += len;
 		off += len - (nlen - 1);
 	}
 	return UINT64_MAX;

@@ -73,6 +73,9 @@ struct bread {
 	/* Bytes read so far that were unreadable and read as zeros: a
 	 * validator does not take them for the file's own zeros. */
 	uint64_t unreadable;
+	/* Bytes bread_find has looked through so far: what a validator's
+	 * searches cost beyond the file's own length. */
+	uint64_t searched;
 	/* Asks the validator for every check it has, however slow
 	 * (decoding entropy-coded data, not just walking its markers):
 	 * set by callers that must tell a right byte order from a wrong

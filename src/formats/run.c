@@ -46,6 +46,8 @@ int run_validate(const struct format *fmt, const struct run_req *req,
 		fmt->validate(&br, res);
 	if (io_err != NULL)
 		*io_err = br.err;
+	if (req->searched != NULL)
+		*req->searched = br.searched;
 	if (res->verdict != CARVE_REJECT && res->length > bread_size(&br))
 		carve_truncated(res, bread_size(&br),
 		                "validator overran its reader");

@@ -173,6 +173,7 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 	const struct frag_req *rq = st->rq;
 	struct extent ext[FRAG_MAX_FRAGMENTS + 1];
 	unsigned n = st->nruns;
+	uint64_t searched = 0;
 	int err = 0;
 
 	memcpy(ext, st->runs, n * sizeof(*ext));
@@ -183,15 +184,17 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 		.win = rq->win, .win_cap = rq->win_cap,
 		.thorough = true,
 		.resume = shared ? &st->resume : NULL, .stable = st->stable,
+		.searched = &searched,
 	};
 	int rc = run_validate(rq->fmt, &req, res, &err);
 	if (rc != 0)
 		return rc;
 	/* A run costs what the validator got through, and at least the
-	 * block it was offered. */
+	 * block it was offered, and whatever its searches looked through
+	 * (a document's table sought megabytes ahead of a broken piece). */
 	uint64_t cost = res->length > res->note_off ? res->length
 	                : res->note_off;
-	cost += rq->grid.block;
+	cost += rq->grid.block + searched;
 	st->out->validations++;
 	spend(st, cost);
 	return 0;
