@@ -99,7 +99,27 @@ static int decode_small(const uint8_t *buf, size_t len, struct pic *out)
 		ci.scale_denom *= 2;
 	ci.dct_method = JDCT_IFAST;
 	ci.do_fancy_upsampling = FALSE;
+	/* A progressive photo: its first scans hold every block's DC
+	 * coefficient, all a thumbnail of 1/8 scale or less shows, so only
+	 * those are decoded, not the whole photo's later scans. */
+	int progressive = jpeg_has_multiple_scans(&ci);
+	if (progressive)
+		ci.buffered_image = TRUE;
 	jpeg_start_decompress(&ci);
+	if (progressive) {
+		for (unsigned steps = 0;; steps++) {
+			int have_dc = 1;
+			for (int c = 0; c < ci.num_components; c++)
+				have_dc &= ci.coef_bits[c][0] >= 0;
+			if (have_dc)
+				break;
+			int r = jpeg_consume_input(&ci);
+			if (r == JPEG_REACHED_EOI || r == JPEG_SUSPENDED ||
+			    steps > (1u << 26))
+				break;
+		}
+		jpeg_start_output(&ci, ci.input_scan_number);
+	}
 	unsigned w = ci.output_width, h = ci.output_height;
 	unsigned tw = w, th = h;
 	if (tw > THUMB_MAX || th > THUMB_MAX) {
@@ -134,7 +154,12 @@ static int decode_small(const uint8_t *buf, size_t len, struct pic *out)
 			cnt[k]++;
 		}
 	}
-	jpeg_finish_decompress(&ci);
+	if (progressive) {
+		jpeg_finish_output(&ci);
+		jpeg_abort_decompress(&ci);
+	} else {
+		jpeg_finish_decompress(&ci);
+	}
 	jpeg_destroy_decompress(&ci);
 	for (size_t k = 0; k < (size_t)tw * th; k++)
 		for (int c = 0; c < 3; c++)
