@@ -1277,8 +1277,9 @@ bool jdec_tables(struct jdec *d, const uint8_t *p, size_t n)
 	size_t at = 2;
 	bool any = false;
 
+	d->have_base = false;
 	stream_reset(d, 0);
-	if (n < 4 || p[0] != 0xff || p[1] != 0xd8)
+	if (p == NULL || n < 4 || p[0] != 0xff || p[1] != 0xd8)
 		return false;
 	for (unsigned k = 0; k < JDEC_MAX_SEGMENTS; k++) {
 		if (n - at < 2 || p[at] != 0xff)

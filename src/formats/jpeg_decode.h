@@ -82,7 +82,8 @@ enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
 /*
  * Takes the tables of an abbreviated table specification p[0..n) (SOI,
  * DQT, DHT, DRI, EOI: a TIFF's JPEGTables) as what every later
- * jdec_stream starts from; false (and no such start) when it is not one.
+ * jdec_stream starts from; false (and no such start) when it is not one
+ * (p NULL: forgets the last one).
  */
 bool jdec_tables(struct jdec *d, const uint8_t *p, size_t n);
 
