@@ -11,12 +11,15 @@
  * bit, interleaved or not, with restart intervals.  No sample is
  * reconstructed (no dequantisation, no IDCT): the decoder only proves that
  * the bits are a valid code for exactly the frame's MCUs, and when they are
- * not, says at which byte they stop being one.
+ * not, says at which byte they stop being one.  Validators of containers
+ * whose data are JPEG streams (TIFF strips and tiles, AVI motion-JPEG
+ * frames) have each stream walked and decoded whole by jdec_stream.
  *
  * Not decoded (the caller keeps its marker walk for them): arithmetic
  * coding, lossless and hierarchical processes, frames whose height comes
  * from a DNL segment, scans that use a Huffman table the file never defined
- * (motion-JPEG frames that rely on the standard tables), progressive
+ * (motion-JPEG frames that rely on the standard tables, unless
+ * jdec_stream is told to use them), progressive
  * frames larger than JDEC_MAX_BLOCKS blocks, and the scans of a file past
  * its 128th.
  */

@@ -20,7 +20,11 @@
  * at most one chunk (a frame) after the cut; in a WAV the samples are one
  * chunk, so only what follows them can tell.  The movi chain is what an
  * idx1 or OpenDML index would state (each chunk where the sizes lead), so
- * the indexes are not read again; the samples themselves are not checked.
+ * the indexes are not read again.  The frames of a motion-JPEG stream
+ * (its strf names MJPG) are decoded when the reader asks for every check
+ * or the chain found a cut (riff_validate), which places the cut at the
+ * first byte of a frame that stops decoding; other samples are not
+ * checked.
  */
 #include "config.h"
 

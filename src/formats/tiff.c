@@ -28,7 +28,14 @@
  * JPEG-compressed strip or tile (compression 6 and 7) must start with
  * SOI, and, for a reader that asks for every check, every directory a
  * pointer names must be a directory (otherwise junk there only ends the
- * branch, since writers leave stray pointers).  The lowest
+ * branch, since writers leave stray pointers).  When the reader asks for
+ * every check, or that cheap walk found such a cut, each JPEG stream is
+ * also decoded whole (jpeg_decode.h: its scans Huffman-decoded with its
+ * own tables or the directory's JPEGTables, its EOI within its byte
+ * count), so a strip whose bytes stop being its own is told where they
+ * stop.  A first directory that is junk (a writer that puts it last: it
+ * was lost with the rest of the file) leads to the JPEG streams laid out
+ * from byte 8 on, decoded one after another (tiff_streams).  The lowest
  * offset where such an anchor fails is the first byte that cannot belong
  * to the file (CARVE_NOTE_FRAGMENT).  Other strips (uncompressed, LZW,
  * raw sensor data) cannot be checked: the verdict rests on the
@@ -322,7 +329,9 @@ static void tiff_bad(struct tiff_ctx *c, uint64_t off)
 /*
  * Checks that the len bytes at off, which the structure says hold a JPEG
  * stream, start with SOI (FF D8 FF); notes the range or the first byte
- * that differs.  Ranges past the reader are the truncation's business.
+ * that differs.  When decoding, the stream must decode whole, and end by
+ * off + len when exact (a strip's count; a thumbnail's length is often
+ * not exact).  Ranges past the reader are the truncation's business.
  */
 static void tiff_check_soi(struct tiff_ctx *c, uint64_t off, uint64_t len,
                            bool exact)

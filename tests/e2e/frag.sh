@@ -43,9 +43,9 @@ png png make_png
 jpeg jpg make_jpeg
 zip zip make_zip three/512 four five six il_a il_b/512 novolume
 pdf pdf make_pdf random zeros five/512 bi_other/512 interleaved
-tiff tif make_tiff random zeros other interleaved lost novolume
+tiff tif make_tiff
 mp4 mp4 make_mp4 random bi_zeros four other interleaved prefix
-avi avi make_avi random zeros other interleaved novolume
+avi avi make_avi
 "
 # What those validators cannot yet tell:
 #   zip   a stored member's CRC-32 shows a break only at the member's
