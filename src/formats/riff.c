@@ -871,7 +871,8 @@ static void riff_check(struct bread *br, struct carve_result *res,
 /*
  * The chunk walk alone decides a whole file's length.  An AVI's
  * motion-JPEG frames are decoded (jpeg_decode.h) when the caller asks for
- * every check (reassembly telling a right continuation from a wrong one)
+ * every check (reassembly telling a right continuation from a wrong one,
+ * or validating over a map of several extents such as a volume's clusters)
  * and when the walk finds the file cut short at a header that is no
  * chunk's, so that the fragmentation point is the first byte of a frame
  * that stops decoding, not the next chunk header the sizes lead to: a
@@ -883,8 +884,12 @@ static void riff_validate(struct bread *br, struct carve_result *res)
 {
 	const uint8_t *h = bread_peek(br, 0, 12);
 	bool avi = h != NULL && riff_is(h, "RIFF") && riff_is(h + 8, "AVI ");
+	/* A reader over several extents is a map someone guessed (the
+	 * clusters of a volume a file may have used): the chunk walk alone
+	 * takes any cluster inside a frame for the frame's own. */
+	bool every = br->thorough || br->next > 1;
 
-	if (!(avi && br->thorough)) {
+	if (!(avi && every)) {
 		riff_check(br, res, NULL);
 		if (!avi || res->verdict != CARVE_TRUNCATED ||
 		    res->note != CARVE_NOTE_FRAGMENT)
@@ -892,11 +897,11 @@ static void riff_validate(struct bread *br, struct carve_result *res)
 	}
 	struct jdec *dec = jdec_new();
 	if (dec == NULL) {
-		if (br->thorough)
+		if (every)
 			riff_check(br, res, NULL);
 		return;
 	}
-	if (br->thorough) {
+	if (every) {
 		riff_check(br, res, dec);
 	} else {
 		struct carve_result r2;

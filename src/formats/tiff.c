@@ -990,7 +990,8 @@ static void tiff_check(struct bread *br, struct carve_result *res,
  * The directory walk alone decides a whole file's length.  JPEG strips,
  * tiles and thumbnails are decoded (jpeg_decode.h) when the caller asks
  * for every check (reassembly telling a right continuation from a wrong
- * one) and when the walk finds the file cut short at a JPEG stream that
+ * one, or validating over a map of several extents such as a volume's
+ * clusters) and when the walk finds the file cut short at a JPEG stream that
  * does not start with SOI, so that the fragmentation point is the first
  * byte that stops decoding, not the next strip start: a gap inside a
  * strip no longer passes for the strip's own data.  A file whose walk
@@ -998,7 +999,12 @@ static void tiff_check(struct bread *br, struct carve_result *res,
  */
 static void tiff_validate(struct bread *br, struct carve_result *res)
 {
-	if (!br->thorough) {
+	/* A reader over several extents is a map someone guessed (the
+	 * clusters of a volume a file may have used): the walk alone takes
+	 * any cluster of the right length inside a strip for its own. */
+	bool every = br->thorough || br->next > 1;
+
+	if (!every) {
 		tiff_check(br, res, NULL);
 		if (res->verdict != CARVE_TRUNCATED ||
 		    res->note != CARVE_NOTE_FRAGMENT)
@@ -1006,11 +1012,11 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 	}
 	struct jdec *dec = jdec_new();
 	if (dec == NULL) {
-		if (br->thorough)
+		if (every)
 			tiff_check(br, res, NULL);
 		return;
 	}
-	if (br->thorough) {
+	if (every) {
 		tiff_check(br, res, dec);
 	} else {
 		struct carve_result r2;
