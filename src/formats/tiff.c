@@ -158,6 +158,7 @@ struct tiff_ctx {
 	/* Decoding each JPEG strip and tile (not NULL: the reader asks for
 	 * every check, or the walk without it saw a cut) */
 	struct jdec *dec;
+	uint64_t dec_left;            /* stream bytes that may be decoded */
 	uint64_t unv_lo;              /* first unchecked strip, or MAX */
 	unsigned soi_left;            /* JPEG starts that may still be read */
 	unsigned nanchor;             /* JPEG streams found, in walk order */
@@ -350,7 +351,10 @@ static void tiff_check_soi(struct tiff_ctx *c, uint64_t off, uint64_t len,
 		}
 	}
 	tiff_anchor(c, off, off + len);
-	if (c->dec != NULL) {
+	/* Strips that overlap (a hostile directory naming one stream a
+	 * thousand times) are decoded only up to twice the file's bytes. */
+	if (c->dec != NULL && len <= c->dec_left) {
+		c->dec_left -= len;
 		/* The whole stream must decode, and end within its count. */
 		struct jdec_fail fail;
 		uint64_t next;
@@ -898,6 +902,7 @@ static void tiff_check(struct bread *br, struct carve_result *res,
 	c.br = br;
 	c.dec = dec;
 	c.limit = bread_size(br);
+	c.dec_left = 2 * c.limit;
 	c.entries_left = TIFF_MAX_ENTRIES;
 	c.values_left = TIFF_MAX_VALUES;
 	c.frag = UINT64_MAX;
