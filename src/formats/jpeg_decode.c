@@ -118,6 +118,12 @@ struct jdec {
 	uint64_t nblocks;
 	unsigned scans;         /* decoded so far */
 	bool hier;              /* a DHP was seen: nothing is decoded */
+	/* What every jdec_stream starts from (jdec_tables): a table
+	 * specification's tables and restart interval. */
+	bool have_base;
+	struct htab base_dc[4], base_ac[4];
+	uint16_t base_q[4][64];
+	uint16_t base_restart;
 };
 
 /* The bit reader over one restart interval. */
@@ -1321,4 +1327,341 @@ enum jdec_end jdec_scan_points(struct jdec *d, struct bread *br,
 	if (pp != NULL && pp->from != NULL && !pp->from->valid)
 		return JDEC_SKIP;
 	return scan_run(d, br, s, n, off, next, fail, pp);
+}
+
+/* ------------------------------------------------------ whole streams */
+
+/*
+ * The Huffman tables of T.81 Annex K.3.3 (K.3.3.1 for DC, K.3.3.2 for
+ * AC): code counts per length 1..16 and the symbols in code order, for
+ * table 0 (luminance) and table 1 (chrominance).  Motion-JPEG frames that
+ * carry no DHT are coded with them.
+ */
+static const uint8_t std_dc_bits[2][16] = {
+	{ 0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0 },
+	{ 0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0 },
+};
+static const uint8_t std_dc_vals[12] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+};
+static const uint8_t std_ac_bits[2][16] = {
+	{ 0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d },
+	{ 0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77 },
+};
+static const uint8_t std_ac_vals[2][162] = {
+	{
+		0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12,
+		0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07,
+		0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08,
+		0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0,
+		0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0a, 0x16,
+		0x17, 0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28,
+		0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39,
+		0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49,
+		0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59,
+		0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69,
+		0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79,
+		0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
+		0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98,
+		0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+		0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6,
+		0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5,
+		0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4,
+		0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2,
+		0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea,
+		0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8,
+		0xf9, 0xfa,
+	},
+	{
+		0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21,
+		0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71,
+		0x13, 0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91,
+		0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0,
+		0x15, 0x62, 0x72, 0xd1, 0x0a, 0x16, 0x24, 0x34,
+		0xe1, 0x25, 0xf1, 0x17, 0x18, 0x19, 0x1a, 0x26,
+		0x27, 0x28, 0x29, 0x2a, 0x35, 0x36, 0x37, 0x38,
+		0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48,
+		0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58,
+		0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68,
+		0x69, 0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78,
+		0x79, 0x7a, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
+		0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96,
+		0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5,
+		0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4,
+		0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3,
+		0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2,
+		0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda,
+		0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9,
+		0xea, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8,
+		0xf9, 0xfa,
+	},
+};
+
+/* Marker segments of one stream at most (tables, scans, APPn). */
+#define JDEC_MAX_SEGMENTS 1024
+
+/* Whether a DHT payload is whole tables that a code can be built from. */
+static bool dht_ok(const uint8_t *s, uint32_t n)
+{
+	uint32_t at = 0;
+
+	if (n == 0)
+		return false;
+	while (at < n) {
+		if (n - at < 17 || s[at] >> 4 > 1 || (s[at] & 15) > 3)
+			return false;
+		unsigned total = 0;
+		uint32_t code = 0;
+		for (unsigned l = 1; l <= 16; l++) {
+			total += s[at + l];
+			code = (code + s[at + l]);
+			if (code > (1u << l))
+				return false;   /* over-subscribed */
+			code <<= 1;
+		}
+		if (total == 0 || total > 256 || n - at - 17 < total)
+			return false;
+		at += 17 + total;
+	}
+	return true;
+}
+
+/* Whether a DQT payload is whole tables with no zero quantiser. */
+static bool dqt_ok(const uint8_t *s, uint32_t n)
+{
+	uint32_t at = 0;
+
+	if (n == 0)
+		return false;
+	while (at < n) {
+		unsigned pq = s[at] >> 4, tq = s[at] & 15;
+		uint32_t len = 1 + 64u * (pq + 1);
+
+		if (pq > 1 || tq > 3 || n - at < len)
+			return false;
+		for (unsigned k = 0; k < 64; k++)
+			if ((pq ? mem_be16(s + at + 1 + 2 * k) :
+			          s[at + 1 + k]) == 0)
+				return false;
+		at += len;
+	}
+	return true;
+}
+
+/* Whether a SOFn payload is a well-formed frame header. */
+static bool sof_ok(const uint8_t *s, uint32_t n)
+{
+	if (n < 6)
+		return false;
+	unsigned nf = s[5];
+	if (nf < 1 || nf > 4 || n != 6 + 3 * nf || mem_be16(s + 3) == 0 ||
+	    (s[0] != 8 && s[0] != 12 && s[0] != 16 && s[0] != 2))
+		return false;
+	for (unsigned i = 0; i < nf; i++) {
+		const uint8_t *c = s + 6 + 3 * i;
+		if (c[1] >> 4 < 1 || c[1] >> 4 > 4 || (c[1] & 15) < 1 ||
+		    (c[1] & 15) > 4 || c[2] > 3)
+			return false;
+	}
+	return true;
+}
+
+/* Restores the tables every stream starts from. */
+static void stream_reset(struct jdec *d, unsigned flags)
+{
+	free(d->nz);
+	d->nz = NULL;
+	d->frame = false;
+	d->hier = false;
+	d->scans = 0;
+	if (d->have_base) {
+		memcpy(d->dc, d->base_dc, sizeof(d->dc));
+		memcpy(d->ac, d->base_ac, sizeof(d->ac));
+		memcpy(d->q, d->base_q, sizeof(d->q));
+		d->restart = d->base_restart;
+	} else {
+		for (unsigned i = 0; i < 4; i++)
+			d->dc[i].defined = d->ac[i].defined = false;
+		memset(d->q, 0, sizeof(d->q));
+		d->restart = 0;
+	}
+	if (flags & JDEC_STD_TABLES) {
+		for (unsigned i = 0; i < 2; i++) {
+			if (!d->dc[i].defined)
+				htab_build(&d->dc[i], std_dc_bits[i],
+				           std_dc_vals, 12);
+			if (!d->ac[i].defined)
+				htab_build(&d->ac[i], std_ac_bits[i],
+				           std_ac_vals[i], 162);
+		}
+	}
+}
+
+bool jdec_tables(struct jdec *d, const uint8_t *p, size_t n)
+{
+	size_t at = 2;
+	bool any = false;
+
+	d->have_base = false;
+	stream_reset(d, 0);
+	if (p == NULL || n < 4 || p[0] != 0xff || p[1] != 0xd8)
+		return false;
+	for (unsigned k = 0; k < JDEC_MAX_SEGMENTS; k++) {
+		if (n - at < 2 || p[at] != 0xff)
+			return false;
+		uint8_t m = p[at + 1];
+		if (m == 0xd9)
+			break;
+		if (n - at < 4)
+			return false;
+		uint32_t len = mem_be16(p + at + 2);
+		if (len < 2 || n - at - 2 < len)
+			return false;
+		const uint8_t *s = p + at + 4;
+		uint32_t sn = len - 2u;
+		if ((m == M_DHT && !dht_ok(s, sn)) ||
+		    (m == M_DQT && !dqt_ok(s, sn)) ||
+		    (m == M_DRI && sn != 2))
+			return false;
+		if (m == M_DHT || m == M_DQT || m == M_DRI) {
+			jdec_segment(d, m, s, sn);
+			any = true;
+		} else if (!(m >= 0xe0 && m <= 0xef) && m != 0xfe) {
+			return false;   /* a frame or scan: not tables only */
+		}
+		at += 2 + len;
+	}
+	if (!any)
+		return false;
+	memcpy(d->base_dc, d->dc, sizeof(d->dc));
+	memcpy(d->base_ac, d->ac, sizeof(d->ac));
+	memcpy(d->base_q, d->q, sizeof(d->q));
+	d->base_restart = d->restart;
+	d->have_base = true;
+	return true;
+}
+
+/* Fills *fail for a stream whose bytes stop being one at bad. */
+static enum jdec_end stream_fail(struct jdec_fail *fail, uint64_t good,
+                                 uint64_t bad, const char *why)
+{
+	fail->good = good < bad ? good : bad;
+	fail->bad = bad;
+	fail->why = why;
+	return JDEC_FAIL;
+}
+
+enum jdec_end jdec_stream(struct jdec *d, struct bread *br, uint64_t off,
+                          uint64_t end, unsigned flags, uint64_t *next,
+                          struct jdec_fail *fail)
+{
+	uint64_t size = bread_size(br);
+	uint8_t sos[16];
+	bool scanned = false;
+
+	stream_reset(d, flags);
+	if (end > size)
+		end = size;
+	const uint8_t *p = bread_peek(br, off, 2);
+	if (p == NULL)
+		return JDEC_DATA_END;
+	if (p[0] != 0xff)
+		return stream_fail(fail, off, off, "no SOI where a JPEG "
+		                   "stream should start");
+	if (p[1] != 0xd8)
+		return stream_fail(fail, off, off + 1, "no SOI where a JPEG "
+		                   "stream should start");
+	uint64_t pos = off + 2, prev = off;
+	for (unsigned k = 0; k < JDEC_MAX_SEGMENTS; k++) {
+		uint64_t at = pos;
+		uint8_t c;
+		unsigned fill = 0;
+
+		for (;;) {
+			if (bread_u8(br, pos, &c) != 0)
+				return JDEC_DATA_END;
+			if (c != 0xff)
+				return stream_fail(fail, prev, at,
+				                   "no marker where one was due");
+			if (bread_u8(br, pos + 1, &c) != 0)
+				return JDEC_DATA_END;
+			if (c != 0xff)
+				break;
+			if (++fill > JDEC_MAX_FILL)
+				return stream_fail(fail, prev, at,
+				                   "too many fill bytes");
+			pos++;
+		}
+		uint8_t m = c;
+		pos += 2;
+		if (m == 0xd9) {
+			if (!scanned)
+				return stream_fail(fail, prev, at,
+				                   "EOI before any scan");
+			if (pos > end)
+				return stream_fail(fail, prev, end,
+				                   "JPEG stream runs past its "
+				                   "container");
+			*next = pos;
+			return JDEC_OK;
+		}
+		if (m < 0xc0 || m == 0xd8 || (m >= M_RST0 && m <= M_RST0 + 7))
+			return stream_fail(fail, prev, at, "invalid marker");
+		uint16_t len;
+		if (bread_be16(br, pos, &len) != 0)
+			return JDEC_DATA_END;
+		if (len < 2)
+			return stream_fail(fail, prev, at + 3,
+			                   "bad segment length");
+		if (pos + len > size)
+			return JDEC_DATA_END;
+		if (pos + len > end)
+			return stream_fail(fail, at, end, "JPEG segment runs "
+			                   "past its container");
+		uint32_t sn = len - 2u;
+		/* Checked tables and frames go to the decoder; a segment
+		 * that cannot be one has its bad byte somewhere inside. */
+		if (m == M_DHT || m == M_DQT || m == M_DRI ||
+		    (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 &&
+		     m != 0xcc)) {
+			const uint8_t *s = bread_peek(br, pos + 2, sn);
+			if (s == NULL)
+				return JDEC_DATA_END;
+			bool sof = m != M_DHT && m != M_DQT && m != M_DRI;
+			if ((m == M_DHT && !dht_ok(s, sn)) ||
+			    (m == M_DQT && !dqt_ok(s, sn)) ||
+			    (m == M_DRI && sn != 2) || (sof && !sof_ok(s, sn)))
+				return stream_fail(fail, at, pos + len,
+				                   "a JPEG segment that cannot "
+				                   "be one");
+			if (sof && (d->frame || scanned))
+				return stream_fail(fail, at, pos + len,
+				                   "a second frame header");
+			jdec_segment(d, m, s, sn);
+			if (sof && !d->frame)
+				return JDEC_SKIP;   /* a process not decoded */
+		} else if (m == 0xcc || m == 0xdc || m == 0xde || m == 0xdf) {
+			return JDEC_SKIP;   /* DAC, DNL, DHP, EXP */
+		}
+		if (m != 0xda) {
+			prev = at;
+			pos += len;
+			continue;
+		}
+		if (!d->frame)
+			return stream_fail(fail, prev, at, "scan before a "
+			                   "frame header");
+		if (sn > sizeof(sos) || bread_read(br, pos + 2, sos, sn) != sn)
+			return stream_fail(fail, at, pos + len,
+			                   "a JPEG segment that cannot be one");
+		enum jdec_end e = jdec_scan(d, br, sos, sn, pos + len, &pos,
+		                            fail);
+		if (e == JDEC_FAIL && fail->good < at)
+			fail->good = at;
+		if (e != JDEC_OK)
+			return e;
+		scanned = true;
+		prev = pos;
+	}
+	return stream_fail(fail, prev, pos, "too many segments");
 }

@@ -11,12 +11,15 @@
  * bit, interleaved or not, with restart intervals.  No sample is
  * reconstructed (no dequantisation, no IDCT): the decoder only proves that
  * the bits are a valid code for exactly the frame's MCUs, and when they are
- * not, says at which byte they stop being one.
+ * not, says at which byte they stop being one.  Validators of containers
+ * whose data are JPEG streams (TIFF strips and tiles, AVI motion-JPEG
+ * frames) have each stream walked and decoded whole by jdec_stream.
  *
  * Not decoded (the caller keeps its marker walk for them): arithmetic
  * coding, lossless and hierarchical processes, frames whose height comes
  * from a DNL segment, scans that use a Huffman table the file never defined
- * (motion-JPEG frames that rely on the standard tables), progressive
+ * (motion-JPEG frames that rely on the standard tables, unless
+ * jdec_stream is told to use them), progressive
  * frames larger than JDEC_MAX_BLOCKS blocks, and the scans of a file past
  * its 128th.
  */
@@ -73,6 +76,38 @@ void jdec_segment(struct jdec *d, uint8_t m, const uint8_t *s, uint32_t n);
 enum jdec_end jdec_scan(struct jdec *d, struct bread *br, const uint8_t *s,
                         uint32_t n, uint64_t off, uint64_t *next,
                         struct jdec_fail *fail);
+
+/* jdec_stream flags: Huffman tables 0 and 1 that neither jdec_tables
+ * nor the stream defines are the standard ones of T.81 Annex K.3
+ * (motion-JPEG frames without a DHT segment). */
+#define JDEC_STD_TABLES 1u
+
+/*
+ * Takes the tables of an abbreviated table specification p[0..n) (SOI,
+ * DQT, DHT, DRI, EOI: a TIFF's JPEGTables) as what every later
+ * jdec_stream starts from; false (and no such start) when it is not one
+ * (p NULL: forgets the last one).
+ */
+bool jdec_tables(struct jdec *d, const uint8_t *p, size_t n);
+
+/*
+ * Decodes the whole JPEG stream that starts (SOI) at off and must end
+ * (EOI) by end: a TIFF strip or tile, a motion-JPEG frame.  It walks the
+ * marker segments, checks the tables and frame header, and decodes each
+ * scan (jdec_scan); it starts from the tables of jdec_tables (and the
+ * standard ones with JDEC_STD_TABLES), and forgets what the stream
+ * defined once it is done.
+ *   JDEC_OK        the stream is whole; *next is the byte after its EOI
+ *   JDEC_FAIL      its bytes stop being a JPEG stream: *fail says where
+ *                  (no SOI, no marker where one is due, a table or frame
+ *                  header that cannot be, a scan that does not decode,
+ *                  an EOI past end)
+ *   JDEC_DATA_END  the reader's limit came first
+ *   JDEC_SKIP      a frame or scan this decoder does not handle
+ */
+enum jdec_end jdec_stream(struct jdec *d, struct bread *br, uint64_t off,
+                          uint64_t end, unsigned flags, uint64_t *next,
+                          struct jdec_fail *fail);
 
 /*
  * Whether blk[0..len) could be a piece of a JPEG file's entropy-coded data

@@ -20,7 +20,11 @@
  * at most one chunk (a frame) after the cut; in a WAV the samples are one
  * chunk, so only what follows them can tell.  The movi chain is what an
  * idx1 or OpenDML index would state (each chunk where the sizes lead), so
- * the indexes are not read again; the samples themselves are not checked.
+ * the indexes are not read again.  The frames of a motion-JPEG stream
+ * (its strf names MJPG) are decoded when the reader asks for every check
+ * or the chain found a cut (riff_validate), which places the cut at the
+ * first byte of a frame that stops decoding; other samples are not
+ * checked.
  */
 #include "config.h"
 
@@ -28,11 +32,13 @@
 #include <string.h>
 
 #include "formats/format.h"
+#include "formats/jpeg_decode.h"
 
 #define RIFF_MAX_DEPTH   8          /* LIST inside LIST inside ... */
 #define RIFF_MAX_CHUNKS  (1u << 23) /* over the whole file, all levels */
 #define RIFF_MAX_AVIX    4096       /* OpenDML continuations followed */
 #define RIFF_DS64_MAX    64         /* RF64 table entries consulted */
+#define RIFF_MAX_STREAMS 32         /* AVI streams whose codec is known */
 
 enum riff_form {
 	FORM_OTHER,
@@ -87,6 +93,13 @@ struct riff_walk {
 
 	/* AVI */
 	uint32_t usec_per_frame, frames, streams, width, height, dmlh_frames;
+	unsigned strl;            /* stream headers (strl lists) seen */
+	uint32_t mjpeg;           /* bit n: stream n is motion JPEG */
+	/* Decoding each motion-JPEG frame of the movi list (dec not NULL):
+	 * a frame that does not decode is where the file's bytes stop
+	 * being its own, and good the bytes before it that are sure. */
+	struct jdec *dec;
+	uint64_t good;
 	/* WAV */
 	uint16_t tag, channels, block_align, bits;
 	uint32_t rate, byte_rate, fact_samples;
@@ -240,6 +253,48 @@ static void riff_avih(struct riff_walk *w, uint64_t body, uint64_t size)
 	w->have |= HAVE_AVIH;
 }
 
+/* Notes whether the stream whose strl list holds this strf is motion
+ * JPEG (its BITMAPINFOHEADER's compression).  A strh's handler is not
+ * trusted: writers put anything there. */
+static void riff_strf(struct riff_walk *w, uint64_t body, uint64_t size)
+{
+	static const char *const mjpeg[] = { "MJPG", "mjpg", "AVRn", "JPEG",
+	                                     "jpeg", "dmb1" };
+	uint8_t c[4];
+
+	if (w->strl == 0 || w->strl > RIFF_MAX_STREAMS || size < 20 ||
+	    bread_read(w->br, body + 16, c, 4) != 4)
+		return;
+	for (size_t i = 0; i < sizeof(mjpeg) / sizeof(mjpeg[0]); i++)
+		if (memcmp(c, mjpeg[i], 4) == 0)
+			w->mjpeg |= 1u << (w->strl - 1);
+}
+
+/*
+ * Decodes the chunk [body, body + size) of a movi list when it is a frame
+ * of a motion-JPEG stream; fails the walk at the first byte that is not
+ * the frame's.  Frames that cannot be decoded here (a process the
+ * decoder does not handle) are taken on the chunks' word.
+ */
+static void riff_frame(struct riff_walk *w, const uint8_t *id, uint64_t body,
+                       uint64_t size)
+{
+	struct jdec_fail fail;
+	uint64_t next;
+
+	if (w->dec == NULL || size == 0 || !riff_digit(id[0]) ||
+	    !riff_digit(id[1]) || id[2] != 'd' || (id[3] != 'c' && id[3] != 'b'))
+		return;
+	unsigned sn = (unsigned)(id[0] - '0') * 10u + (id[1] - '0');
+	if (sn >= RIFF_MAX_STREAMS || !(w->mjpeg & (1u << sn)))
+		return;
+	if (jdec_stream(w->dec, w->br, body, body + size, JDEC_STD_TABLES,
+	                &next, &fail) != JDEC_FAIL)
+		return;
+	riff_fail(w, WALK_GARBAGE, fail.bad, fail.why);
+	w->good = fail.good;
+}
+
 /* Reads the dimensions out of a WebP image chunk (the first chunk). */
 static void riff_webp_image(struct riff_walk *w, const uint8_t *id,
                             uint64_t body, uint64_t size)
@@ -300,6 +355,12 @@ static void riff_note(struct riff_walk *w, const uint8_t *id,
 		else if (list == NULL && parent != NULL &&
 		         riff_is(parent, "hdrl") && riff_is(id, "avih"))
 			riff_avih(w, body, size);
+		else if (list != NULL && parent != NULL &&
+		         riff_is(parent, "hdrl") && riff_is(list, "strl"))
+			w->strl++;
+		else if (list == NULL && parent != NULL &&
+		         riff_is(parent, "strl") && riff_is(id, "strf"))
+			riff_strf(w, body, size);
 		else if (list == NULL && parent != NULL &&
 		         riff_is(parent, "odml") && riff_is(id, "dmlh") &&
 		         size >= 4 && bread_le32(w->br, body, &w->dmlh_frames) == 0)
@@ -431,6 +492,10 @@ static void riff_walk_chunks(struct riff_walk *w, uint64_t off, uint64_t end,
 		} else if (body + size > w->limit) {
 			riff_fail(w, WALK_SHORT, off, "data ends inside a chunk");
 			break;
+		} else if (in_movi) {
+			riff_frame(w, id, body, size);
+			if (w->status != WALK_OK)
+				break;
 		}
 		/* An odd chunk ending right at its container's end may lack
 		 * its pad byte; writers disagree on that one. */
@@ -619,6 +684,8 @@ static uint64_t riff_walk_one(struct riff_walk *w, uint64_t off,
  * it (the boundary lies in that chunk's data or at its end). */
 static uint64_t riff_sure_end(const struct riff_walk *w)
 {
+	if (w->good != 0)
+		return w->good;
 	if (w->movi_body != 0 && w->movi_body < w->stop)
 		return w->movi_body;
 	return w->stop;
@@ -704,6 +771,8 @@ static bool riff_follow_avix(struct riff_walk *first, uint64_t *end,
 			.br = first->br,
 			.limit = first->limit,
 			.nchunks = first->nchunks,
+			.mjpeg = first->mjpeg,
+			.dec = first->dec,
 		};
 		const char *ext;
 		uint64_t e = riff_walk_one(&w, *end, &ext);
@@ -759,9 +828,12 @@ static void riff_meta(const struct riff_walk *w, struct carve_result *res,
 	}
 }
 
-static void riff_validate(struct bread *br, struct carve_result *res)
+/* Walks the file from its start into res; with dec, decoding every
+ * motion-JPEG frame on the way. */
+static void riff_check(struct bread *br, struct carve_result *res,
+                       struct jdec *dec)
 {
-	struct riff_walk w = { .br = br, .limit = bread_size(br) };
+	struct riff_walk w = { .br = br, .limit = bread_size(br), .dec = dec };
 	const char *ext = "riff";
 	const char *why = NULL;
 	const uint8_t *h = bread_peek(br, 0, 12);
@@ -794,6 +866,50 @@ static void riff_validate(struct bread *br, struct carve_result *res)
 	if (w.form != FORM_AVI || riff_follow_avix(&w, &end, &riffs, res))
 		carve_accept(res, end);
 	riff_meta(&w, res, riffs);
+}
+
+/*
+ * The chunk walk alone decides a whole file's length.  An AVI's
+ * motion-JPEG frames are decoded (jpeg_decode.h) when the caller asks for
+ * every check (reassembly telling a right continuation from a wrong one,
+ * or validating over a map of several extents such as a volume's clusters)
+ * and when the walk finds the file cut short at a header that is no
+ * chunk's, so that the fragmentation point is the first byte of a frame
+ * that stops decoding, not the next chunk header the sizes lead to: a
+ * gap inside a frame no longer passes for the frame's own data.  A file
+ * whose walk ends cleanly is not decoded, so a clean scan costs what it
+ * did.
+ */
+static void riff_validate(struct bread *br, struct carve_result *res)
+{
+	const uint8_t *h = bread_peek(br, 0, 12);
+	bool avi = h != NULL && riff_is(h, "RIFF") && riff_is(h + 8, "AVI ");
+	/* A reader over several extents is a map someone guessed (the
+	 * clusters of a volume a file may have used): the chunk walk alone
+	 * takes any cluster inside a frame for the frame's own. */
+	bool every = br->thorough || br->next > 1;
+
+	if (!(avi && every)) {
+		riff_check(br, res, NULL);
+		if (!avi || res->verdict != CARVE_TRUNCATED ||
+		    res->note != CARVE_NOTE_FRAGMENT)
+			return;
+	}
+	struct jdec *dec = jdec_new();
+	if (dec == NULL) {
+		if (every)
+			riff_check(br, res, NULL);
+		return;
+	}
+	if (every) {
+		riff_check(br, res, dec);
+	} else {
+		struct carve_result r2;
+		carve_result_clear(&r2);
+		riff_check(br, &r2, dec);
+		*res = r2;
+	}
+	jdec_free(dec);
 }
 
 static const struct format_sig riff_sigs[] = {

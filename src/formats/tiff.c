@@ -28,7 +28,14 @@
  * JPEG-compressed strip or tile (compression 6 and 7) must start with
  * SOI, and, for a reader that asks for every check, every directory a
  * pointer names must be a directory (otherwise junk there only ends the
- * branch, since writers leave stray pointers).  The lowest
+ * branch, since writers leave stray pointers).  When the reader asks for
+ * every check, or that cheap walk found such a cut, each JPEG stream is
+ * also decoded whole (jpeg_decode.h: its scans Huffman-decoded with its
+ * own tables or the directory's JPEGTables, its EOI within its byte
+ * count), so a strip whose bytes stop being its own is told where they
+ * stop.  A first directory that is junk (a writer that puts it last: it
+ * was lost with the rest of the file) leads to the JPEG streams laid out
+ * from byte 8 on, decoded one after another (tiff_streams).  The lowest
  * offset where such an anchor fails is the first byte that cannot belong
  * to the file (CARVE_NOTE_FRAGMENT).  Other strips (uncompressed, LZW,
  * raw sensor data) cannot be checked: the verdict rests on the
@@ -45,6 +52,7 @@
 #include <strings.h>
 
 #include "formats/format.h"
+#include "formats/jpeg_decode.h"
 
 #define TIFF_MAX_SIZE (512ull << 20)
 #define TIFF_MAX_IFDS 1024u          /* visited set: ends cycles too */
@@ -58,6 +66,7 @@
 #define TIFF_MAX_ANCHORS 256         /* checked ranges remembered */
 #define TIFF_MAX_SOI 1024u           /* JPEG starts read per file: each may
                                         cost the reader a window refill */
+#define TIFF_MAX_TABLES (64u << 10) /* JPEGTables bytes taken */
 #define TIFF_COMP_OJPEG 6
 #define TIFF_COMP_JPEG 7
 
@@ -67,6 +76,7 @@ enum {
 	TAG_PHOTOMETRIC = 262, TAG_MAKE = 271, TAG_MODEL = 272,
 	TAG_STRIP_OFFSETS = 273, TAG_STRIP_COUNTS = 279, TAG_DATETIME = 306,
 	TAG_TILE_OFFSETS = 324, TAG_TILE_COUNTS = 325, TAG_SUBIFDS = 330,
+	TAG_JPEG_TABLES = 347,
 	TAG_JPEG_OFFSET = 513, TAG_JPEG_LENGTH = 514, TAG_EXIF_IFD = 34665,
 	TAG_GPS_IFD = 34853, TAG_DATETIME_ORIGINAL = 36867,
 	TAG_MAKER_NOTE = 37500, TAG_INTEROP_IFD = 40965,
@@ -144,6 +154,11 @@ struct tiff_ctx {
 	char datetime[TIFF_STR], datetime_orig[TIFF_STR];
 	/* fragmentation evidence */
 	uint64_t frag;                /* lowest byte shown wrong, or MAX */
+	uint64_t frag_good;           /* the bytes before it that are sure */
+	/* Decoding each JPEG strip and tile (not NULL: the reader asks for
+	 * every check, or the walk without it saw a cut) */
+	struct jdec *dec;
+	uint64_t dec_left;            /* stream bytes that may be decoded */
 	uint64_t unv_lo;              /* first unchecked strip, or MAX */
 	unsigned soi_left;            /* JPEG starts that may still be read */
 	unsigned nanchor;             /* JPEG streams found, in walk order */
@@ -157,6 +172,8 @@ struct tiff_ifd_info {
 	uint32_t jpeg_off, jpeg_len;
 	uint32_t width, height;
 	uint32_t compression;
+	struct tiff_entry tables;
+	bool has_tables;
 	uint64_t maker_off, maker_len;
 	unsigned nchild;
 	uint64_t child[TIFF_MAX_CHILDREN];
@@ -295,19 +312,30 @@ static void tiff_anchor(struct tiff_ctx *c, uint64_t lo, uint64_t hi)
 	}
 }
 
-/* Notes that the byte at off cannot belong to the file. */
+/* Notes that the byte at off cannot belong to the file, and that the
+ * bytes before good are sure to be its own. */
+static void tiff_bad_at(struct tiff_ctx *c, uint64_t good, uint64_t off)
+{
+	if (off < c->frag) {
+		c->frag = off;
+		c->frag_good = good < off ? good : off;
+	}
+}
+
 static void tiff_bad(struct tiff_ctx *c, uint64_t off)
 {
-	if (off < c->frag)
-		c->frag = off;
+	tiff_bad_at(c, off, off);
 }
 
 /*
  * Checks that the len bytes at off, which the structure says hold a JPEG
  * stream, start with SOI (FF D8 FF); notes the range or the first byte
- * that differs.  Ranges past the reader are the truncation's business.
+ * that differs.  When decoding, the stream must decode whole, and end by
+ * off + len when exact (a strip's count; a thumbnail's length is often
+ * not exact).  Ranges past the reader are the truncation's business.
  */
-static void tiff_check_soi(struct tiff_ctx *c, uint64_t off, uint64_t len)
+static void tiff_check_soi(struct tiff_ctx *c, uint64_t off, uint64_t len,
+                           bool exact)
 {
 	static const uint8_t soi[3] = { 0xff, 0xd8, 0xff };
 	uint8_t b[3];
@@ -323,6 +351,18 @@ static void tiff_check_soi(struct tiff_ctx *c, uint64_t off, uint64_t len)
 		}
 	}
 	tiff_anchor(c, off, off + len);
+	/* Strips that overlap (a hostile directory naming one stream a
+	 * thousand times) are decoded only up to twice the file's bytes. */
+	if (c->dec != NULL && len <= c->dec_left) {
+		c->dec_left -= len;
+		/* The whole stream must decode, and end within its count. */
+		struct jdec_fail fail;
+		uint64_t next;
+		if (jdec_stream(c->dec, c->br, off, exact ? off + len :
+		                c->limit, 0, &next,
+		                &fail) == JDEC_FAIL)
+			tiff_bad_at(c, fail.good, fail.bad);
+	}
 }
 
 /* Notes a strip or tile: JPEG ones are checked, others only remembered
@@ -335,7 +375,7 @@ static void tiff_strip(struct tiff_ctx *c, const struct tiff_view *v,
 		return;
 	if (jpeg && c->soi_left > 0) {
 		c->soi_left--;
-		tiff_check_soi(c, off, len);
+		tiff_check_soi(c, off, len, true);
 	} else if (off < c->unv_lo) {
 		c->unv_lo = off;
 	}
@@ -570,6 +610,12 @@ static enum tiff_ifd_status tiff_ifd(struct tiff_ctx *c,
 		case TAG_JPEG_LENGTH:
 			info.jpeg_len = tiff_first(c, v, &e);
 			break;
+		case TAG_JPEG_TABLES:
+			if (e.type == TYPE_UNDEFINED || e.type == TYPE_BYTE) {
+				info.tables = e;
+				info.has_tables = true;
+			}
+			break;
 		case TAG_SUBIFDS:
 			if (kind != TIFF_MAKER)
 				c->raw_hint = true;
@@ -628,6 +674,13 @@ static enum tiff_ifd_status tiff_ifd(struct tiff_ctx *c,
 		}
 	}
 
+	/* Abbreviated JPEG strips take their tables from JPEGTables. */
+	if (c->dec != NULL && !v->soft) {
+		const uint8_t *t = NULL;
+		if (info.has_tables && info.tables.count <= TIFF_MAX_TABLES)
+			t = bread_peek(c->br, info.tables.pos, info.tables.count);
+		(void)jdec_tables(c->dec, t, t != NULL ? info.tables.count : 0);
+	}
 	if (info.has_strip_off)
 		tiff_ranges(c, v, &info.strip_off,
 		            info.has_strip_len ? &info.strip_len : NULL,
@@ -639,7 +692,8 @@ static enum tiff_ifd_status tiff_ifd(struct tiff_ctx *c,
 	if (info.jpeg_off != 0 && info.jpeg_len != 0) {
 		tiff_ref(c, v, v->base + info.jpeg_off, info.jpeg_len);
 		if (!v->soft)
-			tiff_check_soi(c, v->base + info.jpeg_off, info.jpeg_len);
+			tiff_check_soi(c, v->base + info.jpeg_off, info.jpeg_len,
+			               false);
 	}
 	if (kind == TIFF_MAIN || kind == TIFF_SUB) {
 		uint64_t area = (uint64_t)info.width * info.height;
@@ -761,8 +815,79 @@ static void tiff_unverified(const struct tiff_ctx *c, struct carve_result *res)
 	                      "strip data not checked";
 }
 
-/* Checks the header, walks every directory and works out the end. */
-static void tiff_validate(struct bread *br, struct carve_result *res)
+/*
+ * A first directory that is junk (written last, its bytes lost with the
+ * rest of a file stored in pieces): when the file's data start right
+ * after the header with a JPEG stream, as a writer that puts the
+ * directory last lays JPEG strips out, the streams are decoded one after
+ * another (with at most 3 zero bytes of padding between them), and the
+ * first that stops decoding, or the first place where no stream starts,
+ * is the fragmentation point.  It takes at least one whole stream to say
+ * so; anything else stays a rejection.
+ */
+static void tiff_streams(struct tiff_ctx *c, uint64_t ifd0,
+                         struct carve_result *res)
+{
+	struct jdec *dec = c->dec != NULL ? c->dec : jdec_new();
+	struct jdec_fail fail;
+	uint64_t off = 8, next;
+	unsigned whole = 0;
+	bool cut = false, ended = false;
+
+	if (dec == NULL) {
+		carve_reject(res, "bad first IFD");
+		return;
+	}
+	for (unsigned n = 0; n < TIFF_MAX_SOI && !cut && !ended; n++) {
+		uint8_t b[3] = { 0, 0, 0 };
+		size_t got = bread_read(c->br, off, b, 3);
+		unsigned pad = 0;
+		while (pad < 3 && got == 3 && b[0] == 0 && whole > 0) {
+			pad++;
+			got = bread_read(c->br, off + pad, b, 3);
+		}
+		if (got < 3) {
+			ended = true;
+			break;
+		}
+		off += pad;
+		switch (jdec_stream(dec, c->br, off, c->limit, 0, &next, &fail)) {
+		case JDEC_OK:
+			whole++;
+			off = next;
+			break;
+		case JDEC_FAIL:
+			cut = true;
+			break;
+		default:
+			ended = true;
+			break;
+		}
+	}
+	if (dec != c->dec)
+		jdec_free(dec);
+	if (whole == 0 || (!cut && !ended)) {
+		carve_reject(res, "bad first IFD");
+		return;
+	}
+	if (!cut) {
+		carve_truncated(res, off, "bad first IFD; JPEG strips "
+		                "decoded up to the end of the data");
+		return;
+	}
+	/* The directory lies past where the data stop being the file's. */
+	if (fail.bad > ifd0)
+		fail.bad = ifd0;
+	carve_truncated(res, fail.good < fail.bad ? fail.good : fail.bad,
+	                "the first IFD and the JPEG strips before it are not "
+	                "where the header says (fragmented?)");
+	carve_note(res, CARVE_NOTE_FRAGMENT, fail.bad);
+}
+
+/* Checks the header, walks every directory and works out the end; with
+ * dec, decoding every JPEG strip, tile and thumbnail. */
+static void tiff_check(struct bread *br, struct carve_result *res,
+                       struct jdec *dec)
 {
 	struct tiff_ctx c;
 	uint8_t h[16];
@@ -775,7 +900,9 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 	}
 	memset(&c, 0, sizeof(c));
 	c.br = br;
+	c.dec = dec;
 	c.limit = bread_size(br);
+	c.dec_left = 2 * c.limit;
 	c.entries_left = TIFF_MAX_ENTRIES;
 	c.values_left = TIFF_MAX_VALUES;
 	c.frag = UINT64_MAX;
@@ -809,6 +936,9 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 		break;
 	case IFD_PAST:
 		carve_reject(res, "first IFD past the end");
+		return;
+	case IFD_BAD:
+		tiff_streams(&c, ifd0, res);
 		return;
 	default:
 		carve_reject(res, "bad first IFD");
@@ -850,8 +980,8 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 	else if (c.datetime[0] != '\0')
 		tiff_meta_time(res, c.datetime);
 	if (c.frag < c.limit) {
-		carve_truncated(res, c.frag, "a directory or JPEG stream is "
-		                "not where the directories say (fragmented?)");
+		carve_truncated(res, c.frag_good, "a directory or JPEG stream "
+		                "is not where the directories say (fragmented?)");
 		carve_note(res, CARVE_NOTE_FRAGMENT, c.frag);
 	} else if (c.past) {
 		carve_truncated(res, c.limit, "references data past the end");
@@ -859,6 +989,47 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 		carve_accept(res, c.end);
 		tiff_unverified(&c, res);
 	}
+}
+
+/*
+ * The directory walk alone decides a whole file's length.  JPEG strips,
+ * tiles and thumbnails are decoded (jpeg_decode.h) when the caller asks
+ * for every check (reassembly telling a right continuation from a wrong
+ * one, or validating over a map of several extents such as a volume's
+ * clusters) and when the walk finds the file cut short at a JPEG stream that
+ * does not start with SOI, so that the fragmentation point is the first
+ * byte that stops decoding, not the next strip start: a gap inside a
+ * strip no longer passes for the strip's own data.  A file whose walk
+ * ends cleanly is not decoded, so a clean scan costs what it did.
+ */
+static void tiff_validate(struct bread *br, struct carve_result *res)
+{
+	/* A reader over several extents is a map someone guessed (the
+	 * clusters of a volume a file may have used): the walk alone takes
+	 * any cluster of the right length inside a strip for its own. */
+	bool every = br->thorough || br->next > 1;
+
+	if (!every) {
+		tiff_check(br, res, NULL);
+		if (res->verdict != CARVE_TRUNCATED ||
+		    res->note != CARVE_NOTE_FRAGMENT)
+			return;
+	}
+	struct jdec *dec = jdec_new();
+	if (dec == NULL) {
+		if (every)
+			tiff_check(br, res, NULL);
+		return;
+	}
+	if (every) {
+		tiff_check(br, res, dec);
+	} else {
+		struct carve_result r2;
+		carve_result_clear(&r2);
+		tiff_check(br, &r2, dec);
+		*res = r2;
+	}
+	jdec_free(dec);
 }
 
 const struct format format_tiff = {

@@ -194,7 +194,7 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 	 * (a document's table sought megabytes ahead of a broken piece). */
 	uint64_t cost = res->length > res->note_off ? res->length
 	                : res->note_off;
-	cost += rq->grid.block + searched;
+	cost += rq->grid.block + searched / FRAG_SEARCH_SHARE;
 	st->out->validations++;
 	spend(st, cost);
 	return 0;

@@ -107,6 +107,9 @@
 /* Bytes those runs may be given per candidate (a run costs about the
  * bytes the validator got through before it stopped). */
 #define FRAG_MAX_BYTES (1ull << 30)
+/* A byte a validator's search (bread_find) looks through costs this
+ * much less than a byte it validates: a search runs at memory speed. */
+#define FRAG_SEARCH_SHARE 16
 /* Once a map moved the fragmentation point forward, validator runs still
  * spent looking for a map that ends the file at this step. */
 #define FRAG_AFTER_PROGRESS 256
