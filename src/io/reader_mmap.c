@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "io/reader_impl.h"
+#include "io/source_map.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -46,13 +47,10 @@
 int reader_mmap_probe(const struct source *src)
 {
 	int fd = source_fd(src, 0);
-	struct stat st;
 
 	if (fd < 0)
 		return fd;
-	if (src->is_blockdev || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return -ENOTSUP;
-	return 0;
+	return source_mappable(src) ? 0 : -ENOTSUP;
 }
 
 void chunk_unview(struct chunk *c)

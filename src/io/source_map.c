@@ -5,9 +5,9 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/reader.h"
 #include "io/source_map.h"
 
 #ifndef MADV_POPULATE_READ
@@ -16,7 +16,11 @@
 
 int source_mappable(const struct source *src)
 {
-	return reader_mmap_probe(src) == 0;
+	int fd = source_fd(src, 0);
+	struct stat st;
+
+	return fd >= 0 && !src->is_blockdev && fstat(fd, &st) == 0 &&
+	       S_ISREG(st.st_mode);
 }
 
 int source_map(const struct source *src, uint64_t off, size_t len,
