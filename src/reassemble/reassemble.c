@@ -1093,8 +1093,8 @@ static int gs_merge(struct grid_starts *gs, uint64_t b, const uint64_t *f,
 	int rc = 0;
 
 	pthread_mutex_lock(&gs->lock);
-	if (gs->done[b])
-		goto out;
+	if (gs->done[b] || nf == 0)
+		goto out_done;
 	if (gs->n + nf > gs->cap) {
 		size_t cap = gs->cap ? gs->cap : 64;
 		while (cap < gs->n + nf)
@@ -1114,6 +1114,7 @@ static int gs_merge(struct grid_starts *gs, uint64_t b, const uint64_t *f,
 	memmove(gs->at + k + nf, gs->at + k, (gs->n - k) * sizeof(*gs->at));
 	memcpy(gs->at + k, f, nf * sizeof(*f));
 	gs->n += nf;
+out_done:
 	gs->done[b] = 1;
 out:
 	pthread_mutex_unlock(&gs->lock);
