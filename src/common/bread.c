@@ -178,26 +178,35 @@ static void bread_saw_bad(void *arg, uint64_t off, uint64_t len, int err)
 		br->bad(br->bad_arg, off, len, err);
 }
 
+/* The extent to start looking for logical offset off in, and in *base
+ * the logical offset it starts at: with the starts index, the last extent
+ * starting at or before off; without it, the first (callers walk on). */
+static unsigned bread_extent_at(const struct bread *br, uint64_t off,
+                                uint64_t *base)
+{
+	unsigned lo = 0, hi = br->next;
+
+	*base = 0;
+	if (br->starts == NULL)
+		return 0;
+	while (hi - lo > 1) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (br->starts[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*base = br->starts[lo];
+	return lo;
+}
+
 /* Reads logical [off, off+n) into dst through the extents; 0 or -errno. */
 static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 {
-	uint64_t base = 0;
-	unsigned first = 0;
+	uint64_t base;
+	unsigned i = bread_extent_at(br, off, &base);
 
-	if (br->starts != NULL) {
-		/* the last extent starting at or before off */
-		unsigned lo = 0, hi = br->next;
-		while (hi - lo > 1) {
-			unsigned mid = lo + (hi - lo) / 2;
-			if (br->starts[mid] <= off)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		first = lo;
-		base = br->starts[lo];
-	}
-	for (unsigned i = first; i < br->next && n > 0; i++) {
+	for (; i < br->next && n > 0; i++) {
 		const struct extent *e = &br->ext[i];
 
 		if (off >= base + e->len) {
@@ -222,26 +231,13 @@ static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
  * bytes, within one extent; 0, or -1 (nothing changed). */
 static int bread_map(struct bread *br, uint64_t off, size_t n, size_t want)
 {
-	uint64_t base = 0;
-	unsigned i = 0;
+	uint64_t base;
 
 	if (br->mappable == 0)
 		br->mappable = source_mappable(br->src) ? 1 : -1;
 	if (br->mappable < 0)
 		return -1;
-	if (br->starts != NULL) {
-		/* the last extent starting at or before off */
-		unsigned lo = 0, hi = br->next;
-		while (hi - lo > 1) {
-			unsigned mid = lo + (hi - lo) / 2;
-			if (br->starts[mid] <= off)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		i = lo;
-		base = br->starts[lo];
-	}
+	unsigned i = bread_extent_at(br, off, &base);
 	const struct extent *e = &br->ext[i];
 	if (off < base || off - base >= e->len)
 		return -1;
