@@ -1665,3 +1665,29 @@ enum jdec_end jdec_stream(struct jdec *d, struct bread *br, uint64_t off,
 	}
 	return stream_fail(fail, prev, pos, "too many segments");
 }
+
+void jdec_validate(struct bread *br, struct carve_result *res, bool every,
+                   jdec_walk_fn *walk)
+{
+	if (!every) {
+		walk(br, res, NULL);
+		if (res->verdict != CARVE_TRUNCATED ||
+		    res->note != CARVE_NOTE_FRAGMENT)
+			return;
+	}
+	struct jdec *dec = jdec_new();
+	if (dec == NULL) {
+		if (every)
+			walk(br, res, NULL);
+		return;
+	}
+	if (every) {
+		walk(br, res, dec);
+	} else {
+		struct carve_result r2;
+		carve_result_clear(&r2);
+		walk(br, &r2, dec);
+		*res = r2;
+	}
+	jdec_free(dec);
+}

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "common/bread.h"
+#include "formats/format.h"
 
 /*
  * Blocks (8x8, all components) of a progressive frame whose
@@ -108,6 +109,24 @@ bool jdec_tables(struct jdec *d, const uint8_t *p, size_t n);
 enum jdec_end jdec_stream(struct jdec *d, struct bread *br, uint64_t off,
                           uint64_t end, unsigned flags, uint64_t *next,
                           struct jdec_fail *fail);
+
+/* A container validator's walk (TIFF's directories, AVI's chunks) that
+ * decodes each JPEG stream the file holds with dec (jdec_stream), or
+ * decodes none when dec is NULL. */
+typedef void jdec_walk_fn(struct bread *br, struct carve_result *res,
+                          struct jdec *dec);
+
+/*
+ * Validates a container whose data are JPEG streams with walk.  With
+ * every, the streams are decoded on the one walk.  Otherwise the walk
+ * alone runs first, and only when it ends at a fragmentation point
+ * (CARVE_NOTE_FRAGMENT) does it run again decoding every stream, whose
+ * verdict replaces the first: a file whose walk ends cleanly costs what
+ * the walk costs.  Without memory for a decoder, the verdict is the walk
+ * alone's.
+ */
+void jdec_validate(struct bread *br, struct carve_result *res, bool every,
+                   jdec_walk_fn *walk);
 
 /*
  * Whether blk[0..len) could be a piece of a JPEG file's entropy-coded data

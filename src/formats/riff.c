@@ -883,33 +883,15 @@ static void riff_check(struct bread *br, struct carve_result *res,
 static void riff_validate(struct bread *br, struct carve_result *res)
 {
 	const uint8_t *h = bread_peek(br, 0, 12);
-	bool avi = h != NULL && riff_is(h, "RIFF") && riff_is(h + 8, "AVI ");
-	/* A reader over several extents is a map someone guessed (the
-	 * clusters of a volume a file may have used): the chunk walk alone
-	 * takes any cluster inside a frame for the frame's own. */
-	bool every = br->thorough || br->next > 1;
 
-	if (!(avi && every)) {
+	if (h == NULL || !riff_is(h, "RIFF") || !riff_is(h + 8, "AVI ")) {
 		riff_check(br, res, NULL);
-		if (!avi || res->verdict != CARVE_TRUNCATED ||
-		    res->note != CARVE_NOTE_FRAGMENT)
-			return;
-	}
-	struct jdec *dec = jdec_new();
-	if (dec == NULL) {
-		if (every)
-			riff_check(br, res, NULL);
 		return;
 	}
-	if (every) {
-		riff_check(br, res, dec);
-	} else {
-		struct carve_result r2;
-		carve_result_clear(&r2);
-		riff_check(br, &r2, dec);
-		*res = r2;
-	}
-	jdec_free(dec);
+	/* A reader over several extents is a map someone guessed (the
+	 * clusters of a volume a file may have used): the chunk walk alone
+	 * takes any cluster inside a frame for its own. */
+	jdec_validate(br, res, br->thorough || br->next > 1, riff_check);
 }
 
 static const struct format_sig riff_sigs[] = {

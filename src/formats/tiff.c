@@ -1007,29 +1007,7 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 	/* A reader over several extents is a map someone guessed (the
 	 * clusters of a volume a file may have used): the walk alone takes
 	 * any cluster of the right length inside a strip for its own. */
-	bool every = br->thorough || br->next > 1;
-
-	if (!every) {
-		tiff_check(br, res, NULL);
-		if (res->verdict != CARVE_TRUNCATED ||
-		    res->note != CARVE_NOTE_FRAGMENT)
-			return;
-	}
-	struct jdec *dec = jdec_new();
-	if (dec == NULL) {
-		if (every)
-			tiff_check(br, res, NULL);
-		return;
-	}
-	if (every) {
-		tiff_check(br, res, dec);
-	} else {
-		struct carve_result r2;
-		carve_result_clear(&r2);
-		tiff_check(br, &r2, dec);
-		*res = r2;
-	}
-	jdec_free(dec);
+	jdec_validate(br, res, br->thorough || br->next > 1, tiff_check);
 }
 
 const struct format format_tiff = {
