@@ -640,6 +640,30 @@ struct dredge_repair_info {
 int dredge_repair(const char *clip, const char *reference, const char *out,
                   struct dredge_repair_info *info, char *err, size_t errlen);
 
+/* One file entry of a scan's report.jsonl, as dredge_report_files gives
+ * it (valid during the call). */
+struct dredge_report_file {
+	uint64_t id;
+	const char *filename;      /* under the scan's folder */
+	const char *format;
+	const char *status;        /* "complete", "reassembled", "suspect"
+	                              or "truncated" */
+	const char *reason;        /* why truncated or suspect, or "" */
+	uint64_t offset;           /* the first byte's place in the source */
+};
+
+/*
+ * Calls fn with each file entry of the report at path (a report.jsonl
+ * dredge wrote), in order; other lines (unreadable ranges) are passed
+ * over.  0 when every line was read; fn's non-zero return, which stops
+ * the reading; or -errno with err saying why (the file cannot be read, a
+ * line is not a dredge report entry).
+ */
+int dredge_report_files(const char *path,
+                        int (*fn)(void *arg,
+                                  const struct dredge_report_file *f),
+                        void *arg, char *err, size_t errlen);
+
 /*
  * Merging the folders of `dredge scan --shard K/N` (K = 1..N, the same
  * source and options) into exactly the files and reports one scan gives.

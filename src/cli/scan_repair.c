@@ -4,10 +4,10 @@
  *
  * The scan's own report says which files those are (format mp4, status
  * truncated, reason "no moov box (recording cut off)") and which clips
- * came back whole (complete or reassembled); the report is read back line by line (each line one
- * JSON object the scan wrote, its fields looked up by name and checked:
- * a file name must stay inside the output folder).  Each cut-off clip is
- * rebuilt by dredge_repair with the reference given, or with each of the
+ * came back whole (complete or reassembled); the report is read back
+ * through dredge_report_files, which refuses a line that is not an entry
+ * dredge writes, and a file name must stay inside the output folder.
+ * Each cut-off clip is rebuilt by dredge_repair with the reference given, or with each of the
  * SR_TRIES whole clips nearest to it on the source, keeping the one whose
  * setup finds the most frames in it (another camera's codec finds few;
  * on a tie, the nearest).
@@ -23,7 +23,6 @@
 #include "dredge.h"
 #include "cli/scan_repair.h"
 
-#define SR_MAX_LINE (1u << 20)    /* report line bytes read */
 #define SR_MAX_FILES (1u << 20)   /* report entries kept */
 #define SR_TRIES 16               /* whole clips tried as the reference */
 
@@ -34,38 +33,6 @@ struct entry {
 	uint64_t off;
 	int cut;        /* 1 cut off, 0 a whole clip */
 };
-
-/* The string value of "key" in the JSON line (no escapes: the scan's
- * names and reasons hold none), copied to out; 0, or -1. */
-static int field_str(const char *line, const char *key, char *out,
-                     size_t cap)
-{
-	char pat[40];
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	const char *p = strstr(line, pat);
-	if (p == NULL)
-		return -1;
-	p += strlen(pat);
-	const char *e = strchr(p, '"');
-	if (e == NULL || (size_t)(e - p) >= cap || memchr(p, '\\', e - p))
-		return -1;
-	memcpy(out, p, e - p);
-	out[e - p] = '\0';
-	return 0;
-}
-
-static int field_u64(const char *line, const char *key, uint64_t *v)
-{
-	char pat[40];
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	const char *p = strstr(line, pat);
-	if (p == NULL)
-		return -1;
-	char *end;
-	errno = 0;
-	*v = strtoull(p + strlen(pat), &end, 10);
-	return errno == 0 && end != p + strlen(pat) ? 0 : -1;
-}
 
 /* A name the scan writes: "DIR/FILE", no way out of the folder. */
 static int name_ok(const char *n)
@@ -88,6 +55,49 @@ static void json_put(FILE *f, const char *s)
 	}
 }
 
+/* What the report gives: the mp4 clips cut off and the whole ones. */
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+	int nomem;
+};
+
+static int take_entry(void *arg, const struct dredge_report_file *f)
+{
+	struct entries *es = arg;
+	int cut;
+
+	if (es->n >= SR_MAX_FILES)
+		return 1;
+	if (strcmp(f->format, "mp4") != 0 || !name_ok(f->filename))
+		return 0;
+	if (strcmp(f->status, "complete") == 0 ||
+	    strcmp(f->status, "reassembled") == 0)
+		cut = 0;
+	else if (strcmp(f->status, "truncated") == 0 &&
+	         strcmp(f->reason, CUT_REASON) == 0)
+		cut = 1;
+	else
+		return 0;
+	if (es->n == es->cap) {
+		size_t nc = es->cap ? es->cap * 2 : 64;
+		struct entry *ne = realloc(es->v, nc * sizeof(*ne));
+		if (ne == NULL)
+			goto nomem;
+		es->v = ne;
+		es->cap = nc;
+	}
+	if ((es->v[es->n].name = strdup(f->filename)) == NULL)
+		goto nomem;
+	es->v[es->n].off = f->offset;
+	es->v[es->n].cut = cut;
+	es->n++;
+	return 0;
+nomem:
+	es->nomem = 1;
+	return 1;
+}
+
 static uint64_t dist_from;   /* qsort takes no argument: set per clip */
 static int cmp_dist(const void *a, const void *b)
 {
@@ -102,60 +112,25 @@ static int cmp_dist(const void *a, const void *b)
 
 int scan_repair(const char *outdir, const char *reference)
 {
-	char path[4096];
-	struct entry *ents = NULL;
+	char path[4096], err[512];
+	struct entries es = { 0 };
+	struct entry *ents;
 	struct entry **whole = NULL;
-	size_t n = 0, cap = 0, nwhole = 0;
-	char *line = NULL;
-	size_t lcap = 0;
+	size_t n, nwhole = 0;
 	int done = 0, rc = 0;
-	FILE *in, *list = NULL;
+	FILE *list = NULL;
 
 	snprintf(path, sizeof(path), "%s/report.jsonl", outdir);
-	if ((in = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "dredge: --repair: cannot read '%s': %s\n",
-		        path, strerror(errno));
-		return -1;
+	rc = dredge_report_files(path, take_entry, &es, err, sizeof(err));
+	ents = es.v;
+	n = es.n;
+	if (es.nomem)
+		goto nomem;
+	if (rc < 0) {
+		fprintf(stderr, "dredge: --repair: %s\n", err);
+		rc = -1;
+		goto out;
 	}
-	ssize_t len;
-	while ((len = getline(&line, &lcap, in)) > 0 && n < SR_MAX_FILES) {
-		char fmt[16], status[16], reason[64], name[256];
-		uint64_t off;
-		if ((size_t)len > SR_MAX_LINE ||
-		    field_str(line, "format", fmt, sizeof(fmt)) != 0 ||
-		    strcmp(fmt, "mp4") != 0 ||
-		    field_str(line, "filename", name, sizeof(name)) != 0 ||
-		    !name_ok(name) ||
-		    field_str(line, "status", status, sizeof(status)) != 0 ||
-		    field_u64(line, "offset", &off) != 0)
-			continue;
-		int cut;
-		if (strcmp(status, "complete") == 0 ||
-		    strcmp(status, "reassembled") == 0)
-			cut = 0;
-		else if (strcmp(status, "truncated") == 0 &&
-		         field_str(line, "reason", reason,
-		                   sizeof(reason)) == 0 &&
-		         strcmp(reason, CUT_REASON) == 0)
-			cut = 1;
-		else
-			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct entry *ne = realloc(ents, nc * sizeof(*ne));
-			if (ne == NULL)
-				goto nomem;
-			ents = ne;
-			cap = nc;
-		}
-		if ((ents[n].name = strdup(name)) == NULL)
-			goto nomem;
-		ents[n].off = off;
-		ents[n].cut = cut;
-		n++;
-	}
-	fclose(in);
-	in = NULL;
 	whole = malloc((n ? n : 1) * sizeof(*whole));
 	if (whole == NULL)
 		goto nomem;
@@ -173,7 +148,7 @@ int scan_repair(const char *outdir, const char *reference)
 	for (size_t i = 0; i < n; i++) {
 		if (!ents[i].cut)
 			continue;
-		char clip[4096], dst[4096], ref[4096], err[512];
+		char clip[4096], dst[4096], ref[4096];
 		const char *nm = ents[i].name;
 		size_t nl = strlen(nm);
 		snprintf(clip, sizeof(clip), "%s/%s", outdir, nm);
@@ -258,14 +233,11 @@ nomem:
 	fprintf(stderr, "dredge: --repair: out of memory\n");
 	rc = -1;
 out:
-	if (in != NULL)
-		fclose(in);
 	if (list != NULL)
 		fclose(list);
 	for (size_t i = 0; i < n; i++)
 		free(ents[i].name);
 	free(ents);
 	free(whole);
-	free(line);
 	return rc;
 }

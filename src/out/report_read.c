@@ -9,11 +9,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dredge.h"
 #include "fs/fsview.h"
 #include "out/report_read.h"
 
@@ -39,8 +41,10 @@ static bool eat(struct cur *c, char ch)
 }
 
 /* A string into out (cap bytes, NUL included); out may be NULL to skip.
- * \u escapes above 0x7f are kept as '?' (dredge writes Latin-1 there). */
-static bool str(struct cur *c, char *out, size_t cap)
+ * \u escapes above 0x7f are kept as '?' (dredge writes Latin-1 there).
+ * One longer than out holds is refused, or with cut kept as far as it
+ * fits. */
+static bool str_to(struct cur *c, char *out, size_t cap, bool cut)
 {
 	size_t n = 0;
 
@@ -85,14 +89,20 @@ static bool str(struct cur *c, char *out, size_t cap)
 			return false;
 		}
 		if (out != NULL) {
-			if (n + 1 >= cap)
+			if (n + 1 < cap)
+				out[n++] = ch;
+			else if (!cut)
 				return false;
-			out[n++] = ch;
 		}
 	}
 	if (out != NULL)
 		out[n] = '\0';
 	return true;
+}
+
+static bool str(struct cur *c, char *out, size_t cap)
+{
+	return str_to(c, out, cap, false);
 }
 
 static bool u64(struct cur *c, uint64_t *v)
@@ -290,7 +300,7 @@ static bool hex_of_len(const char *s, size_t n)
 int report_parse_line(const char *line, struct report_rec *r)
 {
 	struct cur c = { line };
-	char key[32], status[16] = "";
+	char key[32];
 	bool have_id = false, have_size = false, have_runs = false,
 	     have_dup = false;
 
@@ -314,7 +324,10 @@ int report_parse_line(const char *line, struct report_rec *r)
 		} else if (strcmp(key, "type") == 0) {
 			good = str(&c, r->type, sizeof(r->type));
 		} else if (strcmp(key, "status") == 0) {
-			good = str(&c, status, sizeof(status));
+			good = str(&c, r->status, sizeof(r->status));
+		} else if (strcmp(key, "reason") == 0) {
+			good = word(&c, "null") ||
+			       str_to(&c, r->reason, sizeof(r->reason), true);
 		} else if (strcmp(key, "size") == 0) {
 			good = have_size = u64(&c, &r->size);
 		} else if (strcmp(key, "offset") == 0) {
@@ -351,9 +364,9 @@ int report_parse_line(const char *line, struct report_rec *r)
 	if (*c.p != '\0')
 		goto bad;
 	/* a suspect file is whole by its own structure */
-	r->suspect = strcmp(status, "suspect") == 0;
-	r->complete = strcmp(status, "complete") == 0 ||
-	              strcmp(status, "reassembled") == 0 || r->suspect;
+	r->suspect = strcmp(r->status, "suspect") == 0;
+	r->complete = strcmp(r->status, "complete") == 0 ||
+	              strcmp(r->status, "reassembled") == 0 || r->suspect;
 	uint64_t total = 0;
 	bool wraps = false;
 	for (unsigned i = 0; i < r->nruns; i++) {
@@ -365,7 +378,7 @@ int report_parse_line(const char *line, struct report_rec *r)
 	if (!have_id || !have_size || !have_runs || !have_dup || wraps ||
 	    r->filename[0] == '\0' || r->nruns == 0 || total != r->size ||
 	    !hex_of_len(r->hash, 32) ||
-	    (!r->complete && strcmp(status, "truncated") != 0) ||
+	    (!r->complete && strcmp(r->status, "truncated") != 0) ||
 	    r->id == 0 || r->duplicate_of >= r->id)
 		goto bad;
 	return 0;
@@ -379,4 +392,54 @@ void report_rec_free(struct report_rec *r)
 	free(r->runs);
 	r->runs = NULL;
 	r->nruns = 0;
+}
+
+int dredge_report_files(const char *path,
+                        int (*fn)(void *arg,
+                                  const struct dredge_report_file *f),
+                        void *arg, char *err, size_t errlen)
+{
+	FILE *in = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	uint64_t lineno = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (in == NULL) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot read '%s': %s", path,
+		         strerror(errno));
+		return rc;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, in)) > 0) {
+		struct report_rec r;
+		int k = -EINVAL;
+		lineno++;
+		if ((size_t)n <= REPORT_LINE_MAX)
+			k = report_parse_line(line, &r);
+		if (k == 1)
+			continue;
+		if (k != 0) {
+			snprintf(err, errlen, "%s: line %" PRIu64 " is not a "
+			         "dredge report entry", path, lineno);
+			rc = -EINVAL;
+			break;
+		}
+		const struct dredge_report_file f = {
+			.id = r.id, .filename = r.filename, .format = r.format,
+			.status = r.status, .reason = r.reason,
+			.offset = r.offset,
+		};
+		rc = fn(arg, &f);
+		report_rec_free(&r);
+	}
+	if (rc == 0 && ferror(in)) {
+		rc = -EIO;
+		snprintf(err, errlen, "cannot read '%s': %s", path,
+		         strerror(errno));
+	}
+	free(line);
+	fclose(in);
+	return rc;
 }

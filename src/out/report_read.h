@@ -26,6 +26,9 @@ struct report_rec {
 	int complete;            /* status "complete", "reassembled" or
 	                            "suspect" (else "truncated") */
 	int suspect;             /* status "suspect" */
+	char status[16];         /* as written */
+	char reason[64];         /* why truncated or suspect (its first 63
+	                            bytes), or "" */
 	uint64_t size;
 	struct extent *runs;     /* malloc'd */
 	unsigned nruns;
