@@ -65,28 +65,28 @@ BUILD=$src/build DIR="" SCRATCH="" SIZE="" DENSE_SIZE=512M FS_SIZE=512M
 DASH_MIB=512 ONLY="random,dense,falsestart,fat32,exfat" PEERS_OPT=""
 PEERS_RANDOM=0 RUNS=3 SEED=2026 TIMEOUT=1800 KEEP=0
 CMDLINE="bench/cards.sh $*"
-while [ $# -gt 0 ]; do
+option() {
 	case $1 in
-	-b|--build) BUILD=$2; shift ;;
-	-d|--dir) DIR=$2; shift ;;
-	--scratch) SCRATCH=$2; shift ;;
-	--size) SIZE=$2; shift ;;
+	-b|--build) BUILD=$2 ;;
+	-d|--dir) DIR=$2 ;;
+	--scratch) SCRATCH=$2 ;;
+	--size) SIZE=$2 ;;
 	--big) SIZE=8G ;;
-	--dense-size) DENSE_SIZE=$2; shift ;;
-	--falsestart-size) FS_SIZE=$2; shift ;;
-	--dashcam-mib) DASH_MIB=$2; shift ;;
-	--only) ONLY=$2; shift ;;
-	--peers) PEERS_OPT=$2; shift ;;
+	--dense-size) DENSE_SIZE=$2 ;;
+	--falsestart-size) FS_SIZE=$2 ;;
+	--dashcam-mib) DASH_MIB=$2 ;;
+	--only) ONLY=$2 ;;
+	--peers) PEERS_OPT=$2 ;;
 	--peers-random) PEERS_RANDOM=1 ;;
-	--runs) RUNS=$2; shift ;;
-	--seed) SEED=$2; shift ;;
-	--timeout) TIMEOUT=$2; shift ;;
+	--runs) RUNS=$2 ;;
+	--seed) SEED=$2 ;;
+	--timeout) TIMEOUT=$2 ;;
 	--keep) KEEP=1 ;;
-	-h|--help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
 	esac
-	shift
-done
+}
+parse_options "--big --peers-random --keep" "-b --build -d --dir --scratch
+	--size --dense-size --falsestart-size --dashcam-mib --only --peers --runs
+	--seed --timeout" "$@"
 case $RUNS in ''|*[!0-9]*|0) die "--runs needs a number >= 1" ;; esac
 case $SEED in ''|*[!0-9]*) die "--seed needs a number" ;; esac
 case $DASH_MIB in ''|*[!0-9]*) die "--dashcam-mib needs a number" ;; esac
@@ -95,20 +95,8 @@ for k in ${ONLY//,/ }; do
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 
-BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || die "no build folder (configure and make first)"
-DREDGE=$BUILD/src/dredge
-MKIMAGE=$BUILD/tests/tools/mkimage
-XXH128SUM=$BUILD/tests/tools/xxh128sum
-for t in "$DREDGE" "$MKIMAGE" "$XXH128SUM"; do
-	[ -x "$t" ] || die "$t is missing: run make in $BUILD first"
-done
+bench_build "$BUILD" "$DIR" bench-cards
 command -v fincore >/dev/null || die "fincore (util-linux) is needed to check the page cache"
-DIR=${DIR:-$BUILD/bench-cards}
-mkdir -p "$DIR" || die "cannot create $DIR"
-DIR=$(cd "$DIR" && pwd)
-PLANTDIR=$DIR/plants
-SAMPLES=("$src"/tests/data/jpeg/*.jpg)
-[ -f "${SAMPLES[0]}" ] || die "no sample JPEGs in $src/tests/data/jpeg"
 
 # The random image: 4G when the disk holds three times that, else 2G.
 if [ -z "$SIZE" ]; then
@@ -117,14 +105,7 @@ if [ -z "$SIZE" ]; then
 fi
 SIZE_B=$(to_bytes "$SIZE") DENSE_B=$(to_bytes "$DENSE_SIZE") FS_B=$(to_bytes "$FS_SIZE")
 
-PEERS=()
-if [ "$PEERS_OPT" != none ]; then
-	for p in $(echo "${PEERS_OPT:-photorec foremost scalpel}" | tr ',' ' '); do
-		case $p in photorec|foremost|scalpel) ;; *) die "unknown peer '$p'" ;; esac
-		command -v "$p" >/dev/null && PEERS+=("$p") ||
-			log "$p is not installed: skipped"
-	done
-fi
+select_peers "$PEERS_OPT"
 HAVE_FIO=0
 command -v fio >/dev/null && HAVE_FIO=1
 
@@ -224,8 +205,8 @@ run() {
 	bytes=$(fsize "$img")
 	rm -rf "$OUT"
 	mkdir -p "$OUT"
-	local types=jpg peer_types=jpg fore=jpg
-	case $check in clips*) types=mp4 peer_types=mov fore=mov,mp4 ;; esac
+	local types=jpg kind=jpg
+	case $check in clips*) types=mp4 kind=video ;; esac
 	case $tool in
 	cat) cmd=(sh -c 'cat "$1" >/dev/null' sh "$img") ;;
 	# fio reading the page cache (no invalidation first): through a
@@ -241,17 +222,9 @@ run() {
 	# not compute: the same work as theirs.
 	dredge-nohash)
 		cmd=("$DREDGE" scan "$img" -o "$OUT/d" -t "$types" -q --hash none) ;;
-	photorec)
-		cmd=(sh -c 'cd "$1" && exec photorec /log /d "$1/recup" /cmd "$2" \
-		     "fileopt,everything,disable,$3,enable,search"' sh "$OUT" "$img" "$peer_types") ;;
-	foremost) cmd=(foremost -Q -t "$fore" -i "$img" -o "$OUT/f") ;;
-	scalpel)
-		if [ "$types" = jpg ]; then
-			printf 'jpg\ty\t32000000\t\\xff\\xd8\\xff\t\\xff\\xd9\n' >"$DIR/scalpel.conf"
-		else
-			printf 'mp4\ty\t16000000\t????ftyp\n' >"$DIR/scalpel.conf"
-		fi
-		cmd=(scalpel -c "$DIR/scalpel.conf" -o "$OUT/s" "$img") ;;
+	photorec|foremost|scalpel)
+		peer_cmd "$tool" "$kind" "$img" "$OUT/$tool" "$DIR"
+		cmd=("${CMD[@]}") ;;
 	esac
 	cache_hot "$img"
 	timed "$DIR/last-run.log" timeout "$TIMEOUT" "${cmd[@]}"

@@ -1,11 +1,12 @@
 # common.sh - shared by the bench scripts (run.sh, grid.sh, cards.sh,
 # formats.sh, frag.sh; sourced, bash).
 #
-# Seeded test images with JPEGs planted at known offsets, page-cache
-# control for one file (hot: read it and check with fincore; cold: evict it
-# with posix_fadvise through dd and check again), wall-clock timing, and
-# the checks that a run recovered what was planted: dredge's report entry
-# by entry, other tools' output files by hash.
+# The command line and the build's tools, seeded test images with JPEGs
+# planted at known offsets, page-cache control for one file (hot: read it
+# and check with fincore; cold: evict it with posix_fadvise through dd and
+# check again), wall-clock timing, the checks that a run recovered what
+# was planted (dredge's report entry by entry, other tools' output files
+# by hash), and the peer carvers: which are installed and how each runs.
 #
 # A manifest lists what an image holds, one planted file a line:
 #   OFFSET SIZE XXH3-128 LABEL
@@ -389,40 +390,144 @@ count_exact() {
 	read -r FOUND PLANTED NOUT <<<"$res"
 }
 
+# ----------------------------------------------------------- options
+# parse_options FLAGS VALUED ARGS...: a bench script's command line, each
+# option as "--opt VALUE" or "--opt=VALUE".  FLAGS and VALUED are the
+# names (separated by blanks) of the options that take no value and one
+# value; the script's option OPT [VALUE] is called for each, its usage
+# for -h or --help (then exit 0) or before dying on an unknown option.
+parse_options() {
+	local flags="|${1//[[:space:]]/|}|" valued="|${2//[[:space:]]/|}|" opt val
+	shift 2
+	while [ $# -gt 0 ]; do
+		opt=$1 val=""
+		case $opt in --*=*) val=${opt#*=}; opt=${opt%%=*} ;; esac
+		shift
+		if [ "$opt" = -h ] || [ "$opt" = --help ]; then
+			usage
+			exit 0
+		elif [[ $flags == *"|$opt|"* ]]; then
+			option "$opt"
+		elif [[ $valued == *"|$opt|"* ]]; then
+			if [ -z "$val" ]; then
+				[ $# -ge 1 ] || die "$opt needs a value"
+				val=$1
+				shift
+			fi
+			option "$opt" "$val"
+		else
+			usage >&2
+			die "unknown option '$opt'"
+		fi
+	done
+}
+
+# bench_build BUILD DIR NAME: the tools of the build folder BUILD (DREDGE,
+# MKIMAGE, XXH128SUM, each checked) and the bench folder DIR, by default
+# BUILD/NAME, made if missing, with PLANTDIR in it; SAMPLES: the sample
+# JPEGs of the source tree $src.  BUILD and DIR are set to absolute paths.
+bench_build() {
+	local t
+	BUILD=$(cd "$1" 2>/dev/null && pwd) ||
+		die "no build folder (configure and make first)"
+	DREDGE=$BUILD/src/dredge
+	MKIMAGE=$BUILD/tests/tools/mkimage
+	XXH128SUM=$BUILD/tests/tools/xxh128sum
+	for t in "$DREDGE" "$MKIMAGE" "$XXH128SUM"; do
+		[ -x "$t" ] || die "$t is missing: run make in $BUILD first"
+	done
+	DIR=${2:-$BUILD/$3}
+	mkdir -p "$DIR" || die "cannot create $DIR"
+	DIR=$(cd "$DIR" && pwd)
+	PLANTDIR=$DIR/plants
+	SAMPLES=("$src"/tests/data/jpeg/*.jpg)
+	[ -f "${SAMPLES[0]}" ] || die "no sample JPEGs in $src/tests/data/jpeg"
+}
+
 # ----------------------------------------------------------- carvers
 
-# peers_installed: the peer carvers on PATH (photorec foremost scalpel, in
-# that order), space-separated.
+# The peer carvers, in the order they are run.
+PEER_CARVERS="photorec foremost scalpel"
+
+# peers_installed: the peer carvers on PATH, space-separated.
 peers_installed() {
 	local t
-	for t in photorec foremost scalpel; do
+	for t in $PEER_CARVERS; do
 		command -v "$t" >/dev/null 2>&1 && printf '%s ' "$t"
 	done
+}
+
+# select_peers LIST: PEERS, the carvers of LIST (comma-separated; empty:
+# all of them; "none": none) that are installed; those that are not are
+# said and listed in MISSING_PEERS.
+select_peers() {
+	local p
+	PEERS=() MISSING_PEERS=""
+	[ "$1" = none ] && return 0
+	for p in $(echo "${1:-$PEER_CARVERS}" | tr ',' ' '); do
+		case " $PEER_CARVERS " in *" $p "*) ;; *) die "unknown peer '$p'" ;; esac
+		if command -v "$p" >/dev/null; then
+			PEERS+=("$p")
+		else
+			log "$p is not installed (apt-get install -y ${p/photorec/testdisk}): skipped"
+			MISSING_PEERS+=" $p"
+		fi
+	done
+}
+
+# peer_cmd TOOL KIND IMG OUT CONF: sets CMD to the command that runs the
+# peer carver TOOL (photorec, foremost, or foremost-q: foremost's quick
+# mode, starts at sector boundaries only) on IMG into the folder OUT,
+# quietly, for KIND: all (every file type it knows), jpg, or video (MP4
+# and QuickTime).  scalpel's configuration for KIND is written to the
+# folder CONF.
+peer_cmd() {
+	local tool=$1 kind=$2 img=$3 out=$4 conf=$5/scalpel-$2.conf
+	local prt=jpg fmt=jpg
+	case $kind in
+	all) prt=everything fmt=all ;;
+	video) prt=mov fmt=mov,mp4 ;;
+	esac
+	case $tool in
+	photorec)
+		local opts=fileopt,everything,disable,$prt,enable,search
+		[ "$kind" = all ] && opts=fileopt,everything,enable,search
+		CMD=(sh -c 'mkdir -p "$1" && cd "$1" &&
+		     exec photorec /log /d "$1/recup" /cmd "$2" "$3"' sh "$out"
+		     "$img" "$opts") ;;
+	foremost) CMD=(foremost -Q -t "$fmt" -i "$img" -o "$out") ;;
+	foremost-q) CMD=(foremost -Q -q -t "$fmt" -i "$img" -o "$out") ;;
+	scalpel)
+		case $kind in
+		# every type scalpel's own configuration lists
+		all) sed 's/^#\s*\([a-z0-9]\+\s\+[yn]\s\)/\1/' \
+			/etc/scalpel/scalpel.conf >"$conf" ;;
+		# any SOI followed by a marker, up to the first EOI (no
+		# REVERSE: searching back from the size limit would swallow
+		# the random data or the photos that follow), 32 MB at most
+		jpg) printf 'jpg\ty\t32000000\t\\xff\\xd8\\xff\t\\xff\\xd9\n' >"$conf" ;;
+		video) printf 'mp4\ty\t16000000\t????ftyp\n' >"$conf" ;;
+		esac
+		CMD=(scalpel -c "$conf" -o "$out" "$img") ;;
+	*) die "unknown carver '$tool'" ;;
+	esac
 }
 
 # carver_run TOOL IMG OUT SCRATCH: runs one carver on IMG into OUT (made
 # anew) with every file type it knows, quietly, and prints its wall-clock
 # seconds.  TOOL: dredge ($DREDGE), base ($DREDGE_BASE, another dredge
-# binary), photorec, foremost or scalpel; SCRATCH holds scalpel's
-# configuration with every type enabled.
+# binary), or a peer carver (peer_cmd); SCRATCH holds scalpel's
+# configuration.
 carver_run() {
 	local tool=$1 img=$2 out=$3 scratch=$4 t0 t1
 	rm -rf "$out"
-	t0=$(date +%s.%N)
 	case $tool in
-	dredge) "$DREDGE" scan "$img" -o "$out" -q >/dev/null 2>&1 ;;
-	base) "$DREDGE_BASE" scan "$img" -o "$out" -q >/dev/null 2>&1 ;;
-	photorec)
-		mkdir -p "$out"
-		(cd "$out" && photorec /log /d "$out/recup" /cmd "$img" \
-			fileopt,everything,enable,search >/dev/null 2>&1) ;;
-	foremost) foremost -Q -t all -i "$img" -o "$out" >/dev/null 2>&1 ;;
-	scalpel)
-		sed 's/^#\s*\([a-z0-9]\+\s\+[yn]\s\)/\1/' /etc/scalpel/scalpel.conf \
-			>"$scratch/scalpel-all.conf"
-		scalpel -c "$scratch/scalpel-all.conf" -o "$out" "$img" >/dev/null 2>&1 ;;
-	*) die "unknown carver '$tool'" ;;
+	dredge) CMD=("$DREDGE" scan "$img" -o "$out" -q) ;;
+	base) CMD=("$DREDGE_BASE" scan "$img" -o "$out" -q) ;;
+	*) peer_cmd "$tool" all "$img" "$out" "$scratch" ;;
 	esac
+	t0=$(date +%s.%N)
+	"${CMD[@]}" >/dev/null 2>&1
 	t1=$(date +%s.%N)
 	echo "$t1 $t0" | awk '{printf "%.2f", $1 - $2}'
 }

@@ -58,47 +58,33 @@ INSTALL=0 KEEP=0 TIMEOUT=1800
 CMDLINE="bench/run.sh $*"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-while [ $# -gt 0 ]; do
-	opt=$1 val=""
-	case $opt in
-	--*=*) val=${opt#*=}; opt=${opt%%=*} ;;
+option() {
+	case $1 in
+	--grid) GRID=1 ;;
+	--install) INSTALL=1 ;;
+	--keep) KEEP=1 ;;
+	-b|--build) BUILD=$2 ;;
+	-d|--dir) DIR=$2 ;;
+	--scratch) SCRATCH=$2 ;;
+	--size) SIZE=$2 ;;
+	--dense-size) DENSE_SIZE=$2 ;;
+	--peers-size) PEERS_SIZE=$2 ;;
+	--peers-dense-size) PEERS_DENSE_SIZE=$2 ;;
+	--runs) RUNS=$2 ;;
+	--peer-runs) PEER_RUNS=$2 ;;
+	--states) STATES=$2 ;;
+	--peers) PEERS_OPT=$2 ;;
+	--matrix) MATRIX=$2 ;;
+	--seed) SEED=$2 ;;
+	--timeout) TIMEOUT=$2 ;;
+	--grid-image) GRID_IMAGE=$2 ;;
+	--chunks) CHUNKS=$2 ;;
+	--depths) DEPTHS=$2 ;;
 	esac
-	takes=1
-	case $opt in
-	-h|--help) usage; exit 0 ;;
-	--grid) GRID=1; takes=0 ;;
-	--install) INSTALL=1; takes=0 ;;
-	--keep) KEEP=1; takes=0 ;;
-	-b|--build|-d|--dir|--scratch|--size|--dense-size|--peers-size|--runs| \
-	--peers-dense-size|--peer-runs|--states|--peers|--matrix|--seed|--timeout|--grid-image|--chunks|--depths) ;;
-	*) usage >&2; die "unknown option '$opt'" ;;
-	esac
-	if [ $takes = 1 ] && [ -z "$val" ]; then
-		[ $# -ge 2 ] || die "$opt needs a value"
-		val=$2
-		shift
-	fi
-	shift
-	case $opt in
-	-b|--build) BUILD=$val ;;
-	-d|--dir) DIR=$val ;;
-	--scratch) SCRATCH=$val ;;
-	--size) SIZE=$val ;;
-	--dense-size) DENSE_SIZE=$val ;;
-	--peers-size) PEERS_SIZE=$val ;;
-	--peers-dense-size) PEERS_DENSE_SIZE=$val ;;
-	--runs) RUNS=$val ;;
-	--peer-runs) PEER_RUNS=$val ;;
-	--states) STATES=$val ;;
-	--peers) PEERS_OPT=$val ;;
-	--matrix) MATRIX=$val ;;
-	--seed) SEED=$val ;;
-	--timeout) TIMEOUT=$val ;;
-	--grid-image) GRID_IMAGE=$val ;;
-	--chunks) CHUNKS=$val ;;
-	--depths) DEPTHS=$val ;;
-	esac
-done
+}
+parse_options "--grid --install --keep" "-b --build -d --dir --scratch --size
+	--dense-size --peers-size --peers-dense-size --runs --peer-runs --states
+	--peers --matrix --seed --timeout --grid-image --chunks --depths" "$@"
 
 case $RUNS in ''|*[!0-9]*|0) die "--runs needs a number >= 1" ;; esac
 PEER_RUNS=${PEER_RUNS:-$RUNS}
@@ -114,19 +100,7 @@ done
 SIZE_B=$(to_bytes "$SIZE") DENSE_B=$(to_bytes "$DENSE_SIZE")
 PEERS_B=$(to_bytes "$PEERS_SIZE") PEERS_DENSE_B=$(to_bytes "$PEERS_DENSE_SIZE")
 
-BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || die "no build folder (configure and make first)"
-DREDGE=$BUILD/src/dredge
-MKIMAGE=$BUILD/tests/tools/mkimage
-XXH128SUM=$BUILD/tests/tools/xxh128sum
-for t in "$DREDGE" "$MKIMAGE" "$XXH128SUM"; do
-	[ -x "$t" ] || die "$t is missing: run make in $BUILD first"
-done
-DIR=${DIR:-$BUILD/bench}
-mkdir -p "$DIR" || die "cannot create $DIR"
-DIR=$(cd "$DIR" && pwd)
-PLANTDIR=$DIR/plants
-SAMPLES=("$src"/tests/data/jpeg/*.jpg)
-[ -f "${SAMPLES[0]}" ] || die "no sample JPEGs in $src/tests/data/jpeg"
+bench_build "$BUILD" "$DIR" bench
 
 if [ $INSTALL = 1 ]; then
 	log "installing peers and tools with apt-get"
@@ -136,18 +110,7 @@ fi
 command -v fincore >/dev/null || die "fincore (util-linux) is needed to check the page cache"
 
 # Peers that are installed (or those asked for).
-PEERS=() MISSING_PEERS=""
-if [ "$PEERS_OPT" != none ]; then
-	for p in $(echo "${PEERS_OPT:-photorec foremost scalpel}" | tr ',' ' '); do
-		case $p in photorec|foremost|scalpel) ;; *) die "unknown peer '$p'" ;; esac
-		if command -v "$p" >/dev/null; then
-			PEERS+=("$p")
-		else
-			log "$p is not installed (apt-get install -y ${p/photorec/testdisk}): skipped"
-			MISSING_PEERS+=" $p"
-		fi
-	done
-fi
+select_peers "$PEERS_OPT"
 HAVE_FIO=0
 command -v fio >/dev/null && HAVE_FIO=1
 
@@ -236,13 +199,9 @@ run_one() {
 		case " $cfg " in *" chunk="*) local c=${cfg#*chunk=}; flags+=(--chunk-size "${c%% *}") ;; esac
 		case " $cfg " in *" depth="*) local d=${cfg#*depth=}; flags+=(--queue-depth "${d%% *}") ;; esac
 		cmd=("$DREDGE" scan "$img" -o "$OUT" --io "$io" --threads "${th#j}" "${flags[@]}" -q) ;;
-	photorec)
-		mkdir -p "$OUT"
-		cmd=(sh -c 'cd "$1" && exec photorec /log /d "$1/recup" /cmd "$2" \
-		     fileopt,everything,disable,jpg,enable,search' sh "$OUT" "$img") ;;
-	foremost) cmd=(foremost -t jpg -i "$img" -o "$OUT") ;;
-	foremost-q) cmd=(foremost -q -t jpg -i "$img" -o "$OUT") ;;
-	scalpel) cmd=(scalpel -c "$DIR/scalpel-jpg.conf" -o "$OUT" "$img") ;;
+	photorec|foremost|foremost-q|scalpel)
+		peer_cmd "$tool" jpg "$img" "$OUT" "$DIR"
+		cmd=("${CMD[@]}") ;;
 	esac
 	set_cache "$state" "$img"
 	timed "$DIR/last-run.log" timeout "$TIMEOUT" "${cmd[@]}"
@@ -296,14 +255,6 @@ dredge_configs() {  # dredge_configs STATE
 		[ "$NPROC" -gt 1 ] && echo "jpg uring j1"
 		[ "$state" = cold ] && echo "jpg uring j$NPROC direct"
 	fi
-}
-
-# A JPEG-only scalpel configuration: any SOI followed by a marker, up to the
-# first EOI (no REVERSE: searching back from the size limit would swallow
-# the random data or the photos that follow), at most 32 MB.
-write_scalpel_conf() {
-	printf '%s\n' '# dredge bench: JPEG only' \
-		'jpg	y	32000000	\xff\xd8\xff	\xff\xd9' >"$DIR/scalpel-jpg.conf"
 }
 
 # ---------------------------------------------------------------- table
@@ -427,7 +378,6 @@ main_bench() {
 	[ "$PSP" != "$SP" ] && gen_sparse "$(img_of "$PSP")" "$PEERS_B"
 	gen_dense "$(img_of "$DN")" "$DENSE_B"
 	[ "$PDN" != "$DN" ] && gen_dense "$(img_of "$PDN")" "$PEERS_DENSE_B"
-	write_scalpel_conf
 
 	# Results first: one untimed run of the default configuration per
 	# image must find every planted file, or no speed is worth printing.
