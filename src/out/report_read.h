@@ -2,10 +2,11 @@
  * report_read.h - reading the entries of a report.jsonl back.
  *
  * `dredge extract` writes chosen files from a report made with
- * --report-only, and a resumed scan re-learns what the interrupted one
- * committed; both read the JSON Lines report dredge itself wrote.  The
- * parser is still strict and bounded: a line that is not what dredge writes
- * is refused, never half-read.
+ * --report-only, a resumed scan re-learns what the interrupted one
+ * committed, and `scan --repair` finds the clips cut off before their
+ * index (through dredge_report_files, dredge.h); all read the JSON Lines
+ * report dredge itself wrote.  The parser is still strict and bounded: a
+ * line that is not what dredge writes is refused, never half-read.
  */
 #ifndef DREDGE_OUT_REPORT_READ_H
 #define DREDGE_OUT_REPORT_READ_H
