@@ -55,6 +55,7 @@
 #include <zlib.h>
 
 #include "common/crc32.h"
+#include "formats/flate.h"
 #include "formats/format.h"
 
 #define ZIP_SIG_LOCAL     0x04034b50u   /* PK\3\4 */
@@ -588,6 +589,15 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 	return ZIP_OK;
 }
 
+/* flate_range's output: the running CRC-32 of the inflated data. */
+static bool zip_crc_out(void *arg, const uint8_t *p, size_t n)
+{
+	uint32_t *crc = arg;
+
+	*crc = crc32_update(*crc, p, n);
+	return true;
+}
+
 /*
  * Inflates the deflated data of m; 0 when they end exactly at the
  * member's end with its CRC-32, else the first byte shown wrong: where
@@ -599,35 +609,15 @@ static uint64_t zip_inflate_check(struct zip_walk *w,
 {
 	uint8_t out[ZIP_INFLATE_OUT];
 	z_stream z;
-	uint64_t at = m->data, end = m->data + m->csize;
+	uint64_t at, end = m->data + m->csize;
 	uint32_t crc = 0;
-	int zr = Z_OK;
+	int zr;
 
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
 		return 0;   /* no memory: nothing is claimed */
-	while (zr == Z_OK) {
-		size_t n;
-		const uint8_t *p = at < end ? bread_span(w->br, at, &n) : NULL;
-
-		if (p == NULL)
-			break;
-		if (n > end - at)
-			n = (size_t)(end - at);
-		if (n > UINT32_MAX)
-			n = UINT32_MAX;
-		z.next_in = (Bytef *)(uintptr_t)p;
-		z.avail_in = (uInt)n;
-		do {
-			z.next_out = out;
-			z.avail_out = sizeof(out);
-			zr = inflate(&z, Z_NO_FLUSH);
-			crc = crc32_update(crc, out, sizeof(out) - z.avail_out);
-		} while (zr == Z_OK && z.avail_out == 0);
-		at += n - z.avail_in;
-		if (zr == Z_BUF_ERROR)
-			zr = Z_OK;   /* wants more input */
-	}
+	zr = flate_range(w->br, &z, m->data, end, out, sizeof(out),
+	                 zip_crc_out, &crc, &at);
 	inflateEnd(&z);
 	if (zr == Z_DATA_ERROR)
 		return at > m->data ? at : m->data + 1;
@@ -653,28 +643,6 @@ struct carve_resume {
 	uint32_t crc;
 };
 
-/* The CRC-32 of [off, off + n) after crc (bread_crc32's, resumed); 0 or
- * -1 when not all of it can be read. */
-static int zip_crc_more(struct bread *br, uint64_t off, uint64_t n,
-                        uint32_t *crc)
-{
-	uint32_t c = *crc;
-
-	while (n > 0) {
-		size_t len;
-		const uint8_t *p = bread_span(br, off, &len);
-		if (p == NULL)
-			return -1;
-		if (len > n)
-			len = (size_t)n;
-		c = crc32_update(c, p, len);
-		off += len;
-		n -= len;
-	}
-	*crc = c;
-	return 0;
-}
-
 /* A stored member's CRC-32 check, from rs's running CRC when it holds
  * this member's (and saving the CRC up to stable into it); as
  * zip_member_check. */
@@ -693,14 +661,14 @@ static uint64_t zip_stored_check(struct zip_walk *w,
 		crc = rs->crc;
 	}
 	if (rs != NULL && stable > at && stable < end) {
-		if (zip_crc_more(w->br, at, stable - at, &crc) != 0)
+		if (bread_crc32_update(w->br, at, stable - at, &crc) != 0)
 			return 0;
 		at = stable;
 		rs->data = m->data;
 		rs->upto = stable;
 		rs->crc = crc;
 	}
-	if (zip_crc_more(w->br, at, end - at, &crc) != 0)
+	if (bread_crc32_update(w->br, at, end - at, &crc) != 0)
 		return 0;
 	return crc == m->crc ? 0 : end;
 }
