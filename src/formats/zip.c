@@ -38,8 +38,12 @@
  * that succeeds too, so that a wrong block inside a member's data is
  * caught, and the first ZIP_CHECK_THOROUGH central directory entries read
  * back against their local headers (not only a sample; each costs the
- * reader's window a jump).  Members of other methods (bzip2, LZMA)
- * and encrypted ones are checked by their ends only.
+ * reader's window a jump); so does a reader over several extents.
+ * Members of other methods (bzip2, LZMA) and encrypted ones are checked
+ * by their ends only.  When the member that fails is shown wrong only at
+ * its end (a stored one, its CRC-32), the verdict says that a map must
+ * hold the next record's "PK" there (carve_result.expect), so that the
+ * search validates only the gaps that put it there.
  *
  * The specific kind is told by the names inside: "[Content_Types].xml"
  * with word/, xl/ or ppt/ parts, a stored "mimetype" first member for ODF
@@ -130,6 +134,8 @@ struct zip_member {
 	bool checkable;         /* not encrypted, crc known */
 	bool partial;           /* the reader ends inside: only a byte that
 	                           is no deflate data tells */
+	bool sized;             /* its size came from its header, so the
+	                           next record begins right after it */
 };
 
 /* The "mimetype" contents of ODF and EPUB packages. */
@@ -148,6 +154,15 @@ static const struct {
 static bool zip_method_known(uint16_t m)
 {
 	return m <= 20 || (m >= 93 && m <= 99);
+}
+
+/* Whether every check is asked for: by reassembly, or by a reader over
+ * several extents, a map someone guessed (the free clusters of a volume
+ * a file may have used), where the walk alone takes wrong clusters
+ * inside a member's data for the member's own. */
+static bool zip_every_check(const struct bread *br)
+{
+	return br->thorough || br->next > 1;
 }
 
 static bool zip_sig_at(struct zip_walk *w, uint64_t off, uint32_t sig)
@@ -450,6 +465,7 @@ static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
 		return ZIP_CUT;
 	m->csize = csize;
 	m->partial = false;
+	m->sized = true;
 	*next = data + csize;
 	return ZIP_OK;
 }
@@ -579,7 +595,7 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 		return ZIP_ELSEWHERE;
 	}
 	if (idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0 ||
-	    (w->br->thorough && idx < ZIP_CHECK_THOROUGH)) {
+	    (zip_every_check(w->br) && idx < ZIP_CHECK_THOROUGH)) {
 		w->why = zip_local_matches(w, lho, name, nlen, csize);
 		if (w->why != NULL)
 			return ZIP_ELSEWHERE;
@@ -728,6 +744,17 @@ static bool zip_fragment(struct zip_walk *w, struct carve_result *res,
 			carve_truncated(res, m.data, "member data fail their "
 			                "CRC-32 (fragmented?)");
 			carve_note(res, CARVE_NOTE_FRAGMENT, bad);
+			/* Shown wrong only at its end: whatever block the
+			 * rest of its data lie in, a right map passes the
+			 * CRC-32 and then needs the next header, or the
+			 * central directory, where the header's size ends
+			 * the member.  (An APK's signing block after its
+			 * last member starts otherwise: such a map is not
+			 * tried, and the archive stays a prefix.) */
+			if (m.sized && bad == m.data + m.csize) {
+				memcpy(res->expect, "PK", 2);
+				res->expect_len = 2;
+			}
 			return true;
 		}
 		if (st != ZIP_OK)
@@ -820,7 +847,7 @@ static void zip_check(struct bread *br, struct carve_result *res,
 	bool broke = st != ZIP_OK ||
 	             (!zip_sig_at(&w, off, ZIP_SIG_CENTRAL) &&
 	              zip_apk_sig_block(&w, off) == off);
-	if ((br->thorough || broke) && w.nlocal > 0 &&
+	if ((zip_every_check(br) || broke) && w.nlocal > 0 &&
 	    zip_fragment(&w, res, rs, stable))
 		return;
 	if (w.nlocal == 0) {
