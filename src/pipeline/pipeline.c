@@ -606,11 +606,13 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 		return;
 	}
 	/* A file cut at a fragmentation point before its format's least
-	 * size (a ZIP broken inside its first member) goes to the fragment
-	 * search all the same, which drops it if it finds no rest. */
+	 * size (a ZIP broken inside its first member), whose point lies
+	 * past that size, goes to the fragment search all the same, which
+	 * drops it if it finds no rest. */
 	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size &&
 	    !(res.verdict == CARVE_TRUNCATED &&
-	      res.note == CARVE_NOTE_FRAGMENT))
+	      res.note == CARVE_NOTE_FRAGMENT &&
+	      res.note_off >= fmt->min_size))
 		carve_reject(&res, "smaller than the format allows");
 	c->verdict = (uint8_t)res.verdict;
 	c->open_end = res.verdict == CARVE_TRUNCATED && res.open_end;
