@@ -414,6 +414,17 @@ int bread_crc32(struct bread *br, uint64_t off, uint64_t n, uint32_t *crc)
 {
 	uint32_t c = 0;
 
+	if (bread_crc32_update(br, off, n, &c) != 0)
+		return -1;
+	*crc = c;
+	return 0;
+}
+
+int bread_crc32_update(struct bread *br, uint64_t off, uint64_t n,
+                       uint32_t *crc)
+{
+	uint32_t c = *crc;
+
 	while (n > 0) {
 		size_t len;
 		const uint8_t *p = bread_span(br, off, &len);

@@ -165,6 +165,11 @@ const uint8_t *bread_span(struct bread *br, uint64_t off, size_t *len);
  * not all of it can be read. */
 int bread_crc32(struct bread *br, uint64_t off, uint64_t n, uint32_t *crc);
 
+/* The same, continuing from the CRC in *crc (that of the bytes before
+ * off); *crc is left alone when not all of it can be read. */
+int bread_crc32_update(struct bread *br, uint64_t off, uint64_t n,
+                       uint32_t *crc);
+
 /* Copies up to n bytes at off into dst; returns the count copied. */
 size_t bread_read(struct bread *br, uint64_t off, void *dst, size_t n);
 

@@ -88,6 +88,13 @@ struct carve_result {
 	 * unverified_why (static text). */
 	uint64_t unverified_off;
 	const char *unverified_why;
+	/* TRUNCATED with CARVE_NOTE_FRAGMENT only, when expect_len > 0: the
+	 * bytes a map must hold at note_off for the validator to get past
+	 * it (a ZIP member that fails its CRC-32 at its end: the next
+	 * record's "PK"), wherever the boundary before note_off lies;
+	 * reassembly validates no map without them there. */
+	uint8_t expect[4];
+	uint8_t expect_len;
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
 };
@@ -194,6 +201,7 @@ static inline void carve_accept(struct carve_result *res, uint64_t length)
 	res->vouched = 0;
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
+	res->expect_len = 0;
 }
 
 static inline void carve_truncated(struct carve_result *res, uint64_t length,
@@ -208,6 +216,7 @@ static inline void carve_truncated(struct carve_result *res, uint64_t length,
 	res->vouched = 0;
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
+	res->expect_len = 0;
 }
 
 static inline void carve_reject(struct carve_result *res, const char *why)
@@ -221,6 +230,7 @@ static inline void carve_reject(struct carve_result *res, const char *why)
 	res->vouched = 0;
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
+	res->expect_len = 0;
 }
 
 /* Says, for code, what the verdict just given concerns and where. */

@@ -58,6 +58,7 @@
 
 #include <zlib.h>
 
+#include "formats/flate.h"
 #include "formats/format.h"
 
 #define PDF_MAX_SIZE      (2ull << 30)
@@ -610,6 +611,16 @@ static enum pdf_step pdf_value(struct pdf_doc *doc, struct pdf_tok *t,
 	}
 }
 
+/* flate_range's output: counted, up to PDF_MAX_INFLATE. */
+static bool pdf_count_out(void *arg, const uint8_t *p, size_t n)
+{
+	uint64_t *produced = arg;
+
+	(void)p;
+	*produced += n;
+	return *produced <= PDF_MAX_INFLATE;
+}
+
 /*
  * Inflates a FlateDecode stream's data [data, data + len): UINT64_MAX when
  * they are one zlib stream that ends (its Adler-32 checked by zlib) within
@@ -623,36 +634,15 @@ static uint64_t pdf_flate_check(struct pdf_doc *doc, uint64_t data,
 {
 	uint8_t out[PDF_INFLATE_OUT];
 	z_stream z;
-	uint64_t at = data, end = data + len, produced = 0;
-	int zr = Z_OK;
+	uint64_t at, end = data + len, produced = 0;
+	int zr;
 
 	doc->lx.c_len = 0;   /* the reader's window moves */
 	memset(&z, 0, sizeof(z));
 	if (inflateInit(&z) != Z_OK)
 		return UINT64_MAX;
-	while (zr == Z_OK && at < end && produced <= PDF_MAX_INFLATE) {
-		size_t n;
-		const uint8_t *p = bread_span(doc->lx.br, at, &n);
-
-		if (p == NULL)
-			break;
-		if (n > end - at)
-			n = (size_t)(end - at);
-		if (n > UINT32_MAX)
-			n = UINT32_MAX;
-		z.next_in = (Bytef *)(uintptr_t)p;
-		z.avail_in = (uInt)n;
-		do {
-			z.next_out = out;
-			z.avail_out = sizeof(out);
-			zr = inflate(&z, Z_NO_FLUSH);
-			produced += sizeof(out) - z.avail_out;
-		} while (zr == Z_OK && z.avail_out == 0 &&
-		         produced <= PDF_MAX_INFLATE);
-		at += n - z.avail_in;
-		if (zr == Z_BUF_ERROR)
-			zr = Z_OK;   /* wants more input */
-	}
+	zr = flate_range(doc->lx.br, &z, data, end, out, sizeof(out),
+	                 pdf_count_out, &produced, &at);
 	inflateEnd(&z);
 	doc->lx.c_len = 0;
 	if (zr == Z_STREAM_END)

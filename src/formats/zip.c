@@ -38,8 +38,12 @@
  * that succeeds too, so that a wrong block inside a member's data is
  * caught, and the first ZIP_CHECK_THOROUGH central directory entries read
  * back against their local headers (not only a sample; each costs the
- * reader's window a jump).  Members of other methods (bzip2, LZMA)
- * and encrypted ones are checked by their ends only.
+ * reader's window a jump); so does a reader over several extents.
+ * Members of other methods (bzip2, LZMA) and encrypted ones are checked
+ * by their ends only.  When the member that fails is shown wrong only at
+ * its end (a stored one, its CRC-32), the verdict says that a map must
+ * hold the next record's "PK" there (carve_result.expect), so that the
+ * search validates only the gaps that put it there.
  *
  * The specific kind is told by the names inside: "[Content_Types].xml"
  * with word/, xl/ or ppt/ parts, a stored "mimetype" first member for ODF
@@ -55,6 +59,7 @@
 #include <zlib.h>
 
 #include "common/crc32.h"
+#include "formats/flate.h"
 #include "formats/format.h"
 
 #define ZIP_SIG_LOCAL     0x04034b50u   /* PK\3\4 */
@@ -129,6 +134,8 @@ struct zip_member {
 	bool checkable;         /* not encrypted, crc known */
 	bool partial;           /* the reader ends inside: only a byte that
 	                           is no deflate data tells */
+	bool sized;             /* its size came from its header, so the
+	                           next record begins right after it */
 };
 
 /* The "mimetype" contents of ODF and EPUB packages. */
@@ -147,6 +154,15 @@ static const struct {
 static bool zip_method_known(uint16_t m)
 {
 	return m <= 20 || (m >= 93 && m <= 99);
+}
+
+/* Whether every check is asked for: by reassembly, or by a reader over
+ * several extents, a map someone guessed (the free clusters of a volume
+ * a file may have used), where the walk alone takes wrong clusters
+ * inside a member's data for the member's own. */
+static bool zip_every_check(const struct bread *br)
+{
+	return br->thorough || br->next > 1;
 }
 
 static bool zip_sig_at(struct zip_walk *w, uint64_t off, uint32_t sig)
@@ -449,6 +465,7 @@ static enum zip_step zip_local(struct zip_walk *w, uint64_t off,
 		return ZIP_CUT;
 	m->csize = csize;
 	m->partial = false;
+	m->sized = true;
 	*next = data + csize;
 	return ZIP_OK;
 }
@@ -578,7 +595,7 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 		return ZIP_ELSEWHERE;
 	}
 	if (idx < ZIP_CHECK_FIRST || idx % ZIP_CHECK_EVERY == 0 ||
-	    (w->br->thorough && idx < ZIP_CHECK_THOROUGH)) {
+	    (zip_every_check(w->br) && idx < ZIP_CHECK_THOROUGH)) {
 		w->why = zip_local_matches(w, lho, name, nlen, csize);
 		if (w->why != NULL)
 			return ZIP_ELSEWHERE;
@@ -586,6 +603,15 @@ static enum zip_step zip_central(struct zip_walk *w, uint64_t off,
 	zip_note_name(w, name, nlen);
 	*next = off + rec;
 	return ZIP_OK;
+}
+
+/* flate_range's output: the running CRC-32 of the inflated data. */
+static bool zip_crc_out(void *arg, const uint8_t *p, size_t n)
+{
+	uint32_t *crc = arg;
+
+	*crc = crc32_update(*crc, p, n);
+	return true;
 }
 
 /*
@@ -599,35 +625,15 @@ static uint64_t zip_inflate_check(struct zip_walk *w,
 {
 	uint8_t out[ZIP_INFLATE_OUT];
 	z_stream z;
-	uint64_t at = m->data, end = m->data + m->csize;
+	uint64_t at, end = m->data + m->csize;
 	uint32_t crc = 0;
-	int zr = Z_OK;
+	int zr;
 
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
 		return 0;   /* no memory: nothing is claimed */
-	while (zr == Z_OK) {
-		size_t n;
-		const uint8_t *p = at < end ? bread_span(w->br, at, &n) : NULL;
-
-		if (p == NULL)
-			break;
-		if (n > end - at)
-			n = (size_t)(end - at);
-		if (n > UINT32_MAX)
-			n = UINT32_MAX;
-		z.next_in = (Bytef *)(uintptr_t)p;
-		z.avail_in = (uInt)n;
-		do {
-			z.next_out = out;
-			z.avail_out = sizeof(out);
-			zr = inflate(&z, Z_NO_FLUSH);
-			crc = crc32_update(crc, out, sizeof(out) - z.avail_out);
-		} while (zr == Z_OK && z.avail_out == 0);
-		at += n - z.avail_in;
-		if (zr == Z_BUF_ERROR)
-			zr = Z_OK;   /* wants more input */
-	}
+	zr = flate_range(w->br, &z, m->data, end, out, sizeof(out),
+	                 zip_crc_out, &crc, &at);
 	inflateEnd(&z);
 	if (zr == Z_DATA_ERROR)
 		return at > m->data ? at : m->data + 1;
@@ -653,28 +659,6 @@ struct carve_resume {
 	uint32_t crc;
 };
 
-/* The CRC-32 of [off, off + n) after crc (bread_crc32's, resumed); 0 or
- * -1 when not all of it can be read. */
-static int zip_crc_more(struct bread *br, uint64_t off, uint64_t n,
-                        uint32_t *crc)
-{
-	uint32_t c = *crc;
-
-	while (n > 0) {
-		size_t len;
-		const uint8_t *p = bread_span(br, off, &len);
-		if (p == NULL)
-			return -1;
-		if (len > n)
-			len = (size_t)n;
-		c = crc32_update(c, p, len);
-		off += len;
-		n -= len;
-	}
-	*crc = c;
-	return 0;
-}
-
 /* A stored member's CRC-32 check, from rs's running CRC when it holds
  * this member's (and saving the CRC up to stable into it); as
  * zip_member_check. */
@@ -693,14 +677,14 @@ static uint64_t zip_stored_check(struct zip_walk *w,
 		crc = rs->crc;
 	}
 	if (rs != NULL && stable > at && stable < end) {
-		if (zip_crc_more(w->br, at, stable - at, &crc) != 0)
+		if (bread_crc32_update(w->br, at, stable - at, &crc) != 0)
 			return 0;
 		at = stable;
 		rs->data = m->data;
 		rs->upto = stable;
 		rs->crc = crc;
 	}
-	if (zip_crc_more(w->br, at, end - at, &crc) != 0)
+	if (bread_crc32_update(w->br, at, end - at, &crc) != 0)
 		return 0;
 	return crc == m->crc ? 0 : end;
 }
@@ -760,6 +744,17 @@ static bool zip_fragment(struct zip_walk *w, struct carve_result *res,
 			carve_truncated(res, m.data, "member data fail their "
 			                "CRC-32 (fragmented?)");
 			carve_note(res, CARVE_NOTE_FRAGMENT, bad);
+			/* Shown wrong only at its end: whatever block the
+			 * rest of its data lie in, a right map passes the
+			 * CRC-32 and then needs the next header, or the
+			 * central directory, where the header's size ends
+			 * the member.  (An APK's signing block after its
+			 * last member starts otherwise: such a map is not
+			 * tried, and the archive stays a prefix.) */
+			if (m.sized && bad == m.data + m.csize) {
+				memcpy(res->expect, "PK", 2);
+				res->expect_len = 2;
+			}
 			return true;
 		}
 		if (st != ZIP_OK)
@@ -852,7 +847,7 @@ static void zip_check(struct bread *br, struct carve_result *res,
 	bool broke = st != ZIP_OK ||
 	             (!zip_sig_at(&w, off, ZIP_SIG_CENTRAL) &&
 	              zip_apk_sig_block(&w, off) == off);
-	if ((br->thorough || broke) && w.nlocal > 0 &&
+	if ((zip_every_check(br) || broke) && w.nlocal > 0 &&
 	    zip_fragment(&w, res, rs, stable))
 		return;
 	if (w.nlocal == 0) {

@@ -1175,6 +1175,8 @@ static int commit_one(struct output *out, struct wstate *s,
 			            "file at offset %" PRIu64, c->off);
 			return rc;
 		}
+		if (c->verdict == CARVE_REJECT)
+			return 0;   /* too short a head, and no rest */
 	}
 	if ((rc = pending_commit(out, s, c->off)) != 0)
 		return rc;

@@ -605,7 +605,14 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 		c->nruns = 0;
 		return;
 	}
-	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size)
+	/* A file cut at a fragmentation point before its format's least
+	 * size (a ZIP broken inside its first member), whose point lies
+	 * past that size, goes to the fragment search all the same, which
+	 * drops it if it finds no rest. */
+	if (res.verdict != CARVE_REJECT && res.length < fmt->min_size &&
+	    !(res.verdict == CARVE_TRUNCATED &&
+	      res.note == CARVE_NOTE_FRAGMENT &&
+	      res.note_off >= fmt->min_size))
 		carve_reject(&res, "smaller than the format allows");
 	c->verdict = (uint8_t)res.verdict;
 	c->open_end = res.verdict == CARVE_TRUNCATED && res.open_end;
@@ -792,6 +799,15 @@ static int writer_reassemble(void *arg, struct candidate *c,
 	c->fragment = 0;
 	int rc = frag_reassemble(&rq, &fr);
 	*spent += fr.spent;
+	if (rc == 0 && c->length < fmt->min_size) {
+		/* no rest found for a head too short to keep */
+		c->verdict = CARVE_REJECT;
+		c->reason = "smaller than the format allows";
+		c->length = 0;
+		free(c->runs);
+		c->runs = NULL;
+		c->nruns = 0;
+	}
 	if (rc <= 0)
 		return rc;
 	if (fr.res.length < fmt->min_size) {

@@ -50,6 +50,9 @@ struct frag_state {
 	 * tried since shares: those before the step's lowest boundary. */
 	struct carve_resume *resume;
 	uint64_t stable;
+	/* What the last verdict says must lie at N (carve_result.expect). */
+	uint8_t expect[sizeof(((struct carve_result *)0)->expect)];
+	uint8_t expect_len;
 };
 
 uint64_t frag_total_budget(uint64_t off)
@@ -284,6 +287,33 @@ static int ambiguous(struct frag_state *st, const uint64_t *bnd, unsigned nb,
 	return 0;
 }
 
+/* Takes the point of a verdict: L, N and what must lie at N. */
+static void set_point(struct frag_state *st, const struct carve_result *res)
+{
+	st->L = res->length;
+	st->N = res->note_off;
+	st->expect_len = res->expect_len <= sizeof(st->expect)
+	                 ? res->expect_len : 0;
+	memcpy(st->expect, res->expect, st->expect_len);
+}
+
+/* Whether image byte at holds what must lie at N (always, when nothing
+ * is said): with a gap of g blocks, N lies at imgN + g blocks whatever
+ * the boundary, so one look rules out every map of that gap. */
+static bool expect_ok(struct frag_state *st, uint64_t at)
+{
+	uint8_t b[sizeof(st->expect)];
+
+	if (st->expect_len == 0)
+		return true;
+	if (at > st->rq->src_end || st->rq->src_end - at < st->expect_len)
+		return false;
+	if (source_read(st->rq->src, b, at, st->expect_len, 0, NULL,
+	                NULL) != 0)
+		return false;
+	return memcmp(b, st->expect, st->expect_len) == 0;
+}
+
 /* What a step found: a whole file, or a map that moved N forward. */
 struct step {
 	int found;                   /* 0 none, 1 progress, 2 accepted */
@@ -331,6 +361,11 @@ static int step(struct frag_state *st, struct step *sp)
 		return -ENOMEM;
 	for (uint64_t g = 1; g <= FRAG_MAX_GAP_BLOCKS && sp->found != 2; g++) {
 		bool any = false;
+		if (!expect_ok(st, imgN + g * bs)) {
+			if (imgN + g * bs >= rq->src_end)
+				break;
+			continue;
+		}
 		for (unsigned i = 0; i < nb; i++) {
 			uint64_t P = bnd[i], T = P + g * bs;
 			if (T >= rq->src_end || T < P)
@@ -416,8 +451,7 @@ static int first_point(struct frag_state *st)
 	if (res.verdict != CARVE_TRUNCATED || res.note != CARVE_NOTE_FRAGMENT ||
 	    res.note_off < res.length)
 		return 0;
-	st->L = res.length;
-	st->N = res.note_off;
+	set_point(st, &res);
 	return 1;
 }
 
@@ -469,8 +503,7 @@ int frag_reassemble(const struct frag_req *rq, struct frag_result *out)
 			rc = 1;
 			break;
 		}
-		st.L = sp.res.length;
-		st.N = sp.res.note_off;
+		set_point(&st, &sp.res);
 	}
 	free(st.probe);
 	if (st.resume != NULL && rq->fmt->resume_free != NULL)

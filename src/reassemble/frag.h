@@ -67,6 +67,11 @@
  *     first thorough run, are validated in full.  The budgets still count
  *     the bytes each run covers, resumed or not, so what is searched, and
  *     found, does not depend on it.
+ *   - A verdict may say what bytes must lie at N for any map to get past
+ *     it (carve_result.expect: a ZIP member shown wrong only at its end,
+ *     where the next record starts): with a gap of G blocks, N lies at
+ *     the same image byte whatever the boundary, so a gap that does not
+ *     put those bytes there is skipped without a validator run.
  *   - may_continue (optional) is called on the first bytes (at most a
  *     block, FRAG_PROBE_MAX) of a block before it is offered as a tail
  *     start; false only when no file of the format can continue there.

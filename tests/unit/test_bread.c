@@ -45,6 +45,14 @@ int main(void)
 	is_u64(at, 4500, "find across window refills");
 	is_u64(bread_find(&br, 0, 4000, data + 1000 + 4500, 8), UINT64_MAX,
 	       "find honours its end");
+	uint32_t c1, c2;
+	ok(bread_crc32(&br, 0, 4800, &c1) == 0 &&
+	   bread_crc32(&br, 0, 1234, &c2) == 0 &&
+	   bread_crc32_update(&br, 1234, 4800 - 1234, &c2) == 0 && c1 == c2,
+	   "crc32_update continues a CRC across window refills");
+	c2 = 77;
+	ok(bread_crc32_update(&br, 4000, 1001, &c2) == -1 && c2 == 77,
+	   "crc32_update past the limit fails and keeps the CRC");
 	bread_limit(&br, 100);
 	ok(bread_peek(&br, 96, 8) == NULL, "limit narrows the view");
 	bread_close(&br);

@@ -28,6 +28,10 @@
 /* Whether the toy validator checks only chunk headers, not the CRC: a
  * validator that cannot see where in a chunk's payload a boundary is. */
 static bool toy_weak;
+/* When set, a chunk that does not check gives its point at the next
+ * chunk's start and says these 4 bytes must lie there (as a ZIP member
+ * shown wrong only at its end says where the next header is). */
+static const char *toy_expect;
 
 /* chunk: "TOYF" (the first) or "TOYC", id, index, last flag, payload,
  * CRC-32 of bytes 0..2043 */
@@ -58,6 +62,11 @@ static void toy_validate(struct bread *br, struct carve_result *res)
 		     crc32_update(0, p, CHUNK - 4) != mem_le32(p + CHUNK - 4))) {
 			carve_truncated(res, off, "bad chunk");
 			carve_note(res, CARVE_NOTE_FRAGMENT, off + CHUNK - 1);
+			if (toy_expect != NULL) {
+				carve_note(res, CARVE_NOTE_FRAGMENT, off + CHUNK);
+				memcpy(res->expect, toy_expect, 4);
+				res->expect_len = 4;
+			}
 			return;
 		}
 		if (p[12] == 1) {
@@ -205,6 +214,28 @@ int main(void)
 		is_u64((uint64_t)search(65536, NULL, &budget, &fr), 0,
 		       "a validator that cannot tell the maps apart: not reassembled");
 		toy_weak = false;
+
+		/* The verdict says what lies at its point: only the gap
+		 * that puts it there is tried, at every boundary. */
+		budget = UINT64_MAX;
+		search(65536, NULL, &budget, &fr);
+		unsigned plain = fr.validations;
+		free(fr.ext);
+		toy_expect = "TOYC";
+		budget = UINT64_MAX;
+		is_u64((uint64_t)search(65536, NULL, &budget, &fr), 1,
+		       "a point that says what lies there: reassembled");
+		ok(runs_are(&fr, len, cut, at, 2), "... with its two runs");
+		ok(fr.validations * 3 < plain,
+		   "... in %u validator runs (%u without)", fr.validations,
+		   plain);
+		free(fr.ext);
+		toy_expect = "XXXX";
+		budget = UINT64_MAX;
+		is_u64((uint64_t)search(65536, NULL, &budget, &fr), 0,
+		       "what it says lies nowhere: not reassembled");
+		is_u64(fr.validations, 1, "... without a run past the first");
+		toy_expect = NULL;
 
 		/* No budget left: nothing is tried. */
 		budget = 0;
