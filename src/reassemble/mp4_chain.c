@@ -34,6 +34,7 @@
 
 #include "reassemble/mp4_chain.h"
 #include "common/mem.h"
+#include "formats/mp4.h"
 #include "formats/run.h"
 
 enum { K_AVC = 1, K_HEVC = 2 };
@@ -605,6 +606,41 @@ out:
 	return rc;
 }
 
+/*
+ * The audio chunk after the last video sample the validator vouched for
+ * (res->length): the clip's end moved to where mp4_aac_tail puts it, in
+ * the cluster that sample ends in (the recorder wrote nothing past it),
+ * when the map holds that cluster.  0 or -errno.
+ */
+static int audio_tail(const struct fsview *v, const struct source *src,
+                      uint64_t size, uint64_t off, const struct extent *ext,
+                      unsigned n, uint64_t len, uint8_t *win, size_t win_cap,
+                      struct carve_result *res)
+{
+	size_t cs = v->cluster_size;
+	uint64_t e = res->length, edge = (e / cs + 1) * cs;
+	struct bread br;
+
+	if (edge > len)
+		return 0;
+	uint8_t *h = malloc(cs);
+	if (h == NULL)
+		return -ENOMEM;
+	size_t at = read_cluster(v, src, size, fsview_cluster(v, off), h) == 0
+	            ? open_mdat(h, cs) : 0;
+	free(h);
+	if (at == 0)
+		return 0;
+	int rc = bread_open_extents_window(&br, src, ext, n, win, win_cap);
+	if (rc != 0)
+		return rc;
+	uint64_t end = mp4_aac_tail(&br, at, e, edge);
+	bread_close(&br);
+	if (end > e)
+		res->length = end;
+	return 0;
+}
+
 int mp4_chain_place(const struct fsview *v, const struct source *src,
                     uint64_t size, const struct format *fmt, uint64_t off,
                     uint8_t *win, size_t win_cap, struct reasm_result *out)
@@ -630,6 +666,15 @@ int mp4_chain_place(const struct fsview *v, const struct source *src,
 		free(ext);
 		memset(&out->res, 0, sizeof(out->res));
 		return 0;
+	}
+	if (out->res.note == CARVE_NOTE_NO_INDEX) {
+		rc = audio_tail(v, src, size, off, ext, n, len, win, win_cap,
+		                &out->res);
+		if (rc < 0) {
+			free(ext);
+			memset(&out->res, 0, sizeof(out->res));
+			return rc;
+		}
 	}
 	out->ext = ext;
 	out->next = reasm_trim(ext, n, out->res.length);
