@@ -42,6 +42,8 @@ enum { FAIL, WEAK, RESUMED, DUE };   /* how well a cluster continues */
 
 #define MC_STREAMS 2
 #define MC_HDR 7            /* length prefix + header + a byte */
+#define MC_HEAD 4096u       /* bytes of a first cluster its boxes are
+                               looked for in before the media data */
 
 /* A clip followed. */
 struct stream {
@@ -606,35 +608,27 @@ out:
 	return rc;
 }
 
-/*
- * The audio chunk after the last video sample the validator vouched for
- * (res->length): the clip's end moved to where mp4_aac_tail puts it, in
- * the cluster that sample ends in (the recorder wrote nothing past it),
- * when the map holds that cluster.  0 or -errno.
- */
-static int audio_tail(const struct fsview *v, const struct source *src,
-                      uint64_t size, uint64_t off, const struct extent *ext,
-                      unsigned n, uint64_t len, uint8_t *win, size_t win_cap,
-                      struct carve_result *res)
+int mp4_chain_tail(const struct source *src, const struct extent *ext,
+                   unsigned n, uint64_t len, size_t cs, uint8_t *win,
+                   size_t win_cap, struct carve_result *res)
 {
-	size_t cs = v->cluster_size;
-	uint64_t e = res->length, edge = (e / cs + 1) * cs;
 	struct bread br;
+	size_t have;
+	const uint8_t *h;
 
-	if (edge > len)
+	if (res->verdict != CARVE_TRUNCATED ||
+	    res->note != CARVE_NOTE_NO_INDEX || cs == 0 ||
+	    res->length / cs + 1 > len / cs)
 		return 0;
-	uint8_t *h = malloc(cs);
-	if (h == NULL)
-		return -ENOMEM;
-	size_t at = read_cluster(v, src, size, fsview_cluster(v, off), h) == 0
-	            ? open_mdat(h, cs) : 0;
-	free(h);
-	if (at == 0)
-		return 0;
+	uint64_t e = res->length, edge = (e / cs + 1) * cs;
 	int rc = bread_open_extents_window(&br, src, ext, n, win, win_cap);
 	if (rc != 0)
 		return rc;
-	uint64_t end = mp4_aac_tail(&br, at, e, edge);
+	/* where the media data start, in the clip's first cluster */
+	have = cs < MC_HEAD ? cs : MC_HEAD;
+	size_t at = (h = bread_peek(&br, 0, have)) != NULL ?
+	            open_mdat(h, have) : 0;
+	uint64_t end = at != 0 ? mp4_aac_tail(&br, at, e, edge) : e;
 	bread_close(&br);
 	if (end > e)
 		res->length = end;
@@ -668,8 +662,8 @@ int mp4_chain_place(const struct fsview *v, const struct source *src,
 		return 0;
 	}
 	if (out->res.note == CARVE_NOTE_NO_INDEX) {
-		rc = audio_tail(v, src, size, off, ext, n, len, win, win_cap,
-		                &out->res);
+		rc = mp4_chain_tail(src, ext, n, len, v->cluster_size, win,
+		                    win_cap, &out->res);
 		if (rc < 0) {
 			free(ext);
 			memset(&out->res, 0, sizeof(out->res));
