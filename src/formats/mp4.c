@@ -1896,7 +1896,9 @@ static void mp4_heif(struct mp4_file *f, struct carve_result *res)
  * chunk (audio) breaks the chain; the walk looks a bounded distance ahead
  * for a NAL unit that resumes it and takes the bytes between for that
  * track's chunk.  The file ends after the last video sample the walk saw
- * whole: audio after it is not checked and so not vouched for.
+ * whole: the walk cannot tell where audio after it ends.  Reassembly,
+ * which knows the cluster that sample ends in, asks mp4_aac_tail (below)
+ * for the audio chunk after it.
  */
 #define MP4_WALK_LEN 4u              /* NAL length prefix recorders write */
 #define MP4_WALK_MAX_NALS (1u << 24) /* NAL units walked in one mdat */
