@@ -1896,7 +1896,9 @@ static void mp4_heif(struct mp4_file *f, struct carve_result *res)
  * chunk (audio) breaks the chain; the walk looks a bounded distance ahead
  * for a NAL unit that resumes it and takes the bytes between for that
  * track's chunk.  The file ends after the last video sample the walk saw
- * whole: audio after it is not checked and so not vouched for.
+ * whole: the walk cannot tell where audio after it ends.  Reassembly,
+ * which knows the cluster that sample ends in, asks mp4_aac_tail (below)
+ * for the audio chunk after it.
  */
 #define MP4_WALK_LEN 4u              /* NAL length prefix recorders write */
 #define MP4_WALK_MAX_NALS (1u << 24) /* NAL units walked in one mdat */
@@ -2128,6 +2130,243 @@ uint64_t mp4_nal_walk(struct bread *br, uint64_t lo, uint64_t end)
 	if (next != UINT64_MAX && next > lo)
 		v = mp4_walk_nals(br, lo, next, &next);
 	return v;
+}
+
+/* ------------------------------------------- the audio after the last sample */
+
+/*
+ * A recording cut off before its index often ends with an audio chunk after
+ * its last video sample, and nothing gives that chunk's size.  What does:
+ * an AAC raw_data_block ends with the ID_END element (the bits 111) and
+ * zero bits to the next byte, so every frame's last byte is not zero.  When
+ * the clip's last cluster holds, after the last video sample, a run of data
+ * and then only zeros to its end (what the card held before), and that data
+ * opens the way the clip's other audio chunks open (the same first element,
+ * an ics_info and section data an AAC-LC encoder writes), the clip ends at
+ * its last non-zero byte.  Anything else leaves the clip at its last video
+ * sample.
+ */
+#define MP4_AAC_TAIL_MAX 4096u  /* audio bytes after the last video sample */
+#define MP4_AAC_ZEROS 16u       /* zeros the cluster must end with (a
+                                   frame rarely holds so many in a row) */
+#define MP4_AAC_REFS 8u         /* the clip's audio chunks compared */
+#define MP4_AAC_HEAD 64u        /* bytes of a frame's head parsed */
+
+enum { AAC_SCE = 0, AAC_CPE = 1, AAC_LFE = 3 };
+
+/* Box types a clip's last cluster may hold after the audio when it held
+ * another file before: a finished clip's movie box, the next one's start. */
+static const char mp4_aac_not[][5] = {
+	"moov", "mvhd", "trak", "mdia", "stbl", "udta", "free", "ftyp",
+	"mdat",
+};
+
+struct mp4_bits {
+	const uint8_t *p;
+	size_t nbits, pos;
+};
+
+static bool mp4_bits_get(struct mp4_bits *b, unsigned k, unsigned *v)
+{
+	if (b->nbits - b->pos < k)
+		return false;
+	*v = 0;
+	for (unsigned i = 0; i < k; i++, b->pos++)
+		*v = *v << 1 | ((b->p[b->pos >> 3] >> (7 - (b->pos & 7))) & 1u);
+	return true;
+}
+
+/* ics_info (ISO 14496-3, 4.4.2.1) as AAC-LC has it: *groups and *max_sfb
+ * set, *eight for eight short windows; false when it could not be. */
+static bool mp4_aac_ics_info(struct mp4_bits *b, bool lfe, unsigned *groups,
+                             unsigned *max_sfb, bool *eight)
+{
+	unsigned reserved, seq, shape, pred, grouping;
+
+	if (!mp4_bits_get(b, 1, &reserved) || !mp4_bits_get(b, 2, &seq) ||
+	    !mp4_bits_get(b, 1, &shape) || reserved != 0)
+		return false;
+	*eight = seq == 2;
+	*groups = 1;
+	if (*eight) {
+		if (lfe || !mp4_bits_get(b, 4, max_sfb) ||
+		    !mp4_bits_get(b, 7, &grouping) || *max_sfb > 15)
+			return false;
+		for (unsigned i = 0; i < 7; i++)
+			*groups += !((grouping >> i) & 1u);
+		return true;
+	}
+	/* no prediction in AAC-LC; at most 51 long-window bands at any
+	 * sampling rate */
+	return mp4_bits_get(b, 6, max_sfb) && *max_sfb <= 51 &&
+	       mp4_bits_get(b, 1, &pred) && pred == 0;
+}
+
+/* section_data: every band of every group in a section of a codebook that
+ * exists (12 is reserved), no section empty. */
+static bool mp4_aac_sections(struct mp4_bits *b, unsigned groups,
+                             unsigned max_sfb, bool eight)
+{
+	unsigned w = eight ? 3 : 5, esc = (1u << w) - 1;
+
+	for (unsigned g = 0; g < groups; g++) {
+		for (unsigned k = 0; k < max_sfb;) {
+			unsigned cb, incr, len = 0;
+			if (!mp4_bits_get(b, 4, &cb) || cb == 12)
+				return false;
+			do {
+				if (!mp4_bits_get(b, w, &incr))
+					return false;
+				len += incr;
+			} while (incr == esc && len <= max_sfb);
+			if (len == 0 || len > max_sfb - k)
+				return false;
+			k += len;
+		}
+	}
+	return true;
+}
+
+/*
+ * The head of the raw_data_block at p (n bytes): its first element (id and
+ * instance tag, as id << 4 | tag) in *elem, and whether its first channel
+ * stream's ics_info and section data parse as AAC-LC writes them.
+ */
+static bool mp4_aac_head(const uint8_t *p, size_t n, unsigned *elem)
+{
+	struct mp4_bits b = { .p = p, .nbits = n * 8 };
+	unsigned id, tag, common = 0, gain, groups, max_sfb, ms;
+	bool eight;
+
+	if (!mp4_bits_get(&b, 3, &id) || !mp4_bits_get(&b, 4, &tag) ||
+	    (id != AAC_SCE && id != AAC_CPE && id != AAC_LFE))
+		return false;
+	*elem = id << 4 | tag;
+	if (id == AAC_CPE) {
+		if (!mp4_bits_get(&b, 1, &common))
+			return false;
+		if (common) {
+			if (!mp4_aac_ics_info(&b, false, &groups, &max_sfb,
+			                      &eight) ||
+			    !mp4_bits_get(&b, 2, &ms) || ms == 3)
+				return false;
+			for (unsigned i = 0; ms == 1 && i < groups * max_sfb;
+			     i++)
+				if (!mp4_bits_get(&b, 1, &gain))
+					return false;
+		}
+	}
+	if (!mp4_bits_get(&b, 8, &gain))
+		return false;
+	if (!common && !mp4_aac_ics_info(&b, id == AAC_LFE, &groups,
+	                                 &max_sfb, &eight))
+		return false;
+	return mp4_aac_sections(&b, groups, max_sfb, eight);
+}
+
+/* Where the audio chunks of the media data [lo, end) start, as the NAL
+ * walk finds them (the bytes before the chain resumes): up to max in at. */
+static unsigned mp4_audio_chunks(struct bread *br, uint64_t lo, uint64_t end,
+                                 uint64_t *at, unsigned max)
+{
+	enum mp4_nal_kind k = MP4_NAL_NONE;
+	uint64_t pos = mp4_resync(br, &k, lo, end);
+	struct mp4_nalu u;
+	unsigned n = 0;
+
+	if (pos == UINT64_MAX)
+		return 0;
+	if (pos > lo)
+		at[n++] = lo;
+	for (unsigned i = 0; i < MP4_WALK_MAX_NALS && n < max && pos < end;
+	     i++) {
+		if (mp4_nalu_at(br, k, pos, end, UINT64_MAX, &u)) {
+			pos += MP4_WALK_LEN + u.len;
+			continue;
+		}
+		at[n++] = pos;
+		if ((pos = mp4_resync(br, &k, pos + 1, end)) == UINT64_MAX)
+			break;
+	}
+	return n;
+}
+
+/* Whether the bit string ending at the last set bit of the byte at p[0]
+ * (p[-1] before it, when there is one) ends with 111: ID_END. */
+static bool mp4_aac_end_at(const uint8_t *p, bool prev)
+{
+	unsigned v = (prev ? (unsigned)p[-1] << 8 : 0u) | p[0];
+	unsigned t = (unsigned)__builtin_ctz(p[0]);
+
+	return ((v >> t) & 7u) == 7u;
+}
+
+uint64_t mp4_aac_tail(struct bread *br, uint64_t lo, uint64_t vouched,
+                      uint64_t edge)
+{
+	uint64_t last = UINT64_MAX, run = 0, at[MP4_AAC_REFS];
+	const uint8_t *p;
+	unsigned elem, want = 0;
+
+	uint64_t bad = br->unreadable;
+
+	if (vouched <= lo || edge <= vouched)
+		return vouched;
+	/* one run of data, then zeros to the cluster's end (the card's, not
+	 * unreadable sectors read as zeros) */
+	for (uint64_t q = vouched; q < edge;) {
+		size_t n;
+		if ((p = bread_span(br, q, &n)) == NULL || n == 0)
+			return vouched;
+		if (n > edge - q)
+			n = (size_t)(edge - q);
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == 0) {
+				run++;
+				continue;
+			}
+			if ((last != UINT64_MAX && run >= MP4_AAC_ZEROS) ||
+			    q + i - vouched >= MP4_AAC_TAIL_MAX)
+				return vouched;
+			last = q + i;
+			run = 0;
+		}
+		q += n;
+	}
+	if (br->unreadable != bad || last == UINT64_MAX ||
+	    edge - last - 1 < MP4_AAC_ZEROS ||
+	    last - vouched >= MP4_AAC_TAIL_MAX)
+		return vouched;
+	/* older data of the card's (another file's boxes) after the chunk
+	 * would make the last non-zero byte theirs */
+	for (size_t i = 0; i < sizeof(mp4_aac_not) / sizeof(*mp4_aac_not);
+	     i++)
+		if (bread_find(br, vouched, last + 1, mp4_aac_not[i], 4) !=
+		    UINT64_MAX)
+			return vouched;
+	/* the frame's end: ID_END and the zero bits after it */
+	if ((p = bread_peek(br, last - (last > vouched), 1u + (last > vouched)))
+	    == NULL || !mp4_aac_end_at(p + (last > vouched), last > vouched))
+		return vouched;
+	/* the clip's own audio: its chunks open with one element, and so
+	 * does the data after the last sample */
+	unsigned n = mp4_audio_chunks(br, lo, vouched, at, MP4_AAC_REFS);
+	if (n < 2)
+		return vouched;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = vouched - at[i] < MP4_AAC_HEAD ?
+		             (size_t)(vouched - at[i]) : MP4_AAC_HEAD;
+		if ((p = bread_peek(br, at[i], len)) == NULL ||
+		    !mp4_aac_head(p, len, &elem) || (i > 0 && elem != want))
+			return vouched;
+		want = elem;
+	}
+	size_t len = last + 1 - vouched < MP4_AAC_HEAD ?
+	             (size_t)(last + 1 - vouched) : MP4_AAC_HEAD;
+	if ((p = bread_peek(br, vouched, len)) == NULL ||
+	    !mp4_aac_head(p, len, &elem) || elem != want)
+		return vouched;
+	return last + 1;
 }
 
 /* No moov: a HEIF image, a recording cut off, or not a file at all. */

@@ -51,4 +51,16 @@ bool mp4_box_follows_mdat(const uint8_t *b);
 struct bread;
 uint64_t mp4_nal_walk(struct bread *br, uint64_t lo, uint64_t end);
 
+/*
+ * For the same recording, its media data starting at lo and its last
+ * whole video sample ending at vouched: where it ends when the bytes from
+ * vouched to edge (the end of the cluster vouched lies in, the last one
+ * the recorder may have written) are an AAC chunk of the clip's own audio
+ * followed only by zeros; vouched when that is not shown.  An AAC frame
+ * ends with ID_END and zero bits to the byte, so its last byte is never
+ * zero: the clip ends at the last non-zero byte.
+ */
+uint64_t mp4_aac_tail(struct bread *br, uint64_t lo, uint64_t vouched,
+                      uint64_t edge);
+
 #endif

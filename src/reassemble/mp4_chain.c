@@ -34,6 +34,7 @@
 
 #include "reassemble/mp4_chain.h"
 #include "common/mem.h"
+#include "formats/mp4.h"
 #include "formats/run.h"
 
 enum { K_AVC = 1, K_HEVC = 2 };
@@ -41,6 +42,8 @@ enum { FAIL, WEAK, RESUMED, DUE };   /* how well a cluster continues */
 
 #define MC_STREAMS 2
 #define MC_HDR 7            /* length prefix + header + a byte */
+#define MC_HEAD 4096u       /* bytes of a first cluster its boxes are
+                               looked for in before the media data */
 
 /* A clip followed. */
 struct stream {
@@ -605,6 +608,33 @@ out:
 	return rc;
 }
 
+int mp4_chain_tail(const struct source *src, const struct extent *ext,
+                   unsigned n, uint64_t len, size_t cs, uint8_t *win,
+                   size_t win_cap, struct carve_result *res)
+{
+	struct bread br;
+	size_t have;
+	const uint8_t *h;
+
+	if (res->verdict != CARVE_TRUNCATED ||
+	    res->note != CARVE_NOTE_NO_INDEX || cs == 0 ||
+	    res->length / cs + 1 > len / cs)
+		return 0;
+	uint64_t e = res->length, edge = (e / cs + 1) * cs;
+	int rc = bread_open_extents_window(&br, src, ext, n, win, win_cap);
+	if (rc != 0)
+		return rc;
+	/* where the media data start, in the clip's first cluster */
+	have = cs < MC_HEAD ? cs : MC_HEAD;
+	size_t at = (h = bread_peek(&br, 0, have)) != NULL ?
+	            open_mdat(h, have) : 0;
+	uint64_t end = at != 0 ? mp4_aac_tail(&br, at, e, edge) : e;
+	bread_close(&br);
+	if (end > e)
+		res->length = end;
+	return 0;
+}
+
 int mp4_chain_place(const struct fsview *v, const struct source *src,
                     uint64_t size, const struct format *fmt, uint64_t off,
                     uint8_t *win, size_t win_cap, struct reasm_result *out)
@@ -630,6 +660,15 @@ int mp4_chain_place(const struct fsview *v, const struct source *src,
 		free(ext);
 		memset(&out->res, 0, sizeof(out->res));
 		return 0;
+	}
+	if (out->res.note == CARVE_NOTE_NO_INDEX) {
+		rc = mp4_chain_tail(src, ext, n, len, v->cluster_size, win,
+		                    win_cap, &out->res);
+		if (rc < 0) {
+			free(ext);
+			memset(&out->res, 0, sizeof(out->res));
+			return rc;
+		}
 	}
 	out->ext = ext;
 	out->next = reasm_trim(ext, n, out->res.length);

@@ -54,4 +54,16 @@ int mp4_chain_place(const struct fsview *v, const struct source *src,
                     uint64_t size, const struct format *fmt, uint64_t off,
                     uint8_t *win, size_t win_cap, struct reasm_result *out);
 
+/*
+ * A clip cut off before its index, validated over ext (n extents, len
+ * bytes, whole clusters of cs bytes from its first one on) as res,
+ * truncated for the missing index at its last video sample: res->length
+ * moves on to the end of the audio chunk after that sample when
+ * mp4_aac_tail vouches for it within the sample's cluster (the last the
+ * recorder wrote to).  Reads through win.  0 or -errno.
+ */
+int mp4_chain_tail(const struct source *src, const struct extent *ext,
+                   unsigned n, uint64_t len, size_t cs, uint8_t *win,
+                   size_t win_cap, struct carve_result *res);
+
 #endif

@@ -948,8 +948,16 @@ int reassemble(const struct fsview *v, const struct source *src,
 		out->res = pick->res;
 	}
 	if (rc == 0 && out->res.verdict == CARVE_TRUNCATED &&
-	    strcmp(fmt->name, "mp4") == 0)
-		out->res.length = before_next_clip(r, out->res.length);
+	    strcmp(fmt->name, "mp4") == 0) {
+		uint64_t len = out->res.length;
+		out->res.length = before_next_clip(r, len);
+		/* a clip cut off before its index: the audio after its
+		 * last video sample, in that sample's cluster */
+		if (r->s0 == 0 && r->win != NULL && out->res.length == len)
+			rc = mp4_chain_tail(src, r->ext, r->next, r->map_size,
+			                    r->cs, r->win, r->win_cap,
+			                    &out->res);
+	}
 	if (rc == 0 && out->res.verdict != CARVE_REJECT) {
 		unsigned n = reasm_trim(r->ext, r->next, out->res.length);
 		out->ext = malloc((n ? n : 1) * sizeof(*out->ext));

@@ -130,5 +130,61 @@ out_bytes() {
 		awk '{ s += $1 } END { print s + 0 }'
 }
 
+# dash_cut_tails IMG TRUTHDIR CLUSTER DATASTART FILTER: for each clip cut
+# off before its index that FILTER selects, "NAME zeros" when the rest of
+# its last cluster on IMG (CLUSTER bytes, the data area at DATASTART)
+# holds only zeros, "NAME data" when it holds older data
+dash_cut_tails() {
+	for _n in $(dash_truth "$2" "\$5 == 1 && ($5)"); do
+		set -- "$1" "$2" "$3" "$4" "$5" \
+			$(awk -v n="$_n" '$1 == n { print $8, $9 }' "$2/manifest")
+		_r=${7##*,}
+		_u=$(($6 - ($6 - 1) / $3 * $3))
+		_o=$(($4 + (${_r%+*} + ${_r#*+} - 3) * $3 + _u))
+		_z=$(tail -c +$((_o + 1)) "$1" | head -c $(($3 - _u)) |
+		     tr -d '\000' | wc -c)
+		[ "$_z" -eq 0 ] && echo "$_n zeros" || echo "$_n data"
+	done
+}
+
+# dash_cut_check OUTDIR TRUTHDIR TAILS: for each "NAME zeros|data" line
+# of TAILS, the recovered file holding the clip's start (its first 4 KiB)
+# is the clip byte for byte ("zeros": it ends at its last non-zero byte,
+# the end of its last audio frame), or ("data") a proper prefix of it at
+# most 4 KiB short (its last video sample), reported truncated for the
+# missing index; prints "EXACT ZEROS PREFIX DATA WRONG", WRONG counting
+# the files holding a clip's start that are no prefix of it
+dash_cut_check() {
+	_e=0 _z=0 _p=0 _d=0 _x=0
+	while read -r _n _k; do
+		_w=$(wc -c <"$2/truth/$_n")
+		_h=$(head -c 4096 "$2/truth/$_n" | md5sum)
+		_best=0 _bf=
+		for _f in $(find "$1" -name '*.mp4' ! -name '*.repaired.mp4'); do
+			[ "$(head -c 4096 "$_f" | md5sum)" = "$_h" ] || continue
+			_s=$(wc -c <"$_f")
+			if [ "$_s" -gt "$_w" ] || ! cmp -s -n "$_s" "$_f" "$2/truth/$_n"
+			then
+				_x=$((_x + 1))
+			elif [ "$_s" -gt "$_best" ]; then
+				_best=$_s _bf=${_f#"$1"/}
+			fi
+		done
+		if [ "$_k" = zeros ]; then
+			_z=$((_z + 1))
+			[ "$_best" -eq "$_w" ] && _e=$((_e + 1))
+		else
+			_d=$((_d + 1))
+			[ "$_best" -gt 0 ] && [ "$_best" -lt "$_w" ] &&
+			[ $((_w - _best)) -le 4096 ] &&
+			grep -F "\"filename\":\"$_bf\"" "$1/report.jsonl" |
+			grep -F '"status":"truncated"' |
+			grep -qF '"reason":"no moov box (recording cut off)"' &&
+				_p=$((_p + 1))
+		fi
+	done <"$3"
+	echo "$_e $_z $_p $_d $_x"
+}
+
 # pct A B: A of B as a whole percentage (100 when B is 0)
 pct() { [ "$2" -gt 0 ] && echo $(($1 * 100 / $2)) || echo 100; }

@@ -15,7 +15,12 @@
 # (4 KiB) short of what the recorder wrote, or all of it; this must hold
 # for 95% of the cut-off clips that survive, with --unallocated (the
 # deleted ones), --fs and, with the FAT wiped, by sectors (the cluster
-# grid found by the chain).  No deleted cut-off clip is called complete, no file
+# grid found by the chain).  The audio chunk after the last video sample
+# is vouched for by its AAC frames (src/formats/mp4.c, mp4_aac_tail):
+# every clip whose last cluster holds only zeros after it must come back
+# byte-exact, one followed by older data of the card's at its last video
+# sample, truncated for want of its index, and no file holding a cut-off
+# clip's start may hold bytes that are not the clip's.  No deleted cut-off clip is called complete, no file
 # called complete is wrong, and no scan writes more than the card holds.
 # The fractions byte-exact are printed.  With --repair (on the
 # --unallocated scans) each of them is also written playable: ffmpeg
@@ -119,6 +124,15 @@ for geo in "32K 512 64 12288 3" "128K 4096 32 16384 2"; do
 	n=$(dash_truth "$t" "$dead" | wc -l)
 	check "$g: cut-off clips deleted and surviving whole ($n)" \
 		test "$n" -ge 2
+	ds=$(D fs info "$img" | sed -n 's/^  data start (source): *//p')
+	dash_cut_tails "$img" "$t" $(($2 * $3)) "$ds" '$7 == 1' >"$t.tails"
+	dash_truth "$t" "$dead" | grep -F -f - "$t.tails" >"$t.dead"
+	# --fs: the deleted ones by their chain, the live ones by their
+	# directory entries (whole whatever follows them)
+	{ cat "$t.dead"; dash_truth "$t" '$6 == "live"' |
+		grep -F -f - "$t.tails" | grep ' zeros$'; } >"$t.fs"
+	check "$g: surviving cut-off clips whose last cluster ends in zeros ($(grep -c zeros "$t.tails"))" \
+		test "$(grep -c zeros "$t.tails")" -ge 2
 	for mode in --unallocated --fs sectors; do
 		if [ "$mode" = sectors ]; then
 			ds=$(D fs info "$img" |
@@ -128,6 +142,7 @@ for geo in "32K 512 64 12288 3" "128K 4096 32 16384 2"; do
 			D scan "$img" -o "$work/o" -q 2>"$work/err"
 			rc=$?
 			sel='$5 == 1 && $7 == 1'
+			tails=$t.tails
 		elif [ "$mode" = --unallocated ]; then
 			D scan "$img" -o "$work/o" $mode --repair -q 2>"$work/err"
 			rc=$?
@@ -138,11 +153,18 @@ for geo in "32K 512 64 12288 3" "128K 4096 32 16384 2"; do
 			sel=$dead
 			if [ "$mode" = --fs ]; then sel='$5 == 1 && $7 == 1'; fi
 		fi
+		[ "$mode" = --unallocated ] && tails=$t.dead
+		[ "$mode" = --fs ] && tails=$t.fs
 		ok $rc "$g $mode: scan exits 0"
 		set -- $(cut_score "$work/o" "$t" "$sel")
 		echo "# $g $mode: cut-off clips byte-exact $1/$3 ($(pct "$1" "$3")%), up to the last video sample $2/$3 ($(pct "$2" "$3")%)"
 		check "$g $mode: >= 95% of the cut-off clips recovered to their last video sample ($2 of $3)" \
 			test $(($2 * 100)) -ge $(($3 * 95))
+		set -- $(dash_cut_check "$work/o" "$t" "$tails")
+		echo "# $g $mode: cut-off clips ending in zeros byte-exact $1/$2, followed by older data at their last video sample $3/$4"
+		is "$1" "$2" "$g $mode: every cut-off clip whose cluster ends in zeros is byte-exact"
+		is "$3" "$4" "$g $mode: every one followed by older data ends at its last video sample, truncated (no moov box)"
+		is "$5" 0 "$g $mode: no file holding a cut-off clip's start holds bytes not its own"
 		is "$(complete_cut "$work/o" "$t")" 0 \
 			"$g $mode: no cut-off clip is called complete"
 		is "$(dash_wrong "$work/o" "$t")" 0 \

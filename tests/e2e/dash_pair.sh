@@ -18,7 +18,11 @@
 # the clips that survive by content alone (cluster grids of 128 KiB down
 # to 4 KiB tried); no scan may call a file complete that is not a clip
 # written, nor write more bytes than the card holds.  The fractions
-# reached are printed.
+# reached are printed.  The deleted clips cut off before their index
+# (32 and 128 KiB) must come back byte-exact when their last cluster
+# holds only zeros after them (the audio after the last video sample is
+# vouched for by its AAC frames), and at their last video sample,
+# truncated, when it holds older data.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
 . "$srcdir/tests/e2e/dash_card.sh"
@@ -32,6 +36,7 @@ pairs=$(dash_pairs "$clips" 20)
 
 deleted='$6 == "deleted" && $7 == 1 && $5 == 0'
 live='$6 == "live" && $5 == 0'
+cut_tails=
 
 # scan_mode TAG IMG TRUTHDIR FILTER WHAT ASSERT [SCAN-OPTIONS...]: scans
 # IMG (a sector scan without options) and checks that it exits 0, calls
@@ -52,6 +57,13 @@ scan_mode() {
 	fi
 	is "$(dash_wrong "$work/out" "$_t")" 0 \
 		"$_tag: calls nothing complete that is not a clip written"
+	if [ -n "$cut_tails" ]; then
+		set -- $(dash_cut_check "$work/out" "$_t" "$cut_tails")
+		echo "# $_tag: deleted cut-off clips ending in zeros byte-exact $1/$2, followed by older data at their last video sample $3/$4"
+		is "$1" "$2" "$_tag: every deleted cut-off clip whose cluster ends in zeros is byte-exact"
+		is "$3" "$4" "$_tag: every one followed by older data ends at its last video sample, truncated (no moov box)"
+		is "$5" 0 "$_tag: no file holding a cut-off clip's start holds bytes not its own"
+	fi
 	_b=$(out_bytes "$work/out") _s=$(wc -c <"$_img")
 	check "$_tag: wrote $_b bytes, no more than the card's $_s" \
 		test "$_b" -le "$_s"
@@ -70,10 +82,19 @@ for geo in "32K 512 64 12288" "128K 4096 32 16384"; do
 	n=$(dash_truth "$t" "$deleted" | wc -l)
 	check "$cs: deleted clips survive whole ($n)" test "$n" -ge 6
 
+	# the deleted clips cut off before their index, and what their
+	# last cluster holds after them
+	ds=$(D fs info "$img" | sed -n 's/^  data start (source): *//p')
+	cut_tails=$t.tails
+	dash_cut_tails "$img" "$t" $(($2 * $3)) "$ds" \
+		'$6 == "deleted" && $7 == 1' >"$cut_tails"
+	check "$cs: deleted cut-off clips survive ($(grep -c . "$cut_tails"))" \
+		test "$(grep -c . "$cut_tails")" -ge 2
 	scan_mode "$cs --unallocated" "$img" "$t" "$deleted" \
 		"deleted surviving clips" 1 --unallocated
 	scan_mode "$cs --fs" "$img" "$t" "$deleted || ($live)" \
 		"live and deleted surviving clips" 1 --fs
+	cut_tails=
 	# The FAT gone: boot sector, FSInfo and FATs zeroed, a scan by
 	# sectors with no file system to go by.
 	ds=$(D fs info "$img" | sed -n 's/^  data start (source): *//p')

@@ -7,7 +7,9 @@
 #
 # scan --unallocated reports each cut clip truncated, reason "no moov
 # box (recording cut off)", its bytes those on the card up to the last
-# whole video sample; `dredge repair` makes it, and the raw bytes as
+# whole video sample, and up to its last AAC frame, the clip byte-exact,
+# when its last cluster holds only zeros after it (as on this card);
+# `dredge repair` makes it, and the raw bytes as
 # written, playable with a whole clip of the same camera as the
 # reference: ffmpeg decodes it without an error, at least 95% of the
 # original's frames.  Bad input gets a clear message.
@@ -33,6 +35,10 @@ dash_card "$img" 16384 512 64 3 "$t" -cut 3 -keep 1 single $list
 ok $? "mkdashcam played 8 recordings, cut off 2, deleted them all"
 is "$(dash_truth "$t" '$5 == 1' | tr '\n' ' ')" "F0003.MP4 F0006.MP4 " \
 	"recordings 3 and 6 were cut off"
+ds=$(D fs info "$img" | sed -n 's/^  data start (source): *//p')
+dash_cut_tails "$img" "$t" 32768 "$ds" '$7 == 1' >"$work/tails"
+is "$(tr '\n' ' ' <"$work/tails")" "F0003.MP4 zeros F0006.MP4 zeros " \
+	"both end in a cluster that holds only zeros after them"
 
 frames() {
 	ffprobe -v error -count_frames -select_streams v:0 \
@@ -68,6 +74,7 @@ for n in F0003 F0006; do
 	s=$(wc -c <"$work/out/$f") w=$(wc -c <"$t/truth/$n.MP4")
 	cmp -s -n "$s" "$work/out/$f" "$t/truth/$n.MP4"
 	ok $? "$n: its $s bytes are the card's (of the $w written)"
+	is "$s" "$w" "$n: all of them, its last audio chunk too"
 	echo "# $n: $s of the $w bytes written recovered exactly"
 
 	D repair "$work/out/$f" --reference "$ref" -o "$work/$n.rep.mp4" \
