@@ -1185,6 +1185,7 @@ static void *reader_main(void *arg)
 	int rc = reader_run(&cfg, &sink, &res);
 
 	p->direct = res.direct;
+	p->sum->reader_cpu = res.cpu_seconds;
 
 	if (rc < 0 && atomic_load(&p->fatal) == 0)
 		pipeline_fail(p, rc, "reading '%s' failed: %s", p->src.path,
