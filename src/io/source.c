@@ -112,7 +112,7 @@ ssize_t source_peek(const struct source *src, void *buf, size_t len,
 
 	if (len > SOURCE_PEEK_MAX)
 		len = SOURCE_PEEK_MAX;
-	if (off < src->size && source_fd(src, 1) >= 0) {
+	if (src->is_blockdev && off < src->size && source_fd(src, 1) >= 0) {
 		size_t want = skip + len <= 4096 ? 4096 : 8192;
 		ssize_t r;
 		do

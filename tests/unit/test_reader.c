@@ -175,6 +175,9 @@ static void peek_cases(const char *path, const uint8_t *data, uint64_t size)
 		int right = 1;
 		if (source_open(&src, path, direct, err, sizeof(err)) != 0)
 			tap_bail(err);
+		/* Peeks read O_DIRECT on block devices only: read this
+		 * file as one would be. */
+		src.is_blockdev = direct;
 		for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
 			size_t want = at[i].len > SOURCE_PEEK_MAX ? SOURCE_PEEK_MAX
 			              : at[i].len;
