@@ -167,6 +167,7 @@ struct dredge_summary {
 	const char *io_engine;     /* "io_uring", "pread" or "mmap" */
 	const char *simd;          /* the any-offset variant that ran */
 	int direct;                /* whether O_DIRECT was used */
+	double reader_cpu;         /* CPU seconds the reader thread used */
 	int interrupted;           /* stopped early; a checkpoint was written */
 	char volume[160];          /* the file system used, or "" */
 	char error[512];           /* set when dredge_scan fails */
@@ -698,8 +699,11 @@ int dredge_merge(const struct dredge_merge_config *cfg,
  * is read read-only with io_uring across a small grid of block sizes and
  * queue depths (O_DIRECT where the source accepts it, so the page cache
  * does not flatter the numbers), recording throughput and the latency of
- * every read; then a bounded scan pass with the best setting shows how
- * much of the raw rate a scan keeps.
+ * every read; then a bounded scan pass with the best setting's block size
+ * shows how much of the raw rate a scan keeps.  The scan keeps at least
+ * two reads in flight: with one, the device idles from each completion
+ * until the reader thread, competing with the scan workers for the CPUs,
+ * gets to submit the next read.
  */
 #define DREDGE_BENCH_MAX_SIZES 8
 #define DREDGE_BENCH_MAX_DEPTHS 8
@@ -723,6 +727,7 @@ struct dredge_bench_row {
 	double seconds;
 	double mbps;
 	double lat_p50_us, lat_p99_us, lat_max_us;
+	double cpu;           /* cores busy while it ran (CPU s / wall s) */
 };
 
 struct dredge_bench_result {
@@ -737,6 +742,10 @@ struct dredge_bench_result {
 	double scan_seconds;
 	double scan_mbps;
 	uint64_t scan_files;  /* files the scan pass found */
+	uint32_t scan_size;   /* its reads: bytes each ... */
+	unsigned scan_depth;  /* ... and how many in flight (at least 2) */
+	double scan_cpu;      /* cores the whole scan kept busy */
+	double scan_read_cpu; /* cores its reader thread kept busy */
 	char error[512];
 };
 

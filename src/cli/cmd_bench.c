@@ -1,7 +1,8 @@
 /*
  * cmd_bench.c - `dredge bench SOURCE`: how fast a device can be read
  * (io_uring, O_DIRECT, a grid of block sizes and queue depths, with latency
- * percentiles) and how much of that rate a scan keeps.  Read-only, and
+ * percentiles, and the cores each setting kept busy) and how much of that
+ * rate a scan keeps, with the block size and depth the scan read with.  Read-only, and
  * bounded by --seconds or --bytes per setting so a huge drive is sampled
  * quickly.
  */
@@ -75,18 +76,22 @@ static void print_json(const char *source, const struct dredge_bench_result *r)
 		const struct dredge_bench_row *w = &r->rows[i];
 		printf("%s{\"block_size\":%u,\"depth\":%u,\"bytes\":%llu,"
 		       "\"seconds\":%.6f,\"mbps\":%.1f,\"lat_p50_us\":%.1f,"
-		       "\"lat_p99_us\":%.1f,\"lat_max_us\":%.1f}", i ? "," : "",
-		       w->size, w->depth, (unsigned long long)w->bytes, w->seconds,
-		       w->mbps, w->lat_p50_us, w->lat_p99_us, w->lat_max_us);
+		       "\"lat_p99_us\":%.1f,\"lat_max_us\":%.1f,\"cpu\":%.3f}",
+		       i ? "," : "", w->size, w->depth,
+		       (unsigned long long)w->bytes, w->seconds, w->mbps,
+		       w->lat_p50_us, w->lat_p99_us, w->lat_max_us, w->cpu);
 	}
 	printf("],\"best\":%u", r->best);
 	if (r->scanned)
-		printf(",\"scan\":{\"bytes\":%llu,\"seconds\":%.6f,\"mbps\":%.1f,"
-		       "\"files\":%llu,\"share_of_best\":%.3f}",
+		printf(",\"scan\":{\"block_size\":%u,\"depth\":%u,"
+		       "\"bytes\":%llu,\"seconds\":%.6f,\"mbps\":%.1f,"
+		       "\"files\":%llu,\"share_of_best\":%.3f,\"cpu\":%.3f,"
+		       "\"read_cpu\":%.3f}", r->scan_size, r->scan_depth,
 		       (unsigned long long)r->scan_bytes, r->scan_seconds,
 		       r->scan_mbps, (unsigned long long)r->scan_files,
 		       r->rows[r->best].mbps > 0
-		       ? r->scan_mbps / r->rows[r->best].mbps : 0);
+		       ? r->scan_mbps / r->rows[r->best].mbps : 0, r->scan_cpu,
+		       r->scan_read_cpu);
 	printf("}\n");
 }
 
@@ -98,23 +103,24 @@ static void print_table(const char *source, const struct dredge_bench_result *r)
 	       (double)r->source_size / (1u << 30),
 	       r->direct ? "O_DIRECT" : "buffered: O_DIRECT refused, the page "
 	       "cache may flatter these numbers");
-	printf("%8s %6s %10s %10s %10s %10s\n", "block", "depth", "MB/s",
-	       "p50 us", "p99 us", "max us");
+	printf("%8s %6s %10s %10s %10s %10s %6s\n", "block", "depth", "MB/s",
+	       "p50 us", "p99 us", "max us", "cores");
 	for (unsigned i = 0; i < r->nrows; i++) {
 		const struct dredge_bench_row *w = &r->rows[i];
 		human(w->size, b, sizeof(b));
-		printf("%8s %6u %10.1f %10.1f %10.1f %10.1f%s\n", b, w->depth,
-		       w->mbps, w->lat_p50_us, w->lat_p99_us, w->lat_max_us,
-		       i == r->best ? "  <- best" : "");
+		printf("%8s %6u %10.1f %10.1f %10.1f %10.1f %6.2f%s\n", b,
+		       w->depth, w->mbps, w->lat_p50_us, w->lat_p99_us,
+		       w->lat_max_us, w->cpu, i == r->best ? "  <- best" : "");
 	}
 	if (r->scanned) {
 		const struct dredge_bench_row *w = &r->rows[r->best];
-		human(w->size, b, sizeof(b));
-		printf("scan pass (every format, %s x %u): %.1f MB/s over %.2f GiB "
-		       "= %.1f%% of the best raw rate; %llu files found\n", b,
-		       w->depth, r->scan_mbps,
-		       (double)r->scan_bytes / (1u << 30),
+		human(r->scan_size, b, sizeof(b));
+		printf("scan pass (every format, %s x %u in flight): %.1f MB/s "
+		       "over %.2f GiB = %.1f%% of the best raw rate; %.2f cores "
+		       "(reader %.2f); %llu files found\n", b, r->scan_depth,
+		       r->scan_mbps, (double)r->scan_bytes / (1u << 30),
 		       w->mbps > 0 ? 100.0 * r->scan_mbps / w->mbps : 0,
+		       r->scan_cpu, r->scan_read_cpu,
 		       (unsigned long long)r->scan_files);
 	}
 }

@@ -15,8 +15,20 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "io/reader_impl.h"
+
+/* CPU seconds (user and system) the calling thread has used so far. */
+static double thread_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 void reader_place(const struct reader *r, struct chunk *c, uint64_t seq)
 {
@@ -58,6 +70,7 @@ int reader_run(const struct reader_config *cfg, const struct reader_sink *sink,
 		             cfg->chunk_size : 0,
 		.direct = cfg->direct && source_fd(cfg->src, 1) >= 0,
 	};
+	double cpu0 = thread_cpu();
 	int rc;
 
 	/* io_uring reads a descriptor: a source without one reads through
@@ -71,7 +84,9 @@ int reader_run(const struct reader_config *cfg, const struct reader_sink *sink,
 	}
 	else
 		rc = reader_pread_run(&r);
-	if (res != NULL)
+	if (res != NULL) {
 		res->direct = r.direct;
+		res->cpu_seconds = thread_cpu() - cpu0;
+	}
 	return rc;
 }

@@ -76,6 +76,7 @@ struct reader_sink {
 
 struct reader_result {
 	int direct;                  /* O_DIRECT still in use at the end */
+	double cpu_seconds;          /* CPU the calling thread spent in it */
 };
 
 /*

@@ -102,6 +102,34 @@ int source_read_full(const struct source *src, void *buf, size_t len,
 	return 0;
 }
 
+ssize_t source_peek(const struct source *src, void *buf, size_t len,
+                    uint64_t off)
+{
+	/* Two blocks: the bytes asked for may cross a block boundary. */
+	_Alignas(4096) uint8_t bounce[8192];
+	uint64_t at = off & ~(uint64_t)4095;
+	size_t skip = (size_t)(off - at);
+
+	if (len > SOURCE_PEEK_MAX)
+		len = SOURCE_PEEK_MAX;
+	if (src->is_blockdev && off < src->size && source_fd(src, 1) >= 0) {
+		size_t want = skip + len <= 4096 ? 4096 : 8192;
+		ssize_t r;
+		do
+			r = source_pread(src, bounce, want, at, SOURCE_DIRECT);
+		while (r == -EINTR || r == -EAGAIN);
+		if (r > (ssize_t)skip) {
+			size_t got = (size_t)r - skip;
+			if (got > len)
+				got = len;
+			memcpy(buf, bounce + skip, got);
+			return (ssize_t)got;
+		}
+		/* Refused, failed or short: the buffered read says why. */
+	}
+	return source_pread(src, buf, len, off, 0);
+}
+
 /* Reads [off, off+len) a sector at a time; see source_read. */
 static int read_sectors(const struct source *src, uint32_t ss, uint8_t *dst,
                         uint64_t off, size_t len, int end_is_error,

@@ -91,6 +91,22 @@ static inline ssize_t source_pread(const struct source *src, void *buf,
 	return src->ops->read(src, buf, len, off, flags);
 }
 
+/*
+ * A few bytes (len <= SOURCE_PEEK_MAX) at off, for a look past the end of
+ * a chunk: on a block device with an O_DIRECT descriptor through that
+ * (one aligned block read into a bounce buffer), else buffered.  On a
+ * block device read O_DIRECT, a buffered read there is a page-cache miss
+ * that sends a synchronous read with readahead to the device in the middle
+ * of the reader's stream (measured on a loop device: the scan fell from
+ * 3.8 GB/s to 0.2-0.5 GB/s at 256 KiB chunks).  An image file's pages are
+ * often in the page cache, where a buffered read costs no device read
+ * (an O_DIRECT peek there cost 15-20% at 256 KiB chunks).  Returns the
+ * count read (> 0), 0 at the end, or -errno; no sector isolation.
+ */
+#define SOURCE_PEEK_MAX 2048
+ssize_t source_peek(const struct source *src, void *buf, size_t len,
+                    uint64_t off);
+
 /* Reads [off, off+len) whole: 0, -errno, or -EIO when the source ends
  * first.  No sector isolation: for callers that report a failed read. */
 int source_read_full(const struct source *src, void *buf, size_t len,

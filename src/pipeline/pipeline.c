@@ -360,7 +360,9 @@ static void scan_tail(struct pipeline *p, struct chunk *c, struct scan_ctx *x)
 	if (extra > p->src.size - hi)
 		extra = (size_t)(p->src.size - hi);
 	memcpy(tail, c->buf + c->len - keep, keep);
-	ssize_t r = source_pread(&p->src, tail + keep, extra, hi, 0);
+	/* Not a buffered read: on a block device read O_DIRECT that would
+	 * send a read with readahead into the middle of the reader's. */
+	ssize_t r = source_peek(&p->src, tail + keep, extra, hi);
 	if (r <= 0)
 		return;
 	match_scan(&p->match, tail, keep + (size_t)r, hi - keep, hi - keep,
@@ -1201,6 +1203,7 @@ static void *reader_main(void *arg)
 	int rc = reader_run(&cfg, &sink, &res);
 
 	p->direct = res.direct;
+	p->sum->reader_cpu = res.cpu_seconds;
 
 	if (rc < 0 && atomic_load(&p->fatal) == 0)
 		pipeline_fail(p, rc, "reading '%s' failed: %s", p->src.path,

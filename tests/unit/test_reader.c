@@ -1,7 +1,9 @@
 /*
  * test_reader.c - both read engines deliver every chunk of a source, each
  * exactly once with the right bytes, whatever the queue depth, with and
- * without O_DIRECT, for a source whose size is not a multiple of anything.
+ * without O_DIRECT, for a source whose size is not a multiple of anything;
+ * and source_peek, the look past a chunk's end, gives the source's bytes
+ * wherever it starts and however near the end.
  */
 #include "config.h"
 
@@ -158,6 +160,51 @@ static void run_case(const char *path, const uint8_t *data, uint64_t size,
 	source_close(&src);
 }
 
+/* source_peek against the bytes written, with and without O_DIRECT. */
+static void peek_cases(const char *path, const uint8_t *data, uint64_t size)
+{
+	static const struct { uint64_t off; size_t len; } at[] = {
+		{ 0, 263 }, { 4096, 263 }, { 4000, 263 }, { 8191, 2 },
+		{ 12345, 2048 }, { 3u << 20, 5000 }, { 65536 - 1, 1 },
+	};
+	uint8_t buf[SOURCE_PEEK_MAX];
+	char err[256];
+
+	for (int direct = 0; direct <= 1; direct++) {
+		struct source src;
+		int right = 1;
+		if (source_open(&src, path, direct, err, sizeof(err)) != 0)
+			tap_bail(err);
+		/* Peeks read O_DIRECT on block devices only: read this
+		 * file as one would be. */
+		src.is_blockdev = direct;
+		for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+			size_t want = at[i].len > SOURCE_PEEK_MAX ? SOURCE_PEEK_MAX
+			              : at[i].len;
+			memset(buf, 0xa5, sizeof(buf));
+			ssize_t r = source_peek(&src, buf, at[i].len, at[i].off);
+			if (r != (ssize_t)want ||
+			    memcmp(buf, data + at[i].off, want) != 0) {
+				printf("#   peek %zu at %llu: %zd\n", at[i].len,
+				       (unsigned long long)at[i].off, r);
+				right = 0;
+			}
+		}
+		ok(right, "source_peek, O_DIRECT %s: the bytes at aligned, "
+		   "unaligned and block-crossing offsets, at most %d",
+		   direct ? (source_fd(&src, 1) >= 0 ? "on" : "refused") : "off",
+		   SOURCE_PEEK_MAX);
+		memset(buf, 0xa5, sizeof(buf));
+		ssize_t r = source_peek(&src, buf, 100, size - 10);
+		ok(r == 10 && memcmp(buf, data + size - 10, 10) == 0,
+		   "source_peek, O_DIRECT %s: 10 bytes before the end give 10 "
+		   "(got %zd)", direct ? "on" : "off", r);
+		ok(source_peek(&src, buf, 100, size) == 0,
+		   "source_peek, O_DIRECT %s: at the end, 0", direct ? "on" : "off");
+		source_close(&src);
+	}
+}
+
 int main(void)
 {
 	const char *dir = getenv("top_builddir");
@@ -183,6 +230,7 @@ int main(void)
 			run_case(path, data, size, uring, direct, 8, 1 << 20);
 		}
 	}
+	peek_cases(path, data, size);
 	unlink(path);
 	free(data);
 	return tap_done();
