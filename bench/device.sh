@@ -42,35 +42,25 @@ EOF
 
 BUILD=$src/build DIR="" SIZE=2G RUNS=5 BSECS=0.5 SEED=2026
 BSIZES=64K,256K,1M,4M BDEPTHS=1,4,16 TARGETS=""
-while [ $# -gt 0 ]; do
+option() {
 	case $1 in
-	-b|--build) BUILD=$2; shift ;;
-	-d|--dir) DIR=$2; shift ;;
-	--size) SIZE=$2; shift ;;
-	--runs) RUNS=$2; shift ;;
-	--seconds) BSECS=$2; shift ;;
-	--sizes) BSIZES=$2; shift ;;
-	--depths) BDEPTHS=$2; shift ;;
-	--targets) TARGETS=$2; shift ;;
-	--seed) SEED=$2; shift ;;
-	-h|--help) usage; exit 0 ;;
-	*) usage >&2; exit 2 ;;
+	-b|--build) BUILD=$2 ;;
+	-d|--dir) DIR=$2 ;;
+	--size) SIZE=$2 ;;
+	--runs) RUNS=$2 ;;
+	--seconds) BSECS=$2 ;;
+	--sizes) BSIZES=$2 ;;
+	--depths) BDEPTHS=$2 ;;
+	--targets) TARGETS=$2 ;;
+	--seed) SEED=$2 ;;
 	esac
-	shift
-done
+}
+parse_options "" "-b --build -d --dir --size --runs --seconds --sizes
+	--depths --targets --seed" "$@"
 case $RUNS in ''|*[!0-9]*|0) die "--runs takes a positive count" ;; esac
-BUILD=$(cd "$BUILD" && pwd) || die "no build folder"
-DIR=${DIR:-$BUILD/bench}
-DREDGE=$BUILD/src/dredge
-MKIMAGE=$BUILD/tests/tools/mkimage
-XXH128SUM=$BUILD/tests/tools/xxh128sum
-for t in "$DREDGE" "$MKIMAGE" "$XXH128SUM"; do
-	[ -x "$t" ] || die "$t is missing: build first"
-done
+case $SEED in ''|*[!0-9]*) die "--seed needs a number" ;; esac
+bench_build "$BUILD" "$DIR" bench
 [ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is needed for the CPU columns"
-mkdir -p "$DIR" || die "cannot create $DIR"
-PLANTDIR=$DIR/plants
-SAMPLES=("$src"/tests/data/jpeg/*.jpg)
 BYTES=$(to_bytes "$SIZE")
 IMG=$DIR/device-$(human "$BYTES")-s$SEED.img
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/dredge-device-XXXXXX") || die "no scratch folder"

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "dredge.h"
+#include "io/reader.h"
 #include "io/source.h"
 
 #define DEVBENCH_SAMPLES 65536
@@ -58,18 +59,6 @@ void dredge_bench_config_init(struct dredge_bench_config *cfg)
 	cfg->seconds = 2.0;
 	cfg->scan = 1;
 	cfg->direct = -1;
-}
-
-/* CPU seconds (user and system) of the whole process so far: its
- * threads, and io_uring's workers, which belong to it. */
-static double process_cpu(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		return 0;
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -104,7 +93,7 @@ static int run_setting(int fd, uint64_t size, int direct, uint32_t bs,
 	for (unsigned i = 0; i < depth; i++)
 		free_ix[i] = i;
 	double start = now(), deadline = start + budget_s;
-	double cpu0 = process_cpu();
+	double cpu0 = rusage_seconds(RUSAGE_SELF);
 	int stop = 0;
 
 	while (!stop || inflight > 0) {
@@ -163,7 +152,7 @@ static int run_setting(int fd, uint64_t size, int direct, uint32_t bs,
 			stop = 1;
 	}
 	double secs = now() - start;
-	double cpu = process_cpu() - cpu0;
+	double cpu = rusage_seconds(RUSAGE_SELF) - cpu0;
 	io_uring_queue_exit(&ring);
 	free(slots);
 	free(free_ix);
@@ -209,9 +198,9 @@ static int scan_pass(const struct dredge_bench_config *cfg,
 	sc.queue_depth = best->depth < DEVBENCH_SCAN_MIN_DEPTH
 	                 ? DEVBENCH_SCAN_MIN_DEPTH : best->depth;
 	sc.stop_at = limit < res->source_size ? limit : 0;
-	double cpu0 = process_cpu();
+	double cpu0 = rusage_seconds(RUSAGE_SELF);
 	int rc = dredge_scan(&sc, &sum);
-	double cpu = process_cpu() - cpu0;
+	double cpu = rusage_seconds(RUSAGE_SELF) - cpu0;
 	if (rc == -EINTR && sum.interrupted)
 		rc = 0;   /* stopped at the budget, as asked */
 	if (rc == 0) {

@@ -19,12 +19,11 @@
 
 #include "io/reader_impl.h"
 
-/* CPU seconds (user and system) the calling thread has used so far. */
-static double thread_cpu(void)
+double rusage_seconds(int who)
 {
 	struct rusage ru;
 
-	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+	if (getrusage(who, &ru) != 0)
 		return 0;
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
@@ -70,7 +69,7 @@ int reader_run(const struct reader_config *cfg, const struct reader_sink *sink,
 		             cfg->chunk_size : 0,
 		.direct = cfg->direct && source_fd(cfg->src, 1) >= 0,
 	};
-	double cpu0 = thread_cpu();
+	double cpu0 = rusage_seconds(RUSAGE_THREAD);
 	int rc;
 
 	/* io_uring reads a descriptor: a source without one reads through
@@ -86,7 +85,7 @@ int reader_run(const struct reader_config *cfg, const struct reader_sink *sink,
 		rc = reader_pread_run(&r);
 	if (res != NULL) {
 		res->direct = r.direct;
-		res->cpu_seconds = thread_cpu() - cpu0;
+		res->cpu_seconds = rusage_seconds(RUSAGE_THREAD) - cpu0;
 	}
 	return rc;
 }

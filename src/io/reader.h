@@ -100,4 +100,8 @@ int reader_mmap_probe(const struct source *src);
 /* Whether io_uring can be set up here (0) or why not (-errno). */
 int reader_uring_probe(unsigned depth);
 
+/* CPU seconds (user and system) used so far by who: RUSAGE_SELF (the
+ * whole process, io_uring's workers included) or RUSAGE_THREAD. */
+double rusage_seconds(int who);
+
 #endif
