@@ -2369,6 +2369,16 @@ uint64_t mp4_aac_tail(struct bread *br, uint64_t lo, uint64_t vouched,
 	return last + 1;
 }
 
+bool mp4_aac_frame_head(const uint8_t *p, size_t n, unsigned *elem)
+{
+	return mp4_aac_head(p, n, elem);
+}
+
+bool mp4_aac_frame_end(const uint8_t *p, bool prev)
+{
+	return p[0] != 0 && mp4_aac_end_at(p, prev);
+}
+
 /* No moov: a HEIF image, a recording cut off, or not a file at all. */
 static void mp4_no_moov(struct mp4_file *f, struct carve_result *res)
 {
