@@ -2152,7 +2152,9 @@ uint64_t mp4_nal_walk(struct bread *br, uint64_t lo, uint64_t end)
 #define MP4_AAC_REFS 8u         /* the clip's audio chunks compared */
 #define MP4_AAC_HEAD 64u        /* bytes of a frame's head parsed */
 
-enum { AAC_SCE = 0, AAC_CPE = 1, AAC_LFE = 3 };
+enum { AAC_SCE = 0, AAC_CPE = 1, AAC_LFE = 3, AAC_DSE = 4, AAC_FIL = 6 };
+#define MP4_AAC_HEAD_COPY 256u /* bytes of a frame's head after its fill
+                                  elements copied to be parsed */
 
 /* Box types a clip's last cluster may hold after the audio when it held
  * another file before: a finished clip's movie box, the next one's start. */
@@ -2357,21 +2359,79 @@ uint64_t mp4_aac_tail(struct bread *br, uint64_t lo, uint64_t vouched,
 		size_t len = vouched - at[i] < MP4_AAC_HEAD ?
 		             (size_t)(vouched - at[i]) : MP4_AAC_HEAD;
 		if ((p = bread_peek(br, at[i], len)) == NULL ||
-		    !mp4_aac_head(p, len, &elem) || (i > 0 && elem != want))
+		    !mp4_aac_frame_head(p, len, &elem) ||
+		    (i > 0 && elem != want))
 			return vouched;
 		want = elem;
 	}
 	size_t len = last + 1 - vouched < MP4_AAC_HEAD ?
 	             (size_t)(last + 1 - vouched) : MP4_AAC_HEAD;
 	if ((p = bread_peek(br, vouched, len)) == NULL ||
-	    !mp4_aac_head(p, len, &elem) || elem != want)
+	    !mp4_aac_frame_head(p, len, &elem) || elem != want)
 		return vouched;
 	return last + 1;
 }
 
+/* Skips the bits of a data stream or fill element (ISO 14496-3, 4.4.2.1)
+ * whose id has been read; false when they are not all in b. */
+static bool mp4_aac_skip(struct mp4_bits *b, unsigned id)
+{
+	unsigned cnt, esc, v;
+
+	if (id == AAC_DSE) {
+		unsigned align;
+		if (!mp4_bits_get(b, 4, &v) || !mp4_bits_get(b, 1, &align) ||
+		    !mp4_bits_get(b, 8, &cnt))
+			return false;
+		if (cnt == 255) {
+			if (!mp4_bits_get(b, 8, &esc))
+				return false;
+			cnt += esc;
+		}
+		if (align)
+			b->pos = (b->pos + 7) & ~(size_t)7;
+	} else {
+		if (!mp4_bits_get(b, 4, &cnt))
+			return false;
+		if (cnt == 15) {
+			if (!mp4_bits_get(b, 8, &esc))
+				return false;
+			cnt += esc - 1;
+		}
+	}
+	if (b->pos > b->nbits || b->nbits - b->pos < (size_t)cnt * 8)
+		return false;
+	b->pos += (size_t)cnt * 8;
+	return true;
+}
+
 bool mp4_aac_frame_head(const uint8_t *p, size_t n, unsigned *elem)
 {
-	return mp4_aac_head(p, n, elem);
+	struct mp4_bits b = { .p = p, .nbits = n * 8 };
+	unsigned id;
+
+	/* an encoder may open a frame with fill or data stream elements
+	 * (its name, padding): the channel element after them */
+	for (unsigned k = 0; k < 4; k++) {
+		size_t at = b.pos;
+		if (!mp4_bits_get(&b, 3, &id))
+			return false;
+		if (id != AAC_DSE && id != AAC_FIL) {
+			b.pos = at;
+			break;
+		}
+		if (!mp4_aac_skip(&b, id))
+			return false;
+	}
+	if (b.pos % 8 == 0)
+		return mp4_aac_head(p + b.pos / 8, n - b.pos / 8, elem);
+	/* not byte-aligned: the element's bits copied to the byte */
+	uint8_t t[MP4_AAC_HEAD_COPY];
+	size_t m = 0;
+	unsigned v;
+	while (m < sizeof(t) && mp4_bits_get(&b, 8, &v))
+		t[m++] = (uint8_t)v;
+	return mp4_aac_head(t, m, elem);
 }
 
 bool mp4_aac_frame_end(const uint8_t *p, bool prev)

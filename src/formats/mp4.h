@@ -66,10 +66,10 @@ uint64_t mp4_aac_tail(struct bread *br, uint64_t lo, uint64_t vouched,
 
 /*
  * Whether the n bytes at p open an AAC raw_data_block as an AAC-LC
- * encoder writes it (first element SCE, CPE or LFE, its ics_info and
- * section data whole within n bytes); *elem is set to that element's id
- * and instance tag (id << 4 | tag), which every frame of one track opens
- * with.
+ * encoder writes it (after any fill or data stream elements, a channel
+ * element SCE, CPE or LFE with its ics_info and section data whole within
+ * n bytes); *elem is set to that element's id and instance tag
+ * (id << 4 | tag), which every frame of one track holds first.
  */
 bool mp4_aac_frame_head(const uint8_t *p, size_t n, unsigned *elem);
 

@@ -572,9 +572,22 @@ int mp4_chain_reassemble(const struct fsview *v, const struct source *src,
 	for (unsigned i = 0; i < nb; i++)
 		pos[npos++] = back[nb - 1 - i];
 	p0 = npos;
+	bool wrap = false;
 	for (uint64_t k = c0; npos < MC_BACK + MC_SPAN; k++) {
 		k = fsview_next_free(v, k);
 		if (k >= fsview_end(v) ||
+		    fsview_offset(v, (uint32_t)k) + cs > size) {
+			wrap = true;
+			break;
+		}
+		pos[npos++] = (uint32_t)k;
+	}
+	/* a recorder that reaches the card's end goes on at its start: the
+	 * free clusters from there up to the ones before c0 */
+	uint64_t stop = nb > 0 ? back[nb - 1] : c0;
+	for (uint64_t k = 2; wrap && npos < MC_BACK + MC_SPAN; k++) {
+		k = fsview_next_free(v, k);
+		if (k >= stop || k >= fsview_end(v) ||
 		    fsview_offset(v, (uint32_t)k) + cs > size)
 			break;
 		pos[npos++] = (uint32_t)k;
