@@ -51,6 +51,9 @@ enum { FAIL, WEAK, RESUMED, DUE };   /* how well a cluster continues */
 #define MC_HDR 7            /* length prefix + header + a byte */
 #define MC_HEAD 4096u       /* bytes of a first cluster its boxes are
                                looked for in before the media data */
+#define MC_LONGER 2u        /* a resumed unit this many times the clip's
+                               longest yet, running past what is read,
+                               is taken for no unit */
 #define MC_AAC_HEAD 128u    /* bytes of an audio chunk its first frame's
                                head (ics_info, section data) is read in */
 
@@ -66,6 +69,7 @@ struct stream {
 	unsigned aac;              /* the first element its audio frames
 	                              open with (mp4_aac_frame_head) */
 	bool aac_known;            /* aac learnt: its audio is AAC */
+	uint64_t maxu;             /* its longest unit yet */
 	uint32_t *cl;              /* clusters taken, in order */
 	unsigned ncl, capcl;
 	unsigned start;            /* its first position */
@@ -82,6 +86,7 @@ struct after {
 	size_t ncarry;
 	unsigned aac;
 	bool aac_known;
+	uint64_t maxu;
 };
 
 static bool avc_header(uint8_t b)
@@ -211,6 +216,18 @@ static bool not_audio(const struct after *a, const uint8_t *g, size_t n)
 	return !mp4_aac_frame_head(g, MC_AAC_HEAD, &elem) || elem != a->aac;
 }
 
+/* Whether the unit at b + q, where the chain would resume, runs on past
+ * the len bytes in b (nothing after it to check it by) and is longer than
+ * MC_LONGER times the clip's longest unit yet: a length prefix read in
+ * an audio frame, not a unit. */
+static bool too_long(const struct after *a, const uint8_t *b, size_t len,
+                     size_t q)
+{
+	uint64_t u = mem_be32(b + q);
+
+	return a->maxu > 0 && q + 4 + u > len && u > MC_LONGER * a->maxu;
+}
+
 /* Whether the gap opening at g (n bytes of it readable) opens as the
  * clip's audio frames do. */
 static bool is_audio(const struct after *a, const uint8_t *g, size_t n)
@@ -234,6 +251,7 @@ static int step(const struct stream *s, const uint8_t *c, size_t cs,
 	memset(a, 0, sizeof(*a));
 	a->aac = s->aac;
 	a->aac_known = s->aac_known;
+	a->maxu = s->maxu;
 	if (start == NULL && memcmp(c + 4, "ftyp", 4) == 0)
 		return FAIL;
 	if (start == NULL && !s->gap && s->ncarry == 0 && s->rem >= cs) {
@@ -279,7 +297,8 @@ static int step(const struct stream *s, const uint8_t *c, size_t cs,
 			    is_audio(a, b + g0, len - g0))
 				how = RESUMED;
 			size_t q = resync(s->kind, b, len, g0, p);
-			while (q < len && !audio_gap(a, b, g0, q))
+			while (q < len && (too_long(a, b, len, q) ||
+			                   !audio_gap(a, b, g0, q)))
 				q = resync(s->kind, b, len, g0, q + 1);
 			if (q == len) {
 				if (len - g0 > MC_GAP) {
@@ -320,6 +339,8 @@ static int step(const struct stream *s, const uint8_t *c, size_t cs,
 		due = false;
 		if (p >= n0)
 			a->units++;
+		if (u > a->maxu)
+			a->maxu = u;
 		unsigned hl = s->kind == K_HEVC ? 2 : 1;
 		uint64_t e = p + 4 + u;
 		size_t body = p + 4 + hl;
@@ -341,6 +362,7 @@ static void take(struct stream *s, const struct after *a)
 {
 	s->aac = a->aac;
 	s->aac_known = a->aac_known;
+	s->maxu = a->maxu;
 	s->rem = a->rem;
 	s->gap = a->gap;
 	if (a->ncarry > sizeof(s->carry))
