@@ -19,10 +19,13 @@
  * another file's data after a unit's end (a clip's last cluster, older
  * data after it) does not pass for an audio chunk, and a unit seemingly
  * starting inside an audio frame is not taken for where the chain
- * resumes.
+ * resumes; nor is one running on past the bytes read that is more than
+ * MC_LONGER times the clip's longest unit yet (a frame's 00 01 read as a
+ * length prefix).
  *
  * The free clusters are numbered in order ("positions") from a little
- * before the clip's start; another cut-off clip starting among them (the
+ * before the clip's start, going on at the card's start after its end
+ * (a loop recorder does); another cut-off clip starting among them (the
  * rear clip of a front one) is followed at once, and each position goes
  * to the clip it continues best: a unit start found where one was due,
  * then the chain resumed after a gap, then a cluster inside a unit, ties
