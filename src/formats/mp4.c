@@ -1895,7 +1895,10 @@ static void mp4_heif(struct mp4_file *f, struct carve_result *res)
  * walk over them vouches for every sample it crosses.  Another track's
  * chunk (audio) breaks the chain; the walk looks a bounded distance ahead
  * for a NAL unit that resumes it and takes the bytes between for that
- * track's chunk.  The file ends after the last video sample the walk saw
+ * track's chunk: once one showed AAC frames, each must open with the same
+ * channel element, end where a frame may end and be no more than a few
+ * times the longest yet (mp4_gap_audio), so the walk does not run on into
+ * another file's units.  The file ends after the last video sample the walk saw
  * whole: the walk cannot tell where audio after it ends.  Reassembly,
  * which knows the cluster that sample ends in, asks mp4_aac_tail (below)
  * for the audio chunk after it.
@@ -2057,6 +2060,60 @@ static uint64_t mp4_resync(struct bread *br, enum mp4_nal_kind *k,
 	return UINT64_MAX;
 }
 
+/* What the walk knows of the clip's audio chunks (the bytes between two
+ * runs of NAL units). */
+struct mp4_gaps {
+	unsigned elem;      /* the channel element its AAC frames hold */
+	bool aac;           /* elem learnt: its audio is AAC */
+	uint64_t longest;   /* its longest chunk yet */
+};
+
+enum { MP4_GAP_OK, MP4_GAP_NEXT, MP4_GAP_NOT };
+#define MP4_GAP_HEAD 128u   /* bytes of a chunk its first frame's head is
+                               read in */
+#define MP4_GAP_LONGER 4u   /* a chunk this many times the longest yet is
+                               none of the clip's */
+#define MP4_GAP_TRIES 256u  /* places a chain may resume tried per gap */
+
+/*
+ * Whether [g0, q) may be an audio chunk of the clip's, the chain resuming
+ * at q: once a chunk showed AAC frames, every one must open with the same
+ * channel element, end where a frame may end (ID_END) and be no more than
+ * MP4_GAP_LONGER times the longest yet.  MP4_GAP_NEXT when another q may
+ * do, MP4_GAP_NOT when none can.
+ */
+static int mp4_gap_audio(struct bread *br, uint64_t g0, uint64_t q,
+                         struct mp4_gaps *g)
+{
+	size_t n = q - g0 < MP4_GAP_HEAD ? (size_t)(q - g0) : MP4_GAP_HEAD;
+	const uint8_t *h = bread_peek(br, g0, n), *e;
+	unsigned elem;
+
+	if (h == NULL || q <= g0)
+		return MP4_GAP_NOT;
+	bool head = mp4_aac_frame_head(h, n, &elem);
+	bool two = q - 1 > g0;
+	bool end = (e = bread_peek(br, q - 1 - two, 1u + two)) != NULL &&
+	           mp4_aac_frame_end(e + two, two);
+	if (!g->aac) {
+		if (head && end) {
+			g->elem = elem;
+			g->aac = true;
+			g->longest = q - g0;
+		}
+		return MP4_GAP_OK;
+	}
+	if (g->longest > 0 && q - g0 > MP4_GAP_LONGER * g->longest)
+		return MP4_GAP_NOT;
+	if (!head || elem != g->elem)
+		return n < MP4_GAP_HEAD ? MP4_GAP_NEXT : MP4_GAP_NOT;
+	if (!end)
+		return MP4_GAP_NEXT;
+	if (q - g0 > g->longest)
+		g->longest = q - g0;
+	return MP4_GAP_OK;
+}
+
 /*
  * One walk over [lo, end) (see mp4_nal_walk); *next is set to where the
  * next file starts when the chain was found to have run into it.
@@ -2068,6 +2125,7 @@ static uint64_t mp4_walk_nals(struct bread *br, uint64_t lo, uint64_t end,
 	uint64_t pos, vouched = lo, chain, unit;
 	bool vcl = false;   /* the open sample holds a slice */
 	struct mp4_nalu u;
+	struct mp4_gaps gaps = { 0 };
 
 	if (end <= lo || (pos = mp4_resync(br, &k, lo, end)) == UINT64_MAX)
 		return lo;
@@ -2109,7 +2167,17 @@ static uint64_t mp4_walk_nals(struct bread *br, uint64_t lo, uint64_t end,
 		if (vcl)
 			vouched = pos;
 		vcl = false;
-		if ((pos = mp4_resync(br, &k, pos + 1, end)) == UINT64_MAX)
+		/* the chain resumes after the clip's own audio chunk */
+		uint64_t g0 = pos;
+		int how = MP4_GAP_NEXT;
+		for (unsigned t = 0; t < MP4_GAP_TRIES && how == MP4_GAP_NEXT;
+		     t++) {
+			if ((pos = mp4_resync(br, &k, pos + 1, end)) ==
+			    UINT64_MAX || pos - g0 > MP4_RESYNC_SPAN)
+				break;
+			how = mp4_gap_audio(br, g0, pos, &gaps);
+		}
+		if (how != MP4_GAP_OK)
 			break;
 		chain = unit = pos;
 	}

@@ -45,7 +45,8 @@ bool mp4_box_follows_mdat(const uint8_t *b);
 
 /*
  * Walks the media data [lo, end) of br as 4-byte length-prefixed H.264 or
- * H.265 NAL units, stepping over other tracks' chunks, and returns where
+ * H.265 NAL units, stepping over other tracks' chunks (AAC ones checked
+ * as the clip's own audio once one is seen), and returns where
  * the last whole video sample ends, or lo when none is vouched for.  For
  * a recording whose index was never written.
  */
