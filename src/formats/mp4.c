@@ -1895,7 +1895,10 @@ static void mp4_heif(struct mp4_file *f, struct carve_result *res)
  * walk over them vouches for every sample it crosses.  Another track's
  * chunk (audio) breaks the chain; the walk looks a bounded distance ahead
  * for a NAL unit that resumes it and takes the bytes between for that
- * track's chunk.  The file ends after the last video sample the walk saw
+ * track's chunk: once one showed AAC frames, each must open with the same
+ * channel element, end where a frame may end and be no more than a few
+ * times the longest yet (mp4_gap_audio), so the walk does not run on into
+ * another file's units.  The file ends after the last video sample the walk saw
  * whole: the walk cannot tell where audio after it ends.  Reassembly,
  * which knows the cluster that sample ends in, asks mp4_aac_tail (below)
  * for the audio chunk after it.
@@ -2057,6 +2060,60 @@ static uint64_t mp4_resync(struct bread *br, enum mp4_nal_kind *k,
 	return UINT64_MAX;
 }
 
+/* What the walk knows of the clip's audio chunks (the bytes between two
+ * runs of NAL units). */
+struct mp4_gaps {
+	unsigned elem;      /* the channel element its AAC frames hold */
+	bool aac;           /* elem learnt: its audio is AAC */
+	uint64_t longest;   /* its longest chunk yet */
+};
+
+enum { MP4_GAP_OK, MP4_GAP_NEXT, MP4_GAP_NOT };
+#define MP4_GAP_HEAD 128u   /* bytes of a chunk its first frame's head is
+                               read in */
+#define MP4_GAP_LONGER 4u   /* a chunk this many times the longest yet is
+                               none of the clip's */
+#define MP4_GAP_TRIES 256u  /* places a chain may resume tried per gap */
+
+/*
+ * Whether [g0, q) may be an audio chunk of the clip's, the chain resuming
+ * at q: once a chunk showed AAC frames, every one must open with the same
+ * channel element, end where a frame may end (ID_END) and be no more than
+ * MP4_GAP_LONGER times the longest yet.  MP4_GAP_NEXT when another q may
+ * do, MP4_GAP_NOT when none can.
+ */
+static int mp4_gap_audio(struct bread *br, uint64_t g0, uint64_t q,
+                         struct mp4_gaps *g)
+{
+	size_t n = q - g0 < MP4_GAP_HEAD ? (size_t)(q - g0) : MP4_GAP_HEAD;
+	const uint8_t *h = bread_peek(br, g0, n), *e;
+	unsigned elem;
+
+	if (h == NULL || q <= g0)
+		return MP4_GAP_NOT;
+	bool head = mp4_aac_frame_head(h, n, &elem);
+	bool two = q - 1 > g0;
+	bool end = (e = bread_peek(br, q - 1 - two, 1u + two)) != NULL &&
+	           mp4_aac_frame_end(e + two, two);
+	if (!g->aac) {
+		if (head && end) {
+			g->elem = elem;
+			g->aac = true;
+			g->longest = q - g0;
+		}
+		return MP4_GAP_OK;
+	}
+	if (g->longest > 0 && q - g0 > MP4_GAP_LONGER * g->longest)
+		return MP4_GAP_NOT;
+	if (!head || elem != g->elem)
+		return n < MP4_GAP_HEAD ? MP4_GAP_NEXT : MP4_GAP_NOT;
+	if (!end)
+		return MP4_GAP_NEXT;
+	if (q - g0 > g->longest)
+		g->longest = q - g0;
+	return MP4_GAP_OK;
+}
+
 /*
  * One walk over [lo, end) (see mp4_nal_walk); *next is set to where the
  * next file starts when the chain was found to have run into it.
@@ -2068,6 +2125,7 @@ static uint64_t mp4_walk_nals(struct bread *br, uint64_t lo, uint64_t end,
 	uint64_t pos, vouched = lo, chain, unit;
 	bool vcl = false;   /* the open sample holds a slice */
 	struct mp4_nalu u;
+	struct mp4_gaps gaps = { 0 };
 
 	if (end <= lo || (pos = mp4_resync(br, &k, lo, end)) == UINT64_MAX)
 		return lo;
@@ -2109,7 +2167,17 @@ static uint64_t mp4_walk_nals(struct bread *br, uint64_t lo, uint64_t end,
 		if (vcl)
 			vouched = pos;
 		vcl = false;
-		if ((pos = mp4_resync(br, &k, pos + 1, end)) == UINT64_MAX)
+		/* the chain resumes after the clip's own audio chunk */
+		uint64_t g0 = pos;
+		int how = MP4_GAP_NEXT;
+		for (unsigned t = 0; t < MP4_GAP_TRIES && how == MP4_GAP_NEXT;
+		     t++) {
+			if ((pos = mp4_resync(br, &k, pos + 1, end)) ==
+			    UINT64_MAX || pos - g0 > MP4_RESYNC_SPAN)
+				break;
+			how = mp4_gap_audio(br, g0, pos, &gaps);
+		}
+		if (how != MP4_GAP_OK)
 			break;
 		chain = unit = pos;
 	}
@@ -2152,7 +2220,9 @@ uint64_t mp4_nal_walk(struct bread *br, uint64_t lo, uint64_t end)
 #define MP4_AAC_REFS 8u         /* the clip's audio chunks compared */
 #define MP4_AAC_HEAD 64u        /* bytes of a frame's head parsed */
 
-enum { AAC_SCE = 0, AAC_CPE = 1, AAC_LFE = 3 };
+enum { AAC_SCE = 0, AAC_CPE = 1, AAC_LFE = 3, AAC_DSE = 4, AAC_FIL = 6 };
+#define MP4_AAC_HEAD_COPY 256u /* bytes of a frame's head after its fill
+                                  elements copied to be parsed */
 
 /* Box types a clip's last cluster may hold after the audio when it held
  * another file before: a finished clip's movie box, the next one's start. */
@@ -2357,16 +2427,84 @@ uint64_t mp4_aac_tail(struct bread *br, uint64_t lo, uint64_t vouched,
 		size_t len = vouched - at[i] < MP4_AAC_HEAD ?
 		             (size_t)(vouched - at[i]) : MP4_AAC_HEAD;
 		if ((p = bread_peek(br, at[i], len)) == NULL ||
-		    !mp4_aac_head(p, len, &elem) || (i > 0 && elem != want))
+		    !mp4_aac_frame_head(p, len, &elem) ||
+		    (i > 0 && elem != want))
 			return vouched;
 		want = elem;
 	}
 	size_t len = last + 1 - vouched < MP4_AAC_HEAD ?
 	             (size_t)(last + 1 - vouched) : MP4_AAC_HEAD;
 	if ((p = bread_peek(br, vouched, len)) == NULL ||
-	    !mp4_aac_head(p, len, &elem) || elem != want)
+	    !mp4_aac_frame_head(p, len, &elem) || elem != want)
 		return vouched;
 	return last + 1;
+}
+
+/* Skips the bits of a data stream or fill element (ISO 14496-3, 4.4.2.1)
+ * whose id has been read; false when they are not all in b. */
+static bool mp4_aac_skip(struct mp4_bits *b, unsigned id)
+{
+	unsigned cnt, esc, v;
+
+	if (id == AAC_DSE) {
+		unsigned align;
+		if (!mp4_bits_get(b, 4, &v) || !mp4_bits_get(b, 1, &align) ||
+		    !mp4_bits_get(b, 8, &cnt))
+			return false;
+		if (cnt == 255) {
+			if (!mp4_bits_get(b, 8, &esc))
+				return false;
+			cnt += esc;
+		}
+		if (align)
+			b->pos = (b->pos + 7) & ~(size_t)7;
+	} else {
+		if (!mp4_bits_get(b, 4, &cnt))
+			return false;
+		if (cnt == 15) {
+			if (!mp4_bits_get(b, 8, &esc))
+				return false;
+			cnt += esc - 1;
+		}
+	}
+	if (b->pos > b->nbits || b->nbits - b->pos < (size_t)cnt * 8)
+		return false;
+	b->pos += (size_t)cnt * 8;
+	return true;
+}
+
+bool mp4_aac_frame_head(const uint8_t *p, size_t n, unsigned *elem)
+{
+	struct mp4_bits b = { .p = p, .nbits = n * 8 };
+	unsigned id;
+
+	/* an encoder may open a frame with fill or data stream elements
+	 * (its name, padding): the channel element after them */
+	for (unsigned k = 0; k < 4; k++) {
+		size_t at = b.pos;
+		if (!mp4_bits_get(&b, 3, &id))
+			return false;
+		if (id != AAC_DSE && id != AAC_FIL) {
+			b.pos = at;
+			break;
+		}
+		if (!mp4_aac_skip(&b, id))
+			return false;
+	}
+	if (b.pos % 8 == 0)
+		return mp4_aac_head(p + b.pos / 8, n - b.pos / 8, elem);
+	/* not byte-aligned: the element's bits copied to the byte */
+	uint8_t t[MP4_AAC_HEAD_COPY];
+	size_t m = 0;
+	unsigned v;
+	while (m < sizeof(t) && mp4_bits_get(&b, 8, &v))
+		t[m++] = (uint8_t)v;
+	return mp4_aac_head(t, m, elem);
+}
+
+bool mp4_aac_frame_end(const uint8_t *p, bool prev)
+{
+	return p[0] != 0 && mp4_aac_end_at(p, prev);
 }
 
 /* No moov: a HEIF image, a recording cut off, or not a file at all. */

@@ -10,6 +10,7 @@
 #define DREDGE_FORMATS_MP4_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* An ISO-BMFF box header. */
@@ -44,7 +45,8 @@ bool mp4_box_follows_mdat(const uint8_t *b);
 
 /*
  * Walks the media data [lo, end) of br as 4-byte length-prefixed H.264 or
- * H.265 NAL units, stepping over other tracks' chunks, and returns where
+ * H.265 NAL units, stepping over other tracks' chunks (AAC ones checked
+ * as the clip's own audio once one is seen), and returns where
  * the last whole video sample ends, or lo when none is vouched for.  For
  * a recording whose index was never written.
  */
@@ -62,5 +64,21 @@ uint64_t mp4_nal_walk(struct bread *br, uint64_t lo, uint64_t end);
  */
 uint64_t mp4_aac_tail(struct bread *br, uint64_t lo, uint64_t vouched,
                       uint64_t edge);
+
+/*
+ * Whether the n bytes at p open an AAC raw_data_block as an AAC-LC
+ * encoder writes it (after any fill or data stream elements, a channel
+ * element SCE, CPE or LFE with its ics_info and section data whole within
+ * n bytes); *elem is set to that element's id and instance tag
+ * (id << 4 | tag), which every frame of one track holds first.
+ */
+bool mp4_aac_frame_head(const uint8_t *p, size_t n, unsigned *elem);
+
+/*
+ * Whether a raw_data_block may end with the byte at p[0] (p[-1] before
+ * it when prev): ID_END (the bits 111) then zero bits to the byte, so
+ * the byte is never zero.
+ */
+bool mp4_aac_frame_end(const uint8_t *p, bool prev);
 
 #endif

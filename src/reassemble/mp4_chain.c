@@ -12,10 +12,20 @@
  * unit (or, after an audio chunk, where the chain resumes within MC_GAP
  * bytes); a cluster that lies wholly inside a long unit must at least
  * hold none of the byte runs a NAL unit never holds (00 00 00..02,
- * emulation prevention).
+ * emulation prevention).  The bytes between two units must be the clip's
+ * own audio: once its first audio chunk showed AAC frames, every chunk
+ * must open with the same first element (its ics_info and section data
+ * as AAC-LC writes them) and end where a frame may end (ID_END), so
+ * another file's data after a unit's end (a clip's last cluster, older
+ * data after it) does not pass for an audio chunk, and a unit seemingly
+ * starting inside an audio frame is not taken for where the chain
+ * resumes; nor is one running on past the bytes read that is more than
+ * MC_LONGER times the clip's longest unit yet (a frame's 00 01 read as a
+ * length prefix).
  *
  * The free clusters are numbered in order ("positions") from a little
- * before the clip's start; another cut-off clip starting among them (the
+ * before the clip's start, going on at the card's start after its end
+ * (a loop recorder does); another cut-off clip starting among them (the
  * rear clip of a front one) is followed at once, and each position goes
  * to the clip it continues best: a unit start found where one was due,
  * then the chain resumed after a gap, then a cluster inside a unit, ties
@@ -44,6 +54,11 @@ enum { FAIL, WEAK, RESUMED, DUE };   /* how well a cluster continues */
 #define MC_HDR 7            /* length prefix + header + a byte */
 #define MC_HEAD 4096u       /* bytes of a first cluster its boxes are
                                looked for in before the media data */
+#define MC_LONGER 2u        /* a resumed unit this many times the clip's
+                               longest yet, running past what is read,
+                               is taken for no unit */
+#define MC_AAC_HEAD 128u    /* bytes of an audio chunk its first frame's
+                               head (ics_info, section data) is read in */
 
 /* A clip followed. */
 struct stream {
@@ -54,6 +69,10 @@ struct stream {
 	                              since the last unit ended */
 	uint8_t carry[MC_GAP];
 	size_t ncarry;             /* gap bytes, or a unit's split header */
+	unsigned aac;              /* the first element its audio frames
+	                              open with (mp4_aac_frame_head) */
+	bool aac_known;            /* aac learnt: its audio is AAC */
+	uint64_t maxu;             /* its longest unit yet */
 	uint32_t *cl;              /* clusters taken, in order */
 	unsigned ncl, capcl;
 	unsigned start;            /* its first position */
@@ -68,6 +87,9 @@ struct after {
 	bool gap, broken;
 	const uint8_t *carry;
 	size_t ncarry;
+	unsigned aac;
+	bool aac_known;
+	uint64_t maxu;
 };
 
 static bool avc_header(uint8_t b)
@@ -161,6 +183,66 @@ static size_t resync(int k, const uint8_t *b, size_t len, size_t g0,
 }
 
 /*
+ * Whether the gap b[g0, q) between two video samples is an audio chunk of
+ * the clip's (*a learns which element its AAC frames open with from the
+ * first gap that is one): it opens as the clip's other frames do and its
+ * last byte ends a frame.  A clip whose audio is not known to be AAC has
+ * nothing to check it by.
+ */
+static bool audio_gap(struct after *a, const uint8_t *b, size_t g0, size_t q)
+{
+	size_t n = q - g0 < MC_AAC_HEAD ? q - g0 : MC_AAC_HEAD;
+	unsigned elem;
+
+	if (q == g0)
+		return true;
+	bool ok = mp4_aac_frame_head(b + g0, n, &elem) &&
+	          mp4_aac_frame_end(b + q - 1, q - 1 > g0);
+	if (!a->aac_known) {
+		if (ok) {
+			a->aac = elem;
+			a->aac_known = true;
+		}
+		return true;
+	}
+	return ok && elem == a->aac;
+}
+
+/* Whether the gap opening at g (n bytes of it readable) can be no audio
+ * chunk of the clip's: too long a head not read as its AAC frames do. */
+static bool not_audio(const struct after *a, const uint8_t *g, size_t n)
+{
+	unsigned elem;
+
+	if (!a->aac_known || n < MC_AAC_HEAD)
+		return false;
+	return !mp4_aac_frame_head(g, MC_AAC_HEAD, &elem) || elem != a->aac;
+}
+
+/* Whether the unit at b + q, where the chain would resume, runs on past
+ * the len bytes in b (nothing after it to check it by) and is longer than
+ * MC_LONGER times the clip's longest unit yet: a length prefix read in
+ * an audio frame, not a unit. */
+static bool too_long(const struct after *a, const uint8_t *b, size_t len,
+                     size_t q)
+{
+	uint64_t u = mem_be32(b + q);
+
+	return a->maxu > 0 && q + 4 + u > len && u > MC_LONGER * a->maxu;
+}
+
+/* Whether the gap opening at g (n bytes of it readable) opens as the
+ * clip's audio frames do. */
+static bool is_audio(const struct after *a, const uint8_t *g, size_t n)
+{
+	unsigned elem;
+
+	return a->aac_known &&
+	       mp4_aac_frame_head(g, n < MC_AAC_HEAD ? n : MC_AAC_HEAD,
+	                          &elem) && elem == a->aac;
+}
+
+/*
  * How well the cluster c (cs bytes) continues stream s, and the state it
  * leaves (*a; its carry points into buf, which holds MC_GAP + cs bytes).
  * With start set, c is the stream's first cluster and its media data
@@ -170,6 +252,9 @@ static int step(const struct stream *s, const uint8_t *c, size_t cs,
                 uint8_t *buf, const size_t *start, struct after *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->aac = s->aac;
+	a->aac_known = s->aac_known;
+	a->maxu = s->maxu;
 	if (start == NULL && memcmp(c + 4, "ftyp", 4) == 0)
 		return FAIL;
 	if (start == NULL && !s->gap && s->ncarry == 0 && s->rem >= cs) {
@@ -203,7 +288,21 @@ static int step(const struct stream *s, const uint8_t *c, size_t cs,
 	bool due = !gap && start == NULL;
 	for (unsigned n = 0; n < 1u << 20; n++) {
 		if (gap) {
+			if (not_audio(a, b + g0, len - g0)) {
+				/* not the clip's audio: the chain broke */
+				a->broken = true;
+				return how > WEAK ? how : FAIL;
+			}
+			/* the clip's audio opening where a unit of this
+			 * cluster ended shows the cluster its own (the
+			 * last one may hold nothing after it) */
+			if (start == NULL && g0 >= n0 && how < RESUMED &&
+			    is_audio(a, b + g0, len - g0))
+				how = RESUMED;
 			size_t q = resync(s->kind, b, len, g0, p);
+			while (q < len && (too_long(a, b, len, q) ||
+			                   !audio_gap(a, b, g0, q)))
+				q = resync(s->kind, b, len, g0, q + 1);
 			if (q == len) {
 				if (len - g0 > MC_GAP) {
 					/* the clip ends here: only a
@@ -243,6 +342,8 @@ static int step(const struct stream *s, const uint8_t *c, size_t cs,
 		due = false;
 		if (p >= n0)
 			a->units++;
+		if (u > a->maxu)
+			a->maxu = u;
 		unsigned hl = s->kind == K_HEVC ? 2 : 1;
 		uint64_t e = p + 4 + u;
 		size_t body = p + 4 + hl;
@@ -262,6 +363,9 @@ static int step(const struct stream *s, const uint8_t *c, size_t cs,
 
 static void take(struct stream *s, const struct after *a)
 {
+	s->aac = a->aac;
+	s->aac_known = a->aac_known;
+	s->maxu = a->maxu;
 	s->rem = a->rem;
 	s->gap = a->gap;
 	if (a->ncarry > sizeof(s->carry))
@@ -493,9 +597,22 @@ int mp4_chain_reassemble(const struct fsview *v, const struct source *src,
 	for (unsigned i = 0; i < nb; i++)
 		pos[npos++] = back[nb - 1 - i];
 	p0 = npos;
+	bool wrap = false;
 	for (uint64_t k = c0; npos < MC_BACK + MC_SPAN; k++) {
 		k = fsview_next_free(v, k);
 		if (k >= fsview_end(v) ||
+		    fsview_offset(v, (uint32_t)k) + cs > size) {
+			wrap = true;
+			break;
+		}
+		pos[npos++] = (uint32_t)k;
+	}
+	/* a recorder that reaches the card's end goes on at its start: the
+	 * free clusters from there up to the ones before c0 */
+	uint64_t stop = nb > 0 ? back[nb - 1] : c0;
+	for (uint64_t k = 2; wrap && npos < MC_BACK + MC_SPAN; k++) {
+		k = fsview_next_free(v, k);
+		if (k >= stop || k >= fsview_end(v) ||
 		    fsview_offset(v, (uint32_t)k) + cs > size)
 			break;
 		pos[npos++] = (uint32_t)k;

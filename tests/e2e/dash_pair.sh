@@ -19,10 +19,11 @@
 # to 4 KiB tried); no scan may call a file complete that is not a clip
 # written, nor write more bytes than the card holds.  The fractions
 # reached are printed.  The deleted clips cut off before their index
-# (32 and 128 KiB) must come back byte-exact when their last cluster
-# holds only zeros after them (the audio after the last video sample is
-# vouched for by its AAC frames), and at their last video sample,
-# truncated, when it holds older data.
+# (32 and 128 KiB; by sectors with the FAT wiped, the live ones too)
+# must come back byte-exact when their last cluster holds only zeros
+# after them (the audio after the last video sample is vouched for by
+# its AAC frames), and at their last video sample, truncated, when it
+# holds older data.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
 . "$srcdir/tests/e2e/dash_card.sh"
@@ -59,8 +60,8 @@ scan_mode() {
 		"$_tag: calls nothing complete that is not a clip written"
 	if [ -n "$cut_tails" ]; then
 		set -- $(dash_cut_check "$work/out" "$_t" "$cut_tails")
-		echo "# $_tag: deleted cut-off clips ending in zeros byte-exact $1/$2, followed by older data at their last video sample $3/$4"
-		is "$1" "$2" "$_tag: every deleted cut-off clip whose cluster ends in zeros is byte-exact"
+		echo "# $_tag: cut-off clips ending in zeros byte-exact $1/$2, followed by older data at their last video sample $3/$4"
+		is "$1" "$2" "$_tag: every cut-off clip whose cluster ends in zeros is byte-exact"
 		is "$3" "$4" "$_tag: every one followed by older data ends at its last video sample, truncated (no moov box)"
 		is "$5" 0 "$_tag: no file holding a cut-off clip's start holds bytes not its own"
 	fi
@@ -94,15 +95,20 @@ for geo in "32K 512 64 12288" "128K 4096 32 16384"; do
 		"deleted surviving clips" 1 --unallocated
 	scan_mode "$cs --fs" "$img" "$t" "$deleted || ($live)" \
 		"live and deleted surviving clips" 1 --fs
-	cut_tails=
+	# With no file system every cut-off clip that survives is followed
+	# by content alone, live ones too: each must come back as above,
+	# its partner's clusters and older data left out.
+	dash_cut_tails "$img" "$t" $(($2 * $3)) "$ds" '$7 == 1' >"$cut_tails"
+	check "$cs: cut-off clips survive ($(grep -c . "$cut_tails"))" \
+		test "$(grep -c . "$cut_tails")" -ge 3
 	# The FAT gone: boot sector, FSInfo and FATs zeroed, a scan by
 	# sectors with no file system to go by.
-	ds=$(D fs info "$img" | sed -n 's/^  data start (source): *//p')
 	dd if=/dev/zero of="$img" bs=512 count=$((ds / 512)) conv=notrunc \
 		2>/dev/null
 	ok $? "$cs: FAT wiped (first $ds bytes zeroed)"
 	scan_mode "$cs sectors, FAT wiped" "$img" "$t" '$7 == 1 && $5 == 0' \
 		"surviving clips" 1
+	cut_tails=
 done
 
 # ---- 4 KiB clusters: chunks of 1..16 clusters are 4..64 KiB, and a
