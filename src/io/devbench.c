@@ -21,8 +21,10 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,19 +176,48 @@ static int run_setting(int fd, uint64_t size, int direct, uint32_t bs,
 	return 0;
 }
 
+/* Removes the scratch folder dir and what the scan wrote in it: files
+ * only, none of them ours to keep. */
+static void scratch_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d != NULL) {
+		int dfd = dirfd(d);
+		const struct dirent *e;
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0)
+				unlinkat(dfd, e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
 /* The scan pass: a report-only scan of the same bytes with the best
  * setting's block size, at least DEVBENCH_SCAN_MIN_DEPTH reads in flight,
- * into a scratch folder that is removed afterwards. */
+ * into a scratch folder under $TMPDIR (else /tmp) that is removed
+ * afterwards with everything in it. */
 static int scan_pass(const struct dredge_bench_config *cfg,
                      struct dredge_bench_result *res, uint64_t limit)
 {
-	char dir[] = "/tmp/dredge-bench-XXXXXX";
+	char dir[PATH_MAX];
 	struct dredge_scan_config sc;
 	struct dredge_summary sum;
 	const struct dredge_bench_row *best = &res->rows[res->best];
+	const char *tmp = getenv("TMPDIR");
 
-	if (mkdtemp(dir) == NULL)
-		return -errno;
+	if (tmp == NULL || tmp[0] != '/')
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/dredge-bench-XXXXXX",
+	                     tmp) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (mkdtemp(dir) == NULL) {
+		int err = errno;
+		snprintf(res->error, sizeof(res->error),
+		         "scan pass: cannot make a scratch folder in %s: %s",
+		         tmp, strerror(err));
+		return -err;
+	}
 	dredge_scan_config_init(&sc);
 	sc.source = cfg->source;
 	sc.outdir = dir;
@@ -219,14 +250,7 @@ static int scan_pass(const struct dredge_bench_config *cfg,
 		snprintf(res->error, sizeof(res->error), "scan pass: %s",
 		         sum.error);
 	}
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "%s/report.xml", dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/report.jsonl", dir);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "%s/.dredge-checkpoint", dir);
-	unlink(cmd);
-	rmdir(dir);
+	scratch_remove(dir);
 	return rc;
 }
 

@@ -52,6 +52,17 @@ ok $? "the table marks the best row"
 echo "$out" | grep -q "^scan pass (every format, 1M x 2 in flight): .* of the best raw rate; [0-9.]* cores (reader [0-9.]*); 1 files found$"
 ok $? "the table ends with the scan share, the scan's setting and its cores"
 
+# The scan pass works in a scratch folder under $TMPDIR and leaves
+# nothing behind; a $TMPDIR it cannot use is said so.
+mkdir "$work/tmp"
+json=$(TMPDIR=$work/tmp "$DREDGE" bench "$img" --seconds 30 --sizes 1M --depths 2 --json)
+is "$(field files "$json")" 1 "the scan pass under \$TMPDIR finds the JPEG"
+is "$(ls -A "$work/tmp")" "" "and leaves nothing in \$TMPDIR"
+TMPDIR=$work/none "$DREDGE" bench "$img" --seconds 30 --sizes 1M --depths 2 2>"$work/err" >/dev/null
+is "$?" 1 "a \$TMPDIR that does not exist: exit 1"
+is "$(cat "$work/err")" "dredge: scan pass: cannot make a scratch folder in $work/none: No such file or directory" \
+	"a \$TMPDIR that does not exist: message"
+
 "$DREDGE" bench "$work/none" 2>"$work/err"
 is "$?" 1 "a missing source: exit 1"
 is "$(cat "$work/err")" "dredge: cannot read source '$work/none': No such file or directory" \
