@@ -801,19 +801,23 @@ static int writer_reassemble(void *arg, struct candidate *c,
 	c->fragment = 0;
 	int rc = frag_reassemble(&rq, &fr);
 	*spent += fr.spent;
-	if (rc == 0 && c->length < fmt->min_size) {
-		/* no rest found for a head too short to keep */
-		c->verdict = CARVE_REJECT;
-		c->reason = "smaller than the format allows";
-		c->length = 0;
-		free(c->runs);
-		c->runs = NULL;
-		c->nruns = 0;
-	}
-	if (rc <= 0)
+	if (rc < 0)
 		return rc;
-	if (fr.res.length < fmt->min_size) {
-		free(fr.ext);
+	if (rc == 1 && fr.res.length < fmt->min_size) {
+		free(fr.ext);   /* a whole too short to be the format's */
+		rc = 0;
+	}
+	if (rc == 0) {
+		/* nothing found: the head stays as it was, unless it is too
+		 * short to keep on its own */
+		if (c->length < fmt->min_size) {
+			c->verdict = CARVE_REJECT;
+			c->reason = "smaller than the format allows";
+			c->length = 0;
+			free(c->runs);
+			c->runs = NULL;
+			c->nruns = 0;
+		}
 		return 0;
 	}
 	c->verdict = CARVE_ACCEPT;
