@@ -200,6 +200,23 @@ static unsigned bread_extent_at(const struct bread *br, uint64_t off,
 	return lo;
 }
 
+uint64_t bread_seam_in(const struct bread *br, uint64_t lo, uint64_t hi)
+{
+	uint64_t base;
+
+	if (br->starts == NULL || br->next < 2 || lo >= hi)
+		return UINT64_MAX;
+	unsigned i = bread_extent_at(br, lo, &base);
+	if (base < lo || i == 0)
+		i++;
+	for (; i < br->next && br->starts[i] < hi; i++) {
+		const struct extent *a = &br->ext[i - 1], *b = &br->ext[i];
+		if (a->img_off + a->len != b->img_off)
+			return br->starts[i];
+	}
+	return UINT64_MAX;
+}
+
 /* Reads logical [off, off+n) into dst through the extents; 0 or -errno. */
 static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 {

@@ -170,6 +170,14 @@ int bread_crc32(struct bread *br, uint64_t off, uint64_t n, uint32_t *crc);
 int bread_crc32_update(struct bread *br, uint64_t off, uint64_t n,
                        uint32_t *crc);
 
+/*
+ * The logical offset of the first seam in [lo, hi): where a piece of a
+ * reader over several extents starts that does not follow the one before
+ * it in the source (a reassembled file's junction between two fragments).
+ * UINT64_MAX when none; always so for a single extent.
+ */
+uint64_t bread_seam_in(const struct bread *br, uint64_t lo, uint64_t hi);
+
 /* Copies up to n bytes at off into dst; returns the count copied. */
 size_t bread_read(struct bread *br, uint64_t off, void *dst, size_t n);
 

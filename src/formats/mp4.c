@@ -52,6 +52,8 @@
                                        reader that asks for every check */
 #define MP4_FRAG_KEEP 128u          /* fragments kept for checking */
 #define MP4_MAX_NALS 64u            /* NAL units walked in one sample */
+#define MP4_SEAM_SPAN (16u << 10)   /* bytes each side of a seam whose NAL
+                                       payload a thorough check reads */
 #define MP4_TAB_BUF 2048u
 #define MP4_MAX_CTBO 16u            /* CR3 CTBO entries checked */
 
@@ -168,8 +170,10 @@ struct mp4_file {
 
 	struct mp4_frag frag;
 
-	/* sample checks: the first byte found wrong, the first found right */
-	uint64_t bad_at, good_at;
+	/* sample checks: the first byte found wrong, the first found right,
+	 * and where the data shown right before bad_at end (the end of the
+	 * last good sample before the first bad one; bad_at when unknown) */
+	uint64_t bad_at, good_at, bad_lo;
 	const char *bad_why;
 	bool cut;                   /* some data lies past the limit */
 };
@@ -870,13 +874,22 @@ static int mp4_iprop(struct mp4_file *f, const struct mp4_box *b)
 
 /* ------------------------------------------------------------ fragments */
 
-/* Records evidence that the data from at on is wrong. */
-static void mp4_bad(struct mp4_file *f, uint64_t at, const char *why)
+/* Records evidence that the data from at on is wrong, and that those up
+ * to lo <= at were shown right. */
+static void mp4_bad_after(struct mp4_file *f, uint64_t lo, uint64_t at,
+                          const char *why)
 {
 	if (at < f->bad_at) {
 		f->bad_at = at;
+		f->bad_lo = lo <= at ? lo : at;
 		f->bad_why = why;
 	}
+}
+
+/* Records evidence that the data from at on is wrong. */
+static void mp4_bad(struct mp4_file *f, uint64_t at, const char *why)
+{
+	mp4_bad_after(f, at, at, why);
 }
 
 static void mp4_good(struct mp4_file *f, uint64_t at)
@@ -924,9 +937,89 @@ static bool mp4_nal_header(const struct mp4_track *t, const uint8_t *p)
 }
 
 /*
+ * True when the NAL unit [lo, end) holds none of what emulation
+ * prevention keeps out of one, in the bytes from lo to hi: 00 00 00,
+ * 00 00 01, 00 00 02, and 00 00 03 followed by a byte above 3; nor does
+ * it end with 00 (H.264 7.4.1, H.265 7.4.2).  Otherwise *bad is the byte
+ * that broke the rule.  Such bytes are what a run of zeros or another
+ * file's structure leaves inside a unit; random data rarely has them,
+ * so this tells a seam's wrong place only in the former.  Bytes that
+ * cannot be read are not judged.
+ */
+static bool mp4_unit_clean(struct bread *br, uint64_t lo, uint64_t hi,
+                           uint64_t end, uint64_t *bad)
+{
+	const size_t step = 4096;
+
+	if (hi > end)
+		hi = end;
+	while (lo < hi) {
+		/* the triples starting in [lo, lo + k), with a byte more */
+		uint64_t k = hi - lo < step ? hi - lo : step;
+		size_t n = (size_t)(end - lo < k + 3 ? end - lo : k + 3);
+		const uint8_t *p = bread_peek(br, lo, n);
+		if (p == NULL)
+			return true;
+		for (size_t q = 0; q + 2 < n && q < k; q++) {
+			const uint8_t *z = memchr(p + q, 0, (size_t)k - q);
+			if (z == NULL)
+				break;
+			q = (size_t)(z - p);
+			if (q + 2 >= n || p[q + 1] != 0)
+				continue;
+			if (p[q + 2] <= 2) {
+				*bad = lo + q + 2;
+				return false;
+			}
+			if (p[q + 2] == 3 && q + 3 < n && p[q + 3] > 3) {
+				*bad = lo + q + 3;
+				return false;
+			}
+		}
+		lo += k;
+	}
+	uint8_t last;
+	if (hi == end && bread_u8(br, end - 1, &last) == 0 && last == 0) {
+		*bad = end - 1;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A thorough check of the NAL unit [lo, end) where the reader's pieces
+ * meet inside it: its bytes round each seam (MP4_SEAM_SPAN either side)
+ * must be clean (mp4_unit_clean).  The lengths of the units round a seam
+ * place it only to within a unit; a seam moved inside a unit's payload
+ * onto a run of zeros breaks the rule there.
+ */
+static bool mp4_seams_clean(struct bread *br, uint64_t lo, uint64_t end,
+                            uint64_t *bad)
+{
+	uint64_t done = lo;
+
+	for (unsigned n = 0; n < 256; n++) {
+		uint64_t s = bread_seam_in(br, done, end);
+		if (s == UINT64_MAX)
+			return true;
+		uint64_t a = s - lo > MP4_SEAM_SPAN ? s - MP4_SEAM_SPAN : lo;
+		uint64_t b = end - s > MP4_SEAM_SPAN ? s + MP4_SEAM_SPAN : end;
+		if (a < done)
+			a = done;
+		if (!mp4_unit_clean(br, a, b, end, bad))
+			return false;
+		done = b > s ? b : s + 1;
+	}
+	return true;
+}
+
+/*
  * True when the sample [off, off+size) is a run of length-prefixed NAL
  * units that tiles it exactly (the first MP4_MAX_NALS of them are looked
- * at).  Otherwise *bad_at is where the walk found the first wrong byte.
+ * at); *bad_at is then where the last unit's payload starts, the first
+ * byte the walk vouches for no more (payloads are not checked, except
+ * round seams by a thorough reader).  Otherwise *bad_at is where the walk
+ * found the first wrong byte.
  */
 static bool mp4_nal_ok(struct bread *br, const struct mp4_track *t,
                        uint64_t off, uint64_t size, uint64_t *bad_at)
@@ -948,6 +1041,10 @@ static bool mp4_nal_ok(struct bread *br, const struct mp4_track *t,
 			return false;
 		if (!mp4_nal_header(t, p + ln))
 			return false;
+		if (br->thorough &&
+		    !mp4_seams_clean(br, pos + ln, pos + ln + len, bad_at))
+			return false;
+		*bad_at = pos + ln + hl;
 		pos += ln + len;
 	}
 	return true;
@@ -970,12 +1067,17 @@ static bool mp4_annexb(struct bread *br, const struct mp4_track *t,
 	return p[2] == 0 && p[3] == 1 && mp4_nal_header(t, p + 4);
 }
 
-/* A sample is right when it is length-prefixed NAL units, or Annex B. */
+/* A sample is right when it is length-prefixed NAL units, or Annex B;
+ * *bad_at as mp4_nal_ok's (for Annex B, right: the sample's start). */
 static bool mp4_sample_ok(struct bread *br, const struct mp4_track *t,
                           uint64_t off, uint64_t size, uint64_t *bad_at)
 {
-	return mp4_nal_ok(br, t, off, size, bad_at) ||
-	       mp4_annexb(br, t, off, size);
+	if (mp4_nal_ok(br, t, off, size, bad_at))
+		return true;
+	if (!mp4_annexb(br, t, off, size))
+		return false;
+	*bad_at = off;
+	return true;
 }
 
 /* Checks one sample of a fragment; returns false when it is wrong. */
@@ -1455,6 +1557,9 @@ struct mp4_check {
 	unsigned max;               /* dense: samples checked at most */
 	uint64_t next;              /* next sample to check, or MP4_NONE */
 	uint64_t good;              /* last good sample before the first bad */
+	uint64_t good_end;          /* ... and where what its check vouches
+	                               for ends (its last NAL unit's payload
+	                               start) */
 	uint64_t bad, bad_at;       /* first bad sample and its wrong byte */
 	uint64_t good_at;           /* lowest offset of a good sample */
 	unsigned npick;
@@ -1497,6 +1602,7 @@ static void mp4_check_init(struct mp4_check *c, const struct mp4_track *t,
 	c->max = MP4_DENSE;
 	c->total = t->sz_count;
 	c->good = c->bad = c->bad_at = c->good_at = MP4_NONE;
+	c->good_end = MP4_NONE;
 	if (t->nal != MP4_NAL_NONE && mp4_media_track(t))
 		mp4_pick_next(c, true);
 	else
@@ -1517,6 +1623,7 @@ static void mp4_test_sample(struct mp4_file *f, const struct mp4_track *t,
 	c->done++;
 	if (mp4_sample_ok(f->br, t, off, size, &bad)) {
 		c->good = idx;
+		c->good_end = bad;
 		if (off < c->good_at)
 			c->good_at = off;
 	} else {
@@ -1682,7 +1789,9 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 			c.bad_at = d.bad_at;
 		if (d.good_at < c.good_at)
 			c.good_at = d.good_at;
-		mp4_bad(f, c.bad_at, MP4_WHY_CODEC);
+		if (d.good_end != MP4_NONE)
+			c.good_end = d.good_end;
+		mp4_bad_after(f, c.good_end, c.bad_at, MP4_WHY_CODEC);
 	} else if (f->br->thorough && c.npick > 0) {
 		mp4_check_init(&d, t, true, 0, t->sz_count);
 		d.max = MP4_THOROUGH;
@@ -1691,7 +1800,7 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 		if (d.good_at < c.good_at)
 			c.good_at = d.good_at;
 		if (d.bad != MP4_NONE)
-			mp4_bad(f, d.bad_at, MP4_WHY_CODEC);
+			mp4_bad_after(f, d.good_end, d.bad_at, MP4_WHY_CODEC);
 	}
 	if (c.good_at != MP4_NONE)
 		mp4_good(f, c.good_at);
@@ -2597,16 +2706,18 @@ static int mp4_movie(struct mp4_file *f)
  *   ACCEPT      the box sequence is whole, every chunk lies in an mdat, and
  *               every H.264/H.265 sample checked is well-formed NAL units;
  *   TRUNCATED   "sample data does not match codec": samples up to some
- *               point were right, then one was not.  length is the first
- *               byte proven wrong: the NAL length field where the walk of
- *               the first bad sample failed (for fragmented files, the
- *               moof of the first bad fragment, so the prefix is itself a
- *               playable fragmented file).  The data went wrong at or
- *               before length and after the end of the last good video
- *               sample before it; a dense recheck (up to MP4_DENSE samples)
- *               makes those two samples neighbours in the track;
- *               CARVE_NOTE_FRAGMENT at length: the first byte that cannot
- *               belong to the file, the fragmentation point;
+ *               point were right, then one was not.  The first byte
+ *               proven wrong is the NAL length field where the walk of the
+ *               first bad sample failed (for fragmented files, the moof of
+ *               the first bad fragment, so the prefix is itself a playable
+ *               fragmented file).  The data went wrong at or before it and
+ *               after the end of the last good video sample before it; a
+ *               dense recheck (up to MP4_DENSE samples) makes those two
+ *               samples neighbours in the track.  length is that good
+ *               sample's end (the moof's offset for fragmented files), so
+ *               the prefix holds no byte of what came after the boundary;
+ *               CARVE_NOTE_FRAGMENT at the first byte proven wrong, the
+ *               fragmentation point the boundary lies at or before;
  *   REJECT      the same reason when the first sample checked is already
  *               wrong: the chunk offsets point at foreign data;
  *               CARVE_NOTE_CODEC_MISMATCH at the first byte proven wrong;
@@ -2620,14 +2731,14 @@ static int mp4_movie(struct mp4_file *f)
 static void mp4_validate(struct bread *br, struct carve_result *res)
 {
 	struct mp4_file f;
-	uint64_t bytes = 0, data_end = 0, len;
+	uint64_t bytes = 0, data_end = 0, len, note_off = 0;
 	const char *why = NULL;
 	enum carve_note note = CARVE_NOTE_NONE;
 
 	memset(&f, 0, sizeof(f));
 	f.br = br;
 	f.limit = bread_size(br);
-	f.bad_at = f.good_at = MP4_NONE;
+	f.bad_at = f.good_at = f.bad_lo = MP4_NONE;
 	f.stride = 1;
 	if (mp4_walk_top(&f) != 0) {
 		carve_reject(res, f.why);
@@ -2692,7 +2803,8 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 			return;
 		}
 		if (f.bad_at < len) {
-			len = f.bad_at;
+			len = f.bad_lo > f.good_at ? f.bad_lo : f.bad_at;
+			note_off = f.bad_at;
 			why = f.bad_why;
 			note = CARVE_NOTE_FRAGMENT;
 		}
@@ -2701,7 +2813,7 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 	if (why != NULL) {
 		carve_truncated(res, len, why);
 		if (note != CARVE_NOTE_NONE)
-			carve_note(res, note, len);
+			carve_note(res, note, note_off);
 	} else {
 		carve_accept(res, len);
 	}

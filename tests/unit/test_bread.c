@@ -64,6 +64,21 @@ int main(void)
 	ok(memcmp(tmp, data + 90, 10) == 0 && memcmp(tmp + 10, data + 5000, 50)
 	   == 0 && memcmp(tmp + 60, data + 200, 10) == 0,
 	   "bytes come from each extent in order");
+	is_u64(bread_seam_in(&br, 0, 1150), 100, "the first seam");
+	is_u64(bread_seam_in(&br, 100, 1150), 100, "a seam at lo is in");
+	is_u64(bread_seam_in(&br, 101, 1150), 150, "the next seam");
+	is_u64(bread_seam_in(&br, 101, 150), UINT64_MAX, "a seam at hi is out");
+	is_u64(bread_seam_in(&br, 151, 1150), UINT64_MAX, "none after the last");
+	is_u64(bread_seam_in(&br, 50, 50), UINT64_MAX, "an empty range has none");
+	bread_close(&br);
+	/* pieces that follow each other in the source meet at no seam */
+	struct extent runs[3] = { { 0, 100 }, { 100, 50 }, { 400, 10 } };
+	ok(bread_open_extents(&br, &src, runs, 3, 64) == 0, "open runs");
+	is_u64(bread_seam_in(&br, 0, 160), 150,
+	       "pieces that run on in the source are no seam");
+	bread_close(&br);
+	ok(bread_open(&br, &src, 0, 5000, 4096) == 0 &&
+	   bread_seam_in(&br, 0, 5000) == UINT64_MAX, "one extent: no seam");
 	bread_close(&br);
 
 	/* Thousands of fragments, read backwards and forwards: the extent

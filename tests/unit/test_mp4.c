@@ -321,17 +321,22 @@ static void test_dashcam_damage(void)
 	       "a foreign cluster in the mdat: truncated");
 	is_str(r.reason, "sample data does not match codec",
 	       "a foreign cluster: codec reason");
-	ok(r.length >= 16384 && r.length < 16384 + 32768,
-	   "a foreign cluster: length %llu points into the bad cluster",
+	ok(r.length > 0 && r.length <= 16384,
+	   "a foreign cluster: length %llu ends before it (no byte of it kept)",
 	   (unsigned long long)r.length);
+	ok(r.note_off >= 16384 && r.note_off < 16384 + 32768,
+	   "a foreign cluster: point %llu inside it",
+	   (unsigned long long)r.note_off);
 	free(buf);
 
 	/* A cluster of zeros, as trimmed or wiped flash reads back. */
 	buf = embed(d, len, 0, 0, 0, &total);
 	memset(buf + 16384, 0, 4096);
 	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "a zeroed cluster: truncated");
-	ok(r.length >= 16384 && r.length < 16384 + 4096,
-	   "a zeroed cluster: length %llu inside it", (unsigned long long)r.length);
+	ok(r.length > 0 && r.length <= 16384 &&
+	   r.note_off >= 16384 && r.note_off < 16384 + 4096,
+	   "a zeroed cluster: length %llu before it, point %llu inside it",
+	   (unsigned long long)r.length, (unsigned long long)r.note_off);
 	free(buf);
 
 	/* 32 KiB inserted at the start of the mdat: every chunk offset now
@@ -535,7 +540,11 @@ static void test_faststart_damage(void)
 	uint32_t last = mem_be32(d + co[0] + 16 + 4 * (mem_be32(d + co[0] + 12) - 1));
 	buf[last + 4] |= 0x80;
 	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "forbidden bit in the last chunk");
-	is_u64(r.length, last, "forbidden bit: length is the bad NAL's offset");
+	is_u64(r.note_off, last, "forbidden bit: the point is the bad NAL's offset");
+	ok(r.length < last && r.length + 65536 > last,
+	   "forbidden bit: length %llu is where the NAL walk before it stopped "
+	   "vouching (the last good unit's payload)",
+	   (unsigned long long)r.length);
 	free(buf);
 
 	free(d);
@@ -844,9 +853,10 @@ static void test_extents(void)
 	is_u64(r.verdict, CARVE_TRUNCATED, "wrong extent map: truncated");
 	is_str(r.reason, "sample data does not match codec",
 	       "wrong extent map: codec reason");
-	ok(r.length >= 6 * CL && r.length < 8 * CL,
-	   "wrong extent map: length %llu in the guessed cluster or just after",
-	   (unsigned long long)r.length);
+	ok(r.length <= 6 * CL && r.note_off >= 6 * CL && r.note_off < 8 * CL,
+	   "wrong extent map: length %llu before the guessed cluster, the "
+	   "point %llu in it or just after", (unsigned long long)r.length,
+	   (unsigned long long)r.note_off);
 	source_close(&src);
 	close(fd);
 	free(img);
@@ -882,14 +892,17 @@ static void test_notes(void)
 	is_u64(run(d, moov + 100, &r), CARVE_TRUNCATED, "notes: cut in moov");
 	is_u64(r.note, CARVE_NOTE_NONE, "notes: cut in moov: no note");
 
-	/* A foreign cluster in the mdat: codec mismatch at the first byte
-	 * proven wrong, which is where the file is cut. */
+	/* A foreign cluster in the mdat: the fragmentation point at the
+	 * first byte proven wrong; the file is cut where the NAL walk
+	 * last vouched for its bytes, before it. */
 	buf = embed(d, len, 0, 0, 0, &total);
 	tu_random(buf + 16384, 32768, 5);
 	is_u64(run(buf, total, &r), CARVE_TRUNCATED, "notes: foreign cluster");
 	is_u64(r.note, CARVE_NOTE_FRAGMENT,
 	       "notes: foreign cluster: fragmentation point");
-	is_u64(r.note_off, r.length, "notes: codec mismatch at the cut");
+	ok(r.length <= 16384 && r.length <= r.note_off,
+	   "notes: the cut (%llu) at or before the point",
+	   (unsigned long long)r.length);
 	ok(r.note_off >= 16384 && r.note_off < 16384 + 32768,
 	   "notes: codec mismatch offset %llu inside the foreign cluster",
 	   (unsigned long long)r.note_off);
@@ -1430,7 +1443,8 @@ static void test_thorough(void)
 	const char *path = "tests/work/mp4_thorough.mp4";
 	char cmd[512];
 	struct carve_result res;
-	unsigned long long pos[3] = { 0 }, size[3] = { 0 };
+	unsigned long long pos[64] = { 0 }, size[64] = { 0 };
+	int npk = 0;
 
 	snprintf(cmd, sizeof(cmd), "mkdir -p tests/work && ffmpeg -nostdin "
 	         "-hide_banner -loglevel error -y -f lavfi -i "
@@ -1444,8 +1458,8 @@ static void test_thorough(void)
 	snprintf(cmd, sizeof(cmd), "ffprobe -v error -select_streams v:0 "
 	         "-show_entries packet=pos,size -of csv=p=0 %s", path);
 	FILE *p = popen(cmd, "r");
-	for (int i = 0; p != NULL && i < 3; i++)
-		if (fscanf(p, "%llu,%llu", &size[i], &pos[i]) != 2)
+	for (npk = 0; p != NULL && npk < 64; npk++)
+		if (fscanf(p, "%llu,%llu", &size[npk], &pos[npk]) != 2)
 			break;
 	if (p != NULL)
 		pclose(p);
@@ -1470,6 +1484,64 @@ static void test_thorough(void)
 	   res.note_off >= pos[2] && res.note_off <= pos[2] + size[2],
 	   "thorough: the point inside sample 2 (%llu in [%llu, %llu])",
 	   (unsigned long long)res.note_off, pos[2], pos[2] + size[2]);
+	free(f);
+
+	/*
+	 * A seam inside a NAL unit's payload: the largest sample after the
+	 * first (the second IDR slice) cut 1 KiB before its end, 1 KiB of
+	 * zeros between the pieces.  Maps whose seam lies a block off (the same
+	 * gap) keep every NAL length right; the zeros they put inside the
+	 * unit are what only a thorough reader, looking round seams,
+	 * finds.
+	 */
+	f = tu_load(path, &len);
+	int big = 1;
+	for (int i = 2; i < npk; i++)
+		if (size[i] > size[big])
+			big = i;
+	size_t cut = (size_t)((pos[big] + size[big] - 1024) / 512 * 512);
+	if (size[big] < 2560 || cut <= pos[big] + 1024)
+		tap_bail("no sample long enough for the seam test");
+	uint8_t *img = calloc(1, len + 1024);
+	memcpy(img, f, cut);
+	memcpy(img + cut + 1024, f + cut, len - cut);
+	struct extent right[2] = { { 0, cut }, { cut + 1024, len - cut } };
+	struct extent early[2] = { { 0, cut - 512 },
+	                           { cut + 512, len - cut + 512 } };
+	struct extent late[2] = { { 0, cut + 512 },
+	                          { cut + 1536, len - cut - 512 } };
+	fc_run(mp4, img, len + 1024, right, 2, true, &res);
+	ok(res.verdict == CARVE_ACCEPT && res.length == len,
+	   "seam in a payload: the right map accepted (thorough)");
+	fc_run(mp4, img, len + 1024, early, 2, false, &res);
+	ok(res.verdict == CARVE_ACCEPT,
+	   "seam a block early: the NAL lengths alone cannot tell");
+	fc_run(mp4, img, len + 1024, early, 2, true, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note == CARVE_NOTE_FRAGMENT &&
+	   res.note_off >= cut - 512 && res.note_off < cut &&
+	   res.length <= cut - 512,
+	   "seam a block early: zeros in the unit, point %llu in them, "
+	   "length %llu before them (thorough)",
+	   (unsigned long long)res.note_off, (unsigned long long)res.length);
+	fc_run(mp4, img, len + 1024, late, 2, true, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note == CARVE_NOTE_FRAGMENT &&
+	   res.note_off >= cut && res.note_off < cut + 512,
+	   "seam a block late: point %llu in the zeros it took in (thorough)",
+	   (unsigned long long)res.note_off);
+	/* a unit may not end with a zero byte */
+	memcpy(img, f, len);
+	struct extent one2 = { 0, len };
+	size_t e0 = (size_t)(pos[big] + size[big] - 1);
+	img[e0] = 0;
+	struct extent at_end[2] = { { 0, e0 - 100 }, { e0 - 100, len - e0 + 100 } };
+	fc_run(mp4, img, len, &one2, 1, true, &res);
+	ok(res.verdict == CARVE_ACCEPT,
+	   "a unit ending in 00 with no seam in it: not looked at");
+	at_end[1].img_off = e0 - 100;
+	fc_run(mp4, img, len, at_end, 2, true, &res);
+	ok(res.verdict == CARVE_ACCEPT,
+	   "a seam where the source runs on is no seam: not looked at");
+	free(img);
 	free(f);
 	unlink(path);
 }
