@@ -4,8 +4,9 @@
  * Built once per format with -DFUZZ_FORMAT="name" (see `make fuzz`); the
  * same function is what tests/fuzz/replay.c feeds the saved corpus to in
  * `make check`, so a crash found by fuzzing stays a regression test.
- * Each input is validated twice: as a scan does, and with the thorough
- * checks reassembly asks for (bread.thorough).
+ * Each input is validated three times: as a scan does, with the thorough
+ * checks reassembly asks for (bread.thorough), and so again over the
+ * input read as pieces out of order (a map with seams).
  */
 #include "config.h"
 
@@ -26,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	tu_validate(fmt, data, size, 0, &res);
-	/* and with every check a reassembly asks for */
+	/* and with every check a reassembly asks for, also over a map of
+	 * pieces out of order, as reassembly tries them */
 	tu_validate_thorough(fmt, data, size, 0, true, &res);
+	tu_validate_pieces(fmt, data, size, true, &res);
 	return 0;
 }

@@ -64,12 +64,9 @@ enum carve_verdict tu_validate(const struct format *fmt, const uint8_t *buf,
 	return tu_validate_thorough(fmt, buf, len, off, false, res);
 }
 
-enum carve_verdict tu_validate_thorough(const struct format *fmt,
-                                        const uint8_t *buf, size_t len,
-                                        size_t off, bool thorough,
-                                        struct carve_result *res)
+/* A memfd holding buf, for a source; exits on failure. */
+static int tu_memfd(const uint8_t *buf, size_t len)
 {
-	struct bread br;
 	int fd = memfd_create("dredge-test", MFD_CLOEXEC);
 
 	if (fd < 0) {
@@ -84,6 +81,50 @@ enum carve_verdict tu_validate_thorough(const struct format *fmt,
 		}
 		done += (size_t)w;
 	}
+	return fd;
+}
+
+enum carve_verdict tu_validate_pieces(const struct format *fmt,
+                                      const uint8_t *buf, size_t len,
+                                      bool thorough,
+                                      struct carve_result *res)
+{
+	struct bread br;
+	struct source src;
+	int fd = tu_memfd(buf, len);
+	size_t a = len / 3, b = len - len / 3;
+	struct extent ext[3] = {
+		{ 0, a }, { b, len - b }, { a, b - a },
+	};
+
+	memset(res, 0, sizeof(*res));
+	if (source_open_fd(&src, fd, "fmt") != 0 ||
+	    bread_open_extents(&br, &src, ext, 3, 0) != 0)
+		abort();
+	if (fmt->max_size != 0)
+		bread_limit(&br, fmt->max_size);
+	br.thorough = thorough;
+	fmt->validate(&br, res);
+	uint64_t size = bread_size(&br);
+	bread_close(&br);
+	source_close(&src);
+	close(fd);
+	if (res->verdict != CARVE_REJECT && res->length > size) {
+		printf("# validator %s claimed %llu bytes of %llu\n", fmt->name,
+		       (unsigned long long)res->length,
+		       (unsigned long long)size);
+		abort();
+	}
+	return res->verdict;
+}
+
+enum carve_verdict tu_validate_thorough(const struct format *fmt,
+                                        const uint8_t *buf, size_t len,
+                                        size_t off, bool thorough,
+                                        struct carve_result *res)
+{
+	struct bread br;
+	int fd = tu_memfd(buf, len);
 	uint64_t size = off <= len ? len - off : 0;
 	if (size > fmt->max_size)
 		size = fmt->max_size;

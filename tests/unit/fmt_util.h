@@ -36,6 +36,13 @@ enum carve_verdict tu_validate_thorough(const struct format *fmt,
                                         size_t off, bool thorough,
                                         struct carve_result *res);
 
+/* As tu_validate_thorough, over the buffer read as three pieces out of
+ * order (its middle third last), so that the reader has seams. */
+enum carve_verdict tu_validate_pieces(const struct format *fmt,
+                                      const uint8_t *buf, size_t len,
+                                      bool thorough,
+                                      struct carve_result *res);
+
 /* The value of metadata key in res, or NULL. */
 const char *tu_meta(const struct carve_result *res, const char *key);
 
