@@ -43,7 +43,12 @@ tap_done() {
 tap_workdir() {
 	mkdir -p "$top_builddir/tests/work"
 	work=$(mktemp -d "$top_builddir/tests/work/$1.XXXXXX")
-	trap 'rm -rf "$work"' EXIT
+	# TAP_KEEP=1 keeps it, to look into a failure
+	if [ -n "${TAP_KEEP:-}" ]; then
+		echo "# work folder kept: $work"
+	else
+		trap 'rm -rf "$work"' EXIT
+	fi
 }
 
 MKIMAGE="$top_builddir/tests/tools/mkimage"
