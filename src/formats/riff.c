@@ -29,6 +29,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "formats/format.h"
@@ -68,6 +69,13 @@ enum riff_status {
 #define HAVE_ANIH  0x080u
 #define HAVE_DMLH  0x100u
 
+/* What a run that resumes keeps: every motion-JPEG frame ending at or
+ * before done decoded in an earlier run (done never past that run's
+ * stable offset). */
+struct carve_resume {
+	uint64_t done;
+};
+
 struct riff_walk {
 	struct bread *br;
 	uint64_t limit;           /* bread_size: reads at or past it fail */
@@ -100,6 +108,11 @@ struct riff_walk {
 	 * being its own, and good the bytes before it that are sure. */
 	struct jdec *dec;
 	uint64_t good;
+	/* Resuming (riff_validate_resume): frames ending at or before
+	 * rs->done decoded in an earlier run over the same bytes, and
+	 * stable, up to which this run's bytes are those. */
+	struct carve_resume *rs;
+	uint64_t stable;
 	/* WAV */
 	uint16_t tag, channels, block_align, bits;
 	uint32_t rate, byte_rate, fact_samples;
@@ -288,9 +301,17 @@ static void riff_frame(struct riff_walk *w, const uint8_t *id, uint64_t body,
 	unsigned sn = (unsigned)(id[0] - '0') * 10u + (id[1] - '0');
 	if (sn >= RIFF_MAX_STREAMS || !(w->mjpeg & (1u << sn)))
 		return;
+	if (w->rs != NULL && body + size <= w->rs->done)
+		return;   /* decoded before, the same bytes */
 	if (jdec_stream(w->dec, w->br, body, body + size, JDEC_STD_TABLES,
-	                &next, &fail) != JDEC_FAIL)
+	                &next, &fail) != JDEC_FAIL) {
+		/* every frame before it decoded too: runs that share the
+		 * bytes up to stable need not decode them again */
+		if (w->rs != NULL && w->status == WALK_OK &&
+		    body + size <= w->stable)
+			w->rs->done = body + size;
 		return;
+	}
 	riff_fail(w, WALK_GARBAGE, fail.bad, fail.why);
 	w->good = fail.good;
 }
@@ -829,11 +850,13 @@ static void riff_meta(const struct riff_walk *w, struct carve_result *res,
 }
 
 /* Walks the file from its start into res; with dec, decoding every
- * motion-JPEG frame on the way. */
-static void riff_check(struct bread *br, struct carve_result *res,
-                       struct jdec *dec)
+ * motion-JPEG frame on the way, except those rs says decoded before. */
+static void riff_walk_file(struct bread *br, struct carve_result *res,
+                           struct jdec *dec, struct carve_resume *rs,
+                           uint64_t stable)
 {
-	struct riff_walk w = { .br = br, .limit = bread_size(br), .dec = dec };
+	struct riff_walk w = { .br = br, .limit = bread_size(br), .dec = dec,
+	                       .rs = rs, .stable = stable };
 	const char *ext = "riff";
 	const char *why = NULL;
 	const uint8_t *h = bread_peek(br, 0, 12);
@@ -868,6 +891,12 @@ static void riff_check(struct bread *br, struct carve_result *res,
 	riff_meta(&w, res, riffs);
 }
 
+static void riff_check(struct bread *br, struct carve_result *res,
+                       struct jdec *dec)
+{
+	riff_walk_file(br, res, dec, NULL, 0);
+}
+
 /*
  * The chunk walk alone decides a whole file's length.  An AVI's
  * motion-JPEG frames are decoded (jpeg_decode.h) when the caller asks for
@@ -894,6 +923,40 @@ static void riff_validate(struct bread *br, struct carve_result *res)
 	jdec_validate(br, res, br->thorough || br->next > 1, riff_check);
 }
 
+/*
+ * riff_validate for reassembly's tries of one candidate: over a map that
+ * asks for every check, the motion-JPEG frames that lie wholly in the
+ * bytes every try shares (before stable) and decoded in an earlier try
+ * are not decoded again; the chunk walk is done in full.  A frame's
+ * decoding depends on its own bytes alone, so the verdict is
+ * riff_validate's.
+ */
+static void riff_validate_resume(struct bread *br, struct carve_result *res,
+                                 struct carve_resume **rs, uint64_t stable)
+{
+	const uint8_t *h = bread_peek(br, 0, 12);
+
+	if (h == NULL || !riff_is(h, "RIFF") || !riff_is(h + 8, "AVI ") ||
+	    !(br->thorough || br->next > 1)) {
+		riff_validate(br, res);
+		return;
+	}
+	if (*rs == NULL)
+		*rs = calloc(1, sizeof(**rs));
+	struct jdec *dec = *rs != NULL ? jdec_new() : NULL;
+	if (dec == NULL) {
+		riff_validate(br, res);
+		return;
+	}
+	riff_walk_file(br, res, dec, *rs, stable);
+	jdec_free(dec);
+}
+
+static void riff_resume_free(struct carve_resume *rs)
+{
+	free(rs);
+}
+
 static const struct format_sig riff_sigs[] = {
 	FORMAT_SIG("RIFF", 0),
 	FORMAT_SIG("RF64", 0),
@@ -909,4 +972,6 @@ const struct format format_riff = {
 	.min_size = 20,
 	.max_size = 1ull << 38,
 	.validate = riff_validate,
+	.validate_resume = riff_validate_resume,
+	.resume_free = riff_resume_free,
 };

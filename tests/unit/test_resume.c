@@ -8,8 +8,9 @@
  * resume (a head changed where the state says it need not look is not
  * looked at again).
  * JPEG samples of every kind the decoder takes (tests/data/jpeg), the
- * PNG samples (tests/data/png), and ZIP archives of stored, deflated and
- * streamed members (tests/data/zip).
+ * PNG samples (tests/data/png), ZIP archives of stored, deflated and
+ * streamed members (tests/data/zip), and a motion-JPEG AVI
+ * (tests/data/riff) whose frames are decoded.
  */
 #include "config.h"
 
@@ -239,11 +240,12 @@ int main(void)
 	const struct format *jpeg = format_find("jpeg");
 	const struct format *png = format_find("png");
 	const struct format *zip = format_find("zip");
+	const struct format *riff = format_find("riff");
 
-	if (jpeg == NULL || png == NULL || zip == NULL ||
+	if (jpeg == NULL || png == NULL || zip == NULL || riff == NULL ||
 	    jpeg->validate_resume == NULL || png->validate_resume == NULL ||
-	    zip->validate_resume == NULL)
-		tap_bail("no resuming jpeg, png or zip format");
+	    zip->validate_resume == NULL || riff->validate_resume == NULL)
+		tap_bail("no resuming jpeg, png, zip or riff format");
 	for (size_t i = 0; i < sizeof(jpegs) / sizeof(jpegs[0]); i++)
 		check(jpeg, jpegs[i], 512, jpeg_data(jpegs[i]) + 40, 64);
 	/* PNG: IHDR's width and height (a failing CRC). */
@@ -251,5 +253,8 @@ int main(void)
 		check(png, pngs[i], 64, 16, 8);
 	for (size_t i = 0; i < sizeof(zips) / sizeof(zips[0]); i++)
 		check(zip, zips[i].name, 64, zips[i].poke, 1);
+	/* AVI: the entropy-coded data of its first frame (its 00dc chunk
+	 * at 9948, its scan's data from 10253) */
+	check(riff, "riff/mjpeg_pcm.avi", 512, 10253 + 40, 64);
 	return tap_done();
 }
