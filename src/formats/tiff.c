@@ -48,6 +48,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -135,6 +136,21 @@ struct tiff_entry {
 	bool inline_val;
 };
 
+/* What a run that resumes keeps (tiff_validate_resume): JPEG strips that
+ * decoded whole in an earlier run, each with the JPEGTables it decoded
+ * with, all of them in bytes before that run's stable offset; and how far
+ * the streams from byte 8 on (tiff_streams) decoded whole, in such bytes:
+ * up to s_off, s_whole streams in s_n steps. */
+#define TIFF_RESUME_MAX 512
+struct carve_resume {
+	uint64_t s_off;
+	unsigned s_whole, s_n;
+	unsigned n;
+	struct tiff_decoded {
+		uint64_t off, len, toff, tlen;
+	} ok[TIFF_RESUME_MAX];
+};
+
 struct tiff_ctx {
 	struct bread *br;
 	uint64_t limit;
@@ -159,6 +175,9 @@ struct tiff_ctx {
 	 * every check, or the walk without it saw a cut) */
 	struct jdec *dec;
 	uint64_t dec_left;            /* stream bytes that may be decoded */
+	uint64_t toff, tlen;          /* the JPEGTables in force (len 0: none) */
+	struct carve_resume *rs;      /* resuming: strips decoded before */
+	uint64_t stable;              /* ... and the bytes shared with them */
 	uint64_t unv_lo;              /* first unchecked strip, or MAX */
 	unsigned soi_left;            /* JPEG starts that may still be read */
 	unsigned nanchor;             /* JPEG streams found, in walk order */
@@ -355,13 +374,28 @@ static void tiff_check_soi(struct tiff_ctx *c, uint64_t off, uint64_t len,
 	 * thousand times) are decoded only up to twice the file's bytes. */
 	if (c->dec != NULL && len <= c->dec_left) {
 		c->dec_left -= len;
+		/* A strip decoded in an earlier run over the same bytes (its
+		 * own and its tables') decodes the same: a stream's decoding
+		 * starts from the tables alone. */
+		struct carve_resume *rs = exact ? c->rs : NULL;
+		for (unsigned i = 0; rs != NULL && i < rs->n; i++)
+			if (rs->ok[i].off == off && rs->ok[i].len == len &&
+			    rs->ok[i].toff == c->toff &&
+			    rs->ok[i].tlen == c->tlen)
+				return;
 		/* The whole stream must decode, and end within its count. */
 		struct jdec_fail fail;
 		uint64_t next;
 		if (jdec_stream(c->dec, c->br, off, exact ? off + len :
 		                c->limit, 0, &next,
-		                &fail) == JDEC_FAIL)
+		                &fail) == JDEC_FAIL) {
 			tiff_bad_at(c, fail.good, fail.bad);
+		} else if (rs != NULL && rs->n < TIFF_RESUME_MAX &&
+		           off + len <= c->stable &&
+		           c->toff + c->tlen <= c->stable) {
+			rs->ok[rs->n++] = (struct tiff_decoded){
+				off, len, c->toff, c->tlen };
+		}
 	}
 }
 
@@ -680,6 +714,8 @@ static enum tiff_ifd_status tiff_ifd(struct tiff_ctx *c,
 		if (info.has_tables && info.tables.count <= TIFF_MAX_TABLES)
 			t = bread_peek(c->br, info.tables.pos, info.tables.count);
 		(void)jdec_tables(c->dec, t, t != NULL ? info.tables.count : 0);
+		c->toff = t != NULL ? info.tables.pos : 0;
+		c->tlen = t != NULL ? info.tables.count : 0;
 	}
 	if (info.has_strip_off)
 		tiff_ranges(c, v, &info.strip_off,
@@ -831,14 +867,23 @@ static void tiff_streams(struct tiff_ctx *c, uint64_t ifd0,
 	struct jdec *dec = c->dec != NULL ? c->dec : jdec_new();
 	struct jdec_fail fail;
 	uint64_t off = 8, next;
-	unsigned whole = 0;
+	unsigned whole = 0, n = 0;
 	bool cut = false, ended = false;
+	/* Streams an earlier run decoded whole in the bytes this one shares
+	 * (with no JPEGTables in force: each stream brings its own) are
+	 * not decoded again. */
+	struct carve_resume *rs = c->dec != NULL && c->tlen == 0 ? c->rs : NULL;
 
 	if (dec == NULL) {
 		carve_reject(res, "bad first IFD");
 		return;
 	}
-	for (unsigned n = 0; n < TIFF_MAX_SOI && !cut && !ended; n++) {
+	if (rs != NULL && rs->s_off != 0 && rs->s_off <= c->stable) {
+		off = rs->s_off;
+		whole = rs->s_whole;
+		n = rs->s_n;
+	}
+	for (; n < TIFF_MAX_SOI && !cut && !ended; n++) {
 		uint8_t b[3] = { 0, 0, 0 };
 		size_t got = bread_read(c->br, off, b, 3);
 		unsigned pad = 0;
@@ -855,6 +900,12 @@ static void tiff_streams(struct tiff_ctx *c, uint64_t ifd0,
 		case JDEC_OK:
 			whole++;
 			off = next;
+			if (rs != NULL && next + 16 <= c->stable &&
+			    next > rs->s_off) {
+				rs->s_off = next;
+				rs->s_whole = whole;
+				rs->s_n = n + 1;
+			}
 			break;
 		case JDEC_FAIL:
 			cut = true;
@@ -885,9 +936,11 @@ static void tiff_streams(struct tiff_ctx *c, uint64_t ifd0,
 }
 
 /* Checks the header, walks every directory and works out the end; with
- * dec, decoding every JPEG strip, tile and thumbnail. */
-static void tiff_check(struct bread *br, struct carve_result *res,
-                       struct jdec *dec)
+ * dec, decoding every JPEG strip, tile and thumbnail, but those rs says
+ * decoded before. */
+static void tiff_walk_file(struct bread *br, struct carve_result *res,
+                           struct jdec *dec, struct carve_resume *rs,
+                           uint64_t stable)
 {
 	struct tiff_ctx c;
 	uint8_t h[16];
@@ -901,6 +954,8 @@ static void tiff_check(struct bread *br, struct carve_result *res,
 	memset(&c, 0, sizeof(c));
 	c.br = br;
 	c.dec = dec;
+	c.rs = rs;
+	c.stable = stable;
 	c.limit = bread_size(br);
 	c.dec_left = 2 * c.limit;
 	c.entries_left = TIFF_MAX_ENTRIES;
@@ -991,6 +1046,12 @@ static void tiff_check(struct bread *br, struct carve_result *res,
 	}
 }
 
+static void tiff_check(struct bread *br, struct carve_result *res,
+                       struct jdec *dec)
+{
+	tiff_walk_file(br, res, dec, NULL, 0);
+}
+
 /*
  * The directory walk alone decides a whole file's length.  JPEG strips,
  * tiles and thumbnails are decoded (jpeg_decode.h) when the caller asks
@@ -1010,6 +1071,37 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 	jdec_validate(br, res, br->thorough || br->next > 1, tiff_check);
 }
 
+/*
+ * tiff_validate for reassembly's tries of one candidate: over a map that
+ * asks for every check, a JPEG strip or tile that decoded whole in an
+ * earlier try, its bytes and its JPEGTables' wholly before stable, is not
+ * decoded again (the directory walk is done in full).  A stream's
+ * decoding depends on those bytes alone, so the verdict is
+ * tiff_validate's.
+ */
+static void tiff_validate_resume(struct bread *br, struct carve_result *res,
+                                 struct carve_resume **rs, uint64_t stable)
+{
+	if (!(br->thorough || br->next > 1)) {
+		tiff_validate(br, res);
+		return;
+	}
+	if (*rs == NULL)
+		*rs = calloc(1, sizeof(**rs));
+	struct jdec *dec = *rs != NULL ? jdec_new() : NULL;
+	if (dec == NULL) {
+		tiff_validate(br, res);
+		return;
+	}
+	tiff_walk_file(br, res, dec, *rs, stable);
+	jdec_free(dec);
+}
+
+static void tiff_resume_free(struct carve_resume *rs)
+{
+	free(rs);
+}
+
 const struct format format_tiff = {
 	.name = "tiff",
 	.ext = "tif",
@@ -1020,4 +1112,6 @@ const struct format format_tiff = {
 	.min_size = 8 + 2 + 12 + 4,
 	.max_size = TIFF_MAX_SIZE,
 	.validate = tiff_validate,
+	.validate_resume = tiff_validate_resume,
+	.resume_free = tiff_resume_free,
 };

@@ -133,11 +133,10 @@ static void diff_print(const char *name, uint64_t P, uint64_t T,
  * right tail:
  * the full run sees the change, the resumed one does not.
  */
-static void check(const struct format *fmt, const char *name, size_t blk,
-                  size_t poke, size_t npoke)
+static void check_sample(const struct format *fmt, const char *name,
+                         uint8_t *s, size_t len, size_t blk, size_t poke,
+                         size_t npoke)
 {
-	size_t len;
-	uint8_t *s = tu_load_data(name, &len);
 	struct image im;
 	struct carve_resume *rs = NULL;
 	struct carve_result full, resumed;
@@ -199,6 +198,16 @@ static void check(const struct format *fmt, const char *name, size_t blk,
 	free(s);
 }
 
+/* check_sample over the sample tests/data/NAME. */
+static void check(const struct format *fmt, const char *name, size_t blk,
+                  size_t poke, size_t npoke)
+{
+	size_t len;
+	uint8_t *s = tu_load_data(name, &len);
+
+	check_sample(fmt, name, s, len, blk, poke, npoke);
+}
+
 /* Offset of the first byte of the first scan's data. */
 static size_t jpeg_data(const char *name)
 {
@@ -215,6 +224,66 @@ static size_t jpeg_data(const char *name)
 	}
 	tap_bail("sample has no SOS");
 	return 0;
+}
+
+static void put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v & 0xffff);
+	put16(p + 2, v >> 16);
+}
+
+/*
+ * A TIFF of JPEG strips (whole JPEG files, compression 7, no JPEGTables)
+ * laid out from byte 8, its directory after them, as a writer that puts
+ * the directory last does: a head without it is read as the streams from
+ * byte 8 on.  Returns the buffer, its length in *len.
+ */
+static uint8_t *tiff_of_jpegs(const char *const *names, unsigned n,
+                              size_t *len)
+{
+	enum { NE = 9 };
+	uint8_t *j[8];
+	size_t jl[8], off = 8;
+
+	for (unsigned i = 0; i < n; i++) {
+		j[i] = tu_load_data(names[i], &jl[i]);
+		off += jl[i];
+	}
+	size_t ifd = (off + 1) / 2 * 2, arr = ifd + 2 + NE * 12 + 4;
+	*len = arr + 8 * n;
+	uint8_t *t = calloc(1, *len);
+	if (t == NULL)
+		tap_bail("out of memory");
+	memcpy(t, "II*\0", 4);
+	put32(t + 4, (uint32_t)ifd);
+	off = 8;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(t + off, j[i], jl[i]);
+		put32(t + arr + 4 * i, (uint32_t)off);
+		put32(t + arr + 4 * (n + i), (uint32_t)jl[i]);
+		off += jl[i];
+		free(j[i]);
+	}
+	static const uint16_t tag[NE] = {
+		256, 257, 258, 259, 262, 273, 277, 278, 279 };
+	static const uint16_t type[NE] = { 4, 4, 3, 3, 3, 4, 3, 3, 4 };
+	uint32_t val[NE] = { 16, 16u * n, 8, 7, 6, (uint32_t)arr, 3, 16,
+	                     (uint32_t)(arr + 4 * n) };
+	put16(t + ifd, NE);
+	for (unsigned e = 0; e < NE; e++) {
+		uint8_t *p = t + ifd + 2 + 12 * e;
+		put16(p, tag[e]);
+		put16(p + 2, type[e]);
+		put32(p + 4, tag[e] == 273 || tag[e] == 279 ? n : 1);
+		put32(p + 8, val[e]);
+	}
+	return t;
 }
 
 int main(void)
@@ -256,5 +325,16 @@ int main(void)
 	/* AVI: the entropy-coded data of its first frame (its 00dc chunk
 	 * at 9948, its scan's data from 10253) */
 	check(riff, "riff/mjpeg_pcm.avi", 512, 10253 + 40, 64);
+	/* TIFF: JPEG strips, directory last; the first strip's scan data */
+	static const char *const strips[] = {
+		"jpeg/frag_420.jpg", "jpeg/frag_gray.jpg", "jpeg/frag_444.jpg",
+	};
+	const struct format *tiff = format_find("tiff");
+	if (tiff == NULL || tiff->validate_resume == NULL)
+		tap_bail("no resuming tiff format");
+	size_t tlen;
+	uint8_t *t = tiff_of_jpegs(strips, 3, &tlen);
+	check_sample(tiff, "tiff of JPEG strips, directory last", t, tlen, 512,
+	             8 + jpeg_data(strips[0]) + 40, 64);
 	return tap_done();
 }
