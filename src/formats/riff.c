@@ -917,10 +917,10 @@ static void riff_validate(struct bread *br, struct carve_result *res)
 		riff_check(br, res, NULL);
 		return;
 	}
-	/* A reader over several extents is a map someone guessed (the
-	 * clusters of a volume a file may have used): the chunk walk alone
+	/* A map someone guessed (reassembly, the clusters of a volume a
+	 * file may have used) comes with thorough set: the chunk walk alone
 	 * takes any cluster inside a frame for its own. */
-	jdec_validate(br, res, br->thorough || br->next > 1, riff_check);
+	jdec_validate(br, res, br->thorough, riff_check);
 }
 
 /*

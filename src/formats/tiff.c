@@ -1065,10 +1065,10 @@ static void tiff_check(struct bread *br, struct carve_result *res,
  */
 static void tiff_validate(struct bread *br, struct carve_result *res)
 {
-	/* A reader over several extents is a map someone guessed (the
-	 * clusters of a volume a file may have used): the walk alone takes
+	/* A map someone guessed (reassembly, the clusters of a volume a
+	 * file may have used) comes with thorough set: the walk alone takes
 	 * any cluster of the right length inside a strip for its own. */
-	jdec_validate(br, res, br->thorough || br->next > 1, tiff_check);
+	jdec_validate(br, res, br->thorough, tiff_check);
 }
 
 /*

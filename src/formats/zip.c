@@ -38,7 +38,8 @@
  * that succeeds too, so that a wrong block inside a member's data is
  * caught, and the first ZIP_CHECK_THOROUGH central directory entries read
  * back against their local headers (not only a sample; each costs the
- * reader's window a jump); so does a reader over several extents.
+ * reader's window a jump).  Callers that validate a map someone guessed
+ * (reassembly, a volume's free clusters) set it.
  * Members of other methods (bzip2, LZMA) and encrypted ones are checked
  * by their ends only.  When the member that fails is shown wrong only at
  * its end (a stored one, its CRC-32), the verdict says that a map must
@@ -156,13 +157,13 @@ static bool zip_method_known(uint16_t m)
 	return m <= 20 || (m >= 93 && m <= 99);
 }
 
-/* Whether every check is asked for: by reassembly, or by a reader over
- * several extents, a map someone guessed (the free clusters of a volume
- * a file may have used), where the walk alone takes wrong clusters
- * inside a member's data for the member's own. */
+/* Whether every check is asked for: by a caller validating a map someone
+ * guessed (reassembly, the free clusters of a volume a file may have
+ * used), where the walk alone takes wrong clusters inside a member's data
+ * for the member's own. */
 static bool zip_every_check(const struct bread *br)
 {
-	return br->thorough || br->next > 1;
+	return br->thorough;
 }
 
 static bool zip_sig_at(struct zip_walk *w, uint64_t off, uint32_t sig)

@@ -836,7 +836,8 @@ ssize_t fs_runs_read(struct fs_volume *vol, const struct fs_runs *runs,
 }
 
 int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
-                const struct format *fmt, struct carve_result *res)
+                const struct format *fmt, bool guessed,
+                struct carve_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (runs->data != NULL || (runs->status & FS_RUNS_SPARSE))
@@ -852,7 +853,8 @@ int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
 	if (ext == NULL)
 		return -ENOMEM;
 	n = fs_runs_extents(vol, runs, ext, n);
-	struct run_req req = { .src = vol->src, .ext = ext, .next = n };
+	struct run_req req = { .src = vol->src, .ext = ext, .next = n,
+	                       .thorough = guessed && n > 1 };
 	int rc = run_validate(fmt, &req, res, NULL);
 	free(ext);
 	return rc;

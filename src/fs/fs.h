@@ -36,6 +36,7 @@
 #ifndef DREDGE_FS_FS_H
 #define DREDGE_FS_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -365,12 +366,15 @@ ssize_t fs_runs_read(struct fs_volume *vol, const struct fs_runs *runs,
 
 /*
  * Runs fmt's validator over the file's content (run_validate over its
- * extents, limited to its size and fmt->max_size).  Returns 0 and
- * fills res, or -E2BIG when the file has more fragments than a reader
- * takes, or another -errno.
+ * extents, limited to its size and fmt->max_size).  guessed: the runs are
+ * an assumption (a deleted file's clusters), not the file system's word;
+ * a guess of several extents is then validated with every check the
+ * format has (bread.thorough).  Returns 0 and fills res, or -E2BIG when
+ * the file has more fragments than a reader takes, or another -errno.
  */
 int fs_validate(struct fs_volume *vol, const struct fs_runs *runs,
-                const struct format *fmt, struct carve_result *res);
+                const struct format *fmt, bool guessed,
+                struct carve_result *res);
 
 /*
  * Formats t as "2024-05-06 10:11:12" (with a zone "...10:11:12+01:00");

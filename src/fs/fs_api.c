@@ -507,7 +507,10 @@ void dredge_runs_check(dredge_runs *runs, const struct dredge_entry *e,
 	if (fmt == NULL || fmt->validate == NULL || runs->r.bytes == 0)
 		return;
 	struct carve_result res;
-	int rc = fs_validate(&runs->vol->vol, &runs->r, fmt, &res);
+	/* a deleted file's clusters are assumed; a live file's chain is
+	 * the file system's word */
+	int rc = fs_validate(&runs->vol->vol, &runs->r, fmt,
+	                     dredge_entry_deleted(e), &res);
 	if (rc == -E2BIG) {
 		check->verdict = DREDGE_CHECK_FRAGMENTED;
 	} else if (rc != 0) {
@@ -661,7 +664,7 @@ static int choose_validate(struct choose *x, struct carve_result *res)
 		uint64_t have = r.clusters * x->vol->vol.cluster_size;
 		r.bytes = x->e->size < have ? x->e->size : have;
 		x->tries++;
-		rc = fs_validate(&x->vol->vol, &r, x->fmt, res);
+		rc = fs_validate(&x->vol->vol, &r, x->fmt, true, res);
 	}
 	fs_runs_free(&r);
 	return rc;

@@ -766,9 +766,11 @@ int mp4_chain_place(const struct fsview *v, const struct source *src,
 	int rc = mp4_chain_reassemble(v, src, size, off, &ext, &n, &len);
 	if (rc <= 0)
 		return rc;
+	/* the clusters the chain placed: a map, checked as one */
 	struct run_req req = {
 		.src = src, .ext = ext, .next = n,
 		.win = win, .win_cap = win_cap,
+		.thorough = n > 1,
 	};
 	out->validations = 1;
 	run_validate(fmt, &req, &out->res, NULL);

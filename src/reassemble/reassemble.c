@@ -418,13 +418,19 @@ static int map_build(struct reasm *r)
 
 /* ------------------------------------------------------------ validating */
 
-/* Validates the map built last. */
+/* Validates the map built last.  A map of several extents is a guess
+ * (clusters no live file owns, taken in order, some dropped): the
+ * validator is asked for every check it has (bread.thorough), so that a
+ * foreign cluster inside the file's data is not taken for its own.  One
+ * extent is the candidate's bytes as they lie, read as the scan reads
+ * them. */
 static void map_validate(struct reasm *r, const struct format *fmt,
                          struct carve_result *res)
 {
 	struct run_req req = {
 		.src = r->src, .ext = r->ext, .next = r->next,
 		.win = r->win, .win_cap = r->win_cap,
+		.thorough = r->next > 1,
 	};
 
 	memset(res, 0, sizeof(*res));
@@ -1299,9 +1305,11 @@ int reassemble_grid(const struct source *src, uint64_t size,
 				free(ext);
 			continue;
 		}
+		/* the clusters the index placed: a map, checked as one */
 		struct run_req req = {
 			.src = src, .ext = ext, .next = next,
 			.win = win, .win_cap = win_cap,
+			.thorough = next > 1,
 		};
 		run_validate(fmt, &req, &out->res, NULL);
 		out->validations++;

@@ -455,6 +455,16 @@ done
 		"$NAME/volume: B's three runs$todo"
 	is "$(grep -c '"status":"truncated"' "$work/vout/report.jsonl")" 0 \
 		"$NAME/volume: nothing left truncated$todo"
+	# Whatever is TODO, a map of clusters the volume's reassembler
+	# guessed is called whole only when it is A or B (the validator is
+	# asked for every check it has over such a map).
+	bad=
+	for w in $(sed -n 's/.*"filename":"\([^"]*\)".*"status":"\(complete\|reassembled\)".*/\1/p' \
+		"$work/vout/report.jsonl"); do
+		cmp -s "$work/vout/$w" "$f" || cmp -s "$work/vout/$w" "$fb" ||
+			bad="$bad $w"
+	done
+	is "$bad" "" "$NAME/volume: no file called whole that is neither A nor B"
 	rm -rf "$work/vout" "$vol"
 done <"$work/table"
 

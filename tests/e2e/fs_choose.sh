@@ -11,7 +11,10 @@
 # choice); where C's second fragment was overwritten the choice fails and
 # fs cat keeps warning of the overlap with B (exit 1); with B live (its
 # clusters skipped) and C's tail overwritten, nothing overlaps, and the
-# validator's verdict is the warning (exit 1).
+# validator's verdict is the warning (exit 1).  A deleted TIFF round a
+# live file, with clusters inside a strip overwritten, is validated with
+# every check over its assumed clusters (a guess): not called valid, and
+# fs cat warns (exit 1).
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
 . "$srcdir/tests/e2e/dash_lib.sh"
@@ -77,5 +80,61 @@ D fs cat "$live" /_hoto_c.jpg >"$work/cat" 2>"$work/err"
 rc=$?
 is "$rc:$(sed 's/ (.*), and/ (...), and/' "$work/err")" "1:dredge: warning: /_hoto_c.jpg: its format's validator does not take it whole over the clusters assumed (...), and no free clusters after them make it whole; the content is probably not the deleted file's" \
 	"fs cat of C with no overlap but a broken tail warns with the validator's verdict, exit 1"
+
+# A deleted TIFF (JPEG strips, its directory last) fragmented round the
+# live B, two clusters inside one of its strips overwritten: the
+# directory walk alone takes them for the strip's own.  The clusters
+# assumed for it, two runs round B, are a guess, which the validator
+# checks with everything it has (the strips decoded), so fs ls does not
+# call it valid and fs cat warns instead of passing the clusters off as
+# the file's.
+. "$srcdir/tests/e2e/frag_make.sh"
+make_tiff "$c/T.TIF" 7
+ok $? "a TIFF of JPEG strips"
+tif=$work/tif.img
+mkfs.vfat -C -a -F 12 -s 4 "$tif" 8192 >/dev/null 2>&1 &&
+	mcopy -i "$tif" "$c/A.BIN" ::/spacer_a.bin &&
+	mcopy -i "$tif" "$c/B.BIN" ::/spacer_b.bin &&
+	mdel -i "$tif" ::/spacer_a.bin &&
+	mcopy -i "$tif" "$c/T.TIF" ::/strips.tif &&
+	chain "$tif" /strips.tif >"$work/tchain" &&
+	mdel -i "$tif" ::/strips.tif
+ok $? "mtools wrote the TIFF in $(cat "$work/tchain") round the live B, then deleted it"
+case $(cat "$work/tchain") in *,*) f=1 ;; *) f=0 ;; esac
+is "$f" 1 "the TIFF is fragmented around B"
+D fs cat "$tif" /_trips.tif >"$work/cat" 2>"$work/err"
+is "$?:$(cat "$work/err")" "0:" "fs cat of the TIFF as written exits 0 and says nothing"
+check "... byte-exact" cmp -s "$work/cat" "$c/T.TIF"
+# its strips' offsets (tag 273 of its one directory), and two clusters
+# of its second run, from its 20th on, that hold no strip's start
+u() { od -An -t"u$1" --endian=little -j"$2" -N"$1" "$c/T.TIF" | tr -d ' '; }
+ifd=$(u 4 4) i=0 starts=
+while [ "$i" -lt "$(u 2 "$ifd")" ]; do
+	e=$((ifd + 2 + i * 12))
+	[ "$(u 2 $e)" = 273 ] && starts=$(od -An -v -tu4 --endian=little \
+		-j"$(u 4 $((e + 8)))" -N$(($(u 4 $((e + 4))) * 4)) "$c/T.TIF")
+	i=$((i + 1))
+done
+head=$(( $(cut -d, -f1 "$work/tchain" | sed 's/.*+//') * 2048 ))
+j=20
+while :; do
+	lo=$((head + j * 2048)) hit=
+	for s in $starts; do
+		[ "$s" -ge "$lo" ] && [ "$s" -lt $((lo + 4096)) ] && hit=1
+	done
+	[ -z "$hit" ] && break
+	j=$((j + 1))
+done
+check "its 20 strips' offsets read" test "$(echo $starts | wc -w)" -eq 20
+tsecond=$(cut -d, -f2 "$work/tchain" | sed 's/+.*//')
+spoil "$tif" "$((tsecond + j))"
+ok $? "clusters $((tsecond + j))-$((tsecond + j + 1)), inside a strip, overwritten"
+l=$(D fs ls "$tif" --deleted)
+check "fs ls: the spoilt TIFF is not called valid" sh -c \
+	"printf '%s\n' '$(ls_line "$l" /_trips.tif)' | grep -q 'live clusters skipped; truncated'"
+D fs cat "$tif" /_trips.tif >"$work/cat" 2>"$work/err"
+rc=$?
+is "$rc:$(sed 's/ (.*), and/ (...), and/' "$work/err")" "1:dredge: warning: /_trips.tif: its format's validator does not take it whole over the clusters assumed (...), and no free clusters after them make it whole; the content is probably not the deleted file's" \
+	"fs cat of the spoilt TIFF warns with the validator's verdict, exit 1"
 
 tap_done

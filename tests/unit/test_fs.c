@@ -96,7 +96,7 @@ int main(void)
 	is_u64(ext[0].img_off, fs_cluster_offset(&vol, e.start_cluster), "extent offset");
 	is_u64(ext[0].len, 1500, "extent length cut at the size");
 	struct carve_result res;
-	ok(fs_validate(&vol, &r, &fake, &res) == 0 && res.verdict == CARVE_ACCEPT &&
+	ok(fs_validate(&vol, &r, &fake, false, &res) == 0 && res.verdict == CARVE_ACCEPT &&
 	   res.length == 1500, "the validator reads exactly the file");
 	fs_runs_free(&r);
 
