@@ -937,7 +937,7 @@ static void riff_validate_resume(struct bread *br, struct carve_result *res,
 	const uint8_t *h = bread_peek(br, 0, 12);
 
 	if (h == NULL || !riff_is(h, "RIFF") || !riff_is(h + 8, "AVI ") ||
-	    !(br->thorough || br->next > 1)) {
+	    !br->thorough) {
 		riff_validate(br, res);
 		return;
 	}

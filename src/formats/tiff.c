@@ -1082,7 +1082,7 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 static void tiff_validate_resume(struct bread *br, struct carve_result *res,
                                  struct carve_resume **rs, uint64_t stable)
 {
-	if (!(br->thorough || br->next > 1)) {
+	if (!br->thorough) {
 		tiff_validate(br, res);
 		return;
 	}
