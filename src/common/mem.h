@@ -44,6 +44,12 @@ static inline uint64_t mem_be64(const uint8_t *p)
 	return ((uint64_t)mem_be32(p) << 32) | (uint64_t)mem_be32(p + 4);
 }
 
+static inline void mem_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
 static inline void mem_put_le32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;

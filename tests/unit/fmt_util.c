@@ -84,22 +84,22 @@ static int tu_memfd(const uint8_t *buf, size_t len)
 	return fd;
 }
 
-enum carve_verdict tu_validate_pieces(const struct format *fmt,
-                                      const uint8_t *buf, size_t len,
-                                      bool thorough,
-                                      struct carve_result *res)
+/* Validates the bytes of buf the extents ext[0..n) name, in their order,
+ * with the reader's thorough flag as given; aborts on a length past the
+ * reader. */
+static enum carve_verdict tu_validate_extents(const struct format *fmt,
+                                              const uint8_t *buf, size_t len,
+                                              const struct extent *ext,
+                                              unsigned n, bool thorough,
+                                              struct carve_result *res)
 {
 	struct bread br;
 	struct source src;
 	int fd = tu_memfd(buf, len);
-	size_t a = len / 3, b = len - len / 3;
-	struct extent ext[3] = {
-		{ 0, a }, { b, len - b }, { a, b - a },
-	};
 
 	memset(res, 0, sizeof(*res));
 	if (source_open_fd(&src, fd, "fmt") != 0 ||
-	    bread_open_extents(&br, &src, ext, 3, 0) != 0)
+	    bread_open_extents(&br, &src, ext, n, 0) != 0)
 		abort();
 	if (fmt->max_size != 0)
 		bread_limit(&br, fmt->max_size);
@@ -118,33 +118,27 @@ enum carve_verdict tu_validate_pieces(const struct format *fmt,
 	return res->verdict;
 }
 
+enum carve_verdict tu_validate_pieces(const struct format *fmt,
+                                      const uint8_t *buf, size_t len,
+                                      bool thorough,
+                                      struct carve_result *res)
+{
+	size_t a = len / 3, b = len - len / 3;
+	struct extent ext[3] = {
+		{ 0, a }, { b, len - b }, { a, b - a },
+	};
+
+	return tu_validate_extents(fmt, buf, len, ext, 3, thorough, res);
+}
+
 enum carve_verdict tu_validate_thorough(const struct format *fmt,
                                         const uint8_t *buf, size_t len,
                                         size_t off, bool thorough,
                                         struct carve_result *res)
 {
-	struct bread br;
-	int fd = tu_memfd(buf, len);
-	uint64_t size = off <= len ? len - off : 0;
-	if (size > fmt->max_size)
-		size = fmt->max_size;
-	memset(res, 0, sizeof(*res));
-	struct source src;
-	if (source_open_fd(&src, fd, "fmt") != 0 ||
-	    bread_open(&br, &src, off, size, 0) != 0)
-		abort();
-	br.thorough = thorough;
-	fmt->validate(&br, res);
-	bread_close(&br);
-	source_close(&src);
-	close(fd);
-	if (res->verdict != CARVE_REJECT && res->length > size) {
-		printf("# validator %s claimed %llu bytes of %llu\n", fmt->name,
-		       (unsigned long long)res->length,
-		       (unsigned long long)size);
-		abort();
-	}
-	return res->verdict;
+	struct extent one = { off, off <= len ? len - off : 0 };
+
+	return tu_validate_extents(fmt, buf, len, &one, 1, thorough, res);
 }
 
 const char *tu_meta(const struct carve_result *res, const char *key)

@@ -226,18 +226,6 @@ static size_t jpeg_data(const char *name)
 	return 0;
 }
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v & 0xffff);
-	put16(p + 2, v >> 16);
-}
-
 /*
  * A TIFF of JPEG strips (whole JPEG files, compression 7, no JPEGTables)
  * laid out from byte 8, its directory after them, as a writer that puts
@@ -261,12 +249,12 @@ static uint8_t *tiff_of_jpegs(const char *const *names, unsigned n,
 	if (t == NULL)
 		tap_bail("out of memory");
 	memcpy(t, "II*\0", 4);
-	put32(t + 4, (uint32_t)ifd);
+	mem_put_le32(t + 4, (uint32_t)ifd);
 	off = 8;
 	for (unsigned i = 0; i < n; i++) {
 		memcpy(t + off, j[i], jl[i]);
-		put32(t + arr + 4 * i, (uint32_t)off);
-		put32(t + arr + 4 * (n + i), (uint32_t)jl[i]);
+		mem_put_le32(t + arr + 4 * i, (uint32_t)off);
+		mem_put_le32(t + arr + 4 * (n + i), (uint32_t)jl[i]);
 		off += jl[i];
 		free(j[i]);
 	}
@@ -275,13 +263,13 @@ static uint8_t *tiff_of_jpegs(const char *const *names, unsigned n,
 	static const uint16_t type[NE] = { 4, 4, 3, 3, 3, 4, 3, 3, 4 };
 	uint32_t val[NE] = { 16, 16u * n, 8, 7, 6, (uint32_t)arr, 3, 16,
 	                     (uint32_t)(arr + 4 * n) };
-	put16(t + ifd, NE);
+	mem_put_le16(t + ifd, NE);
 	for (unsigned e = 0; e < NE; e++) {
 		uint8_t *p = t + ifd + 2 + 12 * e;
-		put16(p, tag[e]);
-		put16(p + 2, type[e]);
-		put32(p + 4, tag[e] == 273 || tag[e] == 279 ? n : 1);
-		put32(p + 8, val[e]);
+		mem_put_le16(p, tag[e]);
+		mem_put_le16(p + 2, type[e]);
+		mem_put_le32(p + 4, tag[e] == 273 || tag[e] == 279 ? n : 1);
+		mem_put_le32(p + 8, val[e]);
 	}
 	return t;
 }

@@ -614,17 +614,6 @@ static void synthetic_raw(void)
 	}
 }
 
-static void le16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	le16(p, v & 0xffff);
-	le16(p + 2, v >> 16);
-}
 
 /*
  * A little-endian TIFF of one IFD at 8: compression comp, nstrips strips
@@ -645,8 +634,8 @@ static uint8_t *build_tiff(uint32_t comp, const uint8_t *strip, size_t slen,
 	if (b == NULL)
 		tap_bail("out of memory");
 	memcpy(b, "II*\0", 4);
-	le32(b + 4, 8);
-	le16(b + 8, n);
+	mem_put_le32(b + 4, 8);
+	mem_put_le16(b + 8, n);
 	const uint32_t ents[7][4] = {
 		{ 256, 3, 1, 64 }, { 257, 3, 1, 8 * nstrips },
 		{ 259, 3, 1, comp },
@@ -657,24 +646,24 @@ static uint8_t *build_tiff(uint32_t comp, const uint8_t *strip, size_t slen,
 	};
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *e = b + 10 + 12 * i;
-		le16(e, ents[i][0]);
-		le16(e + 2, ents[i][1]);
-		le32(e + 4, ents[i][2]);
+		mem_put_le16(e, ents[i][0]);
+		mem_put_le16(e + 2, ents[i][1]);
+		mem_put_le32(e + 4, ents[i][2]);
 		if (ents[i][1] == 3 && ents[i][2] == 1)
-			le16(e + 8, ents[i][3]);
+			mem_put_le16(e + 8, ents[i][3]);
 		else if (ents[i][2] == 1 || ents[i][0] >= 513)
-			le32(e + 8, ents[i][3]);
+			mem_put_le32(e + 8, ents[i][3]);
 		else
-			le32(e + 8, ents[i][3]);
+			mem_put_le32(e + 8, ents[i][3]);
 	}
 	if (nstrips == 1) {
 		/* one value fits in the entry itself */
-		le32(b + 10 + 12 * 3 + 8, (uint32_t)data);
-		le32(b + 10 + 12 * 4 + 8, (uint32_t)slen);
+		mem_put_le32(b + 10 + 12 * 3 + 8, (uint32_t)data);
+		mem_put_le32(b + 10 + 12 * 4 + 8, (uint32_t)slen);
 	}
 	for (unsigned i = 0; i < nstrips; i++) {
-		le32(b + arr + 4 * i, (uint32_t)(data + slen * i));
-		le32(b + cnts + 4 * i, (uint32_t)slen);
+		mem_put_le32(b + arr + 4 * i, (uint32_t)(data + slen * i));
+		mem_put_le32(b + cnts + 4 * i, (uint32_t)slen);
 		memcpy(b + data + slen * i, strip, slen);
 	}
 	if (thumb != NULL)
