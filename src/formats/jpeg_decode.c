@@ -1666,6 +1666,22 @@ enum jdec_end jdec_stream(struct jdec *d, struct bread *br, uint64_t off,
 	return stream_fail(fail, prev, pos, "too many segments");
 }
 
+bool jdec_validate_resume(struct bread *br, struct carve_result *res,
+                          struct carve_resume **rs, size_t rs_size,
+                          uint64_t stable, jdec_walk_resume_fn *walk)
+{
+	if (!br->thorough)
+		return false;
+	if (*rs == NULL)
+		*rs = calloc(1, rs_size);
+	struct jdec *dec = *rs != NULL ? jdec_new() : NULL;
+	if (dec == NULL)
+		return false;
+	walk(br, res, dec, *rs, stable);
+	jdec_free(dec);
+	return true;
+}
+
 void jdec_validate(struct bread *br, struct carve_result *res, bool every,
                    jdec_walk_fn *walk)
 {

@@ -27,6 +27,7 @@
 #define DREDGE_FORMATS_JPEG_DECODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/bread.h"
@@ -127,6 +128,24 @@ typedef void jdec_walk_fn(struct bread *br, struct carve_result *res,
  */
 void jdec_validate(struct bread *br, struct carve_result *res, bool every,
                    jdec_walk_fn *walk);
+
+/* The same walk for a validate_resume (format.h): rs is the format's
+ * saved state, stable the offset up to which this run's bytes are those
+ * of the runs rs was saved in. */
+typedef void jdec_walk_resume_fn(struct bread *br, struct carve_result *res,
+                                 struct jdec *dec, struct carve_resume *rs,
+                                 uint64_t stable);
+
+/*
+ * validate_resume for a container validated with jdec_validate: over a
+ * thorough reader, walks decoding with the state *rs (allocated zeroed,
+ * rs_size bytes, on the first run; the format's resume_free frees it).
+ * Returns false, having done nothing, when the reader is not thorough or
+ * memory ran out: the caller then validates in full.
+ */
+bool jdec_validate_resume(struct bread *br, struct carve_result *res,
+                          struct carve_resume **rs, size_t rs_size,
+                          uint64_t stable, jdec_walk_resume_fn *walk);
 
 /*
  * Whether blk[0..len) could be a piece of a JPEG file's entropy-coded data

@@ -937,19 +937,9 @@ static void riff_validate_resume(struct bread *br, struct carve_result *res,
 	const uint8_t *h = bread_peek(br, 0, 12);
 
 	if (h == NULL || !riff_is(h, "RIFF") || !riff_is(h + 8, "AVI ") ||
-	    !br->thorough) {
+	    !jdec_validate_resume(br, res, rs, sizeof(**rs), stable,
+	                          riff_walk_file))
 		riff_validate(br, res);
-		return;
-	}
-	if (*rs == NULL)
-		*rs = calloc(1, sizeof(**rs));
-	struct jdec *dec = *rs != NULL ? jdec_new() : NULL;
-	if (dec == NULL) {
-		riff_validate(br, res);
-		return;
-	}
-	riff_walk_file(br, res, dec, *rs, stable);
-	jdec_free(dec);
 }
 
 static void riff_resume_free(struct carve_resume *rs)

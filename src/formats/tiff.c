@@ -1082,19 +1082,9 @@ static void tiff_validate(struct bread *br, struct carve_result *res)
 static void tiff_validate_resume(struct bread *br, struct carve_result *res,
                                  struct carve_resume **rs, uint64_t stable)
 {
-	if (!br->thorough) {
+	if (!jdec_validate_resume(br, res, rs, sizeof(**rs), stable,
+	                          tiff_walk_file))
 		tiff_validate(br, res);
-		return;
-	}
-	if (*rs == NULL)
-		*rs = calloc(1, sizeof(**rs));
-	struct jdec *dec = *rs != NULL ? jdec_new() : NULL;
-	if (dec == NULL) {
-		tiff_validate(br, res);
-		return;
-	}
-	tiff_walk_file(br, res, dec, *rs, stable);
-	jdec_free(dec);
 }
 
 static void tiff_resume_free(struct carve_resume *rs)
