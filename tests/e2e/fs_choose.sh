@@ -27,15 +27,18 @@ photo "$c/C.JPG" 401 && content "$c/A.BIN" 12288 402 &&
 content "$c/B.BIN" 4096 403
 ok $? "a photo and two spacers"
 
-# card IMG KEEP_B: the card; C's chain goes to $work/chain
+# card IMG KEEP_B [FILE NAME CHAIN]: the card, FILE (C.JPG) written as
+# /NAME (photo_c.jpg) where spacer A was, round B, then deleted; its
+# chain goes to CHAIN ($work/chain)
 card() {
+	_f=${3:-$c/C.JPG} _n=${4:-photo_c.jpg}
 	mkfs.vfat -C -a -F 12 -s 4 "$1" 8192 >/dev/null 2>&1 &&
 	mcopy -i "$1" "$c/A.BIN" ::/spacer_a.bin &&
 	mcopy -i "$1" "$c/B.BIN" ::/spacer_b.bin &&
 	mdel -i "$1" ::/spacer_a.bin &&
-	mcopy -i "$1" "$c/C.JPG" ::/photo_c.jpg &&
-	chain "$1" /photo_c.jpg >"$work/chain" &&
-	mdel -i "$1" ::/photo_c.jpg &&
+	mcopy -i "$1" "$_f" "::/$_n" &&
+	chain "$1" "/$_n" >"${5:-$work/chain}" &&
+	mdel -i "$1" "::/$_n" &&
 	if [ "$2" != keep ]; then mdel -i "$1" ::/spacer_b.bin; fi
 }
 # spoil IMG CLUSTER: random bytes over two clusters from CLUSTER
@@ -92,13 +95,7 @@ is "$rc:$(sed 's/ (.*), and/ (...), and/' "$work/err")" "1:dredge: warning: /_ho
 make_tiff "$c/T.TIF" 7
 ok $? "a TIFF of JPEG strips"
 tif=$work/tif.img
-mkfs.vfat -C -a -F 12 -s 4 "$tif" 8192 >/dev/null 2>&1 &&
-	mcopy -i "$tif" "$c/A.BIN" ::/spacer_a.bin &&
-	mcopy -i "$tif" "$c/B.BIN" ::/spacer_b.bin &&
-	mdel -i "$tif" ::/spacer_a.bin &&
-	mcopy -i "$tif" "$c/T.TIF" ::/strips.tif &&
-	chain "$tif" /strips.tif >"$work/tchain" &&
-	mdel -i "$tif" ::/strips.tif
+card "$tif" keep "$c/T.TIF" strips.tif "$work/tchain"
 ok $? "mtools wrote the TIFF in $(cat "$work/tchain") round the live B, then deleted it"
 case $(cat "$work/tchain") in *,*) f=1 ;; *) f=0 ;; esac
 is "$f" 1 "the TIFF is fragmented around B"
