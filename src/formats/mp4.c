@@ -171,8 +171,9 @@ struct mp4_file {
 	struct mp4_frag frag;
 
 	/* sample checks: the first byte found wrong, the first found right,
-	 * and where the data shown right before bad_at end (the end of the
-	 * last good sample before the first bad one; bad_at when unknown) */
+	 * and where the data shown right before bad_at end (where the check
+	 * of the last good sample before the first bad one stopped vouching:
+	 * its last NAL unit's payload start; bad_at when unknown) */
 	uint64_t bad_at, good_at, bad_lo;
 	const char *bad_why;
 	bool cut;                   /* some data lies past the limit */
@@ -2713,9 +2714,11 @@ static int mp4_movie(struct mp4_file *f)
  *               fragmented file).  The data went wrong at or before it and
  *               after the end of the last good video sample before it; a
  *               dense recheck (up to MP4_DENSE samples) makes those two
- *               samples neighbours in the track.  length is that good
- *               sample's end (the moof's offset for fragmented files), so
- *               the prefix holds no byte of what came after the boundary;
+ *               samples neighbours in the track.  length is where that
+ *               good sample's check stopped vouching (its last NAL unit's
+ *               payload start, whose bytes are not checked; the moof's
+ *               offset for fragmented files), so the prefix holds no byte
+ *               of what came after the boundary;
  *               CARVE_NOTE_FRAGMENT at the first byte proven wrong, the
  *               fragmentation point the boundary lies at or before;
  *   REJECT      the same reason when the first sample checked is already
