@@ -92,8 +92,11 @@ struct carve_result {
 	 * bytes a map must hold at note_off for the validator to get past
 	 * it (a ZIP member that fails its CRC-32 at its end: the next
 	 * record's "PK"), wherever the boundary before note_off lies;
-	 * reassembly validates no map without them there. */
+	 * reassembly validates no map without them there.  The bits set in
+	 * expect_any may hold anything (a length field whose top bytes must
+	 * be zero: expect 00 00 xx xx, expect_any 00 00 ff ff). */
 	uint8_t expect[4];
+	uint8_t expect_any[4];
 	uint8_t expect_len;
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
@@ -202,6 +205,7 @@ static inline void carve_accept(struct carve_result *res, uint64_t length)
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
 	res->expect_len = 0;
+	memset(res->expect_any, 0, sizeof(res->expect_any));
 }
 
 static inline void carve_truncated(struct carve_result *res, uint64_t length,
@@ -217,6 +221,7 @@ static inline void carve_truncated(struct carve_result *res, uint64_t length,
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
 	res->expect_len = 0;
+	memset(res->expect_any, 0, sizeof(res->expect_any));
 }
 
 static inline void carve_reject(struct carve_result *res, const char *why)
@@ -231,6 +236,7 @@ static inline void carve_reject(struct carve_result *res, const char *why)
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
 	res->expect_len = 0;
+	memset(res->expect_any, 0, sizeof(res->expect_any));
 }
 
 /* Says, for code, what the verdict just given concerns and where. */

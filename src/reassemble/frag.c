@@ -50,8 +50,10 @@ struct frag_state {
 	 * tried since shares: those before the step's lowest boundary. */
 	struct carve_resume *resume;
 	uint64_t stable;
-	/* What the last verdict says must lie at N (carve_result.expect). */
+	/* What the last verdict says must lie at N (carve_result.expect),
+	 * and the bits of it that may hold anything. */
 	uint8_t expect[sizeof(((struct carve_result *)0)->expect)];
+	uint8_t expect_any[sizeof(((struct carve_result *)0)->expect)];
 	uint8_t expect_len;
 };
 
@@ -295,6 +297,7 @@ static void set_point(struct frag_state *st, const struct carve_result *res)
 	st->expect_len = res->expect_len <= sizeof(st->expect)
 	                 ? res->expect_len : 0;
 	memcpy(st->expect, res->expect, st->expect_len);
+	memcpy(st->expect_any, res->expect_any, st->expect_len);
 }
 
 /* Whether image byte at holds what must lie at N (always, when nothing
@@ -311,7 +314,10 @@ static bool expect_ok(struct frag_state *st, uint64_t at)
 	if (source_read(st->rq->src, b, at, st->expect_len, 0, NULL,
 	                NULL) != 0)
 		return false;
-	return memcmp(b, st->expect, st->expect_len) == 0;
+	for (unsigned i = 0; i < st->expect_len; i++)
+		if ((b[i] ^ st->expect[i]) & ~st->expect_any[i])
+			return false;
+	return true;
 }
 
 /* What a step found: a whole file, or a map that moved N forward. */
