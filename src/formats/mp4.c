@@ -28,9 +28,11 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "formats/format.h"
+#include "formats/h264_decode.h"
 #include "formats/mp4.h"
 
 #define FCC(a, b, c, d)                                                    \
@@ -54,6 +56,8 @@
 #define MP4_MAX_NALS 64u            /* NAL units walked in one sample */
 #define MP4_SEAM_SPAN (16u << 10)   /* bytes each side of a seam whose NAL
                                        payload a thorough check reads */
+#define MP4_NONE UINT64_MAX         /* no such offset or sample */
+#define MP4_DECODE_SEAMS 8u         /* samples holding a seam decoded */
 #define MP4_TAB_BUF 2048u
 #define MP4_MAX_CTBO 16u            /* CR3 CTBO entries checked */
 
@@ -96,6 +100,9 @@ struct mp4_track {
 	uint64_t co_off, sc_off;
 	uint32_t co_count, sc_count;
 	bool co64;
+	/* the avcC record's payload, for decoding (0: none) */
+	uint64_t cfg_off;
+	uint32_t cfg_len;
 };
 
 /* An mdat payload; hi is the declared end, which may lie past the limit. */
@@ -176,10 +183,20 @@ struct mp4_file {
 	 * its last NAL unit's payload start; bad_at when unknown) */
 	uint64_t bad_at, good_at, bad_lo;
 	const char *bad_why;
+	/* when bad_at is a NAL length field that did not fit: the bytes its
+	 * sample has after the field, and the field's size (else MP4_NONE) */
+	uint64_t bad_room;
+	unsigned bad_nal_len;
+
+	/* a caller's saved decodings (mp4_validate_resume), or NULL, and
+	 * the bytes [0, stable) every run with it reads the same */
+	struct carve_resume *rs;
+	uint64_t stable;
 	bool cut;                   /* some data lies past the limit */
 };
 
 static const char MP4_WHY_CODEC[] = "sample data does not match codec";
+static const char MP4_WHY_SLICE[] = "H.264 slice data do not decode";
 static const char MP4_WHY_NOMOOV[] = "no moov box (recording cut off)";
 
 /* Records why the file is rejected; returns -1 for the caller to pass on. */
@@ -567,6 +584,8 @@ static int mp4_codec_config(struct mp4_file *f, uint64_t off, uint64_t end)
 			    ver != 1 || (v & 3) == 2)
 				return mp4_fail(f, "bad avcC");
 			t->nal_len = (v & 3) + 1u;
+			t->cfg_off = c.off + c.hdr;
+			t->cfg_len = (uint32_t)(c.size - c.hdr);
 			return 0;
 		}
 		if (t->nal == MP4_NAL_HEVC && c.type == FCC('h', 'v', 'c', 'C')) {
@@ -884,7 +903,20 @@ static void mp4_bad_after(struct mp4_file *f, uint64_t lo, uint64_t at,
 		f->bad_at = at;
 		f->bad_lo = lo <= at ? lo : at;
 		f->bad_why = why;
+		f->bad_room = MP4_NONE;
 	}
+}
+
+/* As mp4_bad_after, for a NAL length field of ln bytes at at that did not
+ * fit the room bytes its sample has after it (MP4_NONE: at is not one). */
+static void mp4_bad_unit(struct mp4_file *f, uint64_t lo, uint64_t at,
+                         uint64_t room, unsigned ln)
+{
+	if (at >= f->bad_at)
+		return;
+	mp4_bad_after(f, lo, at, MP4_WHY_CODEC);
+	f->bad_room = room;
+	f->bad_nal_len = ln;
 }
 
 /* Records evidence that the data from at on is wrong. */
@@ -1020,18 +1052,22 @@ static bool mp4_seams_clean(struct bread *br, uint64_t lo, uint64_t end,
  * at); *bad_at is then where the last unit's payload starts, the first
  * byte the walk vouches for no more (payloads are not checked, except
  * round seams by a thorough reader).  Otherwise *bad_at is where the walk
- * found the first wrong byte.
+ * found the first wrong byte, and *room, when that is a length field, the
+ * bytes the sample holds after the field (else MP4_NONE).
  */
 static bool mp4_nal_ok(struct bread *br, const struct mp4_track *t,
-                       uint64_t off, uint64_t size, uint64_t *bad_at)
+                       uint64_t off, uint64_t size, uint64_t *bad_at,
+                       uint64_t *room)
 {
 	unsigned ln = t->nal_len, hl = t->nal == MP4_NAL_HEVC ? 2 : 1;
 	uint64_t pos = off, end = off + size;
 
 	for (unsigned n = 0; n < MP4_MAX_NALS && pos < end; n++) {
 		*bad_at = pos;
+		*room = MP4_NONE;
 		if (end - pos < ln + hl)
 			return false;
+		*room = end - pos - ln;
 		const uint8_t *p = bread_peek(br, pos, ln + hl);
 		if (p == NULL)
 			return false;
@@ -1043,8 +1079,10 @@ static bool mp4_nal_ok(struct bread *br, const struct mp4_track *t,
 		if (!mp4_nal_header(t, p + ln))
 			return false;
 		if (br->thorough &&
-		    !mp4_seams_clean(br, pos + ln, pos + ln + len, bad_at))
+		    !mp4_seams_clean(br, pos + ln, pos + ln + len, bad_at)) {
+			*room = MP4_NONE;
 			return false;
+		}
 		*bad_at = pos + ln + hl;
 		pos += ln + len;
 	}
@@ -1071,9 +1109,10 @@ static bool mp4_annexb(struct bread *br, const struct mp4_track *t,
 /* A sample is right when it is length-prefixed NAL units, or Annex B;
  * *bad_at as mp4_nal_ok's (for Annex B, right: the sample's start). */
 static bool mp4_sample_ok(struct bread *br, const struct mp4_track *t,
-                          uint64_t off, uint64_t size, uint64_t *bad_at)
+                          uint64_t off, uint64_t size, uint64_t *bad_at,
+                          uint64_t *room)
 {
-	if (mp4_nal_ok(br, t, off, size, bad_at))
+	if (mp4_nal_ok(br, t, off, size, bad_at, room))
 		return true;
 	if (!mp4_annexb(br, t, off, size))
 		return false;
@@ -1085,12 +1124,12 @@ static bool mp4_sample_ok(struct bread *br, const struct mp4_track *t,
 static bool mp4_frag_sample(struct mp4_file *f, const struct mp4_track *t,
                             uint64_t off, uint64_t size)
 {
-	uint64_t bad;
+	uint64_t bad, room;
 
 	if (t->nal == MP4_NAL_NONE || size == 0 ||
 	    mp4_locate(f, off, size) != MP4_IN)
 		return true;
-	if (mp4_sample_ok(f->br, t, off, size, &bad)) {
+	if (mp4_sample_ok(f->br, t, off, size, &bad, &room)) {
 		mp4_good(f, off);
 		return true;
 	}
@@ -1537,8 +1576,6 @@ static int mp4_walk(struct mp4_file *f, uint64_t off, uint64_t end,
 
 /* ------------------------------------------------------------ samples */
 
-#define MP4_NONE UINT64_MAX
-
 /* A sample picked for checking. */
 struct mp4_pick {
 	uint64_t sample, off, size;
@@ -1562,9 +1599,15 @@ struct mp4_check {
 	                               for ends (its last NAL unit's payload
 	                               start) */
 	uint64_t bad, bad_at;       /* first bad sample and its wrong byte */
+	uint64_t bad_room;          /* mp4_nal_ok's room for it */
 	uint64_t good_at;           /* lowest offset of a good sample */
 	unsigned npick;
 	struct mp4_pick pick[MP4_SPREAD];
+	/* When set, a dense pass hands each sample to visit instead of
+	 * checking it, and stops when visit returns false. */
+	bool (*visit)(struct mp4_check *c, uint64_t idx, uint64_t off,
+	              uint64_t size);
+	void *arg;
 };
 
 /* Moves c->next to the sample after it that the pass should check. */
@@ -1615,14 +1658,14 @@ static void mp4_test_sample(struct mp4_file *f, const struct mp4_track *t,
                             struct mp4_check *c, uint64_t idx, uint64_t off,
                             uint64_t size)
 {
-	uint64_t bad;
+	uint64_t bad, room;
 
 	/* Samples past the limit are the truncation check's business. */
 	if (c->bad != MP4_NONE || size == 0 ||
 	    mp4_locate(f, off, size) != MP4_IN)
 		return;
 	c->done++;
-	if (mp4_sample_ok(f->br, t, off, size, &bad)) {
+	if (mp4_sample_ok(f->br, t, off, size, &bad, &room)) {
 		c->good = idx;
 		c->good_end = bad;
 		if (off < c->good_at)
@@ -1630,6 +1673,7 @@ static void mp4_test_sample(struct mp4_file *f, const struct mp4_track *t,
 	} else {
 		c->bad = idx;
 		c->bad_at = bad;
+		c->bad_room = room;
 	}
 }
 
@@ -1637,7 +1681,11 @@ static void mp4_test_sample(struct mp4_file *f, const struct mp4_track *t,
 static void mp4_check_sample(struct mp4_file *f, const struct mp4_track *t,
                              struct mp4_check *c, uint64_t off, uint64_t size)
 {
-	if (c->dense)
+	if (c->visit != NULL) {
+		c->done++;
+		if (!c->visit(c, c->next, off, size))
+			c->bad = c->next;
+	} else if (c->dense)
 		mp4_test_sample(f, t, c, c->next, off, size);
 	else if (c->npick < MP4_SPREAD)
 		c->pick[c->npick++] = (struct mp4_pick){ c->next, off, size };
@@ -1786,13 +1834,15 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 		               c.bad);
 		if (mp4_track_pass(f, t, &d, &b2, &e2) != 0)
 			return -1;
-		if (d.bad != MP4_NONE)
+		if (d.bad != MP4_NONE) {
 			c.bad_at = d.bad_at;
+			c.bad_room = d.bad_room;
+		}
 		if (d.good_at < c.good_at)
 			c.good_at = d.good_at;
 		if (d.good_end != MP4_NONE)
 			c.good_end = d.good_end;
-		mp4_bad_after(f, c.good_end, c.bad_at, MP4_WHY_CODEC);
+		mp4_bad_unit(f, c.good_end, c.bad_at, c.bad_room, t->nal_len);
 	} else if (f->br->thorough && c.npick > 0) {
 		mp4_check_init(&d, t, true, 0, t->sz_count);
 		d.max = MP4_THOROUGH;
@@ -1801,11 +1851,162 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 		if (d.good_at < c.good_at)
 			c.good_at = d.good_at;
 		if (d.bad != MP4_NONE)
-			mp4_bad_after(f, d.good_end, d.bad_at, MP4_WHY_CODEC);
+			mp4_bad_unit(f, d.good_end, d.bad_at, d.bad_room,
+			             t->nal_len);
 	}
 	if (c.good_at != MP4_NONE)
 		mp4_good(f, c.good_at);
 	return 0;
+}
+
+/*
+ * Resuming (mp4_validate_resume): the decoder's verdicts on the samples
+ * before seams that lay, with the track's avcC, wholly before stable, so
+ * that every later map holds the same bytes there.  The MP4_RESUME_KEEP
+ * latest are kept.
+ */
+#define MP4_RESUME_KEEP 16u
+
+struct carve_resume {
+	unsigned next;
+	struct {
+		uint64_t off, size, cfg_off;
+		enum h264_verdict v;
+		bool used;
+	} k[MP4_RESUME_KEEP];
+};
+
+/* The decoder's verdict on the one-piece sample [off, off + size) of t,
+ * from the saved ones when it was judged in an earlier run. */
+static enum h264_verdict mp4_plain_decodes(struct mp4_file *f,
+                                           const struct mp4_track *t,
+                                           const uint8_t *cfg, uint64_t off,
+                                           uint64_t size)
+{
+	struct carve_resume *rs = f->rs;
+	bool keep = rs != NULL && off + size <= f->stable &&
+	            t->cfg_off + t->cfg_len <= f->stable;
+
+	for (unsigned i = 0; keep && i < MP4_RESUME_KEEP; i++)
+		if (rs->k[i].used && rs->k[i].off == off &&
+		    rs->k[i].size == size && rs->k[i].cfg_off == t->cfg_off)
+			return rs->k[i].v;
+	enum h264_verdict v = h264_decode_check(f->br, cfg, t->cfg_len,
+	                                        t->nal_len, off, size,
+	                                        UINT64_MAX);
+	if (keep) {
+		unsigned i = rs->next++ % MP4_RESUME_KEEP;
+		rs->k[i].off = off;
+		rs->k[i].size = size;
+		rs->k[i].cfg_off = t->cfg_off;
+		rs->k[i].v = v;
+		rs->k[i].used = true;
+	}
+	return v;
+}
+
+/* Samples of a track whose bytes hold a seam of the reader, and the one
+ * before each when that one holds none (prev_size 0 if not). */
+struct mp4_seams {
+	struct mp4_file *f;
+	unsigned n;
+	struct {
+		uint64_t off, size, at, prev_off, prev_size;
+	} s[MP4_DECODE_SEAMS];
+	uint64_t last_off, last_size;   /* the sample visited last */
+	bool last_clear;                /* ... lay in one piece */
+};
+
+static bool mp4_seam_visit(struct mp4_check *c, uint64_t idx, uint64_t off,
+                           uint64_t size)
+{
+	struct mp4_seams *sm = c->arg;
+	struct mp4_file *f = sm->f;
+	bool prev = sm->last_clear;
+
+	(void)idx;
+	sm->last_clear = false;
+	/* Samples at and past the first wrong byte are judged already. */
+	if (size == 0 || off + size > f->bad_at ||
+	    mp4_locate(f, off, size) != MP4_IN)
+		return true;
+	uint64_t at = bread_seam_in(f->br, off, off + size);
+	if (at == UINT64_MAX) {
+		sm->last_off = off;
+		sm->last_size = size;
+		sm->last_clear = true;
+		return true;
+	}
+	sm->s[sm->n].off = off;
+	sm->s[sm->n].size = size;
+	sm->s[sm->n].at = at;
+	sm->s[sm->n].prev_off = sm->last_off;
+	sm->s[sm->n].prev_size = prev ? sm->last_size : 0;
+	return ++sm->n < MP4_DECODE_SEAMS;
+}
+
+/* A dense pass over samples [lo, hi) of t handing each to visit. */
+static int mp4_track_visit(struct mp4_file *f, const struct mp4_track *t,
+                           uint64_t lo, uint64_t hi,
+                           bool (*visit)(struct mp4_check *, uint64_t,
+                                         uint64_t, uint64_t),
+                           void *arg)
+{
+	struct mp4_check c;
+	uint64_t bytes = 0, data_end = 0;
+
+	mp4_check_init(&c, t, true, lo, hi);
+	c.max = MP4_THOROUGH;
+	c.visit = visit;
+	c.arg = arg;
+	return mp4_track_pass(f, t, &c, &bytes, &data_end);
+}
+
+/*
+ * A thorough check of the H.264 samples where the reader's pieces meet:
+ * each (the first MP4_DECODE_SEAMS) must be judged clean by the slice
+ * decoder (h264_decode.h).  The NAL units' lengths place a seam only to
+ * within a unit; a seam put a block off inside a slice's payload keeps
+ * every length right, and only the slice's own syntax shows it.  A sample
+ * that fails makes the data wrong from its seam on, and shown right up to
+ * the sample's start.
+ *
+ * The decoder is trusted with a stream only once it decoded the sample
+ * before a seam, which lies in one piece, without error: a stream it cannot
+ * decode (a profile or an encoder's habit it does not take, data that are
+ * no real slices) is no evidence against a seam.
+ */
+static void mp4_decode_seams(struct mp4_file *f, const struct mp4_track *t)
+{
+	struct mp4_seams sm = { .f = f };
+	uint8_t *cfg;
+
+	if (!f->br->thorough || t->nal != MP4_NAL_AVC || t->cfg_len == 0 ||
+	    t->cfg_len > H264_DECODE_MAX_CONFIG ||
+	    bread_seam_in(f->br, 0, f->limit) == UINT64_MAX ||
+	    !h264_decode_available())
+		return;
+	if (mp4_track_visit(f, t, 0, t->sz_count, mp4_seam_visit, &sm) != 0 ||
+	    sm.n == 0 || (cfg = malloc(t->cfg_len)) == NULL)
+		return;
+	if (bread_read(f->br, t->cfg_off, cfg, t->cfg_len) == t->cfg_len) {
+		bool trusted = false;
+		for (unsigned i = 0; i < sm.n; i++) {
+			if (sm.s[i].at >= f->bad_at)
+				continue;
+			if (!trusted && sm.s[i].prev_size > 0)
+				trusted = mp4_plain_decodes(f, t, cfg,
+				        sm.s[i].prev_off, sm.s[i].prev_size) ==
+				        H264_CLEAN;
+			if (trusted &&
+			    h264_decode_check(f->br, cfg, t->cfg_len, t->nal_len,
+			                      sm.s[i].off, sm.s[i].size,
+			                      sm.s[i].at) == H264_BROKEN)
+				mp4_bad_after(f, sm.s[i].off, sm.s[i].at,
+				              MP4_WHY_SLICE);
+		}
+	}
+	free(cfg);
 }
 
 /*
@@ -2702,6 +2903,29 @@ static int mp4_movie(struct mp4_file *f)
 }
 
 /*
+ * What a map must hold at a fragmentation point that is a NAL length field
+ * (carve_result.expect): a length that fits the bytes its sample has left,
+ * so its top bits are zero.  With a 4-byte field and a 40 KiB sample,
+ * 17 bits are known, and the search offers only tails that have them.
+ */
+static void mp4_expect(const struct mp4_file *f, struct carve_result *res)
+{
+	unsigned ln = f->bad_nal_len;
+
+	if (f->bad_room == MP4_NONE || ln == 0 || ln > sizeof(res->expect))
+		return;
+	for (unsigned i = 0; i < ln; i++) {
+		uint64_t v = f->bad_room >> (8 * (ln - 1 - i));
+		res->expect[i] = 0;
+		/* the bits up to the highest one room allows there */
+		res->expect_any[i] = v >= 0x80 ? 0xff :
+		        v == 0 ? 0 : (uint8_t)((2u << (31 - __builtin_clz(
+		                                    (unsigned)v))) - 1);
+	}
+	res->expect_len = (uint8_t)ln;
+}
+
+/*
  * The verdict, for carving and for a reassembly engine judging a candidate
  * extent map alike:
  *   ACCEPT      the box sequence is whole, every chunk lies in an mdat, and
@@ -2731,7 +2955,8 @@ static int mp4_movie(struct mp4_file *f)
  *               short", "mdat runs to the end of the data": length is the
  *               limit, where the data ran out.
  */
-static void mp4_validate(struct bread *br, struct carve_result *res)
+static void mp4_run(struct bread *br, struct carve_result *res,
+                    struct carve_resume *rs, uint64_t stable)
 {
 	struct mp4_file f;
 	uint64_t bytes = 0, data_end = 0, len, note_off = 0;
@@ -2740,8 +2965,10 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 
 	memset(&f, 0, sizeof(f));
 	f.br = br;
+	f.rs = rs;
+	f.stable = stable;
 	f.limit = bread_size(br);
-	f.bad_at = f.good_at = f.bad_lo = MP4_NONE;
+	f.bad_at = f.good_at = f.bad_lo = f.bad_room = MP4_NONE;
 	f.stride = 1;
 	if (mp4_walk_top(&f) != 0) {
 		carve_reject(res, f.why);
@@ -2774,6 +3001,8 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 		carve_reject(res, "sample sizes exceed the mdat");
 		return;
 	}
+	for (unsigned i = 0; i < f.ntrack; i++)
+		mp4_decode_seams(&f, &f.trak[i]);
 	if (f.nmoof > 0)
 		mp4_fragments(&f);
 
@@ -2817,9 +3046,31 @@ static void mp4_validate(struct bread *br, struct carve_result *res)
 		carve_truncated(res, len, why);
 		if (note != CARVE_NOTE_NONE)
 			carve_note(res, note, note_off);
+		if (note == CARVE_NOTE_FRAGMENT)
+			mp4_expect(&f, res);
 	} else {
 		carve_accept(res, len);
 	}
+}
+
+static void mp4_validate(struct bread *br, struct carve_result *res)
+{
+	mp4_run(br, res, NULL, 0);
+}
+
+/* validate_resume: the verdict mp4_validate gives, reusing the decodings
+ * of earlier runs (struct carve_resume). */
+static void mp4_validate_resume(struct bread *br, struct carve_result *res,
+                                struct carve_resume **rs, uint64_t stable)
+{
+	if (*rs == NULL)
+		*rs = calloc(1, sizeof(**rs));
+	mp4_run(br, res, *rs, stable);
+}
+
+static void mp4_resume_free(struct carve_resume *rs)
+{
+	free(rs);
 }
 
 int mp4_box_header(const uint8_t *p, uint64_t have, uint64_t room,
@@ -2905,4 +3156,6 @@ const struct format format_mp4 = {
 	.min_size = 32,
 	.max_size = MP4_MAX_SIZE,
 	.validate = mp4_validate,
+	.validate_resume = mp4_validate_resume,
+	.resume_free = mp4_resume_free,
 };

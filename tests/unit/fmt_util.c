@@ -87,11 +87,11 @@ static int tu_memfd(const uint8_t *buf, size_t len)
 /* Validates the bytes of buf the extents ext[0..n) name, in their order,
  * with the reader's thorough flag as given; aborts on a length past the
  * reader. */
-static enum carve_verdict tu_validate_extents(const struct format *fmt,
-                                              const uint8_t *buf, size_t len,
-                                              const struct extent *ext,
-                                              unsigned n, bool thorough,
-                                              struct carve_result *res)
+enum carve_verdict tu_validate_extents(const struct format *fmt,
+                                       const uint8_t *buf, size_t len,
+                                       const struct extent *ext, unsigned n,
+                                       bool thorough,
+                                       struct carve_result *res)
 {
 	struct bread br;
 	struct source src;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "formats/format.h"
+#include "io/source.h"
 
 /* Directory of committed test files ($srcdir/tests/data). */
 const char *tu_datadir(void);
@@ -35,6 +36,13 @@ enum carve_verdict tu_validate_thorough(const struct format *fmt,
                                         const uint8_t *buf, size_t len,
                                         size_t off, bool thorough,
                                         struct carve_result *res);
+
+/* As tu_validate_thorough, over the extents ext[0..n) of buf in order. */
+enum carve_verdict tu_validate_extents(const struct format *fmt,
+                                       const uint8_t *buf, size_t len,
+                                       const struct extent *ext, unsigned n,
+                                       bool thorough,
+                                       struct carve_result *res);
 
 /* As tu_validate_thorough, over the buffer read as three pieces out of
  * order (its middle third last), so that the reader has seams. */

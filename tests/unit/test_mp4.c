@@ -19,6 +19,7 @@
 #include "fmt_util.h"
 #include "frag_check.h"
 #include "formats/format.h"
+#include "formats/h264_decode.h"
 #include "formats/mp4.h"
 
 static const struct format *mp4;
@@ -1599,6 +1600,79 @@ static void test_fragments(void)
 	free(o);
 }
 
+/*
+ * A seam placed a block off inside a slice keeps every NAL length right;
+ * the slice decoder tells the map that holds the clip's own bytes from
+ * those that hold gap bytes in their place (h264_decode.h).  noisy.mp4 is
+ * a real x264 clip whose second sample (a P slice of 10556 bytes at
+ * 16910) holds the boundary; the gap is one 512-byte block of random
+ * bytes, and each map puts its boundary at P with the tail at P + 512.
+ */
+static void test_slice_seams(void)
+{
+	const size_t B = 22528, bs = 512;
+	unsigned wrong = 0, cut = 0;
+	size_t len;
+	uint8_t *f = tu_load_data("mp4/noisy.mp4", &len);
+	uint8_t *img = malloc(len + bs);
+	struct carve_result res;
+
+	if (!h264_decode_available()) {
+#ifdef HAVE_LIBAVCODEC
+		ok(0, "mp4 slice seams: libavcodec loads");
+#else
+		printf("ok %d # SKIP built without libavcodec\n", ++tap_n);
+#endif
+		free(f);
+		free(img);
+		return;
+	}
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		memcpy(img, f, B);
+		tu_random(img + B, bs, seed);
+		memcpy(img + B + bs, f + B, len - B);
+		for (int k = -3; k <= 2; k++) {
+			size_t P = B + (size_t)((long)k * (long)bs);
+			struct extent ext[2] = {
+				{ .img_off = 0, .len = P },
+				{ .img_off = P + bs, .len = len - P },
+			};
+			tu_validate_extents(mp4, img, len + bs, ext, 2, true,
+			                    &res);
+			if (k == 0) {
+				ok(res.verdict == CARVE_ACCEPT && res.length == len,
+				   "mp4 slice seams, gap %llu: the right map "
+				   "accepted whole", (unsigned long long)seed);
+				continue;
+			}
+			wrong++;
+			/* cut at the sample holding the seam */
+			if (res.verdict == CARVE_TRUNCATED && res.reason != NULL &&
+			    strcmp(res.reason,
+			           "H.264 slice data do not decode") == 0 &&
+			    res.length == 16910 &&
+			    res.note == CARVE_NOTE_FRAGMENT && res.note_off == P)
+				cut++;
+		}
+	}
+	/* Two of these slices parse to their last macroblock without an
+	 * error; what gives them away is that they never read their last
+	 * bytes. */
+	ok(cut == 20 && wrong == 20,
+	   "mp4 slice seams: %u of %u wrong maps cut at the sample holding "
+	   "their seam", cut, wrong);
+	/* Without the thorough reader nothing is decoded: the lengths
+	 * alone take a wrong map. */
+	struct extent off1[2] = {
+		{ .img_off = 0, .len = B - bs }, { .img_off = B, .len = len - B + bs },
+	};
+	tu_validate_extents(mp4, img, len + bs, off1, 2, false, &res);
+	ok(res.verdict == CARVE_ACCEPT,
+	   "mp4 slice seams: an ordinary reader's lengths take the wrong map");
+	free(f);
+	free(img);
+}
+
 int main(void)
 {
 	mp4 = format_find("mp4");
@@ -1624,5 +1698,6 @@ int main(void)
 	test_cr3();
 	test_gpmd_track();
 	test_fragments();
+	test_slice_seams();
 	return tap_done();
 }

@@ -22,6 +22,11 @@ bx="-fflags +bitexact -flags:v +bitexact -flags:a +bitexact -map_metadata -1"
 $ff -f lavfi -i testsrc2=size=176x144:rate=25:duration=2 \
 	-f lavfi -i sine=frequency=440:sample_rate=8000:duration=2 \
 	$x264 -crf 25 $aac $bx $when dashcam.mp4
+# A noisy picture at a high rate: P slices of 3 to 11 KB, so that a
+# 512-byte block can sit inside one (the slice-seam test).
+$ff -f lavfi -i "testsrc2=size=160x120:rate=10:duration=1,noise=alls=30:allf=t:all_seed=5" \
+	-c:v libx264 -preset veryfast -b:v 320k -pix_fmt yuv420p -g 10 -threads 1 \
+	$bx -movflags +faststart noisy.mp4
 # The same with the moov first.
 $ff $vsrc $asrc $x264 $aac $bx $when -movflags +faststart h264_faststart.mp4
 # QuickTime.
