@@ -94,10 +94,14 @@ struct carve_result {
 	 * record's "PK"), wherever the boundary before note_off lies;
 	 * reassembly validates no map without them there.  The bits set in
 	 * expect_any may hold anything (a length field whose top bytes must
-	 * be zero: expect 00 00 xx xx, expect_any 00 00 ff ff). */
+	 * be zero: expect 00 00 xx xx, expect_any 00 00 ff ff).  They lie
+	 * at expect_at when that is past note_off (a field the data must
+	 * hold further on, wherever the boundary before note_off lies),
+	 * else at note_off. */
 	uint8_t expect[4];
 	uint8_t expect_any[4];
 	uint8_t expect_len;
+	uint64_t expect_at;
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
 };
@@ -205,6 +209,7 @@ static inline void carve_accept(struct carve_result *res, uint64_t length)
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
 	res->expect_len = 0;
+	res->expect_at = 0;
 	memset(res->expect_any, 0, sizeof(res->expect_any));
 }
 
@@ -221,6 +226,7 @@ static inline void carve_truncated(struct carve_result *res, uint64_t length,
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
 	res->expect_len = 0;
+	res->expect_at = 0;
 	memset(res->expect_any, 0, sizeof(res->expect_any));
 }
 
@@ -236,6 +242,7 @@ static inline void carve_reject(struct carve_result *res, const char *why)
 	res->unverified_off = 0;
 	res->unverified_why = NULL;
 	res->expect_len = 0;
+	res->expect_at = 0;
 	memset(res->expect_any, 0, sizeof(res->expect_any));
 }
 

@@ -55,6 +55,7 @@ struct frag_state {
 	uint8_t expect[sizeof(((struct carve_result *)0)->expect)];
 	uint8_t expect_any[sizeof(((struct carve_result *)0)->expect)];
 	uint8_t expect_len;
+	uint64_t expect_at;          /* logical, at or past N */
 };
 
 uint64_t frag_total_budget(uint64_t off)
@@ -298,11 +299,14 @@ static void set_point(struct frag_state *st, const struct carve_result *res)
 	                 ? res->expect_len : 0;
 	memcpy(st->expect, res->expect, st->expect_len);
 	memcpy(st->expect_any, res->expect_any, st->expect_len);
+	st->expect_at = res->expect_at > res->note_off ? res->expect_at
+	                : res->note_off;
 }
 
-/* Whether image byte at holds what must lie at N (always, when nothing
- * is said): with a gap of g blocks, N lies at imgN + g blocks whatever
- * the boundary, so one look rules out every map of that gap. */
+/* Whether image byte at holds what must lie at N or past it (always,
+ * when nothing is said): with a gap of g blocks, a logical byte at or
+ * past N lies g blocks further into the image than in the last fragment,
+ * whatever the boundary, so one look rules out every map of that gap. */
 static bool expect_ok(struct frag_state *st, uint64_t at)
 {
 	uint8_t b[sizeof(st->expect)];
@@ -367,7 +371,8 @@ static int step(struct frag_state *st, struct step *sp)
 		return -ENOMEM;
 	for (uint64_t g = 1; g <= FRAG_MAX_GAP_BLOCKS && sp->found != 2; g++) {
 		bool any = false;
-		if (!expect_ok(st, imgN + g * bs)) {
+		if (!expect_ok(st, st->ls + (st->expect_at - st->lstart) +
+		                   g * bs)) {
 			if (imgN + g * bs >= rq->src_end)
 				break;
 			continue;
