@@ -185,7 +185,7 @@ struct mp4_file {
 	const char *bad_why;
 	/* when bad_at is a NAL length field that did not fit: the bytes its
 	 * sample has after the field, and the field's size (else MP4_NONE) */
-	uint64_t bad_room;
+	uint64_t bad_room, bad_room_at;
 	unsigned bad_nal_len;
 
 	/* a caller's saved decodings (mp4_validate_resume), or NULL, and
@@ -916,6 +916,7 @@ static void mp4_bad_unit(struct mp4_file *f, uint64_t lo, uint64_t at,
 		return;
 	mp4_bad_after(f, lo, at, MP4_WHY_CODEC);
 	f->bad_room = room;
+	f->bad_room_at = at;
 	f->bad_nal_len = ln;
 }
 
@@ -1598,6 +1599,7 @@ struct mp4_check {
 	uint64_t good_end;          /* ... and where what its check vouches
 	                               for ends (its last NAL unit's payload
 	                               start) */
+	uint64_t good_stop;         /* ... and where that sample ends */
 	uint64_t bad, bad_at;       /* first bad sample and its wrong byte */
 	uint64_t bad_room;          /* mp4_nal_ok's room for it */
 	uint64_t good_at;           /* lowest offset of a good sample */
@@ -1646,7 +1648,7 @@ static void mp4_check_init(struct mp4_check *c, const struct mp4_track *t,
 	c->max = MP4_DENSE;
 	c->total = t->sz_count;
 	c->good = c->bad = c->bad_at = c->good_at = MP4_NONE;
-	c->good_end = MP4_NONE;
+	c->good_end = c->good_stop = MP4_NONE;
 	if (t->nal != MP4_NAL_NONE && mp4_media_track(t))
 		mp4_pick_next(c, true);
 	else
@@ -1668,6 +1670,7 @@ static void mp4_test_sample(struct mp4_file *f, const struct mp4_track *t,
 	if (mp4_sample_ok(f->br, t, off, size, &bad, &room)) {
 		c->good = idx;
 		c->good_end = bad;
+		c->good_stop = off + size;
 		if (off < c->good_at)
 			c->good_at = off;
 	} else {
@@ -1810,6 +1813,36 @@ static int mp4_track_pass(struct mp4_file *f, const struct mp4_track *t,
 }
 
 /*
+ * For a thorough reader, when the walk went wrong at bad_at: the payload
+ * of the last unit it vouched for, [lo, stop) up to bad_at, must hold
+ * nothing emulation prevention keeps out of a unit.  The unit's length
+ * reached past the fragmentation point when the walk found the next one
+ * wrong; a run of zeros inside it (a gap of zeros, an erased area) shows
+ * where its own bytes stopped, often far before bad_at, and the search
+ * looks for the boundary between the two.  Call it after the length
+ * field at bad_at was noted (mp4_bad_unit): what that field must hold
+ * is kept.
+ */
+static void mp4_bad_last(struct mp4_file *f, uint64_t lo, uint64_t stop,
+                         uint64_t bad_at)
+{
+	uint64_t z;
+
+	if (!f->br->thorough || lo == MP4_NONE || stop == MP4_NONE ||
+	    bad_at == MP4_NONE || stop <= lo || bad_at <= lo)
+		return;
+	if (mp4_unit_clean(f->br, lo, stop < bad_at ? stop : bad_at, stop, &z))
+		return;
+	/* The length field at bad_at still says what must lie there. */
+	uint64_t room = f->bad_room, room_at = f->bad_room_at;
+	mp4_bad_after(f, lo, z, MP4_WHY_CODEC);
+	if (f->bad_at == z) {
+		f->bad_room = room;
+		f->bad_room_at = room_at;
+	}
+}
+
+/*
  * Checks one track's samples: a spread pass over the whole track, then,
  * if a picked sample was wrong, a dense pass between the last good pick
  * and the bad one to find the first wrong sample.  A reader that asks for
@@ -1840,9 +1873,12 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 		}
 		if (d.good_at < c.good_at)
 			c.good_at = d.good_at;
-		if (d.good_end != MP4_NONE)
+		if (d.good_end != MP4_NONE) {
 			c.good_end = d.good_end;
+			c.good_stop = d.good_stop;
+		}
 		mp4_bad_unit(f, c.good_end, c.bad_at, c.bad_room, t->nal_len);
+		mp4_bad_last(f, c.good_end, c.good_stop, c.bad_at);
 	} else if (f->br->thorough && c.npick > 0) {
 		mp4_check_init(&d, t, true, 0, t->sz_count);
 		d.max = MP4_THOROUGH;
@@ -1850,9 +1886,11 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 			return -1;
 		if (d.good_at < c.good_at)
 			c.good_at = d.good_at;
-		if (d.bad != MP4_NONE)
+		if (d.bad != MP4_NONE) {
 			mp4_bad_unit(f, d.good_end, d.bad_at, d.bad_room,
 			             t->nal_len);
+			mp4_bad_last(f, d.good_end, d.good_stop, d.bad_at);
+		}
 	}
 	if (c.good_at != MP4_NONE)
 		mp4_good(f, c.good_at);
@@ -1860,28 +1898,30 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 }
 
 /*
- * Resuming (mp4_validate_resume): the decoder's verdicts on the samples
- * before seams that lay, with the track's avcC, wholly before stable, so
- * that every later map holds the same bytes there.  The MP4_RESUME_KEEP
- * latest are kept.
+ * Resuming (mp4_validate_resume): the decoder's verdicts on samples that
+ * lay, with the track's avcC, wholly before stable, so that every later
+ * map holds the same bytes there (the samples before seams, and those
+ * holding the seams of earlier steps).  The MP4_RESUME_KEEP latest are
+ * kept.
  */
 #define MP4_RESUME_KEEP 16u
 
 struct carve_resume {
 	unsigned next;
 	struct {
-		uint64_t off, size, cfg_off;
+		uint64_t off, size, seam, cfg_off;
 		enum h264_verdict v;
 		bool used;
 	} k[MP4_RESUME_KEEP];
 };
 
-/* The decoder's verdict on the one-piece sample [off, off + size) of t,
- * from the saved ones when it was judged in an earlier run. */
-static enum h264_verdict mp4_plain_decodes(struct mp4_file *f,
-                                           const struct mp4_track *t,
-                                           const uint8_t *cfg, uint64_t off,
-                                           uint64_t size)
+/* The decoder's verdict on the sample [off, off + size) of t with its
+ * seam at seam (h264_decode_check), from the saved ones when it was
+ * judged in an earlier run. */
+static enum h264_verdict mp4_decodes(struct mp4_file *f,
+                                     const struct mp4_track *t,
+                                     const uint8_t *cfg, uint64_t off,
+                                     uint64_t size, uint64_t seam)
 {
 	struct carve_resume *rs = f->rs;
 	bool keep = rs != NULL && off + size <= f->stable &&
@@ -1889,15 +1929,16 @@ static enum h264_verdict mp4_plain_decodes(struct mp4_file *f,
 
 	for (unsigned i = 0; keep && i < MP4_RESUME_KEEP; i++)
 		if (rs->k[i].used && rs->k[i].off == off &&
-		    rs->k[i].size == size && rs->k[i].cfg_off == t->cfg_off)
+		    rs->k[i].size == size && rs->k[i].seam == seam &&
+		    rs->k[i].cfg_off == t->cfg_off)
 			return rs->k[i].v;
 	enum h264_verdict v = h264_decode_check(f->br, cfg, t->cfg_len,
-	                                        t->nal_len, off, size,
-	                                        UINT64_MAX);
+	                                        t->nal_len, off, size, seam);
 	if (keep) {
 		unsigned i = rs->next++ % MP4_RESUME_KEEP;
 		rs->k[i].off = off;
 		rs->k[i].size = size;
+		rs->k[i].seam = seam;
 		rs->k[i].cfg_off = t->cfg_off;
 		rs->k[i].v = v;
 		rs->k[i].used = true;
@@ -1926,8 +1967,13 @@ static bool mp4_seam_visit(struct mp4_check *c, uint64_t idx, uint64_t off,
 
 	(void)idx;
 	sm->last_clear = false;
-	/* Samples at and past the first wrong byte are judged already. */
+	/* Samples at and past the first wrong byte are judged already; so is
+	 * the last good one before it: a map whose walk goes wrong right
+	 * after its seam's sample puts its next piece in the wrong place
+	 * (or that piece is shorter than a sample), and decoding would not
+	 * make it any better. */
 	if (size == 0 || off + size > f->bad_at ||
+	    (f->bad_lo != MP4_NONE && f->bad_lo < off + size) ||
 	    mp4_locate(f, off, size) != MP4_IN)
 		return true;
 	uint64_t at = bread_seam_in(f->br, off, off + size);
@@ -1995,13 +2041,12 @@ static void mp4_decode_seams(struct mp4_file *f, const struct mp4_track *t)
 			if (sm.s[i].at >= f->bad_at)
 				continue;
 			if (!trusted && sm.s[i].prev_size > 0)
-				trusted = mp4_plain_decodes(f, t, cfg,
-				        sm.s[i].prev_off, sm.s[i].prev_size) ==
-				        H264_CLEAN;
+				trusted = mp4_decodes(f, t, cfg,
+				        sm.s[i].prev_off, sm.s[i].prev_size,
+				        UINT64_MAX) == H264_CLEAN;
 			if (trusted &&
-			    h264_decode_check(f->br, cfg, t->cfg_len, t->nal_len,
-			                      sm.s[i].off, sm.s[i].size,
-			                      sm.s[i].at) == H264_BROKEN)
+			    mp4_decodes(f, t, cfg, sm.s[i].off, sm.s[i].size,
+			                sm.s[i].at) == H264_BROKEN)
 				mp4_bad_after(f, sm.s[i].off, sm.s[i].at,
 				              MP4_WHY_SLICE);
 		}
@@ -2903,9 +2948,10 @@ static int mp4_movie(struct mp4_file *f)
 }
 
 /*
- * What a map must hold at a fragmentation point that is a NAL length field
- * (carve_result.expect): a length that fits the bytes its sample has left,
- * so its top bits are zero.  With a 4-byte field and a 40 KiB sample,
+ * What a map must hold at the NAL length field that did not fit, at the
+ * fragmentation point or past it (carve_result.expect, expect_at): a
+ * length that fits the bytes its sample has left, so its top bits are
+ * zero.  With a 4-byte field and a 40 KiB sample,
  * 17 bits are known, and the search offers only tails that have them.
  */
 static void mp4_expect(const struct mp4_file *f, struct carve_result *res)
@@ -2923,6 +2969,7 @@ static void mp4_expect(const struct mp4_file *f, struct carve_result *res)
 		                                    (unsigned)v))) - 1);
 	}
 	res->expect_len = (uint8_t)ln;
+	res->expect_at = f->bad_room_at;
 }
 
 /*

@@ -45,7 +45,7 @@ zip zip make_zip
 pdf pdf make_pdf three/512
 pdf_flate pdf make_pdf_flate interleaved
 tiff tif make_tiff bi_zeros/4096 volume
-mp4 mp4 make_mp4 random four/512 other interleaved
+mp4 mp4 make_mp4
 avi avi make_avi bi_zeros/512 il_a/512 il_b/512
 "
 # What those validators cannot yet tell:
@@ -73,14 +73,12 @@ avi avi make_avi bi_zeros/512 il_a/512 il_b/512
 #         are searched by the volume's reassembler (dropping cluster runs
 #         round the bad byte), which does not find the map of a file
 #         whose directory comes last: A is left a truncated prefix;
-#   mp4   NAL lengths are checked, and round a seam the payload of the
-#         unit it lies in for what emulation prevention keeps out of one
-#         (runs of zeros, start codes): a gap of zeros is told, one of
-#         random data or of another clip's payload is not (a boundary
-#         moved inside a unit's payload leaves every length right, so
-#         such a file stays the prefix its NAL walk vouches for); four
-#         pieces on the 512-byte grid are left a prefix (cause not yet
-#         known; never a wrong whole file);
+#   mp4   (nothing known: NAL lengths are checked; round a seam, and in
+#         the last unit before the first bad length, the payload for what
+#         emulation prevention keeps out of a unit (runs of zeros, start
+#         codes); and the H.264 sample holding a seam is decoded
+#         (h264_decode.h), which places a boundary inside a slice after
+#         a gap of random data or another clip's payload too);
 #   avi   its MJPEG frames are decoded; as for tiff, a gap of zeros
 #         after the head is not reassembled at some cuts (bi_zeros at
 #         512 when the whole table runs); each step of a file in several
