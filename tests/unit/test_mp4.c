@@ -1673,6 +1673,40 @@ static void test_slice_seams(void)
 	free(img);
 }
 
+/*
+ * A clip whose data stop at a block and zeros follow: the unit that ran
+ * on into the zeros is where the walk stops vouching, and the thorough
+ * reader puts the fragmentation point at the zeros, not at the next
+ * length field (sample 2 at 27466, 9583 bytes), which it still gives as
+ * what a map must hold there.
+ */
+static void test_zeros_point(void)
+{
+	const size_t B = 22528;
+	size_t len;
+	uint8_t *f = tu_load_data("mp4/noisy.mp4", &len);
+	uint8_t *img = calloc(1, len);
+	struct carve_result res;
+
+	memcpy(img, f, B);
+	tu_validate_thorough(mp4, img, len, 0, true, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note == CARVE_NOTE_FRAGMENT &&
+	   res.note_off == B + 2 && res.length == 16915,
+	   "mp4 zeros: the point at the third zero byte, the prefix up to "
+	   "the last unit's payload (%llu, %llu)",
+	   (unsigned long long)res.note_off, (unsigned long long)res.length);
+	ok(res.expect_len == 4 && res.expect_at == 27466 &&
+	   memcmp(res.expect, "\0\0\0\0", 4) == 0 &&
+	   res.expect_any[0] == 0 && res.expect_any[1] == 0 &&
+	   res.expect_any[2] == 0x3f && res.expect_any[3] == 0xff,
+	   "mp4 zeros: the next sample's length field must be below 9579");
+	tu_validate_thorough(mp4, img, len, 0, false, &res);
+	ok(res.verdict == CARVE_TRUNCATED && res.note_off == 27466,
+	   "mp4 zeros: an ordinary reader stops at the length field");
+	free(f);
+	free(img);
+}
+
 int main(void)
 {
 	mp4 = format_find("mp4");
@@ -1699,5 +1733,6 @@ int main(void)
 	test_gpmd_track();
 	test_fragments();
 	test_slice_seams();
+	test_zeros_point();
 	return tap_done();
 }
