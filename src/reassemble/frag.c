@@ -11,7 +11,7 @@
  * last fragment.
  *
  * Whether a block may start a tail is decided once per step and kept in a
- * byte per block (a step looks at most FRAG_MAX_BOUNDARIES +
+ * byte per block (a step looks at most FRAG_MAX_BOUNDARIES_EXPECT +
  * FRAG_MAX_GAP_BLOCKS blocks), so the caller's claims, the signature test
  * and may_continue cost one look per block, not one per map tried.  The
  * blocks are looked at in source order, as far as the tails tried reach,
@@ -341,8 +341,10 @@ static int step(struct frag_state *st, struct step *sp)
 	const uint64_t bs = rq->grid.block, org = rq->grid.origin;
 	uint64_t imgN = st->ls + (st->N - st->lstart);
 	uint64_t imgL = st->ls + (st->L - st->lstart);
-	uint64_t bnd[FRAG_MAX_BOUNDARIES];
+	uint64_t bnd[FRAG_MAX_BOUNDARIES_EXPECT];
 	unsigned nb = 0, v0 = 0, vstart = st->out->validations;
+	unsigned maxb = st->expect_len > 0 ? FRAG_MAX_BOUNDARIES_EXPECT
+	                : FRAG_MAX_BOUNDARIES;
 	struct carve_result res;
 	int rc = 0;
 
@@ -351,7 +353,7 @@ static int step(struct frag_state *st, struct step *sp)
 		return 0;
 	uint64_t hi = org + (imgN - org) / bs * bs;
 	uint64_t lo = imgL < org ? org : org + (imgL - org) / bs * bs;
-	for (uint64_t P = hi; nb < FRAG_MAX_BOUNDARIES && P > st->ls && P >= lo;
+	for (uint64_t P = hi; nb < maxb && P > st->ls && P >= lo;
 	     P -= bs) {
 		bnd[nb++] = P;
 		if (P < bs)

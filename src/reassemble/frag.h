@@ -49,7 +49,9 @@
  *     byte the failing check covered (PNG: the failing chunk's CRC) or the
  *     first byte proven wrong (a Huffman code that decodes to nothing).
  *     Boundaries are tried at the block starts from N's block back to
- *     L's, FRAG_MAX_BOUNDARIES at most, so the closer N is, the cheaper.
+ *     L's, FRAG_MAX_BOUNDARIES at most (FRAG_MAX_BOUNDARIES_EXPECT when
+ *     the verdict says what must lie at or past N), so the closer N is,
+ *     the cheaper.
  *   - With bread.thorough set (every map tried, and the candidate once
  *     first, whose verdict then gives the L and N the search starts from)
  *     the validator runs all its checks however slow.
@@ -92,8 +94,11 @@
 /* Fragments of one file at most (head and tails). */
 #define FRAG_MAX_FRAGMENTS 8
 /* Block starts tried as the boundary, from the note back towards the
- * consistent length (a chunk whose CRC fails can hide it anywhere). */
+ * consistent length (a chunk whose CRC fails can hide it anywhere); more
+ * when the verdict says what must lie at or past the note
+ * (carve_result.expect), which rules out most gaps in one look each. */
 #define FRAG_MAX_BOUNDARIES 64
+#define FRAG_MAX_BOUNDARIES_EXPECT 256
 /* Once a map is accepted (or moves the point), block starts under the
  * lowest boundary tried too, with the same gap: another map the validator
  * accepts there that gives other bytes means it cannot tell where the
