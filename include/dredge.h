@@ -759,6 +759,11 @@ int dredge_bench(const struct dredge_bench_config *cfg,
 /* "dredge 0.1.0". */
 const char *dredge_version(void);
 
+/* Whether H.264 slices are decoded to place the boundaries of fragmented
+ * videos (1, else 0): built with libavcodec, and the library loads on
+ * this system. */
+int dredge_h264_slices(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,6 @@
 /*
- * cmd_version.c - `dredge version`: the version, and the any-offset search
- * variants this CPU runs.
+ * cmd_version.c - `dredge version`: the version, the any-offset search
+ * variants this CPU runs, and whether H.264 slices are decoded.
  */
 #include "config.h"
 
@@ -19,6 +19,8 @@ static int cmd_version(int argc, char **argv, const char *cmdline)
 		if (dredge_simd_supported(v))
 			printf(" %s", dredge_simd_name(v));
 	printf(")\n");
+	printf("h264 slices: %s\n", dredge_h264_slices() ? "decoded (libavcodec)"
+	       : "not decoded (no libavcodec)");
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "pipeline/pipeline.h"
 #include "reassemble/frag.h"
 #include "reassemble/reassemble.h"
+#include "formats/h264_decode.h"
 #include "formats/run.h"
 #include "pipeline/sigs.h"
 
@@ -1541,4 +1542,9 @@ const char *dredge_strerror(int code)
 const char *dredge_version(void)
 {
 	return PACKAGE_STRING;
+}
+
+int dredge_h264_slices(void)
+{
+	return h264_decode_available();
 }

@@ -224,6 +224,13 @@ same() {
 	ok $? "$3: same DFXML report apart from times and settings"
 }
 
+# Without libavcodec (dredge version says so) the MP4 validator cannot
+# place a boundary inside a slice: those gap kinds are known failures.
+if ! "$DREDGE" version | grep -q '^h264 slices: decoded'; then
+	FORMATS=$(echo "$FORMATS" |
+		sed 's/^mp4 mp4 make_mp4$/mp4 mp4 make_mp4 random other interleaved/')
+fi
+
 # The table runs as three tests, each under its own time limit and side
 # by side in `make check`: this one (FRAG_PART unset: png, jpeg),
 # frag_doc.sh (zip, pdf, pdf_flate) and frag_media.sh (tiff, mp4, avi).
