@@ -21,11 +21,20 @@ lib_sources="$src/src/formats/run.c $src/src/common/bread.c $src/src/common/crc3
 for f in $formats; do
 	lib_sources="$lib_sources $src/src/formats/$f.c"
 done
-# The files formats share beside their own (jpeg_decode.c).
+# The files formats share beside their own (jpeg_decode.c); of the H.264
+# slice decoder's two back-ends, the one the build folder was configured
+# with (libavcodec's is loaded with dlopen: only its headers are needed).
+if grep -q '^#define HAVE_LIBAVCODEC 1' "$build/config.h"; then
+	skip=h264_decode_none.c
+	avcodec_cflags=$(pkg-config --cflags libavcodec libavutil)
+else
+	skip=h264_decode_av.c
+	avcodec_cflags=
+fi
 for f in "$src"/src/formats/*.c; do
 	case " $lib_sources " in
 	*" $f "*) ;;
-	*) lib_sources="$lib_sources $f" ;;
+	*) [ "${f##*/}" = "$skip" ] || lib_sources="$lib_sources $f" ;;
 	esac
 done
 for name in $names; do
@@ -35,7 +44,7 @@ for name in $names; do
 			-I"$build" -I"$src/include" -I"$src/src" \
 			$lib_sources "$src/src/fs/fs.c" "$src/src/fs/fat.c" "$src/src/fs/tsk_none.c" \
 			"$src/src/fs/exfat.c" "$src/src/fs/part.c" \
-			$(pkg-config --cflags --libs libxxhash zlib) \
+			$(pkg-config --cflags --libs libxxhash zlib) $avcodec_cflags \
 			"$src/tests/fuzz/fuzz_fat.c" -o "$build/fuzz/fuzz_fat"
 		echo "built $build/fuzz/fuzz_fat"
 		continue
@@ -45,6 +54,7 @@ for name in $names; do
 		-I"$build" -I"$src/include" -I"$src/src" -I"$src/tests/unit" \
 		-DFUZZ_FORMAT="\"$name\"" \
 		$lib_sources $(pkg-config --cflags --libs libxxhash zlib) \
-		"$src/tests/fuzz/fuzz_format.c" -o "$build/fuzz/fuzz_$name"
+		$avcodec_cflags "$src/tests/fuzz/fuzz_format.c" \
+		-o "$build/fuzz/fuzz_$name"
 	echo "built $build/fuzz/fuzz_$name"
 done
