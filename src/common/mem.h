@@ -44,6 +44,16 @@ static inline uint64_t mem_be64(const uint8_t *p)
 	return ((uint64_t)mem_be32(p) << 32) | (uint64_t)mem_be32(p + 4);
 }
 
+/* A big-endian value of n bytes, n at most 8: the length prefix of an
+ * H.264/H.265 NAL unit, whose width (1, 2 or 4) the stream declares. */
+static inline uint64_t mem_be_n(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
 static inline void mem_put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;

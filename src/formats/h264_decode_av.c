@@ -27,6 +27,7 @@
 #include <libavutil/pixfmt.h>
 #include <xxhash.h>
 
+#include "common/mem.h"
 #include "formats/h264_decode.h"
 
 #define H264_STR2(x) #x
@@ -261,9 +262,7 @@ static bool h264_unit_at(const uint8_t *p, size_t n, unsigned nal_len,
 	size_t pos = 0;
 
 	for (unsigned k = 0; k < 4096 && n - pos >= nal_len; k++) {
-		uint64_t l = 0;
-		for (unsigned i = 0; i < nal_len; i++)
-			l = (l << 8) | p[pos + i];
+		uint64_t l = mem_be_n(p + pos, nal_len);
 		if (l == 0 || l > n - pos - nal_len)
 			return false;
 		if (at < pos + nal_len + l) {

@@ -1072,9 +1072,7 @@ static bool mp4_nal_ok(struct bread *br, const struct mp4_track *t,
 		const uint8_t *p = bread_peek(br, pos, ln + hl);
 		if (p == NULL)
 			return false;
-		uint64_t len = 0;
-		for (unsigned i = 0; i < ln; i++)
-			len = (len << 8) | p[i];
+		uint64_t len = mem_be_n(p, ln);
 		if (len < hl || len > end - pos - ln)
 			return false;
 		if (!mp4_nal_header(t, p + ln))

@@ -574,9 +574,7 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 			st->si++;
 			continue;
 		}
-		uint64_t n = 0;
-		for (unsigned i = 0; i < m->lsz; i++)
-			n = n << 8 | h[i];
+		uint64_t n = mem_be_n(h, m->lsz);
 		if (n < 2 || n > end - st->p - m->lsz || !nal_ok(m->kind, h + m->lsz))
 			return -1;
 		st->pay = st->p + m->lsz + n;

@@ -185,9 +185,7 @@ static bool nal_at(const struct walk *w, uint64_t x, uint64_t *len)
 {
 	if (x + w->lsz + 3 > w->hi)
 		return false;
-	uint64_t n = 0;
-	for (unsigned i = 0; i < w->lsz; i++)
-		n = n << 8 | w->b[x + i];
+	uint64_t n = mem_be_n(w->b + x, w->lsz);
 	const uint8_t *h = w->b + x + w->lsz;
 	if (n < 3 || n > w->hi - x - w->lsz || (h[0] & 0x80))
 		return false;

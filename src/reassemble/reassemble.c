@@ -50,6 +50,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mem.h"
 #include "reassemble/reassemble.h"
 #include "reassemble/mp4_index.h"
 #include "reassemble/mp4_chain.h"
@@ -1019,7 +1020,7 @@ static size_t grid_index(uint64_t d)
 /* Whether the 16 bytes at h open a clip: an ftyp box of a sane size. */
 static bool is_start(const uint8_t *h)
 {
-	uint32_t bs = (uint32_t)h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3];
+	uint32_t bs = mem_be32(h);
 
 	return memcmp(h + 4, "ftyp", 4) == 0 && bs >= 16 && bs <= 4096;
 }
