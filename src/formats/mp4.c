@@ -907,19 +907,6 @@ static void mp4_bad_after(struct mp4_file *f, uint64_t lo, uint64_t at,
 	}
 }
 
-/* As mp4_bad_after, for a NAL length field of ln bytes at at that did not
- * fit the room bytes its sample has after it (MP4_NONE: at is not one). */
-static void mp4_bad_unit(struct mp4_file *f, uint64_t lo, uint64_t at,
-                         uint64_t room, unsigned ln)
-{
-	if (at >= f->bad_at)
-		return;
-	mp4_bad_after(f, lo, at, MP4_WHY_CODEC);
-	f->bad_room = room;
-	f->bad_room_at = at;
-	f->bad_nal_len = ln;
-}
-
 /* Records evidence that the data from at on is wrong. */
 static void mp4_bad(struct mp4_file *f, uint64_t at, const char *why)
 {
@@ -1605,8 +1592,7 @@ struct mp4_check {
 	struct mp4_pick pick[MP4_SPREAD];
 	/* When set, a dense pass hands each sample to visit instead of
 	 * checking it, and stops when visit returns false. */
-	bool (*visit)(struct mp4_check *c, uint64_t idx, uint64_t off,
-	              uint64_t size);
+	bool (*visit)(struct mp4_check *c, uint64_t off, uint64_t size);
 	void *arg;
 };
 
@@ -1684,7 +1670,7 @@ static void mp4_check_sample(struct mp4_file *f, const struct mp4_track *t,
 {
 	if (c->visit != NULL) {
 		c->done++;
-		if (!c->visit(c, c->next, off, size))
+		if (!c->visit(c, off, size))
 			c->bad = c->next;
 	} else if (c->dense)
 		mp4_test_sample(f, t, c, c->next, off, size);
@@ -1811,27 +1797,33 @@ static int mp4_track_pass(struct mp4_file *f, const struct mp4_track *t,
 }
 
 /*
- * For a thorough reader, when the walk went wrong at bad_at: the payload
- * of the last unit it vouched for, [lo, stop) up to bad_at, must hold
- * nothing emulation prevention keeps out of a unit.  The unit's length
- * reached past the fragmentation point when the walk found the next one
- * wrong; a run of zeros inside it (a gap of zeros, an erased area) shows
- * where its own bytes stopped, often far before bad_at, and the search
- * looks for the boundary between the two.  Call it after the length
- * field at bad_at was noted (mp4_bad_unit): what that field must hold
- * is kept.
+ * Records where a dense pass c over a track whose NAL length fields are
+ * ln bytes went wrong: at the length field c->bad_at, which did not fit
+ * the c->bad_room bytes its sample had after it (MP4_NONE: the pass went
+ * wrong on something else), or earlier, for a thorough reader, when the
+ * payload of the last unit the pass vouched for, [good_end, good_stop) up
+ * to bad_at, holds what emulation prevention keeps out of a unit.  That
+ * unit's length reached past the fragmentation point when the walk found
+ * the next one wrong; a run of zeros inside it (a gap of zeros, an erased
+ * area) shows where its own bytes stopped, often far before bad_at, and
+ * the search looks for the boundary between the two.  Either way the
+ * length field at bad_at still says what must lie there (mp4_expect).
  */
-static void mp4_bad_last(struct mp4_file *f, uint64_t lo, uint64_t stop,
-                         uint64_t bad_at)
+static void mp4_bad_walk(struct mp4_file *f, const struct mp4_check *c,
+                         unsigned ln)
 {
-	uint64_t z;
+	uint64_t lo = c->good_end, stop = c->good_stop, at = c->bad_at, z;
 
+	if (at < f->bad_at) {
+		mp4_bad_after(f, lo, at, MP4_WHY_CODEC);
+		f->bad_room = c->bad_room;
+		f->bad_room_at = at;
+		f->bad_nal_len = ln;
+	}
 	if (!f->br->thorough || lo == MP4_NONE || stop == MP4_NONE ||
-	    bad_at == MP4_NONE || stop <= lo || bad_at <= lo)
+	    at == MP4_NONE || stop <= lo || at <= lo ||
+	    mp4_unit_clean(f->br, lo, stop < at ? stop : at, stop, &z))
 		return;
-	if (mp4_unit_clean(f->br, lo, stop < bad_at ? stop : bad_at, stop, &z))
-		return;
-	/* The length field at bad_at still says what must lie there. */
 	uint64_t room = f->bad_room, room_at = f->bad_room_at;
 	mp4_bad_after(f, lo, z, MP4_WHY_CODEC);
 	if (f->bad_at == z) {
@@ -1875,8 +1867,7 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 			c.good_end = d.good_end;
 			c.good_stop = d.good_stop;
 		}
-		mp4_bad_unit(f, c.good_end, c.bad_at, c.bad_room, t->nal_len);
-		mp4_bad_last(f, c.good_end, c.good_stop, c.bad_at);
+		mp4_bad_walk(f, &c, t->nal_len);
 	} else if (f->br->thorough && c.npick > 0) {
 		mp4_check_init(&d, t, true, 0, t->sz_count);
 		d.max = MP4_THOROUGH;
@@ -1884,11 +1875,8 @@ static int mp4_track_samples(struct mp4_file *f, const struct mp4_track *t,
 			return -1;
 		if (d.good_at < c.good_at)
 			c.good_at = d.good_at;
-		if (d.bad != MP4_NONE) {
-			mp4_bad_unit(f, d.good_end, d.bad_at, d.bad_room,
-			             t->nal_len);
-			mp4_bad_last(f, d.good_end, d.good_stop, d.bad_at);
-		}
+		if (d.bad != MP4_NONE)
+			mp4_bad_walk(f, &d, t->nal_len);
 	}
 	if (c.good_at != MP4_NONE)
 		mp4_good(f, c.good_at);
@@ -1956,14 +1944,12 @@ struct mp4_seams {
 	bool last_clear;                /* ... lay in one piece */
 };
 
-static bool mp4_seam_visit(struct mp4_check *c, uint64_t idx, uint64_t off,
-                           uint64_t size)
+static bool mp4_seam_visit(struct mp4_check *c, uint64_t off, uint64_t size)
 {
 	struct mp4_seams *sm = c->arg;
 	struct mp4_file *f = sm->f;
 	bool prev = sm->last_clear;
 
-	(void)idx;
 	sm->last_clear = false;
 	/* Samples at and past the first wrong byte are judged already; so is
 	 * the last good one before it: a map whose walk goes wrong right
@@ -1989,17 +1975,16 @@ static bool mp4_seam_visit(struct mp4_check *c, uint64_t idx, uint64_t off,
 	return ++sm->n < MP4_DECODE_SEAMS;
 }
 
-/* A dense pass over samples [lo, hi) of t handing each to visit. */
+/* A dense pass over the samples of t handing each to visit. */
 static int mp4_track_visit(struct mp4_file *f, const struct mp4_track *t,
-                           uint64_t lo, uint64_t hi,
                            bool (*visit)(struct mp4_check *, uint64_t,
-                                         uint64_t, uint64_t),
+                                         uint64_t),
                            void *arg)
 {
 	struct mp4_check c;
 	uint64_t bytes = 0, data_end = 0;
 
-	mp4_check_init(&c, t, true, lo, hi);
+	mp4_check_init(&c, t, true, 0, t->sz_count);
 	c.max = MP4_THOROUGH;
 	c.visit = visit;
 	c.arg = arg;
@@ -2030,7 +2015,7 @@ static void mp4_decode_seams(struct mp4_file *f, const struct mp4_track *t)
 	    bread_seam_in(f->br, 0, f->limit) == UINT64_MAX ||
 	    !h264_decode_available())
 		return;
-	if (mp4_track_visit(f, t, 0, t->sz_count, mp4_seam_visit, &sm) != 0 ||
+	if (mp4_track_visit(f, t, mp4_seam_visit, &sm) != 0 ||
 	    sm.n == 0 || (cfg = malloc(t->cfg_len)) == NULL)
 		return;
 	if (bread_read(f->br, t->cfg_off, cfg, t->cfg_len) == t->cfg_len) {
