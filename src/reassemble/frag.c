@@ -373,10 +373,10 @@ static int step(struct frag_state *st, struct step *sp)
 		return -ENOMEM;
 	for (uint64_t g = 1; g <= FRAG_MAX_GAP_BLOCKS && sp->found != 2; g++) {
 		bool any = false;
-		if (!expect_ok(st, st->ls + (st->expect_at - st->lstart) +
-		                   g * bs)) {
-			if (imgN + g * bs >= rq->src_end)
-				break;
+		uint64_t e = st->ls + (st->expect_at - st->lstart) + g * bs;
+		if (!expect_ok(st, e)) {
+			if (e >= rq->src_end)
+				break;   /* so are the next gaps' */
 			continue;
 		}
 		for (unsigned i = 0; i < nb; i++) {
