@@ -469,6 +469,44 @@ static int find_volume(struct fsview_ctx *x, const struct source *src,
 	return 1;
 }
 
+int fsview_grid(const struct source *src, uint64_t size,
+                struct fsview_grid *g)
+{
+	struct part_table *pt = malloc(sizeof(*pt));
+	struct fs_volume vol;
+	uint64_t off, len;
+	uint8_t boot[512];
+	char why[512];
+	int rc;
+
+	if (pt == NULL)
+		return -ENOMEM;
+	rc = part_read(src, size, pt, NULL, NULL, why, sizeof(why));
+	if (rc == 0)
+		rc = part_select(pt, size, 0, &off, &len, why, sizeof(why));
+	free(pt);
+	if (rc != 0)
+		return rc == -ENOMEM ? rc : 1;
+	/* FAT and exFAT only: anything else would be opened through The
+	 * Sleuth Kit, which reads far more than a boot sector. */
+	if (len < sizeof(boot) ||
+	    source_read_full(src, boot, sizeof(boot), off) != 0)
+		return 1;
+	enum fs_type t = fs_probe(boot, sizeof(boot));
+	if (t != FS_FAT12 && t != FS_FAT16 && t != FS_FAT32 && t != FS_EXFAT)
+		return 1;
+	rc = fs_open(&vol, src, off, len, NULL, NULL, why, sizeof(why));
+	if (rc != 0)
+		return rc == -ENOMEM ? rc : 1;
+	g->origin = fs_data_start(&vol);
+	g->cluster_size = vol.cluster_size;
+	g->end = g->origin + (uint64_t)vol.cluster_count * vol.cluster_size;
+	fs_close(&vol);
+	if (g->end > size)
+		g->end = size;
+	return g->cluster_size >= 512 && g->origin < g->end ? 0 : 1;
+}
+
 int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
                 const char *path, const struct dredge_scan_config *cfg,
                 char *err, size_t errlen)

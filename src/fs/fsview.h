@@ -119,6 +119,25 @@ int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
                 char *err, size_t errlen);
 
 /*
+ * The cluster grid of the one FAT or exFAT volume on src (size bytes),
+ * for a scan that does not use the file system: the volume chosen as
+ * fsview_open would choose it with no options, its data area [origin,
+ * end) and its cluster size.  Reads the partition table and the boot
+ * sector only, and says nothing.  0 with *g set; 1 when there is no such
+ * volume (none, several, or one of another kind); -ENOMEM.
+ */
+#define FSVIEW_GRID_MAX (4u << 20)   /* larger clusters are no grid to
+                                        search by (exFAT allows 32 MiB) */
+
+struct fsview_grid {
+	uint64_t origin, end;
+	uint32_t cluster_size;
+};
+
+int fsview_grid(const struct source *src, uint64_t size,
+                struct fsview_grid *g);
+
+/*
  * Sets up a view from geometry alone, every cluster free and all scanned:
  * for tests, and for callers that mark the live map themselves.
  */

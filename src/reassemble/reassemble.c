@@ -1262,7 +1262,7 @@ static int chain_grid(const struct source *src, uint64_t size,
 
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
-                    size_t win_cap, struct grid_starts *gs,
+                    size_t win_cap, struct grid_starts *gs, uint64_t vol_cs,
                     struct reasm_result *out)
 {
 	out->ext = NULL;
@@ -1272,6 +1272,11 @@ int reassemble_grid(const struct source *src, uint64_t size,
 	uint8_t *buf = malloc(GRID_READ + 16);
 	if (buf == NULL)
 		return -ENOMEM;
+	bool vol_known = false;
+	for (size_t i = 0; i < REASM_GRIDS; i++)
+		vol_known |= grid_sizes[i] == vol_cs;
+	if (!vol_known)
+		vol_cs = 0;
 	uint64_t only;
 	if (gs == NULL || gs->size != size ||
 	    grid_of_starts_in(gs, src, off, buf, &only) != 0)
@@ -1279,8 +1284,12 @@ int reassemble_grid(const struct source *src, uint64_t size,
 	free(buf);
 	for (size_t i = 0; i < REASM_GRIDS; i++) {
 		uint64_t cs = grid_sizes[i];
-		/* the card's size when other clips tell it, else each */
-		if (only != 0 && cs != only)
+		/* The card's size when other clips tell it, else each.  On a
+		 * volume, each multiple of its cluster size up to that: a
+		 * coarser grid holds fewer places to share out, and often
+		 * all the clip's runs (a recorder writing in large pieces). */
+		if (vol_cs != 0 ? cs % vol_cs != 0 || (only != 0 && cs > only)
+		                : only != 0 && cs != only)
 			continue;
 		uint64_t base = off % cs;
 		uint64_t n = (size - base) / cs;
@@ -1322,6 +1331,7 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		free(ext);
 		memset(&out->res, 0, sizeof(out->res));
 	}
-	return chain_grid(src, size, fmt, off, win, win_cap, only, out);
+	return chain_grid(src, size, fmt, off, win, win_cap,
+	                  vol_cs != 0 ? vol_cs : only, out);
 }
 

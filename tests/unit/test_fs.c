@@ -2,7 +2,8 @@
  * test_fs.c - the file-system API the carving side builds on: cluster <->
  * byte mapping, runs and extents, the live allocation map against the
  * FAT's view, deleted-file runs that skip live clusters, and validation of
- * a file's content through a format's validator.  Uses the small FAT12
+ * a file's content through a format's validator, and the volume's grid a
+ * scan by sectors takes.  Uses the small FAT12
  * image saved with the fuzz corpus (made by mkfs.vfat and mtools).
  */
 #include "config.h"
@@ -17,6 +18,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "fs/fs.h"
+#include "fs/fsview.h"
 #include "fs/part.h"
 
 /* A format whose validator accepts whatever it is given, whole. */
@@ -142,6 +144,31 @@ int main(void)
 	   "a file is not a folder");
 	ok(fs_lookup(&vol, "/_ONE.BIN", 0, &e) == -ENOENT,
 	   "deleted entries need FS_WALK_DELETED");
+
+	/* The grid a scan by sectors takes from the volume. */
+	struct fsview_grid g;
+	ok(fsview_grid(&img, size, &g) == 0, "a sector scan finds the volume's grid");
+	is_u64(g.origin, d, "... from its data area");
+	is_u64(g.cluster_size, vol.cluster_size, "... in its clusters");
+	is_u64(g.end, d + (uint64_t)vol.cluster_count * vol.cluster_size,
+	       "... to the last cluster's end");
+	{
+		char zpath[] = "test-fs-zeros-XXXXXX";
+		int zfd = mkstemp(zpath);
+		struct source z;
+		ok(zfd >= 0 && ftruncate(zfd, 1 << 20) == 0 &&
+		   source_open_fd(&z, zfd, zpath) == 0, "a source of zeros");
+		ok(fsview_grid(&z, 1 << 20, &g) == 1, "... holds no volume's grid");
+		/* a boot sector that says nothing sane */
+		uint8_t boot[512];
+		ok(pread(fd, boot, sizeof(boot), 0) == sizeof(boot) &&
+		   (boot[13] = 0, pwrite(zfd, boot, sizeof(boot), 0)) == sizeof(boot),
+		   "a FAT boot sector with 0 sectors per cluster");
+		ok(fsview_grid(&z, 1 << 20, &g) == 1, "... gives no grid");
+		source_close(&z);
+		close(zfd);
+		unlink(zpath);
+	}
 
 	fs_bitmap_free(&live);
 	fs_bitmap_free(&used);
