@@ -933,7 +933,8 @@ out:
  * marker.  A fragmentation point found that way is a truncated verdict
  * with CARVE_NOTE_FRAGMENT: note_off is the byte where decoding failed
  * (for a Huffman code, the byte holding the first bit no code starts
- * with; for a marker inside the data, its first byte), and length is what
+ * with; for a marker inside the data, its code byte: the 0xFF before it
+ * may be the file's, a piece ending on one), and length is what
  * is sure to be the file's: 2 KiB before note_off (JDEC_BACK), but never
  * before the restart interval that failed, and never after the MCU that
  * failed.  After a scan that decoded whole, a segment that cannot follow

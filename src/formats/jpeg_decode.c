@@ -143,6 +143,7 @@ struct bits {
 	bool bad_fill;          /* ... on too many fill bytes */
 	uint8_t m;              /* the marker */
 	uint64_t mark;          /* where it (its fill bytes first) starts */
+	uint64_t code;          /* ... and where its code byte lies */
 	uint64_t errbit;        /* set with a failure: bit in the interval */
 	/* A byte of the interval and the data bits before it, where
 	 * bits_offset may start counting: start and 0, or a resumed
@@ -340,7 +341,7 @@ static void bits_start(struct bits *b, uint64_t off)
 	b->loaded = b->real = 0;
 	b->hit = b->data_end = b->bad_fill = false;
 	b->m = 0;
-	b->mark = 0;
+	b->mark = b->code = 0;
 	b->hint_pos = off;
 	b->hint_bits = 0;
 }
@@ -405,6 +406,7 @@ static void bits_fill(struct bits *b)
 			if (bits_after_ff(b, &at, &c2) != 0 || c2 != 0) {
 				b->hit = true;
 				b->mark = b->pos;
+				b->code = at;
 				b->m = c2;
 				continue;
 			}
@@ -1063,7 +1065,12 @@ failed:
 			why = "restart marker out of sequence";
 		else
 			why = "marker inside scan data";
-		fail->bad = b.mark;
+		/* An 0xFF may be the file's own (stuffed, or a fill byte):
+		 * the marker's code byte, or the fill byte after the first,
+		 * is the first that cannot be.  A piece that ends on 0xFF
+		 * meets the next piece there, and the boundary is the
+		 * next byte. */
+		fail->bad = b.bad_fill ? b.mark + 1 : b.code;
 	} else {
 		fail->bad = bits_offset(&b, b.errbit);
 	}

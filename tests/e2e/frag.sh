@@ -44,9 +44,9 @@ jpeg jpg make_jpeg
 zip zip make_zip
 pdf pdf make_pdf three/512
 pdf_flate pdf make_pdf_flate interleaved
-tiff tif make_tiff bi_zeros/4096 volume
+tiff tif make_tiff
 mp4 mp4 make_mp4
-avi avi make_avi bi_zeros/512 il_a/512 il_b/512
+avi avi make_avi il_a/512 il_b/512
 "
 # What those validators cannot yet tell:
 #   zip   (nothing known: a stored member's CRC-32 shows a break only
@@ -66,22 +66,14 @@ avi avi make_avi bi_zeros/512 il_a/512 il_b/512
 #         FRAG_FORMATS="pdf pdf_flate" draws); the three-piece text
 #         PDF at 512 bytes is left a prefix with the cuts its seed draws
 #         (cause not yet known; never a wrong whole file);
-#   tiff  its JPEG strips are decoded; a gap of zeros after the head is
-#         not reassembled at some cuts (bi_zeros at 4 KiB when the whole
-#         table runs: the cuts follow from the seed and the formats
-#         before; the cause is not yet known); in a volume the clusters
-#         are searched by the volume's reassembler (dropping cluster runs
-#         round the bad byte), which does not find the map of a file
-#         whose directory comes last: A is left a truncated prefix;
+#   tiff  (nothing known: its JPEG strips are decoded);
 #   mp4   (nothing known: NAL lengths are checked; round a seam, and in
 #         the last unit before the first bad length, the payload for what
 #         emulation prevention keeps out of a unit (runs of zeros, start
 #         codes); and the H.264 sample holding a seam is decoded
 #         (h264_decode.h), which places a boundary inside a slice after
 #         a gap of random data or another clip's payload too);
-#   avi   its MJPEG frames are decoded; as for tiff, a gap of zeros
-#         after the head is not reassembled at some cuts (bi_zeros at
-#         512 when the whole table runs); each step of a file in several
+#   avi   its MJPEG frames are decoded; each step of a file in several
 #         fragments still looks for a whole file for a while
 #         after a map moved the point, so on the 512-byte grid the
 #         multi-fragment cases before it spend the scan's search budget

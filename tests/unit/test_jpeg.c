@@ -212,13 +212,16 @@ static void test_cuts(const struct sample *s, unsigned idx)
 		if (cut <= sd)
 			continue;
 
-		/* cut, then another JPEG at once */
+		/* cut, then another JPEG at once: inside the scan data, the
+		 * first byte that cannot be the file's is the SOI's code
+		 * byte, after the 0xFF (which a stuffed byte of the cut file
+		 * could be) */
 		uint8_t *b = malloc(cut + other_len + (2u << 20));
 		memcpy(b, data, cut);
 		memcpy(b + cut, other, other_len);
 		run(b, cut + other_len, &res);
 		cat += arith ? near_cut(&res, cut, sd, 1) :
-		               frag_at(&res, data, cut, 0);
+		               frag_at(&res, data, cut, 1);
 
 		/* cut, then zeroed sectors (a cut data byte FF and the first
 		 * zero read as a stuffed FF 00) */
@@ -233,11 +236,12 @@ static void test_cuts(const struct sample *s, unsigned idx)
 		                        "zeros where scan data should be") == 0
 		               : frag_at(&res, data, cut, 8);
 
-		/* cut, then erased flash */
+		/* cut, then erased flash (the first 0xFF may be a fill
+		 * byte of the file's; the one after it cannot) */
 		memset(b + cut, 0xff, 8192);
 		run(b, cut + 8192, &res);
 		ffs += arith ? near_cut(&res, cut, sd, 1) :
-		               frag_at(&res, data, cut, 0);
+		               frag_at(&res, data, cut, 1);
 
 		/* cut, then random bytes: never a whole file, the point
 		 * found within a few hundred bytes */

@@ -20,7 +20,9 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "formats/jpeg_decode.h"
+#include "formats/run.h"
 #include "io/source.h"
+#include "reassemble/frag.h"
 
 /* Bytes after the cut within which the point must be found (the most
  * measured is well below; see the printed distribution). */
@@ -224,7 +226,10 @@ static void test_cuts(struct sample *s, unsigned si, struct lags *lags)
 
 	for (size_t cut = (s->sd / SECTOR + 1) * SECTOR; cut + 2 < s->len;
 	     cut += SECTOR) {
-		size_t from = cut - (s->data[cut - 1] == 0xff), zfrom = from;
+		/* never before the cut, even when the piece ends on an
+		 * 0xFF that the foreign bytes make a marker of: the search
+		 * looks for the boundary at and below the point's block */
+		size_t from = cut, zfrom = cut - (s->data[cut - 1] == 0xff);
 		while (zfrom > s->sd && s->data[zfrom - 1] == 0)
 			zfrom--;   /* zeros after zeros: found where they begin */
 		ncut++;
@@ -365,6 +370,74 @@ static void test_flips(struct sample *s)
 }
 
 /* may_continue: scan data may, foreign blocks mostly may not. */
+/*
+ * A first piece that ends on an 0xFF of the scan data (the first byte of
+ * a stuffed FF 00), then a gap of random bytes, then the rest: the gap's
+ * first byte makes a marker of that 0xFF, and the boundary is the byte
+ * after it.  The fragment search must try that boundary and bring the
+ * file back whole, with its two runs.  Few sector boundaries of a sample
+ * fall on such a byte, so the file is laid at the offset that puts one
+ * there (a file need not start a sector; its pieces end on the grid):
+ * the first 8 such places of each sample, 2 KiB apart at least.
+ */
+static void test_ff_boundary(struct sample *s, unsigned si)
+{
+	static uint8_t win[256 * 1024];
+	const size_t gap = 5 * SECTOR;
+	size_t n = SECTOR + s->len + gap, tried = 0, whole = 0;
+	uint8_t *img = malloc(n);
+
+	for (size_t cut = s->sd + 1; cut + 2 < s->len && tried < 8; cut++) {
+		if (s->data[cut - 1] != 0xff || s->data[cut] != 0)
+			continue;
+		tried++;
+		size_t o = (SECTOR - cut % SECTOR) % SECTOR;
+		memset(img, 0, o);
+		memcpy(img + o, s->data, cut);
+		tu_random(img + o + cut, gap, 77 + si * 1000 + cut);
+		memcpy(img + o + cut + gap, s->data + cut, s->len - cut);
+		size_t len = o + s->len + gap;
+		int fd = memfd_create("dredge-jpeg-ff", MFD_CLOEXEC);
+		struct source src;
+		if (fd < 0 || write(fd, img, len) != (ssize_t)len ||
+		    source_open_fd(&src, fd, "ff") != 0)
+			tap_bail("image setup failed");
+		struct extent one = { o, len - o };
+		struct run_req req = { .src = &src, .ext = &one, .next = 1 };
+		struct carve_result first;
+		int err = 0;
+		run_validate(fmt, &req, &first, &err);
+		const struct format *fl[] = { fmt };
+		uint64_t budget = UINT64_MAX;
+		struct frag_req rq = {
+			.fmt = fmt, .src = &src, .src_end = len,
+			.grid = { 0, SECTOR }, .off = o, .length = first.length,
+			.note_off = first.note_off,
+			.formats = fl, .nformats = 1,
+			.win = win, .win_cap = sizeof(win), .budget = &budget,
+		};
+		struct frag_result fr;
+		memset(&fr, 0, sizeof(fr));
+		if (first.note == CARVE_NOTE_FRAGMENT &&
+		    frag_reassemble(&rq, &fr) == 1 && fr.next == 2 &&
+		    fr.ext[0].img_off == o && fr.ext[0].len == cut &&
+		    fr.ext[1].img_off == o + cut + gap &&
+		    fr.ext[1].len == s->len - cut && fr.res.length == s->len)
+			whole++;
+		else
+			printf("# %s cut %zu on 0xFF: point %llu, not whole\n",
+			       s->file, cut, (unsigned long long)first.note_off);
+		free(fr.ext);
+		source_close(&src);
+		close(fd);
+		cut += 2048;
+	}
+	ok(tried > 0 && whole == tried, "%s: a piece ending on 0xFF, a gap, "
+	   "the rest: whole with its two runs (%zu of %zu)", s->file, whole,
+	   tried);
+	free(img);
+}
+
 static void test_may_continue(void)
 {
 	uint8_t blk[4096];
@@ -472,6 +545,9 @@ int main(void)
 		                   &cont[strstr(samples[i].file, "rst") ||
 		                         strstr(samples[i].file, "restart")]);
 	test_may_continue();
+	for (unsigned i = 0; i < NSAMPLES; i++)
+		if (!samples[i].progressive)
+			test_ff_boundary(&samples[i], i);
 	for (unsigned p = 0; p < 2; p++) {
 		for (enum fill f = 0; f < F_N; f++) {
 			char what[80];
