@@ -81,6 +81,12 @@ struct bread {
 	 * set by callers that must tell a right byte order from a wrong
 	 * one, such as reassembly.  False after bread_open*. */
 	bool thorough;
+	/* With thorough: the caller placed the pieces by the file's own
+	 * index, every boundary of its data checked where the pieces meet
+	 * (mp4_index.h), so a check that only judges the bytes round a seam
+	 * (decoding the H.264 slice that holds it) is left out.  False after
+	 * bread_open*. */
+	bool seams_placed;
 };
 
 /*

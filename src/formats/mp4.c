@@ -2010,7 +2010,8 @@ static void mp4_decode_seams(struct mp4_file *f, const struct mp4_track *t)
 	struct mp4_seams sm = { .f = f };
 	uint8_t *cfg;
 
-	if (!f->br->thorough || t->nal != MP4_NAL_AVC || t->cfg_len == 0 ||
+	if (!f->br->thorough || f->br->seams_placed || t->nal != MP4_NAL_AVC ||
+	    t->cfg_len == 0 ||
 	    t->cfg_len > H264_DECODE_MAX_CONFIG ||
 	    bread_seam_in(f->br, 0, f->limit) == UINT64_MAX ||
 	    !h264_decode_available())

@@ -39,6 +39,7 @@ struct run_req {
 	source_bad_fn bad;
 	void *bad_arg;
 	bool thorough;               /* the reader's thorough (bread.h) */
+	bool seams_placed;           /* ... and seams_placed */
 	/* Source bytes already in memory, served without reading again
 	 * (bread_use_memory; one extent only): [mem_off, mem_off + mem_len)
 	 * of the source, or mem NULL. */

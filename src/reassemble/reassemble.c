@@ -424,14 +424,15 @@ static int map_build(struct reasm *r)
  * validator is asked for every check it has (bread.thorough), so that a
  * foreign cluster inside the file's data is not taken for its own.  One
  * extent is the candidate's bytes as they lie, read as the scan reads
- * them. */
+ * them.  placed: a clip's index placed the map with nothing guessed
+ * (bread.seams_placed). */
 static void map_validate(struct reasm *r, const struct format *fmt,
-                         struct carve_result *res)
+                         bool placed, struct carve_result *res)
 {
 	struct run_req req = {
 		.src = r->src, .ext = r->ext, .next = r->next,
 		.win = r->win, .win_cap = r->win_cap,
-		.thorough = r->next > 1,
+		.thorough = r->next > 1, .seams_placed = placed,
 	};
 
 	memset(res, 0, sizeof(*res));
@@ -463,7 +464,7 @@ static int run(struct reasm *r, const struct state *st, struct verdict *v)
 		int rc = map_build(r);
 		if (rc != 0)
 			return rc;
-		map_validate(r, r->fmt, &v->res);
+		map_validate(r, r->fmt, false, &v->res);
 		v->ok = true;
 		if (v->res.verdict == CARVE_TRUNCATED &&
 		    v->res.length >= r->map_size && r->base_more &&
@@ -587,7 +588,7 @@ static uint64_t foreign_file(struct reasm *r, uint64_t j)
 			}
 			r->map_size = lim;
 		}
-		map_validate(r, fmt, &res);
+		map_validate(r, fmt, false, &res);
 		if (res.verdict != CARVE_REJECT && res.length > 0)
 			return (res.length + r->cs - 1) / r->cs;
 	}
@@ -829,7 +830,7 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 	r->next = n;
 	r->capext = n;
 	r->map_size = len;
-	map_validate(r, r->fmt, &out->res);
+	map_validate(r, r->fmt, rc == 1, &out->res);
 	if (rc == 1 && out->res.verdict == CARVE_ACCEPT &&
 	    out->res.length == len) {
 		out->ext = ext;
@@ -1315,11 +1316,12 @@ int reassemble_grid(const struct source *src, uint64_t size,
 				free(ext);
 			continue;
 		}
-		/* the clusters the index placed: a map, checked as one */
+		/* the clusters the index placed, with nothing guessed: a
+		 * map, checked as one */
 		struct run_req req = {
 			.src = src, .ext = ext, .next = next,
 			.win = win, .win_cap = win_cap,
-			.thorough = next > 1,
+			.thorough = next > 1, .seams_placed = true,
 		};
 		run_validate(fmt, &req, &out->res, NULL);
 		out->validations++;
