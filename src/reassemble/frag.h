@@ -115,7 +115,9 @@
 /* Validator runs per candidate, all steps together. */
 #define FRAG_MAX_VALIDATIONS 4096
 /* Bytes those runs may be given per candidate (a run costs about the
- * bytes the validator got through before it stopped). */
+ * bytes the validator got through before it stopped; for a validator
+ * that resumes, the bytes every map of the step shares cost a
+ * sixteenth, as it only walks their structure again). */
 #define FRAG_MAX_BYTES (1ull << 30)
 /* A byte a validator's search (bread_find) looks through costs this
  * much less than a byte it validates: a search runs at memory speed. */

@@ -46,7 +46,7 @@ pdf pdf make_pdf three/512
 pdf_flate pdf make_pdf_flate interleaved
 tiff tif make_tiff
 mp4 mp4 make_mp4
-avi avi make_avi il_a/512 il_b/512
+avi avi make_avi
 "
 # What those validators cannot yet tell:
 #   zip   (nothing known: a stored member's CRC-32 shows a break only
@@ -73,13 +73,7 @@ avi avi make_avi il_a/512 il_b/512
 #         codes); and the H.264 sample holding a seam is decoded
 #         (h264_decode.h), which places a boundary inside a slice after
 #         a gap of random data or another clip's payload too);
-#   avi   its MJPEG frames are decoded; each step of a file in several
-#         fragments still looks for a whole file for a while
-#         after a map moved the point, so on the 512-byte grid the
-#         multi-fragment cases before it spend the scan's search budget
-#         (frag.h, FRAG_TOTAL_BASE) and the interleaved pair after them
-#         is left as truncated prefixes (alone on an image, they come
-#         back whole).
+#   avi   (nothing known: its MJPEG frames are decoded).
 
 rnd=$SEED
 next_rnd() { rnd=$(( (rnd * 1103515245 + 12345) % 2147483648 )); }
