@@ -498,13 +498,15 @@ int fsview_grid(const struct source *src, uint64_t size,
 	rc = fs_open(&vol, src, off, len, NULL, NULL, why, sizeof(why));
 	if (rc != 0)
 		return rc == -ENOMEM ? rc : 1;
-	g->origin = fs_data_start(&vol);
-	g->cluster_size = vol.cluster_size;
-	g->end = g->origin + (uint64_t)vol.cluster_count * vol.cluster_size;
+	uint64_t origin = fs_data_start(&vol), cs = vol.cluster_size;
+	uint64_t end = origin + (uint64_t)vol.cluster_count * cs;
 	fs_close(&vol);
-	if (g->end > size)
-		g->end = size;
-	return g->cluster_size >= 512 && g->origin < g->end ? 0 : 1;
+	if (end > size)
+		end = size;
+	if (cs < 512 || cs > FSVIEW_GRID_MAX || origin >= end)
+		return 1;
+	*g = (struct fsview_grid){ origin, end, (uint32_t)cs };
+	return 0;
 }
 
 int fsview_open(struct fsview **out, const struct source *src, uint64_t size,

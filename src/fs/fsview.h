@@ -124,7 +124,8 @@ int fsview_open(struct fsview **out, const struct source *src, uint64_t size,
  * fsview_open would choose it with no options, its data area [origin,
  * end) and its cluster size.  Reads the partition table and the boot
  * sector only, and says nothing.  0 with *g set; 1 when there is no such
- * volume (none, several, or one of another kind); -ENOMEM.
+ * volume (none, several, or one of another kind, or its clusters are
+ * over FSVIEW_GRID_MAX); -ENOMEM.
  */
 #define FSVIEW_GRID_MAX (4u << 20)   /* larger clusters are no grid to
                                         search by (exFAT allows 32 MiB) */

@@ -443,24 +443,18 @@ static void validate_clusters(struct pipeline *p, struct candidate *c,
 /*
  * Without a file system, for a file starting at source byte off: the
  * cluster size of the volume the source holds (pipeline.vgrid) when off
- * opens one of its clusters, and a multiple of the block size, else 0.
- * A file the volume stored lies in its clusters, whatever has become of
- * its directory entry and chain; the grid narrows the places a fragment
- * search and a clip's placing look at.  *end, when given, is set to the
- * end of the volume's data area.
+ * opens one of its clusters, else 0.  A file the volume stored lies in
+ * its clusters, whatever has become of its directory entry and chain;
+ * the grid narrows the places a fragment search and a clip's placing
+ * look at.
  */
-static uint64_t vol_grid(const struct pipeline *p, uint64_t off,
-                         uint64_t *end)
+static uint64_t vol_grid(const struct pipeline *p, uint64_t off)
 {
 	const struct fsview_grid *g = &p->vgrid;
 
-	if (g->cluster_size == 0 || g->cluster_size > FSVIEW_GRID_MAX ||
-	    off < g->origin || off >= g->end ||
-	    (off - g->origin) % g->cluster_size != 0 ||
-	    g->cluster_size % p->cfg->block_size != 0)
+	if (g->cluster_size == 0 || off < g->origin || off >= g->end ||
+	    (off - g->origin) % g->cluster_size != 0)
 		return 0;
-	if (end != NULL)
-		*end = g->end;
 	return g->cluster_size;
 }
 
@@ -476,7 +470,7 @@ static void validate_grid(struct pipeline *p, struct candidate *c,
 	struct reasm_result rr;
 	int rc = reassemble_grid(&p->src, p->src.size, p->formats[c->fmt],
 	                         c->off, win, win_cap, p->starts,
-	                         vol_grid(p, c->off, NULL), &rr);
+	                         vol_grid(p, c->off), &rr);
 
 	if (rc != 1 && rc != 2) {
 		free(rr.ext);
@@ -816,14 +810,6 @@ static int writer_reassemble(void *arg, struct candidate *c,
 	};
 	struct frag_result fr;
 
-	uint64_t vend;
-	uint64_t vcs = p->fsv == NULL ? vol_grid(p, c->off, &vend) : 0;
-	if (vcs != 0) {
-		rq.grid.origin = p->vgrid.origin;
-		rq.grid.block = (uint32_t)vcs;
-		if (vend < rq.src_end)
-			rq.src_end = vend;
-	}
 	if (p->fsv != NULL) {
 		rq.grid.origin = p->fsv->data_start;
 		rq.grid.block = p->fsv->cluster_size;
@@ -831,6 +817,11 @@ static int writer_reassemble(void *arg, struct candidate *c,
 		                             (uint32_t)fsview_end(p->fsv));
 		if (end < rq.src_end)
 			rq.src_end = end;
+	} else if (vol_grid(p, c->off) != 0) {
+		rq.grid.origin = p->vgrid.origin;
+		rq.grid.block = p->vgrid.cluster_size;
+		if (p->vgrid.end < rq.src_end)
+			rq.src_end = p->vgrid.end;
 	}
 	c->fragment = 0;
 	int rc = frag_reassemble(&rq, &fr);
@@ -1424,13 +1415,16 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		if (p->fsv != NULL)
 			fs_range(p);
 	}
-	if (p->fsv == NULL && !cfg->any_offset &&
-	    (rc = fsview_grid(&p->src, p->src.size, &p->vgrid)) != 0) {
-		memset(&p->vgrid, 0, sizeof(p->vgrid));
+	if (p->fsv == NULL && !cfg->any_offset) {
+		/* the volume's clusters as the grid, when the blocks the
+		 * scan looks at fall on them */
+		rc = fsview_grid(&p->src, p->src.size, &p->vgrid);
 		if (rc < 0) {
 			snprintf(sum->error, sizeof(sum->error), "out of memory");
 			goto out;
 		}
+		if (rc > 0 || p->vgrid.cluster_size % cfg->block_size != 0)
+			memset(&p->vgrid, 0, sizeof(p->vgrid));
 		rc = 0;
 	}
 	if (p->fsv == NULL)

@@ -54,8 +54,8 @@ struct pipeline {
 	struct fsview *fsv;          /* the file system carved, or NULL */
 	struct grid_starts *starts;  /* clip starts, without a file system */
 	struct fsview_grid vgrid;    /* ... and the cluster grid of the volume
-	                                the source holds (cluster_size 0:
-	                                none) */
+	                                the source holds, in whole blocks
+	                                (cluster_size 0: none) */
 	uint64_t start, end;         /* source range scanned */
 	size_t chunk_size;
 	uint64_t nchunks;

@@ -69,10 +69,12 @@ unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len);
  * an MP4 clip starting at source byte off is taken to start a cluster of
  * a grid of 128 KiB down to 4 KiB, and placed by its own index
  * (mp4_index.h) over the grid's clusters, none of them taken as owned.
- * When the card's cluster size is known (vol_cs: from a volume's boot
- * sector, 0 if none) or the starts of other clips round it tell it (found
- * by their ftyp boxes in the image, so the same whatever the thread
- * order), only that grid is tried.  Returns 1 with out filled (the
+ * When the starts of other clips round it tell the card's cluster size
+ * (found by their ftyp boxes in the image, so the same whatever the
+ * thread order), only that grid is tried.  When a volume's boot sector
+ * tells it (vol_cs, 0 if none), that size and its multiples up to what
+ * the starts tell are tried, and a clip cut off is followed on it.
+ * Returns 1 with out filled (the
  * verdict accepts it whole; free out->ext); for a clip cut off before its
  * index, 2 with out filled by its NAL unit chain followed on the grid
  * that vouches for most of it (a truncated verdict; mp4_chain.h); 0 when
