@@ -33,13 +33,11 @@
 
 static const struct format *fmt;
 
-/* Validates buf[0..len) as the pipeline does, thorough or not. */
-static void validate(const uint8_t *buf, size_t len, bool thorough,
-                     struct carve_result *res)
+/* A source holding buf[0..len) in memory: its fd, to close after
+ * source_close. */
+static int mem_source(const uint8_t *buf, size_t len, struct source *src)
 {
 	int fd = memfd_create("dredge-jpeg-frag", MFD_CLOEXEC);
-	struct source src;
-	struct bread br;
 
 	if (fd < 0)
 		tap_bail("memfd_create failed");
@@ -49,9 +47,21 @@ static void validate(const uint8_t *buf, size_t len, bool thorough,
 			tap_bail("write failed");
 		done += (size_t)w;
 	}
+	if (source_open_fd(src, fd, "frag") != 0)
+		tap_bail("source setup failed");
+	return fd;
+}
+
+/* Validates buf[0..len) as the pipeline does, thorough or not. */
+static void validate(const uint8_t *buf, size_t len, bool thorough,
+                     struct carve_result *res)
+{
+	struct source src;
+	struct bread br;
+	int fd = mem_source(buf, len, &src);
+
 	memset(res, 0, sizeof(*res));
-	if (source_open_fd(&src, fd, "frag") != 0 ||
-	    bread_open(&br, &src, 0, len < fmt->max_size ? len : fmt->max_size,
+	if (bread_open(&br, &src, 0, len < fmt->max_size ? len : fmt->max_size,
 	               0) != 0)
 		tap_bail("reader setup failed");
 	br.thorough = thorough;
@@ -397,11 +407,8 @@ static void test_ff_boundary(struct sample *s, unsigned si)
 		tu_random(img + o + cut, gap, 77 + si * 1000 + cut);
 		memcpy(img + o + cut + gap, s->data + cut, s->len - cut);
 		size_t len = o + s->len + gap;
-		int fd = memfd_create("dredge-jpeg-ff", MFD_CLOEXEC);
 		struct source src;
-		if (fd < 0 || write(fd, img, len) != (ssize_t)len ||
-		    source_open_fd(&src, fd, "ff") != 0)
-			tap_bail("image setup failed");
+		int fd = mem_source(img, len, &src);
 		struct extent one = { o, len - o };
 		struct run_req req = { .src = &src, .ext = &one, .next = 1 };
 		struct carve_result first;
@@ -492,11 +499,8 @@ static void speed(void)
 		unsigned reps = 200;
 
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
-		int fd = memfd_create("dredge-jpeg-speed", MFD_CLOEXEC);
 		struct source src;
-		if (fd < 0 || write(fd, s->data, s->len) != (ssize_t)s->len ||
-		    source_open_fd(&src, fd, "speed") != 0)
-			tap_bail("speed: setup failed");
+		int fd = mem_source(s->data, s->len, &src);
 		for (unsigned r = 0; r < reps; r++) {
 			struct bread br;
 			if (bread_open(&br, &src, 0, s->len, 0) != 0)
