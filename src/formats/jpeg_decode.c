@@ -1186,6 +1186,13 @@ struct jdec_point {
  * history adds a quarter of its size, so that copying it (at memory
  * speed) stays a small fraction of the decoding it saves. */
 #define JDEC_POINT_EVERY (4u << 10)
+/* In the last bytes before the points' limit (where the tries' shared
+ * bytes end, and the next try resumes), a sequential decoder takes a
+ * point every few MCUs instead: a try decodes again everything between
+ * the point and the limit, and most tries of a search fail soon after
+ * it. */
+#define JDEC_POINT_NEAR 512u
+#define JDEC_POINT_NEAR_EVERY 64u
 
 struct jdec_point *jdec_point_new(void)
 {
@@ -1292,7 +1299,11 @@ static void point_take(const struct jdec *d, const struct scan *sc,
 
 	if (d->nz != NULL)
 		every += d->nblocks * sizeof(*d->nz) / 4;
-	if (b->hit || b->pos > pp->before || b->pos - pp->last < every)
+	if (b->hit || b->pos > pp->before)
+		return;
+	if (b->pos - pp->last < every &&
+	    (d->nz != NULL || pp->before - b->pos >= JDEC_POINT_NEAR ||
+	     b->pos - pp->last < JDEC_POINT_NEAR_EVERY))
 		return;
 	if (d->nz != NULL && pt->nzcap < d->nblocks) {
 		uint64_t *nz = realloc(pt->nz, d->nblocks * sizeof(*nz));
