@@ -195,9 +195,10 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 	int rc = run_validate(rq->fmt, &req, res, &err);
 	if (rc != 0)
 		return rc;
-	/* A run costs what the validator got through, and at least the
-	 * block it was offered, and whatever its searches looked through
-	 * (a document's table sought megabytes ahead of a broken piece). */
+	/* A run costs what the validator got through, its setting up (at
+	 * least the block it was offered), and whatever its searches looked
+	 * through (a document's table sought megabytes ahead of a broken
+	 * piece). */
 	uint64_t cost = res->length > res->note_off ? res->length
 	                : res->note_off;
 	/* A validator that resumes keeps what it found in the bytes every
@@ -205,7 +206,8 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 	 * only by their structure: those cost a sixteenth. */
 	if (shared && rq->fmt->validate_resume != NULL && cost > st->stable)
 		cost = cost - st->stable + st->stable / 16;
-	cost += rq->grid.block + searched / FRAG_SEARCH_SHARE;
+	cost += (rq->grid.block > FRAG_TRY_COST ? rq->grid.block
+	         : FRAG_TRY_COST) + searched / FRAG_SEARCH_SHARE;
 	st->out->validations++;
 	spend(st, cost);
 	return 0;

@@ -119,6 +119,11 @@
  * that resumes, the bytes every map of the step shares cost a
  * sixteenth, as it only walks their structure again). */
 #define FRAG_MAX_BYTES (1ull << 30)
+/* What a validator run costs besides the bytes it gets through: its
+ * reader and state set up, its first reads (on a grid of larger blocks,
+ * the block).  Measured: a JPEG try that resumes and stops a few hundred
+ * bytes into the tail takes the time of reading some 20 KiB. */
+#define FRAG_TRY_COST (4u << 10)
 /* A byte a validator's search (bread_find) looks through costs this
  * much less than a byte it validates: a search runs at memory speed. */
 #define FRAG_SEARCH_SHARE 16
@@ -130,8 +135,8 @@
  * given at most FRAG_TOTAL_BASE + FRAG_TOTAL_PER_BYTE * X bytes, so
  * reassembly never costs more than a few times what the scan reads, and
  * broken files early on the medium cannot starve later ones. */
-#define FRAG_TOTAL_BASE (1ull << 30)
-#define FRAG_TOTAL_PER_BYTE 4
+#define FRAG_TOTAL_BASE (512ull << 20)
+#define FRAG_TOTAL_PER_BYTE 2
 /* Bytes of a block that the signature and may_continue tests look at. */
 #define FRAG_PROBE_MAX (64u * 1024u)
 
