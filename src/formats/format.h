@@ -168,6 +168,15 @@ struct format {
 	 */
 	void (*prefetch)(const uint8_t *p, size_t n);
 	/*
+	 * Optional: p[0..n) is a candidate's start, in memory (n may be
+	 * short).  False only when validate() certainly rejects any file
+	 * that starts with these bytes, whatever follows them: the caller
+	 * then rejects the candidate without setting a reader up, so that
+	 * a drive dense with false starts costs a look at each.  NULL:
+	 * every candidate is validated.
+	 */
+	bool (*screen)(const uint8_t *p, size_t n);
+	/*
 	 * Optional: validate for a caller that validates one candidate many
 	 * times over maps sharing their first bytes (reassembly trying
 	 * tails after one head).  *rs (NULL at first) is the format's own

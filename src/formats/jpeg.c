@@ -1012,6 +1012,21 @@ static void jpeg_prefetch(const uint8_t *p, size_t n)
 		__builtin_prefetch(p + at);
 }
 
+/* The walk rejects a file whose first segment after SOI is not followed
+ * by a marker (nothing before a scan is kept). */
+static bool jpeg_screen(const uint8_t *p, size_t n)
+{
+	if (n < 6 || p[3] == 0xff)
+		return true;    /* fill bytes: the walk looks further */
+	if (p[0] != 0xff || p[1] != M_SOI || p[2] != 0xff ||
+	    !jpeg_is_first(p[3]))
+		return false;
+	size_t len = (size_t)p[4] << 8 | p[5];
+	if (len < 2)
+		return false;
+	return 4 + len >= n || p[4 + len] == 0xff;
+}
+
 static const struct format_sig jpeg_sigs[] = {
 	FORMAT_SIG("\xff\xd8\xff", 0),
 };
@@ -1027,6 +1042,7 @@ const struct format format_jpeg = {
 	.validate = jpeg_validate,
 	.may_continue = jdec_may_continue,
 	.prefetch = jpeg_prefetch,
+	.screen = jpeg_screen,
 	.validate_resume = jpeg_validate_resume,
 	.resume_free = jpeg_resume_free,
 };

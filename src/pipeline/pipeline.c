@@ -564,6 +564,36 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 
 /* pipeline_validate, reading what lies in chunk ch (may be NULL) from
  * memory. */
+/*
+ * Whether c's format rejects it by its first bytes in the chunk
+ * (format.screen): those that are the file's in every map the validation
+ * may give it (the first cluster's, on a volume), from a chunk without
+ * unreadable sectors (whose zeros the validator reads as the drive's).
+ */
+static bool screened_out(struct pipeline *p, const struct candidate *c,
+                         const struct chunk *ch)
+{
+	const struct format *fmt = p->formats[c->fmt];
+
+	if (fmt->screen == NULL || ch == NULL || c->off < ch->off ||
+	    c->off - ch->off >= ch->len)
+		return false;
+	size_t at = (size_t)(c->off - ch->off), n = ch->len - at;
+	if (p->fsv != NULL) {
+		uint64_t cs = p->fsv->cluster_size, ds = p->fsv->data_start;
+		if (c->off < ds || cs == 0)
+			return false;
+		uint64_t rest = cs - (c->off - ds) % cs;
+		if (n > rest)
+			n = (size_t)rest;
+	}
+	if (n > fmt->max_size)
+		n = (size_t)fmt->max_size;
+	if (badlist_overlaps(&p->bad, ch->off, ch->len))
+		return false;
+	return !fmt->screen(ch->buf + at, n);
+}
+
 static void validate_in(struct pipeline *p, struct candidate *c,
                         const struct chunk *ch, uint8_t *win, size_t win_cap)
 {
@@ -585,6 +615,12 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 	free(c->runs);
 	c->runs = NULL;
 	c->nruns = 0;
+	if (screened_out(p, c, ch)) {
+		c->verdict = CARVE_REJECT;
+		c->length = 0;
+		c->reason = "its first bytes cannot start such a file";
+		return;
+	}
 	if (size > fmt->max_size)
 		size = fmt->max_size;
 	carve_result_clear(&res);

@@ -758,6 +758,78 @@ static void test_bombs(void)
 	free(data);
 }
 
+/*
+ * The scan's screen (format.screen) rejects a candidate without a
+ * validation: it may say no only where the validator rejects.  Every
+ * sample passes it at every length; seeded hostile starts (a JPEG's
+ * first bytes, then a first segment of any length followed by anything,
+ * sometimes by a real file's segments) are rejected by the validator,
+ * plain and thorough, wherever the screen says no.
+ */
+static void test_screen(void)
+{
+	size_t nsamples = sizeof(samples) / sizeof(samples[0]);
+	unsigned bad = 0, no = 0;
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	static const uint8_t first[] = { 0xe0, 0xe1, 0xdb, 0xc4, 0xfe, 0xc0,
+	                                 0xdd, 0xff, 0xd9, 0x00 };
+
+	ok(fmt->screen != NULL, "jpeg has a screen");
+	if (fmt->screen == NULL)
+		return;
+	for (unsigned i = 0; i < nsamples; i++) {
+		size_t len, n;
+		uint8_t *data = tu_load_data(samples[i].file, &len);
+		for (n = 0; n <= len && fmt->screen(data, n); n++)
+			;
+		ok(n > len, "%s passes the screen at every length",
+		   samples[i].file);
+		free(data);
+	}
+	size_t slen;
+	uint8_t *sample = tu_load_data("jpeg/baseline.jpg", &slen);
+	for (unsigned t = 0; t < 20000; t++) {
+		uint8_t buf[4096];
+		struct carve_result res;
+		for (size_t k = 0; k < sizeof(buf); k++) {
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			buf[k] = (uint8_t)r;
+		}
+		size_t n = 6 + (size_t)(r >> 20) % (sizeof(buf) - 6);
+		buf[0] = 0xff;
+		buf[1] = 0xd8;
+		buf[2] = 0xff;
+		buf[3] = first[(r >> 8) % sizeof(first)];
+		size_t seg = (size_t)(r >> 40) % (t % 2 ? 64 : 4096);
+		buf[4] = (uint8_t)(seg >> 8);
+		buf[5] = (uint8_t)seg;
+		if (t % 3 == 0 && 4 + seg < sizeof(buf))
+			buf[4 + seg] = 0xff;
+		if (t % 5 == 0 && 4 + seg < sizeof(buf) && slen > 2) {
+			/* a real file's segments after the first */
+			size_t take = sizeof(buf) - 4 - seg;
+			if (take > slen - 2)
+				take = slen - 2;
+			memcpy(buf + 4 + seg, sample + 2, take);
+		}
+		if (fmt->screen(buf, n))
+			continue;
+		no++;
+		enum carve_verdict v1 = tu_validate(fmt, buf, sizeof(buf), 0,
+		                                    &res);
+		enum carve_verdict v2 = tu_validate_thorough(
+			fmt, buf, sizeof(buf), 0, true, &res);
+		if (v1 != CARVE_REJECT || v2 != CARVE_REJECT)
+			bad++;
+	}
+	free(sample);
+	ok(no > 5000, "the screen said no to %u of 20000 hostile starts", no);
+	ok(bad == 0, "the validator rejects every start the screen rejects "
+	   "(%u not)", bad);
+}
+
 int main(void)
 {
 	size_t nsamples = sizeof(samples) / sizeof(samples[0]);
@@ -779,5 +851,6 @@ int main(void)
 	test_progressive();
 	test_restart();
 	test_bombs();
+	test_screen();
 	return tap_done();
 }
