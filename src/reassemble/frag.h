@@ -123,7 +123,7 @@
  * reader and state set up, its first reads (on a grid of larger blocks,
  * the block).  Measured: a JPEG try that resumes and stops a few hundred
  * bytes into the tail takes the time of reading some 20 KiB. */
-#define FRAG_TRY_COST (4u << 10)
+#define FRAG_TRY_COST (16u << 10)
 /* A byte a validator's search (bread_find) looks through costs this
  * much less than a byte it validates: a search runs at memory speed. */
 #define FRAG_SEARCH_SHARE 16
