@@ -87,6 +87,10 @@ struct bread {
 	 * (decoding the H.264 slice that holds it) is left out.  False after
 	 * bread_open*. */
 	bool seams_placed;
+	/* For validate_resume (format.h): how far this run's bytes read as
+	 * other runs' with the same stable, 0 when no further than stable.
+	 * Zero after bread_open*. */
+	uint64_t shared;
 };
 
 /*

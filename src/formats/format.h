@@ -186,8 +186,13 @@ struct format {
 	 * head.  The caller promises that bytes [0, stable) read the same
 	 * in every run with *rs, and stable never decreases from one run
 	 * to the next; the validator saves only points that depend on no
-	 * byte at or past stable.  The verdict must be the one validate
-	 * gives over the same bytes.  NULL: validate is called.
+	 * byte at or past stable.  A run may also read the same bytes as
+	 * others further than stable: any two runs with the same stable
+	 * and br->shared not 0 read the same bytes before the smaller of
+	 * their shared, so a point saved before one run's shared serves the
+	 * runs whose shared is not below it, until stable grows.  The
+	 * verdict must be the one validate gives over the same bytes.
+	 * NULL: validate is called.
 	 */
 	void (*validate_resume)(struct bread *br, struct carve_result *res,
 	                        struct carve_resume **rs, uint64_t stable);

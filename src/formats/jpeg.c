@@ -725,22 +725,94 @@ walk:
 	return false;
 }
 
-/*
- * Reassembly's saved progress (format.h validate_resume): the walk's
- * state when the scan began whose decoding the point resumes, that
- * scan's SOS payload and where its data start, and the point.
- */
-struct carve_resume {
+/* A point a decoding resumes from: the walk's state when the scan began
+ * whose decoding it resumes, that scan's SOS payload and where its data
+ * start, and the decoder's point. */
+struct jpeg_mark {
 	struct jpeg_state st;   /* st.dec unused */
 	uint8_t hdr[16];
 	uint32_t n;
 	uint64_t data;
 	struct jdec_point *pt;
+	uint64_t stable;        /* near marks: the stable they hold for */
 };
 
+/* Near marks kept: a reassembly step tries a few boundaries, each with
+ * many tails. */
+#define JPEG_NEAR_MARKS 8
+
+/*
+ * Reassembly's saved progress (format.h validate_resume): the last point
+ * before stable, and points just before the shared bytes of the tries
+ * that read further (br->shared), one for each boundary tried, so that a
+ * try decodes again only what lies past its own boundary.
+ */
+struct carve_resume {
+	struct jpeg_mark main;
+	struct jpeg_mark near[JPEG_NEAR_MARKS];
+	unsigned next;          /* the near mark replaced next */
+};
+
+/* The mark a run with stable and shared resumes from, or NULL. */
+static struct jpeg_mark *mark_best(struct carve_resume *rs, uint64_t stable,
+                                   uint64_t shared)
+{
+	struct jpeg_mark *best = NULL;
+	uint64_t at = 0;
+
+	if (jdec_point_off(rs->main.pt) <= stable) {
+		best = &rs->main;
+		at = jdec_point_off(rs->main.pt);
+	}
+	for (unsigned k = 0; shared > stable && k < JPEG_NEAR_MARKS; k++) {
+		struct jpeg_mark *m = &rs->near[k];
+		uint64_t o = m->pt != NULL ? jdec_point_off(m->pt) : UINT64_MAX;
+		if (m->stable == stable && o <= shared && (best == NULL || o > at)) {
+			best = m;
+			at = o;
+		}
+	}
+	return best;
+}
+
+/* The near mark a run with stable saves into (its point made), or NULL:
+ * one left from an earlier stable, else the next in turn but never the
+ * one resumed from.  It changes only when a point goes into it. */
+static struct jpeg_mark *mark_victim(struct carve_resume *rs, uint64_t stable,
+                                     const struct jpeg_mark *from)
+{
+	struct jpeg_mark *m = NULL;
+
+	for (unsigned k = 0; k < JPEG_NEAR_MARKS && m == NULL; k++)
+		if (rs->near[k].stable != stable || rs->near[k].pt == NULL)
+			m = &rs->near[k];
+	if (m == NULL) {
+		m = &rs->near[rs->next++ % JPEG_NEAR_MARKS];
+		if (m == from)
+			m = &rs->near[rs->next++ % JPEG_NEAR_MARKS];
+	}
+	if (m->pt == NULL && (m->pt = jdec_point_new()) == NULL)
+		return NULL;
+	return m;
+}
+
+/* Sets mark m to the walk's state st (as the scan with SOS payload hdr
+ * of n bytes, data at data, began) after a point went into it. */
+static void mark_set(struct jpeg_mark *m, const struct jpeg_state *st,
+                     const uint8_t *hdr, uint32_t n, uint64_t data)
+{
+	m->st = *st;
+	m->st.dec = NULL;
+	memcpy(m->hdr, hdr, sizeof(m->hdr));
+	m->n = n;
+	m->data = data;
+}
+
 /* Walks the file from SOI; decodes its scans when dec is not NULL (the
- * walk then owns it).  With rs, resumes from its point when it has one
- * before stable, and saves points before stable into it. */
+ * walk then owns it).  With rs, resumes from the furthest of its marks
+ * this run's bytes allow, saves points before stable into its main mark
+ * and, when the run shares bytes further (br->shared), the last point
+ * before those end into a near mark. */
 static bool jpeg_walk(struct bread *br, struct carve_result *res,
                       struct jdec *dec, struct carve_resume *rs,
                       uint64_t stable)
@@ -750,21 +822,27 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 	struct jdec_points pp = { .before = stable };
 	struct jdec_points *ppp = NULL;
 	uint8_t hdr[16];
-	bool resumed = false;
+	struct jpeg_mark *from = NULL, *near = NULL;
 
 	memset(&st, 0, sizeof(st));
 	st.dec = dec;
 	if (rs != NULL && dec != NULL) {
 		ppp = &pp;
-		pp.save = rs->pt;
-		if (jdec_point_off(rs->pt) <= stable) {
-			struct jdec *d = jdec_point_decoder(rs->pt);
-			if (d != NULL) {
-				jdec_free(dec);
-				st = rs->st;
-				st.dec = d;
-				resumed = true;
-			}
+		pp.save = rs->main.pt;
+		from = mark_best(rs, stable, br->shared);
+		struct jdec *d = from != NULL ? jdec_point_decoder(from->pt)
+		                 : NULL;
+		if (d != NULL) {
+			jdec_free(dec);
+			st = from->st;
+			st.dec = d;
+		} else {
+			from = NULL;
+		}
+		if (br->shared > stable &&
+		    (near = mark_victim(rs, stable, from)) != NULL) {
+			pp.save2 = near->pt;
+			pp.before2 = br->shared;
 		}
 	}
 	st.size = bread_size(br);
@@ -783,13 +861,20 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 	}
 
 	uint64_t off = 2;
-	if (resumed) {
+	if (from != NULL) {
 		/* The walk and the decode went this far in an earlier run
 		 * over the same bytes: on from the point. */
-		pp.from = rs->pt;
-		memcpy(hdr, rs->hdr, sizeof(hdr));
-		if (!jpeg_decode_scan(br, &st, res, hdr, rs->n, rs->data, &off,
-		                      &why, ppp))
+		struct jpeg_mark m = *from;
+		pp.from = m.pt;
+		memcpy(hdr, m.hdr, sizeof(hdr));
+		bool ok = jpeg_decode_scan(br, &st, res, hdr, m.n, m.data, &off,
+		                           &why, ppp);
+		/* a point taken on is of the same scan */
+		if (pp.saved2) {
+			mark_set(near, &m.st, m.hdr, m.n, m.data);
+			near->stable = stable;
+		}
+		if (!ok)
 			goto out;
 		pp.from = NULL;
 	}
@@ -895,16 +980,15 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 			struct jpeg_state before;
 			if (ppp != NULL)
 				before = st;
-			pp.saved = false;
+			pp.saved = pp.saved2 = false;
 			uint64_t data = off;
 			bool ok = jpeg_decode_scan(br, &st, res, h, n, off, &off,
 			                           &why, ppp);
-			if (ppp != NULL && pp.saved) {
-				rs->st = before;
-				rs->st.dec = NULL;
-				memcpy(rs->hdr, hdr, sizeof(hdr));
-				rs->n = n;
-				rs->data = data;
+			if (ppp != NULL && pp.saved)
+				mark_set(&rs->main, &before, hdr, n, data);
+			if (ppp != NULL && pp.saved2) {
+				mark_set(near, &before, hdr, n, data);
+				near->stable = stable;
 			}
 			if (!ok)
 				goto out;
@@ -979,13 +1063,14 @@ static void jpeg_validate(struct bread *br, struct carve_result *res)
 }
 
 /* Reassembly's tries decode the head once: each resumes from the last
- * point taken before the bytes the tries share end. */
+ * point taken before the bytes it shares with earlier tries end. */
 static void jpeg_validate_resume(struct bread *br, struct carve_result *res,
                                  struct carve_resume **rs, uint64_t stable)
 {
 	if (*rs == NULL) {
 		*rs = calloc(1, sizeof(**rs));
-		if (*rs != NULL && ((*rs)->pt = jdec_point_new()) == NULL) {
+		if (*rs != NULL &&
+		    ((*rs)->main.pt = jdec_point_new()) == NULL) {
 			free(*rs);
 			*rs = NULL;
 		}
@@ -997,7 +1082,9 @@ static void jpeg_resume_free(struct carve_resume *rs)
 {
 	if (rs == NULL)
 		return;
-	jdec_point_free(rs->pt);
+	jdec_point_free(rs->main.pt);
+	for (unsigned k = 0; k < JPEG_NEAR_MARKS; k++)
+		jdec_point_free(rs->near[k].pt);
 	free(rs);
 }
 

@@ -1295,14 +1295,20 @@ static void point_take(const struct jdec *d, const struct scan *sc,
                        struct jdec_points *pp)
 {
 	struct jdec_point *pt = pp->save;
-	uint64_t every = JDEC_POINT_EVERY;
+	uint64_t every = JDEC_POINT_EVERY, before = pp->before;
+	bool *saved = &pp->saved;
 
 	if (d->nz != NULL)
 		every += d->nblocks * sizeof(*d->nz) / 4;
-	if (b->hit || b->pos > pp->before)
+	if (b->pos > before && pp->save2 != NULL) {
+		pt = pp->save2;
+		before = pp->before2;
+		saved = &pp->saved2;
+	}
+	if (b->hit || b->pos > before)
 		return;
 	if (b->pos - pp->last < every &&
-	    (d->nz != NULL || pp->before - b->pos >= JDEC_POINT_NEAR ||
+	    (d->nz != NULL || before - b->pos >= JDEC_POINT_NEAR ||
 	     b->pos - pp->last < JDEC_POINT_NEAR_EVERY))
 		return;
 	if (d->nz != NULL && pt->nzcap < d->nblocks) {
@@ -1333,7 +1339,7 @@ static void point_take(const struct jdec *d, const struct scan *sc,
 	pt->zcnt = pp->zcnt;
 	pt->zend = pp->zend;
 	pt->valid = true;
-	pp->saved = true;
+	*saved = true;
 	pp->last = b->pos;
 }
 

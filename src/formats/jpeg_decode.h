@@ -189,11 +189,16 @@ struct jdec_points {
 	/* Points are taken only where every byte they depend on lies
 	 * before this offset. */
 	uint64_t before;
+	/* Past before, points up to before2 go to save2 instead (NULL:
+	 * none are taken there). */
+	struct jdec_point *save2;
+	uint64_t before2;
 	/* Where the last point was taken or resumed from (0 at first):
 	 * the next is taken a few KiB of data further on, whatever the
 	 * scan. */
 	uint64_t last;
 	bool saved;             /* out: save holds a point of this scan */
+	bool saved2;            /* ... and save2 */
 	/* The decoder's: how far (zpos) the zero runs of the data of the
 	 * scan at zoff have been followed, so that a failure looks for
 	 * them only past the last point. */

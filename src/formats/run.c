@@ -37,6 +37,7 @@ int run_validate(const struct format *fmt, const struct run_req *req,
 		bread_on_bad(&br, req->bad, req->bad_arg);
 	br.thorough = req->thorough;
 	br.seams_placed = req->seams_placed;
+	br.shared = req->shared;
 	if (req->mem != NULL && req->next == 1)
 		bread_use_memory(&br, req->mem, req->mem_off, req->mem_len);
 	if (fmt->max_size != 0)

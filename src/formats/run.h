@@ -51,6 +51,7 @@ struct run_req {
 	 * (format.h); NULL: validate is called. */
 	struct carve_resume **resume;
 	uint64_t stable;
+	uint64_t shared;             /* bread.shared (format.h) */
 	/* When not NULL: set to the bytes the validator's searches looked
 	 * through (bread.searched). */
 	uint64_t *searched;

@@ -190,6 +190,8 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 		.win = rq->win, .win_cap = rq->win_cap,
 		.thorough = true,
 		.resume = shared ? &st->resume : NULL, .stable = st->stable,
+		/* every map of the step holds the last fragment up to P */
+		.shared = shared ? st->lstart + (P - st->ls) : 0,
 		.searched = &searched,
 	};
 	int rc = run_validate(rq->fmt, &req, res, &err);
