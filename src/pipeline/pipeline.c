@@ -861,7 +861,7 @@ static int writer_reassemble(void *arg, struct candidate *c,
 	}
 	c->fragment = 0;
 	int rc = frag_reassemble(&rq, &fr);
-	*spent += fr.spent;
+	*spent += rc == 1 ? fr.spent / FRAG_FOUND_SHARE : fr.spent;
 	if (rc < 0)
 		return rc;
 	if (rc == 1 && fr.res.length < fmt->min_size) {

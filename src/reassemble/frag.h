@@ -136,7 +136,12 @@
  * reassembly never costs more than a few times what the scan reads, and
  * broken files early on the medium cannot starve later ones. */
 #define FRAG_TOTAL_BASE (512ull << 20)
-#define FRAG_TOTAL_PER_BYTE 2
+#define FRAG_TOTAL_PER_BYTE 4
+/* A search that finds its file counts this much less against that: the
+ * bound is on the searches that find nothing (a card of heads whose
+ * rest was overwritten), and those that find a file take at most this
+ * many times what it allows. */
+#define FRAG_FOUND_SHARE 4
 /* Bytes of a block that the signature and may_continue tests look at. */
 #define FRAG_PROBE_MAX (64u * 1024u)
 
