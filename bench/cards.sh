@@ -7,6 +7,10 @@
 #   dense      a camera card: distinct photos back to back (--dense-size)
 #   falsestart a JPEG header at every sector, two real JPEGs among them,
 #              and the same image without the false starts (--falsestart-size)
+#   cut        a camera card whose photos were all overwritten from their
+#              middle on: a photo's first 96 KiB every 128 KiB, random data
+#              between (--cut-size); nothing on it is whole, and a carver
+#              that looks for the rest of each finds none
 #   fat32      a dashcam card recorded in a loop (bench/dashcam.sh)
 #   exfat      the same on exFAT (bench/dashcam.sh, DASHCAM_FS=exfat)
 # then times, with the image hot in the page cache, `cat` and `fio`
@@ -46,10 +50,11 @@ usage: bench/cards.sh [OPTIONS]
       --big              random image of 8G (the issue's size)
       --dense-size SIZE  camera card size (default 512M)
       --falsestart-size SIZE  sector-dense false-start image size (default 512M)
+      --cut-size SIZE    cut-photo card size (default 64M)
       --dashcam-mib N    dashcam card size in MiB (default 512; 2200 is a
                          real card, and takes long to record)
       --only LIST        images to run, comma-separated (default all:
-                         random,dense,falsestart,fat32,exfat)
+                         random,dense,falsestart,cut,fat32,exfat)
       --peers LIST       photorec,foremost,scalpel or none (default: all
                          that are installed)
       --peers-random     also run the peers on the random image (slow)
@@ -62,7 +67,8 @@ EOF
 }
 
 BUILD=$src/build DIR="" SCRATCH="" SIZE="" DENSE_SIZE=512M FS_SIZE=512M
-DASH_MIB=512 ONLY="random,dense,falsestart,fat32,exfat" PEERS_OPT=""
+CUT_SIZE=64M DASH_MIB=512 ONLY="random,dense,falsestart,cut,fat32,exfat"
+PEERS_OPT=""
 PEERS_RANDOM=0 RUNS=3 SEED=2026 TIMEOUT=1800 KEEP=0
 CMDLINE="bench/cards.sh $*"
 option() {
@@ -74,6 +80,7 @@ option() {
 	--big) SIZE=8G ;;
 	--dense-size) DENSE_SIZE=$2 ;;
 	--falsestart-size) FS_SIZE=$2 ;;
+	--cut-size) CUT_SIZE=$2 ;;
 	--dashcam-mib) DASH_MIB=$2 ;;
 	--only) ONLY=$2 ;;
 	--peers) PEERS_OPT=$2 ;;
@@ -85,13 +92,15 @@ option() {
 	esac
 }
 parse_options "--big --peers-random --keep" "-b --build -d --dir --scratch
-	--size --dense-size --falsestart-size --dashcam-mib --only --peers --runs
+	--size --dense-size --falsestart-size --cut-size --dashcam-mib --only
+	--peers --runs
 	--seed --timeout" "$@"
 case $RUNS in ''|*[!0-9]*|0) die "--runs needs a number >= 1" ;; esac
 case $SEED in ''|*[!0-9]*) die "--seed needs a number" ;; esac
 case $DASH_MIB in ''|*[!0-9]*) die "--dashcam-mib needs a number" ;; esac
 for k in ${ONLY//,/ }; do
-	case $k in random|dense|falsestart|fat32|exfat) ;; *) die "unknown image '$k'" ;; esac
+	case $k in random|dense|falsestart|cut|fat32|exfat) ;;
+	*) die "unknown image '$k'" ;; esac
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 
@@ -104,6 +113,7 @@ if [ -z "$SIZE" ]; then
 	if [ "$avail" -gt $((3 * 4 * 1024 * 1024)) ]; then SIZE=4G; else SIZE=2G; fi
 fi
 SIZE_B=$(to_bytes "$SIZE") DENSE_B=$(to_bytes "$DENSE_SIZE") FS_B=$(to_bytes "$FS_SIZE")
+CUT_B=$(to_bytes "$CUT_SIZE")
 
 select_peers "$PEERS_OPT"
 HAVE_FIO=0
@@ -171,6 +181,49 @@ gen_falsestart() {
 	plant_line "${SAMPLES[0]}" $((bytes / 3 / 512 * 512)) "sample:$(basename "${SAMPLES[0]}")"
 	plant_line "${SAMPLES[1]}" $((bytes * 2 / 3 / 512 * 512 + 512)) "sample:$(basename "${SAMPLES[1]}")"
 	make_image "$img" "$man" "$header" "$bytes"
+}
+
+# gen_cut IMG BYTES: random data and, at the start of every 128 KiB, the
+# first 96 KiB of a distinct camera photo (cut inside its image data).
+# The manifest lists the heads.
+gen_cut() {
+	local img=$1 bytes=$2 man=$1.manifest header k=0 slot=$((128 << 10))
+	local head=$((96 << 10)) b f
+	header="# dredge-cards v$BENCH_GEN_VERSION kind=cut bytes=$bytes seed=$SEED bases=${#DENSE_BASES[@]}:$(printf '%s;' "${DENSE_BASES[@]}" | "$XXH128SUM" /dev/stdin | cut -c1-12)"
+	if image_current "$img" "$man" "$header"; then
+		log "reusing $img"
+		return 0
+	fi
+	log "generating $img ($(human "$bytes"), photos cut in their data)"
+	mkdir -p "$PLANTDIR"
+	make_bases
+	PLANTS=() MANIFEST_LINES=""
+	while (((k + 1) * slot <= bytes)); do
+		b=${BASES[k % ${#BASES[@]}]}
+		f=$PLANTDIR/cut-s$SEED-$k.jpg
+		[ -f "$f" ] || jpeg_variant "$b" "$f" "dredge-cards cut seed $SEED photo $k"
+		PLANTS+=("$f@$((k * slot))+$head")
+		MANIFEST_LINES+="$((k * slot)) $head - cut:$(basename "$f")"$'\n'
+		k=$((k + 1))
+	done
+	((k > 0)) || die "image of $bytes bytes is too small for one photo"
+	make_image "$img" "$man" "$header" "$bytes"
+	rm -f "$PLANTDIR"/cut-s"$SEED"-*.jpg
+}
+
+# count_whole DIR MANIFEST TOOL: the files a tool wrote as whole photos
+# on the cut card (none is): for dredge, the report's entries called
+# complete or reassembled; for a peer, the JPEGs it wrote.  Prints
+# "whole heads".
+count_whole() {
+	local n heads
+	heads=$(grep -c ' cut:' "$2")
+	if [ "${3%-*}" = dredge ]; then
+		n=$(grep -c '"status":"\(complete\|reassembled\)"' "$1/d/report.jsonl")
+	else
+		n=$(find "$1" -type f -iname '*.jpg' | wc -l)
+	fi
+	echo "$n $heads"
 }
 
 # gen_dashcam FS: records the card with bench/dashcam.sh (once).
@@ -246,6 +299,8 @@ run() {
 		found=$FOUND planted=$PLANTED ;;
 	clips*)
 		read -r found planted <<<"$(count_clips "$OUT" "${check#clips }")" ;;
+	cut*)
+		read -r found planted <<<"$(count_whole "$OUT" "${check#cut }" "$tool")" ;;
 	esac
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$tool" "$ELAPSED" "$bytes" \
 		"$found" "$planted" "$ok" >>"$RESULTS"
@@ -295,6 +350,15 @@ if want falsestart; then
 	# Not the peers: a header at every sector makes header-and-footer
 	# carvers write a file per sector.
 	runs falsestart "$img" "manifest $img.manifest" cat dredge
+fi
+if want cut; then
+	img=$DIR/cut-$(human "$CUT_B").img
+	gen_cut "$img" "$CUT_B"
+	# PhotoRec only: header-and-footer carvers write each head out to
+	# their largest size.
+	p=()
+	for t in "${PEER_TOOLS[@]}"; do [ "$t" = photorec ] && p+=("$t"); done
+	runs cut "$img" "cut $img.manifest" cat dredge dredge-nohash "${p[@]}"
 fi
 for fs in fat32 exfat; do
 	want $fs || continue
@@ -347,7 +411,9 @@ END {
 echo
 echo "found: planted JPEGs (random, dense, falsestart) or intact deleted clips"
 echo "(fat32, exfat) recovered byte-exact; dredge's report is also checked entry"
-echo "by entry.  Times are medians of $RUNS runs, image hot in the page cache."
+echo "by entry.  On the cut card: the heads written as whole photos (none is"
+echo "whole, so 0 is right).  Times are medians of $RUNS runs, image hot in the"
+echo "page cache."
 echo "dredge computes MD5 and SHA-256 of every file by default; dredge-nohash"
 echo "(--hash none) does what the peers do.  \"dredge Nx its rate\": dredge's"
 echo "rate over that tool's."
