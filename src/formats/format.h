@@ -102,6 +102,11 @@ struct carve_result {
 	uint8_t expect_any[4];
 	uint8_t expect_len;
 	uint64_t expect_at;
+	/* validate_resume only: what the run cost beyond walking the bytes
+	 * before stable again, in bytes of such a walk (those it decoded
+	 * again, the state it copied to resume); reassembly counts it
+	 * against its budget. */
+	uint64_t rework;
 	unsigned nmeta;
 	struct carve_meta meta[CARVE_META_MAX];
 };

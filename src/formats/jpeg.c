@@ -836,8 +836,14 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 			jdec_free(dec);
 			st = from->st;
 			st.dec = d;
+			/* the bytes from the point to stable decoded again,
+			 * and the state copied (at memory speed) */
+			uint64_t at = jdec_point_off(from->pt);
+			res->rework = (at < stable ? stable - at : 0) +
+			              jdec_point_size(from->pt) / 16;
 		} else {
 			from = NULL;
+			res->rework = stable;   /* all decoded again */
 		}
 		if (br->shared > stable &&
 		    (near = mark_victim(rs, stable, from)) != NULL) {
@@ -1053,8 +1059,10 @@ static void jpeg_check(struct bread *br, struct carve_result *res,
 	struct carve_result r2;
 	memset(&r2, 0, sizeof(r2));
 	jpeg_walk(br, &r2, dec, rs, stable);
+	uint64_t rework = r2.rework;
 	if (r2.note == CARVE_NOTE_FRAGMENT)
 		*res = r2;
+	res->rework = rework;
 }
 
 static void jpeg_validate(struct bread *br, struct carve_result *res)

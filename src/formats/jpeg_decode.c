@@ -1188,9 +1188,9 @@ struct jdec_point {
 #define JDEC_POINT_EVERY (4u << 10)
 /* In the last bytes before the points' limit (where the tries' shared
  * bytes end, and the next try resumes), a sequential decoder takes a
- * point every few MCUs instead: a try decodes again everything between
- * the point and the limit, and most tries of a search fail soon after
- * it. */
+ * point every few MCUs instead, a progressive one (whose history is
+ * copied with each) one: a try decodes again everything between the
+ * point and the limit, and most tries of a search fail soon after it. */
 #define JDEC_POINT_NEAR 512u
 #define JDEC_POINT_NEAR_EVERY 64u
 
@@ -1210,6 +1210,12 @@ void jdec_point_free(struct jdec_point *pt)
 uint64_t jdec_point_off(const struct jdec_point *pt)
 {
 	return pt->valid ? pt->pos : UINT64_MAX;
+}
+
+size_t jdec_point_size(const struct jdec_point *pt)
+{
+	return sizeof(pt->d) + (pt->d.nz != NULL ?
+	                        pt->d.nblocks * sizeof(*pt->nz) : 0);
 }
 
 struct jdec *jdec_point_decoder(const struct jdec_point *pt)
@@ -1308,8 +1314,9 @@ static void point_take(const struct jdec *d, const struct scan *sc,
 	if (b->hit || b->pos > before)
 		return;
 	if (b->pos - pp->last < every &&
-	    (d->nz != NULL || before - b->pos >= JDEC_POINT_NEAR ||
-	     b->pos - pp->last < JDEC_POINT_NEAR_EVERY))
+	    (before - b->pos >= JDEC_POINT_NEAR ||
+	     b->pos - pp->last < (d->nz != NULL ? JDEC_POINT_NEAR
+	                          : JDEC_POINT_NEAR_EVERY)))
 		return;
 	if (d->nz != NULL && pt->nzcap < d->nblocks) {
 		uint64_t *nz = realloc(pt->nz, d->nblocks * sizeof(*nz));

@@ -179,6 +179,9 @@ uint64_t jdec_point_off(const struct jdec_point *pt);
  * jdec_scan_points with pt as from; NULL when empty or out of memory. */
 struct jdec *jdec_point_decoder(const struct jdec_point *pt);
 
+/* The bytes jdec_point_decoder copies. */
+size_t jdec_point_size(const struct jdec_point *pt);
+
 /* What jdec_scan_points resumes from and saves. */
 struct jdec_points {
 	/* The point to resume this scan from (the SOS and data offset

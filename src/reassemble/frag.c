@@ -205,9 +205,10 @@ static int try_map(struct frag_state *st, uint64_t P, uint64_t T,
 	                : res->note_off;
 	/* A validator that resumes keeps what it found in the bytes every
 	 * map of the step shares (before stable) and checks them again
-	 * only by their structure: those cost a sixteenth. */
+	 * only by their structure: those cost a sixteenth, and what it
+	 * says it did besides (carve_result.rework). */
 	if (shared && rq->fmt->validate_resume != NULL && cost > st->stable)
-		cost = cost - st->stable + st->stable / 16;
+		cost = cost - st->stable + st->stable / 16 + res->rework;
 	cost += (rq->grid.block > FRAG_TRY_COST ? rq->grid.block
 	         : FRAG_TRY_COST) + searched / FRAG_SEARCH_SHARE;
 	st->out->validations++;
