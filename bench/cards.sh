@@ -189,15 +189,9 @@ gen_falsestart() {
 gen_cut() {
 	local img=$1 bytes=$2 man=$1.manifest header k=0 slot=$((128 << 10))
 	local head=$((96 << 10)) b f
-	header="# dredge-cards v$BENCH_GEN_VERSION kind=cut bytes=$bytes seed=$SEED bases=${#DENSE_BASES[@]}:$(printf '%s;' "${DENSE_BASES[@]}" | "$XXH128SUM" /dev/stdin | cut -c1-12)"
-	if image_current "$img" "$man" "$header"; then
-		log "reusing $img"
-		return 0
-	fi
-	log "generating $img ($(human "$bytes"), photos cut in their data)"
-	mkdir -p "$PLANTDIR"
-	make_bases
-	PLANTS=() MANIFEST_LINES=""
+	header="# dredge-cards v$BENCH_GEN_VERSION kind=cut bytes=$bytes seed=$SEED bases=$(bases_id)"
+	photos_start "$img" "$man" "$header" \
+		"$(human "$bytes"), photos cut in their data" || return 0
 	while (((k + 1) * slot <= bytes)); do
 		b=${BASES[k % ${#BASES[@]}]}
 		f=$PLANTDIR/cut-s$SEED-$k.jpg

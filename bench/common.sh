@@ -181,20 +181,32 @@ make_bases() {
 	done
 }
 
+# bases_id: the camera photos' settings, for an image's header.
+bases_id() {
+	echo "${#DENSE_BASES[@]}:$(printf '%s;' "${DENSE_BASES[@]}" | "$XXH128SUM" /dev/stdin | cut -c1-12)"
+}
+
+# photos_start IMG MANIFEST HEADER WHAT: false (and says so) when IMG is
+# current; else says what it generates (WHAT), and readies the camera
+# photos and an empty list of plants.
+photos_start() {
+	if image_current "$1" "$2" "$3"; then
+		log "reusing $1"
+		return 1
+	fi
+	log "generating $1 ($4)"
+	mkdir -p "$PLANTDIR"
+	make_bases
+	PLANTS=() MANIFEST_LINES=""
+}
+
 # gen_dense IMG BYTES: a camera card: photos back to back from sector 2048
 # on, each starting on the next sector boundary after the previous one, all
 # distinct; the rest of the card is random.
 gen_dense() {
 	local img=$1 bytes=$2 man=$1.manifest header k=0 off=$((1 << 20)) b f
-	header="# dredge-bench v$BENCH_GEN_VERSION kind=dense bytes=$bytes seed=$SEED bases=${#DENSE_BASES[@]}:$(printf '%s;' "${DENSE_BASES[@]}" | "$XXH128SUM" /dev/stdin | cut -c1-12)"
-	if image_current "$img" "$man" "$header"; then
-		log "reusing $img"
-		return 0
-	fi
-	log "generating $img ($(human "$bytes"), dense)"
-	mkdir -p "$PLANTDIR"
-	make_bases
-	PLANTS=() MANIFEST_LINES=""
+	header="# dredge-bench v$BENCH_GEN_VERSION kind=dense bytes=$bytes seed=$SEED bases=$(bases_id)"
+	photos_start "$img" "$man" "$header" "$(human "$bytes"), dense" || return 0
 	while :; do
 		b=${BASES[k % ${#BASES[@]}]}
 		f=$PLANTDIR/dense-s$SEED-$k.jpg
