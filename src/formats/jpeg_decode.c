@@ -146,9 +146,12 @@ struct bits {
 	uint64_t code;          /* ... and where its code byte lies */
 	uint64_t errbit;        /* set with a failure: bit in the interval */
 	/* A byte of the interval and the data bits before it, where
-	 * bits_offset may start counting: start and 0, or a resumed
-	 * point's. */
+	 * bits_offset may start counting: start and 0, a resumed point's,
+	 * or one the decoding passed (bits_hint). */
 	uint64_t hint_pos, hint_bits;
+	/* The next hint: the loading's place at an MCU's start, taken as
+	 * the hint once the MCUs have used its bits. */
+	uint64_t cand_pos, cand_bits;
 };
 
 /* ------------------------------------------------------------- tables */
@@ -342,8 +345,25 @@ static void bits_start(struct bits *b, uint64_t off)
 	b->hit = b->data_end = b->bad_fill = false;
 	b->m = 0;
 	b->mark = b->code = 0;
-	b->hint_pos = off;
-	b->hint_bits = 0;
+	b->hint_pos = b->cand_pos = off;
+	b->hint_bits = b->cand_bits = 0;
+}
+
+/*
+ * At an MCU's start, where used bits of the interval are used: moves the
+ * hint on, so that a failure's offsets (bits_offset, for bits at or past
+ * this MCU's start) are counted from near it rather than from the
+ * interval's start.  The loading's place is a hint only for bits it had
+ * loaded, so a place is taken as the hint once the MCUs have used them.
+ */
+static inline void bits_hint(struct bits *b, uint64_t used)
+{
+	if (b->cand_bits > used)
+		return;
+	b->hint_pos = b->cand_pos;
+	b->hint_bits = b->cand_bits;
+	b->cand_pos = b->pos;
+	b->cand_bits = b->real;
 }
 
 /* Reads an FF's follower at *at (skipping fill FFs): 0 and the byte, or
@@ -1026,6 +1046,7 @@ static enum jdec_end scan_run(struct jdec *d, struct bread *br,
 			memset(sc.pred, 0, sizeof(sc.pred));
 		}
 		mcu_bit = bits_used(&b);
+		bits_hint(&b, mcu_bit);
 		why = mcu(d, &sc, &b);
 		if (sc.ns == 1 && ++sc.bx == d->comp[sc.ci[0]].bw) {
 			sc.bx = 0;
@@ -1174,6 +1195,7 @@ struct jdec_point {
 	uint32_t eobrun;
 	uint64_t bx, by;
 	uint64_t start, pos, acc, loaded, real;
+	uint64_t hint_pos, hint_bits;   /* bits.hint: at or before the MCU */
 	unsigned n, rst;
 	uint64_t i;             /* the MCU it starts */
 	/* Zero bytes in a row from the scan's data start up to pos, and
@@ -1251,8 +1273,10 @@ static void point_restore(const struct jdec_point *pt, struct scan *sc,
 	b->n = pt->n;
 	b->loaded = pt->loaded;
 	b->real = pt->real;
-	b->hint_pos = pt->pos;
-	b->hint_bits = pt->real;
+	b->hint_pos = pt->hint_pos;
+	b->hint_bits = pt->hint_bits;
+	b->cand_pos = pt->pos;
+	b->cand_bits = pt->real;
 	*i = pt->i;
 	*rst = pt->rst;
 }
@@ -1340,6 +1364,8 @@ static void point_take(const struct jdec *d, const struct scan *sc,
 	pt->n = b->n;
 	pt->loaded = b->loaded;
 	pt->real = b->real;
+	pt->hint_pos = b->hint_pos;
+	pt->hint_bits = b->hint_bits;
 	pt->i = i;
 	pt->rst = rst;
 	points_zeros(pp, b, b->pos);
