@@ -734,7 +734,7 @@ struct jpeg_mark {
 	uint32_t n;
 	uint64_t data;
 	struct jdec_point *pt;
-	uint64_t stable;        /* near marks: the stable they hold for */
+	uint64_t stable;        /* the stable of the run it was taken in */
 };
 
 /* Near marks kept: a reassembly step tries a few boundaries, each with
@@ -797,10 +797,13 @@ static struct jpeg_mark *mark_victim(struct carve_resume *rs, uint64_t stable,
 }
 
 /* Sets mark m to the walk's state st (as the scan with SOS payload hdr
- * of n bytes, data at data, began) after a point went into it. */
+ * of n bytes, data at data, began) after a point of a run with stable
+ * went into it. */
 static void mark_set(struct jpeg_mark *m, const struct jpeg_state *st,
-                     const uint8_t *hdr, uint32_t n, uint64_t data)
+                     const uint8_t *hdr, uint32_t n, uint64_t data,
+                     uint64_t stable)
 {
+	m->stable = stable;
 	m->st = *st;
 	m->st.dec = NULL;
 	memcpy(m->hdr, hdr, sizeof(m->hdr));
@@ -876,10 +879,8 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 		bool ok = jpeg_decode_scan(br, &st, res, hdr, m.n, m.data, &off,
 		                           &why, ppp);
 		/* a point taken on is of the same scan */
-		if (pp.saved2) {
-			mark_set(near, &m.st, m.hdr, m.n, m.data);
-			near->stable = stable;
-		}
+		if (pp.saved2)
+			mark_set(near, &m.st, m.hdr, m.n, m.data, stable);
 		if (!ok)
 			goto out;
 		pp.from = NULL;
@@ -991,11 +992,10 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 			bool ok = jpeg_decode_scan(br, &st, res, h, n, off, &off,
 			                           &why, ppp);
 			if (ppp != NULL && pp.saved)
-				mark_set(&rs->main, &before, hdr, n, data);
-			if (ppp != NULL && pp.saved2) {
-				mark_set(near, &before, hdr, n, data);
-				near->stable = stable;
-			}
+				mark_set(&rs->main, &before, hdr, n, data,
+				         stable);
+			if (ppp != NULL && pp.saved2)
+				mark_set(near, &before, hdr, n, data, stable);
 			if (!ok)
 				goto out;
 			continue;
@@ -1059,10 +1059,9 @@ static void jpeg_check(struct bread *br, struct carve_result *res,
 	struct carve_result r2;
 	memset(&r2, 0, sizeof(r2));
 	jpeg_walk(br, &r2, dec, rs, stable);
-	uint64_t rework = r2.rework;
 	if (r2.note == CARVE_NOTE_FRAGMENT)
 		*res = r2;
-	res->rework = rework;
+	res->rework = r2.rework;
 }
 
 static void jpeg_validate(struct bread *br, struct carve_result *res)

@@ -562,8 +562,6 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 	validate_in(p, c, NULL, win, win_cap);
 }
 
-/* pipeline_validate, reading what lies in chunk ch (may be NULL) from
- * memory. */
 /*
  * Whether c's format rejects it by its first bytes in the chunk
  * (format.screen): those that are the file's in every map the validation
@@ -589,11 +587,12 @@ static bool screened_out(struct pipeline *p, const struct candidate *c,
 	}
 	if (n > fmt->max_size)
 		n = (size_t)fmt->max_size;
-	if (badlist_overlaps(&p->bad, ch->off, ch->len))
-		return false;
-	return !fmt->screen(ch->buf + at, n);
+	return !fmt->screen(ch->buf + at, n) &&
+	       !badlist_overlaps(&p->bad, ch->off, ch->len);
 }
 
+/* pipeline_validate, reading what lies in chunk ch (may be NULL) from
+ * memory. */
 static void validate_in(struct pipeline *p, struct candidate *c,
                         const struct chunk *ch, uint8_t *win, size_t win_cap)
 {
