@@ -84,6 +84,18 @@
 #define JPEG_BYTES_PER_BLOCK 1024u
 #define JPEG_SCAN_SLACK (64u << 10)
 
+/*
+ * Entropy-coded bits per 8x8 block below which a Huffman-coded image the
+ * walk calls whole is decoded before it is believed (about 0.75 bits a
+ * pixel in 4:2:0, a quarter of a camera's usual rate).  A photo cut in its
+ * data and followed by other bytes is called whole when an EOI turns up
+ * in them before anything a scan cannot hold: random bytes do that once
+ * in about 256 cuts, a few hundred bytes past the cut, and such a file
+ * holds too few bits for its frame.  Decoding costs time in proportion to
+ * the data, which is small here by definition.
+ */
+#define JPEG_SPARSE_BITS 32u
+
 /* IFD entries looked at per EXIF directory. */
 #define EXIF_MAX_ENTRIES 512
 
@@ -102,6 +114,7 @@ struct jpeg_state {
 	uint64_t size;          /* reader limit */
 	uint64_t entropy;       /* entropy-coded bytes, all scans */
 	uint64_t entropy_max;   /* what the frame's size allows */
+	uint64_t blocks;        /* the frame's 8x8 blocks, 0: not known */
 	uint64_t data_from;     /* where the first scan's data starts */
 	unsigned nsegs;
 	uint16_t restart;       /* restart interval (MCUs), 0: none */
@@ -141,6 +154,16 @@ static const char *const jpeg_coding[16] = {
 	"differential progressive arithmetic",
 	"differential lossless arithmetic",
 };
+
+/* Whether a Huffman-coded frame's scans hold fewer bits than its blocks
+ * normally take (JPEG_SPARSE_BITS). */
+static bool jpeg_sparse(const struct jpeg_state *st)
+{
+	bool arithmetic = st->sof & 8, lossless = (st->sof & 3) == 3;
+
+	return st->sof != 0 && !arithmetic && !lossless && st->blocks != 0 &&
+	       st->entropy < st->blocks * (JPEG_SPARSE_BITS / 8);
+}
 
 /* True for the SOFn markers (C0..CF less DHT, JPG and DAC). */
 static bool jpeg_is_sof(uint8_t m)
@@ -392,6 +415,7 @@ static bool jpeg_sof(struct jpeg_state *st, uint8_t m, const uint8_t *s,
 		uint64_t mcuy = (y + 8u * vmax - 1) / (8u * vmax);
 		st->entropy_max = mcux * mcuy * hv * JPEG_BYTES_PER_BLOCK +
 		                  JPEG_SCAN_SLACK;
+		st->blocks = mcux * mcuy * hv;
 	}
 	return true;
 }
@@ -815,7 +839,9 @@ static void mark_set(struct jpeg_mark *m, const struct jpeg_state *st,
  * walk then owns it).  With rs, resumes from the furthest of its marks
  * this run's bytes allow, saves points before stable into its main mark
  * and, when the run shares bytes further (br->shared), the last point
- * before those end into a near mark. */
+ * before those end into a near mark.  Returns whether the walk saw what
+ * only decoding settles: a zero gap inside scan data, or too few bits
+ * for the frame (jpeg_sparse). */
 static bool jpeg_walk(struct bread *br, struct carve_result *res,
                       struct jdec *dec, struct carve_resume *rs,
                       uint64_t stable)
@@ -1011,7 +1037,7 @@ static bool jpeg_walk(struct bread *br, struct carve_result *res,
 	}
 out:
 	jdec_free(st.dec);
-	return st.zero_gap;
+	return st.zero_gap || jpeg_sparse(&st);
 }
 
 /*
@@ -1048,9 +1074,9 @@ out:
 static void jpeg_check(struct bread *br, struct carve_result *res,
                        struct carve_resume *rs, uint64_t stable)
 {
-	bool zero_gap = jpeg_walk(br, res, NULL, NULL, 0);
+	bool doubt = jpeg_walk(br, res, NULL, NULL, 0);
 	if (!(res->verdict == CARVE_TRUNCATED ||
-	      ((br->thorough || (zero_gap && br->unreadable == 0)) &&
+	      ((br->thorough || (doubt && br->unreadable == 0)) &&
 	       res->verdict == CARVE_ACCEPT)))
 		return;
 	struct jdec *dec = jdec_new();

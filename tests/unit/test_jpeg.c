@@ -29,6 +29,8 @@ static const struct sample samples[] = {
 	{ "jpeg/restart.jpg", 96, 240, 3, "baseline" },
 	{ "jpeg/arith.jpg", 160, 120, 3, "extended arithmetic" },
 	{ "jpeg/exif_thumb.jpg", 160, 120, 3, "baseline" },
+	/* few bits a block: decoded before it is called whole */
+	{ "jpeg/flat.jpg", 256, 192, 3, "baseline" },
 };
 
 static double now(void)
@@ -830,6 +832,46 @@ static void test_screen(void)
 	   "(%u not)", bad);
 }
 
+/*
+ * A photo cut in its data and followed by bytes whose first marker is EOI
+ * (random bytes, once in about 256 cuts): the marker walk alone calls it
+ * whole.  Holding fewer bits than its frame's blocks take, it is decoded,
+ * and the decoding runs out of data before the last block.  (flat.jpg,
+ * among the samples, is as sparse and decodes whole.)
+ */
+static void test_sparse(void)
+{
+	size_t len;
+	uint8_t *data = tu_load_data("jpeg/sub420.jpg", &len);
+	size_t sd = scan_start(data, len);
+	/* 96x240 in 4:2:0: 540 blocks, sparse below 2160 bytes of data */
+	size_t cuts[] = { sd + 64, sd + 500, sd + 1000, sd + 2000 };
+	size_t ncut = sizeof(cuts) / sizeof(cuts[0]);
+	struct carve_result res;
+	unsigned trunc = 0, at_cut = 0;
+
+	for (size_t i = 0; i < ncut; i++) {
+		size_t cut = cuts[i], n = cut + 2 + 4096;
+		uint8_t *b = malloc(n);
+		if (b == NULL)
+			tap_bail("out of memory");
+		memcpy(b, data, cut);
+		b[cut] = 0xff;
+		b[cut + 1] = 0xd9;
+		tu_random(b + cut + 2, 4096, 41 + i);
+		run(b, n, &res);
+		trunc += res.verdict == CARVE_TRUNCATED;
+		at_cut += res.verdict == CARVE_TRUNCATED &&
+		          res.note == CARVE_NOTE_FRAGMENT &&
+		          res.length <= cut && res.note_off >= cut - 2 &&
+		          res.note_off <= cut + 2;
+		free(b);
+	}
+	is_u64(trunc, ncut, "cut, then EOI: few bits for the frame, truncated");
+	is_u64(at_cut, ncut, "cut, then EOI: the fragment point at the cut");
+	free(data);
+}
+
 int main(void)
 {
 	size_t nsamples = sizeof(samples) / sizeof(samples[0]);
@@ -852,5 +894,6 @@ int main(void)
 	test_restart();
 	test_bombs();
 	test_screen();
+	test_sparse();
 	return tap_done();
 }

@@ -27,6 +27,13 @@ cjpeg -quality 80 -grayscale -outfile "$here/gray.jpg" "$tmp/plasma.ppm"
 cjpeg -quality 80 -restart 1 -outfile "$here/restart.jpg" "$tmp/plasma.ppm"
 # arithmetic coding (SOF9), 160x120.
 cjpeg -quality 85 -arithmetic -outfile "$here/arith.jpg" "$tmp/rose.ppm"
+# A flat picture (a faint ramp), 4:2:0, 256x192: about 6 bits a block,
+# so few that the validator decodes it before it believes the walk.
+LC_ALL=C awk 'BEGIN { printf "P6\n256 192\n255\n"
+	for (y = 0; y < 192; y++) for (x = 0; x < 256; x++) {
+		v = 96 + int(x * 16 / 256); printf "%c%c%c", v, v + 8, v + 16 } }' \
+	> "$tmp/flat.ppm"
+cjpeg -quality 85 -outfile "$here/flat.jpg" "$tmp/flat.ppm"
 
 # A camera-like file: EXIF (make, model, DateTimeOriginal) in APP1 with a
 # 64x48 JPEG thumbnail (its own SOI .. EOI) inside IFD1, main image 160x120.
