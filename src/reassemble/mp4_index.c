@@ -112,6 +112,8 @@ struct ctx {
 	struct stream st[MI_MAX_STREAMS];
 	unsigned nst;
 	uint8_t *fixed;         /* per position: 0 free, 1 + stream taken */
+	uint32_t *nfixed;       /* fixed positions before lo + k, from lo */
+	uint32_t lo;            /* the first position shared */
 	uint8_t *clean;         /* per position: 0 not known, 1 the cluster
 	                           passes payload_ok whole, 2 it does not */
 	uint32_t doubt;         /* the first position shared by a guess */
@@ -592,6 +594,37 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 
 /* ------------------------------------------------------------ sharing */
 
+/*
+ * Whether the media clusters the streams have still to place fit in the
+ * positions left.  Those of stream i lie in the free positions of
+ * [q, its anchor), so for each anchor a, the clusters of every stream
+ * whose anchor is at or before a must fit in the free positions of
+ * [q, a).  When the clips take every position between them (a pair
+ * recorded at once, nothing else written meanwhile), a position given
+ * to none shows here at once rather than at the last anchor.
+ */
+static bool room_for_all(const struct ctx *c, const struct sstate *in,
+                         uint32_t q)
+{
+	for (unsigned k = 0; k < c->nst; k++) {
+		uint32_t a = c->st[k].anchor;
+		if (a <= q)
+			continue;
+		uint64_t want = 0;
+		for (unsigned i = 0; i < c->nst; i++) {
+			const struct stream *s = &c->st[i];
+			if (s->anchor > a || s->anchor <= q)
+				continue;
+			/* not started: all but its (fixed) first cluster */
+			want += q <= s->start ? s->need - 1u : s->need - in[i].l;
+		}
+		uint64_t fixed = c->nfixed[a - c->lo] - c->nfixed[q - c->lo];
+		if (want > a - q - fixed)
+			return false;
+	}
+	return true;
+}
+
 /* Options for position q given the states in f->in; prev is the stream
  * the position before went to. */
 static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
@@ -604,13 +637,15 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 	f->nstrong = 0;
 	f->r0 = R0_CERTAIN;
 	/* a stream that can no longer fill its media data before its
-	 * anchor: a dead end */
+	 * anchor, or streams that together cannot: a dead end */
 	for (unsigned i = 0; i < c->nst; i++) {
 		const struct stream *s = &c->st[i];
 		if (q > s->start && q < s->anchor &&
 		    s->anchor - q < s->need - f->in[i].l)
 			return;
 	}
+	if (!room_for_all(c, f->in, q))
+		return;
 	if (c->fixed[q]) {
 		unsigned i = c->fixed[q] - 1u;
 		const struct stream *s = &c->st[i];
@@ -802,9 +837,20 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 	if (hi >= c->npos || !mark_fixed(c, lo, hi))
 		return 0;
 	uint8_t *owner = malloc(hi - lo + 1);
-	if (owner == NULL)
+	c->nfixed = malloc(((size_t)hi - lo + 2) * sizeof(*c->nfixed));
+	if (owner == NULL || c->nfixed == NULL) {
+		free(owner);
+		free(c->nfixed);
+		c->nfixed = NULL;
 		return -ENOMEM;
+	}
+	c->lo = lo;
+	c->nfixed[0] = 0;
+	for (uint32_t k = lo; k <= hi; k++)
+		c->nfixed[k - lo + 1] = c->nfixed[k - lo] + (c->fixed[k] != 0);
 	int rc = share(c, lo, hi, owner);
+	free(c->nfixed);
+	c->nfixed = NULL;
 	if (rc == 1) {
 		const struct stream *s = &c->st[0];
 		unsigned cap = 16, n = 0;
