@@ -37,6 +37,7 @@
 
 #include "reassemble/mp4_index.h"
 #include "common/mem.h"
+#include "formats/h264_decode.h"
 #include "formats/mp4.h"
 #include "io/source_map.h"
 
@@ -54,6 +55,7 @@ struct sample {
 	uint64_t off;
 	uint32_t size;
 	uint8_t kind, lsz;
+	uint8_t dec;            /* its track's avcC is the stream's cfg */
 };
 
 struct stream {
@@ -66,6 +68,10 @@ struct stream {
 	uint32_t need;          /* logical clusters before the anchor's */
 	struct sample *s;
 	uint32_t ns;
+	uint8_t *cfg;           /* the first H.264 track's avcC payload */
+	uint32_t cfg_len;
+	uint32_t *lpos;         /* per logical cluster below the anchor's:
+	                           its position on the path being tried */
 };
 
 /* Where a clip's checking has got to; copied on every choice. */
@@ -75,7 +81,17 @@ struct sstate {
 	uint32_t si;            /* the sample checked next */
 	uint64_t p;             /* logical offset checked next */
 	uint64_t pay;           /* end of the NAL unit checked last */
+	uint32_t blind;         /* the first logical cluster that held
+	                           nothing to check and that no decoded
+	                           sample covers yet, or NONE_L */
+	uint32_t dsi;           /* an H.264 sample whose units all passed,
+	                           to decode once its bytes are placed, or
+	                           NONE_L */
+	uint8_t sure;           /* this placing decoded a sample over
+	                           every blind cluster before it */
 };
+
+#define NONE_L UINT32_MAX
 
 struct opt {
 	uint8_t who;            /* stream, or MI_MAX_STREAMS for none */
@@ -105,6 +121,17 @@ struct ctx {
 	uint32_t cache_pos[CACHE];
 	unsigned cache_next;
 	uint64_t checks;
+	bool decodes;           /* H.264 samples can be decoded, and the
+	                           sharing decodes them */
+	uint32_t decodes_left;  /* ... this many more */
+	bool search_decoding;   /* a guess is decoded where it guesses, and
+	                           shared again deciding by decoding when
+	                           that does not settle it */
+	uint32_t doubts[MI_VOUCH_STRETCHES][2];  /* the guessed stretches of
+	                           positions [a, b) of the last sharing */
+	unsigned ndoubts;       /* how many, or MI_VOUCH_STRETCHES + 1 */
+	uint32_t bad_si[MI_MAX_STREAMS];  /* per stream: the sample that */
+	unsigned bad_n[MI_MAX_STREAMS];   /* failed to decode last, times */
 	int viewable;           /* the source can be viewed (source_map.h) */
 	struct source_map view[VIEWS];
 	uint64_t view_off[VIEWS];
@@ -243,7 +270,7 @@ static bool child(const uint8_t *b, uint64_t lo, uint64_t hi, uint32_t t,
 }
 
 static int push_sample(struct stream *s, uint32_t *cap, uint64_t off,
-                       uint32_t size, uint8_t kind, uint8_t lsz)
+                       uint32_t size, uint8_t kind, uint8_t lsz, uint8_t dec)
 {
 	if (s->ns >= MI_MAX_SAMPLES)
 		return -1;
@@ -255,7 +282,27 @@ static int push_sample(struct stream *s, uint32_t *cap, uint64_t off,
 		s->s = p;
 		*cap = n;
 	}
-	s->s[s->ns++] = (struct sample){ off, size, kind, lsz };
+	s->s[s->ns++] = (struct sample){ off, size, kind, lsz, dec };
+	return 0;
+}
+
+/* The avcC payload cfg[0..n) of a track: the stream's when it has none
+ * yet; *dec tells whether the track's samples decode with the stream's.
+ * 0 or -ENOMEM. */
+static int keep_cfg(struct stream *s, const uint8_t *cfg, uint64_t n,
+                    uint8_t *dec)
+{
+	*dec = 0;
+	if (n == 0 || n > H264_DECODE_MAX_CONFIG)
+		return 0;
+	if (s->cfg == NULL) {
+		s->cfg = malloc(n);
+		if (s->cfg == NULL)
+			return -ENOMEM;
+		memcpy(s->cfg, cfg, n);
+		s->cfg_len = (uint32_t)n;
+	}
+	*dec = s->cfg_len == n && memcmp(s->cfg, cfg, n) == 0;
 	return 0;
 }
 
@@ -264,7 +311,7 @@ static int track(const uint8_t *b, uint64_t lo, uint64_t hi, struct stream *s,
                  uint32_t *cap)
 {
 	uint64_t a, z, sa, sz, ca, cz, oa, oz;
-	uint8_t kind = K_OTHER, lsz = 4;
+	uint8_t kind = K_OTHER, lsz = 4, dec = 0;
 	bool wide = false;
 
 	if (!child(b, lo, hi, FCC('s', 't', 's', 'd'), &a, &z) || z - a < 16)
@@ -279,8 +326,12 @@ static int track(const uint8_t *b, uint64_t lo, uint64_t hi, struct stream *s,
 	case FCC('a', 'v', 'c', '1'): case FCC('a', 'v', 'c', '3'):
 		kind = K_H264;
 		if (ea + 86 <= ez && child(b, ea + 86, ez, FCC('a', 'v', 'c', 'C'),
-		                           &ca2, &cz2) && cz2 - ca2 >= 5)
+		                           &ca2, &cz2) && cz2 - ca2 >= 5) {
 			lsz = (b[ca2 + 4] & 3) + 1;
+			int rc = keep_cfg(s, b + ca2, cz2 - ca2, &dec);
+			if (rc != 0)
+				return rc;
+		}
 		break;
 	case FCC('h', 'v', 'c', '1'): case FCC('h', 'e', 'v', '1'):
 		kind = K_H265;
@@ -324,7 +375,7 @@ static int track(const uint8_t *b, uint64_t lo, uint64_t hi, struct stream *s,
 		             : mem_be32(b + oa + 8 + 4 * (uint64_t)(ch - 1));
 		for (uint32_t i = 0; i < per && k < nsamp; i++, k++) {
 			uint32_t n = fixed ? fixed : mem_be32(b + sa + 12 + 4 * (uint64_t)k);
-			int rc = push_sample(s, cap, o, n, kind, lsz);
+			int rc = push_sample(s, cap, o, n, kind, lsz, dec);
 			if (rc != 0)
 				return rc;
 			o += n;
@@ -347,6 +398,9 @@ static int parse_moov(const uint8_t *b, uint64_t n, struct stream *s)
 	uint64_t lo = 0;
 
 	s->ns = 0;
+	free(s->cfg);
+	s->cfg = NULL;
+	s->cfg_len = 0;
 	for (unsigned t = 0; t < 64; t++) {
 		uint64_t ta, tz, ma, mz, ia, iz, sa, sz;
 		if (!child(b, lo, n, FCC('t', 'r', 'a', 'k'), &ta, &tz))
@@ -448,6 +502,11 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 			s->moov_n = n;
 			s->moov2 = t2;
 			s->length = s->e + m;
+			s->lpos = malloc(((size_t)s->need + 1) * sizeof(*s->lpos));
+			if (s->lpos == NULL)
+				return -ENOMEM;
+			if (s->cfg != NULL)
+				c->decodes = h264_decode_available();
 			return 0;
 		}
 	}
@@ -537,10 +596,91 @@ static bool payload_in(struct ctx *c, uint32_t l, uint32_t q, uint64_t a,
 }
 
 /*
+ * The decoder's verdict on sample m of s, its logical cluster k at
+ * position lp[k], but l (when below UINT32_MAX) at q.
+ */
+static enum h264_verdict decode_sample(struct ctx *c, const struct stream *s,
+                                       const uint32_t *lp, uint32_t l,
+                                       uint32_t q, const struct sample *m)
+{
+	uint64_t k0 = m->off / c->cs, k1 = (m->off + m->size - 1) / c->cs;
+	enum h264_verdict v = H264_UNKNOWN;
+
+	if ((l != UINT32_MAX && k1 > l) || k1 - k0 >= MI_DECODE_CLUSTERS ||
+	    c->decodes_left == 0)
+		return v;
+	c->decodes_left--;
+	struct extent *e = malloc((size_t)(k1 - k0 + 1) * sizeof(*e));
+	unsigned n = 0;
+	if (e == NULL)
+		return v;
+	for (uint64_t k = k0; k <= k1; k++) {
+		uint32_t at = k == l ? q : lp[k];
+		uint64_t img = fsview_offset(c->v, c->pos[at]);
+		if (n > 0 && e[n - 1].img_off + e[n - 1].len == img)
+			e[n - 1].len += c->cs;
+		else
+			e[n++] = (struct extent){ img, c->cs };
+	}
+	struct bread br;
+	if (bread_open_extents(&br, c->src, e, n, 0) == 0) {
+		v = h264_decode_check(&br, s->cfg, s->cfg_len, m->lsz,
+		                      m->off - k0 * c->cs, m->size, UINT64_MAX);
+		bread_close(&br);
+	}
+	free(e);
+	c->checks += MI_DECODE_CHECKS;
+	return v;
+}
+
+/*
+ * The sample st->dsi, once its bytes end in logical cluster st->l or
+ * before: decoded when one of its clusters held nothing to check (the
+ * NAL units' lengths could not tell such a cluster from another clip's).
+ * -1 when it does not decode; 1 when it does, every blind cluster then
+ * covered; 0 when not decoded (yet) or the decoder cannot tell.
+ */
+static int settle(struct ctx *c, const struct stream *s, struct sstate *st,
+                  uint32_t q)
+{
+	if (st->dsi == NONE_L)
+		return 0;
+	const struct sample *m = &s->s[st->dsi];
+	if (m->off + m->size > ((uint64_t)st->l + 1) * c->cs)
+		return 0;
+	st->dsi = NONE_L;
+	/* a blind cluster before the sample: its decoding cannot vouch */
+	if (st->blind == NONE_L || st->blind < m->off / c->cs)
+		return 0;
+	/* A sample that no placing of its clusters tried so far decodes
+	 * (the clusters before it went wrong, or the clip has a partner not
+	 * found) is left to the other checks after a few tries. */
+	unsigned i = (unsigned)(s - c->st);
+	uint32_t si = (uint32_t)(m - s->s);
+	if (c->bad_si[i] == si && c->bad_n[i] >= MI_DECODE_TRIES)
+		return 0;
+	enum h264_verdict v = decode_sample(c, s, s->lpos, st->l, q, m);
+	if (v == H264_BROKEN) {
+		if (c->bad_si[i] != si) {
+			c->bad_si[i] = si;
+			c->bad_n[i] = 0;
+		}
+		c->bad_n[i]++;
+		return -1;
+	}
+	if (v != H264_CLEAN)
+		return 0;
+	st->blind = NONE_L;
+	st->sure = 1;
+	return 1;
+}
+
+/*
  * Puts position q at logical cluster st->l of stream s and checks the
- * sample boundaries whose bytes it completes.  1: at least one was
- * checked and all passed; 0: none to check; -1: one failed; -2: bytes
- * no NAL unit's payload holds, wherever the cluster were put.
+ * sample boundaries whose bytes it completes, and decodes an H.264 sample
+ * it completes when a cluster of it held nothing to check.  1: at least
+ * one was checked and all passed; 0: none to check; -1: one failed; -2:
+ * bytes no NAL unit's payload holds, wherever the cluster were put.
  */
 static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
                    uint32_t q)
@@ -549,6 +689,7 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 	int seen = 0;
 
 	c->checks++;
+	st->sure = 0;
 	if (st->pay > hi - c->cs &&
 	    !payload_in(c, st->l, q, hi - c->cs, st->pay))
 		return -2;
@@ -584,9 +725,23 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 		if (!payload_in(c, st->l, q, st->p + m->lsz + 2, st->pay))
 			return -2;
 		st->p = st->pay;
-		if (st->p == end)
+		if (st->p == end) {
+			if (m->kind == K_H264 && m->dec && c->decodes) {
+				/* the one before, if it ended here too */
+				if (settle(c, s, st, q) < 0)
+					return -1;
+				st->dsi = st->si;
+			}
 			st->si++;
+		}
 	}
+	int r = settle(c, s, st, q);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		seen = 1;
+	else if (!seen && st->blind == NONE_L)
+		st->blind = st->l;
 	st->last = q;
 	st->l++;
 	return seen;
@@ -656,6 +811,8 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 			t.si = 0;
 			t.p = 0;
 			t.pay = 0;
+			t.blind = NONE_L;
+			t.dsi = NONE_L;
 			if (advance(c, s, &t, q) < 0)
 				return;
 		} else if (q == s->anchor) {
@@ -698,7 +855,7 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 		f->opt[f->nopt++] = weak[k];
 	f->nstrong = (uint8_t)ns;
 	if (ns == 0)
-		f->opt[f->nopt++] = (struct opt){ MI_MAX_STREAMS, { 0, 0, 0, 0, 0 } };
+		f->opt[f->nopt++] = (struct opt){ .who = MI_MAX_STREAMS };
 }
 
 /*
@@ -708,20 +865,39 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
  * swapped: when both happen there (and what it did not take failed only
  * a check that depends on where the cluster is put, or went to another
  * clip that had nothing to check either), the stretch from the first
- * pass is a guess.  NONE_POS when nothing is.
+ * pass is a guess; a cluster a stream took with nothing in it to check
+ * counts as checked once a sample decoded over it (advance).  Returns
+ * the first such position, NONE_POS when nothing is; the stretches of
+ * positions that are guesses go to c->doubts.
  */
-static uint32_t doubt_at(const struct frame *fr,
+static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
                          const uint8_t *owner, uint32_t lo, uint32_t n)
 {
+	uint32_t first = NONE_POS;
 	uint32_t from = NONE_POS;
 	bool took_weak = false, left_unsure = false;
+	/* A stream's clusters up to the last position where a decoded
+	 * sample covered every one it took with nothing to check are as
+	 * good as checked. */
+	uint32_t sure[MI_MAX_STREAMS + 1] = { 0 };
 
+	for (uint32_t k = 0; k < n; k++)
+		if (owner[k] < MI_MAX_STREAMS && fr[k].opt[fr[k].cur].st.sure)
+			sure[owner[k]] = k + 1;
 	for (uint32_t k = 0; k < n; k++) {
 		const struct frame *h = &fr[k];
-		bool strong = h->cur < h->nstrong;
+		bool strong = h->cur < h->nstrong || k < sure[owner[k]];
 		if (owner[k] == 0 && strong) {
-			if (took_weak && left_unsure)
-				return from;
+			if (took_weak && left_unsure) {
+				if (first == NONE_POS)
+					first = from;
+				if (c->ndoubts < MI_VOUCH_STRETCHES) {
+					c->doubts[c->ndoubts][0] = from;
+					c->doubts[c->ndoubts][1] = lo + k;
+				}
+				if (c->ndoubts <= MI_VOUCH_STRETCHES)
+					c->ndoubts++;
+			}
 			from = lo + k + 1;
 			took_weak = left_unsure = false;
 		} else if (owner[k] == 0) {
@@ -731,7 +907,67 @@ static uint32_t doubt_at(const struct frame *fr,
 			left_unsure = true;
 		}
 	}
-	return NONE_POS;
+	return first;
+}
+
+/* The H.264 samples of the streams, which a sharing deciding by decoding
+ * may have to decode each. */
+static uint64_t decodable(const struct ctx *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < c->nst; i++)
+		for (uint32_t k = 0; k < c->st[i].ns; k++)
+			n += c->st[i].s[k].kind == K_H264 && c->st[i].s[k].dec;
+	return n;
+}
+
+/*
+ * Whether the guessed stretches of stream 0's sharing (c->doubts) are
+ * right after all: every sample of the stream holding a cluster it took
+ * there is an H.264 one that decodes with the clusters the sharing gave
+ * it (owner[], from position lo).  A decoded sample is as good as a
+ * checked boundary in every cluster it covers.
+ */
+static bool vouch(struct ctx *c, const uint8_t *owner, uint32_t lo,
+                  uint32_t n)
+{
+	const struct stream *s = &c->st[0];
+	uint32_t *lp = malloc(((size_t)s->need + 1) * sizeof(*lp));
+	uint32_t nl = 0, si = 0;
+	bool ok = lp != NULL && c->ndoubts <= MI_VOUCH_STRETCHES;
+
+	for (uint32_t k = 0; ok && k < n && nl <= s->need; k++)
+		if (owner[k] == 0)
+			lp[nl++] = lo + k;
+	for (unsigned d = 0; ok && d < c->ndoubts; d++) {
+		/* the stream's logical clusters in [a, b) */
+		uint32_t la = 0, lb;
+		while (la < nl && lp[la] < c->doubts[d][0])
+			la++;
+		lb = la;
+		while (lb < nl && lp[lb] < c->doubts[d][1])
+			lb++;
+		if (la == lb)
+			continue;
+		uint64_t x = (uint64_t)la * c->cs, y = (uint64_t)lb * c->cs;
+		while (si < s->ns && s->s[si].off + s->s[si].size <= x)
+			si++;
+		for (uint32_t i = si; ok && i < s->ns && s->s[i].off < y; i++) {
+			const struct sample *m = &s->s[i];
+			/* an audio frame is checked where it starts; only
+			 * a video sample's units hide a cluster */
+			if (m->size == 0 || m->off + m->size <= x ||
+			    m->kind == K_AAC)
+				continue;
+			ok = m->kind == K_H264 && m->dec &&
+			     (m->off + m->size - 1) / c->cs < nl &&
+			     decode_sample(c, s, lp, UINT32_MAX, 0, m) ==
+			     H264_CLEAN;
+		}
+	}
+	free(lp);
+	return ok;
 }
 
 /*
@@ -778,14 +1014,21 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 		const struct opt *o = &f->opt[f->cur];
 		owner[d] = o->who;
 		if (d + 1 == n) {
-			c->doubt = doubt_at(fr, owner, lo, n);
+			c->ndoubts = 0;
+			c->doubt = doubt_at(c, fr, owner, lo, n);
 			free(fr);
 			return 1;
 		}
 		struct frame *g = &fr[d + 1];
 		memcpy(g->in, f->in, sizeof(g->in));
-		if (o->who < MI_MAX_STREAMS)
+		if (o->who < MI_MAX_STREAMS) {
 			g->in[o->who] = o->st;
+			/* where the path put it, for the decoding of the
+			 * samples it holds */
+			struct stream *s = &c->st[o->who];
+			if (o->st.l > 0 && o->st.l - 1 <= s->need)
+				s->lpos[o->st.l - 1] = lo + d;
+		}
 		d++;
 		options(c, g, lo + d, o->who);
 	}
@@ -793,10 +1036,20 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 
 /* ------------------------------------------------------------ entry */
 
+static void stream_free(struct stream *s)
+{
+	free(s->s);
+	free(s->cfg);
+	free(s->lpos);
+	s->s = NULL;
+	s->cfg = NULL;
+	s->lpos = NULL;
+}
+
 static void free_streams(struct ctx *c)
 {
 	for (unsigned i = 0; i < c->nst; i++)
-		free(c->st[i].s);
+		stream_free(&c->st[i]);
 	c->nst = 0;
 }
 
@@ -848,7 +1101,23 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 	c->nfixed[0] = 0;
 	for (uint32_t k = lo; k <= hi; k++)
 		c->nfixed[k - lo + 1] = c->nfixed[k - lo] + (c->fixed[k] != 0);
+	/* First without decoding; a sharing that guesses is decoded where
+	 * it guesses, and when that does not settle it, shared again,
+	 * deciding by decoding. */
+	bool dec = c->decodes;
+	c->decodes = false;
+	c->decodes_left = MI_MAX_DECODES;
 	int rc = share(c, lo, hi, owner);
+	if (rc == 1 && c->doubt != NONE_POS && dec && c->search_decoding) {
+		if (vouch(c, owner, lo, hi - lo + 1)) {
+			c->doubt = NONE_POS;
+		} else if (decodable(c) <= MI_MAX_DECODES) {
+			c->decodes = true;
+			c->decodes_left = MI_MAX_DECODES;
+			rc = share(c, lo, hi, owner);
+		}
+	}
+	c->decodes = dec;
 	free(c->nfixed);
 	c->nfixed = NULL;
 	if (rc == 1) {
@@ -913,16 +1182,16 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          struct extent **ext, unsigned *next,
                          uint64_t *length, unsigned *clips)
 {
-	return mp4_index_reassemble_bounded(v, src, size, off, budget, 0, ext,
-	                                    next, length, clips);
+	return mp4_index_reassemble_bounded(v, src, size, off, budget, 0, true,
+	                                    ext, next, length, clips);
 }
 
 int mp4_index_reassemble_bounded(const struct fsview *v,
                                  const struct source *src, uint64_t size,
                                  uint64_t off, uint64_t budget,
-                                 uint32_t per_pos, struct extent **ext,
-                                 unsigned *next, uint64_t *length,
-                                 unsigned *clips)
+                                 uint32_t per_pos, bool search_decoding,
+                                 struct extent **ext, unsigned *next,
+                                 uint64_t *length, unsigned *clips)
 {
 	struct ctx c;
 	uint32_t c0 = fsview_cluster(v, off);
@@ -942,6 +1211,7 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 	c.cs = v->cluster_size;
 	c.budget = budget;
 	c.per_pos = per_pos;
+	c.search_decoding = search_decoding;
 	c.viewable = source_mappable(src);
 	c.pos = malloc(MI_SPAN * sizeof(*c.pos));
 	c.cache = malloc((size_t)CACHE * c.cs);
@@ -954,6 +1224,8 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 	}
 	for (unsigned i = 0; i < CACHE; i++)
 		c.cache_pos[i] = NONE_POS;
+	for (unsigned i = 0; i < MI_MAX_STREAMS; i++)
+		c.bad_si[i] = NONE_L;
 
 	/* The positions: up to MI_BACK free clusters before c0, c0, and the
 	 * free clusters after it. */
@@ -987,7 +1259,7 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 
 	rc = find_stream(&c, p0, &c.st[0]);
 	if (rc != 0) {
-		free(c.st[0].s);
+		stream_free(&c.st[0]);
 		rc = rc < 0 ? rc : 0;
 		goto out;
 	}
@@ -1005,14 +1277,14 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 		struct stream *s = &c.st[c.nst];
 		int r = find_stream(&c, q, s);
 		if (r < 0) {
-			free(s->s);
+			stream_free(s);
 			rc = r;
 			goto out;
 		}
 		if (r == 0 && s->anchor > p0)
 			c.nst++;
 		else
-			free(s->s);
+			stream_free(s);
 	}
 	c.doubt = NONE_POS;
 	rc = place(&c, ext, next, length);
@@ -1024,7 +1296,7 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 		uint64_t len1 = *length;
 		int r1 = rc;
 		for (unsigned i = 1; i < c.nst; i++)
-			free(c.st[i].s);
+			stream_free(&c.st[i]);
 		c.nst = 1;
 		c.checks = 0;
 		c.doubt = NONE_POS;

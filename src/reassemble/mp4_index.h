@@ -7,6 +7,7 @@
 #ifndef DREDGE_REASSEMBLE_MP4_INDEX_H
 #define DREDGE_REASSEMBLE_MP4_INDEX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/bread.h"
@@ -29,6 +30,14 @@
                                          no file system gives one, */
 #define MI_GRID_PER_POS 8u            /* at most these per position shared */
 #define MI_GRID_FLOOR 2000u           /* plus these */
+#define MI_DECODE_CHECKS 16           /* checks a decoded sample costs */
+#define MI_DECODE_CLUSTERS 4096       /* clusters of a sample decoded */
+#define MI_MAX_DECODES 128            /* samples decoded per sharing, and
+                                         clips with more are not shared
+                                         again deciding by decoding */
+#define MI_VOUCH_STRETCHES 64         /* guessed stretches decoded */
+#define MI_DECODE_TRIES 8             /* placings of a sample that fail to
+                                         decode before it is left alone */
 #define MI_MOOV_SKIP 64               /* clusters tried for the rest of
                                          a moov that runs on */
 
@@ -53,12 +62,15 @@ int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          uint64_t *length, unsigned *clips);
 
 /* As mp4_index_reassemble, a sharing of n positions taking at most
- * per_pos * n + MI_GRID_FLOOR checks too (per_pos 0: no such bound). */
+ * per_pos * n + MI_GRID_FLOOR checks too (per_pos 0: no such bound), and
+ * a sharing that guesses settled by decoding H.264 samples (up to
+ * MI_MAX_DECODES each time) only when search_decoding is true, as
+ * mp4_index_reassemble always does. */
 int mp4_index_reassemble_bounded(const struct fsview *v,
                                  const struct source *src, uint64_t size,
                                  uint64_t off, uint64_t budget,
-                                 uint32_t per_pos, struct extent **ext,
-                                 unsigned *next, uint64_t *length,
-                                 unsigned *clips);
+                                 uint32_t per_pos, bool search_decoding,
+                                 struct extent **ext, unsigned *next,
+                                 uint64_t *length, unsigned *clips);
 
 #endif

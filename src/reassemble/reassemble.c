@@ -1283,6 +1283,8 @@ int reassemble_grid(const struct source *src, uint64_t size,
 	    grid_of_starts_in(gs, src, off, buf, &only) != 0)
 		only = grid_of_starts(src, size, off, buf);
 	free(buf);
+	uint64_t finest = vol_cs != 0 ? vol_cs : only != 0 ? only
+	                  : grid_sizes[REASM_GRIDS - 1];
 	for (size_t i = 0; i < REASM_GRIDS; i++) {
 		uint64_t cs = grid_sizes[i];
 		/* The card's size when other clips tell it, else each.  On a
@@ -1304,9 +1306,11 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		if (rc != 0)
 			return rc;
 		unsigned clips;
+		/* deciding by decoding (slow) on the finest grid only */
 		rc = mp4_index_reassemble_bounded(&v, src, size, off,
 		                                  MI_GRID_BUDGET, MI_GRID_PER_POS,
-		                                  &ext, &next, &len, &clips);
+		                                  cs == finest, &ext, &next, &len,
+		                                  &clips);
 		fsview_free(&v);
 		if (rc < 0)
 			return rc;
