@@ -121,8 +121,7 @@ struct ctx {
 	uint32_t cache_pos[CACHE];
 	unsigned cache_next;
 	uint64_t checks;
-	bool decodes;           /* H.264 samples can be decoded, and the
-	                           sharing decodes them */
+	bool decodes;           /* the sharing decodes H.264 samples */
 	uint32_t decodes_left;  /* ... this many more */
 	bool search_decoding;   /* a guess is decoded where it guesses, and
 	                           shared again deciding by decoding when
@@ -505,8 +504,6 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 			s->lpos = malloc(((size_t)s->need + 1) * sizeof(*s->lpos));
 			if (s->lpos == NULL)
 				return -ENOMEM;
-			if (s->cfg != NULL)
-				c->decodes = h264_decode_available();
 			return 0;
 		}
 	}
@@ -910,8 +907,8 @@ static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
 	return first;
 }
 
-/* The H.264 samples of the streams, which a sharing deciding by decoding
- * may have to decode each. */
+/* The H.264 samples of the streams that can be decoded, which a sharing
+ * deciding by decoding may have to decode each. */
 static uint64_t decodable(const struct ctx *c)
 {
 	uint64_t n = 0;
@@ -1104,11 +1101,12 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 	/* First without decoding; a sharing that guesses is decoded where
 	 * it guesses, and when that does not settle it, shared again,
 	 * deciding by decoding. */
-	bool dec = c->decodes;
 	c->decodes = false;
 	c->decodes_left = MI_MAX_DECODES;
 	int rc = share(c, lo, hi, owner);
-	if (rc == 1 && c->doubt != NONE_POS && dec && c->search_decoding) {
+	/* (libavcodec is loaded only now: most scans never get here) */
+	if (rc == 1 && c->doubt != NONE_POS && c->search_decoding &&
+	    decodable(c) > 0 && h264_decode_available()) {
 		if (vouch(c, owner, lo, hi - lo + 1)) {
 			c->doubt = NONE_POS;
 		} else if (decodable(c) <= MI_MAX_DECODES) {
@@ -1117,7 +1115,7 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 			rc = share(c, lo, hi, owner);
 		}
 	}
-	c->decodes = dec;
+	c->decodes = false;
 	free(c->nfixed);
 	c->nfixed = NULL;
 	if (rc == 1) {
