@@ -619,10 +619,16 @@ static enum h264_verdict decode_sample(struct ctx *c, const struct stream *s,
 		else
 			e[n++] = (struct extent){ img, c->cs };
 	}
+	/* The slice over the sample's first cluster boundary must read its
+	 * own last bytes too: a foreign cluster can parse to the last
+	 * macroblock, and then the slice's own bytes after it are never
+	 * read (h264_decode.h). */
+	uint64_t at = m->off - k0 * c->cs;
+	uint64_t seam = k1 > k0 ? c->cs : UINT64_MAX;
 	struct bread br;
 	if (bread_open_extents(&br, c->src, e, n, 0) == 0) {
-		v = h264_decode_check(&br, s->cfg, s->cfg_len, m->lsz,
-		                      m->off - k0 * c->cs, m->size, UINT64_MAX);
+		v = h264_decode_check(&br, s->cfg, s->cfg_len, m->lsz, at,
+		                      m->size, seam);
 		bread_close(&br);
 	}
 	free(e);

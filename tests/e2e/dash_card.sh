@@ -112,12 +112,12 @@ dash_score() {
 }
 
 # dash_wrong OUTDIR TRUTHDIR: how many files dredge's report calls
-# complete that are no file the card was given (a clip put together
-# wrongly and passed off as whole)
+# complete or reassembled (whole) that are no file the card was given (a
+# clip put together wrongly and passed off as whole)
 dash_wrong() {
 	md5sum "$2"/truth/* | sed 's/ .*//' | sort -u >"$1.truth"
-	sed -n 's/.*"filename":"\([^"]*\)".*"status":"complete".*/\1/p' \
-		"$1/report.jsonl" |
+	_re='.*"filename":"\([^"]*\)".*"status":"\(complete\|reassembled\)".*'
+	sed -n "s/$_re/\\1/p" "$1/report.jsonl" |
 	while read -r _f; do
 		md5sum <"$1/$_f" | sed 's/ .*//'
 	done | grep -cvxF -f "$1.truth"
