@@ -13,7 +13,8 @@
  *     cannot be parsed, a slice that ends before its last macroblock);
  *   - and the slice must read its own last bytes: decoded again with the
  *     last H264_DECODE_TAIL bytes of the unit holding the seam set to
- *     zeros, then to ones, it must not give the same picture twice.
+ *     ones, then (when that changed nothing) to zeros, it must not give
+ *     the picture it gave as it is both times.
  *     Foreign bytes that happen to parse to the last macroblock almost
  *     never end exactly where the unit does, and then the bytes after
  *     their end are never read.

@@ -26,7 +26,8 @@
  * decoder that saw anything else (a parameter set, an SEI, an error) is
  * closed.  And a verdict depends only on the avcC, the sample's bytes
  * and where its seam is, so the last few thousand are remembered by a
- * 128-bit hash of those (h264_seen): the two clips of a pair placed
+ * 128-bit hash of those (h264_seen), the sample's own decoding and the
+ * test of the seam's tail apart: the two clips of a pair placed
  * together, and the maps a search tries, hold the same samples again.
  */
 #include "config.h"
@@ -165,30 +166,37 @@ static AVCodecContext *h264_open(const struct h264_av *av, const uint8_t *cfg,
 static pthread_mutex_t h264_seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	XXH128_hash_t key;
+	uint64_t hash;          /* the picture's, when it decoded clean */
 	uint8_t v;
 	bool used;
 } h264_seen[H264_SEEN];
 
-/* The verdict remembered for key; false when none is. */
-static bool h264_seen_get(XXH128_hash_t key, enum h264_verdict *v)
+/* The verdict (and picture hash) remembered for key; false when none
+ * is. */
+static bool h264_seen_get(XXH128_hash_t key, enum h264_verdict *v,
+                          uint64_t *hash)
 {
 	bool hit;
 	size_t i = (size_t)(key.low64 % H264_SEEN);
 
 	pthread_mutex_lock(&h264_seen_lock);
 	hit = h264_seen[i].used && XXH128_isEqual(h264_seen[i].key, key);
-	if (hit)
+	if (hit) {
 		*v = (enum h264_verdict)h264_seen[i].v;
+		*hash = h264_seen[i].hash;
+	}
 	pthread_mutex_unlock(&h264_seen_lock);
 	return hit;
 }
 
-static void h264_seen_put(XXH128_hash_t key, enum h264_verdict v)
+static void h264_seen_put(XXH128_hash_t key, enum h264_verdict v,
+                          uint64_t hash)
 {
 	size_t i = (size_t)(key.low64 % H264_SEEN);
 
 	pthread_mutex_lock(&h264_seen_lock);
 	h264_seen[i].key = key;
+	h264_seen[i].hash = hash;
 	h264_seen[i].v = (uint8_t)v;
 	h264_seen[i].used = true;
 	pthread_mutex_unlock(&h264_seen_lock);
@@ -424,40 +432,62 @@ static size_t h264_tail(const uint8_t *p, unsigned nal_len, size_t u,
 	return body + keep - H264_DECODE_TAIL;
 }
 
-/* h264_decode_check on the sample's bytes p[0..n), the seam at p[at]. */
-static enum h264_verdict h264_judge(const struct h264_av *av,
+/* The sample p[0..n) decoded alone (h264_decode_one), its verdict and
+ * picture hash remembered under key. */
+static enum h264_verdict h264_plain(const struct h264_av *av,
                                     const uint8_t *cfg, size_t cfg_len,
-                                    unsigned nal_len, uint8_t *p, size_t n,
-                                    uint64_t at, uint64_t seam)
+                                    unsigned nal_len, const uint8_t *p,
+                                    size_t n, XXH128_hash_t key,
+                                    uint64_t *hash)
 {
 	enum h264_verdict v;
-	size_t u, len;
-	uint64_t h0, h1;
 
-	if ((v = h264_decode_one(av, cfg, cfg_len, nal_len, p, n,
-	                         seam == UINT64_MAX ? NULL : &h0)) !=
-	    H264_CLEAN || seam == UINT64_MAX)
+	*hash = 0;
+	if (h264_seen_get(key, &v, hash))
 		return v;
-	if (!h264_unit_at(p, n, nal_len, (size_t)at, &u, &len))
+	v = h264_decode_one(av, cfg, cfg_len, nal_len, p, n, hash);
+	h264_seen_put(key, v, v == H264_CLEAN ? *hash : 0);
+	return v;
+}
+
+/*
+ * Whether the slice holding p[at] reads its own last bytes: decoded again
+ * with its last H264_DECODE_TAIL bytes (before any cabac_zero_words) set
+ * to ones, and when that gives the picture (hash h) it gave as it is, to
+ * zeros, it must not give that picture both times.  A slice that stopped
+ * before them does.  (The second decoding is needed: a slice that reads
+ * them may end the same with either.)  Only slices (types 1 to 5) are
+ * tested: their data is what runs to the unit's end; H264_CLEAN for
+ * other units.
+ */
+static enum h264_verdict h264_reads_tail(const struct h264_av *av,
+                                         const uint8_t *cfg, size_t cfg_len,
+                                         unsigned nal_len, uint8_t *p,
+                                         size_t n, size_t at, uint64_t h)
+{
+	size_t u, len;
+	uint64_t h1;
+
+	if (!h264_unit_at(p, n, nal_len, at, &u, &len))
 		return H264_UNKNOWN;
-	/*
-	 * Only slices (types 1 to 5) are tested: their data is what runs to
-	 * the unit's end.  With the tail all zeros, then all ones, a slice
-	 * that reads it decodes differently (or fails); one that stopped
-	 * before it gives the same picture twice.
-	 */
 	unsigned type = p[u + nal_len] & 31;
 	size_t t = h264_tail(p, nal_len, u, len);
 	if (type < 1 || type > 5 || t == 0)
-		return v;
-	memset(p + t, 0x00, H264_DECODE_TAIL);
-	enum h264_verdict v0 = h264_decode_one(av, cfg, cfg_len, nal_len, p,
-	                                       n, &h0);
-	memset(p + t, 0xff, H264_DECODE_TAIL);
-	enum h264_verdict v1 = h264_decode_one(av, cfg, cfg_len, nal_len, p,
-	                                       n, &h1);
-	if (v0 == H264_CLEAN && v1 == H264_CLEAN && h0 == h1)
-		v = H264_BROKEN;     /* the slice never read its last bytes */
+		return H264_CLEAN;
+	static const uint8_t fills[2] = { 0xff, 0x00 };
+	uint8_t keep[H264_DECODE_TAIL];
+	enum h264_verdict v = H264_BROKEN;
+	memcpy(keep, p + t, H264_DECODE_TAIL);
+	for (unsigned i = 0; i < 2 && v == H264_BROKEN; i++) {
+		memset(p + t, fills[i], H264_DECODE_TAIL);
+		if (memcmp(p + t, keep, H264_DECODE_TAIL) == 0)
+			continue;   /* its tail is that already */
+		enum h264_verdict v1 = h264_decode_one(av, cfg, cfg_len,
+		                                       nal_len, p, n, &h1);
+		if (v1 != H264_CLEAN || h1 != h)
+			v = H264_CLEAN;   /* it read them */
+	}
+	memcpy(p + t, keep, H264_DECODE_TAIL);
 	return v;
 }
 
@@ -468,7 +498,7 @@ enum h264_verdict h264_decode_check(struct bread *br, const uint8_t *cfg,
 {
 	const struct h264_av *av;
 	enum h264_verdict v = H264_UNKNOWN;
-	uint64_t unreadable = br->unreadable;
+	uint64_t unreadable = br->unreadable, h, h1;
 	size_t n = (size_t)size;
 	uint8_t *p;
 
@@ -482,13 +512,20 @@ enum h264_verdict h264_decode_check(struct bread *br, const uint8_t *cfg,
 		return H264_UNKNOWN;
 	if (bread_read(br, off, p, n) != n || br->unreadable != unreadable)
 		goto out;
-	uint64_t seed = XXH3_64bits(cfg, cfg_len) ^ nal_len ^
-	                (seam == UINT64_MAX ? seam : (seam - off) << 3);
-	XXH128_hash_t key = XXH3_128bits_withSeed(p, n, seed);
-	if (h264_seen_get(key, &v))
+	/* remembered apart: the sample decoded as it is, and the tail of
+	 * the unit holding the seam */
+	uint64_t seed = XXH3_64bits(cfg, cfg_len) ^ nal_len;
+	v = h264_plain(av, cfg, cfg_len, nal_len, p, n,
+	               XXH3_128bits_withSeed(p, n, seed), &h);
+	if (v != H264_CLEAN || seam == UINT64_MAX)
 		goto out;
-	v = h264_judge(av, cfg, cfg_len, nal_len, p, n, seam - off, seam);
-	h264_seen_put(key, v);
+	XXH128_hash_t key = XXH3_128bits_withSeed(p, n, seed ^
+	                                          ((seam - off + 1) << 3));
+	if (!h264_seen_get(key, &v, &h1)) {
+		v = h264_reads_tail(av, cfg, cfg_len, nal_len, p, n,
+		                    (size_t)(seam - off), h);
+		h264_seen_put(key, v, 0);
+	}
 out:
 	free(p);
 	return v;
