@@ -27,6 +27,15 @@
  * to a contradiction is undone (depth-first search), within MI_BUDGET
  * checks.  When the clips together cannot be placed, the clip is tried on
  * its own.  The result is only a proposal: reassemble() validates it.
+ *
+ * A cluster that lies wholly inside one NAL unit holds no boundary to
+ * check: with small clusters (4 KiB) a front clip's samples span several,
+ * and where the clip took such clusters and left others it could have
+ * taken, the sharing is a guess (doubt_at).  A guess is settled by
+ * decoding the H.264 samples over it (h264_decode.h) with the clusters it
+ * gave them (vouch); when one does not decode, the sharing runs again
+ * deciding by decoding (settle), for clips of at most MI_MAX_DECODES
+ * samples.  Without libavcodec the guess stays one.
  */
 #include "config.h"
 
