@@ -258,22 +258,36 @@ static void h264_give(const struct h264_av *av, AVCodecContext *ctx,
 		av->free_context(&old);
 }
 
+/* Units of a sample walked at most. */
+#define H264_MAX_UNITS 4096
+
+/* The payload length of the NAL unit whose length field is at p[pos], in
+ * *len; false when there is none or it runs past p[n]. */
+static bool h264_unit(const uint8_t *p, size_t n, unsigned nal_len,
+                      size_t pos, size_t *len)
+{
+	if (n - pos < nal_len)
+		return false;
+	uint64_t l = mem_be_n(p + pos, nal_len);
+	if (l == 0 || l > n - pos - nal_len)
+		return false;
+	*len = (size_t)l;
+	return true;
+}
+
 /* Whether p[0..n) is length-prefixed NAL units that are all slices
  * (types 1 to 5) or access unit delimiters: nothing a decoder keeps. */
 static bool h264_only_slices(const uint8_t *p, size_t n, unsigned nal_len)
 {
-	size_t pos = 0;
+	size_t pos = 0, l;
 
-	for (unsigned k = 0; k < 4096 && pos < n; k++) {
-		if (n - pos < nal_len + 1u)
-			return false;
-		uint64_t l = mem_be_n(p + pos, nal_len);
-		if (l == 0 || l > n - pos - nal_len)
+	for (unsigned k = 0; k < H264_MAX_UNITS && pos < n; k++) {
+		if (!h264_unit(p, n, nal_len, pos, &l))
 			return false;
 		unsigned t = p[pos + nal_len] & 31;
 		if (!((t >= 1 && t <= 5) || t == 9))
 			return false;
-		pos += nal_len + (size_t)l;
+		pos += nal_len + l;
 	}
 	return pos == n;
 }
@@ -398,18 +412,17 @@ out:
 static bool h264_unit_at(const uint8_t *p, size_t n, unsigned nal_len,
                          size_t at, size_t *u, size_t *len)
 {
-	size_t pos = 0;
+	size_t pos = 0, l;
 
-	for (unsigned k = 0; k < 4096 && n - pos >= nal_len; k++) {
-		uint64_t l = mem_be_n(p + pos, nal_len);
-		if (l == 0 || l > n - pos - nal_len)
+	for (unsigned k = 0; k < H264_MAX_UNITS && n - pos >= nal_len; k++) {
+		if (!h264_unit(p, n, nal_len, pos, &l))
 			return false;
 		if (at < pos + nal_len + l) {
 			*u = pos;
-			*len = (size_t)l;
+			*len = l;
 			return true;
 		}
-		pos += nal_len + (size_t)l;
+		pos += nal_len + l;
 	}
 	return false;
 }
