@@ -952,9 +952,10 @@ static bool vouch(struct ctx *c, const uint8_t *owner, uint32_t lo,
 	for (uint32_t k = 0; ok && k < n && nl <= s->need; k++)
 		if (owner[k] == 0)
 			lp[nl++] = lo + k;
+	/* the stretches come in order of position */
+	uint32_t la = 0, lb;
 	for (unsigned d = 0; ok && d < c->ndoubts; d++) {
 		/* the stream's logical clusters in [a, b) */
-		uint32_t la = 0, lb;
 		while (la < nl && lp[la] < c->doubts[d][0])
 			la++;
 		lb = la;
@@ -1120,11 +1121,12 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 	c->decodes_left = MI_MAX_DECODES;
 	int rc = share(c, lo, hi, owner);
 	/* (libavcodec is loaded only now: most scans never get here) */
-	if (rc == 1 && c->doubt != NONE_POS && c->search_decoding &&
-	    decodable(c) > 0 && h264_decode_available()) {
+	uint64_t nd = rc == 1 && c->doubt != NONE_POS && c->search_decoding
+	              ? decodable(c) : 0;
+	if (nd > 0 && h264_decode_available()) {
 		if (vouch(c, owner, lo, hi - lo + 1)) {
 			c->doubt = NONE_POS;
-		} else if (decodable(c) <= MI_MAX_DECODES) {
+		} else if (nd <= MI_MAX_DECODES) {
 			c->decodes = true;
 			c->decodes_left = MI_MAX_DECODES;
 			rc = share(c, lo, hi, owner);
