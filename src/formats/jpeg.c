@@ -1040,6 +1040,28 @@ out:
 	return st.zero_gap || jpeg_sparse(&st);
 }
 
+/* The decoding walk first, the marker walk only when decoding places no
+ * fragmentation point: the verdict jpeg_check gives with br->thorough. */
+static void jpeg_decode_check(struct bread *br, struct carve_result *res,
+                              struct carve_resume *rs, uint64_t stable)
+{
+	struct carve_result r2;
+	struct jdec *dec = jdec_new();
+
+	memset(&r2, 0, sizeof(r2));
+	if (dec != NULL) {
+		jpeg_walk(br, &r2, dec, rs, stable);
+		if (r2.note == CARVE_NOTE_FRAGMENT) {
+			*res = r2;
+			return;
+		}
+	}
+	jpeg_walk(br, res, NULL, NULL, 0);
+	if (dec != NULL && (res->verdict == CARVE_TRUNCATED ||
+	                    res->verdict == CARVE_ACCEPT))
+		res->rework = r2.rework;
+}
+
 /*
  * The marker walk alone decides a whole file's length.  The scans are
  * decoded (jpeg_decode.h) when the caller asks for every check
@@ -1074,6 +1096,14 @@ out:
 static void jpeg_check(struct bread *br, struct carve_result *res,
                        struct carve_resume *rs, uint64_t stable)
 {
+	if (rs != NULL && br->thorough) {
+		/* Reassembly's try: decoding runs whatever the marker
+		 * walk says (past a mark its bytes walk alike), and a
+		 * point it places is the verdict; the marker walk, which
+		 * reads the file from SOI, only when it places none. */
+		jpeg_decode_check(br, res, rs, stable);
+		return;
+	}
 	bool doubt = jpeg_walk(br, res, NULL, NULL, 0);
 	if (!(res->verdict == CARVE_TRUNCATED ||
 	      ((br->thorough || (doubt && br->unreadable == 0)) &&
