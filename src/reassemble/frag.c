@@ -453,15 +453,44 @@ done:
 	return rc;
 }
 
+/* The stable offset of the first step when the thorough verdict places
+ * the point where the scan's did (its lowest boundary, as step() finds
+ * it without an expectation), or 0 when that step tries none. */
+static uint64_t first_stable(const struct frag_req *rq)
+{
+	const uint64_t bs = rq->grid.block, org = rq->grid.origin;
+	uint64_t imgN = rq->off + rq->note_off, imgL = rq->off + rq->length;
+	uint64_t low = 0;
+	unsigned nb = 0;
+
+	if (imgN < org || imgN >= rq->src_end)
+		return 0;
+	uint64_t hi = org + (imgN - org) / bs * bs;
+	uint64_t lo = imgL < org ? org : org + (imgL - org) / bs * bs;
+	for (uint64_t P = hi; nb < FRAG_MAX_BOUNDARIES && P > rq->off &&
+	     P >= lo; P -= bs, nb++) {
+		low = P;
+		if (P < bs)
+			break;
+	}
+	return low > rq->off ? low - rq->off : 0;
+}
+
 /* The candidate alone, validated thoroughly: 1 with st's L and N set
- * when it ends at a fragmentation point, 0 when not, or -errno. */
+ * when it ends at a fragmentation point, 0 when not, or -errno.  A
+ * validator that resumes keeps its progress up to where the first
+ * step's maps will likely share bytes, so that their first run does not
+ * walk the head again. */
 static int first_point(struct frag_state *st)
 {
 	const struct frag_req *rq = st->rq;
 	struct extent one = { .img_off = rq->off, .len = rq->src_end - rq->off };
+	uint64_t stable = first_stable(rq);
+	bool resume = rq->fmt->validate_resume != NULL && stable > 0;
 	struct run_req req = {
 		.src = rq->src, .ext = &one, .next = 1,
 		.win = rq->win, .win_cap = rq->win_cap, .thorough = true,
+		.resume = resume ? &st->resume : NULL, .stable = stable,
 	};
 	struct carve_result res;
 	int rc = run_validate(rq->fmt, &req, &res, NULL);
