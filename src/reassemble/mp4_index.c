@@ -34,8 +34,9 @@
  * taken, the sharing is a guess (doubt_at).  A guess is settled by
  * decoding the H.264 samples over it (h264_decode.h) with the clusters it
  * gave them (vouch); when one does not decode, the sharing runs again
- * deciding by decoding (settle), for clips of at most MI_MAX_DECODES
- * samples.  Without libavcodec the guess stays one.
+ * deciding by decoding (settle) the samples that end at or past the first
+ * guessed position, when at most MI_MAX_DECODES do (before it the first
+ * sharing guessed nothing).  Without libavcodec the guess stays one.
  */
 #include "config.h"
 
@@ -152,6 +153,10 @@ struct ctx {
 	uint8_t *clean;         /* per position: 0 not known, 1 the cluster
 	                           passes payload_ok whole, 2 it does not */
 	uint32_t doubt;         /* the first position shared by a guess */
+	uint32_t decode_from;   /* a sharing deciding by decoding decodes
+	                           the samples that end at this position or
+	                           after it: before it, the sharing that
+	                           did not decode guessed nothing */
 	uint64_t budget;        /* checks a sharing may take, and steps
 	                           back */
 	uint32_t per_pos;       /* ... and per position shared, 0: no bound */
@@ -671,6 +676,11 @@ static int settle(struct ctx *c, const struct stream *s, struct sstate *st,
 	uint32_t si = (uint32_t)(m - s->s);
 	if (c->bad_si[i] == si && c->bad_n[i] >= MI_DECODE_TRIES)
 		return 0;
+	if (q < c->decode_from) {
+		/* where nothing was guessed: as good as decoded */
+		st->blind = NONE_L;
+		return 0;
+	}
 	enum h264_verdict v = decode_sample(c, s, s->lpos, st->l, q, m);
 	if (v == H264_BROKEN) {
 		if (c->bad_si[i] != si) {
@@ -922,8 +932,7 @@ static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
 	return first;
 }
 
-/* The H.264 samples of the streams that can be decoded, which a sharing
- * deciding by decoding may have to decode each. */
+/* The H.264 samples of the streams that can be decoded. */
 static uint64_t decodable(const struct ctx *c)
 {
 	uint64_t n = 0;
@@ -931,6 +940,26 @@ static uint64_t decodable(const struct ctx *c)
 	for (unsigned i = 0; i < c->nst; i++)
 		for (uint32_t k = 0; k < c->st[i].ns; k++)
 			n += c->st[i].s[k].kind == K_H264 && c->st[i].s[k].dec;
+	return n;
+}
+
+/* Those a sharing deciding by decoding from position `from` may have to
+ * decode each: the ones that end past the clusters each stream took
+ * before it in the sharing owner[] (from position lo). */
+static uint64_t decodable_from(const struct ctx *c, const uint8_t *owner,
+                               uint32_t lo, uint32_t from)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < c->nst; i++) {
+		uint64_t l = 0;
+		for (uint32_t k = lo; k < from; k++)
+			l += owner[k - lo] == i;
+		const struct stream *s = &c->st[i];
+		for (uint32_t k = 0; k < s->ns; k++)
+			n += s->s[k].kind == K_H264 && s->s[k].dec &&
+			     s->s[k].off + s->s[k].size > l * c->cs;
+	}
 	return n;
 }
 
@@ -1119,16 +1148,20 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 	 * deciding by decoding. */
 	c->decodes = false;
 	c->decodes_left = MI_MAX_DECODES;
+	c->decode_from = 0;
 	int rc = share(c, lo, hi, owner);
 	/* (libavcodec is loaded only now: most scans never get here) */
 	uint64_t nd = rc == 1 && c->doubt != NONE_POS && c->search_decoding
 	              ? decodable(c) : 0;
 	if (nd > 0 && h264_decode_available()) {
+		uint32_t from = c->doubt;
 		if (vouch(c, owner, lo, hi - lo + 1)) {
 			c->doubt = NONE_POS;
-		} else if (nd <= MI_MAX_DECODES) {
+		} else if (decodable_from(c, owner, lo, from) <=
+		           MI_MAX_DECODES) {
 			c->decodes = true;
 			c->decodes_left = MI_MAX_DECODES;
+			c->decode_from = from;
 			rc = share(c, lo, hi, owner);
 		}
 	}

@@ -32,8 +32,9 @@
 #define MI_GRID_FLOOR 2000u           /* plus these */
 #define MI_DECODE_CHECKS 16           /* checks a decoded sample costs */
 #define MI_DECODE_CLUSTERS 4096       /* clusters of a sample decoded */
-#define MI_MAX_DECODES 128            /* samples decoded per sharing, and
-                                         clips with more are not shared
+#define MI_MAX_DECODES 128            /* samples decoded per sharing; a
+                                         guess with more past its first
+                                         guessed cluster is not shared
                                          again deciding by decoding */
 #define MI_VOUCH_STRETCHES 64         /* guessed stretches decoded */
 #define MI_DECODE_TRIES 8             /* placings of a sample that fail to
