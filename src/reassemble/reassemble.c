@@ -1283,16 +1283,17 @@ int reassemble_grid(const struct source *src, uint64_t size,
 	    grid_of_starts_in(gs, src, off, buf, &only) != 0)
 		only = grid_of_starts(src, size, off, buf);
 	free(buf);
-	uint64_t finest = vol_cs != 0 ? vol_cs : only != 0 ? only
-	                  : grid_sizes[REASM_GRIDS - 1];
+	uint64_t finest = vol_cs != 0 ? vol_cs : grid_sizes[REASM_GRIDS - 1];
 	for (size_t i = 0; i < REASM_GRIDS; i++) {
 		uint64_t cs = grid_sizes[i];
-		/* The card's size when other clips tell it, else each.  On a
-		 * volume, each multiple of its cluster size up to that: a
-		 * coarser grid holds fewer places to share out, and often
-		 * all the clip's runs (a recorder writing in large pieces). */
+		/* The grid other clips' starts lie on and each finer one (a
+		 * few starts may lie a multiple of a larger size apart than
+		 * the card's clusters), else each.  On a volume, each
+		 * multiple of its cluster size up to that: a coarser grid
+		 * holds fewer places to share out, and often all the clip's
+		 * runs (a recorder writing in large pieces). */
 		if (vol_cs != 0 ? cs % vol_cs != 0 || (only != 0 && cs > only)
-		                : only != 0 && cs != only)
+		                : only != 0 && only % cs != 0)
 			continue;
 		uint64_t base = off % cs;
 		uint64_t n = (size - base) / cs;

@@ -69,9 +69,11 @@ unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len);
  * an MP4 clip starting at source byte off is taken to start a cluster of
  * a grid of 128 KiB down to 4 KiB, and placed by its own index
  * (mp4_index.h) over the grid's clusters, none of them taken as owned.
- * When the starts of other clips round it tell the card's cluster size
- * (found by their ftyp boxes in the image, so the same whatever the
- * thread order), only that grid is tried.  When a volume's boot sector
+ * When the starts of other clips round it lie on a grid (found by their
+ * ftyp boxes in the image, so the same whatever the thread order), that
+ * grid and the finer ones are tried, coarsest first: the card's cluster
+ * size divides the distances between starts, but a few starts may all
+ * lie a multiple of a larger size apart.  When a volume's boot sector
  * tells it (vol_cs, 0 if none), that size and its multiples up to what
  * the starts tell are tried, and a clip cut off is followed on it.
  * Returns 1 with out filled (the
