@@ -26,7 +26,11 @@
  * of its media data in that cluster must pass too.  A choice that leads
  * to a contradiction is undone (depth-first search), within MI_BUDGET
  * checks.  When the clips together cannot be placed, the clip is tried on
- * its own.  The result is only a proposal: reassemble() validates it.
+ * its own, and then as two runs of positions, its head from its start on
+ * and the rest just before its movie box (two_runs: a recorder that wrote
+ * it around other files, which the sharing cannot tell from clusters
+ * with nothing to check in them when thousands lie between).  The result
+ * is only a proposal: reassemble() validates it.
  *
  * A cluster that lies wholly inside one NAL unit holds no boundary to
  * check: with small clusters (4 KiB) a front clip's samples span several,
@@ -1076,6 +1080,206 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 	}
 }
 
+/* ------------------------------------------------------------ two runs */
+
+/* The state of a stream before its first cluster. */
+static struct sstate first_state(void)
+{
+	return (struct sstate){ .last = NONE_POS, .blind = NONE_L,
+	                        .dsi = NONE_L };
+}
+
+/* The checks of stream 0 over logical clusters [l, need) at position
+ * t0 + l and its anchor's, from state st: whether all pass, within
+ * *left checks.  ref (need + 1 states, or NULL): a walk of the same
+ * positions from a later l, whose verdict rv is this one's once the
+ * states agree. */
+static bool tail_ok(struct ctx *c, struct sstate st, uint32_t l, uint32_t t0,
+                    struct sstate *ref, bool rv, uint64_t *left)
+{
+	const struct stream *s = &c->st[0];
+
+	for (; l < s->need; l++) {
+		if (*left == 0)
+			return false;
+		(*left)--;
+		if (ref != NULL && ref[l].l == l && st.si == ref[l].si &&
+		    st.p == ref[l].p && st.pay == ref[l].pay &&
+		    st.last == ref[l].last)
+			return rv;
+		if (advance(c, s, &st, t0 + l) < 0)
+			return false;
+	}
+	return advance(c, s, &st, s->anchor) >= 0 && st.si >= s->ns;
+}
+
+/* Whether stream 0's H.264 samples over logical clusters [a, b) decode
+ * with logical cluster l at position lp[l]. */
+static bool seam_decodes(struct ctx *c, const uint32_t *lp, uint32_t a,
+                         uint32_t b)
+{
+	const struct stream *s = &c->st[0];
+	uint64_t x = (uint64_t)a * c->cs, y = (uint64_t)b * c->cs;
+
+	for (uint32_t i = 0; i < s->ns; i++) {
+		const struct sample *m = &s->s[i];
+		if (m->size == 0 || m->off + m->size <= x || m->off >= y ||
+		    m->kind != K_H264)
+			continue;
+		if (!m->dec || (m->off + m->size - 1) / c->cs > s->need ||
+		    decode_sample(c, s, lp, UINT32_MAX, 0, m) != H264_CLEAN)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Stream 0 alone, stored in two runs of positions: its first h logical
+ * clusters from its start on, the rest just before its anchor (a
+ * recorder that wrote the clip around other files, deleted since).  The
+ * head is walked from the start until a check fails at logical cluster
+ * f; the split lies at or before it, so the MI_RUN_SEAMS splits up to f
+ * are tried with the tail before the anchor.  Exactly one must pass,
+ * or, when several do, exactly one must decode over the clusters they
+ * differ in.  1 with the extents, 0 when no single split passes within
+ * the budget, -errno.
+ */
+static int two_runs(struct ctx *c, struct extent **ext, unsigned *next,
+                    uint64_t *length)
+{
+	const struct stream *s = &c->st[0];
+	uint32_t N = s->need, p0 = s->start, a = s->anchor;
+	uint64_t left = c->budget;
+	int rc = 0;
+
+	if (a <= p0 || a - p0 <= N || a >= c->npos)
+		return 0;
+	uint32_t t0 = a - N;
+	struct sstate *hs = malloc(((size_t)N + 1) * sizeof(*hs));
+	struct sstate *ref = malloc(((size_t)N + 1) * sizeof(*ref));
+	uint32_t *lp = malloc(((size_t)N + 1) * sizeof(*lp));
+	uint32_t pass[MI_RUN_SEAMS], np = 0;
+	if (hs == NULL || ref == NULL || lp == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* the head: hs[l] is the state before logical cluster l */
+	struct sstate st = first_state();
+	uint32_t f = 0;
+	for (; f < N && left > 0; f++, left--) {
+		hs[f] = st;
+		if (advance(c, s, &st, p0 + f) < 0)
+			break;
+	}
+	if (f == N)
+		hs[N] = st;
+	else if (left == 0)
+		goto out;
+	/* The longest head first: its tail walk is the reference that the
+	 * others' join once they reach the same sample boundary. */
+	bool rv = false;
+	for (uint32_t h = f; h >= 1 && f - h < MI_RUN_SEAMS; h--) {
+		bool ok;
+		if (h == f) {
+			struct sstate t = hs[h];
+			for (uint32_t l = 0; l <= N; l++)
+				ref[l].l = NONE_L;
+			ok = true;
+			for (uint32_t l = h; l < N && ok; l++) {
+				ref[l] = t;
+				if (left == 0 || advance(c, s, &t, t0 + l) < 0)
+					ok = false;
+				if (left > 0)
+					left--;
+			}
+			ok = ok && advance(c, s, &t, a) >= 0 && t.si >= s->ns;
+			rv = ok;
+		} else {
+			ok = tail_ok(c, hs[h], h, t0, ref, rv, &left);
+		}
+		if (left == 0) {
+			np = 0;
+			goto out;
+		}
+		if (ok)
+			pass[np++] = h;
+	}
+	if (np == 0)
+		goto out;
+	if (np > 1) {
+		/* the splits differ in logical clusters [pass[np - 1],
+		 * pass[0]): the one whose samples there decode */
+		uint32_t lo = pass[np - 1], hi = pass[0], one = 0, n1 = 0;
+		if (!h264_decode_available()) {
+			np = 0;
+			goto out;
+		}
+		c->decodes_left = MI_MAX_DECODES;
+		for (uint32_t k = 0; k < np && n1 < 2; k++) {
+			for (uint32_t l = 0; l <= N; l++)
+				lp[l] = l == N ? a : l < pass[k] ? p0 + l
+				        : t0 + l;
+			if (seam_decodes(c, lp, lo, hi + 1)) {
+				one = pass[k];
+				n1++;
+			}
+		}
+		if (n1 != 1) {
+			np = 0;
+			goto out;
+		}
+		pass[0] = one;
+	}
+	/* the extents: the head, the tail, the anchor, the moov's rest */
+	uint32_t h = pass[0];
+	unsigned cap = 4, n = 0;
+	struct extent *e = malloc(cap * sizeof(*e));
+	uint64_t rest = s->length;
+	if (e == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t l = 0; rest > 0 && l < N + s->moov_n; l++) {
+		uint32_t q = l < h ? p0 + l : l <= N ? t0 + l
+		             : s->moov2 + (l - N - 1);
+		if (q >= c->npos)
+			break;
+		uint64_t img = fsview_offset(c->v, c->pos[q]);
+		uint64_t len = rest < c->cs ? rest : c->cs;
+		rest -= len;
+		if (n > 0 && e[n - 1].img_off + e[n - 1].len == img) {
+			e[n - 1].len += len;
+			continue;
+		}
+		if (n == BREAD_MAX_EXTENTS)
+			break;
+		if (n == cap) {
+			cap *= 2;
+			struct extent *t = realloc(e, cap * sizeof(*e));
+			if (t == NULL) {
+				free(e);
+				rc = -ENOMEM;
+				goto out;
+			}
+			e = t;
+		}
+		e[n++] = (struct extent){ img, len };
+	}
+	if (rest > 0) {
+		free(e);
+		goto out;
+	}
+	*ext = e;
+	*next = n;
+	*length = s->length;
+	rc = 1;
+out:
+	free(hs);
+	free(ref);
+	free(lp);
+	return rc;
+}
+
 /* ------------------------------------------------------------ entry */
 
 static void stream_free(struct stream *s)
@@ -1358,6 +1562,23 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 			rc = 2;
 		} else {
 			free(e1);
+		}
+	}
+	if (rc >= 0 && rc != 1 && c.nst == 1) {
+		/* a clip written around other files, in two runs */
+		struct extent *e2 = NULL;
+		unsigned n2 = 0;
+		uint64_t len2 = 0;
+		int r2 = two_runs(&c, &e2, &n2, &len2);
+		if (r2 < 0) {
+			rc = r2;
+		} else if (r2 == 1) {
+			if (rc == 2)
+				free(*ext);
+			*ext = e2;
+			*next = n2;
+			*length = len2;
+			rc = 1;
 		}
 	}
 out:

@@ -1,0 +1,121 @@
+#!/bin/sh
+# End to end: a deleted clip written around other files, found by its
+# own index with no file system to go by.  A FAT32 image (4 KiB clusters)
+# is filled by mtools with clips made by ffmpeg and a file of random
+# bytes; two clips are deleted and a longer clip L written into the
+# first one's hole, so L runs on past a clip and the random file into
+# the second one's: two runs, its index (moov) at the end of the second,
+# thousands of clusters further on.  Then L and the clip in its gap (D)
+# are deleted.
+#
+# A scan by sectors (no --fs), and another with the FAT wiped (the grid
+# then comes from the clips' starts, which here all lie a multiple of
+# 16 KiB apart: the finer grids must be tried too), must give
+# L byte-exact and reassembled in exactly its two runs
+# (src/reassemble/mp4_index.c, two_runs: the head walked until a sample
+# fails, the rest just before the index), D byte-exact as it lies, and no
+# MP4 called whole or reassembled that is not one of the clips written.
+. "$srcdir/tests/e2e/tap.sh"
+. "$srcdir/tests/e2e/fs_lib.sh"
+. "$srcdir/tests/e2e/dash_lib.sh"
+need_tools mkfs.vfat mcopy mdel mmd mshowfat minfo ffmpeg
+tap_workdir dash_runs
+img=$work/card.img
+c=$work/src
+mkdir -p "$c"
+
+# big OUT SECONDS SEED: a clip at a recorder's rate (8 Mbit/s of noisy
+# video, as bench/dashcam.sh records): its video samples span several
+# clusters, most of which hold no sample boundary to check
+big() {
+	ffmpeg -nostdin -hide_banner -loglevel error -y \
+		-f lavfi -i "testsrc2=size=480x270:rate=25" \
+		-f lavfi -i "sine=frequency=$((150 + $3 * 53 % 900)):sample_rate=16000" \
+		-t "$2" -vf "hue=h=$(($3 * 37 % 360)),noise=alls=20:allf=t:all_seed=$3" \
+		-c:v libx264 -preset ultrafast -b:v 8M -maxrate 8M -bufsize 4M \
+		-g 25 -threads 1 -c:a aac -b:a 64k "$1"
+}
+big "$c/A.MP4" 2 61 && big "$c/B.MP4" 3 62 && big "$c/D.MP4" 5 63 &&
+big "$c/F.MP4" 5 65 && big "$c/G.MP4" 2 66 && big "$c/L.MP4" 5 67
+ok $? "ffmpeg made 6 clips at 8 Mbit/s"
+content "$c/R.BIN" 6000000 68
+ok $? "a 6 MB file of random bytes"
+
+mkfs.vfat -C -a -R 33 -F 32 -s 8 -n DASHCAM "$img" 270336 >/dev/null 2>&1
+ok $? "mkfs.vfat made a 264 MiB FAT32 image with 4 KiB clusters"
+put() {
+	for f in "$@"; do
+		mcopy -i "$img" "$c/$f" "::/DCIM/$f" || return 1
+	done
+}
+rm_() { for f in "$@"; do mdel -i "$img" "::/DCIM/$f" || return 1; done; }
+mmd -i "$img" ::/DCIM &&
+put A.MP4 B.MP4 D.MP4 R.BIN F.MP4 G.MP4 &&
+run_B=$(chain "$img" /DCIM/B.MP4) && run_D=$(chain "$img" /DCIM/D.MP4) &&
+rm_ B.MP4 F.MP4 &&
+next_free "$img" "$(first_cluster "$run_B")" &&
+put L.MP4
+ok $? "mtools wrote the card, deleted B and F and wrote L into their holes"
+run_L=$(chain "$img" /DCIM/L.MP4)
+case $run_L in
+*,*,*) ok 1 "L lies in two runs ($run_L)" ;;
+*,*) ok 0 "L lies in two runs ($run_L)" ;;
+*) ok 1 "L lies in two runs ($run_L)" ;;
+esac
+rm_ L.MP4 D.MP4
+ok $? "deleted L and D (in L's gap)"
+
+# The files of DIR whose hashes are the clips' (NAME HASH lines).
+hashes() {
+	for f in A B D G L; do
+		echo "$f $(hash "$c/$f.MP4")"
+	done >"$work/want"
+}
+hashes
+# found DIR NAME: the recovered file that is clip NAME, or nothing
+found() {
+	want=$(awk -v n="$2" '$1 == n { print $2 }' "$work/want")
+	find "$1" -name '*.mp4' -type f | while read -r f; do
+		[ "$(hash "$f")" = "$want" ] && { echo "${f#"$1"/}"; break; }
+	done
+}
+# runs_clusters DIR NAME DS: the clusters of a report entry's runs, on a
+# volume with its data at byte DS and 4 KiB clusters
+runs_clusters() {
+	grep -F "\"filename\":\"$2\"" "$1/report.jsonl" |
+	grep -o '"img_offset":[0-9]*,"len":[0-9]*' |
+	sed 's/"img_offset":\([0-9]*\),"len":\([0-9]*\)/\1 \2/' |
+	awk -v ds="$3" '{ printf "%s%d+%d", (n++ ? "," : ""),
+		($1 - ds) / 4096 + 2, ($2 + 4095) / 4096 } END { print "" }'
+}
+fatlen=$(minfo -i "$img" :: | sed -n 's/^Big fatlen=\([0-9]*\).*/\1/p')
+ds=$(( ( $(minfo_val "$img" "reserved (boot) sectors") + 2 * fatlen ) * 512 ))
+check "the data area starts past the FATs (byte $ds)" test "$ds" -gt 65536
+
+sectors() {  # sectors LABEL: the checks of a scan by sectors
+	out=$work/out-$1
+	D scan "$img" -o "$out" -q 2>"$work/err"
+	ok $? "$1: scan exits 0"
+	f=$(found "$out" L)
+	check "$1: L is byte-exact (${f:-not found})" test -n "$f"
+	is "$(report_field "$out" "$f" status)" reassembled \
+		"$1: L is reported reassembled"
+	is "$(runs_clusters "$out" "$f" "$ds")" "$run_L" \
+		"$1: L's runs are its clusters $run_L"
+	f=$(found "$out" D)
+	check "$1: D, in L's gap, is byte-exact (${f:-not found})" test -n "$f"
+	# every MP4 called complete or reassembled is a clip written
+	wrong=0
+	for f in $(grep '"format":"mp4"' "$out/report.jsonl" |
+	           grep -E '"status":"(complete|reassembled)"' |
+	           sed 's/.*"filename":"\([^"]*\)".*/\1/'); do
+		h=$(hash "$out/$f")
+		grep -q " $h\$" "$work/want" || wrong=$((wrong + 1))
+	done
+	is "$wrong" 0 "$1: no MP4 called whole that is not a clip written"
+}
+sectors sectors
+dd if=/dev/zero of="$img" bs=512 count=$((ds / 512)) conv=notrunc 2>/dev/null
+ok $? "FAT wiped (first $ds bytes zeroed)"
+sectors "FAT wiped"
+tap_done
