@@ -62,6 +62,9 @@
 #define VIEWS 4                 /* views of the source clusters are read
                                    through, where it can be viewed */
 #define VIEW_BYTES (2u << 20)   /* ... each this long, or a cluster */
+#define STRIP (256u << 10)      /* a look at a few bytes of each of many
+                                   small clusters in a row reads this
+                                   much at once */
 
 enum kind { K_OTHER, K_H264, K_H265, K_AAC };
 
@@ -132,6 +135,9 @@ struct ctx {
 	uint32_t *pos;          /* positions: free cluster numbers in order */
 	uint32_t npos;
 	uint8_t *cache;         /* CACHE clusters */
+	uint8_t *strip;         /* STRIP bytes of the image from strip_off, */
+	uint64_t strip_off;     /* strip_len of them read (peek_pos) */
+	size_t strip_len;
 	uint32_t cache_pos[CACHE];
 	unsigned cache_next;
 	uint64_t checks;
@@ -192,15 +198,20 @@ static const uint8_t *cluster_view(struct ctx *c, uint64_t img)
 	const uint8_t *p = in_view(c, img, c->cs);
 	if (p != NULL || !c->viewable)
 		return p;
+	/* A quarter of it before the cluster: walks go back too (a
+	 * sharing undoing its choices, splits tried from the last). */
+	uint64_t from = img - (img < VIEW_BYTES / 4 ? img : VIEW_BYTES / 4);
 	size_t len = c->cs > VIEW_BYTES ? c->cs : VIEW_BYTES;
-	if (c->size - img < len)
-		len = (size_t)(c->size - img);
+	if (len < img - from + c->cs)
+		len = (size_t)(img - from) + c->cs;
+	if (c->size - from < len)
+		len = (size_t)(c->size - from);
 	unsigned i = c->view_next++ % VIEWS;
 	source_unmap(&c->view[i]);
-	if (source_map(c->src, img, len, &c->view[i]) != 0)
+	if (source_map(c->src, from, len, &c->view[i]) != 0)
 		return NULL;
-	c->view_off[i] = img;
-	return c->view[i].p;
+	c->view_off[i] = from;
+	return c->view[i].p + (img - from);
 }
 
 /* The bytes of the cluster at position q, or NULL when unreadable. */
@@ -245,7 +256,8 @@ static bool read_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
 	return true;
 }
 
-/* As read_pos, for a few bytes: read without filling the cache. */
+/* As read_pos, for a few bytes: read without filling the cache (through
+ * the strip, on a grid of small clusters). */
 static bool peek_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
                      size_t n)
 {
@@ -262,7 +274,26 @@ static bool peek_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
 		memcpy(dst, v, n);
 		return true;
 	}
-	return img + n <= c->size && source_read_full(c->src, dst, n, img) == 0;
+	if (img + n > c->size)
+		return false;
+	if (c->strip != NULL && (img < c->strip_off ||
+	                         img + n > c->strip_off + c->strip_len)) {
+		/* the next clusters' looks from the same read (the search
+		 * for a movie box, for partners' starts) */
+		size_t len = c->size - img < STRIP ? (size_t)(c->size - img)
+		             : STRIP;
+		c->strip_len = 0;
+		if (source_read_full(c->src, c->strip, len, img) == 0) {
+			c->strip_off = img;
+			c->strip_len = len;
+		}
+	}
+	if (c->strip != NULL && img >= c->strip_off &&
+	    img + n <= c->strip_off + c->strip_len) {
+		memcpy(dst, c->strip + (img - c->strip_off), n);
+		return true;
+	}
+	return source_read_full(c->src, dst, n, img) == 0;
 }
 
 /* ------------------------------------------------------------ the index */
@@ -1089,28 +1120,46 @@ static struct sstate first_state(void)
 	                        .dsi = NONE_L };
 }
 
-/* The checks of stream 0 over logical clusters [l, need) at position
- * t0 + l and its anchor's, from state st: whether all pass, within
- * *left checks.  ref (need + 1 states, or NULL): a walk of the same
- * positions from a later l, whose verdict rv is this one's once the
- * states agree. */
-static bool tail_ok(struct ctx *c, struct sstate st, uint32_t l, uint32_t t0,
-                    struct sstate *ref, bool rv, uint64_t *left)
+/* What a walk of stream 0's clusters placed one after another came to. */
+enum { RUN_FAIL, RUN_JOIN, RUN_PASS };
+
+/*
+ * Walks stream 0's logical clusters [l, stop) at positions t0 + l from
+ * state *st, within *left checks: RUN_FAIL when a check fails (or the
+ * checks run out), RUN_JOIN once the state before a cluster is ref's
+ * there (a walk of the same positions from a later l, whose verdict is
+ * then this one's), else RUN_PASS with *st the state before stop.  rec:
+ * where the states before each cluster go, or NULL.
+ */
+static int tail_walk(struct ctx *c, struct sstate *st, uint32_t l,
+                     uint32_t stop, uint32_t t0, const struct sstate *ref,
+                     struct sstate *rec, uint64_t *left)
 {
 	const struct stream *s = &c->st[0];
 
-	for (; l < s->need; l++) {
+	for (; l < stop; l++) {
+		if (ref != NULL && ref[l].l == l && st->si == ref[l].si &&
+		    st->p == ref[l].p && st->pay == ref[l].pay &&
+		    st->last == ref[l].last)
+			return RUN_JOIN;
+		if (rec != NULL)
+			rec[l] = *st;
 		if (*left == 0)
-			return false;
+			return RUN_FAIL;
 		(*left)--;
-		if (ref != NULL && ref[l].l == l && st.si == ref[l].si &&
-		    st.p == ref[l].p && st.pay == ref[l].pay &&
-		    st.last == ref[l].last)
-			return rv;
-		if (advance(c, s, &st, t0 + l) < 0)
-			return false;
+		if (advance(c, s, st, t0 + l) < 0)
+			return RUN_FAIL;
 	}
-	return advance(c, s, &st, s->anchor) >= 0 && st.si >= s->ns;
+	return RUN_PASS;
+}
+
+/* Whether stream 0's anchor passes after its media clusters (state st). */
+static bool anchor_ok(struct ctx *c, struct sstate st)
+{
+	const struct stream *s = &c->st[0];
+
+	return st.l == s->need && advance(c, s, &st, s->anchor) >= 0 &&
+	       st.si >= s->ns;
 }
 
 /* Whether stream 0's H.264 samples over logical clusters [a, b) decode
@@ -1176,32 +1225,35 @@ static int two_runs(struct ctx *c, struct extent **ext, unsigned *next,
 	else if (left == 0)
 		goto out;
 	/* The longest head first: its tail walk is the reference that the
-	 * others' join once they reach the same sample boundary. */
-	bool rv = false;
-	for (uint32_t h = f; h >= 1 && f - h < MI_RUN_SEAMS; h--) {
-		bool ok;
-		if (h == f) {
-			struct sstate t = hs[h];
-			for (uint32_t l = 0; l <= N; l++)
-				ref[l].l = NONE_L;
-			ok = true;
-			for (uint32_t l = h; l < N && ok; l++) {
-				ref[l] = t;
-				if (left == 0 || advance(c, s, &t, t0 + l) < 0)
-					ok = false;
-				if (left > 0)
-					left--;
-			}
-			ok = ok && advance(c, s, &t, a) >= 0 && t.si >= s->ns;
-			rv = ok;
-		} else {
-			ok = tail_ok(c, hs[h], h, t0, ref, rv, &left);
-		}
-		if (left == 0) {
-			np = 0;
-			goto out;
-		}
-		if (ok)
+	 * others' join once they reach the same sample boundary.  It goes
+	 * as far as they may take to join it (the zone), then theirs, then
+	 * it on to the anchor, so that the clusters round the split are
+	 * read while at hand. */
+	uint32_t h_lo = f > MI_RUN_SEAMS ? f - MI_RUN_SEAMS + 1 : 1;
+	uint32_t zone = N - f > 2 * MI_RUN_SEAMS ? f + 2 * MI_RUN_SEAMS : N;
+	uint8_t verdict[MI_RUN_SEAMS];
+	if (f == 0)
+		goto out;
+	for (uint32_t l = 0; l <= N; l++)
+		ref[l].l = NONE_L;
+	struct sstate rt = hs[f];
+	int rr = tail_walk(c, &rt, f, zone, t0, NULL, ref, &left);
+	for (uint32_t h = f - 1; h >= h_lo && left > 0; h--) {
+		struct sstate u = hs[h];
+		int r = tail_walk(c, &u, h, zone, t0, ref, NULL, &left);
+		if (r == RUN_PASS)
+			r = tail_walk(c, &u, zone, N, t0, NULL, NULL, &left) ==
+			    RUN_PASS && anchor_ok(c, u) ? RUN_PASS : RUN_FAIL;
+		verdict[f - h] = (uint8_t)r;
+	}
+	bool rv = rr == RUN_PASS &&
+	          tail_walk(c, &rt, zone, N, t0, NULL, NULL, &left) ==
+	          RUN_PASS && anchor_ok(c, rt);
+	if (left == 0)
+		goto out;
+	for (uint32_t h = f; h >= h_lo; h--) {
+		uint8_t r = h == f ? (rv ? RUN_PASS : RUN_FAIL) : verdict[f - h];
+		if (r == RUN_PASS || (r == RUN_JOIN && rv))
 			pass[np++] = h;
 	}
 	if (np == 0)
@@ -1467,6 +1519,10 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 	c.viewable = source_mappable(src);
 	c.pos = malloc(MI_SPAN * sizeof(*c.pos));
 	c.cache = malloc((size_t)CACHE * c.cs);
+	/* small clusters: a read serves the looks at many (a failed
+	 * allocation only means one read a look) */
+	if (c.cs <= STRIP / 32)
+		c.strip = malloc(STRIP);
 	c.fixed = malloc(MI_SPAN);
 	c.clean = calloc(MI_SPAN, 1);
 	if (c.pos == NULL || c.cache == NULL || c.fixed == NULL ||
@@ -1587,6 +1643,7 @@ out:
 	for (unsigned i = 0; i < VIEWS; i++)
 		source_unmap(&c.view[i]);
 	free(c.cache);
+	free(c.strip);
 	free(c.fixed);
 	free(c.clean);
 	return rc;
