@@ -26,11 +26,12 @@
  * of its media data in that cluster must pass too.  A choice that leads
  * to a contradiction is undone (depth-first search), within MI_BUDGET
  * checks.  When the clips together cannot be placed, the clip is tried on
- * its own, and then as two runs of positions, its head from its start on
- * and the rest just before its movie box (two_runs: a recorder that wrote
- * it around other files, which the sharing cannot tell from clusters
- * with nothing to check in them when thousands lie between).  The result
- * is only a proposal: reassemble() validates it.
+ * its own, and then as two or three runs of positions, its head from its
+ * start on, maybe a middle run, and the rest just before its movie box
+ * (runs_place: a recorder that wrote it around other files, which the
+ * sharing cannot tell from clusters with nothing to check in them when
+ * thousands lie between).  The result is only a proposal: reassemble()
+ * validates it.
  *
  * A cluster that lies wholly inside one NAL unit holds no boundary to
  * check: with small clusters (4 KiB) a front clip's samples span several,
@@ -1183,116 +1184,120 @@ static bool seam_decodes(struct ctx *c, const uint32_t *lp, uint32_t a,
 }
 
 /*
- * Stream 0 alone, stored in two runs of positions: its first h logical
- * clusters from its start on, the rest just before its anchor (a
- * recorder that wrote the clip around other files, deleted since).  The
- * head is walked from the start until a check fails at logical cluster
- * f; the split lies at or before it, so the MI_RUN_SEAMS splits up to f
- * are tried with the tail before the anchor.  Exactly one must pass,
- * or, when several do, exactly one must decode over the clusters they
- * differ in.  1 with the extents, 0 when no single split passes within
- * the budget, -errno.
+ * The splits of a run whose states before logical clusters [lo, f] are
+ * in[l], with the rest at positions t0 + l up to the anchor: those after
+ * which all the rest passes go to pass[] (the longest run first), *np of
+ * them.  The longest run's rest is walked first, as the reference the
+ * others' walks join once they reach the same sample boundary: as far as
+ * they may take to join it (the zone), then theirs, then it on to the
+ * anchor, so that the clusters round the split are read while at hand.
+ * false when the checks ran out.
  */
-static int two_runs(struct ctx *c, struct extent **ext, unsigned *next,
-                    uint64_t *length)
+static bool splits(struct ctx *c, const struct sstate *in, uint32_t lo,
+                   uint32_t f, uint32_t t0, struct sstate *ref,
+                   uint64_t *left, uint32_t *pass, uint32_t *np)
 {
-	const struct stream *s = &c->st[0];
-	uint32_t N = s->need, p0 = s->start, a = s->anchor;
-	uint64_t left = c->budget;
-	int rc = 0;
-
-	if (a <= p0 || a - p0 <= N || a >= c->npos)
-		return 0;
-	uint32_t t0 = a - N;
-	struct sstate *hs = malloc(((size_t)N + 1) * sizeof(*hs));
-	struct sstate *ref = malloc(((size_t)N + 1) * sizeof(*ref));
-	uint32_t *lp = malloc(((size_t)N + 1) * sizeof(*lp));
-	uint32_t pass[MI_RUN_SEAMS], np = 0;
-	if (hs == NULL || ref == NULL || lp == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	/* the head: hs[l] is the state before logical cluster l */
-	struct sstate st = first_state();
-	uint32_t f = 0;
-	for (; f < N && left > 0; f++, left--) {
-		hs[f] = st;
-		if (advance(c, s, &st, p0 + f) < 0)
-			break;
-	}
-	if (f == N)
-		hs[N] = st;
-	else if (left == 0)
-		goto out;
-	/* The longest head first: its tail walk is the reference that the
-	 * others' join once they reach the same sample boundary.  It goes
-	 * as far as they may take to join it (the zone), then theirs, then
-	 * it on to the anchor, so that the clusters round the split are
-	 * read while at hand. */
-	uint32_t h_lo = f > MI_RUN_SEAMS ? f - MI_RUN_SEAMS + 1 : 1;
+	const uint32_t N = c->st[0].need;
 	uint32_t zone = N - f > 2 * MI_RUN_SEAMS ? f + 2 * MI_RUN_SEAMS : N;
 	uint8_t verdict[MI_RUN_SEAMS];
-	if (f == 0)
-		goto out;
-	for (uint32_t l = 0; l <= N; l++)
+
+	*np = 0;
+	if (lo + MI_RUN_SEAMS <= f)
+		lo = f - MI_RUN_SEAMS + 1;
+	for (uint32_t l = lo; l <= zone; l++)
 		ref[l].l = NONE_L;
-	struct sstate rt = hs[f];
-	int rr = tail_walk(c, &rt, f, zone, t0, NULL, ref, &left);
-	for (uint32_t h = f - 1; h >= h_lo && left > 0; h--) {
-		struct sstate u = hs[h];
-		int r = tail_walk(c, &u, h, zone, t0, ref, NULL, &left);
+	struct sstate rt = in[f];
+	int rr = tail_walk(c, &rt, f, zone, t0, NULL, ref, left);
+	for (uint32_t h = f; h-- > lo && *left > 0;) {
+		struct sstate u = in[h];
+		int r = tail_walk(c, &u, h, zone, t0, ref, NULL, left);
 		if (r == RUN_PASS)
-			r = tail_walk(c, &u, zone, N, t0, NULL, NULL, &left) ==
+			r = tail_walk(c, &u, zone, N, t0, NULL, NULL, left) ==
 			    RUN_PASS && anchor_ok(c, u) ? RUN_PASS : RUN_FAIL;
 		verdict[f - h] = (uint8_t)r;
 	}
 	bool rv = rr == RUN_PASS &&
-	          tail_walk(c, &rt, zone, N, t0, NULL, NULL, &left) ==
+	          tail_walk(c, &rt, zone, N, t0, NULL, NULL, left) ==
 	          RUN_PASS && anchor_ok(c, rt);
-	if (left == 0)
-		goto out;
-	for (uint32_t h = f; h >= h_lo; h--) {
+	if (*left == 0)
+		return false;
+	for (uint32_t h = f + 1; h-- > lo;) {
 		uint8_t r = h == f ? (rv ? RUN_PASS : RUN_FAIL) : verdict[f - h];
 		if (r == RUN_PASS || (r == RUN_JOIN && rv))
-			pass[np++] = h;
+			pass[(*np)++] = h;
 	}
-	if (np == 0)
-		goto out;
-	if (np > 1) {
-		/* the splits differ in logical clusters [pass[np - 1],
-		 * pass[0]): the one whose samples there decode */
-		uint32_t lo = pass[np - 1], hi = pass[0], one = 0, n1 = 0;
-		if (!h264_decode_available()) {
-			np = 0;
-			goto out;
+	return true;
+}
+
+/* A placing of stream 0 in runs of positions: logical cluster l at
+ * off[k] + l in run k, which holds [cut[k - 1], cut[k]) (from 0; the last
+ * run ends at need), its anchor after them. */
+struct runs {
+	unsigned n;
+	uint32_t off[3];
+	uint32_t cut[2];
+};
+
+static uint32_t run_pos(const struct runs *r, uint32_t l)
+{
+	unsigned k = 0;
+
+	while (k + 1 < r->n && l >= r->cut[k])
+		k++;
+	return r->off[k] + l;
+}
+
+/* Whether stream 0's H.264 samples over logical clusters [lo, hi) decode
+ * when placed as r (lp: need + 1 entries to fill). */
+static bool runs_decode(struct ctx *c, const struct runs *r, uint32_t *lp,
+                        uint32_t lo, uint32_t hi)
+{
+	const uint32_t N = c->st[0].need;
+
+	for (uint32_t l = 0; l <= N; l++)
+		lp[l] = l == N ? c->st[0].anchor : run_pos(r, l);
+	return seam_decodes(c, lp, lo, hi);
+}
+
+/*
+ * Of the placings rs[0..n) that differ in logical clusters [lo, hi), the
+ * one whose samples there decode: its index, or n when none or more than
+ * one does (or the decoder cannot tell).
+ */
+static unsigned runs_pick(struct ctx *c, const struct runs *rs, unsigned n,
+                          uint32_t *lp, uint32_t lo, uint32_t hi)
+{
+	unsigned one = n, k1 = 0;
+
+	if (n == 1)
+		return 0;
+	if (!h264_decode_available())
+		return n;
+	c->decodes_left = MI_MAX_DECODES;
+	for (unsigned k = 0; k < n && k1 < 2; k++)
+		if (runs_decode(c, &rs[k], lp, lo, hi)) {
+			one = k;
+			k1++;
 		}
-		c->decodes_left = MI_MAX_DECODES;
-		for (uint32_t k = 0; k < np && n1 < 2; k++) {
-			for (uint32_t l = 0; l <= N; l++)
-				lp[l] = l == N ? a : l < pass[k] ? p0 + l
-				        : t0 + l;
-			if (seam_decodes(c, lp, lo, hi + 1)) {
-				one = pass[k];
-				n1++;
-			}
-		}
-		if (n1 != 1) {
-			np = 0;
-			goto out;
-		}
-		pass[0] = one;
-	}
-	/* the extents: the head, the tail, the anchor, the moov's rest */
-	uint32_t h = pass[0];
+	return k1 == 1 ? one : n;
+}
+
+/* The extents of stream 0 placed as r: 1 with them, 0 when they cannot
+ * be made, -errno. */
+static int runs_extents(struct ctx *c, const struct runs *r,
+                        struct extent **ext, unsigned *next,
+                        uint64_t *length)
+{
+	const struct stream *s = &c->st[0];
+	const uint32_t N = s->need;
 	unsigned cap = 4, n = 0;
 	struct extent *e = malloc(cap * sizeof(*e));
 	uint64_t rest = s->length;
-	if (e == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
+
+	if (e == NULL)
+		return -ENOMEM;
 	for (uint32_t l = 0; rest > 0 && l < N + s->moov_n; l++) {
-		uint32_t q = l < h ? p0 + l : l <= N ? t0 + l
+		uint32_t q = l < N ? run_pos(r, l) : l == N ? s->anchor
 		             : s->moov2 + (l - N - 1);
 		if (q >= c->npos)
 			break;
@@ -1310,8 +1315,7 @@ static int two_runs(struct ctx *c, struct extent **ext, unsigned *next,
 			struct extent *t = realloc(e, cap * sizeof(*e));
 			if (t == NULL) {
 				free(e);
-				rc = -ENOMEM;
-				goto out;
+				return -ENOMEM;
 			}
 			e = t;
 		}
@@ -1319,14 +1323,171 @@ static int two_runs(struct ctx *c, struct extent **ext, unsigned *next,
 	}
 	if (rest > 0) {
 		free(e);
-		goto out;
+		return 0;
 	}
 	*ext = e;
 	*next = n;
 	*length = s->length;
-	rc = 1;
+	return 1;
+}
+
+/*
+ * The first video sample starting at or past logical byte x whose first
+ * unit's length and header lie in the cluster it starts in, or NULL.
+ */
+static const struct sample *first_unit_at(const struct ctx *c, uint64_t x)
+{
+	const struct stream *s = &c->st[0];
+
+	for (uint32_t i = 0; i < s->ns; i++) {
+		const struct sample *m = &s->s[i];
+		if (m->off >= x && (m->kind == K_H264 || m->kind == K_H265) &&
+		    m->size > m->lsz + 2u && m->off / c->cs < s->need &&
+		    m->off % c->cs + m->lsz + 2u <= c->cs)
+			return m;
+	}
+	return NULL;
+}
+
+/* Whether the cluster at position q opens a NAL unit of sample m at m's
+ * offset in its cluster (length and header). */
+static bool unit_at(struct ctx *c, uint32_t q, const struct sample *m)
+{
+	uint8_t h[8];
+
+	if (!peek_pos(c, q, m->off % c->cs, h, m->lsz + 2u))
+		return false;
+	uint64_t n = mem_be_n(h, m->lsz);
+	return n >= 2 && n <= m->size - m->lsz && nal_ok(m->kind, h + m->lsz);
+}
+
+/*
+ * Stream 0 alone, stored in two or three runs of positions: its head from
+ * its start on, maybe a middle run, and the rest just before its anchor
+ * (a recorder that wrote the clip around other files, deleted since).
+ * The head is walked from the start until a check fails at logical
+ * cluster f; the split lies at or before it, so the MI_RUN_SEAMS splits
+ * up to f are tried with the rest just before the anchor (splits()).
+ * When none passes, a middle run is looked for: the positions that open
+ * the first video sample past f as it opens (its first unit's length and
+ * header), MI_RUN_MIDDLES at most, each taken as the middle run's place
+ * and walked from the longest head until a check fails, the other heads
+ * joining that walk, and its splits tried with the rest before the
+ * anchor.  Exactly one placing must pass, or exactly one decode where
+ * the passing ones differ.  1 with the extents, 0 when no single placing
+ * passes within the budget, -errno.
+ */
+static int runs_place(struct ctx *c, struct extent **ext, unsigned *next,
+                      uint64_t *length)
+{
+	const struct stream *s = &c->st[0];
+	uint32_t N = s->need, p0 = s->start, a = s->anchor;
+	uint64_t left = c->budget;
+	int rc = 0;
+
+	if (a <= p0 || a - p0 <= N || a >= c->npos || N == 0)
+		return 0;
+	uint32_t t0 = a - N;
+	struct sstate *hs = malloc(((size_t)N + 1) * sizeof(*hs));
+	struct sstate *ms = malloc(((size_t)N + 1) * sizeof(*ms));
+	struct sstate *ref = malloc(((size_t)N + 1) * sizeof(*ref));
+	uint32_t *lp = malloc(((size_t)N + 1) * sizeof(*lp));
+	struct runs found[MI_RUN_PLACINGS];
+	unsigned nf = 0;
+	uint32_t pass[MI_RUN_SEAMS], np = 0;
+	if (hs == NULL || ms == NULL || ref == NULL || lp == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* the head: hs[l] is the state before logical cluster l */
+	struct sstate st = first_state();
+	uint32_t f = 0;
+	for (; f < N && left > 0; f++, left--) {
+		hs[f] = st;
+		if (advance(c, s, &st, p0 + f) < 0)
+			break;
+	}
+	if (f == N)
+		hs[N] = st;
+	else if (left == 0)
+		goto out;
+	if (f == 0)
+		goto out;
+	/* two runs */
+	if (!splits(c, hs, 1, f, t0, ref, &left, pass, &np))
+		goto out;
+	for (uint32_t k = 0; k < np; k++)
+		found[nf++] = (struct runs){ .n = 2, .off = { p0, t0 },
+		                             .cut = { pass[k] } };
+	uint32_t dlo = np > 0 ? pass[np - 1] : 0, dhi = np > 0 ? pass[0] : 0;
+	/* three runs: the middle run's places */
+	const struct sample *m = nf == 0 && f < N
+	                         ? first_unit_at(c, (uint64_t)f * c->cs) : NULL;
+	uint32_t lx = m != NULL ? (uint32_t)(m->off / c->cs) : 0;
+	uint32_t h_lo = f > MI_RUN_SEAMS ? f - MI_RUN_SEAMS + 1 : 1;
+	unsigned middles = 0;
+	if (m != NULL) {
+		dlo = UINT32_MAX;
+		/* the heads' walks join the longest's from f on only */
+		for (uint32_t l = h_lo; l < f; l++)
+			ms[l].l = NONE_L;
+	}
+	for (uint32_t q = p0 + lx + 1; m != NULL && q < t0 + lx && left > 0;
+	     q++) {
+		left--;
+		if (!unit_at(c, q, m))
+			continue;
+		if (++middles > MI_RUN_MIDDLES) {
+			nf = 0;
+			goto out;
+		}
+		uint32_t m0 = q - lx, f2 = f;
+		/* the longest head's walk through the middle run */
+		struct sstate u = hs[f];
+		for (; f2 < N && left > 0; f2++, left--) {
+			ms[f2] = u;
+			if (advance(c, s, &u, m0 + f2) < 0)
+				break;
+		}
+		if (f2 == N)
+			ms[N] = u;
+		if (left == 0 || f2 <= lx)
+			continue;   /* ran out, or failed before the sample */
+		/* the shorter heads, each until it joins that walk */
+		uint32_t heads[MI_RUN_SEAMS], nh = 0;
+		heads[nh++] = f;
+		for (uint32_t h = f; h-- > h_lo && left > 0;) {
+			struct sstate v = hs[h];
+			if (tail_walk(c, &v, h, f2, m0, ms, NULL, &left) ==
+			    RUN_JOIN)
+				heads[nh++] = h;
+		}
+		if (!splits(c, ms, f + 1, f2, t0, ref, &left, pass, &np))
+			goto out;
+		for (uint32_t i = 0; i < nh; i++)
+			for (uint32_t k = 0; k < np; k++) {
+				if (nf == MI_RUN_PLACINGS) {
+					nf = 0;
+					goto out;
+				}
+				found[nf++] = (struct runs){
+					.n = 3, .off = { p0, m0, t0 },
+					.cut = { heads[i], pass[k] } };
+				if (heads[i] < dlo)
+					dlo = heads[i];
+				if (pass[k] > dhi)
+					dhi = pass[k];
+			}
+	}
+	if (left == 0 || nf == 0)
+		goto out;
+	/* several: the one that decodes where they differ */
+	unsigned pick = runs_pick(c, found, nf, lp, dlo, dhi + 1);
+	if (pick < nf)
+		rc = runs_extents(c, &found[pick], ext, next, length);
 out:
 	free(hs);
+	free(ms);
 	free(ref);
 	free(lp);
 	return rc;
@@ -1621,11 +1782,11 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 		}
 	}
 	if (rc >= 0 && rc != 1 && c.nst == 1) {
-		/* a clip written around other files, in two runs */
+		/* a clip written around other files, in runs */
 		struct extent *e2 = NULL;
 		unsigned n2 = 0;
 		uint64_t len2 = 0;
-		int r2 = two_runs(&c, &e2, &n2, &len2);
+		int r2 = runs_place(&c, &e2, &n2, &len2);
 		if (r2 < 0) {
 			rc = r2;
 		} else if (r2 == 1) {

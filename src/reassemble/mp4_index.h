@@ -39,8 +39,10 @@
 #define MI_VOUCH_STRETCHES 64         /* guessed stretches decoded */
 #define MI_DECODE_TRIES 8             /* placings of a sample that fail to
                                          decode before it is left alone */
-#define MI_RUN_SEAMS 64               /* splits tried for a clip alone
-                                         in two runs */
+#define MI_RUN_SEAMS 64               /* splits tried per run for a
+                                         clip alone in runs */
+#define MI_RUN_MIDDLES 16             /* places of a middle run tried */
+#define MI_RUN_PLACINGS 16            /* placings that pass, at most */
 #define MI_MOOV_SKIP 64               /* clusters tried for the rest of
                                          a moov that runs on */
 

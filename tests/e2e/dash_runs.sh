@@ -1,20 +1,22 @@
 #!/bin/sh
-# End to end: a deleted clip written around other files, found by its
+# End to end: deleted clips written around other files, found by their
 # own index with no file system to go by.  A FAT32 image (4 KiB clusters)
-# is filled by mtools with clips made by ffmpeg and a file of random
-# bytes; two clips are deleted and a longer clip L written into the
-# first one's hole, so L runs on past a clip and the random file into
-# the second one's: two runs, its index (moov) at the end of the second,
-# thousands of clusters further on.  Then L and the clip in its gap (D)
-# are deleted.
+# is filled by mtools with clips made by ffmpeg and two files of random
+# bytes; four clips are deleted and two longer ones written into their
+# holes: L runs on from the first hole past a clip (D) and a random file
+# into the second hole and on into the third (three runs, its index at
+# the end of the third, thousands of clusters on), and K from the rest of
+# the third past a random file into the fourth (two runs).  Then L, K and
+# D are deleted.
 #
 # A scan by sectors (no --fs), and another with the FAT wiped (the grid
 # then comes from the clips' starts, which here all lie a multiple of
-# 16 KiB apart: the finer grids must be tried too), must give
-# L byte-exact and reassembled in exactly its two runs
-# (src/reassemble/mp4_index.c, two_runs: the head walked until a sample
-# fails, the rest just before the index), D byte-exact as it lies, and no
-# MP4 called whole or reassembled that is not one of the clips written.
+# 16 KiB apart: the finer grids must be tried too), must give L and K
+# byte-exact and reassembled in exactly their runs
+# (src/reassemble/mp4_index.c, runs_place: the head walked until a sample
+# fails, a middle run found where the next sample opens, the rest just
+# before the index), D byte-exact as it lies, and no MP4 called whole or
+# reassembled that is not one of the clips written.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
 . "$srcdir/tests/e2e/dash_lib.sh"
@@ -36,10 +38,11 @@ big() {
 		-g 25 -threads 1 -c:a aac -b:a 64k "$1"
 }
 big "$c/A.MP4" 2 61 && big "$c/B.MP4" 3 62 && big "$c/D.MP4" 5 63 &&
-big "$c/F.MP4" 5 65 && big "$c/G.MP4" 2 66 && big "$c/L.MP4" 5 67
-ok $? "ffmpeg made 6 clips at 8 Mbit/s"
-content "$c/R.BIN" 6000000 68
-ok $? "a 6 MB file of random bytes"
+big "$c/F.MP4" 1 65 && big "$c/G.MP4" 2 66 && big "$c/H.MP4" 3 69 &&
+big "$c/J.MP4" 3 70 && big "$c/L.MP4" 5 67 && big "$c/K.MP4" 3 71
+ok $? "ffmpeg made 9 clips at 8 Mbit/s"
+content "$c/R.BIN" 6000000 68 && content "$c/X.BIN" 1000000 72
+ok $? "two files of random bytes"
 
 mkfs.vfat -C -a -R 33 -F 32 -s 8 -n DASHCAM "$img" 270336 >/dev/null 2>&1
 ok $? "mkfs.vfat made a 264 MiB FAT32 image with 4 KiB clusters"
@@ -50,24 +53,30 @@ put() {
 }
 rm_() { for f in "$@"; do mdel -i "$img" "::/DCIM/$f" || return 1; done; }
 mmd -i "$img" ::/DCIM &&
-put A.MP4 B.MP4 D.MP4 R.BIN F.MP4 G.MP4 &&
+put A.MP4 B.MP4 D.MP4 R.BIN F.MP4 G.MP4 H.MP4 X.BIN J.MP4 &&
 run_B=$(chain "$img" /DCIM/B.MP4) && run_D=$(chain "$img" /DCIM/D.MP4) &&
-rm_ B.MP4 F.MP4 &&
+rm_ B.MP4 F.MP4 H.MP4 J.MP4 &&
 next_free "$img" "$(first_cluster "$run_B")" &&
-put L.MP4
-ok $? "mtools wrote the card, deleted B and F and wrote L into their holes"
+put L.MP4 K.MP4
+ok $? "mtools wrote the card, deleted B, F, H and J and wrote L and K into their holes"
 run_L=$(chain "$img" /DCIM/L.MP4)
+run_K=$(chain "$img" /DCIM/K.MP4)
 case $run_L in
-*,*,*) ok 1 "L lies in two runs ($run_L)" ;;
-*,*) ok 0 "L lies in two runs ($run_L)" ;;
-*) ok 1 "L lies in two runs ($run_L)" ;;
+*,*,*,*) ok 1 "L lies in three runs ($run_L)" ;;
+*,*,*) ok 0 "L lies in three runs ($run_L)" ;;
+*) ok 1 "L lies in three runs ($run_L)" ;;
 esac
-rm_ L.MP4 D.MP4
-ok $? "deleted L and D (in L's gap)"
+case $run_K in
+*,*,*) ok 1 "K lies in two runs ($run_K)" ;;
+*,*) ok 0 "K lies in two runs ($run_K)" ;;
+*) ok 1 "K lies in two runs ($run_K)" ;;
+esac
+rm_ L.MP4 K.MP4 D.MP4
+ok $? "deleted L, K and D (in L's first gap)"
 
 # The files of DIR whose hashes are the clips' (NAME HASH lines).
 hashes() {
-	for f in A B D G L; do
+	for f in A B D F G H J K L; do
 		echo "$f $(hash "$c/$f.MP4")"
 	done >"$work/want"
 }
@@ -102,6 +111,12 @@ sectors() {  # sectors LABEL: the checks of a scan by sectors
 		"$1: L is reported reassembled"
 	is "$(runs_clusters "$out" "$f" "$ds")" "$run_L" \
 		"$1: L's runs are its clusters $run_L"
+	f=$(found "$out" K)
+	check "$1: K is byte-exact (${f:-not found})" test -n "$f"
+	is "$(report_field "$out" "$f" status)" reassembled \
+		"$1: K is reported reassembled"
+	is "$(runs_clusters "$out" "$f" "$ds")" "$run_K" \
+		"$1: K's runs are its clusters $run_K"
 	f=$(found "$out" D)
 	check "$1: D, in L's gap, is byte-exact (${f:-not found})" test -n "$f"
 	# every MP4 called complete or reassembled is a clip written
