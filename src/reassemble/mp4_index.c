@@ -1112,7 +1112,32 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 	}
 }
 
-/* ------------------------------------------------------------ two runs */
+/* ------------------------------------------------------------ runs */
+
+/* Appends the image bytes [img, img + len) to the extents e[0..*n) of
+ * room *cap, joining the last when they follow it: 0, 1 when
+ * BREAD_MAX_EXTENTS are full, -ENOMEM. */
+static int ext_add(struct extent **e, unsigned *n, unsigned *cap,
+                   uint64_t img, uint64_t len)
+{
+	struct extent *x = *e;
+
+	if (*n > 0 && x[*n - 1].img_off + x[*n - 1].len == img) {
+		x[*n - 1].len += len;
+		return 0;
+	}
+	if (*n == BREAD_MAX_EXTENTS)
+		return 1;
+	if (*n == *cap) {
+		x = realloc(x, 2 * *cap * sizeof(*x));
+		if (x == NULL)
+			return -ENOMEM;
+		*cap *= 2;
+		*e = x;
+	}
+	x[(*n)++] = (struct extent){ img, len };
+	return 0;
+}
 
 /* The state of a stream before its first cluster. */
 static struct sstate first_state(void)
@@ -1301,25 +1326,16 @@ static int runs_extents(struct ctx *c, const struct runs *r,
 		             : s->moov2 + (l - N - 1);
 		if (q >= c->npos)
 			break;
-		uint64_t img = fsview_offset(c->v, c->pos[q]);
 		uint64_t len = rest < c->cs ? rest : c->cs;
-		rest -= len;
-		if (n > 0 && e[n - 1].img_off + e[n - 1].len == img) {
-			e[n - 1].len += len;
-			continue;
+		int added = ext_add(&e, &n, &cap,
+		                    fsview_offset(c->v, c->pos[q]), len);
+		if (added < 0) {
+			free(e);
+			return added;
 		}
-		if (n == BREAD_MAX_EXTENTS)
+		if (added > 0)
 			break;
-		if (n == cap) {
-			cap *= 2;
-			struct extent *t = realloc(e, cap * sizeof(*e));
-			if (t == NULL) {
-				free(e);
-				return -ENOMEM;
-			}
-			e = t;
-		}
-		e[n++] = (struct extent){ img, len };
+		rest -= len;
 	}
 	if (rest > 0) {
 		free(e);
@@ -1602,27 +1618,12 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 		for (uint32_t q = lo; rc > 0 && q <= end && left > 0; q++) {
 			if (owner[q - lo] != 0)
 				continue;
-			uint64_t img = fsview_offset(c->v, c->pos[q]);
 			uint64_t len = left < c->cs ? left : c->cs;
 			left -= len;
-			if (n > 0 && e[n - 1].img_off + e[n - 1].len == img) {
-				e[n - 1].len += len;
-				continue;
-			}
-			if (n == BREAD_MAX_EXTENTS) {
-				rc = 0;
-				break;
-			}
-			if (n == cap) {
-				cap *= 2;
-				struct extent *t = realloc(e, cap * sizeof(*e));
-				if (t == NULL) {
-					rc = -ENOMEM;
-					break;
-				}
-				e = t;
-			}
-			e[n++] = (struct extent){ img, len };
+			int r = ext_add(&e, &n, &cap,
+			                fsview_offset(c->v, c->pos[q]), len);
+			if (r != 0)
+				rc = r < 0 ? r : 0;
 		}
 		if (rc == 1 && left == 0) {
 			*ext = e;

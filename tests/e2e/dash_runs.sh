@@ -101,22 +101,23 @@ fatlen=$(minfo -i "$img" :: | sed -n 's/^Big fatlen=\([0-9]*\).*/\1/p')
 ds=$(( ( $(minfo_val "$img" "reserved (boot) sectors") + 2 * fatlen ) * 512 ))
 check "the data area starts past the FATs (byte $ds)" test "$ds" -gt 65536
 
+# reassembled LABEL NAME RUNS: clip NAME came back byte-exact in $out,
+# reassembled in exactly its runs
+reassembled() {
+	f=$(found "$out" "$2")
+	check "$1: $2 is byte-exact (${f:-not found})" test -n "$f"
+	is "$(report_field "$out" "$f" status)" reassembled \
+		"$1: $2 is reported reassembled"
+	is "$(runs_clusters "$out" "$f" "$ds")" "$3" \
+		"$1: $2's runs are its clusters $3"
+}
+
 sectors() {  # sectors LABEL: the checks of a scan by sectors
 	out=$work/out-$1
 	D scan "$img" -o "$out" -q 2>"$work/err"
 	ok $? "$1: scan exits 0"
-	f=$(found "$out" L)
-	check "$1: L is byte-exact (${f:-not found})" test -n "$f"
-	is "$(report_field "$out" "$f" status)" reassembled \
-		"$1: L is reported reassembled"
-	is "$(runs_clusters "$out" "$f" "$ds")" "$run_L" \
-		"$1: L's runs are its clusters $run_L"
-	f=$(found "$out" K)
-	check "$1: K is byte-exact (${f:-not found})" test -n "$f"
-	is "$(report_field "$out" "$f" status)" reassembled \
-		"$1: K is reported reassembled"
-	is "$(runs_clusters "$out" "$f" "$ds")" "$run_K" \
-		"$1: K's runs are its clusters $run_K"
+	reassembled "$1" L "$run_L"
+	reassembled "$1" K "$run_K"
 	f=$(found "$out" D)
 	check "$1: D, in L's gap, is byte-exact (${f:-not found})" test -n "$f"
 	# every MP4 called complete or reassembled is a clip written
