@@ -1430,8 +1430,9 @@ static int runs_place(struct ctx *c, struct extent **ext, unsigned *next,
 	if (f == 0)
 		goto out;
 	/* two runs */
-	if (!splits(c, hs, 1, f, t0, ref, &left, pass, &np))
-		goto out;
+	if (!splits(c, hs, 1, f, t0, ref, &left, pass, &np) ||
+	    np > MI_RUN_PLACINGS)
+		goto out;   /* out of checks, or too many to tell apart */
 	for (uint32_t k = 0; k < np; k++)
 		found[nf++] = (struct runs){ .n = 2, .off = { p0, t0 },
 		                             .cut = { pass[k] } };
