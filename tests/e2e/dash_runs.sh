@@ -15,7 +15,8 @@
 # byte-exact and reassembled in exactly their runs
 # (src/reassemble/mp4_index.c, runs_place: the head walked until a sample
 # fails, a middle run found where the next sample opens, the rest just
-# before the index), D byte-exact as it lies, and no MP4 called whole or
+# before the index; K's split settled by decoding, so only in a build
+# with libavcodec), D byte-exact as it lies, and no MP4 called whole or
 # reassembled that is not one of the clips written.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
@@ -112,12 +113,22 @@ reassembled() {
 		"$1: $2's runs are its clusters $3"
 }
 
+decodes=
+"$DREDGE" version | grep -q '^h264 slices: decoded' && decodes=1
+
 sectors() {  # sectors LABEL: the checks of a scan by sectors
 	out=$work/out-$1
 	D scan "$img" -o "$out" -q 2>"$work/err"
 	ok $? "$1: scan exits 0"
 	reassembled "$1" L "$run_L"
-	reassembled "$1" K "$run_K"
+	# Several of K's splits pass every sample check; the one whose
+	# samples decode is taken, so a build without libavcodec leaves K
+	# truncated (and the last check below still holds).
+	if [ -n "$decodes" ]; then
+		reassembled "$1" K "$run_K"
+	else
+		echo "# $1: K not checked: this build does not decode H.264"
+	fi
 	f=$(found "$out" D)
 	check "$1: D, in L's gap, is byte-exact (${f:-not found})" test -n "$f"
 	# every MP4 called complete or reassembled is a clip written
