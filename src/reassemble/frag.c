@@ -334,6 +334,31 @@ static bool expect_ok(struct frag_state *st, uint64_t at)
 	return true;
 }
 
+/*
+ * The boundaries a step from a last fragment starting at image byte ls
+ * tries, into bnd[] (maxb at most): the block starts from the one holding
+ * image byte imgN (the fragmentation point) back to the one holding imgL
+ * (the consistent length), after ls.  Returns how many.
+ */
+static unsigned boundaries(const struct frag_req *rq, uint64_t ls,
+                           uint64_t imgN, uint64_t imgL, unsigned maxb,
+                           uint64_t *bnd)
+{
+	const uint64_t bs = rq->grid.block, org = rq->grid.origin;
+	unsigned nb = 0;
+
+	if (imgN < org || imgN >= rq->src_end)
+		return 0;
+	uint64_t hi = org + (imgN - org) / bs * bs;
+	uint64_t lo = imgL < org ? org : org + (imgL - org) / bs * bs;
+	for (uint64_t P = hi; nb < maxb && P > ls && P >= lo; P -= bs) {
+		bnd[nb++] = P;
+		if (P < bs)
+			break;
+	}
+	return nb;
+}
+
 /* What a step found: a whole file, or a map that moved N forward. */
 struct step {
 	int found;                   /* 0 none, 1 progress, 2 accepted */
@@ -348,7 +373,7 @@ struct step {
 static int step(struct frag_state *st, struct step *sp)
 {
 	const struct frag_req *rq = st->rq;
-	const uint64_t bs = rq->grid.block, org = rq->grid.origin;
+	const uint64_t bs = rq->grid.block;
 	uint64_t imgN = st->ls + (st->N - st->lstart);
 	uint64_t imgL = st->ls + (st->L - st->lstart);
 	uint64_t bnd[FRAG_MAX_BOUNDARIES_EXPECT];
@@ -359,16 +384,7 @@ static int step(struct frag_state *st, struct step *sp)
 	int rc = 0;
 
 	memset(sp, 0, sizeof(*sp));
-	if (imgN < org || imgN >= rq->src_end)
-		return 0;
-	uint64_t hi = org + (imgN - org) / bs * bs;
-	uint64_t lo = imgL < org ? org : org + (imgL - org) / bs * bs;
-	for (uint64_t P = hi; nb < maxb && P > st->ls && P >= lo;
-	     P -= bs) {
-		bnd[nb++] = P;
-		if (P < bs)
-			break;
-	}
+	nb = boundaries(rq, st->ls, imgN, imgL, maxb, bnd);
 	if (nb == 0)
 		return 0;
 	/* Steps move forward: the lowest boundary never goes back. */
@@ -458,22 +474,11 @@ done:
  * it without an expectation), or 0 when that step tries none. */
 static uint64_t first_stable(const struct frag_req *rq)
 {
-	const uint64_t bs = rq->grid.block, org = rq->grid.origin;
-	uint64_t imgN = rq->off + rq->note_off, imgL = rq->off + rq->length;
-	uint64_t low = 0;
-	unsigned nb = 0;
+	uint64_t bnd[FRAG_MAX_BOUNDARIES];
+	unsigned nb = boundaries(rq, rq->off, rq->off + rq->note_off,
+	                         rq->off + rq->length, FRAG_MAX_BOUNDARIES, bnd);
 
-	if (imgN < org || imgN >= rq->src_end)
-		return 0;
-	uint64_t hi = org + (imgN - org) / bs * bs;
-	uint64_t lo = imgL < org ? org : org + (imgL - org) / bs * bs;
-	for (uint64_t P = hi; nb < FRAG_MAX_BOUNDARIES && P > rq->off &&
-	     P >= lo; P -= bs, nb++) {
-		low = P;
-		if (P < bs)
-			break;
-	}
-	return low > rq->off ? low - rq->off : 0;
+	return nb > 0 ? bnd[nb - 1] - rq->off : 0;
 }
 
 /* The candidate alone, validated thoroughly: 1 with st's L and N set
