@@ -277,22 +277,23 @@ static bool peek_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
 	}
 	if (img + n > c->size)
 		return false;
-	if (c->strip != NULL && (img < c->strip_off ||
-	                         img + n > c->strip_off + c->strip_len)) {
-		/* the next clusters' looks from the same read (the search
-		 * for a movie box, for partners' starts) */
-		size_t len = c->size - img < STRIP ? (size_t)(c->size - img)
-		             : STRIP;
-		c->strip_len = 0;
-		if (source_read_full(c->src, c->strip, len, img) == 0) {
-			c->strip_off = img;
-			c->strip_len = len;
+	if (c->strip != NULL) {
+		if (img < c->strip_off ||
+		    img + n > c->strip_off + c->strip_len) {
+			/* the next clusters' looks from the same read (the
+			 * search for a movie box, for partners' starts) */
+			size_t len = c->size - img < STRIP
+			             ? (size_t)(c->size - img) : STRIP;
+			c->strip_len = 0;
+			if (source_read_full(c->src, c->strip, len, img) == 0) {
+				c->strip_off = img;
+				c->strip_len = len;
+			}
 		}
-	}
-	if (c->strip != NULL && img >= c->strip_off &&
-	    img + n <= c->strip_off + c->strip_len) {
-		memcpy(dst, c->strip + (img - c->strip_off), n);
-		return true;
+		if (c->strip_len > 0) {
+			memcpy(dst, c->strip + (img - c->strip_off), n);
+			return true;
+		}
 	}
 	return source_read_full(c->src, dst, n, img) == 0;
 }
@@ -1150,33 +1151,43 @@ static struct sstate first_state(void)
 enum { RUN_FAIL, RUN_JOIN, RUN_PASS };
 
 /*
- * Walks stream 0's logical clusters [l, stop) at positions t0 + l from
+ * Walks stream 0's logical clusters [l, stop) at positions off + l from
  * state *st, within *left checks: RUN_FAIL when a check fails (or the
  * checks run out), RUN_JOIN once the state before a cluster is ref's
  * there (a walk of the same positions from a later l, whose verdict is
  * then this one's), else RUN_PASS with *st the state before stop.  rec:
- * where the states before each cluster go, or NULL.
+ * where the states before each cluster go, or NULL; at: where the walk
+ * stopped (the cluster that failed, or stop), or NULL.
  */
-static int tail_walk(struct ctx *c, struct sstate *st, uint32_t l,
-                     uint32_t stop, uint32_t t0, const struct sstate *ref,
-                     struct sstate *rec, uint64_t *left)
+static int walk_run(struct ctx *c, struct sstate *st, uint32_t l,
+                    uint32_t stop, uint32_t off, const struct sstate *ref,
+                    struct sstate *rec, uint64_t *left, uint32_t *at)
 {
 	const struct stream *s = &c->st[0];
+	int r = RUN_PASS;
 
 	for (; l < stop; l++) {
 		if (ref != NULL && ref[l].l == l && st->si == ref[l].si &&
 		    st->p == ref[l].p && st->pay == ref[l].pay &&
-		    st->last == ref[l].last)
-			return RUN_JOIN;
+		    st->last == ref[l].last) {
+			r = RUN_JOIN;
+			break;
+		}
 		if (rec != NULL)
 			rec[l] = *st;
-		if (*left == 0)
-			return RUN_FAIL;
+		if (*left == 0) {
+			r = RUN_FAIL;
+			break;
+		}
 		(*left)--;
-		if (advance(c, s, st, t0 + l) < 0)
-			return RUN_FAIL;
+		if (advance(c, s, st, off + l) < 0) {
+			r = RUN_FAIL;
+			break;
+		}
 	}
-	return RUN_PASS;
+	if (at != NULL)
+		*at = l;
+	return r;
 }
 
 /* Whether stream 0's anchor passes after its media clusters (state st). */
@@ -1186,26 +1197,6 @@ static bool anchor_ok(struct ctx *c, struct sstate st)
 
 	return st.l == s->need && advance(c, s, &st, s->anchor) >= 0 &&
 	       st.si >= s->ns;
-}
-
-/* Whether stream 0's H.264 samples over logical clusters [a, b) decode
- * with logical cluster l at position lp[l]. */
-static bool seam_decodes(struct ctx *c, const uint32_t *lp, uint32_t a,
-                         uint32_t b)
-{
-	const struct stream *s = &c->st[0];
-	uint64_t x = (uint64_t)a * c->cs, y = (uint64_t)b * c->cs;
-
-	for (uint32_t i = 0; i < s->ns; i++) {
-		const struct sample *m = &s->s[i];
-		if (m->size == 0 || m->off + m->size <= x || m->off >= y ||
-		    m->kind != K_H264)
-			continue;
-		if (!m->dec || (m->off + m->size - 1) / c->cs > s->need ||
-		    decode_sample(c, s, lp, UINT32_MAX, 0, m) != H264_CLEAN)
-			return false;
-	}
-	return true;
 }
 
 /*
@@ -1232,17 +1223,18 @@ static bool splits(struct ctx *c, const struct sstate *in, uint32_t lo,
 	for (uint32_t l = lo; l <= zone; l++)
 		ref[l].l = NONE_L;
 	struct sstate rt = in[f];
-	int rr = tail_walk(c, &rt, f, zone, t0, NULL, ref, left);
+	int rr = walk_run(c, &rt, f, zone, t0, NULL, ref, left, NULL);
 	for (uint32_t h = f; h-- > lo && *left > 0;) {
 		struct sstate u = in[h];
-		int r = tail_walk(c, &u, h, zone, t0, ref, NULL, left);
+		int r = walk_run(c, &u, h, zone, t0, ref, NULL, left, NULL);
 		if (r == RUN_PASS)
-			r = tail_walk(c, &u, zone, N, t0, NULL, NULL, left) ==
-			    RUN_PASS && anchor_ok(c, u) ? RUN_PASS : RUN_FAIL;
+			r = walk_run(c, &u, zone, N, t0, NULL, NULL, left,
+			             NULL) == RUN_PASS && anchor_ok(c, u)
+			    ? RUN_PASS : RUN_FAIL;
 		verdict[f - h] = (uint8_t)r;
 	}
 	bool rv = rr == RUN_PASS &&
-	          tail_walk(c, &rt, zone, N, t0, NULL, NULL, left) ==
+	          walk_run(c, &rt, zone, N, t0, NULL, NULL, left, NULL) ==
 	          RUN_PASS && anchor_ok(c, rt);
 	if (*left == 0)
 		return false;
@@ -1277,11 +1269,21 @@ static uint32_t run_pos(const struct runs *r, uint32_t l)
 static bool runs_decode(struct ctx *c, const struct runs *r, uint32_t *lp,
                         uint32_t lo, uint32_t hi)
 {
-	const uint32_t N = c->st[0].need;
+	const struct stream *s = &c->st[0];
+	uint64_t x = (uint64_t)lo * c->cs, y = (uint64_t)hi * c->cs;
 
-	for (uint32_t l = 0; l <= N; l++)
-		lp[l] = l == N ? c->st[0].anchor : run_pos(r, l);
-	return seam_decodes(c, lp, lo, hi);
+	for (uint32_t l = 0; l <= s->need; l++)
+		lp[l] = l == s->need ? s->anchor : run_pos(r, l);
+	for (uint32_t i = 0; i < s->ns; i++) {
+		const struct sample *m = &s->s[i];
+		if (m->size == 0 || m->off + m->size <= x || m->off >= y ||
+		    m->kind != K_H264)
+			continue;
+		if (!m->dec || (m->off + m->size - 1) / c->cs > s->need ||
+		    decode_sample(c, s, lp, UINT32_MAX, 0, m) != H264_CLEAN)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -1417,17 +1419,10 @@ static int runs_place(struct ctx *c, struct extent **ext, unsigned *next,
 	}
 	/* the head: hs[l] is the state before logical cluster l */
 	struct sstate st = first_state();
-	uint32_t f = 0;
-	for (; f < N && left > 0; f++, left--) {
-		hs[f] = st;
-		if (advance(c, s, &st, p0 + f) < 0)
-			break;
-	}
-	if (f == N)
+	uint32_t f;
+	if (walk_run(c, &st, 0, N, p0, NULL, hs, &left, &f) == RUN_PASS)
 		hs[N] = st;
-	else if (left == 0)
-		goto out;
-	if (f == 0)
+	if (left == 0 || f == 0)
 		goto out;
 	/* two runs */
 	if (!splits(c, hs, 1, f, t0, ref, &left, pass, &np) ||
@@ -1458,15 +1453,10 @@ static int runs_place(struct ctx *c, struct extent **ext, unsigned *next,
 			nf = 0;
 			goto out;
 		}
-		uint32_t m0 = q - lx, f2 = f;
+		uint32_t m0 = q - lx, f2;
 		/* the longest head's walk through the middle run */
 		struct sstate u = hs[f];
-		for (; f2 < N && left > 0; f2++, left--) {
-			ms[f2] = u;
-			if (advance(c, s, &u, m0 + f2) < 0)
-				break;
-		}
-		if (f2 == N)
+		if (walk_run(c, &u, f, N, m0, NULL, ms, &left, &f2) == RUN_PASS)
 			ms[N] = u;
 		if (left == 0 || f2 <= lx)
 			continue;   /* ran out, or failed before the sample */
@@ -1475,8 +1465,8 @@ static int runs_place(struct ctx *c, struct extent **ext, unsigned *next,
 		heads[nh++] = f;
 		for (uint32_t h = f; h-- > h_lo && left > 0;) {
 			struct sstate v = hs[h];
-			if (tail_walk(c, &v, h, f2, m0, ms, NULL, &left) ==
-			    RUN_JOIN)
+			if (walk_run(c, &v, h, f2, m0, ms, NULL, &left,
+			             NULL) == RUN_JOIN)
 				heads[nh++] = h;
 		}
 		if (!splits(c, ms, f + 1, f2, t0, ref, &left, pass, &np))
