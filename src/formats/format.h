@@ -202,6 +202,9 @@ struct format {
 	void (*validate_resume)(struct bread *br, struct carve_result *res,
 	                        struct carve_resume **rs, uint64_t stable);
 	void (*resume_free)(struct carve_resume *rs);
+	/* Optional: the bytes *rs holds, for a caller keeping many at once.
+	 * NULL: a few KiB. */
+	size_t (*resume_size)(const struct carve_resume *rs);
 };
 
 /* Clears a result: what comes before the metadata (meta[] is read only

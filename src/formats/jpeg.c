@@ -1151,6 +1151,18 @@ static void jpeg_resume_free(struct carve_resume *rs)
 	free(rs);
 }
 
+static size_t jpeg_resume_size(const struct carve_resume *rs)
+{
+	size_t n = sizeof(*rs);
+
+	if (rs->main.pt != NULL)
+		n += jdec_point_size(rs->main.pt);
+	for (unsigned k = 0; k < JPEG_NEAR_MARKS; k++)
+		if (rs->near[k].pt != NULL)
+			n += jdec_point_size(rs->near[k].pt);
+	return n;
+}
+
 /* The first segment is skipped by its length: the marker due after it
  * is the first byte the walk reads away from the start. */
 static void jpeg_prefetch(const uint8_t *p, size_t n)
@@ -1194,5 +1206,6 @@ const struct format format_jpeg = {
 	.prefetch = jpeg_prefetch,
 	.screen = jpeg_screen,
 	.validate_resume = jpeg_validate_resume,
+	.resume_size = jpeg_resume_size,
 	.resume_free = jpeg_resume_free,
 };

@@ -1191,6 +1191,7 @@ static int commit_one(struct output *out, struct wstate *s,
 			c->nmeta = 0;
 		}
 		s->pending.runs = NULL;
+		s->pending.ahead = NULL;
 		s->have_pending = 1;
 		s->trunc_fmt = c->fmt;
 		s->trunc_end = c->off + c->length;
@@ -1209,6 +1210,7 @@ static int commit_one(struct output *out, struct wstate *s,
 			c->hash = NULL;
 		}
 		s->susp.runs = NULL;
+		s->susp.ahead = NULL;
 		s->susp.suspect = NULL;
 		s->have_susp = 1;
 		cover_to(out, s, c->off + c->unverified);

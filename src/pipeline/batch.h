@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "formats/format.h"
+#include "reassemble/frag.h"
 
 struct fsview_file;
 struct chunk;
@@ -38,6 +39,9 @@ struct candidate {
 	 * starts again from the candidate's first cluster) */
 	uint8_t fragment;
 	uint64_t note_off;
+	/* ... and the search's first validation, made by its validator
+	 * (frag_first_make), or NULL */
+	struct frag_first *ahead;
 	/* accepted: carve_result.unverified_off (0: none) and why; the
 	 * writer sets suspect to why when a whole file starts there */
 	uint64_t unverified;

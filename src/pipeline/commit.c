@@ -15,6 +15,7 @@ void batch_free(struct batch *b)
 		free(b->cand[i].meta);
 		free(b->cand[i].runs);
 		free(b->cand[i].hash);
+		frag_first_free(b->cand[i].ahead);
 	}
 	if (b->pool != NULL && b->cand != NULL) {
 		struct cand_pool *cp = b->pool;

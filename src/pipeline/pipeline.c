@@ -30,6 +30,10 @@
 #include "pipeline/sigs.h"
 
 #define VALIDATE_WINDOW (256u * 1024u)
+/* The memory the first validations of fragment searches made ahead may
+ * hold at once (frag_ahead): each may keep a decoder's state, some
+ * 100 KiB for a JPEG, a few MiB for a large progressive one. */
+#define FRAG_AHEAD_BYTES (48ull << 20)
 /*
  * Candidates a batch holds before its scan worker validates them on the
  * spot and drops the rejected ones.  Real media give a few per chunk; a
@@ -611,6 +615,8 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 
 	c->skipped = 0;
 	c->fragment = 0;
+	frag_first_free(c->ahead);
+	c->ahead = NULL;
 	free(c->runs);
 	c->runs = NULL;
 	c->nruns = 0;
@@ -725,6 +731,60 @@ static void batch_hash(struct pipeline *p, struct batch *b,
 	}
 }
 
+/* What the fragment search of candidate c is asked, but for what only
+ * the writer knows: the files it keeps, its budget, its window. */
+static void frag_request(const struct pipeline *p, const struct candidate *c,
+                         struct frag_req *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->fmt = p->formats[c->fmt];
+	rq->src = &p->src;
+	rq->src_end = p->src.size;
+	rq->grid = (struct frag_grid){ 0, p->cfg->block_size };
+	rq->off = c->off;
+	rq->length = c->length;
+	rq->note_off = c->note_off;
+	if (p->fsv != NULL) {
+		rq->grid.origin = p->fsv->data_start;
+		rq->grid.block = p->fsv->cluster_size;
+		uint64_t end = fsview_offset(p->fsv,
+		                             (uint32_t)fsview_end(p->fsv));
+		if (end < rq->src_end)
+			rq->src_end = end;
+	} else if (vol_grid(p, c->off) != 0) {
+		rq->grid.origin = p->vgrid.origin;
+		rq->grid.block = p->vgrid.cluster_size;
+		if (p->vgrid.end < rq->src_end)
+			rq->src_end = p->vgrid.end;
+	}
+}
+
+/*
+ * A candidate cut at a fragmentation point: its search's first
+ * validation, which does not depend on the files the writer keeps, made
+ * here in the validator pool, so that the writer (one thread, in source
+ * order) starts from it.  Not while FRAG_AHEAD_BYTES are held, nor once
+ * the searches' budget is spent.
+ */
+static void frag_ahead(struct pipeline *p, struct candidate *c, uint8_t *win,
+                       size_t win_cap)
+{
+	struct frag_req rq;
+
+	if (!c->fragment || c->verdict != CARVE_TRUNCATED || c->live != NULL ||
+	    c->ahead != NULL ||
+	    frag_total_budget(c->off) <= atomic_load(&p->frag_spent))
+		return;
+	if (atomic_load(&p->frag_ahead) >= FRAG_AHEAD_BYTES)
+		return;
+	frag_request(p, c, &rq);
+	rq.win = win;
+	rq.win_cap = win_cap;
+	if (rq.grid.block != 0 && rq.note_off >= rq.length &&
+	    rq.off < rq.src_end)
+		c->ahead = frag_first_make(&rq, &p->frag_ahead);
+}
+
 static void *validate_main(void *arg)
 {
 	struct pipeline *p = arg;
@@ -760,6 +820,7 @@ static void *validate_main(void *arg)
 				continue;
 			}
 			validate_in(p, c, b->chunk, win, VALIDATE_WINDOW);
+			frag_ahead(p, c, win, VALIDATE_WINDOW);
 			if (c->verdict == CARVE_ACCEPT && c->live == NULL &&
 			    candidate_first_end(c) > covered)
 				covered = candidate_first_end(c);
@@ -835,32 +896,24 @@ static int writer_reassemble(void *arg, struct candidate *c,
 	struct frag_claims fc = { claims, nclaims, p->fsv };
 	uint64_t total = frag_total_budget(c->off);
 	uint64_t left = total > *spent ? total - *spent : 0;
-	struct frag_req rq = {
-		.fmt = fmt, .src = &p->src, .src_end = p->src.size,
-		.grid = { 0, p->cfg->block_size },
-		.off = c->off, .length = c->length, .note_off = c->note_off,
-		.taken = frag_taken, .taken_arg = &fc,
-		.formats = p->formats, .nformats = p->nformats,
-		.win = win, .win_cap = win_cap, .budget = &left,
-	};
+	struct frag_req rq;
 	struct frag_result fr;
 
-	if (p->fsv != NULL) {
-		rq.grid.origin = p->fsv->data_start;
-		rq.grid.block = p->fsv->cluster_size;
-		uint64_t end = fsview_offset(p->fsv,
-		                             (uint32_t)fsview_end(p->fsv));
-		if (end < rq.src_end)
-			rq.src_end = end;
-	} else if (vol_grid(p, c->off) != 0) {
-		rq.grid.origin = p->vgrid.origin;
-		rq.grid.block = p->vgrid.cluster_size;
-		if (p->vgrid.end < rq.src_end)
-			rq.src_end = p->vgrid.end;
-	}
+	frag_request(p, c, &rq);
+	rq.taken = frag_taken;
+	rq.taken_arg = &fc;
+	rq.formats = p->formats;
+	rq.nformats = p->nformats;
+	rq.win = win;
+	rq.win_cap = win_cap;
+	rq.budget = &left;
+	rq.first = c->ahead;
 	c->fragment = 0;
 	int rc = frag_reassemble(&rq, &fr);
+	frag_first_free(c->ahead);
+	c->ahead = NULL;
 	*spent += rc == 1 ? fr.spent / FRAG_FOUND_SHARE : fr.spent;
+	atomic_store(&p->frag_spent, *spent);
 	if (rc < 0)
 		return rc;
 	if (rc == 1 && fr.res.length < fmt->min_size) {

@@ -74,6 +74,11 @@ struct pipeline {
 	/* The end of the furthest file the writer accepted: a start before
 	 * it will be dropped, so validators may skip it. */
 	atomic_uint_fast64_t cover_hi;
+	/* What the fragment searches have spent so far (frag_total_budget),
+	 * as the writer last said, and the memory held by the first
+	 * validations the validators made ahead for them (frag_ahead). */
+	atomic_uint_fast64_t frag_spent;
+	atomic_uint_fast64_t frag_ahead;
 
 	/* --shard K/N: the shards' edges (out/shard.h), the first start
 	 * this one owns, and where its writer handed over (reading stops

@@ -481,27 +481,44 @@ static uint64_t first_stable(const struct frag_req *rq)
 	return nb > 0 ? bnd[nb - 1] - rq->off : 0;
 }
 
-/* The candidate alone, validated thoroughly: 1 with st's L and N set
- * when it ends at a fragmentation point, 0 when not, or -errno.  A
- * validator that resumes keeps its progress up to where the first
- * step's maps will likely share bytes, so that their first run does not
- * walk the head again. */
-static int first_point(struct frag_state *st)
+/* The candidate alone, validated thoroughly into *res, the validator's
+ * progress kept in *rs up to stable (first_stable). */
+static int first_run(const struct frag_req *rq, uint64_t stable,
+                     struct carve_resume **rs, struct carve_result *res)
 {
-	const struct frag_req *rq = st->rq;
 	struct extent one = { .img_off = rq->off, .len = rq->src_end - rq->off };
-	uint64_t stable = first_stable(rq);
 	bool resume = rq->fmt->validate_resume != NULL && stable > 0;
 	struct run_req req = {
 		.src = rq->src, .ext = &one, .next = 1,
 		.win = rq->win, .win_cap = rq->win_cap, .thorough = true,
-		.resume = resume ? &st->resume : NULL, .stable = stable,
+		.resume = resume ? rs : NULL, .stable = stable,
 	};
-	struct carve_result res;
-	int rc = run_validate(rq->fmt, &req, &res, NULL);
 
-	if (rc != 0)
-		return rc;
+	return run_validate(rq->fmt, &req, res, NULL);
+}
+
+/* The candidate alone, validated thoroughly (or that verdict made ahead,
+ * rq->first): 1 with st's L and N set when it ends at a fragmentation
+ * point, 0 when not, or -errno.  A validator that resumes keeps its
+ * progress up to where the first step's maps will likely share bytes,
+ * so that their first run does not walk the head again. */
+static int first_point(struct frag_state *st)
+{
+	const struct frag_req *rq = st->rq;
+	struct frag_first *f = rq->first;
+	uint64_t stable = first_stable(rq);
+	struct carve_result res;
+
+	if (f != NULL && f->fmt == rq->fmt && f->stable == stable) {
+		res = f->res;
+		st->resume = f->resume;
+		f->resume = NULL;
+		f->fmt = NULL;   /* taken */
+	} else {
+		int rc = first_run(rq, stable, &st->resume, &res);
+		if (rc != 0)
+			return rc;
+	}
 	st->out->validations++;
 	spend(st, (res.length > res.note_off ? res.length : res.note_off) +
 	      rq->grid.block);
@@ -510,6 +527,42 @@ static int first_point(struct frag_state *st)
 		return 0;
 	set_point(st, &res);
 	return 1;
+}
+
+struct frag_first *frag_first_make(const struct frag_req *rq,
+                                   atomic_uint_fast64_t *held)
+{
+	struct frag_first *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	f->stable = first_stable(rq);
+	if (first_run(rq, f->stable, &f->resume, &f->res) != 0) {
+		if (f->resume != NULL && rq->fmt->resume_free != NULL)
+			rq->fmt->resume_free(f->resume);
+		free(f);
+		return NULL;
+	}
+	f->fmt = rq->fmt;
+	f->bytes = sizeof(*f);
+	if (f->resume != NULL)
+		f->bytes += rq->fmt->resume_size != NULL
+		            ? rq->fmt->resume_size(f->resume) : 4096;
+	f->held = held;
+	if (held != NULL)
+		atomic_fetch_add(held, f->bytes);
+	return f;
+}
+
+void frag_first_free(struct frag_first *f)
+{
+	if (f == NULL)
+		return;
+	if (f->resume != NULL && f->fmt != NULL && f->fmt->resume_free != NULL)
+		f->fmt->resume_free(f->resume);
+	if (f->held != NULL)
+		atomic_fetch_sub(f->held, f->bytes);
+	free(f);
 }
 
 int frag_reassemble(const struct frag_req *rq, struct frag_result *out)

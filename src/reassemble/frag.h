@@ -83,6 +83,7 @@
 #ifndef DREDGE_REASSEMBLE_FRAG_H
 #define DREDGE_REASSEMBLE_FRAG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -175,6 +176,23 @@ struct frag_req {
 	/* in and out: what the whole scan may still spend, in bytes given to
 	 * validator runs (frag_total_budget) */
 	uint64_t *budget;
+	/* The search's first validation, made ahead for this candidate by
+	 * frag_first_make (in a validator's thread, while the writer is
+	 * busy), or NULL.  frag_reassemble takes what it holds when it was
+	 * made for the same first step, and validates again otherwise: the
+	 * result is the same either way. */
+	struct frag_first *first;
+};
+
+/* A candidate's first thorough verdict and the validator's progress
+ * (frag_first_make). */
+struct frag_first {
+	const struct format *fmt;
+	uint64_t stable;             /* of the first step it was made for */
+	struct carve_result res;
+	struct carve_resume *resume; /* taken by frag_reassemble */
+	uint64_t bytes;              /* the memory it held when made */
+	atomic_uint_fast64_t *held;  /* bytes added to it while it lives */
 };
 
 struct frag_result {
@@ -196,5 +214,15 @@ uint64_t frag_total_budget(uint64_t off);
  * -errno (out of memory).
  */
 int frag_reassemble(const struct frag_req *rq, struct frag_result *out);
+
+/*
+ * Makes the first validation frag_reassemble(rq) would (rq's taken,
+ * formats, budget and first are not used): NULL when memory ran out or
+ * the validator failed.  The memory it holds is added to *held (when not
+ * NULL) until frag_first_free.
+ */
+struct frag_first *frag_first_make(const struct frag_req *rq,
+                                   atomic_uint_fast64_t *held);
+void frag_first_free(struct frag_first *f);
 
 #endif

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -445,6 +446,86 @@ static void test_ff_boundary(struct sample *s, unsigned si)
 	free(img);
 }
 
+/* The search of a head cut in its data, a gap, and the rest, from the
+ * first validation made ahead (frag_first_make, as a validator makes it
+ * for the writer) and made by the search itself: the same file, the
+ * same validations, the same bytes spent (a resume state misused costs
+ * more); one made for another first step is left alone. */
+static void test_first_ahead(struct sample *s, unsigned si)
+{
+	static uint8_t win[256 * 1024];
+	const size_t gap = 9 * SECTOR;
+	size_t cut = (s->sd + (s->len - s->sd) / 2) / SECTOR * SECTOR;
+	size_t n = s->len + gap;
+	uint8_t *img = malloc(n);
+
+	if (img == NULL)
+		tap_bail("out of memory");
+	memcpy(img, s->data, cut);
+	tu_random(img + cut, gap, 91 + si);
+	memcpy(img + cut + gap, s->data + cut, s->len - cut);
+	struct source src;
+	int fd = mem_source(img, n, &src);
+	struct extent one = { 0, n };
+	struct run_req req = { .src = &src, .ext = &one, .next = 1 };
+	struct carve_result first;
+	int err = 0;
+	run_validate(fmt, &req, &first, &err);
+	const struct format *fl[] = { fmt };
+	uint64_t budget[3] = { UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	struct frag_req rq = {
+		.fmt = fmt, .src = &src, .src_end = n,
+		.grid = { 0, SECTOR }, .off = 0, .length = first.length,
+		.note_off = first.note_off,
+		.formats = fl, .nformats = 1,
+		.win = win, .win_cap = sizeof(win), .budget = &budget[0],
+	};
+	struct frag_result fr[3];
+	int rc[3];
+	atomic_uint_fast64_t held = 0;
+
+	memset(fr, 0, sizeof(fr));
+	rc[0] = frag_reassemble(&rq, &fr[0]);
+	struct frag_first *f = frag_first_make(&rq, &held);
+	bool made = f != NULL && atomic_load(&held) >= sizeof(*f);
+	rq.first = f;
+	rq.budget = &budget[1];
+	rc[1] = frag_reassemble(&rq, &fr[1]);
+	bool taken = f != NULL && f->fmt == NULL && f->resume == NULL;
+	frag_first_free(f);
+	bool freed = atomic_load(&held) == 0;
+	/* made for a point two blocks further: another first step */
+	struct frag_req other = rq;
+	other.length += 2 * SECTOR;
+	other.note_off += 2 * SECTOR;
+	f = frag_first_make(&other, &held);
+	rq.first = f;
+	rq.budget = &budget[2];
+	rc[2] = frag_reassemble(&rq, &fr[2]);
+	bool left = f != NULL && f->fmt == fmt;
+	frag_first_free(f);
+	bool same = true;
+	for (unsigned k = 1; k < 3; k++)
+		same &= rc[k] == rc[0] && fr[k].next == fr[0].next &&
+		        fr[k].validations == fr[0].validations &&
+		        fr[k].spent == fr[0].spent &&
+		        fr[k].res.length == fr[0].res.length &&
+		        (fr[0].next == 0 ||
+		         memcmp(fr[k].ext, fr[0].ext,
+		                fr[0].next * sizeof(*fr[0].ext)) == 0);
+	ok(first.note == CARVE_NOTE_FRAGMENT && rc[0] == 1 && fr[0].next == 2 &&
+	   fr[0].ext[1].img_off == cut + gap && made && taken && freed &&
+	   left && same && atomic_load(&held) == 0,
+	   "%s: the search from a first validation made ahead finds what "
+	   "it finds alone (%u validations, %llu bytes spent)", s->file,
+	   fr[1].validations, (unsigned long long)fr[1].spent);
+	for (unsigned k = 0; k < 3; k++)
+		free(fr[k].ext);
+	source_close(&src);
+	close(fd);
+	free(img);
+}
+
 static void test_may_continue(void)
 {
 	uint8_t blk[4096];
@@ -552,6 +633,8 @@ int main(void)
 	for (unsigned i = 0; i < NSAMPLES; i++)
 		if (!samples[i].progressive)
 			test_ff_boundary(&samples[i], i);
+	for (unsigned i = 0; i < NSAMPLES; i++)
+		test_first_ahead(&samples[i], i);
 	for (unsigned p = 0; p < 2; p++) {
 		for (enum fill f = 0; f < F_N; f++) {
 			char what[80];
