@@ -14,7 +14,10 @@
  * The free clusters are numbered in order from a little before the clip's
  * start ("positions").  The clip's media data ends at E (its mdat header);
  * the cluster holding E holds the movie box's start, found by looking at
- * E's place in the clusters that follow.  Every other clip starting in
+ * E's place in the clusters that follow; its rest in the clusters after
+ * that one, or after a partner's chunk written between, and when the
+ * boxes of that rest do not hold together (box_tree_ok), each of its
+ * clusters is looked for in turn.  Every other clip starting in
  * the range (a cluster opening with ftyp, its own movie box found the
  * same way) whose range overlaps is taken along, up to MI_MAX_STREAMS.
  * Then the positions are walked in order, each given to one clip or to
@@ -59,6 +62,7 @@
 #define FCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
                          (uint32_t)(c) << 8 | (uint32_t)(d))
 #define NONE_POS UINT32_MAX
+#define MOOV FCC('m', 'o', 'o', 'v')
 #define CACHE 16
 #define VIEWS 4                 /* views of the source clusters are read
                                    through, where it can be viewed */
@@ -80,7 +84,7 @@ struct stream {
 	uint32_t start;         /* position of its first cluster */
 	uint32_t anchor;        /* position of the cluster its moov opens in */
 	uint32_t moov_n;        /* clusters the moov needs from the anchor */
-	uint32_t moov2;         /* position of its second, the rest follow */
+	uint32_t *mq;           /* their positions, mq[0] the anchor */
 	uint64_t mdat_lo, e;    /* media data [mdat_lo, e) */
 	uint64_t length;        /* the file's bytes: e + the moov */
 	uint32_t need;          /* logical clusters before the anchor's */
@@ -476,6 +480,144 @@ static int parse_moov(const uint8_t *b, uint64_t n, struct stream *s)
 	return 0;
 }
 
+/* Whether ch is a byte a box type may hold: printable, or the (c) of
+ * the iTunes metadata items. */
+static bool type_char(uint8_t ch)
+{
+	return (ch >= 0x20 && ch <= 0x7e) || ch == 0xa9;
+}
+
+/* The boxes ISO/IEC 14496-12 and QuickTime put in a moov, trak, mdia,
+ * minf or stbl (NULL for another parent: any type). */
+static const char *known_children(uint32_t parent)
+{
+	switch (parent) {
+	case FCC('m', 'o', 'o', 'v'):
+		return "mvhd trak udta meta iods mvex free skip uuid prfl "
+		       "clip ctab cmov rmra pnot wide";
+	case FCC('t', 'r', 'a', 'k'):
+		return "tkhd edts mdia udta tref meta free skip uuid tapt "
+		       "clip matt load imap txas kmat wide";
+	case FCC('m', 'd', 'i', 'a'):
+		return "mdhd hdlr minf udta elng meta free skip uuid wide";
+	case FCC('m', 'i', 'n', 'f'):
+		return "vmhd smhd hmhd nmhd gmhd sthd hdlr dinf stbl free "
+		       "skip uuid wide";
+	case FCC('s', 't', 'b', 'l'):
+		return "stsd stts ctts cslg stss stsh stsc stsz stz2 stco "
+		       "co64 sdtp sbgp sgpd subs saiz saio stps padb stdp "
+		       "free skip uuid wide";
+	default:
+		return NULL;
+	}
+}
+
+/* Whether the type at t may be a child of parent. */
+static bool child_ok(uint32_t parent, const uint8_t *t)
+{
+	const char *k = known_children(parent);
+
+	for (unsigned i = 0; i < 4; i++)
+		if (!type_char(t[i]))
+			return false;
+	if (k == NULL)
+		return true;
+	for (; *k != '\0'; k += k[4] == ' ' ? 5 : 4)
+		if (memcmp(k, t, 4) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the children of box `parent` in b[lo, hi) of a moov hold
+ * together as far as its first `have` bytes go (what lies past them is
+ * not known yet): every box header there lies inside its parent, with a
+ * type its parent may hold (child_ok), and the children of the
+ * containers (trak, mdia, ..., the user data and its metadata items)
+ * fill them exactly.  Tables are not looked into (parse_moov does).
+ */
+static bool box_tree_ok(const uint8_t *b, uint64_t lo, uint64_t hi,
+                        uint64_t have, unsigned depth, uint32_t parent)
+{
+	for (uint64_t a = lo; a < hi;) {
+		if (a + 8 > have)
+			return true;
+		uint64_t sz = mem_be32(b + a), h = 8;
+		if (sz == 1) {
+			if (a + 16 > have)
+				return true;
+			sz = mem_be64(b + a + 8);
+			h = 16;
+		}
+		if (sz < h || sz > hi - a || !child_ok(parent, b + a + 4))
+			return false;
+		uint32_t t = mem_be32(b + a + 4);
+		uint64_t in = a + h;
+		bool sub = parent == FCC('i', 'l', 's', 't');   /* an item */
+		switch (t) {
+		case FCC('t', 'r', 'a', 'k'): case FCC('m', 'd', 'i', 'a'):
+		case FCC('m', 'i', 'n', 'f'): case FCC('s', 't', 'b', 'l'):
+		case FCC('e', 'd', 't', 's'): case FCC('d', 'i', 'n', 'f'):
+		case FCC('u', 'd', 't', 'a'): case FCC('m', 'v', 'e', 'x'):
+		case FCC('i', 'l', 's', 't'):
+			sub = true;
+			break;
+		case FCC('m', 'e', 't', 'a'):
+			/* ISO's has a version and flags before its children,
+			 * QuickTime's not: whichever opens with its hdlr */
+			sub = true;
+			if (in + 12 <= have && in + 12 <= a + sz &&
+			    mem_be32(b + in + 8) == FCC('h', 'd', 'l', 'r'))
+				in += 4;
+			else if (!(in + 8 <= have && in + 8 <= a + sz &&
+			           mem_be32(b + in + 4) == FCC('h', 'd', 'l', 'r')))
+				sub = false;
+			break;
+		default:
+			break;
+		}
+		if (sub && depth < 8 &&
+		    !box_tree_ok(b, in, a + sz, have, depth + 1, t))
+			return false;
+		a += sz;
+	}
+	return true;
+}
+
+/*
+ * The moov of m bytes opening at offset in of position t, its clusters
+ * not one after another: each next one the first of the MI_MOOV_SKIP
+ * positions after the one before with which the boxes still hold
+ * together (a recorder that wrote the moov's end after a partner's
+ * chunk).  True with mq[0..n) and mb[0..m) filled.
+ */
+static bool moov_pieces(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
+                        uint32_t n, uint8_t *mb, uint32_t *mq)
+{
+	uint64_t have = c->cs - in;
+
+	if (have >= m || !read_pos(c, t, in, mb, have))
+		return false;
+	mq[0] = t;
+	for (uint32_t k = 1; k < n; k++) {
+		uint64_t len = m - have < c->cs ? m - have : c->cs;
+		bool found = false;
+		for (uint32_t q = mq[k - 1] + 1, j = 0;
+		     !found && j < MI_MOOV_SKIP && q < c->npos; j++, q++) {
+			if (!read_pos(c, q, 0, mb + have, len))
+				break;
+			if (box_tree_ok(mb, 8, m, have + len, 0, MOOV)) {
+				mq[k] = q;
+				found = true;
+			}
+		}
+		if (!found)
+			return false;
+		have += len;
+	}
+	return true;
+}
+
 /*
  * The clip starting at position q: its media data from the first
  * cluster's boxes, its movie box at the media data's end in a later
@@ -529,13 +671,17 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 		uint64_t m = mem_be32(h);
 		if (m < 16 || m > MI_MAX_MOOV)
 			continue;
+		uint32_t n = (uint32_t)((in + m + c->cs - 1) / c->cs), t2 = t + 1;
 		uint8_t *mb = malloc(m);
-		if (mb == NULL)
+		uint32_t *mq = malloc((size_t)n * sizeof(*mq));
+		if (mb == NULL || mq == NULL) {
+			free(mb);
+			free(mq);
 			return -ENOMEM;
+		}
 		/* The moov's first bytes in t; the rest in the clusters
 		 * after t, or after a partner's chunk written between. */
 		uint64_t head = c->cs - in < m ? c->cs - in : m;
-		uint32_t n = (uint32_t)((in + m + c->cs - 1) / c->cs), t2 = t + 1;
 		int rc = read_pos(c, t, in, mb, head) ? 1 : -1;
 		for (unsigned k = 0; rc == 1 && k < MI_MOOV_SKIP; k++, t2++) {
 			if (n > 1 && !read_pos(c, t2, 0, mb + head, m - head))
@@ -544,13 +690,43 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 			if (rc != 1 || n == 1)
 				break;
 		}
+		for (uint32_t k = 0; k < n; k++)
+			mq[k] = k == 0 ? t : t2 + k - 1;
+		/* Its rest in pieces: when the clusters after the second
+		 * do not hold together with it, or do not parse at all. */
+		if ((rc == 1 || (rc == 0 && !box_tree_ok(mb, 8, m, m, 0,
+		                                         MOOV))) &&
+		    n > 2 && n <= MI_MOOV_PIECES && m <= MI_MOOV_PIECE_BYTES) {
+			uint8_t *mb2 = malloc(m);
+			uint32_t *mq2 = malloc((size_t)n * sizeof(*mq2));
+			int r2 = mb2 == NULL || mq2 == NULL ? -ENOMEM
+			         : !moov_pieces(c, t, in, m, n, mb2, mq2) ? 1
+			         : parse_moov(mb2 + 8, m - 8, s);
+			if (r2 == 0 && box_tree_ok(mb2, 8, m, m, 0, MOOV)) {
+				free(mq);
+				mq = mq2;
+				mq2 = NULL;
+				rc = 0;
+			} else if (r2 < 0 && r2 != -1) {
+				rc = r2;
+			} else if (rc == 0) {
+				/* the one that ran on after all */
+				rc = parse_moov(mb + 8, m - 8, s);
+			}
+			free(mb2);
+			free(mq2);
+		}
 		free(mb);
-		if (rc < 0 && rc != -1)
+		if (rc < 0 && rc != -1) {
+			free(mq);
 			return rc;
+		}
+		if (rc != 0)
+			free(mq);
 		if (rc == 0) {
 			s->anchor = t;
 			s->moov_n = n;
-			s->moov2 = t2;
+			s->mq = mq;
 			s->length = s->e + m;
 			s->lpos = malloc(((size_t)s->need + 1) * sizeof(*s->lpos));
 			if (s->lpos == NULL)
@@ -1324,8 +1500,7 @@ static int runs_extents(struct ctx *c, const struct runs *r,
 	if (e == NULL)
 		return -ENOMEM;
 	for (uint32_t l = 0; rest > 0 && l < N + s->moov_n; l++) {
-		uint32_t q = l < N ? run_pos(r, l) : l == N ? s->anchor
-		             : s->moov2 + (l - N - 1);
+		uint32_t q = l < N ? run_pos(r, l) : s->mq[l - N];
 		if (q >= c->npos)
 			break;
 		uint64_t len = rest < c->cs ? rest : c->cs;
@@ -1507,9 +1682,11 @@ static void stream_free(struct stream *s)
 	free(s->s);
 	free(s->cfg);
 	free(s->lpos);
+	free(s->mq);
 	s->s = NULL;
 	s->cfg = NULL;
 	s->lpos = NULL;
+	s->mq = NULL;
 }
 
 static void free_streams(struct ctx *c)
@@ -1529,7 +1706,7 @@ static bool mark_fixed(struct ctx *c, uint32_t lo, uint32_t hi)
 			return false;
 		c->fixed[s->start] = (uint8_t)(i + 1);
 		for (uint32_t k = 0; k < s->moov_n; k++) {
-			uint32_t q = k == 0 ? s->anchor : s->moov2 + k - 1;
+			uint32_t q = s->mq[k];
 			if (q >= c->npos || c->fixed[q])
 				return false;
 			c->fixed[q] = (uint8_t)(i + 1);
@@ -1548,8 +1725,7 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 		const struct stream *s = &c->st[i];
 		if (s->start < lo)
 			lo = s->start;
-		uint32_t last = s->moov_n > 1 ? s->moov2 + s->moov_n - 2
-		                : s->anchor;
+		uint32_t last = s->mq[s->moov_n - 1];
 		if (last > hi)
 			hi = last;
 	}

@@ -45,6 +45,9 @@
 #define MI_RUN_PLACINGS 16            /* placings that pass, at most */
 #define MI_MOOV_SKIP 64               /* clusters tried for the rest of
                                          a moov that runs on */
+#define MI_MOOV_PIECES 8              /* a moov's clusters placed one by
+                                         one, at most, */
+#define MI_MOOV_PIECE_BYTES (256u << 10) /* ... for a moov this long */
 
 /*
  * The clip whose ftyp starts cluster-aligned at source byte off (a

@@ -4,8 +4,9 @@
  * A memory file plays the data area of a volume with small clusters, so
  * that the real sample clips of tests/data/mp4 span many of them.  Clips
  * are laid out contiguous, around live clusters, around freed clusters of
- * random data and of another file, wrapping round the volume's end, and
- * partly overwritten; each case checks the verdict, the exact bytes of the
+ * random data and of another file, wrapping round the volume's end,
+ * partly overwritten, and interleaved with a partner clip's; each case
+ * checks the verdict, the exact bytes of the
  * extents found, and that the work stayed within its bounds.
  */
 #include "config.h"
@@ -325,6 +326,36 @@ int main(void)
 	ok(r.validations <= REASM_MAX_VALIDATIONS, "... within bounds (%u)",
 	   r.validations);
 	free(r.ext);
+
+	/* A front and a rear clip written at once in chunks, 512-byte
+	 * clusters: the rear one's movie box cut after its second cluster
+	 * by a chunk of the front one (its boxes tell where the rest lies),
+	 * and once the rear one is done, the front one goes on, then past
+	 * 40 clusters of other data to its end.  Each is placed by sharing
+	 * the clusters with the other. */
+	size_t mlen;
+	uint8_t *mov = tu_load_data("mp4/h264.mov", &mlen);  /* moov: 10-14 */
+	static const struct { bool rear; uint32_t from, n; } chunk[] = {
+		{ 0, 0, 4 }, { 1, 0, 2 }, { 0, 4, 4 }, { 1, 2, 2 },
+		{ 0, 8, 4 }, { 1, 4, 2 }, { 0, 12, 4 }, { 1, 6, 2 },
+		{ 0, 16, 4 }, { 1, 8, 2 }, { 0, 20, 4 }, { 1, 10, 2 },
+		{ 0, 24, 4 }, { 1, 12, 3 }, { 0, 28, 4 },
+	};
+	cs = 512;
+	n = (uint32_t)((clen + cs - 1) / cs);
+	volume(cs, 16);
+	uint32_t at = 20;
+	for (size_t i = 0; i < sizeof(chunk) / sizeof(*chunk); i++) {
+		put(chunk[i].rear ? mov : clip, chunk[i].rear ? mlen : clen,
+		    chunk[i].from, at, chunk[i].n);
+		at += chunk[i].n;
+	}
+	put(clip, clen, 32, at + 40, n - 32);
+	expect_whole("the rear clip of a pair, its movie box in pieces", 24,
+	             mov, mlen, 0);
+	expect_whole("the front clip of a pair, its end past other data", 20,
+	             clip, clen, 0);
+	free(mov);
 
 	test_note_not_words();
 
