@@ -111,6 +111,9 @@ struct sstate {
 	                           NONE_L */
 	uint8_t sure;           /* this placing decoded a sample over
 	                           every blind cluster before it */
+	uint8_t thin;           /* the cluster's checks were only audio
+	                           frames' first bytes (one byte each: a
+	                           foreign cluster passes them often) */
 };
 
 #define NONE_L UINT32_MAX
@@ -922,6 +925,7 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 {
 	uint64_t hi = ((uint64_t)st->l + 1) * c->cs;
 	int seen = 0;
+	bool units = false;
 
 	c->checks++;
 	st->sure = 0;
@@ -956,6 +960,7 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 		uint64_t n = mem_be_n(h, m->lsz);
 		if (n < 2 || n > end - st->p - m->lsz || !nal_ok(m->kind, h + m->lsz))
 			return -1;
+		units = true;
 		st->pay = st->p + m->lsz + n;
 		if (!payload_in(c, st->l, q, st->p + m->lsz + 2, st->pay))
 			return -2;
@@ -977,6 +982,7 @@ static int advance(struct ctx *c, const struct stream *s, struct sstate *st,
 		seen = 1;
 	else if (!seen && st->blind == NONE_L)
 		st->blind = st->l;
+	st->thin = seen && !units && r <= 0;
 	st->last = q;
 	st->l++;
 	return seen;
@@ -1099,11 +1105,12 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
  * nothing in them to check and the ones it did not take may have been
  * swapped: when both happen there (and what it did not take failed only
  * a check that depends on where the cluster is put, or went to another
- * clip that had nothing to check either), the stretch from the first
- * pass is a guess; a cluster a stream took with nothing in it to check
- * counts as checked once a sample decoded over it (advance).  Returns
- * the first such position, NONE_POS when nothing is; the stretches of
- * positions that are guesses go to c->doubts.
+ * clip that had nothing to check either, or only audio frames' first
+ * bytes, which a foreign cluster passes often), the stretch from the
+ * first pass is a guess; a cluster a stream took with nothing in it to
+ * check counts as checked once a sample decoded over it (advance).
+ * Returns the first such position, NONE_POS when nothing is; the
+ * stretches of positions that are guesses go to c->doubts.
  */
 static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
                          const uint8_t *owner, uint32_t lo, uint32_t n)
@@ -1121,7 +1128,8 @@ static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
 			sure[owner[k]] = k + 1;
 	for (uint32_t k = 0; k < n; k++) {
 		const struct frame *h = &fr[k];
-		bool strong = h->cur < h->nstrong || k < sure[owner[k]];
+		bool strong = (h->cur < h->nstrong &&
+		               !h->opt[h->cur].st.thin) || k < sure[owner[k]];
 		if (owner[k] == 0 && strong) {
 			if (took_weak && left_unsure) {
 				if (first == NONE_POS)
