@@ -760,11 +760,12 @@ static void frag_request(const struct pipeline *p, const struct candidate *c,
 }
 
 /*
- * A candidate cut at a fragmentation point: its search's first
- * validation, which does not depend on the files the writer keeps, made
- * here in the validator pool, so that the writer (one thread, in source
- * order) starts from it.  Not while FRAG_AHEAD_BYTES are held, nor once
- * the searches' budget is spent.
+ * A candidate just validated (validate_in dropped what it held) and cut
+ * at a fragmentation point: its search's first validation, which does
+ * not depend on the files the writer keeps, made here in the validator
+ * pool, so that the writer (one thread, in source order) starts from
+ * it.  Not while FRAG_AHEAD_BYTES are held, nor once the searches'
+ * budget is spent.
  */
 static void frag_ahead(struct pipeline *p, struct candidate *c, uint8_t *win,
                        size_t win_cap)
@@ -772,17 +773,13 @@ static void frag_ahead(struct pipeline *p, struct candidate *c, uint8_t *win,
 	struct frag_req rq;
 
 	if (!c->fragment || c->verdict != CARVE_TRUNCATED || c->live != NULL ||
-	    c->ahead != NULL ||
-	    frag_total_budget(c->off) <= atomic_load(&p->frag_spent))
-		return;
-	if (atomic_load(&p->frag_ahead) >= FRAG_AHEAD_BYTES)
+	    frag_total_budget(c->off) <= atomic_load(&p->frag_spent) ||
+	    atomic_load(&p->frag_ahead) >= FRAG_AHEAD_BYTES)
 		return;
 	frag_request(p, c, &rq);
 	rq.win = win;
 	rq.win_cap = win_cap;
-	if (rq.grid.block != 0 && rq.note_off >= rq.length &&
-	    rq.off < rq.src_end)
-		c->ahead = frag_first_make(&rq, &p->frag_ahead);
+	c->ahead = frag_first_make(&rq, &p->frag_ahead);
 }
 
 static void *validate_main(void *arg)

@@ -481,6 +481,14 @@ static uint64_t first_stable(const struct frag_req *rq)
 	return nb > 0 ? bnd[nb - 1] - rq->off : 0;
 }
 
+/* Whether rq asks for a search at all: a grid, a fragmentation point at
+ * or past the consistent bytes, a start inside the source. */
+static bool searchable(const struct frag_req *rq)
+{
+	return rq->grid.block != 0 && rq->note_off >= rq->length &&
+	       rq->off < rq->src_end;
+}
+
 /* The candidate alone, validated thoroughly into *res, the validator's
  * progress kept in *rs up to stable (first_stable). */
 static int first_run(const struct frag_req *rq, uint64_t stable,
@@ -532,8 +540,9 @@ static int first_point(struct frag_state *st)
 struct frag_first *frag_first_make(const struct frag_req *rq,
                                    atomic_uint_fast64_t *held)
 {
+	if (!searchable(rq))
+		return NULL;
 	struct frag_first *f = calloc(1, sizeof(*f));
-
 	if (f == NULL)
 		return NULL;
 	f->stable = first_stable(rq);
@@ -575,8 +584,7 @@ int frag_reassemble(const struct frag_req *rq, struct frag_result *out)
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (rq->grid.block == 0 || rq->note_off < rq->length ||
-	    rq->off >= rq->src_end)
+	if (!searchable(rq))
 		return 0;
 	st.probe_cap = rq->grid.block < FRAG_PROBE_MAX ? rq->grid.block
 	               : FRAG_PROBE_MAX;
