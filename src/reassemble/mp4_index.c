@@ -592,7 +592,8 @@ static bool box_tree_ok(const uint8_t *b, uint64_t lo, uint64_t hi,
  * not one after another: each next one the first of the MI_MOOV_SKIP
  * positions after the one before with which the boxes still hold
  * together (a recorder that wrote the moov's end after a partner's
- * chunk).  True with mq[0..n) and mb[0..m) filled.
+ * chunk).  True with mq[0..n) and mb[0..m) filled, its boxes holding
+ * together whole (the last piece is checked with all m bytes).
  */
 static bool moov_pieces(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
                         uint32_t n, uint8_t *mb, uint32_t *mq)
@@ -702,10 +703,11 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 		    n > 2 && n <= MI_MOOV_PIECES && m <= MI_MOOV_PIECE_BYTES) {
 			uint8_t *mb2 = malloc(m);
 			uint32_t *mq2 = malloc((size_t)n * sizeof(*mq2));
+			/* (moov_pieces checked the whole of its boxes) */
 			int r2 = mb2 == NULL || mq2 == NULL ? -ENOMEM
 			         : !moov_pieces(c, t, in, m, n, mb2, mq2) ? 1
 			         : parse_moov(mb2 + 8, m - 8, s);
-			if (r2 == 0 && box_tree_ok(mb2, 8, m, m, 0, MOOV)) {
+			if (r2 == 0) {
 				free(mq);
 				mq = mq2;
 				mq2 = NULL;
