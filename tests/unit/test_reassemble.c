@@ -147,15 +147,13 @@ static unsigned pair_layout(const uint8_t *d, size_t dn, const uint8_t *e,
 	uint32_t cs = 512, nd = (uint32_t)((dn + cs - 1) / cs);
 	uint32_t ne = (uint32_t)((en + cs - 1) / cs), fd0 = 0, fe0 = 0;
 	uint32_t at = 20, start_e = 0;
-	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+	uint8_t draw[256];   /* one a round: more than the clips need */
 	unsigned accepted = 0;
 
 	volume(cs, seed + 100);
-	while (fd0 < nd || fe0 < ne) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		uint32_t kd = 1 + (uint32_t)(x % 6), ke = 1 + (uint32_t)(x / 6 % 3);
+	tu_random(draw, sizeof(draw), seed);
+	for (size_t i = 0; i < sizeof(draw) && (fd0 < nd || fe0 < ne); i++) {
+		uint32_t kd = 1 + draw[i] % 6u, ke = 1 + draw[i] / 6u % 3u;
 		if (fd0 < nd) {
 			if (kd > nd - fd0)
 				kd = nd - fd0;
