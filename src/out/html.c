@@ -21,6 +21,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,8 @@
 #define GALLERY_MAX 2000
 #define VIDEO_MAX 200
 #define RUNS_SHOWN 8
+/* Threads that make thumbnails when the caller leaves it to the CPUs. */
+#define THUMB_THREADS_MAX 16
 
 /* Text for an element or a quoted attribute: markup characters become
  * references, bytes outside ASCII are taken as Latin-1 (as in the DFXML),
@@ -150,6 +154,14 @@ static int each_entry(int dirfd, void (*fn)(void *, const struct report_rec *),
 	return rc;
 }
 
+/* A thumbnail made ahead of the gallery pass (see plan_run). */
+struct tjob {
+	uint64_t id;                 /* the report entry's */
+	char *src, *dst;
+	uint64_t size;               /* the photo's, when it needs decoding */
+	int rc;                      /* thumbnail()'s answer */
+};
+
 struct pass {
 	FILE *f;
 	int dirfd;
@@ -157,31 +169,190 @@ struct pass {
 	unsigned pictures, clips;
 	int thumbs_dir;              /* thumbs/ made */
 	uint64_t decode_budget;      /* see THUMB_DECODE_BUDGET */
+	/* The JPEG entries the gallery may show, their thumbnails made
+	 * ahead on several threads, in report order; the gallery pass
+	 * takes them from next on. */
+	struct tjob *job;
+	size_t njob, cap, next;
+	unsigned shown;              /* pictures the gallery may show */
+	atomic_size_t take;          /* the job a thread makes next */
+	int phase;                   /* 0: EXIF or none, 1: the photo */
+	int failed;                  /* out of memory planning */
 };
 
-/* The thumbnail of a JPEG entry: made unless one newer than the file is
- * there already (a resumed scan made it before).  0 when there is one. */
-static int thumbnail(struct pass *p, const struct report_rec *r,
-                     char *dst, size_t len)
+/* The name of the thumbnail of src, into dst. */
+static void thumb_name(const char *src, char *dst, size_t len)
 {
-	const char *base = strrchr(r->filename, '/');
-	struct stat sf, st;
+	const char *base = strrchr(src, '/');
 
-	snprintf(dst, len, "thumbs/%s", base ? base + 1 : r->filename);
+	snprintf(dst, len, "thumbs/%s", base ? base + 1 : src);
+}
+
+/* Whether thumbs/ is there (made when not); 0 or -errno. */
+static int thumbs_dir(struct pass *p)
+{
 	if (!p->thumbs_dir) {
 		if (mkdirat(p->dirfd, "thumbs", 0755) != 0 && errno != EEXIST)
 			return -errno;
 		p->thumbs_dir = 1;
 	}
-	if (fstatat(p->dirfd, r->filename, &sf, 0) != 0)
+	return 0;
+}
+
+/* Whether the thumbnail dst of src is there and newer than src (a
+ * resumed scan made it before): 1, 0, or -errno when src is not. */
+static int thumb_current(int dirfd, const char *src, const char *dst)
+{
+	struct stat sf, st;
+
+	if (fstatat(dirfd, src, &sf, 0) != 0)
 		return -errno;
-	if (fstatat(p->dirfd, dst, &st, 0) == 0 && st.st_size > 0 &&
-	    (st.st_mtim.tv_sec > sf.st_mtim.tv_sec ||
-	     (st.st_mtim.tv_sec == sf.st_mtim.tv_sec &&
-	      st.st_mtim.tv_nsec >= sf.st_mtim.tv_nsec)))
-		return 0;
+	return fstatat(dirfd, dst, &st, 0) == 0 && st.st_size > 0 &&
+	       (st.st_mtim.tv_sec > sf.st_mtim.tv_sec ||
+	        (st.st_mtim.tv_sec == sf.st_mtim.tv_sec &&
+	         st.st_mtim.tv_nsec >= sf.st_mtim.tv_nsec));
+}
+
+/* The thumbnail of a JPEG entry: made unless one is current, or taken
+ * from those made ahead.  0 when there is one. */
+static int thumbnail(struct pass *p, const struct report_rec *r,
+                     char *dst, size_t len)
+{
+	thumb_name(r->filename, dst, len);
+	if (p->next < p->njob && p->job[p->next].id == r->id &&
+	    strcmp(p->job[p->next].src, r->filename) == 0)
+		return p->job[p->next++].rc;
+	int rc = thumbs_dir(p);
+	if (rc == 0)
+		rc = thumb_current(p->dirfd, r->filename, dst);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	return thumb_jpeg(p->dirfd, r->filename, dst, &p->decode_budget);
 }
+
+/*
+ * Thumbnails made ahead.  Decoding photos is most of what writing the
+ * page costs, and each is independent of the others, so they are made on
+ * several threads before the gallery pass, which then only takes their
+ * answers.  The page must not depend on the threads: the decoding budget
+ * goes to the photos in report order, as thumbnail() gives it.  So the
+ * first round makes every thumbnail that needs no budget (EXIF ones, and
+ * those already current) and notes the size of each photo that needs
+ * decoding; the budget is then shared out in order on one thread; the
+ * second round decodes the photos that got it.  Planned are the JPEG
+ * entries the gallery shows at most (it stops at GALLERY_MAX pictures,
+ * and counts a JPEG only when its thumbnail is there): past them, and
+ * after a failure here, thumbnail() makes them one by one as before.
+ */
+static void plan_entry(void *arg, const struct report_rec *r)
+{
+	struct pass *p = arg;
+
+	if (p->failed || p->shown >= GALLERY_MAX || r->duplicate_of != 0 ||
+	    !plain_name(r->filename))
+		return;
+	if (is_type(r->type, shown_as_is) && r->complete)
+		p->shown++;
+	if (strcmp(r->type, "jpg") != 0)
+		return;
+	p->shown++;
+	if (p->njob == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		struct tjob *j = realloc(p->job, cap * sizeof(*j));
+		if (j == NULL) {
+			p->failed = 1;
+			return;
+		}
+		p->job = j;
+		p->cap = cap;
+	}
+	char dst[300];
+	thumb_name(r->filename, dst, sizeof(dst));
+	struct tjob *j = &p->job[p->njob];
+	*j = (struct tjob){ .id = r->id, .src = strdup(r->filename),
+	                    .dst = strdup(dst), .rc = -EAGAIN };
+	if (j->src == NULL || j->dst == NULL) {
+		free(j->src);
+		free(j->dst);
+		p->failed = 1;
+		return;
+	}
+	p->njob++;
+}
+
+static void plan_free(struct pass *p)
+{
+	for (size_t i = 0; i < p->njob; i++) {
+		free(p->job[i].src);
+		free(p->job[i].dst);
+	}
+	free(p->job);
+	p->job = NULL;
+	p->njob = p->cap = p->next = 0;
+}
+
+/* One thread's share of a round: the jobs not taken yet, one at a time. */
+static void *plan_worker(void *arg)
+{
+	struct pass *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->take, 1)) < p->njob) {
+		struct tjob *j = &p->job[i];
+		if (p->phase == 0) {
+			int rc = thumb_current(p->dirfd, j->src, j->dst);
+			j->rc = rc != 0 ? (rc < 0 ? rc : 0)
+			        : thumb_exif(p->dirfd, j->src, j->dst, &j->size);
+		} else if (j->rc == -EINPROGRESS) {
+			j->rc = thumb_photo(p->dirfd, j->src, j->dst);
+		}
+	}
+	return NULL;
+}
+
+/* A round on n threads (this one among them). */
+static void plan_round(struct pass *p, int phase, unsigned n)
+{
+	pthread_t t[THUMB_THREADS_MAX];
+	unsigned k = 0;
+
+	p->phase = phase;
+	atomic_store(&p->take, 0);
+	while (k + 1 < n && pthread_create(&t[k], NULL, plan_worker, p) == 0)
+		k++;
+	plan_worker(p);
+	while (k > 0)
+		pthread_join(t[--k], NULL);
+}
+
+static void plan_run(struct pass *p, unsigned threads)
+{
+	if (threads == 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = c > 0 ? (unsigned)c : 1;
+	}
+	if (threads > THUMB_THREADS_MAX)
+		threads = THUMB_THREADS_MAX;
+	if (each_entry(p->dirfd, plan_entry, p) != 0 || p->failed ||
+	    thumbs_dir(p) != 0) {
+		plan_free(p);   /* made one by one, as the gallery goes */
+		return;
+	}
+	plan_round(p, 0, threads);
+	for (size_t i = 0; i < p->njob; i++) {
+		struct tjob *j = &p->job[i];
+		if (j->rc != -EAGAIN)
+			continue;
+		if (j->size > p->decode_budget) {
+			j->rc = -EFBIG;
+			continue;
+		}
+		p->decode_budget -= j->size;
+		j->rc = -EINPROGRESS;
+	}
+	plan_round(p, 1, threads);
+}
+
 
 static void caption(FILE *f, const struct report_rec *r)
 {
@@ -358,7 +529,10 @@ int html_write(int dirfd, const struct html_info *info)
 		fputs("<p>A --report-only scan writes no files: <code>dredge "
 		      "extract</code> writes chosen ones.</p>\n", f);
 	fputs("<div class=\"gallery\" id=\"gallery\">\n", f);
+	if (!info->report_only)
+		plan_run(&p, info->threads);
 	rc = info->report_only ? 0 : each_entry(dirfd, gallery_entry, &p);
+	plan_free(&p);
 	fputs("</div>\n", f);
 	if (p.pictures >= GALLERY_MAX || p.clips >= VIDEO_MAX)
 		fprintf(f, "<p>The gallery shows the first %u pictures and %u "

@@ -32,6 +32,7 @@ struct html_info {
 	const struct report_range *bad;   /* unreadable at the end */
 	uint64_t nbad;
 	int report_only;                  /* no files: no gallery */
+	unsigned threads;                 /* making thumbnails; 0: CPUs */
 };
 
 /* Writes report.html in dirfd (through report.html.part) and the

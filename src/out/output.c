@@ -1401,6 +1401,7 @@ static int output_html(struct output *out, const struct report_end *rend,
 		.bad = rend->bad,
 		.nbad = rend->nbad,
 		.report_only = cfg->report_only,
+		.threads = cfg->threads,
 	};
 	return html_write(out->dirfd, &hi);
 }

@@ -295,45 +295,13 @@ static int read_head(int fd, size_t cap, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-int thumb_jpeg(int dirfd, const char *src, const char *dst,
-               uint64_t *budget)
+/* Writes picture p as a thumbnail to dst (through dst.part) and frees
+ * its pixels; 0 or -errno. */
+static int put_thumb(int dirfd, const char *dst, struct pic *p)
 {
-	int fd = openat(dirfd, src, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t len, off, n;
-	struct pic p = { 0 };
+	char part[512];
 	int rc;
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > FILE_MAX) {
-		close(fd);
-		return -EINVAL;
-	}
-	rc = read_head(fd, (size_t)st.st_size < HEAD_MAX ? (size_t)st.st_size
-	               : HEAD_MAX, &buf, &len);
-	if (rc == 0 && (exif_thumb(buf, len, &off, &n) != 0 ||
-	                decode_small(buf + off, n, &p) != 0)) {
-		/* No EXIF thumbnail that decodes: the photo itself, within
-		 * the budget. */
-		free(buf);
-		buf = NULL;
-		if ((uint64_t)st.st_size > *budget) {
-			close(fd);
-			return -EFBIG;
-		}
-		*budget -= (uint64_t)st.st_size;
-		rc = read_head(fd, (size_t)st.st_size, &buf, &len);
-		if (rc == 0)
-			rc = decode_small(buf, len, &p);
-	}
-	close(fd);
-	free(buf);
-	if (rc != 0)
-		return rc;
-
-	char part[512];
 	snprintf(part, sizeof(part), "%s.part", dst);
 	int ofd = openat(dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	                 0644);
@@ -342,11 +310,12 @@ int thumb_jpeg(int dirfd, const char *src, const char *dst,
 		rc = -errno;
 		if (ofd >= 0)
 			close(ofd);
-		free(p.px);
+		free(p->px);
 		return rc;
 	}
-	rc = encode(&p, f);
-	free(p.px);
+	rc = encode(p, f);
+	free(p->px);
+	p->px = NULL;
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0 && renameat(dirfd, part, dirfd, dst) != 0)
@@ -354,4 +323,74 @@ int thumb_jpeg(int dirfd, const char *src, const char *dst,
 	if (rc != 0)
 		unlinkat(dirfd, part, 0);
 	return rc;
+}
+
+/* Opens src for a thumbnail: its descriptor, its size in *size, or
+ * -errno (-EINVAL: larger than any photo thumbnailed). */
+static int open_photo(int dirfd, const char *src, uint64_t *size)
+{
+	int fd = openat(dirfd, src, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > FILE_MAX) {
+		close(fd);
+		return -EINVAL;
+	}
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+int thumb_exif(int dirfd, const char *src, const char *dst, uint64_t *size)
+{
+	uint8_t *buf = NULL;
+	size_t len, off, n;
+	struct pic p = { 0 };
+	int fd = open_photo(dirfd, src, size), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = read_head(fd, *size < HEAD_MAX ? (size_t)*size : HEAD_MAX, &buf,
+	               &len);
+	close(fd);
+	if (rc == 0 && (exif_thumb(buf, len, &off, &n) != 0 ||
+	                decode_small(buf + off, n, &p) != 0))
+		rc = -EAGAIN;
+	free(buf);
+	return rc != 0 ? rc : put_thumb(dirfd, dst, &p);
+}
+
+int thumb_photo(int dirfd, const char *src, const char *dst)
+{
+	uint8_t *buf = NULL;
+	uint64_t size;
+	size_t len;
+	struct pic p = { 0 };
+	int fd = open_photo(dirfd, src, &size), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = read_head(fd, (size_t)size, &buf, &len);
+	close(fd);
+	if (rc == 0)
+		rc = decode_small(buf, len, &p);
+	free(buf);
+	return rc != 0 ? rc : put_thumb(dirfd, dst, &p);
+}
+
+int thumb_jpeg(int dirfd, const char *src, const char *dst,
+               uint64_t *budget)
+{
+	uint64_t size;
+	int rc = thumb_exif(dirfd, src, dst, &size);
+
+	if (rc != -EAGAIN)
+		return rc;
+	/* No EXIF thumbnail that decodes: the photo itself, within the
+	 * budget. */
+	if (size > *budget)
+		return -EFBIG;
+	*budget -= size;
+	return thumb_photo(dirfd, src, dst);
 }

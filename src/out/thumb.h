@@ -36,4 +36,15 @@
 int thumb_jpeg(int dirfd, const char *src, const char *dst,
                uint64_t *budget);
 
+/*
+ * thumb_jpeg in two halves, for callers that make many thumbnails on
+ * several threads and share out the budget themselves, in order, between
+ * the two.  thumb_exif makes the thumbnail from the EXIF one: 0, -EAGAIN
+ * when there is none that decodes (the photo's size in *size: within the
+ * budget, thumb_photo decodes the photo itself), or -errno.  Both are
+ * safe to call on several threads at once for different files.
+ */
+int thumb_exif(int dirfd, const char *src, const char *dst, uint64_t *size);
+int thumb_photo(int dirfd, const char *src, const char *dst);
+
 #endif
