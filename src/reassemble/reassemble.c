@@ -596,6 +596,77 @@ static uint64_t foreign_file(struct reasm *r, uint64_t j)
 }
 
 /* Adopts st + drop [a, b) if it validates better than *best. */
+/* Whether base clusters j and k hold the same bytes: 1 (also when one
+ * cannot be read: not known to differ), 0, or -errno. */
+static int same_cluster(const struct reasm *r, uint64_t j, uint64_t k)
+{
+	uint8_t *x = malloc(2 * (size_t)r->cs);
+	int rc = 1;
+
+	if (x == NULL)
+		return -ENOMEM;
+	if (read_at(r, fsview_offset(r->v, base_cluster(r, j)), x, r->cs) == 0 &&
+	    read_at(r, fsview_offset(r->v, base_cluster(r, k)), x + r->cs,
+	            r->cs) == 0)
+		rc = memcmp(x, x + r->cs, r->cs) == 0;
+	free(x);
+	return rc;
+}
+
+/* Clusters of a dropped run tried in place of each cluster at its ends
+ * (drop_ambiguous). */
+#define REASM_SWAPS 16
+
+/* The map of cur with runs [a1, b1) and [a2, b2) dropped (either may be
+ * empty): whether it passes as far as v with other bytes than v's map,
+ * which keeps cluster lost where it keeps kept.  1, 0, or -errno. */
+static int swap_passes(struct reasm *r, const struct state *cur,
+                       const struct verdict *v, uint64_t a1, uint64_t b1,
+                       uint64_t a2, uint64_t b2, uint64_t lost,
+                       uint64_t kept)
+{
+	struct state t = *cur;
+	struct verdict w;
+
+	if (lost == 0 || lost >= r->nclusters || b1 > r->nclusters ||
+	    b2 > r->nclusters || in_drops(cur->drop, cur->ndrop, lost) ||
+	    (a1 < b1 && !drops_add(t.drop, &t.ndrop, REASM_MAX_DROPS, a1, b1)) ||
+	    (a2 < b2 && !drops_add(t.drop, &t.ndrop, REASM_MAX_DROPS, a2, b2)))
+		return 0;
+	int rc = run(r, &t, &w);
+	if (rc != 0)
+		return rc;
+	if (!w.ok || score(&w) < score(v))
+		return 0;
+	rc = same_cluster(r, lost, kept);
+	return rc < 0 ? rc : !rc;
+}
+
+/*
+ * Whether the map of cur with the drop [a, b), which verdict v took,
+ * passes as far with a cluster of the run kept in place of one at its
+ * ends (a - 1, b): 1 when one does with other bytes (the validator did
+ * not look into that end, such as the middle of a video sample that no
+ * decoding judges, or looked at one byte only, an audio frame's first,
+ * which a foreign cluster passes often: taking the run is a guess), 0,
+ * or -errno.  The REASM_SWAPS clusters of the run nearest each end are
+ * tried.
+ */
+static int drop_ambiguous(struct reasm *r, const struct state *cur,
+                          const struct verdict *v, uint64_t a, uint64_t b)
+{
+	for (uint64_t k = 0; k < REASM_SWAPS && k < b - a; k++) {
+		/* j kept instead of a - 1, then instead of b */
+		uint64_t j = a + k, i = b - 1 - k;
+		int rc = swap_passes(r, cur, v, a - 1, j, j + 1, b, a - 1, j);
+		if (rc == 0)
+			rc = swap_passes(r, cur, v, a, i, i + 1, b + 1, b, i);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int try_drop(struct reasm *r, struct state *cur, struct verdict *best,
                     uint64_t a, uint64_t b, bool *took)
 {
@@ -608,6 +679,9 @@ static int try_drop(struct reasm *r, struct state *cur, struct verdict *best,
 	int rc = run(r, &t, &v);
 	if (rc != 0)
 		return rc;
+	if (v.ok && score(&v) > score(best) &&
+	    (rc = drop_ambiguous(r, cur, &v, a, b)) != 0)
+		return rc < 0 ? rc : 0;
 	if (v.ok && score(&v) > score(best)) {
 		*cur = t;
 		*best = v;
