@@ -17,9 +17,15 @@
  * E's place in the clusters that follow; its rest in the clusters after
  * that one, or after a partner's chunk written between, and when the
  * boxes of that rest do not hold together (box_tree_ok), each of its
- * clusters is looked for in turn.  Every other clip starting in
- * the range (a cluster opening with ftyp, its own movie box found the
- * same way) whose range overlaps is taken along, up to MI_MAX_STREAMS.
+ * clusters is looked for in turn (the one position with which they do).
+ * Every other clip starting in the range (a cluster opening with ftyp,
+ * its own movie box found the same way) whose range overlaps is taken
+ * along, up to MI_MAX_STREAMS.  When they cannot be placed together,
+ * partners whose first clusters were written over (a later recording
+ * took them) are looked for by their movie boxes alone, in the clip's
+ * range: such a headless clip starts at a position that opens exactly
+ * one of its logical clusters with a video sample's units, and takes
+ * what follows from there as any clip does.
  * Then the positions are walked in order, each given to one clip or to
  * none: to a clip whose next sample boundaries it passes first, to a clip
  * it tells nothing about (inside a long sample) next, preferring the clip
@@ -94,6 +100,13 @@ struct stream {
 	uint32_t cfg_len;
 	uint32_t *lpos;         /* per logical cluster below the anchor's:
 	                           its position on the path being tried */
+	bool headless;          /* its first clusters are gone (a partner
+	                           whose head was written over): it starts
+	                           wherever a position opens one of its
+	                           logical clusters (headless_start) */
+	uint32_t *startl;       /* headless: per position from lo, the
+	                           logical cluster it would start at there,
+	                           0 none, NONE_L not looked at yet */
 };
 
 /* Where a clip's checking has got to; copied on every choice. */
@@ -114,6 +127,8 @@ struct sstate {
 	uint8_t thin;           /* the cluster's checks were only audio
 	                           frames' first bytes (one byte each: a
 	                           foreign cluster passes them often) */
+	uint32_t l0;            /* the first logical cluster placed (not 0
+	                           for a headless stream) */
 };
 
 #define NONE_L UINT32_MAX
@@ -128,7 +143,9 @@ struct frame {
 	struct opt opt[MI_MAX_STREAMS + 1];
 	uint8_t nopt, cur;
 	uint8_t nstrong;        /* options passing a check come first */
-	int8_t r0;              /* what the first stream's check said, or
+	int8_t r0;              /* what the first stream's check said (-2:
+	                           payload bytes no unit holds, at the
+	                           logical cluster it had there), or
 	                           R0_CERTAIN when it cannot have the
 	                           position wherever its clusters lie */
 };
@@ -589,11 +606,14 @@ static bool box_tree_ok(const uint8_t *b, uint64_t lo, uint64_t hi,
 
 /*
  * The moov of m bytes opening at offset in of position t, its clusters
- * not one after another: each next one the first of the MI_MOOV_SKIP
+ * not one after another: each next one the one of the MI_MOOV_SKIP
  * positions after the one before with which the boxes still hold
  * together (a recorder that wrote the moov's end after a partner's
- * chunk).  True with mq[0..n) and mb[0..m) filled, its boxes holding
- * together whole (the last piece is checked with all m bytes).
+ * chunk).  When two such positions with other bytes do (the piece lies
+ * inside a table, whose bytes no header checks), there is no telling
+ * which is the box's.  True with mq[0..n) and mb[0..m) filled, its
+ * boxes holding together whole (the last piece is checked with all m
+ * bytes).
  */
 static bool moov_pieces(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
                         uint32_t n, uint8_t *mb, uint32_t *mq)
@@ -603,23 +623,104 @@ static bool moov_pieces(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
 	if (have >= m || !read_pos(c, t, in, mb, have))
 		return false;
 	mq[0] = t;
-	for (uint32_t k = 1; k < n; k++) {
+	uint8_t *first = malloc(c->cs);
+	bool ok = first != NULL;
+	for (uint32_t k = 1; ok && k < n; k++) {
 		uint64_t len = m - have < c->cs ? m - have : c->cs;
-		bool found = false;
+		uint32_t found = NONE_POS;
 		for (uint32_t q = mq[k - 1] + 1, j = 0;
-		     !found && j < MI_MOOV_SKIP && q < c->npos; j++, q++) {
+		     j < MI_MOOV_SKIP && q < c->npos; j++, q++) {
 			if (!read_pos(c, q, 0, mb + have, len))
 				break;
-			if (box_tree_ok(mb, 8, m, have + len, 0, MOOV)) {
-				mq[k] = q;
-				found = true;
+			if (!box_tree_ok(mb, 8, m, have + len, 0, MOOV))
+				continue;
+			if (found == NONE_POS) {
+				found = q;
+				memcpy(first, mb + have, len);
+			} else if (memcmp(first, mb + have, len) != 0) {
+				/* two hold together (the piece lies inside a
+				 * table whose bytes no header checks): which
+				 * is the box's cannot be told */
+				ok = false;
+				break;
 			}
 		}
-		if (!found)
-			return false;
+		if (found == NONE_POS)
+			ok = false;
+		if (ok) {
+			mq[k] = found;
+			memcpy(mb + have, first, len);
+		}
 		have += len;
 	}
-	return true;
+	free(first);
+	return ok;
+}
+
+/*
+ * The movie box of m bytes whose header lies at offset in of position t:
+ * its first bytes there, its rest in the positions after t, or after a
+ * partner's chunk written between, or in pieces (moov_pieces).  0 with
+ * s's samples read and s->anchor, s->mq and s->moov_n set; 1 when it does
+ * not parse; -errno.
+ */
+static int read_moov(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
+                     struct stream *s)
+{
+	uint32_t n = (uint32_t)((in + m + c->cs - 1) / c->cs), t2 = t + 1;
+	uint8_t *mb = malloc(m);
+	uint32_t *mq = malloc((size_t)n * sizeof(*mq));
+	if (mb == NULL || mq == NULL) {
+		free(mb);
+		free(mq);
+		return -ENOMEM;
+	}
+	/* The moov's first bytes in t; the rest in the clusters after t,
+	 * or after a partner's chunk written between. */
+	uint64_t head = c->cs - in < m ? c->cs - in : m;
+	int rc = read_pos(c, t, in, mb, head) ? 1 : -1;
+	for (unsigned k = 0; rc == 1 && k < MI_MOOV_SKIP; k++, t2++) {
+		if (n > 1 && !read_pos(c, t2, 0, mb + head, m - head))
+			break;
+		rc = parse_moov(mb + 8, m - 8, s);
+		if (rc != 1 || n == 1)
+			break;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		mq[k] = k == 0 ? t : t2 + k - 1;
+	/* Its rest in pieces: when the clusters after the second do not
+	 * hold together with it, or do not parse at all. */
+	if ((rc == 1 || (rc == 0 && !box_tree_ok(mb, 8, m, m, 0, MOOV))) &&
+	    n > 2 && n <= MI_MOOV_PIECES && m <= MI_MOOV_PIECE_BYTES) {
+		uint8_t *mb2 = malloc(m);
+		uint32_t *mq2 = malloc((size_t)n * sizeof(*mq2));
+		/* (moov_pieces checked the whole of its boxes) */
+		int r2 = mb2 == NULL || mq2 == NULL ? -ENOMEM
+		         : !moov_pieces(c, t, in, m, n, mb2, mq2) ? 1
+		         : parse_moov(mb2 + 8, m - 8, s);
+		if (r2 == 0) {
+			free(mq);
+			mq = mq2;
+			mq2 = NULL;
+			rc = 0;
+		} else if (r2 < 0 && r2 != -1) {
+			rc = r2;
+		} else if (rc == 0) {
+			/* the one that ran on after all */
+			rc = parse_moov(mb + 8, m - 8, s);
+		}
+		free(mb2);
+		free(mq2);
+	}
+	free(mb);
+	if (rc != 0) {
+		free(mq);
+		return rc < 0 && rc != -1 ? rc : 1;
+	}
+	s->anchor = t;
+	s->moov_n = n;
+	s->mq = mq;
+	return 0;
 }
 
 /*
@@ -675,63 +776,10 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 		uint64_t m = mem_be32(h);
 		if (m < 16 || m > MI_MAX_MOOV)
 			continue;
-		uint32_t n = (uint32_t)((in + m + c->cs - 1) / c->cs), t2 = t + 1;
-		uint8_t *mb = malloc(m);
-		uint32_t *mq = malloc((size_t)n * sizeof(*mq));
-		if (mb == NULL || mq == NULL) {
-			free(mb);
-			free(mq);
-			return -ENOMEM;
-		}
-		/* The moov's first bytes in t; the rest in the clusters
-		 * after t, or after a partner's chunk written between. */
-		uint64_t head = c->cs - in < m ? c->cs - in : m;
-		int rc = read_pos(c, t, in, mb, head) ? 1 : -1;
-		for (unsigned k = 0; rc == 1 && k < MI_MOOV_SKIP; k++, t2++) {
-			if (n > 1 && !read_pos(c, t2, 0, mb + head, m - head))
-				break;
-			rc = parse_moov(mb + 8, m - 8, s);
-			if (rc != 1 || n == 1)
-				break;
-		}
-		for (uint32_t k = 0; k < n; k++)
-			mq[k] = k == 0 ? t : t2 + k - 1;
-		/* Its rest in pieces: when the clusters after the second
-		 * do not hold together with it, or do not parse at all. */
-		if ((rc == 1 || (rc == 0 && !box_tree_ok(mb, 8, m, m, 0,
-		                                         MOOV))) &&
-		    n > 2 && n <= MI_MOOV_PIECES && m <= MI_MOOV_PIECE_BYTES) {
-			uint8_t *mb2 = malloc(m);
-			uint32_t *mq2 = malloc((size_t)n * sizeof(*mq2));
-			/* (moov_pieces checked the whole of its boxes) */
-			int r2 = mb2 == NULL || mq2 == NULL ? -ENOMEM
-			         : !moov_pieces(c, t, in, m, n, mb2, mq2) ? 1
-			         : parse_moov(mb2 + 8, m - 8, s);
-			if (r2 == 0) {
-				free(mq);
-				mq = mq2;
-				mq2 = NULL;
-				rc = 0;
-			} else if (r2 < 0 && r2 != -1) {
-				rc = r2;
-			} else if (rc == 0) {
-				/* the one that ran on after all */
-				rc = parse_moov(mb + 8, m - 8, s);
-			}
-			free(mb2);
-			free(mq2);
-		}
-		free(mb);
-		if (rc < 0 && rc != -1) {
-			free(mq);
+		int rc = read_moov(c, t, in, m, s);
+		if (rc < 0)
 			return rc;
-		}
-		if (rc != 0)
-			free(mq);
 		if (rc == 0) {
-			s->anchor = t;
-			s->moov_n = n;
-			s->mq = mq;
 			s->length = s->e + m;
 			s->lpos = malloc(((size_t)s->need + 1) * sizeof(*s->lpos));
 			if (s->lpos == NULL)
@@ -740,6 +788,109 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 		}
 	}
 	return 1;
+}
+
+static void stream_free(struct stream *s);
+
+/*
+ * A clip whose head is gone (written over, or a live file's now) whose
+ * movie box opens at offset in of position t, m bytes long: its media
+ * data end E lies just past its last sample, at the offset in of a
+ * cluster.  0 with *s filled (headless), 1 when it is not such a clip,
+ * -errno.
+ */
+static int find_headless(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
+                         struct stream *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = UINT64_MAX;   /* not known before the samples are */
+	int rc = read_moov(c, t, in, m, s);
+	if (rc != 0)
+		return rc;
+	const struct sample *z = &s->s[s->ns - 1];
+	uint64_t end = z->off + z->size;
+	s->e = end + (in + c->cs - end % c->cs) % c->cs;
+	s->mdat_lo = s->s[0].off;
+	s->need = (uint32_t)(s->e / c->cs);
+	if (s->mdat_lo < 16 || s->need < 2 || s->e / c->cs >= MI_SPAN)
+		return 1;
+	s->headless = true;
+	s->start = 0;
+	s->length = s->e + m;
+	s->lpos = malloc(((size_t)s->need + 1) * sizeof(*s->lpos));
+	return s->lpos == NULL ? -ENOMEM : 0;
+}
+
+/*
+ * Partners whose heads are gone: movie boxes that open in a position
+ * after the first stream's start and no later than MI_MOOV_SKIP after its
+ * anchor, and are no stream's found so far, each taken as a headless
+ * stream while there is room.  Only the box's header whole in one
+ * cluster is looked for.  Returns how many were added, or -errno.
+ */
+static int add_headless(struct ctx *c)
+{
+	const struct stream *s0 = &c->st[0];
+	uint64_t hi = (uint64_t)s0->anchor + MI_MOOV_SKIP;
+	int added = 0;
+
+	if (hi > c->npos)
+		hi = c->npos;
+	for (uint32_t q = s0->start + 1; q < hi && c->nst < MI_MAX_STREAMS;
+	     q++) {
+		const uint8_t *b = cluster(c, q);
+		if (b == NULL)
+			continue;
+		for (uint32_t o = 4; o + 12 <= c->cs && c->nst < MI_MAX_STREAMS;
+		     o++) {
+			const uint8_t *x = memchr(b + o, 'm', c->cs - 12 - o + 1);
+			if (x == NULL)
+				break;
+			o = (uint32_t)(x - b);
+			if (memcmp(x, "moov", 4) != 0)
+				continue;
+			uint32_t h = o - 4;
+			uint8_t probe[MP4_BOX_PROBE];
+			if (!peek_pos(c, q, h, probe, sizeof(probe)) ||
+			    !mp4_box_follows_mdat(probe))
+				continue;
+			uint64_t m = mem_be32(probe);
+			bool known = m < 16 || m > MI_MAX_MOOV;
+			for (unsigned i = 0; i < c->nst && !known; i++)
+				known = c->st[i].anchor == q &&
+				        c->st[i].e % c->cs == h;
+			if (known)
+				continue;
+			struct stream *s = &c->st[c->nst];
+			int rc = find_headless(c, q, h, m, s);
+			if (rc < 0) {
+				stream_free(s);
+				return rc;
+			}
+			if (rc == 0 && s->anchor > s0->start) {
+				c->nst++;
+				added++;
+			} else {
+				stream_free(s);
+			}
+		}
+	}
+	return added;
+}
+
+/* Whether a headless stream from n0 on started at some position in the
+ * last sharing (its data lie there). */
+static bool headless_seen(const struct ctx *c, unsigned n0)
+{
+	for (unsigned i = n0; i < c->nst; i++) {
+		const struct stream *s = &c->st[i];
+		if (!s->headless || s->startl == NULL)
+			continue;
+		for (uint32_t k = 0; k < s->anchor - c->lo; k++)
+			if (s->startl[k] != 0 && s->startl[k] != NONE_L)
+				return true;
+	}
+	return false;
 }
 
 /* ------------------------------------------------------------ checking */
@@ -884,6 +1035,9 @@ static int settle(struct ctx *c, const struct stream *s, struct sstate *st,
 	if (m->off + m->size > ((uint64_t)st->l + 1) * c->cs)
 		return 0;
 	st->dsi = NONE_L;
+	/* a sample begun in clusters that are gone cannot be decoded */
+	if (m->off / c->cs < st->l0)
+		return 0;
 	/* a blind cluster before the sample: its decoding cannot vouch */
 	if (st->blind == NONE_L || st->blind < m->off / c->cs)
 		return 0;
@@ -1013,14 +1167,77 @@ static bool room_for_all(const struct ctx *c, const struct sstate *in,
 			const struct stream *s = &c->st[i];
 			if (s->anchor > a || s->anchor <= q)
 				continue;
-			/* not started: all but its (fixed) first cluster */
-			want += q <= s->start ? s->need - 1u : s->need - in[i].l;
+			/* not started: all but its (fixed) first cluster;
+			 * a headless one may have lost any number */
+			if (s->headless)
+				want += in[i].l == 0 ? 0 : s->need - in[i].l;
+			else
+				want += q <= s->start ? s->need - 1u
+				        : s->need - in[i].l;
 		}
 		uint64_t fixed = c->nfixed[a - c->lo] - c->nfixed[q - c->lo];
 		if (want > a - q - fixed)
 			return false;
 	}
 	return true;
+}
+
+/* The state of headless stream s starting at logical cluster l: checked
+ * from the first sample that starts in l on (the units of one begun
+ * before are not known). */
+static struct sstate headless_state(const struct ctx *c,
+                                    const struct stream *s, uint32_t l)
+{
+	uint64_t x = (uint64_t)l * c->cs;
+	uint32_t a = 0, b = s->ns;
+
+	while (a < b) {
+		uint32_t m = a + (b - a) / 2;
+		if (s->s[m].off < x)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return (struct sstate){ .l = l, .l0 = l, .last = NONE_POS,
+	                        .blind = NONE_L, .dsi = NONE_L, .si = a,
+	                        .p = a < s->ns ? s->s[a].off : x };
+}
+
+/*
+ * Whether headless stream i may start at position q: exactly one of its
+ * logical clusters (after the first, which held the file's header)
+ * passes there with a video sample's units checked, not only audio
+ * frames' first bytes, and leaves room for the rest before the anchor.
+ * The state after it into *t.  What a position gives is kept (startl):
+ * the sharing comes back to it.
+ */
+static bool headless_start(struct ctx *c, unsigned i, uint32_t q,
+                           struct sstate *t)
+{
+	const struct stream *s = &c->st[i];
+	uint32_t *memo = &s->startl[q - c->lo];
+
+	if (q >= s->anchor)
+		return false;
+	if (*memo == NONE_L) {
+		uint64_t checks = c->checks;
+		uint32_t found = 0, n = 0;
+		for (uint32_t l = 1; l < s->need && n < 2; l++) {
+			struct sstate u = headless_state(c, s, l);
+			if (advance(c, s, &u, q) > 0 && !u.thin) {
+				found = l;
+				n++;
+			}
+		}
+		/* one look at the position, whatever it looked through */
+		c->checks = checks + 1;
+		*memo = n == 1 ? found : 0;
+	}
+	if (*memo == 0 || s->anchor - q < s->need - *memo)
+		return false;
+	*t = headless_state(c, s, *memo);
+	c->checks++;
+	return advance(c, s, t, q) > 0;
 }
 
 /* Options for position q given the states in f->in; prev is the stream
@@ -1038,7 +1255,7 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 	 * anchor, or streams that together cannot: a dead end */
 	for (unsigned i = 0; i < c->nst; i++) {
 		const struct stream *s = &c->st[i];
-		if (q > s->start && q < s->anchor &&
+		if (q > s->start && q < s->anchor && f->in[i].l > 0 &&
 		    s->anchor - q < s->need - f->in[i].l)
 			return;
 	}
@@ -1048,7 +1265,7 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 		unsigned i = c->fixed[q] - 1u;
 		const struct stream *s = &c->st[i];
 		struct sstate t = f->in[i];
-		if (q == s->start) {
+		if (q == s->start && !s->headless) {
 			t.l = 0;
 			t.last = NONE_POS;
 			t.si = 0;
@@ -1058,7 +1275,9 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 			t.dsi = NONE_L;
 			if (advance(c, s, &t, q) < 0)
 				return;
-		} else if (q == s->anchor) {
+		} else if (q == s->anchor && !(s->headless && t.l == 0)) {
+			/* (a headless stream that never started takes its
+			 * movie box's positions alone) */
 			if (t.l != s->need || advance(c, s, &t, q) < 0 ||
 			    t.si < s->ns)
 				return;
@@ -1079,6 +1298,12 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 	for (unsigned k = 0; k < no; k++) {
 		unsigned i = order[k];
 		const struct stream *s = &c->st[i];
+		if (s->headless && f->in[i].l == 0) {
+			struct sstate t;
+			if (headless_start(c, i, q, &t))
+				strong[ns++] = (struct opt){ (uint8_t)i, t };
+			continue;
+		}
 		if (q < s->start || q > s->anchor || f->in[i].l >= s->need)
 			continue;
 		if (s->anchor - q < s->need - f->in[i].l)
@@ -1086,7 +1311,7 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 		struct sstate t = f->in[i];
 		int r = advance(c, s, &t, q);
 		if (i == 0)
-			f->r0 = (int8_t)(r == -2 ? R0_CERTAIN : r);
+			f->r0 = (int8_t)r;
 		if (r > 0)
 			strong[ns++] = (struct opt){ (uint8_t)i, t };
 		else if (r == 0)
@@ -1101,6 +1326,44 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 		f->opt[f->nopt++] = (struct opt){ .who = MI_MAX_STREAMS };
 }
 
+/* Swaps tried per stretch (left clusters times weak ones), at most. */
+#define SWAP_TRIES 256
+
+/*
+ * Whether a position in [ka, kb) (from lo) that the first stream left
+ * with advance's -2 passes as one of the logical clusters it took there
+ * with nothing to check: checked from the stream's state before that
+ * one, without decoding.
+ */
+static bool swap_passes(struct ctx *c, const struct frame *fr,
+                        const uint8_t *owner, uint32_t ka, uint32_t kb,
+                        uint32_t lo)
+{
+	const struct stream *s = &c->st[0];
+	bool decodes = c->decodes, found = false;
+	unsigned tries = 0;
+
+	c->decodes = false;
+	for (uint32_t j = ka; j < kb && !found; j++) {
+		const struct frame *h = &fr[j];
+		if (owner[j] == 0 || h->r0 != -2 || (h->cur < h->nstrong &&
+		                                      !h->opt[h->cur].st.thin))
+			continue;
+		for (uint32_t w = ka; w < kb && !found; w++) {
+			if (owner[w] != 0)
+				continue;
+			if (++tries > SWAP_TRIES) {
+				found = true;   /* not known: a guess */
+				break;
+			}
+			struct sstate t = fr[w].in[0];
+			found = advance(c, s, &t, lo + j) >= 0;
+		}
+	}
+	c->decodes = decodes;
+	return found;
+}
+
 /*
  * Where the sharing of the first stream's clusters turns into a guess.
  * Between two positions that passed its checks, the clusters it took with
@@ -1111,6 +1374,11 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
  * bytes, which a foreign cluster passes often), the stretch from the
  * first pass is a guess; a cluster a stream took with nothing in it to
  * check counts as checked once a sample decoded over it (advance).
+ * A cluster it left because bytes there cannot lie inside a NAL unit
+ * (advance's -2) was ruled out only as the logical cluster it would have
+ * been on this path; it is a swap too when it passes as one of the
+ * logical clusters taken with nothing to check in the stretch (swapped,
+ * so would be the indices of all between).
  * Returns the first such position, NONE_POS when nothing is; the
  * stretches of positions that are guesses go to c->doubts.
  */
@@ -1118,8 +1386,8 @@ static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
                          const uint8_t *owner, uint32_t lo, uint32_t n)
 {
 	uint32_t first = NONE_POS;
-	uint32_t from = NONE_POS;
-	bool took_weak = false, left_unsure = false;
+	uint32_t from = NONE_POS, kfrom = 0;
+	bool took_weak = false, left_unsure = false, left_payload = false;
 	/* A stream's clusters up to the last position where a decoded
 	 * sample covered every one it took with nothing to check are as
 	 * good as checked. */
@@ -1133,6 +1401,9 @@ static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
 		bool strong = (h->cur < h->nstrong &&
 		               !h->opt[h->cur].st.thin) || k < sure[owner[k]];
 		if (owner[k] == 0 && strong) {
+			if (took_weak && !left_unsure && left_payload)
+				left_unsure = swap_passes(c, fr, owner, kfrom, k,
+				                          lo);
 			if (took_weak && left_unsure) {
 				if (first == NONE_POS)
 					first = from;
@@ -1144,12 +1415,15 @@ static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
 					c->ndoubts++;
 			}
 			from = lo + k + 1;
-			took_weak = left_unsure = false;
+			kfrom = k + 1;
+			took_weak = left_unsure = left_payload = false;
 		} else if (owner[k] == 0) {
 			took_weak = true;
 		} else if (from != NONE_POS && !strong &&
 		           (h->r0 == 0 || h->r0 == -1)) {
 			left_unsure = true;
+		} else if (from != NONE_POS && !strong && h->r0 == -2) {
+			left_payload = true;
 		}
 	}
 	return first;
@@ -1693,10 +1967,12 @@ static void stream_free(struct stream *s)
 	free(s->cfg);
 	free(s->lpos);
 	free(s->mq);
+	free(s->startl);
 	s->s = NULL;
 	s->cfg = NULL;
 	s->lpos = NULL;
 	s->mq = NULL;
+	s->startl = NULL;
 }
 
 static void free_streams(struct ctx *c)
@@ -1712,9 +1988,11 @@ static bool mark_fixed(struct ctx *c, uint32_t lo, uint32_t hi)
 	memset(c->fixed + lo, 0, hi - lo + 1);
 	for (unsigned i = 0; i < c->nst; i++) {
 		const struct stream *s = &c->st[i];
-		if (c->fixed[s->start])
-			return false;
-		c->fixed[s->start] = (uint8_t)(i + 1);
+		if (!s->headless) {
+			if (c->fixed[s->start])
+				return false;
+			c->fixed[s->start] = (uint8_t)(i + 1);
+		}
 		for (uint32_t k = 0; k < s->moov_n; k++) {
 			uint32_t q = s->mq[k];
 			if (q >= c->npos || c->fixed[q])
@@ -1733,14 +2011,25 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 
 	for (unsigned i = 0; i < c->nst; i++) {
 		const struct stream *s = &c->st[i];
-		if (s->start < lo)
+		if (!s->headless && s->start < lo)
 			lo = s->start;
 		uint32_t last = s->mq[s->moov_n - 1];
 		if (last > hi)
 			hi = last;
 	}
-	if (hi >= c->npos || !mark_fixed(c, lo, hi))
+	if (lo == UINT32_MAX || hi < lo || hi >= c->npos ||
+	    !mark_fixed(c, lo, hi))
 		return 0;
+	for (unsigned i = 0; i < c->nst; i++) {
+		struct stream *s = &c->st[i];
+		if (!s->headless)
+			continue;
+		free(s->startl);
+		s->startl = malloc(((size_t)hi - lo + 1) * sizeof(*s->startl));
+		if (s->startl == NULL)
+			return -ENOMEM;
+		memset(s->startl, 0xff, ((size_t)hi - lo + 1) * sizeof(*s->startl));
+	}
 	uint8_t *owner = malloc(hi - lo + 1);
 	c->nfixed = malloc(((size_t)hi - lo + 2) * sizeof(*c->nfixed));
 	if (owner == NULL || c->nfixed == NULL) {
@@ -1935,7 +2224,45 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 	}
 	c.doubt = NONE_POS;
 	rc = place(&c, ext, next, length);
-	*clips = c.nst;
+	unsigned shared = 0;
+	if (rc >= 0 && rc != 1) {
+		/* with partners whose heads are gone, kept when that places
+		 * the clip whole */
+		unsigned n0 = c.nst;
+		int added = add_headless(&c);
+		if (added < 0) {
+			rc = added;
+		} else if (added > 0) {
+			struct extent *e1 = *ext;
+			unsigned n1 = *next;
+			uint64_t len1 = *length;
+			c.checks = 0;
+			c.doubt = NONE_POS;
+			*ext = NULL;
+			int r = place(&c, ext, next, length);
+			if (r == 1) {
+				free(e1);
+				rc = 1;
+			} else {
+				if (r == 2)
+					free(*ext);
+				*ext = e1;
+				*next = n1;
+				*length = len1;
+				if (r < 0)
+					rc = r;
+				/* one whose data lie among the clip's clusters
+				 * is a partner all the same: no search over the
+				 * clusters alone can tell them apart */
+				if (headless_seen(&c, n0))
+					shared = c.nst;
+				while (c.nst > n0)
+					stream_free(&c.st[--c.nst]);
+				c.doubt = NONE_POS;
+			}
+		}
+	}
+	*clips = c.nst > shared ? c.nst : shared;
 	if (rc != 1 && rc >= 0 && c.nst > 1) {
 		/* on its own, kept when that places more */
 		struct extent *e1 = *ext;
