@@ -326,15 +326,17 @@ static int put_thumb(int dirfd, const char *dst, struct pic *p)
 }
 
 /* Opens src for a thumbnail: its descriptor, its size in *size, or
- * -errno (-EINVAL: larger than any photo thumbnailed). */
+ * -errno (-EINVAL: no regular file, or larger than any photo
+ * thumbnailed).  A FIFO put in its place does not block the open. */
 static int open_photo(int dirfd, const char *src, uint64_t *size)
 {
-	int fd = openat(dirfd, src, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > FILE_MAX) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > FILE_MAX) {
 		close(fd);
 		return -EINVAL;
 	}

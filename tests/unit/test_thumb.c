@@ -90,8 +90,18 @@ int main(void)
 	ok(thumb_jpeg(dirfd, "missing.jpg", "t-m.jpg", &budget) < 0,
 	   "a missing file: an error, no thumbnail");
 
+	/* A FIFO where a photo was (an output folder edited by hand): the
+	 * open must not wait for a writer. */
+	if (mkfifoat(dirfd, "fifo.jpg", 0644) != 0)
+		tap_bail("mkfifo");
+	budget = 1u << 20;
+	is_u64((uint64_t)(int64_t)thumb_jpeg(dirfd, "fifo.jpg", "t-f.jpg",
+	                                     &budget),
+	       (uint64_t)(int64_t)-EINVAL,
+	       "a FIFO in a photo's place: -EINVAL at once, no thumbnail");
+
 	const char *names[] = { "plain.jpg", "exif.jpg", "t-exif.jpg",
-	                        "t-plain.jpg" };
+	                        "t-plain.jpg", "fifo.jpg" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlinkat(dirfd, names[i], 0);
 	close(dirfd);
