@@ -16,6 +16,7 @@
 
 #include "out/checkpoint.h"
 #include "out/digest.h"
+#include "out/regular.h"
 #include "out/report_read.h"
 
 #define CHECKPOINT_TMP ".dredge-checkpoint.tmp"
@@ -250,12 +251,16 @@ bad:
 int checkpoint_load(int dirfd, struct checkpoint *ck)
 {
 	char line[640];
-	int fd = openat(dirfd, CHECKPOINT_NAME, O_RDONLY | O_CLOEXEC);
+	int fd = openat_regular(dirfd, CHECKPOINT_NAME);
 
 	memset(ck, 0, sizeof(*ck));
 	ck->volume = UINT64_MAX;   /* checkpoints from before file systems */
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		int e = errno;
+		snprintf(ck->error, sizeof(ck->error), "%s", e == EINVAL
+		         ? "it is not a regular file" : strerror(e));
+		return -e;
+	}
 	FILE *f = fdopen(fd, "r");
 	if (f == NULL) {
 		close(fd);
@@ -453,7 +458,7 @@ static int64_t file_len(int dirfd, const char *name)
 static int tally_jsonl(int dirfd, uint64_t len, struct tally *t, char *why,
                        size_t wlen)
 {
-	int fd = openat(dirfd, "report.jsonl", O_RDONLY | O_CLOEXEC);
+	int fd = openat_regular(dirfd, "report.jsonl");
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
 	size_t cap = 0;
@@ -520,7 +525,7 @@ static int count_fileobjects(int dirfd, uint64_t len, uint64_t *n)
 {
 	static const char tag[] = "<fileobject>";
 	enum { T = sizeof(tag) - 1, B = 1 << 16 };
-	int fd = openat(dirfd, "report.xml", O_RDONLY | O_CLOEXEC);
+	int fd = openat_regular(dirfd, "report.xml");
 	char *buf = malloc(B + T);
 	size_t have = 0;
 	uint64_t pos = 0;
@@ -657,8 +662,10 @@ int checkpoint_check(int dirfd, const struct checkpoint *have,
 	int64_t xl = file_len(dirfd, "report.xml");
 	int64_t jl = file_len(dirfd, "report.jsonl");
 	if (xl < 0 || jl < 0) {
-		snprintf(why, len, "its report.%s is missing", xl < 0 ? "xml"
-		         : "jsonl");
+		int64_t e = xl < 0 ? xl : jl;
+		snprintf(why, len, "its report.%s is %s", xl < 0 ? "xml"
+		         : "jsonl", e == -EINVAL ? "not a regular file"
+		         : "missing");
 		return -EINVAL;
 	}
 	FIELD_PAST("xml_len", have->xml_len, (uint64_t)xl,

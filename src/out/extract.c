@@ -34,6 +34,7 @@
 #include "io/source.h"
 #include "out/digest.h"
 #include "out/lock.h"
+#include "out/regular.h"
 #include "out/report_read.h"
 
 #define COPY_BUF (1u << 20)
@@ -204,7 +205,7 @@ static int digest_mismatch(const struct report_rec *r,
 static int hash_file(const char *path, uint8_t *buf, char out[33],
                      const struct report_rec *r, struct digest_hex *dh)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat_regular(AT_FDCWD, path);
 	XXH3_state_t *st = XXH3_createState();
 	ssize_t n;
 

@@ -31,6 +31,7 @@
 
 #include "fs/fsview.h"
 #include "out/html.h"
+#include "out/regular.h"
 #include "out/report_read.h"
 #include "out/thumb.h"
 
@@ -128,7 +129,7 @@ static const char script[] =
 static int each_entry(int dirfd, void (*fn)(void *, const struct report_rec *),
                       void *arg)
 {
-	int fd = openat(dirfd, "report.jsonl", O_RDONLY | O_CLOEXEC);
+	int fd = openat_regular(dirfd, "report.jsonl");
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
 	size_t cap = 0;

@@ -47,6 +47,7 @@
 #include "out/dedup.h"
 #include "out/html.h"
 #include "out/lock.h"
+#include "out/regular.h"
 #include "out/report.h"
 #include "out/report_read.h"
 #include "out/shard.h"
@@ -228,7 +229,7 @@ static int out_prepare(struct merge *m)
 static int copy_file(struct merge *m, int from, const char *src, int to,
                      const char *dst)
 {
-	int in = openat(from, src, O_RDONLY | O_CLOEXEC);
+	int in = openat_regular(from, src);
 	int out = in >= 0 ? openat(to, dst, O_WRONLY | O_CREAT | O_TRUNC |
 	                           O_CLOEXEC, 0644) : -1;
 	int rc = 0;
@@ -429,8 +430,8 @@ static int next_block(FILE *x, char **blk, size_t *cap, char **line,
 static int take_entries(struct merge *m, struct shard_in *s, uint64_t from,
                         uint64_t to, int use)
 {
-	int jfd = openat(s->dirfd, "report.jsonl", O_RDONLY | O_CLOEXEC);
-	int xfd = openat(s->dirfd, "report.xml", O_RDONLY | O_CLOEXEC);
+	int jfd = openat_regular(s->dirfd, "report.jsonl");
+	int xfd = openat_regular(s->dirfd, "report.xml");
 	FILE *j = jfd >= 0 ? fdopen(jfd, "r") : NULL;
 	FILE *x = xfd >= 0 ? fdopen(xfd, "r") : NULL;
 	char *line = NULL, *xl = NULL, *blk = NULL, *nj = NULL, *nx = NULL;
@@ -522,7 +523,7 @@ out:
 /* Shard 1's DFXML header: everything up to its </source>. */
 static int read_head(struct merge *m, char **head, size_t *len)
 {
-	int fd = openat(m->in[0].dirfd, "report.xml", O_RDONLY | O_CLOEXEC);
+	int fd = openat_regular(m->in[0].dirfd, "report.xml");
 	FILE *x = fd >= 0 ? fdopen(fd, "r") : NULL;
 	FILE *h = open_memstream(head, len);
 	char *line = NULL;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "out/regular.h"
 #include "out/report_read.h"
 #include "out/resume.h"
 
@@ -85,7 +86,7 @@ int resume_relearn(int dirfd, uint64_t len, struct dedup *seen,
                    resume_fragment_fn fragment, void *arg,
                    uint64_t *reassembled)
 {
-	int fd = openat(dirfd, "report.jsonl", O_RDONLY | O_CLOEXEC);
+	int fd = openat_regular(dirfd, "report.jsonl");
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
 	size_t cap = 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "out/regular.h"
 #include "out/shard.h"
 
 #define SHARD_TMP ".dredge-shard.tmp"
@@ -137,11 +138,15 @@ static int shard_line(struct shard_rec *r, const char *key, const char *val,
 int shard_load(int dirfd, struct shard_rec *r)
 {
 	char line[640];
-	int fd = openat(dirfd, SHARD_NAME, O_RDONLY | O_CLOEXEC);
+	int fd = openat_regular(dirfd, SHARD_NAME);
 
 	memset(r, 0, sizeof(*r));
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		int e = errno;
+		snprintf(r->desc.error, sizeof(r->desc.error), "%s", e == EINVAL
+		         ? "it is not a regular file" : strerror(e));
+		return -e;
+	}
 	FILE *f = fdopen(fd, "r");
 	if (f == NULL) {
 		close(fd);

@@ -163,6 +163,20 @@ tamper '/^end$/d' "$dmg (it ends before its 'end' line); $again" \
 tamper '1s/.*/dredge-checkpoint 9/' \
 	"$dmg (it does not begin with 'dredge-checkpoint 1'); $again" \
 	"another version"
+# Files of the folder replaced by FIFOs: refused at once (an open that
+# waited for a writer would hang the scan until the time limit).
+rm -rf "$work/tt" && cp -a "$work/t" "$work/tt"
+rm "$work/tt/.dredge-checkpoint" && mkfifo "$work/tt/.dredge-checkpoint"
+timeout 60 "$DREDGE" scan "$img" -o "$work/tt" -q --resume 2>"$work/err"
+is "$?" 1 "a FIFO for the checkpoint: refused"
+is "$(head -1 "$work/err")" "dredge: $dmg (it is not a regular file); $again" \
+	"... saying so"
+rm -rf "$work/tt" && cp -a "$work/t" "$work/tt"
+rm "$work/tt/report.jsonl" && mkfifo "$work/tt/report.jsonl"
+timeout 60 "$DREDGE" scan "$img" -o "$work/tt" -q --resume 2>"$work/err"
+is "$?" 1 "a FIFO for report.jsonl: refused, not waited on"
+is "$(head -1 "$work/err")" "dredge: $no: its report.jsonl is not a regular file" \
+	"... saying so"
 rm -f "$work/t/report.jsonl.x"
 mv "$work/t/report.jsonl" "$work/t/report.jsonl.x"
 timeout 60 "$DREDGE" scan "$img" -o "$work/t" -q --resume 2>"$work/err"

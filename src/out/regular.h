@@ -1,0 +1,34 @@
+/*
+ * regular.h - opening a file of an output folder to read it back.
+ *
+ * The files there are dredge's own (reports, the checkpoint, recovered
+ * files), but anyone may have replaced one by hand: a FIFO would make the
+ * open wait for a writer for ever, a device would be read without end.
+ * Only a regular file is opened, and the open itself never waits.
+ */
+#ifndef DREDGE_OUT_REGULAR_H
+#define DREDGE_OUT_REGULAR_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* As openat(dirfd, name, O_RDONLY | O_CLOEXEC): the descriptor, or -1
+ * with errno set (EINVAL: not a regular file). */
+static inline int openat_regular(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+#endif
