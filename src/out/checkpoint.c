@@ -251,14 +251,13 @@ bad:
 int checkpoint_load(int dirfd, struct checkpoint *ck)
 {
 	char line[640];
-	int fd = openat_regular(dirfd, CHECKPOINT_NAME);
+	int fd = openat_regular(dirfd, CHECKPOINT_NAME, NULL);
 
 	memset(ck, 0, sizeof(*ck));
 	ck->volume = UINT64_MAX;   /* checkpoints from before file systems */
 	if (fd < 0) {
 		int e = errno;
-		snprintf(ck->error, sizeof(ck->error), "%s", e == EINVAL
-		         ? "it is not a regular file" : strerror(e));
+		snprintf(ck->error, sizeof(ck->error), "%s", regular_error(e));
 		return -e;
 	}
 	FILE *f = fdopen(fd, "r");
@@ -458,7 +457,7 @@ static int64_t file_len(int dirfd, const char *name)
 static int tally_jsonl(int dirfd, uint64_t len, struct tally *t, char *why,
                        size_t wlen)
 {
-	int fd = openat_regular(dirfd, "report.jsonl");
+	int fd = openat_regular(dirfd, "report.jsonl", NULL);
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
 	size_t cap = 0;
@@ -525,7 +524,7 @@ static int count_fileobjects(int dirfd, uint64_t len, uint64_t *n)
 {
 	static const char tag[] = "<fileobject>";
 	enum { T = sizeof(tag) - 1, B = 1 << 16 };
-	int fd = openat_regular(dirfd, "report.xml");
+	int fd = openat_regular(dirfd, "report.xml", NULL);
 	char *buf = malloc(B + T);
 	size_t have = 0;
 	uint64_t pos = 0;

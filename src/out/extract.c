@@ -205,7 +205,7 @@ static int digest_mismatch(const struct report_rec *r,
 static int hash_file(const char *path, uint8_t *buf, char out[33],
                      const struct report_rec *r, struct digest_hex *dh)
 {
-	int fd = openat_regular(AT_FDCWD, path);
+	int fd = openat_regular(AT_FDCWD, path, NULL);
 	XXH3_state_t *st = XXH3_createState();
 	ssize_t n;
 

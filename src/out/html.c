@@ -129,7 +129,7 @@ static const char script[] =
 static int each_entry(int dirfd, void (*fn)(void *, const struct report_rec *),
                       void *arg)
 {
-	int fd = openat_regular(dirfd, "report.jsonl");
+	int fd = openat_regular(dirfd, "report.jsonl", NULL);
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
 	size_t cap = 0;
@@ -353,7 +353,6 @@ static void plan_run(struct pass *p, unsigned threads)
 	}
 	plan_round(p, 1, threads);
 }
-
 
 static void caption(FILE *f, const struct report_rec *r)
 {

@@ -229,7 +229,7 @@ static int out_prepare(struct merge *m)
 static int copy_file(struct merge *m, int from, const char *src, int to,
                      const char *dst)
 {
-	int in = openat_regular(from, src);
+	int in = openat_regular(from, src, NULL);
 	int out = in >= 0 ? openat(to, dst, O_WRONLY | O_CREAT | O_TRUNC |
 	                           O_CLOEXEC, 0644) : -1;
 	int rc = 0;
@@ -430,8 +430,8 @@ static int next_block(FILE *x, char **blk, size_t *cap, char **line,
 static int take_entries(struct merge *m, struct shard_in *s, uint64_t from,
                         uint64_t to, int use)
 {
-	int jfd = openat_regular(s->dirfd, "report.jsonl");
-	int xfd = openat_regular(s->dirfd, "report.xml");
+	int jfd = openat_regular(s->dirfd, "report.jsonl", NULL);
+	int xfd = openat_regular(s->dirfd, "report.xml", NULL);
 	FILE *j = jfd >= 0 ? fdopen(jfd, "r") : NULL;
 	FILE *x = xfd >= 0 ? fdopen(xfd, "r") : NULL;
 	char *line = NULL, *xl = NULL, *blk = NULL, *nj = NULL, *nx = NULL;
@@ -523,7 +523,7 @@ out:
 /* Shard 1's DFXML header: everything up to its </source>. */
 static int read_head(struct merge *m, char **head, size_t *len)
 {
-	int fd = openat_regular(m->in[0].dirfd, "report.xml");
+	int fd = openat_regular(m->in[0].dirfd, "report.xml", NULL);
 	FILE *x = fd >= 0 ? fdopen(fd, "r") : NULL;
 	FILE *h = open_memstream(head, len);
 	char *line = NULL;

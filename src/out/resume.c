@@ -86,7 +86,7 @@ int resume_relearn(int dirfd, uint64_t len, struct dedup *seen,
                    resume_fragment_fn fragment, void *arg,
                    uint64_t *reassembled)
 {
-	int fd = openat_regular(dirfd, "report.jsonl");
+	int fd = openat_regular(dirfd, "report.jsonl", NULL);
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
 	size_t cap = 0;

@@ -138,13 +138,13 @@ static int shard_line(struct shard_rec *r, const char *key, const char *val,
 int shard_load(int dirfd, struct shard_rec *r)
 {
 	char line[640];
-	int fd = openat_regular(dirfd, SHARD_NAME);
+	int fd = openat_regular(dirfd, SHARD_NAME, NULL);
 
 	memset(r, 0, sizeof(*r));
 	if (fd < 0) {
 		int e = errno;
-		snprintf(r->desc.error, sizeof(r->desc.error), "%s", e == EINVAL
-		         ? "it is not a regular file" : strerror(e));
+		snprintf(r->desc.error, sizeof(r->desc.error), "%s",
+		         regular_error(e));
 		return -e;
 	}
 	FILE *f = fdopen(fd, "r");

@@ -21,6 +21,7 @@
 #include <jpeglib.h>
 
 #include "common/mem.h"
+#include "out/regular.h"
 #include "out/thumb.h"
 
 #define HEAD_MAX (128u * 1024u)          /* where EXIF is looked for */
@@ -330,13 +331,12 @@ static int put_thumb(int dirfd, const char *dst, struct pic *p)
  * thumbnailed).  A FIFO put in its place does not block the open. */
 static int open_photo(int dirfd, const char *src, uint64_t *size)
 {
-	int fd = openat(dirfd, src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
+	int fd = openat_regular(dirfd, src, &st);
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > FILE_MAX) {
+	if ((uint64_t)st.st_size > FILE_MAX) {
 		close(fd);
 		return -EINVAL;
 	}

@@ -218,8 +218,8 @@ int frag_reassemble(const struct frag_req *rq, struct frag_result *out);
 /*
  * Makes the first validation frag_reassemble(rq) would (rq's taken,
  * formats, budget and first are not used): NULL when rq asks for no
- * search, memory ran out or the validator failed.  The memory it holds is added to *held (when not
- * NULL) until frag_first_free.
+ * search, memory ran out or the validator failed.  The memory it holds
+ * is added to *held (when not NULL) until frag_first_free.
  */
 struct frag_first *frag_first_make(const struct frag_req *rq,
                                    atomic_uint_fast64_t *held);

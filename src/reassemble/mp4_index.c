@@ -2020,15 +2020,16 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 	if (lo == UINT32_MAX || hi < lo || hi >= c->npos ||
 	    !mark_fixed(c, lo, hi))
 		return 0;
+	/* a headless stream's starts, not looked at yet (NONE_L) */
+	size_t nstart = ((size_t)hi - lo + 1) * sizeof(uint32_t);
 	for (unsigned i = 0; i < c->nst; i++) {
 		struct stream *s = &c->st[i];
 		if (!s->headless)
 			continue;
 		free(s->startl);
-		s->startl = malloc(((size_t)hi - lo + 1) * sizeof(*s->startl));
-		if (s->startl == NULL)
+		if ((s->startl = malloc(nstart)) == NULL)
 			return -ENOMEM;
-		memset(s->startl, 0xff, ((size_t)hi - lo + 1) * sizeof(*s->startl));
+		memset(s->startl, 0xff, nstart);
 	}
 	uint8_t *owner = malloc(hi - lo + 1);
 	c->nfixed = malloc(((size_t)hi - lo + 2) * sizeof(*c->nfixed));

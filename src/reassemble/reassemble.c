@@ -595,7 +595,6 @@ static uint64_t foreign_file(struct reasm *r, uint64_t j)
 	return 0;
 }
 
-/* Adopts st + drop [a, b) if it validates better than *best. */
 /* Whether base clusters j and k hold the same bytes: 1 (also when one
  * cannot be read: not known to differ), 0, or -errno. */
 static int same_cluster(const struct reasm *r, uint64_t j, uint64_t k)
@@ -605,7 +604,8 @@ static int same_cluster(const struct reasm *r, uint64_t j, uint64_t k)
 
 	if (x == NULL)
 		return -ENOMEM;
-	if (read_at(r, fsview_offset(r->v, base_cluster(r, j)), x, r->cs) == 0 &&
+	if (read_at(r, fsview_offset(r->v, base_cluster(r, j)), x,
+	            r->cs) == 0 &&
 	    read_at(r, fsview_offset(r->v, base_cluster(r, k)), x + r->cs,
 	            r->cs) == 0)
 		rc = memcmp(x, x + r->cs, r->cs) == 0;
@@ -667,6 +667,8 @@ static int drop_ambiguous(struct reasm *r, const struct state *cur,
 	return 0;
 }
 
+/* Adopts st + drop [a, b) if it validates better than *best, unless
+ * where the run lies is a guess (drop_ambiguous). */
 static int try_drop(struct reasm *r, struct state *cur, struct verdict *best,
                     uint64_t a, uint64_t b, bool *took)
 {
@@ -679,14 +681,13 @@ static int try_drop(struct reasm *r, struct state *cur, struct verdict *best,
 	int rc = run(r, &t, &v);
 	if (rc != 0)
 		return rc;
-	if (v.ok && score(&v) > score(best) &&
-	    (rc = drop_ambiguous(r, cur, &v, a, b)) != 0)
+	if (!v.ok || score(&v) <= score(best))
+		return 0;
+	if ((rc = drop_ambiguous(r, cur, &v, a, b)) != 0)
 		return rc < 0 ? rc : 0;
-	if (v.ok && score(&v) > score(best)) {
-		*cur = t;
-		*best = v;
-		*took = true;
-	}
+	*cur = t;
+	*best = v;
+	*took = true;
 	return 0;
 }
 

@@ -165,18 +165,18 @@ tamper '1s/.*/dredge-checkpoint 9/' \
 	"another version"
 # Files of the folder replaced by FIFOs: refused at once (an open that
 # waited for a writer would hang the scan until the time limit).
-rm -rf "$work/tt" && cp -a "$work/t" "$work/tt"
-rm "$work/tt/.dredge-checkpoint" && mkfifo "$work/tt/.dredge-checkpoint"
-timeout 60 "$DREDGE" scan "$img" -o "$work/tt" -q --resume 2>"$work/err"
-is "$?" 1 "a FIFO for the checkpoint: refused"
-is "$(head -1 "$work/err")" "dredge: $dmg (it is not a regular file); $again" \
-	"... saying so"
-rm -rf "$work/tt" && cp -a "$work/t" "$work/tt"
-rm "$work/tt/report.jsonl" && mkfifo "$work/tt/report.jsonl"
-timeout 60 "$DREDGE" scan "$img" -o "$work/tt" -q --resume 2>"$work/err"
-is "$?" 1 "a FIFO for report.jsonl: refused, not waited on"
-is "$(head -1 "$work/err")" "dredge: $no: its report.jsonl is not a regular file" \
-	"... saying so"
+fifo_for() {  # fifo_for NAME MESSAGE DESCRIPTION
+	rm -rf "$work/tt" && cp -a "$work/t" "$work/tt"
+	rm "$work/tt/$1" && mkfifo "$work/tt/$1"
+	timeout 60 "$DREDGE" scan "$img" -o "$work/tt" -q --resume \
+		2>"$work/err"
+	is "$?" 1 "$3: refused, not waited on"
+	is "$(head -1 "$work/err")" "dredge: $2" "$3: the message says so"
+}
+fifo_for .dredge-checkpoint "$dmg (it is not a regular file); $again" \
+	"a FIFO for the checkpoint"
+fifo_for report.jsonl "$no: its report.jsonl is not a regular file" \
+	"a FIFO for report.jsonl"
 rm -f "$work/t/report.jsonl.x"
 mv "$work/t/report.jsonl" "$work/t/report.jsonl.x"
 timeout 60 "$DREDGE" scan "$img" -o "$work/t" -q --resume 2>"$work/err"
