@@ -474,7 +474,8 @@ static void validate_grid(struct pipeline *p, struct candidate *c,
 	struct reasm_result rr;
 	int rc = reassemble_grid(&p->src, p->src.size, p->formats[c->fmt],
 	                         c->off, win, win_cap, p->starts,
-	                         vol_grid(p, c->off), &rr);
+	                         vol_grid(p, c->off) != 0 ? &p->vgrid : NULL,
+	                         &rr);
 
 	if (rc != 1 && rc != 2) {
 		free(rr.ext);

@@ -1304,12 +1304,13 @@ static int grid_of_starts_in(struct grid_starts *gs, const struct source *src,
  */
 static int chain_grid(const struct source *src, uint64_t size,
                       const struct format *fmt, uint64_t off, uint8_t *win,
-                      size_t win_cap, uint64_t only, struct reasm_result *out)
+                      size_t win_cap, uint64_t only, uint64_t lo, uint64_t hi,
+                      struct reasm_result *out)
 {
 	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
 		uint64_t cs = grid_sizes[i];
-		uint64_t base = off % cs;
-		uint64_t n = (size - base) / cs;
+		uint64_t base = lo + (off - lo) % cs;
+		uint64_t n = (hi - base) / cs;
 		if (cs != only || n < 2 || n > UINT32_MAX - 2)
 			continue;
 		struct fsview v;
@@ -1338,9 +1339,15 @@ static int chain_grid(const struct source *src, uint64_t size,
 
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
-                    size_t win_cap, struct grid_starts *gs, uint64_t vol_cs,
-                    struct reasm_result *out)
+                    size_t win_cap, struct grid_starts *gs,
+                    const struct fsview_grid *vol, struct reasm_result *out)
 {
+	uint64_t vol_cs = vol != NULL ? vol->cluster_size : 0;
+	/* the grid's clusters: the volume's data region, when off lies in
+	 * it (a clip that wraps round the card goes on at its first
+	 * cluster, not in the file allocation tables), else the source */
+	uint64_t lo = 0, hi = size;
+
 	out->ext = NULL;
 	if (strcmp(fmt->name, "mp4") != 0 || win == NULL)
 		return 0;
@@ -1351,8 +1358,13 @@ int reassemble_grid(const struct source *src, uint64_t size,
 	bool vol_known = false;
 	for (size_t i = 0; i < REASM_GRIDS; i++)
 		vol_known |= grid_sizes[i] == vol_cs;
-	if (!vol_known)
+	if (!vol_known || off < vol->origin || off >= vol->end ||
+	    vol->end > size)
 		vol_cs = 0;
+	if (vol_cs != 0) {
+		lo = vol->origin;
+		hi = vol->end;
+	}
 	uint64_t only;
 	if (gs == NULL || gs->size != size ||
 	    grid_of_starts_in(gs, src, off, buf, &only) != 0)
@@ -1370,8 +1382,8 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		if (vol_cs != 0 ? cs % vol_cs != 0 || (only != 0 && cs > only)
 		                : only != 0 && only % cs != 0)
 			continue;
-		uint64_t base = off % cs;
-		uint64_t n = (size - base) / cs;
+		uint64_t base = lo + (off - lo) % cs;
+		uint64_t n = (hi - base) / cs;
 		if (n < 2 || n > UINT32_MAX - 2)
 			continue;
 		struct fsview v;
@@ -1414,6 +1426,6 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		memset(&out->res, 0, sizeof(out->res));
 	}
 	return chain_grid(src, size, fmt, off, win, win_cap,
-	                  vol_cs != 0 ? vol_cs : only, out);
+	                  vol_cs != 0 ? vol_cs : only, lo, hi, out);
 }
 

@@ -74,8 +74,10 @@ unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len);
  * grid and the finer ones are tried, coarsest first: the card's cluster
  * size divides the distances between starts, but a few starts may all
  * lie a multiple of a larger size apart.  When a volume's boot sector
- * tells it (vol_cs, 0 if none), that size and its multiples up to what
- * the starts tell are tried, and a clip cut off is followed on it.
+ * tells its geometry (vol, NULL if none) and off lies in its data region,
+ * that cluster size and its multiples up to what the starts tell are
+ * tried, over the data region only (a recorder's next-free pointer wraps
+ * round to its first cluster), and a clip cut off is followed on it.
  * Returns 1 with out filled (the
  * verdict accepts it whole; free out->ext); for a clip cut off before its
  * index, 2 with out filled by its NAL unit chain followed on the grid
@@ -85,8 +87,8 @@ unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len);
  */
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
-                    size_t win_cap, struct grid_starts *gs, uint64_t vol_cs,
-                    struct reasm_result *out);
+                    size_t win_cap, struct grid_starts *gs,
+                    const struct fsview_grid *vol, struct reasm_result *out);
 
 /*
  * The clip starts (ftyp boxes at sector boundaries) of a source, found

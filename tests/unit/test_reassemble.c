@@ -279,6 +279,61 @@ static void test_note_not_words(void)
 	source_close(&src);
 }
 
+/*
+ * Without a file system: a front clip d and a rear clip e written at once
+ * in chunks of 1..4 and 1..2 clusters (4 KiB) from 12 clusters before
+ * the end of a volume's data region (320 clusters, opening 1536 bytes
+ * into a cluster of the source), going on at its first cluster, as a
+ * recorder's next-free pointer wraps round; before the region, 64
+ * clusters' worth of other bytes (the file allocation tables).  The grid
+ * search is told the volume's geometry; the front clip is placed when
+ * rear is false, else the rear one.
+ */
+static void grid_wrap(const uint8_t *d, size_t dn, const uint8_t *e,
+                      size_t en, bool rear, struct reasm_result *out)
+{
+	static uint8_t win[256 * 1024];
+	const uint32_t cs = 4096, ncl = 320, first = ncl - 12;
+	const uint64_t origin = 64u * cs + 1536u;
+	size_t len = origin + (size_t)ncl * cs;
+	uint8_t *b = malloc(len), draw[64];
+	uint64_t starts[2] = { 0, 0 };
+	struct source src;
+
+	if (b == NULL)
+		tap_bail("out of memory");
+	tu_random(b, len, 77);
+	tu_random(draw, sizeof(draw), 78);
+	size_t done[2] = { 0, 0 };
+	uint32_t at = first;
+	for (size_t i = 0; i < sizeof(draw) && (done[0] < dn || done[1] < en);
+	     i++) {
+		for (unsigned f = 0; f < 2; f++) {
+			const uint8_t *x = f ? e : d;
+			size_t xn = f ? en : dn;
+			unsigned k = f ? 1 + draw[i] / 4u % 2u : 1 + draw[i] % 4u;
+			for (; k > 0 && done[f] < xn; k--) {
+				size_t n = xn - done[f] < cs ? xn - done[f] : cs;
+				uint64_t o = origin + (uint64_t)at * cs;
+				if (done[f] == 0)
+					starts[f] = o;
+				memcpy(b + o, x + done[f], n);
+				done[f] += n;
+				at = at + 1 == ncl ? 0 : at + 1;
+			}
+		}
+	}
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, b, len, 0) != (ssize_t)len)
+		tap_bail("memfd write");
+	const struct fsview_grid vol = { origin, len, cs };
+	if (source_open_fd(&src, fd, "grid") != 0 ||
+	    reassemble_grid(&src, len, mp4, starts[rear], win, sizeof(win),
+	                    NULL, &vol, out) < 0)
+		tap_bail("reassemble_grid failed");
+	source_close(&src);
+	free(b);
+}
+
 int main(void)
 {
 	size_t clen, flen, jlen;
@@ -493,6 +548,18 @@ int main(void)
 	ok(gained >= want && lost == 0, "... the partner's movie box places "
 	   "rear clips that nothing else tells apart (%u more, %u fewer; at "
 	   "least %u more wanted)", gained, lost, want);
+	/* Without a file system, the volume's geometry known from its boot
+	 * sector: a clip wrapping round the data region's end goes on at its
+	 * first cluster, not in the tables before it. */
+	for (unsigned k = 0; k < 2; k++) {
+		const char *which = k ? "rear" : "front";
+		grid_wrap(clip, clen, mov, mlen, k, &r);
+		is_u64(r.res.verdict, CARVE_ACCEPT, "grid: the %s clip of a "
+		       "pair wrapping round the volume's end is accepted",
+		       which);
+		is_u64(r.res.length, k ? mlen : clen, "grid: ... whole");
+		free(r.ext);
+	}
 	free(hevc);
 	free(mov);
 
