@@ -17,10 +17,13 @@
  * E's place in the clusters that follow; its rest in the clusters after
  * that one, or after a partner's chunk written between, and when the
  * boxes of that rest do not hold together (box_tree_ok), each of its
- * clusters is looked for in turn (the one position with which they do).
+ * clusters is looked for in turn (the one position with which they do),
+ * and when none near does, the rest is looked for far on (moov_far: past
+ * clips kept on the card that the recorder wrote round).
  * Every other clip starting in the range (a cluster opening with ftyp,
  * its own movie box found the same way) whose range overlaps is taken
- * along, up to MI_MAX_STREAMS.  When they cannot be placed together,
+ * along, and the clips starting in the ranges of those (add_partners),
+ * up to MI_MAX_STREAMS.  When they cannot be placed together,
  * partners whose first clusters were written over (a later recording
  * took them) are looked for by their movie boxes alone, in the clip's
  * range: such a headless clip starts at a position that opens exactly
@@ -658,14 +661,73 @@ static bool moov_pieces(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
 }
 
 /*
+ * The movie box of m bytes opening at offset in of position t, its first
+ * k pieces in t and the positions after it and the rest in positions one
+ * after another from a later one (up to position far): a recorder that
+ * wrote the box's end after clips kept on the card (event clips), which
+ * may lie hundreds of positions on.  Only the rest that makes the boxes
+ * hold together and the samples lie in the media data will do, and it
+ * must be the only one: two rests with other bytes that both do are no
+ * telling which.  True with mq[0..n) and mb[0..m) filled and s parsed.
+ */
+static bool moov_far(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
+                     uint32_t n, uint32_t far, uint8_t *mb, uint32_t *mq,
+                     struct stream *s)
+{
+	uint8_t *first = malloc(m);
+	uint32_t found = NONE_POS, fk = 0, tries = 0;
+	bool ok = first != NULL;
+
+	for (uint32_t k = 1; ok && k < n; k++) {
+		uint64_t head = (uint64_t)k * c->cs - in;
+		if (!read_pos(c, t, in, mb, c->cs - in))
+			break;
+		bool read = true;
+		for (uint32_t j = 1; read && j < k; j++)
+			read = read_pos(c, t + j, 0, mb + j * c->cs - in, c->cs);
+		if (!read)
+			break;
+		for (uint32_t q = t + k + MI_MOOV_SKIP; ok && q + (n - k) <= far &&
+		     q + (n - k) <= c->npos && tries < MI_MOOV_FAR_TRIES;
+		     q++, tries++) {
+			bool rest = true;
+			for (uint32_t j = 0; rest && k + j < n; j++) {
+				uint64_t a = head + (uint64_t)j * c->cs;
+				uint64_t len = m - a < c->cs ? m - a : c->cs;
+				rest = read_pos(c, q + j, 0, mb + a, len);
+			}
+			if (!rest || !box_tree_ok(mb, 8, m, m, 0, MOOV) ||
+			    parse_moov(mb + 8, m - 8, s) != 0)
+				continue;
+			if (found == NONE_POS) {
+				found = q;
+				fk = k;
+				memcpy(first, mb, m);
+			} else if (memcmp(first, mb, m) != 0) {
+				ok = false;   /* two would do */
+			}
+		}
+	}
+	ok = ok && found != NONE_POS && parse_moov(first + 8, m - 8, s) == 0;
+	if (ok) {
+		memcpy(mb, first, m);
+		for (uint32_t j = 0; j < n; j++)
+			mq[j] = j < fk ? t + j : found + (j - fk);
+	}
+	free(first);
+	return ok;
+}
+
+/*
  * The movie box of m bytes whose header lies at offset in of position t:
  * its first bytes there, its rest in the positions after t, or after a
- * partner's chunk written between, or in pieces (moov_pieces).  0 with
- * s's samples read and s->anchor, s->mq and s->moov_n set; 1 when it does
- * not parse; -errno.
+ * partner's chunk written between, or in pieces (moov_pieces), or far on
+ * up to position far (moov_far; 0: not looked for).  0 with s's samples
+ * read and s->anchor, s->mq and s->moov_n set; 1 when it does not parse;
+ * -errno.
  */
 static int read_moov(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
-                     struct stream *s)
+                     uint32_t far, struct stream *s)
 {
 	uint32_t n = (uint32_t)((in + m + c->cs - 1) / c->cs), t2 = t + 1;
 	uint8_t *mb = malloc(m);
@@ -712,6 +774,10 @@ static int read_moov(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
 		free(mb2);
 		free(mq2);
 	}
+	/* Its rest far on: when nothing nearer holds together with it. */
+	if (rc == 1 && n >= 2 && n <= MI_MOOV_PIECES &&
+	    m <= MI_MOOV_PIECE_BYTES && far > t + MI_MOOV_SKIP)
+		rc = moov_far(c, t, in, m, n, far, mb, mq, s) ? 0 : 1;
 	free(mb);
 	if (rc != 0) {
 		free(mq);
@@ -776,7 +842,7 @@ static int find_stream(struct ctx *c, uint32_t q, struct stream *s)
 		uint64_t m = mem_be32(h);
 		if (m < 16 || m > MI_MAX_MOOV)
 			continue;
-		int rc = read_moov(c, t, in, m, s);
+		int rc = read_moov(c, t, in, m, (uint32_t)last, s);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -804,7 +870,7 @@ static int find_headless(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
 {
 	memset(s, 0, sizeof(*s));
 	s->e = UINT64_MAX;   /* not known before the samples are */
-	int rc = read_moov(c, t, in, m, s);
+	int rc = read_moov(c, t, in, m, 0, s);
 	if (rc != 0)
 		return rc;
 	const struct sample *z = &s->s[s->ns - 1];
@@ -1518,11 +1584,12 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 {
 	uint32_t n = hi - lo + 1, d = 0;
 	uint64_t budget = c->budget;
-	/* a sharing that passes takes a few checks per position; one that
-	 * takes many more is lost among clusters it cannot tell apart */
-	if (c->per_pos != 0 &&
-	    c->checks + (uint64_t)c->per_pos * n + MI_GRID_FLOOR < budget)
-		budget = c->checks + (uint64_t)c->per_pos * n + MI_GRID_FLOOR;
+	/* a sharing that passes takes a few checks per position and clip
+	 * pair (a position is checked against each clip); one that takes
+	 * many more is lost among clusters it cannot tell apart */
+	uint64_t per = (uint64_t)c->per_pos * n * (c->nst > 2 ? c->nst : 2) / 2;
+	if (c->per_pos != 0 && c->checks + per + MI_GRID_FLOOR < budget)
+		budget = c->checks + per + MI_GRID_FLOOR;
 	struct frame *fr = malloc(n * sizeof(*fr));
 
 	if (fr == NULL)
@@ -2110,6 +2177,63 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 	return rc;
 }
 
+/*
+ * Partners of the clip st[0] starting at position p0: the clips starting
+ * from MI_BACK positions before p0 up to the last movie box of those
+ * taken, whose ranges (start to movie box) overlap theirs.  Taking one
+ * widens the range (a recording written round event clips kept on the
+ * card spans them, and its partner's range then holds clips the first
+ * clip's does not); when it starts earlier, the positions are looked at
+ * again.  0, or -errno.
+ */
+static int add_partners(struct ctx *c, uint32_t p0)
+{
+	uint32_t lo = c->st[0].start, hi = c->st[0].anchor;
+	/* clips found and not taken: where they start, and where their
+	 * movie boxes are (0: none found) */
+	uint32_t left[MI_PARTNER_LOOKS][2];
+	unsigned nleft = 0;
+	bool again = true;
+
+	for (unsigned pass = 0; again && pass < MI_MAX_STREAMS; pass++) {
+		again = false;
+		for (uint32_t q = p0 > MI_BACK ? p0 - MI_BACK : 0;
+		     q < hi && c->nst < MI_MAX_STREAMS; q++) {
+			bool known = false;
+			for (unsigned i = 0; i < c->nst && !known; i++)
+				known = c->st[i].start == q;
+			for (unsigned i = 0; i < nleft && !known; i++)
+				known = left[i][0] == q && left[i][1] <= lo;
+			uint8_t h[8];
+			if (known || !peek_pos(c, q, 0, h, sizeof(h)) ||
+			    mem_be32(h + 4) != FCC('f', 't', 'y', 'p'))
+				continue;
+			struct stream *s = &c->st[c->nst];
+			int r = find_stream(c, q, s);
+			if (r < 0) {
+				stream_free(s);
+				return r;
+			}
+			if (r != 0 || s->anchor <= lo) {
+				if (nleft < MI_PARTNER_LOOKS) {
+					left[nleft][0] = q;
+					left[nleft++][1] = r != 0 ? 0 : s->anchor;
+				}
+				stream_free(s);
+				continue;
+			}
+			c->nst++;
+			if (q < lo) {
+				lo = q;
+				again = true;
+			}
+			if (s->anchor > hi)
+				hi = s->anchor;
+		}
+	}
+	return 0;
+}
+
 int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          uint64_t size, uint64_t off, uint64_t budget,
                          struct extent **ext, unsigned *next,
@@ -2201,28 +2325,9 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 		goto out;
 	}
 	c.nst = 1;
-	/* Partners: clips starting in the range whose ranges overlap. */
-	uint32_t a0 = c.st[0].anchor;
-	for (uint32_t q = p0 > MI_BACK ? p0 - MI_BACK : 0;
-	     q < a0 && c.nst < MI_MAX_STREAMS; q++) {
-		if (q == p0)
-			continue;
-		uint8_t h[8];
-		if (!peek_pos(&c, q, 0, h, sizeof(h)) ||
-		    mem_be32(h + 4) != FCC('f', 't', 'y', 'p'))
-			continue;
-		struct stream *s = &c.st[c.nst];
-		int r = find_stream(&c, q, s);
-		if (r < 0) {
-			stream_free(s);
-			rc = r;
-			goto out;
-		}
-		if (r == 0 && s->anchor > p0)
-			c.nst++;
-		else
-			stream_free(s);
-	}
+	rc = add_partners(&c, p0);
+	if (rc < 0)
+		goto out;
 	c.doubt = NONE_POS;
 	rc = place(&c, ext, next, length);
 	unsigned shared = 0;

@@ -14,7 +14,9 @@
 #include "fs/fsview.h"
 
 /* Bounds per candidate. */
-#define MI_MAX_STREAMS 4              /* clips shared out at once */
+#define MI_MAX_STREAMS 8              /* clips shared out at once */
+#define MI_PARTNER_LOOKS 64           /* clips not taken as partners
+                                         remembered, not looked at again */
 #define MI_BACK 256                   /* free clusters before the start
                                          searched for a partner's start */
 #define MI_SPAN 32768                 /* free clusters a clip and its
@@ -48,6 +50,8 @@
 #define MI_MOOV_PIECES 8              /* a moov's clusters placed one by
                                          one, at most, */
 #define MI_MOOV_PIECE_BYTES (256u << 10) /* ... for a moov this long */
+#define MI_MOOV_FAR_TRIES 16384       /* places tried for the rest of a
+                                         moov written far on */
 
 /*
  * The clip whose ftyp starts cluster-aligned at source byte off (a

@@ -548,6 +548,66 @@ int main(void)
 	ok(gained >= want && lost == 0, "... the partner's movie box places "
 	   "rear clips that nothing else tells apart (%u more, %u fewer; at "
 	   "least %u more wanted)", gained, lost, want);
+	/* The same pair, the rear clip's movie box opening in its 11th
+	 * cluster and its rest (4 clusters) written 100 clusters on, past
+	 * the front clip's end and a stretch of zeros (clips kept on the
+	 * card that the recorder wrote round, wiped since): no nearer
+	 * cluster holds it together, and only one far on does. */
+	volume(cs, 17);
+	at = 20;
+	for (size_t i = 0; i < sizeof(chunk) / sizeof(*chunk); i++) {
+		uint32_t rn = chunk[i].rear && chunk[i].from == 10 ? 1
+		            : chunk[i].n;
+		if (!(chunk[i].rear && chunk[i].from == 12))
+			put(chunk[i].rear ? mov : clip,
+			    chunk[i].rear ? mlen : clen, chunk[i].from, at, rn);
+		at += chunk[i].rear && chunk[i].from == 12 ? 0 : rn;
+	}
+	put(clip, clen, 32, at, n - 32);
+	at += n - 32;
+	memset(img + coff(at), 0, (size_t)100 * cs);
+	put(mov, mlen, 11, at + 100, 4);
+	if (h264_decode_available())
+		expect_whole("the rear clip of a pair, the rest of its movie "
+		             "box 100 clusters on", 24, mov, mlen, 0);
+	else
+		ok(1, "the rear clip of a pair, the rest of its movie box far "
+		   "on # SKIP its clusters are told apart by decoding");
+
+	/* A pair written round two clips kept on the card (event clips),
+	 * one after the other, in its middle: each of the four is placed
+	 * by sharing the range with all the others.  A kept clip's range
+	 * does not reach the other kept clip's, but the pair's does. */
+	size_t glen;
+	uint8_t *gp = tu_load_data("mp4/clip.3gp", &glen);   /* moov last */
+	static const struct { uint8_t f; uint32_t from, n; } round[] = {
+		{ 0, 0, 4 }, { 1, 0, 2 }, { 0, 4, 4 }, { 1, 2, 2 },
+		{ 0, 8, 4 }, { 1, 4, 2 }, { 2, 0, 24 }, { 3, 0, 18 },
+		{ 0, 12, 4 }, { 1, 6, 2 }, { 0, 16, 4 }, { 1, 8, 2 },
+		{ 0, 20, 4 }, { 1, 10, 2 }, { 0, 24, 4 }, { 1, 12, 3 },
+		{ 0, 28, 73 },
+	};
+	const uint8_t *four[4] = { clip, mov, gp, hevc };
+	const size_t flen4[4] = { clen, mlen, glen, hlen };
+	uint32_t start4[4] = { 0, 0, 0, 0 };
+	volume(cs, 18);
+	at = 20;
+	for (size_t i = 0; i < sizeof(round) / sizeof(*round); i++) {
+		if (round[i].from == 0)
+			start4[round[i].f] = at;
+		put(four[round[i].f], flen4[round[i].f], round[i].from, at,
+		    round[i].n);
+		at += round[i].n;
+	}
+	static const char *const name4[4] = {
+		"the front clip of a pair written round two kept clips",
+		"... its rear clip", "... the first kept clip",
+		"... the second kept clip",
+	};
+	for (unsigned k = 0; k < 4; k++)
+		expect_whole(name4[k], start4[k], four[k], flen4[k], 0);
+	free(gp);
+
 	/* Without a file system, the volume's geometry known from its boot
 	 * sector: a clip wrapping round the data region's end goes on at its
 	 * first cluster, not in the tables before it. */
