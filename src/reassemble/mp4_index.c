@@ -676,6 +676,8 @@ static bool moov_far(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
 {
 	uint8_t *first = malloc(m);
 	uint32_t found = NONE_POS, fk = 0, tries = 0;
+	/* each try reads the rest, at most n - 1 clusters */
+	uint64_t max = MI_MOOV_FAR_BYTES / ((uint64_t)c->cs * (n - 1));
 	bool ok = first != NULL;
 
 	for (uint32_t k = 1; ok && k < n; k++) {
@@ -688,8 +690,7 @@ static bool moov_far(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
 		if (!read)
 			break;
 		for (uint32_t q = t + k + MI_MOOV_SKIP; ok && q + (n - k) <= far &&
-		     q + (n - k) <= c->npos && tries < MI_MOOV_FAR_TRIES;
-		     q++, tries++) {
+		     q + (n - k) <= c->npos && tries < max; q++, tries++) {
 			bool rest = true;
 			for (uint32_t j = 0; rest && k + j < n; j++) {
 				uint64_t a = head + (uint64_t)j * c->cs;

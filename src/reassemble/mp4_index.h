@@ -50,7 +50,7 @@
 #define MI_MOOV_PIECES 8              /* a moov's clusters placed one by
                                          one, at most, */
 #define MI_MOOV_PIECE_BYTES (256u << 10) /* ... for a moov this long */
-#define MI_MOOV_FAR_TRIES 16384       /* places tried for the rest of a
+#define MI_MOOV_FAR_BYTES (64u << 20) /* read looking for the rest of a
                                          moov written far on */
 
 /*
