@@ -198,6 +198,7 @@ struct ctx {
 	uint64_t budget;        /* checks a sharing may take, and steps
 	                           back */
 	uint32_t per_pos;       /* ... and per position shared, 0: no bound */
+	uint64_t far_left;      /* bytes moov_far may still read */
 };
 
 /* ------------------------------------------------------------ reading */
@@ -668,16 +669,16 @@ static bool moov_pieces(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
  * may lie hundreds of positions on.  Only the rest that makes the boxes
  * hold together and the samples lie in the media data will do, and it
  * must be the only one: two rests with other bytes that both do are no
- * telling which.  True with mq[0..n) and mb[0..m) filled and s parsed.
+ * telling which.  All such searches of a candidate read MI_MOOV_FAR_BYTES
+ * at most (c->far_left).  True with mq[0..n) and mb[0..m) filled and s
+ * parsed.
  */
 static bool moov_far(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
                      uint32_t n, uint32_t far, uint8_t *mb, uint32_t *mq,
                      struct stream *s)
 {
 	uint8_t *first = malloc(m);
-	uint32_t found = NONE_POS, fk = 0, tries = 0;
-	/* each try reads the rest, at most n - 1 clusters */
-	uint64_t max = MI_MOOV_FAR_BYTES / ((uint64_t)c->cs * (n - 1));
+	uint32_t found = NONE_POS, fk = 0;
 	bool ok = first != NULL;
 
 	for (uint32_t k = 1; ok && k < n; k++) {
@@ -689,8 +690,11 @@ static bool moov_far(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
 			read = read_pos(c, t + j, 0, mb + j * c->cs - in, c->cs);
 		if (!read)
 			break;
+		/* each try reads the rest: n - k clusters */
+		uint64_t cost = (uint64_t)c->cs * (n - k);
 		for (uint32_t q = t + k + MI_MOOV_SKIP; ok && q + (n - k) <= far &&
-		     q + (n - k) <= c->npos && tries < max; q++, tries++) {
+		     q + (n - k) <= c->npos && c->far_left >= cost; q++) {
+			c->far_left -= cost;
 			bool rest = true;
 			for (uint32_t j = 0; rest && k + j < n; j++) {
 				uint64_t a = head + (uint64_t)j * c->cs;
@@ -2269,6 +2273,7 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 	c.cs = v->cluster_size;
 	c.budget = budget;
 	c.per_pos = per_pos;
+	c.far_left = MI_MOOV_FAR_BYTES;
 	c.search_decoding = search_decoding;
 	c.viewable = source_mappable(src);
 	c.pos = malloc(MI_SPAN * sizeof(*c.pos));

@@ -51,7 +51,8 @@
                                          one, at most, */
 #define MI_MOOV_PIECE_BYTES (256u << 10) /* ... for a moov this long */
 #define MI_MOOV_FAR_BYTES (64u << 20) /* read looking for the rest of a
-                                         moov written far on */
+                                         moov written far on, for all
+                                         the clips of a candidate */
 
 /*
  * The clip whose ftyp starts cluster-aligned at source byte off (a

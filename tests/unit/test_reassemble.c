@@ -573,6 +573,21 @@ int main(void)
 	else
 		ok(1, "the rear clip of a pair, the rest of its movie box far "
 		   "on # SKIP its clusters are told apart by decoding");
+	/* ... and a second rest in the stretch before it that holds the
+	 * box together as well, one sample's duration (stts) other: no
+	 * telling which is the clip's, so neither is taken. */
+	uint8_t *mov2 = malloc(mlen);
+	if (mov2 == NULL)
+		tap_bail("out of memory");
+	memcpy(mov2, mov, mlen);
+	mov2[6204] ^= 1;   /* the first video sample delta's low byte */
+	put(mov2, mlen, 11, at + 50, 4);
+	run(24, &r);
+	ok(r.res.verdict != CARVE_ACCEPT, "... with a second rest that holds "
+	   "the box together as well: not accepted (verdict %d)",
+	   r.res.verdict);
+	free(r.ext);
+	free(mov2);
 
 	/* A pair written round two clips kept on the card (event clips),
 	 * one after the other, in its middle: each of the four is placed
