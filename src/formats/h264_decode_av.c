@@ -161,7 +161,7 @@ static AVCodecContext *h264_open(const struct h264_av *av, const uint8_t *cfg,
 }
 
 /* Verdicts remembered (see the top of this file). */
-#define H264_SEEN 4096
+#define H264_SEEN 65536
 
 static pthread_mutex_t h264_seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
