@@ -1337,6 +1337,60 @@ static int chain_grid(const struct source *src, uint64_t size,
 	return out->ext != NULL ? 2 : 0;
 }
 
+/*
+ * The clip at source byte off placed by its index on the grid of cs-byte
+ * clusters that lies over [lo, hi) and has one opening at off (deciding
+ * by decoding when decode): 1 with out filled when the validator accepts
+ * the placing whole, 0 when not, -errno.
+ */
+static int grid_try(const struct source *src, uint64_t size,
+                    const struct format *fmt, uint64_t off, uint8_t *win,
+                    size_t win_cap, uint64_t cs, uint64_t lo, uint64_t hi,
+                    bool decode, struct reasm_result *out)
+{
+	uint64_t base = lo + (off - lo) % cs;
+	uint64_t n = (hi - base) / cs;
+	if (n < 2 || n > UINT32_MAX - 2)
+		return 0;
+	struct fsview v;
+	struct extent *ext;
+	unsigned next;
+	uint64_t len;
+	int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
+	if (rc != 0)
+		return rc;
+	unsigned clips;
+	rc = mp4_index_reassemble_bounded(&v, src, size, off, MI_GRID_BUDGET,
+	                                  MI_GRID_PER_POS, decode, &ext, &next,
+	                                  &len, &clips);
+	fsview_free(&v);
+	if (rc < 0)
+		return rc;
+	if (rc != 1) {
+		/* a guess: left to the contiguous verdict */
+		if (rc == 2)
+			free(ext);
+		return 0;
+	}
+	/* the clusters the index placed, with nothing guessed: a map,
+	 * checked as one */
+	struct run_req req = {
+		.src = src, .ext = ext, .next = next,
+		.win = win, .win_cap = win_cap,
+		.thorough = next > 1, .seams_placed = true,
+	};
+	run_validate(fmt, &req, &out->res, NULL);
+	out->validations++;
+	if (out->res.verdict == CARVE_ACCEPT && out->res.length == len) {
+		out->ext = ext;
+		out->next = next;
+		return 1;
+	}
+	free(ext);
+	memset(&out->res, 0, sizeof(out->res));
+	return 0;
+}
+
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
                     size_t win_cap, struct grid_starts *gs,
@@ -1382,48 +1436,30 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		if (vol_cs != 0 ? cs % vol_cs != 0 || (only != 0 && cs > only)
 		                : only != 0 && only % cs != 0)
 			continue;
-		uint64_t base = lo + (off - lo) % cs;
-		uint64_t n = (hi - base) / cs;
-		if (n < 2 || n > UINT32_MAX - 2)
-			continue;
-		struct fsview v;
-		struct extent *ext;
-		unsigned next;
-		uint64_t len;
-		int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
+		int rc = grid_try(src, size, fmt, off, win, win_cap, cs, lo, hi,
+		                  cs == finest, out);
 		if (rc != 0)
 			return rc;
-		unsigned clips;
-		/* deciding by decoding (slow) on the finest grid only */
-		rc = mp4_index_reassemble_bounded(&v, src, size, off,
-		                                  MI_GRID_BUDGET, MI_GRID_PER_POS,
-		                                  cs == finest, &ext, &next, &len,
-		                                  &clips);
-		fsview_free(&v);
-		if (rc < 0)
-			return rc;
-		if (rc != 1) {
-			/* a guess: left to the contiguous verdict */
-			if (rc == 2)
-				free(ext);
-			continue;
+	}
+	/* The clips round it lie on a grid the volume's clusters do not
+	 * divide: they were written before the volume was made (a card
+	 * formatted again), and the volume says nothing of their grid.
+	 * The grids their starts tell are tried over the whole source. */
+	if (vol_cs != 0 && only != 0 && only % vol_cs != 0) {
+		finest = 0;
+		for (size_t i = 0; i < REASM_GRIDS; i++)
+			if (only % grid_sizes[i] == 0 &&
+			    grid_sizes[i] % vol_cs != 0)
+				finest = grid_sizes[i];
+		for (size_t i = 0; i < REASM_GRIDS; i++) {
+			uint64_t cs = grid_sizes[i];
+			if (only % cs != 0 || cs % vol_cs == 0)
+				continue;
+			int rc = grid_try(src, size, fmt, off, win, win_cap, cs,
+			                  0, size, cs == finest, out);
+			if (rc != 0)
+				return rc;
 		}
-		/* the clusters the index placed, with nothing guessed: a
-		 * map, checked as one */
-		struct run_req req = {
-			.src = src, .ext = ext, .next = next,
-			.win = win, .win_cap = win_cap,
-			.thorough = next > 1, .seams_placed = true,
-		};
-		run_validate(fmt, &req, &out->res, NULL);
-		out->validations++;
-		if (out->res.verdict == CARVE_ACCEPT && out->res.length == len) {
-			out->ext = ext;
-			out->next = next;
-			return 1;
-		}
-		free(ext);
-		memset(&out->res, 0, sizeof(out->res));
 	}
 	return chain_grid(src, size, fmt, off, win, win_cap,
 	                  vol_cs != 0 ? vol_cs : only, lo, hi, out);

@@ -77,7 +77,10 @@ unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len);
  * tells its geometry (vol, NULL if none) and off lies in its data region,
  * that cluster size and its multiples up to what the starts tell are
  * tried, over the data region only (a recorder's next-free pointer wraps
- * round to its first cluster), and a clip cut off is followed on it.
+ * round to its first cluster), and a clip cut off is followed on it;
+ * when the starts lie on a grid the volume's cluster size does not divide
+ * (a card formatted again after the clips were written), the grids they
+ * tell are then tried over the whole source.
  * Returns 1 with out filled (the
  * verdict accepts it whole; free out->ext); for a clip cut off before its
  * index, 2 with out filled by its NAL unit chain followed on the grid

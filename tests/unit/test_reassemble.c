@@ -286,11 +286,13 @@ static void test_note_not_words(void)
  * into a cluster of the source), going on at its first cluster, as a
  * recorder's next-free pointer wraps round; before the region, 64
  * clusters' worth of other bytes (the file allocation tables).  The grid
- * search is told the volume's geometry; the front clip is placed when
- * rear is false, else the rear one.
+ * search is told the volume's geometry, with clusters of vol_cs bytes
+ * (4096 as they lie, larger for a card formatted again since); the
+ * front clip is placed when rear is false, else the rear one.
  */
 static void grid_wrap(const uint8_t *d, size_t dn, const uint8_t *e,
-                      size_t en, bool rear, struct reasm_result *out)
+                      size_t en, bool rear, uint32_t vol_cs,
+                      struct reasm_result *out)
 {
 	static uint8_t win[256 * 1024];
 	const uint32_t cs = 4096, ncl = 320, first = ncl - 12;
@@ -325,7 +327,7 @@ static void grid_wrap(const uint8_t *d, size_t dn, const uint8_t *e,
 	}
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, b, len, 0) != (ssize_t)len)
 		tap_bail("memfd write");
-	const struct fsview_grid vol = { origin, len, cs };
+	const struct fsview_grid vol = { origin, len, vol_cs };
 	if (source_open_fd(&src, fd, "grid") != 0 ||
 	    reassemble_grid(&src, len, mp4, starts[rear], win, sizeof(win),
 	                    NULL, &vol, out) < 0)
@@ -628,10 +630,18 @@ int main(void)
 	 * first cluster, not in the tables before it. */
 	for (unsigned k = 0; k < 2; k++) {
 		const char *which = k ? "rear" : "front";
-		grid_wrap(clip, clen, mov, mlen, k, &r);
+		grid_wrap(clip, clen, mov, mlen, k, 4096, &r);
 		is_u64(r.res.verdict, CARVE_ACCEPT, "grid: the %s clip of a "
 		       "pair wrapping round the volume's end is accepted",
 		       which);
+		is_u64(r.res.length, k ? mlen : clen, "grid: ... whole");
+		free(r.ext);
+		/* The card formatted again with 32 KiB clusters: the
+		 * clips' starts lie on a finer grid than the volume's,
+		 * which says nothing of theirs. */
+		grid_wrap(clip, clen, mov, mlen, k, 32768, &r);
+		is_u64(r.res.verdict, CARVE_ACCEPT, "grid: ... and with a "
+		       "volume of 32 KiB clusters made since");
 		is_u64(r.res.length, k ? mlen : clen, "grid: ... whole");
 		free(r.ext);
 	}
