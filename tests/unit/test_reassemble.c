@@ -621,8 +621,19 @@ int main(void)
 		"... its rear clip", "... the first kept clip",
 		"... the second kept clip",
 	};
-	for (unsigned k = 0; k < 4; k++)
-		expect_whole(name4[k], start4[k], four[k], flen4[k], 0);
+	for (unsigned k = 0; k < 4; k++) {
+		if (k >= 2 || h264_decode_available()) {
+			expect_whole(name4[k], start4[k], four[k], flen4[k], 0);
+			continue;
+		}
+		/* (the pair's clusters with nothing to check in them are
+		 * told apart by decoding only: without it, a guess) */
+		run(start4[k], &r);
+		ok(r.res.verdict != CARVE_ACCEPT ||
+		   same_bytes(&r, four[k], flen4[k]),
+		   "%s, not decoded: not accepted wrongly", name4[k]);
+		free(r.ext);
+	}
 	free(gp);
 
 	/* Without a file system, the volume's geometry known from its boot
