@@ -704,11 +704,19 @@ static void validate_in(struct pipeline *p, struct candidate *c,
 	}
 }
 
+/* Whether the writer copies live file f as plain runs of the source: no
+ * holes, no content held in memory, a chain that holds its size. */
+static bool live_plain(const struct fsview_file *f)
+{
+	return !(f->flags & (FSVIEW_F_HELD | FSVIEW_F_HOLES |
+	                     FSVIEW_F_SHORT));
+}
+
 /*
  * Hashes the files of batch b the writer will take (out/filehash.h), here
  * in the validator pool rather than on the writer's one thread.  A file
- * the writer cuts, a reassembled or live one, or one whose hashing failed
- * is hashed by the writer as it copies it.
+ * the writer cuts, a live one with holes or held content, or one whose
+ * hashing failed is hashed by the writer as it copies it.
  */
 static void batch_hash(struct pipeline *p, struct batch *b,
                        struct filehash *fh)
@@ -717,7 +725,8 @@ static void batch_hash(struct pipeline *p, struct batch *b,
 
 	for (size_t i = 0; fh != NULL && i < b->n; i++) {
 		struct candidate *c = &b->cand[i];
-		if (c->verdict == CARVE_REJECT || c->skipped || c->live != NULL ||
+		if (c->verdict == CARVE_REJECT || c->skipped ||
+		    (c->live != NULL && !live_plain(c->live)) ||
 		    c->hash != NULL || c->length == 0 ||
 		    (c->verdict == CARVE_TRUNCATED && c->open_end))
 			continue;

@@ -7,8 +7,8 @@
 # recorded by mtools / exfat_put are the truth.
 #
 # scan --fs must write every live file byte-exact from its own chain,
-# named by start cluster, its path, cluster runs and validator verdict in
-# both reports; carve the deleted clips as --unallocated does; never write
+# named by start cluster, its path, cluster runs, digests and validator
+# verdict in both reports; carve the deleted clips as --unallocated does; never write
 # a live file twice; give the same result for 1 and 4 threads and after a
 # resume; and carve a live file whose chain loops from its start instead,
 # with a warning and the damage in its report entry.
@@ -74,6 +74,9 @@ for pf in $live; do
 	check "$p: byte-exact" cmp -s "$out/$n" "$c/$f"
 	is "$(report_clusters "$out" "$n" | sed 's/,$//')" "$r" "$p: its cluster runs in the report"
 	is "$(report_field "$out" "$n" origin)" live "$p: origin live"
+	is "$(report_field "$out" "$n" md5) $(report_field "$out" "$n" sha256)" \
+		"$(md5sum <"$c/$f" | cut -d' ' -f1) $(sha256sum <"$c/$f" | cut -d' ' -f1)" \
+		"$p: its MD5 and SHA-256 in the report"
 done
 is "$(report_field "$out" "$(fname "$out" /DCIM/FRONT/F7.MP4)" validator)" valid \
 	"a live clip: the validator's word is in the report"
