@@ -58,6 +58,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,9 +74,16 @@
 #define NONE_POS UINT32_MAX
 #define MOOV FCC('m', 'o', 'o', 'v')
 #define CACHE 16
-#define VIEWS 4                 /* views of the source clusters are read
-                                   through, where it can be viewed */
-#define VIEW_BYTES (2u << 20)   /* ... each this long, or a cluster */
+#define VIEWS 32                /* views of the source clusters are read
+                                   through, where it can be viewed: */
+#define VIEWS_OWN 4             /* ... this many each placing may hold, */
+#define VIEWS_SHARED (64u << 20) /* and more while the placings of all
+                                   threads hold less than this */
+#define VIEW_BYTES (2u << 20)   /* ... each of this aligned piece, or on
+                                   to the end of the bytes asked */
+#define PEEK_VIEW_CS (16u << 10) /* on grids of clusters up to this,
+                                   the looks at a few bytes of each
+                                   (peek_pos) go through views too */
 #define STRIP (256u << 10)      /* a look at a few bytes of each of many
                                    small clusters in a row reads this
                                    much at once */
@@ -182,7 +190,8 @@ struct ctx {
 	int viewable;           /* the source can be viewed (source_map.h) */
 	struct source_map view[VIEWS];
 	uint64_t view_off[VIEWS];
-	unsigned view_next;
+	uint64_t view_used[VIEWS];  /* when each was last looked in */
+	uint64_t view_clock;
 	struct stream st[MI_MAX_STREAMS];
 	unsigned nst;
 	uint8_t *fixed;         /* per position: 0 free, 1 + stream taken */
@@ -204,42 +213,74 @@ struct ctx {
 /* ------------------------------------------------------------ reading */
 
 /* [img, img + n) from a view already made, or NULL. */
-static const uint8_t *in_view(const struct ctx *c, uint64_t img, size_t n)
+static const uint8_t *in_view(struct ctx *c, uint64_t img, size_t n)
 {
 	for (unsigned i = 0; i < VIEWS; i++) {
 		const struct source_map *m = &c->view[i];
 		if (m->p != NULL && img >= c->view_off[i] &&
 		    img - c->view_off[i] + n <= m->len -
-		    (size_t)(m->p - (const uint8_t *)m->base))
+		    (size_t)(m->p - (const uint8_t *)m->base)) {
+			c->view_used[i] = ++c->view_clock;
 			return m->p + (img - c->view_off[i]);
+		}
 	}
 	return NULL;
 }
 
-/*
- * The cluster at image offset img through a view of the page cache (no
- * copy, no system call per cluster: the sharing looks at every cluster
- * of the span, some many times), or NULL when the source cannot be
- * viewed or this part not (read the usual way then).
- */
-static const uint8_t *cluster_view(struct ctx *c, uint64_t img)
+/* The bytes of views all placings hold (VIEWS_SHARED). */
+static atomic_uint_fast64_t views_held;
+
+static void view_drop(struct ctx *c, unsigned i)
 {
-	const uint8_t *p = in_view(c, img, c->cs);
+	if (c->view[i].base != NULL)
+		atomic_fetch_sub(&views_held, c->view[i].len);
+	source_unmap(&c->view[i]);
+	c->view_used[i] = 0;
+}
+
+/*
+ * [img, img + n) through a view of the page cache (no copy, no system
+ * call per cluster: the sharing looks at every cluster of the span, some
+ * many times), or NULL when the source cannot be viewed or this part not
+ * (read the usual way then).  A view is of the VIEW_BYTES-aligned piece
+ * holding img (and on to img + n), so two seldom hold the same bytes.
+ * The sharing sweeps its span again and again (each stream, each
+ * sharing), so the one least recently looked in is replaced, and a
+ * placing keeps up to VIEWS of them while all placings hold less than
+ * VIEWS_SHARED: a span of up to 64 MiB is mapped once, not once a sweep.
+ */
+static const uint8_t *view_of(struct ctx *c, uint64_t img, size_t n)
+{
+	const uint8_t *p = in_view(c, img, n);
 	if (p != NULL || !c->viewable)
 		return p;
-	/* A quarter of it before the cluster: walks go back too (a
-	 * sharing undoing its choices, splits tried from the last). */
-	uint64_t from = img - (img < VIEW_BYTES / 4 ? img : VIEW_BYTES / 4);
-	size_t len = c->cs > VIEW_BYTES ? c->cs : VIEW_BYTES;
-	if (len < img - from + c->cs)
-		len = (size_t)(img - from) + c->cs;
+	uint64_t from = img - img % VIEW_BYTES;
+	size_t len = VIEW_BYTES;
+	if (len < img - from + n)
+		len = (size_t)(img - from) + n;
 	if (c->size - from < len)
 		len = (size_t)(c->size - from);
-	unsigned i = c->view_next++ % VIEWS;
-	source_unmap(&c->view[i]);
+	unsigned i = VIEWS, held = 0;
+	for (unsigned k = 0; k < VIEWS; k++)
+		held += c->view[k].base != NULL;
+	/* an empty slot while it may hold one more, else the view least
+	 * recently looked in */
+	if (held < VIEWS_OWN ||
+	    atomic_load(&views_held) + len <= VIEWS_SHARED)
+		for (unsigned k = 0; k < VIEWS && i == VIEWS; k++)
+			if (c->view[k].base == NULL)
+				i = k;
+	if (i == VIEWS)
+		for (unsigned k = 0; k < VIEWS; k++)
+			if (c->view[k].base != NULL &&
+			    (i == VIEWS || c->view_used[k] < c->view_used[i]))
+				i = k;
+	view_drop(c, i);
 	if (source_map(c->src, from, len, &c->view[i]) != 0)
 		return NULL;
+	atomic_fetch_add(&views_held, c->view[i].len);
 	c->view_off[i] = from;
+	c->view_used[i] = ++c->view_clock;
 	return c->view[i].p + (img - from);
 }
 
@@ -252,7 +293,7 @@ static const uint8_t *cluster(struct ctx *c, uint32_t q)
 	uint64_t img = fsview_offset(c->v, c->pos[q]);
 	if (img >= c->size || c->size - img < c->cs)
 		return NULL;
-	const uint8_t *v = cluster_view(c, img);
+	const uint8_t *v = view_of(c, img, c->cs);
 	if (v != NULL)
 		return v;
 	unsigned i = c->cache_next++ % CACHE;
@@ -298,13 +339,15 @@ static bool peek_pos(struct ctx *c, uint32_t q, uint64_t in, uint8_t *dst,
 			return true;
 		}
 	uint64_t img = fsview_offset(c->v, c->pos[q]) + in;
-	const uint8_t *v = in_view(c, img, n);
+	if (img + n > c->size)
+		return false;
+	/* small clusters: a view serves the looks at many */
+	const uint8_t *v = c->cs <= PEEK_VIEW_CS ? view_of(c, img, n)
+	                   : in_view(c, img, n);
 	if (v != NULL) {
 		memcpy(dst, v, n);
 		return true;
 	}
-	if (img + n > c->size)
-		return false;
 	if (c->strip != NULL) {
 		if (img < c->strip_off ||
 		    img + n > c->strip_off + c->strip_len) {
@@ -2419,7 +2462,7 @@ out:
 	free_streams(&c);
 	free(c.pos);
 	for (unsigned i = 0; i < VIEWS; i++)
-		source_unmap(&c.view[i]);
+		view_drop(&c, i);
 	free(c.cache);
 	free(c.strip);
 	free(c.fixed);
