@@ -1425,6 +1425,16 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		only = grid_of_starts(src, size, off, buf);
 	free(buf);
 	uint64_t finest = vol_cs != 0 ? vol_cs : grid_sizes[REASM_GRIDS - 1];
+	/* On a volume, its own clusters first, without decoding: a clip
+	 * they place with nothing guessed needs no coarser grid (of the
+	 * FAT32 dashcam card's fragmented clips, all that were placed).
+	 * Else the coarser grids and the volume's again, as below. */
+	if (vol_cs != 0 && (only == 0 || only > vol_cs)) {
+		int rc = grid_try(src, size, fmt, off, win, win_cap, vol_cs, lo,
+		                  hi, false, out);
+		if (rc != 0)
+			return rc;
+	}
 	for (size_t i = 0; i < REASM_GRIDS; i++) {
 		uint64_t cs = grid_sizes[i];
 		/* The grid other clips' starts lie on and each finer one (a
