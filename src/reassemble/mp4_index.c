@@ -722,16 +722,13 @@ static bool moov_far(struct ctx *c, uint32_t t, uint64_t in, uint64_t m,
 {
 	uint8_t *first = malloc(m);
 	uint32_t found = NONE_POS, fk = 0;
-	bool ok = first != NULL;
+	bool ok = first != NULL && read_pos(c, t, in, mb, c->cs - in);
 
 	for (uint32_t k = 1; ok && k < n; k++) {
 		uint64_t head = (uint64_t)k * c->cs - in;
-		if (!read_pos(c, t, in, mb, c->cs - in))
-			break;
-		bool read = true;
-		for (uint32_t j = 1; read && j < k; j++)
-			read = read_pos(c, t + j, 0, mb + j * c->cs - in, c->cs);
-		if (!read)
+		/* the first k pieces: piece k - 1 is new (the last split's
+		 * rests were read over it), those before it are there */
+		if (k > 1 && !read_pos(c, t + k - 1, 0, mb + head - c->cs, c->cs))
 			break;
 		/* each try reads the rest: n - k clusters */
 		uint64_t cost = (uint64_t)c->cs * (n - k);

@@ -590,6 +590,27 @@ int main(void)
 	   r.res.verdict);
 	free(r.ext);
 	free(mov2);
+	/* The same, the box's first two pieces written before the stop
+	 * (its clusters 10 and 11 near, 12-14 far on). */
+	volume(cs, 19);
+	at = 20;
+	for (size_t i = 0; i < sizeof(chunk) / sizeof(*chunk); i++) {
+		if (chunk[i].rear && chunk[i].from == 12)
+			continue;
+		put(chunk[i].rear ? mov : clip, chunk[i].rear ? mlen : clen,
+		    chunk[i].from, at, chunk[i].n);
+		at += chunk[i].n;
+	}
+	put(clip, clen, 32, at, n - 32);
+	at += n - 32;
+	memset(img + coff(at), 0, (size_t)100 * cs);
+	put(mov, mlen, 12, at + 100, 3);
+	if (h264_decode_available())
+		expect_whole("... its movie box's first two pieces near, the "
+		             "rest far on", 24, mov, mlen, 0);
+	else
+		ok(1, "... its movie box's first two pieces near, the rest "
+		   "far on # SKIP its clusters are told apart by decoding");
 
 	/* A pair written round two clips kept on the card (event clips),
 	 * one after the other, in its middle: each of the four is placed
