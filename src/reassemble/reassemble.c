@@ -1297,44 +1297,54 @@ static int grid_of_starts_in(struct grid_starts *gs, const struct source *src,
 }
 
 /*
+ * The grid of cs-byte clusters that lies over [lo, hi) and has one
+ * opening at off (lo <= off < hi), in *v: 1, 0 when it holds fewer than
+ * two clusters, -errno.
+ */
+static int grid_view(struct fsview *v, uint64_t off, uint64_t cs,
+                     uint64_t lo, uint64_t hi)
+{
+	uint64_t base = lo + (off - lo) % cs;
+	uint64_t n = (hi - base) / cs;
+
+	if (n < 2 || n > UINT32_MAX - 2)
+		return 0;
+	int rc = fsview_init(v, base, (uint32_t)cs, (uint32_t)n);
+	return rc != 0 ? rc : 1;
+}
+
+/*
  * A clip cut off before its index, without a file system: followed by its
- * NAL unit chain (mp4_chain.h) on the grid the clips round it start on.
- * 2 with out filled (a truncated verdict), 0 when there is no such grid
- * or the chain does not go on past its first cluster.
+ * NAL unit chain (mp4_chain.h) on the grid the clips round it start on
+ * (cs, one of grid_sizes; 0: not known), over [lo, hi).  2 with out
+ * filled (a truncated verdict), 0 when there is no such grid or the chain
+ * does not go on past its first cluster.
  */
 static int chain_grid(const struct source *src, uint64_t size,
                       const struct format *fmt, uint64_t off, uint8_t *win,
-                      size_t win_cap, uint64_t only, uint64_t lo, uint64_t hi,
+                      size_t win_cap, uint64_t cs, uint64_t lo, uint64_t hi,
                       struct reasm_result *out)
 {
-	for (size_t i = 0; i < sizeof(grid_sizes) / sizeof(*grid_sizes); i++) {
-		uint64_t cs = grid_sizes[i];
-		uint64_t base = lo + (off - lo) % cs;
-		uint64_t n = (hi - base) / cs;
-		if (cs != only || n < 2 || n > UINT32_MAX - 2)
-			continue;
-		struct fsview v;
-		struct reasm_result c;
-		int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
-		if (rc != 0)
-			return rc;
-		rc = mp4_chain_place(&v, src, size, fmt, off, win, win_cap, &c);
-		fsview_free(&v);
-		if (rc < 0) {
-			free(out->ext);
-			memset(out, 0, sizeof(*out));
-			return rc;
-		}
-		out->validations += c.validations;
-		if (rc == 1 && c.res.length > (out->ext ? out->res.length : 0)) {
-			free(out->ext);
-			c.validations = out->validations;
-			*out = c;
-		} else if (rc == 1) {
-			free(c.ext);
-		}
-	}
-	return out->ext != NULL ? 2 : 0;
+	bool known = false;
+	for (size_t i = 0; i < REASM_GRIDS; i++)
+		known |= grid_sizes[i] == cs;
+	struct fsview v;
+	int rc = known ? grid_view(&v, off, cs, lo, hi) : 0;
+	if (rc <= 0)
+		return rc;
+	struct reasm_result c;
+	rc = mp4_chain_place(&v, src, size, fmt, off, win, win_cap, &c);
+	fsview_free(&v);
+	if (rc < 0)
+		return rc;
+	out->validations += c.validations;
+	if (rc == 1 && c.res.length == 0)
+		free(c.ext);
+	if (rc != 1 || c.res.length == 0)
+		return 0;
+	c.validations = out->validations;
+	*out = c;
+	return 2;
 }
 
 /*
@@ -1348,16 +1358,12 @@ static int grid_try(const struct source *src, uint64_t size,
                     size_t win_cap, uint64_t cs, uint64_t lo, uint64_t hi,
                     bool decode, struct reasm_result *out)
 {
-	uint64_t base = lo + (off - lo) % cs;
-	uint64_t n = (hi - base) / cs;
-	if (n < 2 || n > UINT32_MAX - 2)
-		return 0;
 	struct fsview v;
 	struct extent *ext;
 	unsigned next;
 	uint64_t len;
-	int rc = fsview_init(&v, base, (uint32_t)cs, (uint32_t)n);
-	if (rc != 0)
+	int rc = grid_view(&v, off, cs, lo, hi);
+	if (rc <= 0)
 		return rc;
 	unsigned clips;
 	rc = mp4_index_reassemble_bounded(&v, src, size, off, MI_GRID_BUDGET,
