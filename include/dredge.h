@@ -158,6 +158,8 @@ struct dredge_counts {
 struct dredge_summary {
 	uint64_t source_size;
 	uint64_t bytes_scanned;
+	uint64_t bytes_skipped;    /* of them, in a file system, not read:
+	                              clusters no file may start in */
 	uint64_t candidates;
 	struct dredge_counts count;  /* files written, by type, duplicates */
 	uint64_t bad_ranges;       /* unreadable ranges left at the end */

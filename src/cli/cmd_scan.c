@@ -220,6 +220,14 @@ static void print_summary(const struct dredge_summary *s,
 	fprintf(stderr, "dredge: scanned %.2f GiB in %.2f s (%.0f MB/s, %s%s)\n",
 	        gib, s->seconds, rate, s->io_engine ? s->io_engine : "-",
 	        s->direct ? ", O_DIRECT" : "");
+	if (s->bytes_skipped >= (1u << 30))
+		fprintf(stderr, "dredge: %.2f GiB of it not read: clusters of "
+		        "live files, where no file is carved\n",
+		        (double)s->bytes_skipped / (1u << 30));
+	else if (s->bytes_skipped > 0)
+		fprintf(stderr, "dredge: %.1f MiB of it not read: clusters of "
+		        "live files, where no file is carved\n",
+		        (double)s->bytes_skipped / (1u << 20));
 	/* Only a source without a plain descriptor turns io_uring down. */
 	if (cfg->io == DREDGE_IO_URING && s->io_engine != NULL &&
 	    strcmp(s->io_engine, "pread") == 0)

@@ -614,6 +614,24 @@ uint64_t fsview_next_free(const struct fsview *v, uint64_t c)
 	return next_bit(v, c < 2 ? 2 : c, 0);
 }
 
+int fsview_owns_some(const struct fsview *v, uint64_t off, uint64_t len)
+{
+	if (len == 0 || v->cluster_count == 0 || off + len <= v->data_start)
+		return 0;
+	uint64_t lo = off < v->data_start ? v->data_start : off;
+	uint64_t a = (lo - v->data_start) / v->cluster_size + 2;
+	uint64_t b = (off + len - 1 - v->data_start) / v->cluster_size + 2;
+	if (a < v->first)
+		a = v->first;
+	if (b > v->last)
+		b = v->last;
+	if (a > b)
+		return 0;
+	if (!v->unallocated && !v->write_live)
+		return 1;
+	return fsview_next_free(v, a) <= b;
+}
+
 uint64_t fsview_next_live(const struct fsview *v, uint64_t c)
 {
 	return next_bit(v, c < 2 ? 2 : c, 1);

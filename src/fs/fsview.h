@@ -184,6 +184,10 @@ static inline int fsview_owns_start(const struct fsview *v, uint64_t off)
 	       !((v->unallocated || v->write_live) && fsview_is_live(v, c));
 }
 
+/* Whether a candidate may start anywhere in source bytes [off, off + len)
+ * (fsview_owns_start of some cluster they touch). */
+int fsview_owns_some(const struct fsview *v, uint64_t off, uint64_t len);
+
 /*
  * The live files whose content is held in memory (FSVIEW_F_HELD) keep at
  * most this many bytes together; one past it is named in a warning, for

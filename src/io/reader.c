@@ -38,6 +38,18 @@ void reader_place(const struct reader *r, struct chunk *c, uint64_t seq)
 	c->len = cfg->end - c->off < cfg->chunk_size
 	         ? (size_t)(cfg->end - c->off) : cfg->chunk_size;
 	c->done = 0;
+	c->skip = 0;
+}
+
+int reader_skip(const struct reader *r, struct chunk *c)
+{
+	const struct reader_sink *s = r->sink;
+
+	if (s->wanted == NULL || s->wanted(s->arg, c->off, c->len))
+		return 0;
+	c->skip = 1;
+	c->done = c->len;
+	return 1;
 }
 
 int reader_fill(const struct reader *r, struct chunk *c, size_t from)

@@ -9,7 +9,9 @@
  * io_uring, with several large reads in flight (reader_uring.c), and plain
  * synchronous reads (reader_pread.c).  Both read through the source object;
  * a read error is isolated down to the sector (source_read), zero-filled,
- * recorded, and the reading goes on.
+ * recorded, and the reading goes on.  A chunk the sink wants nothing of
+ * (a file system's live clusters, in a scan of the others) is handed off
+ * in its place, unread.
  */
 #ifndef DREDGE_IO_READER_H
 #define DREDGE_IO_READER_H
@@ -28,6 +30,8 @@ struct chunk {
 	uint64_t off;        /* source offset of buf[0] */
 	size_t len;          /* valid bytes */
 	size_t done;         /* bytes read so far (reader's bookkeeping) */
+	int skip;            /* nothing in it is wanted (sink->wanted): not
+	                        read, buf holds nothing of it */
 	/* The mmap engine points buf into a mapping of the source instead
 	 * of filling the slot: the mapping (NULL when none) and the slot's
 	 * own buffer, which chunk_unview puts back. */
@@ -68,6 +72,9 @@ struct reader_sink {
 	int (*deliver)(void *arg, struct chunk *c);
 	/* Whether to stop before reading the chunk at source offset off. */
 	int (*stop)(void *arg, uint64_t off);
+	/* Whether any of [off, off + len) is wanted; a chunk none of whose
+	 * bytes is, is handed off unread (chunk.skip).  NULL: all is. */
+	int (*wanted)(void *arg, uint64_t off, size_t len);
 	/* A failure that ends the reading: code (-errno) and a message. */
 	void (*fail)(void *arg, int code, const char *msg);
 	/* Told of each unreadable piece (zero-filled); may be NULL. */

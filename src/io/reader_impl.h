@@ -17,6 +17,10 @@ struct reader {
 /* Sets c up as chunk seq of the range. */
 void reader_place(const struct reader *r, struct chunk *c, uint64_t seq);
 
+/* Whether the sink wants nothing of c: then c is marked (chunk.skip) and
+ * counts as read, and the engine hands it off without reading it. */
+int reader_skip(const struct reader *r, struct chunk *c);
+
 /* Fills c->buf[from..c->len) through source_read, isolating unreadable
  * sectors (zero-filled, recorded).  0, or -errno for a failure that must
  * stop the reading (told to the sink). */

@@ -107,7 +107,7 @@ int reader_mmap_run(struct reader *r)
 		if (c == NULL)
 			return 0;
 		reader_place(r, c, seq);
-		if (mapping) {
+		if (!reader_skip(r, c) && mapping) {
 			int rc = view(c, fd, page);
 			/* EINVAL: no MADV_POPULATE_READ here; ENODEV: the file
 			 * system cannot map.  Neither will change. */

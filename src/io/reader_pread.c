@@ -45,7 +45,9 @@ int reader_pread_run(struct reader *r)
 		if (c == NULL)
 			return 0;
 		reader_place(r, c, seq);
-		if (r->direct) {
+		if (reader_skip(r, c)) {
+			/* nothing to read */
+		} else if (r->direct) {
 			ssize_t n = read_direct(r, c);
 			if (n == -EINVAL)
 				r->direct = 0;   /* not here after all */

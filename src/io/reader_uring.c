@@ -157,6 +157,13 @@ int reader_uring_run(struct reader *r)
 			}
 			reader_place(r, c, seq);
 			seq++;
+			if (reader_skip(r, c)) {
+				/* nothing to read: on at once (the chunks'
+				 * numbers say where they go) */
+				if (s->deliver(s->arg, c) != 0)
+					goto out;
+				continue;
+			}
 			if ((rc = submit_chunk(&u, c)) != 0)
 				goto out;
 		}

@@ -151,6 +151,8 @@ static int sink_deliver(void *arg, struct chunk *c)
 	struct pipeline *p = arg;
 
 	atomic_fetch_add(&p->bytes_read, c->len);
+	if (c->skip)
+		atomic_fetch_add(&p->bytes_skipped, c->len);
 	if (queue_push(&p->scan_q, c) != 0) {
 		ring_release(&p->ring, c);
 		return -EPIPE;
@@ -161,6 +163,16 @@ static int sink_deliver(void *arg, struct chunk *c)
 static int sink_stop(void *arg, uint64_t off)
 {
 	return pipeline_stop_requested(arg, off);
+}
+
+/* In a file system, a chunk of clusters no candidate may start in (live
+ * ones, with --unallocated or --fs) is not read: nothing is scanned in
+ * it, and validators read through the source, not the chunk. */
+static int sink_wanted(void *arg, uint64_t off, size_t len)
+{
+	struct pipeline *p = arg;
+
+	return fsview_owns_some(p->fsv, off, len);
 }
 
 static void sink_fail(void *arg, int code, const char *msg)
@@ -395,9 +407,16 @@ static void *scan_main(void *arg)
 		b->cand = cand_pool_take(&p->cand_pool, &b->cap);
 		x.b = b;
 		x.limit = BATCH_SOFT_CAP;
-		match_scan(&p->match, c->buf, c->len, c->off, b->lo, b->hi, 0,
-		           batch_emit, &x);
-		scan_tail(p, c, &x);
+		if (c->skip) {
+			/* not read: no start is wanted in it, and its live
+			 * files are read from the source */
+			b->chunk = NULL;
+			ring_release(&p->ring, c);
+		} else {
+			match_scan(&p->match, c->buf, c->len, c->off, b->lo,
+			           b->hi, 0, batch_emit, &x);
+			scan_tail(p, c, &x);
+		}
 		batch_add_live(&x);
 		/* Candidates come in signature order, not offset order (and
 		 * no list at all when there are none: qsort wants a pointer). */
@@ -1320,6 +1339,7 @@ static void *reader_main(void *arg)
 		.release = sink_release,
 		.deliver = sink_deliver,
 		.stop = sink_stop,
+		.wanted = p->fsv != NULL ? sink_wanted : NULL,
 		.fail = sink_fail,
 		.bad = sink_bad,
 	};
@@ -1635,6 +1655,7 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 		batch_free(b);
 
 	sum->bytes_scanned = atomic_load(&p->bytes_scanned);
+	sum->bytes_skipped = atomic_load(&p->bytes_skipped);
 	/* A shard that handed over read what it owns: it completed. */
 	int whole = sum->bytes_scanned >= p->end - p->start ||
 	            atomic_load(&p->handover) != UINT64_MAX;

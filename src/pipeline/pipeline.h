@@ -93,6 +93,7 @@ struct pipeline {
 
 	atomic_uint_fast64_t bytes_read;
 	atomic_uint_fast64_t bytes_scanned;
+	atomic_uint_fast64_t bytes_skipped;   /* ... of them not read */
 	atomic_uint_fast64_t ncandidates;
 	atomic_int fatal;            /* first fatal error, -errno */
 	char fatal_msg[512];

@@ -135,6 +135,42 @@ is "$(comm -12 "$work/live" "$work/carved" | head -3 | tr '\n' ' ')" "" \
 D scan "$img" -o "$work/j1" --unallocated -q -j 1 --io pread --chunk-size 64K
 diff -r -x report.xml -x report.html "$out" "$work/j1" >/dev/null
 ok $? "one thread, pread, 64K chunks: the same files and JSONL report"
+# A chunk of live clusters only is not read, by any engine: the same
+# result, and the summary says how much was left unread.
+for e in uring mmap; do
+	D scan "$img" -o "$work/io$e" --unallocated -q --io $e --chunk-size 64K
+	diff -r -x report.xml -x report.html "$out" "$work/io$e" >/dev/null
+	ok $? "--io $e, 64K chunks: the same files and JSONL report"
+done
+info=$(D fs info "$img")
+ds=$(echo "$info" | sed -n 's/^  data start (source): *//p')
+cs=$(echo "$info" | sed -n 's/^  cluster size: *//p')
+ncl=$(echo "$info" | sed -n 's/^  cluster count: *//p')
+# The 64K chunks from the first free cluster (its start rounded down to
+# 4096) to the last one's end that hold live clusters only.
+unread=$(awk -v ds="$ds" -v cs="$cs" -v ncl="$ncl" -v size="$(wc -c <"$img")" '
+	{ live[$1] = 1 }
+	END {
+		for (f = 2; f <= ncl + 1 && (f in live); f++) ;
+		for (l = ncl + 1; l >= f && (l in live); l--) ;
+		s = ds + (f - 2) * cs; s -= s % 4096
+		e = ds + (l - 1) * cs; if (e > size) e = size
+		for (; s < e; s += 65536) {
+			t = s + 65536 < e ? s + 65536 : e
+			a = int(((s > ds ? s : ds) - ds) / cs) + 2
+			b = int((t - 1 - ds) / cs) + 2
+			if (a < f) a = f
+			if (b > l) b = l
+			for (k = a; k <= b && (k in live); k++) ;
+			if (k > b) skip += t - s
+		}
+		printf "%.1f", skip / 1048576
+	}' "$work/live")
+D scan "$img" -o "$work/sum" --unallocated --chunk-size 64K 2>"$work/err" >/dev/null
+is "$(grep 'not read' "$work/err")" \
+	"dredge: $unread MiB of it not read: clusters of live files, where no file is carved" \
+	"the summary gives the live clusters not read ($unread MiB)"
+check "... some" test "$unread" != 0.0
 
 # ---- --clusters A-B: only starts in the range
 a=$(( $(first_cluster "$run_F1") + 1 ))
