@@ -269,6 +269,14 @@ run() {
 	# not compute: the same work as theirs.
 	dredge-nohash)
 		cmd=("$DREDGE" scan "$img" -o "$OUT/d" -t "$types" -q --hash none) ;;
+	# A card's free space only, through its file system, against
+	# PhotoRec's free-space mode.
+	dredge-free)
+		cmd=("$DREDGE" scan "$img" -o "$OUT/d" -t "$types" -q --hash none
+		     --unallocated) ;;
+	photorec-free)
+		peer_cmd photorec "$kind" "$img" "$OUT/photorec" "$DIR"
+		cmd=("${CMD[@]/,search/,freespace,search}") ;;
 	photorec|foremost|scalpel)
 		peer_cmd "$tool" "$kind" "$img" "$OUT/$tool" "$DIR"
 		cmd=("${CMD[@]}") ;;
@@ -361,7 +369,9 @@ for fs in fat32 exfat; do
 	# scalpel writes every start out to the largest clip's size.
 	p=()
 	for t in "${PEER_TOOLS[@]}"; do [ "$t" = scalpel ] || p+=("$t"); done
-	runs "$fs" "$w/card.img" "clips $w/intact" cat dredge dredge-nohash "${p[@]}"
+	f=()
+	for t in "${PEER_TOOLS[@]}"; do [ "$t" = photorec ] && f=(dredge-free photorec-free); done
+	runs "$fs" "$w/card.img" "clips $w/intact" cat dredge dredge-nohash "${p[@]}" "${f[@]}"
 done
 
 # ---------------------------------------------------------------- table
@@ -387,6 +397,7 @@ END {
 		if (k in bad) { printf "%-11s %-13s %s\n", key[k], tool[k], "FAILED: " bad[k]; continue }
 		d = key[k] SUBSEP "dredge"
 		dn = key[k] SUBSEP "dredge-nohash"
+		if (tool[k] == "photorec-free") { d = key[k] SUBSEP "dredge-free"; dn = "" }
 		c = key[k] SUBSEP "cat"
 		ratio = ""
 		if (key[k] == "falsestart" && tool[k] == "dredge" && ("clean" SUBSEP "dredge") in med)
@@ -410,4 +421,6 @@ echo "whole, so 0 is right).  Times are medians of $RUNS runs, image hot in the"
 echo "page cache."
 echo "dredge computes MD5 and SHA-256 of every file by default; dredge-nohash"
 echo "(--hash none) does what the peers do.  \"dredge Nx its rate\": dredge's"
-echo "rate over that tool's."
+echo "rate over that tool's.  On the dashcam cards dredge-free (--unallocated"
+echo "--hash none) and photorec-free scan the free space only, through the file"
+echo "system; photorec-free's ratio is against dredge-free."
