@@ -100,9 +100,15 @@ int reader_mmap_run(struct reader *r)
 		uint64_t off = cfg->start + seq * cfg->chunk_size;
 		if (s->stop(s->arg, off))
 			return 0;
-		if (seq + 1 < r->nchunks)
-			posix_fadvise(fd, (off_t)(off + cfg->chunk_size),
-			              (off_t)cfg->chunk_size, POSIX_FADV_WILLNEED);
+		/* (not a chunk the sink wants nothing of: it is not read) */
+		uint64_t next = off + cfg->chunk_size;
+		if (seq + 1 < r->nchunks &&
+		    (s->wanted == NULL ||
+		     s->wanted(s->arg, next, cfg->end - next < cfg->chunk_size
+		                             ? (size_t)(cfg->end - next)
+		                             : cfg->chunk_size)))
+			posix_fadvise(fd, (off_t)next, (off_t)cfg->chunk_size,
+			              POSIX_FADV_WILLNEED);
 		struct chunk *c = s->acquire(s->arg);
 		if (c == NULL)
 			return 0;
