@@ -627,9 +627,7 @@ int fsview_owns_some(const struct fsview *v, uint64_t off, uint64_t len)
 		b = v->last;
 	if (a > b)
 		return 0;
-	if (!v->unallocated && !v->write_live)
-		return 1;
-	return fsview_next_free(v, a) <= b;
+	return !fsview_skips_live(v) || fsview_next_free(v, a) <= b;
 }
 
 uint64_t fsview_next_live(const struct fsview *v, uint64_t c)

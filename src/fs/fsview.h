@@ -177,11 +177,17 @@ static inline uint64_t fsview_end(const struct fsview *v)
 /* Whether a candidate starting at source byte off belongs to this scan:
  * inside the data area, in the cluster range, and (with --unallocated) in
  * a cluster no live file owns. */
+/* Whether live files' clusters are left out of the carving. */
+static inline int fsview_skips_live(const struct fsview *v)
+{
+	return v->unallocated || v->write_live;
+}
+
 static inline int fsview_owns_start(const struct fsview *v, uint64_t off)
 {
 	uint32_t c = fsview_cluster(v, off);
 	return c != 0 && c >= v->first && c <= v->last &&
-	       !((v->unallocated || v->write_live) && fsview_is_live(v, c));
+	       !(fsview_skips_live(v) && fsview_is_live(v, c));
 }
 
 /* Whether a candidate may start anywhere in source bytes [off, off + len)

@@ -29,23 +29,40 @@ double rusage_seconds(int who)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-void reader_place(const struct reader *r, struct chunk *c, uint64_t seq)
+uint64_t reader_chunk_off(const struct reader *r, uint64_t seq)
+{
+	return r->cfg->start + seq * r->cfg->chunk_size;
+}
+
+size_t reader_chunk_len(const struct reader *r, uint64_t seq)
 {
 	const struct reader_config *cfg = r->cfg;
+	uint64_t off = reader_chunk_off(r, seq);
 
+	return cfg->end - off < cfg->chunk_size ? (size_t)(cfg->end - off)
+	                                        : cfg->chunk_size;
+}
+
+int reader_wants(const struct reader *r, uint64_t seq)
+{
+	const struct reader_sink *s = r->sink;
+
+	return s->wanted == NULL ||
+	       s->wanted(s->arg, reader_chunk_off(r, seq), reader_chunk_len(r, seq));
+}
+
+void reader_place(const struct reader *r, struct chunk *c, uint64_t seq)
+{
 	c->seq = seq;
-	c->off = cfg->start + seq * cfg->chunk_size;
-	c->len = cfg->end - c->off < cfg->chunk_size
-	         ? (size_t)(cfg->end - c->off) : cfg->chunk_size;
+	c->off = reader_chunk_off(r, seq);
+	c->len = reader_chunk_len(r, seq);
 	c->done = 0;
 	c->skip = 0;
 }
 
-int reader_skip(const struct reader *r, struct chunk *c)
+int reader_skip(struct chunk *c, int wanted)
 {
-	const struct reader_sink *s = r->sink;
-
-	if (s->wanted == NULL || s->wanted(s->arg, c->off, c->len))
+	if (wanted)
 		return 0;
 	c->skip = 1;
 	c->done = c->len;

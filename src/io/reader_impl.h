@@ -14,12 +14,19 @@ struct reader {
 	int direct;                  /* reading with O_DIRECT now */
 };
 
+/* Source byte where chunk seq starts, and its length. */
+uint64_t reader_chunk_off(const struct reader *r, uint64_t seq);
+size_t reader_chunk_len(const struct reader *r, uint64_t seq);
+
 /* Sets c up as chunk seq of the range. */
 void reader_place(const struct reader *r, struct chunk *c, uint64_t seq);
 
-/* Whether the sink wants nothing of c: then c is marked (chunk.skip) and
- * counts as read, and the engine hands it off without reading it. */
-int reader_skip(const struct reader *r, struct chunk *c);
+/* Whether the sink wants any of chunk seq (sink->wanted). */
+int reader_wants(const struct reader *r, uint64_t seq);
+
+/* Unless wanted (reader_wants of its chunk), marks c (chunk.skip) as
+ * counting as read, for the engine to hand off unread; whether it did. */
+int reader_skip(struct chunk *c, int wanted);
 
 /* Fills c->buf[from..c->len) through source_read, isolating unreadable
  * sectors (zero-filled, recorded).  0, or -errno for a failure that must

@@ -96,30 +96,29 @@ int reader_mmap_run(struct reader *r)
 	size_t page = pg > 0 ? (size_t)pg : 4096;
 	int mapping = 1;   /* off after the kernel refuses for good */
 
+	int want = r->nchunks > 0 && reader_wants(r, 0);
+
 	for (uint64_t seq = 0; seq < r->nchunks; seq++) {
-		uint64_t off = cfg->start + seq * cfg->chunk_size;
-		if (s->stop(s->arg, off))
+		if (s->stop(s->arg, reader_chunk_off(r, seq)))
 			return 0;
 		/* (not a chunk the sink wants nothing of: it is not read) */
-		uint64_t next = off + cfg->chunk_size;
-		if (seq + 1 < r->nchunks &&
-		    (s->wanted == NULL ||
-		     s->wanted(s->arg, next, cfg->end - next < cfg->chunk_size
-		                             ? (size_t)(cfg->end - next)
-		                             : cfg->chunk_size)))
-			posix_fadvise(fd, (off_t)next, (off_t)cfg->chunk_size,
+		int want_next = seq + 1 < r->nchunks && reader_wants(r, seq + 1);
+		if (want_next)
+			posix_fadvise(fd, (off_t)reader_chunk_off(r, seq + 1),
+			              (off_t)reader_chunk_len(r, seq + 1),
 			              POSIX_FADV_WILLNEED);
 		struct chunk *c = s->acquire(s->arg);
 		if (c == NULL)
 			return 0;
 		reader_place(r, c, seq);
-		if (!reader_skip(r, c) && mapping) {
+		if (!reader_skip(c, want) && mapping) {
 			int rc = view(c, fd, page);
 			/* EINVAL: no MADV_POPULATE_READ here; ENODEV: the file
 			 * system cannot map.  Neither will change. */
 			if (rc == -EINVAL || rc == -ENODEV)
 				mapping = 0;
 		}
+		want = want_next;
 		if (c->done < c->len) {
 			int rc = reader_fill(r, c, 0);
 			if (rc != 0) {

@@ -39,13 +39,13 @@ int reader_pread_run(struct reader *r)
 	const struct reader_sink *s = r->sink;
 
 	for (uint64_t seq = 0; seq < r->nchunks; seq++) {
-		if (s->stop(s->arg, r->cfg->start + seq * r->cfg->chunk_size))
+		if (s->stop(s->arg, reader_chunk_off(r, seq)))
 			return 0;
 		struct chunk *c = s->acquire(s->arg);
 		if (c == NULL)
 			return 0;
 		reader_place(r, c, seq);
-		if (reader_skip(r, c)) {
+		if (reader_skip(c, reader_wants(r, c->seq))) {
 			/* nothing to read */
 		} else if (r->direct) {
 			ssize_t n = read_direct(r, c);

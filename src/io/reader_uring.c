@@ -144,7 +144,7 @@ int reader_uring_run(struct reader *r)
 	rc = 0;
 	for (;;) {
 		while (u.inflight < cfg->depth && seq < r->nchunks &&
-		       !s->stop(s->arg, cfg->start + seq * cfg->chunk_size)) {
+		       !s->stop(s->arg, reader_chunk_off(r, seq))) {
 			struct chunk *c;
 			if (u.inflight == 0) {
 				c = s->acquire(s->arg);
@@ -157,7 +157,7 @@ int reader_uring_run(struct reader *r)
 			}
 			reader_place(r, c, seq);
 			seq++;
-			if (reader_skip(r, c)) {
+			if (reader_skip(c, reader_wants(r, c->seq))) {
 				/* nothing to read: on at once (the chunks'
 				 * numbers say where they go) */
 				if (s->deliver(s->arg, c) != 0)

@@ -227,6 +227,44 @@ static unsigned pair_layout(const uint8_t *d, size_t dn, const uint8_t *e,
  * once with the codec reason's words but no note, once with the note and
  * other words.  Reassembly must act on the note alone.
  */
+/* A front clip's and a rear clip's chunks as a recorder writes them at
+ * once, the rear one's movie box in its clusters 10-14. */
+static const struct { bool rear; uint32_t from, n; } pair_chunk[] = {
+	{ 0, 0, 4 }, { 1, 0, 2 }, { 0, 4, 4 }, { 1, 2, 2 },
+	{ 0, 8, 4 }, { 1, 4, 2 }, { 0, 12, 4 }, { 1, 6, 2 },
+	{ 0, 16, 4 }, { 1, 8, 2 }, { 0, 20, 4 }, { 1, 10, 2 },
+	{ 0, 24, 4 }, { 1, 12, 3 }, { 0, 28, 4 },
+};
+
+/* On volume(cs, seed), the pair laid from cluster 20 as pair_chunk says,
+ * the rear clip stopping after the first `near` clusters of its movie box
+ * (1 or 2), the front clip going on to its end (n clusters in all); then
+ * 100 clusters of zeros and the rest of the rear clip's box.  Returns the
+ * cluster after the front clip's end. */
+static uint32_t pair_cut(const uint8_t *front, size_t flen,
+                         const uint8_t *rear, size_t rlen, uint32_t n,
+                         uint32_t cs, uint64_t seed, uint32_t near)
+{
+	uint32_t at = 20;
+
+	volume(cs, seed);
+	for (size_t i = 0; i < sizeof(pair_chunk) / sizeof(*pair_chunk); i++) {
+		uint32_t k = pair_chunk[i].n;
+		if (pair_chunk[i].rear && pair_chunk[i].from >= 10)
+			k = pair_chunk[i].from == 10 ? near : 0;
+		if (k == 0)
+			continue;
+		put(pair_chunk[i].rear ? rear : front,
+		    pair_chunk[i].rear ? rlen : flen, pair_chunk[i].from, at, k);
+		at += k;
+	}
+	put(front, flen, 32, at, n - 32);
+	at += n - 32;
+	memset(img + coff(at), 0, (size_t)100 * cs);
+	put(rear, rlen, 10 + near, at + 100, 5 - near);
+	return at;
+}
+
 static void words_only(struct bread *br, struct carve_result *res)
 {
 	carve_truncated(res, bread_size(br) / 2,
@@ -483,20 +521,14 @@ int main(void)
 	 * the clusters with the other. */
 	size_t mlen;
 	uint8_t *mov = tu_load_data("mp4/h264.mov", &mlen);  /* moov: 10-14 */
-	static const struct { bool rear; uint32_t from, n; } chunk[] = {
-		{ 0, 0, 4 }, { 1, 0, 2 }, { 0, 4, 4 }, { 1, 2, 2 },
-		{ 0, 8, 4 }, { 1, 4, 2 }, { 0, 12, 4 }, { 1, 6, 2 },
-		{ 0, 16, 4 }, { 1, 8, 2 }, { 0, 20, 4 }, { 1, 10, 2 },
-		{ 0, 24, 4 }, { 1, 12, 3 }, { 0, 28, 4 },
-	};
 	cs = 512;
 	n = (uint32_t)((clen + cs - 1) / cs);
 	volume(cs, 16);
 	uint32_t at = 20;
-	for (size_t i = 0; i < sizeof(chunk) / sizeof(*chunk); i++) {
-		put(chunk[i].rear ? mov : clip, chunk[i].rear ? mlen : clen,
-		    chunk[i].from, at, chunk[i].n);
-		at += chunk[i].n;
+	for (size_t i = 0; i < sizeof(pair_chunk) / sizeof(*pair_chunk); i++) {
+		put(pair_chunk[i].rear ? mov : clip, pair_chunk[i].rear ? mlen : clen,
+		    pair_chunk[i].from, at, pair_chunk[i].n);
+		at += pair_chunk[i].n;
 	}
 	put(clip, clen, 32, at + 40, n - 32);
 	if (h264_decode_available()) {
@@ -555,20 +587,7 @@ int main(void)
 	 * the front clip's end and a stretch of zeros (clips kept on the
 	 * card that the recorder wrote round, wiped since): no nearer
 	 * cluster holds it together, and only one far on does. */
-	volume(cs, 17);
-	at = 20;
-	for (size_t i = 0; i < sizeof(chunk) / sizeof(*chunk); i++) {
-		uint32_t rn = chunk[i].rear && chunk[i].from == 10 ? 1
-		            : chunk[i].n;
-		if (!(chunk[i].rear && chunk[i].from == 12))
-			put(chunk[i].rear ? mov : clip,
-			    chunk[i].rear ? mlen : clen, chunk[i].from, at, rn);
-		at += chunk[i].rear && chunk[i].from == 12 ? 0 : rn;
-	}
-	put(clip, clen, 32, at, n - 32);
-	at += n - 32;
-	memset(img + coff(at), 0, (size_t)100 * cs);
-	put(mov, mlen, 11, at + 100, 4);
+	at = pair_cut(clip, clen, mov, mlen, n, cs, 17, 1);
 	if (h264_decode_available())
 		expect_whole("the rear clip of a pair, the rest of its movie "
 		             "box 100 clusters on", 24, mov, mlen, 0);
@@ -592,19 +611,7 @@ int main(void)
 	free(mov2);
 	/* The same, the box's first two pieces written before the stop
 	 * (its clusters 10 and 11 near, 12-14 far on). */
-	volume(cs, 19);
-	at = 20;
-	for (size_t i = 0; i < sizeof(chunk) / sizeof(*chunk); i++) {
-		if (chunk[i].rear && chunk[i].from == 12)
-			continue;
-		put(chunk[i].rear ? mov : clip, chunk[i].rear ? mlen : clen,
-		    chunk[i].from, at, chunk[i].n);
-		at += chunk[i].n;
-	}
-	put(clip, clen, 32, at, n - 32);
-	at += n - 32;
-	memset(img + coff(at), 0, (size_t)100 * cs);
-	put(mov, mlen, 12, at + 100, 3);
+	pair_cut(clip, clen, mov, mlen, n, cs, 19, 2);
 	if (h264_decode_available())
 		expect_whole("... its movie box's first two pieces near, the "
 		             "rest far on", 24, mov, mlen, 0);
