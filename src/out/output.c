@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,6 +114,7 @@ struct output {
 	uint64_t zeroed;             /* bytes of the file being copied */
 	uint64_t frag_spent;         /* what reassembly spent (output.h) */
 	int no_cfr;                  /* copy_file_range does not work here */
+	int no_sendfile;             /* nor sendfile */
 	/* where the last whole batch left things, for the checkpoint */
 	struct checkpoint *ck;
 	double ck_time;
@@ -669,38 +671,47 @@ static int copy_runs(struct output *out, const struct extent *runs,
 
 /*
  * Copies [off, off + len) of the source into fd as it is, for a file
- * already hashed (filehash.h): in the kernel with copy_file_range where
- * the source is a plain descriptor (a reflink where the file system
- * shares extents), else, and from wherever that stops (another file
- * system, an unreadable sector), from views of the image's page cache
- * (source_map.h), and where a view fails through the buffer, which
- * isolates unreadable sectors.  0 or -errno of a failed write, or of a
- * failed read with *read_failed set.
+ * already hashed (filehash.h): in the kernel where the source is a plain
+ * descriptor, with copy_file_range (a reflink where the file system
+ * shares extents), else with sendfile (between file systems: one copy,
+ * from the page cache into the file); else, and from wherever that stops
+ * (an unreadable sector), from views of the image's page cache
+ * (source_map.h) where they pay, and else or where a view fails through
+ * the buffer, which isolates unreadable sectors.  0 or -errno of a failed
+ * write, or of a failed read with *read_failed set.
  */
 static int copy_plain(struct output *out, uint64_t off, uint64_t len, int fd,
                       int *read_failed)
 {
-	int sfd = out->no_cfr ? -1 : source_fd(out->src, 0);
+	int sfd = source_fd(out->src, 0);
 	uint64_t done = 0;
 
-	while (sfd >= 0 && done < len) {
-		loff_t in = (loff_t)(off + done);
-		size_t want = len - done < (1u << 30) ? (size_t)(len - done)
-		              : (1u << 30);
-		ssize_t n = copy_file_range(sfd, &in, fd, NULL, want, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == ENOSPC || errno == EDQUOT))
-			return -errno;
-		if (n <= 0) {
-			/* Not between these files, or not here at all: the
-			 * buffer from now on.  An I/O error (an unreadable
-			 * sector) is the buffer's to isolate. */
-			if (n < 0 && errno != EIO)
-				out->no_cfr = 1;
-			break;
+	for (int k = 0; k < 2 && sfd >= 0; k++) {
+		int *no = k == 0 ? &out->no_cfr : &out->no_sendfile;
+		while (!*no && done < len) {
+			loff_t in = (loff_t)(off + done);
+			size_t want = len - done < (1u << 30)
+			              ? (size_t)(len - done) : (1u << 30);
+			ssize_t n = k == 0
+			            ? copy_file_range(sfd, &in, fd, NULL, want, 0)
+			            : sendfile(fd, sfd, &in, want);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == ENOSPC || errno == EDQUOT))
+				return -errno;
+			if (n <= 0) {
+				/* Not between these files, or not here at
+				 * all: the next way from now on.  An I/O
+				 * error (an unreadable sector) is the
+				 * buffer's to isolate. */
+				if (n < 0 && errno != EIO)
+					*no = 1;
+				else
+					sfd = -1;
+				break;
+			}
+			done += (size_t)n;
 		}
-		done += (size_t)n;
 	}
 	int mappable = source_mappable(out->src);
 	while (done < len) {
