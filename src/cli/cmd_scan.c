@@ -313,6 +313,20 @@ static int cmd_scan(int argc, char **argv, const char *cmdline)
 	if (env != NULL && *env != '\0' && parse_simd("DREDGE_SIMD", env,
 	                                               &cfg.simd) != 0)
 		return EXIT_USAGE;
+	/* DREDGE_VIEWS: views of the page cache or copies of it, whatever
+	 * the measure says (dredge version shows it). */
+	env = getenv("DREDGE_VIEWS");
+	if (env != NULL && *env != '\0') {
+		if (strcmp(env, "on") == 0) {
+			cfg.views = DREDGE_VIEWS_ON;
+		} else if (strcmp(env, "off") == 0) {
+			cfg.views = DREDGE_VIEWS_OFF;
+		} else if (strcmp(env, "auto") != 0) {
+			fprintf(stderr, "dredge: DREDGE_VIEWS must be auto, on or "
+			        "off, not '%s'\n", env);
+			return EXIT_USAGE;
+		}
+	}
 	while ((c = getopt_long(argc, argv, "o:t:j:p:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':

@@ -50,7 +50,7 @@ int reader_mmap_probe(const struct source *src)
 
 	if (fd < 0)
 		return fd;
-	return source_mappable(src) ? 0 : -ENOTSUP;
+	return source_can_map(src) ? 0 : -ENOTSUP;
 }
 
 void chunk_unview(struct chunk *c)

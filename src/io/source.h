@@ -45,6 +45,10 @@ struct source_ops {
 	void (*close)(struct source *src);
 };
 
+/* source.views: viewed where views pay (measured), everywhere it can be,
+ * or never. */
+enum { SOURCE_VIEWS_AUTO = 0, SOURCE_VIEWS_ON, SOURCE_VIEWS_OFF };
+
 struct source {
 	const struct source_ops *ops;   /* NULL: not open */
 	void *impl;                     /* the backend's state */
@@ -54,6 +58,8 @@ struct source {
 	int is_blockdev;
 	dev_t rdev;          /* the device, for block devices */
 	dev_t dev;           /* the file system holding an image file */
+	int views;           /* SOURCE_VIEWS_*: where it is viewed rather
+	                        than copied (source_map.h) */
 };
 
 /*

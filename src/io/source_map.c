@@ -4,8 +4,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io/source_map.h"
@@ -14,13 +18,120 @@
 #define MADV_POPULATE_READ 22
 #endif
 
-int source_mappable(const struct source *src)
+int source_can_map(const struct source *src)
 {
 	int fd = source_fd(src, 0);
 	struct stat st;
 
 	return fd >= 0 && !src->is_blockdev && fstat(fd, &st) == 0 &&
 	       S_ISREG(st.st_mode);
+}
+
+int source_mappable(const struct source *src)
+{
+	return src->views != SOURCE_VIEWS_OFF && source_can_map(src) &&
+	       (src->views == SOURCE_VIEWS_ON || source_views_pay(NULL, NULL));
+}
+
+/* ------------------------------------------------------- the measure */
+
+#define PROBE_LEN ((size_t)2 << 20)   /* a chunk's worth */
+#define PROBE_ROUNDS 5                /* the best of */
+
+static struct {
+	int pays;
+	double map_us, copy_us;
+} probe;
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Reads a byte a sector of p[0, len), as the scan does. */
+static unsigned touch(const volatile uint8_t *p, size_t len)
+{
+	unsigned sum = 0;
+
+	for (size_t i = 0; i < len; i += 512)
+		sum += p[i];
+	return sum;
+}
+
+/* Microseconds to view fd's first len bytes (made, populated, read, and
+ * ended), or a negative number when it cannot be viewed. */
+static double time_view(int fd, size_t len)
+{
+	double t0 = now_us();
+	void *v = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+
+	if (v == MAP_FAILED)
+		return -1;
+	if (madvise(v, len, MADV_POPULATE_READ) != 0) {
+		munmap(v, len);
+		return -1;
+	}
+	touch(v, len);
+	munmap(v, len);
+	return now_us() - t0;
+}
+
+/* Microseconds to copy them into buf and read it, or a negative number. */
+static double time_copy(int fd, uint8_t *buf, size_t len)
+{
+	double t0 = now_us();
+
+	if (pread(fd, buf, len, 0) != (ssize_t)len)
+		return -1;
+	touch(buf, len);
+	return now_us() - t0;
+}
+
+/* The measure, on pages of memory (a memfd): no file of the user's is
+ * read for it, and no disk is timed. */
+static void measure(void)
+{
+	uint8_t *buf = malloc(PROBE_LEN);
+	int fd = memfd_create("dredge-probe", MFD_CLOEXEC);
+
+	probe.pays = 1;   /* where it cannot be measured: views, as before */
+	if (buf == NULL || fd < 0)
+		goto out;
+	memset(buf, 0x5a, PROBE_LEN);
+	if (pwrite(fd, buf, PROBE_LEN, 0) != (ssize_t)PROBE_LEN)
+		goto out;
+	double best_map = 0, best_copy = 0;
+	for (int i = 0; i < PROBE_ROUNDS; i++) {
+		double m = time_view(fd, PROBE_LEN);
+		double c = time_copy(fd, buf, PROBE_LEN);
+		if (m < 0 || c < 0)
+			goto out;
+		if (i == 0 || m < best_map)
+			best_map = m;
+		if (i == 0 || c < best_copy)
+			best_copy = c;
+	}
+	probe.map_us = best_map;
+	probe.copy_us = best_copy;
+	probe.pays = best_map <= best_copy;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+}
+
+int source_views_pay(double *map_us, double *copy_us)
+{
+	pthread_once(&probe_once, measure);
+	if (map_us != NULL)
+		*map_us = probe.map_us;
+	if (copy_us != NULL)
+		*copy_us = probe.copy_us;
+	return probe.pays;
 }
 
 int source_map(const struct source *src, uint64_t off, size_t len,
@@ -35,6 +146,8 @@ int source_map(const struct source *src, uint64_t off, size_t len,
 	m->base = NULL;
 	m->len = 0;
 	m->p = NULL;
+	m->copied = 0;
+	m->cap = 0;
 	if (fd < 0)
 		return fd;
 	if (len == 0 || off + len > src->size)
@@ -53,11 +166,93 @@ int source_map(const struct source *src, uint64_t off, size_t len,
 	return 0;
 }
 
+/*
+ * The memory of copies ended, kept for the next ones: new memory costs a
+ * page fault a page on first touch, as much as a view on the machines
+ * where copies are chosen, and placings come and go by the hundred.
+ */
+#define POOL_MAX 40                   /* buffers kept */
+#define POOL_BYTES ((size_t)80 << 20) /* and their bytes */
+
+static struct {
+	pthread_mutex_t lock;
+	void *buf[POOL_MAX];
+	size_t cap[POOL_MAX];
+	unsigned n;
+	size_t bytes;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Memory of at least len bytes, from the pool or new; its size in *cap. */
+static void *pool_take(size_t len, size_t *cap)
+{
+	void *b = NULL;
+
+	pthread_mutex_lock(&pool.lock);
+	for (unsigned i = 0; i < pool.n && b == NULL; i++) {
+		if (pool.cap[i] >= len) {
+			b = pool.buf[i];
+			*cap = pool.cap[i];
+			pool.bytes -= pool.cap[i];
+			pool.n--;
+			pool.buf[i] = pool.buf[pool.n];
+			pool.cap[i] = pool.cap[pool.n];
+		}
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (b == NULL && (b = malloc(len)) != NULL)
+		*cap = len;
+	return b;
+}
+
+static void pool_give(void *b, size_t cap)
+{
+	pthread_mutex_lock(&pool.lock);
+	if (pool.n < POOL_MAX && pool.bytes + cap <= POOL_BYTES) {
+		pool.buf[pool.n] = b;
+		pool.cap[pool.n++] = cap;
+		pool.bytes += cap;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&pool.lock);
+	free(b);
+}
+
+int source_piece(const struct source *src, uint64_t off, size_t len,
+                 struct source_map *m)
+{
+	if (!m->copied)
+		source_unmap(m);
+	if (source_mappable(src)) {
+		source_unmap(m);
+		return source_map(src, off, len, m);
+	}
+	m->p = NULL;
+	m->len = 0;
+	if (len == 0 || off > src->size || len > src->size - off)
+		return -EINVAL;
+	if (m->base == NULL || m->cap < len) {
+		source_unmap(m);
+		if ((m->base = pool_take(len, &m->cap)) == NULL)
+			return -ENOMEM;
+		m->copied = 1;
+	}
+	int rc = source_read_full(src, m->base, len, off);
+	if (rc != 0)
+		return rc;   /* (the memory is kept) */
+	m->len = len;
+	m->p = m->base;
+	return 0;
+}
+
 void source_unmap(struct source_map *m)
 {
-	if (m->base != NULL)
+	if (m->base != NULL && m->copied)
+		pool_give(m->base, m->cap);
+	else if (m->base != NULL)
 		munmap(m->base, m->len);
 	m->base = NULL;
 	m->len = 0;
 	m->p = NULL;
+	m->copied = 0;
+	m->cap = 0;
 }

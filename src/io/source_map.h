@@ -19,18 +19,50 @@
 
 struct source_map {
 	const uint8_t *p;    /* the bytes asked for */
-	void *base;          /* the mapping, page-aligned */
+	void *base;          /* the mapping, page-aligned (or the copy) */
 	size_t len;          /* its length */
+	int copied;          /* a copy (source_piece), not a mapping */
+	size_t cap;          /* the copy's memory, kept for the next piece */
 };
 
-/* Whether src can be viewed: 1 or 0. */
+/* Whether src can be viewed at all: 1 or 0. */
+int source_can_map(const struct source *src);
+
+/*
+ * Whether src is to be viewed: it can be, and source.views says so
+ * (SOURCE_VIEWS_AUTO: where views pay here).  Readers of a source ask this
+ * and copy through source_read when it says no.
+ */
 int source_mappable(const struct source *src);
+
+/*
+ * Whether viewing the page cache costs less than copying it on this
+ * machine, measured once a process (the first call): making a view means
+ * new page-table entries, which some virtual machines make costly (a
+ * shadow page fault on a page's first touch, measured here at about 1 us
+ * a page, five times the cost of copying it).  The times measured, in
+ * microseconds for 2 MiB, go to *map_us and *copy_us when not NULL.
+ */
+int source_views_pay(double *map_us, double *copy_us);
 
 /* Views [off, off + len) of src in *m; 0, or -errno (nothing mapped). */
 int source_map(const struct source *src, uint64_t off, size_t len,
                struct source_map *m);
 
-/* Ends a view made by source_map. */
+/*
+ * [off, off + len) of src in *m, for a reader that looks at the same
+ * bytes again and again: a view where src is to be viewed
+ * (source_mappable), else a copy in memory of its own (source_read_full,
+ * which fails on an unreadable sector).  *m is zeroed or holds an earlier
+ * piece, which this one replaces: a copy's memory is used again (new
+ * memory, like a new view, costs a page fault a page).  0, or -errno
+ * (nothing held).
+ */
+int source_piece(const struct source *src, uint64_t off, size_t len,
+                 struct source_map *m);
+
+/* Ends a view made by source_map or source_piece, and frees a copy's
+ * memory. */
 void source_unmap(struct source_map *m);
 
 #endif

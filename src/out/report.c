@@ -221,10 +221,11 @@ int report_open(struct report **out, int dirfd, const struct report_info *info)
 	xml_text(f, info->command_line ? info->command_line : "");
 	fprintf(f, "</command_line>\n      <start_time>%s</start_time>\n"
 	        "    </execution_environment>\n"
-	        "    <dredge:io_engine>%s</dredge:io_engine>\n"
+	        "    <dredge:io_engine views='%s'>%s</dredge:io_engine>\n"
 	        "    <dredge:block_size>%" PRIu32 "</dredge:block_size>\n"
 	        "    <dredge:any_offset>%d</dredge:any_offset>\n",
-	        now, info->io_engine, info->block_size, info->any_offset);
+	        now, info->io_views ? info->io_views : "copied",
+	        info->io_engine, info->block_size, info->any_offset);
 	if (info->any_offset && info->simd != NULL)
 		fprintf(f, "    <dredge:simd>%s</dredge:simd>\n", info->simd);
 	fprintf(f, "  </creator>\n  <source>\n    <image_filename>");

@@ -31,6 +31,7 @@ struct report_info {
 	uint32_t sector_size;
 	const char *command_line;
 	const char *io_engine;
+	const char *io_views;         /* "viewed" or "copied" (source_map.h) */
 	uint32_t block_size;
 	int any_offset;
 	const char *simd;             /* the any-offset search variant */

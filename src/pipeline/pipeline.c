@@ -1442,10 +1442,16 @@ static int choose_engine(struct pipeline *p)
 		return 0;
 	}
 	/* An image file is read through a mapping of the page cache, with
-	 * no copy; auto leaves that to a scan not told to read O_DIRECT. */
-	if ((cfg->io == DREDGE_IO_MMAP ||
-	     (cfg->io == DREDGE_IO_AUTO && cfg->direct != 1)) &&
-	    reader_mmap_probe(&p->src) == 0) {
+	 * no copy; auto leaves that to a scan not told to read O_DIRECT, on
+	 * a machine where views pay (source_views_pay) or where the user
+	 * turned them on.  --io mmap turns them on everywhere. */
+	if (cfg->io == DREDGE_IO_MMAP && reader_mmap_probe(&p->src) == 0) {
+		p->engine = "mmap";
+		p->direct = 0;
+		return 0;
+	}
+	if (cfg->io == DREDGE_IO_AUTO && cfg->direct != 1 &&
+	    source_mappable(&p->src)) {
 		p->engine = "mmap";
 		p->direct = 0;
 		return 0;
@@ -1520,6 +1526,11 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	if (rc != 0)
 		goto out;
 	sum->source_size = p->src.size;
+	p->src.views = cfg->views == DREDGE_VIEWS_ON ? SOURCE_VIEWS_ON
+	               : cfg->views == DREDGE_VIEWS_OFF ? SOURCE_VIEWS_OFF
+	               : SOURCE_VIEWS_AUTO;
+	if (cfg->io == DREDGE_IO_MMAP)
+		p->src.views = SOURCE_VIEWS_ON;
 	p->start = 0;
 	p->end = p->src.size;
 	if (wants_fs(cfg)) {
@@ -1699,4 +1710,9 @@ const char *dredge_version(void)
 int dredge_h264_slices(void)
 {
 	return h264_decode_available();
+}
+
+int dredge_views_pay(double *map_us, double *copy_us)
+{
+	return source_views_pay(map_us, copy_us);
 }

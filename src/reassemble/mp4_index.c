@@ -187,7 +187,8 @@ struct ctx {
 	unsigned ndoubts;       /* how many, or MI_VOUCH_STRETCHES + 1 */
 	uint32_t bad_si[MI_MAX_STREAMS];  /* per stream: the sample that */
 	unsigned bad_n[MI_MAX_STREAMS];   /* failed to decode last, times */
-	int viewable;           /* the source can be viewed (source_map.h) */
+	int viewable;           /* an image file: its pieces are held in
+	                           views or copies (source_piece) */
 	struct source_map view[VIEWS];
 	uint64_t view_off[VIEWS];
 	uint64_t view_used[VIEWS];  /* when each was last looked in */
@@ -227,22 +228,28 @@ static const uint8_t *in_view(struct ctx *c, uint64_t img, size_t n)
 	return NULL;
 }
 
-/* The bytes of views all placings hold (VIEWS_SHARED). */
+/* The bytes of views and copies all placings hold (VIEWS_SHARED). */
 static atomic_uint_fast64_t views_held;
+
+/* The memory a piece holds. */
+static size_t piece_bytes(const struct source_map *m)
+{
+	return m->base == NULL ? 0 : m->copied ? m->cap : m->len;
+}
 
 static void view_drop(struct ctx *c, unsigned i)
 {
-	if (c->view[i].base != NULL)
-		atomic_fetch_sub(&views_held, c->view[i].len);
+	atomic_fetch_sub(&views_held, piece_bytes(&c->view[i]));
 	source_unmap(&c->view[i]);
 	c->view_used[i] = 0;
 }
 
 /*
- * [img, img + n) through a view of the page cache (no copy, no system
- * call per cluster: the sharing looks at every cluster of the span, some
- * many times), or NULL when the source cannot be viewed or this part not
- * (read the usual way then).  A view is of the VIEW_BYTES-aligned piece
+ * [img, img + n) through a piece of the image held in memory, a view of
+ * the page cache or a copy where views cost more (source_piece): no
+ * system call per cluster, as the sharing looks at every cluster of the
+ * span, some many times.  NULL when the source is not an image file or
+ * this part cannot be held (read the usual way then).  A view is of the VIEW_BYTES-aligned piece
  * holding img (and on to img + n), so two seldom hold the same bytes.
  * The sharing sweeps its span again and again (each stream, each
  * sharing), so the one least recently looked in is replaced, and a
@@ -275,10 +282,15 @@ static const uint8_t *view_of(struct ctx *c, uint64_t img, size_t n)
 			if (c->view[k].base != NULL &&
 			    (i == VIEWS || c->view_used[k] < c->view_used[i]))
 				i = k;
-	view_drop(c, i);
-	if (source_map(c->src, from, len, &c->view[i]) != 0)
+	/* (a copy's memory is used again: new memory costs a fault a page) */
+	size_t before = piece_bytes(&c->view[i]);
+	int rc = source_piece(c->src, from, len, &c->view[i]);
+	atomic_fetch_add(&views_held, piece_bytes(&c->view[i]));
+	atomic_fetch_sub(&views_held, before);
+	if (rc != 0) {
+		c->view_used[i] = 0;
 		return NULL;
-	atomic_fetch_add(&views_held, c->view[i].len);
+	}
 	c->view_off[i] = from;
 	c->view_used[i] = ++c->view_clock;
 	return c->view[i].p + (img - from);
@@ -2315,7 +2327,7 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 	c.per_pos = per_pos;
 	c.far_left = MI_MOOV_FAR_BYTES;
 	c.search_decoding = search_decoding;
-	c.viewable = source_mappable(src);
+	c.viewable = source_can_map(src);
 	c.pos = malloc(MI_SPAN * sizeof(*c.pos));
 	c.cache = malloc((size_t)CACHE * c.cs);
 	/* small clusters: a read serves the looks at many (a failed

@@ -1,10 +1,11 @@
 #!/bin/sh
 # How recovered files reach the output: hashed by the validators (in the
-# chunk, then through a mapping of the image a window at a time), copied
-# by the kernel (copy_file_range) when the output lies on the image's
-# file system and through a buffer otherwise; a content seen before is
-# not written again.  Whatever the engine, the thread count or the path,
-# the files and reports are the same, and the hashes are the files'.
+# chunk, then through a mapping of the image a window at a time, or a
+# copy where mappings cost more: DREDGE_VIEWS), copied by the kernel
+# (copy_file_range) when the output lies on the image's file system and
+# with sendfile otherwise; a content seen before is not written again.
+# Whatever the engine, the views, the thread count or the path, the files
+# and reports are the same, and the hashes are the files'.
 . "$srcdir/tests/e2e/tap.sh"
 tap_workdir copy
 J=$DATA/jpeg
@@ -54,7 +55,47 @@ for variant in "--io uring" "--io pread --threads 1" "--io mmap --threads 1" \
 		cmp "$work/a.xml" "$work/b.xml"
 done
 
-# Another file system: the kernel will not copy across, the buffer does.
+# Views of the page cache or copies of it, forced either way: the same
+# again; the DFXML report says which, and auto reads through views (the
+# mmap engine) only with them.
+engine_of() {  # engine_of DIR: "views engine" from its DFXML report
+	sed -n "s:.*<dredge\\:io_engine views='\\([a-z]*\\)'>\\(.*\\)</dredge\\:io_engine>.*:\\1 \\2:p" \
+		"$1/report.xml"
+}
+for views in on off; do
+	d=$work/views$views
+	DREDGE_VIEWS=$views "$DREDGE" scan "$work/img" -o "$d" -q --chunk-size 64K
+	check "DREDGE_VIEWS=$views: same files and JSONL report" \
+		diff -r -x report.xml -x report.html "$out" "$d"
+	if [ $views = on ]; then want="viewed mmap"; else want="copied $(
+		engine_of "$d" | grep -q pread && echo pread || echo io_uring)"; fi
+	is "$(engine_of "$d")" "$want" "DREDGE_VIEWS=$views: $want"
+done
+d=$work/viewsoffmmap
+DREDGE_VIEWS=off "$DREDGE" scan "$work/img" -o "$d" -q --io mmap
+is "$(engine_of "$d")" "viewed mmap" \
+	"DREDGE_VIEWS=off --io mmap: --io says, views and the mmap engine"
+DREDGE_VIEWS=yes "$DREDGE" scan "$work/img" -o "$work/viewsbad" -q \
+	2>"$work/err"
+is $? 2 "DREDGE_VIEWS=yes: exit status 2"
+is "$(cat "$work/err")" \
+	"dredge: DREDGE_VIEWS must be auto, on or off, not 'yes'" \
+	"DREDGE_VIEWS=yes: the message names the values"
+check "DREDGE_VIEWS=yes: nothing written" test ! -e "$work/viewsbad"
+d=$work/viewsauto
+"$DREDGE" scan "$work/img" -o "$d" -q
+case $(engine_of "$d") in
+"viewed mmap"|"copied io_uring"|"copied pread") r=0 ;;
+*) r=1 ;;
+esac
+ok $r "auto: the mmap engine reads where views were measured to pay ($(
+	engine_of "$d"))"
+"$DREDGE" version >"$work/version"
+check "dredge version: the page cache line" grep -Eq \
+	'^page cache: (viewed|copied) \(2 MiB: viewed in [0-9]+ us, copied in [0-9]+ us\)$' \
+	"$work/version"
+
+# Another file system: the kernel will not copy across, sendfile does.
 shm=/dev/shm
 if [ -d "$shm" ] && [ -w "$shm" ] &&
    [ "$(stat -f -c %T "$shm")" != "$(stat -f -c %T "$work")" ]; then

@@ -3,7 +3,8 @@
  * exactly once with the right bytes, whatever the queue depth, with and
  * without O_DIRECT, for a source whose size is not a multiple of anything;
  * and source_peek, the look past a chunk's end, gives the source's bytes
- * wherever it starts and however near the end.
+ * wherever it starts and however near the end; and source_piece holds the
+ * source's bytes, viewed or copied, reusing a copy's memory.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "io/reader.h"
+#include "io/source_map.h"
 #include "pipeline/queue.h"
 #include "pipeline/ring.h"
 
@@ -205,6 +207,54 @@ static void peek_cases(const char *path, const uint8_t *data, uint64_t size)
 	}
 }
 
+static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
+{
+	static const struct { uint64_t off; size_t len; } at[] = {
+		{ 0, 2u << 20 }, { 4096, 1000 }, { 12345, 65536 },
+		{ (3u << 20) - 7, 12345 + 7 },   /* to the last byte */
+	};
+
+	for (int views = SOURCE_VIEWS_ON; views <= SOURCE_VIEWS_OFF; views++) {
+		const char *how = views == SOURCE_VIEWS_ON ? "viewed" : "copied";
+		struct source src;
+		char err[256];
+		if (source_open(&src, path, 0, err, sizeof(err)) != 0)
+			tap_bail(err);
+		src.views = views;
+		struct source_map m;
+		memset(&m, 0, sizeof(m));
+		void *first = NULL;
+		for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++) {
+			int rc = source_piece(&src, at[i].off, at[i].len, &m);
+			ok(rc == 0 && m.p != NULL &&
+			   memcmp(m.p, data + at[i].off, at[i].len) == 0 &&
+			   m.copied == (views == SOURCE_VIEWS_OFF),
+			   "source_piece %s: %zu bytes at %llu are the source's "
+			   "(rc %d)", how, at[i].len,
+			   (unsigned long long)at[i].off, rc);
+			if (i == 0)
+				first = m.base;
+		}
+		if (views == SOURCE_VIEWS_OFF)
+			ok(m.base == first, "source_piece copied: later, smaller "
+			   "pieces reuse the first one's memory");
+		ok(source_piece(&src, size - 10, 11, &m) == -EINVAL && m.p == NULL,
+		   "source_piece %s: past the end, -EINVAL and nothing held", how);
+		source_unmap(&m);
+		ok(m.base == NULL && m.p == NULL && m.len == 0 && m.cap == 0,
+		   "source_unmap %s: nothing held", how);
+		source_close(&src);
+	}
+	double map_us = -1, copy_us = -1;
+	int pays = source_views_pay(&map_us, &copy_us);
+	ok((pays == 0 || pays == 1) && map_us >= 0 && copy_us >= 0 &&
+	   (map_us == 0 || pays == (map_us <= copy_us)),
+	   "source_views_pay: %d, views %.0f us, copies %.0f us", pays,
+	   map_us, copy_us);
+	ok(source_views_pay(NULL, NULL) == pays,
+	   "source_views_pay: measured once, the same after");
+}
+
 int main(void)
 {
 	const char *dir = getenv("top_builddir");
@@ -231,6 +281,7 @@ int main(void)
 		}
 	}
 	peek_cases(path, data, size);
+	piece_cases(path, data, size);
 	unlink(path);
 	free(data);
 	return tap_done();
