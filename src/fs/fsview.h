@@ -174,15 +174,15 @@ static inline uint64_t fsview_end(const struct fsview *v)
 	return (uint64_t)v->cluster_count + 2;
 }
 
-/* Whether a candidate starting at source byte off belongs to this scan:
- * inside the data area, in the cluster range, and (with --unallocated) in
- * a cluster no live file owns. */
 /* Whether live files' clusters are left out of the carving. */
 static inline int fsview_skips_live(const struct fsview *v)
 {
 	return v->unallocated || v->write_live;
 }
 
+/* Whether a candidate starting at source byte off belongs to this scan:
+ * inside the data area, in the cluster range, and (with --unallocated) in
+ * a cluster no live file owns. */
 static inline int fsview_owns_start(const struct fsview *v, uint64_t off)
 {
 	uint32_t c = fsview_cluster(v, off);

@@ -220,12 +220,12 @@ static void pool_give(void *b, size_t cap)
 int source_piece(const struct source *src, uint64_t off, size_t len,
                  struct source_map *m)
 {
-	if (!m->copied)
-		source_unmap(m);
 	if (source_mappable(src)) {
 		source_unmap(m);
 		return source_map(src, off, len, m);
 	}
+	if (!m->copied)
+		source_unmap(m);   /* a view: no memory to use again */
 	m->p = NULL;
 	m->len = 0;
 	if (len == 0 || off > src->size || len > src->size - off)

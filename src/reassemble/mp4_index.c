@@ -249,8 +249,9 @@ static void view_drop(struct ctx *c, unsigned i)
  * the page cache or a copy where views cost more (source_piece): no
  * system call per cluster, as the sharing looks at every cluster of the
  * span, some many times.  NULL when the source is not an image file or
- * this part cannot be held (read the usual way then).  A view is of the VIEW_BYTES-aligned piece
- * holding img (and on to img + n), so two seldom hold the same bytes.
+ * this part cannot be held (read the usual way then).  A piece is the
+ * VIEW_BYTES-aligned one holding img (and on to img + n), so two seldom
+ * hold the same bytes.
  * The sharing sweeps its span again and again (each stream, each
  * sharing), so the one least recently looked in is replaced, and a
  * placing keeps up to VIEWS of them while all placings hold less than
