@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,6 +17,9 @@
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
 #endif
 
 int source_can_map(const struct source *src)
@@ -199,8 +203,15 @@ static void *pool_take(size_t len, size_t *cap)
 		}
 	}
 	pthread_mutex_unlock(&pool.lock);
-	if (b == NULL && (b = malloc(len)) != NULL)
+	if (b == NULL && (b = malloc(len)) != NULL) {
 		*cap = len;
+		/* its pages made at once, not a fault each (EINVAL before
+		 * Linux 5.14: faulted as before) */
+		uintptr_t a = ((uintptr_t)b + 4095) & ~(uintptr_t)4095;
+		uintptr_t z = ((uintptr_t)b + len) & ~(uintptr_t)4095;
+		if (z > a)
+			(void)madvise((void *)a, z - a, MADV_POPULATE_WRITE);
+	}
 	return b;
 }
 
