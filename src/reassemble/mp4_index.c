@@ -149,9 +149,15 @@ struct opt {
 	struct sstate st;
 };
 
+/*
+ * The sharing's choice at one position.  A sharing keeps one a position,
+ * tens of thousands on a card of small clusters, so each is sized to the
+ * streams being shared (most placings share one or two of MI_MAX_STREAMS):
+ * its nst states, then its nst + 1 options (frame_opt), frame_bytes in
+ * all.  The pages a sharing writes are new memory the first time, which
+ * costs a page fault a page.
+ */
 struct frame {
-	struct sstate in[MI_MAX_STREAMS];
-	struct opt opt[MI_MAX_STREAMS + 1];
 	uint8_t nopt, cur;
 	uint8_t nstrong;        /* options passing a check come first */
 	int8_t r0;              /* what the first stream's check said (-2:
@@ -159,6 +165,7 @@ struct frame {
 	                           logical cluster it had there), or
 	                           R0_CERTAIN when it cannot have the
 	                           position wherever its clusters lie */
+	struct sstate in[];     /* per stream: its state before here */
 };
 
 #define R0_CERTAIN (-3)
@@ -210,6 +217,28 @@ struct ctx {
 	uint32_t per_pos;       /* ... and per position shared, 0: no bound */
 	uint64_t far_left;      /* bytes moov_far may still read */
 };
+
+/* ------------------------------------------------------------ frames */
+
+/* The bytes of a frame for nst streams. */
+static size_t frame_bytes(unsigned nst)
+{
+	return sizeof(struct frame) + nst * sizeof(struct sstate) +
+	       (nst + 1u) * sizeof(struct opt);
+}
+
+/* Frame k of the sharing's frames fr. */
+static struct frame *frame_at(const struct ctx *c, const void *fr,
+                              uint32_t k)
+{
+	return (struct frame *)((uintptr_t)fr + k * frame_bytes(c->nst));
+}
+
+/* The options of frame f, after its states. */
+static struct opt *frame_opt(const struct ctx *c, const struct frame *f)
+{
+	return (struct opt *)(uintptr_t)(f->in + c->nst);
+}
 
 /* ------------------------------------------------------------ reading */
 
@@ -1369,6 +1398,7 @@ static bool headless_start(struct ctx *c, unsigned i, uint32_t q,
 static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 {
 	struct opt strong[MI_MAX_STREAMS], weak[MI_MAX_STREAMS];
+	struct opt *opt = frame_opt(c, f);
 	unsigned ns = 0, nw = 0;
 
 	f->nopt = 0;
@@ -1408,7 +1438,7 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 		}
 		if (i == 0 && (q == s->start || q == s->anchor))
 			f->r0 = 1;
-		f->opt[f->nopt++] = (struct opt){ (uint8_t)i, t };
+		opt[f->nopt++] = (struct opt){ (uint8_t)i, t };
 		f->nstrong = 1;
 		return;
 	}
@@ -1442,12 +1472,12 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
 			weak[nw++] = (struct opt){ (uint8_t)i, t };
 	}
 	for (unsigned k = 0; k < ns; k++)
-		f->opt[f->nopt++] = strong[k];
+		opt[f->nopt++] = strong[k];
 	for (unsigned k = 0; k < nw; k++)
-		f->opt[f->nopt++] = weak[k];
+		opt[f->nopt++] = weak[k];
 	f->nstrong = (uint8_t)ns;
 	if (ns == 0)
-		f->opt[f->nopt++] = (struct opt){ .who = MI_MAX_STREAMS };
+		opt[f->nopt++] = (struct opt){ .who = MI_MAX_STREAMS };
 }
 
 /* Swaps tried per stretch (left clusters times weak ones), at most. */
@@ -1459,7 +1489,7 @@ static void options(struct ctx *c, struct frame *f, uint32_t q, unsigned prev)
  * with nothing to check: checked from the stream's state before that
  * one, without decoding.
  */
-static bool swap_passes(struct ctx *c, const struct frame *fr,
+static bool swap_passes(struct ctx *c, const void *fr,
                         const uint8_t *owner, uint32_t ka, uint32_t kb,
                         uint32_t lo)
 {
@@ -1469,9 +1499,9 @@ static bool swap_passes(struct ctx *c, const struct frame *fr,
 
 	c->decodes = false;
 	for (uint32_t j = ka; j < kb && !found; j++) {
-		const struct frame *h = &fr[j];
-		if (owner[j] == 0 || h->r0 != -2 || (h->cur < h->nstrong &&
-		                                      !h->opt[h->cur].st.thin))
+		const struct frame *h = frame_at(c, fr, j);
+		if (owner[j] == 0 || h->r0 != -2 ||
+		    (h->cur < h->nstrong && !frame_opt(c, h)[h->cur].st.thin))
 			continue;
 		for (uint32_t w = ka; w < kb && !found; w++) {
 			if (owner[w] != 0)
@@ -1480,7 +1510,7 @@ static bool swap_passes(struct ctx *c, const struct frame *fr,
 				found = true;   /* not known: a guess */
 				break;
 			}
-			struct sstate t = fr[w].in[0];
+			struct sstate t = frame_at(c, fr, w)->in[0];
 			found = advance(c, s, &t, lo + j) >= 0;
 		}
 	}
@@ -1506,7 +1536,7 @@ static bool swap_passes(struct ctx *c, const struct frame *fr,
  * Returns the first such position, NONE_POS when nothing is; the
  * stretches of positions that are guesses go to c->doubts.
  */
-static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
+static uint32_t doubt_at(struct ctx *c, const void *fr,
                          const uint8_t *owner, uint32_t lo, uint32_t n)
 {
 	uint32_t first = NONE_POS;
@@ -1517,13 +1547,16 @@ static uint32_t doubt_at(struct ctx *c, const struct frame *fr,
 	 * good as checked. */
 	uint32_t sure[MI_MAX_STREAMS + 1] = { 0 };
 
-	for (uint32_t k = 0; k < n; k++)
-		if (owner[k] < MI_MAX_STREAMS && fr[k].opt[fr[k].cur].st.sure)
-			sure[owner[k]] = k + 1;
 	for (uint32_t k = 0; k < n; k++) {
-		const struct frame *h = &fr[k];
+		const struct frame *h = frame_at(c, fr, k);
+		if (owner[k] < MI_MAX_STREAMS && frame_opt(c, h)[h->cur].st.sure)
+			sure[owner[k]] = k + 1;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		const struct frame *h = frame_at(c, fr, k);
 		bool strong = (h->cur < h->nstrong &&
-		               !h->opt[h->cur].st.thin) || k < sure[owner[k]];
+		               !frame_opt(c, h)[h->cur].st.thin) ||
+		              k < sure[owner[k]];
 		if (owner[k] == 0 && strong) {
 			if (took_weak && !left_unsure && left_payload)
 				left_unsure = swap_passes(c, fr, owner, kfrom, k,
@@ -1648,18 +1681,19 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 	uint64_t per = (uint64_t)c->per_pos * n * (c->nst > 2 ? c->nst : 2) / 2;
 	if (c->per_pos != 0 && c->checks + per + MI_GRID_FLOOR < budget)
 		budget = c->checks + per + MI_GRID_FLOOR;
-	struct frame *fr = malloc(n * sizeof(*fr));
+	size_t in_bytes = c->nst * sizeof(struct sstate);
+	void *fr = malloc(n * frame_bytes(c->nst));
 
 	if (fr == NULL)
 		return -ENOMEM;
-	memset(fr[0].in, 0, sizeof(fr[0].in));
-	options(c, &fr[0], lo, MI_MAX_STREAMS);
+	memset(frame_at(c, fr, 0)->in, 0, in_bytes);
+	options(c, frame_at(c, fr, 0), lo, MI_MAX_STREAMS);
 	for (;;) {
 		if (c->checks > budget) {
 			free(fr);
 			return 0;
 		}
-		struct frame *f = &fr[d];
+		struct frame *f = frame_at(c, fr, d);
 		if (f->cur >= f->nopt) {
 			if (d == 0) {
 				free(fr);
@@ -1671,11 +1705,11 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 			 * position at a time, and was seen taking 35 million
 			 * steps for 50,000 checks. */
 			d--;
-			fr[d].cur++;
+			frame_at(c, fr, d)->cur++;
 			c->checks++;
 			continue;
 		}
-		const struct opt *o = &f->opt[f->cur];
+		const struct opt *o = &frame_opt(c, f)[f->cur];
 		owner[d] = o->who;
 		if (d + 1 == n) {
 			c->ndoubts = 0;
@@ -1683,8 +1717,8 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 			free(fr);
 			return 1;
 		}
-		struct frame *g = &fr[d + 1];
-		memcpy(g->in, f->in, sizeof(g->in));
+		struct frame *g = frame_at(c, fr, d + 1);
+		memcpy(g->in, f->in, in_bytes);
 		if (o->who < MI_MAX_STREAMS) {
 			g->in[o->who] = o->st;
 			/* where the path put it, for the decoding of the
