@@ -24,7 +24,9 @@ for bin in "$build"/fuzz/fuzz_*; do
 	if (cd "$scratch" && timeout 300 "$bin" -runs="$runs" -max_len=65536 \
 	    "$scratch/$name" "$src/tests/fuzz/corpus/$name" \
 	    >"$build/fuzz/$name.log" 2>&1); then
-		echo "ok $n - fuzz_$name: $runs inputs, no crash"
+		secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' \
+		       "$build/fuzz/$name.log")
+		echo "ok $n - fuzz_$name: $runs inputs in ${secs:-?} s, no crash"
 	else
 		echo "not ok $n - fuzz_$name (see $build/fuzz/$name.log)"
 		failed=$((failed + 1))
