@@ -138,12 +138,19 @@ int source_views_pay(double *map_us, double *copy_us)
 	return probe.pays;
 }
 
+/* The size of a page of memory (a power of two). */
+static uint64_t page_size(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	return pg > 0 && (pg & (pg - 1)) == 0 ? (uint64_t)pg : 4096;
+}
+
 int source_map(const struct source *src, uint64_t off, size_t len,
                struct source_map *m)
 {
 	int fd = source_fd(src, 0);
-	long pg = sysconf(_SC_PAGESIZE);
-	uint64_t page = pg > 0 ? (uint64_t)pg : 4096;
+	uint64_t page = page_size();
 	uint64_t base = off & ~(page - 1);
 	size_t lead = (size_t)(off - base);
 
@@ -207,8 +214,9 @@ static void *pool_take(size_t len, size_t *cap)
 		*cap = len;
 		/* its pages made at once, not a fault each (EINVAL before
 		 * Linux 5.14: faulted as before) */
-		uintptr_t a = ((uintptr_t)b + 4095) & ~(uintptr_t)4095;
-		uintptr_t z = ((uintptr_t)b + len) & ~(uintptr_t)4095;
+		uintptr_t mask = (uintptr_t)page_size() - 1;
+		uintptr_t a = ((uintptr_t)b + mask) & ~mask;
+		uintptr_t z = ((uintptr_t)b + len) & ~mask;
 		if (z > a)
 			(void)madvise((void *)a, z - a, MADV_POPULATE_WRITE);
 	}
