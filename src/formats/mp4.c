@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/zeros.h"
 #include "formats/format.h"
 #include "formats/h264_decode.h"
 #include "formats/mp4.h"
@@ -981,12 +982,14 @@ static bool mp4_unit_clean(struct bread *br, uint64_t lo, uint64_t hi,
 		const uint8_t *p = bread_peek(br, lo, n);
 		if (p == NULL)
 			return true;
-		for (size_t q = 0; q + 2 < n && q < k; q++) {
-			const uint8_t *z = memchr(p + q, 0, (size_t)k - q);
+		/* pairs of zeros starting before k */
+		size_t lim = n < k + 1 ? n : (size_t)k + 1;
+		for (size_t q = 0; q + 2 < n && q + 1 < lim; q++) {
+			const uint8_t *z = zero_pair(p + q, lim - q);
 			if (z == NULL)
 				break;
 			q = (size_t)(z - p);
-			if (q + 2 >= n || p[q + 1] != 0)
+			if (q + 2 >= n)
 				continue;
 			if (p[q + 2] <= 2) {
 				*bad = lo + q + 2;

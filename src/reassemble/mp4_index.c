@@ -65,6 +65,7 @@
 
 #include "reassemble/mp4_index.h"
 #include "common/mem.h"
+#include "common/zeros.h"
 #include "formats/h264_decode.h"
 #include "formats/mp4.h"
 #include "io/source_map.h"
@@ -1096,11 +1097,12 @@ static bool lbyte(struct ctx *c, const struct sstate *st, uint32_t q,
 static bool payload_ok(const uint8_t *b, size_t a, size_t z)
 {
 	while (a + 3 <= z) {
-		const uint8_t *x = memchr(b + a, 0, z - a - 2);
+		/* a pair starting at z - 3 or before */
+		const uint8_t *x = zero_pair(b + a, z - a - 1);
 		if (x == NULL)
 			return true;
 		a = (size_t)(x - b);
-		if (b[a + 1] == 0 && b[a + 2] <= 2)
+		if (b[a + 2] <= 2)
 			return false;
 		a++;
 	}

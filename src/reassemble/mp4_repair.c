@@ -35,6 +35,7 @@
 
 #include "reassemble/mp4_repair.h"
 #include "common/mem.h"
+#include "common/zeros.h"
 #include "formats/mp4.h"
 
 #define FCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
@@ -256,11 +257,11 @@ static bool nal_fits(const struct walk *w, uint64_t x, uint64_t n)
 	uint64_t z = x + w->lsz + n, a = x + w->lsz + 1;
 	const uint8_t *b = w->b;
 	while (a + 3 <= z) {
-		const uint8_t *p = memchr(b + a, 0, z - a - 2);
+		const uint8_t *p = zero_pair(b + a, z - a - 1);
 		if (p == NULL)
 			break;
 		a = (uint64_t)(p - b);
-		if (b[a + 1] == 0 && b[a + 2] <= 2)
+		if (b[a + 2] <= 2)
 			return false;
 		a++;
 	}

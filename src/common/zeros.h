@@ -1,0 +1,23 @@
+/*
+ * zeros.h - finding two zero bytes in a row.
+ *
+ * Inside an H.264 or H.265 NAL unit, emulation prevention keeps two zero
+ * bytes from being followed by 00, 01 or 02 (it writes 00 00 03 instead),
+ * so every test of "could these bytes be a NAL unit's payload" starts by
+ * finding the pairs of zeros.  A zero byte alone is common in coded video
+ * (about one in 200); a pair is rare, so looking for pairs directly
+ * steps over the lone ones instead of stopping at each.
+ */
+#ifndef DREDGE_COMMON_ZEROS_H
+#define DREDGE_COMMON_ZEROS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The first byte of p[0, n) that is zero and followed by a zero, both
+ * within the n bytes; NULL when there is none.
+ */
+const uint8_t *zero_pair(const uint8_t *p, size_t n);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * test_zeros.c - zero_pair against the plain byte-by-byte search: pairs
+ * at every offset of a 64-byte window (both sides of each 16-byte step
+ * and the last two bytes), lone zeros, runs of zeros, and random buffers
+ * from a seed, each searched from every start and length up to 80 bytes.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tap.h"
+#include "common/zeros.h"
+
+/* The first i with p[i] == p[i + 1] == 0 and i + 1 < n, or -1. */
+static long naive(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (p[i] == 0 && p[i + 1] == 0)
+			return (long)i;
+	return -1;
+}
+
+static long found(const uint8_t *p, size_t n)
+{
+	const uint8_t *z = zero_pair(p, n);
+	return z == NULL ? -1 : (long)(z - p);
+}
+
+/* Every start and length within buf[0, len): how many disagreed. */
+static unsigned sweep(const uint8_t *buf, size_t len)
+{
+	unsigned bad = 0;
+	for (size_t a = 0; a <= len; a++)
+		for (size_t n = 0; a + n <= len; n++)
+			bad += found(buf + a, n) != naive(buf + a, n);
+	return bad;
+}
+
+int main(void)
+{
+	uint8_t b[80];
+	unsigned bad = 0;
+
+	memset(b, 0x55, sizeof(b));
+	is_u64((uint64_t)(found(b, sizeof(b)) + 1), 0, "no zeros: no pair");
+	ok(zero_pair(b, 0) == NULL && zero_pair(b, 1) == NULL,
+	   "0 and 1 bytes hold no pair");
+	for (size_t i = 0; i < sizeof(b); i += 2)
+		b[i] = 0;
+	is_u64(sweep(b, sizeof(b)), 0, "every other byte zero: never a pair");
+
+	for (size_t at = 0; at + 1 < 64; at++) {
+		memset(b, 0x11, sizeof(b));
+		b[at] = b[at + 1] = 0;
+		bad += found(b, 64) != (long)at;
+		bad += found(b, at + 1) != -1;     /* its second byte left out */
+		bad += found(b, at + 2) != (long)at;
+	}
+	is_u64(bad, 0, "a pair at each offset of 64 bytes, and cut before its "
+	       "second byte");
+
+	memset(b, 0, sizeof(b));
+	is_u64(sweep(b, sizeof(b)), 0, "all zeros: a pair at every start");
+
+	uint64_t x = 0x9E3779B97F4A7C15ull;     /* the seed */
+	bad = 0;
+	for (unsigned round = 0; round < 200; round++) {
+		for (size_t i = 0; i < sizeof(b); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* zeros one byte in four, so pairs come now and then */
+			b[i] = (x & 3) == 0 ? 0 : (uint8_t)(x >> 8 | 1);
+		}
+		bad += sweep(b, sizeof(b));
+	}
+	is_u64(bad, 0, "200 random buffers, every start and length");
+	return tap_done();
+}
