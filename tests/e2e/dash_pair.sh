@@ -49,7 +49,7 @@ scan_mode() {
 	shift 6
 	rm -rf "$work/out"
 	D scan "$_img" -o "$work/out" "$@" -q 2>"$work/err"
-	ok $? "$_tag: scan exits 0"
+	ok $? "$_tag: scan exits 0" || sed 's/^/# /' "$work/err"
 	set -- $(dash_score "$work/out" "$_t" "$_sel")
 	echo "# $_tag: $_what byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
 	if [ "$_assert" = 1 ]; then

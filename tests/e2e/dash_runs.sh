@@ -113,7 +113,7 @@ decodes=
 sectors() {  # sectors LABEL: the checks of a scan by sectors
 	out=$work/out-$1
 	D scan "$img" -o "$out" -q 2>"$work/err"
-	ok $? "$1: scan exits 0"
+	ok $? "$1: scan exits 0" || sed 's/^/# /' "$work/err"
 	reassembled "$1" L "$run_L"
 	# Several of K's splits pass every sample check; the one whose
 	# samples decode is taken, so a build without libavcodec leaves K
