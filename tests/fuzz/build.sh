@@ -18,7 +18,7 @@ names=$*
 [ -n "$names" ] || names="$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def") fat grid"
 formats=$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def")
 mkdir -p "$build/fuzz"
-lib_sources="$src/src/formats/run.c $src/src/common/bread.c $src/src/common/crc32.c $src/src/io/source.c $src/src/io/source_raw.c $src/src/io/source_split.c $src/src/io/source_ewf_none.c $src/src/io/source_map.c $src/src/formats/registry.c $src/tests/unit/fmt_util.c"
+lib_sources="$src/src/formats/run.c $src/src/common/bread.c $src/src/common/crc32.c $src/src/common/zeros.c $src/src/io/source.c $src/src/io/source_raw.c $src/src/io/source_split.c $src/src/io/source_ewf_none.c $src/src/io/source_map.c $src/src/formats/registry.c $src/tests/unit/fmt_util.c"
 for f in $formats; do
 	lib_sources="$lib_sources $src/src/formats/$f.c"
 done
@@ -38,36 +38,37 @@ for f in "$src"/src/formats/*.c; do
 	*) [ "${f##*/}" = "$skip" ] || lib_sources="$lib_sources $f" ;;
 	esac
 done
+# Every source is compiled once, two or more at a time, into objects the
+# targets share; each target then compiles only its own harness and
+# links.  Library objects are instrumented for coverage without
+# libFuzzer's main (fuzzer-no-link); the harnesses link it in.
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+cflags="-g -O1 -std=gnu11 -I$build -I$src/include -I$src/src -I$src/tests/unit $avcodec_cflags $(pkg-config --cflags libxxhash zlib)"
+libs=$(pkg-config --libs libxxhash zlib)
+fs_sources="$src/src/fs/fs.c $src/src/fs/fat.c $src/src/fs/tsk_none.c $src/src/fs/exfat.c $src/src/fs/part.c"
+grid_sources="$src/src/fs/fsview.c $src/src/reassemble/mp4_index.c"
+obj=$build/fuzz/obj
+rm -rf "$obj"
+mkdir -p "$obj"
+jobs=$(nproc 2>/dev/null || echo 2)
+# object name: the source's path under src with / made _
+objname() { o=${1#"$src"/}; echo "$obj/$(echo "${o%.c}" | tr / _).o"; }
+printf '%s\n' $lib_sources $fs_sources $grid_sources |
+	while read -r f; do printf '%s %s\n' "$f" "$(objname "$f")"; done |
+	xargs -P "$jobs" -n 2 sh -c '"$0" -c '"$cflags"' -fsanitize=fuzzer-no-link '"$san"' "$1" -o "$2" || exit 255' "$CLANG"
+objs_of() { for f in "$@"; do objname "$f"; done; }
+lib_objs=$(objs_of $lib_sources)
+fs_objs=$(objs_of $fs_sources)
+grid_objs=$(objs_of $grid_sources)
 for name in $names; do
-	if [ "$name" = fat ]; then
-		"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
-			-fno-sanitize-recover=undefined \
-			-I"$build" -I"$src/include" -I"$src/src" \
-			$lib_sources "$src/src/fs/fs.c" "$src/src/fs/fat.c" "$src/src/fs/tsk_none.c" \
-			"$src/src/fs/exfat.c" "$src/src/fs/part.c" \
-			$(pkg-config --cflags --libs libxxhash zlib) $avcodec_cflags \
-			"$src/tests/fuzz/fuzz_fat.c" -o "$build/fuzz/fuzz_fat"
-		echo "built $build/fuzz/fuzz_fat"
-		continue
-	fi
-	if [ "$name" = grid ]; then
-		"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
-			-fno-sanitize-recover=undefined \
-			-I"$build" -I"$src/include" -I"$src/src" \
-			$lib_sources "$src/src/fs/fs.c" "$src/src/fs/fat.c" "$src/src/fs/tsk_none.c" \
-			"$src/src/fs/exfat.c" "$src/src/fs/part.c" "$src/src/fs/fsview.c" \
-			"$src/src/reassemble/mp4_index.c" \
-			$(pkg-config --cflags --libs libxxhash zlib) $avcodec_cflags \
-			"$src/tests/fuzz/fuzz_grid.c" -o "$build/fuzz/fuzz_grid"
-		echo "built $build/fuzz/fuzz_grid"
-		continue
-	fi
-	"$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined \
-		-I"$build" -I"$src/include" -I"$src/src" -I"$src/tests/unit" \
-		-DFUZZ_FORMAT="\"$name\"" \
-		$lib_sources $(pkg-config --cflags --libs libxxhash zlib) \
-		$avcodec_cflags "$src/tests/fuzz/fuzz_format.c" \
+	case $name in
+	fat) extra=$fs_objs harness=fuzz_fat.c defs= ;;
+	grid) extra="$fs_objs $grid_objs" harness=fuzz_grid.c defs= ;;
+	*) extra= harness=fuzz_format.c defs="-DFUZZ_FORMAT=\"$name\"" ;;
+	esac
+	# shellcheck disable=SC2086
+	"$CLANG" $cflags -fsanitize=fuzzer $san $defs \
+		"$src/tests/fuzz/$harness" $lib_objs $extra $libs \
 		-o "$build/fuzz/fuzz_$name"
 	echo "built $build/fuzz/fuzz_$name"
 done
