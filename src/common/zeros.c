@@ -45,3 +45,20 @@ const uint8_t *zero_pair(const uint8_t *p, size_t n)
 #endif
 	return pair_scalar(p, i, n);
 }
+
+bool zeros_payload_ok(const uint8_t *p, size_t n)
+{
+	size_t a = 0;
+
+	while (n - a >= 3) {
+		/* a pair starting at n - 3 or before */
+		const uint8_t *x = zero_pair(p + a, n - a - 1);
+		if (x == NULL)
+			return true;
+		a = (size_t)(x - p);
+		if (p[a + 2] <= 2)
+			return false;
+		a++;
+	}
+	return true;
+}

@@ -11,6 +11,7 @@
 #ifndef DREDGE_COMMON_ZEROS_H
 #define DREDGE_COMMON_ZEROS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,5 +20,12 @@
  * within the n bytes; NULL when there is none.
  */
 const uint8_t *zero_pair(const uint8_t *p, size_t n);
+
+/*
+ * Whether p[0, n) could lie inside a NAL unit's payload: it holds none of
+ * 00 00 00, 00 00 01 and 00 00 02 (a run of zeros, a start code, another
+ * file's structure), which emulation prevention keeps out of one.
+ */
+bool zeros_payload_ok(const uint8_t *p, size_t n);
 
 #endif

@@ -984,7 +984,7 @@ static bool mp4_unit_clean(struct bread *br, uint64_t lo, uint64_t hi,
 			return true;
 		/* pairs of zeros starting before k */
 		size_t lim = n < k + 1 ? n : (size_t)k + 1;
-		for (size_t q = 0; q + 2 < n && q + 1 < lim; q++) {
+		for (size_t q = 0; q + 1 < lim; q++) {
 			const uint8_t *z = zero_pair(p + q, lim - q);
 			if (z == NULL)
 				break;

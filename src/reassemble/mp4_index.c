@@ -207,7 +207,7 @@ struct ctx {
 	uint32_t *nfixed;       /* fixed positions before lo + k, from lo */
 	uint32_t lo;            /* the first position shared */
 	uint8_t *clean;         /* per position: 0 not known, 1 the cluster
-	                           passes payload_ok whole, 2 it does not */
+	                           passes zeros_payload_ok whole, 2 it does not */
 	uint32_t doubt;         /* the first position shared by a guess */
 	uint32_t decode_from;   /* a sharing deciding by decoding decodes
 	                           the samples that end at this position or
@@ -1089,26 +1089,6 @@ static bool lbyte(struct ctx *c, const struct sstate *st, uint32_t q,
 	return true;
 }
 
-/*
- * Whether [a, b) of a cluster, inside a NAL unit's payload, is free of
- * what emulation prevention keeps out of one: 00 00 00, 00 00 01 and
- * 00 00 02 (a run of zeros, a start code, another file's structure).
- */
-static bool payload_ok(const uint8_t *b, size_t a, size_t z)
-{
-	while (a + 3 <= z) {
-		/* a pair starting at z - 3 or before */
-		const uint8_t *x = zero_pair(b + a, z - a - 1);
-		if (x == NULL)
-			return true;
-		a = (size_t)(x - b);
-		if (b[a + 2] <= 2)
-			return false;
-		a++;
-	}
-	return true;
-}
-
 /* The part of payload [a, e) in the cluster at q (logical cluster l). */
 static bool payload_in(struct ctx *c, uint32_t l, uint32_t q, uint64_t a,
                        uint64_t e)
@@ -1126,8 +1106,9 @@ static bool payload_in(struct ctx *c, uint32_t l, uint32_t q, uint64_t a,
 	/* Most clusters hold nothing a payload may not: known once, such a
 	 * cluster passes every range of it at no cost. */
 	if (c->clean[q] == 0)
-		c->clean[q] = payload_ok(b, 0, c->cs) ? 1 : 2;
-	return c->clean[q] == 1 || payload_ok(b, a - lo, e - lo);
+		c->clean[q] = zeros_payload_ok(b, c->cs) ? 1 : 2;
+	return c->clean[q] == 1 ||
+	       zeros_payload_ok(b + (a - lo), (size_t)(e - a));
 }
 
 /*

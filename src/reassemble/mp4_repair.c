@@ -255,17 +255,10 @@ static bool au_at(const struct walk *w, uint64_t x)
 static bool nal_fits(const struct walk *w, uint64_t x, uint64_t n)
 {
 	uint64_t z = x + w->lsz + n, a = x + w->lsz + 1;
-	const uint8_t *b = w->b;
-	while (a + 3 <= z) {
-		const uint8_t *p = zero_pair(b + a, z - a - 1);
-		if (p == NULL)
-			break;
-		a = (uint64_t)(p - b);
-		if (b[a + 2] <= 2)
-			return false;
-		a++;
-	}
 	uint64_t m, stop;
+
+	if (z > a && !zeros_payload_ok(w->b + a, (size_t)(z - a)))
+		return false;
 	if (z == w->hi || nal_at(w, z, &m))
 		return true;
 	stop = w->hi - z > MP4_REPAIR_LOOK ? z + MP4_REPAIR_LOOK : w->hi;

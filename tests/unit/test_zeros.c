@@ -2,10 +2,13 @@
  * test_zeros.c - zero_pair against the plain byte-by-byte search: pairs
  * at every offset of a 64-byte window (both sides of each 16-byte step
  * and the last two bytes), lone zeros, runs of zeros, and random buffers
- * from a seed, each searched from every start and length up to 80 bytes.
+ * from a seed, each searched from every start and length up to 80 bytes;
+ * and zeros_payload_ok against the plain search for 00 00 00/01/02, the
+ * same way, on random buffers of small byte values.
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -27,6 +30,15 @@ static long found(const uint8_t *p, size_t n)
 	return z == NULL ? -1 : (long)(z - p);
 }
 
+/* Whether p[0, n) holds no 00 00 0x with x <= 2. */
+static bool naive_payload_ok(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 2 < n; i++)
+		if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] <= 2)
+			return false;
+	return true;
+}
+
 /* Every start and length within buf[0, len): how many disagreed. */
 static unsigned sweep(const uint8_t *buf, size_t len)
 {
@@ -35,6 +47,26 @@ static unsigned sweep(const uint8_t *buf, size_t len)
 		for (size_t n = 0; a + n <= len; n++)
 			bad += found(buf + a, n) != naive(buf + a, n);
 	return bad;
+}
+
+/* The same for zeros_payload_ok. */
+static unsigned sweep_payload(const uint8_t *buf, size_t len)
+{
+	unsigned bad = 0;
+	for (size_t a = 0; a <= len; a++)
+		for (size_t n = 0; a + n <= len; n++)
+			bad += zeros_payload_ok(buf + a, n) !=
+			       naive_payload_ok(buf + a, n);
+	return bad;
+}
+
+/* The next number of a xorshift sequence. */
+static uint64_t next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
 }
 
 int main(void)
@@ -67,14 +99,39 @@ int main(void)
 	bad = 0;
 	for (unsigned round = 0; round < 200; round++) {
 		for (size_t i = 0; i < sizeof(b); i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
+			uint64_t r = next(&x);
 			/* zeros one byte in four, so pairs come now and then */
-			b[i] = (x & 3) == 0 ? 0 : (uint8_t)(x >> 8 | 1);
+			b[i] = (r & 3) == 0 ? 0 : (uint8_t)(r >> 8 | 1);
 		}
 		bad += sweep(b, sizeof(b));
 	}
 	is_u64(bad, 0, "200 random buffers, every start and length");
+
+	memset(b, 0x55, sizeof(b));
+	ok(zeros_payload_ok(b, sizeof(b)) && zeros_payload_ok(b, 0),
+	   "payload: no zeros, and nothing, pass");
+	bad = 0;
+	for (unsigned v = 0; v < 5; v++)
+		for (size_t at = 0; at + 2 < 64; at++) {
+			memset(b, 0x11, sizeof(b));
+			b[at] = b[at + 1] = 0;
+			b[at + 2] = (uint8_t)v;
+			bad += zeros_payload_ok(b, 64) != (v > 2);
+			/* cut before the third byte: only a pair */
+			bad += !zeros_payload_ok(b, at + 2);
+		}
+	is_u64(bad, 0, "payload: 00 00 0x at each offset of 64 bytes, x 0-4, "
+	       "and cut before x");
+	bad = 0;
+	for (unsigned round = 0; round < 200; round++) {
+		for (size_t i = 0; i < sizeof(b); i++) {
+			uint64_t r = next(&x);
+			/* zeros one byte in three, the rest 1 to 7 */
+			b[i] = r % 3 == 0 ? 0 : (uint8_t)(r >> 8 & 7);
+		}
+		bad += sweep_payload(b, sizeof(b));
+	}
+	is_u64(bad, 0, "payload: 200 random buffers of small bytes, every "
+	       "start and length");
 	return tap_done();
 }
