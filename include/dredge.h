@@ -296,6 +296,11 @@ enum dredge_part_scheme {
 /* "FAT32", "exFAT"; "none" for DREDGE_FS_NONE. */
 const char *dredge_fs_name(enum dredge_fs t);
 
+/* Whether NTFS, ext2/3/4, HFS+ and ISO 9660 volumes are read (1, else 0):
+ * built with The Sleuth Kit, and its library loads on this system.  *what
+ * is then the library's name, else what is missing. */
+int dredge_fs_tsk(const char **what);
+
 /* Called with one line (no newline) for each anomaly found. */
 typedef void (*dredge_warn_fn)(void *arg, const char *msg);
 

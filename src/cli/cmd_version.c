@@ -1,7 +1,8 @@
 /*
  * cmd_version.c - `dredge version`: the version, the any-offset search
- * variants this CPU runs, whether H.264 slices are decoded, and whether
- * image files are read through views of the page cache or copies of it.
+ * variants this CPU runs, whether H.264 slices are decoded, whether the
+ * file systems The Sleuth Kit reads are read, and whether image files are
+ * read through views of the page cache or copies of it.
  */
 #include "config.h"
 
@@ -23,6 +24,10 @@ static int cmd_version(int argc, char **argv, const char *cmdline)
 	printf(")\n");
 	printf("h264 slices: %s\n", dredge_h264_slices() ? "decoded (libavcodec)"
 	       : "not decoded (no libavcodec)");
+	const char *tsk;
+	int read = dredge_fs_tsk(&tsk);
+	printf("NTFS, ext4, HFS+, ISO 9660: %s (%s)\n", read ? "read" : "not read",
+	       tsk);
 	double map_us = 0, copy_us = 0;
 	int views = dredge_views_pay(&map_us, &copy_us);
 	printf("page cache: %s (2 MiB: viewed in %.0f us, copied in %.0f us)\n",

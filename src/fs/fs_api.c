@@ -23,6 +23,7 @@
 #include "fs/fat.h"
 #include "fs/fs.h"
 #include "fs/part.h"
+#include "fs/tsk.h"
 #include "io/source.h"
 
 struct dredge_disk {
@@ -162,6 +163,11 @@ static void entry_import(const struct dredge_entry *in, struct fs_entry *out)
 const char *dredge_fs_name(enum dredge_fs t)
 {
 	return fs_type_name((enum fs_type)t);
+}
+
+int dredge_fs_tsk(const char **what)
+{
+	return tsk_available(what);
 }
 
 void dredge_time_str(const struct dredge_time *t, char *buf, size_t len)

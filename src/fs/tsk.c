@@ -24,10 +24,15 @@
  * ancestor is not entered again), TSK_RUNS_MAX runs per file, and the
  * block count within what 32-bit cluster numbers hold.  TSK's own errors
  * become one-line messages (tsk_error_get).
+ *
+ * The library is loaded (by the soname configure found, TSK_SONAME) when
+ * the first volume is opened through it, not when dredge starts.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +59,87 @@ struct fs_tsk {
 	TSK_FS_INFO *fs;
 };
 
+/* ------------------------------------------------------------ library */
+
+/*
+ * The library's entry points used, looked up once (pthread_once) when the
+ * first volume is opened through it and only read after: loading it and
+ * the libraries it pulls in costs a process about 16 ms, and most scans
+ * never open such a volume.  api is NULL when it cannot be loaded, and
+ * tsk_load_why then says why.
+ */
+struct tsk_api {
+	__typeof__(tsk_error_get) *error_get;
+	__typeof__(tsk_error_reset) *error_reset;
+	__typeof__(tsk_error_set_errno) *error_set_errno;
+	__typeof__(tsk_error_set_errstr) *error_set_errstr;
+	__typeof__(tsk_fs_attr_read) *fs_attr_read;
+	__typeof__(tsk_fs_block_walk) *fs_block_walk;
+	__typeof__(tsk_fs_close) *fs_close;
+	__typeof__(tsk_fs_dir_close) *fs_dir_close;
+	__typeof__(tsk_fs_dir_get) *fs_dir_get;
+	__typeof__(tsk_fs_dir_getsize) *fs_dir_getsize;
+	__typeof__(tsk_fs_dir_open_meta) *fs_dir_open_meta;
+	__typeof__(tsk_fs_file_attr_get) *fs_file_attr_get;
+	__typeof__(tsk_fs_file_close) *fs_file_close;
+	__typeof__(tsk_fs_file_open_meta) *fs_file_open_meta;
+	__typeof__(tsk_fs_open_img) *fs_open_img;
+	__typeof__(tsk_fs_type_toname) *fs_type_toname;
+	__typeof__(tsk_img_close) *img_close;
+	__typeof__(tsk_img_open_external) *img_open_external;
+};
+
+static pthread_once_t tsk_once = PTHREAD_ONCE_INIT;
+static struct tsk_api tsk_lib;
+static const struct tsk_api *api;
+static char tsk_load_why[256];
+
+static void tsk_load(void)
+{
+	void *lib = dlopen(TSK_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+
+	if (lib == NULL) {
+		const char *e = dlerror();
+		snprintf(tsk_load_why, sizeof(tsk_load_why), "%s",
+		         e != NULL ? e : TSK_SONAME " cannot be loaded");
+		return;
+	}
+	/* POSIX gives dlsym's void * to function pointers this way. */
+#define TSK_GET(name)                                                      \
+	do {                                                               \
+		*(void **)&tsk_lib.name = dlsym(lib, "tsk_" #name);        \
+		if (tsk_lib.name == NULL && missing == NULL)               \
+			missing = "tsk_" #name;                            \
+	} while (0)
+	TSK_GET(error_get);
+	TSK_GET(error_reset);
+	TSK_GET(error_set_errno);
+	TSK_GET(error_set_errstr);
+	TSK_GET(fs_attr_read);
+	TSK_GET(fs_block_walk);
+	TSK_GET(fs_close);
+	TSK_GET(fs_dir_close);
+	TSK_GET(fs_dir_get);
+	TSK_GET(fs_dir_getsize);
+	TSK_GET(fs_dir_open_meta);
+	TSK_GET(fs_file_attr_get);
+	TSK_GET(fs_file_close);
+	TSK_GET(fs_file_open_meta);
+	TSK_GET(fs_open_img);
+	TSK_GET(fs_type_toname);
+	TSK_GET(img_close);
+	TSK_GET(img_open_external);
+#undef TSK_GET
+	if (missing != NULL) {
+		snprintf(tsk_load_why, sizeof(tsk_load_why),
+		         "%s has no %s", TSK_SONAME, missing);
+		dlclose(lib);
+		return;
+	}
+	api = &tsk_lib;
+}
+
 /* ------------------------------------------------------------ image */
 
 static ssize_t img_read(TSK_IMG_INFO *info, TSK_OFF_T off, char *buf,
@@ -68,9 +154,9 @@ static ssize_t img_read(TSK_IMG_INFO *info, TSK_OFF_T off, char *buf,
 	/* Unreadable sectors read as zeros, as every other stage sees them. */
 	if (source_read(src, (uint8_t *)buf, (uint64_t)off, len, 1, NULL,
 	                NULL) != 0) {
-		tsk_error_reset();
-		tsk_error_set_errno(TSK_ERR_IMG_READ);
-		tsk_error_set_errstr("cannot read %zu bytes at byte %lld of %s",
+		api->error_reset();
+		api->error_set_errno(TSK_ERR_IMG_READ);
+		api->error_set_errstr("cannot read %zu bytes at byte %lld of %s",
 		                     len, (long long)off, src->path);
 		return -1;
 	}
@@ -90,13 +176,13 @@ static void img_stat(TSK_IMG_INFO *info, FILE *f)
 /* TSK's last error as one line, then cleared. */
 static const char *tsk_why(char *buf, size_t len)
 {
-	const char *e = tsk_error_get();
+	const char *e = api->error_get();
 
 	snprintf(buf, len, "%s", e != NULL && *e ? e : "no reason given");
 	for (char *p = buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	tsk_error_reset();
+	api->error_reset();
 	return buf;
 }
 
@@ -121,6 +207,13 @@ static enum fs_type type_of(TSK_FS_TYPE_ENUM t)
 	return FS_TSK_OTHER;
 }
 
+int tsk_available(const char **what)
+{
+	pthread_once(&tsk_once, tsk_load);
+	*what = api != NULL ? TSK_SONAME : tsk_load_why;
+	return api != NULL;
+}
+
 int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 {
 	const struct source *src = vol->src;
@@ -134,6 +227,21 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 		probed = fs_probe(b, n);
 	free(b);
 
+	pthread_once(&tsk_once, tsk_load);
+	if (api == NULL) {
+		if (fs_type_is_tsk(probed)) {
+			snprintf(err, errlen, "an %s volume at byte %llu: The "
+			         "Sleuth Kit's library, which dredge reads %s "
+			         "through, cannot be loaded: %s",
+			         fs_type_name(probed),
+			         (unsigned long long)vol->offset,
+			         fs_type_name(probed), tsk_load_why);
+			return -ENOTSUP;
+		}
+		snprintf(err, errlen, "no FAT or exFAT boot sector at byte %llu "
+		         "(no 55 AA signature)", (unsigned long long)vol->offset);
+		return -EINVAL;
+	}
 	struct fs_tsk *t = calloc(1, sizeof(*t));
 	struct tsk_img *img = calloc(1, sizeof(*img));
 	if (t == NULL || img == NULL) {
@@ -144,8 +252,8 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 	}
 	img->src = src;
 	unsigned ss = src->sector_size % 512 == 0 ? src->sector_size : 0;
-	tsk_error_reset();
-	t->img = tsk_img_open_external(img, (TSK_OFF_T)src->size, ss, img_read,
+	api->error_reset();
+	t->img = api->img_open_external(img, (TSK_OFF_T)src->size, ss, img_read,
 	                               img_close, img_stat);
 	if (t->img == NULL) {
 		snprintf(err, errlen, "The Sleuth Kit cannot read the source: %s",
@@ -155,7 +263,7 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 		return -EIO;
 	}
 	vol->tsk = t;
-	t->fs = tsk_fs_open_img(t->img, (TSK_OFF_T)vol->offset,
+	t->fs = api->fs_open_img(t->img, (TSK_OFF_T)vol->offset,
 	                        TSK_FS_TYPE_DETECT);
 	if (t->fs == NULL) {
 		tsk_why(why, sizeof(why));
@@ -176,7 +284,7 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 	uint64_t have = bs ? vol->avail / bs : 0;
 	if (bs == 0 || bs > (1u << 24)) {
 		snprintf(err, errlen, "the %s volume at byte %llu has %llu-byte "
-		         "blocks", tsk_fs_type_toname(fs->ftype),
+		         "blocks", api->fs_type_toname(fs->ftype),
 		         (unsigned long long)vol->offset, (unsigned long long)bs);
 		tsk_vol_close(vol);
 		return -EINVAL;
@@ -186,7 +294,7 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 	if (blocks > (uint64_t)UINT32_MAX - 2) {
 		snprintf(err, errlen, "the %s volume at byte %llu has %llu blocks, "
 		         "more than dredge numbers (%u)",
-		         tsk_fs_type_toname(fs->ftype),
+		         api->fs_type_toname(fs->ftype),
 		         (unsigned long long)vol->offset,
 		         (unsigned long long)blocks, UINT32_MAX - 2);
 		tsk_vol_close(vol);
@@ -194,7 +302,7 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 	}
 	if (blocks <= 2) {
 		snprintf(err, errlen, "the %s volume at byte %llu has no data "
-		         "blocks", tsk_fs_type_toname(fs->ftype),
+		         "blocks", api->fs_type_toname(fs->ftype),
 		         (unsigned long long)vol->offset);
 		tsk_vol_close(vol);
 		return -EINVAL;
@@ -219,9 +327,9 @@ void tsk_vol_close(struct fs_volume *vol)
 	if (t == NULL)
 		return;
 	if (t->fs != NULL)
-		tsk_fs_close(t->fs);
+		api->fs_close(t->fs);
 	if (t->img != NULL)
-		tsk_img_close(t->img);
+		api->img_close(t->img);
 	free(t);
 	vol->tsk = NULL;
 }
@@ -248,7 +356,7 @@ static void time_of(time_t s, uint32_t nano, struct fs_time *out)
 /* The first block of f's data that is a block (not sparse), or 0. */
 static uint32_t first_block(const struct fs_volume *vol, TSK_FS_FILE *f)
 {
-	const TSK_FS_ATTR *a = tsk_fs_file_attr_get(f);
+	const TSK_FS_ATTR *a = api->fs_file_attr_get(f);
 	unsigned k = 0;
 
 	if (a == NULL || !(a->flags & TSK_FS_ATTR_NONRES))
@@ -332,16 +440,16 @@ static int list_dir(struct fs_volume *vol, uint64_t inum, const char *path,
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	tsk_error_reset();
-	TSK_FS_DIR *d = tsk_fs_dir_open_meta(vol->tsk->fs, (TSK_INUM_T)inum);
+	api->error_reset();
+	TSK_FS_DIR *d = api->fs_dir_open_meta(vol->tsk->fs, (TSK_INUM_T)inum);
 	if (d == NULL) {
 		fs_warnf(vol, "%s: cannot read the directory: %s",
 		         path[0] ? path : "/", tsk_why(why, sizeof(why)));
 		return 0;
 	}
-	size_t n = tsk_fs_dir_getsize(d);
+	size_t n = api->fs_dir_getsize(d);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		TSK_FS_FILE *f = tsk_fs_dir_get(d, i);
+		TSK_FS_FILE *f = api->fs_dir_get(d, i);
 		if (f == NULL)
 			continue;
 		const TSK_FS_NAME *nm = f->name;
@@ -360,9 +468,9 @@ static int list_dir(struct fs_volume *vol, uint64_t inum, const char *path,
 		TSK_FS_FILE *alt = NULL;
 		if (!skip && (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) &&
 		    f->meta == NULL) {
-			alt = tsk_fs_file_open_meta(vol->tsk->fs, NULL,
+			alt = api->fs_file_open_meta(vol->tsk->fs, NULL,
 			                            nm->meta_addr);
-			tsk_error_reset();
+			api->error_reset();
 		}
 		if (!skip) {
 			struct fs_entry e;
@@ -378,10 +486,10 @@ static int list_dir(struct fs_volume *vol, uint64_t inum, const char *path,
 				rc = fs_dirlist_push(out, &e);
 		}
 		if (alt != NULL)
-			tsk_fs_file_close(alt);
-		tsk_fs_file_close(f);
+			api->fs_file_close(alt);
+		api->fs_file_close(f);
 	}
-	tsk_fs_dir_close(d);
+	api->fs_dir_close(d);
 	if (rc != 0)
 		fs_dirlist_free(out);
 	return rc;
@@ -542,11 +650,11 @@ static int hold(struct fs_volume *vol, const struct fs_entry *e,
 	if (r->data == NULL)
 		return -ENOMEM;
 	uint64_t done = 0;
-	tsk_error_reset();
+	api->error_reset();
 	while (done < size) {
 		size_t want = size - done < (1u << 20) ? (size_t)(size - done)
 		                                        : (1u << 20);
-		ssize_t got = tsk_fs_attr_read(a, (TSK_OFF_T)done,
+		ssize_t got = api->fs_attr_read(a, (TSK_OFF_T)done,
 		                               (char *)r->data + done, want,
 		                               TSK_FS_FILE_READ_FLAG_NONE);
 		if (got <= 0) {
@@ -658,17 +766,17 @@ int tsk_vol_file_runs(struct fs_volume *vol, const struct fs_entry *e,
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
-	tsk_error_reset();
-	TSK_FS_FILE *f = tsk_fs_file_open_meta(vol->tsk->fs, NULL,
+	api->error_reset();
+	TSK_FS_FILE *f = api->fs_file_open_meta(vol->tsk->fs, NULL,
 	                                       (TSK_INUM_T)e->entry_offset);
 	if (f == NULL || f->meta == NULL) {
 		if (!deleted)
 			fs_warnf(vol, "%s: The Sleuth Kit cannot read entry %llu: %s",
 			         e->name, (unsigned long long)e->entry_offset,
 			         tsk_why(why, sizeof(why)));
-		tsk_error_reset();
+		api->error_reset();
 		if (f != NULL)
-			tsk_fs_file_close(f);
+			api->fs_file_close(f);
 		r->status |= FS_RUNS_IO | (e->size ? FS_RUNS_SHORT : 0);
 		return 0;
 	}
@@ -678,12 +786,12 @@ int tsk_vol_file_runs(struct fs_volume *vol, const struct fs_entry *e,
 	                (e->flags & FS_E_REUSED)))
 		r->status |= FS_RUNS_OVERWRITTEN;
 	uint64_t size = dir ? (uint64_t)f->meta->size : e->size;
-	const TSK_FS_ATTR *a = tsk_fs_file_attr_get(f);
-	tsk_error_reset();
+	const TSK_FS_ATTR *a = api->fs_file_attr_get(f);
+	api->error_reset();
 	if (a == NULL || size == 0) {
 		if (size > 0 && !dir)
 			r->status |= FS_RUNS_SHORT;
-		tsk_fs_file_close(f);
+		api->fs_file_close(f);
 		return 0;
 	}
 	int low = 0;
@@ -697,7 +805,7 @@ int tsk_vol_file_runs(struct fs_volume *vol, const struct fs_entry *e,
 		                         (low ? FS_RUNS_RANGE : 0));
 		rc = hold(vol, e, a, size, r);
 	}
-	tsk_fs_file_close(f);
+	api->fs_file_close(f);
 	if (rc != 0) {
 		fs_runs_free(r);
 		return rc;
@@ -734,8 +842,8 @@ int tsk_vol_used_map(struct fs_volume *vol, struct fs_bitmap *map)
 	TSK_DADDR_T last = end - 1;
 	if (last > fs->last_block)
 		last = fs->last_block;
-	tsk_error_reset();
-	if (tsk_fs_block_walk(fs, fs->first_block, last,
+	api->error_reset();
+	if (api->fs_block_walk(fs, fs->first_block, last,
 	                      TSK_FS_BLOCK_WALK_FLAG_ALLOC |
 	                      TSK_FS_BLOCK_WALK_FLAG_META |
 	                      TSK_FS_BLOCK_WALK_FLAG_CONT |

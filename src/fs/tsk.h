@@ -24,6 +24,10 @@
  */
 int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen);
 
+/* Whether the library loads (1, else 0; loaded now if it was not): *what
+ * is then its name, else why not. */
+int tsk_available(const char **what);
+
 /* Releases what tsk_vol_open set up; a no-op for other volumes. */
 void tsk_vol_close(struct fs_volume *vol);
 

@@ -12,6 +12,12 @@
 #include "fs/fat.h"
 #include "fs/tsk.h"
 
+int tsk_available(const char **what)
+{
+	*what = "built without The Sleuth Kit";
+	return 0;
+}
+
 int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 {
 	size_t n = vol->avail < FS_PROBE_LEN ? (size_t)vol->avail : FS_PROBE_LEN;

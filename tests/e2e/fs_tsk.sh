@@ -76,12 +76,27 @@ if D fs info "$e4" 2>&1 | grep -q "built without The Sleuth Kit"; then
 	D fs ls "$e4" 2>"$work/err"
 	is "$?:$(cat "$work/err")" "1:dredge: $e4: an ext4 volume at byte 0: this dredge was built without The Sleuth Kit (libtsk), which it reads ext4 through; rebuild with libtsk-dev installed" \
 		"a build without The Sleuth Kit says so"
+	is "$(D version | grep '^NTFS')" \
+		"NTFS, ext4, HFS+, ISO 9660: not read (built without The Sleuth Kit)" \
+		"dredge version says so too"
 	tap_done
 	exit 0
 fi
 
 info=$(D fs info "$e4")
 is "$(info_val "$info" "file system")" ext4 "ext4: fs info gives the type"
+# The library is loaded when a volume is first opened through it (tsk.c),
+# not when dredge starts: the dynamic loader (LD_DEBUG=files) loads it for
+# fs info of the ext4 volume, and not for `dredge types`, which opens none.
+loads() { grep -c 'file=libtsk.*generating link map'; }
+is "$(LD_DEBUG=files D fs info "$e4" 2>&1 >/dev/null | loads)" 1 \
+	"ext4: fs info loads The Sleuth Kit's library"
+is "$(LD_DEBUG=files D types 2>&1 >/dev/null | loads)" 0 \
+	"dredge types does not load it"
+D version >"$work/version"
+check "dredge version: those file systems read, and the library's name" \
+	grep -Eq '^NTFS, ext4, HFS\+, ISO 9660: read \(libtsk\.so\.[0-9]+\)$' \
+	"$work/version"
 is "$(info_val "$info" "block size")" 1024 "ext4: ... the block size"
 is "$(info_val "$info" "block count")" \
 	"$(dumpe2fs -h "$e4" 2>/dev/null | sed -n 's/^Block count: *//p')" \
