@@ -34,7 +34,9 @@ int source_can_map(const struct source *src)
 int source_mappable(const struct source *src)
 {
 	return src->views != SOURCE_VIEWS_OFF && source_can_map(src) &&
-	       (src->views == SOURCE_VIEWS_ON || source_views_pay(NULL, NULL));
+	       (src->views == SOURCE_VIEWS_ON ||
+	        (src->size >= SOURCE_VIEWS_MEASURED_FROM &&
+	         source_views_pay(NULL, NULL)));
 }
 
 /* ------------------------------------------------------- the measure */

@@ -29,9 +29,17 @@ struct source_map {
 int source_can_map(const struct source *src);
 
 /*
+ * Sources smaller than this are copied under SOURCE_VIEWS_AUTO without
+ * the measure: it costs a process up to 16 ms (most of it faulting in its
+ * 4 MiB of memory), more than views could save on so few bytes.
+ */
+#define SOURCE_VIEWS_MEASURED_FROM (64ull << 20)
+
+/*
  * Whether src is to be viewed: it can be, and source.views says so
- * (SOURCE_VIEWS_AUTO: where views pay here).  Readers of a source ask this
- * and copy through source_read when it says no.
+ * (SOURCE_VIEWS_AUTO: where views pay here, for a source of at least
+ * SOURCE_VIEWS_MEASURED_FROM bytes).  Readers of a source ask this and
+ * copy through source_read when it says no.
  */
 int source_mappable(const struct source *src);
 

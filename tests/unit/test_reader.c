@@ -253,6 +253,26 @@ static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
 	   map_us, copy_us);
 	ok(source_views_pay(NULL, NULL) == pays,
 	   "source_views_pay: measured once, the same after");
+
+	/* auto: a source below SOURCE_VIEWS_MEASURED_FROM bytes is copied
+	 * whatever the measure says; from there on, as it says */
+	struct source src;
+	char err[256];
+	if (source_open(&src, path, 0, err, sizeof(err)) != 0)
+		tap_bail(err);
+	src.views = SOURCE_VIEWS_AUTO;
+	ok(source_mappable(&src) == 0,
+	   "source_mappable, auto: a %llu-byte image is copied",
+	   (unsigned long long)src.size);
+	src.size = SOURCE_VIEWS_MEASURED_FROM;
+	ok(source_mappable(&src) == pays,
+	   "source_mappable, auto: at %llu bytes, viewed as measured (%d)",
+	   (unsigned long long)src.size, pays);
+	src.size = size;
+	src.views = SOURCE_VIEWS_ON;
+	ok(source_mappable(&src) == 1,
+	   "source_mappable, on: the small image is viewed");
+	source_close(&src);
 }
 
 int main(void)
