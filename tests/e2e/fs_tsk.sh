@@ -97,6 +97,26 @@ D version >"$work/version"
 check "dredge version: those file systems read, and the library's name" \
 	grep -Eq '^NTFS, ext4, HFS\+, ISO 9660: read \(libtsk\.so\.[0-9]+\)$' \
 	"$work/version"
+# The library there but unloadable (/dev/null bound over it in a mount
+# namespace of this test's own): fs info says so, and why, and exits 1;
+# dredge version says they are not read.
+lib=$(sed -n 's/^NTFS.*read (\(.*\))$/\1/p' "$work/version")
+lib=$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l {print $NF; exit}')
+if [ "$(id -u)" -eq 0 ] && [ -n "$lib" ] &&
+   unshare -m true 2>/dev/null; then
+	unshare -m sh -c 'mount --bind /dev/null "$1" && shift &&
+		timeout 60 "$@" version | grep "^NTFS" &&
+		timeout 60 "$@" fs info "$0" 2>&1 >/dev/null; echo "rc=$?"' \
+		"$e4" "$lib" "$DREDGE" >"$work/nolib" 2>&1
+	check "no library: dredge version says those file systems are not read" \
+		grep -Eq '^NTFS, ext4, HFS\+, ISO 9660: not read \(.+\)$' "$work/nolib"
+	check "no library: fs info names the volume and why it is not read" \
+		grep -Eq "^dredge: $e4: an ext4 volume at byte 0: The Sleuth Kit's library, which dredge reads ext4 through, cannot be loaded: .+" \
+		"$work/nolib"
+	check "no library: fs info exits 1" grep -qx "rc=1" "$work/nolib"
+else
+	ok 0 "no library # SKIP needs root, unshare and ldconfig"
+fi
 is "$(info_val "$info" "block size")" 1024 "ext4: ... the block size"
 is "$(info_val "$info" "block count")" \
 	"$(dumpe2fs -h "$e4" 2>/dev/null | sed -n 's/^Block count: *//p')" \
