@@ -25,9 +25,9 @@ static int cmd_version(int argc, char **argv, const char *cmdline)
 	printf("h264 slices: %s\n", dredge_h264_slices() ? "decoded (libavcodec)"
 	       : "not decoded (no libavcodec)");
 	const char *tsk;
-	int read = dredge_fs_tsk(&tsk);
-	printf("NTFS, ext4, HFS+, ISO 9660: %s (%s)\n", read ? "read" : "not read",
-	       tsk);
+	int tsk_reads = dredge_fs_tsk(&tsk);
+	printf("NTFS, ext4, HFS+, ISO 9660: %s (%s)\n",
+	       tsk_reads ? "read" : "not read", tsk);
 	double map_us = 0, copy_us = 0;
 	int views = dredge_views_pay(&map_us, &copy_us);
 	printf("page cache: %s (2 MiB: viewed in %.0f us, copied in %.0f us)\n",

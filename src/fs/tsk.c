@@ -157,7 +157,7 @@ static ssize_t img_read(TSK_IMG_INFO *info, TSK_OFF_T off, char *buf,
 		api->error_reset();
 		api->error_set_errno(TSK_ERR_IMG_READ);
 		api->error_set_errstr("cannot read %zu bytes at byte %lld of %s",
-		                     len, (long long)off, src->path);
+		                      len, (long long)off, src->path);
 		return -1;
 	}
 	return (ssize_t)len;
@@ -214,9 +214,19 @@ int tsk_available(const char **what)
 	return api != NULL;
 }
 
+/* What opening the volume at vol->offset says when it holds nothing TSK
+ * reads: that it holds no FAT or exFAT either. */
+static int no_volume(const struct fs_volume *vol, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "no FAT or exFAT boot sector at byte %llu (no "
+	         "55 AA signature)", (unsigned long long)vol->offset);
+	return -EINVAL;
+}
+
 int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 {
 	const struct source *src = vol->src;
+	const char *lib;
 	char why[512];
 	enum fs_type probed = FS_NONE;
 
@@ -227,20 +237,15 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 		probed = fs_probe(b, n);
 	free(b);
 
-	pthread_once(&tsk_once, tsk_load);
-	if (api == NULL) {
-		if (fs_type_is_tsk(probed)) {
-			snprintf(err, errlen, "an %s volume at byte %llu: The "
-			         "Sleuth Kit's library, which dredge reads %s "
-			         "through, cannot be loaded: %s",
-			         fs_type_name(probed),
-			         (unsigned long long)vol->offset,
-			         fs_type_name(probed), tsk_load_why);
-			return -ENOTSUP;
-		}
-		snprintf(err, errlen, "no FAT or exFAT boot sector at byte %llu "
-		         "(no 55 AA signature)", (unsigned long long)vol->offset);
-		return -EINVAL;
+	if (!tsk_available(&lib)) {
+		if (!fs_type_is_tsk(probed))
+			return no_volume(vol, err, errlen);
+		snprintf(err, errlen, "an %s volume at byte %llu: The Sleuth "
+		         "Kit's library, which dredge reads %s through, cannot "
+		         "be loaded: %s", fs_type_name(probed),
+		         (unsigned long long)vol->offset, fs_type_name(probed),
+		         lib);
+		return -ENOTSUP;
 	}
 	struct fs_tsk *t = calloc(1, sizeof(*t));
 	struct tsk_img *img = calloc(1, sizeof(*img));
@@ -253,8 +258,8 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 	img->src = src;
 	unsigned ss = src->sector_size % 512 == 0 ? src->sector_size : 0;
 	api->error_reset();
-	t->img = api->img_open_external(img, (TSK_OFF_T)src->size, ss, img_read,
-	                               img_close, img_stat);
+	t->img = api->img_open_external(img, (TSK_OFF_T)src->size, ss,
+	                                img_read, img_close, img_stat);
 	if (t->img == NULL) {
 		snprintf(err, errlen, "The Sleuth Kit cannot read the source: %s",
 		         tsk_why(why, sizeof(why)));
@@ -264,18 +269,15 @@ int tsk_vol_open(struct fs_volume *vol, char *err, size_t errlen)
 	}
 	vol->tsk = t;
 	t->fs = api->fs_open_img(t->img, (TSK_OFF_T)vol->offset,
-	                        TSK_FS_TYPE_DETECT);
+	                         TSK_FS_TYPE_DETECT);
 	if (t->fs == NULL) {
 		tsk_why(why, sizeof(why));
-		if (fs_type_is_tsk(probed))
-			snprintf(err, errlen, "The Sleuth Kit cannot open the %s "
-			         "volume at byte %llu: %s", fs_type_name(probed),
-			         (unsigned long long)vol->offset, why);
-		else
-			snprintf(err, errlen, "no FAT or exFAT boot sector at byte "
-			         "%llu (no 55 AA signature)",
-			         (unsigned long long)vol->offset);
 		tsk_vol_close(vol);
+		if (!fs_type_is_tsk(probed))
+			return no_volume(vol, err, errlen);
+		snprintf(err, errlen, "The Sleuth Kit cannot open the %s volume "
+		         "at byte %llu: %s", fs_type_name(probed),
+		         (unsigned long long)vol->offset, why);
 		return -EINVAL;
 	}
 	TSK_FS_INFO *fs = t->fs;
@@ -469,7 +471,7 @@ static int list_dir(struct fs_volume *vol, uint64_t inum, const char *path,
 		if (!skip && (nm->flags & TSK_FS_NAME_FLAG_UNALLOC) &&
 		    f->meta == NULL) {
 			alt = api->fs_file_open_meta(vol->tsk->fs, NULL,
-			                            nm->meta_addr);
+			                             nm->meta_addr);
 			api->error_reset();
 		}
 		if (!skip) {
@@ -655,8 +657,8 @@ static int hold(struct fs_volume *vol, const struct fs_entry *e,
 		size_t want = size - done < (1u << 20) ? (size_t)(size - done)
 		                                        : (1u << 20);
 		ssize_t got = api->fs_attr_read(a, (TSK_OFF_T)done,
-		                               (char *)r->data + done, want,
-		                               TSK_FS_FILE_READ_FLAG_NONE);
+		                                (char *)r->data + done, want,
+		                                TSK_FS_FILE_READ_FLAG_NONE);
 		if (got <= 0) {
 			fs_warnf(vol, "%s: The Sleuth Kit cannot read byte %llu of "
 			         "it: %s", e->name, (unsigned long long)done,
@@ -768,7 +770,7 @@ int tsk_vol_file_runs(struct fs_volume *vol, const struct fs_entry *e,
 	memset(r, 0, sizeof(*r));
 	api->error_reset();
 	TSK_FS_FILE *f = api->fs_file_open_meta(vol->tsk->fs, NULL,
-	                                       (TSK_INUM_T)e->entry_offset);
+	                                        (TSK_INUM_T)e->entry_offset);
 	if (f == NULL || f->meta == NULL) {
 		if (!deleted)
 			fs_warnf(vol, "%s: The Sleuth Kit cannot read entry %llu: %s",
@@ -844,11 +846,11 @@ int tsk_vol_used_map(struct fs_volume *vol, struct fs_bitmap *map)
 		last = fs->last_block;
 	api->error_reset();
 	if (api->fs_block_walk(fs, fs->first_block, last,
-	                      TSK_FS_BLOCK_WALK_FLAG_ALLOC |
-	                      TSK_FS_BLOCK_WALK_FLAG_META |
-	                      TSK_FS_BLOCK_WALK_FLAG_CONT |
-	                      TSK_FS_BLOCK_WALK_FLAG_AONLY,
-	                      mark_block, map) != 0) {
+	                       TSK_FS_BLOCK_WALK_FLAG_ALLOC |
+	                       TSK_FS_BLOCK_WALK_FLAG_META |
+	                       TSK_FS_BLOCK_WALK_FLAG_CONT |
+	                       TSK_FS_BLOCK_WALK_FLAG_AONLY,
+	                       mark_block, map) != 0) {
 		fs_warnf(vol, "The Sleuth Kit cannot read the allocation map: %s",
 		         tsk_why(why, sizeof(why)));
 		fs_bitmap_free(map);
