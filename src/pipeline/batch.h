@@ -96,6 +96,8 @@ struct batch {
 	uint64_t lo, hi;             /* source range whose starts it holds */
 	struct candidate *cand;
 	size_t n, cap;
+	size_t held;                 /* cap when scanned: the entries its
+	                                credit counts (pipeline.h) */
 	uint64_t emitted;            /* candidates found (n counts those kept) */
 	/* The chunk it was found in, held until its candidates are
 	 * validated so that validators read it from memory; NULL once

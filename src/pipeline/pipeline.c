@@ -41,7 +41,8 @@
  * Compacting keeps a batch's memory near the candidates that are real
  * files (which the output holds anyway) without losing any: the verdicts
  * are the ones the validators would give, so the output is unchanged.
- * 32768 candidates are 1.5 MiB, and at most max_credits batches live.
+ * 32768 candidates are 1.5 MiB, and the batches alive hold no more
+ * entries than 16 or so such batches would (cand_max, pipeline.h).
  */
 #define BATCH_SOFT_CAP (1u << 15)
 
@@ -74,12 +75,19 @@ void pipeline_fail(struct pipeline *p, int code, const char *fmt, ...)
 	pipeline_abort(p);
 }
 
+/* Credits that must stay free for the reader to take one now. */
+static unsigned credits_kept(const struct pipeline *p)
+{
+	return p->next_off >= p->ahead_end ? PIPELINE_AHEAD : 0;
+}
+
 int pipeline_take_credit(struct pipeline *p)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&p->credit_lock);
-	while (p->credits == 0 && !p->aborted)
+	while ((p->credits <= credits_kept(p) ||
+	        p->cand_held >= p->cand_max) && !p->aborted)
 		pthread_cond_wait(&p->credit_cond, &p->credit_lock);
 	if (p->aborted)
 		rc = -ECANCELED;
@@ -94,7 +102,8 @@ int pipeline_try_credit(struct pipeline *p)
 	int got = 0;
 
 	pthread_mutex_lock(&p->credit_lock);
-	if (p->credits > 0 && !p->aborted) {
+	if (p->credits > credits_kept(p) && p->cand_held < p->cand_max &&
+	    !p->aborted) {
 		p->credits--;
 		got = 1;
 	}
@@ -102,10 +111,11 @@ int pipeline_try_credit(struct pipeline *p)
 	return got;
 }
 
-void pipeline_give_credit(struct pipeline *p)
+void pipeline_give_credit(struct pipeline *p, size_t held)
 {
 	pthread_mutex_lock(&p->credit_lock);
 	p->credits++;
+	p->cand_held -= held;
 	pthread_cond_signal(&p->credit_cond);
 	pthread_mutex_unlock(&p->credit_lock);
 }
@@ -133,7 +143,7 @@ static struct chunk *sink_try_acquire(void *arg)
 		return NULL;
 	struct chunk *c = ring_try_acquire(&p->ring);
 	if (c == NULL)
-		pipeline_give_credit(p);
+		pipeline_give_credit(p, 0);
 	return c;
 }
 
@@ -160,9 +170,13 @@ static int sink_deliver(void *arg, struct chunk *c)
 	return 0;
 }
 
+/* Asked before each chunk's slot is taken, with the chunk's offset. */
 static int sink_stop(void *arg, uint64_t off)
 {
-	return pipeline_stop_requested(arg, off);
+	struct pipeline *p = arg;
+
+	p->next_off = off;
+	return pipeline_stop_requested(p, off);
 }
 
 /* In a file system, a chunk of clusters no candidate may start in (live
@@ -427,6 +441,10 @@ static void *scan_main(void *arg)
 			qsort(b->cand, b->n, sizeof(*b->cand), cand_cmp);
 		atomic_fetch_add(&p->bytes_scanned, b->hi - b->lo);
 		atomic_fetch_add(&p->ncandidates, b->emitted);
+		pthread_mutex_lock(&p->credit_lock);
+		b->held = b->cap;
+		p->cand_held += b->held;
+		pthread_mutex_unlock(&p->credit_lock);
 		if (x.failed || queue_push(&p->valid_q, b) != 0) {
 			batch_drop_chunk(p, b);
 			batch_free(b);
@@ -811,6 +829,50 @@ static void frag_ahead(struct pipeline *p, struct candidate *c, uint8_t *win,
 	c->ahead = frag_first_make(&rq, &p->frag_ahead);
 }
 
+/*
+ * The files validators accepted ahead of the writer (pipeline.h, covers):
+ * a start inside one is skipped as one inside a file of its own batch is.
+ * Nothing depends on what the table holds but the work done: the writer
+ * validates a skipped start itself should the file covering it not be
+ * kept.  A full table gives up the entry the writer has passed, or the
+ * one ending first.
+ */
+static void covers_note(struct pipeline *p, uint64_t lo, uint64_t hi)
+{
+	uint64_t passed = atomic_load(&p->cover_hi);
+	unsigned k = 0;
+
+	pthread_mutex_lock(&p->covers_lock);
+	for (unsigned i = 0; i < PIPELINE_COVERS; i++) {
+		if (p->covers[i][1] <= passed) {
+			k = i;
+			break;
+		}
+		if (p->covers[i][1] < p->covers[k][1])
+			k = i;
+	}
+	if (hi > p->covers[k][1]) {
+		p->covers[k][0] = lo;
+		p->covers[k][1] = hi;
+	}
+	if (hi > atomic_load(&p->covers_hi))
+		atomic_store(&p->covers_hi, hi);
+	pthread_mutex_unlock(&p->covers_lock);
+}
+
+static bool covers_hold(struct pipeline *p, uint64_t off)
+{
+	bool in = false;
+
+	if (off >= atomic_load(&p->covers_hi))
+		return false;
+	pthread_mutex_lock(&p->covers_lock);
+	for (unsigned i = 0; i < PIPELINE_COVERS && !in; i++)
+		in = off >= p->covers[i][0] && off < p->covers[i][1];
+	pthread_mutex_unlock(&p->covers_lock);
+	return in;
+}
+
 static void *validate_main(void *arg)
 {
 	struct pipeline *p = arg;
@@ -841,15 +903,19 @@ static void *validate_main(void *arg)
 			 * covering file not be kept after all. */
 			if (!p->cfg->keep_embedded && c->live == NULL &&
 			    (c->off < covered ||
-			     c->off < atomic_load(&p->cover_hi))) {
+			     c->off < atomic_load(&p->cover_hi) ||
+			     covers_hold(p, c->off))) {
 				c->skipped = 1;
 				continue;
 			}
 			validate_in(p, c, b->chunk, win, VALIDATE_WINDOW);
 			frag_ahead(p, c, win, VALIDATE_WINDOW);
 			if (c->verdict == CARVE_ACCEPT && c->live == NULL &&
-			    candidate_first_end(c) > covered)
+			    candidate_first_end(c) > covered) {
 				covered = candidate_first_end(c);
+				if (covered > b->hi)
+					covers_note(p, c->off, covered);
+			}
 		}
 		batch_hash(p, b, fh);
 		batch_drop_chunk(p, b);
@@ -1038,8 +1104,9 @@ static int writer_take(void *arg, struct batch *b)
 	int rc = atomic_load(&p->fatal) != 0 ? -ECANCELED
 	         : output_commit(p->out, b);
 
+	size_t held = b->held;
 	batch_free(b);
-	pipeline_give_credit(p);
+	pipeline_give_credit(p, held);
 	return rc;
 }
 
@@ -1306,6 +1373,7 @@ static int shard_range(struct pipeline *p)
 		            cfg->any_offset ? 1 : cfg->block_size, n,
 		            p->shard_edges);
 	p->shard_lo = p->shard_edges[cfg->shard_index - 1];
+	p->ahead_end = p->shard_edges[cfg->shard_index];
 	p->start = p->shard_lo & ~(uint64_t)4095;
 	return 0;
 }
@@ -1486,6 +1554,7 @@ static void pipeline_destroy(struct pipeline *p)
 	queue_destroy(&p->done_q);
 	pthread_mutex_destroy(&p->credit_lock);
 	pthread_cond_destroy(&p->credit_cond);
+	pthread_mutex_destroy(&p->covers_lock);
 	pthread_mutex_destroy(&p->fatal_lock);
 	cand_pool_destroy(&p->cand_pool);
 	badlist_destroy(&p->bad);
@@ -1510,9 +1579,11 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	if (p == NULL)
 		return -ENOMEM;
 	p->cfg = cfg;
+	p->ahead_end = UINT64_MAX;
 	p->sum = sum;
 	pthread_mutex_init(&p->credit_lock, NULL);
 	pthread_cond_init(&p->credit_cond, NULL);
+	pthread_mutex_init(&p->covers_lock, NULL);
 	cand_pool_init(&p->cand_pool);
 	badlist_init(&p->bad);
 	badlist_init(&p->reread);
@@ -1617,7 +1688,12 @@ int dredge_scan(const struct dredge_scan_config *cfg,
 	ring_plan(p->end - p->start, &p->chunk_size, &nslots);
 	p->nchunks = (p->end - p->start + p->chunk_size - 1) / p->chunk_size;
 
-	p->max_credits = p->credits = nslots + 2 * p->threads + 2;
+	/* The batches of the chunks in the ring and in the workers' hands,
+	 * and PIPELINE_AHEAD more that hold little; their candidates no
+	 * more than those batches would hold at BATCH_SOFT_CAP each. */
+	unsigned base = nslots + 2 * p->threads + 2;
+	p->max_credits = p->credits = base + PIPELINE_AHEAD;
+	p->cand_max = (size_t)base * BATCH_SOFT_CAP;
 	if (rc != 0 ||
 	    (rc = ring_init(&p->ring, nslots, p->chunk_size)) != 0 ||
 	    (rc = queue_init(&p->scan_q, nslots)) != 0 ||

@@ -137,6 +137,20 @@ done
 cmp -s "$work/j1/report.jsonl" "$work/j4/report.jsonl"
 ok $? "4K sectors: the same report with 1 and with 4 threads"
 rm -rf "$work/j1" "$work/j4"
+# While a clip is being placed, the scan runs on past it (pipeline.h,
+# PIPELINE_AHEAD), but past a shard's end only as far as before: the
+# batches of the chunks in flight, 16 with 2 threads and 4 reads in
+# flight, beyond where its writer hands over (one chunk more for the
+# chunk that holds that point).
+rm -rf "$work/sh"
+D scan "$img" -o "$work/sh" -q --fs --shard 1/4 --chunk-size 64K -j 2 \
+	--queue-depth 4
+ok $? "4K --fs, shard 1/4 of 4: the scan completes"
+past=$(awk '$1 == "handover" { h = $2 } $1 == "read_end" { e = $2 }
+	END { print e - h }' "$work/sh/.dredge-shard")
+check "4K --fs, shard 1/4: read $past bytes past its hand-over, at most 17 chunks" \
+	test "$past" -le $((17 * 65536))
+rm -rf "$work/sh"
 
 # ---- exFAT, as SDXC cards come formatted: the same recorder over a
 # 12 MiB volume with 32 KiB clusters (mkfs.exfat; fsck.exfat finds it
