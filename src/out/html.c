@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,7 @@ struct tjob {
 	char *src, *dst;
 	uint64_t size;               /* the photo's, when it needs decoding */
 	int rc;                      /* thumbnail()'s answer */
+	uint64_t left;               /* made early: the budget left after it */
 };
 
 struct pass {
@@ -178,6 +180,7 @@ struct pass {
 	unsigned shown;              /* pictures the gallery may show */
 	atomic_size_t take;          /* the job a thread makes next */
 	int phase;                   /* 0: EXIF or none, 1: the photo */
+	size_t from;                 /* the first job a round makes */
 	int failed;                  /* out of memory planning */
 };
 
@@ -245,40 +248,54 @@ static int thumbnail(struct pass *p, const struct report_rec *r,
  * and counts a JPEG only when its thumbnail is there): past them, and
  * after a failure here, thumbnail() makes them one by one as before.
  */
-static void plan_entry(void *arg, const struct report_rec *r)
+/* Whether the gallery may show entry r as a JPEG's thumbnail, counting in
+ * *shown the pictures it may show so far. */
+static bool gallery_jpeg(unsigned *shown, const struct report_rec *r)
 {
-	struct pass *p = arg;
-
-	if (p->failed || p->shown >= GALLERY_MAX || r->duplicate_of != 0 ||
+	if (*shown >= GALLERY_MAX || r->duplicate_of != 0 ||
 	    !plain_name(r->filename))
-		return;
+		return false;
 	if (is_type(r->type, shown_as_is) && r->complete)
-		p->shown++;
+		(*shown)++;
 	if (strcmp(r->type, "jpg") != 0)
-		return;
-	p->shown++;
-	if (p->njob == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 64;
-		struct tjob *j = realloc(p->job, cap * sizeof(*j));
-		if (j == NULL) {
-			p->failed = 1;
-			return;
-		}
-		p->job = j;
-		p->cap = cap;
+		return false;
+	(*shown)++;
+	return true;
+}
+
+/* Adds the job for entry r to job[0..*n) (*cap of room); 0 or -ENOMEM. */
+static int job_add(struct tjob **job, size_t *n, size_t *cap,
+                   const struct report_rec *r)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		struct tjob *j = realloc(*job, c * sizeof(*j));
+		if (j == NULL)
+			return -ENOMEM;
+		*job = j;
+		*cap = c;
 	}
 	char dst[300];
 	thumb_name(r->filename, dst, sizeof(dst));
-	struct tjob *j = &p->job[p->njob];
+	struct tjob *j = &(*job)[*n];
 	*j = (struct tjob){ .id = r->id, .src = strdup(r->filename),
 	                    .dst = strdup(dst), .rc = -EAGAIN };
 	if (j->src == NULL || j->dst == NULL) {
 		free(j->src);
 		free(j->dst);
-		p->failed = 1;
-		return;
+		return -ENOMEM;
 	}
-	p->njob++;
+	(*n)++;
+	return 0;
+}
+
+static void plan_entry(void *arg, const struct report_rec *r)
+{
+	struct pass *p = arg;
+
+	if (!p->failed && gallery_jpeg(&p->shown, r) &&
+	    job_add(&p->job, &p->njob, &p->cap, r) != 0)
+		p->failed = 1;
 }
 
 static void plan_free(struct pass *p)
@@ -318,7 +335,7 @@ static void plan_round(struct pass *p, int phase, unsigned n)
 	unsigned k = 0;
 
 	p->phase = phase;
-	atomic_store(&p->take, 0);
+	atomic_store(&p->take, p->from);
 	while (k + 1 < n && pthread_create(&t[k], NULL, plan_worker, p) == 0)
 		k++;
 	plan_worker(p);
@@ -326,7 +343,179 @@ static void plan_round(struct pass *p, int phase, unsigned n)
 		pthread_join(t[--k], NULL);
 }
 
-static void plan_run(struct pass *p, unsigned threads)
+/* ------------------------------------------------- made while scanning */
+
+/*
+ * The thumbnails of the photos the writer commits, made on a thread of
+ * their own while the scan goes on, in report order and by the rule the
+ * gallery pass follows (thumbnail(): a current one is kept, an EXIF one
+ * made, else the photo decoded while the budget lasts).  So the first
+ * jobs it made are the ones plan_run would make, with the same answers
+ * and the same budget left after them: plan_run takes them (early_take)
+ * and makes only the rest.
+ */
+struct html_early {
+	int dirfd;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct tjob *job;            /* the gallery's JPEG jobs, in order */
+	size_t njob, cap;
+	size_t made;                 /* job[0..made) are made */
+	unsigned shown;              /* as pass.shown */
+	uint64_t budget;             /* the worker's, after job[made - 1] */
+	bool stop;                   /* make no more */
+	bool failed;                 /* out of memory, or no thumbs/: take
+	                                no more jobs */
+};
+
+/* Job i of e, made; its answer and the budget left after it are set. */
+static void early_make(struct html_early *e, const char *src,
+                       const char *dst, struct tjob *out)
+{
+	uint64_t size = 0;
+	int rc = thumb_current(e->dirfd, src, dst);
+
+	rc = rc != 0 ? (rc < 0 ? rc : 0) : thumb_exif(e->dirfd, src, dst, &size);
+	if (rc == -EAGAIN) {
+		if (size > e->budget) {
+			rc = -EFBIG;
+		} else {
+			e->budget -= size;
+			rc = thumb_photo(e->dirfd, src, dst);
+		}
+	}
+	out->rc = rc;
+	out->size = size;
+	out->left = e->budget;
+}
+
+static void *early_main(void *arg)
+{
+	struct html_early *e = arg;
+	bool dir = false;
+
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		while (!e->stop && !e->failed && e->made == e->njob)
+			pthread_cond_wait(&e->cond, &e->lock);
+		if (e->stop || e->made == e->njob)
+			break;
+		const char *src = e->job[e->made].src;
+		const char *dst = e->job[e->made].dst;
+		pthread_mutex_unlock(&e->lock);
+		if (!dir && mkdirat(e->dirfd, "thumbs", 0755) != 0 &&
+		    errno != EEXIST) {
+			pthread_mutex_lock(&e->lock);
+			e->failed = true;
+			break;
+		}
+		dir = true;
+		struct tjob made;
+		early_make(e, src, dst, &made);
+		pthread_mutex_lock(&e->lock);
+		e->job[e->made].rc = made.rc;
+		e->job[e->made].size = made.size;
+		e->job[e->made].left = made.left;
+		e->made++;
+		pthread_cond_broadcast(&e->cond);
+	}
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+int html_early_start(struct html_early **out, int dirfd)
+{
+	struct html_early *e = calloc(1, sizeof(*e));
+	int rc;
+
+	*out = NULL;
+	if (e == NULL)
+		return -ENOMEM;
+	e->dirfd = dirfd;
+	e->budget = THUMB_DECODE_BUDGET;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->cond, NULL);
+	if ((rc = pthread_create(&e->thread, NULL, early_main, e)) != 0) {
+		pthread_cond_destroy(&e->cond);
+		pthread_mutex_destroy(&e->lock);
+		free(e);
+		return -rc;
+	}
+	*out = e;
+	return 0;
+}
+
+void html_early_add(struct html_early *e, const struct report_rec *r)
+{
+	pthread_mutex_lock(&e->lock);
+	if (!e->failed && !e->stop && gallery_jpeg(&e->shown, r)) {
+		if (job_add(&e->job, &e->njob, &e->cap, r) != 0)
+			e->failed = true;
+		pthread_cond_broadcast(&e->cond);
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+size_t html_early_drain(struct html_early *e)
+{
+	pthread_mutex_lock(&e->lock);
+	while (!e->stop && !e->failed && e->made < e->njob)
+		pthread_cond_wait(&e->cond, &e->lock);
+	size_t n = e->made;
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
+/* Stops the worker once the job in hand is made. */
+static void early_stop(struct html_early *e)
+{
+	pthread_mutex_lock(&e->lock);
+	bool joined = e->stop;
+	e->stop = true;
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	if (!joined)
+		pthread_join(e->thread, NULL);
+}
+
+void html_early_free(struct html_early *e)
+{
+	if (e == NULL)
+		return;
+	early_stop(e);
+	for (size_t i = 0; i < e->njob; i++) {
+		free(e->job[i].src);
+		free(e->job[i].dst);
+	}
+	free(e->job);
+	pthread_cond_destroy(&e->cond);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+/* The jobs e made that begin p's (the same entries in the same order),
+ * taken with the budget left after them; how many. */
+static size_t early_take(struct pass *p, struct html_early *e)
+{
+	size_t k = 0;
+
+	if (e == NULL)
+		return 0;
+	early_stop(e);
+	while (k < p->njob && k < e->made && p->job[k].id == e->job[k].id &&
+	       strcmp(p->job[k].src, e->job[k].src) == 0) {
+		p->job[k].rc = e->job[k].rc;
+		k++;
+	}
+	if (k > 0)
+		p->decode_budget = e->job[k - 1].left;
+	return k;
+}
+
+static void plan_run(struct pass *p, unsigned threads,
+                     struct html_early *early)
 {
 	if (threads == 0) {
 		long c = sysconf(_SC_NPROCESSORS_ONLN);
@@ -339,8 +528,9 @@ static void plan_run(struct pass *p, unsigned threads)
 		plan_free(p);   /* made one by one, as the gallery goes */
 		return;
 	}
+	p->from = early_take(p, early);
 	plan_round(p, 0, threads);
-	for (size_t i = 0; i < p->njob; i++) {
+	for (size_t i = p->from; i < p->njob; i++) {
 		struct tjob *j = &p->job[i];
 		if (j->rc != -EAGAIN)
 			continue;
@@ -530,7 +720,7 @@ int html_write(int dirfd, const struct html_info *info)
 		      "extract</code> writes chosen ones.</p>\n", f);
 	fputs("<div class=\"gallery\" id=\"gallery\">\n", f);
 	if (!info->report_only)
-		plan_run(&p, info->threads);
+		plan_run(&p, info->threads, info->early);
 	rc = info->report_only ? 0 : each_entry(dirfd, gallery_entry, &p);
 	plan_free(&p);
 	fputs("</div>\n", f);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "out/report.h"
+#include "out/report_read.h"
 
 struct html_info {
 	const char *source;
@@ -33,10 +34,36 @@ struct html_info {
 	uint64_t nbad;
 	int report_only;                  /* no files: no gallery */
 	unsigned threads;                 /* making thumbnails; 0: CPUs */
+	struct html_early *early;         /* thumbnails made while the scan
+	                                     ran, or NULL: stopped and
+	                                     taken here */
 };
 
 /* Writes report.html in dirfd (through report.html.part) and the
  * thumbnails it shows; 0 or -errno. */
 int html_write(int dirfd, const struct html_info *info);
+
+/*
+ * Thumbnails made while a scan runs.  Decoding photos is most of what
+ * the page costs; the writer hands each entry it reports, in report
+ * order, to a thread that makes the gallery's thumbnails as html_write
+ * would, so that html_write, at the end, makes only those it had not
+ * reached.  The page is the same either way.  Only for a report this
+ * run writes from its first entry (not a resumed one).
+ */
+struct html_early;
+
+/* Starts the thread making thumbnails in dirfd; 0 or -errno. */
+int html_early_start(struct html_early **e, int dirfd);
+
+/* Entry r, just reported. */
+void html_early_add(struct html_early *e, const struct report_rec *r);
+
+/* Waits until every thumbnail asked for so far is made (or no more will
+ * be); how many are. */
+size_t html_early_drain(struct html_early *e);
+
+/* Stops the thread and frees e (NULL: nothing). */
+void html_early_free(struct html_early *e);
 
 #endif

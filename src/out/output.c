@@ -84,6 +84,8 @@ struct wstate {
 };
 
 struct output {
+	struct html_early *early;    /* thumbnails made as files come, or
+	                                NULL (html.h) */
 	const struct writer_config *wc;
 	const struct dredge_scan_config *cfg;
 	const struct source *src;
@@ -435,6 +437,7 @@ static void checkpoint_flush(struct output *out)
 /* Frees out and what it holds (a half-opened one too). */
 static void output_free(struct output *out)
 {
+	html_early_free(out->early);
 	if (out->dirfd >= 0)
 		close(out->dirfd);
 	wstate_clear(&out->live);
@@ -547,6 +550,9 @@ int output_open(const struct writer_config *wc,
 		}
 		checkpoint_remove(out->dirfd);   /* one left by --force */
 		shard_remove(out->dirfd);
+		/* (without it the page's thumbnails are all made at the end) */
+		if (!cfg->report_only)
+			html_early_start(&out->early, out->dirfd);
 		out->ck->resume_offset = *start;
 		out->ck->count.next_id = out->count.next_id;
 		report_lengths(out->rep, &out->ck->xml_len, &out->ck->jsonl_len);
@@ -852,6 +858,24 @@ static void live_facts(const struct output *out, const struct candidate *c,
 		}
 }
 
+/* Entry e, just reported, to the thumbnails made as files come, as
+ * report.html will read it back. */
+static void early_add(struct output *out, const struct report_entry *e)
+{
+	struct report_rec r = {
+		.id = e->id,
+		.complete = !e->truncated,
+		.duplicate_of = e->duplicate_of,
+	};
+
+	if ((size_t)snprintf(r.filename, sizeof(r.filename), "%s",
+	                     e->filename) >= sizeof(r.filename) ||
+	    (size_t)snprintf(r.type, sizeof(r.type), "%s",
+	                     e->ext != NULL ? e->ext : "") >= sizeof(r.type))
+		return;   /* html_write will not take the jobs from here on */
+	html_early_add(out->early, &r);
+}
+
 static int commit_file(struct output *out, struct candidate *c)
 {
 	const struct dredge_scan_config *cfg = out->cfg;
@@ -992,6 +1016,8 @@ static int commit_file(struct output *out, struct candidate *c)
 	live_facts(out, c, &e, check, sizeof(check));
 	rc = report_add(out->rep, &e);
 	free(clusters);
+	if (rc == 0 && out->early != NULL)
+		early_add(out, &e);
 	if (rc == 0) {
 		if (dup != 0) {
 			out->count.duplicates++;
@@ -1414,6 +1440,7 @@ static int output_html(struct output *out, const struct report_end *rend,
 		.nbad = rend->nbad,
 		.report_only = cfg->report_only,
 		.threads = cfg->threads,
+		.early = out->early,
 	};
 	return html_write(out->dirfd, &hi);
 }

@@ -4,6 +4,8 @@
  * given to the photos in report order (the first ones that need decoding
  * get it, EXIF thumbnails after it ran out are still made), and a photo
  * past the budget shown as itself when whole, left out when truncated.
+ * Thumbnails made while the scan runs (html_early), for all the entries
+ * or only the first ones, leave the page and the thumbnails as they are.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "out/html.h"
+#include "out/report_read.h"
 #include "out/thumb.h"
 
 /* Photos that need decoding, each PLAIN_SIZE bytes: the budget takes
@@ -109,6 +112,55 @@ static char *slurp(int dirfd, const char *name, size_t *len)
 	return b;
 }
 
+/* The first n entries of dir's report.jsonl handed to e, as the writer
+ * hands them; how many jobs e then made. */
+static size_t feed(struct html_early *e, const char *dir, unsigned n)
+{
+	char path[300], *line = NULL;
+	size_t cap = 0;
+	snprintf(path, sizeof(path), "%s/report.jsonl", dir);
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		tap_bail("cannot read the test report");
+	for (unsigned i = 0; i < n && getline(&line, &cap, f) > 0; i++) {
+		struct report_rec r;
+		if (report_parse_line(line, &r) != 0)
+			tap_bail("cannot parse the test report");
+		html_early_add(e, &r);
+		report_rec_free(&r);
+	}
+	free(line);
+	fclose(f);
+	return html_early_drain(e);
+}
+
+/* Whether dir's page and thumbnails are those of the folder ref. */
+static bool same_page(int ref, int dirfd)
+{
+	size_t a, b;
+	char *pa = slurp(ref, "report.html", &a);
+	char *pb = slurp(dirfd, "report.html", &b);
+	bool same = pa != NULL && pb != NULL && a == b &&
+	            memcmp(pa, pb, a) == 0;
+
+	free(pa);
+	free(pb);
+	for (unsigned i = 0; i < NFILES && same; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "thumbs/f%04u.jpg", i);
+		char *ta = slurp(ref, name, &a), *tb = slurp(dirfd, name, &b);
+		same = (ta == NULL && tb == NULL) ||
+		       (ta != NULL && tb != NULL && a == b &&
+		        memcmp(ta, tb, a) == 0);
+		if (!same)
+			printf("# %s differs\n", name);
+		free(ta);
+		free(tb);
+	}
+	return same;
+}
+
 static void remove_folder(const char *dir)
 {
 	char cmd[600];
@@ -181,6 +233,29 @@ int main(void)
 	is_u64(right, NFILES, "the budget went to the first %u photos to "
 	       "decode; past it whole ones are shown as they are, truncated "
 	       "ones left out, EXIF thumbnails still made", (unsigned)FIT);
+
+	/* Made while a scan runs: for every entry, or for the first few
+	 * (the scan ended before the thread reached the rest).  Were the
+	 * budget they spent not taken over, the thumbnails they made would
+	 * count as current, and photos past the budget would get one. */
+	static const unsigned fed[] = { NFILES, NFILES / 2, 1 };
+	for (unsigned k = 0; k < sizeof(fed) / sizeof(fed[0]); k++) {
+		char dir[300];
+		snprintf(dir, sizeof(dir), "%s/early%u", base, k);
+		int fd = make_folder(dir);
+		struct html_early *e;
+		is_u64(html_early_start(&e, fd), 0, "thumbnails made as %u "
+		       "entries are reported", fed[k]);
+		is_u64(feed(e, dir, fed[k]), fed[k], "... %u made", fed[k]);
+		struct html_info ie = info;
+		ie.threads = 4;
+		ie.early = e;
+		is_u64(html_write(fd, &ie), 0, "... report.html made after them");
+		ok(same_page(fd1, fd), "... the same page and thumbnails as "
+		   "when all are made at the end");
+		html_early_free(e);
+		close(fd);
+	}
 
 	/* Made again over the same folders: the thumbnails there are
 	 * current and take no budget, so the photos past it get some now,
