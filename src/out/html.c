@@ -217,6 +217,18 @@ static int thumb_current(int dirfd, const char *src, const char *dst)
 	         st.st_mtim.tv_nsec >= sf.st_mtim.tv_nsec));
 }
 
+/* The thumbnail dst of the JPEG src: kept when current, else made by
+ * thumb_jpeg from *budget.  0 when there is one. */
+static int thumb_keep_or_make(int dirfd, const char *src, const char *dst,
+                              uint64_t *budget)
+{
+	int rc = thumb_current(dirfd, src, dst);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	return thumb_jpeg(dirfd, src, dst, budget);
+}
+
 /* The thumbnail of a JPEG entry: made unless one is current, or taken
  * from those made ahead.  0 when there is one. */
 static int thumbnail(struct pass *p, const struct report_rec *r,
@@ -227,27 +239,12 @@ static int thumbnail(struct pass *p, const struct report_rec *r,
 	    strcmp(p->job[p->next].src, r->filename) == 0)
 		return p->job[p->next++].rc;
 	int rc = thumbs_dir(p);
-	if (rc == 0)
-		rc = thumb_current(p->dirfd, r->filename, dst);
 	if (rc != 0)
-		return rc < 0 ? rc : 0;
-	return thumb_jpeg(p->dirfd, r->filename, dst, &p->decode_budget);
+		return rc;
+	return thumb_keep_or_make(p->dirfd, r->filename, dst,
+	                          &p->decode_budget);
 }
 
-/*
- * Thumbnails made ahead.  Decoding photos is most of what writing the
- * page costs, and each is independent of the others, so they are made on
- * several threads before the gallery pass, which then only takes their
- * answers.  The page must not depend on the threads: the decoding budget
- * goes to the photos in report order, as thumbnail() gives it.  So the
- * first round makes every thumbnail that needs no budget (EXIF ones, and
- * those already current) and notes the size of each photo that needs
- * decoding; the budget is then shared out in order on one thread; the
- * second round decodes the photos that got it.  Planned are the JPEG
- * entries the gallery shows at most (it stops at GALLERY_MAX pictures,
- * and counts a JPEG only when its thumbnail is there): past them, and
- * after a failure here, thumbnail() makes them one by one as before.
- */
 /* Whether the gallery may show entry r as a JPEG's thumbnail, counting in
  * *shown the pictures it may show so far. */
 static bool gallery_jpeg(unsigned *shown, const struct report_rec *r)
@@ -289,6 +286,20 @@ static int job_add(struct tjob **job, size_t *n, size_t *cap,
 	return 0;
 }
 
+/*
+ * Thumbnails made ahead.  Decoding photos is most of what writing the
+ * page costs, and each is independent of the others, so they are made on
+ * several threads before the gallery pass, which then only takes their
+ * answers.  The page must not depend on the threads: the decoding budget
+ * goes to the photos in report order, as thumbnail() gives it.  So the
+ * first round makes every thumbnail that needs no budget (EXIF ones, and
+ * those already current) and notes the size of each photo that needs
+ * decoding; the budget is then shared out in order on one thread; the
+ * second round decodes the photos that got it.  Planned are the JPEG
+ * entries the gallery shows at most (it stops at GALLERY_MAX pictures,
+ * and counts a JPEG only when its thumbnail is there): past them, and
+ * after a failure here, thumbnail() makes them one by one as before.
+ */
 static void plan_entry(void *arg, const struct report_rec *r)
 {
 	struct pass *p = arg;
@@ -369,27 +380,6 @@ struct html_early {
 	                                no more jobs */
 };
 
-/* Job i of e, made; its answer and the budget left after it are set. */
-static void early_make(struct html_early *e, const char *src,
-                       const char *dst, struct tjob *out)
-{
-	uint64_t size = 0;
-	int rc = thumb_current(e->dirfd, src, dst);
-
-	rc = rc != 0 ? (rc < 0 ? rc : 0) : thumb_exif(e->dirfd, src, dst, &size);
-	if (rc == -EAGAIN) {
-		if (size > e->budget) {
-			rc = -EFBIG;
-		} else {
-			e->budget -= size;
-			rc = thumb_photo(e->dirfd, src, dst);
-		}
-	}
-	out->rc = rc;
-	out->size = size;
-	out->left = e->budget;
-}
-
 static void *early_main(void *arg)
 {
 	struct html_early *e = arg;
@@ -411,12 +401,11 @@ static void *early_main(void *arg)
 			break;
 		}
 		dir = true;
-		struct tjob made;
-		early_make(e, src, dst, &made);
+		/* (the budget is this thread's until early_stop joins it) */
+		int rc = thumb_keep_or_make(e->dirfd, src, dst, &e->budget);
 		pthread_mutex_lock(&e->lock);
-		e->job[e->made].rc = made.rc;
-		e->job[e->made].size = made.size;
-		e->job[e->made].left = made.left;
+		e->job[e->made].rc = rc;
+		e->job[e->made].left = e->budget;
 		e->made++;
 		pthread_cond_broadcast(&e->cond);
 	}
