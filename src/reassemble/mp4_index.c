@@ -2205,6 +2205,13 @@ static int place(struct ctx *c, struct extent **ext, unsigned *next,
 			c->decodes_left = MI_MAX_DECODES;
 			c->decode_from = from;
 			rc = share(c, lo, hi, owner);
+			/* Deciding by decoding settles a sample only where it
+			 * covers every cluster taken blind before it; a guess
+			 * it left is vouched for as the first one was. */
+			c->decodes = false;
+			if (rc == 1 && c->doubt != NONE_POS &&
+			    vouch(c, owner, lo, hi - lo + 1))
+				c->doubt = NONE_POS;
 		}
 	}
 	c->decodes = false;
