@@ -1,0 +1,53 @@
+#!/bin/sh
+# End to end: event clips kept round event clips, on a front+rear card
+# with 4 KiB clusters scanned by sectors.  Sixty recordings (the card of
+# bench/dashcam.sh pair: seed 7, a card holding about 40% of them), so
+# that loop recording writes recording 40, an event clip, round the
+# clusters of recording 20, another one kept, and later recordings round
+# both.  Placing recording 20's front clip takes six clips at once; its
+# clusters with nothing to check are decided by decoding its H.264
+# samples, and where that still leaves a guess, the samples over it
+# must vouch for it (mp4_index.c) for the clip to come back whole.
+#
+# Checked: the scan exits 0, calls nothing complete that is not a clip
+# written, writes no more than the card holds, and brings back
+# recording 20's front clip byte-exact; the fraction of all the clips
+# that survive brought back exact is printed.
+. "$srcdir/tests/e2e/tap.sh"
+. "$srcdir/tests/e2e/fs_lib.sh"
+. "$srcdir/tests/e2e/dash_card.sh"
+need_tools mkfs.vfat ffmpeg md5sum
+tap_workdir dash_events
+
+if ! "$DREDGE" version | grep -q '^h264 slices: decoded'; then
+	ok 0 "event clips # SKIP this build decodes no H.264 (dredge version)"
+	tap_done
+	exit 0
+fi
+
+clips=$work/clips
+dash_clips "$clips" 60 7
+ok $? "ffmpeg made 60 front (H.264) and 60 rear (H.265) clips"
+pairs=$(dash_pairs "$clips" 60)
+img=$work/card.img t=$work/truth
+# shellcheck disable=SC2086
+dash_card "$img" 18657 512 8 7 "$t" -cut 6 -event 5 -keep 3 pair $pairs
+ok $? "mkdashcam played 60 recordings over an 18657 KiB FAT32 card"
+is "$(awk '$1 == "F0020.MP4" || $1 == "F0040.MP4" { print $1, $4, $7 }' \
+	"$t/manifest" | tr '\n' ' ')" "F0020.MP4 1 1 F0040.MP4 1 1 " \
+	"recordings 20 and 40 are event clips that survive"
+rm -rf "$clips"
+
+D scan "$img" -o "$work/out" -q -t mp4 --hash none 2>"$work/err"
+ok $? "sectors: scan exits 0" || sed 's/^/# /' "$work/err"
+set -- $(dash_score "$work/out" "$t" '$7 == 1 && $5 == 0')
+echo "# sectors: surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
+is "$(dash_score "$work/out" "$t" '$1 == "F0020.MP4"')" "1 0 0 1" \
+	"sectors: recording 20's front clip, placed with five others, exact"
+is "$(dash_wrong "$work/out" "$t")" 0 \
+	"sectors: calls nothing complete that is not a clip written"
+b=$(out_bytes "$work/out") s=$(wc -c <"$img")
+check "sectors: wrote $b bytes, no more than the card's $s" test "$b" -le "$s"
+rm -rf "$work/out"
+
+tap_done
