@@ -34,7 +34,7 @@
 #define MI_GRID_FLOOR 2000u           /* plus these */
 #define MI_DECODE_CHECKS 16           /* checks a decoded sample costs */
 #define MI_DECODE_CLUSTERS 4096       /* clusters of a sample decoded */
-#define MI_MAX_DECODES 128            /* samples decoded per sharing; a
+#define MI_MAX_DECODES 256            /* samples decoded per sharing; a
                                          guess with more past its first
                                          guessed cluster is not shared
                                          again deciding by decoding */

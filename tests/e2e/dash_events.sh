@@ -8,10 +8,13 @@
 # clusters with nothing to check are decided by decoding its H.264
 # samples, and where that still leaves a guess, the samples over it
 # must vouch for it (mp4_index.c) for the clip to come back whole.
+# Recording 40's front clip, whose moov lies past recording 20, is
+# placed with the same clips, and deciding by decoding must reach back
+# to its first guessed cluster.
 #
 # Checked: the scan exits 0, calls nothing complete that is not a clip
-# written, writes no more than the card holds, and brings back
-# recording 20's front clip byte-exact; the fraction of all the clips
+# written, writes no more than the card holds, and brings back the
+# front clips of recordings 20 and 40 byte-exact; the fraction of all the clips
 # that survive brought back exact is printed.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
@@ -44,6 +47,11 @@ set -- $(dash_score "$work/out" "$t" '$7 == 1 && $5 == 0')
 echo "# sectors: surviving clips byte-exact $1/$4 ($(pct "$1" "$4")%), prefix $2, missed $3"
 is "$(dash_score "$work/out" "$t" '$1 == "F0020.MP4"')" "1 0 0 1" \
 	"sectors: recording 20's front clip, placed with five others, exact"
+# Recording 40's front clip is placed with the same five: deciding by
+# decoding must reach its first guessed cluster, 135 H.264 samples of
+# the three front clips back.
+is "$(dash_score "$work/out" "$t" '$1 == "F0040.MP4"')" "1 0 0 1" \
+	"sectors: recording 40's front clip, its moov past recording 20, exact"
 is "$(dash_wrong "$work/out" "$t")" 0 \
 	"sectors: calls nothing complete that is not a clip written"
 b=$(out_bytes "$work/out") s=$(wc -c <"$img")
