@@ -39,7 +39,7 @@
                                          guessed cluster is not shared
                                          again deciding by decoding */
 #define MI_VOUCH_STRETCHES 64         /* guessed stretches decoded */
-#define MI_DECODE_TRIES 8             /* placings of a sample that fail to
+#define MI_DECODE_TRIES 16            /* placings of a sample that fail to
                                          decode before it is left alone */
 #define MI_RUN_SEAMS 64               /* splits tried per run for a
                                          clip alone in runs */

@@ -10,12 +10,14 @@
 # must vouch for it (mp4_index.c) for the clip to come back whole.
 # Recording 40's front clip, whose moov lies past recording 20, is
 # placed with the same clips, and deciding by decoding must reach back
-# to its first guessed cluster.
+# to its first guessed cluster.  Recording 20's rear clip (H.265, not
+# decoded) is placed by its front clip's decoded samples.
 #
 # Checked: the scan exits 0, calls nothing complete that is not a clip
 # written, writes no more than the card holds, and brings back the
-# front clips of recordings 20 and 40 byte-exact; the fraction of all the clips
-# that survive brought back exact is printed.
+# front clips of recordings 20 and 40 and the rear clip of 20
+# byte-exact; the fraction of all the clips that survive brought back
+# exact is printed.
 . "$srcdir/tests/e2e/tap.sh"
 . "$srcdir/tests/e2e/fs_lib.sh"
 . "$srcdir/tests/e2e/dash_card.sh"
@@ -52,6 +54,11 @@ is "$(dash_score "$work/out" "$t" '$1 == "F0020.MP4"')" "1 0 0 1" \
 # the three front clips back.
 is "$(dash_score "$work/out" "$t" '$1 == "F0040.MP4"')" "1 0 0 1" \
 	"sectors: recording 40's front clip, its moov past recording 20, exact"
+# Recording 20's rear clip (H.265, which is not decoded) gets what its
+# front clip leaves: the search must try a front sample's placings until
+# one decodes, nine here, for the front clip's clusters to be settled.
+is "$(dash_score "$work/out" "$t" '$1 == "R0020.MP4"')" "1 0 0 1" \
+	"sectors: recording 20's rear clip, beside its decoded front clip, exact"
 is "$(dash_wrong "$work/out" "$t")" 0 \
 	"sectors: calls nothing complete that is not a clip written"
 b=$(out_bytes "$work/out") s=$(wc -c <"$img")
