@@ -96,6 +96,8 @@ if [ "${1:-}" = pair ]; then
 	shift
 	build=$(cd "${1:-$src/build}" && pwd)
 	work=${2:-$build/bench-dashcam-pair}
+	# absolute: PhotoRec runs from inside each output folder
+	mkdir -p "$work" && work=$(cd "$work" && pwd)
 	pairs=${3:-60}
 	seed=${4:-7}
 	DREDGE=$build/src/dredge
@@ -163,6 +165,8 @@ if [ "${1:-}" = pair ]; then
 fi
 build=$(cd "${1:-$src/build}" && pwd)
 work=${2:-$build/bench-dashcam}
+# absolute: PhotoRec runs from inside its output folder
+mkdir -p "$work" && work=$(cd "$work" && pwd)
 size_mib=${3:-2200}
 seed=${4:-7}
 DREDGE=$build/src/dredge
