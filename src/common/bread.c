@@ -15,6 +15,7 @@
 
 #include "common/bread.h"
 #include "common/crc32.h"
+#include "common/find.h"
 
 #define BREAD_DEFAULT_WINDOW (256u * 1024u)
 /*
@@ -393,7 +394,7 @@ uint64_t bread_find(struct bread *br, uint64_t off, uint64_t end,
 			if (len > end - off)
 				len = (size_t)(end - off);
 		}
-		const uint8_t *hit = memmem(p, len, needle, nlen);
+		const uint8_t *hit = mem_find(p, len, needle, nlen);
 		if (hit != NULL) {
 			br->searched += (uint64_t)(hit - p) + nlen;
 			return off + (uint64_t)(hit - p);

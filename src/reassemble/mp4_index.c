@@ -64,6 +64,7 @@
 #include <string.h>
 
 #include "reassemble/mp4_index.h"
+#include "common/find.h"
 #include "common/mem.h"
 #include "common/zeros.h"
 #include "formats/h264_decode.h"
@@ -997,12 +998,12 @@ static int add_headless(struct ctx *c)
 			continue;
 		for (uint32_t o = 4; o + 12 <= c->cs && c->nst < MI_MAX_STREAMS;
 		     o++) {
-			const uint8_t *x = memchr(b + o, 'm', c->cs - 12 - o + 1);
+			/* a box type at o, its header's 12 bytes in b */
+			const uint8_t *x = mem_find(b + o, c->cs - 8 - o,
+			                            "moov", 4);
 			if (x == NULL)
 				break;
 			o = (uint32_t)(x - b);
-			if (memcmp(x, "moov", 4) != 0)
-				continue;
 			uint32_t h = o - 4;
 			uint8_t probe[MP4_BOX_PROBE];
 			if (!peek_pos(c, q, h, probe, sizeof(probe)) ||
