@@ -62,3 +62,24 @@ bool zeros_payload_ok(const uint8_t *p, size_t n)
 	}
 	return true;
 }
+
+unsigned zeros_payload_bad(const uint8_t *p, size_t n, uint32_t *at,
+                           unsigned max)
+{
+	size_t a = 0;
+	unsigned k = 0;
+
+	while (n - a >= 3) {
+		const uint8_t *x = zero_pair(p + a, n - a - 1);
+		if (x == NULL)
+			break;
+		a = (size_t)(x - p);
+		if (p[a + 2] <= 2) {
+			if (k == max)
+				return max + 1;
+			at[k++] = (uint32_t)a;
+		}
+		a++;
+	}
+	return k;
+}

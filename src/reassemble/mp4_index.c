@@ -86,6 +86,8 @@
 #define PEEK_VIEW_CS (16u << 10) /* on grids of clusters up to this,
                                    the looks at a few bytes of each
                                    (peek_pos) go through views too */
+#define MI_BAD 8                /* offsets a cluster breaks payloads at,
+                                   kept (payload_in) */
 #define STRIP (256u << 10)      /* a look at a few bytes of each of many
                                    small clusters in a row reads this
                                    much at once */
@@ -208,7 +210,10 @@ struct ctx {
 	uint32_t *nfixed;       /* fixed positions before lo + k, from lo */
 	uint32_t lo;            /* the first position shared */
 	uint8_t *clean;         /* per position: 0 not known, 1 the cluster
-	                           passes zeros_payload_ok whole, 2 it does not */
+	                           passes zeros_payload_ok whole, 2 it does
+	                           not, 2 + k: it breaks it at the k offsets
+	                           bad[position][0, k) only */
+	uint32_t (*bad)[MI_BAD];
 	uint32_t doubt;         /* the first position shared by a guess */
 	uint32_t decode_from;   /* a sharing deciding by decoding decodes
 	                           the samples that end at this position or
@@ -1104,12 +1109,19 @@ static bool payload_in(struct ctx *c, uint32_t l, uint32_t q, uint64_t a,
 	const uint8_t *b = cluster(c, q);
 	if (b == NULL)
 		return false;
-	/* Most clusters hold nothing a payload may not: known once, such a
-	 * cluster passes every range of it at no cost. */
-	if (c->clean[q] == 0)
-		c->clean[q] = zeros_payload_ok(b, c->cs) ? 1 : 2;
-	return c->clean[q] == 1 ||
-	       zeros_payload_ok(b + (a - lo), (size_t)(e - a));
+	/* Most clusters hold nothing a payload may not, and the others a
+	 * few such bytes, at units' length fields: known once, a range of
+	 * the cluster is judged by where they are, at no cost. */
+	if (c->clean[q] == 0) {
+		unsigned k = zeros_payload_bad(b, c->cs, c->bad[q], MI_BAD);
+		c->clean[q] = k == 0 ? 1 : k > MI_BAD ? 2 : (uint8_t)(2 + k);
+	}
+	if (c->clean[q] == 2)
+		return zeros_payload_ok(b + (a - lo), (size_t)(e - a));
+	for (unsigned i = 0; i + 2 < c->clean[q]; i++)
+		if (c->bad[q][i] >= a - lo && c->bad[q][i] + 3 <= e - lo)
+			return false;
+	return true;
 }
 
 /*
@@ -2362,8 +2374,9 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 		c.strip = malloc(STRIP);
 	c.fixed = malloc(MI_SPAN);
 	c.clean = calloc(MI_SPAN, 1);
+	c.bad = malloc(MI_SPAN * sizeof(*c.bad));
 	if (c.pos == NULL || c.cache == NULL || c.fixed == NULL ||
-	    c.clean == NULL) {
+	    c.clean == NULL || c.bad == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -2502,5 +2515,6 @@ out:
 	free(c.strip);
 	free(c.fixed);
 	free(c.clean);
+	free(c.bad);
 	return rc;
 }

@@ -4,7 +4,8 @@
  * and the last two bytes), lone zeros, runs of zeros, and random buffers
  * from a seed, each searched from every start and length up to 80 bytes;
  * and zeros_payload_ok against the plain search for 00 00 00/01/02, the
- * same way, on random buffers of small byte values.
+ * same way, on random buffers of small byte values; and zeros_payload_bad
+ * against the plain list of those triples, and every range judged by it.
  */
 #include "config.h"
 
@@ -37,6 +38,33 @@ static bool naive_payload_ok(const uint8_t *p, size_t n)
 		if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] <= 2)
 			return false;
 	return true;
+}
+
+/* zeros_payload_bad against the plain search of p[0, n), max 4: how many
+ * disagreed, and whether each range of it is judged as zeros_payload_ok
+ * judges it by the offsets (when they are all there). */
+static unsigned bad_offsets(const uint8_t *p, size_t n)
+{
+	uint32_t want[80], got[5];
+	unsigned nw = 0, bad = 0;
+	for (size_t i = 0; i + 2 < n; i++)
+		if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] <= 2)
+			want[nw++] = (uint32_t)i;
+	unsigned ng = zeros_payload_bad(p, n, got, 4);
+	if (ng != (nw > 4 ? 5 : nw))
+		return 1;
+	for (unsigned i = 0; i < ng && i < 4; i++)
+		bad += got[i] != want[i];
+	if (ng > 4)
+		return bad;
+	for (size_t a = 0; a <= n; a++)
+		for (size_t e = a; e <= n; e++) {
+			bool pass = true;
+			for (unsigned i = 0; i < ng; i++)
+				pass &= !(got[i] >= a && got[i] + 3 <= e);
+			bad += pass != zeros_payload_ok(p + a, e - a);
+		}
+	return bad;
 }
 
 /* Every start and length within buf[0, len): how many disagreed. */
@@ -133,5 +161,25 @@ int main(void)
 	}
 	is_u64(bad, 0, "payload: 200 random buffers of small bytes, every "
 	       "start and length");
+	bad = 0;
+	unsigned many = 0;
+	for (unsigned round = 0; round < 400; round++) {
+		for (size_t i = 0; i < sizeof(b); i++) {
+			uint64_t r = next(&x);
+			/* zeros one byte in 3 to 10, the rest 1 to 7 */
+			b[i] = r % (3 + round % 8) == 0 ? 0 : (uint8_t)(r >> 8 & 7);
+		}
+		uint32_t at[5];
+		many += zeros_payload_bad(b, sizeof(b), at, 4) > 4;
+		bad += bad_offsets(b, sizeof(b));
+	}
+	is_u64(bad, 0, "payload: the offsets that break it, first 4 of them, "
+	       "and every range judged by them, 400 random buffers");
+	ok(many > 0 && many < 400, "payload: some of the buffers had more than "
+	   "4 such offsets, some fewer (%u)", many);
+	uint32_t none[1];
+	ok(zeros_payload_bad(b, 2, none, 0) == 0 &&
+	   zeros_payload_bad(b, 0, none, 0) == 0,
+	   "payload: 0 and 2 bytes break nothing");
 	return tap_done();
 }
