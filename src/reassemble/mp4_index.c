@@ -62,6 +62,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "reassemble/mp4_index.h"
 #include "common/find.h"
@@ -1663,6 +1664,108 @@ static bool vouch(struct ctx *c, const uint8_t *owner, uint32_t lo,
 }
 
 /*
+ * States a sharing found to lead nowhere.  What a position's options are,
+ * and so whether any sharing of the positions after it passes, depends
+ * on the position and the streams' states before it (struct sstate: where
+ * each stream stands in its clusters, samples and units), not on the path
+ * that led there; deciding by decoding, also on where the clusters of the
+ * samples still to be decoded lie.  Paths through clusters that have
+ * nothing to check (inside one clip's units, the other clips' taken
+ * blind) come to the same states many times over, and the search undid
+ * each again position by position: four clips sharing 395 clusters round
+ * a card's end spent the sharing's checks 35 positions past one wrong
+ * choice.  A state whose every option failed is remembered (a 64-bit hash
+ * of it and its depth) and gone back from at once when met again.
+ * Without decoding nothing passes that would not have, and the first
+ * sharing that passes is the one found without this, within fewer
+ * checks.  Deciding by decoding, a state also depends on the decodings
+ * the sharing has left (MI_MAX_DECODES, MI_DECODE_TRIES): one that failed
+ * with its samples decoded is not tried again where they would not be.
+ */
+#define DEAD_SLOTS (1u << 16)   /* remembered at most per sharing: */
+#define DEAD_FILL (DEAD_SLOTS / 4 * 3)  /* ... this many */
+#define DEAD_LPOS 64            /* clusters of samples still to decode a
+                                   state remembered deciding by decoding
+                                   may name */
+
+struct dead {
+	uint64_t *slot;         /* hashes, 0: empty */
+	unsigned n;
+};
+
+static uint64_t dead_key(const struct ctx *c, uint32_t d,
+                         const struct sstate *in)
+{
+	/* What decides the options ahead: where each stream stands in its
+	 * clusters, samples and units; the cluster before only while a unit
+	 * header left in it is still to be read (lbyte), the end of the
+	 * last unit only while it runs on into clusters ahead (advance).
+	 * Deciding by decoding, also where the clusters of the samples still
+	 * to be decoded lie, and the state of the decoding (settle). */
+	uint32_t b[1 + MI_MAX_STREAMS * (10 + DEAD_LPOS)], *p = b;
+	*p++ = d;
+	for (unsigned i = 0; i < c->nst; i++) {
+		const struct sstate *t = &in[i];
+		const struct stream *s = &c->st[i];
+		uint64_t at = (uint64_t)t->l * c->cs;
+		uint64_t pay = t->pay > at ? t->pay : 0;
+		*p++ = t->l;
+		*p++ = t->p < at ? t->last : NONE_POS;
+		*p++ = t->si;
+		*p++ = t->l0;
+		*p++ = (uint32_t)t->p;
+		*p++ = (uint32_t)(t->p >> 32);
+		*p++ = (uint32_t)pay;
+		*p++ = (uint32_t)(pay >> 32);
+		if (!c->decodes)
+			continue;
+		*p++ = t->blind;
+		*p++ = t->dsi;
+		uint64_t k0 = t->si < s->ns ? s->s[t->si].off / c->cs : t->l;
+		if (t->dsi != NONE_L && s->s[t->dsi].off / c->cs < k0)
+			k0 = s->s[t->dsi].off / c->cs;
+		if (k0 < t->l0)
+			k0 = t->l0;
+		if (k0 < t->l && t->l - k0 > DEAD_LPOS)
+			return 0;   /* not remembered */
+		for (uint64_t k = k0; k < t->l; k++)
+			*p++ = s->lpos[k];
+	}
+	uint64_t h = XXH3_64bits(b, (size_t)(p - b) * sizeof(*b));
+	return h != 0 ? h : 1;
+}
+
+/* Whether the state at depth d is known to lead nowhere. */
+static bool dead_seen(const struct dead *dd, uint64_t h)
+{
+	if (dd->slot == NULL)
+		return false;
+	for (uint32_t i = (uint32_t)h & (DEAD_SLOTS - 1);;
+	     i = (i + 1) & (DEAD_SLOTS - 1)) {
+		if (dd->slot[i] == h)
+			return true;
+		if (dd->slot[i] == 0)
+			return false;
+	}
+}
+
+static void dead_add(struct dead *dd, uint64_t h)
+{
+	if (dd->n >= DEAD_FILL)
+		return;
+	if (dd->slot == NULL &&
+	    (dd->slot = calloc(DEAD_SLOTS, sizeof(*dd->slot))) == NULL)
+		return;   /* only more checks */
+	uint32_t i = (uint32_t)h & (DEAD_SLOTS - 1);
+	while (dd->slot[i] != 0 && dd->slot[i] != h)
+		i = (i + 1) & (DEAD_SLOTS - 1);
+	if (dd->slot[i] == 0) {
+		dd->slot[i] = h;
+		dd->n++;
+	}
+}
+
+/*
  * Shares positions [lo, hi] among the streams.  1 with owner[] filled
  * (per position from lo: a stream, or MI_MAX_STREAMS), 0 when no sharing
  * passes within the budget, -errno.
@@ -1679,22 +1782,23 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 		budget = c->checks + per + MI_GRID_FLOOR;
 	size_t in_bytes = c->nst * sizeof(struct sstate);
 	void *fr = malloc(n * frame_bytes(c->nst));
+	struct dead dd = { NULL, 0 };
+	int rc = 0;
 
 	if (fr == NULL)
 		return -ENOMEM;
 	memset(frame_at(c, fr, 0)->in, 0, in_bytes);
 	options(c, frame_at(c, fr, 0), lo, MI_MAX_STREAMS);
 	for (;;) {
-		if (c->checks > budget) {
-			free(fr);
-			return 0;
-		}
+		if (c->checks > budget)
+			break;
 		struct frame *f = frame_at(c, fr, d);
 		if (f->cur >= f->nopt) {
-			if (d == 0) {
-				free(fr);
-				return 0;
-			}
+			if (d == 0)
+				break;
+			uint64_t key = dead_key(c, d, f->in);
+			if (key != 0)
+				dead_add(&dd, key);
 			/* Going back costs a check too: a choice made early
 			 * with a long run of positions after it that tell
 			 * nothing (fixed ones, or none to check) is undone a
@@ -1710,8 +1814,8 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 		if (d + 1 == n) {
 			c->ndoubts = 0;
 			c->doubt = doubt_at(c, fr, owner, lo, n);
-			free(fr);
-			return 1;
+			rc = 1;
+			break;
 		}
 		struct frame *g = frame_at(c, fr, d + 1);
 		memcpy(g->in, f->in, in_bytes);
@@ -1724,8 +1828,17 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 				s->lpos[o->st.l - 1] = lo + d;
 		}
 		d++;
+		uint64_t key = dead_key(c, d, g->in);
+		if (key != 0 && dead_seen(&dd, key)) {
+			g->nopt = 0;   /* gone back from at once */
+			g->cur = 0;
+			continue;
+		}
 		options(c, g, lo + d, o->who);
 	}
+	free(dd.slot);
+	free(fr);
+	return rc;
 }
 
 /* ------------------------------------------------------------ runs */

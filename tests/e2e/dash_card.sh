@@ -53,6 +53,39 @@ dash_card() {
 	"$MKDASHCAM" "$_img" "$_seed" "$_truth" "$@"
 }
 
+# dash_loop_card DIR PAIRS SEED KIB: the 4 KiB card of bench/dashcam.sh
+# pair: PAIRS recordings of the clips ffmpeg makes from SEED, played over
+# a FAT32 card of KIB KiB (every sixth recording cut off before its moov,
+# every fifth an event clip, three of them kept), into DIR/card.img with
+# its truth in DIR/truth; the clips are removed once played
+dash_loop_card() {
+	dash_clips "$1/clips" "$2" "$3" || return 1
+	# shellcheck disable=SC2046
+	dash_card "$1/card.img" "$4" 512 8 "$3" "$1/truth" -cut 6 -event 5 \
+		-keep 3 pair $(dash_pairs "$1/clips" "$2")
+	_rc=$?
+	rm -rf "$1/clips"
+	return $_rc
+}
+
+# dash_sectors_check IMG TRUTHDIR OUTDIR: scans IMG by sectors for MP4
+# into OUTDIR (no digests); checks that the scan exits 0, calls nothing
+# complete that is not a clip written, and writes no more than the card
+# holds; prints how many of the clips that survive came back exact
+dash_sectors_check() {
+	D scan "$1" -o "$3" -q -t mp4 --hash none 2>"$3.err"
+	ok $? "sectors: scan exits 0" || sed 's/^/# /' "$3.err"
+	# shellcheck disable=SC2046
+	set -- "$1" "$2" "$3" $(dash_score "$3" "$2" '$7 == 1 && $5 == 0')
+	echo "# sectors: surviving clips byte-exact $4/$7 ($(pct "$4" "$7")%)," \
+		"prefix $5, missed $6"
+	is "$(dash_wrong "$3" "$2")" 0 \
+		"sectors: calls nothing complete that is not a clip written"
+	_b=$(out_bytes "$3") _s=$(wc -c <"$1")
+	check "sectors: wrote $_b bytes, no more than the card's $_s" \
+		test "$_b" -le "$_s"
+}
+
 # dash_card_exfat IMG KIB CLUSTER SEED TRUTHDIR MKDASHCAM-ARGS...: an
 # empty exFAT image of KIB KiB with CLUSTER clusters (mkfs.exfat -c, e.g.
 # 32K) played by mkdashcam
