@@ -18,7 +18,7 @@ names=$*
 [ -n "$names" ] || names="$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def") fat grid"
 formats=$(sed -n 's/^FORMAT(\([a-z0-9_]*\))$/\1/p' "$src/src/formats/formats.def")
 mkdir -p "$build/fuzz"
-lib_sources="$src/src/formats/run.c $src/src/common/bread.c $src/src/common/crc32.c $src/src/common/zeros.c $src/src/io/source.c $src/src/io/source_raw.c $src/src/io/source_split.c $src/src/io/source_ewf_none.c $src/src/io/source_map.c $src/src/formats/registry.c $src/tests/unit/fmt_util.c"
+lib_sources="$src/src/formats/run.c $src/src/common/bread.c $src/src/common/crc32.c $src/src/common/zeros.c $src/src/common/find.c $src/src/io/source.c $src/src/io/source_raw.c $src/src/io/source_split.c $src/src/io/source_ewf_none.c $src/src/io/source_map.c $src/src/formats/registry.c $src/tests/unit/fmt_util.c"
 for f in $formats; do
 	lib_sources="$lib_sources $src/src/formats/$f.c"
 done
