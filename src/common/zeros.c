@@ -48,19 +48,7 @@ const uint8_t *zero_pair(const uint8_t *p, size_t n)
 
 bool zeros_payload_ok(const uint8_t *p, size_t n)
 {
-	size_t a = 0;
-
-	while (n - a >= 3) {
-		/* a pair starting at n - 3 or before */
-		const uint8_t *x = zero_pair(p + a, n - a - 1);
-		if (x == NULL)
-			return true;
-		a = (size_t)(x - p);
-		if (p[a + 2] <= 2)
-			return false;
-		a++;
-	}
-	return true;
+	return zeros_payload_bad(p, n, NULL, 0) == 0;
 }
 
 unsigned zeros_payload_bad(const uint8_t *p, size_t n, uint32_t *at,
@@ -70,6 +58,7 @@ unsigned zeros_payload_bad(const uint8_t *p, size_t n, uint32_t *at,
 	unsigned k = 0;
 
 	while (n - a >= 3) {
+		/* a pair starting at n - 3 or before */
 		const uint8_t *x = zero_pair(p + a, n - a - 1);
 		if (x == NULL)
 			break;

@@ -30,9 +30,10 @@ bool zeros_payload_ok(const uint8_t *p, size_t n);
 
 /*
  * Where p[0, n) breaks that rule: the offsets of its 00 00 00, 00 00 01
- * and 00 00 02, in order, the first max of them in at[].  Returns how many
- * there are, or max + 1 when there are more (n below 4 GiB).  A range p[a, e) then passes
- * zeros_payload_ok exactly when no offset x has a <= x and x + 3 <= e.
+ * and 00 00 02, in order, the first max of them in at[] (which may be
+ * NULL when max is 0).  Returns how many there are, or max + 1 when there
+ * are more (n below 4 GiB).  A range p[a, e) then passes zeros_payload_ok
+ * exactly when no offset x has a <= x and x + 3 <= e.
  */
 unsigned zeros_payload_bad(const uint8_t *p, size_t n, uint32_t *at,
                            unsigned max);
