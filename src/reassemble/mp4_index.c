@@ -1828,7 +1828,8 @@ static int share(struct ctx *c, uint32_t lo, uint32_t hi, uint8_t *owner)
 				s->lpos[o->st.l - 1] = lo + d;
 		}
 		d++;
-		uint64_t key = dead_key(c, d, g->in);
+		/* (no state to hash while none is remembered) */
+		uint64_t key = dd.n > 0 ? dead_key(c, d, g->in) : 0;
 		if (key != 0 && dead_seen(&dd, key)) {
 			g->nopt = 0;   /* gone back from at once */
 			g->cur = 0;
