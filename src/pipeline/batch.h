@@ -110,6 +110,10 @@ struct batch {
 /* Frees a batch and what its candidates hold. */
 void batch_free(struct batch *b);
 
+/* Frees what candidate c holds (metadata, runs, hashes, a search begun)
+ * and clears those pointers. */
+void candidate_release(struct candidate *c);
+
 /* Where the part of candidate c that starts at its offset ends: the
  * file's end, or its first fragment's when it was reassembled. */
 static inline uint64_t candidate_first_end(const struct candidate *c)

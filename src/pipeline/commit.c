@@ -9,14 +9,27 @@
 
 #include "pipeline/commit.h"
 
+void candidate_release(struct candidate *c)
+{
+	/* most hold nothing: no calls for them */
+	if (c->meta != NULL)
+		free(c->meta);
+	if (c->runs != NULL)
+		free(c->runs);
+	if (c->hash != NULL)
+		free(c->hash);
+	if (c->ahead != NULL)
+		frag_first_free(c->ahead);
+	c->meta = NULL;
+	c->runs = NULL;
+	c->hash = NULL;
+	c->ahead = NULL;
+}
+
 void batch_free(struct batch *b)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		free(b->cand[i].meta);
-		free(b->cand[i].runs);
-		free(b->cand[i].hash);
-		frag_first_free(b->cand[i].ahead);
-	}
+	for (size_t i = 0; i < b->n; i++)
+		candidate_release(&b->cand[i]);
 	if (b->pool != NULL && b->cand != NULL) {
 		struct cand_pool *cp = b->pool;
 		pthread_mutex_lock(&cp->lock);

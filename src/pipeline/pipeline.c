@@ -873,6 +873,40 @@ static bool covers_hold(struct pipeline *p, uint64_t off)
 	return in;
 }
 
+/*
+ * Validates candidate c of batch b (unless its scan worker did, or it
+ * starts inside a file already accepted: then it is marked skipped), and
+ * moves *covered, the end of the last file accepted, past it.
+ */
+static void validate_cand(struct pipeline *p, const struct batch *b,
+                          struct candidate *c, uint8_t *win,
+                          uint64_t *covered)
+{
+	if (c->validated) {   /* by its scan worker */
+		if (c->verdict == CARVE_ACCEPT && !c->live &&
+		    c->off + c->length > *covered)
+			*covered = c->off + c->length;
+		return;
+	}
+	/* A start inside a file already accepted will be dropped by the
+	 * writer: skip the work.  The writer validates a skipped candidate
+	 * itself should the covering file not be kept after all. */
+	if (!p->cfg->keep_embedded && c->live == NULL &&
+	    (c->off < *covered || c->off < atomic_load(&p->cover_hi) ||
+	     covers_hold(p, c->off))) {
+		c->skipped = 1;
+		return;
+	}
+	validate_in(p, c, b->chunk, win, VALIDATE_WINDOW);
+	frag_ahead(p, c, win, VALIDATE_WINDOW);
+	if (c->verdict == CARVE_ACCEPT && c->live == NULL &&
+	    candidate_first_end(c) > *covered) {
+		*covered = candidate_first_end(c);
+		if (*covered > b->hi)
+			covers_note(p, c->off, *covered);
+	}
+}
+
 static void *validate_main(void *arg)
 {
 	struct pipeline *p = arg;
@@ -888,35 +922,23 @@ static void *validate_main(void *arg)
 	filehash_create(&fh, p->cfg->hashes);
 	while ((b = queue_pop(&p->valid_q)) != NULL) {
 		uint64_t covered = 0;
+		size_t kept = 0;
 		for (size_t i = 0; i < b->n; i++) {
 			struct candidate *c = &b->cand[i];
 			prefetch_cand(p, b, i + PREFETCH_AHEAD);
-			if (c->validated) {   /* by its scan worker */
-				if (c->verdict == CARVE_ACCEPT && !c->live &&
-				    c->off + c->length > covered)
-					covered = c->off + c->length;
+			validate_cand(p, b, c, win, &covered);
+			/* A rejected start is nothing to the writer: on a
+			 * sector-dense image it would otherwise walk and free
+			 * thousands a chunk (batch_compact drops them too). */
+			if (c->verdict == CARVE_REJECT && !c->skipped) {
+				candidate_release(c);
 				continue;
 			}
-			/* A start inside a file already accepted will be
-			 * dropped by the writer: skip the work.  The writer
-			 * validates a skipped candidate itself should the
-			 * covering file not be kept after all. */
-			if (!p->cfg->keep_embedded && c->live == NULL &&
-			    (c->off < covered ||
-			     c->off < atomic_load(&p->cover_hi) ||
-			     covers_hold(p, c->off))) {
-				c->skipped = 1;
-				continue;
-			}
-			validate_in(p, c, b->chunk, win, VALIDATE_WINDOW);
-			frag_ahead(p, c, win, VALIDATE_WINDOW);
-			if (c->verdict == CARVE_ACCEPT && c->live == NULL &&
-			    candidate_first_end(c) > covered) {
-				covered = candidate_first_end(c);
-				if (covered > b->hi)
-					covers_note(p, c->off, covered);
-			}
+			if (kept != i)
+				b->cand[kept] = *c;
+			kept++;
 		}
+		b->n = kept;
 		batch_hash(p, b, fh);
 		batch_drop_chunk(p, b);
 		/* After a failure no verdict is trusted (the source may have
