@@ -203,6 +203,14 @@ static void sink_bad(void *arg, uint64_t off, uint64_t len, int err)
 
 /* ------------------------------------------------------------ scanning */
 
+/*
+ * Starts a scan worker holds back before screening them (format.screen)
+ * while their first far bytes are fetched (format.prefetch): on a drive
+ * with a false start at every sector, the screen then finds them in the
+ * cache, and the rejected ones never become candidates.
+ */
+#define SCREEN_AHEAD 8
+
 /* A scan worker's state while it turns one chunk into a batch. */
 struct scan_ctx {
 	struct pipeline *p;
@@ -211,10 +219,18 @@ struct scan_ctx {
 	size_t limit;                /* compact when the batch holds this many */
 	uint8_t *win;                /* validation window, made when needed */
 	int failed;
+	/* Starts waiting for their format's screen (screen_held): their far
+	 * bytes are being fetched meanwhile.  chunk_bad: the chunk has
+	 * unreadable sectors, so nothing is screened in it. */
+	struct { uint64_t off; unsigned fmt; } held[SCREEN_AHEAD];
+	unsigned nheld, first;
+	bool chunk_bad;
 };
 
 static void validate_in(struct pipeline *p, struct candidate *c,
                         const struct chunk *ch, uint8_t *win, size_t win_cap);
+static bool screen_says_no(const struct pipeline *p, unsigned fmt_index,
+                           uint64_t off, const struct chunk *ch);
 
 /* Candidates ahead of the one validated whose first far bytes are
  * prefetched (format.prefetch), and twice as far, whose start is. */
@@ -283,6 +299,31 @@ static void batch_compact(struct scan_ctx *x)
 static struct candidate *batch_push(struct scan_ctx *x, uint64_t start,
                                     unsigned fmt);
 
+/* Adds a start to the batch, validating and compacting it first when it
+ * has grown to its limit. */
+static void batch_keep(struct scan_ctx *x, uint64_t start, unsigned fmt)
+{
+	if (x->b->n >= x->limit) {
+		batch_compact(x);
+		if (x->failed)
+			return;
+	}
+	batch_push(x, start, fmt);
+}
+
+/* Screens the start held longest, and keeps it unless its format's
+ * screen rejects it: the validator would, by the same bytes. */
+static void screen_held(struct scan_ctx *x)
+{
+	uint64_t off = x->held[x->first].off;
+	unsigned fmt = x->held[x->first].fmt;
+
+	x->first = (x->first + 1) % SCREEN_AHEAD;
+	x->nheld--;
+	if (!screen_says_no(x->p, fmt, off, x->b->chunk))
+		batch_keep(x, off, fmt);
+}
+
 static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 {
 	struct scan_ctx *x = arg;
@@ -295,13 +336,26 @@ static void batch_emit(void *arg, uint64_t start, unsigned fmt)
 
 	if (x->failed)
 		return;
-	if (b->n >= x->limit) {
-		batch_compact(x);
+	b->emitted++;
+	const struct chunk *ch = b->chunk;
+	const struct format *f = x->p->formats[fmt];
+	if (x->chunk_bad || ch == NULL || f->screen == NULL ||
+	    start < ch->off || start - ch->off >= ch->len) {
+		batch_keep(x, start, fmt);
+		return;
+	}
+	if (f->prefetch != NULL) {
+		size_t at = (size_t)(start - ch->off);
+		f->prefetch(ch->buf + at, ch->len - at);
+	}
+	if (x->nheld == SCREEN_AHEAD) {
+		screen_held(x);
 		if (x->failed)
 			return;
 	}
-	if (batch_push(x, start, fmt) != NULL)
-		b->emitted++;
+	unsigned k = (x->first + x->nheld++) % SCREEN_AHEAD;
+	x->held[k].off = start;
+	x->held[k].fmt = fmt;
 }
 
 /*
@@ -427,9 +481,13 @@ static void *scan_main(void *arg)
 			b->chunk = NULL;
 			ring_release(&p->ring, c);
 		} else {
+			x.chunk_bad = badlist_overlaps(&p->bad, c->off, c->len);
+			x.nheld = x.first = 0;
 			match_scan(&p->match, c->buf, c->len, c->off, b->lo,
 			           b->hi, 0, batch_emit, &x);
 			scan_tail(p, c, &x);
+			while (x.nheld > 0 && !x.failed)
+				screen_held(&x);
 		}
 		batch_add_live(&x);
 		/* Candidates come in signature order, not offset order (and
@@ -605,31 +663,39 @@ void pipeline_validate(struct pipeline *p, struct candidate *c,
 }
 
 /*
- * Whether c's format rejects it by its first bytes in the chunk
- * (format.screen): those that are the file's in every map the validation
- * may give it (the first cluster's, on a volume), from a chunk without
- * unreadable sectors (whose zeros the validator reads as the drive's).
+ * Whether format fmt rejects a start at off by its first bytes in chunk
+ * ch (format.screen): those that are the file's in every map the
+ * validation may give it (the first cluster's, on a volume).  Only for a
+ * chunk without unreadable sectors, whose zeros the validator would read
+ * as the drive's (the caller checks).
  */
-static bool screened_out(struct pipeline *p, const struct candidate *c,
-                         const struct chunk *ch)
+static bool screen_says_no(const struct pipeline *p, unsigned fmt_index,
+                           uint64_t off, const struct chunk *ch)
 {
-	const struct format *fmt = p->formats[c->fmt];
+	const struct format *fmt = p->formats[fmt_index];
 
-	if (fmt->screen == NULL || ch == NULL || c->off < ch->off ||
-	    c->off - ch->off >= ch->len)
+	if (fmt->screen == NULL || ch == NULL || off < ch->off ||
+	    off - ch->off >= ch->len)
 		return false;
-	size_t at = (size_t)(c->off - ch->off), n = ch->len - at;
+	size_t at = (size_t)(off - ch->off), n = ch->len - at;
 	if (p->fsv != NULL) {
 		uint64_t cs = p->fsv->cluster_size, ds = p->fsv->data_start;
-		if (c->off < ds || cs == 0)
+		if (off < ds || cs == 0)
 			return false;
-		uint64_t rest = cs - (c->off - ds) % cs;
+		uint64_t rest = cs - (off - ds) % cs;
 		if (n > rest)
 			n = (size_t)rest;
 	}
 	if (n > fmt->max_size)
 		n = (size_t)fmt->max_size;
-	return !fmt->screen(ch->buf + at, n) &&
+	return !fmt->screen(ch->buf + at, n);
+}
+
+/* Whether c's format rejects it by its first bytes in the chunk. */
+static bool screened_out(struct pipeline *p, const struct candidate *c,
+                         const struct chunk *ch)
+{
+	return screen_says_no(p, c->fmt, c->off, ch) &&
 	       !badlist_overlaps(&p->bad, ch->off, ch->len);
 }
 

@@ -34,18 +34,23 @@ peak() {  # peak KIB-VAR LOG -- COMMAND...: runs COMMAND, its peak RSS
 seconds() { sed -n 's/^dredge: scanned .* in \([0-9.]*\) s .*/\1/p' "$1"; }
 
 # One false JPEG start at every sector of 256 MiB, random bytes after it.
+# Real JPEGs among them: at a 2 MiB boundary, in the sector after one,
+# and in the last sector before one, where a scan worker's chunk ends
+# and it screens the starts it still holds.
 "$MKIMAGE" -o "$work/dense.img" -z 256M -s 5 "hex:ffd8ffe0@0/512" \
-	"$J/gray.jpg@100M" "$J/arith.jpg@209715712"
+	"$J/gray.jpg@100M" "$J/arith.jpg@209715712" \
+	"$J/baseline.jpg@167771648"
 ok $? "256 MiB image with a JPEG header at every sector"
 "$MKIMAGE" -o "$work/normal.img" -z 256M -s 5 "$J/gray.jpg@100M" \
-	"$J/arith.jpg@209715712"
+	"$J/arith.jpg@209715712" "$J/baseline.jpg@167771648"
 peak kib "$work/dense.log" -- "$DREDGE" scan "$work/dense.img" -o "$work/d" \
 	--threads 4
 ok $? "the dense image scan finishes"
-is "$(ls "$work/d/jpg" | tr '\n' ' ')" "f0204800.jpg f0409601.jpg " \
-	"the two real JPEGs among 524288 false starts are found"
+is "$(ls "$work/d/jpg" | tr '\n' ' ')" \
+	"f0204800.jpg f0327679.jpg f0409601.jpg " \
+	"the three real JPEGs among 524288 false starts are found"
 check "and they are exact" sh -c \
-	"cmp '$work/d/jpg/f0204800.jpg' '$J/gray.jpg' && cmp '$work/d/jpg/f0409601.jpg' '$J/arith.jpg'"
+	"cmp '$work/d/jpg/f0204800.jpg' '$J/gray.jpg' && cmp '$work/d/jpg/f0327679.jpg' '$J/baseline.jpg' && cmp '$work/d/jpg/f0409601.jpg' '$J/arith.jpg'"
 if [ -n "$kib" ]; then
 	check "peak memory ${kib} KiB stays under ${BOUND_KIB} KiB" test "$kib" -lt "$BOUND_KIB"
 	echo "# dense image: peak RSS $kib KiB"
