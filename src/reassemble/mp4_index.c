@@ -38,12 +38,14 @@
  * of its media data in that cluster must pass too.  A choice that leads
  * to a contradiction is undone (depth-first search), within MI_BUDGET
  * checks.  When the clips together cannot be placed, the clip is tried on
- * its own, and then as two or three runs of positions, its head from its
- * start on, maybe a middle run, and the rest just before its movie box
- * (runs_place: a recorder that wrote it around other files, which the
- * sharing cannot tell from clusters with nothing to check in them when
- * thousands lie between).  The result is only a proposal: reassemble()
- * validates it.
+ * its own.  Before all that, the clip alone is tried as two or three runs
+ * of positions, its head from its start on, maybe a middle run, and the
+ * rest just before its movie box (runs_place: a recorder that wrote it
+ * around other files, which the sharing cannot tell from clusters with
+ * nothing to check in them when thousands lie between); on a card of one
+ * channel most fragmented clips are such, and the sharings with their
+ * neighbours would not place them.  The result is only a proposal:
+ * reassemble() validates it.
  *
  * A cluster that lies wholly inside one NAL unit holds no boundary to
  * check: with small clusters (4 KiB) a front clip's samples span several,
@@ -2536,6 +2538,17 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 		goto out;
 	}
 	c.nst = 1;
+	/* A clip written round other files in two or three runs (a
+	 * recorder's, round the event clips and logs it keeps) is placed by
+	 * its runs alone, whatever its neighbours: tried first, that spares
+	 * it the sharings with them, which cannot place it whole when the
+	 * files it was written round are not clips.  Its checks are not
+	 * counted against the sharings'. */
+	uint64_t checks0 = c.checks;
+	rc = runs_place(&c, ext, next, length);
+	if (rc != 0)
+		goto out;
+	c.checks = checks0;
 	rc = add_partners(&c, p0);
 	if (rc < 0)
 		goto out;
