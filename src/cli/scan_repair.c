@@ -3,7 +3,8 @@
  * off before their index, also written playable.
  *
  * The scan's own report says which files those are (format mp4, status
- * truncated, reason "no moov box (recording cut off)") and which clips
+ * truncated, reason "no moov box (recording cut off)", or MI_WHY_GUESS:
+ * a clip placed by its index only up to a guess) and which clips
  * came back whole (complete or reassembled); the report is read back
  * through dredge_report_files, which refuses a line that is not an entry
  * dredge writes, and a file name must stay inside the output folder.
@@ -27,6 +28,10 @@
 #define SR_TRIES 16               /* whole clips tried as the reference */
 
 static const char CUT_REASON[] = "no moov box (recording cut off)";
+/* a clip placed by its index up to a guess (reassemble/mp4_index.h,
+ * MI_WHY_GUESS): its index is not among its bytes either */
+static const char GUESS_REASON[] =
+	"placed up to clusters nothing tells from another clip's";
 
 struct entry {
 	char *name;
@@ -75,7 +80,8 @@ static int take_entry(void *arg, const struct dredge_report_file *f)
 	    strcmp(f->status, "reassembled") == 0)
 		cut = 0;
 	else if (strcmp(f->status, "truncated") == 0 &&
-	         strcmp(f->reason, CUT_REASON) == 0)
+	         (strcmp(f->reason, CUT_REASON) == 0 ||
+	          strcmp(f->reason, GUESS_REASON) == 0))
 		cut = 1;
 	else
 		return 0;

@@ -572,7 +572,12 @@ static void validate_grid(struct pipeline *p, struct candidate *c,
 	                         vol_grid(p, c->off) != 0 ? &p->vgrid : NULL,
 	                         &rr);
 
-	if (rc != 1 && rc != 2) {
+	/* the head of a placing that guessed: kept when it vouches for
+	 * more of the clip than the contiguous verdict does */
+	if (rc == 3 && (res->verdict == CARVE_ACCEPT ||
+	                rr.res.length <= res->length))
+		rc = 0;
+	if (rc != 1 && rc != 2 && rc != 3) {
 		free(rr.ext);
 		return;
 	}

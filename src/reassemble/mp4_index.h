@@ -86,4 +86,8 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
                                  struct extent **ext, unsigned *next,
                                  uint64_t *length, unsigned *clips);
 
+/* The reason given for a clip placed by its index only up to its first
+ * guess (truncated there; at most 63 bytes, as report readers keep). */
+#define MI_WHY_GUESS "placed up to clusters nothing tells from another clip's"
+
 #endif

@@ -919,6 +919,7 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 	    out->res.length > 0 && out->res.length <= len) {
 		/* The clusters before the first guess: the clip is that
 		 * much of its media data, as far as the validator vouches. */
+		out->res.reason = MI_WHY_GUESS;
 		out->ext = ext;
 		out->next = reasm_trim(ext, n, out->res.length);
 		out->validations = r->validations;
@@ -1356,7 +1357,8 @@ static int chain_grid(const struct source *src, uint64_t size,
 static int grid_try(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
                     size_t win_cap, uint64_t cs, uint64_t lo, uint64_t hi,
-                    bool decode, struct reasm_result *out)
+                    bool decode, struct reasm_result *out,
+                    struct reasm_result *head)
 {
 	struct fsview v;
 	struct extent *ext;
@@ -1372,12 +1374,34 @@ static int grid_try(const struct source *src, uint64_t size,
 	fsview_free(&v);
 	if (rc < 0)
 		return rc;
-	if (rc != 1) {
-		/* a guess: left to the contiguous verdict */
-		if (rc == 2)
-			free(ext);
+	if (rc == 2) {
+		/* A guess: the clusters before it, as far as the validator
+		 * vouches for them, kept when longer than a head found at
+		 * another grid; the caller weighs it against the contiguous
+		 * verdict. */
+		struct carve_result res;
+		struct run_req req = {
+			.src = src, .ext = ext, .next = next,
+			.win = win, .win_cap = win_cap,
+			.thorough = next > 1, .seams_placed = true,
+		};
+		memset(&res, 0, sizeof(res));
+		run_validate(fmt, &req, &res, NULL);
+		out->validations++;
+		if (res.verdict == CARVE_TRUNCATED && res.length > 0 &&
+		    res.length <= len && res.length > head->res.length) {
+			free(head->ext);
+			head->res = res;
+			head->res.reason = MI_WHY_GUESS;
+			head->ext = ext;
+			head->next = reasm_trim(ext, next, res.length);
+			return 0;
+		}
+		free(ext);
 		return 0;
 	}
+	if (rc != 1)
+		return 0;
 	/* the clusters the index placed, with nothing guessed: a map,
 	 * checked as one */
 	struct run_req req = {
@@ -1397,6 +1421,15 @@ static int grid_try(const struct source *src, uint64_t size,
 	return 0;
 }
 
+/* reassemble_grid's answer rc, the head of a guess it kept no longer
+ * wanted. */
+static int grid_done(int rc, struct reasm_result *head)
+{
+	free(head->ext);
+	head->ext = NULL;
+	return rc;
+}
+
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
                     size_t win_cap, struct grid_starts *gs,
@@ -1412,6 +1445,7 @@ int reassemble_grid(const struct source *src, uint64_t size,
 	if (strcmp(fmt->name, "mp4") != 0 || win == NULL)
 		return 0;
 	memset(out, 0, sizeof(*out));
+	struct reasm_result head = { .ext = NULL };
 	uint8_t *buf = malloc(GRID_READ + 16);
 	if (buf == NULL)
 		return -ENOMEM;
@@ -1437,9 +1471,9 @@ int reassemble_grid(const struct source *src, uint64_t size,
 	 * Else the coarser grids and the volume's again, as below. */
 	if (vol_cs != 0 && (only == 0 || only > vol_cs)) {
 		int rc = grid_try(src, size, fmt, off, win, win_cap, vol_cs, lo,
-		                  hi, false, out);
+		                  hi, false, out, &head);
 		if (rc != 0)
-			return rc;
+			return grid_done(rc, &head);
 	}
 	for (size_t i = 0; i < REASM_GRIDS; i++) {
 		uint64_t cs = grid_sizes[i];
@@ -1453,9 +1487,9 @@ int reassemble_grid(const struct source *src, uint64_t size,
 		                : only != 0 && only % cs != 0)
 			continue;
 		int rc = grid_try(src, size, fmt, off, win, win_cap, cs, lo, hi,
-		                  cs == finest, out);
+		                  cs == finest, out, &head);
 		if (rc != 0)
-			return rc;
+			return grid_done(rc, &head);
 	}
 	/* The clips round it lie on a grid the volume's clusters do not
 	 * divide: they were written before the volume was made (a card
@@ -1472,12 +1506,19 @@ int reassemble_grid(const struct source *src, uint64_t size,
 			if (only % cs != 0 || cs % vol_cs == 0)
 				continue;
 			int rc = grid_try(src, size, fmt, off, win, win_cap, cs,
-			                  0, size, cs == finest, out);
+			                  0, size, cs == finest, out, &head);
 			if (rc != 0)
-				return rc;
+				return grid_done(rc, &head);
 		}
 	}
-	return chain_grid(src, size, fmt, off, win, win_cap,
-	                  vol_cs != 0 ? vol_cs : only, lo, hi, out);
+	int rc = chain_grid(src, size, fmt, off, win, win_cap,
+	                    vol_cs != 0 ? vol_cs : only, lo, hi, out);
+	if (rc != 0 || head.ext == NULL)
+		return grid_done(rc, &head);
+	unsigned validations = out->validations;
+	free(out->ext);
+	*out = head;
+	out->validations += validations;
+	return 3;
 }
 

@@ -84,9 +84,12 @@ unsigned reasm_trim(struct extent *ext, unsigned n, uint64_t len);
  * Returns 1 with out filled (the
  * verdict accepts it whole; free out->ext); for a clip cut off before its
  * index, 2 with out filled by its NAL unit chain followed on the grid
- * that vouches for most of it (a truncated verdict; mp4_chain.h); 0 when
- * no grid places it (only out->ext set, to NULL, when fmt is not MP4),
- * or -errno.
+ * that vouches for most of it (a truncated verdict; mp4_chain.h); 3 when
+ * no grid places it whole but a placing that guessed did place its start:
+ * out filled with the clusters before the first guess, as far as the
+ * validator vouches for them (a truncated verdict; the longest of the
+ * grids'); 0 when nothing is placed (only out->ext set, to NULL, when fmt
+ * is not MP4), or -errno.
  */
 int reassemble_grid(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
