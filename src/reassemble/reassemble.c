@@ -884,6 +884,29 @@ static uint64_t before_next_clip(const struct reasm *r, uint64_t len)
 }
 
 /*
+ * Whether res, the validator's verdict on a placing of len bytes that
+ * guessed, vouches for a head of it: the clusters before the first guess,
+ * as far as their samples hold.
+ */
+static bool is_head(const struct carve_result *res, uint64_t len)
+{
+	return res->verdict == CARVE_TRUNCATED && res->length > 0 &&
+	       res->length <= len;
+}
+
+/* That head put in *out: the verdict res, the map ext of n extents (out's
+ * now) trimmed to it. */
+static void take_head(struct reasm_result *out,
+                      const struct carve_result *res, struct extent *ext,
+                      unsigned n)
+{
+	out->res = *res;
+	out->res.reason = MI_WHY_GUESS;
+	out->ext = ext;
+	out->next = reasm_trim(ext, n, res->length);
+}
+
+/*
  * A clip placed by its own index (mp4_index.h), kept when the validator
  * accepts it whole over that map: 1 with out filled.  When only the start
  * of its media data could be placed, out holds that: 2 when the clusters
@@ -915,13 +938,8 @@ static int by_index(struct reasm *r, struct reasm_result *out)
 		r->next = r->capext = 0;
 		return 1;
 	}
-	if (rc == 2 && out->res.verdict == CARVE_TRUNCATED &&
-	    out->res.length > 0 && out->res.length <= len) {
-		/* The clusters before the first guess: the clip is that
-		 * much of its media data, as far as the validator vouches. */
-		out->res.reason = MI_WHY_GUESS;
-		out->ext = ext;
-		out->next = reasm_trim(ext, n, out->res.length);
+	if (rc == 2 && is_head(&out->res, len)) {
+		take_head(out, &out->res, ext, n);
 		out->validations = r->validations;
 		r->ext = NULL;   /* out's now */
 		r->next = r->capext = 0;
@@ -1352,7 +1370,8 @@ static int chain_grid(const struct source *src, uint64_t size,
  * The clip at source byte off placed by its index on the grid of cs-byte
  * clusters that lies over [lo, hi) and has one opening at off (deciding
  * by decoding when decode): 1 with out filled when the validator accepts
- * the placing whole, 0 when not, -errno.
+ * the placing whole, 0 when not, -errno.  A placing that guessed leaves
+ * the head before its guess in *head, when longer than the one there.
  */
 static int grid_try(const struct source *src, uint64_t size,
                     const struct format *fmt, uint64_t off, uint8_t *win,
@@ -1374,50 +1393,33 @@ static int grid_try(const struct source *src, uint64_t size,
 	fsview_free(&v);
 	if (rc < 0)
 		return rc;
-	if (rc == 2) {
-		/* A guess: the clusters before it, as far as the validator
-		 * vouches for them, kept when longer than a head found at
-		 * another grid; the caller weighs it against the contiguous
-		 * verdict. */
-		struct carve_result res;
-		struct run_req req = {
-			.src = src, .ext = ext, .next = next,
-			.win = win, .win_cap = win_cap,
-			.thorough = next > 1, .seams_placed = true,
-		};
-		memset(&res, 0, sizeof(res));
-		run_validate(fmt, &req, &res, NULL);
-		out->validations++;
-		if (res.verdict == CARVE_TRUNCATED && res.length > 0 &&
-		    res.length <= len && res.length > head->res.length) {
-			free(head->ext);
-			head->res = res;
-			head->res.reason = MI_WHY_GUESS;
-			head->ext = ext;
-			head->next = reasm_trim(ext, next, res.length);
-			return 0;
-		}
-		free(ext);
+	if (rc != 1 && rc != 2)
 		return 0;
-	}
-	if (rc != 1)
-		return 0;
-	/* the clusters the index placed, with nothing guessed: a map,
-	 * checked as one */
+	/* the clusters the index placed: a map, checked as one */
+	struct carve_result res;
 	struct run_req req = {
 		.src = src, .ext = ext, .next = next,
 		.win = win, .win_cap = win_cap,
 		.thorough = next > 1, .seams_placed = true,
 	};
-	run_validate(fmt, &req, &out->res, NULL);
+	memset(&res, 0, sizeof(res));
+	run_validate(fmt, &req, &res, NULL);
 	out->validations++;
-	if (out->res.verdict == CARVE_ACCEPT && out->res.length == len) {
+	if (rc == 1 && res.verdict == CARVE_ACCEPT && res.length == len) {
+		out->res = res;
 		out->ext = ext;
 		out->next = next;
 		return 1;
 	}
+	if (rc == 2 && is_head(&res, len) && res.length > head->res.length) {
+		/* a guess: the head before it, kept when longer than one
+		 * found at another grid; the caller weighs it against the
+		 * contiguous verdict */
+		free(head->ext);
+		take_head(head, &res, ext, next);
+		return 0;
+	}
 	free(ext);
-	memset(&out->res, 0, sizeof(out->res));
 	return 0;
 }
 
