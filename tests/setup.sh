@@ -8,7 +8,7 @@ packages="build-essential autoconf automake pkg-config liburing-dev
 	libxxhash-dev libssl-dev libjpeg62-turbo-dev zlib1g-dev libewf-dev ewf-tools libavcodec-dev
 	libxml2-utils clang dosfstools exfatprogs mtools fdisk gdisk ffmpeg
 	libfuse3-dev fuse3 time sleuthkit debhelper dpkg-dev chromium parallel
-	slurm-wlm munge libtsk-dev ntfs-3g e2fsprogs fuse2fs genisoimage"
+	slurm-wlm munge libtsk-dev ntfs-3g e2fsprogs fuse2fs genisoimage xfsprogs"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
