@@ -65,6 +65,11 @@ usage: bench/cards.sh [OPTIONS]
       --seed N           image seed (default 2026)
       --timeout SECONDS  a run that takes longer is stopped and failed (1800)
       --keep             keep the last run's recovered files
+      --xfs              also run the dashcam cards with the image and the
+                         recovered files on one XFS (made for the run on a
+                         loop device over a file in the scratch folder;
+                         root, xfsprogs): rows fat32-xfs, exfat-xfs, where
+                         dredge's copies become shared extents
   -h, --help             this text
 EOF
 }
@@ -72,7 +77,7 @@ EOF
 BUILD=$src/build DIR="" SCRATCH="" SIZE="" DENSE_SIZE=512M FS_SIZE=512M
 CUT_SIZE=64M DASH_MIB=512 ONLY="random,dense,falsestart,cut,fat32,exfat"
 PEERS_OPT=""
-PEERS_RANDOM=0 RUNS=3 SEED=2026 TIMEOUT=1800 KEEP=0
+PEERS_RANDOM=0 RUNS=3 SEED=2026 TIMEOUT=1800 KEEP=0 XFS=0
 CMDLINE="bench/cards.sh $*"
 option() {
 	case $1 in
@@ -92,9 +97,10 @@ option() {
 	--seed) SEED=$2 ;;
 	--timeout) TIMEOUT=$2 ;;
 	--keep) KEEP=1 ;;
+	--xfs) XFS=1 ;;
 	esac
 }
-parse_options "--big --peers-random --keep" "-b --build -d --dir --scratch
+parse_options "--big --peers-random --keep --xfs" "-b --build -d --dir --scratch
 	--size --dense-size --falsestart-size --cut-size --dashcam-mib --only
 	--peers --runs
 	--seed --timeout" "$@"
@@ -133,7 +139,9 @@ fi
 mkdir -p "$SCRATCH" || die "cannot create $SCRATCH"
 SCRATCH=$(cd "$SCRATCH" && pwd)
 OUT=$SCRATCH/run
+XIMG="" XMNT="" XLOOP=""
 cleanup() {
+	declare -F xfs_done >/dev/null && xfs_done
 	[ $KEEP = 1 ] || rm -rf "$OUT"
 	case $SCRATCH in /dev/shm/dredge-cards.*) [ $KEEP = 1 ] || rm -rf "$SCRATCH" ;; esac
 }
@@ -244,6 +252,43 @@ count_clips() {
 		BEGIN { while ((getline l < got) > 0) have[l] = 1 }
 		{ n++; if ($1 in have) ok++ }
 		END { printf "%d %d\n", ok, n }' "$2"
+}
+
+# ---------------------------------------------------------------- XFS
+# xfs_setup BYTES: an XFS of BYTES (a sparse file in the scratch folder,
+# on a loop device) mounted at XMNT.
+xfs_setup() {
+	[ "$(id -u)" = 0 ] || die "--xfs needs root (a loop device and a mount)"
+	command -v mkfs.xfs >/dev/null || die "--xfs needs mkfs.xfs (xfsprogs)"
+	XIMG=$SCRATCH/xfs.img XMNT=$SCRATCH/xfs
+	rm -f "$XIMG"
+	truncate -s "$1" "$XIMG" || die "cannot make $XIMG"
+	XLOOP=$(losetup -f --show "$XIMG") || die "cannot set up a loop device"
+	mkfs.xfs -q -f "$XLOOP" || die "mkfs.xfs failed on $XLOOP"
+	mkdir -p "$XMNT"
+	mount "$XLOOP" "$XMNT" || die "cannot mount $XLOOP"
+}
+
+xfs_done() {
+	if [ -n "$XMNT" ] && mountpoint -q "$XMNT"; then umount "$XMNT"; fi
+	[ -n "$XLOOP" ] && losetup -d "$XLOOP"
+	[ -n "$XIMG" ] && rm -f "$XIMG"
+	[ -n "$XMNT" ] && rmdir "$XMNT" 2>/dev/null
+	XIMG="" XMNT="" XLOOP=""
+}
+
+# on_xfs KEY IMG CHECK TOOL...: runs KEY-xfs: IMG copied onto the XFS,
+# every tool's files written there too.
+on_xfs() {
+	local key=$1 img=$2 check=$3 saved=$OUT
+	shift 3
+	[ -n "$XMNT" ] || xfs_setup 3G
+	cp "$img" "$XMNT/card.img" || die "cannot copy $img onto the XFS"
+	OUT=$XMNT/run
+	runs "$key-xfs" "$XMNT/card.img" "$check" "$@"
+	rm -rf "$OUT"
+	OUT=$saved
+	rm -f "$XMNT/card.img"
 }
 
 # ---------------------------------------------------------------- running
@@ -390,6 +435,8 @@ for fs in fat32 exfat; do
 	f=()
 	for t in "${PEER_TOOLS[@]}"; do [ "$t" = photorec ] && f=(dredge-free photorec-free); done
 	runs "$fs" "$w/card.img" "clips $w/intact" cat dredge dredge-nohash "${p[@]}" "${f[@]}"
+	[ $XFS = 1 ] && on_xfs "$fs" "$w/card.img" "clips $w/intact" cat dredge \
+		dredge-nohash "${p[@]}" "${f[@]}"
 done
 
 # ---------------------------------------------------------------- table
@@ -444,6 +491,9 @@ echo "(--hash none) does what the peers do.  \"dredge Nx its rate\": dredge's"
 echo "rate over that tool's.  On the dashcam cards dredge-free (--unallocated"
 echo "--hash none) and photorec-free scan the free space only, through the file"
 echo "system; photorec-free's ratio is against dredge-free."
+[ $XFS = 1 ] && echo "*-xfs: the image and every tool's files on one XFS (loop device over a file
+in $SCRATCH); there dredge's copies of clusters on the block grid are
+shared extents, copy-out's are copies."
 echo "copy-out: cp of the files dredge-nohash wrote, to the same file system"
 echo "(one copy of each byte, as dredge's own): no carver that writes them out"
 echo "takes less; its MB/s is over the image's size, as every row's."
