@@ -112,6 +112,12 @@ for k in ${ONLY//,/ }; do
 	*) die "unknown image '$k'" ;; esac
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+if [ $XFS = 1 ]; then
+	[ "$(id -u)" = 0 ] || die "--xfs needs root (a loop device and a mount)"
+	for t in mkfs.xfs losetup mountpoint truncate; do
+		command -v $t >/dev/null || die "--xfs needs $t"
+	done
+fi
 
 bench_build "$BUILD" "$DIR" bench-cards
 command -v fincore >/dev/null || die "fincore (util-linux) is needed to check the page cache"
@@ -258,8 +264,6 @@ count_clips() {
 # xfs_setup BYTES: an XFS of BYTES (a sparse file in the scratch folder,
 # on a loop device) mounted at XMNT.
 xfs_setup() {
-	[ "$(id -u)" = 0 ] || die "--xfs needs root (a loop device and a mount)"
-	command -v mkfs.xfs >/dev/null || die "--xfs needs mkfs.xfs (xfsprogs)"
 	XIMG=$SCRATCH/xfs.img XMNT=$SCRATCH/xfs
 	rm -f "$XIMG"
 	truncate -s "$1" "$XIMG" || die "cannot make $XIMG"
