@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "io/source_backend.h"
+#include "io/source_map.h"
 
 /* Whether path is a regular file that starts like an EWF segment file:
  * "EVF" 09 0D 0A FF 00 (EWF-E01) or "EVF2" 0D 0A 81 00 (EWF2-Ex01). */
@@ -61,6 +62,7 @@ int source_open_fd(struct source *src, int fd, const char *name)
 
 void source_close(struct source *src)
 {
+	source_forget(src);
 	if (src->ops != NULL)
 		src->ops->close(src);
 	src->ops = NULL;

@@ -21,9 +21,14 @@ struct source_map {
 	const uint8_t *p;    /* the bytes asked for */
 	void *base;          /* the mapping, page-aligned (or the copy) */
 	size_t len;          /* its length */
-	int copied;          /* a copy (source_piece), not a mapping */
+	int copied;          /* a copy (source_piece), not a mapping;
+	                        SOURCE_MAP_SHARED: in the source's copy */
 	size_t cap;          /* the copy's memory, kept for the next piece */
 };
+
+/* source_map.copied of a piece in the copy of a whole source that all its
+ * readers share (source_piece): no memory of the piece's own. */
+#define SOURCE_MAP_SHARED 2
 
 /* Whether src can be viewed at all: 1 or 0. */
 int source_can_map(const struct source *src);
@@ -60,10 +65,13 @@ int source_map(const struct source *src, uint64_t off, size_t len,
 /*
  * [off, off + len) of src in *m, for a reader that looks at the same
  * bytes again and again: a view where src is to be viewed
- * (source_mappable), else a copy in memory of its own (source_read_full,
- * which fails on an unreadable sector).  *m is zeroed or holds an earlier
- * piece, which this one replaces: a copy's memory is used again (new
- * memory, like a new view, costs a page fault a page).  0, or -errno
+ * (source_mappable), else a copy (source_read_full, which fails on an
+ * unreadable sector): of a source smaller than SOURCE_VIEWS_MEASURED_FROM,
+ * a copy of the whole source made once, a part at a time as first asked
+ * for, which the pieces of every reader share until source_close; of a
+ * larger one, a copy in memory of the piece's own.  *m is zeroed or holds
+ * an earlier piece, which this one replaces: a copy's memory is used again
+ * (new memory, like a new view, costs a page fault a page).  0, or -errno
  * (nothing held).
  */
 int source_piece(const struct source *src, uint64_t off, size_t len,
@@ -72,5 +80,9 @@ int source_piece(const struct source *src, uint64_t off, size_t len,
 /* Ends a view made by source_map or source_piece, and frees a copy's
  * memory. */
 void source_unmap(struct source_map *m);
+
+/* Frees the copy of src that source_piece made, if any (source_close
+ * calls it: no piece of src may be held then). */
+void source_forget(const struct source *src);
 
 #endif

@@ -4,7 +4,8 @@
  * without O_DIRECT, for a source whose size is not a multiple of anything;
  * and source_peek, the look past a chunk's end, gives the source's bytes
  * wherever it starts and however near the end; and source_piece holds the
- * source's bytes, viewed or copied, reusing a copy's memory.
+ * source's bytes, viewed or copied (a small source once, whole, until
+ * source_close), reusing a copy's memory.
  */
 #include "config.h"
 
@@ -207,37 +208,50 @@ static void peek_cases(const char *path, const uint8_t *data, uint64_t size)
 	}
 }
 
-static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
+/* The pieces at[] of src, set to views, each checked against data;
+ * how names the case.  The memory of the first piece in *first. */
+static void pieces(struct source *src, int views, const char *how,
+                   const uint8_t *data, struct source_map *m, void **first)
 {
 	static const struct { uint64_t off; size_t len; } at[] = {
 		{ 0, 2u << 20 }, { 4096, 1000 }, { 12345, 65536 },
-		{ (3u << 20) - 7, 12345 + 7 },   /* to the last byte */
+		{ (3u << 20) - 7, 12345 + 7 },
 	};
+	int copied = views == SOURCE_VIEWS_ON ? 0
+	             : src->size < SOURCE_VIEWS_MEASURED_FROM ? SOURCE_MAP_SHARED
+	             : 1;
 
+	src->views = views;
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++) {
+		int rc = source_piece(src, at[i].off, at[i].len, m);
+		ok(rc == 0 && m->p != NULL &&
+		   memcmp(m->p, data + at[i].off, at[i].len) == 0 &&
+		   m->copied == copied,
+		   "source_piece %s: %zu bytes at %llu are the source's "
+		   "(rc %d)", how, at[i].len, (unsigned long long)at[i].off, rc);
+		if (i == 0)
+			*first = m->base;
+		else if (copied == SOURCE_MAP_SHARED)
+			ok(m->p == (const uint8_t *)*first + at[i].off,
+			   "source_piece %s: in the one copy of the source", how);
+	}
+}
+
+static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
+{
+	struct source src;
+	struct source_map m;
+	char err[256];
+	void *first = NULL;
+
+	/* viewed, and a small source copied whole once */
 	for (int views = SOURCE_VIEWS_ON; views <= SOURCE_VIEWS_OFF; views++) {
-		const char *how = views == SOURCE_VIEWS_ON ? "viewed" : "copied";
-		struct source src;
-		char err[256];
+		const char *how = views == SOURCE_VIEWS_ON ? "viewed"
+		                  : "copied whole";
 		if (source_open(&src, path, 0, err, sizeof(err)) != 0)
 			tap_bail(err);
-		src.views = views;
-		struct source_map m;
-		memset(&m, 0, sizeof(m));
-		void *first = NULL;
-		for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++) {
-			int rc = source_piece(&src, at[i].off, at[i].len, &m);
-			ok(rc == 0 && m.p != NULL &&
-			   memcmp(m.p, data + at[i].off, at[i].len) == 0 &&
-			   m.copied == (views == SOURCE_VIEWS_OFF),
-			   "source_piece %s: %zu bytes at %llu are the source's "
-			   "(rc %d)", how, at[i].len,
-			   (unsigned long long)at[i].off, rc);
-			if (i == 0)
-				first = m.base;
-		}
-		if (views == SOURCE_VIEWS_OFF)
-			ok(m.base == first, "source_piece copied: later, smaller "
-			   "pieces reuse the first one's memory");
+		pieces(&src, views, how, data, &m, &first);
 		ok(source_piece(&src, size - 10, 11, &m) == -EINVAL && m.p == NULL,
 		   "source_piece %s: past the end, -EINVAL and nothing held", how);
 		source_unmap(&m);
@@ -245,6 +259,43 @@ static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
 		   "source_unmap %s: nothing held", how);
 		source_close(&src);
 	}
+
+	/* the copy goes with source_close: the file written anew and opened
+	 * again in the same place gives its new bytes */
+	uint8_t *other = malloc(size);
+	if (other == NULL)
+		tap_bail("out of memory");
+	for (uint64_t i = 0; i < size; i++)
+		other[i] = (uint8_t)~data[i];
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0 || write(fd, other, size) != (ssize_t)size || close(fd) != 0)
+		tap_bail("cannot write the test image again");
+	if (source_open(&src, path, 0, err, sizeof(err)) != 0)
+		tap_bail(err);
+	pieces(&src, SOURCE_VIEWS_OFF, "copied whole, reopened", other, &m,
+	       &first);
+	source_unmap(&m);
+	source_close(&src);
+
+	/* a source of SOURCE_VIEWS_MEASURED_FROM bytes or more: each piece
+	 * copied, into memory used again */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size ||
+	    ftruncate(fd, (off_t)SOURCE_VIEWS_MEASURED_FROM + 4096) != 0 ||
+	    close(fd) != 0)
+		tap_bail("cannot write the large test image");
+	if (source_open(&src, path, 0, err, sizeof(err)) != 0)
+		tap_bail(err);
+	pieces(&src, SOURCE_VIEWS_OFF, "copied", data, &m, &first);
+	ok(m.base == first, "source_piece copied: later, smaller pieces reuse "
+	   "the first one's memory");
+	source_unmap(&m);
+	source_close(&src);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) != 0)
+		tap_bail("cannot write the test image back");
+	free(other);
+
 	double map_us = -1, copy_us = -1;
 	int pays = source_views_pay(&map_us, &copy_us);
 	ok((pays == 0 || pays == 1) && map_us >= 0 && copy_us >= 0 &&
@@ -256,8 +307,6 @@ static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
 
 	/* auto: a source below SOURCE_VIEWS_MEASURED_FROM bytes is copied
 	 * whatever the measure says; from there on, as it says */
-	struct source src;
-	char err[256];
 	if (source_open(&src, path, 0, err, sizeof(err)) != 0)
 		tap_bail(err);
 	src.views = SOURCE_VIEWS_AUTO;
