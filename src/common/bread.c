@@ -274,6 +274,40 @@ static int bread_map(struct bread *br, uint64_t off, size_t n, size_t want)
 	return 0;
 }
 
+/* Points the window at the copy of the whole source (source_map.h) from
+ * off on, at least n bytes, within one extent, up to the end of the part
+ * of the copy that holds off + n; 0, or -1 (nothing changed). */
+static int bread_whole(struct bread *br, uint64_t off, size_t n)
+{
+	uint64_t base;
+
+	if (br->whole == 0)
+		br->whole = source_whole_wanted(br->src) ? 1 : -1;
+	if (br->whole < 0)
+		return -1;
+	unsigned i = bread_extent_at(br, off, &base);
+	const struct extent *e = &br->ext[i];
+	if (off < base || off - base >= e->len)
+		return -1;
+	uint64_t in = off - base, img = e->img_off + in;
+	uint64_t len = e->len - in;
+	if (len > br->size - off)
+		len = br->size - off;
+	uint64_t part = SOURCE_WHOLE_PART - (img + n) % SOURCE_WHOLE_PART;
+	if (len > n + part)
+		len = n + part;
+	const uint8_t *p = len < n ? NULL : source_whole(br->src, img,
+	                                                 (size_t)len);
+	if (p == NULL)
+		return -1;
+	source_unmap(&br->map);
+	br->map_len = 0;
+	br->cur = p;
+	br->win_off = off;
+	br->win_len = (size_t)len;
+	return 0;
+}
+
 /* Makes [off, off+n) resident in the window; 0 or -1. */
 static int bread_fill(struct bread *br, uint64_t off, size_t n)
 {
@@ -297,6 +331,9 @@ static int bread_fill(struct bread *br, uint64_t off, size_t n)
 			return 0;
 		}
 	}
+
+	if (bread_whole(br, off, n) == 0)
+		return 0;
 
 	size_t want = br->fill < br->win_cap ? br->fill : br->win_cap;
 	if (want < n)

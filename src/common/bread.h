@@ -65,6 +65,8 @@ struct bread {
 	 * reads go on forward from the window, 0 after a jump. */
 	struct source_map map;
 	int mappable;
+	int whole;           /* the source is read through a copy of it all
+	                        (source_whole): 0 not asked yet, 1, -1 */
 	size_t map_len;
 	int err;                     /* first I/O error (-errno), sticky */
 	int own_win;                 /* win was allocated by bread_open */

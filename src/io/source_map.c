@@ -251,16 +251,16 @@ static void pool_give(void *b, size_t cap)
 }
 
 /*
- * Sources too small for the measure (SOURCE_VIEWS_MEASURED_FROM) that are
- * not viewed: copied once, into memory all their readers' pieces point
- * into, WHOLE_PIECE at a time as first asked for.  Each MP4 placing looks
+ * Image files too small for the measure (SOURCE_VIEWS_MEASURED_FROM) that
+ * are not viewed: copied once, into memory all their readers' pieces and
+ * windows point into, WHOLE_PIECE at a time as first asked for.  Each MP4 placing looks
  * at the same clusters again and again from pieces of its own, and a copy
  * each made those bytes again (on an 18 MiB dashcam card, 0.04 s a scan
  * against 0.02 s viewed).  A part that cannot be read whole is marked so
  * and its pieces fail, as a copy of them would (the reader reads the
  * usual way then).  source_close forgets a source's copy.
  */
-#define WHOLE_PIECE ((uint64_t)2 << 20)
+#define WHOLE_PIECE ((uint64_t)SOURCE_WHOLE_PART)
 #define WHOLES 4                      /* sources held at once */
 
 enum { PART_UNREAD = 0, PART_READ, PART_BAD };
@@ -274,11 +274,10 @@ static struct {
 	} w[WHOLES];
 } wholes = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* Whether src's pieces come from a copy of it all. */
-static bool whole_wanted(const struct source *src)
+int source_whole_wanted(const struct source *src)
 {
 	return src->size > 0 && src->size < SOURCE_VIEWS_MEASURED_FROM &&
-	       !source_mappable(src);
+	       source_can_map(src) && !source_mappable(src);
 }
 
 /* [off, off + len) of src in the copy of it all: its bytes, or NULL
@@ -331,6 +330,17 @@ out:
 	return p;
 }
 
+const uint8_t *source_whole(const struct source *src, uint64_t off,
+                            size_t len)
+{
+	int rc;
+
+	if (len == 0 || off > src->size || len > src->size - off ||
+	    !source_whole_wanted(src))
+		return NULL;
+	return whole_bytes(src, off, len, &rc);
+}
+
 void source_forget(const struct source *src)
 {
 	pthread_mutex_lock(&wholes.lock);
@@ -353,7 +363,7 @@ int source_piece(const struct source *src, uint64_t off, size_t len,
 	if (m->copied == SOURCE_MAP_SHARED || !m->copied)
 		source_unmap(m);   /* no memory of its own to use again */
 	if (len > 0 && off <= src->size && len <= src->size - off &&
-	    whole_wanted(src)) {
+	    source_whole_wanted(src)) {
 		int rc;
 		const uint8_t *p = whole_bytes(src, off, len, &rc);
 		if (p != NULL) {

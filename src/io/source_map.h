@@ -66,10 +66,9 @@ int source_map(const struct source *src, uint64_t off, size_t len,
  * [off, off + len) of src in *m, for a reader that looks at the same
  * bytes again and again: a view where src is to be viewed
  * (source_mappable), else a copy (source_read_full, which fails on an
- * unreadable sector): of a source smaller than SOURCE_VIEWS_MEASURED_FROM,
- * a copy of the whole source made once, a part at a time as first asked
- * for, which the pieces of every reader share until source_close; of a
- * larger one, a copy in memory of the piece's own.  *m is zeroed or holds
+ * unreadable sector): in the copy of the whole source where there is one
+ * (source_whole), shared by every reader until source_close; else a copy
+ * in memory of the piece's own.  *m is zeroed or holds
  * an earlier piece, which this one replaces: a copy's memory is used again
  * (new memory, like a new view, costs a page fault a page).  0, or -errno
  * (nothing held).
@@ -81,8 +80,28 @@ int source_piece(const struct source *src, uint64_t off, size_t len,
  * memory. */
 void source_unmap(struct source_map *m);
 
-/* Frees the copy of src that source_piece made, if any (source_close
- * calls it: no piece of src may be held then). */
+/*
+ * The copy of a whole source: an image file smaller than
+ * SOURCE_VIEWS_MEASURED_FROM that is not viewed is read once into memory,
+ * SOURCE_WHOLE_PART bytes at a time as each part is first asked for, and
+ * its readers point into that (source_piece, and the validators' reader)
+ * instead of copying the same bytes again.  A part that cannot be read
+ * whole is not held: its readers read the usual way, which isolates the
+ * unreadable sectors.
+ */
+#define SOURCE_WHOLE_PART (2u << 20)
+
+/* Whether src is read through a copy of it all: 1 or 0. */
+int source_whole_wanted(const struct source *src);
+
+/* [off, off + len) of src in the copy of it all, its parts read now if
+ * they were not; NULL when src is not copied whole, or a part of that
+ * range cannot be read or held. */
+const uint8_t *source_whole(const struct source *src, uint64_t off,
+                            size_t len);
+
+/* Frees the copy of src, if any (source_close calls it: no piece or
+ * window of src may be held then). */
 void source_forget(const struct source *src);
 
 #endif

@@ -12,6 +12,7 @@
 #include "tap.h"
 #include "fmt_util.h"
 #include "common/bread.h"
+#include "io/source_map.h"
 
 int main(void)
 {
@@ -180,16 +181,40 @@ int main(void)
 	/* A long walk over an image file: once the refills have grown, the
 	 * window is a view of the page cache (longer than the buffer) where
 	 * views are used, and every byte is the file's; where they are not
-	 * (copies pay more here: source_map.h), the window is the buffer. */
+	 * (copies pay more here: source_map.h), the window is the copy of
+	 * the whole file when it is small, else the buffer. */
 	src.views = SOURCE_VIEWS_OFF;
+	ok(source_whole_wanted(&src), "views off: a 1 MiB file is copied whole");
 	ok(bread_open(&br, &src, 3000, N - 3000, 0) == 0,
 	   "open a reader over most of the file, views off");
+	int whole = 1;
+	for (uint64_t w = 0; w < N - 3000;) {
+		size_t n = 0;
+		const uint8_t *q = bread_span(&br, w, &n);
+		if (q == NULL || n == 0 || n > N - 3000 - w ||
+		    memcmp(q, data + 3000 + w, n) != 0 ||
+		    q != source_whole(&src, 3000 + w, n)) {
+			whole = 0;
+			break;
+		}
+		w += n;
+	}
+	ok(whole, "views off: a walk by spans gives the file's bytes, "
+	   "from the copy of the whole file");
+	bread_close(&br);
+	if (ftruncate(fd, (off_t)SOURCE_VIEWS_MEASURED_FROM) != 0)
+		tap_bail("ftruncate");
+	src.size = SOURCE_VIEWS_MEASURED_FROM;
+	ok(!source_whole_wanted(&src), "views off: a 64 MiB file is not");
+	ok(bread_open(&br, &src, 3000, N - 3000, 0) == 0,
+	   "open a reader over the first MiB of it");
 	int copied = 1;
 	for (uint64_t w = 0; w < N - 3000;) {
 		size_t n = 0;
 		const uint8_t *q = bread_span(&br, w, &n);
 		if (q == NULL || n == 0 || n > N - 3000 - w ||
-		    memcmp(q, data + 3000 + w, n) != 0 || br.map.base != NULL) {
+		    memcmp(q, data + 3000 + w, n) != 0 || q < br.win ||
+		    q + n > br.win + br.win_cap) {
 			copied = 0;
 			break;
 		}
@@ -198,6 +223,9 @@ int main(void)
 	ok(copied, "views off: a walk by spans gives the file's bytes, "
 	   "through the buffer only");
 	bread_close(&br);
+	if (ftruncate(fd, N) != 0)
+		tap_bail("ftruncate");
+	src.size = N;
 	src.views = SOURCE_VIEWS_ON;
 	ok(bread_open(&br, &src, 3000, N - 3000, 0) == 0,
 	   "open a view over most of the file");
