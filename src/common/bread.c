@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -245,32 +246,49 @@ static int bread_fetch(struct bread *br, uint64_t off, uint8_t *dst, size_t n)
 	return n == 0 ? 0 : -EIO;
 }
 
+/* Where logical offset off lies in the source: its image offset in *img,
+ * and the bytes from there to the end of its extent (and of the file) in
+ * *len; false when off lies in no extent. */
+static bool bread_in_extent(const struct bread *br, uint64_t off,
+                            uint64_t *img, uint64_t *len)
+{
+	uint64_t base;
+	unsigned i = bread_extent_at(br, off, &base);
+	const struct extent *e = &br->ext[i];
+
+	if (off < base || off - base >= e->len)
+		return false;
+	*img = e->img_off + (off - base);
+	*len = e->len - (off - base);
+	if (*len > br->size - off)
+		*len = br->size - off;
+	return true;
+}
+
+/* Points the window at p, the bytes [off, off + len) of the file. */
+static void bread_point(struct bread *br, const uint8_t *p, uint64_t off,
+                        uint64_t len)
+{
+	br->cur = p;
+	br->win_off = off;
+	br->win_len = (size_t)len;
+}
+
 /* Points the window at a view of [off, ...) of the source, at least n
  * bytes, within one extent; 0, or -1 (nothing changed). */
 static int bread_map(struct bread *br, uint64_t off, size_t n, size_t want)
 {
-	uint64_t base;
+	uint64_t img, len;
 
 	if (br->mappable == 0)
 		br->mappable = source_mappable(br->src) ? 1 : -1;
-	if (br->mappable < 0)
+	if (br->mappable < 0 || !bread_in_extent(br, off, &img, &len))
 		return -1;
-	unsigned i = bread_extent_at(br, off, &base);
-	const struct extent *e = &br->ext[i];
-	if (off < base || off - base >= e->len)
-		return -1;
-	uint64_t in = off - base;
-	uint64_t len = e->len - in;
-	if (len > br->size - off)
-		len = br->size - off;
 	if (len > want)
 		len = want;
-	if (len < n || source_map(br->src, e->img_off + in, (size_t)len,
-	                          &br->map) != 0)
+	if (len < n || source_map(br->src, img, (size_t)len, &br->map) != 0)
 		return -1;
-	br->cur = br->map.p;
-	br->win_off = off;
-	br->win_len = (size_t)len;
+	bread_point(br, br->map.p, off, len);
 	return 0;
 }
 
@@ -279,20 +297,12 @@ static int bread_map(struct bread *br, uint64_t off, size_t n, size_t want)
  * of the copy that holds off + n; 0, or -1 (nothing changed). */
 static int bread_whole(struct bread *br, uint64_t off, size_t n)
 {
-	uint64_t base;
+	uint64_t img, len;
 
 	if (br->whole == 0)
 		br->whole = source_whole_wanted(br->src) ? 1 : -1;
-	if (br->whole < 0)
+	if (br->whole < 0 || !bread_in_extent(br, off, &img, &len))
 		return -1;
-	unsigned i = bread_extent_at(br, off, &base);
-	const struct extent *e = &br->ext[i];
-	if (off < base || off - base >= e->len)
-		return -1;
-	uint64_t in = off - base, img = e->img_off + in;
-	uint64_t len = e->len - in;
-	if (len > br->size - off)
-		len = br->size - off;
 	uint64_t part = SOURCE_WHOLE_PART - (img + n) % SOURCE_WHOLE_PART;
 	if (len > n + part)
 		len = n + part;
@@ -302,9 +312,7 @@ static int bread_whole(struct bread *br, uint64_t off, size_t n)
 		return -1;
 	source_unmap(&br->map);
 	br->map_len = 0;
-	br->cur = p;
-	br->win_off = off;
-	br->win_len = (size_t)len;
+	bread_point(br, p, off, len);
 	return 0;
 }
 

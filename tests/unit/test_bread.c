@@ -14,6 +14,35 @@
 #include "common/bread.h"
 #include "io/source_map.h"
 
+/* Where a walk's spans came from (walk). */
+enum { SPAN_BUFFER = 1, SPAN_WHOLE = 2, SPAN_VIEW = 4 };
+
+/* Walks all of br span by span, br reading data from byte from of src on:
+ * the SPAN_* kinds the spans came from, or -1 at the first span that does
+ * not hold data's bytes. */
+static int walk(struct bread *br, const struct source *src,
+                const uint8_t *data, uint64_t from)
+{
+	uint64_t size = bread_size(br);
+	int kinds = 0;
+
+	for (uint64_t w = 0; w < size;) {
+		size_t n = 0;
+		const uint8_t *q = bread_span(br, w, &n);
+		if (q == NULL || n == 0 || n > size - w ||
+		    memcmp(q, data + from + w, n) != 0)
+			return -1;
+		if (q >= br->win && q + n <= br->win + br->win_cap)
+			kinds |= SPAN_BUFFER;
+		else if (q == source_whole(src, from + w, n))
+			kinds |= SPAN_WHOLE;
+		else if (n > br->win_cap)
+			kinds |= SPAN_VIEW;
+		w += n;
+	}
+	return kinds;
+}
+
 int main(void)
 {
 	enum { N = 1 << 20 };
@@ -187,20 +216,9 @@ int main(void)
 	ok(source_whole_wanted(&src), "views off: a 1 MiB file is copied whole");
 	ok(bread_open(&br, &src, 3000, N - 3000, 0) == 0,
 	   "open a reader over most of the file, views off");
-	int whole = 1;
-	for (uint64_t w = 0; w < N - 3000;) {
-		size_t n = 0;
-		const uint8_t *q = bread_span(&br, w, &n);
-		if (q == NULL || n == 0 || n > N - 3000 - w ||
-		    memcmp(q, data + 3000 + w, n) != 0 ||
-		    q != source_whole(&src, 3000 + w, n)) {
-			whole = 0;
-			break;
-		}
-		w += n;
-	}
-	ok(whole, "views off: a walk by spans gives the file's bytes, "
-	   "from the copy of the whole file");
+	ok(walk(&br, &src, data, 3000) == SPAN_WHOLE,
+	   "views off: a walk by spans gives the file's bytes, from the copy "
+	   "of the whole file");
 	bread_close(&br);
 	if (ftruncate(fd, (off_t)SOURCE_VIEWS_MEASURED_FROM) != 0)
 		tap_bail("ftruncate");
@@ -208,20 +226,9 @@ int main(void)
 	ok(!source_whole_wanted(&src), "views off: a 64 MiB file is not");
 	ok(bread_open(&br, &src, 3000, N - 3000, 0) == 0,
 	   "open a reader over the first MiB of it");
-	int copied = 1;
-	for (uint64_t w = 0; w < N - 3000;) {
-		size_t n = 0;
-		const uint8_t *q = bread_span(&br, w, &n);
-		if (q == NULL || n == 0 || n > N - 3000 - w ||
-		    memcmp(q, data + 3000 + w, n) != 0 || q < br.win ||
-		    q + n > br.win + br.win_cap) {
-			copied = 0;
-			break;
-		}
-		w += n;
-	}
-	ok(copied, "views off: a walk by spans gives the file's bytes, "
-	   "through the buffer only");
+	ok(walk(&br, &src, data, 3000) == SPAN_BUFFER,
+	   "views off: a walk by spans gives the file's bytes, through the "
+	   "buffer only");
 	bread_close(&br);
 	if (ftruncate(fd, N) != 0)
 		tap_bail("ftruncate");
@@ -229,20 +236,10 @@ int main(void)
 	src.views = SOURCE_VIEWS_ON;
 	ok(bread_open(&br, &src, 3000, N - 3000, 0) == 0,
 	   "open a view over most of the file");
-	int walked = 1, viewed = 0;
-	for (uint64_t w = 0; w < N - 3000;) {
-		size_t n = 0;
-		const uint8_t *q = bread_span(&br, w, &n);
-		if (q == NULL || n == 0 || n > N - 3000 - w ||
-		    memcmp(q, data + 3000 + w, n) != 0) {
-			walked = 0;
-			break;
-		}
-		viewed |= n > br.win_cap && q != br.win;
-		w += n;
-	}
-	ok(walked, "a walk by spans gives the file's bytes");
-	ok(viewed, "... later spans from a view, past the window's size");
+	int spans = walk(&br, &src, data, 3000);
+	ok(spans > 0, "a walk by spans gives the file's bytes");
+	ok(spans & SPAN_VIEW, "... later spans from a view, past the window's "
+	   "size");
 	p = bread_peek(&br, 10, 64);
 	ok(p != NULL && memcmp(p, data + 3010, 64) == 0,
 	   "going back to the start reads it again");
