@@ -253,14 +253,14 @@ static void pool_give(void *b, size_t cap)
 /*
  * Image files too small for the measure (SOURCE_VIEWS_MEASURED_FROM) that
  * are not viewed: copied once, into memory all their readers' pieces and
- * windows point into, WHOLE_PIECE at a time as first asked for.  Each MP4 placing looks
- * at the same clusters again and again from pieces of its own, and a copy
- * each made those bytes again (on an 18 MiB dashcam card, 0.04 s a scan
- * against 0.02 s viewed).  A part that cannot be read whole is marked so
- * and its pieces fail, as a copy of them would (the reader reads the
- * usual way then).  source_close forgets a source's copy.
+ * windows point into, SOURCE_WHOLE_PART at a time as first asked for.
+ * Each MP4 placing looks at the same clusters again and again from pieces
+ * of its own, and a copy each made those bytes again (on an 18 MiB
+ * dashcam card, 0.04 s a scan against 0.02 s viewed).  A part that cannot
+ * be read whole is marked so and its pieces fail, as a copy of them would
+ * (the reader reads the usual way then).  source_close forgets a
+ * source's copy.
  */
-#define WHOLE_PIECE ((uint64_t)SOURCE_WHOLE_PART)
 #define WHOLES 4                      /* sources held at once */
 
 enum { PART_UNREAD = 0, PART_READ, PART_BAD };
@@ -270,7 +270,7 @@ static struct {
 	struct whole {
 		const struct source *src;   /* NULL: a free slot */
 		uint8_t *buf;               /* src->size bytes */
-		uint8_t *part;              /* PART_* per WHOLE_PIECE */
+		uint8_t *part;              /* PART_* per SOURCE_WHOLE_PART */
 	} w[WHOLES];
 } wholes = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -296,8 +296,8 @@ static const uint8_t *whole_bytes(const struct source *src, uint64_t off,
 			w = &wholes.w[i];
 	for (unsigned i = 0; i < WHOLES && w == NULL; i++)
 		if (wholes.w[i].src == NULL) {
-			uint64_t parts = (src->size + WHOLE_PIECE - 1) /
-			                 WHOLE_PIECE;
+			uint64_t parts = (src->size + SOURCE_WHOLE_PART - 1) /
+			                 SOURCE_WHOLE_PART;
 			uint8_t *buf = malloc((size_t)src->size);
 			uint8_t *part = calloc((size_t)parts, 1);
 			if (buf == NULL || part == NULL) {
@@ -312,11 +312,11 @@ static const uint8_t *whole_bytes(const struct source *src, uint64_t off,
 	if (w == NULL)
 		goto out;
 	*rc = 0;
-	for (uint64_t k = off / WHOLE_PIECE;
-	     *rc == 0 && k <= (off + len - 1) / WHOLE_PIECE; k++) {
-		uint64_t a = k * WHOLE_PIECE;
-		size_t n = (size_t)(src->size - a < WHOLE_PIECE
-		                    ? src->size - a : WHOLE_PIECE);
+	for (uint64_t k = off / SOURCE_WHOLE_PART;
+	     *rc == 0 && k <= (off + len - 1) / SOURCE_WHOLE_PART; k++) {
+		uint64_t a = k * SOURCE_WHOLE_PART;
+		size_t n = (size_t)(src->size - a < SOURCE_WHOLE_PART
+		                    ? src->size - a : SOURCE_WHOLE_PART);
 		if (w->part[k] == PART_UNREAD)
 			w->part[k] = source_read_full(src, w->buf + a, n, a) == 0
 			             ? PART_READ : PART_BAD;
@@ -362,11 +362,15 @@ int source_piece(const struct source *src, uint64_t off, size_t len,
 	}
 	if (m->copied == SOURCE_MAP_SHARED || !m->copied)
 		source_unmap(m);   /* no memory of its own to use again */
-	if (len > 0 && off <= src->size && len <= src->size - off &&
-	    source_whole_wanted(src)) {
+	m->p = NULL;
+	m->len = 0;
+	if (len == 0 || off > src->size || len > src->size - off)
+		return -EINVAL;
+	if (source_whole_wanted(src)) {
 		int rc;
 		const uint8_t *p = whole_bytes(src, off, len, &rc);
 		if (p != NULL) {
+			source_unmap(m);   /* the copy's memory is not needed */
 			m->base = (void *)(uintptr_t)p;
 			m->p = p;
 			m->len = len;
@@ -376,10 +380,6 @@ int source_piece(const struct source *src, uint64_t off, size_t len,
 		if (rc != -ENOMEM)
 			return rc;
 	}
-	m->p = NULL;
-	m->len = 0;
-	if (len == 0 || off > src->size || len > src->size - off)
-		return -EINVAL;
 	if (m->base == NULL || m->cap < len) {
 		source_unmap(m);
 		if ((m->base = pool_take(len, &m->cap)) == NULL)

@@ -68,10 +68,10 @@ int source_map(const struct source *src, uint64_t off, size_t len,
  * (source_mappable), else a copy (source_read_full, which fails on an
  * unreadable sector): in the copy of the whole source where there is one
  * (source_whole), shared by every reader until source_close; else a copy
- * in memory of the piece's own.  *m is zeroed or holds
- * an earlier piece, which this one replaces: a copy's memory is used again
- * (new memory, like a new view, costs a page fault a page).  0, or -errno
- * (nothing held).
+ * in memory of the piece's own.  *m is zeroed or holds an earlier piece,
+ * which this one replaces: a copy's memory is used again (new memory,
+ * like a new view, costs a page fault a page).  0, or -errno (nothing
+ * held).
  */
 int source_piece(const struct source *src, uint64_t off, size_t len,
                  struct source_map *m);
