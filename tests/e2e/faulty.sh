@@ -8,10 +8,6 @@
 # end cleanly, resumably, when the source disappears.
 . "$srcdir/tests/e2e/tap.sh"
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
 FAULTFS=$top_builddir/tests/tools/faultfs
 [ -x "$FAULTFS" ] || skip_all "faultfs not built (libfuse3 not found by configure)"
 [ -c /dev/fuse ] || skip_all "no /dev/fuse here"

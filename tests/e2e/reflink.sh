@@ -7,31 +7,18 @@
 # file later leaves the image as it was.  Real loop devices, real mounts.
 . "$srcdir/tests/e2e/tap.sh"
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
 [ "$(id -u)" -eq 0 ] || skip_all "loop devices need root"
 for t in losetup mkfs.xfs filefrag truncate; do
 	command -v $t >/dev/null 2>&1 || skip_all "no $t"
 done
 
-tap_workdir reflink
-mnt=$work/mnt
-mkdir -p "$mnt"
-loop=""
-mounted=0
-cleanup() {
-	[ "$mounted" -eq 1 ] && umount "$mnt"
-	[ -n "$loop" ] && losetup -d "$loop"
-	rm -rf "$work"
-}
-trap cleanup EXIT
+tap_mountdir reflink
 
 # mkfs.xfs wants 300 MiB at least; the file is sparse.
 truncate -s 320M "$work/xfs.img"
 loop=$(losetup -f --show "$work/xfs.img" 2>"$work/err") ||
 	skip_all "cannot set up a loop device: $(head -1 "$work/err")"
+loops=$loop
 mkfs.xfs -q -f "$loop" >"$work/err" 2>&1 ||
 	skip_all "mkfs.xfs failed on $loop: $(head -1 "$work/err")"
 mount "$loop" "$mnt" 2>"$work/err" ||

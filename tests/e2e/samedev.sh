@@ -4,25 +4,11 @@
 # refused before anything is created.  Real loop devices, real mounts.
 . "$srcdir/tests/e2e/tap.sh"
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
 [ "$(id -u)" -eq 0 ] || skip_all "loop devices need root"
 command -v losetup >/dev/null 2>&1 || skip_all "no losetup"
 command -v mkfs.ext4 >/dev/null 2>&1 || skip_all "no mkfs.ext4"
 
-tap_workdir samedev
-mnt=$work/mnt
-mkdir -p "$mnt"
-loops=""
-mounted=0
-cleanup() {
-	[ "$mounted" -eq 1 ] && umount "$mnt"
-	for l in $loops; do losetup -d "$l"; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+tap_mountdir samedev
 
 # A whole device holding a file system.
 "$MKIMAGE" -o "$work/whole.img" -z 16M -f zero

@@ -40,6 +40,12 @@ tap_done() {
 	exit $?
 }
 
+# skip_all WHY: the whole test is skipped, nothing run.
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
 # A scratch folder in the build tree, removed on exit.
 tap_workdir() {
 	mkdir -p "$top_builddir/tests/work"
@@ -50,6 +56,25 @@ tap_workdir() {
 	else
 		trap 'rm -rf "$work"' EXIT
 	fi
+}
+
+# A scratch folder as tap_workdir's with a mount point in it, $mnt, for the
+# tests that make file systems on loop devices: on exit the one mounted
+# there ($mounted 1) is unmounted and the loop devices in $loops are
+# detached before the folder goes.
+tap_mountdir() {
+	tap_workdir "$1"
+	mnt=$work/mnt
+	mkdir -p "$mnt"
+	loops=""
+	mounted=0
+	trap tap_unmount EXIT
+}
+
+tap_unmount() {
+	[ "$mounted" -eq 1 ] && umount "$mnt"
+	for l in $loops; do losetup -d "$l"; done
+	[ -n "${TAP_KEEP:-}" ] || rm -rf "$work"
 }
 
 MKIMAGE="$top_builddir/tests/tools/mkimage"
