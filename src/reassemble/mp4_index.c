@@ -2445,6 +2445,181 @@ static int add_partners(struct ctx *c, uint32_t p0)
 	return 0;
 }
 
+/*
+ * The positions from cluster c0: up to back free clusters before it, c0,
+ * and the free clusters after it, wrapping round to cluster 2 as the
+ * driver's next-free pointer does, up to the ones kept before c0.  Returns
+ * c0's position; *cut tells whether the wrapped walk stopped at those.
+ */
+static uint32_t lay_out(struct ctx *c, uint32_t c0, unsigned back,
+                        bool *cut)
+{
+	const struct fsview *v = c->v;
+	uint32_t behind[MI_BACK];
+	unsigned nb = 0;
+
+	if (back > MI_BACK)
+		back = MI_BACK;
+	c->npos = 0;
+	*cut = false;
+	for (uint64_t k = c0; k > 2 && nb < back;) {
+		k--;
+		if (!fsview_is_live(v, (uint32_t)k))
+			behind[nb++] = (uint32_t)k;
+	}
+	for (unsigned i = 0; i < nb; i++)
+		c->pos[c->npos++] = behind[nb - 1 - i];
+	uint32_t p0 = c->npos;
+	uint32_t stop = nb > 0 ? behind[nb - 1] : c0;
+	bool wrapped = false;
+	for (uint64_t k = c0; c->npos < MI_SPAN;) {
+		k = fsview_next_free(v, k);
+		if (!wrapped && (k >= fsview_end(v) ||
+		                 fsview_offset(v, (uint32_t)k) + c->cs > c->size)) {
+			wrapped = true;
+			k = fsview_next_free(v, 2);
+		}
+		if (k >= fsview_end(v) ||
+		    fsview_offset(v, (uint32_t)k) + c->cs > c->size)
+			break;
+		if (wrapped && k >= stop) {
+			*cut = stop < c0;
+			break;
+		}
+		c->pos[c->npos++] = (uint32_t)k;
+		k++;
+	}
+	return p0;
+}
+
+/* Forgets what was learnt of the positions, before they are laid out
+ * anew, and starts the checks' count again. */
+static void forget_positions(struct ctx *c)
+{
+	for (unsigned i = 0; i < CACHE; i++)
+		c->cache_pos[i] = NONE_POS;
+	memset(c->clean, 0, MI_SPAN);
+	for (unsigned i = 0; i < MI_MAX_STREAMS; i++) {
+		c->bad_si[i] = NONE_L;
+		c->bad_n[i] = 0;
+	}
+	c->far_left = MI_MOOV_FAR_BYTES;
+	c->checks = 0;
+}
+
+/*
+ * Places the clip whose first cluster is position p0 (with the positions
+ * laid out), as mp4_index_reassemble says; the streams it found are left
+ * for free_streams.
+ */
+static int place_from(struct ctx *c, uint32_t p0, struct extent **ext,
+                      unsigned *next, uint64_t *length, unsigned *clips)
+{
+	int rc = find_stream(c, p0, &c->st[0]);
+
+	if (rc != 0) {
+		stream_free(&c->st[0]);
+		return rc < 0 ? rc : 0;
+	}
+	c->nst = 1;
+	/* A clip written round other files in two or three runs (a
+	 * recorder's, round the event clips and logs it keeps) is placed by
+	 * its runs alone, whatever its neighbours: tried first, that spares
+	 * it the sharings with them, which cannot place it whole when the
+	 * files it was written round are not clips.  Its checks are not
+	 * counted against the sharings'. */
+	uint64_t checks0 = c->checks;
+	rc = runs_place(c, ext, next, length);
+	if (rc != 0)
+		return rc;
+	c->checks = checks0;
+	rc = add_partners(c, p0);
+	if (rc < 0)
+		return rc;
+	c->doubt = NONE_POS;
+	rc = place(c, ext, next, length);
+	unsigned shared = 0;
+	if (rc >= 0 && rc != 1) {
+		/* with partners whose heads are gone, kept when that places
+		 * the clip whole */
+		unsigned n0 = c->nst;
+		int added = add_headless(c);
+		if (added < 0) {
+			rc = added;
+		} else if (added > 0) {
+			struct extent *e1 = *ext;
+			unsigned n1 = *next;
+			uint64_t len1 = *length;
+			c->checks = 0;
+			c->doubt = NONE_POS;
+			*ext = NULL;
+			int r = place(c, ext, next, length);
+			if (r == 1) {
+				free(e1);
+				rc = 1;
+			} else {
+				if (r == 2)
+					free(*ext);
+				*ext = e1;
+				*next = n1;
+				*length = len1;
+				if (r < 0)
+					rc = r;
+				/* one whose data lie among the clip's clusters
+				 * is a partner all the same: no search over the
+				 * clusters alone can tell them apart */
+				if (headless_seen(c, n0))
+					shared = c->nst;
+				while (c->nst > n0)
+					stream_free(&c->st[--c->nst]);
+				c->doubt = NONE_POS;
+			}
+		}
+	}
+	*clips = c->nst > shared ? c->nst : shared;
+	if (rc != 1 && rc >= 0 && c->nst > 1) {
+		/* on its own, kept when that places more */
+		struct extent *e1 = *ext;
+		unsigned n1 = *next;
+		uint64_t len1 = *length;
+		int r1 = rc;
+		for (unsigned i = 1; i < c->nst; i++)
+			stream_free(&c->st[i]);
+		c->nst = 1;
+		c->checks = 0;
+		c->doubt = NONE_POS;
+		*ext = NULL;
+		rc = place(c, ext, next, length);
+		if (rc >= 0 && r1 == 2 && (rc == 0 || (rc == 2 && *length <= len1))) {
+			free(*ext);
+			*ext = e1;
+			*next = n1;
+			*length = len1;
+			rc = 2;
+		} else {
+			free(e1);
+		}
+	}
+	if (rc >= 0 && rc != 1 && c->nst == 1) {
+		/* a clip written around other files, in runs */
+		struct extent *e2 = NULL;
+		unsigned n2 = 0;
+		uint64_t len2 = 0;
+		int r2 = runs_place(c, &e2, &n2, &len2);
+		if (r2 < 0) {
+			rc = r2;
+		} else if (r2 == 1) {
+			if (rc == 2)
+				free(*ext);
+			*ext = e2;
+			*next = n2;
+			*length = len2;
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
 int mp4_index_reassemble(const struct fsview *v, const struct source *src,
                          uint64_t size, uint64_t off, uint64_t budget,
                          struct extent **ext, unsigned *next,
@@ -2479,7 +2654,6 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 	c.cs = v->cluster_size;
 	c.budget = budget;
 	c.per_pos = per_pos;
-	c.far_left = MI_MOOV_FAR_BYTES;
 	c.search_decoding = search_decoding;
 	c.viewable = source_can_map(src);
 	c.pos = malloc(MI_SPAN * sizeof(*c.pos));
@@ -2496,144 +2670,45 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (unsigned i = 0; i < CACHE; i++)
-		c.cache_pos[i] = NONE_POS;
-	for (unsigned i = 0; i < MI_MAX_STREAMS; i++)
-		c.bad_si[i] = NONE_L;
+	forget_positions(&c);
 
-	/* The positions: up to MI_BACK free clusters before c0, c0, and the
-	 * free clusters after it. */
-	uint32_t back[MI_BACK];
-	unsigned nb = 0;
-	for (uint64_t k = c0; k > 2 && nb < MI_BACK;) {
-		k--;
-		if (!fsview_is_live(v, (uint32_t)k))
-			back[nb++] = (uint32_t)k;
-	}
-	for (unsigned i = 0; i < nb; i++)
-		c.pos[c.npos++] = back[nb - 1 - i];
-	uint32_t p0 = c.npos;
-	/* ... wrapping round to cluster 2, as the driver's next-free
-	 * pointer does, up to the ones before c0 */
-	uint32_t stop = nb > 0 ? back[nb - 1] : c0;
-	bool wrapped = false;
-	for (uint64_t k = c0; c.npos < MI_SPAN;) {
-		k = fsview_next_free(v, k);
-		if (!wrapped && (k >= fsview_end(v) ||
-		                 fsview_offset(v, (uint32_t)k) + c.cs > size)) {
-			wrapped = true;
-			k = fsview_next_free(v, 2);
-		}
-		if (k >= fsview_end(v) || (wrapped && k >= stop) ||
-		    fsview_offset(v, (uint32_t)k) + c.cs > size)
-			break;
-		c.pos[c.npos++] = (uint32_t)k;
-		k++;
-	}
-
-	rc = find_stream(&c, p0, &c.st[0]);
-	if (rc != 0) {
-		stream_free(&c.st[0]);
-		rc = rc < 0 ? rc : 0;
-		goto out;
-	}
-	c.nst = 1;
-	/* A clip written round other files in two or three runs (a
-	 * recorder's, round the event clips and logs it keeps) is placed by
-	 * its runs alone, whatever its neighbours: tried first, that spares
-	 * it the sharings with them, which cannot place it whole when the
-	 * files it was written round are not clips.  Its checks are not
-	 * counted against the sharings'. */
-	uint64_t checks0 = c.checks;
-	rc = runs_place(&c, ext, next, length);
-	if (rc != 0)
-		goto out;
-	c.checks = checks0;
-	rc = add_partners(&c, p0);
-	if (rc < 0)
-		goto out;
-	c.doubt = NONE_POS;
-	rc = place(&c, ext, next, length);
-	unsigned shared = 0;
-	if (rc >= 0 && rc != 1) {
-		/* with partners whose heads are gone, kept when that places
-		 * the clip whole */
-		unsigned n0 = c.nst;
-		int added = add_headless(&c);
-		if (added < 0) {
-			rc = added;
-		} else if (added > 0) {
-			struct extent *e1 = *ext;
-			unsigned n1 = *next;
-			uint64_t len1 = *length;
-			c.checks = 0;
-			c.doubt = NONE_POS;
-			*ext = NULL;
-			int r = place(&c, ext, next, length);
-			if (r == 1) {
-				free(e1);
-				rc = 1;
-			} else {
-				if (r == 2)
-					free(*ext);
-				*ext = e1;
-				*next = n1;
-				*length = len1;
-				if (r < 0)
-					rc = r;
-				/* one whose data lie among the clip's clusters
-				 * is a partner all the same: no search over the
-				 * clusters alone can tell them apart */
-				if (headless_seen(&c, n0))
-					shared = c.nst;
-				while (c.nst > n0)
-					stream_free(&c.st[--c.nst]);
-				c.doubt = NONE_POS;
-			}
-		}
-	}
-	*clips = c.nst > shared ? c.nst : shared;
-	if (rc != 1 && rc >= 0 && c.nst > 1) {
-		/* on its own, kept when that places more */
+	bool cut;
+	uint32_t p0 = lay_out(&c, c0, MI_BACK, &cut);
+	rc = place_from(&c, p0, ext, next, length, clips);
+	free_streams(&c);
+	if (cut && (rc == 0 || rc == 2)) {
+		/* The free clusters before c0 kept back for a partner's
+		 * start may be the ones the clip, or a partner, wrapped
+		 * round the card's end to: laid out again with only a few
+		 * kept back, kept when that places more. */
 		struct extent *e1 = *ext;
-		unsigned n1 = *next;
+		unsigned n1 = *next, k1 = *clips;
 		uint64_t len1 = *length;
-		int r1 = rc;
-		for (unsigned i = 1; i < c.nst; i++)
-			stream_free(&c.st[i]);
-		c.nst = 1;
-		c.checks = 0;
-		c.doubt = NONE_POS;
+		forget_positions(&c);
 		*ext = NULL;
-		rc = place(&c, ext, next, length);
-		if (rc >= 0 && r1 == 2 && (rc == 0 || (rc == 2 && *length <= len1))) {
-			free(*ext);
+		p0 = lay_out(&c, c0, MI_BACK_WRAPPED, &cut);
+		int r = place_from(&c, p0, ext, next, length, clips);
+		if (r == 1 || (r == 2 && rc == 0)) {
+			free(e1);
+			rc = r;
+		} else {
+			if (r == 2)
+				free(*ext);
 			*ext = e1;
 			*next = n1;
 			*length = len1;
-			rc = 2;
-		} else {
-			free(e1);
-		}
-	}
-	if (rc >= 0 && rc != 1 && c.nst == 1) {
-		/* a clip written around other files, in runs */
-		struct extent *e2 = NULL;
-		unsigned n2 = 0;
-		uint64_t len2 = 0;
-		int r2 = runs_place(&c, &e2, &n2, &len2);
-		if (r2 < 0) {
-			rc = r2;
-		} else if (r2 == 1) {
-			if (rc == 2)
-				free(*ext);
-			*ext = e2;
-			*next = n2;
-			*length = len2;
-			rc = 1;
+			*clips = k1;
+			if (r < 0)
+				rc = r;
 		}
 	}
 out:
+	if (rc < 0) {
+		free(*ext);
+		*ext = NULL;
+		*next = 0;
+		*length = 0;
+	}
 	free_streams(&c);
 	free(c.pos);
 	for (unsigned i = 0; i < VIEWS; i++)

@@ -19,6 +19,10 @@
                                          remembered, not looked at again */
 #define MI_BACK 256                   /* free clusters before the start
                                          searched for a partner's start */
+#define MI_BACK_WRAPPED 32            /* ... when the clip's movie box is
+                                         not found ahead with as many: it
+                                         may lie among them, the clip
+                                         wrapping round the card */
 #define MI_SPAN 32768                 /* free clusters a clip and its
                                          partners may span */
 #define MI_MAX_MOOV (16u << 20)       /* movie box bytes read */

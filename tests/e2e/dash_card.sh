@@ -105,6 +105,24 @@ dash_truth() {
 	awk "\$2 != \"fill\" && ($2) { print \$1 }" "$1/manifest"
 }
 
+# dash_wrapping TRUTHDIR FILTER: a filter for the two above, selecting the
+# clips FILTER selects whose clusters go round the card's end (a run that
+# starts below the one before it); 0 when there is none
+dash_wrapping() {
+	awk "\$2 != \"fill\" && ($2)"' {
+		n = split($9, r, ","); back = 0; prev = 0
+		for (i = 1; i <= n; i++) {
+			split(r[i], a, "+")
+			if (a[1] + 0 < prev)
+				back = 1
+			prev = a[1] + 0
+		}
+		if (back)
+			f = f (f == "" ? "" : " || ") "$1 == \"" $1 "\""
+	}
+	END { print f == "" ? 0 : f }' "$1/manifest"
+}
+
 # dash_score OUTDIR TRUTHDIR FILTER: "EXACT PREFIX MISSED TOTAL" for the
 # clips FILTER selects.  Exact: some recovered file is byte-identical;
 # prefix: some recovered file is a proper prefix of it (4 KiB at least);

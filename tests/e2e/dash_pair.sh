@@ -9,7 +9,8 @@
 # (tests/tools/mkdashcam.c; its manifest is the truth).  FAT32 with 32 KiB
 # and with 128 KiB clusters, and with 4 KiB; then the clips as
 # single recordings on a card with 8 KiB clusters, fragmented round
-# other clips.  Then the pairs on an exFAT card (32 KiB clusters).
+# other clips.  Then the pairs on an exFAT card (32 KiB clusters), and
+# clips that wrap round the card's end (16 KiB clusters, FAT32 and exFAT).
 #
 # scan --unallocated must bring back at least 95% of the deleted clips
 # that survive whole, byte-exact (each clip's clusters are shared out
@@ -177,6 +178,48 @@ if command -v mkfs.exfat >/dev/null 2>&1; then
 else
 	ok 0 "exFAT # SKIP mkfs.exfat is not installed"
 fi
+
+# ---- round the card's end: the driver's next-free pointer wraps round
+# to the first free cluster, so the recording under way when it does has
+# its last clusters near the card's start, among the free clusters before
+# its first one; on cards of 16 KiB clusters with few free clusters left
+# the ones a search keeps back for a partner's start are those.  Every
+# deleted clip (and its partner) whose clusters wrap must come back
+# exact, with --unallocated and with --fs.
+for card in "fat32 7" "exfat 5"; do
+	set -- $card
+	img=$work/wrap-$1.img t=$work/truthw$1
+	if [ "$1" = exfat ]; then
+		command -v mkfs.exfat >/dev/null 2>&1 || {
+			ok 0 "wrap exfat # SKIP mkfs.exfat is not installed"
+			continue
+		}
+		# shellcheck disable=SC2086
+		dash_card_exfat "$img" 12288 16K "$2" "$t" -cut 6 -event 5 \
+			-keep 3 pair $pairs
+	else
+		# shellcheck disable=SC2086
+		dash_card "$img" 12288 512 32 "$2" "$t" -cut 6 -event 5 \
+			-keep 3 pair $pairs
+	fi
+	ok $? "wrap $1: mkdashcam played 20 recordings over a 12288 KiB card of 16 KiB clusters"
+	wrapped=$(dash_wrapping "$t" "$deleted")
+	n=$(dash_truth "$t" "$wrapped" | wc -l)
+	check "wrap $1: deleted clips surviving whole wrap round the card's end ($n)" \
+		test "$n" -ge 2
+	for mode in --unallocated --fs; do
+		rm -rf "$work/out"
+		D scan "$img" -o "$work/out" -t mp4 -q --hash none $mode \
+			2>"$work/err"
+		ok $? "wrap $1 $mode: scan exits 0" || sed 's/^/# /' "$work/err"
+		set -- "$1" $(dash_score "$work/out" "$t" "$wrapped")
+		is "$2/$5" "$5/$5" \
+			"wrap $1 $mode: every clip that wraps round the card's end exact"
+		is "$(dash_wrong "$work/out" "$t")" 0 \
+			"wrap $1 $mode: calls nothing complete that is not a clip written"
+	done
+	rm -rf "$work/out"
+done
 
 # ---- one channel: the same 40 clips as single recordings on an 8 MiB
 # card with 8 KiB clusters, front and rear sizes mixed, so that loop
