@@ -39,12 +39,14 @@
 # The front+rear recorder instead: tests/tools/mkdashcam plays PAIRS
 # (default 60) recordings of a front clip (H.264 1280x720) and a rear clip
 # (H.265 640x360), 3 s each, written at once in chunks of 1..16 clusters,
-# loop-recorded round FAT32 cards of 4 KiB, 32 KiB and 128 KiB clusters
-# (every fifth an event clip, every sixth cut off before its moov, a
-# third of the rest deleted by the user at the end), and each carver's
-# output is scored against the truth by content: exact, a proper prefix,
-# or missed, for the deleted clips that survive whole and for every clip
-# that survives; with output bytes and time.
+# loop-recorded round FAT32 cards (DASHCAM_FS=exfat: exFAT cards) of
+# 4 KiB, 32 KiB and 128 KiB clusters (every fifth an event clip, every
+# sixth cut off before its moov, a third of the rest deleted by the user
+# at the end), and each carver's output is scored against the truth by
+# content: exact, a proper prefix, or missed, for the deleted clips that
+# survive whole and for every clip that survives; with output bytes and
+# time.  The row dredge-wiped is a scan by sectors of a copy of the card
+# whose file system is gone (everything before its first cluster zeroed).
 #
 #   bench/dashcam.sh speed IMG [RUNS] [DREDGE...]
 #
@@ -111,24 +113,45 @@ if [ "${1:-}" = pair ]; then
 	list=$(dash_pairs "$work/clips" "$pairs")
 	echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -r)"
 	echo "command: $0 pair $*"
+	fs=${DASHCAM_FS:-fat32}
+	case $fs in
+	fat32) name=FAT32 ;;
+	exfat) name=exFAT ;;
+	*) echo "dashcam.sh: DASHCAM_FS is fat32 or exfat" >&2; exit 2 ;;
+	esac
 	for geo in "4K 512 8" "32K 512 64" "128K 4096 32"; do
 		set -- $geo
-		img=$work/card$1.img t=$work/truth$1
+		img=$work/$fs-$1.img t=$work/truth-$fs-$1
 		# a card holding about 40% of what is recorded: loop recording
 		kib=$(( $(du -sk "$work/clips" | cut -f1) * 2 / 5 ))
 		# shellcheck disable=SC2086
-		dash_card "$img" "$kib" "$2" "$3" "$seed" "$t" -cut 6 -event 5 \
-			-keep 3 pair $list || exit 1
+		if [ "$fs" = exfat ]; then
+			dash_card_exfat "$img" "$kib" "$1" "$seed" "$t" -cut 6 \
+				-event 5 -keep 3 pair $list
+		else
+			dash_card "$img" "$kib" "$2" "$3" "$seed" "$t" -cut 6 \
+				-event 5 -keep 3 pair $list
+		fi || exit 1
+		# the same card with its file system gone
+		ds=$("$DREDGE" fs info "$img" |
+			sed -n 's/^  data start (source): *//p')
+		case $ds in
+		''|*[!0-9]*) echo "dashcam.sh: no data start for $img" >&2
+			exit 1 ;;
+		esac
+		cp "$img" "$work/wiped.img" &&
+		dd if=/dev/zero of="$work/wiped.img" bs=512 count=$((ds / 512)) \
+			conv=notrunc 2>/dev/null || exit 1
 		del='$6 == "deleted" && $7 == 1 && $5 == 0'
 		echo
-		echo "card: FAT32, $1 clusters, $((kib / 1024)) MiB, $pairs recordings;" \
+		echo "card: $name, $1 clusters, $((kib / 1024)) MiB, $pairs recordings;" \
 			"$(dash_truth "$t" '$2 != "fill"' | wc -l) clips written," \
 			"$(dash_truth "$t" "$del" | wc -l) deleted and surviving whole" \
 			"(not cut off), $(dash_truth "$t" '$7 == 1 && $5 == 0' | wc -l) surviving in all"
 		printf '%-16s %8s %22s %14s %12s %7s\n' tool seconds \
 			"deleted exact/prefix/missed" "all exact" "out bytes" "out/card"
-		for tool in dredge-unalloc dredge-fs dredge-sectors photorec-whole \
-		            photorec-free foremost scalpel; do
+		for tool in dredge-unalloc dredge-fs dredge-sectors dredge-wiped \
+		            photorec-whole photorec-free foremost scalpel; do
 			case $tool in
 			photorec-*) command -v photorec >/dev/null || continue ;;
 			foremost|scalpel) command -v "$tool" >/dev/null || continue ;;
@@ -141,6 +164,7 @@ if [ "${1:-}" = pair ]; then
 			dredge-unalloc) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q --unallocated ;;
 			dredge-fs) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q --fs ;;
 			dredge-sectors) "$DREDGE" scan "$img" -o "$out/d" -t mp4 -q ;;
+			dredge-wiped) "$DREDGE" scan "$work/wiped.img" -o "$out/d" -t mp4 -q ;;
 			photorec-whole|photorec-free)
 				(cd "$out" && photorec /log /d "$out/recup" /cmd "$img" \
 					"fileopt,everything,disable,mov,enable,${tool#photorec-}space,search" \
@@ -160,6 +184,7 @@ if [ "${1:-}" = pair ]; then
 				"$(echo "$b $(stat -c %s "$img")" | awk '{printf "%.2f", $1 / $2}')"
 			rm -rf "$out"
 		done
+		rm -f "$work/wiped.img"
 	done
 	exit 0
 fi
