@@ -87,6 +87,14 @@ int source_gone(int err)
 int source_read_full(const struct source *src, void *buf, size_t len,
                      uint64_t off)
 {
+	if (source_whole_read(src, buf, len, off) == 0)
+		return 0;
+	return source_pread_full(src, buf, len, off);
+}
+
+int source_pread_full(const struct source *src, void *buf, size_t len,
+                      uint64_t off)
+{
 	size_t done = 0;
 
 	while (done < len) {
@@ -176,6 +184,8 @@ int source_read(const struct source *src, uint8_t *dst, uint64_t off,
 	uint32_t ss = src->sector_size ? src->sector_size : 512;
 	size_t done = 0;
 
+	if (source_whole_read(src, dst, len, off) == 0)
+		return 0;
 	while (done < len) {
 		ssize_t r = source_pread(src, dst + done, len - done, off + done,
 		                         0);

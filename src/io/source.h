@@ -56,6 +56,7 @@ struct source {
 	uint64_t size;
 	uint32_t sector_size;
 	int is_blockdev;
+	int is_file;         /* one regular file, read through source_fd */
 	dev_t rdev;          /* the device, for block devices */
 	dev_t dev;           /* the file system holding an image file */
 	int views;           /* SOURCE_VIEWS_*: where it is viewed rather
@@ -114,9 +115,14 @@ ssize_t source_peek(const struct source *src, void *buf, size_t len,
                     uint64_t off);
 
 /* Reads [off, off+len) whole: 0, -errno, or -EIO when the source ends
- * first.  No sector isolation: for callers that report a failed read. */
+ * first.  No sector isolation: for callers that report a failed read.
+ * A source copied whole (source_whole_wanted) is read from that copy. */
 int source_read_full(const struct source *src, void *buf, size_t len,
                      uint64_t off);
+
+/* As source_read_full, always from the source itself. */
+int source_pread_full(const struct source *src, void *buf, size_t len,
+                      uint64_t off);
 
 /* Whether a read error means the source is gone (device unplugged), as
  * opposed to an unreadable sector: err is a positive errno. */
@@ -136,6 +142,8 @@ typedef void (*source_bad_fn)(void *arg, uint64_t off, uint64_t len, int err);
  * after the failing piece is read then), or -ENODATA when the source ended
  * early and end_is_error is set (otherwise the missing tail is zero-filled
  * and passed to bad with err 0).  On failure what was not read is zeros.
+ * A source copied whole is read from that copy, where its parts could be
+ * read.
  */
 int source_read(const struct source *src, uint8_t *dst, uint64_t off,
                 size_t len, int end_is_error, source_bad_fn bad, void *arg);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,11 +24,7 @@
 
 int source_can_map(const struct source *src)
 {
-	int fd = source_fd(src, 0);
-	struct stat st;
-
-	return fd >= 0 && !src->is_blockdev && fstat(fd, &st) == 0 &&
-	       S_ISREG(st.st_mode);
+	return src->is_file && !src->is_blockdev && source_fd(src, 0) >= 0;
 }
 
 int source_mappable(const struct source *src)
@@ -318,7 +313,7 @@ static const uint8_t *whole_bytes(const struct source *src, uint64_t off,
 		size_t n = (size_t)(src->size - a < SOURCE_WHOLE_PART
 		                    ? src->size - a : SOURCE_WHOLE_PART);
 		if (w->part[k] == PART_UNREAD)
-			w->part[k] = source_read_full(src, w->buf + a, n, a) == 0
+			w->part[k] = source_pread_full(src, w->buf + a, n, a) == 0
 			             ? PART_READ : PART_BAD;
 		if (w->part[k] == PART_BAD)
 			*rc = -EIO;
@@ -339,6 +334,17 @@ const uint8_t *source_whole(const struct source *src, uint64_t off,
 	    !source_whole_wanted(src))
 		return NULL;
 	return whole_bytes(src, off, len, &rc);
+}
+
+int source_whole_read(const struct source *src, void *dst, size_t len,
+                      uint64_t off)
+{
+	const uint8_t *p = source_whole(src, off, len);
+
+	if (p == NULL)
+		return -1;
+	memcpy(dst, p, len);
+	return 0;
 }
 
 void source_forget(const struct source *src)

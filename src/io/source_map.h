@@ -85,7 +85,8 @@ void source_unmap(struct source_map *m);
  * SOURCE_VIEWS_MEASURED_FROM that is not viewed is read once into memory,
  * SOURCE_WHOLE_PART bytes at a time as each part is first asked for, and
  * its readers point into that (source_piece, and the validators' reader)
- * instead of copying the same bytes again.  A part that cannot be read
+ * instead of copying the same bytes again; the reads of source_read and
+ * source_read_full copy out of it.  A part that cannot be read
  * whole is not held: its readers read the usual way, which isolates the
  * unreadable sectors.
  */
@@ -99,6 +100,12 @@ int source_whole_wanted(const struct source *src);
  * range cannot be read or held. */
 const uint8_t *source_whole(const struct source *src, uint64_t off,
                             size_t len);
+
+/* Copies [off, off + len) of src out of the copy of it all into dst: 0,
+ * or -1 when src is not copied whole, or a part of that range cannot be
+ * read or held (the caller reads the source then). */
+int source_whole_read(const struct source *src, void *dst, size_t len,
+                      uint64_t off);
 
 /* Frees the copy of src, if any (source_close calls it: no piece or
  * window of src may be held then). */

@@ -97,6 +97,7 @@ static int raw_stat(struct source *src, int fd, const char **why)
 		src->size = (uint64_t)st.st_size;
 		src->sector_size = 512;
 		src->dev = st.st_dev;
+		src->is_file = 1;
 	} else if (S_ISBLK(st.st_mode)) {
 		src->is_blockdev = 1;
 		src->rdev = st.st_rdev;

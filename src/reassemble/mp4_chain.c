@@ -548,8 +548,7 @@ static int read_cluster(const struct fsview *v, const struct source *src,
 
 	if (off >= size || v->cluster_size > size - off)
 		return -1;
-	return source_pread(src, buf, v->cluster_size, off, 0) ==
-	       (ssize_t)v->cluster_size ? 0 : -1;
+	return source_read_full(src, buf, v->cluster_size, off) == 0 ? 0 : -1;
 }
 
 int mp4_chain_reassemble(const struct fsview *v, const struct source *src,
