@@ -223,7 +223,7 @@ int main(void)
 	if (ftruncate(fd, (off_t)SOURCE_VIEWS_MEASURED_FROM) != 0)
 		tap_bail("ftruncate");
 	src.size = SOURCE_VIEWS_MEASURED_FROM;
-	ok(!source_whole_wanted(&src), "views off: a 64 MiB file is not");
+	ok(!source_whole_wanted(&src), "views off: a 16 MiB file is not");
 	ok(bread_open(&br, &src, 3000, N - 3000, 0) == 0,
 	   "open a reader over the first MiB of it");
 	ok(walk(&br, &src, data, 3000) == SPAN_BUFFER,
