@@ -2446,23 +2446,25 @@ static int add_partners(struct ctx *c, uint32_t p0)
 }
 
 /*
- * The positions from cluster c0: up to back free clusters before it, c0,
- * and the free clusters after it, wrapping round to cluster 2 as the
- * driver's next-free pointer does, up to the ones kept before c0.  Returns
- * c0's position; *cut tells whether the wrapped walk stopped at those.
+ * The positions from cluster c0: up to back free clusters before it (and
+ * none more than span clusters before it), c0, and the free clusters
+ * after it, wrapping round to cluster 2 as the driver's next-free pointer
+ * does, up to the ones kept before c0.  Returns c0's position; *cut tells
+ * whether the wrapped walk stopped at those.
  */
 static uint32_t lay_out(struct ctx *c, uint32_t c0, unsigned back,
-                        bool *cut)
+                        uint32_t span, bool *cut)
 {
 	const struct fsview *v = c->v;
 	uint32_t behind[MI_BACK];
 	unsigned nb = 0;
+	uint64_t low = c0 > span ? c0 - span : 0;
 
 	if (back > MI_BACK)
 		back = MI_BACK;
 	c->npos = 0;
 	*cut = false;
-	for (uint64_t k = c0; k > 2 && nb < back;) {
+	for (uint64_t k = c0; k > 2 && k > low && nb < back;) {
 		k--;
 		if (!fsview_is_live(v, (uint32_t)k))
 			behind[nb++] = (uint32_t)k;
@@ -2673,20 +2675,21 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 	forget_positions(&c);
 
 	bool cut;
-	uint32_t p0 = lay_out(&c, c0, MI_BACK, &cut);
+	uint32_t p0 = lay_out(&c, c0, MI_BACK, UINT32_MAX, &cut);
 	rc = place_from(&c, p0, ext, next, length, clips);
 	free_streams(&c);
 	if (cut && (rc == 0 || rc == 2)) {
 		/* The free clusters before c0 kept back for a partner's
 		 * start may be the ones the clip, or a partner, wrapped
 		 * round the card's end to: laid out again with only a few
-		 * kept back, kept when that places more. */
+		 * kept back, and only near c0, kept when that places
+		 * more. */
 		struct extent *e1 = *ext;
 		unsigned n1 = *next, k1 = *clips;
 		uint64_t len1 = *length;
 		forget_positions(&c);
 		*ext = NULL;
-		p0 = lay_out(&c, c0, MI_BACK_WRAPPED, &cut);
+		p0 = lay_out(&c, c0, MI_BACK_WRAPPED, MI_BACK_NEAR, &cut);
 		int r = place_from(&c, p0, ext, next, length, clips);
 		if (r == 1 || (r == 2 && rc == 0)) {
 			free(e1);

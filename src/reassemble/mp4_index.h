@@ -19,10 +19,12 @@
                                          remembered, not looked at again */
 #define MI_BACK 256                   /* free clusters before the start
                                          searched for a partner's start */
-#define MI_BACK_WRAPPED 32            /* ... when the clip's movie box is
-                                         not found ahead with as many: it
-                                         may lie among them, the clip
-                                         wrapping round the card */
+#define MI_BACK_WRAPPED 32            /* ... when the clip is not placed
+                                         with as many (its movie box, or a
+                                         partner's, may lie among them,
+                                         wrapping round the card), */
+#define MI_BACK_NEAR 256              /* ... none more than this many
+                                         clusters before the start */
 #define MI_SPAN 32768                 /* free clusters a clip and its
                                          partners may span */
 #define MI_MAX_MOOV (16u << 20)       /* movie box bytes read */

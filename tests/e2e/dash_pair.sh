@@ -183,15 +183,17 @@ fi
 # to the first free cluster, so the recording under way when it does has
 # its last clusters near the card's start, among the free clusters before
 # its first one; on cards of 16 KiB clusters with few free clusters left
-# the ones a search keeps back for a partner's start are those.  Every
-# deleted clip (and its partner) whose clusters wrap must come back
-# exact, with --unallocated and with --fs.
-for card in "fat32 7" "exfat 5"; do
+# the ones a search keeps back for a partner's start are those (on the
+# card of seed 10, even the 32 free clusters nearest before the rear
+# clip's start reach them).  Every deleted clip (and its partner) whose
+# clusters wrap must come back exact, with --unallocated and with --fs.
+for card in "fat32 7" "fat32 10" "exfat 5"; do
 	set -- $card
-	img=$work/wrap-$1.img t=$work/truthw$1
+	tag="$1, seed $2"
+	img=$work/wrap-$1-$2.img t=$work/truthw-$1-$2
 	if [ "$1" = exfat ]; then
 		command -v mkfs.exfat >/dev/null 2>&1 || {
-			ok 0 "wrap exfat # SKIP mkfs.exfat is not installed"
+			ok 0 "wrap $tag # SKIP mkfs.exfat is not installed"
 			continue
 		}
 		# shellcheck disable=SC2086
@@ -202,21 +204,21 @@ for card in "fat32 7" "exfat 5"; do
 		dash_card "$img" 12288 512 32 "$2" "$t" -cut 6 -event 5 \
 			-keep 3 pair $pairs
 	fi
-	ok $? "wrap $1: mkdashcam played 20 recordings over a 12288 KiB card of 16 KiB clusters"
+	ok $? "wrap $tag: mkdashcam played 20 recordings over a 12288 KiB card of 16 KiB clusters"
 	wrapped=$(dash_wrapping "$t" "$deleted")
 	n=$(dash_truth "$t" "$wrapped" | wc -l)
-	check "wrap $1: deleted clips surviving whole wrap round the card's end ($n)" \
+	check "wrap $tag: deleted clips surviving whole wrap round the card's end ($n)" \
 		test "$n" -ge 2
 	for mode in --unallocated --fs; do
 		rm -rf "$work/out"
 		D scan "$img" -o "$work/out" -t mp4 -q --hash none $mode \
 			2>"$work/err"
-		ok $? "wrap $1 $mode: scan exits 0" || sed 's/^/# /' "$work/err"
-		set -- "$1" $(dash_score "$work/out" "$t" "$wrapped")
-		is "$2/$5" "$5/$5" \
-			"wrap $1 $mode: every clip that wraps round the card's end exact"
+		ok $? "wrap $tag $mode: scan exits 0" || sed 's/^/# /' "$work/err"
+		set -- $(dash_score "$work/out" "$t" "$wrapped")
+		is "$1/$4" "$4/$4" \
+			"wrap $tag $mode: every clip that wraps round the card's end exact"
 		is "$(dash_wrong "$work/out" "$t")" 0 \
-			"wrap $1 $mode: calls nothing complete that is not a clip written"
+			"wrap $tag $mode: calls nothing complete that is not a clip written"
 	done
 	rm -rf "$work/out"
 done
