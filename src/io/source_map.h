@@ -22,13 +22,18 @@ struct source_map {
 	void *base;          /* the mapping, page-aligned (or the copy) */
 	size_t len;          /* its length */
 	int copied;          /* a copy (source_piece), not a mapping;
-	                        SOURCE_MAP_SHARED: in the source's copy */
+	                        SOURCE_MAP_SHARED: in the source's copy;
+	                        SOURCE_MAP_CACHED: a view all readers share */
 	size_t cap;          /* the copy's memory, kept for the next piece */
+	unsigned slot;       /* SOURCE_MAP_CACHED: which of the views */
 };
 
 /* source_map.copied of a piece in the copy of a whole source that all its
  * readers share (source_piece): no memory of the piece's own. */
 #define SOURCE_MAP_SHARED 2
+/* ... of a piece in a view of the source that its readers share
+ * (source_piece), held until source_unmap gives it back. */
+#define SOURCE_MAP_CACHED 3
 
 /* Whether src can be viewed at all: 1 or 0. */
 int source_can_map(const struct source *src);
@@ -68,7 +73,10 @@ int source_map(const struct source *src, uint64_t off, size_t len,
 /*
  * [off, off + len) of src in *m, for a reader that looks at the same
  * bytes again and again: a view where src is to be viewed
- * (source_mappable), else a copy (source_read_full, which fails on an
+ * (source_mappable), one that the readers asking for the same piece share
+ * (SOURCE_CACHED_VIEWS are kept, so that pieces asked for again, by
+ * the same reader or another, are not mapped and populated again), else
+ * a copy (source_read_full, which fails on an
  * unreadable sector): in the copy of the whole source where there is one
  * (source_whole), shared by every reader until source_close; else a copy
  * in memory of the piece's own.  *m is zeroed or holds an earlier piece,

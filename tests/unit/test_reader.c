@@ -217,7 +217,7 @@ static void pieces(struct source *src, int views, const char *how,
 		{ 0, 2u << 20 }, { 4096, 1000 }, { 12345, 65536 },
 		{ (3u << 20) - 7, 12345 + 7 },
 	};
-	int copied = views == SOURCE_VIEWS_ON ? 0
+	int copied = views == SOURCE_VIEWS_ON ? SOURCE_MAP_CACHED
 	             : src->size < SOURCE_VIEWS_MEASURED_FROM ? SOURCE_MAP_SHARED
 	             : 1;
 
@@ -238,6 +238,31 @@ static void pieces(struct source *src, int views, const char *how,
 	}
 }
 
+/* Views of src (viewed) are shared by the readers of a piece, and kept
+ * when given back. */
+static void shared_views(struct source *src, const uint8_t *data)
+{
+	struct source_map a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	int ra = source_piece(src, 1u << 20, 4096, &a);
+	int rb = source_piece(src, 1u << 20, 100, &b);
+	ok(ra == 0 && rb == 0 && a.p != NULL && a.p == b.p &&
+	   a.copied == SOURCE_MAP_CACHED && b.copied == SOURCE_MAP_CACHED &&
+	   memcmp(b.p, data + (1u << 20), 100) == 0,
+	   "source_piece viewed: two readers of a piece share one view");
+	const uint8_t *p = a.p;
+	source_unmap(&a);
+	source_unmap(&b);
+	ok(a.p == NULL && b.p == NULL && a.base == NULL,
+	   "source_unmap viewed: the readers hold nothing");
+	ok(source_piece(src, 1u << 20, 4096, &a) == 0 && a.p == p,
+	   "source_piece viewed: the view given back is kept for the next "
+	   "reader");
+	source_unmap(&a);
+}
+
 static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
 {
 	struct source src;
@@ -252,6 +277,8 @@ static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
 		if (source_open(&src, path, 0, err, sizeof(err)) != 0)
 			tap_bail(err);
 		pieces(&src, views, how, data, &m, &first);
+		if (views == SOURCE_VIEWS_ON)
+			shared_views(&src, data);
 		ok(source_piece(&src, size - 10, 11, &m) == -EINVAL && m.p == NULL,
 		   "source_piece %s: past the end, -EINVAL and nothing held", how);
 		source_unmap(&m);
@@ -274,6 +301,18 @@ static void piece_cases(const char *path, const uint8_t *data, uint64_t size)
 		tap_bail(err);
 	pieces(&src, SOURCE_VIEWS_OFF, "copied whole, reopened", other, &m,
 	       &first);
+	source_unmap(&m);
+	source_close(&src);
+	/* ... and the views kept go with it: a new file by the same name,
+	 * opened in the same place, is viewed anew */
+	if (unlink(path) != 0)
+		tap_bail("cannot remove the test image");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) != 0)
+		tap_bail("cannot write the test image again");
+	if (source_open(&src, path, 0, err, sizeof(err)) != 0)
+		tap_bail(err);
+	pieces(&src, SOURCE_VIEWS_ON, "viewed, a new file", data, &m, &first);
 	source_unmap(&m);
 	source_close(&src);
 
