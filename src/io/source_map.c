@@ -369,11 +369,13 @@ void source_forget(const struct source *src)
  * pieces of a card in views of their own: mapping and unmapping them was
  * 17% of the CPU of a sector scan of a 181 MiB pair card.  Views no
  * reader holds stay until their slot is needed (the one looked in least
- * recently) or their source closes: at most SOURCE_CACHED_VIEWS of them,
- * and a piece asked for when every slot is held is a view of the
- * reader's own, as before.
+ * recently) or their source closes, SOURCE_KEPT_VIEWS of them at most
+ * (16 MiB of pages the process maps, on top of the pieces held); at most
+ * SOURCE_CACHED_VIEWS are shared, and a piece asked for when every slot
+ * is held is a view of the reader's own, as before.
  */
 #define SOURCE_CACHED_VIEWS 32
+#define SOURCE_KEPT_VIEWS 8          /* ... of them no reader holds */
 
 static struct {
 	pthread_mutex_t lock;
@@ -462,13 +464,31 @@ static int cached_view(const struct source *src, uint64_t off, size_t len,
 	return 0;
 }
 
-/* Gives back the reference m holds to a cached view. */
+/* Gives back the reference m holds to a cached view; past
+ * SOURCE_KEPT_VIEWS views no reader holds, the one looked in least
+ * recently is ended. */
 static void cached_give(const struct source_map *m)
 {
+	struct source_map gone = { .p = NULL };
+	unsigned idle = 0, lru = SOURCE_CACHED_VIEWS;
+
 	pthread_mutex_lock(&cached.lock);
 	if (m->slot < SOURCE_CACHED_VIEWS && cached.v[m->slot].refs > 0)
 		cached.v[m->slot].refs--;
+	for (unsigned i = 0; i < SOURCE_CACHED_VIEWS; i++) {
+		const struct cached *c = &cached.v[i];
+		if (c->src == NULL || c->refs > 0)
+			continue;
+		idle++;
+		if (lru == SOURCE_CACHED_VIEWS || c->used < cached.v[lru].used)
+			lru = i;
+	}
+	if (idle > SOURCE_KEPT_VIEWS) {
+		gone = cached.v[lru].m;
+		cached.v[lru] = (struct cached){ .src = NULL };
+	}
 	pthread_mutex_unlock(&cached.lock);
+	source_unmap(&gone);
 }
 
 /* Ends the cached views of src (source_close: none is held then). */
