@@ -24,7 +24,7 @@
 
 int source_can_map(const struct source *src)
 {
-	return src->is_file && !src->is_blockdev && source_fd(src, 0) >= 0;
+	return src->is_file && source_fd(src, 0) >= 0;
 }
 
 int source_mappable(const struct source *src)
@@ -397,8 +397,7 @@ static unsigned cached_take(const struct source *src, uint64_t off,
 	for (unsigned i = 0; i < SOURCE_CACHED_VIEWS; i++) {
 		struct cached *c = &cached.v[i];
 		if (c->src == src && c->off == off &&
-		    c->m.len - (size_t)(c->m.p - (const uint8_t *)c->m.base) >=
-		    len) {
+		    source_map_bytes(&c->m) >= len) {
 			c->refs++;
 			c->used = ++cached.clock;
 			return i;
@@ -407,12 +406,31 @@ static unsigned cached_take(const struct source *src, uint64_t off,
 	return SOURCE_CACHED_VIEWS;
 }
 
+/* The held view no reader holds that was looked in least recently, or
+ * SOURCE_CACHED_VIEWS when there is none; *idle how many there are.
+ * Called locked. */
+static unsigned cached_idle(unsigned *idle)
+{
+	unsigned lru = SOURCE_CACHED_VIEWS;
+
+	*idle = 0;
+	for (unsigned i = 0; i < SOURCE_CACHED_VIEWS; i++) {
+		const struct cached *c = &cached.v[i];
+		if (c->src == NULL || c->refs > 0)
+			continue;
+		++*idle;
+		if (lru == SOURCE_CACHED_VIEWS || c->used < cached.v[lru].used)
+			lru = i;
+	}
+	return lru;
+}
+
 /* *m as a piece of the cached view in slot i. */
 static void cached_piece(unsigned i, struct source_map *m)
 {
 	m->base = cached.v[i].m.base;
 	m->p = cached.v[i].m.p;
-	m->len = cached.v[i].m.len - (size_t)(m->p - (const uint8_t *)m->base);
+	m->len = source_map_bytes(&cached.v[i].m);
 	m->copied = SOURCE_MAP_CACHED;
 	m->cap = 0;
 	m->slot = i;
@@ -439,13 +457,13 @@ static int cached_view(const struct source *src, uint64_t off, size_t len,
 	pthread_mutex_lock(&cached.lock);
 	i = cached_take(src, off, len);
 	if (i == SOURCE_CACHED_VIEWS) {
-		for (unsigned k = 0; k < SOURCE_CACHED_VIEWS; k++) {
-			const struct cached *c = &cached.v[k];
-			/* a free slot's used is 0: taken first */
-			if (c->refs == 0 && (i == SOURCE_CACHED_VIEWS ||
-			                     c->used < cached.v[i].used))
+		/* a free slot, else the idle one looked in least recently */
+		unsigned idle;
+		for (unsigned k = 0; k < SOURCE_CACHED_VIEWS; k++)
+			if (cached.v[k].src == NULL && i == SOURCE_CACHED_VIEWS)
 				i = k;
-		}
+		if (i == SOURCE_CACHED_VIEWS)
+			i = cached_idle(&idle);
 		if (i < SOURCE_CACHED_VIEWS) {
 			old = cached.v[i].m;
 			cached.v[i] = (struct cached){ src, off, v, 1,
@@ -470,19 +488,12 @@ static int cached_view(const struct source *src, uint64_t off, size_t len,
 static void cached_give(const struct source_map *m)
 {
 	struct source_map gone = { .p = NULL };
-	unsigned idle = 0, lru = SOURCE_CACHED_VIEWS;
+	unsigned idle;
 
 	pthread_mutex_lock(&cached.lock);
 	if (m->slot < SOURCE_CACHED_VIEWS && cached.v[m->slot].refs > 0)
 		cached.v[m->slot].refs--;
-	for (unsigned i = 0; i < SOURCE_CACHED_VIEWS; i++) {
-		const struct cached *c = &cached.v[i];
-		if (c->src == NULL || c->refs > 0)
-			continue;
-		idle++;
-		if (lru == SOURCE_CACHED_VIEWS || c->used < cached.v[lru].used)
-			lru = i;
-	}
+	unsigned lru = cached_idle(&idle);
 	if (idle > SOURCE_KEPT_VIEWS) {
 		gone = cached.v[lru].m;
 		cached.v[lru] = (struct cached){ .src = NULL };

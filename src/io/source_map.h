@@ -28,6 +28,12 @@ struct source_map {
 	unsigned slot;       /* SOURCE_MAP_CACHED: which of the views */
 };
 
+/* The bytes of m from m->p on (a view starts on a page, before p). */
+static inline size_t source_map_bytes(const struct source_map *m)
+{
+	return m->len - (size_t)(m->p - (const uint8_t *)m->base);
+}
+
 /* source_map.copied of a piece in the copy of a whole source that all its
  * readers share (source_piece): no memory of the piece's own. */
 #define SOURCE_MAP_SHARED 2
@@ -73,13 +79,12 @@ int source_map(const struct source *src, uint64_t off, size_t len,
 /*
  * [off, off + len) of src in *m, for a reader that looks at the same
  * bytes again and again: a view where src is to be viewed
- * (source_mappable), one that the readers asking for the same piece share
- * (SOURCE_CACHED_VIEWS are kept, so that pieces asked for again, by
- * the same reader or another, are not mapped and populated again), else
- * a copy (source_read_full, which fails on an
- * unreadable sector): in the copy of the whole source where there is one
- * (source_whole), shared by every reader until source_close; else a copy
- * in memory of the piece's own.  *m is zeroed or holds an earlier piece,
+ * (source_mappable), which the readers asking for the same piece share,
+ * and which is kept a while once none holds it, so that a piece asked for
+ * again is not mapped and populated again; else a copy (source_read_full,
+ * which fails on an unreadable sector): in the copy of the whole source
+ * where there is one (source_whole), shared by every reader until
+ * source_close; else a copy in memory of the piece's own.  *m is zeroed or holds an earlier piece,
  * which this one replaces: a copy's memory is used again (new memory,
  * like a new view, costs a page fault a page).  0, or -errno (nothing
  * held).

@@ -258,8 +258,7 @@ static const uint8_t *in_view(struct ctx *c, uint64_t img, size_t n)
 	for (unsigned i = 0; i < VIEWS; i++) {
 		const struct source_map *m = &c->view[i];
 		if (m->p != NULL && img >= c->view_off[i] &&
-		    img - c->view_off[i] + n <= m->len -
-		    (size_t)(m->p - (const uint8_t *)m->base)) {
+		    img - c->view_off[i] + n <= source_map_bytes(m)) {
 			c->view_used[i] = ++c->view_clock;
 			return m->p + (img - c->view_off[i]);
 		}
