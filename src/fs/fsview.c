@@ -614,6 +614,49 @@ uint64_t fsview_next_free(const struct fsview *v, uint64_t c)
 	return next_bit(v, c < 2 ? 2 : c, 0);
 }
 
+unsigned fsview_lay_out(const struct fsview *v, uint64_t size, uint32_t c0,
+                        unsigned back, uint32_t span, uint32_t *pos,
+                        unsigned cap, unsigned *at, bool *cut)
+{
+	uint64_t low = c0 > span ? c0 - span : 0;
+	unsigned n = 0;
+
+	*cut = false;
+	if (back >= cap)
+		back = cap > 0 ? cap - 1 : 0;
+	for (uint64_t k = c0; k > 2 && k > low && n < back;) {
+		k--;
+		if (!fsview_is_live(v, (uint32_t)k))
+			pos[n++] = (uint32_t)k;
+	}
+	uint32_t stop = n > 0 ? pos[n - 1] : c0;
+	for (unsigned i = 0; i < n / 2; i++) {
+		uint32_t t = pos[i];
+		pos[i] = pos[n - 1 - i];
+		pos[n - 1 - i] = t;
+	}
+	*at = n;
+	bool wrapped = false;
+	for (uint64_t k = c0; n < cap; k++) {
+		k = fsview_next_free(v, k);
+		if (!wrapped && (k >= fsview_end(v) ||
+		                 fsview_offset(v, (uint32_t)k) +
+		                 v->cluster_size > size)) {
+			wrapped = true;
+			k = fsview_next_free(v, 2);
+		}
+		if (k >= fsview_end(v) ||
+		    fsview_offset(v, (uint32_t)k) + v->cluster_size > size)
+			break;
+		if (wrapped && k >= stop) {
+			*cut = stop < c0;
+			break;
+		}
+		pos[n++] = (uint32_t)k;
+	}
+	return n;
+}
+
 int fsview_owns_some(const struct fsview *v, uint64_t off, uint64_t len)
 {
 	if (len == 0 || v->cluster_count == 0 || off + len <= v->data_start)

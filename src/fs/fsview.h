@@ -27,6 +27,7 @@
 #ifndef DREDGE_FS_FSVIEW_H
 #define DREDGE_FS_FSVIEW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dredge.h"
@@ -209,6 +210,20 @@ size_t fsview_file_at(const struct fsview *v, uint64_t off);
  * none is left), and the first live one. */
 uint64_t fsview_next_free(const struct fsview *v, uint64_t c);
 uint64_t fsview_next_live(const struct fsview *v, uint64_t c);
+
+/*
+ * The free clusters round c0 in the order a recorder writes them, into
+ * pos[0..cap): up to back free clusters before c0, none more than span
+ * clusters before it, in order; c0; the free clusters after it; and past
+ * the last cluster wholly within the source's size bytes, the free ones
+ * from cluster 2 on (a loop recorder's next-free pointer wraps there) up
+ * to the ones before c0.  Returns how many; *at is c0's index, and *cut
+ * tells whether the walk round the end stopped at the ones before c0.
+ * Fewer than cap are kept before c0, so that c0 is always laid out.
+ */
+unsigned fsview_lay_out(const struct fsview *v, uint64_t size, uint32_t c0,
+                        unsigned back, uint32_t span, uint32_t *pos,
+                        unsigned cap, unsigned *at, bool *cut);
 
 /*
  * The cluster runs covering the source extents ext[0..n), in order, merged

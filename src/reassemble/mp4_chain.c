@@ -585,37 +585,12 @@ int mp4_chain_reassemble(const struct fsview *v, const struct source *src,
 	    (st[0].kind = pick_kind(clu, cs, at)) == 0)
 		goto out;
 
-	/* positions: free clusters a little before c0, then from c0 on */
-	uint32_t back[MC_BACK];
-	unsigned nb = 0;
-	for (uint64_t k = c0; k > 2 && nb < MC_BACK;) {
-		k--;
-		if (!fsview_is_live(v, (uint32_t)k))
-			back[nb++] = (uint32_t)k;
-	}
-	for (unsigned i = 0; i < nb; i++)
-		pos[npos++] = back[nb - 1 - i];
-	p0 = npos;
-	bool wrap = false;
-	for (uint64_t k = c0; npos < MC_BACK + MC_SPAN; k++) {
-		k = fsview_next_free(v, k);
-		if (k >= fsview_end(v) ||
-		    fsview_offset(v, (uint32_t)k) + cs > size) {
-			wrap = true;
-			break;
-		}
-		pos[npos++] = (uint32_t)k;
-	}
-	/* a recorder that reaches the card's end goes on at its start: the
-	 * free clusters from there up to the ones before c0 */
-	uint64_t stop = nb > 0 ? back[nb - 1] : c0;
-	for (uint64_t k = 2; wrap && npos < MC_BACK + MC_SPAN; k++) {
-		k = fsview_next_free(v, k);
-		if (k >= stop || k >= fsview_end(v) ||
-		    fsview_offset(v, (uint32_t)k) + cs > size)
-			break;
-		pos[npos++] = (uint32_t)k;
-	}
+	/* positions: free clusters a little before c0, then from c0 on,
+	 * going on at the card's start after its end (a loop recorder
+	 * does) */
+	bool cut;
+	npos = fsview_lay_out(v, size, c0, MC_BACK, UINT32_MAX, pos,
+	                      MC_BACK + MC_SPAN, &p0, &cut);
 	st[0].start = p0;
 	nst = 1;
 

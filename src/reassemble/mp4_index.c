@@ -2445,51 +2445,19 @@ static int add_partners(struct ctx *c, uint32_t p0)
 }
 
 /*
- * The positions from cluster c0: up to back free clusters before it (and
- * none more than span clusters before it), c0, and the free clusters
- * after it, wrapping round to cluster 2 as the driver's next-free pointer
- * does, up to the ones kept before c0.  Returns c0's position; *cut tells
- * whether the wrapped walk stopped at those.
+ * The positions from cluster c0, as fsview_lay_out lays them out: up to
+ * back free clusters before it (none more than span before it), c0, and
+ * the free clusters after it, round the card's end.  Returns c0's
+ * position; *cut tells whether the walk round the end stopped at the ones
+ * kept before c0.
  */
 static uint32_t lay_out(struct ctx *c, uint32_t c0, unsigned back,
                         uint32_t span, bool *cut)
 {
-	const struct fsview *v = c->v;
-	uint32_t behind[MI_BACK];
-	unsigned nb = 0;
-	uint64_t low = c0 > span ? c0 - span : 0;
+	unsigned p0;
 
-	if (back > MI_BACK)
-		back = MI_BACK;
-	c->npos = 0;
-	*cut = false;
-	for (uint64_t k = c0; k > 2 && k > low && nb < back;) {
-		k--;
-		if (!fsview_is_live(v, (uint32_t)k))
-			behind[nb++] = (uint32_t)k;
-	}
-	for (unsigned i = 0; i < nb; i++)
-		c->pos[c->npos++] = behind[nb - 1 - i];
-	uint32_t p0 = c->npos;
-	uint32_t stop = nb > 0 ? behind[nb - 1] : c0;
-	bool wrapped = false;
-	for (uint64_t k = c0; c->npos < MI_SPAN;) {
-		k = fsview_next_free(v, k);
-		if (!wrapped && (k >= fsview_end(v) ||
-		                 fsview_offset(v, (uint32_t)k) + c->cs > c->size)) {
-			wrapped = true;
-			k = fsview_next_free(v, 2);
-		}
-		if (k >= fsview_end(v) ||
-		    fsview_offset(v, (uint32_t)k) + c->cs > c->size)
-			break;
-		if (wrapped && k >= stop) {
-			*cut = stop < c0;
-			break;
-		}
-		c->pos[c->npos++] = (uint32_t)k;
-		k++;
-	}
+	c->npos = fsview_lay_out(c->v, c->size, c0, back, span, c->pos,
+	                         MI_SPAN, &p0, cut);
 	return p0;
 }
 
@@ -2506,6 +2474,41 @@ static void forget_positions(struct ctx *c)
 	}
 	c->far_left = MI_MOOV_FAR_BYTES;
 	c->checks = 0;
+}
+
+/* A placing set aside while another is tried. */
+struct placing {
+	struct extent *ext;
+	unsigned next;
+	uint64_t length;
+};
+
+/* Sets the placing in *ext, *next and *length aside, leaving none there. */
+static struct placing set_aside(struct extent **ext, unsigned *next,
+                                uint64_t *length)
+{
+	struct placing p = { *ext, *next, *length };
+
+	*ext = NULL;
+	*next = 0;
+	*length = 0;
+	return p;
+}
+
+/* Ends a try: when take, the placing tried stays and the one set aside
+ * is freed; otherwise the one tried (if any) is freed and the one set
+ * aside put back. */
+static void keep_one(struct placing *old, bool take, struct extent **ext,
+                     unsigned *next, uint64_t *length)
+{
+	if (take) {
+		free(old->ext);
+		return;
+	}
+	free(*ext);
+	*ext = old->ext;
+	*next = old->next;
+	*length = old->length;
 }
 
 /*
@@ -2548,22 +2551,14 @@ static int place_from(struct ctx *c, uint32_t p0, struct extent **ext,
 		if (added < 0) {
 			rc = added;
 		} else if (added > 0) {
-			struct extent *e1 = *ext;
-			unsigned n1 = *next;
-			uint64_t len1 = *length;
+			struct placing old = set_aside(ext, next, length);
 			c->checks = 0;
 			c->doubt = NONE_POS;
-			*ext = NULL;
 			int r = place(c, ext, next, length);
+			keep_one(&old, r == 1, ext, next, length);
 			if (r == 1) {
-				free(e1);
 				rc = 1;
 			} else {
-				if (r == 2)
-					free(*ext);
-				*ext = e1;
-				*next = n1;
-				*length = len1;
 				if (r < 0)
 					rc = r;
 				/* one whose data lie among the clip's clusters
@@ -2580,43 +2575,27 @@ static int place_from(struct ctx *c, uint32_t p0, struct extent **ext,
 	*clips = c->nst > shared ? c->nst : shared;
 	if (rc != 1 && rc >= 0 && c->nst > 1) {
 		/* on its own, kept when that places more */
-		struct extent *e1 = *ext;
-		unsigned n1 = *next;
-		uint64_t len1 = *length;
+		struct placing old = set_aside(ext, next, length);
 		int r1 = rc;
 		for (unsigned i = 1; i < c->nst; i++)
 			stream_free(&c->st[i]);
 		c->nst = 1;
 		c->checks = 0;
 		c->doubt = NONE_POS;
-		*ext = NULL;
 		rc = place(c, ext, next, length);
-		if (rc >= 0 && r1 == 2 && (rc == 0 || (rc == 2 && *length <= len1))) {
-			free(*ext);
-			*ext = e1;
-			*next = n1;
-			*length = len1;
+		bool worse = rc >= 0 && r1 == 2 &&
+		             (rc == 0 || (rc == 2 && *length <= old.length));
+		keep_one(&old, !worse, ext, next, length);
+		if (worse)
 			rc = 2;
-		} else {
-			free(e1);
-		}
 	}
 	if (rc >= 0 && rc != 1 && c->nst == 1) {
 		/* a clip written around other files, in runs */
-		struct extent *e2 = NULL;
-		unsigned n2 = 0;
-		uint64_t len2 = 0;
-		int r2 = runs_place(c, &e2, &n2, &len2);
-		if (r2 < 0) {
+		struct placing old = set_aside(ext, next, length);
+		int r2 = runs_place(c, ext, next, length);
+		keep_one(&old, r2 == 1, ext, next, length);
+		if (r2 < 0 || r2 == 1)
 			rc = r2;
-		} else if (r2 == 1) {
-			if (rc == 2)
-				free(*ext);
-			*ext = e2;
-			*next = n2;
-			*length = len2;
-			rc = 1;
-		}
 	}
 	return rc;
 }
@@ -2683,26 +2662,17 @@ int mp4_index_reassemble_bounded(const struct fsview *v,
 		 * round the card's end to: laid out again with only a few
 		 * kept back, and only near c0, kept when that places
 		 * more. */
-		struct extent *e1 = *ext;
-		unsigned n1 = *next, k1 = *clips;
-		uint64_t len1 = *length;
+		struct placing old = set_aside(ext, next, length);
+		unsigned k1 = *clips;
 		forget_positions(&c);
-		*ext = NULL;
 		p0 = lay_out(&c, c0, MI_BACK_WRAPPED, MI_BACK_NEAR, &cut);
 		int r = place_from(&c, p0, ext, next, length, clips);
-		if (r == 1 || (r == 2 && rc == 0)) {
-			free(e1);
+		bool take = r == 1 || (r == 2 && rc == 0);
+		keep_one(&old, take, ext, next, length);
+		if (take || r < 0)
 			rc = r;
-		} else {
-			if (r == 2)
-				free(*ext);
-			*ext = e1;
-			*next = n1;
-			*length = len1;
+		if (!take)
 			*clips = k1;
-			if (r < 0)
-				rc = r;
-		}
 	}
 out:
 	if (rc < 0) {

@@ -374,6 +374,44 @@ static void grid_wrap(const uint8_t *d, size_t dn, const uint8_t *e,
 	free(b);
 }
 
+/* fsview_lay_out: the free clusters round a clip's start, in the order
+ * a loop recorder writes them. */
+static void test_lay_out(void)
+{
+	uint32_t pos[400];
+	unsigned at, n;
+	bool cut;
+
+	volume(4096, 3);
+	live(95, 5);
+	n = fsview_lay_out(&v, img_len, 100, 4, UINT32_MAX, pos, 20, &at,
+	                   &cut);
+	ok(n == 20 && at == 4 && pos[0] == 91 && pos[3] == 94 &&
+	   pos[4] == 100 && pos[19] == 115 && !cut,
+	   "lay_out: 4 free before the start, past the live ones, then on");
+
+	/* a card whose last whole cluster is 149: round its end to 2, up to
+	 * the ones kept before the start */
+	volume(4096, 4);
+	live(137, 1);
+	uint64_t size = fsview_offset(&v, 150);
+	n = fsview_lay_out(&v, size, 140, 3, UINT32_MAX, pos, 400, &at, &cut);
+	ok(n == 147 && at == 3 && pos[0] == 136 && pos[1] == 138 &&
+	   pos[2] == 139 && pos[3] == 140 && pos[12] == 149 &&
+	   pos[13] == 2 && pos[146] == 135 && cut,
+	   "lay_out: round the card's end, cut at the ones kept before");
+	n = fsview_lay_out(&v, size, 140, 32, 5, pos, 400, &at, &cut);
+	ok(at == 4 && pos[0] == 135 && pos[3] == 139 && pos[n - 1] == 134 &&
+	   cut, "lay_out: none kept more than span clusters before");
+	n = fsview_lay_out(&v, size, 140, 8, UINT32_MAX, pos, 5, &at, &cut);
+	ok(n == 5 && at == 4 && pos[4] == 140 && !cut,
+	   "lay_out: the start laid out when back fills the room");
+	n = fsview_lay_out(&v, size, 3, 8, UINT32_MAX, pos, 400, &at, &cut);
+	ok(n == 147 && at == 1 && pos[0] == 2 && pos[1] == 3 &&
+	   pos[n - 1] == 149 && cut,
+	   "lay_out: nothing before cluster 2");
+}
+
 int main(void)
 {
 	size_t clen, flen, jlen;
@@ -387,6 +425,8 @@ int main(void)
 	fd = memfd_create("volume", 0);
 	if (mp4 == NULL || jpeg == NULL || fd < 0)
 		tap_bail("setup");
+
+	test_lay_out();
 
 	/* 4 KiB clusters: the 51628-byte clip spans 13. */
 	uint32_t cs = 4096, n = (uint32_t)((clen + cs - 1) / cs);
