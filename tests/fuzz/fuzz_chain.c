@@ -19,59 +19,29 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "fs/fsview.h"
-#include "io/source.h"
+#include "fuzz_card.h"
 #include "reassemble/mp4_chain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 2)
+	struct fuzz_card k;
+
+	if (!fuzz_card_open(&k, data, size, "fuzz_chain"))
 		return 0;
-	uint32_t cs = 512u << (data[0] & 3);
-	data++;
-	size--;
-	if (size / cs < 2)
-		return 0;
-	int fd = memfd_create("fuzz_chain", 0);
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
-		abort();
-	struct source src;
-	if (source_open_fd(&src, fd, "fuzz_chain") != 0)
-		abort();
-	struct fsview v;
-	if (fsview_init(&v, 0, cs, (uint32_t)(size / cs)) != 0)
-		abort();
 	struct extent *ext = NULL;
 	unsigned next = 0;
 	uint64_t len = 0;
-	int rc = mp4_chain_reassemble(&v, &src, size, 0, &ext, &next, &len);
+	int rc = mp4_chain_reassemble(&k.v, &k.src, k.size, 0, &ext, &next,
+	                              &len);
 	if (rc < 0 && rc != -ENOMEM)
 		abort();
-	if (rc == 1) {
-		uint64_t sum = 0;
-		if (ext == NULL || next == 0 || next > BREAD_MAX_EXTENTS)
-			abort();
-		for (unsigned i = 0; i < next; i++) {
-			if (ext[i].len == 0 || ext[i].img_off > size ||
-			    ext[i].len > size - ext[i].img_off ||
-			    ext[i].img_off % cs != 0 || ext[i].len % cs != 0)
-				abort();
-			sum += ext[i].len;
-		}
-		if (sum != len || ext[0].img_off != 0)
-			abort();
-		free(ext);
-	} else if (rc != 0 || ext != NULL) {
+	if (rc == 1)
+		fuzz_card_placed(&k, ext, next, len, true);
+	else if (rc != 0 || ext != NULL)
 		abort();
-	}
-	fsview_free(&v);
-	source_close(&src);
-	close(fd);
+	fuzz_card_close(&k);
 	return 0;
 }

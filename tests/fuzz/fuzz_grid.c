@@ -17,12 +17,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "fs/fsview.h"
-#include "io/source.h"
+#include "fuzz_card.h"
 #include "reassemble/mp4_index.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,49 +28,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 2)
+	struct fuzz_card k;
+
+	if (!fuzz_card_open(&k, data, size, "fuzz_grid"))
 		return 0;
-	uint32_t cs = 512u << (data[0] & 3);
-	data++;
-	size--;
-	if (size / cs < 2)
-		return 0;
-	int fd = memfd_create("fuzz_grid", 0);
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
-		abort();
-	struct source src;
-	if (source_open_fd(&src, fd, "fuzz_grid") != 0)
-		abort();
-	struct fsview v;
-	if (fsview_init(&v, 0, cs, (uint32_t)(size / cs)) != 0)
-		abort();
 	struct extent *ext = NULL;
 	unsigned next = 0, clips = 0;
 	uint64_t len = 0;
-	int rc = mp4_index_reassemble_bounded(&v, &src, size, 0,
+	int rc = mp4_index_reassemble_bounded(&k.v, &k.src, k.size, 0,
 	                                      FUZZ_GRID_BUDGET, MI_GRID_PER_POS,
 	                                      false, &ext, &next, &len,
 	                                      &clips);
 	if (rc < 0 && rc != -ENOMEM)
 		abort();
-	if (rc == 1 || rc == 2) {
-		uint64_t sum = 0;
-		if (ext == NULL || next == 0 || next > BREAD_MAX_EXTENTS)
-			abort();
-		for (unsigned i = 0; i < next; i++) {
-			if (ext[i].len == 0 || ext[i].img_off > size ||
-			    ext[i].len > size - ext[i].img_off)
-				abort();
-			sum += ext[i].len;
-		}
-		if (sum != len || ext[0].img_off != 0)
-			abort();
-		free(ext);
-	} else if (ext != NULL) {
+	if (rc == 1 || rc == 2)
+		fuzz_card_placed(&k, ext, next, len, false);
+	else if (ext != NULL)
 		abort();
-	}
-	fsview_free(&v);
-	source_close(&src);
-	close(fd);
+	fuzz_card_close(&k);
 	return 0;
 }
