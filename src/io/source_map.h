@@ -84,10 +84,10 @@ int source_map(const struct source *src, uint64_t off, size_t len,
  * again is not mapped and populated again; else a copy (source_read_full,
  * which fails on an unreadable sector): in the copy of the whole source
  * where there is one (source_whole), shared by every reader until
- * source_close; else a copy in memory of the piece's own.  *m is zeroed or holds an earlier piece,
- * which this one replaces: a copy's memory is used again (new memory,
- * like a new view, costs a page fault a page).  0, or -errno (nothing
- * held).
+ * source_close; else a copy in memory of the piece's own.  *m is zeroed
+ * or holds an earlier piece, which this one replaces: a copy's memory is
+ * used again (new memory, like a new view, costs a page fault a page).
+ * 0, or -errno (nothing held).
  */
 int source_piece(const struct source *src, uint64_t off, size_t len,
                  struct source_map *m);
